@@ -1,0 +1,75 @@
+//! The application, built once by `App::build` and used by the server, the CLI and the tests.
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::AppConfig;
+use crate::db::{self, DbPool, DbSettings};
+use crate::events::EventBus;
+use crate::graphql::Schemas;
+use crate::http::metrics::Metrics;
+
+/// What resolvers and handlers share: configuration, the database and the event bus.
+pub struct Services {
+    pub config: AppConfig,
+    pub db: DbSettings,
+    pub pool: DbPool,
+    pub events: EventBus,
+}
+
+pub struct App {
+    pub services: Arc<Services>,
+    pub schemas: Schemas,
+    pub metrics: Metrics,
+    shutdown: watch::Sender<bool>,
+}
+
+impl App {
+    /// Connects to the database (migrations must already be applied) and starts the event bus.
+    pub async fn build(config: AppConfig, db: DbSettings) -> anyhow::Result<Arc<Self>> {
+        let pool = db.build_pool()?;
+        let schema_name = {
+            let mut conn = pool.get().await?;
+            db::current_schema(&mut conn).await?
+        };
+        let events = EventBus::start(db.clone(), format!("parvis_events_{schema_name}")).await?;
+        let services = Arc::new(Services {
+            config: config.clone(),
+            db,
+            pool,
+            events,
+        });
+        let schemas = Schemas::build(services.clone(), &config.limits);
+        Ok(Arc::new(Self {
+            services,
+            schemas,
+            metrics: Metrics::default(),
+            shutdown: watch::channel(false).0,
+        }))
+    }
+
+    /// Flips to `true` when the server starts shutting down (WebSockets close on it).
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// Serves HTTP on `listener` until `stop` resolves, then finishes in-flight requests and
+    /// closes WebSockets with 1001 (going away).
+    pub async fn serve(
+        self: Arc<Self>,
+        listener: TcpListener,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = crate::http::router(self.clone());
+        let shutdown = self.shutdown.clone();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                stop.await;
+                shutdown.send_replace(true);
+            })
+            .await?;
+        Ok(())
+    }
+}

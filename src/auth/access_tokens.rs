@@ -1,0 +1,109 @@
+//! Personal access tokens: random 256-bit secrets sent as `Authorization: Bearer`, stored hashed,
+//! shown once, revocable, optionally expiring.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::secrets;
+use crate::db::schema::{personal_access_tokens as tokens, users};
+use crate::error::ApiResult;
+use crate::users::{User, UserStatus};
+
+pub const NAME_MAX_LENGTH: usize = 100;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tokens, check_for_backend(diesel::pg::Pg))]
+pub struct AccessToken {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Creates a token; returns it with its secret, which is shown once and never stored in clear.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    name: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> ApiResult<(AccessToken, String)> {
+    let secret = secrets::generate("pvt_");
+    let token = diesel::insert_into(tokens::table)
+        .values((
+            tokens::id.eq(Uuid::now_v7()),
+            tokens::user_id.eq(user_id),
+            tokens::name.eq(name),
+            tokens::token_hash.eq(secrets::hash(&secret)),
+            tokens::expires_at.eq(expires_at),
+        ))
+        .returning(AccessToken::as_returning())
+        .get_result(conn)
+        .await?;
+    Ok((token, secret))
+}
+
+/// The active person behind a valid token secret; records when the token was last used.
+pub async fn find_user(
+    conn: &mut AsyncPgConnection,
+    secret: &str,
+) -> ApiResult<Option<(AccessToken, User)>> {
+    let found: Option<(AccessToken, User)> = tokens::table
+        .inner_join(users::table)
+        .filter(tokens::token_hash.eq(secrets::hash(secret)))
+        .filter(tokens::revoked_at.is_null())
+        .filter(
+            tokens::expires_at
+                .is_null()
+                .or(tokens::expires_at.gt(Utc::now())),
+        )
+        .filter(users::status.eq(UserStatus::Active))
+        .select((AccessToken::as_select(), User::as_select()))
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some((token, _)) = &found {
+        // One write a minute at most per token keeps authentication read-mostly.
+        let stale = Utc::now() - chrono::Duration::minutes(1);
+        if token.last_used_at.is_none_or(|used| used < stale) {
+            diesel::update(tokens::table.find(token.id))
+                .set(tokens::last_used_at.eq(Utc::now()))
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(found)
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<AccessToken>> {
+    Ok(tokens::table
+        .find(id)
+        .select(AccessToken::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn list_for_user(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> ApiResult<Vec<AccessToken>> {
+    Ok(tokens::table
+        .filter(tokens::user_id.eq(user_id))
+        .order(tokens::created_at.desc())
+        .select(AccessToken::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<AccessToken> {
+    Ok(diesel::update(tokens::table.find(id))
+        .set(tokens::revoked_at.eq(Some(Utc::now())))
+        .returning(AccessToken::as_returning())
+        .get_result(conn)
+        .await?)
+}

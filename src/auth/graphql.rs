@@ -1,0 +1,220 @@
+//! Sign-in, sign-out and personal access tokens over GraphQL.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use axum::http::header::SET_COOKIE;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::access_tokens::{self, AccessToken};
+use super::{Credential, SESSION_COOKIE, password, sessions};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::policy;
+use crate::users::{User, model as users};
+use crate::validation::{self, Limit};
+
+pub const TOKEN_TYPE_NAME: &str = "PersonalAccessToken";
+const IDENTIFIER_MAX_LENGTH: usize = 254;
+
+/// A token for API clients, sent as `Authorization: Bearer <secret>`.
+#[Object(name = "PersonalAccessToken")]
+impl AccessToken {
+    pub async fn id(&self) -> ID {
+        ids::encode(TOKEN_TYPE_NAME, self.id)
+    }
+    async fn name(&self) -> &str {
+        &self.name
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.expires_at
+    }
+    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.last_used_at
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.revoked_at
+    }
+}
+
+/// A token of the viewer's own; anyone else's is NOT_FOUND.
+pub async fn load_visible_token(ctx: &Context<'_>, id: Uuid) -> ApiResult<AccessToken> {
+    let viewer = ctx.viewer()?;
+    let mut conn = ctx.conn().await?;
+    access_tokens::find(&mut conn, id)
+        .await?
+        .filter(|token| policy::can_view_access_token(viewer, token))
+        .ok_or(ApiError::NotFound(TOKEN_TYPE_NAME))
+}
+
+#[derive(Default)]
+pub struct AuthQuery;
+
+#[Object]
+impl AuthQuery {
+    /// The viewer's personal access tokens, newest first (revoked ones included).
+    async fn personal_access_tokens(&self, ctx: &Context<'_>) -> ApiResult<Vec<AccessToken>> {
+        let viewer = ctx.viewer()?;
+        let mut conn = ctx.conn().await?;
+        access_tokens::list_for_user(&mut conn, viewer.id()).await
+    }
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// Email or username.
+    pub identifier: String,
+    pub password: String,
+}
+
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    /// The person now signed in.
+    pub user: User,
+    /// When the session cookie stops working.
+    pub session_expires_at: DateTime<Utc>,
+}
+
+#[derive(SimpleObject)]
+pub struct LogoutPayload {
+    /// True when a session was ended.
+    pub ended_session: bool,
+}
+
+#[derive(InputObject)]
+pub struct CreatePersonalAccessTokenInput {
+    /// What the token is for, e.g. "Mobile app build".
+    pub name: String,
+    /// When the token stops working; never when omitted.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreatePersonalAccessTokenPayload {
+    pub personal_access_token: AccessToken,
+    /// The secret to send as `Authorization: Bearer`; shown only this once.
+    pub secret: String,
+}
+
+#[derive(InputObject)]
+pub struct RevokePersonalAccessTokenInput {
+    pub personal_access_token_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RevokePersonalAccessTokenPayload {
+    pub personal_access_token: AccessToken,
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Signs in with a local password; sets the HttpOnly session cookie.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> ApiResult<LoginPayload> {
+        validation::max_chars("identifier", &input.identifier, IDENTIFIER_MAX_LENGTH)?;
+        validation::max_chars("password", &input.password, password::MAX_LENGTH)?;
+        let services = ctx.services();
+        let mut conn = ctx.conn().await?;
+        let user = users::find_by_identifier(&mut conn, &input.identifier).await?;
+        let hash = user.as_ref().and_then(|user| user.password_hash.clone());
+        let password_matches = {
+            let password = input.password.clone();
+            tokio::task::spawn_blocking(move || password::verify(&password, hash.as_deref()))
+                .await
+                .map_err(ApiError::internal)?
+        };
+        let user = match user {
+            Some(user) if password_matches && user.is_active() => user,
+            _ => {
+                return Err(ApiError::bad_input(
+                    "identifier",
+                    "unknown identifier or wrong password",
+                ));
+            }
+        };
+        let (session, secret) =
+            sessions::create(&mut conn, user.id, services.config.session_lifetime).await?;
+        let cookie = Cookie::build((SESSION_COOKIE, secret))
+            .http_only(true)
+            .secure(services.config.cookie_secure())
+            .same_site(SameSite::Lax)
+            .path("/")
+            .max_age(cookie::time::Duration::seconds(
+                services.config.session_lifetime.as_secs() as i64,
+            ))
+            .build();
+        ctx.append_http_header(SET_COOKIE, cookie.to_string());
+        Ok(LoginPayload {
+            user,
+            session_expires_at: session.expires_at,
+        })
+    }
+
+    /// Ends the viewer's session (when signed in with one) and clears the cookie.
+    async fn logout(&self, ctx: &Context<'_>) -> ApiResult<LogoutPayload> {
+        let ended_session = match ctx.request().viewer.as_ref().map(|v| v.credential) {
+            Some(Credential::Session(id)) => {
+                let mut conn = ctx.conn().await?;
+                sessions::delete(&mut conn, id).await?;
+                true
+            }
+            _ => false,
+        };
+        let cookie = Cookie::build((SESSION_COOKIE, ""))
+            .http_only(true)
+            .secure(ctx.services().config.cookie_secure())
+            .same_site(SameSite::Lax)
+            .path("/")
+            .max_age(cookie::time::Duration::ZERO)
+            .build();
+        ctx.append_http_header(SET_COOKIE, cookie.to_string());
+        Ok(LogoutPayload { ended_session })
+    }
+
+    async fn create_personal_access_token(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePersonalAccessTokenInput,
+    ) -> ApiResult<CreatePersonalAccessTokenPayload> {
+        let viewer = ctx.viewer()?;
+        let name = validation::display_name("name", &input.name)?;
+        validation::max_chars("name", &name, Limit::NAME)?;
+        if input.expires_at.is_some_and(|at| at <= Utc::now()) {
+            return Err(ApiError::bad_input("expiresAt", "must be in the future"));
+        }
+        let mut conn = ctx.conn().await?;
+        let (token, secret) =
+            access_tokens::create(&mut conn, viewer.id(), &name, input.expires_at).await?;
+        Ok(CreatePersonalAccessTokenPayload {
+            personal_access_token: token,
+            secret,
+        })
+    }
+
+    async fn revoke_personal_access_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokePersonalAccessTokenInput,
+    ) -> ApiResult<RevokePersonalAccessTokenPayload> {
+        let id = ids::decode_as(
+            &input.personal_access_token_id,
+            TOKEN_TYPE_NAME,
+            "personalAccessTokenId",
+        )?;
+        let token = load_visible_token(ctx, id).await?;
+        let mut conn = ctx.conn().await?;
+        let token = match token.revoked_at {
+            Some(_) => token,
+            None => access_tokens::revoke(&mut conn, token.id).await?,
+        };
+        Ok(RevokePersonalAccessTokenPayload {
+            personal_access_token: token,
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! Resolves the credentials of a request (session cookie or bearer token) to the viewer.
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use axum_extra::extract::CookieJar;
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::{SESSION_COOKIE, access_tokens, sessions};
+use crate::error::{ApiError, ApiResult};
+use crate::users::User;
+
+/// How the viewer proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    Session(Uuid),
+    AccessToken(Uuid),
+}
+
+/// The signed-in, active person making a request.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: User,
+    pub credential: Credential,
+}
+
+impl Viewer {
+    pub fn id(&self) -> Uuid {
+        self.user.id
+    }
+}
+
+/// The token of an `Authorization: Bearer ...` header (or of the same text in a WebSocket
+/// `connection_init` payload).
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+pub fn session_cookie_value(headers: &HeaderMap) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(SESSION_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+}
+
+pub fn authorization_header(headers: &HeaderMap) -> Option<&str> {
+    headers.get(AUTHORIZATION)?.to_str().ok()
+}
+
+/// The viewer, if any. A bearer token that is present but invalid is an error (the client asked
+/// to be someone); a stale session cookie only means "signed out".
+pub async fn authenticate(
+    conn: &mut AsyncPgConnection,
+    authorization: Option<&str>,
+    session_cookie: Option<&str>,
+) -> ApiResult<Option<Viewer>> {
+    if let Some(header) = authorization {
+        let token = bearer_token(header).ok_or(ApiError::Unauthenticated)?;
+        let (token, user) = access_tokens::find_user(conn, token)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        return Ok(Some(Viewer {
+            user,
+            credential: Credential::AccessToken(token.id),
+        }));
+    }
+    if let Some(secret) = session_cookie {
+        return Ok(sessions::find_user(conn, secret)
+            .await?
+            .map(|(session, user)| Viewer {
+                user,
+                credential: Credential::Session(session.id),
+            }));
+    }
+    Ok(None)
+}
+
+/// Re-reads the viewer's account, so long-lived connections notice deactivation at once.
+pub async fn still_active(conn: &mut AsyncPgConnection, viewer: &Viewer) -> ApiResult<bool> {
+    Ok(crate::users::model::find(conn, viewer.id())
+        .await?
+        .is_some_and(|user: User| user.is_active()))
+}

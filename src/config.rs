@@ -1,0 +1,149 @@
+//! Command-line flags, each also readable from the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "parvis",
+    version,
+    about = "Parvis: the intranet people actually use"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) to stdout.
+    Schema,
+    /// Manage local accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Load the demo organisation (people, departments, sites).
+    SeedDemo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a local account and print a new personal access token once.
+    Create(CreateUserArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub name: String,
+    /// Defaults to the part of the email before `@`.
+    #[arg(long)]
+    pub username: Option<String>,
+    #[arg(long)]
+    pub admin: bool,
+    /// Read a password for sign-in from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL to use; without it an embedded cluster runs under the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Where Parvis keeps its files (and the embedded PostgreSQL cluster).
+    #[arg(
+        long,
+        env = "PARVIS_DATA_DIR",
+        default_value = "./parvis-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    #[arg(long, env = "PARVIS_DB_POOL_SIZE", default_value_t = 16, global = true)]
+    pub db_pool_size: usize,
+    /// Per-statement timeout on every database connection, in milliseconds.
+    #[arg(
+        long,
+        env = "PARVIS_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub db_statement_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "PARVIS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The URL people use to reach this server (cookies are `Secure` when it is https).
+    #[arg(long, env = "PARVIS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Load the demo organisation on first start when the database is empty.
+    #[arg(long, env = "PARVIS_DEMO")]
+    pub demo: bool,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "PARVIS_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    pub body_limit: usize,
+}
+
+/// What the running application needs to know, independent of how it was given.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub public_url: String,
+    pub body_limit: usize,
+    pub session_lifetime: Duration,
+    /// How long a WebSocket client has to send `connection_init`.
+    pub ws_init_timeout: Duration,
+    pub limits: QueryLimits,
+}
+
+impl AppConfig {
+    pub fn for_address(listen: SocketAddr) -> Self {
+        Self {
+            public_url: format!("http://{listen}"),
+            body_limit: 1024 * 1024,
+            session_lifetime: Duration::from_secs(30 * 24 * 3600),
+            ws_init_timeout: Duration::from_secs(10),
+            limits: QueryLimits::default(),
+        }
+    }
+
+    pub fn cookie_secure(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// Limits on GraphQL documents (graphql-armor's defaults as a reference).
+#[derive(Debug, Clone)]
+pub struct QueryLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_directives: usize,
+    pub max_tokens: usize,
+    pub max_batch: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            // Introspection (GraphiQL's query) needs 13 levels.
+            max_depth: 15,
+            max_complexity: 5_000,
+            max_aliases: 15,
+            max_directives: 50,
+            max_tokens: 2_000,
+            max_batch: 10,
+        }
+    }
+}

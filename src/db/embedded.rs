@@ -1,0 +1,253 @@
+//! A private PostgreSQL cluster under the data directory, used when no `DATABASE_URL` is given.
+//!
+//! It uses the machine's PostgreSQL server binaries, listens only on a Unix socket inside the data
+//! directory, is kept across restarts and is stopped when the process that started it asks.
+
+use std::fs::{self, File};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::{Context, bail};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use nix::fcntl::{Flock, FlockArg};
+use nix::unistd::{Gid, Uid, User, chown};
+use tokio::process::Command;
+
+const DATABASE: &str = "parvis";
+const SUPERUSER: &str = "parvis";
+const MISSING_BINARIES: &str = "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found \
+     on PATH or in /usr/lib/postgresql/*/bin. Install them (Debian/Ubuntu: `apt-get install postgresql`) \
+     or set DATABASE_URL to an existing PostgreSQL 14 or newer.";
+/// Unix sockets paths are limited to 107 bytes on Linux.
+const MAX_SOCKET_PATH: usize = 100;
+
+/// A running embedded cluster.
+#[derive(Debug)]
+pub struct EmbeddedCluster {
+    root: PathBuf,
+    bin_dir: PathBuf,
+    owner: Option<(Uid, Gid)>,
+    started_here: bool,
+}
+
+impl EmbeddedCluster {
+    /// Initialises the cluster on first use, starts it unless it already runs, and makes sure the
+    /// `parvis` database exists. Safe to call from several processes at once.
+    pub async fn start(root: &Path) -> anyhow::Result<Self> {
+        let bin_dir = find_server_binaries().context(MISSING_BINARIES)?;
+        fs::create_dir_all(root)
+            .with_context(|| format!("creating the data directory {}", root.display()))?;
+        let root = root.canonicalize()?;
+        let lock_file = File::create(root.join(".cluster.lock"))?;
+        let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
+            .map_err(|(_, errno)| anyhow::anyhow!("locking the data directory: {errno}"))?;
+
+        let mut cluster = Self {
+            bin_dir,
+            owner: server_owner()?,
+            started_here: false,
+            root,
+        };
+        if cluster.socket_dir().as_os_str().len() > MAX_SOCKET_PATH {
+            bail!(
+                "the data directory path {} is too long for a Unix socket; choose a shorter --data-dir",
+                cluster.root.display()
+            );
+        }
+        cluster.prepare_directories()?;
+        if !cluster.pg_data().join("PG_VERSION").exists() {
+            cluster.init_db().await?;
+        }
+        if !cluster.is_running().await? {
+            cluster.start_server().await?;
+            cluster.started_here = true;
+        }
+        cluster.ensure_database().await?;
+        Ok(cluster)
+    }
+
+    /// A libpq-style connection string for the `parvis` database over the Unix socket.
+    pub fn database_url(&self) -> String {
+        self.url_for(DATABASE)
+    }
+
+    /// Whether this process started the server (and so should stop it).
+    pub fn started_here(&self) -> bool {
+        self.started_here
+    }
+
+    /// Stops the server with a fast shutdown (open transactions are rolled back).
+    pub async fn stop(&self) -> anyhow::Result<()> {
+        let output = self
+            .command("pg_ctl")
+            .args(["stop", "--wait", "--silent", "--mode=fast", "-D"])
+            .arg(self.pg_data())
+            .output()
+            .await?;
+        if !output.status.success() {
+            bail!(
+                "pg_ctl stop: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(())
+    }
+
+    fn url_for(&self, database: &str) -> String {
+        format!(
+            "host={} user={SUPERUSER} dbname={database}",
+            self.socket_dir().display()
+        )
+    }
+
+    fn pg_data(&self) -> PathBuf {
+        self.root.join("postgres")
+    }
+
+    fn socket_dir(&self) -> PathBuf {
+        self.root.join("run")
+    }
+
+    fn prepare_directories(&self) -> anyhow::Result<()> {
+        for dir in [self.pg_data(), self.socket_dir()] {
+            fs::create_dir_all(&dir)?;
+            fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))?;
+            if let Some((uid, gid)) = self.owner {
+                chown(&dir, Some(uid), Some(gid))
+                    .with_context(|| format!("giving {} to the postgres user", dir.display()))?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn init_db(&self) -> anyhow::Result<()> {
+        tracing::info!(dir = %self.pg_data().display(), "initialising the embedded PostgreSQL cluster");
+        let output = self
+            .command("initdb")
+            .args([
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--no-instructions",
+            ])
+            .arg(format!("--username={SUPERUSER}"))
+            .arg("-D")
+            .arg(self.pg_data())
+            .output()
+            .await?;
+        if !output.status.success() {
+            bail!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(())
+    }
+
+    async fn is_running(&self) -> anyhow::Result<bool> {
+        let status = self
+            .command("pg_ctl")
+            .args(["status", "-D"])
+            .arg(self.pg_data())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await?;
+        Ok(status.success())
+    }
+
+    async fn start_server(&self) -> anyhow::Result<()> {
+        let options = format!(
+            "-c listen_addresses='' -c unix_socket_directories='{}' -c unix_socket_permissions=0700",
+            self.socket_dir().display()
+        );
+        let log = self.pg_data().join("server.log");
+        let output = self
+            .command("pg_ctl")
+            .args(["start", "--wait", "--silent", "-D"])
+            .arg(self.pg_data())
+            .arg("-l")
+            .arg(&log)
+            .arg("-o")
+            .arg(options)
+            // pg_ctl waits for the server's stdout to close; never let it inherit ours.
+            .stdin(Stdio::null())
+            .output()
+            .await?;
+        if !output.status.success() {
+            bail!(
+                "starting PostgreSQL failed ({}): {}",
+                log.display(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        tracing::info!(socket = %self.socket_dir().display(), "embedded PostgreSQL started");
+        Ok(())
+    }
+
+    async fn ensure_database(&self) -> anyhow::Result<()> {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = AsyncPgConnection::establish(&self.url_for("postgres")).await?;
+        let existing: Count =
+            diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+                .bind::<diesel::sql_types::Text, _>(DATABASE)
+                .get_result(&mut conn)
+                .await?;
+        if existing.n == 0 {
+            diesel::sql_query(format!("CREATE DATABASE {DATABASE}"))
+                .execute(&mut conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(self.bin_dir.join(program));
+        command.kill_on_drop(false);
+        if let Some((uid, gid)) = self.owner {
+            command.uid(uid.as_raw()).gid(gid.as_raw());
+        }
+        command
+    }
+}
+
+/// PostgreSQL refuses to run as root; when we are root, the cluster belongs to the `postgres` user.
+fn server_owner() -> anyhow::Result<Option<(Uid, Gid)>> {
+    if !Uid::effective().is_root() {
+        return Ok(None);
+    }
+    let user = User::from_name("postgres")?.context(
+        "PostgreSQL cannot run as root and there is no `postgres` user: run Parvis as another user or set DATABASE_URL",
+    )?;
+    Ok(Some((user.uid, user.gid)))
+}
+
+fn find_server_binaries() -> Option<PathBuf> {
+    let has_all = |dir: &Path| {
+        ["initdb", "pg_ctl", "postgres"]
+            .iter()
+            .all(|b| dir.join(b).is_file())
+    };
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .find(|dir| has_all(dir));
+    on_path.or_else(|| {
+        let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|entry| {
+                let entry = entry.ok()?;
+                let version = entry.file_name().to_str()?.parse().ok()?;
+                Some((version, entry.path().join("bin")))
+            })
+            .filter(|(_, bin)| has_all(bin))
+            .collect();
+        versions.sort();
+        versions.pop().map(|(_, bin)| bin)
+    })
+}

@@ -1,0 +1,89 @@
+//! Database plumbing: the connection pool, migrations and the embedded PostgreSQL cluster.
+
+pub mod embedded;
+mod migrations;
+pub mod schema;
+mod text_enum;
+
+use std::time::Duration;
+
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use futures::FutureExt;
+
+pub use migrations::{pending_migrations, run_migrations};
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = Object<AsyncPgConnection>;
+
+/// How to reach the database and how each connection is set up.
+#[derive(Clone, Debug)]
+pub struct DbSettings {
+    pub url: String,
+    pub pool_size: usize,
+    /// Applied to every connection so one runaway query cannot hold the database.
+    pub statement_timeout: Duration,
+    /// Set on every connection; the test harness gives each test its own schema this way.
+    pub search_path: Option<String>,
+}
+
+impl DbSettings {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            pool_size: 16,
+            statement_timeout: Duration::from_secs(10),
+            search_path: None,
+        }
+    }
+
+    fn session_setup_sql(&self) -> String {
+        let mut sql = format!(
+            "SET statement_timeout = {}; SET TIME ZONE 'UTC';",
+            self.statement_timeout.as_millis()
+        );
+        if let Some(path) = &self.search_path {
+            sql.push_str(&format!(" SET search_path TO {path};"));
+        }
+        sql
+    }
+
+    /// One connection outside the pool, set up like the pooled ones.
+    pub async fn connect(&self) -> Result<AsyncPgConnection, ConnectionError> {
+        establish(self.url.clone(), self.session_setup_sql()).await
+    }
+
+    pub fn build_pool(&self) -> anyhow::Result<DbPool> {
+        let setup_sql = self.session_setup_sql();
+        let mut config = ManagerConfig::default();
+        config.custom_setup =
+            Box::new(move |url| establish(url.to_owned(), setup_sql.clone()).boxed());
+        let manager =
+            AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(&self.url, config);
+        Ok(Pool::builder(manager).max_size(self.pool_size).build()?)
+    }
+}
+
+async fn establish(url: String, setup_sql: String) -> Result<AsyncPgConnection, ConnectionError> {
+    let mut conn = AsyncPgConnection::establish(&url).await?;
+    conn.batch_execute(&setup_sql)
+        .await
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
+}
+
+/// Name of the current schema, which scopes the event channel so that several Parvis databases
+/// (or test schemas) on one server never hear each other.
+pub async fn current_schema(conn: &mut AsyncPgConnection) -> anyhow::Result<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let row: Row = diesel::sql_query("SELECT current_schema() AS name")
+        .get_result(conn)
+        .await?;
+    Ok(row.name)
+}

@@ -1,0 +1,155 @@
+//! The demo organisation: about fifty people across departments and sites, French and English
+//! names, so a newcomer meets a lively intranet. Later features add their own demo content here.
+
+use diesel_async::AsyncPgConnection;
+
+use crate::auth::password;
+use crate::error::ApiResult;
+use crate::users::{NewUser, OrgRole, model as users};
+
+/// Every demo account signs in with this password (documented in the README).
+pub const DEMO_PASSWORD: &str = "parvis-demo-2026";
+
+const PEOPLE: &[(&str, &str)] = &[
+    ("Hélène", "Dubois"),
+    ("Amélie", "Lefèvre"),
+    ("François", "Moreau"),
+    ("Zoé", "Laurent"),
+    ("Jérôme", "Girard"),
+    ("Céline", "Bonnet"),
+    ("Loïc", "Mercier"),
+    ("Maëlle", "Fontaine"),
+    ("Noël", "Chevalier"),
+    ("Inès", "Rousseau"),
+    ("Benoît", "Garnier"),
+    ("Élodie", "Faure"),
+    ("Raphaël", "André"),
+    ("Chloé", "Lemaire"),
+    ("Gaëtan", "Perrin"),
+    ("Léa", "Barbier"),
+    ("Théo", "Muller"),
+    ("Anaïs", "Roux"),
+    ("Sébastien", "Fournier"),
+    ("Camille", "Morel"),
+    ("Olivia", "Smith"),
+    ("James", "Johnson"),
+    ("Emily", "Williams"),
+    ("Oliver", "Brown"),
+    ("Sophie", "Taylor"),
+    ("Harry", "Davies"),
+    ("Grace", "Evans"),
+    ("Jack", "Thomas"),
+    ("Charlotte", "Wilson"),
+    ("George", "Roberts"),
+    ("Amelia", "Walker"),
+    ("Noah", "Wright"),
+    ("Isla", "Thompson"),
+    ("Leo", "White"),
+    ("Ava", "Hughes"),
+    ("Oscar", "Green"),
+    ("Mia", "Hall"),
+    ("Arthur", "Wood"),
+    ("Freya", "Clarke"),
+    ("Henry", "Jackson"),
+    ("Renée", "O'Brien"),
+    ("Søren", "Nielsen"),
+    ("Ana", "García"),
+    ("Marco", "Rossi"),
+    ("Yasmine", "Benali"),
+    ("Kenji", "Tanaka"),
+    ("Priya", "Sharma"),
+    ("Lukas", "Schneider"),
+    ("Agnès", "Côté"),
+    ("Mathis", "Leroy"),
+];
+
+const DEPARTMENTS: &[(&str, &str)] = &[
+    ("Ressources humaines", "Chargé·e RH"),
+    ("Engineering", "Software Engineer"),
+    ("Ventes", "Responsable commercial"),
+    ("Marketing", "Marketing Manager"),
+    ("Finance", "Contrôleur de gestion"),
+    ("Customer Success", "Customer Success Manager"),
+    ("Communication interne", "Chargée de communication"),
+];
+
+const SITES: &[&str] = &["Paris", "Lyon", "Montréal", "London", "Remote"];
+
+/// Inserts the demo people that are not there yet; returns how many were created.
+pub async fn seed(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    let password_hash = password::hash(DEMO_PASSWORD)?;
+    let mut created = 0;
+    for (index, person) in demo_people(&password_hash).into_iter().enumerate() {
+        if users::find_by_identifier(conn, &person.username)
+            .await?
+            .is_none()
+        {
+            users::insert(conn, &person).await?;
+            created += 1;
+        }
+        tracing::debug!(index, "demo person ready");
+    }
+    Ok(created)
+}
+
+fn demo_people(password_hash: &str) -> Vec<NewUser> {
+    PEOPLE
+        .iter()
+        .enumerate()
+        .map(|(index, (first, last))| {
+            let (department, title) = DEPARTMENTS[index % DEPARTMENTS.len()];
+            let site = SITES[index % SITES.len()];
+            let username = ascii_slug(&format!("{first}.{last}"));
+            let mut person = NewUser::new(username.clone(), format!("{first} {last}"));
+            person.email = Some(format!("{username}@demo.parvis.example"));
+            person.department = Some(department.to_owned());
+            person.title = Some(title.to_owned());
+            person.site = Some(site.to_owned());
+            person.phone = Some(format!("+33 1 55 00 {:02} {:02}", index / 10, index % 100));
+            let french = index < 20 || matches!(site, "Paris" | "Lyon" | "Montréal");
+            person.locale = if french { "fr" } else { "en" }.to_owned();
+            person.time_zone = match site {
+                "Montréal" => "America/Toronto",
+                "London" => "Europe/London",
+                _ => "Europe/Paris",
+            }
+            .to_owned();
+            // The first person runs the intranet; one external consultant shows the guest role.
+            person.org_role = match index {
+                0 => OrgRole::Admin,
+                49 => OrgRole::Guest,
+                _ => OrgRole::Member,
+            };
+            person.password_hash = Some(password_hash.to_owned());
+            person
+        })
+        .collect()
+}
+
+/// "Hélène.O'Brien" → "helene.obrien": usernames are plain ASCII for @mentions.
+fn ascii_slug(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            'à' | 'â' | 'ä' | 'á' | 'À' | 'Â' | 'Á' => Some('a'),
+            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' => Some('e'),
+            'î' | 'ï' | 'í' | 'Î' => Some('i'),
+            'ô' | 'ö' | 'ó' | 'Ô' => Some('o'),
+            'ù' | 'û' | 'ü' | 'ú' | 'Û' => Some('u'),
+            'ç' | 'Ç' => Some('c'),
+            'ø' | 'Ø' => Some('o'),
+            c if c.is_ascii_alphanumeric() || c == '.' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ascii_slug;
+
+    #[test]
+    fn slugs_drop_accents_and_apostrophes() {
+        assert_eq!(ascii_slug("Hélène.O'Brien"), "helene.obrien");
+        assert_eq!(ascii_slug("Søren.Côté"), "soren.cote");
+    }
+}

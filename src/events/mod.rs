@@ -1,0 +1,160 @@
+//! The cross-instance event bus behind subscriptions.
+//!
+//! A change publishes a small event (kind + ids) with `pg_notify` inside its transaction, so it is
+//! delivered only if the change commits. Every instance LISTENs on the same channel and fans the
+//! events out in-process; subscribers re-read and re-authorize what the event names.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::sql_types::Text;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, oneshot};
+use tokio_stream::wrappers::BroadcastStream;
+use uuid::Uuid;
+
+use crate::db::DbSettings;
+use crate::error::ApiResult;
+
+/// Something that changed; only identifiers, never content (NOTIFY payloads are small and public
+/// to every listener on the database).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    UserUpdated { id: Uuid },
+}
+
+const FAN_OUT_CAPACITY: usize = 1024;
+const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(30);
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
+pub struct EventBus {
+    channel: String,
+    sender: broadcast::Sender<Arc<Event>>,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl EventBus {
+    /// Starts listening on `channel`; returns once the first LISTEN is in place, so no event
+    /// published after this returns is missed.
+    pub async fn start(settings: DbSettings, channel: String) -> anyhow::Result<Self> {
+        let (sender, _) = broadcast::channel(FAN_OUT_CAPACITY);
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let listener = tokio::spawn(listen_forever(
+            settings,
+            channel.clone(),
+            sender.clone(),
+            ready_tx,
+        ));
+        ready_rx
+            .await
+            .map_err(|_| anyhow::anyhow!("the event listener stopped before it started"))??;
+        Ok(Self {
+            channel,
+            sender,
+            listener,
+        })
+    }
+
+    /// Queues `event` for delivery when the surrounding transaction commits.
+    pub async fn publish(&self, conn: &mut AsyncPgConnection, event: &Event) -> ApiResult<()> {
+        let payload = serde_json::to_string(event).map_err(crate::error::ApiError::internal)?;
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(&self.channel)
+            .bind::<Text, _>(payload)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Events from every instance that satisfy `wanted`, from now on.
+    pub fn subscribe_matching<F>(&self, wanted: F) -> impl Stream<Item = Arc<Event>> + Send + use<F>
+    where
+        F: Fn(&Event) -> bool + Send + 'static,
+    {
+        BroadcastStream::new(self.sender.subscribe()).filter_map(move |received| {
+            let event = match received {
+                Ok(event) if wanted(&event) => Some(event),
+                Ok(_) => None,
+                Err(lagged) => {
+                    tracing::warn!(%lagged, "a subscriber fell behind and missed events");
+                    None
+                }
+            };
+            std::future::ready(event)
+        })
+    }
+}
+
+impl Drop for EventBus {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+async fn listen_forever(
+    settings: DbSettings,
+    channel: String,
+    sender: broadcast::Sender<Arc<Event>>,
+    ready: oneshot::Sender<anyhow::Result<()>>,
+) {
+    let mut ready = Some(ready);
+    loop {
+        let result = listen_once(&settings, &channel, &sender, &mut ready).await;
+        if let Some(ready) = ready.take() {
+            // The first connection failed: the server cannot start without its event bus.
+            let _ = ready.send(result);
+            return;
+        }
+        if let Err(error) = result {
+            tracing::warn!(%error, "event listener lost its connection; reconnecting");
+        }
+        tokio::time::sleep(RECONNECT_AFTER).await;
+    }
+}
+
+/// Listens on one connection until it fails.
+async fn listen_once(
+    settings: &DbSettings,
+    channel: &str,
+    sender: &broadcast::Sender<Arc<Event>>,
+    ready: &mut Option<oneshot::Sender<anyhow::Result<()>>>,
+) -> anyhow::Result<()> {
+    let mut conn = settings.connect().await?;
+    diesel::sql_query(format!("LISTEN \"{}\"", channel.replace('"', "\"\"")))
+        .execute(&mut conn)
+        .await?;
+    if let Some(ready) = ready.take() {
+        let _ = ready.send(Ok(()));
+    }
+    loop {
+        {
+            let notifications = conn.notifications_stream();
+            let mut notifications = std::pin::pin!(notifications);
+            let deadline = tokio::time::sleep(HEALTH_CHECK_EVERY);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    notification = notifications.next() => match notification {
+                        Some(Ok(notification)) => deliver(sender, &notification.payload),
+                        Some(Err(error)) => return Err(error.into()),
+                        None => anyhow::bail!("notification stream ended"),
+                    },
+                    _ = &mut deadline => break,
+                }
+            }
+        }
+        // Notifications arriving meanwhile are buffered by the connection.
+        diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+    }
+}
+
+fn deliver(sender: &broadcast::Sender<Arc<Event>>, payload: &str) {
+    match serde_json::from_str::<Event>(payload) {
+        // No receivers is not an error: nobody is subscribed on this instance.
+        Ok(event) => drop(sender.send(Arc::new(event))),
+        Err(error) => tracing::warn!(%error, payload, "ignoring an unreadable event"),
+    }
+}

@@ -1,0 +1,70 @@
+//! What resolvers read from the request: the viewer, the services and the DataLoaders.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+use async_graphql::dataloader::DataLoader;
+
+use crate::app::Services;
+use crate::auth::Viewer;
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::loaders::UserLoader;
+
+/// Per-request data attached to every GraphQL request.
+#[derive(Clone)]
+pub struct RequestContext {
+    pub viewer: Option<Viewer>,
+    pub request_id: String,
+}
+
+impl RequestContext {
+    /// Adds this context and fresh DataLoaders to a request.
+    pub fn attach(
+        self,
+        services: &Arc<Services>,
+        request: async_graphql::Request,
+    ) -> async_graphql::Request {
+        request
+            .data(DataLoader::new(
+                UserLoader::new(services.clone()),
+                tokio::spawn,
+            ))
+            .data(self)
+    }
+}
+
+pub trait ContextExt {
+    fn services(&self) -> &Arc<Services>;
+    fn request(&self) -> &RequestContext;
+    /// The signed-in viewer, or UNAUTHENTICATED.
+    fn viewer(&self) -> ApiResult<&Viewer>;
+    fn user_loader(&self) -> &DataLoader<UserLoader>;
+    fn conn(&self) -> impl Future<Output = ApiResult<DbConn>> + Send;
+}
+
+impl ContextExt for Context<'_> {
+    fn services(&self) -> &Arc<Services> {
+        self.data_unchecked::<Arc<Services>>()
+    }
+
+    fn request(&self) -> &RequestContext {
+        self.data_unchecked::<RequestContext>()
+    }
+
+    fn viewer(&self) -> ApiResult<&Viewer> {
+        self.request()
+            .viewer
+            .as_ref()
+            .ok_or(ApiError::Unauthenticated)
+    }
+
+    fn user_loader(&self) -> &DataLoader<UserLoader> {
+        self.data_unchecked::<DataLoader<UserLoader>>()
+    }
+
+    fn conn(&self) -> impl Future<Output = ApiResult<DbConn>> + Send {
+        let pool = self.services().pool.clone();
+        async move { Ok(pool.get().await?) }
+    }
+}

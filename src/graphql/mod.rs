@@ -1,0 +1,75 @@
+//! The GraphQL schema: root types merged from the feature modules, limits and extensions.
+
+pub mod connection;
+pub mod context;
+pub mod ids;
+pub mod limits;
+pub mod loaders;
+pub mod node;
+
+use std::sync::Arc;
+
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+
+use crate::app::Services;
+use crate::auth::graphql::{AuthMutation, AuthQuery};
+use crate::config::QueryLimits;
+use crate::users::graphql::{UserMutation, UserQuery, UserSubscription};
+
+#[derive(MergedObject, Default)]
+pub struct Query(node::NodeQuery, UserQuery, AuthQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(AuthMutation, UserMutation);
+
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(UserSubscription);
+
+pub type ParvisSchema = Schema<Query, Mutation, Subscription>;
+
+/// The two schemas a server runs: signed-out clients get no introspection and no field
+/// suggestions (they would map the API for an attacker); signed-in clients get both.
+#[derive(Clone)]
+pub struct Schemas {
+    pub signed_in: ParvisSchema,
+    pub signed_out: ParvisSchema,
+}
+
+impl Schemas {
+    pub fn build(services: Arc<Services>, limits: &QueryLimits) -> Self {
+        Self {
+            signed_in: builder(limits).data(services.clone()).finish(),
+            signed_out: builder(limits)
+                .disable_introspection()
+                .disable_suggestions()
+                .data(services)
+                .finish(),
+        }
+    }
+
+    pub fn for_viewer(&self, signed_in: bool) -> &ParvisSchema {
+        if signed_in {
+            &self.signed_in
+        } else {
+            &self.signed_out
+        }
+    }
+}
+
+fn builder(limits: &QueryLimits) -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_directives(limits.max_directives)
+    .limit_recursive_depth(32)
+    .extension(limits::DocumentLimits(limits.clone()))
+}
+
+/// The SDL clients build against (checked in as `schema.graphql`).
+pub fn sdl() -> String {
+    builder(&QueryLimits::default()).finish().sdl()
+}

@@ -1,0 +1,67 @@
+//! The Relay `Node` interface and `node(id:)` / `nodes(ids:)`: every lookup goes through the same
+//! per-type authorization as the type's own queries.
+
+use async_graphql::{Context, ID, Interface, Object};
+
+use crate::auth::access_tokens::AccessToken;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::users::User;
+
+pub const MAX_NODES: usize = 100;
+
+/// An object with a global ID that `node(id:)` can fetch again.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Opaque global identifier."))]
+pub enum Node {
+    User(User),
+    PersonalAccessToken(AccessToken),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global ID; NOT_FOUND when it does not exist or is not visible.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Node> {
+        ctx.viewer()?;
+        load_node(ctx, &id, "id").await
+    }
+
+    /// Fetches up to 100 objects; each missing or invisible one is null.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> ApiResult<Vec<Option<Node>>> {
+        ctx.viewer()?;
+        if ids.len() > MAX_NODES {
+            return Err(ApiError::bad_input(
+                "ids",
+                format!("at most {MAX_NODES} IDs at once"),
+            ));
+        }
+        // Loaded together so the DataLoaders batch them into one query per type.
+        let loaded =
+            futures::future::join_all(ids.iter().map(|id| load_node(ctx, id, "ids"))).await;
+        loaded
+            .into_iter()
+            .map(|result| match result {
+                Ok(node) => Ok(Some(node)),
+                Err(ApiError::NotFound(_)) => Ok(None),
+                Err(error) => Err(error),
+            })
+            .collect()
+    }
+}
+
+async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
+    let (type_name, uuid) = ids::decode(id, field)?;
+    match type_name.as_str() {
+        crate::users::graphql::TYPE_NAME => Ok(Node::User(
+            crate::users::graphql::load_visible(ctx, uuid).await?,
+        )),
+        crate::auth::graphql::TOKEN_TYPE_NAME => Ok(Node::PersonalAccessToken(
+            crate::auth::graphql::load_visible_token(ctx, uuid).await?,
+        )),
+        _ => Err(ApiError::NotFound("Node")),
+    }
+}

@@ -1,0 +1,72 @@
+//! GraphiQL for admins, served from this binary (no CDN, so it works on an air-gapped network).
+
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse, Response};
+
+macro_rules! asset {
+    ($name:literal) => {
+        include_bytes!(concat!(env!("PARVIS_GRAPHIQL_ASSETS"), "/", $name))
+    };
+}
+
+const REACT: &[u8] = asset!("react.js");
+const REACT_DOM: &[u8] = asset!("react-dom.js");
+const GRAPHIQL_JS: &[u8] = asset!("graphiql.js");
+const GRAPHIQL_CSS: &[u8] = asset!("graphiql.css");
+
+/// Everything the page loads comes from this origin.
+const POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; font-src 'self' data:";
+
+const PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Parvis GraphiQL</title>
+  <link rel="stylesheet" href="/graphiql/assets/graphiql.css">
+  <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
+</head>
+<body>
+  <div id="graphiql">Loading GraphiQL…</div>
+  <script src="/graphiql/assets/react.js"></script>
+  <script src="/graphiql/assets/react-dom.js"></script>
+  <script src="/graphiql/assets/graphiql.js"></script>
+  <script>
+    const wsUrl = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql/ws";
+    const fetcher = GraphiQL.createFetcher({
+      url: "/graphql",
+      subscriptionUrl: wsUrl,
+      // The session cookie rides along; a token can be given in the headers tab instead.
+      fetch: (input, init) => fetch(input, { ...init, credentials: "same-origin" }),
+    });
+    ReactDOM.createRoot(document.getElementById("graphiql")).render(
+      React.createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true })
+    );
+  </script>
+</body>
+</html>
+"#;
+
+pub async fn page() -> Response {
+    ([(CONTENT_SECURITY_POLICY, POLICY)], Html(PAGE)).into_response()
+}
+
+pub async fn asset(Path(file): Path<String>) -> Response {
+    let (body, content_type) = match file.as_str() {
+        "react.js" => (REACT, "text/javascript; charset=utf-8"),
+        "react-dom.js" => (REACT_DOM, "text/javascript; charset=utf-8"),
+        "graphiql.js" => (GRAPHIQL_JS, "text/javascript; charset=utf-8"),
+        "graphiql.css" => (GRAPHIQL_CSS, "text/css; charset=utf-8"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (CONTENT_TYPE, content_type),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,356 @@
+//! `POST /graphql` and `GET /graphql`, following the GraphQL-over-HTTP specification.
+//!
+//! We do not use async-graphql-axum's handler: it always answers
+//! `application/graphql-response+json`, runs mutations over GET and has no batch limit.
+
+use std::any::Any;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse, ServerError};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::app::App;
+use crate::auth::{authenticate, authorization_header, session_cookie_value};
+use crate::error::ApiError;
+use crate::graphql::context::RequestContext;
+use crate::graphql::limits::{RequestTrace, selected_operation_type};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+
+/// The media type of the answer, chosen from the request's `Accept` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResponseFormat {
+    /// `application/graphql-response+json`: request errors get a 4xx status.
+    GraphqlResponseJson,
+    /// Legacy `application/json`: every well-formed request gets 200.
+    Json,
+}
+
+impl ResponseFormat {
+    fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(ACCEPT).and_then(|value| value.to_str().ok()) else {
+            return Some(Self::Json);
+        };
+        accept
+            .split(',')
+            .filter(|range| {
+                !range
+                    .split(';')
+                    .skip(1)
+                    .any(|p| p.trim().replace(' ', "") == "q=0")
+            })
+            .find_map(
+                |range| match range.split(';').next().unwrap_or_default().trim() {
+                    "application/graphql-response+json" | "*/*" | "application/*" => {
+                        Some(Self::GraphqlResponseJson)
+                    }
+                    "application/json" => Some(Self::Json),
+                    _ => None,
+                },
+            )
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+            Self::Json => JSON,
+        }
+    }
+}
+
+pub async fn post(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(format) = ResponseFormat::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error_response(
+                format,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "The request body is larger than {} bytes.",
+                    app.services.config.body_limit
+                ),
+            );
+        }
+        Err(_) => {
+            return error_response(format, StatusCode::BAD_REQUEST, "Unreadable request body.");
+        }
+    };
+    if !is_json_content_type(&headers) {
+        return error_response(
+            format,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send the request as Content-Type: application/json.",
+        );
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(error) => {
+            return error_response(
+                format,
+                StatusCode::BAD_REQUEST,
+                &format!("The request body is not a GraphQL request: {error}"),
+            );
+        }
+    };
+    execute(app, headers, batch, format).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+/// GET runs queries only, so that a link or an image tag can never change data.
+pub async fn get(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let Some(format) = ResponseFormat::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let bad = |message: &str| error_response(format, StatusCode::BAD_REQUEST, message);
+    let Ok(params) = serde_urlencoded::from_str::<GetParams>(raw.as_deref().unwrap_or_default())
+    else {
+        return bad("Unreadable query string.");
+    };
+    let Some(query) = params.query else {
+        return bad("The `query` parameter is missing.");
+    };
+    let mut request = async_graphql::Request::new(query.clone());
+    request.operation_name = params.operation_name.clone();
+    if let Some(variables) = params.variables {
+        match serde_json::from_str(&variables) {
+            Ok(variables) => request.variables = async_graphql::Variables::from_json(variables),
+            Err(_) => return bad("The `variables` parameter is not a JSON object."),
+        }
+    }
+    if let Some(extensions) = params.extensions {
+        match serde_json::from_str(&extensions) {
+            Ok(extensions) => request.extensions = extensions,
+            Err(_) => return bad("The `extensions` parameter is not a JSON object."),
+        }
+    }
+    if let Ok(document) = async_graphql::parser::parse_query(&query) {
+        let operation = selected_operation_type(&document, params.operation_name.as_deref());
+        if matches!(
+            operation,
+            Some(OperationType::Mutation | OperationType::Subscription)
+        ) {
+            let mut response = error_response(
+                format,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Only queries can be sent with GET; send mutations with POST.",
+            );
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+    }
+    execute(app, headers, BatchRequest::Single(request), format).await
+}
+
+async fn execute(
+    app: Arc<App>,
+    headers: HeaderMap,
+    batch: BatchRequest,
+    format: ResponseFormat,
+) -> Response {
+    let max_batch = app.services.config.limits.max_batch;
+    if let BatchRequest::Batch(requests) = &batch {
+        if requests.len() > max_batch {
+            return error_response(
+                format,
+                StatusCode::BAD_REQUEST,
+                &format!("A batch may hold at most {max_batch} operations."),
+            );
+        }
+    }
+    let request_id = super::request_id(&headers);
+    let viewer = match viewer_of(&app, &headers).await {
+        Ok(viewer) => viewer,
+        Err(error) => return api_error_response(format, error, &request_id),
+    };
+    let schema = app.schemas.for_viewer(viewer.is_some());
+    let context = RequestContext {
+        viewer,
+        request_id: request_id.clone(),
+    };
+    let started = Instant::now();
+    let prepare = |request: async_graphql::Request| {
+        let trace = RequestTrace::default();
+        let request = context
+            .clone()
+            .attach(&app.services, request)
+            .data(trace.clone());
+        (request, trace)
+    };
+    let (response, traces) = match batch {
+        BatchRequest::Single(request) => {
+            let (request, trace) = prepare(request);
+            (
+                BatchResponse::Single(schema.execute(request).await),
+                vec![trace],
+            )
+        }
+        BatchRequest::Batch(requests) => {
+            let (requests, traces): (Vec<_>, Vec<_>) = requests.into_iter().map(prepare).unzip();
+            let responses = futures::future::join_all(
+                requests.into_iter().map(|request| schema.execute(request)),
+            )
+            .await;
+            (BatchResponse::Batch(responses), traces)
+        }
+    };
+    for trace in &traces {
+        app.metrics
+            .observe_operation(trace.get().operation_type, started.elapsed());
+    }
+    let request_error = matches!(&response, BatchResponse::Single(r) if !r.errors.is_empty())
+        && traces.iter().all(|trace| !trace.get().executed);
+    let status = if format == ResponseFormat::GraphqlResponseJson && request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let response = with_request_id_on_internal_errors(response, &request_id);
+    let mut http_headers = HeaderMap::new();
+    match &response {
+        BatchResponse::Single(single) => http_headers.extend(single.http_headers.clone()),
+        BatchResponse::Batch(all) => all
+            .iter()
+            .for_each(|single| http_headers.extend(single.http_headers.clone())),
+    }
+    let mut http = json_response(format, status, &response);
+    http.headers_mut().extend(http_headers);
+    http
+}
+
+async fn viewer_of(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<Option<crate::auth::Viewer>, ApiError> {
+    let authorization = authorization_header(headers);
+    let cookie = session_cookie_value(headers);
+    if authorization.is_none() && cookie.is_none() {
+        return Ok(None);
+    }
+    let mut conn = app.services.pool.get().await?;
+    authenticate(&mut conn, authorization, cookie.as_deref()).await
+}
+
+/// Internal errors show clients only a code and the request id to quote to an admin.
+fn with_request_id_on_internal_errors(
+    mut response: BatchResponse,
+    request_id: &str,
+) -> BatchResponse {
+    let mark = |errors: &mut Vec<ServerError>| {
+        for error in errors {
+            let internal = error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+                .is_some_and(|code| *code == async_graphql::Value::from("INTERNAL_SERVER_ERROR"));
+            if internal {
+                if let Some(extensions) = error.extensions.as_mut() {
+                    extensions.set("requestId", request_id);
+                }
+            }
+        }
+    };
+    match &mut response {
+        BatchResponse::Single(single) => mark(&mut single.errors),
+        BatchResponse::Batch(all) => all.iter_mut().for_each(|single| mark(&mut single.errors)),
+    }
+    response
+}
+
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+fn json_response(
+    format: ResponseFormat,
+    status: StatusCode,
+    body: &impl serde::Serialize,
+) -> Response {
+    let body = serde_json::to_vec(body).unwrap_or_default();
+    (status, [(CONTENT_TYPE, format.content_type())], body).into_response()
+}
+
+/// A response holding one GraphQL error; `code` follows the HTTP status.
+fn error_response(format: ResponseFormat, status: StatusCode, message: &str) -> Response {
+    let code = match status {
+        StatusCode::UNAUTHORIZED => "UNAUTHENTICATED",
+        StatusCode::INTERNAL_SERVER_ERROR => "INTERNAL_SERVER_ERROR",
+        _ => "BAD_USER_INPUT",
+    };
+    let body =
+        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    json_response(format, status, &body)
+}
+
+fn api_error_response(format: ResponseFormat, error: ApiError, request_id: &str) -> Response {
+    let status = match error {
+        ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let code = error.code();
+    let message = error.message();
+    if let ApiError::Internal(cause) = &error {
+        tracing::error!(error = ?cause, "internal error before execution");
+    }
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }]
+    });
+    let mut response = json_response(format, status, &body);
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+fn not_acceptable() -> Response {
+    let body = serde_json::json!({ "errors": [{
+        "message": "Accept application/graphql-response+json or application/json.",
+        "extensions": { "code": "BAD_USER_INPUT" }
+    }] });
+    json_response(ResponseFormat::Json, StatusCode::NOT_ACCEPTABLE, &body)
+}
+
+/// A panic anywhere becomes an opaque 500 (logged by the trace layer), never a stack trace.
+pub fn panic_response(_panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
+    tracing::error!("a request handler panicked");
+    error_response(
+        ResponseFormat::Json,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal server error.",
+    )
+}

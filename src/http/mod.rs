@@ -1,0 +1,72 @@
+//! The HTTP surface: routes and the middleware every request passes through.
+
+pub mod graphiql;
+pub mod graphql;
+mod health;
+pub mod metrics;
+pub mod ws;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::app::App;
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(app: Arc<App>) -> Router {
+    let body_limit = app.services.config.body_limit;
+    Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
+        .route("/graphiql", get(graphiql::page))
+        .route("/graphiql/assets/{file}", get(graphiql::asset))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &Request<_>| {
+                            let request_id = request
+                                .headers()
+                                .get(REQUEST_ID_HEADER)
+                                .and_then(|id| id.to_str().ok())
+                                .unwrap_or_default();
+                            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+                        })
+                        .on_response(
+                            tower_http::trace::DefaultOnResponse::new()
+                                .level(tracing::Level::INFO)
+                                .latency_unit(tower_http::LatencyUnit::Millis),
+                        ),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+                .layer(CatchPanicLayer::custom(graphql::panic_response))
+                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(60),
+                )),
+        )
+        .with_state(app)
+}
+
+/// The request id of a request, as set by the middleware.
+pub fn request_id(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}

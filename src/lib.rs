@@ -1,0 +1,19 @@
+//! Parvis: a self-hosted intranet whose whole surface is one GraphQL API.
+
+pub mod app;
+pub mod auth;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod http;
+pub mod pagination;
+pub mod policy;
+pub mod telemetry;
+pub mod users;
+pub mod validation;
+
+pub use app::App;

@@ -1,0 +1,315 @@
+//! GraphQL types, queries, mutations and subscriptions of the directory.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use futures::{Stream, StreamExt};
+use uuid::Uuid;
+
+use super::model::{self, DirectoryFilter, ProfileChanges};
+use super::{OrgRole, User, UserStatus};
+use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
+use crate::graphql::connection::{PageConnection, connection};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::pagination::PageRequest;
+use crate::policy;
+use crate::validation::{self, Limit};
+
+pub const TYPE_NAME: &str = "User";
+
+/// A person's role in the organisation.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "OrgRole", remote = "OrgRole")]
+pub enum OrgRoleGql {
+    Admin,
+    Member,
+    /// An external person who sees only what they are given.
+    Guest,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "UserStatus", remote = "UserStatus")]
+pub enum UserStatusGql {
+    Active,
+    /// Cannot sign in; their content stays.
+    Deactivated,
+}
+
+/// A person in the organisation.
+#[Object(name = "User")]
+impl User {
+    pub async fn id(&self) -> ID {
+        ids::encode(TYPE_NAME, self.id)
+    }
+    /// Unique; null for people without a company email (and hidden from guests).
+    async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        Ok(self.email.as_deref().filter(|_| contact_visible(ctx, self)))
+    }
+    /// Unique sign-in name, also used for @mentions.
+    async fn username(&self) -> &str {
+        &self.username
+    }
+    async fn display_name(&self) -> &str {
+        &self.display_name
+    }
+    /// Job title.
+    async fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+    async fn department(&self) -> Option<&str> {
+        self.department.as_deref()
+    }
+    /// Site or location.
+    async fn site(&self) -> Option<&str> {
+        self.site.as_deref()
+    }
+    /// Hidden from guests.
+    async fn phone(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.phone.as_deref().filter(|_| contact_visible(ctx, self))
+    }
+    /// Markdown written by the person.
+    async fn bio(&self) -> Option<&str> {
+        self.bio.as_deref()
+    }
+    /// BCP 47 language tag, e.g. `fr` or `en-GB`.
+    async fn locale(&self) -> &str {
+        &self.locale
+    }
+    /// IANA time zone, e.g. `Europe/Paris`.
+    async fn time_zone(&self) -> &str {
+        &self.time_zone
+    }
+    async fn org_role(&self) -> OrgRoleGql {
+        self.org_role.into()
+    }
+    async fn status(&self) -> UserStatusGql {
+        self.status.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    /// Whether the viewer may change this profile with `updateProfile`.
+    async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(policy::can_edit_profile(ctx.viewer()?, self))
+    }
+}
+
+fn contact_visible(ctx: &Context<'_>, user: &User) -> bool {
+    ctx.viewer()
+        .is_ok_and(|viewer| policy::can_view_contact_details(viewer, user))
+}
+
+/// A user the viewer may see, through the request's DataLoader.
+pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<User> {
+    let viewer = ctx.viewer()?;
+    let user = ctx
+        .user_loader()
+        .load_one(id)
+        .await
+        .map_err(|error| {
+            ApiError::internal(anyhow::anyhow!("loading a user: {}", error.message()))
+        })?
+        .ok_or(ApiError::NotFound(TYPE_NAME))?;
+    if !policy::can_view_user(viewer, &user) {
+        return Err(ApiError::NotFound(TYPE_NAME));
+    }
+    Ok(user)
+}
+
+#[derive(InputObject, Default)]
+pub struct UsersFilter {
+    /// Words matched against name, username, email, title, department and site; accents and
+    /// case are ignored ("helene" finds "Hélène").
+    pub query: Option<String>,
+    /// Exact department, case-insensitive.
+    pub department: Option<String>,
+    /// Exact site, case-insensitive.
+    pub site: Option<String>,
+}
+
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// The signed-in person.
+    async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<User> {
+        Ok(ctx.viewer()?.user.clone())
+    }
+
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> ApiResult<User> {
+        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    }
+
+    /// The company directory: active people by name.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<UsersFilter>,
+    ) -> ApiResult<PageConnection<User>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        if let Some(query) = &filter.query {
+            validation::max_chars("filter.query", query, Limit::SEARCH)?;
+        }
+        if !policy::can_browse_directory(viewer) {
+            let own = crate::pagination::Page {
+                items: vec![viewer.user.clone()],
+                has_next_page: false,
+                has_previous_page: false,
+                total_count: 1,
+            };
+            return Ok(connection(own, directory_key, |user| user));
+        }
+        let filter = DirectoryFilter {
+            query: filter.query,
+            department: filter.department,
+            site: filter.site,
+        };
+        let mut conn = ctx.conn().await?;
+        let page = model::directory_page(&mut conn, &filter, &page).await?;
+        Ok(connection(page, directory_key, |user| user))
+    }
+}
+
+fn directory_key(user: &User) -> model::DirectoryCursor {
+    (user.display_name.clone(), user.id)
+}
+
+#[derive(InputObject)]
+pub struct UpdateProfileInput {
+    /// Whose profile; the viewer's own when omitted (admins may edit anyone's).
+    pub user_id: Option<ID>,
+    pub display_name: Option<String>,
+    /// An empty string clears the field (likewise for the other optional fields).
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub site: Option<String>,
+    pub phone: Option<String>,
+    pub bio: Option<String>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateProfilePayload {
+    pub user: User,
+}
+
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProfileInput,
+    ) -> ApiResult<UpdateProfilePayload> {
+        let viewer = ctx.viewer()?;
+        let target_id = match &input.user_id {
+            Some(id) => ids::decode_as(id, TYPE_NAME, "userId")?,
+            None => viewer.id(),
+        };
+        let target = load_visible(ctx, target_id).await?;
+        if !policy::can_edit_profile(viewer, &target) {
+            return Err(ApiError::Forbidden(
+                "Only the person themselves or an admin may edit this profile.".into(),
+            ));
+        }
+        let changes = profile_changes(input)?;
+        let services = ctx.services().clone();
+        let mut conn = ctx.conn().await?;
+        let user = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let user = model::update_profile(conn, target_id, &changes).await?;
+                services
+                    .events
+                    .publish(conn, &Event::UserUpdated { id: user.id })
+                    .await?;
+                Ok(user)
+            })
+            .await?;
+        Ok(UpdateProfilePayload { user })
+    }
+}
+
+fn profile_changes(input: UpdateProfileInput) -> ApiResult<ProfileChanges> {
+    let optional =
+        |field: &str, value: Option<String>, limit: usize| -> ApiResult<Option<Option<String>>> {
+            value
+                .map(|text| {
+                    let text = text.trim().to_owned();
+                    validation::max_chars(field, &text, limit)?;
+                    Ok((!text.is_empty()).then_some(text))
+                })
+                .transpose()
+        };
+    let display_name = input
+        .display_name
+        .map(|name| validation::display_name("displayName", &name))
+        .transpose()?;
+    let locale = input
+        .locale
+        .map(|locale| validation::locale("locale", &locale))
+        .transpose()?;
+    let time_zone = input
+        .time_zone
+        .map(|zone| validation::time_zone("timeZone", &zone))
+        .transpose()?;
+    Ok(ProfileChanges {
+        display_name,
+        title: optional("title", input.title, Limit::SHORT_TEXT)?,
+        department: optional("department", input.department, Limit::SHORT_TEXT)?,
+        site: optional("site", input.site, Limit::SHORT_TEXT)?,
+        phone: optional("phone", input.phone, Limit::PHONE)?,
+        bio: optional("bio", input.bio, Limit::BIO)?,
+        locale,
+        time_zone,
+    })
+}
+
+#[derive(Default)]
+pub struct UserSubscription;
+
+#[Subscription]
+impl UserSubscription {
+    /// The person each time their profile changes, from any server instance.
+    async fn user_updated(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<User>> + use<>, ApiError> {
+        let user_id = ids::decode_as(&id, TYPE_NAME, "id")?;
+        load_visible(ctx, user_id).await?;
+        let viewer = ctx.viewer()?.clone();
+        let services = ctx.services().clone();
+        let events = services.events.subscribe_matching(
+            move |event| matches!(event, Event::UserUpdated { id } if *id == user_id),
+        );
+        Ok(events.then(move |_| {
+            let services = services.clone();
+            let viewer = viewer.clone();
+            async move {
+                let mut conn = services.pool.get().await?;
+                if !crate::auth::still_active(&mut conn, &viewer).await? {
+                    return Err(ApiError::Unauthenticated);
+                }
+                let user = model::find(&mut conn, user_id)
+                    .await?
+                    .filter(|user| policy::can_view_user(&viewer, user))
+                    .ok_or(ApiError::NotFound(TYPE_NAME))?;
+                Ok(user)
+            }
+        }))
+    }
+}

@@ -1,0 +1,264 @@
+//! The `users` table and the queries on it.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::users;
+use crate::error::{ApiError, ApiResult};
+use crate::pagination::{Page, PageRequest};
+use crate::text_enum;
+
+text_enum! {
+    /// A person's role in the organisation.
+    pub enum OrgRole {
+        Admin => "admin",
+        Member => "member",
+        /// External people: see only what they are explicitly given.
+        Guest => "guest",
+    }
+}
+
+text_enum! {
+    pub enum UserStatus {
+        Active => "active",
+        /// Signed out everywhere at once; content kept.
+        Deactivated => "deactivated",
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct User {
+    pub id: Uuid,
+    pub email: Option<String>,
+    pub username: String,
+    pub display_name: String,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub site: Option<String>,
+    pub phone: Option<String>,
+    pub bio: Option<String>,
+    pub locale: String,
+    pub time_zone: String,
+    pub org_role: OrgRole,
+    pub status: UserStatus,
+    pub password_hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn is_active(&self) -> bool {
+        self.status == UserStatus::Active
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.org_role == OrgRole::Admin
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub id: Uuid,
+    pub email: Option<String>,
+    pub username: String,
+    pub display_name: String,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub site: Option<String>,
+    pub phone: Option<String>,
+    pub locale: String,
+    pub time_zone: String,
+    pub org_role: OrgRole,
+    pub password_hash: Option<String>,
+}
+
+impl NewUser {
+    pub fn new(username: impl Into<String>, display_name: impl Into<String>) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            email: None,
+            username: username.into(),
+            display_name: display_name.into(),
+            title: None,
+            department: None,
+            site: None,
+            phone: None,
+            locale: "en".into(),
+            time_zone: "UTC".into(),
+            org_role: OrgRole::Member,
+            password_hash: None,
+        }
+    }
+}
+
+/// Profile fields a person (or an admin) may change; `None` leaves a field as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct ProfileChanges {
+    pub display_name: Option<String>,
+    pub title: Option<Option<String>>,
+    pub department: Option<Option<String>>,
+    pub site: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub bio: Option<Option<String>>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+/// Directory search: every word must appear in name, username, email, title, department or site,
+/// accents and case ignored.
+#[derive(Debug, Default, Clone)]
+pub struct DirectoryFilter {
+    pub query: Option<String>,
+    pub department: Option<String>,
+    pub site: Option<String>,
+}
+
+diesel::define_sql_function! {
+    /// `unaccent` pinned to its dictionary (see the identity migration).
+    fn parvis_unaccent(text: Text) -> Text;
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, user: &NewUser) -> ApiResult<User> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(|error| unique_violation_as_conflict(error, user))
+}
+
+fn unique_violation_as_conflict(error: diesel::result::Error, user: &NewUser) -> ApiError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match &error {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            match info.constraint_name() {
+                Some("users_email_key") => ApiError::Conflict(format!(
+                    "The email {} is already used by another account.",
+                    user.email.as_deref().unwrap_or_default()
+                )),
+                _ => {
+                    ApiError::Conflict(format!("The username {} is already taken.", user.username))
+                }
+            }
+        }
+        _ => ApiError::from(error),
+    }
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<User>> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<Vec<User>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select(User::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Looks a person up by email or username, case-insensitively.
+pub async fn find_by_identifier(
+    conn: &mut AsyncPgConnection,
+    identifier: &str,
+) -> ApiResult<Option<User>> {
+    let lowered = identifier.trim().to_lowercase();
+    Ok(users::table
+        .filter(
+            diesel::dsl::sql::<Bool>("lower(username) = ")
+                .bind::<Text, _>(lowered.clone())
+                .sql(" OR lower(email) = ")
+                .bind::<Text, _>(lowered),
+        )
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn update_profile(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &ProfileChanges,
+) -> ApiResult<User> {
+    Ok(diesel::update(users::table.find(id))
+        .set(changes)
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn count_all(conn: &mut AsyncPgConnection) -> ApiResult<i64> {
+    Ok(users::table.count().get_result(conn).await?)
+}
+
+/// The directory key: people are listed by display name, ties broken by id.
+pub type DirectoryCursor = (String, Uuid);
+
+/// One page of the active directory, ordered by display name (ICU collation) then id.
+pub async fn directory_page(
+    conn: &mut AsyncPgConnection,
+    filter: &DirectoryFilter,
+    page: &PageRequest<DirectoryCursor>,
+) -> ApiResult<Page<User>> {
+    let mut query = directory_query(filter)
+        .select(User::as_select())
+        .order((users::display_name.asc(), users::id.asc()))
+        .limit(page.fetch_limit());
+    if let Some((name, id)) = &page.after {
+        query = query.filter(
+            users::display_name
+                .gt(name.clone())
+                .or(users::display_name.eq(name.clone()).and(users::id.gt(*id))),
+        );
+    }
+    let rows = query.load(conn).await?;
+    let total_count = directory_query(filter).count().get_result(conn).await?;
+    Ok(page.finish(rows, total_count))
+}
+
+fn directory_query(filter: &DirectoryFilter) -> users::BoxedQuery<'static, diesel::pg::Pg> {
+    let mut query = users::table
+        .filter(users::status.eq(UserStatus::Active))
+        .into_boxed();
+    for word in filter.query.iter().flat_map(|q| q.split_whitespace()) {
+        let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
+        query = query.filter(
+            diesel::dsl::sql::<Bool>("search_text LIKE lower(parvis_unaccent(")
+                .bind::<Text, _>(pattern)
+                .sql("))"),
+        );
+    }
+    if let Some(department) = &filter.department {
+        query = query.filter(
+            diesel::dsl::sql::<Bool>("lower(department) = lower(")
+                .bind::<Text, _>(department.clone())
+                .sql(")"),
+        );
+    }
+    if let Some(site) = &filter.site {
+        query = query.filter(
+            diesel::dsl::sql::<Bool>("lower(site) = lower(")
+                .bind::<Text, _>(site.clone())
+                .sql(")"),
+        );
+    }
+    query
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -1,0 +1,106 @@
+//! Input checks shared by every mutation; each error names the field and the limit.
+
+use std::str::FromStr;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Length limits, in characters.
+pub struct Limit;
+
+impl Limit {
+    pub const NAME: usize = 100;
+    pub const SHORT_TEXT: usize = 100;
+    pub const PHONE: usize = 40;
+    pub const BIO: usize = 2_000;
+    pub const SEARCH: usize = 200;
+    pub const EMAIL: usize = 254;
+    pub const USERNAME: usize = 40;
+}
+
+pub fn max_chars(field: &str, text: &str, limit: usize) -> ApiResult<()> {
+    if text.chars().count() > limit {
+        return Err(ApiError::bad_input(
+            field,
+            format!("must be at most {limit} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// A display name: trimmed, 1 to 100 characters, no control characters.
+pub fn display_name(field: &str, name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ApiError::bad_input(field, "must not be empty"));
+    }
+    max_chars(field, name, Limit::NAME)?;
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::bad_input(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// A username: 2 to 40 of `a-z 0-9 . _ -`, starting with a letter or digit (mentions use it).
+pub fn username(field: &str, username: &str) -> ApiResult<String> {
+    let username = username.trim().to_lowercase();
+    let valid_chars = username
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    let starts_well = username
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    if username.len() < 2 || username.len() > Limit::USERNAME || !valid_chars || !starts_well {
+        return Err(ApiError::bad_input(
+            field,
+            format!(
+                "must be 2 to {} characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit",
+                Limit::USERNAME
+            ),
+        ));
+    }
+    Ok(username)
+}
+
+/// A plausible email address (one `@`, a dot in the domain, no spaces), lower-cased.
+pub fn email(field: &str, email: &str) -> ApiResult<String> {
+    let email = email.trim().to_lowercase();
+    let plausible = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !domain.contains('@')
+    }) && !email.chars().any(char::is_whitespace);
+    if !plausible {
+        return Err(ApiError::bad_input(field, "is not an email address"));
+    }
+    max_chars(field, &email, Limit::EMAIL)?;
+    Ok(email)
+}
+
+/// A BCP 47 language tag such as `fr`, `en-GB` or `pt-BR`.
+pub fn locale(field: &str, tag: &str) -> ApiResult<String> {
+    let tag = tag.trim();
+    let mut parts = tag.split('-');
+    let language_ok = parts
+        .next()
+        .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
+    let rest_ok =
+        parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !language_ok || !rest_ok {
+        return Err(ApiError::bad_input(
+            field,
+            "must be a language tag such as \"fr\" or \"en-GB\"",
+        ));
+    }
+    Ok(tag.to_owned())
+}
+
+/// An IANA time zone name such as `Europe/Paris`.
+pub fn time_zone(field: &str, zone: &str) -> ApiResult<String> {
+    chrono_tz::Tz::from_str(zone.trim())
+        .map(|tz| tz.name().to_owned())
+        .map_err(|_| {
+            ApiError::bad_input(field, "must be an IANA time zone such as \"Europe/Paris\"")
+        })
+}
