@@ -208,7 +208,8 @@ impl EmbeddedCluster {
 
     fn command(&self, program: &str) -> Command {
         let mut command = Command::new(self.bin_dir.join(program));
-        command.kill_on_drop(false);
+        // Its own process group: a Ctrl-C meant for Parvis must not kill the database mid-shutdown.
+        command.kill_on_drop(false).process_group(0);
         if let Some((uid, gid)) = self.owner {
             command.uid(uid.as_raw()).gid(gid.as_raw());
         }

@@ -234,7 +234,7 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    let response = with_request_id_on_internal_errors(response, &request_id);
+    let response = with_error_codes(response, &request_id);
     let mut http_headers = HeaderMap::new();
     match &response {
         BatchResponse::Single(single) => http_headers.extend(single.http_headers.clone()),
@@ -260,28 +260,27 @@ async fn viewer_of(
     authenticate(&mut conn, authorization, cookie.as_deref()).await
 }
 
-/// Internal errors show clients only a code and the request id to quote to an admin.
-fn with_request_id_on_internal_errors(
-    mut response: BatchResponse,
-    request_id: &str,
-) -> BatchResponse {
-    let mark = |errors: &mut Vec<ServerError>| {
-        for error in errors {
-            let internal = error
-                .extensions
-                .as_ref()
-                .and_then(|extensions| extensions.get("code"))
-                .is_some_and(|code| *code == async_graphql::Value::from("INTERNAL_SERVER_ERROR"));
-            if internal {
-                if let Some(extensions) = error.extensions.as_mut() {
-                    extensions.set("requestId", request_id);
-                }
+/// Every error gets a code: parse and validation errors (which async-graphql leaves without one)
+/// are BAD_USER_INPUT. Internal errors also carry the request id to quote to an admin.
+pub fn complete_error_codes(errors: &mut [ServerError], request_id: &str) {
+    for error in errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        match extensions.get("code") {
+            None => extensions.set("code", "BAD_USER_INPUT"),
+            Some(code) if *code == async_graphql::Value::from("INTERNAL_SERVER_ERROR") => {
+                extensions.set("requestId", request_id)
             }
+            Some(_) => {}
         }
-    };
+    }
+}
+
+fn with_error_codes(mut response: BatchResponse, request_id: &str) -> BatchResponse {
     match &mut response {
-        BatchResponse::Single(single) => mark(&mut single.errors),
-        BatchResponse::Batch(all) => all.iter_mut().for_each(|single| mark(&mut single.errors)),
+        BatchResponse::Single(single) => complete_error_codes(&mut single.errors, request_id),
+        BatchResponse::Batch(all) => all
+            .iter_mut()
+            .for_each(|single| complete_error_codes(&mut single.errors, request_id)),
     }
     response
 }

@@ -181,7 +181,7 @@ impl Connection {
                 .map_err(|_| closed()),
             (Protocol::TransportWs, "pong") => Ok(()),
             (Protocol::TransportWs, "subscribe") | (Protocol::Legacy, "start") => {
-                self.start_operation(socket, message).await
+                self.start_operation(message).await
             }
             (Protocol::TransportWs, "complete") | (Protocol::Legacy, "stop") => {
                 if let Some(operation) = message.id.and_then(|id| self.operations.remove(&id)) {
@@ -235,11 +235,7 @@ impl Connection {
         }
     }
 
-    async fn start_operation(
-        &mut self,
-        socket: &mut WebSocket,
-        message: ClientMessage,
-    ) -> Result<(), Close> {
+    async fn start_operation(&mut self, message: ClientMessage) -> Result<(), Close> {
         let Some(viewer) = self.viewer.clone() else {
             return Err(Close::new(4401, "Unauthorized"));
         };
@@ -268,9 +264,11 @@ impl Connection {
         let outgoing = self.outgoing_tx.clone();
         let protocol = self.protocol;
         let operation_id = id.clone();
+        let request_id = self.request_id.clone();
         let task = tokio::spawn(async move {
             let mut responses = std::pin::pin!(schema.execute_stream(request));
-            while let Some(response) = responses.next().await {
+            while let Some(mut response) = responses.next().await {
+                super::graphql::complete_error_codes(&mut response.errors, &request_id);
                 let frame = if !trace.get().executed && response.is_err() {
                     // Refused before execution (parse or validation): an `error` message, and the
                     // operation is over without `complete`.
@@ -293,7 +291,6 @@ impl Connection {
                 .await;
             let _ = outgoing.send(Outgoing::Finished(operation_id)).await;
         });
-        let _ = socket;
         self.operations.insert(id, task);
         Ok(())
     }

@@ -1,0 +1,266 @@
+//! Shared test helpers: a real server on a random port backed by its own PostgreSQL schema,
+//! test users with tokens, and GraphQL / WebSocket call helpers.
+#![allow(dead_code)]
+
+pub mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use parvis::App;
+use parvis::config::AppConfig;
+use parvis::db::DbSettings;
+use parvis::db::embedded::EmbeddedCluster;
+use parvis::users::{NewUser, OrgRole, model as users};
+use serde_json::{Value, json};
+use tokio::sync::{OnceCell, oneshot};
+
+static SERVER_URL: OnceCell<String> = OnceCell::const_new();
+
+/// The PostgreSQL server tests use: `DATABASE_URL` when set, else an embedded cluster kept under
+/// the temporary directory across runs.
+pub async fn server_url() -> String {
+    SERVER_URL
+        .get_or_init(|| async {
+            let url = match std::env::var("DATABASE_URL") {
+                Ok(url) => url,
+                Err(_) => {
+                    let root = std::env::temp_dir().join("parvis-test-cluster");
+                    EmbeddedCluster::start(&root)
+                        .await
+                        .expect("start the embedded test cluster")
+                        .database_url()
+                }
+            };
+            prepare_server(&url).await;
+            url
+        })
+        .await
+        .clone()
+}
+
+/// Once per test process: extensions in `public`, and schemas left by earlier runs dropped.
+async fn prepare_server(url: &str) {
+    use diesel_async::SimpleAsyncConnection;
+    let mut conn = DbSettings::new(url)
+        .connect()
+        .await
+        .expect("connect to PostgreSQL");
+    let stale_before = unix_seconds() - 3600;
+    conn.batch_execute(&format!(
+        "SELECT pg_advisory_lock(4242);
+         CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public;
+         CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+         DO $$ DECLARE s text; BEGIN
+           FOR s IN SELECT nspname FROM pg_namespace WHERE nspname ~ '^test_[0-9]+_'
+                    AND split_part(nspname, '_', 2)::bigint < {stale_before} LOOP
+             EXECUTE format('DROP SCHEMA %I CASCADE', s);
+           END LOOP; END $$;
+         SELECT pg_advisory_unlock(4242);"
+    ))
+    .await
+    .expect("prepare the test database server");
+}
+
+fn unix_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// A schema of its own for one test, migrated, dropped when the test ends.
+pub struct TestSchema {
+    pub settings: DbSettings,
+    name: String,
+}
+
+impl TestSchema {
+    pub async fn new() -> Self {
+        use diesel_async::SimpleAsyncConnection;
+        let url = server_url().await;
+        let name = format!("test_{}_{}", unix_seconds(), uuid::Uuid::new_v4().simple());
+        let mut admin = DbSettings::new(&url).connect().await.expect("connect");
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {name}"))
+            .await
+            .expect("create test schema");
+        let mut settings = DbSettings::new(&url);
+        settings.pool_size = 4;
+        settings.search_path = Some(format!("{name}, public"));
+        let conn = settings.connect().await.expect("connect to test schema");
+        parvis::db::run_migrations(conn)
+            .await
+            .expect("migrate test schema");
+        Self { settings, name }
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let url = self.settings.url.clone();
+        let name = self.name.clone();
+        // Drop runs outside async code: use a small runtime of its own on another thread.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                use diesel_async::SimpleAsyncConnection;
+                let mut conn = DbSettings::new(&url).connect().await.ok()?;
+                conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+        drop(dropped);
+    }
+}
+
+/// A running Parvis server for one test.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub app: Arc<App>,
+    pub http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    schema: Arc<TestSchema>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Arc::new(TestSchema::new().await), |_| {}).await
+    }
+
+    pub async fn spawn_configured(configure: impl FnOnce(&mut AppConfig)) -> Self {
+        Self::spawn_with(Arc::new(TestSchema::new().await), configure).await
+    }
+
+    /// A second server instance on the same database, as in a multi-instance deployment.
+    pub async fn spawn_sibling(&self) -> Self {
+        Self::spawn_with(self.schema.clone(), |_| {}).await
+    }
+
+    async fn spawn_with(schema: Arc<TestSchema>, configure: impl FnOnce(&mut AppConfig)) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a port");
+        let address = listener.local_addr().expect("local address");
+        let mut config = AppConfig::for_address(address);
+        configure(&mut config);
+        let app = App::build(config, schema.settings.clone())
+            .await
+            .expect("build the app");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.clone().serve(listener, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            address,
+            app,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            server: Some(server),
+            schema,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/graphql/ws", self.address)
+    }
+
+    pub fn db(&self) -> &DbSettings {
+        &self.schema.settings
+    }
+
+    /// Creates an active person with a personal access token.
+    pub async fn create_user(&self, username: &str, role: OrgRole) -> TestUser {
+        self.create_user_with(username, role, |_| {}).await
+    }
+
+    pub async fn create_user_with(
+        &self,
+        username: &str,
+        role: OrgRole,
+        customise: impl FnOnce(&mut NewUser),
+    ) -> TestUser {
+        let mut conn = self.db().connect().await.expect("connect");
+        let mut new_user = NewUser::new(username, format!("Test {username}"));
+        new_user.email = Some(format!("{username}@example.com"));
+        new_user.org_role = role;
+        customise(&mut new_user);
+        let user = users::insert(&mut conn, &new_user)
+            .await
+            .expect("insert user");
+        let (_, token) = parvis::auth::access_tokens::create(&mut conn, user.id, "test", None)
+            .await
+            .expect("create token");
+        TestUser {
+            id: parvis::graphql::ids::encode("User", user.id).0,
+            uuid: user.id,
+            token,
+        }
+    }
+
+    pub async fn member(&self, username: &str) -> TestUser {
+        self.create_user(username, OrgRole::Member).await
+    }
+
+    /// POSTs a GraphQL request as `user` (or signed out) and returns the JSON body.
+    pub async fn graphql(&self, user: Option<&TestUser>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .http
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(user) = user {
+            request = request.bearer_auth(&user.token);
+        }
+        request
+            .send()
+            .await
+            .expect("send GraphQL request")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    /// Stops the server the way SIGTERM does and waits for it to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub struct TestUser {
+    /// Global ID.
+    pub id: String,
+    pub uuid: uuid::Uuid,
+    /// Personal access token secret.
+    pub token: String,
+}
+
+/// The `extensions.code` of the first error of a GraphQL response.
+pub fn error_code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error, got {response}"))
+}
