@@ -215,7 +215,7 @@ async fn too_deep_queries_are_refused() {
             "} ".repeat(levels)
         )
     };
-    assert!(app.graphql(Some(&user), &nested(9), json!({})).await["errors"].is_null());
+    assert!(app.graphql(Some(&user), &nested(8), json!({})).await["errors"].is_null());
     let response = app.graphql(Some(&user), &nested(12), json!({})).await;
     assert!(
         response["errors"][0]["message"]
