@@ -22,7 +22,12 @@ async fn app_with_password_user() -> TestApp {
     app
 }
 
-async fn login(app: &TestApp, client: &reqwest::Client, identifier: &str, password: &str) -> reqwest::Response {
+async fn login(
+    app: &TestApp,
+    client: &reqwest::Client,
+    identifier: &str,
+    password: &str,
+) -> reqwest::Response {
     client
         .post(app.url("/graphql"))
         .json(&json!({ "query": LOGIN, "variables": { "identifier": identifier, "password": password } }))
@@ -32,18 +37,36 @@ async fn login(app: &TestApp, client: &reqwest::Client, identifier: &str, passwo
 }
 
 fn cookie_client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_sets_an_http_only_lax_session_cookie_that_signs_in() {
     let app = app_with_password_user().await;
     let client = cookie_client();
-    let response = login(&app, &client, "HELENE.DUBOIS@example.com", "correct horse battery").await;
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let response = login(
+        &app,
+        &client,
+        "HELENE.DUBOIS@example.com",
+        "correct horse battery",
+    )
+    .await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("parvis_session=pvs_"), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http public URL: {cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http public URL: {cookie}"
+    );
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["data"]["login"]["user"]["username"], "helene");
 
@@ -63,10 +86,21 @@ async fn login_sets_an_http_only_lax_session_cookie_that_signs_in() {
 async fn wrong_password_and_unknown_identifier_fail_alike() {
     let app = app_with_password_user().await;
     let client = cookie_client();
-    let wrong: Value = login(&app, &client, "helene", "not the password").await.json().await.unwrap();
-    let unknown: Value = login(&app, &client, "nobody", "not the password").await.json().await.unwrap();
+    let wrong: Value = login(&app, &client, "helene", "not the password")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let unknown: Value = login(&app, &client, "nobody", "not the password")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(error_code(&wrong), "BAD_USER_INPUT");
-    assert_eq!(wrong["errors"][0]["message"], unknown["errors"][0]["message"]);
+    assert_eq!(
+        wrong["errors"][0]["message"],
+        unknown["errors"][0]["message"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -99,7 +133,11 @@ async fn logout_ends_the_session() {
 #[tokio::test(flavor = "multi_thread")]
 async fn everything_but_login_requires_a_viewer() {
     let app = TestApp::spawn().await;
-    for query in ["{ viewer { id } }", "{ users { totalCount } }", "{ node(id: \"x\") { id } }"] {
+    for query in [
+        "{ viewer { id } }",
+        "{ users { totalCount } }",
+        "{ node(id: \"x\") { id } }",
+    ] {
         let response = app.graphql(None, query, json!({})).await;
         assert_eq!(error_code(&response), "UNAUTHENTICATED", "{query}");
     }
@@ -117,25 +155,36 @@ async fn an_invalid_bearer_token_is_a_401() {
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
-    assert_eq!(error_code(&response.json::<Value>().await.unwrap()), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&response.json::<Value>().await.unwrap()),
+        "UNAUTHENTICATED"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deactivated_user_is_refused_at_once() {
     let app = TestApp::spawn().await;
     let user = app.member("leaver").await;
-    assert!(app.graphql(Some(&user), "{ viewer { id } }", json!({})).await["errors"].is_null());
+    assert!(
+        app.graphql(Some(&user), "{ viewer { id } }", json!({}))
+            .await["errors"]
+            .is_null()
+    );
     deactivate(&app, user.uuid).await;
-    let response = app.graphql(Some(&user), "{ viewer { id } }", json!({})).await;
+    let response = app
+        .graphql(Some(&user), "{ viewer { id } }", json!({}))
+        .await;
     assert_eq!(error_code(&response), "UNAUTHENTICATED");
 }
 
 async fn deactivate(app: &TestApp, id: uuid::Uuid) {
     use diesel_async::SimpleAsyncConnection;
     let mut conn = app.db().connect().await.unwrap();
-    conn.batch_execute(&format!("UPDATE users SET status = 'deactivated' WHERE id = '{id}'"))
-        .await
-        .unwrap();
+    conn.batch_execute(&format!(
+        "UPDATE users SET status = 'deactivated' WHERE id = '{id}'"
+    ))
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -151,13 +200,32 @@ async fn personal_access_tokens_are_shown_once_and_revocable() {
         .await;
     let payload = &created["data"]["createPersonalAccessToken"];
     let secret = payload["secret"].as_str().unwrap().to_owned();
-    let token_id = payload["personalAccessToken"]["id"].as_str().unwrap().to_owned();
-    let listed = app.graphql(Some(&user), "{ personalAccessTokens { name } }", json!({})).await;
-    assert_eq!(listed["data"]["personalAccessTokens"].as_array().unwrap().len(), 2);
+    let token_id = payload["personalAccessToken"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed = app
+        .graphql(Some(&user), "{ personalAccessTokens { name } }", json!({}))
+        .await;
+    assert_eq!(
+        listed["data"]["personalAccessTokens"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     assert!(!listed.to_string().contains(&secret));
 
-    let second = common::TestUser { id: user.id.clone(), uuid: user.uuid, token: secret };
-    assert!(app.graphql(Some(&second), "{ viewer { id } }", json!({})).await["errors"].is_null());
+    let second = common::TestUser {
+        id: user.id.clone(),
+        uuid: user.uuid,
+        token: secret,
+    };
+    assert!(
+        app.graphql(Some(&second), "{ viewer { id } }", json!({}))
+            .await["errors"]
+            .is_null()
+    );
     let revoked = app
         .graphql(
             Some(&user),
@@ -165,8 +233,13 @@ async fn personal_access_tokens_are_shown_once_and_revocable() {
             json!({ "id": token_id }),
         )
         .await;
-    assert!(revoked["data"]["revokePersonalAccessToken"]["personalAccessToken"]["revokedAt"].is_string());
-    let refused = app.graphql(Some(&second), "{ viewer { id } }", json!({})).await;
+    assert!(
+        revoked["data"]["revokePersonalAccessToken"]["personalAccessToken"]["revokedAt"]
+            .is_string()
+    );
+    let refused = app
+        .graphql(Some(&second), "{ viewer { id } }", json!({}))
+        .await;
     assert_eq!(error_code(&refused), "UNAUTHENTICATED");
 }
 
@@ -180,7 +253,11 @@ async fn another_persons_token_is_not_found() {
         .await;
     let id = created["data"]["createPersonalAccessToken"]["personalAccessToken"]["id"].clone();
     let response = app
-        .graphql(Some(&other), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": id }))
+        .graphql(
+            Some(&other),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(error_code(&response), "NOT_FOUND");
 }
@@ -189,7 +266,10 @@ async fn another_persons_token_is_not_found() {
 async fn directory_search_ignores_accents_and_case() {
     let app = TestApp::spawn().await;
     let viewer = app.member("viewer").await;
-    app.create_user_with("helene", OrgRole::Member, |u| u.display_name = "Hélène Dubois".into()).await;
+    app.create_user_with("helene", OrgRole::Member, |u| {
+        u.display_name = "Hélène Dubois".into()
+    })
+    .await;
     app.create_user_with("francois", OrgRole::Member, |u| {
         u.display_name = "François Moreau".into();
         u.department = Some("Ventes".into());
@@ -208,9 +288,18 @@ async fn directory_search_ignores_accents_and_case() {
         }
     };
     let found = search("helene").await;
-    assert_eq!(found["data"]["users"]["edges"][0]["node"]["displayName"], "Hélène Dubois");
-    assert_eq!(search("FRANÇOIS ventes").await["data"]["users"]["totalCount"], 1);
-    assert_eq!(search("francois marketing").await["data"]["users"]["totalCount"], 0);
+    assert_eq!(
+        found["data"]["users"]["edges"][0]["node"]["displayName"],
+        "Hélène Dubois"
+    );
+    assert_eq!(
+        search("FRANÇOIS ventes").await["data"]["users"]["totalCount"],
+        1
+    );
+    assert_eq!(
+        search("francois marketing").await["data"]["users"]["totalCount"],
+        0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -222,7 +311,10 @@ async fn directory_filters_by_department_and_site() {
         u.site = Some("Lyon".into());
     })
     .await;
-    app.create_user_with("bob", OrgRole::Member, |u| u.department = Some("Sales".into())).await;
+    app.create_user_with("bob", OrgRole::Member, |u| {
+        u.department = Some("Sales".into())
+    })
+    .await;
     let response = app
         .graphql(
             Some(&viewer),
@@ -230,42 +322,89 @@ async fn directory_filters_by_department_and_site() {
             json!({}),
         )
         .await;
-    assert_eq!(response["data"]["users"]["edges"], json!([{ "node": { "username": "anna" } }]));
+    assert_eq!(
+        response["data"]["users"]["edges"],
+        json!([{ "node": { "username": "anna" } }])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn directory_pages_in_name_order_with_accents_sorted_naturally() {
     let app = TestApp::spawn().await;
-    let viewer = app.create_user_with("viewer", OrgRole::Member, |u| u.display_name = "Aaron Viewer".into()).await;
-    for (username, name) in [("zoe", "Zoé Laurent"), ("emile", "Émile Zola"), ("eric", "Eric Idle"), ("fanny", "Fanny Ardant")] {
-        app.create_user_with(username, OrgRole::Member, |u| u.display_name = name.into()).await;
+    let viewer = app
+        .create_user_with("viewer", OrgRole::Member, |u| {
+            u.display_name = "Aaron Viewer".into()
+        })
+        .await;
+    for (username, name) in [
+        ("zoe", "Zoé Laurent"),
+        ("emile", "Émile Zola"),
+        ("eric", "Eric Idle"),
+        ("fanny", "Fanny Ardant"),
+    ] {
+        app.create_user_with(username, OrgRole::Member, |u| u.display_name = name.into())
+            .await;
     }
     let query = "query($after: String) { users(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { displayName } } } }";
     let mut names = Vec::new();
     let mut after = Value::Null;
     loop {
-        let page = app.graphql(Some(&viewer), query, json!({ "after": after })).await;
+        let page = app
+            .graphql(Some(&viewer), query, json!({ "after": after }))
+            .await;
         let users = &page["data"]["users"];
         assert_eq!(users["totalCount"], 5);
-        names.extend(users["edges"].as_array().unwrap().iter().map(|e| e["node"]["displayName"].as_str().unwrap().to_owned()));
+        names.extend(
+            users["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["displayName"].as_str().unwrap().to_owned()),
+        );
         if users["pageInfo"]["hasNextPage"] == false {
             break;
         }
         after = users["pageInfo"]["endCursor"].clone();
     }
-    assert_eq!(names, ["Aaron Viewer", "Émile Zola", "Eric Idle", "Fanny Ardant", "Zoé Laurent"]);
+    assert_eq!(
+        names,
+        [
+            "Aaron Viewer",
+            "Émile Zola",
+            "Eric Idle",
+            "Fanny Ardant",
+            "Zoé Laurent"
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pagination_rejects_bad_cursors_and_large_pages() {
     let app = TestApp::spawn().await;
     let viewer = app.member("viewer").await;
-    let bad_cursor = app.graphql(Some(&viewer), "{ users(after: \"garbage!\") { totalCount } }", json!({})).await;
+    let bad_cursor = app
+        .graphql(
+            Some(&viewer),
+            "{ users(after: \"garbage!\") { totalCount } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(error_code(&bad_cursor), "BAD_USER_INPUT");
     assert_eq!(bad_cursor["errors"][0]["extensions"]["field"], "after");
-    let too_many = app.graphql(Some(&viewer), "{ users(first: 101) { totalCount } }", json!({})).await;
+    let too_many = app
+        .graphql(
+            Some(&viewer),
+            "{ users(first: 101) { totalCount } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(error_code(&too_many), "BAD_USER_INPUT");
-    assert!(too_many["errors"][0]["message"].as_str().unwrap().contains("100"));
+    assert!(
+        too_many["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("100")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -274,18 +413,38 @@ async fn node_fetches_users_and_rejects_invalid_and_foreign_ids() {
     let viewer = app.member("viewer").await;
     let other = app.member("other").await;
     let found = app
-        .graphql(Some(&viewer), "query($id: ID!) { node(id: $id) { id ... on User { username } } }", json!({ "id": other.id }))
+        .graphql(
+            Some(&viewer),
+            "query($id: ID!) { node(id: $id) { id ... on User { username } } }",
+            json!({ "id": other.id }),
+        )
         .await;
     assert_eq!(found["data"]["node"]["username"], "other");
 
-    let invalid = app.graphql(Some(&viewer), "{ user(id: \"not-an-id\") { id } }", json!({})).await;
+    let invalid = app
+        .graphql(
+            Some(&viewer),
+            "{ user(id: \"not-an-id\") { id } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(error_code(&invalid), "BAD_USER_INPUT");
     let foreign = parvis::graphql::ids::encode("PersonalAccessToken", other.uuid).0;
-    let response = app.graphql(Some(&viewer), "query($id: ID!) { user(id: $id) { id } }", json!({ "id": foreign })).await;
+    let response = app
+        .graphql(
+            Some(&viewer),
+            "query($id: ID!) { user(id: $id) { id } }",
+            json!({ "id": foreign }),
+        )
+        .await;
     assert_eq!(error_code(&response), "NOT_FOUND");
     let missing = parvis::graphql::ids::encode("User", uuid::Uuid::now_v7()).0;
     let nodes = app
-        .graphql(Some(&viewer), "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", json!({ "ids": [other.id, missing] }))
+        .graphql(
+            Some(&viewer),
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": [other.id, missing] }),
+        )
         .await;
     assert_eq!(nodes["data"]["nodes"], json!([{ "id": other.id }, null]));
 }
@@ -295,10 +454,25 @@ async fn guests_see_only_themselves() {
     let app = TestApp::spawn().await;
     let member = app.member("member").await;
     let guest = app.create_user("guest", OrgRole::Guest).await;
-    let response = app.graphql(Some(&guest), "query($id: ID!) { user(id: $id) { id } }", json!({ "id": member.id })).await;
+    let response = app
+        .graphql(
+            Some(&guest),
+            "query($id: ID!) { user(id: $id) { id } }",
+            json!({ "id": member.id }),
+        )
+        .await;
     assert_eq!(error_code(&response), "NOT_FOUND");
-    let directory = app.graphql(Some(&guest), "{ users { totalCount edges { node { username } } } }", json!({})).await;
-    assert_eq!(directory["data"]["users"]["edges"], json!([{ "node": { "username": "guest" } }]));
+    let directory = app
+        .graphql(
+            Some(&guest),
+            "{ users { totalCount edges { node { username } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        directory["data"]["users"]["edges"],
+        json!([{ "node": { "username": "guest" } }])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -319,7 +493,9 @@ async fn update_profile_validates_and_saves() {
         (json!({ "bio": "x".repeat(2001) }), "bio"),
         (json!({ "locale": "not a locale" }), "locale"),
     ] {
-        let response = app.graphql(Some(&user), mutation, json!({ "input": input })).await;
+        let response = app
+            .graphql(Some(&user), mutation, json!({ "input": input }))
+            .await;
         assert_eq!(error_code(&response), "BAD_USER_INPUT", "{field}");
         assert_eq!(response["errors"][0]["extensions"]["field"], field);
     }
@@ -332,8 +508,15 @@ async fn only_admins_edit_other_profiles() {
     let other = app.member("other").await;
     let admin = app.create_user("admin", OrgRole::Admin).await;
     let mutation = "mutation($id: ID!) { updateProfile(input: { userId: $id, title: \"Boss\" }) { user { title viewerCanEdit } } }";
-    let refused = app.graphql(Some(&member), mutation, json!({ "id": other.id })).await;
+    let refused = app
+        .graphql(Some(&member), mutation, json!({ "id": other.id }))
+        .await;
     assert_eq!(error_code(&refused), "FORBIDDEN");
-    let allowed = app.graphql(Some(&admin), mutation, json!({ "id": other.id })).await;
-    assert_eq!(allowed["data"]["updateProfile"]["user"], json!({ "title": "Boss", "viewerCanEdit": true }));
+    let allowed = app
+        .graphql(Some(&admin), mutation, json!({ "id": other.id }))
+        .await;
+    assert_eq!(
+        allowed["data"]["updateProfile"]["user"],
+        json!({ "title": "Boss", "viewerCanEdit": true })
+    );
 }

@@ -9,14 +9,17 @@ use std::time::Duration;
 
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures::future::BoxFuture;
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, oneshot};
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
+use crate::app::Services;
+use crate::auth::Viewer;
 use crate::db::DbSettings;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 /// Something that changed; only identifiers, never content (NOTIFY payloads are small and public
 /// to every listener on the database).
@@ -60,7 +63,7 @@ impl EventBus {
 
     /// Queues `event` for delivery when the surrounding transaction commits.
     pub async fn publish(&self, conn: &mut AsyncPgConnection, event: &Event) -> ApiResult<()> {
-        let payload = serde_json::to_string(event).map_err(crate::error::ApiError::internal)?;
+        let payload = serde_json::to_string(event).map_err(ApiError::internal)?;
         diesel::sql_query("SELECT pg_notify($1, $2)")
             .bind::<Text, _>(&self.channel)
             .bind::<Text, _>(payload)
@@ -86,6 +89,42 @@ impl EventBus {
             std::future::ready(event)
         })
     }
+}
+
+/// Turns matching events into what the subscriber may see: for each event, checks that the viewer
+/// is still active (the stream ends with UNAUTHENTICATED once they are not), then re-reads the
+/// object with `load`, which applies the policy.
+pub fn reauthorized<T, L>(
+    events: impl Stream<Item = Arc<Event>> + Send + 'static,
+    services: Arc<Services>,
+    viewer: Viewer,
+    load: L,
+) -> impl Stream<Item = ApiResult<T>> + Send + 'static
+where
+    T: Send + 'static,
+    L: for<'c> Fn(&'c mut AsyncPgConnection, &'c Viewer) -> BoxFuture<'c, ApiResult<T>>
+        + Send
+        + Sync
+        + 'static,
+{
+    let state = (Box::pin(events), services, viewer, Arc::new(load));
+    futures::stream::unfold(Some(state), |state| async move {
+        let (mut events, services, viewer, load) = state?;
+        events.next().await?;
+        let result = async {
+            let mut conn = services.pool.get().await?;
+            if !crate::auth::still_active(&mut conn, &viewer).await? {
+                return Err(ApiError::Unauthenticated);
+            }
+            load(&mut conn, &viewer).await
+        }
+        .await;
+        let next = match result {
+            Err(ApiError::Unauthenticated) => None,
+            _ => Some((events, services, viewer, load)),
+        };
+        Some((result, next))
+    })
 }
 
 impl Drop for EventBus {

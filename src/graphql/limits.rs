@@ -1,14 +1,15 @@
 //! Limits on what one GraphQL document may ask for (OWASP GraphQL cheat sheet), beyond the depth,
 //! complexity and directive limits async-graphql checks itself: tokens before parsing, aliases
-//! after. The same extension records the operation type for metrics and whether execution began.
+//! after. The same extension records the operation type for metrics and whether the document
+//! was valid (a request that is not gets a 4xx, or a WebSocket `error` message).
 
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{Response, ServerError, ServerResult, Variables};
+use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
 
 use crate::config::QueryLimits;
 
@@ -20,7 +21,7 @@ pub struct RequestTrace(Arc<Mutex<TraceState>>);
 pub struct TraceState {
     pub operation_type: Option<OperationType>,
     /// False when the request failed before execution (parse or validation): a "request error".
-    pub executed: bool,
+    pub valid: bool,
 }
 
 impl RequestTrace {
@@ -76,16 +77,16 @@ impl Extension for DocumentLimitsExtension {
         Ok(document)
     }
 
-    async fn execute(
+    async fn validation(
         &self,
         ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await;
         if let Some(trace) = ctx.data_opt::<RequestTrace>() {
-            trace.update(|state| state.executed = true);
+            trace.update(|state| state.valid = result.is_ok());
         }
-        next.run(ctx, operation_name).await
+        result
     }
 }
 

@@ -228,7 +228,7 @@ async fn execute(
             .observe_operation(trace.get().operation_type, started.elapsed());
     }
     let request_error = matches!(&response, BatchResponse::Single(r) if !r.errors.is_empty())
-        && traces.iter().all(|trace| !trace.get().executed);
+        && traces.iter().all(|trace| !trace.get().valid);
     let status = if format == ResponseFormat::GraphqlResponseJson && request_error {
         StatusCode::BAD_REQUEST
     } else {

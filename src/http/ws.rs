@@ -269,7 +269,7 @@ impl Connection {
             let mut responses = std::pin::pin!(schema.execute_stream(request));
             while let Some(mut response) = responses.next().await {
                 super::graphql::complete_error_codes(&mut response.errors, &request_id);
-                let frame = if !trace.get().executed && response.is_err() {
+                let frame = if !trace.get().valid && response.is_err() {
                     // Refused before execution (parse or validation): an `error` message, and the
                     // operation is over without `complete`.
                     let _ = outgoing

@@ -3,13 +3,13 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use uuid::Uuid;
 
 use super::model::{self, DirectoryFilter, ProfileChanges};
 use super::{OrgRole, User, UserStatus};
 use crate::error::{ApiError, ApiResult};
-use crate::events::Event;
+use crate::events::{Event, reauthorized};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
@@ -296,20 +296,18 @@ impl UserSubscription {
         let events = services.events.subscribe_matching(
             move |event| matches!(event, Event::UserUpdated { id } if *id == user_id),
         );
-        Ok(events.then(move |_| {
-            let services = services.clone();
-            let viewer = viewer.clone();
-            async move {
-                let mut conn = services.pool.get().await?;
-                if !crate::auth::still_active(&mut conn, &viewer).await? {
-                    return Err(ApiError::Unauthenticated);
-                }
-                let user = model::find(&mut conn, user_id)
-                    .await?
-                    .filter(|user| policy::can_view_user(&viewer, user))
-                    .ok_or(ApiError::NotFound(TYPE_NAME))?;
-                Ok(user)
-            }
-        }))
+        Ok(reauthorized(
+            events,
+            services,
+            viewer,
+            move |conn, viewer| {
+                Box::pin(async move {
+                    model::find(conn, user_id)
+                        .await?
+                        .filter(|user| policy::can_view_user(viewer, user))
+                        .ok_or(ApiError::NotFound(TYPE_NAME))
+                })
+            },
+        ))
     }
 }

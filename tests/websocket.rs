@@ -1,0 +1,250 @@
+//! GraphQL over WebSocket: both subprotocols, the graphql-transport-ws close codes, and events
+//! delivered across server instances.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestApp;
+use common::ws::{Received, WsClient};
+use serde_json::json;
+
+const USER_UPDATED: &str = "subscription($id: ID!) { userUpdated(id: $id) { id title } }";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_message_closes_with_4400() {
+    let app = TestApp::spawn().await;
+    let mut client = WsClient::connect(&app.ws_url(), "graphql-transport-ws").await;
+    client.send_text("this is not JSON").await;
+    assert_eq!(client.close_code().await, 4400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subscribing_before_the_ack_closes_with_4401() {
+    let app = TestApp::spawn().await;
+    let mut client = WsClient::connect(&app.ws_url(), "graphql-transport-ws").await;
+    client.subscribe("1", "{ __typename }", json!({})).await;
+    assert_eq!(client.close_code().await, 4401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_connection_init_in_time_closes_with_4408() {
+    let app =
+        TestApp::spawn_configured(|config| config.ws_init_timeout = Duration::from_millis(300))
+            .await;
+    let mut client = WsClient::connect(&app.ws_url(), "graphql-transport-ws").await;
+    assert_eq!(client.close_code().await, 4408);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_duplicate_subscription_id_closes_with_4409() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    client
+        .subscribe("same", USER_UPDATED, json!({ "id": user.id }))
+        .await;
+    client
+        .subscribe("same", USER_UPDATED, json!({ "id": user.id }))
+        .await;
+    assert_eq!(client.close_code().await, 4409);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_connection_init_closes_with_4429() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    client.send(json!({ "type": "connection_init" })).await;
+    assert_eq!(client.close_code().await, 4429);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_credentials_close_with_4403() {
+    let app = TestApp::spawn().await;
+    let mut client = WsClient::connect(&app.ws_url(), "graphql-transport-ws").await;
+    client
+        .send(json!({ "type": "connection_init", "payload": { "Authorization": "Bearer pvt_wrong" } }))
+        .await;
+    assert_eq!(client.close_code().await, 4403);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ping_is_answered_with_pong() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    client.send(json!({ "type": "ping" })).await;
+    assert_eq!(client.next_message().await["type"], "pong");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queries_run_over_the_socket_and_complete() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    client
+        .subscribe("q", "{ viewer { username } }", json!({}))
+        .await;
+    let next = client.next_message().await;
+    assert_eq!(
+        next,
+        json!({ "type": "next", "id": "q", "payload": { "data": { "viewer": { "username": "ada" } } } })
+    );
+    assert_eq!(
+        client.next_message().await,
+        json!({ "type": "complete", "id": "q" })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn validation_errors_answer_an_error_message() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    client
+        .subscribe("bad", "subscription { noSuchField }", json!({}))
+        .await;
+    let error = client.next_message().await;
+    assert_eq!(error["type"], "error");
+    assert_eq!(error["id"], "bad");
+    assert_eq!(error["payload"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_subscription_to_someone_invisible_is_not_found() {
+    let app = TestApp::spawn().await;
+    let guest = app
+        .create_user("guest", parvis::users::OrgRole::Guest)
+        .await;
+    let member = app.member("member").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &guest.token).await;
+    client
+        .subscribe("s", USER_UPDATED, json!({ "id": member.id }))
+        .await;
+    let message = client.next_message().await;
+    assert_eq!(
+        message["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{message}"
+    );
+}
+
+/// Changes the user's title through `app` until `client` sees an event (the subscription is
+/// registered asynchronously, so the first change may precede it).
+async fn change_title_until_delivered(
+    app: &TestApp,
+    user: &common::TestUser,
+    client: &mut WsClient,
+) -> serde_json::Value {
+    for attempt in 0..50 {
+        let title = format!("Title {attempt}");
+        let response = app
+            .graphql(
+                Some(user),
+                "mutation($t: String) { updateProfile(input: { title: $t }) { user { id } } }",
+                json!({ "t": title }),
+            )
+            .await;
+        assert!(response["errors"].is_null(), "{response}");
+        if let Some(Received::Message(message)) =
+            client.receive_within(Duration::from_millis(200)).await
+        {
+            return message;
+        }
+    }
+    panic!("no event delivered after 50 changes");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_updated_is_delivered_to_subscribers() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    client
+        .subscribe("s", USER_UPDATED, json!({ "id": user.id }))
+        .await;
+    let event = change_title_until_delivered(&app, &user, &mut client).await;
+    assert_eq!(event["type"], "next");
+    assert_eq!(event["payload"]["data"]["userUpdated"]["id"], user.id);
+    assert!(
+        event["payload"]["data"]["userUpdated"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Title")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_instances_on_one_database_deliver_every_event() {
+    let instance_a = TestApp::spawn().await;
+    let instance_b = instance_a.spawn_sibling().await;
+    let user = instance_a.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&instance_b.ws_url(), &user.token).await;
+    client
+        .subscribe("s", USER_UPDATED, json!({ "id": user.id }))
+        .await;
+    let event = change_title_until_delivered(&instance_a, &user, &mut client).await;
+    assert_eq!(event["payload"]["data"]["userUpdated"]["id"], user.id);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_legacy_graphql_ws_protocol_works() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect(&app.ws_url(), "graphql-ws").await;
+    client
+        .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {}", user.token) } }))
+        .await;
+    assert_eq!(client.next_message().await["type"], "connection_ack");
+    client
+        .send(json!({ "type": "start", "id": "1", "payload": { "query": "{ viewer { username } }" } }))
+        .await;
+    let mut data = client.next_message().await;
+    while data["type"] == "ka" {
+        data = client.next_message().await;
+    }
+    assert_eq!(
+        data,
+        json!({ "type": "data", "id": "1", "payload": { "data": { "viewer": { "username": "ada" } } } })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_closes_sockets_with_going_away() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    app.shutdown().await;
+    assert_eq!(client.close_code().await, 1001);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deactivated_subscriber_stops_receiving_events() {
+    let app = TestApp::spawn().await;
+    let watcher = app.member("watcher").await;
+    let watched = app.member("watched").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &watcher.token).await;
+    client
+        .subscribe("s", USER_UPDATED, json!({ "id": watched.id }))
+        .await;
+    change_title_until_delivered(&app, &watched, &mut client).await;
+    {
+        use diesel_async::SimpleAsyncConnection;
+        let mut conn = app.db().connect().await.unwrap();
+        conn.batch_execute(&format!(
+            "UPDATE users SET status = 'deactivated' WHERE id = '{}'",
+            watcher.uuid
+        ))
+        .await
+        .unwrap();
+    }
+    let refused = change_title_until_delivered(&app, &watched, &mut client).await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{refused}"
+    );
+    assert_eq!(
+        client.next_message().await,
+        json!({ "type": "complete", "id": "s" })
+    );
+}
