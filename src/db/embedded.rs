@@ -67,7 +67,7 @@ impl EmbeddedCluster {
         Ok(cluster)
     }
 
-    /// A libpq-style connection string for the `parvis` database over the Unix socket.
+    /// A `postgresql://` URL for the `parvis` database over the Unix socket.
     pub fn database_url(&self) -> String {
         self.url_for(DATABASE)
     }
@@ -96,7 +96,7 @@ impl EmbeddedCluster {
 
     fn url_for(&self, database: &str) -> String {
         format!(
-            "host={} user={SUPERUSER} dbname={database}",
+            "postgresql://{SUPERUSER}@/{database}?host={}",
             self.socket_dir().display()
         )
     }

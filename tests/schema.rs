@@ -1,0 +1,113 @@
+//! The checked-in contracts stay true: `schema.graphql` and `src/db/schema.rs`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::TestApp;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_graphql_equals_the_served_sdl() {
+    let app = TestApp::spawn().await;
+    let served = app.app.schemas.signed_in.sdl();
+    let checked_in =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql"))
+            .unwrap_or_default();
+    assert!(
+        served == checked_in,
+        "schema.graphql is out of date; regenerate it with `cargo run -- schema > schema.graphql`"
+    );
+    assert_eq!(
+        parvis::graphql::sdl(),
+        served,
+        "`parvis schema` prints what the server serves"
+    );
+}
+
+/// `src/db/schema.rs` must be what `diesel print-schema` generates from the migrations. Needs the
+/// diesel CLI (`.ci/run` installs it); outside CI a machine without it skips this check loudly.
+#[tokio::test(flavor = "multi_thread")]
+async fn diesel_schema_matches_the_migrations() {
+    if Command::new("diesel").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the diesel CLI is required in CI: cargo install diesel_cli --no-default-features --features postgres"
+        );
+        eprintln!("SKIPPED: install diesel_cli to check src/db/schema.rs against the migrations");
+        return;
+    }
+    use diesel_async::SimpleAsyncConnection;
+    let server = common::server_url().await;
+    let database = format!("parvis_schema_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = parvis::db::DbSettings::new(&server)
+        .connect()
+        .await
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {database}"))
+        .await
+        .unwrap();
+    let url = with_database(&server, &database);
+    let conn = parvis::db::DbSettings::new(&url).connect().await.unwrap();
+    parvis::db::run_migrations(conn).await.unwrap();
+
+    let config_dir = tempdir();
+    std::fs::write(
+        config_dir.join("diesel.toml"),
+        "[print_schema]\ncustom_type_derives = [\"diesel::query_builder::QueryId\", \"Clone\"]\nexcept_tables = [\"__diesel_schema_migrations\"]\n",
+    )
+    .unwrap();
+    let output = Command::new("diesel")
+        .args(["print-schema", "--database-url", &url])
+        .current_dir(&config_dir)
+        .output()
+        .expect("run diesel print-schema");
+    admin
+        .batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"))
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    // diesel_cli 2.3 prints the schema twice when diesel.toml has a [print_schema] table.
+    let generated = stdout
+        .split("// @generated automatically by Diesel CLI.")
+        .find(|copy| !copy.trim().is_empty())
+        .map(|copy| format!("// @generated automatically by Diesel CLI.{copy}"))
+        .unwrap_or_default();
+    let checked_in =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/db/schema.rs"))
+            .unwrap();
+    assert!(
+        normalise(&generated) == normalise(&checked_in),
+        "src/db/schema.rs has drifted from the migrations; regenerate it with \
+         `diesel print-schema --database-url <a migrated database> > src/db/schema.rs`\n{generated}"
+    );
+}
+
+/// The same server URL naming another database (`scheme://authority/database?query`).
+fn with_database(server: &str, database: &str) -> String {
+    let (scheme, rest) = server.split_once("://").expect("a postgres:// URL");
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let query = path
+        .split_once('?')
+        .map(|(_, query)| format!("?{query}"))
+        .unwrap_or_default();
+    format!("{scheme}://{authority}/{database}{query}")
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("parvis-diesel-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// rustfmt may wrap the generated file differently; compare without whitespace.
+fn normalise(source: &str) -> String {
+    source.chars().filter(|c| !c.is_whitespace()).collect()
+}
