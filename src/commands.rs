@@ -63,10 +63,10 @@ impl Database {
 
     /// Stops the embedded cluster if this process started it.
     async fn close(self) {
-        if let Some(cluster) = self.cluster.filter(EmbeddedCluster::started_here) {
-            if let Err(error) = cluster.stop().await {
-                tracing::warn!(%error, "stopping the embedded PostgreSQL cluster");
-            }
+        if let Some(cluster) = self.cluster.filter(EmbeddedCluster::started_here)
+            && let Err(error) = cluster.stop().await
+        {
+            tracing::warn!(%error, "stopping the embedded PostgreSQL cluster");
         }
     }
 }

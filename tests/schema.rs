@@ -48,7 +48,7 @@ async fn diesel_schema_matches_the_migrations() {
         .batch_execute(&format!("CREATE DATABASE {database}"))
         .await
         .unwrap();
-    let url = with_database(&server, &database);
+    let url = common::with_database(&server, &database);
     let conn = parvis::db::DbSettings::new(&url).connect().await.unwrap();
     parvis::db::run_migrations(conn).await.unwrap();
 
@@ -88,17 +88,6 @@ async fn diesel_schema_matches_the_migrations() {
         "src/db/schema.rs has drifted from the migrations; regenerate it with \
          `diesel print-schema --database-url <a migrated database> > src/db/schema.rs`\n{generated}"
     );
-}
-
-/// The same server URL naming another database (`scheme://authority/database?query`).
-fn with_database(server: &str, database: &str) -> String {
-    let (scheme, rest) = server.split_once("://").expect("a postgres:// URL");
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let query = path
-        .split_once('?')
-        .map(|(_, query)| format!("?{query}"))
-        .unwrap_or_default();
-    format!("{scheme}://{authority}/{database}{query}")
 }
 
 fn tempdir() -> std::path::PathBuf {

@@ -178,14 +178,14 @@ async fn execute(
     format: ResponseFormat,
 ) -> Response {
     let max_batch = app.services.config.limits.max_batch;
-    if let BatchRequest::Batch(requests) = &batch {
-        if requests.len() > max_batch {
-            return error_response(
-                format,
-                StatusCode::BAD_REQUEST,
-                &format!("A batch may hold at most {max_batch} operations."),
-            );
-        }
+    if let BatchRequest::Batch(requests) = &batch
+        && requests.len() > max_batch
+    {
+        return error_response(
+            format,
+            StatusCode::BAD_REQUEST,
+            &format!("A batch may hold at most {max_batch} operations."),
+        );
     }
     let request_id = super::request_id(&headers);
     let viewer = match viewer_of(&app, &headers).await {

@@ -61,6 +61,66 @@ async fn prepare_server(url: &str) {
     ))
     .await
     .expect("prepare the test database server");
+    drop_stale_databases(&mut conn, stale_before).await;
+}
+
+/// Databases made by `create_database` in runs more than an hour ago.
+async fn drop_stale_databases(conn: &mut diesel_async::AsyncPgConnection, stale_before: u64) {
+    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+    #[derive(diesel::QueryableByName)]
+    struct Database {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let databases: Vec<Database> =
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname ~ '^parvis_test_[0-9]+_'")
+            .load(conn)
+            .await
+            .unwrap_or_default();
+    for database in databases {
+        let created: u64 = database
+            .datname
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(u64::MAX);
+        if created < stale_before {
+            let _ = conn
+                .batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    database.datname
+                ))
+                .await;
+        }
+    }
+}
+
+/// The same server URL naming another database (`scheme://authority/database?query`).
+pub fn with_database(server: &str, database: &str) -> String {
+    let (scheme, rest) = server.split_once("://").expect("a postgres:// URL");
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let query = path
+        .split_once('?')
+        .map(|(_, query)| format!("?{query}"))
+        .unwrap_or_default();
+    format!("{scheme}://{authority}/{database}{query}")
+}
+
+/// A new empty database on the test server, for tests of whole processes (the CLI).
+pub async fn create_database() -> String {
+    use diesel_async::SimpleAsyncConnection;
+    let server = server_url().await;
+    let database = format!(
+        "parvis_test_{}_{}",
+        unix_seconds(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let mut admin = DbSettings::new(&server).connect().await.expect("connect");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {database}"))
+        .await
+        .expect("create database");
+    with_database(&server, &database)
 }
 
 fn unix_seconds() -> u64 {

@@ -1,0 +1,195 @@
+//! The `parvis` binary as a newcomer uses it: migrate, create an admin, serve, query, stop.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+fn parvis() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_parvis"));
+    command.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    command
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `parvis serve` and waits for the line announcing GraphiQL.
+fn serve(configure: impl FnOnce(&mut Command)) -> (Child, u16, String) {
+    let port = free_port();
+    let mut command = parvis();
+    command
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    configure(&mut command);
+    let mut child = command.spawn().expect("start parvis serve");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    while !banner.contains("GraphiQL") {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "parvis serve exited early:\n{banner}"
+        );
+        banner.push_str(&line);
+    }
+    (child, port, banner)
+}
+
+fn stop(mut child: Child) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "parvis serve did not exit cleanly on SIGTERM: {status}"
+    );
+}
+
+async fn viewer_role(port: u16, token: &str) -> Value {
+    reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": "{ viewer { username orgRole } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[test]
+fn schema_prints_the_sdl() {
+    let output = parvis().arg("schema").output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        parvis::graphql::sdl()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_created_admin_can_query_the_server_with_the_printed_token() {
+    let url = common::create_database().await;
+    let migrate = parvis()
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+
+    let mut create = parvis()
+        .args([
+            "user",
+            "create",
+            "--email",
+            "Admin@Example.com",
+            "--name",
+            "Adèle Admin",
+            "--admin",
+            "--password-stdin",
+        ])
+        .env("DATABASE_URL", &url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    let created = create.wait_with_output().unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let token = String::from_utf8(created.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("pvt_"), "{token}");
+
+    let (server, port, banner) = serve(|command| {
+        command.env("DATABASE_URL", &url);
+    });
+    assert!(banner.contains("/graphiql"), "{banner}");
+    let viewer = viewer_role(port, &token).await;
+    assert_eq!(
+        viewer["data"]["viewer"],
+        json!({ "username": "admin", "orgRole": "ADMIN" })
+    );
+    stop(server);
+}
+
+#[test]
+fn user_create_refuses_a_short_password() {
+    let mut create = parvis()
+        .args([
+            "user",
+            "create",
+            "--username",
+            "short",
+            "--name",
+            "Short",
+            "--password-stdin",
+        ])
+        .env("DATABASE_URL", "postgres://unused.invalid/none")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    create.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let output = create.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 10 characters"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
+    let data_dir =
+        std::env::temp_dir().join(format!("parvis-cli-{}", uuid::Uuid::new_v4().simple()));
+    let (server, port, _) = serve(|command| {
+        command.arg("--demo").arg("--data-dir").arg(&data_dir);
+    });
+    let login = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&json!({ "query": "mutation { login(input: { identifier: \"helene.dubois\", password: \"parvis-demo-2026\" }) { user { displayName } } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        login["data"]["login"]["user"]["displayName"],
+        "Hélène Dubois"
+    );
+    let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    stop(server);
+    // The cluster it started is stopped with it.
+    assert!(!data_dir.join("postgres/postmaster.pid").exists());
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

@@ -1,0 +1,62 @@
+//! The examples for frontend teams keep working: the operations parse, and the Rust client runs.
+
+mod common;
+
+#[allow(dead_code)]
+#[path = "../examples/client.rs"]
+mod client;
+
+use std::time::Duration;
+
+use common::TestApp;
+use serde_json::json;
+
+#[test]
+fn every_example_operation_parses() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/operations");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        async_graphql::parser::parse_query(&text)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        count += 1;
+    }
+    assert!(count >= 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rust_client_prints_the_viewer_and_profile_events() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let base_url = app.url("");
+    let token = user.token.clone();
+    let client = tokio::spawn(async move {
+        let mut out = Vec::new();
+        client::run(&base_url, &token, Some(1), &mut out)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(String::from_utf8(out).unwrap())
+    });
+    let mut attempt = 0;
+    while !client.is_finished() {
+        attempt += 1;
+        assert!(attempt < 50, "the client never saw an event");
+        app.graphql(
+            Some(&user),
+            "mutation($t: String) { updateProfile(input: { title: $t }) { user { id } } }",
+            json!({ "t": "Engineer" }),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let output = client.await.unwrap().unwrap();
+    assert!(
+        output.contains("Signed in as \"Test ada\" (\"ada\")"),
+        "{output}"
+    );
+    assert!(
+        output.contains("Profile changed: \"Test ada\" / \"Engineer\""),
+        "{output}"
+    );
+}
