@@ -50,10 +50,8 @@ impl ResponseFormat {
             })
             .find_map(
                 |range| match range.split(';').next().unwrap_or_default().trim() {
-                    "application/graphql-response+json" | "*/*" | "application/*" => {
-                        Some(Self::GraphqlResponseJson)
-                    }
-                    "application/json" => Some(Self::Json),
+                    "application/graphql-response+json" => Some(Self::GraphqlResponseJson),
+                    "application/json" | "*/*" | "application/*" => Some(Self::Json),
                     _ => None,
                 },
             )
@@ -242,7 +240,15 @@ async fn execute(
             .iter()
             .for_each(|single| http_headers.extend(single.http_headers.clone())),
     }
-    let mut http = json_response(format, status, &response);
+    let mut http = match &response {
+        // A request error never started execution, so the body has no `data` entry.
+        BatchResponse::Single(single) if request_error => json_response(
+            format,
+            status,
+            &serde_json::json!({ "errors": single.errors }),
+        ),
+        _ => json_response(format, status, &response),
+    };
     http.headers_mut().extend(http_headers);
     http
 }
