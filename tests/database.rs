@@ -1,0 +1,88 @@
+//! The database layer: per-connection settings, reversible migrations, readiness, opaque errors.
+
+mod common;
+
+use common::{TestApp, TestSchema, error_code};
+use diesel_async::{AsyncMigrationHarness, RunQueryDsl, SimpleAsyncConnection};
+use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+use serde_json::json;
+
+#[derive(diesel::QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    statement_timeout: String,
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_pooled_connection_has_a_statement_timeout() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.app.services.pool.get().await.unwrap();
+    let setting: Setting = diesel::sql_query("SHOW statement_timeout").get_result(&mut conn).await.unwrap();
+    assert_eq!(setting.statement_timeout, "10s");
+}
+
+fn migrations() -> FileBasedMigrations {
+    FileBasedMigrations::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_migration_reverts_cleanly() {
+    let schema = TestSchema::new().await;
+    let conn = schema.settings.connect().await.unwrap();
+    let (reverted, conn) = tokio::task::block_in_place(|| {
+        let mut harness = AsyncMigrationHarness::new(conn);
+        let reverted = harness.revert_all_migrations(migrations()).unwrap();
+        (reverted.len(), harness.into_inner())
+    });
+    assert!(reverted > 0);
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = conn;
+    let left: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = current_schema() AND c.relname NOT LIKE '\\_\\_diesel%'
+           AND c.relkind IN ('r', 'v', 'S', 'i')",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(left.n, 0, "down.sql left relations behind");
+    assert!(parvis::db::run_migrations(conn).await.unwrap() > 0, "and they apply again");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readiness_fails_while_migrations_are_pending() {
+    let app = TestApp::spawn().await;
+    let conn = app.db().connect().await.unwrap();
+    tokio::task::block_in_place(|| {
+        AsyncMigrationHarness::new(conn).revert_last_migration(migrations()).unwrap();
+    });
+    let response = app.http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.text().await.unwrap(), "migrations pending\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn internal_errors_show_only_a_code_and_the_request_id() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut conn = app.db().connect().await.unwrap();
+    conn.batch_execute("ALTER TABLE users RENAME COLUMN title TO job_title").await.unwrap();
+    let response = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&user.token)
+        .json(&json!({ "query": "mutation { updateProfile(input: { bio: \"x\" }) { user { id } } }" }))
+        .send()
+        .await
+        .unwrap();
+    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "INTERNAL_SERVER_ERROR", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["requestId"], request_id);
+    assert_eq!(body["errors"][0]["message"], "Internal server error.");
+    assert!(!body.to_string().contains("title"), "{body}");
+}
