@@ -17,7 +17,10 @@ struct Setting {
 async fn every_pooled_connection_has_a_statement_timeout() {
     let app = TestApp::spawn().await;
     let mut conn = app.app.services.pool.get().await.unwrap();
-    let setting: Setting = diesel::sql_query("SHOW statement_timeout").get_result(&mut conn).await.unwrap();
+    let setting: Setting = diesel::sql_query("SHOW statement_timeout")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(setting.statement_timeout, "10s");
 }
 
@@ -50,7 +53,10 @@ async fn every_migration_reverts_cleanly() {
     .await
     .unwrap();
     assert_eq!(left.n, 0, "down.sql left relations behind");
-    assert!(parvis::db::run_migrations(conn).await.unwrap() > 0, "and they apply again");
+    assert!(
+        parvis::db::run_migrations(conn).await.unwrap() > 0,
+        "and they apply again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -58,7 +64,9 @@ async fn readiness_fails_while_migrations_are_pending() {
     let app = TestApp::spawn().await;
     let conn = app.db().connect().await.unwrap();
     tokio::task::block_in_place(|| {
-        AsyncMigrationHarness::new(conn).revert_last_migration(migrations()).unwrap();
+        AsyncMigrationHarness::new(conn)
+            .revert_last_migration(migrations())
+            .unwrap();
     });
     let response = app.http.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(response.status(), 503);
@@ -70,7 +78,9 @@ async fn internal_errors_show_only_a_code_and_the_request_id() {
     let app = TestApp::spawn().await;
     let user = app.member("ada").await;
     let mut conn = app.db().connect().await.unwrap();
-    conn.batch_execute("ALTER TABLE users RENAME COLUMN title TO job_title").await.unwrap();
+    conn.batch_execute("ALTER TABLE users RENAME COLUMN title TO job_title")
+        .await
+        .unwrap();
     let response = app
         .http
         .post(app.url("/graphql"))
@@ -79,7 +89,10 @@ async fn internal_errors_show_only_a_code_and_the_request_id() {
         .send()
         .await
         .unwrap();
-    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "INTERNAL_SERVER_ERROR", "{body}");
     assert_eq!(body["errors"][0]["extensions"]["requestId"], request_id);

@@ -520,3 +520,23 @@ async fn only_admins_edit_other_profiles() {
         json!({ "title": "Boss", "viewerCanEdit": true })
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repeated_failed_logins_are_rate_limited() {
+    let app = app_with_password_user().await;
+    let client = cookie_client();
+    for _ in 0..parvis::auth::throttle::MAX_FAILURES {
+        let failed: Value = login(&app, &client, "helene", "wrong password!")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(error_code(&failed), "BAD_USER_INPUT");
+    }
+    let limited: Value = login(&app, &client, "Helene", "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(error_code(&limited), "RATE_LIMITED");
+}

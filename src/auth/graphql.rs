@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::access_tokens::{self, AccessToken};
-use super::{Credential, SESSION_COOKIE, password, sessions};
+use super::{Credential, SESSION_COOKIE, password, sessions, throttle};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
@@ -121,6 +121,7 @@ impl AuthMutation {
         validation::max_chars("password", &input.password, password::MAX_LENGTH)?;
         let services = ctx.services();
         let mut conn = ctx.conn().await?;
+        throttle::check(&mut conn, &input.identifier).await?;
         let user = users::find_by_identifier(&mut conn, &input.identifier).await?;
         let hash = user.as_ref().and_then(|user| user.password_hash.clone());
         let password_matches = {
@@ -132,12 +133,14 @@ impl AuthMutation {
         let user = match user {
             Some(user) if password_matches && user.is_active() => user,
             _ => {
+                throttle::record_failure(&mut conn, &input.identifier).await?;
                 return Err(ApiError::bad_input(
                     "identifier",
                     "unknown identifier or wrong password",
                 ));
             }
         };
+        throttle::clear(&mut conn, &input.identifier).await?;
         let (session, secret) =
             sessions::create(&mut conn, user.id, services.config.session_lifetime).await?;
         let cookie = Cookie::build((SESSION_COOKIE, secret))

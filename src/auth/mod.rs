@@ -5,6 +5,7 @@ pub mod graphql;
 pub mod password;
 pub mod secrets;
 pub mod sessions;
+pub mod throttle;
 mod viewer;
 
 pub use viewer::{

@@ -1,6 +1,15 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    login_failures (id) {
+        id -> Uuid,
+        identifier -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     personal_access_tokens (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -50,4 +59,9 @@ diesel::table! {
 diesel::joinable!(personal_access_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(personal_access_tokens, sessions, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    login_failures,
+    personal_access_tokens,
+    sessions,
+    users,
+);
