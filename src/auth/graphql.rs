@@ -110,6 +110,18 @@ pub struct RevokePersonalAccessTokenPayload {
     pub personal_access_token: AccessToken,
 }
 
+/// Sets (or, with an empty value and no lifetime, clears) the HttpOnly session cookie.
+fn set_session_cookie(ctx: &Context<'_>, value: String, max_age_seconds: i64) {
+    let cookie = Cookie::build((SESSION_COOKIE, value))
+        .http_only(true)
+        .secure(ctx.services().config.cookie_secure())
+        .same_site(SameSite::Lax)
+        .path("/")
+        .max_age(cookie::time::Duration::seconds(max_age_seconds))
+        .build();
+    ctx.append_http_header(SET_COOKIE, cookie.to_string());
+}
+
 #[derive(Default)]
 pub struct AuthMutation;
 
@@ -143,16 +155,8 @@ impl AuthMutation {
         throttle::clear(&mut conn, &input.identifier).await?;
         let (session, secret) =
             sessions::create(&mut conn, user.id, services.config.session_lifetime).await?;
-        let cookie = Cookie::build((SESSION_COOKIE, secret))
-            .http_only(true)
-            .secure(services.config.cookie_secure())
-            .same_site(SameSite::Lax)
-            .path("/")
-            .max_age(cookie::time::Duration::seconds(
-                services.config.session_lifetime.as_secs() as i64,
-            ))
-            .build();
-        ctx.append_http_header(SET_COOKIE, cookie.to_string());
+        let lifetime = services.config.session_lifetime.as_secs() as i64;
+        set_session_cookie(ctx, secret, lifetime);
         Ok(LoginPayload {
             user,
             session_expires_at: session.expires_at,
@@ -169,14 +173,7 @@ impl AuthMutation {
             }
             _ => false,
         };
-        let cookie = Cookie::build((SESSION_COOKIE, ""))
-            .http_only(true)
-            .secure(ctx.services().config.cookie_secure())
-            .same_site(SameSite::Lax)
-            .path("/")
-            .max_age(cookie::time::Duration::ZERO)
-            .build();
-        ctx.append_http_header(SET_COOKIE, cookie.to_string());
+        set_session_cookie(ctx, String::new(), 0);
         Ok(LogoutPayload { ended_session })
     }
 

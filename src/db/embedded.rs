@@ -79,19 +79,11 @@ impl EmbeddedCluster {
 
     /// Stops the server with a fast shutdown (open transactions are rolled back).
     pub async fn stop(&self) -> anyhow::Result<()> {
-        let output = self
-            .command("pg_ctl")
+        let mut command = self.command("pg_ctl");
+        command
             .args(["stop", "--wait", "--silent", "--mode=fast", "-D"])
-            .arg(self.pg_data())
-            .output()
-            .await?;
-        if !output.status.success() {
-            bail!(
-                "pg_ctl stop: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
-        Ok(())
+            .arg(self.pg_data());
+        run(command, "stopping PostgreSQL").await
     }
 
     fn url_for(&self, database: &str) -> String {
@@ -123,8 +115,8 @@ impl EmbeddedCluster {
 
     async fn init_db(&self) -> anyhow::Result<()> {
         tracing::info!(dir = %self.pg_data().display(), "initialising the embedded PostgreSQL cluster");
-        let output = self
-            .command("initdb")
+        let mut command = self.command("initdb");
+        command
             .args([
                 "--auth=trust",
                 "--encoding=UTF8",
@@ -133,16 +125,8 @@ impl EmbeddedCluster {
             ])
             .arg(format!("--username={SUPERUSER}"))
             .arg("-D")
-            .arg(self.pg_data())
-            .output()
-            .await?;
-        if !output.status.success() {
-            bail!(
-                "initdb failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
-        Ok(())
+            .arg(self.pg_data());
+        run(command, "initdb").await
     }
 
     async fn is_running(&self) -> anyhow::Result<bool> {
@@ -163,25 +147,19 @@ impl EmbeddedCluster {
             self.socket_dir().display()
         );
         let log = self.pg_data().join("server.log");
-        let output = self
-            .command("pg_ctl")
+        let mut command = self.command("pg_ctl");
+        command
             .args(["start", "--wait", "--silent", "-D"])
             .arg(self.pg_data())
             .arg("-l")
             .arg(&log)
             .arg("-o")
-            .arg(options)
-            // pg_ctl waits for the server's stdout to close; never let it inherit ours.
-            .stdin(Stdio::null())
-            .output()
-            .await?;
-        if !output.status.success() {
-            bail!(
-                "starting PostgreSQL failed ({}): {}",
-                log.display(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
+            .arg(options);
+        run(
+            command,
+            &format!("starting PostgreSQL (log: {})", log.display()),
+        )
+        .await?;
         tracing::info!(socket = %self.socket_dir().display(), "embedded PostgreSQL started");
         Ok(())
     }
@@ -215,6 +193,19 @@ impl EmbeddedCluster {
         }
         command
     }
+}
+
+/// Runs a PostgreSQL tool to completion; its stderr explains a failure.
+async fn run(mut command: Command, what: &str) -> anyhow::Result<()> {
+    // pg_ctl waits for the server's stdout to close; never let it inherit ours.
+    let output = command.stdin(Stdio::null()).output().await?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
 }
 
 /// PostgreSQL refuses to run as root; when we are root, the cluster belongs to the `postgres` user.
