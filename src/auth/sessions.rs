@@ -24,6 +24,14 @@ pub async fn create(
     user_id: Uuid,
     lifetime: std::time::Duration,
 ) -> ApiResult<(Session, String)> {
+    // The person's expired sessions go now, so the table holds only live ones.
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::expires_at.le(Utc::now())),
+    )
+    .execute(conn)
+    .await?;
     let secret = secrets::generate("pvs_");
     let expires_at = Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or_default();
     let session = diesel::insert_into(sessions::table)

@@ -3,6 +3,7 @@
 //! It uses the machine's PostgreSQL server binaries, listens only on a Unix socket inside the data
 //! directory, is kept across restarts and is stopped when the process that started it asks.
 
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -35,7 +36,11 @@ impl EmbeddedCluster {
     /// Initialises the cluster on first use, starts it unless it already runs, and makes sure the
     /// `parvis` database exists. Safe to call from several processes at once.
     pub async fn start(root: &Path) -> anyhow::Result<Self> {
-        let bin_dir = find_server_binaries().context(MISSING_BINARIES)?;
+        let bin_dir = find_server_binaries(
+            std::env::var_os("PATH").as_deref(),
+            Path::new("/usr/lib/postgresql"),
+        )
+        .context(MISSING_BINARIES)?;
         fs::create_dir_all(root)
             .with_context(|| format!("creating the data directory {}", root.display()))?;
         let root = root.canonicalize()?;
@@ -219,18 +224,20 @@ fn server_owner() -> anyhow::Result<Option<(Uid, Gid)>> {
     Ok(Some((user.uid, user.gid)))
 }
 
-fn find_server_binaries() -> Option<PathBuf> {
+/// The directory holding `initdb`, `pg_ctl` and `postgres`: the first on `search_path`, else the
+/// newest `<lib_root>/<version>/bin` (Debian's layout).
+fn find_server_binaries(search_path: Option<&OsStr>, lib_root: &Path) -> Option<PathBuf> {
     let has_all = |dir: &Path| {
         ["initdb", "pg_ctl", "postgres"]
             .iter()
             .all(|b| dir.join(b).is_file())
     };
-    let on_path = std::env::var_os("PATH")
+    let on_path = search_path
         .into_iter()
-        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .flat_map(|paths| std::env::split_paths(paths).collect::<Vec<_>>())
         .find(|dir| has_all(dir));
     on_path.or_else(|| {
-        let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        let mut versions: Vec<(u32, PathBuf)> = fs::read_dir(lib_root)
             .ok()?
             .filter_map(|entry| {
                 let entry = entry.ok()?;
@@ -242,4 +249,34 @@ fn find_server_binaries() -> Option<PathBuf> {
         versions.sort();
         versions.pop().map(|(_, bin)| bin)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_bin(dir: &Path) {
+        fs::create_dir_all(dir).unwrap();
+        for name in ["initdb", "pg_ctl", "postgres"] {
+            fs::write(dir.join(name), "").unwrap();
+        }
+    }
+
+    #[test]
+    fn finds_the_newest_debian_version_when_path_has_none() {
+        let root = std::env::temp_dir().join(format!("parvis-bins-{}", uuid::Uuid::new_v4()));
+        fake_bin(&root.join("lib/14/bin"));
+        fake_bin(&root.join("lib/16/bin"));
+        let path = std::env::join_paths([root.join("empty")]).unwrap();
+        let found = find_server_binaries(Some(&path), &root.join("lib"));
+        assert_eq!(found, Some(root.join("lib/16/bin")));
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn finds_nothing_without_server_binaries() {
+        let root = std::env::temp_dir().join(format!("parvis-bins-{}", uuid::Uuid::new_v4()));
+        let path = std::env::join_paths([root.join("bin")]).unwrap();
+        assert_eq!(find_server_binaries(Some(&path), &root.join("lib")), None);
+    }
 }
