@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::config::{
     AppConfig, Cli, Command, CreateUserArgs, DatabaseArgs, ServeArgs, UserCommand,
 };
-use crate::db::embedded::EmbeddedCluster;
+use crate::db::embedded::{Durability, EmbeddedCluster};
 use crate::db::{self, DbSettings};
 use crate::error::ApiError;
 use crate::users::{NewUser, OrgRole, model as users};
@@ -51,7 +51,7 @@ impl Database {
         let (url, cluster) = match &args.database_url {
             Some(url) => (url.clone(), None),
             None => {
-                let cluster = EmbeddedCluster::start(&args.data_dir).await?;
+                let cluster = EmbeddedCluster::start(&args.data_dir, Durability::Durable).await?;
                 (cluster.database_url(), Some(cluster))
             }
         };

@@ -23,6 +23,15 @@ const MISSING_BINARIES: &str = "PostgreSQL server binaries (initdb, pg_ctl, post
 /// Unix sockets paths are limited to 107 bytes on Linux.
 const MAX_SOCKET_PATH: usize = 100;
 
+/// Whether the cluster must survive a machine crash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Real data: every commit reaches the disk.
+    Durable,
+    /// Throwaway data (the test suite): no fsync, much faster DDL and commits.
+    Disposable,
+}
+
 /// A running embedded cluster.
 #[derive(Debug)]
 pub struct EmbeddedCluster {
@@ -35,7 +44,7 @@ pub struct EmbeddedCluster {
 impl EmbeddedCluster {
     /// Initialises the cluster on first use, starts it unless it already runs, and makes sure the
     /// `parvis` database exists. Safe to call from several processes at once.
-    pub async fn start(root: &Path) -> anyhow::Result<Self> {
+    pub async fn start(root: &Path, durability: Durability) -> anyhow::Result<Self> {
         let bin_dir = find_server_binaries(
             std::env::var_os("PATH").as_deref(),
             Path::new("/usr/lib/postgresql"),
@@ -65,7 +74,7 @@ impl EmbeddedCluster {
             cluster.init_db().await?;
         }
         if !cluster.is_running().await? {
-            cluster.start_server().await?;
+            cluster.start_server(durability).await?;
             cluster.started_here = true;
         }
         cluster.ensure_database().await?;
@@ -146,11 +155,14 @@ impl EmbeddedCluster {
         Ok(status.success())
     }
 
-    async fn start_server(&self) -> anyhow::Result<()> {
-        let options = format!(
+    async fn start_server(&self, durability: Durability) -> anyhow::Result<()> {
+        let mut options = format!(
             "-c listen_addresses='' -c unix_socket_directories='{}' -c unix_socket_permissions=0700",
             self.socket_dir().display()
         );
+        if durability == Durability::Disposable {
+            options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        }
         let log = self.pg_data().join("server.log");
         let mut command = self.command("pg_ctl");
         command

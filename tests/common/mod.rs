@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use parvis::App;
 use parvis::config::AppConfig;
 use parvis::db::DbSettings;
-use parvis::db::embedded::EmbeddedCluster;
+use parvis::db::embedded::{Durability, EmbeddedCluster};
 use parvis::users::{NewUser, OrgRole, model as users};
 use serde_json::{Value, json};
 use tokio::sync::{OnceCell, oneshot};
@@ -19,7 +19,7 @@ use tokio::sync::{OnceCell, oneshot};
 static SERVER_URL: OnceCell<String> = OnceCell::const_new();
 
 /// The PostgreSQL server tests use: `DATABASE_URL` when set, else an embedded cluster kept under
-/// the temporary directory across runs.
+/// the temporary directory across runs (without fsync: its data is thrown away).
 pub async fn server_url() -> String {
     SERVER_URL
         .get_or_init(|| async {
@@ -27,7 +27,7 @@ pub async fn server_url() -> String {
                 Ok(url) => url,
                 Err(_) => {
                     let root = std::env::temp_dir().join("parvis-test-cluster");
-                    EmbeddedCluster::start(&root)
+                    EmbeddedCluster::start(&root, Durability::Disposable)
                         .await
                         .expect("start the embedded test cluster")
                         .database_url()
