@@ -94,6 +94,7 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
         }
         let mut config = AppConfig::for_address(args.listen);
         config.body_limit = args.body_limit;
+        config.cors_allowed_origins = args.cors_allowed_origins;
         if let Some(public_url) = args.public_url {
             config.public_url = public_url.trim_end_matches('/').to_owned();
         }

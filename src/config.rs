@@ -94,6 +94,14 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "PARVIS_BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
+    /// Other origins whose web apps may call the API with credentials (CORS), e.g.
+    /// `https://intranet.example.com`; repeat the flag or separate with commas.
+    #[arg(
+        long = "cors-allowed-origin",
+        env = "PARVIS_CORS_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// What the running application needs to know, independent of how it was given.
@@ -105,6 +113,8 @@ pub struct AppConfig {
     /// How long a WebSocket client has to send `connection_init`.
     pub ws_init_timeout: Duration,
     pub limits: QueryLimits,
+    /// Origins besides the public URL's allowed to call with credentials.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl AppConfig {
@@ -115,11 +125,21 @@ impl AppConfig {
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
             ws_init_timeout: Duration::from_secs(10),
             limits: QueryLimits::default(),
+            cors_allowed_origins: Vec::new(),
         }
     }
 
     pub fn cookie_secure(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// Whether a browser page from `origin` may use the viewer's session cookie.
+    pub fn is_trusted_origin(&self, origin: &str) -> bool {
+        origin == self.public_url
+            || self
+                .cors_allowed_origins
+                .iter()
+                .any(|allowed| allowed == origin)
     }
 }
 

@@ -248,3 +248,48 @@ async fn a_deactivated_subscriber_stops_receiving_events() {
         json!({ "type": "complete", "id": "s" })
     );
 }
+
+/// Signs in with a password and returns the session cookie header value.
+async fn session_cookie(app: &TestApp) -> String {
+    let hash = parvis::auth::password::hash("correct horse battery").unwrap();
+    app.create_user_with("cookie", parvis::users::OrgRole::Member, |u| {
+        u.password_hash = Some(hash)
+    })
+    .await;
+    let response = app
+        .http
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "mutation { login(input: { identifier: \"cookie\", password: \"correct horse battery\" }) { user { id } } }" }))
+        .send()
+        .await
+        .unwrap();
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn connect_with_cookie(app: &TestApp, cookie: &str, origin: &str) -> WsClient {
+    WsClient::connect_with_headers(
+        &app.ws_url(),
+        "graphql-transport-ws",
+        &[("Cookie", cookie), ("Origin", origin)],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_session_cookie_authenticates_same_origin_sockets() {
+    let app = TestApp::spawn().await;
+    let cookie = session_cookie(&app).await;
+    let mut client = connect_with_cookie(&app, &cookie, &app.url("")).await;
+    client.send(json!({ "type": "connection_init" })).await;
+    assert_eq!(client.next_message().await["type"], "connection_ack");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_from_another_site_cannot_use_the_session_cookie() {
+    let app = TestApp::spawn().await;
+    let cookie = session_cookie(&app).await;
+    let mut client = connect_with_cookie(&app, &cookie, "https://evil.example").await;
+    client.send(json!({ "type": "connection_init" })).await;
+    assert_eq!(client.close_code().await, 4403);
+}

@@ -13,6 +13,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
+use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
 use futures::StreamExt;
 use serde::Deserialize;
@@ -55,7 +56,17 @@ pub async fn upgrade(
         Some(p) if p == LEGACY_WS.as_bytes() => Protocol::Legacy,
         _ => Protocol::TransportWs,
     };
-    let cookie = session_cookie_value(&headers);
+    // A page from another site must not ride on the viewer's cookie (cross-site WebSocket
+    // hijacking); clients without an Origin (not browsers) or from a trusted origin may.
+    let host = headers.get(HOST).and_then(|host| host.to_str().ok());
+    let trusted = headers
+        .get(ORIGIN)
+        .and_then(|origin| origin.to_str().ok())
+        .is_none_or(|origin| {
+            let same_host = origin.split_once("://").map(|(_, authority)| authority) == host;
+            same_host || app.services.config.is_trusted_origin(origin)
+        });
+    let cookie = session_cookie_value(&headers).filter(|_| trusted);
     let request_id = super::request_id(&headers);
     upgrade.on_upgrade(move |socket| async move {
         app.metrics.websocket_clients.inc();

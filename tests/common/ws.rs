@@ -24,11 +24,24 @@ pub enum Received {
 
 impl WsClient {
     pub async fn connect(url: &str, protocol: &str) -> Self {
+        Self::connect_with_headers(url, protocol, &[]).await
+    }
+
+    pub async fn connect_with_headers(
+        url: &str,
+        protocol: &str,
+        headers: &[(&'static str, &str)],
+    ) -> Self {
         let mut request = url.into_client_request().expect("request");
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
             HeaderValue::from_str(protocol).expect("protocol header"),
         );
+        for (name, value) in headers {
+            request
+                .headers_mut()
+                .insert(*name, HeaderValue::from_str(value).expect("header value"));
+        }
         let (socket, response) = tokio_tungstenite::connect_async(request)
             .await
             .expect("WebSocket handshake");
