@@ -234,11 +234,8 @@ fn directory_query(filter: &DirectoryFilter) -> users::BoxedQuery<'static, diese
         .into_boxed();
     for word in filter.query.iter().flat_map(|q| q.split_whitespace()) {
         let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
-        query = query.filter(
-            diesel::dsl::sql::<Bool>("search_text LIKE lower(parvis_unaccent(")
-                .bind::<Text, _>(pattern)
-                .sql("))"),
-        );
+        // The pattern is lower-cased here (Unicode-aware), then unaccented like `search_text`.
+        query = query.filter(users::search_text.like(parvis_unaccent(pattern).nullable()));
     }
     if let Some(department) = &filter.department {
         query = query.filter(
