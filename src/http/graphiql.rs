@@ -19,7 +19,7 @@ const GRAPHIQL_CSS: &[u8] = asset!("graphiql.css");
 /// Everything the page loads comes from this origin.
 const POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; font-src 'self' data:";
 
-const PAGE: &str = r#"<!doctype html>
+const PAGE: &str = r##"<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
@@ -41,13 +41,32 @@ const PAGE: &str = r#"<!doctype html>
       // The session cookie rides along; a token can be given in the headers tab instead.
       fetch: (input, init) => fetch(input, { ...init, credentials: "same-origin" }),
     });
+    const defaultQuery = [
+      "# Welcome to the Parvis API.",
+      "#",
+      "# The schema (docs, autocompletion) is shown to",
+      "# signed-in people only: run Login below with your",
+      "# own identifier, then press the refresh button",
+      "# (bottom left). Or, in the Headers tab, put",
+      "# {\"Authorization\": \"Bearer <access token>\"}",
+      "mutation Login {",
+      "  login(input: { identifier: \"you@example.com\", password: \"...\" }) {",
+      "    user { displayName }",
+      "  }",
+      "}",
+      "",
+      "query Viewer {",
+      "  viewer { id displayName title department site }",
+      "}",
+      "",
+    ].join("\n");
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
-      React.createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true })
+      React.createElement(GraphiQL, { fetcher, defaultQuery, defaultEditorToolsVisibility: true })
     );
   </script>
 </body>
 </html>
-"#;
+"##;
 
 pub async fn page() -> Response {
     ([(CONTENT_SECURITY_POLICY, POLICY)], Html(PAGE)).into_response()
