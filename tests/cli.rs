@@ -193,3 +193,41 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
     tokio::time::sleep(Duration::from_millis(10)).await;
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_carry_the_request_id_of_each_request() {
+    let url = common::create_database().await;
+    let (server, port, _) = serve(|command| {
+        command
+            .env("DATABASE_URL", &url)
+            .env("PARVIS_LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped());
+    });
+    let response = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+        .await
+        .unwrap();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mut server = server;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let mut logs = String::new();
+    std::io::Read::read_to_string(server.stderr.as_mut().unwrap(), &mut logs).unwrap();
+    assert!(server.wait().unwrap().success());
+    let request_line = logs
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap_or_else(|_| panic!("not JSON: {line}"))
+        })
+        .find(|line| line["span"]["request_id"] == request_id.as_str());
+    assert!(
+        request_line.is_some(),
+        "no log line with request id {request_id}:\n{logs}"
+    );
+}
