@@ -540,3 +540,45 @@ async fn repeated_failed_logins_are_rate_limited() {
         .unwrap();
     assert_eq!(error_code(&limited), "RATE_LIMITED");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_cannot_mint_a_token_that_outlives_it() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let created = app
+        .graphql(
+            Some(&user),
+            "mutation($at: DateTime) { createPersonalAccessToken(input: { name: \"short\", expiresAt: $at }) { secret } }",
+            json!({ "at": soon }),
+        )
+        .await;
+    let short = common::TestUser {
+        id: user.id.clone(),
+        uuid: user.uuid,
+        token: created["data"]["createPersonalAccessToken"]["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    };
+    let later = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let refused = app
+        .graphql(
+            Some(&short),
+            "mutation($at: DateTime) { createPersonalAccessToken(input: { name: \"long\", expiresAt: $at }) { secret } }",
+            json!({ "at": later }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+    let capped = app
+        .graphql(
+            Some(&short),
+            "mutation { createPersonalAccessToken(input: { name: \"default\" }) { personalAccessToken { expiresAt } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        capped["data"]["createPersonalAccessToken"]["personalAccessToken"]["expiresAt"].is_string(),
+        "{capped}"
+    );
+}

@@ -293,3 +293,51 @@ async fn a_page_from_another_site_cannot_use_the_session_cookie() {
     client.send(json!({ "type": "connection_init" })).await;
     assert_eq!(client.close_code().await, 4403);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_token_cannot_start_more_operations() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    {
+        use diesel_async::SimpleAsyncConnection;
+        let mut conn = app.db().connect().await.unwrap();
+        conn.batch_execute("UPDATE personal_access_tokens SET revoked_at = now()")
+            .await
+            .unwrap();
+    }
+    client.subscribe("q", "{ viewer { id } }", json!({})).await;
+    assert_eq!(client.close_code().await, 4403);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_duplicate_id_still_closes_with_4409() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    let id = "x".repeat(300);
+    client
+        .subscribe(&id, USER_UPDATED, json!({ "id": user.id }))
+        .await;
+    client
+        .subscribe(&id, USER_UPDATED, json!({ "id": user.id }))
+        .await;
+    assert_eq!(client.close_code().await, 4409);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_id_is_reusable_once_its_operation_completed() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    for _ in 0..3 {
+        client
+            .subscribe("again", "{ viewer { username } }", json!({}))
+            .await;
+        assert_eq!(client.next_message().await["type"], "next");
+        assert_eq!(
+            client.next_message().await,
+            json!({ "type": "complete", "id": "again" })
+        );
+    }
+}

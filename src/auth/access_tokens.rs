@@ -52,17 +52,8 @@ pub async fn find_user(
     conn: &mut AsyncPgConnection,
     secret: &str,
 ) -> ApiResult<Option<(AccessToken, User)>> {
-    let found: Option<(AccessToken, User)> = tokens::table
-        .inner_join(users::table)
+    let found: Option<(AccessToken, User)> = live_tokens()
         .filter(tokens::token_hash.eq(secrets::hash(secret)))
-        .filter(tokens::revoked_at.is_null())
-        .filter(
-            tokens::expires_at
-                .is_null()
-                .or(tokens::expires_at.gt(Utc::now())),
-        )
-        .filter(users::status.eq(UserStatus::Active))
-        .select((AccessToken::as_select(), User::as_select()))
         .first(conn)
         .await
         .optional()?;
@@ -77,6 +68,44 @@ pub async fn find_user(
         }
     }
     Ok(found)
+}
+
+/// The token and its person again, if the token is still valid and the person active.
+pub async fn find_live(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> ApiResult<Option<(AccessToken, User)>> {
+    Ok(live_tokens()
+        .filter(tokens::id.eq(id))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+type LiveTokens = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::Select<
+        diesel::dsl::InnerJoin<tokens::table, users::table>,
+        (
+            diesel::dsl::AsSelect<AccessToken, diesel::pg::Pg>,
+            diesel::dsl::AsSelect<User, diesel::pg::Pg>,
+        ),
+    >,
+    diesel::pg::Pg,
+>;
+
+fn live_tokens() -> LiveTokens {
+    tokens::table
+        .inner_join(users::table)
+        .select((AccessToken::as_select(), User::as_select()))
+        .into_boxed()
+        .filter(tokens::revoked_at.is_null())
+        .filter(
+            tokens::expires_at
+                .is_null()
+                .or(tokens::expires_at.gt(Utc::now())),
+        )
+        .filter(users::status.eq(UserStatus::Active))
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<AccessToken>> {

@@ -188,9 +188,25 @@ impl AuthMutation {
         if input.expires_at.is_some_and(|at| at <= Utc::now()) {
             return Err(ApiError::bad_input("expiresAt", "must be in the future"));
         }
+        let expires_at = match viewer.credential {
+            // A token may not mint a token that outlives it.
+            Credential::AccessToken {
+                expires_at: Some(limit),
+                ..
+            } => {
+                if input.expires_at.is_some_and(|at| at > limit) {
+                    return Err(ApiError::bad_input(
+                        "expiresAt",
+                        format!("must not be later than the expiry of the token in use ({limit})"),
+                    ));
+                }
+                Some(input.expires_at.unwrap_or(limit))
+            }
+            _ => input.expires_at,
+        };
         let mut conn = ctx.conn().await?;
         let (token, secret) =
-            access_tokens::create(&mut conn, viewer.id(), &name, input.expires_at).await?;
+            access_tokens::create(&mut conn, viewer.id(), &name, expires_at).await?;
         Ok(CreatePersonalAccessTokenPayload {
             personal_access_token: token,
             secret,

@@ -9,8 +9,8 @@ pub mod throttle;
 mod viewer;
 
 pub use viewer::{
-    Credential, Viewer, authenticate, authorization_header, bearer_token, session_cookie_value,
-    still_active,
+    Credential, Viewer, authenticate, authorization_header, bearer_token, revalidate,
+    session_cookie_value,
 };
 
 /// Name of the HttpOnly cookie that carries the session secret.

@@ -52,15 +52,44 @@ pub async fn find_user(
     conn: &mut AsyncPgConnection,
     secret: &str,
 ) -> ApiResult<Option<(Session, User)>> {
-    Ok(sessions::table
-        .inner_join(users::table)
+    Ok(live_sessions()
         .filter(sessions::token_hash.eq(secrets::hash(secret)))
-        .filter(sessions::expires_at.gt(Utc::now()))
-        .filter(users::status.eq(UserStatus::Active))
-        .select((Session::as_select(), User::as_select()))
         .first(conn)
         .await
         .optional()?)
+}
+
+/// The session and its person again, if the session is still live and the person active.
+pub async fn find_live(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> ApiResult<Option<(Session, User)>> {
+    Ok(live_sessions()
+        .filter(sessions::id.eq(id))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+type LiveSessions = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::Select<
+        diesel::dsl::InnerJoin<sessions::table, users::table>,
+        (
+            diesel::dsl::AsSelect<Session, diesel::pg::Pg>,
+            diesel::dsl::AsSelect<User, diesel::pg::Pg>,
+        ),
+    >,
+    diesel::pg::Pg,
+>;
+
+fn live_sessions() -> LiveSessions {
+    sessions::table
+        .inner_join(users::table)
+        .select((Session::as_select(), User::as_select()))
+        .into_boxed()
+        .filter(sessions::expires_at.gt(Utc::now()))
+        .filter(users::status.eq(UserStatus::Active))
 }
 
 pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<()> {

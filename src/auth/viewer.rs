@@ -3,9 +3,11 @@
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum_extra::extract::CookieJar;
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
+use super::access_tokens::AccessToken;
 use super::{SESSION_COOKIE, access_tokens, sessions};
 use crate::error::{ApiError, ApiResult};
 use crate::users::User;
@@ -14,7 +16,11 @@ use crate::users::User;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credential {
     Session(Uuid),
-    AccessToken(Uuid),
+    AccessToken {
+        id: Uuid,
+        /// A token may not mint tokens that outlive it.
+        expires_at: Option<DateTime<Utc>>,
+    },
 }
 
 /// The signed-in, active person making a request.
@@ -27,6 +33,16 @@ pub struct Viewer {
 impl Viewer {
     pub fn id(&self) -> Uuid {
         self.user.id
+    }
+
+    fn from_token(token: AccessToken, user: User) -> Self {
+        Self {
+            user,
+            credential: Credential::AccessToken {
+                id: token.id,
+                expires_at: token.expires_at,
+            },
+        }
     }
 }
 
@@ -59,10 +75,7 @@ pub async fn authenticate(
         let (token, user) = access_tokens::find_user(conn, token)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
-        return Ok(Some(Viewer {
-            user,
-            credential: Credential::AccessToken(token.id),
-        }));
+        return Ok(Some(Viewer::from_token(token, user)));
     }
     if let Some(secret) = session_cookie {
         return Ok(sessions::find_user(conn, secret)
@@ -75,9 +88,24 @@ pub async fn authenticate(
     Ok(None)
 }
 
-/// Re-reads the viewer's account, so long-lived connections notice deactivation at once.
-pub async fn still_active(conn: &mut AsyncPgConnection, viewer: &Viewer) -> ApiResult<bool> {
-    Ok(crate::users::model::find(conn, viewer.id())
-        .await?
-        .is_some_and(|user: User| user.is_active()))
+/// The viewer as they are now: long-lived connections (WebSockets, subscriptions) call this before
+/// each operation and event, so a revoked token, an ended session, a deactivation or a change of
+/// role takes effect at once. `None` when the credential no longer works.
+pub async fn revalidate(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+) -> ApiResult<Option<Viewer>> {
+    Ok(match viewer.credential {
+        Credential::Session(id) => {
+            sessions::find_live(conn, id)
+                .await?
+                .map(|(session, user)| Viewer {
+                    user,
+                    credential: Credential::Session(session.id),
+                })
+        }
+        Credential::AccessToken { id, .. } => access_tokens::find_live(conn, id)
+            .await?
+            .map(|(token, user)| Viewer::from_token(token, user)),
+    })
 }

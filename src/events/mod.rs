@@ -91,9 +91,10 @@ impl EventBus {
     }
 }
 
-/// Turns matching events into what the subscriber may see: for each event, checks that the viewer
-/// is still active (the stream ends with UNAUTHENTICATED once they are not), then re-reads the
-/// object with `load`, which applies the policy.
+/// Turns matching events into what the subscriber may see: for each event, re-validates the
+/// viewer's credential and account (the stream ends with UNAUTHENTICATED once they no longer
+/// work), then re-reads the object with `load`, which applies the policy to the viewer as they
+/// are now.
 pub fn reauthorized<T, L>(
     events: impl Stream<Item = Arc<Event>> + Send + 'static,
     services: Arc<Services>,
@@ -113,10 +114,10 @@ where
         events.next().await?;
         let result = async {
             let mut conn = services.pool.get().await?;
-            if !crate::auth::still_active(&mut conn, &viewer).await? {
-                return Err(ApiError::Unauthenticated);
-            }
-            load(&mut conn, &viewer).await
+            let current = crate::auth::revalidate(&mut conn, &viewer)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            load(&mut conn, &current).await
         }
         .await;
         let next = match result {

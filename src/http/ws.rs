@@ -4,9 +4,11 @@
 //! Our own implementation, because async-graphql's handler does not follow the close codes of
 //! `graphql-transport-ws`: 4400 invalid message, 4401 subscribe before `connection_ack`, 4403
 //! rejected credentials, 4408 no `connection_init` in time, 4409 duplicate subscription id, 4429
-//! a second `connection_init`. Server shutdown closes with 1001 (going away).
+//! a second `connection_init`. Server shutdown closes with 1001 (going away), a server-side failure
+//! with 4500. The viewer's credential is re-validated before every operation.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,14 +17,16 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
-use crate::auth::{Viewer, authenticate, session_cookie_value};
+use crate::auth::{Viewer, authenticate, revalidate, session_cookie_value};
+use crate::error::ApiError;
+use crate::graphql::ParvisSchema;
 use crate::graphql::context::RequestContext;
 use crate::graphql::limits::RequestTrace;
 
@@ -51,7 +55,9 @@ pub async fn upgrade(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let upgrade = upgrade.protocols([TRANSPORT_WS, LEGACY_WS]);
+    let upgrade = upgrade
+        .protocols([TRANSPORT_WS, LEGACY_WS])
+        .max_message_size(app.services.config.body_limit);
     let protocol = match upgrade.selected_protocol().map(|p| p.as_bytes()) {
         Some(p) if p == LEGACY_WS.as_bytes() => Protocol::Legacy,
         _ => Protocol::TransportWs,
@@ -85,10 +91,23 @@ struct ClientMessage {
     payload: Option<Value>,
 }
 
+/// Each operation gets a generation number, so frames still queued by an operation that was
+/// stopped are never mistaken for those of a new operation reusing its id.
+type Generation = u64;
+
 enum Outgoing {
-    Frame(Value),
-    /// A subscription's stream ended; its id may be reused.
-    Finished(String),
+    /// A result (`next` / `data`) of a running operation.
+    Result {
+        id: String,
+        generation: Generation,
+        frame: Value,
+    },
+    /// The operation's last frame (`complete` or `error`); its id is free again once sent.
+    Last {
+        id: String,
+        generation: Generation,
+        frame: Value,
+    },
 }
 
 /// Why the server closes the connection.
@@ -97,6 +116,18 @@ struct Close(u16, String);
 impl Close {
     fn new(code: u16, reason: impl Into<String>) -> Self {
         Self(code, reason.into())
+    }
+
+    /// WebSocket close reasons are limited to 123 bytes.
+    fn into_frame(self) -> CloseFrame {
+        let mut reason = self.1;
+        while reason.len() > 123 {
+            reason.pop();
+        }
+        CloseFrame {
+            code: self.0,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -107,7 +138,8 @@ struct Connection {
     request_id: String,
     init_received: bool,
     viewer: Option<Viewer>,
-    operations: HashMap<String, JoinHandle<()>>,
+    operations: HashMap<String, (Generation, JoinHandle<()>)>,
+    next_generation: Generation,
     outgoing_tx: mpsc::Sender<Outgoing>,
     outgoing_rx: mpsc::Receiver<Outgoing>,
 }
@@ -123,6 +155,7 @@ impl Connection {
             init_received: false,
             viewer: None,
             operations: HashMap::new(),
+            next_generation: 0,
             outgoing_tx,
             outgoing_rx,
         }
@@ -134,6 +167,9 @@ impl Connection {
         tokio::pin!(init_deadline);
         let mut keep_alive = tokio::time::interval(LEGACY_KEEP_ALIVE);
         let close = loop {
+            if *shutdown.borrow_and_update() {
+                break Some(Close::new(1001, "Server shutting down"));
+            }
             tokio::select! {
                 incoming = socket.recv() => match incoming {
                     Some(Ok(Message::Text(text))) => {
@@ -147,16 +183,11 @@ impl Connection {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
                     Some(Ok(_)) => {}
                 },
-                Some(outgoing) = self.outgoing_rx.recv() => match outgoing {
-                    Outgoing::Frame(frame) => {
-                        if send(&mut socket, &frame).await.is_err() {
-                            break None;
-                        }
+                Some(outgoing) = self.outgoing_rx.recv() => {
+                    if self.deliver(&mut socket, outgoing).await.is_err() {
+                        break None;
                     }
-                    Outgoing::Finished(id) => {
-                        self.operations.remove(&id);
-                    }
-                },
+                }
                 _ = &mut init_deadline, if !self.init_received => {
                     break Some(Close::new(4408, "Connection initialisation timeout"));
                 }
@@ -165,21 +196,42 @@ impl Connection {
                         break None;
                     }
                 }
-                _ = shutdown.changed() => {
-                    break Some(Close::new(1001, "Server shutting down"));
-                }
+                _ = shutdown.changed() => {}
             }
         };
-        for (_, operation) in self.operations.drain() {
+        for (_, (_, operation)) in self.operations.drain() {
             operation.abort();
         }
-        if let Some(Close(code, reason)) = close {
-            let frame = CloseFrame {
-                code,
-                reason: reason.into(),
-            };
-            let _ = socket.send(Message::Close(Some(frame))).await;
+        if let Some(close) = close {
+            let _ = socket.send(Message::Close(Some(close.into_frame()))).await;
         }
+    }
+
+    /// Sends a frame of a live operation; frames of stopped operations are dropped.
+    async fn deliver(
+        &mut self,
+        socket: &mut WebSocket,
+        outgoing: Outgoing,
+    ) -> Result<(), axum::Error> {
+        let (id, generation, frame, last) = match outgoing {
+            Outgoing::Result {
+                id,
+                generation,
+                frame,
+            } => (id, generation, frame, false),
+            Outgoing::Last {
+                id,
+                generation,
+                frame,
+            } => (id, generation, frame, true),
+        };
+        if self.operations.get(&id).map(|(live, _)| *live) != Some(generation) {
+            return Ok(());
+        }
+        if last {
+            self.operations.remove(&id);
+        }
+        send(socket, &frame).await
     }
 
     async fn handle_text(&mut self, socket: &mut WebSocket, text: &str) -> Result<(), Close> {
@@ -195,16 +247,14 @@ impl Connection {
                 self.start_operation(message).await
             }
             (Protocol::TransportWs, "complete") | (Protocol::Legacy, "stop") => {
-                if let Some(operation) = message.id.and_then(|id| self.operations.remove(&id)) {
+                if let Some((_, operation)) = message.id.and_then(|id| self.operations.remove(&id))
+                {
                     operation.abort();
                 }
                 Ok(())
             }
             (Protocol::Legacy, "connection_terminate") => Err(Close::new(1000, "Terminated")),
-            _ => Err(Close::new(
-                4400,
-                format!("Unknown message type {:?}", message.kind),
-            )),
+            _ => Err(Close::new(4400, "Unknown message type")),
         }
     }
 
@@ -236,20 +286,35 @@ impl Connection {
                     .await
                     .map_err(|_| closed())
             }
-            Ok(None) | Err(_) => {
+            Ok(None) | Err(ApiError::Unauthenticated) => {
                 if self.protocol == Protocol::Legacy {
                     let error = json!({ "type": "connection_error", "payload": { "message": "Forbidden" } });
                     let _ = send(socket, &error).await;
                 }
                 Err(Close::new(4403, "Forbidden"))
             }
+            Err(error) => Err(internal_close(error)),
         }
     }
 
-    async fn start_operation(&mut self, message: ClientMessage) -> Result<(), Close> {
-        let Some(viewer) = self.viewer.clone() else {
+    /// The viewer as they are now; a credential that stopped working closes the connection.
+    async fn current_viewer(&mut self) -> Result<Viewer, Close> {
+        let Some(viewer) = &self.viewer else {
             return Err(Close::new(4401, "Unauthorized"));
         };
+        let current = async {
+            let mut conn = self.app.services.pool.get().await?;
+            revalidate(&mut conn, viewer).await
+        }
+        .await
+        .map_err(internal_close)?
+        .ok_or_else(|| Close::new(4403, "Forbidden"))?;
+        self.viewer = Some(current.clone());
+        Ok(current)
+    }
+
+    async fn start_operation(&mut self, message: ClientMessage) -> Result<(), Close> {
+        let viewer = self.current_viewer().await?;
         let Some(id) = message.id else {
             return Err(Close::new(4400, "The subscribe message has no id"));
         };
@@ -271,40 +336,90 @@ impl Connection {
         let request = context
             .attach(&self.app.services, request)
             .data(trace.clone());
+        self.next_generation += 1;
+        let operation = Operation {
+            id: id.clone(),
+            generation: self.next_generation,
+            protocol: self.protocol,
+            request_id: self.request_id.clone(),
+            outgoing: self.outgoing_tx.clone(),
+        };
         let schema = self.app.schemas.signed_in.clone();
-        let outgoing = self.outgoing_tx.clone();
-        let protocol = self.protocol;
-        let operation_id = id.clone();
-        let request_id = self.request_id.clone();
-        let task = tokio::spawn(async move {
-            let mut responses = std::pin::pin!(schema.execute_stream(request));
-            while let Some(mut response) = responses.next().await {
-                super::graphql::complete_error_codes(&mut response.errors, &request_id);
-                let frame = if !trace.get().valid && response.is_err() {
-                    // Refused before execution (parse or validation): an `error` message, and the
-                    // operation is over without `complete`.
-                    let _ = outgoing
-                        .send(Outgoing::Frame(json!({ "type": "error", "id": operation_id, "payload": response.errors })))
-                        .await;
-                    let _ = outgoing.send(Outgoing::Finished(operation_id)).await;
-                    return;
-                } else {
-                    json!({ "type": protocol.data_message(), "id": operation_id, "payload": response })
-                };
-                if outgoing.send(Outgoing::Frame(frame)).await.is_err() {
-                    return;
-                }
-            }
-            let _ = outgoing
-                .send(Outgoing::Frame(
-                    json!({ "type": "complete", "id": operation_id }),
-                ))
-                .await;
-            let _ = outgoing.send(Outgoing::Finished(operation_id)).await;
-        });
-        self.operations.insert(id, task);
+        let task = tokio::spawn(operation.run(schema, request, trace));
+        self.operations.insert(id, (self.next_generation, task));
         Ok(())
     }
+}
+
+/// One running operation of a connection.
+struct Operation {
+    id: String,
+    generation: Generation,
+    protocol: Protocol,
+    request_id: String,
+    outgoing: mpsc::Sender<Outgoing>,
+}
+
+impl Operation {
+    async fn run(self, schema: ParvisSchema, request: async_graphql::Request, trace: RequestTrace) {
+        let streamed = AssertUnwindSafe(self.stream_results(schema, request, trace))
+            .catch_unwind()
+            .await;
+        let last = match streamed {
+            Ok(Some(last)) => last,
+            Ok(None) => json!({ "type": "complete", "id": self.id }),
+            Err(_) => {
+                tracing::error!(request_id = %self.request_id, "a WebSocket operation panicked");
+                let error = json!({ "message": "Internal server error.", "extensions": {
+                    "code": "INTERNAL_SERVER_ERROR", "requestId": self.request_id } });
+                json!({ "type": "error", "id": self.id, "payload": [error] })
+            }
+        };
+        let _ = self
+            .outgoing
+            .send(Outgoing::Last {
+                id: self.id,
+                generation: self.generation,
+                frame: last,
+            })
+            .await;
+    }
+
+    /// Sends each result; returns the `error` frame when the request was refused before it ran.
+    async fn stream_results(
+        &self,
+        schema: ParvisSchema,
+        request: async_graphql::Request,
+        trace: RequestTrace,
+    ) -> Option<Value> {
+        let mut responses = std::pin::pin!(schema.execute_stream(request));
+        while let Some(mut response) = responses.next().await {
+            super::graphql::complete_error_codes(&mut response.errors, &self.request_id);
+            if !trace.get().valid && response.is_err() {
+                // Refused before execution (parse or validation): an `error` message ends it.
+                return Some(json!({ "type": "error", "id": self.id, "payload": response.errors }));
+            }
+            let frame =
+                json!({ "type": self.protocol.data_message(), "id": self.id, "payload": response });
+            let result = Outgoing::Result {
+                id: self.id.clone(),
+                generation: self.generation,
+                frame,
+            };
+            if self.outgoing.send(result).await.is_err() {
+                return None;
+            }
+        }
+        None
+    }
+}
+
+/// A server-side failure: logged, and the client is told only that it was ours (4500).
+fn internal_close(error: ApiError) -> Close {
+    if let ApiError::Internal(cause) = &error {
+        tracing::error!(error = ?cause, "WebSocket connection failed");
+    }
+    Close::new(4500, "Internal server error")
 }
 
 fn closed() -> Close {
