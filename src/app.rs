@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 
 use crate::config::AppConfig;
 use crate::db::{self, DbPool, DbSettings};
@@ -17,6 +17,8 @@ pub struct Services {
     pub db: DbSettings,
     pub pool: DbPool,
     pub events: EventBus,
+    /// Password checks allowed at once (see `auth::password::verify_limited`).
+    pub password_checks: Semaphore,
 }
 
 pub struct App {
@@ -40,6 +42,9 @@ impl App {
             db,
             pool,
             events,
+            password_checks: Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |cores| cores.get()),
+            ),
         });
         let schemas = Schemas::build(services.clone(), &config.limits);
         Ok(Arc::new(Self {

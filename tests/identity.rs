@@ -525,7 +525,7 @@ async fn only_admins_edit_other_profiles() {
 async fn repeated_failed_logins_are_rate_limited() {
     let app = app_with_password_user().await;
     let client = cookie_client();
-    for _ in 0..parvis::auth::throttle::MAX_FAILURES {
+    for _ in 0..parvis::auth::throttle::MAX_ATTEMPTS {
         let failed: Value = login(&app, &client, "helene", "wrong password!")
             .await
             .json()
@@ -580,5 +580,24 @@ async fn a_token_cannot_mint_a_token_that_outlives_it() {
     assert!(
         capped["data"]["createPersonalAccessToken"]["personalAccessToken"]["expiresAt"].is_string(),
         "{capped}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_request_may_sign_in_only_once() {
+    let app = app_with_password_user().await;
+    let aliased = "mutation { a: login(input: { identifier: \"x\", password: \"y\" }) { user { id } } b: login(input: { identifier: \"z\", password: \"w\" }) { user { id } } }";
+    let response = app.graphql(None, aliased, json!({})).await;
+    let messages: Vec<&str> = response["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("only one sign-in per request")),
+        "{response}"
     );
 }

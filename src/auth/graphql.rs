@@ -1,5 +1,7 @@
 //! Sign-in, sign-out and personal access tokens over GraphQL.
 
+use std::sync::atomic::Ordering;
+
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use axum::http::header::SET_COOKIE;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -127,32 +129,37 @@ pub struct AuthMutation;
 
 #[Object]
 impl AuthMutation {
-    /// Signs in with a local password; sets the HttpOnly session cookie.
+    /// Signs in with a local password; sets the HttpOnly session cookie. One sign-in per HTTP
+    /// request; repeated attempts on one account are throttled (RATE_LIMITED).
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> ApiResult<LoginPayload> {
         validation::max_chars("identifier", &input.identifier, IDENTIFIER_MAX_LENGTH)?;
         validation::max_chars("password", &input.password, password::MAX_LENGTH)?;
+        if ctx.request().login_attempted.swap(true, Ordering::SeqCst) {
+            return Err(ApiError::bad_input("login", "only one sign-in per request"));
+        }
         let services = ctx.services();
-        let mut conn = ctx.conn().await?;
-        throttle::check(&mut conn, &input.identifier).await?;
-        let user = users::find_by_identifier(&mut conn, &input.identifier).await?;
-        let hash = user.as_ref().and_then(|user| user.password_hash.clone());
-        let password_matches = {
-            let password = input.password.clone();
-            tokio::task::spawn_blocking(move || password::verify(&password, hash.as_deref()))
-                .await
-                .map_err(ApiError::internal)?
+        // No connection is held while the password is checked: that is the slow part.
+        let (user, throttle_key) = {
+            let mut conn = ctx.conn().await?;
+            let user = users::find_by_identifier(&mut conn, &input.identifier).await?;
+            let key = throttle::throttle_key(user.as_ref().map(|u| u.id), &input.identifier);
+            throttle::record_attempt(&mut conn, &key).await?;
+            (user, key)
         };
+        let stored = user.as_ref().and_then(|user| user.password_hash.clone());
+        let matches =
+            password::verify_limited(&services.password_checks, input.password, stored).await?;
         let user = match user {
-            Some(user) if password_matches && user.is_active() => user,
+            Some(user) if matches && user.is_active() => user,
             _ => {
-                throttle::record_failure(&mut conn, &input.identifier).await?;
                 return Err(ApiError::bad_input(
                     "identifier",
                     "unknown identifier or wrong password",
                 ));
             }
         };
-        throttle::clear(&mut conn, &input.identifier).await?;
+        let mut conn = ctx.conn().await?;
+        throttle::clear(&mut conn, &throttle_key).await?;
         let (session, secret) =
             sessions::create(&mut conn, user.id, services.config.session_lifetime).await?;
         let lifetime = services.config.session_lifetime.as_secs() as i64;

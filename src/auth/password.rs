@@ -3,6 +3,7 @@
 use std::sync::LazyLock;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use tokio::sync::Semaphore;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -36,6 +37,19 @@ pub fn hash(password: &str) -> ApiResult<String> {
         .hash_password(password.as_bytes())
         .map(|hash| hash.to_string())
         .map_err(|error| ApiError::internal(anyhow::anyhow!("hashing a password: {error}")))
+}
+
+/// Verifies on the blocking pool, at most `checks` permits at a time: each check costs ~19 MiB
+/// and a core for a while, so sign-in storms queue here instead of starving the server.
+pub async fn verify_limited(
+    checks: &Semaphore,
+    password: String,
+    stored: Option<String>,
+) -> ApiResult<bool> {
+    let _permit = checks.acquire().await.map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || verify(&password, stored.as_deref()))
+        .await
+        .map_err(ApiError::internal)
 }
 
 /// Whether `password` matches `stored`; with no stored hash, burns the same time and fails.

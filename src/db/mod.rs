@@ -16,6 +16,8 @@ use futures::FutureExt;
 pub use migrations::{pending_migrations, run_migrations};
 
 pub type DbPool = Pool<AsyncPgConnection>;
+
+const POOL_WAIT_TIMEOUT: Duration = Duration::from_secs(5);
 pub type DbConn = Object<AsyncPgConnection>;
 
 /// How to reach the database and how each connection is set up.
@@ -62,7 +64,13 @@ impl DbSettings {
             Box::new(move |url| establish(url.to_owned(), setup_sql.clone()).boxed());
         let manager =
             AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(&self.url, config);
-        Ok(Pool::builder(manager).max_size(self.pool_size).build()?)
+        Ok(Pool::builder(manager)
+            .max_size(self.pool_size)
+            // A request waits this long for a connection, then fails instead of piling up.
+            .wait_timeout(Some(POOL_WAIT_TIMEOUT))
+            .create_timeout(Some(POOL_WAIT_TIMEOUT))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()?)
     }
 }
 

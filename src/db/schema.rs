@@ -1,9 +1,9 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
-    login_failures (id) {
+    login_attempts (id) {
         id -> Uuid,
-        identifier -> Text,
+        throttle_key -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -60,7 +60,7 @@ diesel::joinable!(personal_access_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    login_failures,
+    login_attempts,
     personal_access_tokens,
     sessions,
     users,

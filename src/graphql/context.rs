@@ -1,6 +1,7 @@
 //! What resolvers read from the request: the viewer, the services and the DataLoaders.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
@@ -16,6 +17,18 @@ use crate::graphql::loaders::UserLoader;
 pub struct RequestContext {
     pub viewer: Option<Viewer>,
     pub request_id: String,
+    /// Shared by the operations of one HTTP request (a batch), which may sign in once.
+    pub login_attempted: Arc<AtomicBool>,
+}
+
+impl RequestContext {
+    pub fn new(viewer: Option<Viewer>, request_id: String) -> Self {
+        Self {
+            viewer,
+            request_id,
+            login_attempted: Arc::default(),
+        }
+    }
 }
 
 impl RequestContext {

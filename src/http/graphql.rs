@@ -191,10 +191,7 @@ async fn execute(
         Err(error) => return api_error_response(format, error, &request_id),
     };
     let schema = app.schemas.for_viewer(viewer.is_some());
-    let context = RequestContext {
-        viewer,
-        request_id: request_id.clone(),
-    };
+    let context = RequestContext::new(viewer, request_id.clone());
     let started = Instant::now();
     let prepare = |request: async_graphql::Request| {
         let trace = RequestTrace::default();
@@ -235,10 +232,10 @@ async fn execute(
     let response = with_error_codes(response, &request_id);
     let mut http_headers = HeaderMap::new();
     match &response {
-        BatchResponse::Single(single) => http_headers.extend(single.http_headers.clone()),
+        BatchResponse::Single(single) => append_headers(&mut http_headers, &single.http_headers),
         BatchResponse::Batch(all) => all
             .iter()
-            .for_each(|single| http_headers.extend(single.http_headers.clone())),
+            .for_each(|single| append_headers(&mut http_headers, &single.http_headers)),
     }
     let mut http = match &response {
         // A request error never started execution, so the body has no `data` entry.
@@ -249,8 +246,15 @@ async fn execute(
         ),
         _ => json_response(format, status, &response),
     };
-    http.headers_mut().extend(http_headers);
+    append_headers(http.headers_mut(), &http_headers);
     http
+}
+
+/// Appends (never replaces: several `Set-Cookie` may come from one batch).
+fn append_headers(target: &mut HeaderMap, source: &HeaderMap) {
+    for (name, value) in source {
+        target.append(name, value.clone());
+    }
 }
 
 async fn viewer_of(

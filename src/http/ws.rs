@@ -329,10 +329,7 @@ impl Connection {
             .and_then(|payload| serde_json::from_value(payload).ok())
             .ok_or_else(|| Close::new(4400, "Invalid subscribe payload"))?;
         let trace = RequestTrace::default();
-        let context = RequestContext {
-            viewer: Some(viewer),
-            request_id: self.request_id.clone(),
-        };
+        let context = RequestContext::new(Some(viewer), self.request_id.clone());
         let request = context
             .attach(&self.app.services, request)
             .data(trace.clone());
