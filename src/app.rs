@@ -9,6 +9,7 @@ use crate::config::AppConfig;
 use crate::db::{self, DbPool, DbSettings};
 use crate::events::EventBus;
 use crate::graphql::Schemas;
+use crate::http::health::Readiness;
 use crate::http::metrics::Metrics;
 
 /// What resolvers and handlers share: configuration, the database and the event bus.
@@ -25,6 +26,7 @@ pub struct App {
     pub services: Arc<Services>,
     pub schemas: Schemas,
     pub metrics: Metrics,
+    pub readiness: Readiness,
     shutdown: watch::Sender<bool>,
 }
 
@@ -51,6 +53,7 @@ impl App {
             services,
             schemas,
             metrics: Metrics::default(),
+            readiness: Readiness::default(),
             shutdown: watch::channel(false).0,
         }))
     }

@@ -61,10 +61,10 @@ impl Database {
         Ok(Self { settings, cluster })
     }
 
-    /// Stops the embedded cluster if this process started it.
+    /// Leaves the embedded cluster, which stops when no other process uses it.
     async fn close(self) {
-        if let Some(cluster) = self.cluster.filter(EmbeddedCluster::started_here)
-            && let Err(error) = cluster.stop().await
+        if let Some(cluster) = self.cluster
+            && let Err(error) = cluster.leave().await
         {
             tracing::warn!(%error, "stopping the embedded PostgreSQL cluster");
         }

@@ -20,8 +20,8 @@ const SUPERUSER: &str = "parvis";
 const MISSING_BINARIES: &str = "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found \
      on PATH or in /usr/lib/postgresql/*/bin. Install them (Debian/Ubuntu: `apt-get install postgresql`) \
      or set DATABASE_URL to an existing PostgreSQL 14 or newer.";
-/// Unix sockets paths are limited to 107 bytes on Linux.
-const MAX_SOCKET_PATH: usize = 100;
+/// Unix socket paths are limited to 107 bytes on Linux, and PostgreSQL appends `/.s.PGSQL.5432`.
+const MAX_SOCKET_DIR: usize = 107 - 14;
 
 /// Whether the cluster must survive a machine crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,13 +32,17 @@ pub enum Durability {
     Disposable,
 }
 
-/// A running embedded cluster.
+/// A running embedded cluster, used by this process.
+///
+/// Every process using the cluster holds a shared lock on `.cluster.users` for as long as it
+/// uses it; the last one to leave stops the server (even if it did not start it, say after the
+/// starter was killed). Starting and stopping are serialised by `.cluster.lock`.
 #[derive(Debug)]
 pub struct EmbeddedCluster {
     root: PathBuf,
     bin_dir: PathBuf,
     owner: Option<(Uid, Gid)>,
-    started_here: bool,
+    usage: Flock<File>,
 }
 
 impl EmbeddedCluster {
@@ -53,19 +57,28 @@ impl EmbeddedCluster {
         fs::create_dir_all(root)
             .with_context(|| format!("creating the data directory {}", root.display()))?;
         let root = root.canonicalize()?;
-        let lock_file = File::create(root.join(".cluster.lock"))?;
-        let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
-            .map_err(|(_, errno)| anyhow::anyhow!("locking the data directory: {errno}"))?;
-
-        let mut cluster = Self {
+        let _starting = lock(&root.join(".cluster.lock"), FlockArg::LockExclusive)?;
+        let cluster = Self {
             bin_dir,
             owner: server_owner()?,
-            started_here: false,
+            usage: lock(&root.join(".cluster.users"), FlockArg::LockShared)?,
             root,
         };
-        if cluster.socket_dir().as_os_str().len() > MAX_SOCKET_PATH {
+        let socket_dir = cluster.socket_dir();
+        if socket_dir.as_os_str().len() > MAX_SOCKET_DIR {
             bail!(
                 "the data directory path {} is too long for a Unix socket; choose a shorter --data-dir",
+                cluster.root.display()
+            );
+        }
+        // The path goes into a URL and through pg_ctl's shell: keep it to plain characters.
+        let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+".contains(c);
+        if !socket_dir
+            .to_str()
+            .is_some_and(|path| path.chars().all(plain))
+        {
+            bail!(
+                "the data directory path {} may only contain letters, digits and / . _ - +",
                 cluster.root.display()
             );
         }
@@ -75,7 +88,6 @@ impl EmbeddedCluster {
         }
         if !cluster.is_running().await? {
             cluster.start_server(durability).await?;
-            cluster.started_here = true;
         }
         cluster.ensure_database().await?;
         Ok(cluster)
@@ -86,18 +98,21 @@ impl EmbeddedCluster {
         self.url_for(DATABASE)
     }
 
-    /// Whether this process started the server (and so should stop it).
-    pub fn started_here(&self) -> bool {
-        self.started_here
-    }
-
-    /// Stops the server with a fast shutdown (open transactions are rolled back).
-    pub async fn stop(&self) -> anyhow::Result<()> {
-        let mut command = self.command("pg_ctl");
-        command
-            .args(["stop", "--wait", "--silent", "--mode=fast", "-D"])
+    /// Leaves the cluster; the last process to leave stops it (fast shutdown: open transactions
+    /// are rolled back).
+    pub async fn leave(self) -> anyhow::Result<()> {
+        let _stopping = lock(&self.root.join(".cluster.lock"), FlockArg::LockExclusive)?;
+        let mut stop = self.command("pg_ctl");
+        stop.args(["stop", "--wait", "--silent", "--mode=fast", "-D"])
             .arg(self.pg_data());
-        run(command, "stopping PostgreSQL").await
+        let file = self
+            .usage
+            .unlock()
+            .map_err(|(_, errno)| anyhow::anyhow!("unlocking the data directory: {errno}"))?;
+        if Flock::lock(file, FlockArg::LockExclusiveNonblock).is_err() {
+            return Ok(()); // Another process still uses the cluster.
+        }
+        run(stop, "stopping PostgreSQL").await
     }
 
     fn url_for(&self, database: &str) -> String {
@@ -210,6 +225,16 @@ impl EmbeddedCluster {
         }
         command
     }
+}
+
+fn lock(path: &Path, kind: FlockArg) -> anyhow::Result<Flock<File>> {
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    Flock::lock(file, kind)
+        .map_err(|(_, errno)| anyhow::anyhow!("locking {}: {errno}", path.display()))
 }
 
 /// Runs a PostgreSQL tool to completion; its stderr explains a failure.

@@ -82,6 +82,12 @@ async fn establish(url: String, setup_sql: String) -> Result<AsyncPgConnection, 
     Ok(conn)
 }
 
+/// Whether the database answers.
+pub async fn ping(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    diesel::sql_query("SELECT 1").execute(conn).await?;
+    Ok(())
+}
+
 /// Name of the current schema, which scopes the event channel so that several Parvis databases
 /// (or test schemas) on one server never hear each other.
 pub async fn current_schema(conn: &mut AsyncPgConnection) -> anyhow::Result<String> {

@@ -31,6 +31,7 @@ pub enum Event {
 
 const FAN_OUT_CAPACITY: usize = 1024;
 const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(30);
+const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
 pub struct EventBus {
@@ -186,8 +187,11 @@ async fn listen_once(
                 }
             }
         }
-        // Notifications arriving meanwhile are buffered by the connection.
-        diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+        // Notifications arriving meanwhile are buffered by the connection. A half-open TCP
+        // connection would never answer: give up on it and reconnect.
+        tokio::time::timeout(HEALTH_CHECK_TIMEOUT, crate::db::ping(&mut conn))
+            .await
+            .map_err(|_| anyhow::anyhow!("the listening connection stopped answering"))??;
     }
 }
 

@@ -2,7 +2,7 @@
 
 pub mod graphiql;
 pub mod graphql;
-mod health;
+pub mod health;
 pub mod metrics;
 pub mod ws;
 
