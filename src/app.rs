@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
+use tokio_util::task::TaskTracker;
 
 use crate::config::AppConfig;
 use crate::db::{self, DbPool, DbSettings};
@@ -11,6 +12,8 @@ use crate::events::EventBus;
 use crate::graphql::Schemas;
 use crate::http::health::Readiness;
 use crate::http::metrics::Metrics;
+
+const WEBSOCKET_CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What resolvers and handlers share: configuration, the database and the event bus.
 pub struct Services {
@@ -28,6 +31,8 @@ pub struct App {
     pub metrics: Metrics,
     pub readiness: Readiness,
     shutdown: watch::Sender<bool>,
+    /// Open WebSocket connections, which outlive the HTTP requests axum waits for at shutdown.
+    websockets: TaskTracker,
 }
 
 impl App {
@@ -55,12 +60,21 @@ impl App {
             metrics: Metrics::default(),
             readiness: Readiness::default(),
             shutdown: watch::channel(false).0,
+            websockets: TaskTracker::new(),
         }))
     }
 
     /// Flips to `true` when the server starts shutting down (WebSockets close on it).
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
+    }
+
+    /// Runs a WebSocket connection so that shutdown waits for its close frame.
+    pub fn track_websocket<F: Future<Output = ()>>(
+        &self,
+        connection: F,
+    ) -> impl Future<Output = ()> + use<F> {
+        self.websockets.track_future(connection)
     }
 
     /// Serves HTTP on `listener` until `stop` resolves, then finishes in-flight requests and
@@ -78,6 +92,9 @@ impl App {
                 shutdown.send_replace(true);
             })
             .await?;
+        // Upgraded connections are not axum's to wait for: give them time to say goodbye.
+        self.websockets.close();
+        let _ = tokio::time::timeout(WEBSOCKET_CLOSE_GRACE, self.websockets.wait()).await;
         Ok(())
     }
 }

@@ -74,12 +74,18 @@ pub async fn upgrade(
         });
     let cookie = session_cookie_value(&headers).filter(|_| trusted);
     let request_id = super::request_id(&headers);
-    upgrade.on_upgrade(move |socket| async move {
-        app.metrics.websocket_clients.inc();
-        Connection::new(app.clone(), protocol, cookie, request_id)
-            .run(socket)
-            .await;
-        app.metrics.websocket_clients.dec();
+    upgrade.on_upgrade(move |socket| {
+        let connection = {
+            let app = app.clone();
+            async move {
+                app.metrics.websocket_clients.inc();
+                Connection::new(app.clone(), protocol, cookie, request_id)
+                    .run(socket)
+                    .await;
+                app.metrics.websocket_clients.dec();
+            }
+        };
+        app.track_websocket(connection)
     })
 }
 

@@ -111,9 +111,7 @@ pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<User> {
         .user_loader()
         .load_one(id)
         .await
-        .map_err(|error| {
-            ApiError::internal(anyhow::anyhow!("loading a user: {}", error.message()))
-        })?
+        .map_err(|error| (*error).clone())?
         .ok_or(ApiError::NotFound(TYPE_NAME))?;
     if !policy::can_view_user(viewer, &user) {
         return Err(ApiError::NotFound(TYPE_NAME));
