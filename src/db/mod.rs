@@ -5,13 +5,16 @@ mod migrations;
 pub mod schema;
 mod text_enum;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::ConnectionError;
+use diesel::connection::InstrumentationEvent;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use futures::FutureExt;
+use futures::{FutureExt, TryFutureExt};
 
 pub use migrations::{pending_migrations, run_migrations};
 
@@ -29,6 +32,9 @@ pub struct DbSettings {
     pub statement_timeout: Duration,
     /// Set on every connection; the test harness gives each test its own schema this way.
     pub search_path: Option<String>,
+    /// SQL statements run by the pool's connections (exported as a metric; tests use it to prove
+    /// that a request runs a constant number of statements).
+    pub statements: Arc<AtomicU64>,
 }
 
 impl DbSettings {
@@ -38,6 +44,7 @@ impl DbSettings {
             pool_size: 16,
             statement_timeout: Duration::from_secs(10),
             search_path: None,
+            statements: Arc::default(),
         }
     }
 
@@ -59,9 +66,21 @@ impl DbSettings {
 
     pub fn build_pool(&self) -> anyhow::Result<DbPool> {
         let setup_sql = self.session_setup_sql();
+        let statements = self.statements.clone();
         let mut config = ManagerConfig::default();
-        config.custom_setup =
-            Box::new(move |url| establish(url.to_owned(), setup_sql.clone()).boxed());
+        config.custom_setup = Box::new(move |url| {
+            let statements = statements.clone();
+            establish(url.to_owned(), setup_sql.clone())
+                .map_ok(move |mut conn| {
+                    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+                        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                            statements.fetch_add(1, Ordering::Relaxed);
+                        }
+                    });
+                    conn
+                })
+                .boxed()
+        });
         let manager =
             AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(&self.url, config);
         Ok(Pool::builder(manager)

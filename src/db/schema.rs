@@ -1,6 +1,88 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    group_invitations (id) {
+        id -> Uuid,
+        group_id -> Uuid,
+        user_id -> Uuid,
+        invited_by -> Nullable<Uuid>,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_join_requests (id) {
+        id -> Uuid,
+        group_id -> Uuid,
+        user_id -> Uuid,
+        message -> Nullable<Text>,
+        status -> Text,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_memberships (group_id, user_id) {
+        group_id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_webhook_messages (id) {
+        id -> Uuid,
+        webhook_id -> Uuid,
+        group_id -> Uuid,
+        title -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_webhooks (id) {
+        id -> Uuid,
+        group_id -> Uuid,
+        name -> Text,
+        token_hash -> Bytea,
+        created_by -> Nullable<Uuid>,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> Uuid,
+        name -> Text,
+        slug -> Text,
+        description -> Text,
+        visibility -> Text,
+        join_policy -> Text,
+        posting_policy -> Text,
+        avatar_file_id -> Nullable<Uuid>,
+        cover_file_id -> Nullable<Uuid>,
+        archived_at -> Nullable<Timestamptz>,
+        member_count -> Int4,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        search_text -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     login_attempts (id) {
         id -> Uuid,
         throttle_key -> Text,
@@ -56,10 +138,25 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(group_invitations -> groups (group_id));
+diesel::joinable!(group_join_requests -> groups (group_id));
+diesel::joinable!(group_memberships -> groups (group_id));
+diesel::joinable!(group_memberships -> users (user_id));
+diesel::joinable!(group_webhook_messages -> group_webhooks (webhook_id));
+diesel::joinable!(group_webhook_messages -> groups (group_id));
+diesel::joinable!(group_webhooks -> groups (group_id));
+diesel::joinable!(group_webhooks -> users (created_by));
+diesel::joinable!(groups -> users (created_by));
 diesel::joinable!(personal_access_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    group_invitations,
+    group_join_requests,
+    group_memberships,
+    group_webhook_messages,
+    group_webhooks,
+    groups,
     login_attempts,
     personal_access_tokens,
     sessions,

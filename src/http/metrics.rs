@@ -32,6 +32,7 @@ pub struct Metrics {
     requests: Family<OperationLabels, Counter>,
     latency: Family<OperationLabels, Histogram>,
     pool_connections: Family<PoolLabels, Gauge>,
+    db_statements: Gauge,
     pub websocket_clients: Gauge,
 }
 
@@ -44,6 +45,7 @@ impl Default for Metrics {
         });
         let pool_connections = Family::<PoolLabels, Gauge>::default();
         let websocket_clients = Gauge::default();
+        let db_statements = Gauge::default();
         registry.register(
             "graphql_requests",
             "GraphQL operations served over HTTP",
@@ -60,6 +62,11 @@ impl Default for Metrics {
             pool_connections.clone(),
         );
         registry.register(
+            "db_statements",
+            "SQL statements run by the pool's connections since start",
+            db_statements.clone(),
+        );
+        registry.register(
             "websocket_clients",
             "Open GraphQL WebSocket connections",
             websocket_clients.clone(),
@@ -69,6 +76,7 @@ impl Default for Metrics {
             requests,
             latency,
             pool_connections,
+            db_statements,
             websocket_clients,
         }
     }
@@ -102,6 +110,12 @@ pub async fn render(State(app): State<Arc<App>>) -> impl IntoResponse {
     set("open", status.size);
     set("idle", status.available);
     set("max", status.max_size);
+    let statements = app
+        .services
+        .db
+        .statements
+        .load(std::sync::atomic::Ordering::Relaxed);
+    app.metrics.db_statements.set(statements as i64);
     let mut body = String::new();
     if let Err(error) = prometheus_client::encoding::text::encode(&mut body, &app.metrics.registry)
     {
