@@ -1,31 +1,167 @@
 //! The one authorization policy: every path (queries, `node`, subscriptions, downloads, exports)
-//! asks these functions who may see and do what. What a viewer may not see is NOT_FOUND.
+//! asks `can(viewer, action, resource)` who may see and do what. A resource the viewer may not see
+//! is NOT_FOUND, never a hint that it exists. Lists apply the same rules in SQL (see each model's
+//! list query), so they never load what they then hide.
 
 use crate::auth::Viewer;
 use crate::auth::access_tokens::AccessToken;
+use crate::error::{ApiError, ApiResult};
+use crate::groups::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::users::{OrgRole, User};
 
-/// Members and admins see the whole directory; guests (external people) see only themselves
-/// until groups give them more.
-pub fn can_view_user(viewer: &Viewer, user: &User) -> bool {
-    viewer.id() == user.id || viewer.user.org_role != OrgRole::Guest
+/// What the viewer wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See that the resource exists and its public face (a group's name and description).
+    View,
+    /// See what is inside (a group's members, posts, files).
+    ViewContent,
+    /// Change a profile.
+    Edit,
+    /// See a person's email and phone.
+    ViewContactDetails,
+    /// Become a member of an open group at once.
+    Join,
+    /// Ask the managers to join.
+    RequestToJoin,
+    Post,
+    /// Edit settings, invite, remove members, decide requests, change roles, webhooks, archive.
+    Manage,
+    Delete,
+    TransferOwnership,
+    Leave,
 }
 
-pub fn can_browse_directory(viewer: &Viewer) -> bool {
-    viewer.user.org_role != OrgRole::Guest
+/// What the viewer acts on, with what the policy needs to know about it.
+#[derive(Debug, Clone, Copy)]
+pub enum Resource<'a> {
+    /// `shares_group` matters only for guests (they see the members of their groups).
+    User { user: &'a User, shares_group: bool },
+    AccessToken(&'a AccessToken),
+    Group(&'a GroupAccess),
+    /// The organisation itself: creating groups, browsing the directory.
+    Organisation,
 }
 
-/// People edit their own profile; admins edit everyone's.
-pub fn can_edit_profile(viewer: &Viewer, user: &User) -> bool {
-    viewer.id() == user.id || viewer.user.is_admin()
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// Visible, but not this action (FORBIDDEN).
+    Deny,
+    /// Not visible at all (NOT_FOUND).
+    Hide,
 }
 
-/// Email and phone are for colleagues, not for guests.
-pub fn can_view_contact_details(viewer: &Viewer, user: &User) -> bool {
-    viewer.id() == user.id || viewer.user.org_role != OrgRole::Guest
+impl Decision {
+    pub fn allowed(self) -> bool {
+        self == Self::Allow
+    }
 }
 
-/// Tokens are private to their owner.
-pub fn can_view_access_token(viewer: &Viewer, token: &AccessToken) -> bool {
-    token.user_id == viewer.id()
+/// The decision as a result: `what` names the resource in NOT_FOUND, `why` explains FORBIDDEN.
+pub fn require(
+    viewer: &Viewer,
+    action: Action,
+    resource: Resource<'_>,
+    what: &'static str,
+    why: &str,
+) -> ApiResult<()> {
+    match can(viewer, action, resource) {
+        Decision::Allow => Ok(()),
+        Decision::Deny => Err(ApiError::Forbidden(why.to_owned())),
+        Decision::Hide => Err(ApiError::NotFound(what)),
+    }
+}
+
+pub fn can(viewer: &Viewer, action: Action, resource: Resource<'_>) -> Decision {
+    match resource {
+        Resource::User { user, shares_group } => user_decision(viewer, action, user, shares_group),
+        Resource::AccessToken(token) => {
+            if token.user_id == viewer.id() {
+                Decision::Allow
+            } else {
+                Decision::Hide
+            }
+        }
+        Resource::Group(access) => group_decision(viewer, action, access),
+        Resource::Organisation => organisation_decision(viewer, action),
+    }
+}
+
+fn is_guest(viewer: &Viewer) -> bool {
+    viewer.user.org_role == OrgRole::Guest
+}
+
+fn allow_if(condition: bool) -> Decision {
+    if condition { Decision::Allow } else { Decision::Deny }
+}
+
+/// Members see the whole directory; guests see themselves and the members of their groups.
+fn user_decision(viewer: &Viewer, action: Action, user: &User, shares_group: bool) -> Decision {
+    let own = viewer.id() == user.id;
+    if !own && is_guest(viewer) && !shares_group {
+        return Decision::Hide;
+    }
+    match action {
+        Action::View => Decision::Allow,
+        Action::ViewContactDetails => allow_if(own || !is_guest(viewer)),
+        Action::Edit => allow_if(own || viewer.user.is_admin()),
+        _ => Decision::Deny,
+    }
+}
+
+fn organisation_decision(viewer: &Viewer, action: Action) -> Decision {
+    match action {
+        // The directory, and creating groups: members and admins, not guests.
+        Action::View | Action::ViewContent | Action::Post => allow_if(!is_guest(viewer)),
+        Action::Manage => allow_if(viewer.user.is_admin()),
+        _ => Decision::Deny,
+    }
+}
+
+fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Decision {
+    let group = &access.group;
+    let role = access.viewer_role;
+    let admin = viewer.user.is_admin();
+    let member = role.is_some();
+    let manager = role.is_some_and(GroupRole::manages) || admin;
+    let archived = group.archived_at.is_some();
+    let visible = admin
+        || member
+        || access.viewer_invited
+        || (!is_guest(viewer) && group.visibility != Visibility::Secret);
+    if !visible {
+        return Decision::Hide;
+    }
+    match action {
+        Action::View => Decision::Allow,
+        Action::ViewContent => {
+            allow_if(member || admin || (group.visibility == Visibility::Public && !is_guest(viewer)))
+        }
+        Action::Join => allow_if(
+            !member
+                && !archived
+                && (admin
+                    || (!is_guest(viewer)
+                        && group.visibility == Visibility::Public
+                        && group.join_policy == JoinPolicy::Open)),
+        ),
+        Action::RequestToJoin => allow_if(
+            !member
+                && !archived
+                && !is_guest(viewer)
+                && group.join_policy == JoinPolicy::Request
+                && !access.viewer_requested,
+        ),
+        Action::Post => allow_if(
+            !archived
+                && (manager || (member && group.posting_policy == PostingPolicy::Members)),
+        ),
+        Action::Manage => allow_if(manager),
+        Action::Delete | Action::TransferOwnership => {
+            allow_if(admin || role == Some(GroupRole::Owner))
+        }
+        Action::Leave => allow_if(member),
+        Action::Edit | Action::ViewContactDetails => Decision::Deny,
+    }
 }

@@ -13,7 +13,7 @@ use super::{Credential, SESSION_COOKIE, password, sessions, throttle};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::policy;
+use crate::policy::{self, Action, Resource};
 use crate::users::{User, model as users};
 use crate::validation::{self, Limit};
 
@@ -49,7 +49,7 @@ pub async fn load_visible_token(ctx: &Context<'_>, id: Uuid) -> ApiResult<Access
     let mut conn = ctx.conn().await?;
     access_tokens::find(&mut conn, id)
         .await?
-        .filter(|token| policy::can_view_access_token(viewer, token))
+        .filter(|token| policy::can(viewer, Action::View, Resource::AccessToken(token)).allowed())
         .ok_or(ApiError::NotFound(TOKEN_TYPE_NAME))
 }
 

@@ -14,7 +14,8 @@ use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::pagination::PageRequest;
-use crate::policy;
+use crate::auth::Viewer;
+use crate::policy::{self, Action, Resource};
 use crate::validation::{self, Limit};
 
 pub const TYPE_NAME: &str = "User";
@@ -95,13 +96,35 @@ impl User {
     }
     /// Whether the viewer may change this profile with `updateProfile`.
     async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        Ok(policy::can_edit_profile(ctx.viewer()?, self))
+        Ok(can_do(ctx.viewer()?, Action::Edit, self))
     }
 }
 
 fn contact_visible(ctx: &Context<'_>, user: &User) -> bool {
     ctx.viewer()
-        .is_ok_and(|viewer| policy::can_view_contact_details(viewer, user))
+        .is_ok_and(|viewer| can_do(viewer, Action::ViewContactDetails, user))
+}
+
+/// For a user already shown to the viewer (so visibility, including a shared group for guests,
+/// has been established), whether the viewer may do `action`.
+fn can_do(viewer: &Viewer, action: Action, user: &User) -> bool {
+    policy::can(viewer, action, Resource::User { user, shares_group: true }).allowed()
+}
+
+/// Guests see others only through a shared group, which takes a database look-up.
+fn needs_shared_group(viewer: &Viewer, user: &User) -> bool {
+    viewer.user.org_role == OrgRole::Guest && viewer.id() != user.id
+}
+
+/// Whether the viewer may see `user`; asks the database only for guests looking at others.
+pub async fn visible_to(
+    conn: &mut diesel_async::AsyncPgConnection,
+    viewer: &Viewer,
+    user: &User,
+) -> ApiResult<bool> {
+    let shares_group = needs_shared_group(viewer, user)
+        && crate::groups::model::share_a_group(conn, viewer.id(), user.id).await?;
+    Ok(policy::can(viewer, Action::View, Resource::User { user, shares_group }).allowed())
 }
 
 /// A user the viewer may see, through the request's DataLoader.
@@ -113,7 +136,13 @@ pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<User> {
         .await
         .map_err(|error| (*error).clone())?
         .ok_or(ApiError::NotFound(TYPE_NAME))?;
-    if !policy::can_view_user(viewer, &user) {
+    let visible = if needs_shared_group(viewer, &user) {
+        visible_to(&mut *ctx.conn().await?, viewer, &user).await?
+    } else {
+        policy::can(viewer, Action::View, Resource::User { user: &user, shares_group: false })
+            .allowed()
+    };
+    if !visible {
         return Err(ApiError::NotFound(TYPE_NAME));
     }
     Ok(user)
@@ -159,19 +188,14 @@ impl UserQuery {
         if let Some(query) = &filter.query {
             validation::max_chars("filter.query", query, Limit::SEARCH)?;
         }
-        if !policy::can_browse_directory(viewer) {
-            let own = crate::pagination::Page {
-                items: vec![viewer.user.clone()],
-                has_next_page: false,
-                has_previous_page: false,
-                total_count: 1,
-            };
-            return Ok(connection(own, directory_key, |user| user));
-        }
+        // Guests see themselves and the members of their groups; everyone else sees everyone.
+        let whole_directory =
+            policy::can(viewer, Action::View, Resource::Organisation).allowed();
         let filter = DirectoryFilter {
             query: filter.query,
             department: filter.department,
             site: filter.site,
+            limited_to_groups_of: (!whole_directory).then(|| viewer.id()),
         };
         let mut conn = ctx.conn().await?;
         let page = model::directory_page(&mut conn, &filter, &page).await?;
@@ -219,11 +243,13 @@ impl UserMutation {
             None => viewer.id(),
         };
         let target = load_visible(ctx, target_id).await?;
-        if !policy::can_edit_profile(viewer, &target) {
-            return Err(ApiError::Forbidden(
-                "Only the person themselves or an admin may edit this profile.".into(),
-            ));
-        }
+        policy::require(
+            viewer,
+            Action::Edit,
+            Resource::User { user: &target, shares_group: true },
+            TYPE_NAME,
+            "Only the person themselves or an admin may edit this profile.",
+        )?;
         let changes = profile_changes(input)?;
         let services = ctx.services().clone();
         let mut conn = ctx.conn().await?;
@@ -300,10 +326,13 @@ impl UserSubscription {
             viewer,
             move |conn, viewer| {
                 Box::pin(async move {
-                    model::find(conn, user_id)
+                    let user = model::find(conn, user_id)
                         .await?
-                        .filter(|user| policy::can_view_user(viewer, user))
-                        .ok_or(ApiError::NotFound(TYPE_NAME))
+                        .ok_or(ApiError::NotFound(TYPE_NAME))?;
+                    if !visible_to(conn, viewer, &user).await? {
+                        return Err(ApiError::NotFound(TYPE_NAME));
+                    }
+                    Ok(user)
                 })
             },
         ))

@@ -117,6 +117,8 @@ pub struct DirectoryFilter {
     pub query: Option<String>,
     pub department: Option<String>,
     pub site: Option<String>,
+    /// Only this person and the members of their groups (the directory a guest sees).
+    pub limited_to_groups_of: Option<Uuid>,
 }
 
 diesel::define_sql_function! {
@@ -244,6 +246,19 @@ fn directory_query(filter: &DirectoryFilter) -> users::BoxedQuery<'static, diese
                 .sql(")"),
         );
     }
+    if let Some(viewer) = filter.limited_to_groups_of {
+        query = query.filter(
+            diesel::dsl::sql::<Bool>("(users.id = ")
+                .bind::<diesel::sql_types::Uuid, _>(viewer)
+                .sql(
+                    " OR EXISTS (SELECT 1 FROM group_memberships mine
+                       JOIN group_memberships theirs ON theirs.group_id = mine.group_id
+                       WHERE mine.user_id = ",
+                )
+                .bind::<diesel::sql_types::Uuid, _>(viewer)
+                .sql(" AND theirs.user_id = users.id))"),
+        );
+    }
     if let Some(site) = &filter.site {
         query = query.filter(
             diesel::dsl::sql::<Bool>("lower(site) = lower(")
@@ -254,7 +269,7 @@ fn directory_query(filter: &DirectoryFilter) -> users::BoxedQuery<'static, diese
     query
 }
 
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

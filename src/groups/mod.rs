@@ -1,0 +1,7 @@
+//! Groups (communities): membership and roles, join requests, invitations, incoming webhooks.
+
+pub mod graphql;
+pub mod model;
+pub mod webhooks;
+
+pub use model::{Group, GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};

@@ -1,0 +1,709 @@
+//! The group tables and the queries on them. Lists are filtered by visibility in SQL, and each
+//! group comes with the viewer's relation to it (role, pending request, pending invitation), so a
+//! page of groups with everything the policy needs costs one statement plus one count.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{group_invitations, group_join_requests, group_memberships, groups, users};
+use crate::error::{ApiError, ApiResult};
+use crate::pagination::{Page, PageRequest};
+use crate::text_enum;
+use crate::users::{User, UserStatus};
+
+text_enum! {
+    /// Who sees a group.
+    pub enum Visibility {
+        /// Every member of the organisation sees it and its content.
+        Public => "public",
+        /// Listed with name and description; content for members only.
+        Private => "private",
+        /// Invisible to non-members.
+        Secret => "secret",
+    }
+}
+
+text_enum! {
+    /// How people become members.
+    pub enum JoinPolicy {
+        Open => "open",
+        Request => "request",
+        InviteOnly => "invite_only",
+    }
+}
+
+text_enum! {
+    /// Who may post.
+    pub enum PostingPolicy {
+        Members => "members",
+        /// Announcement groups.
+        Managers => "managers",
+    }
+}
+
+text_enum! {
+    pub enum GroupRole {
+        Owner => "owner",
+        Manager => "manager",
+        Member => "member",
+    }
+}
+
+impl GroupRole {
+    /// Owners and managers run the group.
+    pub fn manages(self) -> bool {
+        matches!(self, Self::Owner | Self::Manager)
+    }
+}
+
+text_enum! {
+    pub enum RequestStatus {
+        Pending => "pending",
+        Approved => "approved",
+        Declined => "declined",
+        Cancelled => "cancelled",
+    }
+}
+
+text_enum! {
+    pub enum InvitationStatus {
+        Pending => "pending",
+        Accepted => "accepted",
+        Declined => "declined",
+    }
+}
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = groups, check_for_backend(diesel::pg::Pg))]
+pub struct Group {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub visibility: Visibility,
+    pub join_policy: JoinPolicy,
+    pub posting_policy: PostingPolicy,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub member_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A group as one viewer stands towards it: everything the policy needs.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct GroupAccess {
+    #[diesel(embed)]
+    pub group: Group,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub viewer_role: Option<GroupRole>,
+    #[diesel(sql_type = Bool)]
+    pub viewer_requested: bool,
+    #[diesel(sql_type = Bool)]
+    pub viewer_invited: bool,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = groups)]
+pub struct NewGroup {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub visibility: Visibility,
+    pub join_policy: JoinPolicy,
+    pub posting_policy: PostingPolicy,
+    pub created_by: Option<Uuid>,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = groups)]
+pub struct GroupChanges {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    pub visibility: Option<Visibility>,
+    pub join_policy: Option<JoinPolicy>,
+    pub posting_policy: Option<PostingPolicy>,
+}
+
+/// Which groups a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupScope {
+    /// What the viewer may see: public and private groups, and secret ones they belong or are
+    /// invited to (guests: only those they belong or are invited to).
+    Visible,
+    /// Every group, secret ones included (admin queries only).
+    All,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupFilter {
+    pub scope: GroupScope,
+    pub query: Option<String>,
+    pub joined_only: bool,
+    pub visibility: Option<Visibility>,
+}
+
+/// The groups page key: by name (ICU collation), ties broken by id.
+pub type GroupCursor = (String, Uuid);
+
+/// The viewer's relation to each group, joined to the group row. `$1` is the viewer.
+const ACCESS_SELECT: &str = "
+    SELECT g.id, g.name, g.slug, g.description, g.visibility, g.join_policy, g.posting_policy,
+           g.archived_at, g.member_count, g.created_at, g.updated_at,
+           m.role AS viewer_role,
+           EXISTS (SELECT 1 FROM group_join_requests r
+                   WHERE r.group_id = g.id AND r.user_id = $1 AND r.status = 'pending') AS viewer_requested,
+           EXISTS (SELECT 1 FROM group_invitations i
+                   WHERE i.group_id = g.id AND i.user_id = $1 AND i.status = 'pending') AS viewer_invited
+    FROM groups g
+    LEFT JOIN group_memberships m ON m.group_id = g.id AND m.user_id = $1";
+
+/// Groups by id, with the viewer's relation to each (visibility is the policy's call).
+pub async fn find_access(
+    conn: &mut AsyncPgConnection,
+    viewer: Uuid,
+    ids: &[Uuid],
+) -> ApiResult<Vec<GroupAccess>> {
+    Ok(diesel::sql_query(format!("{ACCESS_SELECT} WHERE g.id = ANY($2)"))
+        .bind::<SqlUuid, _>(viewer)
+        .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids)
+        .load(conn)
+        .await?)
+}
+
+pub async fn find_access_by_slug(
+    conn: &mut AsyncPgConnection,
+    viewer: Uuid,
+    slug: &str,
+) -> ApiResult<Option<GroupAccess>> {
+    Ok(diesel::sql_query(format!("{ACCESS_SELECT} WHERE lower(g.slug) = lower($2)"))
+        .bind::<SqlUuid, _>(viewer)
+        .bind::<Text, _>(slug)
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// The filters of a groups list, after `ACCESS_SELECT` (`$1` viewer, `$2` guest flag, `$3` scope
+/// all, `$4` search pattern, `$5` joined only, `$6` visibility).
+const LIST_WHERE: &str = "
+    WHERE ($3 OR m.role IS NOT NULL
+           OR EXISTS (SELECT 1 FROM group_invitations i
+                      WHERE i.group_id = g.id AND i.user_id = $1 AND i.status = 'pending')
+           OR (NOT $2 AND g.visibility IN ('public', 'private')))
+      AND ($4::text IS NULL OR g.search_text LIKE parvis_unaccent($4))
+      AND (NOT $5 OR m.role IS NOT NULL)
+      AND ($6::text IS NULL OR g.visibility = $6)";
+
+/// One page of groups in name order, filtered by what the viewer may see.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    viewer: &User,
+    filter: &GroupFilter,
+    page: &PageRequest<GroupCursor>,
+) -> ApiResult<Page<GroupAccess>> {
+    let guest = viewer.org_role == crate::users::OrgRole::Guest;
+    let all = filter.scope == GroupScope::All;
+    let pattern = filter
+        .query
+        .as_deref()
+        .map(|q| format!("%{}%", crate::users::model::escape_like(&q.to_lowercase())));
+    let visibility = filter.visibility.map(Visibility::as_db);
+    let (after_name, after_id) = page.after.clone().unzip();
+    let rows: Vec<GroupAccess> = diesel::sql_query(format!(
+        "{ACCESS_SELECT} {LIST_WHERE}
+           AND ($7::text IS NULL OR (g.name, g.id) > ($7 COLLATE \"und-x-icu\", $8))
+         ORDER BY g.name, g.id
+         LIMIT $9"
+    ))
+    .bind::<SqlUuid, _>(viewer.id)
+    .bind::<Bool, _>(guest)
+    .bind::<Bool, _>(all)
+    .bind::<Nullable<Text>, _>(pattern.as_deref())
+    .bind::<Bool, _>(filter.joined_only)
+    .bind::<Nullable<Text>, _>(visibility)
+    .bind::<Nullable<Text>, _>(after_name)
+    .bind::<Nullable<SqlUuid>, _>(after_id)
+    .bind::<diesel::sql_types::BigInt, _>(page.fetch_limit())
+    .load(conn)
+    .await?;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let total: Count = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM ({ACCESS_SELECT} {LIST_WHERE}) AS visible"
+    ))
+    .bind::<SqlUuid, _>(viewer.id)
+    .bind::<Bool, _>(guest)
+    .bind::<Bool, _>(all)
+    .bind::<Nullable<Text>, _>(pattern.as_deref())
+    .bind::<Bool, _>(filter.joined_only)
+    .bind::<Nullable<Text>, _>(visibility)
+    .get_result(conn)
+    .await?;
+    Ok(page.finish(rows, total.n))
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, group: &NewGroup) -> ApiResult<Group> {
+    diesel::insert_into(groups::table)
+        .values(group)
+        .returning(Group::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(|error| slug_conflict(error, &group.slug))
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &GroupChanges,
+) -> ApiResult<Group> {
+    diesel::update(groups::table.find(id))
+        .set(changes)
+        .returning(Group::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(|error| slug_conflict(error, changes.slug.as_deref().unwrap_or_default()))
+}
+
+fn slug_conflict(error: diesel::result::Error, slug: &str) -> ApiError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match &error {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            ApiError::Conflict(format!("The slug \"{slug}\" is already used by another group."))
+        }
+        Error::DatabaseError(DatabaseErrorKind::CheckViolation, _) => ApiError::bad_input(
+            "joinPolicy",
+            "private groups are joined by request or invitation, secret groups by invitation only",
+        ),
+        _ => ApiError::from(error),
+    }
+}
+
+pub async fn set_archived(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    archived: bool,
+) -> ApiResult<Group> {
+    let archived_at = archived.then(Utc::now);
+    Ok(diesel::update(groups::table.find(id))
+        .set(groups::archived_at.eq(archived_at))
+        .returning(Group::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<()> {
+    diesel::delete(groups::table.find(id)).execute(conn).await?;
+    Ok(())
+}
+
+/// Locks the group row until the transaction ends: membership changes of one group run one at a
+/// time, so "the last owner" and member counts stay exact under concurrent requests.
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Group> {
+    groups::table
+        .find(id)
+        .select(Group::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(ApiError::NotFound("Group"))
+}
+
+pub async fn member_role(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    user: Uuid,
+) -> ApiResult<Option<GroupRole>> {
+    Ok(group_memberships::table
+        .find((group, user))
+        .select(group_memberships::role)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Adds a member; false when they already were one.
+pub async fn add_member(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    user: Uuid,
+    role: GroupRole,
+) -> ApiResult<bool> {
+    let added = diesel::insert_into(group_memberships::table)
+        .values((
+            group_memberships::group_id.eq(group),
+            group_memberships::user_id.eq(user),
+            group_memberships::role.eq(role),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(added == 1)
+}
+
+pub async fn remove_member(conn: &mut AsyncPgConnection, group: Uuid, user: Uuid) -> ApiResult<bool> {
+    let removed = diesel::delete(group_memberships::table.find((group, user)))
+        .execute(conn)
+        .await?;
+    Ok(removed == 1)
+}
+
+pub async fn set_role(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    user: Uuid,
+    role: GroupRole,
+) -> ApiResult<()> {
+    diesel::update(group_memberships::table.find((group, user)))
+        .set(group_memberships::role.eq(role))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn owner_count(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult<i64> {
+    Ok(group_memberships::table
+        .filter(group_memberships::group_id.eq(group))
+        .filter(group_memberships::role.eq(GroupRole::Owner))
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
+/// Adds every active person matching the directory attributes; returns how many were added.
+pub async fn add_members_by_attribute(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    department: Option<&str>,
+    site: Option<&str>,
+) -> ApiResult<usize> {
+    Ok(diesel::sql_query(
+        "INSERT INTO group_memberships (group_id, user_id, role)
+         SELECT $1, u.id, 'member' FROM users u
+         WHERE u.status = 'active'
+           AND ($2::text IS NULL OR lower(u.department) = lower($2))
+           AND ($3::text IS NULL OR lower(u.site) = lower($3))
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(group)
+    .bind::<Nullable<Text>, _>(department)
+    .bind::<Nullable<Text>, _>(site)
+    .execute(conn)
+    .await?)
+}
+
+/// Whether two people share a group (what lets a guest see someone).
+pub async fn share_a_group(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> ApiResult<bool> {
+    let (mine, theirs) = diesel::alias!(group_memberships as mine, group_memberships as theirs);
+    Ok(diesel::select(diesel::dsl::exists(
+        mine.inner_join(theirs.on(theirs.field(group_memberships::group_id).eq(mine.field(group_memberships::group_id))))
+            .filter(mine.field(group_memberships::user_id).eq(a))
+            .filter(theirs.field(group_memberships::user_id).eq(b)),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
+/// A member with their role, for member lists.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user: User,
+    pub role: GroupRole,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// Members in name order, optionally of one role.
+pub async fn members_page(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    role: Option<GroupRole>,
+    page: &PageRequest<crate::users::model::DirectoryCursor>,
+) -> ApiResult<Page<Member>> {
+    let base = || {
+        let mut query = group_memberships::table
+            .inner_join(users::table)
+            .filter(group_memberships::group_id.eq(group))
+            .into_boxed();
+        if let Some(role) = role {
+            query = query.filter(group_memberships::role.eq(role));
+        }
+        query
+    };
+    let mut query = base()
+        .select((User::as_select(), group_memberships::role, group_memberships::created_at))
+        .order((users::display_name.asc(), users::id.asc()))
+        .limit(page.fetch_limit());
+    if let Some((name, id)) = &page.after {
+        query = query.filter(
+            users::display_name
+                .gt(name.clone())
+                .or(users::display_name.eq(name.clone()).and(users::id.gt(*id))),
+        );
+    }
+    let rows: Vec<(User, GroupRole, DateTime<Utc>)> = query.load(conn).await?;
+    let total = base().count().get_result(conn).await?;
+    let members = rows
+        .into_iter()
+        .map(|(user, role, joined_at)| Member { user, role, joined_at })
+        .collect();
+    Ok(page.finish(members, total))
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = group_join_requests, check_for_backend(diesel::pg::Pg))]
+pub struct JoinRequest {
+    pub id: Uuid,
+    pub group_id: Uuid,
+    pub user_id: Uuid,
+    pub message: Option<String>,
+    pub status: RequestStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn create_join_request(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    user: Uuid,
+    message: Option<String>,
+) -> ApiResult<JoinRequest> {
+    diesel::insert_into(group_join_requests::table)
+        .values((
+            group_join_requests::id.eq(Uuid::now_v7()),
+            group_join_requests::group_id.eq(group),
+            group_join_requests::user_id.eq(user),
+            group_join_requests::message.eq(message),
+        ))
+        .returning(JoinRequest::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(|error| match error {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => ApiError::Conflict("You have already asked to join this group.".into()),
+            other => other.into(),
+        })
+}
+
+pub async fn find_join_request(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<JoinRequest>> {
+    Ok(group_join_requests::table
+        .find(id)
+        .select(JoinRequest::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn pending_join_request(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    user: Uuid,
+) -> ApiResult<Option<JoinRequest>> {
+    Ok(group_join_requests::table
+        .filter(group_join_requests::group_id.eq(group))
+        .filter(group_join_requests::user_id.eq(user))
+        .filter(group_join_requests::status.eq(RequestStatus::Pending))
+        .select(JoinRequest::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Closes a pending request; returns it, or `None` when it was no longer pending.
+pub async fn close_join_request(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: RequestStatus,
+    decided_by: Option<Uuid>,
+) -> ApiResult<Option<JoinRequest>> {
+    Ok(diesel::update(
+        group_join_requests::table
+            .find(id)
+            .filter(group_join_requests::status.eq(RequestStatus::Pending)),
+    )
+    .set((
+        group_join_requests::status.eq(status),
+        group_join_requests::decided_by.eq(decided_by),
+        group_join_requests::decided_at.eq(Some(Utc::now())),
+    ))
+    .returning(JoinRequest::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+pub async fn pending_join_requests(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    page: &PageRequest<(DateTime<Utc>, Uuid)>,
+) -> ApiResult<Page<JoinRequest>> {
+    let base = || {
+        group_join_requests::table
+            .filter(group_join_requests::group_id.eq(group))
+            .filter(group_join_requests::status.eq(RequestStatus::Pending))
+            .into_boxed()
+    };
+    let mut query = base()
+        .select(JoinRequest::as_select())
+        .order((group_join_requests::created_at.asc(), group_join_requests::id.asc()))
+        .limit(page.fetch_limit());
+    if let Some((at, id)) = page.after {
+        query = query.filter(
+            group_join_requests::created_at
+                .gt(at)
+                .or(group_join_requests::created_at.eq(at).and(group_join_requests::id.gt(id))),
+        );
+    }
+    let rows = query.load(conn).await?;
+    let total = base().count().get_result(conn).await?;
+    Ok(page.finish(rows, total))
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = group_invitations, check_for_backend(diesel::pg::Pg))]
+pub struct Invitation {
+    pub id: Uuid,
+    pub group_id: Uuid,
+    pub user_id: Uuid,
+    pub invited_by: Option<Uuid>,
+    pub status: InvitationStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Invites people who are neither members nor already invited; returns the new invitations.
+pub async fn invite(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    users: &[Uuid],
+    invited_by: Uuid,
+) -> ApiResult<Vec<Invitation>> {
+    let new_ids: Vec<Uuid> = users.iter().map(|_| Uuid::now_v7()).collect();
+    Ok(diesel::sql_query(
+        "INSERT INTO group_invitations (id, group_id, user_id, invited_by)
+         SELECT invitee.new_id, $1, u.id, $3
+         FROM unnest($2::uuid[], $4::uuid[]) AS invitee (user_id, new_id)
+         JOIN users u ON u.id = invitee.user_id
+         WHERE u.status = 'active'
+           AND NOT EXISTS (SELECT 1 FROM group_memberships m WHERE m.group_id = $1 AND m.user_id = u.id)
+         ON CONFLICT DO NOTHING
+         RETURNING id, group_id, user_id, invited_by, status, created_at",
+    )
+    .bind::<SqlUuid, _>(group)
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(users)
+    .bind::<SqlUuid, _>(invited_by)
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(new_ids)
+    .load::<InvitationRow>(conn)
+    .await?
+    .into_iter()
+    .map(Invitation::from)
+    .collect())
+}
+
+#[derive(QueryableByName)]
+struct InvitationRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    group_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    user_id: Uuid,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    invited_by: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    status: InvitationStatus,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    created_at: DateTime<Utc>,
+}
+
+impl From<InvitationRow> for Invitation {
+    fn from(row: InvitationRow) -> Self {
+        Self {
+            id: row.id,
+            group_id: row.group_id,
+            user_id: row.user_id,
+            invited_by: row.invited_by,
+            status: row.status,
+            created_at: row.created_at,
+        }
+    }
+}
+
+pub async fn find_invitation(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Invitation>> {
+    Ok(group_invitations::table
+        .find(id)
+        .select(Invitation::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Closes a pending invitation; `None` when it was no longer pending.
+pub async fn close_invitation(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: InvitationStatus,
+) -> ApiResult<Option<Invitation>> {
+    Ok(diesel::update(
+        group_invitations::table
+            .find(id)
+            .filter(group_invitations::status.eq(InvitationStatus::Pending)),
+    )
+    .set(group_invitations::status.eq(status))
+    .returning(Invitation::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// Pending invitations of a group (for its managers) or of a person (for themselves).
+pub async fn pending_invitations(
+    conn: &mut AsyncPgConnection,
+    group: Option<Uuid>,
+    user: Option<Uuid>,
+    page: &PageRequest<(DateTime<Utc>, Uuid)>,
+) -> ApiResult<Page<Invitation>> {
+    let base = || {
+        let mut query = group_invitations::table
+            .filter(group_invitations::status.eq(InvitationStatus::Pending))
+            .into_boxed();
+        if let Some(group) = group {
+            query = query.filter(group_invitations::group_id.eq(group));
+        }
+        if let Some(user) = user {
+            query = query.filter(group_invitations::user_id.eq(user));
+        }
+        query
+    };
+    let mut query = base()
+        .select(Invitation::as_select())
+        .order((group_invitations::created_at.asc(), group_invitations::id.asc()))
+        .limit(page.fetch_limit());
+    if let Some((at, id)) = page.after {
+        query = query.filter(
+            group_invitations::created_at
+                .gt(at)
+                .or(group_invitations::created_at.eq(at).and(group_invitations::id.gt(id))),
+        );
+    }
+    let rows = query.load(conn).await?;
+    let total = base().count().get_result(conn).await?;
+    Ok(page.finish(rows, total))
+}
+
+/// Active users among `ids` (invitations go to people who can sign in).
+pub async fn active_user_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<Vec<Uuid>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::status.eq(UserStatus::Active))
+        .select(users::id)
+        .load(conn)
+        .await?)
+}
