@@ -6,6 +6,7 @@ use diesel_async::AsyncPgConnection;
 use crate::auth::password;
 use crate::error::ApiResult;
 use crate::users::{NewUser, OrgRole, model as users};
+use crate::validation;
 
 /// Every demo account signs in with this password (documented in the README).
 pub const DEMO_PASSWORD: &str = "parvis-demo-2026";
@@ -99,7 +100,7 @@ fn demo_people(password_hash: &str) -> Vec<NewUser> {
         .map(|(index, (first, last))| {
             let (department, title) = DEPARTMENTS[index % DEPARTMENTS.len()];
             let site = SITES[index % SITES.len()];
-            let username = ascii_slug(&format!("{first}.{last}"));
+            let username = validation::ascii_fold(&format!("{first}.{last}"));
             let mut person = NewUser::new(username.clone(), format!("{first} {last}"));
             person.email = Some(format!("{username}@demo.parvis.example"));
             person.department = Some(department.to_owned());
@@ -124,32 +125,4 @@ fn demo_people(password_hash: &str) -> Vec<NewUser> {
             person
         })
         .collect()
-}
-
-/// "Hélène.O'Brien" → "helene.obrien": usernames are plain ASCII for @mentions.
-fn ascii_slug(text: &str) -> String {
-    text.chars()
-        .filter_map(|c| match c {
-            'à' | 'â' | 'ä' | 'á' | 'À' | 'Â' | 'Á' => Some('a'),
-            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' => Some('e'),
-            'î' | 'ï' | 'í' | 'Î' => Some('i'),
-            'ô' | 'ö' | 'ó' | 'Ô' => Some('o'),
-            'ù' | 'û' | 'ü' | 'ú' | 'Û' => Some('u'),
-            'ç' | 'Ç' => Some('c'),
-            'ø' | 'Ø' => Some('o'),
-            c if c.is_ascii_alphanumeric() || c == '.' => Some(c.to_ascii_lowercase()),
-            _ => None,
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ascii_slug;
-
-    #[test]
-    fn slugs_drop_accents_and_apostrophes() {
-        assert_eq!(ascii_slug("Hélène.O'Brien"), "helene.obrien");
-        assert_eq!(ascii_slug("Søren.Côté"), "soren.cote");
-    }
 }

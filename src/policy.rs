@@ -36,7 +36,10 @@ pub enum Action {
 #[derive(Debug, Clone, Copy)]
 pub enum Resource<'a> {
     /// `shares_group` matters only for guests (they see the members of their groups).
-    User { user: &'a User, shares_group: bool },
+    User {
+        user: &'a User,
+        shares_group: bool,
+    },
     AccessToken(&'a AccessToken),
     Group(&'a GroupAccess),
     /// The organisation itself: creating groups, browsing the directory.
@@ -93,7 +96,11 @@ fn is_guest(viewer: &Viewer) -> bool {
 }
 
 fn allow_if(condition: bool) -> Decision {
-    if condition { Decision::Allow } else { Decision::Deny }
+    if condition {
+        Decision::Allow
+    } else {
+        Decision::Deny
+    }
 }
 
 /// Members see the whole directory; guests see themselves and the members of their groups.
@@ -135,9 +142,9 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
     }
     match action {
         Action::View => Decision::Allow,
-        Action::ViewContent => {
-            allow_if(member || admin || (group.visibility == Visibility::Public && !is_guest(viewer)))
-        }
+        Action::ViewContent => allow_if(
+            member || admin || (group.visibility == Visibility::Public && !is_guest(viewer)),
+        ),
         Action::Join => allow_if(
             !member
                 && !archived
@@ -154,8 +161,7 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
                 && !access.viewer_requested,
         ),
         Action::Post => allow_if(
-            !archived
-                && (manager || (member && group.posting_policy == PostingPolicy::Members)),
+            !archived && (manager || (member && group.posting_policy == PostingPolicy::Members)),
         ),
         Action::Manage => allow_if(manager),
         Action::Delete | Action::TransferOwnership => {

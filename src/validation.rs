@@ -15,6 +15,8 @@ impl Limit {
     pub const SEARCH: usize = 200;
     pub const EMAIL: usize = 254;
     pub const USERNAME: usize = 40;
+    pub const SLUG: usize = 60;
+    pub const DESCRIPTION: usize = 5_000;
 }
 
 pub fn max_chars(field: &str, text: &str, limit: usize) -> ApiResult<()> {
@@ -103,4 +105,89 @@ pub fn time_zone(field: &str, zone: &str) -> ApiResult<String> {
         .map_err(|_| {
             ApiError::bad_input(field, "must be an IANA time zone such as \"Europe/Paris\"")
         })
+}
+
+/// "Hélène.O'Brien" → "helene.obrien": plain lower-case ASCII letters, digits and dots, for
+/// usernames (mentions) and slugs (URLs).
+pub fn ascii_fold(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| {
+            let folded = match c.to_lowercase().next().unwrap_or(c) {
+                'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => 'a',
+                'é' | 'è' | 'ê' | 'ë' => 'e',
+                'î' | 'ï' | 'í' | 'ì' => 'i',
+                'ô' | 'ö' | 'ó' | 'ò' | 'õ' | 'ø' => 'o',
+                'ù' | 'û' | 'ü' | 'ú' => 'u',
+                'ç' => 'c',
+                'ñ' => 'n',
+                'ÿ' => 'y',
+                other => other,
+            };
+            (folded.is_ascii_alphanumeric() || folded == '.').then_some(folded)
+        })
+        .collect()
+}
+
+/// A URL slug from a name: "Équipe Lyon & co" → "equipe-lyon-co".
+pub fn slugify(name: &str) -> String {
+    let spaced: String = name
+        .split(|c: char| !c.is_alphanumeric())
+        .map(|word| ascii_fold(word).replace('.', ""))
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    spaced
+        .chars()
+        .take(Limit::SLUG)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
+}
+
+/// A slug: 2 to 60 of `a-z 0-9 -`, not starting or ending with `-`.
+pub fn slug(field: &str, slug: &str) -> ApiResult<String> {
+    let slug = slug.trim().to_lowercase();
+    let valid_chars = slug
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if slug.len() < 2
+        || slug.len() > Limit::SLUG
+        || !valid_chars
+        || slug.starts_with('-')
+        || slug.ends_with('-')
+    {
+        return Err(ApiError::bad_input(
+            field,
+            format!(
+                "must be 2 to {} characters of a-z, 0-9 and '-', not starting or ending with '-'",
+                Limit::SLUG
+            ),
+        ));
+    }
+    Ok(slug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_accents_and_apostrophes() {
+        assert_eq!(ascii_fold("Hélène.O'Brien"), "helene.obrien");
+        assert_eq!(ascii_fold("Søren.Côté"), "soren.cote");
+    }
+
+    #[test]
+    fn slugs_are_made_from_names() {
+        assert_eq!(slugify("Équipe Lyon & co"), "equipe-lyon-co");
+        assert_eq!(slugify("  Annonces  générales "), "annonces-generales");
+    }
+
+    #[test]
+    fn slugs_are_checked() {
+        assert!(slug("slug", "ok-slug-2").is_ok());
+        assert!(slug("slug", "-bad").is_err());
+        assert!(slug("slug", "x").is_err());
+        assert!(slug("slug", "no spaces").is_err());
+    }
 }

@@ -120,3 +120,20 @@ pub async fn current_schema(conn: &mut AsyncPgConnection) -> anyhow::Result<Stri
         .await?;
     Ok(row.name)
 }
+
+/// An async closure over a connection whose future is `Send`, so generic helpers can run it inside
+/// `AsyncConnection::transaction` (the same device diesel-async uses for its own bound).
+pub trait ConnectionFn<'c, R>:
+    AsyncFnOnce(&'c mut AsyncPgConnection) -> R
+    + FnOnce(&'c mut AsyncPgConnection) -> <Self as ConnectionFn<'c, R>>::Fut
+{
+    type Fut: Future<Output = R> + Send;
+}
+
+impl<'c, F, Fut, R> ConnectionFn<'c, R> for F
+where
+    F: AsyncFnOnce(&'c mut AsyncPgConnection) -> R + FnOnce(&'c mut AsyncPgConnection) -> Fut,
+    Fut: Future<Output = R> + Send,
+{
+    type Fut = Fut;
+}

@@ -10,7 +10,7 @@ use crate::app::Services;
 use crate::auth::Viewer;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::loaders::UserLoader;
+use crate::graphql::loaders::{GroupLoader, UserLoader};
 
 /// Per-request data attached to every GraphQL request.
 #[derive(Clone)]
@@ -38,12 +38,15 @@ impl RequestContext {
         services: &Arc<Services>,
         request: async_graphql::Request,
     ) -> async_graphql::Request {
-        request
-            .data(DataLoader::new(
-                UserLoader::new(services.clone()),
-                tokio::spawn,
-            ))
-            .data(self)
+        let mut request = request.data(DataLoader::new(
+            UserLoader::new(services.clone()),
+            tokio::spawn,
+        ));
+        if let Some(viewer) = &self.viewer {
+            let groups = GroupLoader::new(services.clone(), viewer.id());
+            request = request.data(DataLoader::new(groups, tokio::spawn));
+        }
+        request.data(self)
     }
 }
 
@@ -53,6 +56,8 @@ pub trait ContextExt {
     /// The signed-in viewer, or UNAUTHENTICATED.
     fn viewer(&self) -> ApiResult<&Viewer>;
     fn user_loader(&self) -> &DataLoader<UserLoader>;
+    /// Present whenever there is a viewer.
+    fn group_loader(&self) -> ApiResult<&DataLoader<GroupLoader>>;
     fn conn(&self) -> impl Future<Output = ApiResult<DbConn>> + Send;
 }
 
@@ -74,6 +79,11 @@ impl ContextExt for Context<'_> {
 
     fn user_loader(&self) -> &DataLoader<UserLoader> {
         self.data_unchecked::<DataLoader<UserLoader>>()
+    }
+
+    fn group_loader(&self) -> ApiResult<&DataLoader<GroupLoader>> {
+        self.data::<DataLoader<GroupLoader>>()
+            .map_err(|_| ApiError::Unauthenticated)
     }
 
     fn conn(&self) -> impl Future<Output = ApiResult<DbConn>> + Send {

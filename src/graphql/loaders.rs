@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::app::Services;
 use crate::error::ApiError;
+use crate::groups::GroupAccess;
 use crate::users::{User, model};
 
 pub struct UserLoader {
@@ -33,5 +34,38 @@ impl Loader<Uuid> for UserLoader {
             .map_err(|e| Arc::new(e.into()))?;
         let users = model::find_many(&mut conn, keys).await.map_err(Arc::new)?;
         Ok(users.into_iter().map(|user| (user.id, user)).collect())
+    }
+}
+
+/// Groups with the viewer's relation to each (role, pending request, invitation).
+pub struct GroupLoader {
+    services: Arc<Services>,
+    viewer: Uuid,
+}
+
+impl GroupLoader {
+    pub fn new(services: Arc<Services>, viewer: Uuid) -> Self {
+        Self { services, viewer }
+    }
+}
+
+impl Loader<Uuid> for GroupLoader {
+    type Value = GroupAccess;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, GroupAccess>, Self::Error> {
+        let mut conn = self
+            .services
+            .pool
+            .get()
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        let groups = crate::groups::model::find_access(&mut conn, self.viewer, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(groups
+            .into_iter()
+            .map(|access| (access.group.id, access))
+            .collect())
     }
 }

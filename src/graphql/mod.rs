@@ -14,13 +14,15 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::app::Services;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::QueryLimits;
+use crate::groups::graphql::GroupQuery;
+use crate::groups::mutations::GroupMutation;
 use crate::users::graphql::{UserMutation, UserQuery, UserSubscription};
 
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, UserQuery, AuthQuery);
+pub struct Query(node::NodeQuery, UserQuery, AuthQuery, GroupQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AuthMutation, UserMutation);
+pub struct Mutation(AuthMutation, UserMutation, GroupMutation);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(UserSubscription);

@@ -7,6 +7,9 @@ use crate::auth::access_tokens::AccessToken;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::groups::GroupAccess;
+use crate::groups::graphql as groups;
+use crate::groups::model::{Invitation, JoinRequest};
 use crate::users::User;
 
 pub const MAX_NODES: usize = 100;
@@ -18,6 +21,9 @@ pub const MAX_NODES: usize = 100;
 pub enum Node {
     User(User),
     PersonalAccessToken(AccessToken),
+    Group(GroupAccess),
+    GroupJoinRequest(JoinRequest),
+    GroupInvitation(Invitation),
 }
 
 #[derive(Default)]
@@ -62,6 +68,13 @@ async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
         )),
         crate::auth::graphql::TOKEN_TYPE_NAME => Ok(Node::PersonalAccessToken(
             crate::auth::graphql::load_visible_token(ctx, uuid).await?,
+        )),
+        groups::TYPE_NAME => Ok(Node::Group(groups::load_visible(ctx, uuid).await?)),
+        groups::JOIN_REQUEST_TYPE => Ok(Node::GroupJoinRequest(
+            groups::load_visible_join_request(ctx, uuid).await?.0,
+        )),
+        groups::INVITATION_TYPE => Ok(Node::GroupInvitation(
+            groups::load_visible_invitation(ctx, uuid).await?.0,
         )),
         _ => Err(ApiError::NotFound("Node")),
     }

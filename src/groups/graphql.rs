@@ -1,0 +1,453 @@
+//! GraphQL types, queries and mutations of groups. Every resolver asks `policy::can`.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::model::{
+    self, GroupFilter, GroupScope, Invitation, InvitationStatus, JoinRequest, Member, RequestStatus,
+};
+use super::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
+use crate::auth::Viewer;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{PageConnection, connection};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::pagination::PageRequest;
+use crate::policy::{self, Action, Decision, Resource};
+use crate::users::User;
+use crate::validation::{self, Limit};
+
+pub const TYPE_NAME: &str = "Group";
+pub const JOIN_REQUEST_TYPE: &str = "GroupJoinRequest";
+pub const INVITATION_TYPE: &str = "GroupInvitation";
+/// People invited at once, at most.
+pub const MAX_INVITEES: usize = 100;
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "GroupVisibility", remote = "Visibility")]
+pub enum VisibilityGql {
+    /// Every member of the organisation sees the group and its content, and may join.
+    Public,
+    /// Listed with name and description; content for members only.
+    Private,
+    /// Invisible to non-members; invitation only.
+    Secret,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "GroupJoinPolicy", remote = "JoinPolicy")]
+pub enum JoinPolicyGql {
+    /// Anyone who sees the group joins at once (public groups only).
+    Open,
+    /// People ask; managers approve.
+    Request,
+    InviteOnly,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "GroupPostingPolicy", remote = "PostingPolicy")]
+pub enum PostingPolicyGql {
+    Members,
+    /// Announcement groups: only managers and owners post.
+    Managers,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "GroupRole", remote = "GroupRole")]
+pub enum GroupRoleGql {
+    Owner,
+    Manager,
+    Member,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "GroupRequestStatus", remote = "RequestStatus")]
+pub enum RequestStatusGql {
+    Pending,
+    Approved,
+    Declined,
+    Cancelled,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "GroupInvitationStatus", remote = "InvitationStatus")]
+pub enum InvitationStatusGql {
+    Pending,
+    Accepted,
+    Declined,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupMembershipFilter {
+    /// Only groups the viewer belongs to.
+    Joined,
+    #[default]
+    All,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupListScope {
+    /// What the viewer may see (secret groups only when they belong or are invited).
+    #[default]
+    Visible,
+    /// Every group, secret ones included: org admins only.
+    All,
+}
+
+fn allows(viewer: &Viewer, action: Action, access: &GroupAccess) -> bool {
+    policy::can(viewer, action, Resource::Group(access)).allowed()
+}
+
+/// A community: members with roles, who may post, who may join.
+#[Object(name = "Group")]
+impl GroupAccess {
+    pub async fn id(&self) -> ID {
+        ids::encode(TYPE_NAME, self.group.id)
+    }
+    async fn name(&self) -> &str {
+        &self.group.name
+    }
+    /// Unique, URL-safe; `groupBySlug` finds the group by it.
+    async fn slug(&self) -> &str {
+        &self.group.slug
+    }
+    /// Markdown.
+    async fn description(&self) -> &str {
+        &self.group.description
+    }
+    async fn visibility(&self) -> VisibilityGql {
+        self.group.visibility.into()
+    }
+    async fn join_policy(&self) -> JoinPolicyGql {
+        self.group.join_policy.into()
+    }
+    async fn posting_policy(&self) -> PostingPolicyGql {
+        self.group.posting_policy.into()
+    }
+    /// Archived groups are read-only: no joining, no posting.
+    async fn archived(&self) -> bool {
+        self.group.archived_at.is_some()
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.group.archived_at
+    }
+    async fn member_count(&self) -> i32 {
+        self.group.member_count
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.group.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.group.updated_at
+    }
+    /// The viewer's role; null when not a member.
+    async fn viewer_role(&self) -> Option<GroupRoleGql> {
+        self.viewer_role.map(Into::into)
+    }
+    async fn viewer_can_post(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(allows(ctx.viewer()?, Action::Post, self))
+    }
+    /// Edit settings, invite and remove members, decide join requests, change roles, webhooks.
+    async fn viewer_can_manage(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(allows(ctx.viewer()?, Action::Manage, self))
+    }
+    /// `joinGroup` would succeed.
+    async fn viewer_can_join(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(allows(ctx.viewer()?, Action::Join, self))
+    }
+    /// `requestToJoinGroup` would succeed.
+    async fn viewer_can_request_to_join(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(allows(ctx.viewer()?, Action::RequestToJoin, self))
+    }
+    async fn viewer_has_requested_to_join(&self) -> bool {
+        self.viewer_requested
+    }
+    /// The viewer has a pending invitation to this group.
+    async fn viewer_is_invited(&self) -> bool {
+        self.viewer_invited
+    }
+    async fn viewer_can_delete(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(allows(ctx.viewer()?, Action::Delete, self))
+    }
+    /// Members by name; FORBIDDEN for people who may see the group but not its content.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        role: Option<GroupRoleGql>,
+    ) -> ApiResult<PageConnection<Member>> {
+        require(
+            ctx,
+            Action::ViewContent,
+            self,
+            "Only members see who is in this group.",
+        )?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let mut conn = ctx.conn().await?;
+        let members =
+            model::members_page(&mut conn, self.group.id, role.map(Into::into), &page).await?;
+        Ok(connection(
+            members,
+            |m| (m.user.display_name.clone(), m.user.id),
+            |m| m,
+        ))
+    }
+    /// Pending requests to join, oldest first (managers).
+    async fn join_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<PageConnection<JoinRequest>> {
+        require(
+            ctx,
+            Action::Manage,
+            self,
+            "Only the group's managers see join requests.",
+        )?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let mut conn = ctx.conn().await?;
+        let requests = model::pending_join_requests(&mut conn, self.group.id, &page).await?;
+        Ok(connection(requests, |r| (r.created_at, r.id), |r| r))
+    }
+    /// Pending invitations, oldest first (managers).
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<PageConnection<Invitation>> {
+        require(
+            ctx,
+            Action::Manage,
+            self,
+            "Only the group's managers see invitations.",
+        )?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let mut conn = ctx.conn().await?;
+        let invitations =
+            model::pending_invitations(&mut conn, Some(self.group.id), None, &page).await?;
+        Ok(connection(invitations, |i| (i.created_at, i.id), |i| i))
+    }
+}
+
+fn require(ctx: &Context<'_>, action: Action, access: &GroupAccess, why: &str) -> ApiResult<()> {
+    policy::require(
+        ctx.viewer()?,
+        action,
+        Resource::Group(access),
+        TYPE_NAME,
+        why,
+    )
+}
+
+/// A member of a group and their role.
+#[Object(name = "GroupMember")]
+impl Member {
+    async fn user(&self) -> &User {
+        &self.user
+    }
+    async fn role(&self) -> GroupRoleGql {
+        self.role.into()
+    }
+    async fn joined_at(&self) -> DateTime<Utc> {
+        self.joined_at
+    }
+}
+
+/// Someone asking to join a group.
+#[Object(name = "GroupJoinRequest")]
+impl JoinRequest {
+    pub async fn id(&self) -> ID {
+        ids::encode(JOIN_REQUEST_TYPE, self.id)
+    }
+    async fn group(&self, ctx: &Context<'_>) -> ApiResult<GroupAccess> {
+        load_visible(ctx, self.group_id).await
+    }
+    async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
+        crate::users::graphql::load_visible(ctx, self.user_id).await
+    }
+    async fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    async fn status(&self) -> RequestStatusGql {
+        self.status.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+}
+
+/// An invitation to join a group.
+#[Object(name = "GroupInvitation")]
+impl Invitation {
+    pub async fn id(&self) -> ID {
+        ids::encode(INVITATION_TYPE, self.id)
+    }
+    async fn group(&self, ctx: &Context<'_>) -> ApiResult<GroupAccess> {
+        load_visible(ctx, self.group_id).await
+    }
+    /// The invited person.
+    async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
+        crate::users::graphql::load_visible(ctx, self.user_id).await
+    }
+    async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        match self.invited_by {
+            Some(id) => Ok(crate::users::graphql::load_visible(ctx, id).await.ok()),
+            None => Ok(None),
+        }
+    }
+    async fn status(&self) -> InvitationStatusGql {
+        self.status.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+}
+
+/// A group the viewer may see, through the request's DataLoader.
+pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<GroupAccess> {
+    let viewer = ctx.viewer()?;
+    let access = ctx
+        .group_loader()?
+        .load_one(id)
+        .await
+        .map_err(|error| (*error).clone())?
+        .ok_or(ApiError::NotFound(TYPE_NAME))?;
+    if policy::can(viewer, Action::View, Resource::Group(&access)) == Decision::Hide {
+        return Err(ApiError::NotFound(TYPE_NAME));
+    }
+    Ok(access)
+}
+
+/// A join request the viewer may see: their own, or one to a group they manage.
+pub async fn load_visible_join_request(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> ApiResult<(JoinRequest, GroupAccess)> {
+    let viewer = ctx.viewer()?;
+    let request = model::find_join_request(&mut *ctx.conn().await?, id)
+        .await?
+        .ok_or(ApiError::NotFound(JOIN_REQUEST_TYPE))?;
+    let group = load_visible(ctx, request.group_id)
+        .await
+        .map_err(|_| ApiError::NotFound(JOIN_REQUEST_TYPE))?;
+    if request.user_id != viewer.id() && !allows(viewer, Action::Manage, &group) {
+        return Err(ApiError::NotFound(JOIN_REQUEST_TYPE));
+    }
+    Ok((request, group))
+}
+
+/// An invitation the viewer may see: to them, or to a group they manage.
+pub async fn load_visible_invitation(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> ApiResult<(Invitation, GroupAccess)> {
+    let viewer = ctx.viewer()?;
+    let invitation = model::find_invitation(&mut *ctx.conn().await?, id)
+        .await?
+        .ok_or(ApiError::NotFound(INVITATION_TYPE))?;
+    let group = load_visible(ctx, invitation.group_id)
+        .await
+        .map_err(|_| ApiError::NotFound(INVITATION_TYPE))?;
+    if invitation.user_id != viewer.id() && !allows(viewer, Action::Manage, &group) {
+        return Err(ApiError::NotFound(INVITATION_TYPE));
+    }
+    Ok((invitation, group))
+}
+
+#[derive(InputObject, Default)]
+pub struct GroupsFilter {
+    /// Words matched against name, slug and description, accents and case ignored.
+    pub query: Option<String>,
+    #[graphql(default)]
+    pub membership: GroupMembershipFilter,
+    pub visibility: Option<VisibilityGql>,
+    /// `ALL` (secret groups included) is for org admins.
+    #[graphql(default)]
+    pub scope: GroupListScope,
+}
+
+#[derive(Default)]
+pub struct GroupQuery;
+
+#[Object]
+impl GroupQuery {
+    /// Groups the viewer may see, by name.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn groups(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<GroupsFilter>,
+    ) -> ApiResult<PageConnection<GroupAccess>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        if let Some(query) = &filter.query {
+            validation::max_chars("filter.query", query, Limit::SEARCH)?;
+        }
+        let scope = match filter.scope {
+            GroupListScope::Visible => GroupScope::Visible,
+            GroupListScope::All => {
+                policy::require(
+                    viewer,
+                    Action::Manage,
+                    Resource::Organisation,
+                    "Organisation",
+                    "Only org admins list every group.",
+                )?;
+                GroupScope::All
+            }
+        };
+        let filter = GroupFilter {
+            scope,
+            query: filter.query,
+            joined_only: filter.membership == GroupMembershipFilter::Joined,
+            visibility: filter.visibility.map(Into::into),
+        };
+        let mut conn = ctx.conn().await?;
+        let groups = model::page(&mut conn, &viewer.user, &filter, &page).await?;
+        Ok(connection(
+            groups,
+            |g| (g.group.name.clone(), g.group.id),
+            |g| g,
+        ))
+    }
+
+    async fn group(&self, ctx: &Context<'_>, id: ID) -> ApiResult<GroupAccess> {
+        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    }
+
+    async fn group_by_slug(&self, ctx: &Context<'_>, slug: String) -> ApiResult<GroupAccess> {
+        let viewer = ctx.viewer()?;
+        validation::max_chars("slug", &slug, Limit::SLUG)?;
+        let mut conn = ctx.conn().await?;
+        let access = model::find_access_by_slug(&mut conn, viewer.id(), &slug)
+            .await?
+            .ok_or(ApiError::NotFound(TYPE_NAME))?;
+        if policy::can(viewer, Action::View, Resource::Group(&access)) == Decision::Hide {
+            return Err(ApiError::NotFound(TYPE_NAME));
+        }
+        Ok(access)
+    }
+
+    /// The viewer's pending invitations, oldest first.
+    async fn group_invitations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<PageConnection<Invitation>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let mut conn = ctx.conn().await?;
+        let invitations =
+            model::pending_invitations(&mut conn, None, Some(viewer.id()), &page).await?;
+        Ok(connection(invitations, |i| (i.created_at, i.id), |i| i))
+    }
+}

@@ -168,11 +168,13 @@ pub async fn find_access(
     viewer: Uuid,
     ids: &[Uuid],
 ) -> ApiResult<Vec<GroupAccess>> {
-    Ok(diesel::sql_query(format!("{ACCESS_SELECT} WHERE g.id = ANY($2)"))
-        .bind::<SqlUuid, _>(viewer)
-        .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids)
-        .load(conn)
-        .await?)
+    Ok(
+        diesel::sql_query(format!("{ACCESS_SELECT} WHERE g.id = ANY($2)"))
+            .bind::<SqlUuid, _>(viewer)
+            .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids)
+            .load(conn)
+            .await?,
+    )
 }
 
 pub async fn find_access_by_slug(
@@ -180,12 +182,14 @@ pub async fn find_access_by_slug(
     viewer: Uuid,
     slug: &str,
 ) -> ApiResult<Option<GroupAccess>> {
-    Ok(diesel::sql_query(format!("{ACCESS_SELECT} WHERE lower(g.slug) = lower($2)"))
-        .bind::<SqlUuid, _>(viewer)
-        .bind::<Text, _>(slug)
-        .get_result(conn)
-        .await
-        .optional()?)
+    Ok(
+        diesel::sql_query(format!("{ACCESS_SELECT} WHERE lower(g.slug) = lower($2)"))
+            .bind::<SqlUuid, _>(viewer)
+            .bind::<Text, _>(slug)
+            .get_result(conn)
+            .await
+            .optional()?,
+    )
 }
 
 /// The filters of a groups list, after `ACCESS_SELECT` (`$1` viewer, `$2` guest flag, `$3` scope
@@ -275,9 +279,9 @@ pub async fn update(
 fn slug_conflict(error: diesel::result::Error, slug: &str) -> ApiError {
     use diesel::result::{DatabaseErrorKind, Error};
     match &error {
-        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-            ApiError::Conflict(format!("The slug \"{slug}\" is already used by another group."))
-        }
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::Conflict(format!(
+            "The slug \"{slug}\" is already used by another group."
+        )),
         Error::DatabaseError(DatabaseErrorKind::CheckViolation, _) => ApiError::bad_input(
             "joinPolicy",
             "private groups are joined by request or invitation, secret groups by invitation only",
@@ -349,7 +353,11 @@ pub async fn add_member(
     Ok(added == 1)
 }
 
-pub async fn remove_member(conn: &mut AsyncPgConnection, group: Uuid, user: Uuid) -> ApiResult<bool> {
+pub async fn remove_member(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    user: Uuid,
+) -> ApiResult<bool> {
     let removed = diesel::delete(group_memberships::table.find((group, user)))
         .execute(conn)
         .await?;
@@ -367,6 +375,18 @@ pub async fn set_role(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+pub async fn joined_at(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    user: Uuid,
+) -> ApiResult<DateTime<Utc>> {
+    Ok(group_memberships::table
+        .find((group, user))
+        .select(group_memberships::created_at)
+        .first(conn)
+        .await?)
 }
 
 pub async fn owner_count(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult<i64> {
@@ -404,9 +424,13 @@ pub async fn add_members_by_attribute(
 pub async fn share_a_group(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> ApiResult<bool> {
     let (mine, theirs) = diesel::alias!(group_memberships as mine, group_memberships as theirs);
     Ok(diesel::select(diesel::dsl::exists(
-        mine.inner_join(theirs.on(theirs.field(group_memberships::group_id).eq(mine.field(group_memberships::group_id))))
-            .filter(mine.field(group_memberships::user_id).eq(a))
-            .filter(theirs.field(group_memberships::user_id).eq(b)),
+        mine.inner_join(
+            theirs.on(theirs
+                .field(group_memberships::group_id)
+                .eq(mine.field(group_memberships::group_id))),
+        )
+        .filter(mine.field(group_memberships::user_id).eq(a))
+        .filter(theirs.field(group_memberships::user_id).eq(b)),
     ))
     .get_result(conn)
     .await?)
@@ -438,7 +462,11 @@ pub async fn members_page(
         query
     };
     let mut query = base()
-        .select((User::as_select(), group_memberships::role, group_memberships::created_at))
+        .select((
+            User::as_select(),
+            group_memberships::role,
+            group_memberships::created_at,
+        ))
         .order((users::display_name.asc(), users::id.asc()))
         .limit(page.fetch_limit());
     if let Some((name, id)) = &page.after {
@@ -452,7 +480,11 @@ pub async fn members_page(
     let total = base().count().get_result(conn).await?;
     let members = rows
         .into_iter()
-        .map(|(user, role, joined_at)| Member { user, role, joined_at })
+        .map(|(user, role, joined_at)| Member {
+            user,
+            role,
+            joined_at,
+        })
         .collect();
     Ok(page.finish(members, total))
 }
@@ -493,7 +525,10 @@ pub async fn create_join_request(
         })
 }
 
-pub async fn find_join_request(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<JoinRequest>> {
+pub async fn find_join_request(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> ApiResult<Option<JoinRequest>> {
     Ok(group_join_requests::table
         .find(id)
         .select(JoinRequest::as_select())
@@ -553,13 +588,18 @@ pub async fn pending_join_requests(
     };
     let mut query = base()
         .select(JoinRequest::as_select())
-        .order((group_join_requests::created_at.asc(), group_join_requests::id.asc()))
+        .order((
+            group_join_requests::created_at.asc(),
+            group_join_requests::id.asc(),
+        ))
         .limit(page.fetch_limit());
     if let Some((at, id)) = page.after {
         query = query.filter(
             group_join_requests::created_at
                 .gt(at)
-                .or(group_join_requests::created_at.eq(at).and(group_join_requests::id.gt(id))),
+                .or(group_join_requests::created_at
+                    .eq(at)
+                    .and(group_join_requests::id.gt(id))),
         );
     }
     let rows = query.load(conn).await?;
@@ -636,7 +676,10 @@ impl From<InvitationRow> for Invitation {
     }
 }
 
-pub async fn find_invitation(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Invitation>> {
+pub async fn find_invitation(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> ApiResult<Option<Invitation>> {
     Ok(group_invitations::table
         .find(id)
         .select(Invitation::as_select())
@@ -684,13 +727,18 @@ pub async fn pending_invitations(
     };
     let mut query = base()
         .select(Invitation::as_select())
-        .order((group_invitations::created_at.asc(), group_invitations::id.asc()))
+        .order((
+            group_invitations::created_at.asc(),
+            group_invitations::id.asc(),
+        ))
         .limit(page.fetch_limit());
     if let Some((at, id)) = page.after {
         query = query.filter(
             group_invitations::created_at
                 .gt(at)
-                .or(group_invitations::created_at.eq(at).and(group_invitations::id.gt(id))),
+                .or(group_invitations::created_at
+                    .eq(at)
+                    .and(group_invitations::id.gt(id))),
         );
     }
     let rows = query.load(conn).await?;

@@ -8,13 +8,13 @@ use uuid::Uuid;
 
 use super::model::{self, DirectoryFilter, ProfileChanges};
 use super::{OrgRole, User, UserStatus};
+use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Event, reauthorized};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::pagination::PageRequest;
-use crate::auth::Viewer;
 use crate::policy::{self, Action, Resource};
 use crate::validation::{self, Limit};
 
@@ -108,7 +108,15 @@ fn contact_visible(ctx: &Context<'_>, user: &User) -> bool {
 /// For a user already shown to the viewer (so visibility, including a shared group for guests,
 /// has been established), whether the viewer may do `action`.
 fn can_do(viewer: &Viewer, action: Action, user: &User) -> bool {
-    policy::can(viewer, action, Resource::User { user, shares_group: true }).allowed()
+    policy::can(
+        viewer,
+        action,
+        Resource::User {
+            user,
+            shares_group: true,
+        },
+    )
+    .allowed()
 }
 
 /// Guests see others only through a shared group, which takes a database look-up.
@@ -139,8 +147,15 @@ pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<User> {
     let visible = if needs_shared_group(viewer, &user) {
         visible_to(&mut *ctx.conn().await?, viewer, &user).await?
     } else {
-        policy::can(viewer, Action::View, Resource::User { user: &user, shares_group: false })
-            .allowed()
+        policy::can(
+            viewer,
+            Action::View,
+            Resource::User {
+                user: &user,
+                shares_group: false,
+            },
+        )
+        .allowed()
     };
     if !visible {
         return Err(ApiError::NotFound(TYPE_NAME));
@@ -189,8 +204,7 @@ impl UserQuery {
             validation::max_chars("filter.query", query, Limit::SEARCH)?;
         }
         // Guests see themselves and the members of their groups; everyone else sees everyone.
-        let whole_directory =
-            policy::can(viewer, Action::View, Resource::Organisation).allowed();
+        let whole_directory = policy::can(viewer, Action::View, Resource::Organisation).allowed();
         let filter = DirectoryFilter {
             query: filter.query,
             department: filter.department,
@@ -246,7 +260,10 @@ impl UserMutation {
         policy::require(
             viewer,
             Action::Edit,
-            Resource::User { user: &target, shares_group: true },
+            Resource::User {
+                user: &target,
+                shares_group: true,
+            },
             TYPE_NAME,
             "Only the person themselves or an admin may edit this profile.",
         )?;
