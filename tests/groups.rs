@@ -1,0 +1,604 @@
+//! Groups: creating and configuring them, joining, requests, invitations, roles, and the rules
+//! that keep membership exact.
+
+mod common;
+
+use common::{TestApp, error_code};
+use parvis::groups::{GroupRole, Visibility};
+use parvis::users::OrgRole;
+use serde_json::{Value, json};
+
+const CREATE: &str = "mutation($input: CreateGroupInput!) {
+  createGroup(input: $input) { group { id name slug visibility joinPolicy postingPolicy memberCount viewerRole viewerCanManage } }
+}";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_creator_owns_a_new_group() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    let created = app
+        .graphql(
+            Some(&ada),
+            CREATE,
+            json!({ "input": { "name": "Équipe Lyon", "visibility": "PRIVATE" } }),
+        )
+        .await;
+    let group = &created["data"]["createGroup"]["group"];
+    assert_eq!(group["slug"], "equipe-lyon");
+    assert_eq!(group["joinPolicy"], "REQUEST");
+    assert_eq!(group["postingPolicy"], "MEMBERS");
+    assert_eq!(group["memberCount"], 1);
+    assert_eq!(group["viewerRole"], "OWNER");
+    assert_eq!(group["viewerCanManage"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_group_input_is_refused_with_the_rule() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    app.graphql(
+        Some(&ada),
+        CREATE,
+        json!({ "input": { "name": "Sales", "visibility": "PUBLIC" } }),
+    )
+    .await;
+    let cases = [
+        (
+            json!({ "name": "Sales", "visibility": "PUBLIC" }),
+            "CONFLICT",
+            None,
+        ),
+        (
+            json!({ "name": "  ", "visibility": "PUBLIC" }),
+            "BAD_USER_INPUT",
+            Some("name"),
+        ),
+        (
+            json!({ "name": "x".repeat(101), "visibility": "PUBLIC" }),
+            "BAD_USER_INPUT",
+            Some("name"),
+        ),
+        (
+            json!({ "name": "Ok", "slug": "Not A Slug", "visibility": "PUBLIC" }),
+            "BAD_USER_INPUT",
+            Some("slug"),
+        ),
+        (
+            json!({ "name": "Open secret", "visibility": "SECRET", "joinPolicy": "OPEN" }),
+            "BAD_USER_INPUT",
+            Some("joinPolicy"),
+        ),
+        (
+            json!({ "name": "Open private", "visibility": "PRIVATE", "joinPolicy": "OPEN" }),
+            "BAD_USER_INPUT",
+            Some("joinPolicy"),
+        ),
+        (
+            json!({ "name": "Long", "description": "x".repeat(5001), "visibility": "PUBLIC" }),
+            "BAD_USER_INPUT",
+            Some("description"),
+        ),
+    ];
+    for (input, code, field) in cases {
+        let response = app
+            .graphql(Some(&ada), CREATE, json!({ "input": input }))
+            .await;
+        assert_eq!(error_code(&response), code, "{input}");
+        if let Some(field) = field {
+            assert_eq!(
+                response["errors"][0]["extensions"]["field"], field,
+                "{input}"
+            );
+        }
+    }
+    let too_long = app
+        .graphql(
+            Some(&ada),
+            CREATE,
+            json!({ "input": { "name": "x".repeat(101), "visibility": "PUBLIC" } }),
+        )
+        .await;
+    assert!(
+        too_long["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("100")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guests_cannot_create_groups() {
+    let app = TestApp::spawn().await;
+    let guest = app.create_user("guest", OrgRole::Guest).await;
+    let response = app
+        .graphql(
+            Some(&guest),
+            CREATE,
+            json!({ "input": { "name": "Mine", "visibility": "PUBLIC" } }),
+        )
+        .await;
+    assert_eq!(error_code(&response), "FORBIDDEN");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn anyone_joins_an_open_public_group() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let bob = app.member("bob").await;
+    let group = app
+        .create_group(&owner, "Running club", Visibility::Public)
+        .await;
+    let joined = app
+        .graphql(Some(&bob), "mutation($id: ID!) { joinGroup(input: { groupId: $id }) { group { memberCount viewerRole viewerCanJoin } } }", json!({ "id": group.id }))
+        .await;
+    assert_eq!(
+        joined["data"]["joinGroup"]["group"],
+        json!({ "memberCount": 2, "viewerRole": "MEMBER", "viewerCanJoin": false })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_join_request_is_approved_by_a_manager() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let bob = app.member("bob").await;
+    let group = app
+        .create_group(&owner, "Comité", Visibility::Private)
+        .await;
+    let requested = app
+        .graphql(Some(&bob), "mutation($id: ID!) { requestToJoinGroup(input: { groupId: $id, message: \"Bonjour\" }) { joinRequest { id status } } }", json!({ "id": group.id }))
+        .await;
+    let request_id = requested["data"]["requestToJoinGroup"]["joinRequest"]["id"].clone();
+    let again = app
+        .graphql(Some(&bob), "mutation($id: ID!) { requestToJoinGroup(input: { groupId: $id }) { joinRequest { id } } }", json!({ "id": group.id }))
+        .await;
+    assert_eq!(error_code(&again), "CONFLICT");
+    let pending = app
+        .graphql(Some(&owner), "query($id: ID!) { group(id: $id) { joinRequests { totalCount edges { node { message user { username } } } } } }", json!({ "id": group.id }))
+        .await;
+    assert_eq!(
+        pending["data"]["group"]["joinRequests"]["edges"][0]["node"],
+        json!({ "message": "Bonjour", "user": { "username": "bob" } })
+    );
+    let approved = app
+        .graphql(Some(&owner), "mutation($id: ID!) { approveJoinRequest(input: { joinRequestId: $id }) { joinRequest { status } group { memberCount } } }", json!({ "id": request_id }))
+        .await;
+    assert_eq!(
+        approved["data"]["approveJoinRequest"],
+        json!({ "joinRequest": { "status": "APPROVED" }, "group": { "memberCount": 2 } })
+    );
+    let twice = app
+        .graphql(Some(&owner), "mutation($id: ID!) { approveJoinRequest(input: { joinRequestId: $id }) { joinRequest { status } } }", json!({ "id": request_id }))
+        .await;
+    assert_eq!(error_code(&twice), "CONFLICT");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_requester_may_cancel_and_a_manager_may_decline() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let bob = app.member("bob").await;
+    let carl = app.member("carl").await;
+    let group = app
+        .create_group(&owner, "Comité", Visibility::Private)
+        .await;
+    let request = |user| {
+        let app = &app;
+        let id = group.id.clone();
+        async move {
+            app.graphql(Some(user), "mutation($id: ID!) { requestToJoinGroup(input: { groupId: $id }) { joinRequest { id } } }", json!({ "id": id }))
+                .await["data"]["requestToJoinGroup"]["joinRequest"]["id"]
+                .clone()
+        }
+    };
+    let bobs = request(&bob).await;
+    let carls = request(&carl).await;
+    let foreign_cancel = app
+        .graphql(Some(&carl), "mutation($id: ID!) { cancelJoinRequest(input: { joinRequestId: $id }) { joinRequest { status } } }", json!({ "id": bobs }))
+        .await;
+    assert_eq!(error_code(&foreign_cancel), "NOT_FOUND");
+    let cancelled = app
+        .graphql(Some(&bob), "mutation($id: ID!) { cancelJoinRequest(input: { joinRequestId: $id }) { joinRequest { status } } }", json!({ "id": bobs }))
+        .await;
+    assert_eq!(
+        cancelled["data"]["cancelJoinRequest"]["joinRequest"]["status"],
+        "CANCELLED"
+    );
+    let declined = app
+        .graphql(Some(&owner), "mutation($id: ID!) { declineJoinRequest(input: { joinRequestId: $id }) { joinRequest { status } } }", json!({ "id": carls }))
+        .await;
+    assert_eq!(
+        declined["data"]["declineJoinRequest"]["joinRequest"]["status"],
+        "DECLINED"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invitations_let_people_into_secret_groups() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let bob = app.member("bob").await;
+    let carl = app.member("carl").await;
+    let group = app
+        .create_group(&owner, "Projet Aurore", Visibility::Secret)
+        .await;
+    let invited = app
+        .graphql(Some(&owner), "mutation($g: ID!, $u: [ID!]!) { inviteToGroup(input: { groupId: $g, userIds: $u }) { invitations { id user { username } } } }", json!({ "g": group.id, "u": [bob.id, carl.id, owner.id] }))
+        .await;
+    let invitations = invited["data"]["inviteToGroup"]["invitations"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        invitations.len(),
+        2,
+        "the owner is a member already: {invited}"
+    );
+    let mine = app
+        .graphql(
+            Some(&bob),
+            "{ groupInvitations { edges { node { id group { name viewerIsInvited } } } } }",
+            json!({}),
+        )
+        .await;
+    let invitation = &mine["data"]["groupInvitations"]["edges"][0]["node"];
+    assert_eq!(
+        invitation["group"],
+        json!({ "name": "Projet Aurore", "viewerIsInvited": true })
+    );
+    let accepted = app
+        .graphql(Some(&bob), "mutation($id: ID!) { acceptGroupInvitation(input: { invitationId: $id }) { group { viewerRole memberCount } } }", json!({ "id": invitation["id"] }))
+        .await;
+    assert_eq!(
+        accepted["data"]["acceptGroupInvitation"]["group"],
+        json!({ "viewerRole": "MEMBER", "memberCount": 2 })
+    );
+    let carls = invitations
+        .iter()
+        .find(|i| i["user"]["username"] == "carl")
+        .unwrap()["id"]
+        .clone();
+    let declined = app
+        .graphql(Some(&carl), "mutation($id: ID!) { declineGroupInvitation(input: { invitationId: $id }) { invitation { status } } }", json!({ "id": carls }))
+        .await;
+    assert_eq!(
+        declined["data"]["declineGroupInvitation"]["invitation"]["status"],
+        "DECLINED"
+    );
+    let hidden_again = app
+        .graphql(
+            Some(&carl),
+            "query($id: ID!) { group(id: $id) { id } }",
+            json!({ "id": group.id }),
+        )
+        .await;
+    assert_eq!(error_code(&hidden_again), "NOT_FOUND");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_last_owner_cannot_leave_or_be_demoted() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let bob = app.member("bob").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    app.add_member(&group, &bob, GroupRole::Member).await;
+    let leave = app
+        .graphql(
+            Some(&owner),
+            "mutation($id: ID!) { leaveGroup(input: { groupId: $id }) { group { id } } }",
+            json!({ "id": group.id }),
+        )
+        .await;
+    assert_eq!(error_code(&leave), "CONFLICT");
+    assert!(
+        leave["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("transfer ownership")
+    );
+    let demote = app
+        .graphql(Some(&owner), "mutation($g: ID!, $u: ID!) { setGroupMemberRole(input: { groupId: $g, userId: $u, role: MEMBER }) { member { role } } }", json!({ "g": group.id, "u": owner.id }))
+        .await;
+    assert_eq!(error_code(&demote), "CONFLICT");
+    let left = app
+        .graphql(Some(&bob), "mutation($id: ID!) { leaveGroup(input: { groupId: $id }) { group { memberCount viewerRole } } }", json!({ "id": group.id }))
+        .await;
+    assert_eq!(
+        left["data"]["leaveGroup"]["group"],
+        json!({ "memberCount": 1, "viewerRole": null })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ownership_is_transferred_to_a_member() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let bob = app.member("bob").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    app.add_member(&group, &bob, GroupRole::Member).await;
+    let transferred = app
+        .graphql(Some(&owner), "mutation($g: ID!, $u: ID!) { transferGroupOwnership(input: { groupId: $g, userId: $u }) { group { viewerRole } } }", json!({ "g": group.id, "u": bob.id }))
+        .await;
+    assert_eq!(
+        transferred["data"]["transferGroupOwnership"]["group"]["viewerRole"],
+        "MANAGER"
+    );
+    let roles = app
+        .graphql(Some(&bob), "query($id: ID!) { group(id: $id) { viewerRole members(role: OWNER) { edges { node { user { username } } } } } }", json!({ "id": group.id }))
+        .await;
+    assert_eq!(roles["data"]["group"]["viewerRole"], "OWNER");
+    assert_eq!(
+        roles["data"]["group"]["members"]["edges"],
+        json!([{ "node": { "user": { "username": "bob" } } }])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn managers_run_members_but_not_owners() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let manager = app.member("manager").await;
+    let bob = app.member("bob").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    app.add_member(&group, &manager, GroupRole::Manager).await;
+    app.add_member(&group, &bob, GroupRole::Member).await;
+    let set_role = |user, target: &str, role: &str| {
+        let app = &app;
+        let query = format!(
+            "mutation($g: ID!, $u: ID!) {{ setGroupMemberRole(input: {{ groupId: $g, userId: $u, role: {role} }}) {{ member {{ role }} }} }}"
+        );
+        let variables = json!({ "g": group.id, "u": target });
+        async move { app.graphql(Some(user), &query, variables).await }
+    };
+    let promoted = set_role(&manager, &bob.id, "MANAGER").await;
+    assert_eq!(
+        promoted["data"]["setGroupMemberRole"]["member"]["role"],
+        "MANAGER"
+    );
+    assert_eq!(
+        error_code(&set_role(&manager, &bob.id, "OWNER").await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(&set_role(&manager, &owner.id, "MEMBER").await),
+        "FORBIDDEN"
+    );
+    let remove_owner = app
+        .graphql(Some(&manager), "mutation($g: ID!, $u: ID!) { removeGroupMember(input: { groupId: $g, userId: $u }) { group { id } } }", json!({ "g": group.id, "u": owner.id }))
+        .await;
+    assert_eq!(error_code(&remove_owner), "FORBIDDEN");
+    let removed = app
+        .graphql(Some(&manager), "mutation($g: ID!, $u: ID!) { removeGroupMember(input: { groupId: $g, userId: $u }) { group { memberCount } } }", json!({ "g": group.id, "u": bob.id }))
+        .await;
+    assert_eq!(
+        removed["data"]["removeGroupMember"]["group"]["memberCount"],
+        2
+    );
+    let not_member = app
+        .graphql(Some(&manager), "mutation($g: ID!, $u: ID!) { removeGroupMember(input: { groupId: $g, userId: $u }) { group { id } } }", json!({ "g": group.id, "u": bob.id }))
+        .await;
+    assert_eq!(error_code(&not_member), "NOT_FOUND");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn archived_groups_take_no_members_and_no_posts() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let bob = app.member("bob").await;
+    let group = app
+        .create_group(&owner, "Old club", Visibility::Public)
+        .await;
+    let archived = app
+        .graphql(Some(&owner), "mutation($id: ID!) { archiveGroup(input: { groupId: $id }) { group { archived viewerCanPost } } }", json!({ "id": group.id }))
+        .await;
+    assert_eq!(
+        archived["data"]["archiveGroup"]["group"],
+        json!({ "archived": true, "viewerCanPost": false })
+    );
+    let join = app
+        .graphql(
+            Some(&bob),
+            "mutation($id: ID!) { joinGroup(input: { groupId: $id }) { group { id } } }",
+            json!({ "id": group.id }),
+        )
+        .await;
+    assert_eq!(error_code(&join), "FORBIDDEN");
+    let unarchived = app
+        .graphql(
+            Some(&owner),
+            "mutation($id: ID!) { unarchiveGroup(input: { groupId: $id }) { group { archived } } }",
+            json!({ "id": group.id }),
+        )
+        .await;
+    assert_eq!(
+        unarchived["data"]["unarchiveGroup"]["group"]["archived"],
+        false
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_change_and_keep_slugs_unique() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    app.create_group(&owner, "Taken", Visibility::Public).await;
+    let update = "mutation($input: UpdateGroupInput!) { updateGroup(input: $input) { group { name slug visibility joinPolicy postingPolicy } } }";
+    let updated = app
+        .graphql(Some(&owner), update, json!({ "input": { "groupId": group.id, "name": "Annonces", "slug": "annonces", "visibility": "PRIVATE", "joinPolicy": "INVITE_ONLY", "postingPolicy": "MANAGERS" } }))
+        .await;
+    assert_eq!(
+        updated["data"]["updateGroup"]["group"],
+        json!({ "name": "Annonces", "slug": "annonces", "visibility": "PRIVATE", "joinPolicy": "INVITE_ONLY", "postingPolicy": "MANAGERS" })
+    );
+    let clash = app
+        .graphql(
+            Some(&owner),
+            update,
+            json!({ "input": { "groupId": group.id, "slug": "taken" } }),
+        )
+        .await;
+    assert_eq!(error_code(&clash), "CONFLICT");
+    let open_private = app
+        .graphql(
+            Some(&owner),
+            update,
+            json!({ "input": { "groupId": group.id, "joinPolicy": "OPEN" } }),
+        )
+        .await;
+    assert_eq!(error_code(&open_private), "BAD_USER_INPUT");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admins_add_members_by_directory_attribute() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    for name in ["anna", "bert", "cleo"] {
+        app.create_user_with(name, OrgRole::Member, |u| {
+            u.department = Some("Sales".into())
+        })
+        .await;
+    }
+    app.create_user_with("dave", OrgRole::Member, |u| {
+        u.department = Some("Finance".into())
+    })
+    .await;
+    let group = app
+        .create_group(&admin, "Sales team", Visibility::Private)
+        .await;
+    let mutation = "mutation($id: ID!) { addGroupMembersByAttribute(input: { groupId: $id, department: \"sales\" }) { addedCount group { memberCount } } }";
+    let added = app
+        .graphql(Some(&admin), mutation, json!({ "id": group.id }))
+        .await;
+    assert_eq!(
+        added["data"]["addGroupMembersByAttribute"],
+        json!({ "addedCount": 3, "group": { "memberCount": 4 } })
+    );
+    let again = app
+        .graphql(Some(&admin), mutation, json!({ "id": group.id }))
+        .await;
+    assert_eq!(again["data"]["addGroupMembersByAttribute"]["addedCount"], 0);
+    let member = app.member("member").await;
+    app.add_member(&group, &member, GroupRole::Owner).await;
+    assert_eq!(
+        error_code(
+            &app.graphql(Some(&member), mutation, json!({ "id": group.id }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn groups_are_listed_by_name_with_filters() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let viewer = app.member("viewer").await;
+    let joined = app
+        .create_group(&owner, "Écologie au bureau", Visibility::Public)
+        .await;
+    app.create_group(&owner, "Football", Visibility::Public)
+        .await;
+    app.create_group(&owner, "Direction", Visibility::Private)
+        .await;
+    app.create_group(&owner, "Acquisition X", Visibility::Secret)
+        .await;
+    app.add_member(&joined, &viewer, GroupRole::Member).await;
+    let list = |filter: Value| {
+        let app = &app;
+        let viewer = &viewer;
+        async move {
+            let response = app
+                .graphql(Some(viewer), "query($f: GroupsFilter) { groups(filter: $f) { totalCount edges { node { name } } } }", json!({ "f": filter }))
+                .await;
+            let names: Vec<String> = response["data"]["groups"]["edges"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{response}"))
+                .iter()
+                .map(|edge| edge["node"]["name"].as_str().unwrap().to_owned())
+                .collect();
+            (
+                response["data"]["groups"]["totalCount"].as_i64().unwrap(),
+                names,
+            )
+        }
+    };
+    assert_eq!(
+        list(json!({})).await,
+        (
+            3,
+            vec![
+                "Direction".into(),
+                "Écologie au bureau".into(),
+                "Football".into()
+            ]
+        )
+    );
+    assert_eq!(
+        list(json!({ "query": "ecologie" })).await.1,
+        vec!["Écologie au bureau".to_owned()]
+    );
+    assert_eq!(
+        list(json!({ "membership": "JOINED" })).await.1,
+        vec!["Écologie au bureau".to_owned()]
+    );
+    assert_eq!(
+        list(json!({ "visibility": "PRIVATE" })).await.1,
+        vec!["Direction".to_owned()]
+    );
+    let all = app
+        .graphql(
+            Some(&viewer),
+            "{ groups(filter: { scope: ALL }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&all), "FORBIDDEN");
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let everything = app
+        .graphql(
+            Some(&admin),
+            "{ groups(filter: { scope: ALL }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(everything["data"]["groups"]["totalCount"], 4);
+    let by_slug = app
+        .graphql(
+            Some(&viewer),
+            "{ groupBySlug(slug: \"FOOTBALL\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(by_slug["data"]["groupBySlug"]["name"], "Football");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_takes_an_owner() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let manager = app.member("manager").await;
+    let group = app
+        .create_group(&owner, "Short-lived", Visibility::Public)
+        .await;
+    app.add_member(&group, &manager, GroupRole::Manager).await;
+    let delete = "mutation($id: ID!) { deleteGroup(input: { groupId: $id }) { deletedGroupId } }";
+    assert_eq!(
+        error_code(
+            &app.graphql(Some(&manager), delete, json!({ "id": group.id }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let deleted = app
+        .graphql(Some(&owner), delete, json!({ "id": group.id }))
+        .await;
+    assert_eq!(deleted["data"]["deleteGroup"]["deletedGroupId"], group.id);
+    let gone = app
+        .graphql(
+            Some(&owner),
+            "query($id: ID!) { group(id: $id) { id } }",
+            json!({ "id": group.id }),
+        )
+        .await;
+    assert_eq!(error_code(&gone), "NOT_FOUND");
+}
