@@ -602,3 +602,268 @@ async fn deleting_takes_an_owner() {
         .await;
     assert_eq!(error_code(&gone), "NOT_FOUND");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secret_groups_never_leak_to_non_members() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let outsider = app.member("outsider").await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let secret = app
+        .create_group(&owner, "Projet Zèbre", Visibility::Secret)
+        .await;
+    let missing = parvis::graphql::ids::encode("Group", uuid::Uuid::now_v7()).0;
+
+    for filter in [
+        json!({}),
+        json!({ "query": "zebre" }),
+        json!({ "visibility": "SECRET" }),
+    ] {
+        let listed = app
+            .graphql(Some(&outsider), "query($f: GroupsFilter) { groups(filter: $f) { totalCount edges { node { id } } } }", json!({ "f": filter }))
+            .await;
+        assert_eq!(
+            listed["data"]["groups"]["totalCount"], 0,
+            "{filter}: {listed}"
+        );
+    }
+    let admin_default = app
+        .graphql(Some(&admin), "{ groups { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        admin_default["data"]["groups"]["totalCount"], 0,
+        "admins see secret groups only with scope ALL"
+    );
+
+    let lookups = [
+        ("query($id: ID!) { group(id: $id) { id } }", "group"),
+        ("query($id: ID!) { node(id: $id) { id } }", "node"),
+        (
+            "mutation($id: ID!) { joinGroup(input: { groupId: $id }) { group { id } } }",
+            "join",
+        ),
+        (
+            "mutation($id: ID!) { requestToJoinGroup(input: { groupId: $id }) { joinRequest { id } } }",
+            "request",
+        ),
+    ];
+    for (query, what) in lookups {
+        let secret_answer = app
+            .graphql(Some(&outsider), query, json!({ "id": secret.id }))
+            .await;
+        let missing_answer = app
+            .graphql(Some(&outsider), query, json!({ "id": missing }))
+            .await;
+        assert_eq!(error_code(&secret_answer), "NOT_FOUND", "{what}");
+        assert_eq!(
+            secret_answer["errors"][0]["message"], missing_answer["errors"][0]["message"],
+            "{what}"
+        );
+    }
+    let by_slug = app
+        .graphql(
+            Some(&outsider),
+            "query($s: String!) { groupBySlug(slug: $s) { id } }",
+            json!({ "s": secret.slug }),
+        )
+        .await;
+    let no_slug = app
+        .graphql(
+            Some(&outsider),
+            "{ groupBySlug(slug: \"no-such-group\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        by_slug["errors"][0]["message"],
+        no_slug["errors"][0]["message"]
+    );
+    let nodes = app
+        .graphql(
+            Some(&outsider),
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": [secret.id] }),
+        )
+        .await;
+    assert_eq!(nodes["data"]["nodes"], json!([null]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guests_see_only_their_groups_and_those_groups_members() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let colleague = app.member("colleague").await;
+    let stranger = app.member("stranger").await;
+    let guest = app.create_user("guest", OrgRole::Guest).await;
+    let shared = app
+        .create_group(&owner, "Partner project", Visibility::Private)
+        .await;
+    let other = app
+        .create_group(&owner, "Company picnic", Visibility::Public)
+        .await;
+    app.add_member(&shared, &guest, GroupRole::Member).await;
+    app.add_member(&shared, &colleague, GroupRole::Member).await;
+
+    let groups = app
+        .graphql(
+            Some(&guest),
+            "{ groups { edges { node { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        groups["data"]["groups"]["edges"],
+        json!([{ "node": { "name": "Partner project" } }])
+    );
+    let hidden = app
+        .graphql(
+            Some(&guest),
+            "query($id: ID!) { group(id: $id) { id } }",
+            json!({ "id": other.id }),
+        )
+        .await;
+    assert_eq!(error_code(&hidden), "NOT_FOUND");
+
+    let user = "query($id: ID!) { user(id: $id) { username email } }";
+    let seen = app
+        .graphql(Some(&guest), user, json!({ "id": colleague.id }))
+        .await;
+    assert_eq!(
+        seen["data"]["user"],
+        json!({ "username": "colleague", "email": null })
+    );
+    let unseen = app
+        .graphql(Some(&guest), user, json!({ "id": stranger.id }))
+        .await;
+    assert_eq!(error_code(&unseen), "NOT_FOUND");
+    let directory = app
+        .graphql(
+            Some(&guest),
+            "{ users { edges { node { username } } } }",
+            json!({}),
+        )
+        .await;
+    let mut names: Vec<&str> = directory["data"]["users"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["username"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["colleague", "guest", "owner"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_joins_and_leaves_keep_the_member_count_exact() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app
+        .create_group(&owner, "Popular", Visibility::Public)
+        .await;
+    let mut people = Vec::new();
+    for i in 0..24 {
+        people.push(app.member(&format!("person{i}")).await);
+    }
+    let join = "mutation($id: ID!) { joinGroup(input: { groupId: $id }) { group { id } } }";
+    let leave = "mutation($id: ID!) { leaveGroup(input: { groupId: $id }) { group { id } } }";
+    let (first, rest) = people.split_at(16);
+    futures::future::join_all(
+        first
+            .iter()
+            .map(|p| app.graphql(Some(p), join, json!({ "id": group.id }))),
+    )
+    .await;
+    // Half of those leave while the others join, and everyone tries twice.
+    let leavers = first
+        .iter()
+        .take(8)
+        .flat_map(|p| [p, p])
+        .map(|p| app.graphql(Some(p), leave, json!({ "id": group.id })));
+    let joiners = rest
+        .iter()
+        .flat_map(|p| [p, p])
+        .map(|p| app.graphql(Some(p), join, json!({ "id": group.id })));
+    let mut calls: Vec<_> = leavers.map(futures::future::Either::Left).collect();
+    calls.extend(joiners.map(futures::future::Either::Right));
+    futures::future::join_all(calls).await;
+
+    let counts = app
+        .graphql(
+            Some(&owner),
+            "query($id: ID!) { group(id: $id) { memberCount members(first: 100) { totalCount } } }",
+            json!({ "id": group.id }),
+        )
+        .await;
+    let expected = 1 + 16 - 8 + 8;
+    assert_eq!(
+        counts["data"]["group"],
+        json!({ "memberCount": expected, "members": { "totalCount": expected } })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_owners_leaving_at_once_leave_one_owner() {
+    let app = TestApp::spawn().await;
+    let first = app.member("first").await;
+    let second = app.member("second").await;
+    let group = app.create_group(&first, "Pair", Visibility::Public).await;
+    app.add_member(&group, &second, GroupRole::Owner).await;
+    let leave = "mutation($id: ID!) { leaveGroup(input: { groupId: $id }) { group { id } } }";
+    let (a, b) = tokio::join!(
+        app.graphql(Some(&first), leave, json!({ "id": group.id })),
+        app.graphql(Some(&second), leave, json!({ "id": group.id })),
+    );
+    let refused = [&a, &b].iter().filter(|r| r["errors"].is_array()).count();
+    assert_eq!(refused, 1, "{a} {b}");
+    let refusal = [&a, &b]
+        .into_iter()
+        .find(|r| r["errors"].is_array())
+        .unwrap();
+    assert_eq!(error_code(refusal), "CONFLICT");
+}
+
+/// Statements run by one request: listing groups with the viewer's permissions and member counts
+/// costs the same whatever the page size.
+#[tokio::test(flavor = "multi_thread")]
+async fn listing_groups_runs_a_constant_number_of_statements() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let viewer = app.member("viewer").await;
+    let list = "{ groups(first: 100) { totalCount edges { node { id name memberCount viewerRole viewerCanPost viewerCanManage viewerCanJoin viewerHasRequestedToJoin viewerIsInvited } } } }";
+    let statements = || {
+        app.app
+            .services
+            .db
+            .statements
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+    let measure = || async {
+        let before = statements();
+        let response = app.graphql(Some(&viewer), list, json!({})).await;
+        assert!(response["errors"].is_null(), "{response}");
+        (
+            statements() - before,
+            response["data"]["groups"]["totalCount"].as_i64().unwrap(),
+        )
+    };
+    for i in 0..10 {
+        app.create_group(&owner, &format!("Group {i:03}"), Visibility::Public)
+            .await;
+    }
+    measure().await; // signs the token in (its first use is recorded once)
+    let (ten, count) = measure().await;
+    assert_eq!(count, 10);
+    for i in 10..100 {
+        app.create_group(&owner, &format!("Group {i:03}"), Visibility::Public)
+            .await;
+    }
+    let (hundred, count) = measure().await;
+    assert_eq!(count, 100);
+    assert_eq!(
+        ten, hundred,
+        "statements for 10 groups: {ten}, for 100: {hundred}"
+    );
+    // Authentication, the page (groups with the viewer's role, request and invitation) and the
+    // total count; measured at 5.
+    assert!(hundred <= 5, "{hundred} statements");
+}
