@@ -16,13 +16,14 @@ use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::QueryLimits;
 use crate::groups::graphql::GroupQuery;
 use crate::groups::mutations::GroupMutation;
+use crate::groups::webhooks::WebhookMutation;
 use crate::users::graphql::{UserMutation, UserQuery, UserSubscription};
 
 #[derive(MergedObject, Default)]
 pub struct Query(node::NodeQuery, UserQuery, AuthQuery, GroupQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AuthMutation, UserMutation, GroupMutation);
+pub struct Mutation(AuthMutation, UserMutation, GroupMutation, WebhookMutation);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(UserSubscription);

@@ -10,6 +10,7 @@ use crate::graphql::ids;
 use crate::groups::GroupAccess;
 use crate::groups::graphql as groups;
 use crate::groups::model::{Invitation, JoinRequest};
+use crate::groups::webhooks::{self, Webhook};
 use crate::users::User;
 
 pub const MAX_NODES: usize = 100;
@@ -24,6 +25,7 @@ pub enum Node {
     Group(GroupAccess),
     GroupJoinRequest(JoinRequest),
     GroupInvitation(Invitation),
+    GroupWebhook(Webhook),
 }
 
 #[derive(Default)]
@@ -75,6 +77,9 @@ async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
         )),
         groups::INVITATION_TYPE => Ok(Node::GroupInvitation(
             groups::load_visible_invitation(ctx, uuid).await?.0,
+        )),
+        webhooks::TYPE_NAME => Ok(Node::GroupWebhook(
+            webhooks::load_visible_webhook(ctx, uuid).await?,
         )),
         _ => Err(ApiError::NotFound("Node")),
     }

@@ -1,1 +1,403 @@
+//! Incoming webhooks: integrations a group's managers add. Each has a secret URL
+//! (`POST /hooks/{token}`) that publishes a message into the group as that integration; the posts
+//! feature shows these messages in the feed. Tokens are revocable and stored hashed.
 
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::graphql::{TYPE_NAME as GROUP_TYPE, load_visible};
+use super::model::Group;
+use crate::app::App;
+use crate::auth::secrets;
+use crate::db::schema::{group_webhook_messages, group_webhooks, groups};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::pagination::{Page, PageRequest};
+use crate::policy::{self, Action, Resource};
+use crate::validation::{self, Limit};
+
+pub const TYPE_NAME: &str = "GroupWebhook";
+pub const TITLE_MAX_LENGTH: usize = 200;
+pub const TEXT_MAX_LENGTH: usize = 10_000;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = group_webhooks, check_for_backend(diesel::pg::Pg))]
+pub struct Webhook {
+    pub id: Uuid,
+    pub group_id: Uuid,
+    pub name: String,
+    pub created_by: Option<Uuid>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+async fn create(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    name: &str,
+    created_by: Uuid,
+) -> ApiResult<(Webhook, String)> {
+    let token = secrets::generate("pvh_");
+    let webhook = diesel::insert_into(group_webhooks::table)
+        .values((
+            group_webhooks::id.eq(Uuid::now_v7()),
+            group_webhooks::group_id.eq(group),
+            group_webhooks::name.eq(name),
+            group_webhooks::token_hash.eq(secrets::hash(&token)),
+            group_webhooks::created_by.eq(Some(created_by)),
+        ))
+        .returning(Webhook::as_returning())
+        .get_result(conn)
+        .await?;
+    Ok((webhook, token))
+}
+
+async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Webhook>> {
+    Ok(group_webhooks::table
+        .find(id)
+        .select(Webhook::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+async fn list(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult<Vec<Webhook>> {
+    Ok(group_webhooks::table
+        .filter(group_webhooks::group_id.eq(group))
+        .order(group_webhooks::created_at.asc())
+        .select(Webhook::as_select())
+        .load(conn)
+        .await?)
+}
+
+async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Webhook> {
+    Ok(diesel::update(group_webhooks::table.find(id))
+        .set(group_webhooks::revoked_at.eq(Some(Utc::now())))
+        .returning(Webhook::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// The live webhook behind a token, with its group.
+async fn find_by_token(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+) -> ApiResult<Option<(Webhook, Group)>> {
+    Ok(group_webhooks::table
+        .inner_join(groups::table)
+        .filter(group_webhooks::token_hash.eq(secrets::hash(token)))
+        .filter(group_webhooks::revoked_at.is_null())
+        .select((Webhook::as_select(), Group::as_select()))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// A message an integration posted into a group.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = group_webhook_messages, check_for_backend(diesel::pg::Pg))]
+pub struct WebhookMessage {
+    pub id: Uuid,
+    pub webhook_id: Uuid,
+    pub group_id: Uuid,
+    pub title: Option<String>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+async fn record_message(
+    conn: &mut AsyncPgConnection,
+    webhook: &Webhook,
+    title: Option<&str>,
+    body: &str,
+) -> ApiResult<WebhookMessage> {
+    diesel::update(group_webhooks::table.find(webhook.id))
+        .set(group_webhooks::last_used_at.eq(Some(Utc::now())))
+        .execute(conn)
+        .await?;
+    Ok(diesel::insert_into(group_webhook_messages::table)
+        .values((
+            group_webhook_messages::id.eq(Uuid::now_v7()),
+            group_webhook_messages::webhook_id.eq(webhook.id),
+            group_webhook_messages::group_id.eq(webhook.group_id),
+            group_webhook_messages::title.eq(title),
+            group_webhook_messages::body.eq(body),
+        ))
+        .returning(WebhookMessage::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Messages integrations posted into a group, newest first.
+pub async fn messages_page(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    page: &PageRequest<(DateTime<Utc>, Uuid)>,
+) -> ApiResult<Page<WebhookMessage>> {
+    let mut query = group_webhook_messages::table
+        .filter(group_webhook_messages::group_id.eq(group))
+        .order((
+            group_webhook_messages::created_at.desc(),
+            group_webhook_messages::id.desc(),
+        ))
+        .limit(page.fetch_limit())
+        .select(WebhookMessage::as_select())
+        .into_boxed();
+    if let Some((at, id)) = page.after {
+        query = query.filter(
+            group_webhook_messages::created_at
+                .lt(at)
+                .or(group_webhook_messages::created_at
+                    .eq(at)
+                    .and(group_webhook_messages::id.lt(id))),
+        );
+    }
+    let rows = query.load(conn).await?;
+    let total = group_webhook_messages::table
+        .filter(group_webhook_messages::group_id.eq(group))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(page.finish(rows, total))
+}
+
+/// What an integration posted.
+#[Object(name = "GroupWebhookMessage")]
+impl WebhookMessage {
+    async fn id(&self) -> ID {
+        ids::encode("GroupWebhookMessage", self.id)
+    }
+    async fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+    /// As sent (Markdown).
+    async fn text(&self) -> &str {
+        &self.body
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+}
+
+/// An integration that posts into a group through its secret URL.
+#[Object(name = "GroupWebhook")]
+impl Webhook {
+    pub async fn id(&self) -> ID {
+        ids::encode(TYPE_NAME, self.id)
+    }
+    async fn name(&self) -> &str {
+        &self.name
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.last_used_at
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.revoked_at
+    }
+}
+
+/// A webhook of a group the viewer manages; anything else is NOT_FOUND.
+pub async fn load_visible_webhook(ctx: &Context<'_>, id: Uuid) -> ApiResult<Webhook> {
+    let viewer = ctx.viewer()?;
+    let webhook = find(&mut *ctx.conn().await?, id)
+        .await?
+        .ok_or(ApiError::NotFound(TYPE_NAME))?;
+    let group = load_visible(ctx, webhook.group_id)
+        .await
+        .map_err(|_| ApiError::NotFound(TYPE_NAME))?;
+    if !policy::can(viewer, Action::Manage, Resource::Group(&group)).allowed() {
+        return Err(ApiError::NotFound(TYPE_NAME));
+    }
+    Ok(webhook)
+}
+
+/// The webhooks of a group, for its managers.
+pub async fn group_webhooks(
+    ctx: &Context<'_>,
+    group: &super::GroupAccess,
+) -> ApiResult<Vec<Webhook>> {
+    policy::require(
+        ctx.viewer()?,
+        Action::Manage,
+        Resource::Group(group),
+        GROUP_TYPE,
+        "Only the group's managers see its webhooks.",
+    )?;
+    list(&mut *ctx.conn().await?, group.group.id).await
+}
+
+#[derive(InputObject)]
+pub struct CreateGroupWebhookInput {
+    pub group_id: ID,
+    /// Shown as the author of what it posts, e.g. "Jenkins" or "Service desk".
+    pub name: String,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateGroupWebhookPayload {
+    pub webhook: Webhook,
+    /// The secret URL to POST `{"text": ..., "title": ...}` to; shown only this once.
+    pub url: String,
+}
+
+#[derive(InputObject)]
+pub struct RevokeGroupWebhookInput {
+    pub webhook_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RevokeGroupWebhookPayload {
+    pub webhook: Webhook,
+}
+
+#[derive(Default)]
+pub struct WebhookMutation;
+
+#[Object]
+impl WebhookMutation {
+    /// Adds an integration to a group (managers).
+    async fn create_group_webhook(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateGroupWebhookInput,
+    ) -> ApiResult<CreateGroupWebhookPayload> {
+        let viewer = ctx.viewer()?;
+        let group =
+            load_visible(ctx, ids::decode_as(&input.group_id, GROUP_TYPE, "groupId")?).await?;
+        policy::require(
+            viewer,
+            Action::Manage,
+            Resource::Group(&group),
+            GROUP_TYPE,
+            "Only the group's managers add webhooks.",
+        )?;
+        let name = validation::display_name("name", &input.name)?;
+        validation::max_chars("name", &name, Limit::NAME)?;
+        let (webhook, token) =
+            create(&mut *ctx.conn().await?, group.group.id, &name, viewer.id()).await?;
+        let url = format!("{}/hooks/{token}", ctx.services().config.public_url);
+        Ok(CreateGroupWebhookPayload { webhook, url })
+    }
+
+    /// Revokes an integration's URL at once (managers).
+    async fn revoke_group_webhook(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeGroupWebhookInput,
+    ) -> ApiResult<RevokeGroupWebhookPayload> {
+        let id = ids::decode_as(&input.webhook_id, TYPE_NAME, "webhookId")?;
+        let webhook = load_visible_webhook(ctx, id).await?;
+        let webhook = match webhook.revoked_at {
+            Some(_) => webhook,
+            None => revoke(&mut *ctx.conn().await?, webhook.id).await?,
+        };
+        Ok(RevokeGroupWebhookPayload { webhook })
+    }
+}
+
+#[derive(Deserialize)]
+struct IncomingMessage {
+    text: String,
+    title: Option<String>,
+}
+
+/// `POST /hooks/{token}`: `{"text": "...", "title": "..."}` → 201 `{"id": ...}`.
+pub async fn receive(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match receive_message(&app, &token, &headers, body).await {
+        Ok(message) => (
+            StatusCode::CREATED,
+            Json(json!({ "id": ids::encode("GroupWebhookMessage", message.id) })),
+        )
+            .into_response(),
+        Err((status, message)) => (status, Json(json!({ "error": message }))).into_response(),
+    }
+}
+
+async fn receive_message(
+    app: &App,
+    token: &str,
+    headers: &axum::http::HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<WebhookMessage, (StatusCode, String)> {
+    let body =
+        body.map_err(|rejection| (rejection.status(), "The body could not be read.".to_owned()))?;
+    let json_content = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !json_content {
+        return Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send Content-Type: application/json.".into(),
+        ));
+    }
+    let message: IncomingMessage = serde_json::from_slice(&body).map_err(|error| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("Expected {{\"text\": ..., \"title\": ...}}: {error}"),
+        )
+    })?;
+    let text = message.text.trim();
+    let bad = |message: String| (StatusCode::BAD_REQUEST, message);
+    if text.is_empty() {
+        return Err(bad("text: must not be empty".into()));
+    }
+    validation::max_chars("text", text, TEXT_MAX_LENGTH).map_err(|e| bad(e.message()))?;
+    let title = message
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if let Some(title) = title {
+        validation::max_chars("title", title, TITLE_MAX_LENGTH).map_err(|e| bad(e.message()))?;
+    }
+    let internal = |error: ApiError| {
+        if let ApiError::Internal(cause) = &error {
+            tracing::error!(error = ?cause, "receiving a webhook message");
+        }
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal server error.".to_owned(),
+        )
+    };
+    let mut conn = app
+        .services
+        .pool
+        .get()
+        .await
+        .map_err(|e| internal(e.into()))?;
+    let (webhook, group) = find_by_token(&mut conn, token)
+        .await
+        .map_err(internal)?
+        .ok_or((StatusCode::NOT_FOUND, "No such webhook.".to_owned()))?;
+    if group.archived_at.is_some() {
+        return Err((StatusCode::CONFLICT, "The group is archived.".into()));
+    }
+    record_message(&mut conn, &webhook, title, text)
+        .await
+        .map_err(internal)
+}
