@@ -178,8 +178,11 @@ async fn create_user(settings: &DbSettings, args: CreateUserArgs) -> anyhow::Res
 
 async fn seed_demo(settings: &DbSettings) -> anyhow::Result<()> {
     let mut conn = settings.connect().await?;
-    let created = demo::seed(&mut conn).await.map_err(api_error)?;
-    println!("Demo organisation loaded: {created} people.");
+    let seeded = demo::seed(&mut conn).await.map_err(api_error)?;
+    println!(
+        "Demo organisation loaded: {} people and {} groups added.",
+        seeded.people, seeded.groups
+    );
     Ok(())
 }
 

@@ -420,6 +420,24 @@ pub async fn add_members_by_attribute(
     .await?)
 }
 
+/// Adds every active person (the company-wide group); returns how many were added.
+pub async fn add_everyone(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult<usize> {
+    add_members_by_attribute(conn, group, None, None).await
+}
+
+pub async fn find_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> ApiResult<Option<Group>> {
+    Ok(groups::table
+        .filter(
+            diesel::dsl::sql::<Bool>("lower(slug) = lower(")
+                .bind::<Text, _>(slug.to_owned())
+                .sql(")"),
+        )
+        .select(Group::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Whether two people share a group (what lets a guest see someone).
 pub async fn share_a_group(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> ApiResult<bool> {
     let (mine, theirs) = diesel::alias!(group_memberships as mine, group_memberships as theirs);
