@@ -170,7 +170,8 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
     let (server, port, _) = serve(|command| {
         command.arg("--demo").arg("--data-dir").arg(&data_dir);
     });
-    let login = reqwest::Client::new()
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = client
         .post(format!("http://127.0.0.1:{port}/graphql"))
         .json(&json!({ "query": "mutation { login(input: { identifier: \"helene.dubois\", password: \"parvis-demo-2026\" }) { user { displayName } } }" }))
         .send()
@@ -182,6 +183,19 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
     assert_eq!(
         login["data"]["login"]["user"]["displayName"],
         "Hélène Dubois"
+    );
+    let counts = client
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&json!({ "query": "{ groups(filter: { scope: ALL }) { totalCount } users { totalCount } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        counts["data"],
+        json!({ "groups": { "totalCount": 11 }, "users": { "totalCount": 50 } })
     );
     let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
         .await
