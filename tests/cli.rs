@@ -170,7 +170,10 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
     let (server, port, _) = serve(|command| {
         command.arg("--demo").arg("--data-dir").arg(&data_dir);
     });
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let login = client
         .post(format!("http://127.0.0.1:{port}/graphql"))
         .json(&json!({ "query": "mutation { login(input: { identifier: \"helene.dubois\", password: \"parvis-demo-2026\" }) { user { displayName } } }" }))

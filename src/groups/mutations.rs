@@ -377,13 +377,7 @@ impl GroupMutation {
         input: JoinRequestInput,
     ) -> ApiResult<ApproveJoinRequestPayload> {
         let viewer = ctx.viewer()?;
-        let (request, access) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
-        require(
-            viewer,
-            Action::Manage,
-            &access,
-            "Only the group's managers decide join requests.",
-        )?;
+        let (request, access) = request_to_decide(ctx, &input).await?;
         let group = access.group.id;
         let mut approved = None;
         let access = membership_change(ctx, group, async |conn| {
@@ -413,13 +407,7 @@ impl GroupMutation {
         input: JoinRequestInput,
     ) -> ApiResult<JoinRequestPayload> {
         let viewer = ctx.viewer()?;
-        let (request, access) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
-        require(
-            viewer,
-            Action::Manage,
-            &access,
-            "Only the group's managers decide join requests.",
-        )?;
+        let (request, _) = request_to_decide(ctx, &input).await?;
         close_request(ctx, request.id, RequestStatus::Declined, Some(viewer.id())).await
     }
 
@@ -711,6 +699,21 @@ impl GroupMutation {
 
 fn join_request_id(input: &JoinRequestInput) -> ApiResult<Uuid> {
     ids::decode_as(&input.join_request_id, JOIN_REQUEST_TYPE, "joinRequestId")
+}
+
+/// A join request the viewer may approve or decline: one to a group they manage.
+async fn request_to_decide(
+    ctx: &Context<'_>,
+    input: &JoinRequestInput,
+) -> ApiResult<(JoinRequest, GroupAccess)> {
+    let (request, access) = load_visible_join_request(ctx, join_request_id(input)?).await?;
+    require(
+        ctx.viewer()?,
+        Action::Manage,
+        &access,
+        "Only the group's managers decide join requests.",
+    )?;
+    Ok((request, access))
 }
 
 fn invitation_id(input: &GroupInvitationInput) -> ApiResult<Uuid> {
