@@ -19,7 +19,14 @@ impl Limit {
     pub const DESCRIPTION: usize = 5_000;
 }
 
+/// Free text: at most `limit` characters, and no NUL (PostgreSQL cannot store it).
 pub fn max_chars(field: &str, text: &str, limit: usize) -> ApiResult<()> {
+    if text.contains('\0') {
+        return Err(ApiError::bad_input(
+            field,
+            "must not contain NUL characters",
+        ));
+    }
     if text.chars().count() > limit {
         return Err(ApiError::bad_input(
             field,

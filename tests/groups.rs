@@ -44,7 +44,7 @@ async fn bad_group_input_is_refused_with_the_rule() {
     .await;
     let cases = [
         (
-            json!({ "name": "Sales", "visibility": "PUBLIC" }),
+            json!({ "name": "Other sales", "slug": "sales", "visibility": "PUBLIC" }),
             "CONFLICT",
             None,
         ),
@@ -103,6 +103,41 @@ async fn bad_group_input_is_refused_with_the_rule() {
             .as_str()
             .unwrap()
             .contains("100")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slugs_never_reveal_the_groups_holding_them() {
+    let app = TestApp::spawn().await;
+    let insider = app.member("insider").await;
+    let outsider = app.member("outsider").await;
+    app.create_group(&insider, "Projet Zèbre", Visibility::Secret)
+        .await;
+    let derived = app
+        .graphql(
+            Some(&outsider),
+            CREATE,
+            json!({ "input": { "name": "Projet Zèbre", "visibility": "PUBLIC" } }),
+        )
+        .await;
+    let slug = derived["data"]["createGroup"]["group"]["slug"]
+        .as_str()
+        .unwrap();
+    assert!(
+        slug.starts_with("projet-zebre-"),
+        "a name's slug takes a suffix on a clash: {slug}"
+    );
+    let chosen = app
+        .graphql(
+            Some(&outsider),
+            CREATE,
+            json!({ "input": { "name": "Zèbre", "slug": "projet-zebre", "visibility": "PUBLIC" } }),
+        )
+        .await;
+    assert_eq!(error_code(&chosen), "CONFLICT");
+    assert_eq!(
+        chosen["errors"][0]["message"],
+        "The slug \"projet-zebre\" is not available."
     );
 }
 
@@ -413,6 +448,96 @@ async fn archived_groups_take_no_members_and_no_posts() {
     assert_eq!(
         unarchived["data"]["unarchiveGroup"]["group"]["archived"],
         false
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn archived_groups_take_no_new_members_by_any_path() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let asker = app.member("asker").await;
+    let invited = app.member("invited").await;
+    let later = app.member("later").await;
+    let group = app
+        .create_group(&owner, "Comité", Visibility::Private)
+        .await;
+    let request = app
+        .graphql(Some(&asker), "mutation($id: ID!) { requestToJoinGroup(input: { groupId: $id }) { joinRequest { id } } }", json!({ "id": group.id }))
+        .await["data"]["requestToJoinGroup"]["joinRequest"]["id"]
+        .clone();
+    let invitation = app
+        .graphql(Some(&owner), "mutation($g: ID!, $u: [ID!]!) { inviteToGroup(input: { groupId: $g, userIds: $u }) { invitations { id } } }", json!({ "g": group.id, "u": [invited.id] }))
+        .await["data"]["inviteToGroup"]["invitations"][0]["id"]
+        .clone();
+    app.graphql(
+        Some(&owner),
+        "mutation($id: ID!) { archiveGroup(input: { groupId: $id }) { group { id } } }",
+        json!({ "id": group.id }),
+    )
+    .await;
+    let attempts = [
+        (
+            &owner,
+            "mutation($id: ID!) { approveJoinRequest(input: { joinRequestId: $id }) { group { id } } }",
+            json!({ "id": request }),
+        ),
+        (
+            &invited,
+            "mutation($id: ID!) { acceptGroupInvitation(input: { invitationId: $id }) { group { id } } }",
+            json!({ "id": invitation }),
+        ),
+        (
+            &owner,
+            "mutation($g: ID!, $u: [ID!]!) { inviteToGroup(input: { groupId: $g, userIds: $u }) { invitations { id } } }",
+            json!({ "g": group.id, "u": [later.id] }),
+        ),
+    ];
+    for (user, query, variables) in attempts {
+        let response = app.graphql(Some(user), query, variables).await;
+        assert_eq!(error_code(&response), "CONFLICT", "{query}");
+    }
+    let count = app
+        .graphql(
+            Some(&owner),
+            "query($id: ID!) { group(id: $id) { memberCount } }",
+            json!({ "id": group.id }),
+        )
+        .await;
+    assert_eq!(count["data"]["group"]["memberCount"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closing_a_group_to_requests_cancels_the_pending_ones() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let asker = app.member("asker").await;
+    let group = app
+        .create_group(&owner, "Comité", Visibility::Private)
+        .await;
+    app.graphql(
+        Some(&asker),
+        "mutation($id: ID!) { requestToJoinGroup(input: { groupId: $id }) { joinRequest { id } } }",
+        json!({ "id": group.id }),
+    )
+    .await;
+    let update = "mutation($input: UpdateGroupInput!) { updateGroup(input: $input) { group { joinRequests { totalCount } } } }";
+    let closed = app
+        .graphql(Some(&owner), update, json!({ "input": { "groupId": group.id, "visibility": "SECRET", "joinPolicy": "INVITE_ONLY" } }))
+        .await;
+    assert_eq!(
+        closed["data"]["updateGroup"]["group"]["joinRequests"]["totalCount"], 0,
+        "{closed}"
+    );
+    let unchanged = app
+        .graphql(
+            Some(&owner),
+            update,
+            json!({ "input": { "groupId": group.id } }),
+        )
+        .await;
+    assert!(
+        unchanged["errors"].is_null(),
+        "an update without changes is a no-op: {unchanged}"
     );
 }
 
@@ -866,4 +991,37 @@ async fn listing_groups_runs_a_constant_number_of_statements() {
     // Authentication, the page (groups with the viewer's role, request and invitation) and the
     // total count; measured at 5.
     assert!(hundred <= 5, "{hundred} statements");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nul_characters_are_bad_input_not_internal_errors() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    let group = app.create_group(&ada, "Club", Visibility::Public).await;
+    let cases = [
+        (
+            "mutation($d: String) { updateGroup(input: { groupId: \"GID\", description: $d }) { group { id } } }",
+            "description",
+        ),
+        (
+            "query($d: String) { groups(filter: { query: $d }) { totalCount } }",
+            "filter.query",
+        ),
+        (
+            "query($d: String) { users(filter: { department: $d }) { totalCount } }",
+            "filter.department",
+        ),
+    ];
+    for (query, field) in cases {
+        let query = query.replace("GID", &group.id);
+        let response = app
+            .graphql(Some(&ada), &query, json!({ "d": "a\u{0}b" }))
+            .await;
+        assert_eq!(
+            error_code(&response),
+            "BAD_USER_INPUT",
+            "{field}: {response}"
+        );
+        assert_eq!(response["errors"][0]["extensions"]["field"], field);
+    }
 }

@@ -129,6 +129,17 @@ pub struct GroupChanges {
     pub posting_policy: Option<PostingPolicy>,
 }
 
+impl GroupChanges {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.slug.is_none()
+            && self.description.is_none()
+            && self.visibility.is_none()
+            && self.join_policy.is_none()
+            && self.posting_policy.is_none()
+    }
+}
+
 /// Which groups a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupScope {
@@ -193,13 +204,14 @@ pub async fn find_access_by_slug(
 }
 
 /// The filters of a groups list, after `ACCESS_SELECT` (`$1` viewer, `$2` guest flag, `$3` scope
-/// all, `$4` search pattern, `$5` joined only, `$6` visibility).
+/// all, `$4` search patterns (every one must match), `$5` joined only, `$6` visibility).
 const LIST_WHERE: &str = "
     WHERE ($3 OR m.role IS NOT NULL
            OR EXISTS (SELECT 1 FROM group_invitations i
                       WHERE i.group_id = g.id AND i.user_id = $1 AND i.status = 'pending')
            OR (NOT $2 AND g.visibility IN ('public', 'private')))
-      AND ($4::text IS NULL OR g.search_text LIKE parvis_unaccent($4))
+      AND NOT EXISTS (SELECT 1 FROM unnest($4::text[]) AS word (pattern)
+                      WHERE g.search_text NOT LIKE parvis_unaccent(word.pattern))
       AND (NOT $5 OR m.role IS NOT NULL)
       AND ($6::text IS NULL OR g.visibility = $6)";
 
@@ -212,10 +224,17 @@ pub async fn page(
 ) -> ApiResult<Page<GroupAccess>> {
     let guest = viewer.org_role == crate::users::OrgRole::Guest;
     let all = filter.scope == GroupScope::All;
-    let pattern = filter
+    let patterns: Vec<String> = filter
         .query
-        .as_deref()
-        .map(|q| format!("%{}%", crate::users::model::escape_like(&q.to_lowercase())));
+        .iter()
+        .flat_map(|query| query.split_whitespace())
+        .map(|word| {
+            format!(
+                "%{}%",
+                crate::users::model::escape_like(&word.to_lowercase())
+            )
+        })
+        .collect();
     let visibility = filter.visibility.map(Visibility::as_db);
     let (after_name, after_id) = page.after.clone().unzip();
     let rows: Vec<GroupAccess> = diesel::sql_query(format!(
@@ -227,7 +246,7 @@ pub async fn page(
     .bind::<SqlUuid, _>(viewer.id)
     .bind::<Bool, _>(guest)
     .bind::<Bool, _>(all)
-    .bind::<Nullable<Text>, _>(pattern.as_deref())
+    .bind::<diesel::sql_types::Array<Text>, _>(&patterns)
     .bind::<Bool, _>(filter.joined_only)
     .bind::<Nullable<Text>, _>(visibility)
     .bind::<Nullable<Text>, _>(after_name)
@@ -246,7 +265,7 @@ pub async fn page(
     .bind::<SqlUuid, _>(viewer.id)
     .bind::<Bool, _>(guest)
     .bind::<Bool, _>(all)
-    .bind::<Nullable<Text>, _>(pattern.as_deref())
+    .bind::<diesel::sql_types::Array<Text>, _>(&patterns)
     .bind::<Bool, _>(filter.joined_only)
     .bind::<Nullable<Text>, _>(visibility)
     .get_result(conn)
@@ -279,9 +298,10 @@ pub async fn update(
 fn slug_conflict(error: diesel::result::Error, slug: &str) -> ApiError {
     use diesel::result::{DatabaseErrorKind, Error};
     match &error {
-        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::Conflict(format!(
-            "The slug \"{slug}\" is already used by another group."
-        )),
+        // Says nothing of the group holding it, which the viewer may not be allowed to see.
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            ApiError::Conflict(format!("The slug \"{slug}\" is not available."))
+        }
         Error::DatabaseError(DatabaseErrorKind::CheckViolation, _) => ApiError::bad_input(
             "joinPolicy",
             "private groups are joined by request or invitation, secret groups by invitation only",
@@ -398,7 +418,8 @@ pub async fn owner_count(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult
         .await?)
 }
 
-/// Adds every active person matching the directory attributes; returns how many were added.
+/// Adds every active member of the organisation (never guests: they join their groups one by
+/// one) matching the directory attributes; returns how many were added.
 pub async fn add_members_by_attribute(
     conn: &mut AsyncPgConnection,
     group: Uuid,
@@ -408,7 +429,7 @@ pub async fn add_members_by_attribute(
     Ok(diesel::sql_query(
         "INSERT INTO group_memberships (group_id, user_id, role)
          SELECT $1, u.id, 'member' FROM users u
-         WHERE u.status = 'active'
+         WHERE u.status = 'active' AND u.org_role <> 'guest'
            AND ($2::text IS NULL OR lower(u.department) = lower($2))
            AND ($3::text IS NULL OR lower(u.site) = lower($3))
          ON CONFLICT DO NOTHING",
@@ -568,6 +589,22 @@ pub async fn pending_join_request(
         .first(conn)
         .await
         .optional()?)
+}
+
+/// Closes the pending requests of a group that stopped taking them.
+pub async fn cancel_pending_join_requests(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+) -> ApiResult<()> {
+    diesel::update(
+        group_join_requests::table
+            .filter(group_join_requests::group_id.eq(group))
+            .filter(group_join_requests::status.eq(RequestStatus::Pending)),
+    )
+    .set(group_join_requests::status.eq(RequestStatus::Cancelled))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Closes a pending request; returns it, or `None` when it was no longer pending.

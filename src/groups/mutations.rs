@@ -1,6 +1,8 @@
-//! Group mutations. Each one checks the policy, validates its input, then changes the database in
-//! one transaction that first locks the group row, so concurrent membership changes of a group run
-//! one after the other and counts and "last owner" rules stay exact.
+//! Group mutations. Each validates its input, then, in one transaction that first locks the group
+//! row, checks the policy against the group as it is under the lock and makes its change (see
+//! `locked_change`).
+
+use std::collections::HashSet;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -8,8 +10,7 @@ use uuid::Uuid;
 
 use super::graphql::{
     GroupRoleGql, INVITATION_TYPE, JOIN_REQUEST_TYPE, JoinPolicyGql, MAX_INVITEES,
-    PostingPolicyGql, TYPE_NAME, VisibilityGql, load_visible, load_visible_invitation,
-    load_visible_join_request,
+    PostingPolicyGql, TYPE_NAME, VisibilityGql, load_visible_invitation, load_visible_join_request,
 };
 use super::model::{
     self, GroupChanges, Invitation, InvitationStatus, JoinRequest, Member, NewGroup, RequestStatus,
@@ -20,7 +21,7 @@ use crate::db::ConnectionFn;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::policy::{self, Action, Resource};
+use crate::policy::{self, Action, Decision, Resource};
 use crate::validation::{self, Limit};
 
 fn group_id(id: &ID, field: &str) -> ApiResult<Uuid> {
@@ -212,9 +213,9 @@ impl GroupMutation {
             "Guests cannot create groups.",
         )?;
         let name = validation::display_name("name", &input.name)?;
-        let slug = match input.slug {
-            Some(slug) => validation::slug("slug", &slug)?,
-            None => validation::slug("name", &validation::slugify(&name))?,
+        let (slug, derived) = match input.slug {
+            Some(slug) => (validation::slug("slug", &slug)?, false),
+            None => (validation::slug("name", &validation::slugify(&name))?, true),
         };
         let visibility: Visibility = input.visibility.into();
         let join_policy = input
@@ -222,7 +223,7 @@ impl GroupMutation {
             .map(Into::into)
             .unwrap_or_else(|| default_join_policy(visibility));
         check_join_policy(visibility, join_policy)?;
-        let group = NewGroup {
+        let mut group = NewGroup {
             id: Uuid::now_v7(),
             name,
             slug,
@@ -235,6 +236,15 @@ impl GroupMutation {
             created_by: Some(viewer.id()),
         };
         let mut conn = ctx.conn().await?;
+        if derived && model::find_by_slug(&mut conn, &group.slug).await?.is_some() {
+            // A slug made from the name never fails on a clash (which could reveal a secret
+            // group): it takes a short random suffix instead.
+            group.slug = format!(
+                "{}-{}",
+                group.slug,
+                &Uuid::new_v4().simple().to_string()[..6]
+            );
+        }
         let access = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 model::insert(conn, &group).await?;
@@ -245,20 +255,13 @@ impl GroupMutation {
         Ok(GroupPayload { group: access })
     }
 
-    /// Changes a group's settings (managers).
+    /// Changes a group's settings (managers). Moving to invitation only closes pending requests.
     async fn update_group(
         &self,
         ctx: &Context<'_>,
         input: UpdateGroupInput,
     ) -> ApiResult<GroupPayload> {
-        let viewer = ctx.viewer()?;
-        let access = load_visible(ctx, group_id(&input.group_id, "groupId")?).await?;
-        require(
-            viewer,
-            Action::Manage,
-            &access,
-            "Only the group's managers change its settings.",
-        )?;
+        let id = group_id(&input.group_id, "groupId")?;
         let changes = GroupChanges {
             name: input
                 .name
@@ -273,18 +276,34 @@ impl GroupMutation {
             join_policy: input.join_policy.map(Into::into),
             posting_policy: input.posting_policy.map(Into::into),
         };
-        check_join_policy(
-            changes.visibility.unwrap_or(access.group.visibility),
-            changes.join_policy.unwrap_or(access.group.join_policy),
-        )?;
-        let mut conn = ctx.conn().await?;
-        let id = access.group.id;
-        let access = conn
-            .transaction::<_, ApiError, _>(async |conn| {
-                model::update(conn, id, &changes).await?;
-                reload(conn, viewer, id).await
-            })
-            .await?;
+        let viewer = ctx.viewer()?;
+        let access = locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::Manage,
+                    current,
+                    "Only the group's managers change its settings.",
+                )?;
+                check_join_policy(
+                    changes.visibility.unwrap_or(current.group.visibility),
+                    changes.join_policy.unwrap_or(current.group.join_policy),
+                )
+            },
+            async |conn| {
+                if changes.is_empty() {
+                    return Ok(());
+                }
+                let group = model::update(conn, id, &changes).await?;
+                if group.join_policy != JoinPolicy::Request {
+                    model::cancel_pending_join_requests(conn, id).await?;
+                }
+                Ok(())
+            },
+        )
+        .await?;
         Ok(GroupPayload { group: access })
     }
 
@@ -308,14 +327,19 @@ impl GroupMutation {
         input: GroupInput,
     ) -> ApiResult<DeleteGroupPayload> {
         let viewer = ctx.viewer()?;
-        let access = load_visible(ctx, group_id(&input.group_id, "groupId")?).await?;
-        require(
-            viewer,
-            Action::Delete,
-            &access,
-            "Only the group's owners delete it.",
-        )?;
-        model::delete(&mut *ctx.conn().await?, access.group.id).await?;
+        let id = group_id(&input.group_id, "groupId")?;
+        let mut conn = ctx.conn().await?;
+        conn.transaction::<_, ApiError, _>(async |conn| {
+            let current = lock_for(conn, viewer, id).await?;
+            require(
+                viewer,
+                Action::Delete,
+                &current,
+                "Only the group's owners delete it.",
+            )?;
+            model::delete(conn, id).await
+        })
+        .await?;
         Ok(DeleteGroupPayload {
             deleted_group_id: input.group_id,
         })
@@ -324,18 +348,23 @@ impl GroupMutation {
     /// Joins an open public group at once.
     async fn join_group(&self, ctx: &Context<'_>, input: GroupInput) -> ApiResult<GroupPayload> {
         let viewer = ctx.viewer()?;
-        let access = load_visible(ctx, group_id(&input.group_id, "groupId")?).await?;
-        require(
-            viewer,
-            Action::Join,
-            &access,
-            "This group cannot be joined directly: ask to join or wait for an invitation.",
-        )?;
-        let id = access.group.id;
-        let access = membership_change(ctx, id, async |conn| {
-            model::add_member(conn, id, viewer.id(), GroupRole::Member).await?;
-            Ok(())
-        })
+        let id = group_id(&input.group_id, "groupId")?;
+        let access = locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::Join,
+                    current,
+                    "This group cannot be joined directly: ask to join or wait for an invitation.",
+                )
+            },
+            async |conn| {
+                model::add_member(conn, id, viewer.id(), GroupRole::Member).await?;
+                Ok(())
+            },
+        )
         .await?;
         Ok(GroupPayload { group: access })
     }
@@ -347,28 +376,38 @@ impl GroupMutation {
         input: RequestToJoinGroupInput,
     ) -> ApiResult<JoinRequestPayload> {
         let viewer = ctx.viewer()?;
-        let access = load_visible(ctx, group_id(&input.group_id, "groupId")?).await?;
-        if access.viewer_requested {
-            return Err(ApiError::Conflict(
-                "You have already asked to join this group.".into(),
-            ));
-        }
-        require(
-            viewer,
-            Action::RequestToJoin,
-            &access,
-            "This group does not take join requests.",
-        )?;
+        let id = group_id(&input.group_id, "groupId")?;
         if let Some(message) = &input.message {
             validation::max_chars("message", message, Limit::BIO)?;
         }
-        let mut conn = ctx.conn().await?;
-        let request =
-            model::create_join_request(&mut conn, access.group.id, viewer.id(), input.message)
-                .await?;
-        Ok(JoinRequestPayload {
-            join_request: request,
-        })
+        let mut created = None;
+        locked_change(
+            ctx,
+            id,
+            |current| {
+                if current.viewer_requested {
+                    return Err(ApiError::Conflict(
+                        "You have already asked to join this group.".into(),
+                    ));
+                }
+                require(
+                    viewer,
+                    Action::RequestToJoin,
+                    current,
+                    "This group does not take join requests.",
+                )
+            },
+            async |conn| {
+                let request =
+                    model::create_join_request(conn, id, viewer.id(), input.message.clone())
+                        .await?;
+                created = Some(request);
+                Ok(())
+            },
+        )
+        .await?;
+        let join_request = created.ok_or(ApiError::NotFound(JOIN_REQUEST_TYPE))?;
+        Ok(JoinRequestPayload { join_request })
     }
 
     async fn approve_join_request(
@@ -377,22 +416,30 @@ impl GroupMutation {
         input: JoinRequestInput,
     ) -> ApiResult<ApproveJoinRequestPayload> {
         let viewer = ctx.viewer()?;
-        let (request, access) = request_to_decide(ctx, &input).await?;
-        let group = access.group.id;
+        let (request, _) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
+        let group = request.group_id;
         let mut approved = None;
-        let access = membership_change(ctx, group, async |conn| {
-            let closed = model::close_join_request(
-                conn,
-                request.id,
-                RequestStatus::Approved,
-                Some(viewer.id()),
-            )
-            .await?
-            .ok_or_else(|| ApiError::Conflict("This request was already decided.".into()))?;
-            model::add_member(conn, group, request.user_id, GroupRole::Member).await?;
-            approved = Some(closed);
-            Ok(())
-        })
+        let access = locked_change(
+            ctx,
+            group,
+            |current| {
+                require(viewer, Action::Manage, current, DECIDE_REQUESTS)?;
+                open_to_new_members(current)
+            },
+            async |conn| {
+                let closed = model::close_join_request(
+                    conn,
+                    request.id,
+                    RequestStatus::Approved,
+                    Some(viewer.id()),
+                )
+                .await?
+                .ok_or_else(already_decided)?;
+                model::add_member(conn, group, request.user_id, GroupRole::Member).await?;
+                approved = Some(closed);
+                Ok(())
+            },
+        )
         .await?;
         let join_request = approved.ok_or(ApiError::NotFound(JOIN_REQUEST_TYPE))?;
         Ok(ApproveJoinRequestPayload {
@@ -407,7 +454,8 @@ impl GroupMutation {
         input: JoinRequestInput,
     ) -> ApiResult<JoinRequestPayload> {
         let viewer = ctx.viewer()?;
-        let (request, _) = request_to_decide(ctx, &input).await?;
+        let (request, access) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
+        require(viewer, Action::Manage, &access, DECIDE_REQUESTS)?;
         close_request(ctx, request.id, RequestStatus::Declined, Some(viewer.id())).await
     }
 
@@ -427,20 +475,14 @@ impl GroupMutation {
         close_request(ctx, request.id, RequestStatus::Cancelled, None).await
     }
 
-    /// Invites several people at once (managers).
+    /// Invites several people at once (managers); members and people already invited are skipped.
     async fn invite_to_group(
         &self,
         ctx: &Context<'_>,
         input: InviteToGroupInput,
     ) -> ApiResult<InviteToGroupPayload> {
         let viewer = ctx.viewer()?;
-        let access = load_visible(ctx, group_id(&input.group_id, "groupId")?).await?;
-        require(
-            viewer,
-            Action::Manage,
-            &access,
-            "Only the group's managers invite people.",
-        )?;
+        let id = group_id(&input.group_id, "groupId")?;
         if input.user_ids.is_empty() || input.user_ids.len() > MAX_INVITEES {
             return Err(ApiError::bad_input(
                 "userIds",
@@ -455,20 +497,33 @@ impl GroupMutation {
         for invitee in &invitees {
             crate::users::graphql::load_visible(ctx, *invitee).await?;
         }
-        let mut conn = ctx.conn().await?;
-        let found = model::active_user_ids(&mut conn, &invitees).await?;
-        if found.len()
-            < invitees
-                .iter()
-                .collect::<std::collections::HashSet<_>>()
-                .len()
-        {
+        let distinct: HashSet<_> = invitees.iter().collect();
+        let active = model::active_user_ids(&mut *ctx.conn().await?, &invitees).await?;
+        if active.len() < distinct.len() {
             return Err(ApiError::bad_input(
                 "userIds",
                 "deactivated people cannot be invited",
             ));
         }
-        let invitations = model::invite(&mut conn, access.group.id, &invitees, viewer.id()).await?;
+        let mut invitations = Vec::new();
+        locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::Manage,
+                    current,
+                    "Only the group's managers invite people.",
+                )?;
+                open_to_new_members(current)
+            },
+            async |conn| {
+                invitations = model::invite(conn, id, &invitees, viewer.id()).await?;
+                Ok(())
+            },
+        )
+        .await?;
         Ok(InviteToGroupPayload { invitations })
     }
 
@@ -479,19 +534,12 @@ impl GroupMutation {
         input: GroupInvitationInput,
     ) -> ApiResult<GroupPayload> {
         let viewer = ctx.viewer()?;
-        let (invitation, _) = load_visible_invitation(ctx, invitation_id(&input)?).await?;
-        if invitation.user_id != viewer.id() {
-            return Err(ApiError::Forbidden(
-                "Only the invited person can accept.".into(),
-            ));
-        }
+        let (invitation, _) = own_invitation(ctx, &input).await?;
         let group = invitation.group_id;
-        let access = membership_change(ctx, group, async |conn| {
+        let access = locked_change(ctx, group, open_to_new_members, async |conn| {
             model::close_invitation(conn, invitation.id, InvitationStatus::Accepted)
                 .await?
-                .ok_or_else(|| {
-                    ApiError::Conflict("This invitation was already answered.".into())
-                })?;
+                .ok_or_else(already_answered)?;
             model::add_member(conn, group, viewer.id(), GroupRole::Member).await?;
             Ok(())
         })
@@ -504,43 +552,42 @@ impl GroupMutation {
         ctx: &Context<'_>,
         input: GroupInvitationInput,
     ) -> ApiResult<GroupInvitationPayload> {
-        let viewer = ctx.viewer()?;
-        let (invitation, _) = load_visible_invitation(ctx, invitation_id(&input)?).await?;
-        if invitation.user_id != viewer.id() {
-            return Err(ApiError::Forbidden(
-                "Only the invited person can decline.".into(),
-            ));
-        }
+        let (invitation, _) = own_invitation(ctx, &input).await?;
         let invitation = model::close_invitation(
             &mut *ctx.conn().await?,
             invitation.id,
             InvitationStatus::Declined,
         )
         .await?
-        .ok_or_else(|| ApiError::Conflict("This invitation was already answered.".into()))?;
+        .ok_or_else(already_answered)?;
         Ok(GroupInvitationPayload { invitation })
     }
 
     /// Leaves a group; the last owner must transfer ownership first.
     async fn leave_group(&self, ctx: &Context<'_>, input: GroupInput) -> ApiResult<GroupPayload> {
         let viewer = ctx.viewer()?;
-        let access = load_visible(ctx, group_id(&input.group_id, "groupId")?).await?;
-        require(
-            viewer,
-            Action::Leave,
-            &access,
-            "You are not a member of this group.",
-        )?;
-        let id = access.group.id;
-        let access = membership_change(ctx, id, async |conn| {
-            remove_keeping_an_owner(
-                conn,
-                id,
-                viewer.id(),
-                "You are the last owner: transfer ownership before leaving.",
-            )
-            .await
-        })
+        let id = group_id(&input.group_id, "groupId")?;
+        let access = locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::Leave,
+                    current,
+                    "You are not a member of this group.",
+                )
+            },
+            async |conn| {
+                remove_keeping_an_owner(
+                    conn,
+                    id,
+                    viewer.id(),
+                    "You are the last owner: transfer ownership before leaving.",
+                )
+                .await
+            },
+        )
         .await?;
         Ok(GroupPayload { group: access })
     }
@@ -552,29 +599,32 @@ impl GroupMutation {
         input: GroupMemberInput,
     ) -> ApiResult<GroupPayload> {
         let viewer = ctx.viewer()?;
-        let access = load_visible(ctx, group_id(&input.group_id, "groupId")?).await?;
-        require(
-            viewer,
-            Action::Manage,
-            &access,
-            "Only the group's managers remove members.",
-        )?;
+        let id = group_id(&input.group_id, "groupId")?;
         let target = user_id(&input.user_id, "userId")?;
-        let id = access.group.id;
-        let access = membership_change(ctx, id, async |conn| {
-            let role = model::member_role(conn, id, target)
-                .await?
-                .ok_or(ApiError::NotFound("GroupMember"))?;
-            if role == GroupRole::Owner {
+        let access = locked_change(
+            ctx,
+            id,
+            |current| {
                 require(
                     viewer,
-                    Action::TransferOwnership,
-                    &access,
-                    "Only owners remove owners.",
-                )?;
-            }
-            remove_keeping_an_owner(conn, id, target, "The last owner cannot be removed.").await
-        })
+                    Action::Manage,
+                    current,
+                    "Only the group's managers remove members.",
+                )
+            },
+            async |conn| {
+                if member_role(conn, id, target).await? == GroupRole::Owner {
+                    let current = reload(conn, viewer, id).await?;
+                    require(
+                        viewer,
+                        Action::TransferOwnership,
+                        &current,
+                        "Only owners remove owners.",
+                    )?;
+                }
+                remove_keeping_an_owner(conn, id, target, "The last owner cannot be removed.").await
+            },
+        )
         .await?;
         Ok(GroupPayload { group: access })
     }
@@ -587,38 +637,42 @@ impl GroupMutation {
         input: SetGroupMemberRoleInput,
     ) -> ApiResult<GroupMemberPayload> {
         let viewer = ctx.viewer()?;
-        let access = load_visible(ctx, group_id(&input.group_id, "groupId")?).await?;
-        require(
-            viewer,
-            Action::Manage,
-            &access,
-            "Only the group's managers change roles.",
-        )?;
+        let id = group_id(&input.group_id, "groupId")?;
         let target = user_id(&input.user_id, "userId")?;
         let role: GroupRole = input.role.into();
-        let id = access.group.id;
-        membership_change(ctx, id, async |conn| {
-            let current = model::member_role(conn, id, target)
-                .await?
-                .ok_or(ApiError::NotFound("GroupMember"))?;
-            if current == GroupRole::Owner || role == GroupRole::Owner {
+        locked_change(
+            ctx,
+            id,
+            |current| {
                 require(
                     viewer,
-                    Action::TransferOwnership,
-                    &access,
-                    "Only owners grant or take the owner role.",
-                )?;
-            }
-            if current == GroupRole::Owner
-                && role != GroupRole::Owner
-                && model::owner_count(conn, id).await? <= 1
-            {
-                return Err(ApiError::Conflict(
-                    "The last owner cannot be demoted: make someone else owner first.".into(),
-                ));
-            }
-            model::set_role(conn, id, target, role).await
-        })
+                    Action::Manage,
+                    current,
+                    "Only the group's managers change roles.",
+                )
+            },
+            async |conn| {
+                let previous = member_role(conn, id, target).await?;
+                if previous == GroupRole::Owner || role == GroupRole::Owner {
+                    let current = reload(conn, viewer, id).await?;
+                    require(
+                        viewer,
+                        Action::TransferOwnership,
+                        &current,
+                        "Only owners grant or take the owner role.",
+                    )?;
+                }
+                if previous == GroupRole::Owner
+                    && role != GroupRole::Owner
+                    && model::owner_count(conn, id).await? <= 1
+                {
+                    return Err(ApiError::Conflict(
+                        "The last owner cannot be demoted: make someone else owner first.".into(),
+                    ));
+                }
+                model::set_role(conn, id, target, role).await
+            },
+        )
         .await?;
         let member = member_of(ctx, id, target).await?;
         Ok(GroupMemberPayload { member })
@@ -631,32 +685,36 @@ impl GroupMutation {
         input: GroupMemberInput,
     ) -> ApiResult<GroupPayload> {
         let viewer = ctx.viewer()?;
-        let access = load_visible(ctx, group_id(&input.group_id, "groupId")?).await?;
-        require(
-            viewer,
-            Action::TransferOwnership,
-            &access,
-            "Only owners transfer ownership.",
-        )?;
+        let id = group_id(&input.group_id, "groupId")?;
         let target = user_id(&input.user_id, "userId")?;
-        let id = access.group.id;
-        let access = membership_change(ctx, id, async |conn| {
-            model::member_role(conn, id, target)
-                .await?
-                .ok_or(ApiError::NotFound("GroupMember"))?;
-            model::set_role(conn, id, target, GroupRole::Owner).await?;
-            if target != viewer.id()
-                && model::member_role(conn, id, viewer.id()).await? == Some(GroupRole::Owner)
-            {
-                model::set_role(conn, id, viewer.id(), GroupRole::Manager).await?;
-            }
-            Ok(())
-        })
+        let access = locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::TransferOwnership,
+                    current,
+                    "Only owners transfer ownership.",
+                )
+            },
+            async |conn| {
+                member_role(conn, id, target).await?;
+                model::set_role(conn, id, target, GroupRole::Owner).await?;
+                let viewer_is_owner =
+                    model::member_role(conn, id, viewer.id()).await? == Some(GroupRole::Owner);
+                if target != viewer.id() && viewer_is_owner {
+                    model::set_role(conn, id, viewer.id(), GroupRole::Manager).await?;
+                }
+                Ok(())
+            },
+        )
         .await?;
         Ok(GroupPayload { group: access })
     }
 
     /// Adds everyone matching directory attributes (org admins), e.g. the Sales department.
+    /// Guests are never added in bulk.
     async fn add_group_members_by_attribute(
         &self,
         ctx: &Context<'_>,
@@ -670,16 +728,20 @@ impl GroupMutation {
             "Organisation",
             "Only org admins add members by directory attribute.",
         )?;
-        let access = load_visible(ctx, group_id(&input.group_id, "groupId")?).await?;
+        let id = group_id(&input.group_id, "groupId")?;
         if input.department.is_none() && input.site.is_none() {
             return Err(ApiError::bad_input(
                 "department",
                 "give a department, a site or both",
             ));
         }
-        let id = access.group.id;
+        for (field, value) in [("department", &input.department), ("site", &input.site)] {
+            if let Some(value) = value {
+                validation::max_chars(field, value, Limit::SHORT_TEXT)?;
+            }
+        }
         let mut added = 0;
-        let access = membership_change(ctx, id, async |conn| {
+        let access = locked_change(ctx, id, open_to_new_members, async |conn| {
             added = model::add_members_by_attribute(
                 conn,
                 id,
@@ -697,42 +759,91 @@ impl GroupMutation {
     }
 }
 
+const DECIDE_REQUESTS: &str = "Only the group's managers decide join requests.";
+
 fn join_request_id(input: &JoinRequestInput) -> ApiResult<Uuid> {
     ids::decode_as(&input.join_request_id, JOIN_REQUEST_TYPE, "joinRequestId")
 }
 
-/// A join request the viewer may approve or decline: one to a group they manage.
-async fn request_to_decide(
+fn already_decided() -> ApiError {
+    ApiError::Conflict("This request was already decided.".into())
+}
+
+fn already_answered() -> ApiError {
+    ApiError::Conflict("This invitation was already answered.".into())
+}
+
+/// An invitation addressed to the viewer (one they may only see as a manager is not theirs).
+async fn own_invitation(
     ctx: &Context<'_>,
-    input: &JoinRequestInput,
-) -> ApiResult<(JoinRequest, GroupAccess)> {
-    let (request, access) = load_visible_join_request(ctx, join_request_id(input)?).await?;
-    require(
-        ctx.viewer()?,
-        Action::Manage,
-        &access,
-        "Only the group's managers decide join requests.",
-    )?;
-    Ok((request, access))
+    input: &GroupInvitationInput,
+) -> ApiResult<(Invitation, GroupAccess)> {
+    let id = ids::decode_as(&input.invitation_id, INVITATION_TYPE, "invitationId")?;
+    let (invitation, access) = load_visible_invitation(ctx, id).await?;
+    if invitation.user_id != ctx.viewer()?.id() {
+        return Err(ApiError::Forbidden(
+            "Only the invited person can answer an invitation.".into(),
+        ));
+    }
+    Ok((invitation, access))
 }
 
-fn invitation_id(input: &GroupInvitationInput) -> ApiResult<Uuid> {
-    ids::decode_as(&input.invitation_id, INVITATION_TYPE, "invitationId")
+/// Archived groups take no new members (CONFLICT).
+fn open_to_new_members(current: &GroupAccess) -> ApiResult<()> {
+    match current.group.archived_at {
+        Some(_) => Err(ApiError::Conflict(
+            "The group is archived: unarchive it first.".into(),
+        )),
+        None => Ok(()),
+    }
 }
 
-/// Runs `change` in a transaction holding the group's row lock; returns the group afterwards.
-async fn membership_change<F>(ctx: &Context<'_>, group: Uuid, change: F) -> ApiResult<GroupAccess>
+/// Locks the group row and reads the group as the viewer stands towards it now.
+async fn lock_for(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    group: Uuid,
+) -> ApiResult<GroupAccess> {
+    model::lock(conn, group).await?;
+    let current = reload(conn, viewer, group).await?;
+    if policy::can(viewer, Action::View, Resource::Group(&current)) == Decision::Hide {
+        return Err(ApiError::NotFound(TYPE_NAME));
+    }
+    Ok(current)
+}
+
+/// One transaction holding the group's row lock: `authorize` judges the group and the viewer's
+/// role as they are under the lock (a role taken away a moment ago no longer counts), `change`
+/// writes, and the group is returned as the viewer now sees it. Concurrent changes of one group
+/// run one after the other, so counts and "last owner" rules stay exact.
+async fn locked_change<F>(
+    ctx: &Context<'_>,
+    group: Uuid,
+    authorize: impl FnOnce(&GroupAccess) -> ApiResult<()> + Send,
+    change: F,
+) -> ApiResult<GroupAccess>
 where
     F: for<'c> ConnectionFn<'c, ApiResult<()>> + Send,
 {
     let viewer = ctx.viewer()?;
     let mut conn = ctx.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        model::lock(conn, group).await?;
+        let current = lock_for(conn, viewer, group).await?;
+        authorize(&current)?;
         change(conn).await?;
         reload(conn, viewer, group).await
     })
     .await
+}
+
+async fn member_role(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+    user: Uuid,
+) -> ApiResult<GroupRole> {
+    model::member_role(conn, group, user)
+        .await?
+        .ok_or(ApiError::NotFound("GroupMember"))
 }
 
 /// Removes a member unless they are the group's last owner.
@@ -742,9 +853,7 @@ async fn remove_keeping_an_owner(
     user: Uuid,
     last_owner_message: &str,
 ) -> ApiResult<()> {
-    let role = model::member_role(conn, group, user)
-        .await?
-        .ok_or(ApiError::NotFound("GroupMember"))?;
+    let role = member_role(conn, group, user).await?;
     if role == GroupRole::Owner && model::owner_count(conn, group).await? <= 1 {
         return Err(ApiError::Conflict(last_owner_message.to_owned()));
     }
@@ -754,18 +863,25 @@ async fn remove_keeping_an_owner(
 
 async fn set_archived(ctx: &Context<'_>, id: &ID, archived: bool) -> ApiResult<GroupPayload> {
     let viewer = ctx.viewer()?;
-    let access = load_visible(ctx, group_id(id, "groupId")?).await?;
-    require(
-        viewer,
-        Action::Manage,
-        &access,
-        "Only the group's managers archive it.",
-    )?;
-    let mut conn = ctx.conn().await?;
-    model::set_archived(&mut conn, access.group.id, archived).await?;
-    Ok(GroupPayload {
-        group: reload(&mut conn, viewer, access.group.id).await?,
-    })
+    let id = group_id(id, "groupId")?;
+    let access = locked_change(
+        ctx,
+        id,
+        |current| {
+            require(
+                viewer,
+                Action::Manage,
+                current,
+                "Only the group's managers archive it.",
+            )
+        },
+        async |conn| {
+            model::set_archived(conn, id, archived).await?;
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(GroupPayload { group: access })
 }
 
 async fn close_request(
@@ -776,7 +892,7 @@ async fn close_request(
 ) -> ApiResult<JoinRequestPayload> {
     let request = model::close_join_request(&mut *ctx.conn().await?, id, status, decided_by)
         .await?
-        .ok_or_else(|| ApiError::Conflict("This request was already decided.".into()))?;
+        .ok_or_else(already_decided)?;
     Ok(JoinRequestPayload {
         join_request: request,
     })
@@ -784,9 +900,7 @@ async fn close_request(
 
 async fn member_of(ctx: &Context<'_>, group: Uuid, user: Uuid) -> ApiResult<Member> {
     let mut conn = ctx.conn().await?;
-    let role = model::member_role(&mut conn, group, user)
-        .await?
-        .ok_or(ApiError::NotFound("GroupMember"))?;
+    let role = member_role(&mut conn, group, user).await?;
     let user = crate::users::model::find(&mut conn, user)
         .await?
         .ok_or(ApiError::NotFound("User"))?;

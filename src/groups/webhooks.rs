@@ -10,11 +10,10 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -86,12 +85,17 @@ async fn list(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult<Vec<Webhoo
         .await?)
 }
 
+/// Revokes a webhook; one revoked already keeps its first revocation time.
 async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Webhook> {
-    Ok(diesel::update(group_webhooks::table.find(id))
-        .set(group_webhooks::revoked_at.eq(Some(Utc::now())))
-        .returning(Webhook::as_returning())
-        .get_result(conn)
-        .await?)
+    diesel::update(
+        group_webhooks::table
+            .find(id)
+            .filter(group_webhooks::revoked_at.is_null()),
+    )
+    .set(group_webhooks::revoked_at.eq(Some(Utc::now())))
+    .execute(conn)
+    .await?;
+    find(conn, id).await?.ok_or(ApiError::NotFound(TYPE_NAME))
 }
 
 /// The live webhook behind a token, with its group.
@@ -343,26 +347,32 @@ async fn receive_message(
     headers: &axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<WebhookMessage, (StatusCode, String)> {
+    let mut conn = app
+        .services
+        .pool
+        .get()
+        .await
+        .map_err(|e| internal(e.into()))?;
+    // The token first: nothing about the body is said to someone without a valid URL.
+    find_by_token(&mut conn, token)
+        .await
+        .map_err(internal)?
+        .ok_or_else(unknown_webhook)?;
     let body =
         body.map_err(|rejection| (rejection.status(), "The body could not be read.".to_owned()))?;
-    let json_content = headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
-    if !json_content {
+    if !crate::http::graphql::is_json_content_type(headers) {
         return Err((
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Send Content-Type: application/json.".into(),
         ));
     }
+    let bad = |message: String| (StatusCode::BAD_REQUEST, message);
     let message: IncomingMessage = serde_json::from_slice(&body).map_err(|error| {
-        (
-            StatusCode::BAD_REQUEST,
-            format!("Expected {{\"text\": ..., \"title\": ...}}: {error}"),
-        )
+        bad(format!(
+            "Expected {{\"text\": ..., \"title\": ...}}: {error}"
+        ))
     })?;
     let text = message.text.trim();
-    let bad = |message: String| (StatusCode::BAD_REQUEST, message);
     if text.is_empty() {
         return Err(bad("text: must not be empty".into()));
     }
@@ -375,29 +385,32 @@ async fn receive_message(
     if let Some(title) = title {
         validation::max_chars("title", title, TITLE_MAX_LENGTH).map_err(|e| bad(e.message()))?;
     }
-    let internal = |error: ApiError| {
-        if let ApiError::Internal(cause) = &error {
-            tracing::error!(error = ?cause, "receiving a webhook message");
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let Some((webhook, group)) = find_by_token(conn, token).await? else {
+            return Ok(Err(unknown_webhook()));
+        };
+        if group.archived_at.is_some() {
+            return Ok(Err((
+                StatusCode::CONFLICT,
+                "The group is archived.".to_owned(),
+            )));
         }
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal server error.".to_owned(),
-        )
-    };
-    let mut conn = app
-        .services
-        .pool
-        .get()
-        .await
-        .map_err(|e| internal(e.into()))?;
-    let (webhook, group) = find_by_token(&mut conn, token)
-        .await
-        .map_err(internal)?
-        .ok_or((StatusCode::NOT_FOUND, "No such webhook.".to_owned()))?;
-    if group.archived_at.is_some() {
-        return Err((StatusCode::CONFLICT, "The group is archived.".into()));
+        Ok(Ok(record_message(conn, &webhook, title, text).await?))
+    })
+    .await
+    .map_err(internal)?
+}
+
+fn unknown_webhook() -> (StatusCode, String) {
+    (StatusCode::NOT_FOUND, "No such webhook.".to_owned())
+}
+
+fn internal(error: ApiError) -> (StatusCode, String) {
+    if let ApiError::Internal(cause) = &error {
+        tracing::error!(error = ?cause, "receiving a webhook message");
     }
-    record_message(&mut conn, &webhook, title, text)
-        .await
-        .map_err(internal)
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal server error.".to_owned(),
+    )
 }

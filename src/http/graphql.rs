@@ -295,7 +295,8 @@ fn with_error_codes(mut response: BatchResponse, request_id: &str) -> BatchRespo
     response
 }
 
-fn is_json_content_type(headers: &HeaderMap) -> bool {
+/// `Content-Type: application/json` (any case, any parameters).
+pub(crate) fn is_json_content_type(headers: &HeaderMap) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())

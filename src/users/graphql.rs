@@ -200,8 +200,14 @@ impl UserQuery {
         let viewer = ctx.viewer()?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        if let Some(query) = &filter.query {
-            validation::max_chars("filter.query", query, Limit::SEARCH)?;
+        for (field, value) in [
+            ("filter.query", &filter.query),
+            ("filter.department", &filter.department),
+            ("filter.site", &filter.site),
+        ] {
+            if let Some(value) = value {
+                validation::max_chars(field, value, Limit::SEARCH)?;
+            }
         }
         // Guests see themselves and the members of their groups; everyone else sees everyone.
         let whole_directory = policy::can(viewer, Action::View, Resource::Organisation).allowed();
