@@ -12,7 +12,9 @@ use std::time::Duration;
 use diesel::ConnectionError;
 use diesel::connection::InstrumentationEvent;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use futures::{FutureExt, TryFutureExt};
 
@@ -68,6 +70,9 @@ impl DbSettings {
         let setup_sql = self.session_setup_sql();
         let statements = self.statements.clone();
         let mut config = ManagerConfig::default();
+        // The default (`Verified`) sends `SELECT 1` on every checkout: one more round trip for
+        // each resolver. A broken connection is reported by its first real query instead.
+        config.recycling_method = RecyclingMethod::Fast;
         config.custom_setup = Box::new(move |url| {
             let statements = statements.clone();
             establish(url.to_owned(), setup_sql.clone())
