@@ -1025,3 +1025,37 @@ async fn nul_characters_are_bad_input_not_internal_errors() {
         assert_eq!(response["errors"][0]["extensions"]["field"], field);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn descriptions_render_to_sanitised_html() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    let created = app
+        .graphql(
+            Some(&ada),
+            CREATE,
+            json!({ "input": { "name": "Safe", "visibility": "PUBLIC", "description": "**Bienvenue** <script>alert(1)</script> [lien](javascript:alert(1)) <img src=x onerror=alert(1)>" } }),
+        )
+        .await;
+    let id = created["data"]["createGroup"]["group"]["id"].clone();
+    let group = app
+        .graphql(
+            Some(&ada),
+            "query($id: ID!) { group(id: $id) { description descriptionHtml } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let html = group["data"]["group"]["descriptionHtml"].as_str().unwrap();
+    assert!(html.contains("<strong>Bienvenue</strong>"), "{html}");
+    assert!(
+        !html.contains("<script") && !html.contains("javascript:") && !html.contains("onerror"),
+        "{html}"
+    );
+    assert!(
+        group["data"]["group"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("<script>"),
+        "stored as written"
+    );
+}

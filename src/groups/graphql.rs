@@ -112,9 +112,13 @@ impl GroupAccess {
     async fn slug(&self) -> &str {
         &self.group.slug
     }
-    /// Markdown.
+    /// Markdown, as written.
     async fn description(&self) -> &str {
         &self.group.description
+    }
+    /// The description rendered to sanitised HTML (no scripts, event handlers or unsafe links).
+    async fn description_html(&self) -> String {
+        crate::markdown::to_safe_html(&self.group.description)
     }
     async fn visibility(&self) -> VisibilityGql {
         self.group.visibility.into()

@@ -74,6 +74,10 @@ impl User {
     async fn bio(&self) -> Option<&str> {
         self.bio.as_deref()
     }
+    /// The bio rendered to sanitised HTML.
+    async fn bio_html(&self) -> Option<String> {
+        self.bio.as_deref().map(crate::markdown::to_safe_html)
+    }
     /// BCP 47 language tag, e.g. `fr` or `en-GB`.
     async fn locale(&self) -> &str {
         &self.locale
