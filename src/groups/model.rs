@@ -508,12 +508,8 @@ pub async fn members_page(
         ))
         .order((users::display_name.asc(), users::id.asc()))
         .limit(page.fetch_limit());
-    if let Some((name, id)) = &page.after {
-        query = query.filter(
-            users::display_name
-                .gt(name.clone())
-                .or(users::display_name.eq(name.clone()).and(users::id.gt(*id))),
-        );
+    if let Some(key) = &page.after {
+        query = query.filter(crate::users::model::after_directory_key(key));
     }
     let rows: Vec<(User, GroupRole, DateTime<Utc>)> = query.load(conn).await?;
     let total = base().count().get_result(conn).await?;

@@ -1,6 +1,7 @@
 //! The `users` table and the queries on it.
 
 use chrono::{DateTime, Utc};
+use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -208,6 +209,21 @@ pub async fn count_all(conn: &mut AsyncPgConnection) -> ApiResult<i64> {
 /// The directory key: people are listed by display name, ties broken by id.
 pub type DirectoryCursor = (String, Uuid);
 
+/// `(users.display_name, users.id) > key`, for any query that lists people in directory order.
+/// A row comparison, so PostgreSQL seeks in `users_directory_order` instead of filtering every
+/// row before the page (the column's ICU collation applies to the bound name too).
+pub fn after_directory_key<QS>(
+    key: &DirectoryCursor,
+) -> Box<dyn BoxableExpression<QS, diesel::pg::Pg, SqlType = Bool>> {
+    Box::new(
+        diesel::dsl::sql::<Bool>("(users.display_name, users.id) > (")
+            .bind::<Text, _>(key.0.clone())
+            .sql(", ")
+            .bind::<diesel::sql_types::Uuid, _>(key.1)
+            .sql(")"),
+    )
+}
+
 /// One page of the active directory, ordered by display name (ICU collation) then id.
 pub async fn directory_page(
     conn: &mut AsyncPgConnection,
@@ -218,12 +234,8 @@ pub async fn directory_page(
         .select(User::as_select())
         .order((users::display_name.asc(), users::id.asc()))
         .limit(page.fetch_limit());
-    if let Some((name, id)) = &page.after {
-        query = query.filter(
-            users::display_name
-                .gt(name.clone())
-                .or(users::display_name.eq(name.clone()).and(users::id.gt(*id))),
-        );
+    if let Some(key) = &page.after {
+        query = query.filter(after_directory_key(key));
     }
     let rows = query.load(conn).await?;
     let total_count = directory_query(filter).count().get_result(conn).await?;
