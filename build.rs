@@ -13,6 +13,9 @@ const ASSETS: [(&str, &str); 4] = [
 ];
 
 fn main() {
+    // The migrations are embedded at compile time (`embed_migrations!`), which cargo does not
+    // track by itself.
+    println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=graphiql/package.json");
     println!("cargo:rerun-if-changed=graphiql/package-lock.json");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));

@@ -1,6 +1,21 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    comments (id) {
+        id -> Uuid,
+        post_id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        author_id -> Nullable<Uuid>,
+        body -> Text,
+        body_html -> Text,
+        edited_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     group_invitations (id) {
         id -> Uuid,
         group_id -> Uuid,
@@ -106,6 +121,50 @@ diesel::table! {
 }
 
 diesel::table! {
+    post_audiences (post_id, group_id) {
+        post_id -> Uuid,
+        group_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    post_mentions (post_id, user_id) {
+        post_id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Uuid,
+        author_id -> Nullable<Uuid>,
+        webhook_id -> Nullable<Uuid>,
+        title -> Nullable<Text>,
+        body -> Text,
+        body_html -> Text,
+        organisation_wide -> Bool,
+        published_at -> Nullable<Timestamptz>,
+        edited_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+        deleted_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reactions (subject_id, user_id, emoji) {
+        subject_id -> Uuid,
+        user_id -> Uuid,
+        emoji -> Text,
+        subject_kind -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -138,6 +197,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(comments -> posts (post_id));
+diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(group_invitations -> groups (group_id));
 diesel::joinable!(group_join_requests -> groups (group_id));
 diesel::joinable!(group_memberships -> groups (group_id));
@@ -148,9 +209,16 @@ diesel::joinable!(group_webhooks -> groups (group_id));
 diesel::joinable!(group_webhooks -> users (created_by));
 diesel::joinable!(groups -> users (created_by));
 diesel::joinable!(personal_access_tokens -> users (user_id));
+diesel::joinable!(post_audiences -> groups (group_id));
+diesel::joinable!(post_audiences -> posts (post_id));
+diesel::joinable!(post_mentions -> posts (post_id));
+diesel::joinable!(post_mentions -> users (user_id));
+diesel::joinable!(posts -> group_webhooks (webhook_id));
+diesel::joinable!(reactions -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    comments,
     group_invitations,
     group_join_requests,
     group_memberships,
@@ -159,6 +227,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     groups,
     login_attempts,
     personal_access_tokens,
+    post_audiences,
+    post_mentions,
+    posts,
+    reactions,
     sessions,
     users,
 );

@@ -1,0 +1,5 @@
+DROP TABLE reactions;
+DROP TABLE comments;
+DROP TABLE post_mentions;
+DROP TABLE post_audiences;
+DROP TABLE posts;

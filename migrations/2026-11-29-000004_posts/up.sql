@@ -1,0 +1,71 @@
+-- Posts in groups or organisation-wide, with their audiences, mentions, comments and reactions.
+
+CREATE TABLE posts (
+    id uuid PRIMARY KEY,
+    -- A person, or an integration (group webhook) for automated posts.
+    author_id uuid REFERENCES users (id) ON DELETE SET NULL,
+    webhook_id uuid REFERENCES group_webhooks (id) ON DELETE SET NULL,
+    title text,
+    -- Markdown as written, and its sanitised HTML.
+    body text NOT NULL,
+    body_html text NOT NULL,
+    organisation_wide boolean NOT NULL DEFAULT false,
+    -- NULL while a draft; in the future while scheduled.
+    published_at timestamptz,
+    edited_at timestamptz,
+    deleted_at timestamptz,
+    deleted_by uuid REFERENCES users (id) ON DELETE SET NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- The feed: newest first, keyset on (published_at, id).
+CREATE INDEX posts_feed_order ON posts (published_at DESC, id DESC)
+    WHERE deleted_at IS NULL AND published_at IS NOT NULL;
+CREATE INDEX posts_author_id ON posts (author_id, published_at DESC, id DESC);
+CREATE TRIGGER posts_set_updated_at BEFORE UPDATE ON posts
+    FOR EACH ROW EXECUTE FUNCTION parvis_set_updated_at();
+
+-- The groups a post is published in (one post, several audiences).
+CREATE TABLE post_audiences (
+    post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    group_id uuid NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (post_id, group_id)
+);
+CREATE INDEX post_audiences_group_id ON post_audiences (group_id, post_id);
+
+-- People mentioned with @username (the notifications work reads these).
+CREATE TABLE post_mentions (
+    post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (post_id, user_id)
+);
+CREATE INDEX post_mentions_user_id ON post_mentions (user_id);
+
+CREATE TABLE comments (
+    id uuid PRIMARY KEY,
+    post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    -- One level of replies: a reply's parent is a top-level comment.
+    parent_id uuid REFERENCES comments (id) ON DELETE CASCADE,
+    author_id uuid REFERENCES users (id) ON DELETE SET NULL,
+    body text NOT NULL,
+    body_html text NOT NULL,
+    edited_at timestamptz,
+    deleted_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX comments_post_id ON comments (post_id, created_at, id);
+CREATE TRIGGER comments_set_updated_at BEFORE UPDATE ON comments
+    FOR EACH ROW EXECUTE FUNCTION parvis_set_updated_at();
+
+-- One reaction of each emoji per person on a post or a comment.
+CREATE TABLE reactions (
+    subject_id uuid NOT NULL,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    emoji text NOT NULL,
+    subject_kind text NOT NULL CHECK (subject_kind IN ('post', 'comment')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (subject_id, user_id, emoji)
+);
