@@ -14,6 +14,7 @@ pub mod http;
 pub mod markdown;
 pub mod pagination;
 pub mod policy;
+pub mod posts;
 pub mod telemetry;
 pub mod users;
 pub mod validation;

@@ -7,6 +7,7 @@ use crate::auth::Viewer;
 use crate::auth::access_tokens::AccessToken;
 use crate::error::{ApiError, ApiResult};
 use crate::groups::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
+use crate::posts::Post;
 use crate::users::{OrgRole, User};
 
 /// What the viewer wants to do.
@@ -42,6 +43,11 @@ pub enum Resource<'a> {
     },
     AccessToken(&'a AccessToken),
     Group(&'a GroupAccess),
+    /// A post with the groups it was published in (as the viewer stands towards each).
+    Post {
+        post: &'a Post,
+        audiences: &'a [GroupAccess],
+    },
     /// The organisation itself: creating groups, browsing the directory.
     Organisation,
 }
@@ -87,6 +93,7 @@ pub fn can(viewer: &Viewer, action: Action, resource: Resource<'_>) -> Decision 
             }
         }
         Resource::Group(access) => group_decision(viewer, action, access),
+        Resource::Post { post, audiences } => post_decision(viewer, action, post, audiences),
         Resource::Organisation => organisation_decision(viewer, action),
     }
 }
@@ -169,5 +176,41 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
         }
         Action::Leave => allow_if(member),
         Action::Edit | Action::ViewContactDetails => Decision::Deny,
+    }
+}
+
+/// Posts are read where their audiences' content is read: organisation-wide posts by every member
+/// (not guests), group posts by whoever may see inside one of the groups. Drafts and scheduled
+/// posts are their author's alone. Comments and reactions go with reading.
+fn post_decision(
+    viewer: &Viewer,
+    action: Action,
+    post: &Post,
+    audiences: &[GroupAccess],
+) -> Decision {
+    let author = post.author_id == Some(viewer.id());
+    let readable = post.deleted_at.is_none()
+        && if post.is_live() {
+            (post.organisation_wide && !is_guest(viewer))
+                || audiences
+                    .iter()
+                    .any(|group| group_decision(viewer, Action::ViewContent, group).allowed())
+        } else {
+            author
+        };
+    if !readable {
+        return Decision::Hide;
+    }
+    match action {
+        Action::View | Action::Post => Decision::Allow,
+        Action::Edit => allow_if(author),
+        Action::Delete => allow_if(
+            author
+                || viewer.user.is_admin()
+                || audiences
+                    .iter()
+                    .any(|group| group_decision(viewer, Action::Manage, group).allowed()),
+        ),
+        _ => Decision::Deny,
     }
 }

@@ -27,6 +27,8 @@ use crate::error::{ApiError, ApiResult};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     UserUpdated { id: Uuid },
+    PostPublished { id: Uuid },
+    PostUpdated { id: Uuid },
 }
 
 const FAN_OUT_CAPACITY: usize = 1024;

@@ -4,13 +4,19 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 
 use crate::app::Services;
 use crate::auth::Viewer;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::loaders::{GroupLoader, UserLoader};
+use crate::graphql::loaders::{
+    AudienceLoader, CommentSummaryLoader, GroupLoader, ReactionLoader, UserLoader,
+};
+
+/// The DataLoaders of one request: batched by key, and each key loaded once per request (a
+/// resolver can prefetch what its children will ask for).
+pub type RequestLoader<L> = DataLoader<L, HashMapCache>;
 
 /// Per-request data attached to every GraphQL request.
 #[derive(Clone)]
@@ -38,13 +44,17 @@ impl RequestContext {
         services: &Arc<Services>,
         request: async_graphql::Request,
     ) -> async_graphql::Request {
-        let mut request = request.data(DataLoader::new(
-            UserLoader::new(services.clone()),
-            tokio::spawn,
-        ));
+        fn loader<L: Send + Sync + 'static>(loader: L) -> RequestLoader<L> {
+            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+        }
+        let mut request = request
+            .data(loader(UserLoader::new(services.clone())))
+            .data(loader(AudienceLoader::new(services.clone())))
+            .data(loader(CommentSummaryLoader::new(services.clone())));
         if let Some(viewer) = &self.viewer {
-            let groups = GroupLoader::new(services.clone(), viewer.id());
-            request = request.data(DataLoader::new(groups, tokio::spawn));
+            request = request
+                .data(loader(GroupLoader::new(services.clone(), viewer.id())))
+                .data(loader(ReactionLoader::new(services.clone(), viewer.id())));
         }
         request.data(self)
     }
@@ -55,9 +65,11 @@ pub trait ContextExt {
     fn request(&self) -> &RequestContext;
     /// The signed-in viewer, or UNAUTHENTICATED.
     fn viewer(&self) -> ApiResult<&Viewer>;
-    fn user_loader(&self) -> &DataLoader<UserLoader>;
+    fn user_loader(&self) -> &RequestLoader<UserLoader>;
     /// Present whenever there is a viewer.
-    fn group_loader(&self) -> ApiResult<&DataLoader<GroupLoader>>;
+    fn group_loader(&self) -> ApiResult<&RequestLoader<GroupLoader>>;
+    /// Any loader attached to every request.
+    fn loader<L: Send + Sync + 'static>(&self) -> ApiResult<&RequestLoader<L>>;
     fn conn(&self) -> impl Future<Output = ApiResult<DbConn>> + Send;
 }
 
@@ -77,12 +89,17 @@ impl ContextExt for Context<'_> {
             .ok_or(ApiError::Unauthenticated)
     }
 
-    fn user_loader(&self) -> &DataLoader<UserLoader> {
-        self.data_unchecked::<DataLoader<UserLoader>>()
+    fn user_loader(&self) -> &RequestLoader<UserLoader> {
+        self.data_unchecked::<RequestLoader<UserLoader>>()
     }
 
-    fn group_loader(&self) -> ApiResult<&DataLoader<GroupLoader>> {
-        self.data::<DataLoader<GroupLoader>>()
+    fn group_loader(&self) -> ApiResult<&RequestLoader<GroupLoader>> {
+        self.loader::<GroupLoader>()
+    }
+
+    fn loader<L: Send + Sync + 'static>(&self) -> ApiResult<&RequestLoader<L>> {
+        // Viewer-specific loaders are missing only for signed-out requests.
+        self.data::<RequestLoader<L>>()
             .map_err(|_| ApiError::Unauthenticated)
     }
 

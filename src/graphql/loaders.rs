@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::app::Services;
 use crate::error::ApiError;
 use crate::groups::GroupAccess;
+use crate::posts::model::{Comment, ReactionCount};
 use crate::users::{User, model};
 
 pub struct UserLoader {
@@ -67,5 +68,92 @@ impl Loader<Uuid> for GroupLoader {
             .into_iter()
             .map(|access| (access.group.id, access))
             .collect())
+    }
+}
+
+/// The groups each post was published in.
+pub struct AudienceLoader {
+    services: Arc<Services>,
+}
+
+impl AudienceLoader {
+    pub fn new(services: Arc<Services>) -> Self {
+        Self { services }
+    }
+}
+
+impl Loader<Uuid> for AudienceLoader {
+    type Value = Vec<Uuid>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, Self::Error> {
+        let mut conn = self
+            .services
+            .pool
+            .get()
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        crate::posts::model::audiences(&mut conn, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// How many comments each post has, with its latest two.
+pub struct CommentSummaryLoader {
+    services: Arc<Services>,
+}
+
+impl CommentSummaryLoader {
+    pub const LATEST: i64 = 2;
+
+    pub fn new(services: Arc<Services>) -> Self {
+        Self { services }
+    }
+}
+
+impl Loader<Uuid> for CommentSummaryLoader {
+    type Value = (i64, Vec<Comment>);
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut conn = self
+            .services
+            .pool
+            .get()
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        crate::posts::model::comment_summaries(&mut conn, keys, Self::LATEST)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// Reactions of posts and comments by emoji, with the viewer's own marked.
+pub struct ReactionLoader {
+    services: Arc<Services>,
+    viewer: Uuid,
+}
+
+impl ReactionLoader {
+    pub fn new(services: Arc<Services>, viewer: Uuid) -> Self {
+        Self { services, viewer }
+    }
+}
+
+impl Loader<Uuid> for ReactionLoader {
+    type Value = Vec<ReactionCount>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut conn = self
+            .services
+            .pool
+            .get()
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        crate::posts::model::reaction_summaries(&mut conn, keys, self.viewer)
+            .await
+            .map_err(Arc::new)
     }
 }

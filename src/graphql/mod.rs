@@ -17,13 +17,20 @@ use crate::config::QueryLimits;
 use crate::groups::graphql::GroupQuery;
 use crate::groups::mutations::GroupMutation;
 use crate::groups::webhooks::WebhookMutation;
+use crate::posts::graphql::{PostMutation, PostQuery};
 use crate::users::graphql::{UserMutation, UserQuery, UserSubscription};
 
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, UserQuery, AuthQuery, GroupQuery);
+pub struct Query(node::NodeQuery, UserQuery, AuthQuery, GroupQuery, PostQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AuthMutation, UserMutation, GroupMutation, WebhookMutation);
+pub struct Mutation(
+    AuthMutation,
+    UserMutation,
+    GroupMutation,
+    WebhookMutation,
+    PostMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(UserSubscription);

@@ -11,6 +11,8 @@ use crate::groups::GroupAccess;
 use crate::groups::graphql as groups;
 use crate::groups::model::{Invitation, JoinRequest};
 use crate::groups::webhooks::{self, Webhook};
+use crate::posts::Post;
+use crate::posts::graphql as posts;
 use crate::users::User;
 
 pub const MAX_NODES: usize = 100;
@@ -26,6 +28,7 @@ pub enum Node {
     GroupJoinRequest(JoinRequest),
     GroupInvitation(Invitation),
     GroupWebhook(Webhook),
+    Post(Post),
 }
 
 #[derive(Default)]
@@ -81,6 +84,7 @@ async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
         webhooks::TYPE_NAME => Ok(Node::GroupWebhook(
             webhooks::load_visible_webhook(ctx, uuid).await?,
         )),
+        posts::TYPE_NAME => Ok(Node::Post(posts::load_visible(ctx, uuid).await?)),
         _ => Err(ApiError::NotFound("Node")),
     }
 }

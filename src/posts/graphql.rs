@@ -1,0 +1,699 @@
+//! GraphQL types, queries and mutations of the news feed. Every resolver asks `policy::can`.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+use super::model::{
+    self, Comment, FeedFilter, NewPost, Post, PostChanges, ReactionCount, SubjectKind,
+};
+use crate::auth::Viewer;
+use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
+use crate::graphql::connection::{PageConnection, connection};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::graphql::loaders::{AudienceLoader, CommentSummaryLoader, ReactionLoader};
+use crate::groups::GroupAccess;
+use crate::pagination::PageRequest;
+use crate::policy::{self, Action, Decision, Resource};
+use crate::users::{OrgRole, User};
+use crate::validation;
+
+pub const TYPE_NAME: &str = "Post";
+pub const COMMENT_TYPE: &str = "Comment";
+/// The largest post or comment body, in bytes of UTF-8.
+pub const BODY_MAX_BYTES: usize = 64 * 1024;
+pub const TITLE_MAX_LENGTH: usize = 200;
+/// Groups one post may be published in.
+pub const MAX_AUDIENCES: usize = 20;
+
+fn internal_loader_error(error: std::sync::Arc<ApiError>) -> ApiError {
+    (*error).clone()
+}
+
+/// The audiences of a post as the viewer stands towards each (groups they cannot see left out).
+async fn audiences(ctx: &Context<'_>, post: Uuid) -> ApiResult<Vec<GroupAccess>> {
+    let groups = ctx
+        .loader::<AudienceLoader>()?
+        .load_one(post)
+        .await
+        .map_err(internal_loader_error)?
+        .unwrap_or_default();
+    let loaded = ctx
+        .group_loader()?
+        .load_many(groups)
+        .await
+        .map_err(internal_loader_error)?;
+    Ok(loaded.into_values().collect())
+}
+
+async fn decide(ctx: &Context<'_>, post: &Post, action: Action) -> ApiResult<Decision> {
+    let audiences = audiences(ctx, post.id).await?;
+    Ok(policy::can(
+        ctx.viewer()?,
+        action,
+        Resource::Post {
+            post,
+            audiences: &audiences,
+        },
+    ))
+}
+
+/// A post the viewer may read; anything else is NOT_FOUND.
+pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
+    let post = model::find(&mut *ctx.conn().await?, id)
+        .await?
+        .ok_or(ApiError::NotFound(TYPE_NAME))?;
+    if decide(ctx, &post, Action::View).await? == Decision::Hide {
+        return Err(ApiError::NotFound(TYPE_NAME));
+    }
+    Ok(post)
+}
+
+async fn reactions(ctx: &Context<'_>, subject: Uuid) -> ApiResult<Vec<ReactionCount>> {
+    Ok(ctx
+        .loader::<ReactionLoader>()?
+        .load_one(subject)
+        .await
+        .map_err(internal_loader_error)?
+        .unwrap_or_default())
+}
+
+/// The author, when the viewer may see them (a guest may not see every author of a public post).
+async fn visible_author(ctx: &Context<'_>, author: Option<Uuid>) -> ApiResult<Option<User>> {
+    match author {
+        Some(id) => match crate::users::graphql::load_visible(ctx, id).await {
+            Ok(user) => Ok(Some(user)),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(error) => Err(error),
+        },
+        None => Ok(None),
+    }
+}
+
+/// How many people reacted with one emoji.
+#[Object(name = "ReactionCount")]
+impl ReactionCount {
+    async fn emoji(&self) -> &str {
+        &self.emoji
+    }
+    async fn count(&self) -> i64 {
+        self.count
+    }
+    async fn viewer_reacted(&self) -> bool {
+        self.viewer_reacted
+    }
+}
+
+/// A post in the news feed.
+#[Object(name = "Post")]
+impl Post {
+    pub async fn id(&self) -> ID {
+        ids::encode(TYPE_NAME, self.id)
+    }
+    async fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+    /// Markdown, as written.
+    async fn body(&self) -> &str {
+        &self.body
+    }
+    /// Sanitised HTML: no scripts, event handlers or unsafe links.
+    async fn body_html(&self) -> &str {
+        &self.body_html
+    }
+    /// Null for posts by integrations, or an author the viewer may not see.
+    async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        visible_author(ctx, self.author_id).await
+    }
+    /// Published to the whole organisation (besides any groups).
+    async fn organisation_wide(&self) -> bool {
+        self.organisation_wide
+    }
+    /// The groups it was published in that the viewer may see.
+    async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupAccess>> {
+        let viewer = ctx.viewer()?;
+        let mut groups = audiences(ctx, self.id).await?;
+        groups.retain(|group| {
+            policy::can(viewer, Action::View, Resource::Group(group)) != Decision::Hide
+        });
+        groups.sort_by(|a, b| a.group.name.cmp(&b.group.name));
+        Ok(groups)
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.published_at
+    }
+    async fn edited_at(&self) -> Option<DateTime<Utc>> {
+        self.edited_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(decide(ctx, self, Action::Edit).await?.allowed())
+    }
+    async fn viewer_can_delete(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(decide(ctx, self, Action::Delete).await?.allowed())
+    }
+    /// Reactions by emoji, most used first.
+    async fn reactions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReactionCount>> {
+        reactions(ctx, self.id).await
+    }
+    /// The emoji the viewer reacted with.
+    async fn viewer_reactions(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
+        Ok(reactions(ctx, self.id)
+            .await?
+            .into_iter()
+            .filter(|reaction| reaction.viewer_reacted)
+            .map(|reaction| reaction.emoji)
+            .collect())
+    }
+    async fn comment_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(comment_summary(ctx, self.id).await?.0)
+    }
+    /// The two latest comments, oldest first (what a feed shows under a post).
+    async fn latest_comments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Comment>> {
+        Ok(comment_summary(ctx, self.id).await?.1)
+    }
+    /// All comments, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<PageConnection<Comment>> {
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let mut conn = ctx.conn().await?;
+        let comments = model::comments_page(&mut conn, self.id, &page).await?;
+        Ok(connection(comments, |c| (c.created_at, c.id), |c| c))
+    }
+}
+
+async fn comment_summary(ctx: &Context<'_>, post: Uuid) -> ApiResult<(i64, Vec<Comment>)> {
+    Ok(ctx
+        .loader::<CommentSummaryLoader>()?
+        .load_one(post)
+        .await
+        .map_err(internal_loader_error)?
+        .unwrap_or_default())
+}
+
+/// A comment on a post, or a reply to one.
+#[Object(name = "Comment")]
+impl Comment {
+    pub async fn id(&self) -> ID {
+        ids::encode(COMMENT_TYPE, self.id)
+    }
+    /// The comment this one answers (one level of replies).
+    async fn reply_to_id(&self) -> Option<ID> {
+        self.parent_id.map(|id| ids::encode(COMMENT_TYPE, id))
+    }
+    async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        visible_author(ctx, self.author_id).await
+    }
+    async fn body(&self) -> &str {
+        &self.body
+    }
+    async fn body_html(&self) -> &str {
+        &self.body_html
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn edited_at(&self) -> Option<DateTime<Utc>> {
+        self.edited_at
+    }
+    async fn reactions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReactionCount>> {
+        reactions(ctx, self.id).await
+    }
+}
+
+/// Loads, one statement per kind and in a fixed order, what the selected fields of a page of
+/// posts will ask the DataLoaders for; the resolvers then find it in the request's cache. So a feed
+/// page costs the same few statements whatever its size, independent of timing.
+async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let ids: Vec<Uuid> = posts.iter().map(|post| post.id).collect();
+    let mut users: Vec<Uuid> = Vec::new();
+    if node.field("groups").exists() {
+        let audiences = ctx
+            .loader::<AudienceLoader>()?
+            .load_many(ids.clone())
+            .await
+            .map_err(internal_loader_error)?;
+        let groups: Vec<Uuid> = audiences.into_values().flatten().collect();
+        ctx.group_loader()?
+            .load_many(groups)
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    if node.field("reactions").exists() || node.field("viewerReactions").exists() {
+        ctx.loader::<ReactionLoader>()?
+            .load_many(ids.clone())
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    if node.field("author").exists() {
+        users.extend(posts.iter().filter_map(|post| post.author_id));
+    }
+    if node.field("commentCount").exists() || node.field("latestComments").exists() {
+        let summaries = ctx
+            .loader::<CommentSummaryLoader>()?
+            .load_many(ids)
+            .await
+            .map_err(internal_loader_error)?;
+        if node.field("latestComments").field("author").exists() {
+            users.extend(
+                summaries
+                    .values()
+                    .flat_map(|(_, latest)| latest.iter().filter_map(|c| c.author_id)),
+            );
+        }
+    }
+    if !users.is_empty() {
+        ctx.user_loader()
+            .load_many(users)
+            .await
+            .map_err(|error| (*error).clone())?;
+    }
+    Ok(())
+}
+
+#[derive(InputObject, Default)]
+pub struct FeedFilterInput {
+    /// Only posts in this group.
+    pub group_id: Option<ID>,
+    /// Only posts by this person.
+    pub author_id: Option<ID>,
+}
+
+#[derive(Default)]
+pub struct PostQuery;
+
+#[Object]
+impl PostQuery {
+    /// Posts the viewer may read, newest first: their groups' posts and organisation-wide ones
+    /// (with `groupId`, any group whose content they may read).
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn feed(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<FeedFilterInput>,
+    ) -> ApiResult<PageConnection<Post>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let group = match &filter.group_id {
+            Some(id) => {
+                let group = crate::groups::graphql::load_visible(
+                    ctx,
+                    ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "filter.groupId")?,
+                )
+                .await?;
+                policy::require(
+                    viewer,
+                    Action::ViewContent,
+                    Resource::Group(&group),
+                    crate::groups::graphql::TYPE_NAME,
+                    "Only members read this group's posts.",
+                )?;
+                Some(group.group.id)
+            }
+            None => None,
+        };
+        let author = filter
+            .author_id
+            .as_ref()
+            .map(|id| ids::decode_as(id, crate::users::graphql::TYPE_NAME, "filter.authorId"))
+            .transpose()?;
+        let feed = FeedFilter {
+            viewer: viewer.id(),
+            guest: viewer.user.org_role == OrgRole::Guest,
+            group,
+            author,
+        };
+        let posts = model::feed_page(&mut *ctx.conn().await?, &feed, &page).await?;
+        prefetch(ctx, &posts.items).await?;
+        Ok(connection(
+            posts,
+            |p| (p.published_at.unwrap_or(p.created_at), p.id),
+            |p| p,
+        ))
+    }
+
+    async fn post(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Post> {
+        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreatePostInput {
+    /// The groups to publish in (several at once: org admins).
+    #[graphql(default)]
+    pub group_ids: Vec<ID>,
+    /// Publish to the whole organisation (org admins).
+    #[graphql(default)]
+    pub organisation_wide: bool,
+    pub title: Option<String>,
+    /// Markdown, up to 64 KiB.
+    pub body: String,
+}
+
+#[derive(InputObject)]
+pub struct UpdatePostInput {
+    pub post_id: ID,
+    /// An empty title removes it.
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct DeletePostInput {
+    pub post_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct AddCommentInput {
+    pub post_id: ID,
+    /// Answer this top-level comment (one level of replies).
+    pub reply_to_id: Option<ID>,
+    pub body: String,
+}
+
+#[derive(InputObject)]
+pub struct ReactionInput {
+    /// A post or a comment.
+    pub subject_id: ID,
+    /// One emoji, e.g. "👍" or "🎉".
+    pub emoji: String,
+}
+
+#[derive(SimpleObject)]
+pub struct PostPayload {
+    pub post: Post,
+}
+
+#[derive(SimpleObject)]
+pub struct DeletePostPayload {
+    pub deleted_post_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct CommentPayload {
+    pub comment: Comment,
+}
+
+#[derive(SimpleObject)]
+pub struct ReactionPayload {
+    pub subject_id: ID,
+    pub reactions: Vec<ReactionCount>,
+}
+
+fn body(field: &str, text: &str) -> ApiResult<String> {
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_input(field, "must not be empty"));
+    }
+    if text.len() > BODY_MAX_BYTES {
+        return Err(ApiError::bad_input(
+            field,
+            format!("must be at most {BODY_MAX_BYTES} bytes (64 KiB)"),
+        ));
+    }
+    validation::max_chars(field, text, BODY_MAX_BYTES)?;
+    Ok(text.to_owned())
+}
+
+fn title(text: Option<String>) -> ApiResult<Option<String>> {
+    text.map(|title| {
+        let title = title.trim().to_owned();
+        validation::max_chars("title", &title, TITLE_MAX_LENGTH)?;
+        Ok(title)
+    })
+    .transpose()
+    .map(|title| title.filter(|t| !t.is_empty()))
+}
+
+/// A single emoji (with its modifiers), not text.
+fn emoji(text: &str) -> ApiResult<String> {
+    let text = text.trim();
+    let symbolic =
+        |c: char| !c.is_alphanumeric() && !c.is_whitespace() && !c.is_ascii_punctuation();
+    let pictographic = text.chars().any(|c| c as u32 >= 0x2000);
+    if text.is_empty() || text.chars().count() > 8 || !pictographic || !text.chars().all(symbolic) {
+        return Err(ApiError::bad_input("emoji", "must be a single emoji"));
+    }
+    Ok(text.to_owned())
+}
+
+fn require_post(
+    viewer: &Viewer,
+    post: &Post,
+    audiences: &[GroupAccess],
+    action: Action,
+    why: &str,
+) -> ApiResult<()> {
+    policy::require(
+        viewer,
+        action,
+        Resource::Post { post, audiences },
+        TYPE_NAME,
+        why,
+    )
+}
+
+#[derive(Default)]
+pub struct PostMutation;
+
+#[Object]
+impl PostMutation {
+    /// Publishes a post in groups where the viewer may post, or organisation-wide (admins).
+    async fn create_post(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePostInput,
+    ) -> ApiResult<PostPayload> {
+        let viewer = ctx.viewer()?;
+        let body = body("body", &input.body)?;
+        let title = title(input.title)?;
+        if input.group_ids.is_empty() && !input.organisation_wide {
+            return Err(ApiError::bad_input(
+                "groupIds",
+                "give at least one group, or organisationWide",
+            ));
+        }
+        if input.group_ids.len() > MAX_AUDIENCES {
+            return Err(ApiError::bad_input(
+                "groupIds",
+                format!("at most {MAX_AUDIENCES} groups"),
+            ));
+        }
+        if (input.organisation_wide || input.group_ids.len() > 1) && !viewer.user.is_admin() {
+            return Err(ApiError::Forbidden(
+                "Only org admins publish to the whole organisation or to several groups at once."
+                    .into(),
+            ));
+        }
+        let mut groups = Vec::with_capacity(input.group_ids.len());
+        for id in &input.group_ids {
+            let group = crate::groups::graphql::load_visible(
+                ctx,
+                ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupIds")?,
+            )
+            .await?;
+            policy::require(
+                viewer,
+                Action::Post,
+                Resource::Group(&group),
+                crate::groups::graphql::TYPE_NAME,
+                &format!("You may not post in {}.", group.group.name),
+            )?;
+            groups.push(group.group.id);
+        }
+        let services = ctx.services().clone();
+        let mut conn = ctx.conn().await?;
+        let post = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let mentioned = model::mentioned_users(conn, &body).await?;
+                let new_post = NewPost {
+                    id: Uuid::now_v7(),
+                    author_id: Some(viewer.id()),
+                    webhook_id: None,
+                    title,
+                    body_html: crate::markdown::to_safe_html(&body),
+                    body,
+                    organisation_wide: input.organisation_wide,
+                    published_at: Some(Utc::now()),
+                };
+                let post = model::insert(conn, &new_post, &groups, &mentioned).await?;
+                services
+                    .events
+                    .publish(conn, &Event::PostPublished { id: post.id })
+                    .await?;
+                Ok(post)
+            })
+            .await?;
+        Ok(PostPayload { post })
+    }
+
+    /// Changes the viewer's own post; mentions follow the new text.
+    async fn update_post(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePostInput,
+    ) -> ApiResult<PostPayload> {
+        let viewer = ctx.viewer()?;
+        let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
+        let audiences = audiences(ctx, post.id).await?;
+        require_post(
+            viewer,
+            &post,
+            &audiences,
+            Action::Edit,
+            "Only the author edits a post.",
+        )?;
+        let new_body = input
+            .body
+            .as_deref()
+            .map(|text| body("body", text))
+            .transpose()?;
+        let changes = PostChanges {
+            title: input.title.map(|t| title(Some(t))).transpose()?,
+            body_html: new_body.as_deref().map(crate::markdown::to_safe_html),
+            body: new_body,
+            edited_at: Some(Utc::now()),
+        };
+        let services = ctx.services().clone();
+        let mut conn = ctx.conn().await?;
+        let post = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let updated = model::update(conn, post.id, &changes).await?;
+                if changes.body.is_some() {
+                    let mentioned = model::mentioned_users(conn, &updated.body).await?;
+                    model::replace_mentions(conn, updated.id, &mentioned).await?;
+                }
+                services
+                    .events
+                    .publish(conn, &Event::PostUpdated { id: updated.id })
+                    .await?;
+                Ok(updated)
+            })
+            .await?;
+        Ok(PostPayload { post })
+    }
+
+    /// Removes a post (its author, its groups' managers, org admins).
+    async fn delete_post(
+        &self,
+        ctx: &Context<'_>,
+        input: DeletePostInput,
+    ) -> ApiResult<DeletePostPayload> {
+        let viewer = ctx.viewer()?;
+        let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
+        let audiences = audiences(ctx, post.id).await?;
+        require_post(
+            viewer,
+            &post,
+            &audiences,
+            Action::Delete,
+            "Only the author or a manager deletes a post.",
+        )?;
+        model::soft_delete(&mut *ctx.conn().await?, post.id, viewer.id()).await?;
+        Ok(DeletePostPayload {
+            deleted_post_id: input.post_id,
+        })
+    }
+
+    /// Comments on a post the viewer may read.
+    async fn add_comment(
+        &self,
+        ctx: &Context<'_>,
+        input: AddCommentInput,
+    ) -> ApiResult<CommentPayload> {
+        let viewer = ctx.viewer()?;
+        let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
+        let body = body("body", &input.body)?;
+        let mut conn = ctx.conn().await?;
+        let parent = match &input.reply_to_id {
+            Some(id) => {
+                let parent =
+                    model::find_comment(&mut conn, ids::decode_as(id, COMMENT_TYPE, "replyToId")?)
+                        .await?
+                        .filter(|c| c.post_id == post.id && c.deleted_at.is_none())
+                        .ok_or(ApiError::NotFound(COMMENT_TYPE))?;
+                if parent.parent_id.is_some() {
+                    return Err(ApiError::bad_input(
+                        "replyToId",
+                        "replies go to top-level comments (one level)",
+                    ));
+                }
+                Some(parent.id)
+            }
+            None => None,
+        };
+        let comment = model::insert_comment(&mut conn, post.id, parent, viewer.id(), &body).await?;
+        Ok(CommentPayload { comment })
+    }
+
+    /// Reacts to a post or comment; the same emoji twice changes nothing.
+    async fn add_reaction(
+        &self,
+        ctx: &Context<'_>,
+        input: ReactionInput,
+    ) -> ApiResult<ReactionPayload> {
+        change_reaction(ctx, input, true).await
+    }
+
+    async fn remove_reaction(
+        &self,
+        ctx: &Context<'_>,
+        input: ReactionInput,
+    ) -> ApiResult<ReactionPayload> {
+        change_reaction(ctx, input, false).await
+    }
+}
+
+/// Checks the subject is a post or comment the viewer may read, then adds or removes the reaction.
+async fn change_reaction(
+    ctx: &Context<'_>,
+    input: ReactionInput,
+    add: bool,
+) -> ApiResult<ReactionPayload> {
+    let viewer = ctx.viewer()?;
+    let emoji = emoji(&input.emoji)?;
+    let (kind, subject) = match ids::decode(&input.subject_id, "subjectId")? {
+        (kind, id) if kind == TYPE_NAME => {
+            load_visible(ctx, id).await?;
+            (SubjectKind::Post, id)
+        }
+        (kind, id) if kind == COMMENT_TYPE => {
+            let comment = model::find_comment(&mut *ctx.conn().await?, id)
+                .await?
+                .filter(|c| c.deleted_at.is_none())
+                .ok_or(ApiError::NotFound(COMMENT_TYPE))?;
+            load_visible(ctx, comment.post_id)
+                .await
+                .map_err(|_| ApiError::NotFound(COMMENT_TYPE))?;
+            (SubjectKind::Comment, id)
+        }
+        _ => return Err(ApiError::NotFound("Post")),
+    };
+    let mut conn = ctx.conn().await?;
+    if add {
+        model::react(&mut conn, subject, kind, viewer.id(), &emoji).await?;
+    } else {
+        model::unreact(&mut conn, subject, viewer.id(), &emoji).await?;
+    }
+    let reactions = model::reaction_summaries(&mut conn, &[subject], viewer.id())
+        .await?
+        .remove(&subject)
+        .unwrap_or_default();
+    Ok(ReactionPayload {
+        subject_id: input.subject_id,
+        reactions,
+    })
+}

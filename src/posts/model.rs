@@ -1,0 +1,519 @@
+//! The post tables and the queries on them. The feed is filtered by what the viewer may read in
+//! SQL (their groups and organisation-wide posts), newest first with keyset pagination.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{comments, post_audiences, post_mentions, posts, reactions, users};
+use crate::error::ApiResult;
+use crate::pagination::{Page, PageRequest};
+use crate::users::UserStatus;
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = posts, check_for_backend(diesel::pg::Pg))]
+pub struct Post {
+    pub id: Uuid,
+    pub author_id: Option<Uuid>,
+    pub webhook_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub body: String,
+    pub body_html: String,
+    pub organisation_wide: bool,
+    pub published_at: Option<DateTime<Utc>>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Post {
+    /// Published and not in the future.
+    pub fn is_live(&self) -> bool {
+        self.deleted_at.is_none() && self.published_at.is_some_and(|at| at <= Utc::now())
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = posts)]
+pub struct NewPost {
+    pub id: Uuid,
+    pub author_id: Option<Uuid>,
+    pub webhook_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub body: String,
+    pub body_html: String,
+    pub organisation_wide: bool,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// Inserts a post with its audiences and mentions.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    post: &NewPost,
+    groups: &[Uuid],
+    mentioned: &[Uuid],
+) -> ApiResult<Post> {
+    let post_row = diesel::insert_into(posts::table)
+        .values(post)
+        .returning(Post::as_returning())
+        .get_result(conn)
+        .await?;
+    let audiences: Vec<_> = groups
+        .iter()
+        .map(|group| {
+            (
+                post_audiences::post_id.eq(post.id),
+                post_audiences::group_id.eq(*group),
+            )
+        })
+        .collect();
+    diesel::insert_into(post_audiences::table)
+        .values(audiences)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    replace_mentions(conn, post.id, mentioned).await?;
+    Ok(post_row)
+}
+
+pub async fn replace_mentions(
+    conn: &mut AsyncPgConnection,
+    post: Uuid,
+    mentioned: &[Uuid],
+) -> ApiResult<()> {
+    diesel::delete(post_mentions::table.filter(post_mentions::post_id.eq(post)))
+        .execute(conn)
+        .await?;
+    let rows: Vec<_> = mentioned
+        .iter()
+        .map(|user| {
+            (
+                post_mentions::post_id.eq(post),
+                post_mentions::user_id.eq(*user),
+            )
+        })
+        .collect();
+    diesel::insert_into(post_mentions::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Active people named by `@username` in a text.
+pub async fn mentioned_users(conn: &mut AsyncPgConnection, text: &str) -> ApiResult<Vec<Uuid>> {
+    let usernames = mention_handles(text);
+    if usernames.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .filter(users::username.eq_any(usernames))
+        .filter(users::status.eq(UserStatus::Active))
+        .select(users::id)
+        .load(conn)
+        .await?)
+}
+
+/// The `@handles` of a text, lower-cased: `@` at a word start (so not in an email address), then
+/// username characters.
+pub fn mention_handles(text: &str) -> Vec<String> {
+    let mut handles = Vec::new();
+    let mut previous = ' ';
+    for (index, c) in text.char_indices() {
+        if c == '@' && !previous.is_alphanumeric() {
+            let rest = &text[index + 1..];
+            let handle: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+                .collect();
+            let handle = handle.trim_end_matches(['.', '-', '_']).to_lowercase();
+            if handle.len() >= 2 && !handles.contains(&handle) {
+                handles.push(handle);
+            }
+        }
+        previous = c;
+    }
+    handles
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Post>> {
+    Ok(posts::table
+        .find(id)
+        .select(Post::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The audiences (group ids) of each post.
+pub async fn audiences(
+    conn: &mut AsyncPgConnection,
+    posts: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<Uuid>>> {
+    let rows: Vec<(Uuid, Uuid)> = post_audiences::table
+        .filter(post_audiences::post_id.eq_any(posts))
+        .select((post_audiences::post_id, post_audiences::group_id))
+        .load(conn)
+        .await?;
+    let mut by_post: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (post, group) in rows {
+        by_post.entry(post).or_default().push(group);
+    }
+    Ok(by_post)
+}
+
+/// Who can read a feed, and what part of it.
+#[derive(Debug, Clone)]
+pub struct FeedFilter {
+    pub viewer: Uuid,
+    pub guest: bool,
+    /// Only posts in this group (the caller checked the viewer may read it).
+    pub group: Option<Uuid>,
+    pub author: Option<Uuid>,
+}
+
+pub type FeedCursor = (DateTime<Utc>, Uuid);
+
+/// `$1` viewer, `$2` guest, `$3` group, `$4` author.
+const FEED_WHERE: &str = "
+    WHERE p.deleted_at IS NULL AND p.published_at IS NOT NULL AND p.published_at <= now()
+      AND (CASE WHEN $3::uuid IS NULL THEN
+             (p.organisation_wide AND NOT $2)
+             OR EXISTS (SELECT 1 FROM post_audiences a
+                        JOIN group_memberships m ON m.group_id = a.group_id AND m.user_id = $1
+                        WHERE a.post_id = p.id)
+           ELSE EXISTS (SELECT 1 FROM post_audiences a WHERE a.post_id = p.id AND a.group_id = $3)
+           END)
+      AND ($4::uuid IS NULL OR p.author_id = $4)";
+
+/// One page of the feed, newest first.
+pub async fn feed_page(
+    conn: &mut AsyncPgConnection,
+    filter: &FeedFilter,
+    page: &PageRequest<FeedCursor>,
+) -> ApiResult<Page<Post>> {
+    let (after_at, after_id) = page.after.unzip();
+    let rows: Vec<Post> = diesel::sql_query(format!(
+        "SELECT p.id, p.author_id, p.webhook_id, p.title, p.body, p.body_html, p.organisation_wide,
+                p.published_at, p.edited_at, p.deleted_at, p.created_at
+         FROM posts p {FEED_WHERE}
+           AND ($5::timestamptz IS NULL OR (p.published_at, p.id) < ($5, $6))
+         ORDER BY p.published_at DESC, p.id DESC
+         LIMIT $7"
+    ))
+    .bind::<SqlUuid, _>(filter.viewer)
+    .bind::<Bool, _>(filter.guest)
+    .bind::<Nullable<SqlUuid>, _>(filter.group)
+    .bind::<Nullable<SqlUuid>, _>(filter.author)
+    .bind::<Nullable<Timestamptz>, _>(after_at)
+    .bind::<Nullable<SqlUuid>, _>(after_id)
+    .bind::<diesel::sql_types::BigInt, _>(page.fetch_limit())
+    .load(conn)
+    .await?;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let total: Count = diesel::sql_query(format!("SELECT count(*) AS n FROM posts p {FEED_WHERE}"))
+        .bind::<SqlUuid, _>(filter.viewer)
+        .bind::<Bool, _>(filter.guest)
+        .bind::<Nullable<SqlUuid>, _>(filter.group)
+        .bind::<Nullable<SqlUuid>, _>(filter.author)
+        .get_result(conn)
+        .await?;
+    Ok(page.finish(rows, total.n))
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = posts)]
+pub struct PostChanges {
+    pub title: Option<Option<String>>,
+    pub body: Option<String>,
+    pub body_html: Option<String>,
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &PostChanges,
+) -> ApiResult<Post> {
+    Ok(diesel::update(posts::table.find(id))
+        .set(changes)
+        .returning(Post::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, by: Uuid) -> ApiResult<()> {
+    diesel::update(posts::table.find(id).filter(posts::deleted_at.is_null()))
+        .set((
+            posts::deleted_at.eq(Some(Utc::now())),
+            posts::deleted_by.eq(Some(by)),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments, check_for_backend(diesel::pg::Pg))]
+pub struct Comment {
+    pub id: Uuid,
+    pub post_id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub author_id: Option<Uuid>,
+    pub body: String,
+    pub body_html: String,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert_comment(
+    conn: &mut AsyncPgConnection,
+    post: Uuid,
+    parent: Option<Uuid>,
+    author: Uuid,
+    body: &str,
+) -> ApiResult<Comment> {
+    Ok(diesel::insert_into(comments::table)
+        .values((
+            comments::id.eq(Uuid::now_v7()),
+            comments::post_id.eq(post),
+            comments::parent_id.eq(parent),
+            comments::author_id.eq(Some(author)),
+            comments::body.eq(body),
+            comments::body_html.eq(crate::markdown::to_safe_html(body)),
+        ))
+        .returning(Comment::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn find_comment(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Comment>> {
+    Ok(comments::table
+        .find(id)
+        .select(Comment::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Comments of a post in order, oldest first.
+pub async fn comments_page(
+    conn: &mut AsyncPgConnection,
+    post: Uuid,
+    page: &PageRequest<(DateTime<Utc>, Uuid)>,
+) -> ApiResult<Page<Comment>> {
+    let base = || {
+        comments::table
+            .filter(comments::post_id.eq(post))
+            .filter(comments::deleted_at.is_null())
+            .into_boxed()
+    };
+    let mut query = base()
+        .select(Comment::as_select())
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .limit(page.fetch_limit());
+    if let Some((at, id)) = page.after {
+        query = query.filter(
+            comments::created_at
+                .gt(at)
+                .or(comments::created_at.eq(at).and(comments::id.gt(id))),
+        );
+    }
+    let rows = query.load(conn).await?;
+    let total = base().count().get_result(conn).await?;
+    Ok(page.finish(rows, total))
+}
+
+/// For each post: how many comments it has and its latest `latest` ones (oldest of them first).
+pub async fn comment_summaries(
+    conn: &mut AsyncPgConnection,
+    posts: &[Uuid],
+    latest: i64,
+) -> ApiResult<HashMap<Uuid, (i64, Vec<Comment>)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(embed)]
+        comment: CommentRow,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        total: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rank: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT * FROM (
+           SELECT c.id, c.post_id, c.parent_id, c.author_id, c.body, c.body_html, c.edited_at,
+                  c.deleted_at, c.created_at,
+                  count(*) OVER (PARTITION BY c.post_id) AS total,
+                  row_number() OVER (PARTITION BY c.post_id ORDER BY c.created_at DESC, c.id DESC) AS rank
+           FROM comments c WHERE c.post_id = ANY($1) AND c.deleted_at IS NULL) ranked
+         ORDER BY created_at, id",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(posts)
+    .load(conn)
+    .await?;
+    let mut summaries: HashMap<Uuid, (i64, Vec<Comment>)> = HashMap::new();
+    for row in rows {
+        let entry = summaries
+            .entry(row.comment.post_id)
+            .or_insert((row.total, Vec::new()));
+        if row.rank <= latest {
+            entry.1.push(row.comment.into());
+        }
+    }
+    Ok(summaries)
+}
+
+#[derive(QueryableByName)]
+#[diesel(table_name = comments)]
+struct CommentRow {
+    id: Uuid,
+    post_id: Uuid,
+    parent_id: Option<Uuid>,
+    author_id: Option<Uuid>,
+    body: String,
+    body_html: String,
+    edited_at: Option<DateTime<Utc>>,
+    deleted_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<CommentRow> for Comment {
+    fn from(row: CommentRow) -> Self {
+        Self {
+            id: row.id,
+            post_id: row.post_id,
+            parent_id: row.parent_id,
+            author_id: row.author_id,
+            body: row.body,
+            body_html: row.body_html,
+            edited_at: row.edited_at,
+            deleted_at: row.deleted_at,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A reaction's subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectKind {
+    Post,
+    Comment,
+}
+
+impl SubjectKind {
+    fn as_db(self) -> &'static str {
+        match self {
+            Self::Post => "post",
+            Self::Comment => "comment",
+        }
+    }
+}
+
+/// Adds a reaction; reacting twice with the same emoji changes nothing.
+pub async fn react(
+    conn: &mut AsyncPgConnection,
+    subject: Uuid,
+    kind: SubjectKind,
+    user: Uuid,
+    emoji: &str,
+) -> ApiResult<()> {
+    diesel::insert_into(reactions::table)
+        .values((
+            reactions::subject_id.eq(subject),
+            reactions::subject_kind.eq(kind.as_db()),
+            reactions::user_id.eq(user),
+            reactions::emoji.eq(emoji),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn unreact(
+    conn: &mut AsyncPgConnection,
+    subject: Uuid,
+    user: Uuid,
+    emoji: &str,
+) -> ApiResult<()> {
+    diesel::delete(
+        reactions::table
+            .filter(reactions::subject_id.eq(subject))
+            .filter(reactions::user_id.eq(user))
+            .filter(reactions::emoji.eq(emoji)),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// For each subject: its reactions by emoji with counts, and whether the viewer used each.
+pub async fn reaction_summaries(
+    conn: &mut AsyncPgConnection,
+    subjects: &[Uuid],
+    viewer: Uuid,
+) -> ApiResult<HashMap<Uuid, Vec<ReactionCount>>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        subject_id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        emoji: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+        #[diesel(sql_type = Bool)]
+        mine: bool,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT subject_id, emoji, count(*) AS count, bool_or(user_id = $2) AS mine
+         FROM reactions WHERE subject_id = ANY($1)
+         GROUP BY subject_id, emoji
+         ORDER BY subject_id, count(*) DESC, min(created_at)",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(subjects)
+    .bind::<SqlUuid, _>(viewer)
+    .load(conn)
+    .await?;
+    let mut summaries: HashMap<Uuid, Vec<ReactionCount>> = HashMap::new();
+    for row in rows {
+        summaries
+            .entry(row.subject_id)
+            .or_default()
+            .push(ReactionCount {
+                emoji: row.emoji,
+                count: row.count,
+                viewer_reacted: row.mine,
+            });
+    }
+    Ok(summaries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mention_handles;
+
+    #[test]
+    fn mentions_are_handles_at_word_starts() {
+        assert_eq!(
+            mention_handles("Merci @Ada, @jean.dupont. et contact@example.com (@x) @helene-d"),
+            ["ada", "jean.dupont", "helene-d"]
+        );
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ReactionCount {
+    pub emoji: String,
+    pub count: i64,
+    pub viewer_reacted: bool,
+}

@@ -1,0 +1,452 @@
+//! The news feed: posting, reading where one may, Markdown made safe, comments and reactions.
+
+mod common;
+
+use common::{TestApp, TestUser, error_code};
+use parvis::groups::{GroupRole, Visibility};
+use parvis::users::OrgRole;
+use serde_json::{Value, json};
+
+const CREATE: &str = "mutation($input: CreatePostInput!) { createPost(input: $input) { post { id title bodyHtml organisationWide groups { name } author { username } viewerCanEdit } } }";
+
+async fn post_in(app: &TestApp, author: &TestUser, group: &str, body: &str) -> Value {
+    let response = app
+        .graphql(
+            Some(author),
+            CREATE,
+            json!({ "input": { "groupIds": [group], "body": body } }),
+        )
+        .await;
+    assert!(response["errors"].is_null(), "{response}");
+    response["data"]["createPost"]["post"].clone()
+}
+
+async fn feed_bodies(app: &TestApp, viewer: &TestUser, filter: Value) -> Vec<String> {
+    let response = app
+        .graphql(
+            Some(viewer),
+            "query($f: FeedFilterInput) { feed(filter: $f) { edges { node { body } } } }",
+            json!({ "f": filter }),
+        )
+        .await;
+    response["data"]["feed"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{response}"))
+        .iter()
+        .map(|edge| edge["node"]["body"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn members_read_their_groups_posts_newest_first() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let member = app.member("member").await;
+    let outsider = app.member("outsider").await;
+    let group = app
+        .create_group(&owner, "Équipe", Visibility::Private)
+        .await;
+    app.add_member(&group, &member, GroupRole::Member).await;
+    let first = post_in(&app, &owner, &group.id, "Premier message").await;
+    post_in(&app, &member, &group.id, "Second message").await;
+    assert_eq!(first["groups"], json!([{ "name": "Équipe" }]));
+    assert_eq!(first["author"]["username"], "owner");
+    assert_eq!(
+        feed_bodies(&app, &member, json!({})).await,
+        ["Second message", "Premier message"]
+    );
+    assert!(feed_bodies(&app, &outsider, json!({})).await.is_empty());
+    let read = app
+        .graphql(
+            Some(&outsider),
+            "query($id: ID!) { post(id: $id) { id } }",
+            json!({ "id": first["id"] }),
+        )
+        .await;
+    assert_eq!(error_code(&read), "NOT_FOUND");
+    let group_feed = app
+        .graphql(
+            Some(&outsider),
+            "query($g: ID!) { feed(filter: { groupId: $g }) { totalCount } }",
+            json!({ "g": group.id }),
+        )
+        .await;
+    assert_eq!(error_code(&group_feed), "FORBIDDEN");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn public_group_posts_are_readable_but_not_pushed_to_non_members() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let passer_by = app.member("passer").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let post = post_in(&app, &owner, &group.id, "Sortie samedi").await;
+    assert!(feed_bodies(&app, &passer_by, json!({})).await.is_empty());
+    assert_eq!(
+        feed_bodies(&app, &passer_by, json!({ "groupId": group.id })).await,
+        ["Sortie samedi"]
+    );
+    let read = app
+        .graphql(
+            Some(&passer_by),
+            "query($id: ID!) { node(id: $id) { ... on Post { body } } }",
+            json!({ "id": post["id"] }),
+        )
+        .await;
+    assert_eq!(read["data"]["node"]["body"], "Sortie samedi");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn organisation_wide_posts_reach_members_but_not_guests() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let member = app.member("member").await;
+    let guest = app.create_user("guest", OrgRole::Guest).await;
+    let created = app
+        .graphql(Some(&admin), CREATE, json!({ "input": { "organisationWide": true, "title": "Annonce", "body": "Bienvenue à tous" } }))
+        .await;
+    assert_eq!(
+        created["data"]["createPost"]["post"]["organisationWide"],
+        true
+    );
+    assert_eq!(
+        feed_bodies(&app, &member, json!({})).await,
+        ["Bienvenue à tous"]
+    );
+    assert!(feed_bodies(&app, &guest, json!({})).await.is_empty());
+    let refused = app
+        .graphql(
+            Some(&member),
+            CREATE,
+            json!({ "input": { "organisationWide": true, "body": "Moi aussi" } }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn posting_follows_the_group_rules() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let member = app.member("member").await;
+    let outsider = app.member("outsider").await;
+    let announcements = app
+        .create_group(&owner, "Annonces", Visibility::Public)
+        .await;
+    app.add_member(&announcements, &member, GroupRole::Member)
+        .await;
+    app.graphql(Some(&owner), "mutation($id: ID!) { updateGroup(input: { groupId: $id, postingPolicy: MANAGERS }) { group { id } } }", json!({ "id": announcements.id }))
+        .await;
+    let secret = app.create_group(&owner, "Secret", Visibility::Secret).await;
+    let try_post = |user, group: &str| {
+        let app = &app;
+        let variables = json!({ "input": { "groupIds": [group], "body": "Hello" } });
+        async move { app.graphql(Some(user), CREATE, variables).await }
+    };
+    assert_eq!(
+        error_code(&try_post(&member, &announcements.id).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(&try_post(&outsider, &announcements.id).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(&try_post(&outsider, &secret.id).await),
+        "NOT_FOUND"
+    );
+    assert!(try_post(&owner, &announcements.id).await["errors"].is_null());
+    let two = app
+        .graphql(
+            Some(&owner),
+            CREATE,
+            json!({ "input": { "groupIds": [announcements.id, secret.id], "body": "x" } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&two),
+        "FORBIDDEN",
+        "several audiences at once are for org admins"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn markdown_is_rendered_and_script_vectors_are_removed() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let body = "**Gras** <script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1)) <a href=\"jav&#x09;ascript:alert(1)\">y</a> <svg onload=alert(1)>";
+    let post = post_in(&app, &owner, &group.id, body).await;
+    let html = post["bodyHtml"].as_str().unwrap().to_lowercase();
+    assert!(html.contains("<strong>gras</strong>"), "{html}");
+    for forbidden in ["<script", "onerror", "javascript:", "<svg", "onload"] {
+        assert!(!html.contains(forbidden), "{forbidden} in {html}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_post_input_names_the_field_and_the_limit() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let cases = [
+        (
+            json!({ "groupIds": [group.id], "body": "   " }),
+            "body",
+            "empty",
+        ),
+        (
+            json!({ "groupIds": [group.id], "body": "x".repeat(64 * 1024 + 1) }),
+            "body",
+            "65536",
+        ),
+        (
+            json!({ "groupIds": [group.id], "body": "ok", "title": "t".repeat(201) }),
+            "title",
+            "200",
+        ),
+        (json!({ "body": "nowhere" }), "groupIds", "at least one"),
+    ];
+    for (input, field, words) in cases {
+        let response = app
+            .graphql(Some(&owner), CREATE, json!({ "input": input }))
+            .await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "{field}");
+        assert_eq!(response["errors"][0]["extensions"]["field"], field);
+        assert!(
+            response["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(words),
+            "{response}"
+        );
+    }
+    let feed = app
+        .graphql(Some(&owner), "{ feed { totalCount } }", json!({}))
+        .await;
+    assert_eq!(feed["data"]["feed"]["totalCount"], 0, "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mentions_are_stored_for_notifications() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let ada = app.member("ada").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    post_in(
+        &app,
+        &owner,
+        &group.id,
+        "Merci @ada et @nobody, écrivez à contact@example.com",
+    )
+    .await;
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Mention {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        user_id: uuid::Uuid,
+    }
+    let mut conn = app.db().connect().await.unwrap();
+    let mentions: Vec<Mention> = diesel::sql_query("SELECT user_id FROM post_mentions")
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        mentions.iter().map(|m| m.user_id).collect::<Vec<_>>(),
+        [ada.uuid]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn comments_take_one_level_of_replies() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let outsider = app.member("outsider").await;
+    let group = app
+        .create_group(&owner, "Équipe", Visibility::Private)
+        .await;
+    let post = post_in(&app, &owner, &group.id, "Question ?").await;
+    let comment = "mutation($input: AddCommentInput!) { addComment(input: $input) { comment { id replyToId body author { username } } } }";
+    let first = app
+        .graphql(
+            Some(&owner),
+            comment,
+            json!({ "input": { "postId": post["id"], "body": "Oui" } }),
+        )
+        .await;
+    let first_id = first["data"]["addComment"]["comment"]["id"].clone();
+    let reply = app
+        .graphql(Some(&owner), comment, json!({ "input": { "postId": post["id"], "replyToId": first_id, "body": "Précision" } }))
+        .await;
+    assert_eq!(
+        reply["data"]["addComment"]["comment"]["replyToId"],
+        first_id
+    );
+    let nested = app
+        .graphql(Some(&owner), comment, json!({ "input": { "postId": post["id"], "replyToId": reply["data"]["addComment"]["comment"]["id"], "body": "Trop loin" } }))
+        .await;
+    assert_eq!(error_code(&nested), "BAD_USER_INPUT");
+    let hidden = app
+        .graphql(
+            Some(&outsider),
+            comment,
+            json!({ "input": { "postId": post["id"], "body": "Moi" } }),
+        )
+        .await;
+    assert_eq!(error_code(&hidden), "NOT_FOUND");
+    let summary = app
+        .graphql(Some(&owner), "query($id: ID!) { post(id: $id) { commentCount latestComments { body } comments { totalCount } } }", json!({ "id": post["id"] }))
+        .await;
+    assert_eq!(
+        summary["data"]["post"],
+        json!({ "commentCount": 2, "latestComments": [{ "body": "Oui" }, { "body": "Précision" }], "comments": { "totalCount": 2 } })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reactions_count_once_per_person_and_emoji() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let fan = app.member("fan").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let post = post_in(&app, &owner, &group.id, "Bravo à l'équipe").await;
+    let react = "mutation($id: ID!, $e: String!) { addReaction(input: { subjectId: $id, emoji: $e }) { reactions { emoji count viewerReacted } } }";
+    app.graphql(Some(&fan), react, json!({ "id": post["id"], "e": "🎉" }))
+        .await;
+    app.graphql(Some(&fan), react, json!({ "id": post["id"], "e": "🎉" }))
+        .await;
+    let both = app
+        .graphql(Some(&owner), react, json!({ "id": post["id"], "e": "🎉" }))
+        .await;
+    assert_eq!(
+        both["data"]["addReaction"]["reactions"],
+        json!([{ "emoji": "🎉", "count": 2, "viewerReacted": true }])
+    );
+    let thumbs = app
+        .graphql(Some(&fan), react, json!({ "id": post["id"], "e": "👍🏽" }))
+        .await;
+    assert!(
+        thumbs["errors"].is_null(),
+        "skin tones are one emoji: {thumbs}"
+    );
+    for bad in ["lol", "", "🎉🎉🎉🎉🎉🎉🎉🎉🎉", "<b>"] {
+        assert_eq!(
+            error_code(
+                &app.graphql(Some(&fan), react, json!({ "id": post["id"], "e": bad }))
+                    .await
+            ),
+            "BAD_USER_INPUT",
+            "{bad}"
+        );
+    }
+    let mine = app
+        .graphql(
+            Some(&fan),
+            "query($id: ID!) { post(id: $id) { viewerReactions } }",
+            json!({ "id": post["id"] }),
+        )
+        .await;
+    assert_eq!(mine["data"]["post"]["viewerReactions"], json!(["🎉", "👍🏽"]));
+    let removed = app
+        .graphql(Some(&fan), "mutation($id: ID!) { removeReaction(input: { subjectId: $id, emoji: \"🎉\" }) { reactions { count } } }", json!({ "id": post["id"] }))
+        .await;
+    assert_eq!(
+        removed["data"]["removeReaction"]["reactions"][0]["count"],
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn authors_edit_and_managers_delete() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let writer = app.member("writer").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    app.add_member(&group, &writer, GroupRole::Member).await;
+    let post = post_in(&app, &writer, &group.id, "Brouillon").await;
+    let edit = "mutation($id: ID!) { updatePost(input: { postId: $id, body: \"Version finale\" }) { post { body editedAt } } }";
+    assert_eq!(
+        error_code(
+            &app.graphql(Some(&owner), edit, json!({ "id": post["id"] }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let edited = app
+        .graphql(Some(&writer), edit, json!({ "id": post["id"] }))
+        .await;
+    assert_eq!(
+        edited["data"]["updatePost"]["post"]["body"],
+        "Version finale"
+    );
+    assert!(edited["data"]["updatePost"]["post"]["editedAt"].is_string());
+    let delete = "mutation($id: ID!) { deletePost(input: { postId: $id }) { deletedPostId } }";
+    assert!(
+        app.graphql(Some(&owner), delete, json!({ "id": post["id"] }))
+            .await["errors"]
+            .is_null()
+    );
+    let gone = app
+        .graphql(
+            Some(&writer),
+            "query($id: ID!) { post(id: $id) { id } }",
+            json!({ "id": post["id"] }),
+        )
+        .await;
+    assert_eq!(error_code(&gone), "NOT_FOUND");
+}
+
+/// A feed page with authors, groups, reactions, the viewer's reactions, comment counts and the
+/// latest comments with their authors costs the same number of statements for 5 or 20 posts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_feed_page_runs_a_constant_number_of_statements() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let viewer = app.member("viewer").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    app.add_member(&group, &viewer, GroupRole::Member).await;
+    let query = "{ feed(first: 20) { edges { node { id title bodyHtml author { displayName } groups { name }
+        reactions { emoji count } viewerReactions commentCount latestComments { body author { displayName } } } } } }";
+    let statements = || {
+        app.app
+            .services
+            .db
+            .statements
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+    let add_posts = |count: usize| {
+        let app = &app;
+        let (owner, viewer, group) = (&owner, &viewer, &group);
+        async move {
+            for i in 0..count {
+                let post = post_in(app, owner, &group.id, &format!("Post {i}")).await;
+                app.graphql(Some(viewer), "mutation($id: ID!) { addReaction(input: { subjectId: $id, emoji: \"👍\" }) { subjectId } }", json!({ "id": post["id"] })).await;
+                for text in ["Un", "Deux", "Trois"] {
+                    app.graphql(Some(viewer), "mutation($id: ID!, $b: String!) { addComment(input: { postId: $id, body: $b }) { comment { id } } }", json!({ "id": post["id"], "b": text })).await;
+                }
+            }
+        }
+    };
+    let measure = || async {
+        let before = statements();
+        let response = app.graphql(Some(&viewer), query, json!({})).await;
+        assert!(response["errors"].is_null(), "{response}");
+        (
+            statements() - before,
+            response["data"]["feed"]["edges"].as_array().unwrap().len(),
+        )
+    };
+    add_posts(5).await;
+    let (five, shown) = measure().await;
+    assert_eq!(shown, 5);
+    add_posts(15).await;
+    let (twenty, shown) = measure().await;
+    assert_eq!(shown, 20);
+    assert_eq!(
+        five, twenty,
+        "5 posts: {five} statements, 20 posts: {twenty}"
+    );
+    // Authentication, the page, its count, audiences, groups, reactions, comment summaries and
+    // every author at once.
+    assert!(twenty <= 8, "feed page: {twenty} statements");
+}
