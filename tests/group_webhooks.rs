@@ -1,4 +1,5 @@
-//! Incoming webhooks: a manager adds an integration, which posts into the group by its secret URL.
+//! Incoming webhooks: a manager adds an integration, which publishes posts into the group by its
+//! secret URL.
 
 mod common;
 
@@ -48,15 +49,21 @@ async fn an_integration_posts_into_its_group() {
     )
     .await;
     assert_eq!(status, 201, "{body}");
-    let messages = app
-        .graphql(Some(&owner), "query($g: ID!) { group(id: $g) { webhookMessages { totalCount edges { node { title text } } } webhooks { name lastUsedAt } } }", json!({ "g": group.id }))
+    let feed = app
+        .graphql(Some(&owner), "{ feed { edges { node { id title body integrationName author { id } groups { name } } } } }", json!({}))
         .await;
-    let group_data = &messages["data"]["group"];
     assert_eq!(
-        group_data["webhookMessages"]["edges"][0]["node"],
-        json!({ "title": "Déploiement", "text": "La version 2.3 est en production." })
+        feed["data"]["feed"]["edges"][0]["node"],
+        json!({ "id": body["id"], "title": "Déploiement", "body": "La version 2.3 est en production.", "integrationName": "Jenkins", "author": null, "groups": [{ "name": "Ops" }] })
     );
-    assert!(group_data["webhooks"][0]["lastUsedAt"].is_string());
+    let webhooks = app
+        .graphql(
+            Some(&owner),
+            "query($g: ID!) { group(id: $g) { webhooks { name lastUsedAt } } }",
+            json!({ "g": group.id }),
+        )
+        .await;
+    assert!(webhooks["data"]["group"]["webhooks"][0]["lastUsedAt"].is_string());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -91,11 +98,11 @@ async fn bad_webhook_bodies_are_refused_and_nothing_is_stored() {
     let count = app
         .graphql(
             Some(&owner),
-            "query($g: ID!) { group(id: $g) { webhookMessages { totalCount } } }",
+            "query($g: ID!) { feed(filter: { groupId: $g }) { totalCount } }",
             json!({ "g": group.id }),
         )
         .await;
-    assert_eq!(count["data"]["group"]["webhookMessages"]["totalCount"], 0);
+    assert_eq!(count["data"]["feed"]["totalCount"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

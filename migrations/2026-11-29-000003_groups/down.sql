@@ -1,4 +1,3 @@
-DROP TABLE group_webhook_messages;
 DROP TABLE group_webhooks;
 DROP TABLE group_invitations;
 DROP TABLE group_join_requests;

@@ -105,15 +105,3 @@ CREATE TABLE group_webhooks (
 CREATE INDEX group_webhooks_group_id ON group_webhooks (group_id);
 CREATE TRIGGER group_webhooks_set_updated_at BEFORE UPDATE ON group_webhooks
     FOR EACH ROW EXECUTE FUNCTION parvis_set_updated_at();
-
--- What integrations posted; the posts feature turns these into posts.
-CREATE TABLE group_webhook_messages (
-    id uuid PRIMARY KEY,
-    webhook_id uuid NOT NULL REFERENCES group_webhooks (id) ON DELETE CASCADE,
-    group_id uuid NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
-    title text,
-    body text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX group_webhook_messages_group_id ON group_webhook_messages (group_id, created_at);

@@ -5,6 +5,8 @@ CREATE TABLE posts (
     -- A person, or an integration (group webhook) for automated posts.
     author_id uuid REFERENCES users (id) ON DELETE SET NULL,
     webhook_id uuid REFERENCES group_webhooks (id) ON DELETE SET NULL,
+    -- The integration's name as it posted (shown instead of an author).
+    integration_name text,
     title text,
     -- Markdown as written, and its sanitised HTML.
     body text NOT NULL,

@@ -52,18 +52,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    group_webhook_messages (id) {
-        id -> Uuid,
-        webhook_id -> Uuid,
-        group_id -> Uuid,
-        title -> Nullable<Text>,
-        body -> Text,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
     group_webhooks (id) {
         id -> Uuid,
         group_id -> Uuid,
@@ -141,6 +129,7 @@ diesel::table! {
         id -> Uuid,
         author_id -> Nullable<Uuid>,
         webhook_id -> Nullable<Uuid>,
+        integration_name -> Nullable<Text>,
         title -> Nullable<Text>,
         body -> Text,
         body_html -> Text,
@@ -203,8 +192,6 @@ diesel::joinable!(group_invitations -> groups (group_id));
 diesel::joinable!(group_join_requests -> groups (group_id));
 diesel::joinable!(group_memberships -> groups (group_id));
 diesel::joinable!(group_memberships -> users (user_id));
-diesel::joinable!(group_webhook_messages -> group_webhooks (webhook_id));
-diesel::joinable!(group_webhook_messages -> groups (group_id));
 diesel::joinable!(group_webhooks -> groups (group_id));
 diesel::joinable!(group_webhooks -> users (created_by));
 diesel::joinable!(groups -> users (created_by));
@@ -222,7 +209,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_invitations,
     group_join_requests,
     group_memberships,
-    group_webhook_messages,
     group_webhooks,
     groups,
     login_attempts,

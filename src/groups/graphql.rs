@@ -221,24 +221,6 @@ impl GroupAccess {
     async fn webhooks(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::webhooks::Webhook>> {
         super::webhooks::group_webhooks(ctx, self).await
     }
-    /// What integrations posted, newest first (members; shown in the feed once posts exist).
-    async fn webhook_messages(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> ApiResult<PageConnection<super::webhooks::WebhookMessage>> {
-        require(
-            ctx,
-            Action::ViewContent,
-            self,
-            "Only members see this group's content.",
-        )?;
-        let page = PageRequest::parse(first, after.as_deref())?;
-        let mut conn = ctx.conn().await?;
-        let messages = super::webhooks::messages_page(&mut conn, self.group.id, &page).await?;
-        Ok(connection(messages, |m| (m.created_at, m.id), |m| m))
-    }
     /// Pending invitations, oldest first (managers).
     async fn invitations(
         &self,

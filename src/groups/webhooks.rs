@@ -1,6 +1,6 @@
 //! Incoming webhooks: integrations a group's managers add. Each has a secret URL
-//! (`POST /hooks/{token}`) that publishes a message into the group as that integration; the posts
-//! feature shows these messages in the feed. Tokens are revocable and stored hashed.
+//! (`POST /hooks/{token}`) that publishes a post into the group as that integration. Tokens are
+//! revocable and stored hashed.
 
 use std::sync::Arc;
 
@@ -22,12 +22,14 @@ use super::graphql::{TYPE_NAME as GROUP_TYPE, load_visible};
 use super::model::Group;
 use crate::app::App;
 use crate::auth::secrets;
-use crate::db::schema::{group_webhook_messages, group_webhooks, groups};
+use crate::db::schema::{group_webhooks, groups};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{Event, EventBus};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::pagination::{Page, PageRequest};
 use crate::policy::{self, Action, Resource};
+use crate::posts::Post;
+use crate::posts::model::{self as posts, NewPost};
 use crate::validation::{self, Limit};
 
 pub const TYPE_NAME: &str = "GroupWebhook";
@@ -113,90 +115,35 @@ async fn find_by_token(
         .optional()?)
 }
 
-/// A message an integration posted into a group.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = group_webhook_messages, check_for_backend(diesel::pg::Pg))]
-pub struct WebhookMessage {
-    pub id: Uuid,
-    pub webhook_id: Uuid,
-    pub group_id: Uuid,
-    pub title: Option<String>,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-}
-
-async fn record_message(
+/// Publishes an integration's message as a post in its group.
+async fn publish(
     conn: &mut AsyncPgConnection,
+    events: &EventBus,
     webhook: &Webhook,
     title: Option<&str>,
     body: &str,
-) -> ApiResult<WebhookMessage> {
+) -> ApiResult<Post> {
     diesel::update(group_webhooks::table.find(webhook.id))
         .set(group_webhooks::last_used_at.eq(Some(Utc::now())))
         .execute(conn)
         .await?;
-    Ok(diesel::insert_into(group_webhook_messages::table)
-        .values((
-            group_webhook_messages::id.eq(Uuid::now_v7()),
-            group_webhook_messages::webhook_id.eq(webhook.id),
-            group_webhook_messages::group_id.eq(webhook.group_id),
-            group_webhook_messages::title.eq(title),
-            group_webhook_messages::body.eq(body),
-        ))
-        .returning(WebhookMessage::as_returning())
-        .get_result(conn)
-        .await?)
-}
-
-/// Messages integrations posted into a group, newest first.
-pub async fn messages_page(
-    conn: &mut AsyncPgConnection,
-    group: Uuid,
-    page: &PageRequest<(DateTime<Utc>, Uuid)>,
-) -> ApiResult<Page<WebhookMessage>> {
-    let mut query = group_webhook_messages::table
-        .filter(group_webhook_messages::group_id.eq(group))
-        .order((
-            group_webhook_messages::created_at.desc(),
-            group_webhook_messages::id.desc(),
-        ))
-        .limit(page.fetch_limit())
-        .select(WebhookMessage::as_select())
-        .into_boxed();
-    if let Some((at, id)) = page.after {
-        query = query.filter(
-            group_webhook_messages::created_at
-                .lt(at)
-                .or(group_webhook_messages::created_at
-                    .eq(at)
-                    .and(group_webhook_messages::id.lt(id))),
-        );
-    }
-    let rows = query.load(conn).await?;
-    let total = group_webhook_messages::table
-        .filter(group_webhook_messages::group_id.eq(group))
-        .count()
-        .get_result(conn)
+    let mentioned = posts::mentioned_users(conn, body).await?;
+    let post = NewPost {
+        id: Uuid::now_v7(),
+        author_id: None,
+        webhook_id: Some(webhook.id),
+        integration_name: Some(webhook.name.clone()),
+        title: title.map(str::to_owned),
+        body: body.to_owned(),
+        body_html: crate::markdown::to_safe_html(body),
+        organisation_wide: false,
+        published_at: Some(Utc::now()),
+    };
+    let post = posts::insert(conn, &post, &[webhook.group_id], &mentioned).await?;
+    events
+        .publish(conn, &Event::PostPublished { id: post.id })
         .await?;
-    Ok(page.finish(rows, total))
-}
-
-/// What an integration posted.
-#[Object(name = "GroupWebhookMessage")]
-impl WebhookMessage {
-    async fn id(&self) -> ID {
-        ids::encode("GroupWebhookMessage", self.id)
-    }
-    async fn title(&self) -> Option<&str> {
-        self.title.as_deref()
-    }
-    /// As sent (Markdown).
-    async fn text(&self) -> &str {
-        &self.body
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
+    Ok(post)
 }
 
 /// An integration that posts into a group through its secret URL.
@@ -332,9 +279,9 @@ pub async fn receive(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     match receive_message(&app, &token, &headers, body).await {
-        Ok(message) => (
+        Ok(post) => (
             StatusCode::CREATED,
-            Json(json!({ "id": ids::encode("GroupWebhookMessage", message.id) })),
+            Json(json!({ "id": ids::encode(crate::posts::graphql::TYPE_NAME, post.id) })),
         )
             .into_response(),
         Err((status, message)) => (status, Json(json!({ "error": message }))).into_response(),
@@ -346,7 +293,7 @@ async fn receive_message(
     token: &str,
     headers: &axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<WebhookMessage, (StatusCode, String)> {
+) -> Result<Post, (StatusCode, String)> {
     let mut conn = app
         .services
         .pool
@@ -395,7 +342,14 @@ async fn receive_message(
                 "The group is archived.".to_owned(),
             )));
         }
-        Ok(Ok(record_message(conn, &webhook, title, text).await?))
+        Ok(Ok(publish(
+            conn,
+            &app.services.events,
+            &webhook,
+            title,
+            text,
+        )
+        .await?))
     })
     .await
     .map_err(internal)?

@@ -128,6 +128,10 @@ impl Post {
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         visible_author(ctx, self.author_id).await
     }
+    /// For posts published by an integration (a group webhook): its name.
+    async fn integration_name(&self) -> Option<&str> {
+        self.integration_name.as_deref()
+    }
     /// Published to the whole organisation (besides any groups).
     async fn organisation_wide(&self) -> bool {
         self.organisation_wide
@@ -523,6 +527,7 @@ impl PostMutation {
                     id: Uuid::now_v7(),
                     author_id: Some(viewer.id()),
                     webhook_id: None,
+                    integration_name: None,
                     title,
                     body_html: crate::markdown::to_safe_html(&body),
                     body,

@@ -20,6 +20,7 @@ pub struct Post {
     pub id: Uuid,
     pub author_id: Option<Uuid>,
     pub webhook_id: Option<Uuid>,
+    pub integration_name: Option<String>,
     pub title: Option<String>,
     pub body: String,
     pub body_html: String,
@@ -43,6 +44,7 @@ pub struct NewPost {
     pub id: Uuid,
     pub author_id: Option<Uuid>,
     pub webhook_id: Option<Uuid>,
+    pub integration_name: Option<String>,
     pub title: Option<String>,
     pub body: String,
     pub body_html: String,
@@ -199,7 +201,8 @@ pub async fn feed_page(
 ) -> ApiResult<Page<Post>> {
     let (after_at, after_id) = page.after.unzip();
     let rows: Vec<Post> = diesel::sql_query(format!(
-        "SELECT p.id, p.author_id, p.webhook_id, p.title, p.body, p.body_html, p.organisation_wide,
+        "SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
+                p.organisation_wide,
                 p.published_at, p.edited_at, p.deleted_at, p.created_at
          FROM posts p {FEED_WHERE}
            AND ($5::timestamptz IS NULL OR (p.published_at, p.id) < ($5, $6))
