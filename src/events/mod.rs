@@ -26,9 +26,23 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    UserUpdated { id: Uuid },
-    PostPublished { id: Uuid },
-    PostUpdated { id: Uuid },
+    UserUpdated {
+        id: Uuid,
+    },
+    PostPublished {
+        id: Uuid,
+    },
+    /// Edited or deleted.
+    PostUpdated {
+        id: Uuid,
+    },
+    CommentAdded {
+        post_id: Uuid,
+        comment_id: Uuid,
+    },
+    ReactionsChanged {
+        subject_id: Uuid,
+    },
 }
 
 const FAN_OUT_CAPACITY: usize = 1024;
@@ -96,8 +110,8 @@ impl EventBus {
 
 /// Turns matching events into what the subscriber may see: for each event, re-validates the
 /// viewer's credential and account (the stream ends with UNAUTHENTICATED once they no longer
-/// work), then re-reads the object with `load`, which applies the policy to the viewer as they
-/// are now.
+/// work), then `load` re-reads what the event names for the viewer as they are now, applying the
+/// policy; `None` means this event is not for this subscriber and nothing is sent.
 pub fn reauthorized<T, L>(
     events: impl Stream<Item = Arc<Event>> + Send + 'static,
     services: Arc<Services>,
@@ -106,7 +120,11 @@ pub fn reauthorized<T, L>(
 ) -> impl Stream<Item = ApiResult<T>> + Send + 'static
 where
     T: Send + 'static,
-    L: for<'c> Fn(&'c mut AsyncPgConnection, &'c Viewer) -> BoxFuture<'c, ApiResult<T>>
+    L: for<'c> Fn(
+            &'c mut AsyncPgConnection,
+            &'c Viewer,
+            &'c Event,
+        ) -> BoxFuture<'c, ApiResult<Option<T>>>
         + Send
         + Sync
         + 'static,
@@ -114,15 +132,22 @@ where
     let state = (Box::pin(events), services, viewer, Arc::new(load));
     futures::stream::unfold(Some(state), |state| async move {
         let (mut events, services, viewer, load) = state?;
-        events.next().await?;
-        let result = async {
-            let mut conn = services.pool.get().await?;
-            let current = crate::auth::revalidate(&mut conn, &viewer)
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            load(&mut conn, &current).await
-        }
-        .await;
+        let result = loop {
+            let event = events.next().await?;
+            let delivery = async {
+                let mut conn = services.pool.get().await?;
+                let current = crate::auth::revalidate(&mut conn, &viewer)
+                    .await?
+                    .ok_or(ApiError::Unauthenticated)?;
+                load(&mut conn, &current, &event).await
+            }
+            .await;
+            match delivery {
+                Ok(None) => continue,
+                Ok(Some(item)) => break Ok(item),
+                Err(error) => break Err(error),
+            }
+        };
         let next = match result {
             Err(ApiError::Unauthenticated) => None,
             _ => Some((events, services, viewer, load)),

@@ -17,7 +17,7 @@ use crate::config::QueryLimits;
 use crate::groups::graphql::GroupQuery;
 use crate::groups::mutations::GroupMutation;
 use crate::groups::webhooks::WebhookMutation;
-use crate::posts::graphql::{PostMutation, PostQuery};
+use crate::posts::graphql::{PostMutation, PostQuery, PostSubscription};
 use crate::users::graphql::{UserMutation, UserQuery, UserSubscription};
 
 #[derive(MergedObject, Default)]
@@ -33,7 +33,7 @@ pub struct Mutation(
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(UserSubscription);
+pub struct Subscription(UserSubscription, PostSubscription);
 
 pub type ParvisSchema = Schema<Query, Mutation, Subscription>;
 

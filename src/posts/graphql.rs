@@ -1,8 +1,9 @@
 //! GraphQL types, queries and mutations of the news feed. Every resolver asks `policy::can`.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
+use futures::Stream;
 use uuid::Uuid;
 
 use super::model::{
@@ -10,7 +11,7 @@ use super::model::{
 };
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
-use crate::events::Event;
+use crate::events::{Event, reauthorized};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
@@ -607,7 +608,17 @@ impl PostMutation {
             Action::Delete,
             "Only the author or a manager deletes a post.",
         )?;
-        model::soft_delete(&mut *ctx.conn().await?, post.id, viewer.id()).await?;
+        let services = ctx.services().clone();
+        ctx.conn()
+            .await?
+            .transaction::<_, ApiError, _>(async |conn| {
+                model::soft_delete(conn, post.id, viewer.id()).await?;
+                services
+                    .events
+                    .publish(conn, &Event::PostUpdated { id: post.id })
+                    .await
+            })
+            .await?;
         Ok(DeletePostPayload {
             deleted_post_id: input.post_id,
         })
@@ -640,7 +651,19 @@ impl PostMutation {
             }
             None => None,
         };
-        let comment = model::insert_comment(&mut conn, post.id, parent, viewer.id(), &body).await?;
+        let services = ctx.services().clone();
+        let comment = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let comment =
+                    model::insert_comment(conn, post.id, parent, viewer.id(), &body).await?;
+                let event = Event::CommentAdded {
+                    post_id: post.id,
+                    comment_id: comment.id,
+                };
+                services.events.publish(conn, &event).await?;
+                Ok(comment)
+            })
+            .await?;
         Ok(CommentPayload { comment })
     }
 
@@ -670,29 +693,31 @@ async fn change_reaction(
 ) -> ApiResult<ReactionPayload> {
     let viewer = ctx.viewer()?;
     let emoji = emoji(&input.emoji)?;
-    let (kind, subject) = match ids::decode(&input.subject_id, "subjectId")? {
-        (kind, id) if kind == TYPE_NAME => {
-            load_visible(ctx, id).await?;
-            (SubjectKind::Post, id)
-        }
-        (kind, id) if kind == COMMENT_TYPE => {
-            let comment = model::find_comment(&mut *ctx.conn().await?, id)
-                .await?
-                .filter(|c| c.deleted_at.is_none())
-                .ok_or(ApiError::NotFound(COMMENT_TYPE))?;
-            load_visible(ctx, comment.post_id)
-                .await
-                .map_err(|_| ApiError::NotFound(COMMENT_TYPE))?;
-            (SubjectKind::Comment, id)
-        }
-        _ => return Err(ApiError::NotFound("Post")),
-    };
-    let mut conn = ctx.conn().await?;
-    if add {
-        model::react(&mut conn, subject, kind, viewer.id(), &emoji).await?;
+    let (subject, post) = subject_post(ctx, &input.subject_id).await?;
+    let kind = if subject == post {
+        SubjectKind::Post
     } else {
-        model::unreact(&mut conn, subject, viewer.id(), &emoji).await?;
-    }
+        SubjectKind::Comment
+    };
+    let services = ctx.services().clone();
+    let mut conn = ctx.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        if add {
+            model::react(conn, subject, kind, viewer.id(), &emoji).await?;
+        } else {
+            model::unreact(conn, subject, viewer.id(), &emoji).await?;
+        }
+        services
+            .events
+            .publish(
+                conn,
+                &Event::ReactionsChanged {
+                    subject_id: subject,
+                },
+            )
+            .await
+    })
+    .await?;
     let reactions = model::reaction_summaries(&mut conn, &[subject], viewer.id())
         .await?
         .remove(&subject)
@@ -701,4 +726,202 @@ async fn change_reaction(
         subject_id: input.subject_id,
         reactions,
     })
+}
+
+/// The post, if `viewer` may read it now. Subscriptions run outside a request and its loaders.
+async fn readable_post(
+    conn: &mut diesel_async::AsyncPgConnection,
+    viewer: &Viewer,
+    id: Uuid,
+) -> ApiResult<Option<Post>> {
+    let Some(post) = model::find(conn, id).await? else {
+        return Ok(None);
+    };
+    let groups = model::audiences(conn, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    let audiences = crate::groups::model::find_access(conn, viewer.id(), &groups).await?;
+    let readable = policy::can(
+        viewer,
+        Action::View,
+        Resource::Post {
+            post: &post,
+            audiences: &audiences,
+        },
+    );
+    Ok(readable.allowed().then_some(post))
+}
+
+/// The post a reaction subject belongs to: the post itself, or a comment's post.
+async fn subject_post(ctx: &Context<'_>, subject: &ID) -> ApiResult<(Uuid, Uuid)> {
+    match ids::decode(subject, "subjectId")? {
+        (kind, id) if kind == TYPE_NAME => Ok((id, load_visible(ctx, id).await?.id)),
+        (kind, id) if kind == COMMENT_TYPE => {
+            let comment = model::find_comment(&mut *ctx.conn().await?, id)
+                .await?
+                .filter(|c| c.deleted_at.is_none())
+                .ok_or(ApiError::NotFound(COMMENT_TYPE))?;
+            load_visible(ctx, comment.post_id)
+                .await
+                .map_err(|_| ApiError::NotFound(COMMENT_TYPE))?;
+            Ok((id, comment.post_id))
+        }
+        _ => Err(ApiError::NotFound(TYPE_NAME)),
+    }
+}
+
+#[derive(Default)]
+pub struct PostSubscription;
+
+#[Subscription]
+impl PostSubscription {
+    /// New posts the viewer may read (only one group's with `groupId`), from any server instance.
+    async fn post_published(
+        &self,
+        ctx: &Context<'_>,
+        group_id: Option<ID>,
+    ) -> Result<impl Stream<Item = ApiResult<Post>> + use<>, ApiError> {
+        let viewer = ctx.viewer()?.clone();
+        let group = match &group_id {
+            Some(id) => {
+                let group = crate::groups::graphql::load_visible(
+                    ctx,
+                    ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupId")?,
+                )
+                .await?;
+                policy::require(
+                    &viewer,
+                    Action::ViewContent,
+                    Resource::Group(&group),
+                    crate::groups::graphql::TYPE_NAME,
+                    "Only members read this group's posts.",
+                )?;
+                Some(group.group.id)
+            }
+            None => None,
+        };
+        let services = ctx.services().clone();
+        let events = services
+            .events
+            .subscribe_matching(|event| matches!(event, Event::PostPublished { .. }));
+        Ok(reauthorized(
+            events,
+            services,
+            viewer,
+            move |conn, viewer, event| {
+                Box::pin(async move {
+                    let Event::PostPublished { id } = event else {
+                        return Ok(None);
+                    };
+                    let Some(post) = readable_post(conn, viewer, *id).await? else {
+                        return Ok(None);
+                    };
+                    if let Some(group) = group {
+                        let audiences = model::audiences(conn, &[post.id]).await?;
+                        if !audiences
+                            .get(&post.id)
+                            .is_some_and(|groups| groups.contains(&group))
+                        {
+                            return Ok(None);
+                        }
+                    }
+                    Ok(Some(post))
+                })
+            },
+        ))
+    }
+
+    /// The post each time it is edited; NOT_FOUND once it is deleted or no longer readable.
+    async fn post_updated(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<Post>> + use<>, ApiError> {
+        let post_id = load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?)
+            .await?
+            .id;
+        let services = ctx.services().clone();
+        let events = services.events.subscribe_matching(
+            move |event| matches!(event, Event::PostUpdated { id } if *id == post_id),
+        );
+        Ok(reauthorized(
+            events,
+            services,
+            ctx.viewer()?.clone(),
+            move |conn, viewer, _| {
+                Box::pin(async move {
+                    readable_post(conn, viewer, post_id)
+                        .await?
+                        .map(Some)
+                        .ok_or(ApiError::NotFound(TYPE_NAME))
+                })
+            },
+        ))
+    }
+
+    /// Each new comment on a post.
+    async fn comment_added(
+        &self,
+        ctx: &Context<'_>,
+        post_id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<Comment>> + use<>, ApiError> {
+        let post_id = load_visible(ctx, ids::decode_as(&post_id, TYPE_NAME, "postId")?)
+            .await?
+            .id;
+        let services = ctx.services().clone();
+        let events = services.events.subscribe_matching(
+            move |event| matches!(event, Event::CommentAdded { post_id: post, .. } if *post == post_id),
+        );
+        Ok(reauthorized(
+            events,
+            services,
+            ctx.viewer()?.clone(),
+            move |conn, viewer, event| {
+                Box::pin(async move {
+                    let Event::CommentAdded { comment_id, .. } = event else {
+                        return Ok(None);
+                    };
+                    if readable_post(conn, viewer, post_id).await?.is_none() {
+                        return Ok(None);
+                    }
+                    Ok(model::find_comment(conn, *comment_id).await?)
+                })
+            },
+        ))
+    }
+
+    /// The reactions of a post or comment each time they change.
+    async fn reactions_changed(
+        &self,
+        ctx: &Context<'_>,
+        subject_id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<ReactionPayload>> + use<>, ApiError> {
+        let (subject, post) = subject_post(ctx, &subject_id).await?;
+        let services = ctx.services().clone();
+        let events = services.events.subscribe_matching(
+            move |event| matches!(event, Event::ReactionsChanged { subject_id } if *subject_id == subject),
+        );
+        Ok(reauthorized(
+            events,
+            services,
+            ctx.viewer()?.clone(),
+            move |conn, viewer, _| {
+                let subject_id = subject_id.clone();
+                Box::pin(async move {
+                    if readable_post(conn, viewer, post).await?.is_none() {
+                        return Ok(None);
+                    }
+                    let reactions = model::reaction_summaries(conn, &[subject], viewer.id())
+                        .await?
+                        .remove(&subject)
+                        .unwrap_or_default();
+                    Ok(Some(ReactionPayload {
+                        subject_id,
+                        reactions,
+                    }))
+                })
+            },
+        ))
+    }
 }

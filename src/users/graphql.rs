@@ -351,7 +351,7 @@ impl UserSubscription {
             events,
             services,
             viewer,
-            move |conn, viewer| {
+            move |conn, viewer, _| {
                 Box::pin(async move {
                     let user = model::find(conn, user_id)
                         .await?
@@ -359,7 +359,7 @@ impl UserSubscription {
                     if !visible_to(conn, viewer, &user).await? {
                         return Err(ApiError::NotFound(TYPE_NAME));
                     }
-                    Ok(user)
+                    Ok(Some(user))
                 })
             },
         ))
