@@ -885,7 +885,7 @@ impl PostSubscription {
                     if readable_post(conn, viewer, post_id).await?.is_none() {
                         return Ok(None);
                     }
-                    Ok(model::find_comment(conn, *comment_id).await?)
+                    model::find_comment(conn, *comment_id).await
                 })
             },
         ))
