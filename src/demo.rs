@@ -9,8 +9,10 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 use crate::groups::model::{self as groups, NewGroup};
 use crate::groups::{GroupRole, JoinPolicy, PostingPolicy, Visibility};
+use crate::posts::model::{self as posts, NewPost};
 use crate::users::{NewUser, OrgRole, model as users};
 use crate::validation;
+use chrono::Utc;
 
 /// Every demo account signs in with this password (documented in the README).
 pub const DEMO_PASSWORD: &str = "parvis-demo-2026";
@@ -85,6 +87,7 @@ const SITES: &[&str] = &["Paris", "Lyon", "Montréal", "London", "Remote"];
 pub struct Seeded {
     pub people: usize,
     pub groups: usize,
+    pub posts: usize,
 }
 
 /// Loads what is not there yet: people, then groups (each feature adds its own demo content).
@@ -92,6 +95,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> ApiResult<Seeded> {
     Ok(Seeded {
         people: seed_people(conn).await?,
         groups: seed_groups(conn).await?,
+        posts: seed_posts(conn).await?,
     })
 }
 
@@ -344,4 +348,146 @@ async fn seed_groups(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
         created += 1;
     }
     Ok(created)
+}
+
+const POST_OPENINGS: &[&str] = &[
+    "Bonjour à tous ! Petit point sur",
+    "Hello everyone, a quick update on",
+    "Rappel :",
+    "Reminder:",
+    "Bonne nouvelle concernant",
+    "Good news about",
+    "Question pour l'équipe à propos de",
+    "Question for the team about",
+];
+
+const POST_TOPICS: &[&str] = &[
+    "la nouvelle cantine du 3e étage",
+    "the quarterly results",
+    "la migration du CRM",
+    "the summer party",
+    "le télétravail le vendredi",
+    "the new onboarding guide",
+    "les places de parking",
+    "our customer satisfaction survey",
+    "la formation sécurité",
+    "the London office move",
+];
+
+const POST_DETAILS: &[&str] = &[
+    "Tout est dans le document partagé, **n'hésitez pas à commenter**.",
+    "Details are in the shared folder — *feedback welcome*.",
+    "Merci à toutes celles et ceux qui ont participé 🙏",
+    "Thanks to everyone who helped make it happen!",
+    "On en reparle jeudi en réunion d'équipe.",
+    "- Date : vendredi\n- Lieu : salle Atlas\n- Durée : 1 h",
+];
+
+const COMMENTS: &[&str] = &[
+    "Merci pour l'info !",
+    "Great, thanks!",
+    "Super nouvelle 👏",
+    "Is this also for Lyon?",
+    "Je serai là.",
+    "+1",
+];
+const REACTIONS: &[&str] = &["👍", "🎉", "❤️", "👏", "😂"];
+
+/// About three hundred posts over the last four months in the demo groups, with comments and
+/// reactions (only when the organisation has no post yet).
+async fn seed_posts(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    if posts::count_all(conn).await? > 0 {
+        return Ok(0);
+    }
+    let mut people = Vec::with_capacity(PEOPLE.len());
+    for person in demo_people("") {
+        if let Some(user) = users::find_by_identifier(conn, &person.username).await? {
+            people.push(user.id);
+        }
+    }
+    let mut groups_with_members = Vec::new();
+    for demo in GROUPS {
+        if let Some(group) = groups::find_by_slug(conn, &validation::slugify(demo.name)).await? {
+            let members = groups::member_ids(conn, group.id).await?;
+            groups_with_members.push((group, demo.posting_policy, members));
+        }
+    }
+    let mut random = Lcg(2026);
+    let mut created = 0;
+    for index in 0..300 {
+        let (group, posting, members) = &groups_with_members[index % groups_with_members.len()];
+        let authors: Vec<Uuid> = match posting {
+            PostingPolicy::Managers => members
+                .iter()
+                .filter(|(_, role)| role.manages())
+                .map(|(id, _)| *id)
+                .collect(),
+            PostingPolicy::Members => members.iter().map(|(id, _)| *id).collect(),
+        };
+        let Some(&author) = random.pick(&authors) else {
+            continue;
+        };
+        let body = format!(
+            "{} {}.\n\n{}",
+            random.pick(POST_OPENINGS).copied().unwrap_or_default(),
+            random.pick(POST_TOPICS).copied().unwrap_or_default(),
+            random.pick(POST_DETAILS).copied().unwrap_or_default(),
+        );
+        let published_at =
+            Utc::now() - chrono::Duration::minutes((random.next() % (120 * 24 * 60)) as i64);
+        let post = posts::insert(
+            conn,
+            &NewPost {
+                id: Uuid::now_v7(),
+                author_id: Some(author),
+                webhook_id: None,
+                integration_name: None,
+                title: (index % 4 == 0).then(|| format!("Nouvelles de {}", group.name)),
+                body_html: crate::markdown::to_safe_html(&body),
+                body,
+                organisation_wide: false,
+                published_at: Some(published_at),
+            },
+            &[group.id],
+            &[],
+        )
+        .await?;
+        for _ in 0..random.next() % 4 {
+            if let (Some(&(commenter, _)), Some(text)) =
+                (random.pick(members), random.pick(COMMENTS))
+            {
+                posts::insert_comment(conn, post.id, None, commenter, text).await?;
+            }
+        }
+        for _ in 0..random.next() % 6 {
+            if let (Some(&(reader, _)), Some(emoji)) =
+                (random.pick(members), random.pick(REACTIONS))
+            {
+                posts::react(conn, post.id, posts::SubjectKind::Post, reader, emoji).await?;
+            }
+        }
+        created += 1;
+    }
+    Ok(created)
+}
+
+/// A small deterministic pseudo-random sequence, so every demo looks the same.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        if items.is_empty() {
+            return None;
+        }
+        let index = (self.next() as usize) % items.len();
+        items.get(index)
+    }
 }

@@ -22,8 +22,35 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A `parvis serve` process, killed if a test fails before stopping it (so no server outlives
+/// its test and holds the test runner's output open).
+struct Server(Child);
+
+impl Server {
+    fn id(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.0.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        self.0.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `parvis serve` and waits for the line announcing GraphiQL.
-fn serve(configure: impl FnOnce(&mut Command)) -> (Child, u16, String) {
+fn serve(configure: impl FnOnce(&mut Command)) -> (Server, u16, String) {
     let port = free_port();
     let mut command = parvis();
     command
@@ -42,16 +69,11 @@ fn serve(configure: impl FnOnce(&mut Command)) -> (Child, u16, String) {
         );
         banner.push_str(&line);
     }
-    (child, port, banner)
+    (Server(child), port, banner)
 }
 
-fn stop(mut child: Child) {
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    let status = child.wait().unwrap();
+fn stop(mut server: Server) {
+    let status = server.terminate();
     assert!(
         status.success(),
         "parvis serve did not exit cleanly on SIGTERM: {status}"
@@ -189,16 +211,18 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
     );
     let counts = client
         .post(format!("http://127.0.0.1:{port}/graphql"))
-        .json(&json!({ "query": "{ groups(filter: { scope: ALL }) { totalCount } users { totalCount } }" }))
+        .json(&json!({ "query": "{ groups(filter: { scope: ALL }) { totalCount } users { totalCount } feed { totalCount } }" }))
         .send()
         .await
         .unwrap()
         .json::<Value>()
         .await
         .unwrap();
-    assert_eq!(
-        counts["data"],
-        json!({ "groups": { "totalCount": 11 }, "users": { "totalCount": 50 } })
+    assert_eq!(counts["data"]["groups"]["totalCount"], 11);
+    assert_eq!(counts["data"]["users"]["totalCount"], 50);
+    assert!(
+        counts["data"]["feed"]["totalCount"].as_i64().unwrap() > 50,
+        "{counts}"
     );
     let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
         .await
@@ -235,8 +259,8 @@ async fn json_logs_carry_the_request_id_of_each_request() {
     )
     .unwrap();
     let mut logs = String::new();
-    std::io::Read::read_to_string(server.stderr.as_mut().unwrap(), &mut logs).unwrap();
-    assert!(server.wait().unwrap().success());
+    std::io::Read::read_to_string(server.0.stderr.as_mut().unwrap(), &mut logs).unwrap();
+    assert!(server.0.wait().unwrap().success());
     let request_line = logs
         .lines()
         .map(|line| {

@@ -409,6 +409,19 @@ pub async fn joined_at(
         .await?)
 }
 
+/// Every member with their role.
+pub async fn member_ids(
+    conn: &mut AsyncPgConnection,
+    group: Uuid,
+) -> ApiResult<Vec<(Uuid, GroupRole)>> {
+    Ok(group_memberships::table
+        .filter(group_memberships::group_id.eq(group))
+        .order(group_memberships::user_id)
+        .select((group_memberships::user_id, group_memberships::role))
+        .load(conn)
+        .await?)
+}
+
 pub async fn owner_count(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult<i64> {
     Ok(group_memberships::table
         .filter(group_memberships::group_id.eq(group))

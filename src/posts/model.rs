@@ -143,6 +143,10 @@ pub fn mention_handles(text: &str) -> Vec<String> {
     handles
 }
 
+pub async fn count_all(conn: &mut AsyncPgConnection) -> ApiResult<i64> {
+    Ok(posts::table.count().get_result(conn).await?)
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Post>> {
     Ok(posts::table
         .find(id)
@@ -414,7 +418,7 @@ pub enum SubjectKind {
 }
 
 impl SubjectKind {
-    fn as_db(self) -> &'static str {
+    pub fn as_db(self) -> &'static str {
         match self {
             Self::Post => "post",
             Self::Comment => "comment",
