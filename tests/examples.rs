@@ -60,3 +60,60 @@ async fn the_rust_client_prints_the_viewer_and_profile_events() {
         "{output}"
     );
 }
+
+fn operation(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("examples/operations/{name}.graphql"));
+    std::fs::read_to_string(path).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_example_operations_run_against_the_api() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let reader = app.member("reader").await;
+    let group = app
+        .create_group(&owner, "Club", parvis::groups::Visibility::Public)
+        .await;
+    let run = |user, name: &str, variables: serde_json::Value| {
+        let app = &app;
+        let query = operation(name);
+        async move {
+            let response = app.graphql(Some(user), &query, variables).await;
+            assert!(response["errors"].is_null(), "{response}");
+            response["data"].clone()
+        }
+    };
+    let groups = run(&reader, "Groups", json!({ "query": "club" })).await;
+    assert_eq!(groups["groups"]["totalCount"], 1);
+    run(&reader, "JoinGroup", json!({ "groupId": group.id })).await;
+    let post = run(
+        &owner,
+        "CreatePost",
+        json!({ "groupId": group.id, "title": "Bienvenue", "body": "**Salut** !" }),
+    )
+    .await;
+    let post_id = post["createPost"]["post"]["id"].clone();
+    run(
+        &reader,
+        "AddComment",
+        json!({ "postId": post_id, "body": "Merci" }),
+    )
+    .await;
+    run(
+        &reader,
+        "AddReaction",
+        json!({ "subjectId": post_id, "emoji": "🎉" }),
+    )
+    .await;
+    let feed = run(&reader, "Feed", json!({})).await;
+    let card = &feed["feed"]["edges"][0]["node"];
+    assert_eq!(card["title"], "Bienvenue");
+    assert_eq!(card["commentCount"], 1);
+    assert_eq!(
+        card["reactions"],
+        json!([{ "emoji": "🎉", "count": 1, "viewerReacted": true }])
+    );
+    run(&reader, "Viewer", json!({})).await;
+    run(&reader, "Directory", json!({ "query": "owner" })).await;
+}
