@@ -446,6 +446,7 @@ async fn seed_posts(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
                 body_html: crate::markdown::to_safe_html(&body),
                 body,
                 organisation_wide: false,
+                requires_acknowledgement: false,
                 published_at: Some(published_at),
             },
             &[group.id],

@@ -204,6 +204,8 @@ fn post_decision(
     match action {
         Action::View | Action::Post => Decision::Allow,
         Action::Edit => allow_if(author),
+        // Who has and has not acknowledged an announcement.
+        Action::Manage => allow_if(author || viewer.user.is_admin()),
         Action::Delete => allow_if(
             author
                 || viewer.user.is_admin()

@@ -450,3 +450,102 @@ async fn a_feed_page_runs_a_constant_number_of_statements() {
     // every author at once.
     assert!(twenty <= 8, "feed page: {twenty} statements");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opening_a_post_marks_it_seen() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let reader = app.member("reader").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    app.add_member(&group, &reader, GroupRole::Member).await;
+    let post = post_in(&app, &owner, &group.id, "À lire").await;
+    let seen = || async {
+        app.graphql(
+            Some(&reader),
+            "{ feed { edges { node { viewerHasSeen } } } }",
+            json!({}),
+        )
+        .await["data"]["feed"]["edges"][0]["node"]["viewerHasSeen"]
+            .clone()
+    };
+    assert_eq!(seen().await, false);
+    app.graphql(
+        Some(&reader),
+        "query($id: ID!) { post(id: $id) { id } }",
+        json!({ "id": post["id"] }),
+    )
+    .await;
+    assert_eq!(seen().await, true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn announcements_track_who_acknowledged_them() {
+    let app = TestApp::spawn().await;
+    let admin = app
+        .create_user_with("admin", OrgRole::Admin, |u| {
+            u.display_name = "Alice Admin".into()
+        })
+        .await;
+    let bob = app
+        .create_user_with("bob", OrgRole::Member, |u| u.display_name = "Bob".into())
+        .await;
+    app.create_user_with("chloe", OrgRole::Member, |u| {
+        u.display_name = "Chloé".into()
+    })
+    .await;
+    app.create_user("guest", OrgRole::Guest).await;
+    let created = app
+        .graphql(Some(&admin), CREATE, json!({ "input": { "organisationWide": true, "requiresAcknowledgement": true, "body": "Nouvelle charte informatique" } }))
+        .await;
+    let post_id = created["data"]["createPost"]["post"]["id"].clone();
+    let acknowledge = "mutation($id: ID!) { acknowledgePost(input: { postId: $id }) { post { viewerHasAcknowledged } } }";
+    for _ in 0..2 {
+        let done = app
+            .graphql(Some(&bob), acknowledge, json!({ "id": post_id }))
+            .await;
+        assert_eq!(
+            done["data"]["acknowledgePost"]["post"]["viewerHasAcknowledged"], true,
+            "{done}"
+        );
+    }
+    let stats = "query($id: ID!) { post(id: $id) { acknowledgementStats { acknowledged audience rate }
+        done: acknowledgements { edges { node { username } } }
+        pending: acknowledgements(acknowledged: false) { totalCount edges { node { username } } } } }";
+    let answer = app
+        .graphql(Some(&admin), stats, json!({ "id": post_id }))
+        .await;
+    let post = &answer["data"]["post"];
+    assert_eq!(post["acknowledgementStats"]["acknowledged"], 1, "{answer}");
+    assert_eq!(
+        post["acknowledgementStats"]["audience"], 3,
+        "guests are not in an organisation-wide audience"
+    );
+    assert_eq!(
+        post["done"]["edges"],
+        json!([{ "node": { "username": "bob" } }])
+    );
+    assert_eq!(
+        post["pending"]["edges"],
+        json!([{ "node": { "username": "admin" } }, { "node": { "username": "chloe" } }])
+    );
+    let member_view = app
+        .graphql(Some(&bob), stats, json!({ "id": post_id }))
+        .await;
+    assert_eq!(error_code(&member_view), "FORBIDDEN");
+
+    let plain = app
+        .graphql(
+            Some(&admin),
+            CREATE,
+            json!({ "input": { "organisationWide": true, "body": "Simple info" } }),
+        )
+        .await;
+    let refused = app
+        .graphql(
+            Some(&bob),
+            acknowledge,
+            json!({ "id": plain["data"]["createPost"]["post"]["id"] }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+}

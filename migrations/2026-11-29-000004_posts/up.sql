@@ -12,6 +12,8 @@ CREATE TABLE posts (
     body text NOT NULL,
     body_html text NOT NULL,
     organisation_wide boolean NOT NULL DEFAULT false,
+    -- Announcements readers confirm they have read.
+    requires_acknowledgement boolean NOT NULL DEFAULT false,
     -- NULL while a draft; in the future while scheduled.
     published_at timestamptz,
     edited_at timestamptz,
@@ -35,6 +37,24 @@ CREATE TABLE post_audiences (
     PRIMARY KEY (post_id, group_id)
 );
 CREATE INDEX post_audiences_group_id ON post_audiences (group_id, post_id);
+
+-- The first time each person opened each post (reach analytics, `viewerHasSeen`).
+CREATE TABLE post_views (
+    post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (post_id, user_id)
+);
+CREATE INDEX post_views_user_id ON post_views (user_id);
+
+-- Readers who confirmed an announcement.
+CREATE TABLE post_acknowledgements (
+    post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (post_id, user_id)
+);
+CREATE INDEX post_acknowledgements_user_id ON post_acknowledgements (user_id);
 
 -- People mentioned with @username (the notifications work reads these).
 CREATE TABLE post_mentions (

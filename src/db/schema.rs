@@ -109,6 +109,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    post_acknowledgements (post_id, user_id) {
+        post_id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     post_audiences (post_id, group_id) {
         post_id -> Uuid,
         group_id -> Uuid,
@@ -125,6 +133,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    post_views (post_id, user_id) {
+        post_id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     posts (id) {
         id -> Uuid,
         author_id -> Nullable<Uuid>,
@@ -134,6 +150,7 @@ diesel::table! {
         body -> Text,
         body_html -> Text,
         organisation_wide -> Bool,
+        requires_acknowledgement -> Bool,
         published_at -> Nullable<Timestamptz>,
         edited_at -> Nullable<Timestamptz>,
         deleted_at -> Nullable<Timestamptz>,
@@ -196,10 +213,14 @@ diesel::joinable!(group_webhooks -> groups (group_id));
 diesel::joinable!(group_webhooks -> users (created_by));
 diesel::joinable!(groups -> users (created_by));
 diesel::joinable!(personal_access_tokens -> users (user_id));
+diesel::joinable!(post_acknowledgements -> posts (post_id));
+diesel::joinable!(post_acknowledgements -> users (user_id));
 diesel::joinable!(post_audiences -> groups (group_id));
 diesel::joinable!(post_audiences -> posts (post_id));
 diesel::joinable!(post_mentions -> posts (post_id));
 diesel::joinable!(post_mentions -> users (user_id));
+diesel::joinable!(post_views -> posts (post_id));
+diesel::joinable!(post_views -> users (user_id));
 diesel::joinable!(posts -> group_webhooks (webhook_id));
 diesel::joinable!(reactions -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -213,8 +234,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     groups,
     login_attempts,
     personal_access_tokens,
+    post_acknowledgements,
     post_audiences,
     post_mentions,
+    post_views,
     posts,
     reactions,
     sessions,

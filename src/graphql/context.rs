@@ -12,6 +12,7 @@ use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{
     AudienceLoader, CommentSummaryLoader, GroupLoader, ReactionLoader, UserLoader,
+    ViewerMarksLoader,
 };
 
 /// The DataLoaders of one request: batched by key, and each key loaded once per request (a
@@ -54,7 +55,11 @@ impl RequestContext {
         if let Some(viewer) = &self.viewer {
             request = request
                 .data(loader(GroupLoader::new(services.clone(), viewer.id())))
-                .data(loader(ReactionLoader::new(services.clone(), viewer.id())));
+                .data(loader(ReactionLoader::new(services.clone(), viewer.id())))
+                .data(loader(ViewerMarksLoader::new(
+                    services.clone(),
+                    viewer.id(),
+                )));
         }
         request.data(self)
     }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::app::Services;
 use crate::error::ApiError;
 use crate::groups::GroupAccess;
-use crate::posts::model::{Comment, ReactionCount};
+use crate::posts::model::{Comment, ReactionCount, ViewerMarks};
 use crate::users::{User, model};
 
 pub struct UserLoader {
@@ -153,6 +153,35 @@ impl Loader<Uuid> for ReactionLoader {
             .await
             .map_err(|e| Arc::new(e.into()))?;
         crate::posts::model::reaction_summaries(&mut conn, keys, self.viewer)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// Whether the viewer opened and acknowledged each post.
+pub struct ViewerMarksLoader {
+    services: Arc<Services>,
+    viewer: Uuid,
+}
+
+impl ViewerMarksLoader {
+    pub fn new(services: Arc<Services>, viewer: Uuid) -> Self {
+        Self { services, viewer }
+    }
+}
+
+impl Loader<Uuid> for ViewerMarksLoader {
+    type Value = ViewerMarks;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut conn = self
+            .services
+            .pool
+            .get()
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        crate::posts::model::viewer_marks(&mut conn, keys, self.viewer)
             .await
             .map_err(Arc::new)
     }

@@ -137,6 +137,7 @@ async fn publish(
         body: body.to_owned(),
         body_html: crate::markdown::to_safe_html(body),
         organisation_wide: false,
+        requires_acknowledgement: false,
         published_at: Some(Utc::now()),
     };
     let post = posts::insert(conn, &post, &[webhook.group_id], &mentioned).await?;

@@ -7,7 +7,7 @@ use futures::Stream;
 use uuid::Uuid;
 
 use super::model::{
-    self, Comment, FeedFilter, NewPost, Post, PostChanges, ReactionCount, SubjectKind,
+    self, Comment, FeedFilter, NewPost, Post, PostChanges, ReactionCount, SubjectKind, ViewerMarks,
 };
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
@@ -15,7 +15,9 @@ use crate::events::{Event, reauthorized};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::graphql::loaders::{AudienceLoader, CommentSummaryLoader, ReactionLoader};
+use crate::graphql::loaders::{
+    AudienceLoader, CommentSummaryLoader, ReactionLoader, ViewerMarksLoader,
+};
 use crate::groups::GroupAccess;
 use crate::pagination::PageRequest;
 use crate::policy::{self, Action, Decision, Resource};
@@ -62,7 +64,8 @@ async fn decide(ctx: &Context<'_>, post: &Post, action: Action) -> ApiResult<Dec
     ))
 }
 
-/// A post the viewer may read; anything else is NOT_FOUND.
+/// A post the viewer may read; anything else is NOT_FOUND. Fetching a post by its id is opening
+/// it: the first time counts as a view.
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
     let post = model::find(&mut *ctx.conn().await?, id)
         .await?
@@ -70,7 +73,30 @@ pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
     if decide(ctx, &post, Action::View).await? == Decision::Hide {
         return Err(ApiError::NotFound(TYPE_NAME));
     }
+    if post.is_live() {
+        model::record_view(&mut *ctx.conn().await?, post.id, ctx.viewer()?.id()).await?;
+    }
     Ok(post)
+}
+
+async fn viewer_marks(ctx: &Context<'_>, post: Uuid) -> ApiResult<ViewerMarks> {
+    Ok(ctx
+        .loader::<ViewerMarksLoader>()?
+        .load_one(post)
+        .await
+        .map_err(internal_loader_error)?
+        .unwrap_or_default())
+}
+
+/// How an announcement is acknowledged.
+#[derive(SimpleObject)]
+pub struct AcknowledgementStats {
+    /// People who confirmed.
+    pub acknowledged: i64,
+    /// People it is addressed to.
+    pub audience: i64,
+    /// `acknowledged / audience`, from 0 to 1 (0 for an empty audience).
+    pub rate: f64,
 }
 
 async fn reactions(ctx: &Context<'_>, subject: Uuid) -> ApiResult<Vec<ReactionCount>> {
@@ -175,6 +201,59 @@ impl Post {
             .map(|reaction| reaction.emoji)
             .collect())
     }
+    /// The viewer has opened this post before.
+    async fn viewer_has_seen(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(viewer_marks(ctx, self.id).await?.seen)
+    }
+    /// An announcement readers confirm with `acknowledgePost`.
+    async fn requires_acknowledgement(&self) -> bool {
+        self.requires_acknowledgement
+    }
+    async fn viewer_has_acknowledged(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(viewer_marks(ctx, self.id).await?.acknowledged)
+    }
+    /// How many of its audience acknowledged it (the author and org admins).
+    async fn acknowledgement_stats(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<AcknowledgementStats>> {
+        if !self.requires_acknowledgement {
+            return Ok(None);
+        }
+        require_stats_access(ctx, self).await?;
+        let (acknowledged, audience) =
+            model::acknowledgement_counts(&mut *ctx.conn().await?, self.id).await?;
+        let rate = if audience == 0 {
+            0.0
+        } else {
+            acknowledged as f64 / audience as f64
+        };
+        Ok(Some(AcknowledgementStats {
+            acknowledged,
+            audience,
+            rate,
+        }))
+    }
+    /// Who in its audience has (`acknowledged: true`) or has not acknowledged it, by name (the
+    /// author and org admins).
+    async fn acknowledgements(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default = true)] acknowledged: bool,
+    ) -> ApiResult<PageConnection<User>> {
+        require_stats_access(ctx, self).await?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let people =
+            model::acknowledgers_page(&mut *ctx.conn().await?, self.id, acknowledged, &page)
+                .await?;
+        Ok(connection(
+            people,
+            |u| (u.display_name.clone(), u.id),
+            |u| u,
+        ))
+    }
     async fn comment_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(comment_summary(ctx, self.id).await?.0)
     }
@@ -195,6 +274,17 @@ impl Post {
         let comments = model::comments_page(&mut conn, self.id, &page).await?;
         Ok(connection(comments, |c| (c.created_at, c.id), |c| c))
     }
+}
+
+async fn require_stats_access(ctx: &Context<'_>, post: &Post) -> ApiResult<()> {
+    let audiences = audiences(ctx, post.id).await?;
+    require_post(
+        ctx.viewer()?,
+        post,
+        &audiences,
+        Action::Manage,
+        "Only the author and org admins see who acknowledged a post.",
+    )
 }
 
 async fn comment_summary(ctx: &Context<'_>, post: Uuid) -> ApiResult<(i64, Vec<Comment>)> {
@@ -252,6 +342,12 @@ async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
         let groups: Vec<Uuid> = audiences.into_values().flatten().collect();
         ctx.group_loader()?
             .load_many(groups)
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    if node.field("viewerHasSeen").exists() || node.field("viewerHasAcknowledged").exists() {
+        ctx.loader::<ViewerMarksLoader>()?
+            .load_many(ids.clone())
             .await
             .map_err(internal_loader_error)?;
     }
@@ -364,6 +460,9 @@ pub struct CreatePostInput {
     /// Publish to the whole organisation (org admins).
     #[graphql(default)]
     pub organisation_wide: bool,
+    /// An announcement readers confirm they have read (`acknowledgePost`).
+    #[graphql(default)]
+    pub requires_acknowledgement: bool,
     pub title: Option<String>,
     /// Markdown, up to 64 KiB.
     pub body: String,
@@ -375,6 +474,11 @@ pub struct UpdatePostInput {
     /// An empty title removes it.
     pub title: Option<String>,
     pub body: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct AcknowledgePostInput {
+    pub post_id: ID,
 }
 
 #[derive(InputObject)]
@@ -533,6 +637,7 @@ impl PostMutation {
                     body_html: crate::markdown::to_safe_html(&body),
                     body,
                     organisation_wide: input.organisation_wide,
+                    requires_acknowledgement: input.requires_acknowledgement,
                     published_at: Some(Utc::now()),
                 };
                 let post = model::insert(conn, &new_post, &groups, &mentioned).await?;
@@ -622,6 +727,23 @@ impl PostMutation {
         Ok(DeletePostPayload {
             deleted_post_id: input.post_id,
         })
+    }
+
+    /// Confirms the viewer read an announcement; twice is once.
+    async fn acknowledge_post(
+        &self,
+        ctx: &Context<'_>,
+        input: AcknowledgePostInput,
+    ) -> ApiResult<PostPayload> {
+        let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
+        if !post.requires_acknowledgement {
+            return Err(ApiError::bad_input(
+                "postId",
+                "this post does not ask for acknowledgement",
+            ));
+        }
+        model::acknowledge(&mut *ctx.conn().await?, post.id, ctx.viewer()?.id()).await?;
+        Ok(PostPayload { post })
     }
 
     /// Comments on a post the viewer may read.

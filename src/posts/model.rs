@@ -9,7 +9,10 @@ use diesel::sql_types::{Bool, Nullable, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{comments, post_audiences, post_mentions, posts, reactions, users};
+use crate::db::schema::{
+    comments, post_acknowledgements, post_audiences, post_mentions, post_views, posts, reactions,
+    users,
+};
 use crate::error::ApiResult;
 use crate::pagination::{Page, PageRequest};
 use crate::users::UserStatus;
@@ -25,6 +28,7 @@ pub struct Post {
     pub body: String,
     pub body_html: String,
     pub organisation_wide: bool,
+    pub requires_acknowledgement: bool,
     pub published_at: Option<DateTime<Utc>>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -49,6 +53,7 @@ pub struct NewPost {
     pub body: String,
     pub body_html: String,
     pub organisation_wide: bool,
+    pub requires_acknowledgement: bool,
     pub published_at: Option<DateTime<Utc>>,
 }
 
@@ -206,7 +211,7 @@ pub async fn feed_page(
     let (after_at, after_id) = page.after.unzip();
     let rows: Vec<Post> = diesel::sql_query(format!(
         "SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
-                p.organisation_wide,
+                p.organisation_wide, p.requires_acknowledgement,
                 p.published_at, p.edited_at, p.deleted_at, p.created_at
          FROM posts p {FEED_WHERE}
            AND ($5::timestamptz IS NULL OR (p.published_at, p.id) < ($5, $6))
@@ -523,4 +528,151 @@ pub struct ReactionCount {
     pub emoji: String,
     pub count: i64,
     pub viewer_reacted: bool,
+}
+
+/// Records that `user` opened `post` (only the first time counts).
+pub async fn record_view(conn: &mut AsyncPgConnection, post: Uuid, user: Uuid) -> ApiResult<()> {
+    diesel::insert_into(post_views::table)
+        .values((post_views::post_id.eq(post), post_views::user_id.eq(user)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// For each post, whether `user` opened it and whether they acknowledged it.
+pub async fn viewer_marks(
+    conn: &mut AsyncPgConnection,
+    posts: &[Uuid],
+    user: Uuid,
+) -> ApiResult<HashMap<Uuid, ViewerMarks>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+        #[diesel(sql_type = Bool)]
+        seen: bool,
+        #[diesel(sql_type = Bool)]
+        acknowledged: bool,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT p.id,
+                EXISTS (SELECT 1 FROM post_views v WHERE v.post_id = p.id AND v.user_id = $2) AS seen,
+                EXISTS (SELECT 1 FROM post_acknowledgements a WHERE a.post_id = p.id AND a.user_id = $2) AS acknowledged
+         FROM unnest($1::uuid[]) AS p (id)",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(posts)
+    .bind::<SqlUuid, _>(user)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                row.id,
+                ViewerMarks {
+                    seen: row.seen,
+                    acknowledged: row.acknowledged,
+                },
+            )
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ViewerMarks {
+    pub seen: bool,
+    pub acknowledged: bool,
+}
+
+/// Records an acknowledgement (and the view it implies); twice is once.
+pub async fn acknowledge(conn: &mut AsyncPgConnection, post: Uuid, user: Uuid) -> ApiResult<()> {
+    record_view(conn, post, user).await?;
+    diesel::insert_into(post_acknowledgements::table)
+        .values((
+            post_acknowledgements::post_id.eq(post),
+            post_acknowledgements::user_id.eq(user),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The people a post is addressed to: every active member of the organisation for
+/// organisation-wide posts (guests are not), plus the members of its groups. `$1` is the post.
+const AUDIENCE: &str = "
+    SELECT u.id FROM users u
+    WHERE u.status = 'active'
+      AND ((SELECT organisation_wide FROM posts WHERE id = $1) AND u.org_role <> 'guest'
+           OR EXISTS (SELECT 1 FROM post_audiences a
+                      JOIN group_memberships m ON m.group_id = a.group_id
+                      WHERE a.post_id = $1 AND m.user_id = u.id))";
+
+/// How many of its audience acknowledged a post, out of how many.
+pub async fn acknowledgement_counts(
+    conn: &mut AsyncPgConnection,
+    post: Uuid,
+) -> ApiResult<(i64, i64)> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        audience: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        acknowledged: i64,
+    }
+    let row: Row = diesel::sql_query(format!(
+        "SELECT count(*) AS audience,
+                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM post_acknowledgements k
+                                               WHERE k.post_id = $1 AND k.user_id = audience.id)) AS acknowledged
+         FROM ({AUDIENCE}) AS audience"
+    ))
+    .bind::<SqlUuid, _>(post)
+    .get_result(conn)
+    .await?;
+    Ok((row.acknowledged, row.audience))
+}
+
+/// The audience of a post who did (`acknowledged`) or did not acknowledge it, in directory order.
+pub async fn acknowledgers_page(
+    conn: &mut AsyncPgConnection,
+    post: Uuid,
+    acknowledged: bool,
+    page: &PageRequest<crate::users::model::DirectoryCursor>,
+) -> ApiResult<Page<crate::users::User>> {
+    let audience =
+        || {
+            diesel::dsl::sql::<Bool>(
+            "users.status = 'active'
+             AND ((SELECT organisation_wide FROM posts WHERE id = ",
+        )
+        .bind::<SqlUuid, _>(post)
+        .sql(
+            ") AND users.org_role <> 'guest'
+                  OR EXISTS (SELECT 1 FROM post_audiences a
+                             JOIN group_memberships m ON m.group_id = a.group_id
+                             WHERE m.user_id = users.id AND a.post_id = ",
+        )
+        .bind::<SqlUuid, _>(post)
+        .sql(if acknowledged { ")) AND EXISTS" } else { ")) AND NOT EXISTS" })
+        .sql(" (SELECT 1 FROM post_acknowledgements k WHERE k.user_id = users.id AND k.post_id = ")
+        .bind::<SqlUuid, _>(post)
+        .sql(")")
+        };
+    let mut query = users::table
+        .filter(audience())
+        .select(crate::users::User::as_select())
+        .order((users::display_name.asc(), users::id.asc()))
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(key) = &page.after {
+        query = query.filter(crate::users::model::after_directory_key(key));
+    }
+    let rows = query.load(conn).await?;
+    let total = users::table
+        .filter(audience())
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(page.finish(rows, total))
 }
