@@ -549,3 +549,137 @@ async fn announcements_track_who_acknowledged_them() {
         .await;
     assert_eq!(error_code(&refused), "BAD_USER_INPUT");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn managers_pin_posts_in_their_groups() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let member = app.member("member").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let other = app.create_group(&owner, "Other", Visibility::Public).await;
+    app.add_member(&group, &member, GroupRole::Member).await;
+    let first = post_in(&app, &owner, &group.id, "Règlement").await;
+    let elsewhere = post_in(&app, &owner, &other.id, "Ailleurs").await;
+    let pin = "mutation($p: ID!, $g: ID) { pinPost(input: { postId: $p, groupId: $g }) { post { pinnedInGroups { name } pinnedOnHome } } }";
+    assert_eq!(
+        error_code(
+            &app.graphql(
+                Some(&member),
+                pin,
+                json!({ "p": first["id"], "g": group.id })
+            )
+            .await
+        ),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(
+            &app.graphql(
+                Some(&owner),
+                pin,
+                json!({ "p": elsewhere["id"], "g": group.id })
+            )
+            .await
+        ),
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        error_code(
+            &app.graphql(Some(&owner), pin, json!({ "p": first["id"] }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let pinned = app
+        .graphql(
+            Some(&owner),
+            pin,
+            json!({ "p": first["id"], "g": group.id }),
+        )
+        .await;
+    assert_eq!(
+        pinned["data"]["pinPost"]["post"],
+        json!({ "pinnedInGroups": [{ "name": "Club" }], "pinnedOnHome": false })
+    );
+    let listed = app
+        .graphql(
+            Some(&member),
+            "query($g: ID!) { group(id: $g) { pinnedPosts { body } } }",
+            json!({ "g": group.id }),
+        )
+        .await;
+    assert_eq!(
+        listed["data"]["group"]["pinnedPosts"],
+        json!([{ "body": "Règlement" }])
+    );
+    let unpin = "mutation($p: ID!, $g: ID) { unpinPost(input: { postId: $p, groupId: $g }) { post { pinnedInGroups { name } } } }";
+    let unpinned = app
+        .graphql(
+            Some(&owner),
+            unpin,
+            json!({ "p": first["id"], "g": group.id }),
+        )
+        .await;
+    assert_eq!(
+        unpinned["data"]["unpinPost"]["post"]["pinnedInGroups"],
+        json!([])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_home_shows_pending_announcements_first_and_unread_counts() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let reader = app.member("reader").await;
+    let group = app.create_group(&admin, "Club", Visibility::Public).await;
+    app.add_member(&group, &reader, GroupRole::Member).await;
+    let org_post = |body: &'static str, ack: bool| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            app.graphql(Some(admin), CREATE, json!({ "input": { "organisationWide": true, "requiresAcknowledgement": ack, "body": body } }))
+                .await["data"]["createPost"]["post"]["id"]
+                .clone()
+        }
+    };
+    let info = org_post("Info", false).await;
+    let charter = org_post("Charte", true).await;
+    let pin = "mutation($p: ID!, $n: Int!) { pinPost(input: { postId: $p, position: $n }) { post { pinnedOnHome } } }";
+    app.graphql(Some(&admin), pin, json!({ "p": info, "n": 1 }))
+        .await;
+    app.graphql(Some(&admin), pin, json!({ "p": charter, "n": 2 }))
+        .await;
+    let first_post = post_in(&app, &admin, &group.id, "Un").await;
+    post_in(&app, &admin, &group.id, "Deux").await;
+
+    let home = "{ home { pinnedPosts { body } groups { group { name } unreadPostCount } } feed(first: 5) { totalCount } }";
+    let before = app.graphql(Some(&reader), home, json!({})).await;
+    assert_eq!(
+        before["data"]["home"]["pinnedPosts"],
+        json!([{ "body": "Charte" }, { "body": "Info" }])
+    );
+    assert_eq!(
+        before["data"]["home"]["groups"],
+        json!([{ "group": { "name": "Club" }, "unreadPostCount": 2 }])
+    );
+    assert_eq!(before["data"]["feed"]["totalCount"], 4);
+
+    app.graphql(
+        Some(&reader),
+        "mutation($p: ID!) { acknowledgePost(input: { postId: $p }) { post { id } } }",
+        json!({ "p": charter }),
+    )
+    .await;
+    app.graphql(
+        Some(&reader),
+        "query($p: ID!) { post(id: $p) { id } }",
+        json!({ "p": first_post["id"] }),
+    )
+    .await;
+    let after = app.graphql(Some(&reader), home, json!({})).await;
+    assert_eq!(
+        after["data"]["home"]["pinnedPosts"],
+        json!([{ "body": "Info" }, { "body": "Charte" }])
+    );
+    assert_eq!(after["data"]["home"]["groups"][0]["unreadPostCount"], 1);
+}

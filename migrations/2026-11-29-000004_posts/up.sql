@@ -56,6 +56,22 @@ CREATE TABLE post_acknowledgements (
 );
 CREATE INDEX post_acknowledgements_user_id ON post_acknowledgements (user_id);
 
+-- Pinned posts, in a group or (group_id NULL) on the organisation's home, in order.
+CREATE TABLE post_pins (
+    id uuid PRIMARY KEY,
+    post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    group_id uuid REFERENCES groups (id) ON DELETE CASCADE,
+    position integer NOT NULL DEFAULT 0,
+    pinned_by uuid REFERENCES users (id) ON DELETE SET NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX post_pins_in_group ON post_pins (group_id, post_id) WHERE group_id IS NOT NULL;
+CREATE UNIQUE INDEX post_pins_on_home ON post_pins (post_id) WHERE group_id IS NULL;
+CREATE INDEX post_pins_post_id ON post_pins (post_id);
+CREATE TRIGGER post_pins_set_updated_at BEFORE UPDATE ON post_pins
+    FOR EACH ROW EXECUTE FUNCTION parvis_set_updated_at();
+
 -- People mentioned with @username (the notifications work reads these).
 CREATE TABLE post_mentions (
     post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,

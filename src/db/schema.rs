@@ -133,6 +133,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    post_pins (id) {
+        id -> Uuid,
+        post_id -> Uuid,
+        group_id -> Nullable<Uuid>,
+        position -> Int4,
+        pinned_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     post_views (post_id, user_id) {
         post_id -> Uuid,
         user_id -> Uuid,
@@ -219,6 +231,9 @@ diesel::joinable!(post_audiences -> groups (group_id));
 diesel::joinable!(post_audiences -> posts (post_id));
 diesel::joinable!(post_mentions -> posts (post_id));
 diesel::joinable!(post_mentions -> users (user_id));
+diesel::joinable!(post_pins -> groups (group_id));
+diesel::joinable!(post_pins -> posts (post_id));
+diesel::joinable!(post_pins -> users (pinned_by));
 diesel::joinable!(post_views -> posts (post_id));
 diesel::joinable!(post_views -> users (user_id));
 diesel::joinable!(posts -> group_webhooks (webhook_id));
@@ -237,6 +252,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_acknowledgements,
     post_audiences,
     post_mentions,
+    post_pins,
     post_views,
     posts,
     reactions,

@@ -11,7 +11,7 @@ use crate::auth::Viewer;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{
-    AudienceLoader, CommentSummaryLoader, GroupLoader, ReactionLoader, UserLoader,
+    AudienceLoader, CommentSummaryLoader, GroupLoader, PinLoader, ReactionLoader, UserLoader,
     ViewerMarksLoader,
 };
 
@@ -51,7 +51,8 @@ impl RequestContext {
         let mut request = request
             .data(loader(UserLoader::new(services.clone())))
             .data(loader(AudienceLoader::new(services.clone())))
-            .data(loader(CommentSummaryLoader::new(services.clone())));
+            .data(loader(CommentSummaryLoader::new(services.clone())))
+            .data(loader(PinLoader::new(services.clone())));
         if let Some(viewer) = &self.viewer {
             request = request
                 .data(loader(GroupLoader::new(services.clone(), viewer.id())))

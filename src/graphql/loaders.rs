@@ -186,3 +186,31 @@ impl Loader<Uuid> for ViewerMarksLoader {
             .map_err(Arc::new)
     }
 }
+
+/// Where each post is pinned (`None`: the organisation's home).
+pub struct PinLoader {
+    services: Arc<Services>,
+}
+
+impl PinLoader {
+    pub fn new(services: Arc<Services>) -> Self {
+        Self { services }
+    }
+}
+
+impl Loader<Uuid> for PinLoader {
+    type Value = Vec<Option<Uuid>>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut conn = self
+            .services
+            .pool
+            .get()
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        crate::posts::model::pins(&mut conn, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}

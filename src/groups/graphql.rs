@@ -221,6 +221,16 @@ impl GroupAccess {
     async fn webhooks(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::webhooks::Webhook>> {
         super::webhooks::group_webhooks(ctx, self).await
     }
+    /// Posts pinned in the group, in order.
+    async fn pinned_posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<crate::posts::Post>> {
+        require(
+            ctx,
+            Action::ViewContent,
+            self,
+            "Only members see this group's content.",
+        )?;
+        crate::posts::model::pinned_posts(&mut *ctx.conn().await?, Some(self.group.id)).await
+    }
     /// Pending invitations, oldest first (managers).
     async fn invitations(
         &self,

@@ -16,7 +16,7 @@ use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::graphql::loaders::{
-    AudienceLoader, CommentSummaryLoader, ReactionLoader, ViewerMarksLoader,
+    AudienceLoader, CommentSummaryLoader, PinLoader, ReactionLoader, ViewerMarksLoader,
 };
 use crate::groups::GroupAccess;
 use crate::pagination::PageRequest;
@@ -77,6 +77,15 @@ pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
         model::record_view(&mut *ctx.conn().await?, post.id, ctx.viewer()?.id()).await?;
     }
     Ok(post)
+}
+
+async fn pins(ctx: &Context<'_>, post: Uuid) -> ApiResult<Vec<Option<Uuid>>> {
+    Ok(ctx
+        .loader::<PinLoader>()?
+        .load_one(post)
+        .await
+        .map_err(internal_loader_error)?
+        .unwrap_or_default())
 }
 
 async fn viewer_marks(ctx: &Context<'_>, post: Uuid) -> ApiResult<ViewerMarks> {
@@ -200,6 +209,27 @@ impl Post {
             .filter(|reaction| reaction.viewer_reacted)
             .map(|reaction| reaction.emoji)
             .collect())
+    }
+    /// Pinned on the organisation's home.
+    async fn pinned_on_home(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(pins(ctx, self.id).await?.contains(&None))
+    }
+    /// The groups (that the viewer may see) where this post is pinned.
+    async fn pinned_in_groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupAccess>> {
+        let viewer = ctx.viewer()?;
+        let groups: Vec<Uuid> = pins(ctx, self.id).await?.into_iter().flatten().collect();
+        let mut loaded: Vec<GroupAccess> = ctx
+            .group_loader()?
+            .load_many(groups)
+            .await
+            .map_err(internal_loader_error)?
+            .into_values()
+            .filter(|group| {
+                policy::can(viewer, Action::View, Resource::Group(group)) != Decision::Hide
+            })
+            .collect();
+        loaded.sort_by(|a, b| a.group.name.cmp(&b.group.name));
+        Ok(loaded)
     }
     /// The viewer has opened this post before.
     async fn viewer_has_seen(&self, ctx: &Context<'_>) -> ApiResult<bool> {
@@ -345,6 +375,12 @@ async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
             .await
             .map_err(internal_loader_error)?;
     }
+    if node.field("pinnedOnHome").exists() || node.field("pinnedInGroups").exists() {
+        ctx.loader::<PinLoader>()?
+            .load_many(ids.clone())
+            .await
+            .map_err(internal_loader_error)?;
+    }
     if node.field("viewerHasSeen").exists() || node.field("viewerHasAcknowledged").exists() {
         ctx.loader::<ViewerMarksLoader>()?
             .load_many(ids.clone())
@@ -389,6 +425,72 @@ pub struct FeedFilterInput {
     pub group_id: Option<ID>,
     /// Only posts by this person.
     pub author_id: Option<ID>,
+}
+
+/// One of the viewer's groups on the home screen.
+#[derive(SimpleObject)]
+pub struct HomeGroup {
+    pub group: GroupAccess,
+    /// Posts the viewer has not opened yet.
+    pub unread_post_count: i64,
+}
+
+/// Everything a home screen shows, in one round trip.
+pub struct Home;
+
+#[Object]
+impl Home {
+    /// Announcements pinned on the organisation's home, those the viewer still has to
+    /// acknowledge first.
+    async fn pinned_posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {
+        let viewer = ctx.viewer()?;
+        let mut conn = ctx.conn().await?;
+        let pinned: Vec<Post> = model::pinned_posts(&mut conn, None)
+            .await?
+            .into_iter()
+            .filter(|post| {
+                policy::can(
+                    viewer,
+                    Action::View,
+                    Resource::Post {
+                        post,
+                        audiences: &[],
+                    },
+                )
+                .allowed()
+            })
+            .collect();
+        let ids: Vec<Uuid> = pinned.iter().map(|post| post.id).collect();
+        let marks = model::viewer_marks(&mut conn, &ids, viewer.id()).await?;
+        let mut ordered: Vec<(usize, Post)> = pinned.into_iter().enumerate().collect();
+        ordered.sort_by_key(|(order, post)| {
+            let pending = post.requires_acknowledgement
+                && !marks.get(&post.id).is_some_and(|m| m.acknowledged);
+            (!pending, *order)
+        });
+        Ok(ordered.into_iter().map(|(_, post)| post).collect())
+    }
+
+    /// The viewer's groups by name, with their unread posts.
+    async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<HomeGroup>> {
+        let viewer = ctx.viewer()?;
+        let counts = model::unread_counts(&mut *ctx.conn().await?, viewer.id()).await?;
+        let ids: Vec<Uuid> = counts.iter().map(|(group, _)| *group).collect();
+        let mut groups = ctx
+            .group_loader()?
+            .load_many(ids)
+            .await
+            .map_err(internal_loader_error)?;
+        Ok(counts
+            .into_iter()
+            .filter_map(|(id, unread)| {
+                groups.remove(&id).map(|group| HomeGroup {
+                    group,
+                    unread_post_count: unread,
+                })
+            })
+            .collect())
+    }
 }
 
 #[derive(Default)]
@@ -447,6 +549,13 @@ impl PostQuery {
         ))
     }
 
+    /// The home screen: pinned announcements, the viewer's groups with unread counts (use `feed`
+    /// in the same query for the first page of posts).
+    async fn home(&self, ctx: &Context<'_>) -> ApiResult<Home> {
+        ctx.viewer()?;
+        Ok(Home)
+    }
+
     async fn post(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Post> {
         load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
     }
@@ -474,6 +583,70 @@ pub struct UpdatePostInput {
     /// An empty title removes it.
     pub title: Option<String>,
     pub body: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct PinPostInput {
+    pub post_id: ID,
+    /// The group to pin it in; the organisation's home when omitted.
+    pub group_id: Option<ID>,
+    /// Lower first.
+    #[graphql(default)]
+    pub position: i32,
+}
+
+#[derive(InputObject)]
+pub struct UnpinPostInput {
+    pub post_id: ID,
+    pub group_id: Option<ID>,
+}
+
+/// The post and where to (un)pin it, once the viewer is allowed to.
+async fn pin_target(
+    ctx: &Context<'_>,
+    post_id: &ID,
+    group_id: Option<&ID>,
+) -> ApiResult<(Post, Option<Uuid>)> {
+    let viewer = ctx.viewer()?;
+    let post = load_visible(ctx, ids::decode_as(post_id, TYPE_NAME, "postId")?).await?;
+    match group_id {
+        Some(id) => {
+            let group_uuid = ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupId")?;
+            let group = crate::groups::graphql::load_visible(ctx, group_uuid).await?;
+            policy::require(
+                viewer,
+                Action::Manage,
+                Resource::Group(&group),
+                crate::groups::graphql::TYPE_NAME,
+                "Only the group's managers pin posts.",
+            )?;
+            let in_group = audiences(ctx, post.id)
+                .await?
+                .iter()
+                .any(|a| a.group.id == group_uuid);
+            if !in_group {
+                return Err(ApiError::bad_input(
+                    "groupId",
+                    "the post is not in this group",
+                ));
+            }
+            Ok((post, Some(group_uuid)))
+        }
+        None => {
+            if !viewer.user.is_admin() {
+                return Err(ApiError::Forbidden(
+                    "Only org admins pin posts on the home.".into(),
+                ));
+            }
+            if !post.organisation_wide {
+                return Err(ApiError::bad_input(
+                    "postId",
+                    "only organisation-wide posts go on the home",
+                ));
+            }
+            Ok((post, None))
+        }
+    }
 }
 
 #[derive(InputObject)]
@@ -727,6 +900,32 @@ impl PostMutation {
         Ok(DeletePostPayload {
             deleted_post_id: input.post_id,
         })
+    }
+
+    /// Pins a post in one of its groups (that group's managers) or, without `groupId`, on the
+    /// organisation's home (org admins, organisation-wide posts). Pinning again moves it.
+    async fn pin_post(&self, ctx: &Context<'_>, input: PinPostInput) -> ApiResult<PostPayload> {
+        let (post, group) = pin_target(ctx, &input.post_id, input.group_id.as_ref()).await?;
+        model::pin(
+            &mut *ctx.conn().await?,
+            post.id,
+            group,
+            input.position,
+            ctx.viewer()?.id(),
+        )
+        .await?;
+        Ok(PostPayload { post })
+    }
+
+    async fn unpin_post(&self, ctx: &Context<'_>, input: UnpinPostInput) -> ApiResult<PostPayload> {
+        let (post, group) = pin_target(ctx, &input.post_id, input.group_id.as_ref()).await?;
+        if !model::unpin(&mut *ctx.conn().await?, post.id, group).await? {
+            return Err(ApiError::bad_input(
+                "postId",
+                "this post is not pinned there",
+            ));
+        }
+        Ok(PostPayload { post })
     }
 
     /// Confirms the viewer read an announcement; twice is once.
