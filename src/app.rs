@@ -33,6 +33,13 @@ pub struct App {
     shutdown: watch::Sender<bool>,
     /// Open WebSocket connections, which outlive the HTTP requests axum waits for at shutdown.
     websockets: TaskTracker,
+    jobs: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.jobs.abort();
+    }
 }
 
 impl App {
@@ -54,6 +61,7 @@ impl App {
             ),
         });
         let schemas = Schemas::build(services.clone(), &config.limits);
+        let jobs = crate::jobs::spawn_worker(services.clone(), config.job_poll_interval);
         Ok(Arc::new(Self {
             services,
             schemas,
@@ -61,6 +69,7 @@ impl App {
             readiness: Readiness::default(),
             shutdown: watch::channel(false).0,
             websockets: TaskTracker::new(),
+            jobs,
         }))
     }
 

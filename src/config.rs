@@ -115,6 +115,8 @@ pub struct AppConfig {
     pub limits: QueryLimits,
     /// Origins besides the public URL's allowed to call with credentials.
     pub cors_allowed_origins: Vec<String>,
+    /// How often each instance looks for due jobs.
+    pub job_poll_interval: Duration,
 }
 
 impl AppConfig {
@@ -126,6 +128,7 @@ impl AppConfig {
             ws_init_timeout: Duration::from_secs(10),
             limits: QueryLimits::default(),
             cors_allowed_origins: Vec::new(),
+            job_poll_interval: Duration::from_secs(1),
         }
     }
 

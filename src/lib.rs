@@ -11,6 +11,7 @@ pub mod events;
 pub mod graphql;
 pub mod groups;
 pub mod http;
+pub mod jobs;
 pub mod markdown;
 pub mod pagination;
 pub mod policy;

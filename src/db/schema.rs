@@ -86,6 +86,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    jobs (id) {
+        id -> Uuid,
+        kind -> Text,
+        payload -> Jsonb,
+        run_at -> Timestamptz,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_attempts (id) {
         id -> Uuid,
         throttle_key -> Text,
@@ -247,6 +260,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_memberships,
     group_webhooks,
     groups,
+    jobs,
     login_attempts,
     personal_access_tokens,
     post_acknowledgements,

@@ -129,6 +129,15 @@ async fn visible_author(ctx: &Context<'_>, author: Option<Uuid>) -> ApiResult<Op
     }
 }
 
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PostStatus {
+    /// Seen only by its author until published.
+    Draft,
+    /// Published at a future time; seen only by its author until then.
+    Scheduled,
+    Published,
+}
+
 /// How many people reacted with one emoji.
 #[Object(name = "ReactionCount")]
 impl ReactionCount {
@@ -182,8 +191,16 @@ impl Post {
         groups.sort_by(|a, b| a.group.name.cmp(&b.group.name));
         Ok(groups)
     }
+    /// When it appears (or appeared); null for a draft.
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.published_at
+    }
+    async fn status(&self) -> PostStatus {
+        match self.published_at {
+            None => PostStatus::Draft,
+            Some(at) if at > Utc::now() => PostStatus::Scheduled,
+            Some(_) => PostStatus::Published,
+        }
     }
     async fn edited_at(&self) -> Option<DateTime<Utc>> {
         self.edited_at
@@ -556,6 +573,19 @@ impl PostQuery {
         Ok(Home)
     }
 
+    /// The viewer's drafts and scheduled posts, newest first.
+    async fn drafts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<PageConnection<Post>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let posts = model::unpublished_page(&mut *ctx.conn().await?, viewer.id(), &page).await?;
+        Ok(connection(posts, |p| (p.created_at, p.id), |p| p))
+    }
+
     async fn post(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Post> {
         load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
     }
@@ -572,6 +602,11 @@ pub struct CreatePostInput {
     /// An announcement readers confirm they have read (`acknowledgePost`).
     #[graphql(default)]
     pub requires_acknowledgement: bool,
+    /// Keep it as a draft, seen only by the author until `publishPost`.
+    #[graphql(default)]
+    pub draft: bool,
+    /// Publish later: invisible until then, then announced to subscribers.
+    pub publish_at: Option<DateTime<Utc>>,
     pub title: Option<String>,
     /// Markdown, up to 64 KiB.
     pub body: String,
@@ -583,6 +618,57 @@ pub struct UpdatePostInput {
     /// An empty title removes it.
     pub title: Option<String>,
     pub body: Option<String>,
+}
+
+/// When a new post appears: now, later (`publishAt`), or not yet (a draft).
+fn publication_time(
+    draft: bool,
+    publish_at: Option<DateTime<Utc>>,
+) -> ApiResult<Option<DateTime<Utc>>> {
+    match (draft, publish_at) {
+        (true, Some(_)) => Err(ApiError::bad_input(
+            "publishAt",
+            "a draft has no publication time",
+        )),
+        (true, None) => Ok(None),
+        (false, Some(at)) if at <= Utc::now() => {
+            Err(ApiError::bad_input("publishAt", "must be in the future"))
+        }
+        (false, Some(at)) => Ok(Some(at)),
+        (false, None) => Ok(Some(Utc::now())),
+    }
+}
+
+/// Tells subscribers about a post once it is out: now if it is, else by a job at its time.
+async fn announce(
+    conn: &mut diesel_async::AsyncPgConnection,
+    services: &crate::app::Services,
+    post: &Post,
+) -> ApiResult<()> {
+    match post.published_at {
+        Some(at) if at > Utc::now() => {
+            crate::jobs::enqueue(
+                conn,
+                &crate::jobs::Job::PublishPost { post_id: post.id },
+                at,
+            )
+            .await
+        }
+        Some(_) => {
+            services
+                .events
+                .publish(conn, &Event::PostPublished { id: post.id })
+                .await
+        }
+        None => Ok(()),
+    }
+}
+
+#[derive(InputObject)]
+pub struct PublishPostInput {
+    pub post_id: ID,
+    /// Later; now when omitted.
+    pub publish_at: Option<DateTime<Utc>>,
 }
 
 #[derive(InputObject)]
@@ -774,6 +860,7 @@ impl PostMutation {
                 format!("at most {MAX_AUDIENCES} groups"),
             ));
         }
+        let published_at = publication_time(input.draft, input.publish_at)?;
         if (input.organisation_wide || input.group_ids.len() > 1) && !viewer.user.is_admin() {
             return Err(ApiError::Forbidden(
                 "Only org admins publish to the whole organisation or to several groups at once."
@@ -811,13 +898,10 @@ impl PostMutation {
                     body,
                     organisation_wide: input.organisation_wide,
                     requires_acknowledgement: input.requires_acknowledgement,
-                    published_at: Some(Utc::now()),
+                    published_at,
                 };
                 let post = model::insert(conn, &new_post, &groups, &mentioned).await?;
-                services
-                    .events
-                    .publish(conn, &Event::PostPublished { id: post.id })
-                    .await?;
+                announce(conn, &services, &post).await?;
                 Ok(post)
             })
             .await?;
@@ -925,6 +1009,39 @@ impl PostMutation {
                 "this post is not pinned there",
             ));
         }
+        Ok(PostPayload { post })
+    }
+
+    /// Publishes the viewer's draft or scheduled post, now or at `publishAt`.
+    async fn publish_post(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishPostInput,
+    ) -> ApiResult<PostPayload> {
+        let viewer = ctx.viewer()?;
+        let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
+        let audiences = audiences(ctx, post.id).await?;
+        require_post(
+            viewer,
+            &post,
+            &audiences,
+            Action::Edit,
+            "Only the author publishes a post.",
+        )?;
+        if post.is_live() {
+            return Err(ApiError::Conflict("This post is already published.".into()));
+        }
+        let at = publication_time(false, input.publish_at)?.unwrap_or_else(Utc::now);
+        let services = ctx.services().clone();
+        let post = ctx
+            .conn()
+            .await?
+            .transaction::<_, ApiError, _>(async |conn| {
+                let post = model::set_published_at(conn, post.id, at).await?;
+                announce(conn, &services, &post).await?;
+                Ok(post)
+            })
+            .await?;
         Ok(PostPayload { post })
     }
 

@@ -795,3 +795,49 @@ pub async fn unread_counts(
         .map(|row| (row.group_id, row.unread))
         .collect())
 }
+
+/// Sets when a draft or scheduled post appears (now or later).
+pub async fn set_published_at(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> ApiResult<Post> {
+    Ok(diesel::update(posts::table.find(id))
+        .set(posts::published_at.eq(Some(at)))
+        .returning(Post::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// The author's drafts and scheduled posts, newest first.
+pub async fn unpublished_page(
+    conn: &mut AsyncPgConnection,
+    author: Uuid,
+    page: &PageRequest<(DateTime<Utc>, Uuid)>,
+) -> ApiResult<Page<Post>> {
+    let base = || {
+        posts::table
+            .filter(posts::author_id.eq(author))
+            .filter(posts::deleted_at.is_null())
+            .filter(
+                posts::published_at
+                    .is_null()
+                    .or(posts::published_at.gt(Utc::now())),
+            )
+            .into_boxed()
+    };
+    let mut query = base()
+        .select(Post::as_select())
+        .order((posts::created_at.desc(), posts::id.desc()))
+        .limit(page.fetch_limit());
+    if let Some((at, id)) = page.after {
+        query = query.filter(
+            posts::created_at
+                .lt(at)
+                .or(posts::created_at.eq(at).and(posts::id.lt(id))),
+        );
+    }
+    let rows = query.load(conn).await?;
+    let total = base().count().get_result(conn).await?;
+    Ok(page.finish(rows, total))
+}

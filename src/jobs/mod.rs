@@ -1,0 +1,134 @@
+//! The durable job queue in PostgreSQL. A job is enqueued in the transaction of the change that
+//! calls for it (so it exists if and only if the change commits). Every instance runs a worker
+//! that claims due jobs with `FOR UPDATE SKIP LOCKED`, runs each one inside the claiming
+//! transaction (a savepoint per job) and deletes it there: its database effects happen exactly
+//! once whatever the number of instances, and a crash before commit leaves the job for another try.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::app::Services;
+use crate::db::schema::jobs;
+use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
+
+/// What a job does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// A scheduled post's time has come: tell subscribers (and, later, notifications).
+    PublishPost { post_id: Uuid },
+}
+
+/// Jobs claimed per transaction.
+const BATCH: i64 = 20;
+/// Retry delays grow with the attempts, capped at an hour.
+fn backoff(attempts: i32) -> chrono::Duration {
+    chrono::Duration::seconds((5_i64 << attempts.clamp(0, 10)).min(3600))
+}
+
+/// Enqueues `job` to run at `run_at`, in the caller's transaction.
+pub async fn enqueue(
+    conn: &mut AsyncPgConnection,
+    job: &Job,
+    run_at: DateTime<Utc>,
+) -> ApiResult<()> {
+    let payload = serde_json::to_value(job).map_err(ApiError::internal)?;
+    let kind = payload["kind"].as_str().unwrap_or_default().to_owned();
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::id.eq(Uuid::now_v7()),
+            jobs::kind.eq(kind),
+            jobs::payload.eq(payload),
+            jobs::run_at.eq(run_at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = jobs, check_for_backend(diesel::pg::Pg))]
+struct ClaimedJob {
+    id: Uuid,
+    payload: serde_json::Value,
+    attempts: i32,
+}
+
+/// Runs the due jobs once; returns how many succeeded.
+pub async fn run_due(services: &Services) -> ApiResult<usize> {
+    let mut conn = services.pool.get().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let claimed: Vec<ClaimedJob> = jobs::table
+            .filter(jobs::run_at.le(Utc::now()))
+            .order(jobs::run_at.asc())
+            .limit(BATCH)
+            .select(ClaimedJob::as_select())
+            .for_update()
+            .skip_locked()
+            .load(conn)
+            .await?;
+        let mut done = 0;
+        for job in claimed {
+            let outcome = conn
+                .transaction::<_, ApiError, _>(async |conn| {
+                    let parsed: Job = serde_json::from_value(job.payload.clone()).map_err(ApiError::internal)?;
+                    perform(conn, services, &parsed).await?;
+                    diesel::delete(jobs::table.find(job.id)).execute(conn).await?;
+                    Ok(())
+                })
+                .await;
+            match outcome {
+                Ok(()) => done += 1,
+                Err(error) => {
+                    let cause = match &error {
+                        ApiError::Internal(cause) => format!("{cause:#}"),
+                        other => other.message(),
+                    };
+                    tracing::warn!(job = %job.id, attempts = job.attempts + 1, %cause, "job failed; will retry");
+                    diesel::update(jobs::table.find(job.id))
+                        .set((
+                            jobs::attempts.eq(job.attempts + 1),
+                            jobs::run_at.eq(Utc::now() + backoff(job.attempts + 1)),
+                            jobs::last_error.eq(Some(cause)),
+                        ))
+                        .execute(conn)
+                        .await?;
+                }
+            }
+        }
+        Ok(done)
+    })
+    .await
+}
+
+async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -> ApiResult<()> {
+    match job {
+        Job::PublishPost { post_id } => {
+            services
+                .events
+                .publish(conn, &Event::PostPublished { id: *post_id })
+                .await
+        }
+    }
+}
+
+/// Runs due jobs every `every` until the process ends.
+pub fn spawn_worker(services: Arc<Services>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(ApiError::Internal(cause)) = run_due(&services).await {
+                tracing::warn!(error = ?cause, "running jobs");
+            }
+        }
+    })
+}
