@@ -516,7 +516,8 @@ pub struct PostQuery;
 #[Object]
 impl PostQuery {
     /// Posts the viewer may read, newest first: their groups' posts and organisation-wide ones
-    /// (with `groupId`, any group whose content they may read).
+    /// (with `groupId`, any group whose content they may read). `totalCount` costs a count of
+    /// every readable post: ask for it only when shown.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn feed(
         &self,
@@ -557,7 +558,8 @@ impl PostQuery {
             group,
             author,
         };
-        let posts = model::feed_page(&mut *ctx.conn().await?, &feed, &page).await?;
+        let with_total = ctx.look_ahead().field("totalCount").exists();
+        let posts = model::feed_page(&mut *ctx.conn().await?, &feed, &page, with_total).await?;
         prefetch(ctx, &posts.items).await?;
         Ok(connection(
             posts,

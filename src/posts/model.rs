@@ -202,11 +202,13 @@ const FEED_WHERE: &str = "
            END)
       AND ($4::uuid IS NULL OR p.author_id = $4)";
 
-/// One page of the feed, newest first.
+/// One page of the feed, newest first. Counting every readable post is the expensive part of a
+/// feed at scale, so it is done only when `with_total` asks for it.
 pub async fn feed_page(
     conn: &mut AsyncPgConnection,
     filter: &FeedFilter,
     page: &PageRequest<FeedCursor>,
+    with_total: bool,
 ) -> ApiResult<Page<Post>> {
     let (after_at, after_id) = page.after.unzip();
     let rows: Vec<Post> = diesel::sql_query(format!(
@@ -227,6 +229,9 @@ pub async fn feed_page(
     .bind::<diesel::sql_types::BigInt, _>(page.fetch_limit())
     .load(conn)
     .await?;
+    if !with_total {
+        return Ok(page.finish(rows, 0));
+    }
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
