@@ -24,14 +24,25 @@ const FEED: &str = "query($after: String) { feed(first: 20, after: $after) { pag
   edges { node { id title bodyHtml publishedAt author { displayName } groups { name } reactions { emoji count } commentCount } } } }";
 
 fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let url = std::env::var("DATABASE_URL").map_err(|_| "set DATABASE_URL to a PostgreSQL database for the benchmark")?;
-    let (posts, users, groups) = (setting("BENCH_POSTS", 1_000_000), setting("BENCH_USERS", 100_000), setting("BENCH_GROUPS", 2_000));
-    let (clients, seconds) = (setting("BENCH_CLIENTS", 32) as usize, setting("BENCH_SECONDS", 20));
+    let url = std::env::var("DATABASE_URL")
+        .map_err(|_| "set DATABASE_URL to a PostgreSQL database for the benchmark")?;
+    let (posts, users, groups) = (
+        setting("BENCH_POSTS", 1_000_000),
+        setting("BENCH_USERS", 100_000),
+        setting("BENCH_GROUPS", 2_000),
+    );
+    let (clients, seconds) = (
+        setting("BENCH_CLIENTS", 32) as usize,
+        setting("BENCH_SECONDS", 20),
+    );
     let mut settings = DbSettings::new(&url);
     settings.pool_size = clients + 8;
     settings.statement_timeout = Duration::from_secs(600);
@@ -39,9 +50,15 @@ async fn main() -> Result<(), BoxError> {
     let mut conn = settings.connect().await?;
     generate(&mut conn, posts, users, groups).await?;
     let viewer = "bench1";
-    conn.batch_execute("DELETE FROM personal_access_tokens WHERE name = 'bench'").await?;
-    let user = parvis::users::model::find_by_identifier(&mut conn, viewer).await.map_err(|_| "no bench user")?.ok_or("no bench user")?;
-    let (_, token) = parvis::auth::access_tokens::create(&mut conn, user.id, "bench", None).await.map_err(|_| "token")?;
+    conn.batch_execute("DELETE FROM personal_access_tokens WHERE name = 'bench'")
+        .await?;
+    let user = parvis::users::model::find_by_identifier(&mut conn, viewer)
+        .await
+        .map_err(|_| "no bench user")?
+        .ok_or("no bench user")?;
+    let (_, token) = parvis::auth::access_tokens::create(&mut conn, user.id, "bench", None)
+        .await
+        .map_err(|_| "token")?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
@@ -53,22 +70,40 @@ async fn main() -> Result<(), BoxError> {
     // Cursors of the first pages, so clients also ask for later pages.
     let mut cursors = vec![Value::Null];
     for _ in 0..10 {
-        let page = feed(&http, &endpoint, &token, cursors.last().cloned().unwrap_or(Value::Null)).await?.1;
+        let page = feed(
+            &http,
+            &endpoint,
+            &token,
+            cursors.last().cloned().unwrap_or(Value::Null),
+        )
+        .await?
+        .1;
         cursors.push(page["data"]["feed"]["pageInfo"]["endCursor"].clone());
     }
     let cursors = Arc::new(cursors);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let tasks: Vec<_> = (0..clients)
         .map(|client| {
-            let (http, endpoint, token, cursors) = (http.clone(), endpoint.clone(), token.clone(), cursors.clone());
+            let (http, endpoint, token, cursors) = (
+                http.clone(),
+                endpoint.clone(),
+                token.clone(),
+                cursors.clone(),
+            );
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut request = client;
                 while Instant::now() < deadline {
                     let after = cursors[request % cursors.len()].clone();
                     let (elapsed, body) = feed(&http, &endpoint, &token, after).await?;
-                    if body.get("errors").is_some() || body["data"]["feed"]["edges"].as_array().is_none_or(|e| e.len() != 20) {
-                        return Err::<Vec<Duration>, BoxError>(format!("bad response: {body}").into());
+                    if body.get("errors").is_some()
+                        || body["data"]["feed"]["edges"]
+                            .as_array()
+                            .is_none_or(|e| e.len() != 20)
+                    {
+                        return Err::<Vec<Duration>, BoxError>(
+                            format!("bad response: {body}").into(),
+                        );
                     }
                     latencies.push(elapsed);
                     request += clients;
@@ -82,7 +117,8 @@ async fn main() -> Result<(), BoxError> {
         latencies.extend(task.await??);
     }
     latencies.sort();
-    let percentile = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let percentile =
+        |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
     println!(
         "feed(first: 20), {clients} clients, {seconds} s: {} requests ({:.0}/s), p50 {:?}, p99 {:?}",
         latencies.len(),
@@ -94,7 +130,12 @@ async fn main() -> Result<(), BoxError> {
     Ok(())
 }
 
-async fn feed(http: &reqwest::Client, endpoint: &str, token: &str, after: Value) -> Result<(Duration, Value), BoxError> {
+async fn feed(
+    http: &reqwest::Client,
+    endpoint: &str,
+    token: &str,
+    after: Value,
+) -> Result<(Duration, Value), BoxError> {
     let started = Instant::now();
     let body: Value = http
         .post(endpoint)
@@ -108,13 +149,20 @@ async fn feed(http: &reqwest::Client, endpoint: &str, token: &str, after: Value)
 }
 
 /// Generates the organisation unless it is already there.
-async fn generate(conn: &mut diesel_async::AsyncPgConnection, posts: u64, users: u64, groups: u64) -> Result<(), BoxError> {
+async fn generate(
+    conn: &mut diesel_async::AsyncPgConnection,
+    posts: u64,
+    users: u64,
+    groups: u64,
+) -> Result<(), BoxError> {
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let existing: Count = diesel::sql_query("SELECT count(*) AS n FROM posts").get_result(conn).await?;
+    let existing: Count = diesel::sql_query("SELECT count(*) AS n FROM posts")
+        .get_result(conn)
+        .await?;
     if existing.n as u64 >= posts {
         println!("reusing {} posts", existing.n);
         return Ok(());
@@ -148,11 +196,17 @@ async fn generate(conn: &mut diesel_async::AsyncPgConnection, posts: u64, users:
          ANALYZE;"
     ))
     .await?;
-    println!("generated {users} people, {groups} groups, {posts} posts in {:?}", started.elapsed());
+    println!(
+        "generated {users} people, {groups} groups, {posts} posts in {:?}",
+        started.elapsed()
+    );
     Ok(())
 }
 
-async fn explain(conn: &mut diesel_async::AsyncPgConnection, viewer: uuid::Uuid) -> Result<(), BoxError> {
+async fn explain(
+    conn: &mut diesel_async::AsyncPgConnection,
+    viewer: uuid::Uuid,
+) -> Result<(), BoxError> {
     #[derive(diesel::QueryableByName)]
     struct Line {
         #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]

@@ -683,3 +683,34 @@ async fn the_home_shows_pending_announcements_first_and_unread_counts() {
     );
     assert_eq!(after["data"]["home"]["groups"][0]["unreadPostCount"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn managers_see_what_a_post_said_before_edits() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let writer = app.member("writer").await;
+    let reader = app.member("reader").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    app.add_member(&group, &writer, GroupRole::Member).await;
+    app.add_member(&group, &reader, GroupRole::Member).await;
+    let post = post_in(&app, &writer, &group.id, "Version 1").await;
+    for body in ["Version 2", "Version 3"] {
+        app.graphql(Some(&writer), "mutation($id: ID!, $b: String!) { updatePost(input: { postId: $id, body: $b }) { post { id } } }", json!({ "id": post["id"], "b": body }))
+            .await;
+    }
+    let history = "query($id: ID!) { post(id: $id) { body previousVersions { body } } }";
+    let seen_by_manager = app
+        .graphql(Some(&owner), history, json!({ "id": post["id"] }))
+        .await;
+    assert_eq!(
+        seen_by_manager["data"]["post"],
+        json!({ "body": "Version 3", "previousVersions": [{ "body": "Version 2" }, { "body": "Version 1" }] })
+    );
+    let seen_by_reader = app
+        .graphql(Some(&reader), history, json!({ "id": post["id"] }))
+        .await;
+    assert_eq!(
+        seen_by_reader["data"]["post"]["previousVersions"],
+        json!([])
+    );
+}

@@ -5,4 +5,5 @@ DROP TABLE post_pins;
 DROP TABLE post_acknowledgements;
 DROP TABLE post_views;
 DROP TABLE post_audiences;
+DROP TABLE post_versions;
 DROP TABLE posts;

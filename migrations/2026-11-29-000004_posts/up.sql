@@ -29,6 +29,18 @@ CREATE INDEX posts_author_id ON posts (author_id, published_at DESC, id DESC);
 CREATE TRIGGER posts_set_updated_at BEFORE UPDATE ON posts
     FOR EACH ROW EXECUTE FUNCTION parvis_set_updated_at();
 
+-- What a post said before each edit (shown to its groups' managers and org admins).
+CREATE TABLE post_versions (
+    id uuid PRIMARY KEY,
+    post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    title text,
+    body text NOT NULL,
+    -- When this text stopped being current.
+    replaced_at timestamptz NOT NULL DEFAULT now(),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX post_versions_post_id ON post_versions (post_id, replaced_at);
+
 -- The groups a post is published in (one post, several audiences).
 CREATE TABLE post_audiences (
     post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,

@@ -158,6 +158,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    post_versions (id) {
+        id -> Uuid,
+        post_id -> Uuid,
+        title -> Nullable<Text>,
+        body -> Text,
+        replaced_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     post_views (post_id, user_id) {
         post_id -> Uuid,
         user_id -> Uuid,
@@ -247,6 +258,7 @@ diesel::joinable!(post_mentions -> users (user_id));
 diesel::joinable!(post_pins -> groups (group_id));
 diesel::joinable!(post_pins -> posts (post_id));
 diesel::joinable!(post_pins -> users (pinned_by));
+diesel::joinable!(post_versions -> posts (post_id));
 diesel::joinable!(post_views -> posts (post_id));
 diesel::joinable!(post_views -> users (user_id));
 diesel::joinable!(posts -> group_webhooks (webhook_id));
@@ -267,6 +279,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_audiences,
     post_mentions,
     post_pins,
+    post_versions,
     post_views,
     posts,
     reactions,

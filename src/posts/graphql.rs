@@ -7,7 +7,8 @@ use futures::Stream;
 use uuid::Uuid;
 
 use super::model::{
-    self, Comment, FeedFilter, NewPost, Post, PostChanges, ReactionCount, SubjectKind, ViewerMarks,
+    self, Comment, FeedFilter, NewPost, Post, PostChanges, PostVersion, ReactionCount, SubjectKind,
+    ViewerMarks,
 };
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
@@ -129,6 +130,24 @@ async fn visible_author(ctx: &Context<'_>, author: Option<Uuid>) -> ApiResult<Op
     }
 }
 
+/// An earlier text of an edited post.
+#[Object(name = "PostVersion")]
+impl PostVersion {
+    async fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+    async fn body(&self) -> &str {
+        &self.body
+    }
+    async fn body_html(&self) -> String {
+        crate::markdown::to_safe_html(&self.body)
+    }
+    /// When the edit replaced this text.
+    async fn replaced_at(&self) -> DateTime<Utc> {
+        self.replaced_at
+    }
+}
+
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
 pub enum PostStatus {
     /// Seen only by its author until published.
@@ -226,6 +245,15 @@ impl Post {
             .filter(|reaction| reaction.viewer_reacted)
             .map(|reaction| reaction.emoji)
             .collect())
+    }
+    /// What the post said before each edit, the latest replaced first (its author, its groups'
+    /// managers and org admins; empty for anyone else).
+    async fn previous_versions(&self, ctx: &Context<'_>) -> ApiResult<Vec<PostVersion>> {
+        // Those who may delete a post are those who moderate it.
+        if self.edited_at.is_none() || !decide(ctx, self, Action::Delete).await?.allowed() {
+            return Ok(Vec::new());
+        }
+        model::versions(&mut *ctx.conn().await?, self.id).await
     }
     /// Pinned on the organisation's home.
     async fn pinned_on_home(&self, ctx: &Context<'_>) -> ApiResult<bool> {
@@ -941,6 +969,7 @@ impl PostMutation {
         let mut conn = ctx.conn().await?;
         let post = conn
             .transaction::<_, ApiError, _>(async |conn| {
+                model::save_version(conn, &post).await?;
                 let updated = model::update(conn, post.id, &changes).await?;
                 if changes.body.is_some() {
                     let mentioned = model::mentioned_users(conn, &updated.body).await?;

@@ -10,8 +10,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{
-    comments, post_acknowledgements, post_audiences, post_mentions, post_views, posts, reactions,
-    users,
+    comments, post_acknowledgements, post_audiences, post_mentions, post_versions, post_views,
+    posts, reactions, users,
 };
 use crate::error::ApiResult;
 use crate::pagination::{Page, PageRequest};
@@ -845,4 +845,38 @@ pub async fn unpublished_page(
     let rows = query.load(conn).await?;
     let total = base().count().get_result(conn).await?;
     Ok(page.finish(rows, total))
+}
+
+/// What a post said before an edit.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = post_versions, check_for_backend(diesel::pg::Pg))]
+pub struct PostVersion {
+    pub id: Uuid,
+    pub title: Option<String>,
+    pub body: String,
+    pub replaced_at: DateTime<Utc>,
+}
+
+/// Keeps the current text of a post before it is edited.
+pub async fn save_version(conn: &mut AsyncPgConnection, post: &Post) -> ApiResult<()> {
+    diesel::insert_into(post_versions::table)
+        .values((
+            post_versions::id.eq(Uuid::now_v7()),
+            post_versions::post_id.eq(post.id),
+            post_versions::title.eq(&post.title),
+            post_versions::body.eq(&post.body),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Earlier texts of a post, the latest replaced first.
+pub async fn versions(conn: &mut AsyncPgConnection, post: Uuid) -> ApiResult<Vec<PostVersion>> {
+    Ok(post_versions::table
+        .filter(post_versions::post_id.eq(post))
+        .order((post_versions::replaced_at.desc(), post_versions::id.desc()))
+        .select(PostVersion::as_select())
+        .load(conn)
+        .await?)
 }
