@@ -714,3 +714,45 @@ async fn managers_see_what_a_post_said_before_edits() {
         json!([])
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_managers_mention_a_whole_group() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let member = app.member("member").await;
+    let group = app
+        .create_group(&owner, "Club de course", Visibility::Public)
+        .await;
+    app.add_member(&group, &member, GroupRole::Member).await;
+    post_in(
+        &app,
+        &member,
+        &group.id,
+        "Rendez-vous @club-de-course à midi",
+    )
+    .await;
+    post_in(
+        &app,
+        &owner,
+        &group.id,
+        "Rappel @club-de-course : sortie demain",
+    )
+    .await;
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Mention {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        body: String,
+    }
+    let mut conn = app.db().connect().await.unwrap();
+    let mentions: Vec<Mention> = diesel::sql_query(
+        "SELECT p.body FROM post_group_mentions m JOIN posts p ON p.id = m.post_id",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        mentions.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        ["Rappel @club-de-course : sortie demain"]
+    );
+}

@@ -1,6 +1,7 @@
 DROP TABLE reactions;
 DROP TABLE comments;
 DROP TABLE post_mentions;
+DROP TABLE post_group_mentions;
 DROP TABLE post_pins;
 DROP TABLE post_acknowledgements;
 DROP TABLE post_views;

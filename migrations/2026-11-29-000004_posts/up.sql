@@ -93,6 +93,15 @@ CREATE TABLE post_mentions (
 );
 CREATE INDEX post_mentions_user_id ON post_mentions (user_id);
 
+-- Whole groups mentioned with @group-slug by their managers (every member is notified).
+CREATE TABLE post_group_mentions (
+    post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    group_id uuid NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (post_id, group_id)
+);
+CREATE INDEX post_group_mentions_group_id ON post_group_mentions (group_id);
+
 CREATE TABLE comments (
     id uuid PRIMARY KEY,
     post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,

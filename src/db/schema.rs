@@ -138,6 +138,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    post_group_mentions (post_id, group_id) {
+        post_id -> Uuid,
+        group_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     post_mentions (post_id, user_id) {
         post_id -> Uuid,
         user_id -> Uuid,
@@ -253,6 +261,8 @@ diesel::joinable!(post_acknowledgements -> posts (post_id));
 diesel::joinable!(post_acknowledgements -> users (user_id));
 diesel::joinable!(post_audiences -> groups (group_id));
 diesel::joinable!(post_audiences -> posts (post_id));
+diesel::joinable!(post_group_mentions -> groups (group_id));
+diesel::joinable!(post_group_mentions -> posts (post_id));
 diesel::joinable!(post_mentions -> posts (post_id));
 diesel::joinable!(post_mentions -> users (user_id));
 diesel::joinable!(post_pins -> groups (group_id));
@@ -277,6 +287,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     personal_access_tokens,
     post_acknowledgements,
     post_audiences,
+    post_group_mentions,
     post_mentions,
     post_pins,
     post_versions,

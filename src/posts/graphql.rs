@@ -931,6 +931,14 @@ impl PostMutation {
                     published_at,
                 };
                 let post = model::insert(conn, &new_post, &groups, &mentioned).await?;
+                let whole_groups = model::mentionable_groups(
+                    conn,
+                    &post.body,
+                    viewer.id(),
+                    viewer.user.is_admin(),
+                )
+                .await?;
+                model::replace_group_mentions(conn, post.id, &whole_groups).await?;
                 announce(conn, &services, &post).await?;
                 Ok(post)
             })
@@ -974,6 +982,14 @@ impl PostMutation {
                 if changes.body.is_some() {
                     let mentioned = model::mentioned_users(conn, &updated.body).await?;
                     model::replace_mentions(conn, updated.id, &mentioned).await?;
+                    let whole_groups = model::mentionable_groups(
+                        conn,
+                        &updated.body,
+                        viewer.id(),
+                        viewer.user.is_admin(),
+                    )
+                    .await?;
+                    model::replace_group_mentions(conn, updated.id, &whole_groups).await?;
                 }
                 services
                     .events

@@ -10,8 +10,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{
-    comments, post_acknowledgements, post_audiences, post_mentions, post_versions, post_views,
-    posts, reactions, users,
+    comments, post_acknowledgements, post_audiences, post_group_mentions, post_mentions,
+    post_versions, post_views, posts, reactions, users,
 };
 use crate::error::ApiResult;
 use crate::pagination::{Page, PageRequest};
@@ -105,6 +105,62 @@ pub async fn replace_mentions(
         })
         .collect();
     diesel::insert_into(post_mentions::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Groups named by `@group-slug` in a text that `author` may mention as a whole: those they
+/// manage (org admins: any).
+pub async fn mentionable_groups(
+    conn: &mut AsyncPgConnection,
+    text: &str,
+    author: Uuid,
+    admin: bool,
+) -> ApiResult<Vec<Uuid>> {
+    let handles = mention_handles(text);
+    if handles.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT g.id FROM groups g
+         WHERE lower(g.slug) = ANY($1)
+           AND ($3 OR EXISTS (SELECT 1 FROM group_memberships m
+                              WHERE m.group_id = g.id AND m.user_id = $2 AND m.role IN ('owner', 'manager')))",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&handles)
+    .bind::<SqlUuid, _>(author)
+    .bind::<Bool, _>(admin)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|row| row.id).collect())
+}
+
+pub async fn replace_group_mentions(
+    conn: &mut AsyncPgConnection,
+    post: Uuid,
+    groups: &[Uuid],
+) -> ApiResult<()> {
+    diesel::delete(post_group_mentions::table.filter(post_group_mentions::post_id.eq(post)))
+        .execute(conn)
+        .await?;
+    let rows: Vec<_> = groups
+        .iter()
+        .map(|group| {
+            (
+                post_group_mentions::post_id.eq(post),
+                post_group_mentions::group_id.eq(*group),
+            )
+        })
+        .collect();
+    diesel::insert_into(post_group_mentions::table)
         .values(rows)
         .on_conflict_do_nothing()
         .execute(conn)
