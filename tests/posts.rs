@@ -2,6 +2,7 @@
 
 mod common;
 
+use chrono::Utc;
 use common::{TestApp, TestUser, error_code};
 use parvis::groups::{GroupRole, Visibility};
 use parvis::users::OrgRole;
@@ -754,5 +755,150 @@ async fn only_managers_mention_a_whole_group() {
     assert_eq!(
         mentions.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
         ["Rappel @club-de-course : sortie demain"]
+    );
+}
+
+const POLL: &str = "query($id: ID!) { post(id: $id) { poll { closed resultsVisible voterCount viewerVotes options { id label voteCount } } } }";
+const VOTE: &str =
+    "mutation($p: ID!, $o: [ID!]!) { vote(input: { postId: $p, optionIds: $o }) { post { id } } }";
+
+async fn poll_post(app: &TestApp, author: &TestUser, group: &str, poll: Value) -> Value {
+    let created = app
+        .graphql(
+            Some(author),
+            CREATE,
+            json!({ "input": { "groupIds": [group], "body": "Quel jour ?", "poll": poll } }),
+        )
+        .await;
+    assert!(created["errors"].is_null(), "{created}");
+    created["data"]["createPost"]["post"]["id"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_single_choice_poll_counts_one_changeable_vote_per_person() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let voter = app.member("voter").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let post = poll_post(
+        &app,
+        &owner,
+        &group.id,
+        json!({ "options": ["Lundi", "Mardi", "Mercredi"] }),
+    )
+    .await;
+    let options = app.graphql(Some(&voter), POLL, json!({ "id": post })).await["data"]["post"]["poll"]["options"].clone();
+    let (monday, tuesday) = (options[0]["id"].clone(), options[1]["id"].clone());
+    assert_eq!(
+        error_code(
+            &app.graphql(
+                Some(&voter),
+                VOTE,
+                json!({ "p": post, "o": [monday, tuesday] })
+            )
+            .await
+        ),
+        "BAD_USER_INPUT"
+    );
+    app.graphql(Some(&voter), VOTE, json!({ "p": post, "o": [monday] }))
+        .await;
+    app.graphql(Some(&voter), VOTE, json!({ "p": post, "o": [tuesday] }))
+        .await;
+    app.graphql(Some(&owner), VOTE, json!({ "p": post, "o": [tuesday] }))
+        .await;
+    let poll = app.graphql(Some(&voter), POLL, json!({ "id": post })).await["data"]["post"]["poll"]
+        .clone();
+    assert_eq!(poll["voterCount"], 2);
+    assert_eq!(poll["viewerVotes"], json!([tuesday]));
+    let counts: Vec<Value> = poll["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["voteCount"].clone())
+        .collect();
+    assert_eq!(counts, [json!(0), json!(2), json!(0)]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn poll_results_can_wait_for_a_vote() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let voter = app.member("voter").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let post = poll_post(&app, &owner, &group.id, json!({ "options": ["Oui", "Non"], "multipleChoice": true, "resultsVisibility": "AFTER_VOTING" })).await;
+    let hidden =
+        app.graphql(Some(&voter), POLL, json!({ "id": post })).await["data"]["post"]["poll"]
+            .clone();
+    assert_eq!(hidden["resultsVisible"], false);
+    assert_eq!(hidden["options"][0]["voteCount"], Value::Null);
+    let both: Vec<Value> = hidden["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].clone())
+        .collect();
+    app.graphql(Some(&voter), VOTE, json!({ "p": post, "o": both }))
+        .await;
+    let shown =
+        app.graphql(Some(&voter), POLL, json!({ "id": post })).await["data"]["post"]["poll"]
+            .clone();
+    assert_eq!(shown["resultsVisible"], true);
+    assert_eq!(shown["voterCount"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closed_polls_and_bad_polls_are_refused() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    for (poll, field) in [
+        (json!({ "options": ["Seule"] }), "poll.options"),
+        (json!({ "options": ["A", "A"] }), "poll.options"),
+        (
+            json!({ "options": ["A", "B"], "closesAt": (Utc::now() - chrono::Duration::minutes(1)).to_rfc3339() }),
+            "poll.closesAt",
+        ),
+    ] {
+        let response = app
+            .graphql(
+                Some(&owner),
+                CREATE,
+                json!({ "input": { "groupIds": [group.id], "body": "?", "poll": poll } }),
+            )
+            .await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT");
+        assert_eq!(response["errors"][0]["extensions"]["field"], field);
+    }
+    let soon = (Utc::now() + chrono::Duration::milliseconds(300)).to_rfc3339();
+    let post = poll_post(
+        &app,
+        &owner,
+        &group.id,
+        json!({ "options": ["A", "B"], "closesAt": soon }),
+    )
+    .await;
+    let option = app.graphql(Some(&owner), POLL, json!({ "id": post })).await["data"]["post"]["poll"]["options"][0]["id"].clone();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let late = app
+        .graphql(Some(&owner), VOTE, json!({ "p": post, "o": [option] }))
+        .await;
+    assert_eq!(error_code(&late), "BAD_USER_INPUT");
+    assert!(
+        late["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("closed")
+    );
+    let plain = post_in(&app, &owner, &group.id, "Pas de sondage").await;
+    assert_eq!(
+        error_code(
+            &app.graphql(
+                Some(&owner),
+                VOTE,
+                json!({ "p": plain["id"], "o": [option] })
+            )
+            .await
+        ),
+        "BAD_USER_INPUT"
     );
 }

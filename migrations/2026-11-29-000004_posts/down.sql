@@ -1,5 +1,8 @@
 DROP TABLE reactions;
 DROP TABLE comments;
+DROP TABLE poll_votes;
+DROP TABLE poll_options;
+DROP TABLE polls;
 DROP TABLE post_mentions;
 DROP TABLE post_group_mentions;
 DROP TABLE post_pins;

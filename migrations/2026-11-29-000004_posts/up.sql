@@ -102,6 +102,34 @@ CREATE TABLE post_group_mentions (
 );
 CREATE INDEX post_group_mentions_group_id ON post_group_mentions (group_id);
 
+-- A poll on a post: its options and everyone's votes.
+CREATE TABLE polls (
+    post_id uuid PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+    multiple_choice boolean NOT NULL DEFAULT false,
+    anonymous boolean NOT NULL DEFAULT false,
+    closes_at timestamptz,
+    results_visibility text NOT NULL DEFAULT 'always'
+        CHECK (results_visibility IN ('always', 'after_voting', 'after_closing')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE poll_options (
+    id uuid PRIMARY KEY,
+    post_id uuid NOT NULL REFERENCES polls (post_id) ON DELETE CASCADE,
+    position integer NOT NULL,
+    label text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (post_id, position)
+);
+CREATE TABLE poll_votes (
+    option_id uuid NOT NULL REFERENCES poll_options (id) ON DELETE CASCADE,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    post_id uuid NOT NULL REFERENCES polls (post_id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (option_id, user_id)
+);
+CREATE INDEX poll_votes_post_user ON poll_votes (post_id, user_id);
+
 CREATE TABLE comments (
     id uuid PRIMARY KEY,
     post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,

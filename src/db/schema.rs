@@ -122,6 +122,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    poll_options (id) {
+        id -> Uuid,
+        post_id -> Uuid,
+        position -> Int4,
+        label -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    poll_votes (option_id, user_id) {
+        option_id -> Uuid,
+        user_id -> Uuid,
+        post_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    polls (post_id) {
+        post_id -> Uuid,
+        multiple_choice -> Bool,
+        anonymous -> Bool,
+        closes_at -> Nullable<Timestamptz>,
+        results_visibility -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     post_acknowledgements (post_id, user_id) {
         post_id -> Uuid,
         user_id -> Uuid,
@@ -257,6 +288,11 @@ diesel::joinable!(group_webhooks -> groups (group_id));
 diesel::joinable!(group_webhooks -> users (created_by));
 diesel::joinable!(groups -> users (created_by));
 diesel::joinable!(personal_access_tokens -> users (user_id));
+diesel::joinable!(poll_options -> polls (post_id));
+diesel::joinable!(poll_votes -> poll_options (option_id));
+diesel::joinable!(poll_votes -> polls (post_id));
+diesel::joinable!(poll_votes -> users (user_id));
+diesel::joinable!(polls -> posts (post_id));
 diesel::joinable!(post_acknowledgements -> posts (post_id));
 diesel::joinable!(post_acknowledgements -> users (user_id));
 diesel::joinable!(post_audiences -> groups (group_id));
@@ -285,6 +321,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     login_attempts,
     personal_access_tokens,
+    poll_options,
+    poll_votes,
+    polls,
     post_acknowledgements,
     post_audiences,
     post_group_mentions,

@@ -10,6 +10,7 @@ use super::model::{
     self, Comment, FeedFilter, NewPost, Post, PostChanges, PostVersion, ReactionCount, SubjectKind,
     ViewerMarks,
 };
+use super::polls::{self, ResultsVisibility};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Event, reauthorized};
@@ -254,6 +255,40 @@ impl Post {
             return Ok(Vec::new());
         }
         model::versions(&mut *ctx.conn().await?, self.id).await
+    }
+    /// The poll attached to the post, if any.
+    async fn poll(&self, ctx: &Context<'_>) -> ApiResult<Option<PollView>> {
+        let viewer = ctx.viewer()?;
+        let mut conn = ctx.conn().await?;
+        let Some((poll, options)) = polls::find(&mut conn, self.id).await? else {
+            return Ok(None);
+        };
+        let (counts, mine, voters) = polls::tally(&mut conn, self.id, viewer.id()).await?;
+        let visible = match poll.results_visibility {
+            ResultsVisibility::Always => true,
+            ResultsVisibility::AfterVoting => !mine.is_empty() || poll.is_closed(),
+            ResultsVisibility::AfterClosing => poll.is_closed(),
+        };
+        Ok(Some(PollView {
+            multiple_choice: poll.multiple_choice,
+            anonymous: poll.anonymous,
+            closes_at: poll.closes_at,
+            closed: poll.is_closed(),
+            results_visible: visible,
+            voter_count: visible.then_some(voters),
+            options: options
+                .into_iter()
+                .map(|option| PollOptionView {
+                    id: ids::encode(POLL_OPTION_TYPE, option.id),
+                    label: option.label,
+                    vote_count: visible.then(|| counts.get(&option.id).copied().unwrap_or(0)),
+                })
+                .collect(),
+            viewer_votes: mine
+                .into_iter()
+                .map(|id| ids::encode(POLL_OPTION_TYPE, id))
+                .collect(),
+        }))
     }
     /// Pinned on the organisation's home.
     async fn pinned_on_home(&self, ctx: &Context<'_>) -> ApiResult<bool> {
@@ -637,6 +672,8 @@ pub struct CreatePostInput {
     pub draft: bool,
     /// Publish later: invisible until then, then announced to subscribers.
     pub publish_at: Option<DateTime<Utc>>,
+    /// Attach a poll (the post's body is its question).
+    pub poll: Option<PollInput>,
     pub title: Option<String>,
     /// Markdown, up to 64 KiB.
     pub body: String,
@@ -692,6 +729,83 @@ async fn announce(
         }
         None => Ok(()),
     }
+}
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "ResultsVisibility")]
+pub enum PollResultsVisibility {
+    #[default]
+    Always,
+    /// Once the viewer has voted (or the poll closed).
+    AfterVoting,
+    AfterClosing,
+}
+
+#[derive(InputObject)]
+pub struct PollInput {
+    /// 2 to 20 distinct options, up to 200 characters each.
+    pub options: Vec<String>,
+    #[graphql(default)]
+    pub multiple_choice: bool,
+    /// Nobody sees who voted for what.
+    #[graphql(default)]
+    pub anonymous: bool,
+    pub closes_at: Option<DateTime<Utc>>,
+    #[graphql(default)]
+    pub results_visibility: PollResultsVisibility,
+}
+
+fn new_poll(input: Option<PollInput>) -> ApiResult<Option<polls::NewPoll>> {
+    input
+        .map(|poll| {
+            if poll.closes_at.is_some_and(|at| at <= Utc::now()) {
+                return Err(ApiError::bad_input(
+                    "poll.closesAt",
+                    "must be in the future",
+                ));
+            }
+            Ok(polls::NewPoll {
+                options: polls::check_options(&poll.options)?,
+                multiple_choice: poll.multiple_choice,
+                anonymous: poll.anonymous,
+                closes_at: poll.closes_at,
+                results_visibility: poll.results_visibility.into(),
+            })
+        })
+        .transpose()
+}
+
+/// A poll as the viewer sees it: counts only when its results are visible to them.
+#[derive(SimpleObject)]
+pub struct PollView {
+    pub multiple_choice: bool,
+    pub anonymous: bool,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub closed: bool,
+    /// Whether the counts are shown to the viewer now.
+    pub results_visible: bool,
+    /// People who voted; null while results are hidden.
+    pub voter_count: Option<i64>,
+    pub options: Vec<PollOptionView>,
+    /// The options the viewer chose.
+    pub viewer_votes: Vec<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct PollOptionView {
+    pub id: ID,
+    pub label: String,
+    /// Null while results are hidden.
+    pub vote_count: Option<i64>,
+}
+
+pub const POLL_OPTION_TYPE: &str = "PollOption";
+
+#[derive(InputObject)]
+pub struct VoteInput {
+    pub post_id: ID,
+    /// One option (several for multiple-choice polls); replaces the viewer's earlier vote.
+    pub option_ids: Vec<ID>,
 }
 
 #[derive(InputObject)]
@@ -891,6 +1005,7 @@ impl PostMutation {
             ));
         }
         let published_at = publication_time(input.draft, input.publish_at)?;
+        let poll = new_poll(input.poll)?;
         if (input.organisation_wide || input.group_ids.len() > 1) && !viewer.user.is_admin() {
             return Err(ApiError::Forbidden(
                 "Only org admins publish to the whole organisation or to several groups at once."
@@ -931,6 +1046,9 @@ impl PostMutation {
                     published_at,
                 };
                 let post = model::insert(conn, &new_post, &groups, &mentioned).await?;
+                if let Some(poll) = &poll {
+                    polls::insert(conn, post.id, poll).await?;
+                }
                 let whole_groups = model::mentionable_groups(
                     conn,
                     &post.body,
@@ -1089,6 +1207,45 @@ impl PostMutation {
                 Ok(post)
             })
             .await?;
+        Ok(PostPayload { post })
+    }
+
+    /// Votes in a post's poll; voting again replaces the earlier vote until the poll closes.
+    async fn vote(&self, ctx: &Context<'_>, input: VoteInput) -> ApiResult<PostPayload> {
+        let viewer = ctx.viewer()?;
+        let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
+        let mut conn = ctx.conn().await?;
+        let (poll, options) = polls::find(&mut conn, post.id)
+            .await?
+            .ok_or_else(|| ApiError::bad_input("postId", "this post has no poll"))?;
+        if poll.is_closed() {
+            return Err(ApiError::bad_input("postId", "the poll is closed"));
+        }
+        let mut chosen = Vec::with_capacity(input.option_ids.len());
+        for id in &input.option_ids {
+            let option = ids::decode_as(id, POLL_OPTION_TYPE, "optionIds")?;
+            if !options.iter().any(|o| o.id == option) {
+                return Err(ApiError::bad_input(
+                    "optionIds",
+                    "not an option of this poll",
+                ));
+            }
+            if !chosen.contains(&option) {
+                chosen.push(option);
+            }
+        }
+        if chosen.is_empty() || (!poll.multiple_choice && chosen.len() > 1) {
+            let rule = if poll.multiple_choice {
+                "choose at least one option"
+            } else {
+                "choose exactly one option"
+            };
+            return Err(ApiError::bad_input("optionIds", rule));
+        }
+        conn.transaction::<_, ApiError, _>(async |conn| {
+            polls::vote(conn, post.id, viewer.id(), &chosen).await
+        })
+        .await?;
         Ok(PostPayload { post })
     }
 

@@ -2,5 +2,6 @@
 
 pub mod graphql;
 pub mod model;
+pub mod polls;
 
 pub use model::Post;

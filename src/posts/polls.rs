@@ -1,0 +1,192 @@
+//! Polls on posts: single or multiple choice, optionally anonymous, with a closing time and
+//! results shown always, after voting or after closing. Votes can change until the poll closes.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{poll_options, poll_votes, polls};
+use crate::error::{ApiError, ApiResult};
+use crate::text_enum;
+
+text_enum! {
+    /// When voters see the counts.
+    pub enum ResultsVisibility {
+        Always => "always",
+        AfterVoting => "after_voting",
+        AfterClosing => "after_closing",
+    }
+}
+
+pub const MIN_OPTIONS: usize = 2;
+pub const MAX_OPTIONS: usize = 20;
+pub const OPTION_MAX_LENGTH: usize = 200;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = polls, check_for_backend(diesel::pg::Pg))]
+pub struct Poll {
+    pub post_id: Uuid,
+    pub multiple_choice: bool,
+    pub anonymous: bool,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub results_visibility: ResultsVisibility,
+}
+
+impl Poll {
+    pub fn is_closed(&self) -> bool {
+        self.closes_at.is_some_and(|at| at <= Utc::now())
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = poll_options, check_for_backend(diesel::pg::Pg))]
+pub struct PollOption {
+    pub id: Uuid,
+    pub post_id: Uuid,
+    pub label: String,
+}
+
+pub struct NewPoll {
+    pub options: Vec<String>,
+    pub multiple_choice: bool,
+    pub anonymous: bool,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub results_visibility: ResultsVisibility,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, post: Uuid, poll: &NewPoll) -> ApiResult<()> {
+    diesel::insert_into(polls::table)
+        .values((
+            polls::post_id.eq(post),
+            polls::multiple_choice.eq(poll.multiple_choice),
+            polls::anonymous.eq(poll.anonymous),
+            polls::closes_at.eq(poll.closes_at),
+            polls::results_visibility.eq(poll.results_visibility),
+        ))
+        .execute(conn)
+        .await?;
+    let options: Vec<_> = poll
+        .options
+        .iter()
+        .enumerate()
+        .map(|(position, label)| {
+            (
+                poll_options::id.eq(Uuid::now_v7()),
+                poll_options::post_id.eq(post),
+                poll_options::position.eq(position as i32),
+                poll_options::label.eq(label),
+            )
+        })
+        .collect();
+    diesel::insert_into(poll_options::table)
+        .values(options)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    post: Uuid,
+) -> ApiResult<Option<(Poll, Vec<PollOption>)>> {
+    let Some(poll) = polls::table
+        .find(post)
+        .select(Poll::as_select())
+        .first(conn)
+        .await
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let options = poll_options::table
+        .filter(poll_options::post_id.eq(post))
+        .order(poll_options::position.asc())
+        .select(PollOption::as_select())
+        .load(conn)
+        .await?;
+    Ok(Some((poll, options)))
+}
+
+/// Replaces the viewer's votes (a vote can change until the poll closes).
+pub async fn vote(
+    conn: &mut AsyncPgConnection,
+    post: Uuid,
+    user: Uuid,
+    options: &[Uuid],
+) -> ApiResult<()> {
+    diesel::delete(
+        poll_votes::table
+            .filter(poll_votes::post_id.eq(post))
+            .filter(poll_votes::user_id.eq(user)),
+    )
+    .execute(conn)
+    .await?;
+    let rows: Vec<_> = options
+        .iter()
+        .map(|option| {
+            (
+                poll_votes::option_id.eq(*option),
+                poll_votes::user_id.eq(user),
+                poll_votes::post_id.eq(post),
+            )
+        })
+        .collect();
+    diesel::insert_into(poll_votes::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Votes per option, and the options `viewer` chose.
+pub async fn tally(
+    conn: &mut AsyncPgConnection,
+    post: Uuid,
+    viewer: Uuid,
+) -> ApiResult<(HashMap<Uuid, i64>, Vec<Uuid>, i64)> {
+    let votes: Vec<(Uuid, Uuid)> = poll_votes::table
+        .filter(poll_votes::post_id.eq(post))
+        .select((poll_votes::option_id, poll_votes::user_id))
+        .load(conn)
+        .await?;
+    let mut counts: HashMap<Uuid, i64> = HashMap::new();
+    let mut mine = Vec::new();
+    let mut voters = std::collections::HashSet::new();
+    for (option, user) in votes {
+        *counts.entry(option).or_default() += 1;
+        voters.insert(user);
+        if user == viewer {
+            mine.push(option);
+        }
+    }
+    Ok((counts, mine, voters.len() as i64))
+}
+
+/// Validates a new poll's options: 2 to 20 distinct, non-empty labels.
+pub fn check_options(options: &[String]) -> ApiResult<Vec<String>> {
+    if options.len() < MIN_OPTIONS || options.len() > MAX_OPTIONS {
+        return Err(ApiError::bad_input(
+            "poll.options",
+            format!("give {MIN_OPTIONS} to {MAX_OPTIONS} options"),
+        ));
+    }
+    let mut labels: Vec<String> = Vec::with_capacity(options.len());
+    for option in options {
+        let label = option.trim().to_owned();
+        if label.is_empty() {
+            return Err(ApiError::bad_input(
+                "poll.options",
+                "options must not be empty",
+            ));
+        }
+        crate::validation::max_chars("poll.options", &label, OPTION_MAX_LENGTH)?;
+        if labels.contains(&label) {
+            return Err(ApiError::bad_input("poll.options", "options must differ"));
+        }
+        labels.push(label);
+    }
+    Ok(labels)
+}
