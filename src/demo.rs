@@ -469,7 +469,78 @@ async fn seed_posts(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
         }
         created += 1;
     }
+    created += seed_announcement_and_poll(conn, &people, &groups_with_members).await?;
     Ok(created)
+}
+
+/// A demo group with its posting policy and its members' roles.
+type DemoGroupMembers = (groups::Group, PostingPolicy, Vec<(Uuid, GroupRole)>);
+
+/// A pinned organisation-wide announcement that asks to be acknowledged, and a poll.
+async fn seed_announcement_and_poll(
+    conn: &mut AsyncPgConnection,
+    people: &[Uuid],
+    groups_with_members: &[DemoGroupMembers],
+) -> ApiResult<usize> {
+    let (Some(&admin), Some((guild, _, guild_members))) =
+        (people.first(), groups_with_members.get(5))
+    else {
+        return Ok(0);
+    };
+    let announcement = "## Nouvelle charte informatique\n\nMerci de lire la charte mise à jour et de confirmer sa lecture. *Please read the updated IT policy and acknowledge it.*";
+    let charter = posts::insert(
+        conn,
+        &NewPost {
+            id: Uuid::now_v7(),
+            author_id: Some(admin),
+            webhook_id: None,
+            integration_name: None,
+            title: Some("Charte informatique 2026".into()),
+            body_html: crate::markdown::to_safe_html(announcement),
+            body: announcement.into(),
+            organisation_wide: true,
+            requires_acknowledgement: true,
+            published_at: Some(Utc::now()),
+        },
+        &[],
+        &[],
+    )
+    .await?;
+    posts::pin(conn, charter.id, None, 0, admin).await?;
+    let question =
+        "Which day suits the next Engineering Guild talk? / Quel jour pour le prochain talk ?";
+    let poll_author = guild_members.first().map_or(admin, |(id, _)| *id);
+    let poll_post = posts::insert(
+        conn,
+        &NewPost {
+            id: Uuid::now_v7(),
+            author_id: Some(poll_author),
+            webhook_id: None,
+            integration_name: None,
+            title: None,
+            body_html: crate::markdown::to_safe_html(question),
+            body: question.into(),
+            organisation_wide: false,
+            requires_acknowledgement: false,
+            published_at: Some(Utc::now()),
+        },
+        &[guild.id],
+        &[],
+    )
+    .await?;
+    let poll = crate::posts::polls::NewPoll {
+        options: vec![
+            "Mardi / Tuesday".into(),
+            "Jeudi / Thursday".into(),
+            "Vendredi / Friday".into(),
+        ],
+        multiple_choice: false,
+        anonymous: false,
+        closes_at: Some(Utc::now() + chrono::Duration::days(7)),
+        results_visibility: crate::posts::polls::ResultsVisibility::AfterVoting,
+    };
+    crate::posts::polls::insert(conn, poll_post.id, &poll).await?;
+    Ok(2)
 }
 
 /// A small deterministic pseudo-random sequence, so every demo looks the same.

@@ -211,7 +211,7 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
     );
     let counts = client
         .post(format!("http://127.0.0.1:{port}/graphql"))
-        .json(&json!({ "query": "{ groups(filter: { scope: ALL }) { totalCount } users { totalCount } feed { totalCount } }" }))
+        .json(&json!({ "query": "{ groups(filter: { scope: ALL }) { totalCount } users { totalCount } feed { totalCount } home { pinnedPosts { requiresAcknowledgement } } }" }))
         .send()
         .await
         .unwrap()
