@@ -902,3 +902,82 @@ async fn closed_polls_and_bad_polls_are_refused() {
         "BAD_USER_INPUT"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn comments_are_edited_by_their_author_and_removed_by_moderators() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let commenter = app.member("commenter").await;
+    let other = app.member("other").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let post = post_in(&app, &owner, &group.id, "Sujet").await;
+    let added = app
+        .graphql(Some(&commenter), "mutation($p: ID!) { addComment(input: { postId: $p, body: \"Premier jet\" }) { comment { id } } }", json!({ "p": post["id"] }))
+        .await;
+    let comment = added["data"]["addComment"]["comment"]["id"].clone();
+    let edit = "mutation($c: ID!) { updateComment(input: { commentId: $c, body: \"Corrigé\" }) { comment { body editedAt } } }";
+    assert_eq!(
+        error_code(
+            &app.graphql(Some(&other), edit, json!({ "c": comment }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let edited = app
+        .graphql(Some(&commenter), edit, json!({ "c": comment }))
+        .await;
+    assert_eq!(
+        edited["data"]["updateComment"]["comment"]["body"],
+        "Corrigé"
+    );
+    let delete =
+        "mutation($c: ID!) { deleteComment(input: { commentId: $c }) { deletedCommentId } }";
+    assert_eq!(
+        error_code(
+            &app.graphql(Some(&other), delete, json!({ "c": comment }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    assert!(
+        app.graphql(Some(&owner), delete, json!({ "c": comment }))
+            .await["errors"]
+            .is_null()
+    );
+    let count = app
+        .graphql(
+            Some(&owner),
+            "query($p: ID!) { post(id: $p) { commentCount } }",
+            json!({ "p": post["id"] }),
+        )
+        .await;
+    assert_eq!(count["data"]["post"]["commentCount"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_feed_narrows_to_announcements_or_polls() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let group = app.create_group(&admin, "Club", Visibility::Public).await;
+    post_in(&app, &admin, &group.id, "Simple").await;
+    poll_post(&app, &admin, &group.id, json!({ "options": ["A", "B"] })).await;
+    app.graphql(Some(&admin), CREATE, json!({ "input": { "organisationWide": true, "requiresAcknowledgement": true, "body": "À lire" } }))
+        .await;
+    let of_type = |kind: &'static str| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            app.graphql(Some(admin), "query($t: PostKind) { feed(filter: { type: $t }) { totalCount edges { node { body } } } }", json!({ "t": kind }))
+                .await["data"]["feed"]["edges"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        of_type("ANNOUNCEMENT").await,
+        json!([{ "node": { "body": "À lire" } }])
+    );
+    assert_eq!(
+        of_type("POLL").await,
+        json!([{ "node": { "body": "Quel jour ?" } }])
+    );
+}

@@ -499,12 +499,35 @@ async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
     Ok(())
 }
 
+/// Kinds of posts a feed can be narrowed to.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PostKind {
+    /// Posts asking readers to acknowledge them.
+    Announcement,
+    Poll,
+    /// Posts published by integrations (group webhooks).
+    Integration,
+}
+
+impl PostKind {
+    fn as_db(self) -> &'static str {
+        match self {
+            Self::Announcement => "announcement",
+            Self::Poll => "poll",
+            Self::Integration => "integration",
+        }
+    }
+}
+
 #[derive(InputObject, Default)]
 pub struct FeedFilterInput {
     /// Only posts in this group.
     pub group_id: Option<ID>,
     /// Only posts by this person.
     pub author_id: Option<ID>,
+    /// Only announcements, polls or integration posts.
+    #[graphql(name = "type")]
+    pub kind: Option<PostKind>,
 }
 
 /// One of the viewer's groups on the home screen.
@@ -620,6 +643,7 @@ impl PostQuery {
             guest: viewer.user.org_role == OrgRole::Guest,
             group,
             author,
+            kind: filter.kind.map(PostKind::as_db),
         };
         let with_total = ctx.look_ahead().field("totalCount").exists();
         let posts = model::feed_page(&mut *ctx.conn().await?, &feed, &page, with_total).await?;
@@ -895,6 +919,46 @@ pub struct AddCommentInput {
     /// Answer this top-level comment (one level of replies).
     pub reply_to_id: Option<ID>,
     pub body: String,
+}
+
+#[derive(InputObject)]
+pub struct UpdateCommentInput {
+    pub comment_id: ID,
+    pub body: String,
+}
+
+#[derive(InputObject)]
+pub struct DeleteCommentInput {
+    pub comment_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct DeleteCommentPayload {
+    pub deleted_comment_id: ID,
+}
+
+/// A live comment on a readable post that the viewer wrote (or, with `moderators`, may remove
+/// as one who may delete the post).
+async fn own_comment(ctx: &Context<'_>, id: &ID, moderators: bool) -> ApiResult<Comment> {
+    let viewer = ctx.viewer()?;
+    let comment = model::find_comment(
+        &mut *ctx.conn().await?,
+        ids::decode_as(id, COMMENT_TYPE, "commentId")?,
+    )
+    .await?
+    .filter(|c| c.deleted_at.is_none())
+    .ok_or(ApiError::NotFound(COMMENT_TYPE))?;
+    let post = load_visible(ctx, comment.post_id)
+        .await
+        .map_err(|_| ApiError::NotFound(COMMENT_TYPE))?;
+    let author = comment.author_id == Some(viewer.id());
+    let moderator = moderators && decide(ctx, &post, Action::Delete).await?.allowed();
+    if !author && !moderator {
+        return Err(ApiError::Forbidden(
+            "Only its author changes a comment.".into(),
+        ));
+    }
+    Ok(comment)
 }
 
 #[derive(InputObject)]
@@ -1307,6 +1371,31 @@ impl PostMutation {
             })
             .await?;
         Ok(CommentPayload { comment })
+    }
+
+    /// Changes the viewer's own comment.
+    async fn update_comment(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateCommentInput,
+    ) -> ApiResult<CommentPayload> {
+        let comment = own_comment(ctx, &input.comment_id, false).await?;
+        let body = body("body", &input.body)?;
+        let comment = model::update_comment(&mut *ctx.conn().await?, comment.id, &body).await?;
+        Ok(CommentPayload { comment })
+    }
+
+    /// Removes a comment (its author, or whoever may delete the post).
+    async fn delete_comment(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteCommentInput,
+    ) -> ApiResult<DeleteCommentPayload> {
+        let comment = own_comment(ctx, &input.comment_id, true).await?;
+        model::soft_delete_comment(&mut *ctx.conn().await?, comment.id).await?;
+        Ok(DeleteCommentPayload {
+            deleted_comment_id: input.comment_id,
+        })
     }
 
     /// Reacts to a post or comment; the same emoji twice changes nothing.

@@ -242,11 +242,13 @@ pub struct FeedFilter {
     /// Only posts in this group (the caller checked the viewer may read it).
     pub group: Option<Uuid>,
     pub author: Option<Uuid>,
+    /// `announcement`, `poll` or `integration`; any post when `None`.
+    pub kind: Option<&'static str>,
 }
 
 pub type FeedCursor = (DateTime<Utc>, Uuid);
 
-/// `$1` viewer, `$2` guest, `$3` group, `$4` author.
+/// `$1` viewer, `$2` guest, `$3` group, `$4` author, `$5` kind of post.
 const FEED_WHERE: &str = "
     WHERE p.deleted_at IS NULL AND p.published_at IS NOT NULL AND p.published_at <= now()
       AND (CASE WHEN $3::uuid IS NULL THEN
@@ -256,7 +258,13 @@ const FEED_WHERE: &str = "
                         WHERE a.post_id = p.id)
            ELSE EXISTS (SELECT 1 FROM post_audiences a WHERE a.post_id = p.id AND a.group_id = $3)
            END)
-      AND ($4::uuid IS NULL OR p.author_id = $4)";
+      AND ($4::uuid IS NULL OR p.author_id = $4)
+      AND CASE $5::text
+            WHEN 'announcement' THEN p.requires_acknowledgement
+            WHEN 'poll' THEN EXISTS (SELECT 1 FROM polls q WHERE q.post_id = p.id)
+            WHEN 'integration' THEN p.webhook_id IS NOT NULL
+            ELSE true
+          END";
 
 /// One page of the feed, newest first. Counting every readable post is the expensive part of a
 /// feed at scale, so it is done only when `with_total` asks for it.
@@ -272,14 +280,15 @@ pub async fn feed_page(
                 p.organisation_wide, p.requires_acknowledgement,
                 p.published_at, p.edited_at, p.deleted_at, p.created_at
          FROM posts p {FEED_WHERE}
-           AND ($5::timestamptz IS NULL OR (p.published_at, p.id) < ($5, $6))
+           AND ($6::timestamptz IS NULL OR (p.published_at, p.id) < ($6, $7))
          ORDER BY p.published_at DESC, p.id DESC
-         LIMIT $7"
+         LIMIT $8"
     ))
     .bind::<SqlUuid, _>(filter.viewer)
     .bind::<Bool, _>(filter.guest)
     .bind::<Nullable<SqlUuid>, _>(filter.group)
     .bind::<Nullable<SqlUuid>, _>(filter.author)
+    .bind::<Nullable<diesel::sql_types::Text>, _>(filter.kind)
     .bind::<Nullable<Timestamptz>, _>(after_at)
     .bind::<Nullable<SqlUuid>, _>(after_id)
     .bind::<diesel::sql_types::BigInt, _>(page.fetch_limit())
@@ -298,6 +307,7 @@ pub async fn feed_page(
         .bind::<Bool, _>(filter.guest)
         .bind::<Nullable<SqlUuid>, _>(filter.group)
         .bind::<Nullable<SqlUuid>, _>(filter.author)
+        .bind::<Nullable<diesel::sql_types::Text>, _>(filter.kind)
         .get_result(conn)
         .await?;
     Ok(page.finish(rows, total.n))
@@ -368,6 +378,30 @@ pub async fn insert_comment(
         .returning(Comment::as_returning())
         .get_result(conn)
         .await?)
+}
+
+pub async fn update_comment(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    body: &str,
+) -> ApiResult<Comment> {
+    Ok(diesel::update(comments::table.find(id))
+        .set((
+            comments::body.eq(body),
+            comments::body_html.eq(crate::markdown::to_safe_html(body)),
+            comments::edited_at.eq(Some(Utc::now())),
+        ))
+        .returning(Comment::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn soft_delete_comment(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<()> {
+    diesel::update(comments::table.find(id))
+        .set(comments::deleted_at.eq(Some(Utc::now())))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn find_comment(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Comment>> {
