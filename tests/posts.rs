@@ -981,3 +981,62 @@ async fn the_feed_narrows_to_announcements_or_polls() {
         json!([{ "node": { "body": "Quel jour ?" } }])
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn voters_are_named_unless_the_poll_is_anonymous() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    for anonymous in [false, true] {
+        let post = poll_post(
+            &app,
+            &owner,
+            &group.id,
+            json!({ "options": ["A", "B"], "anonymous": anonymous }),
+        )
+        .await;
+        let option = app.graphql(Some(&owner), POLL, json!({ "id": post })).await["data"]["post"]["poll"]["options"][0]["id"].clone();
+        app.graphql(Some(&owner), VOTE, json!({ "p": post, "o": [option] }))
+            .await;
+        let voters = app
+            .graphql(
+                Some(&owner),
+                "query($id: ID!) { post(id: $id) { poll { options { voters { username } } } } }",
+                json!({ "id": post }),
+            )
+            .await["data"]["post"]["poll"]["options"][0]["voters"]
+            .clone();
+        let expected = if anonymous {
+            json!([])
+        } else {
+            json!([{ "username": "owner" }])
+        };
+        assert_eq!(voters, expected, "anonymous: {anonymous}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn comment_mentions_are_stored() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let ada = app.member("ada").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let post = post_in(&app, &owner, &group.id, "Sujet").await;
+    app.graphql(Some(&owner), "mutation($p: ID!) { addComment(input: { postId: $p, body: \"Qu'en penses-tu @ada ?\" }) { comment { id } } }", json!({ "p": post["id"] }))
+        .await;
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Mention {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        user_id: uuid::Uuid,
+    }
+    let mut conn = app.db().connect().await.unwrap();
+    let mentions: Vec<Mention> = diesel::sql_query("SELECT user_id FROM comment_mentions")
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        mentions.iter().map(|m| m.user_id).collect::<Vec<_>>(),
+        [ada.uuid]
+    );
+}

@@ -1,4 +1,5 @@
 DROP TABLE reactions;
+DROP TABLE comment_mentions;
 DROP TABLE comments;
 DROP TABLE poll_votes;
 DROP TABLE poll_options;

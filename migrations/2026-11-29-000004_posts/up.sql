@@ -147,6 +147,15 @@ CREATE INDEX comments_post_id ON comments (post_id, created_at, id);
 CREATE TRIGGER comments_set_updated_at BEFORE UPDATE ON comments
     FOR EACH ROW EXECUTE FUNCTION parvis_set_updated_at();
 
+-- People mentioned with @username in comments.
+CREATE TABLE comment_mentions (
+    comment_id uuid NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (comment_id, user_id)
+);
+CREATE INDEX comment_mentions_user_id ON comment_mentions (user_id);
+
 -- One reaction of each emoji per person on a post or a comment.
 CREATE TABLE reactions (
     subject_id uuid NOT NULL,

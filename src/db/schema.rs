@@ -1,6 +1,14 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    comment_mentions (comment_id, user_id) {
+        comment_id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     comments (id) {
         id -> Uuid,
         post_id -> Uuid,
@@ -278,6 +286,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(comment_mentions -> comments (comment_id));
+diesel::joinable!(comment_mentions -> users (user_id));
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(group_invitations -> groups (group_id));
@@ -312,6 +322,7 @@ diesel::joinable!(reactions -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    comment_mentions,
     comments,
     group_invitations,
     group_join_requests,

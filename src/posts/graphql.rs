@@ -269,6 +269,11 @@ impl Post {
             ResultsVisibility::AfterVoting => !mine.is_empty() || poll.is_closed(),
             ResultsVisibility::AfterClosing => poll.is_closed(),
         };
+        let mut names = if visible && !poll.anonymous {
+            polls::voters(&mut conn, self.id).await?
+        } else {
+            Default::default()
+        };
         Ok(Some(PollView {
             multiple_choice: poll.multiple_choice,
             anonymous: poll.anonymous,
@@ -280,8 +285,9 @@ impl Post {
                 .into_iter()
                 .map(|option| PollOptionView {
                     id: ids::encode(POLL_OPTION_TYPE, option.id),
-                    label: option.label,
                     vote_count: visible.then(|| counts.get(&option.id).copied().unwrap_or(0)),
+                    voters: names.remove(&option.id).unwrap_or_default(),
+                    label: option.label,
                 })
                 .collect(),
             viewer_votes: mine
@@ -821,6 +827,8 @@ pub struct PollOptionView {
     pub label: String,
     /// Null while results are hidden.
     pub vote_count: Option<i64>,
+    /// Who chose it: empty for anonymous polls and while results are hidden.
+    pub voters: Vec<User>,
 }
 
 pub const POLL_OPTION_TYPE: &str = "PollOption";
@@ -1381,7 +1389,13 @@ impl PostMutation {
     ) -> ApiResult<CommentPayload> {
         let comment = own_comment(ctx, &input.comment_id, false).await?;
         let body = body("body", &input.body)?;
-        let comment = model::update_comment(&mut *ctx.conn().await?, comment.id, &body).await?;
+        let comment = ctx
+            .conn()
+            .await?
+            .transaction::<_, ApiError, _>(async |conn| {
+                model::update_comment(conn, comment.id, &body).await
+            })
+            .await?;
         Ok(CommentPayload { comment })
     }
 

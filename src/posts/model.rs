@@ -10,8 +10,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{
-    comments, post_acknowledgements, post_audiences, post_group_mentions, post_mentions,
-    post_versions, post_views, posts, reactions, users,
+    comment_mentions, comments, post_acknowledgements, post_audiences, post_group_mentions,
+    post_mentions, post_versions, post_views, posts, reactions, users,
 };
 use crate::error::ApiResult;
 use crate::pagination::{Page, PageRequest};
@@ -366,7 +366,7 @@ pub async fn insert_comment(
     author: Uuid,
     body: &str,
 ) -> ApiResult<Comment> {
-    Ok(diesel::insert_into(comments::table)
+    let comment = diesel::insert_into(comments::table)
         .values((
             comments::id.eq(Uuid::now_v7()),
             comments::post_id.eq(post),
@@ -377,7 +377,35 @@ pub async fn insert_comment(
         ))
         .returning(Comment::as_returning())
         .get_result(conn)
-        .await?)
+        .await?;
+    replace_comment_mentions(conn, &comment).await?;
+    Ok(comment)
+}
+
+/// Replaces the people a comment mentions.
+pub async fn replace_comment_mentions(
+    conn: &mut AsyncPgConnection,
+    comment: &Comment,
+) -> ApiResult<()> {
+    diesel::delete(comment_mentions::table.filter(comment_mentions::comment_id.eq(comment.id)))
+        .execute(conn)
+        .await?;
+    let mentioned = mentioned_users(conn, &comment.body).await?;
+    let rows: Vec<_> = mentioned
+        .iter()
+        .map(|user| {
+            (
+                comment_mentions::comment_id.eq(comment.id),
+                comment_mentions::user_id.eq(*user),
+            )
+        })
+        .collect();
+    diesel::insert_into(comment_mentions::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn update_comment(

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{poll_options, poll_votes, polls};
+use crate::db::schema::{poll_options, poll_votes, polls, users};
 use crate::error::{ApiError, ApiResult};
 use crate::text_enum;
 
@@ -163,6 +163,25 @@ pub async fn tally(
         }
     }
     Ok((counts, mine, voters.len() as i64))
+}
+
+/// Who chose each option, by name (for polls that are not anonymous).
+pub async fn voters(
+    conn: &mut AsyncPgConnection,
+    post: Uuid,
+) -> ApiResult<HashMap<Uuid, Vec<crate::users::User>>> {
+    let rows: Vec<(Uuid, crate::users::User)> = poll_votes::table
+        .inner_join(users::table)
+        .filter(poll_votes::post_id.eq(post))
+        .order((users::display_name.asc(), users::id.asc()))
+        .select((poll_votes::option_id, crate::users::User::as_select()))
+        .load(conn)
+        .await?;
+    let mut voters: HashMap<Uuid, Vec<crate::users::User>> = HashMap::new();
+    for (option, user) in rows {
+        voters.entry(option).or_default().push(user);
+    }
+    Ok(voters)
 }
 
 /// Validates a new poll's options: 2 to 20 distinct, non-empty labels.
