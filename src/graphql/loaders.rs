@@ -12,6 +12,15 @@ use crate::groups::GroupAccess;
 use crate::posts::model::{Comment, ReactionCount, ViewerMarks};
 use crate::users::{User, model};
 
+/// A pooled connection, with the error shape DataLoaders need.
+async fn connection(services: &Services) -> Result<crate::db::DbConn, Arc<ApiError>> {
+    services
+        .pool
+        .get()
+        .await
+        .map_err(|error| Arc::new(error.into()))
+}
+
 pub struct UserLoader {
     services: Arc<Services>,
 }
@@ -27,12 +36,7 @@ impl Loader<Uuid> for UserLoader {
     type Error = Arc<ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, User>, Self::Error> {
-        let mut conn = self
-            .services
-            .pool
-            .get()
-            .await
-            .map_err(|e| Arc::new(e.into()))?;
+        let mut conn = connection(&self.services).await?;
         let users = model::find_many(&mut conn, keys).await.map_err(Arc::new)?;
         Ok(users.into_iter().map(|user| (user.id, user)).collect())
     }
@@ -55,12 +59,7 @@ impl Loader<Uuid> for GroupLoader {
     type Error = Arc<ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, GroupAccess>, Self::Error> {
-        let mut conn = self
-            .services
-            .pool
-            .get()
-            .await
-            .map_err(|e| Arc::new(e.into()))?;
+        let mut conn = connection(&self.services).await?;
         let groups = crate::groups::model::find_access(&mut conn, self.viewer, keys)
             .await
             .map_err(Arc::new)?;
@@ -87,12 +86,7 @@ impl Loader<Uuid> for AudienceLoader {
     type Error = Arc<ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, Self::Error> {
-        let mut conn = self
-            .services
-            .pool
-            .get()
-            .await
-            .map_err(|e| Arc::new(e.into()))?;
+        let mut conn = connection(&self.services).await?;
         crate::posts::model::audiences(&mut conn, keys)
             .await
             .map_err(Arc::new)
@@ -117,12 +111,7 @@ impl Loader<Uuid> for CommentSummaryLoader {
     type Error = Arc<ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut conn = self
-            .services
-            .pool
-            .get()
-            .await
-            .map_err(|e| Arc::new(e.into()))?;
+        let mut conn = connection(&self.services).await?;
         crate::posts::model::comment_summaries(&mut conn, keys, Self::LATEST)
             .await
             .map_err(Arc::new)
@@ -146,12 +135,7 @@ impl Loader<Uuid> for ReactionLoader {
     type Error = Arc<ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut conn = self
-            .services
-            .pool
-            .get()
-            .await
-            .map_err(|e| Arc::new(e.into()))?;
+        let mut conn = connection(&self.services).await?;
         crate::posts::model::reaction_summaries(&mut conn, keys, self.viewer)
             .await
             .map_err(Arc::new)
@@ -175,12 +159,7 @@ impl Loader<Uuid> for ViewerMarksLoader {
     type Error = Arc<ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut conn = self
-            .services
-            .pool
-            .get()
-            .await
-            .map_err(|e| Arc::new(e.into()))?;
+        let mut conn = connection(&self.services).await?;
         crate::posts::model::viewer_marks(&mut conn, keys, self.viewer)
             .await
             .map_err(Arc::new)
@@ -203,12 +182,7 @@ impl Loader<Uuid> for PinLoader {
     type Error = Arc<ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut conn = self
-            .services
-            .pool
-            .get()
-            .await
-            .map_err(|e| Arc::new(e.into()))?;
+        let mut conn = connection(&self.services).await?;
         crate::posts::model::pins(&mut conn, keys)
             .await
             .map_err(Arc::new)
