@@ -393,14 +393,13 @@ impl Post {
 }
 
 async fn require_stats_access(ctx: &Context<'_>, post: &Post) -> ApiResult<()> {
-    let audiences = audiences(ctx, post.id).await?;
-    require_post(
-        ctx.viewer()?,
+    require_on_post(
+        ctx,
         post,
-        &audiences,
         Action::Manage,
         "Only the author and org admins see who acknowledged a post.",
     )
+    .await
 }
 
 async fn comment_summary(ctx: &Context<'_>, post: Uuid) -> ApiResult<(i64, Vec<Comment>)> {
@@ -715,6 +714,20 @@ pub struct UpdatePostInput {
     /// An empty title removes it.
     pub title: Option<String>,
     pub body: Option<String>,
+}
+
+/// Stores who a post's text mentions: people (`@username`) and, for groups the author manages,
+/// whole groups (`@group-slug`).
+async fn record_mentions(
+    conn: &mut diesel_async::AsyncPgConnection,
+    post: &Post,
+    author: &Viewer,
+) -> ApiResult<()> {
+    let people = model::mentioned_users(conn, &post.body).await?;
+    model::replace_mentions(conn, post.id, &people).await?;
+    let groups =
+        model::mentionable_groups(conn, &post.body, author.id(), author.user.is_admin()).await?;
+    model::replace_group_mentions(conn, post.id, &groups).await
 }
 
 /// When a new post appears: now, later (`publishAt`), or not yet (a draft).
@@ -1034,17 +1047,21 @@ fn emoji(text: &str) -> ApiResult<String> {
     Ok(text.to_owned())
 }
 
-fn require_post(
-    viewer: &Viewer,
+/// The policy's answer for `action` on a post the viewer may read (FORBIDDEN with `why`).
+async fn require_on_post(
+    ctx: &Context<'_>,
     post: &Post,
-    audiences: &[GroupAccess],
     action: Action,
     why: &str,
 ) -> ApiResult<()> {
+    let audiences = audiences(ctx, post.id).await?;
     policy::require(
-        viewer,
+        ctx.viewer()?,
         action,
-        Resource::Post { post, audiences },
+        Resource::Post {
+            post,
+            audiences: &audiences,
+        },
         TYPE_NAME,
         why,
     )
@@ -1104,7 +1121,6 @@ impl PostMutation {
         let mut conn = ctx.conn().await?;
         let post = conn
             .transaction::<_, ApiError, _>(async |conn| {
-                let mentioned = model::mentioned_users(conn, &body).await?;
                 let new_post = NewPost {
                     id: Uuid::now_v7(),
                     author_id: Some(viewer.id()),
@@ -1117,18 +1133,11 @@ impl PostMutation {
                     requires_acknowledgement: input.requires_acknowledgement,
                     published_at,
                 };
-                let post = model::insert(conn, &new_post, &groups, &mentioned).await?;
+                let post = model::insert(conn, &new_post, &groups, &[]).await?;
                 if let Some(poll) = &poll {
                     polls::insert(conn, post.id, poll).await?;
                 }
-                let whole_groups = model::mentionable_groups(
-                    conn,
-                    &post.body,
-                    viewer.id(),
-                    viewer.user.is_admin(),
-                )
-                .await?;
-                model::replace_group_mentions(conn, post.id, &whole_groups).await?;
+                record_mentions(conn, &post, viewer).await?;
                 announce(conn, &services, &post).await?;
                 Ok(post)
             })
@@ -1144,14 +1153,7 @@ impl PostMutation {
     ) -> ApiResult<PostPayload> {
         let viewer = ctx.viewer()?;
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
-        let audiences = audiences(ctx, post.id).await?;
-        require_post(
-            viewer,
-            &post,
-            &audiences,
-            Action::Edit,
-            "Only the author edits a post.",
-        )?;
+        require_on_post(ctx, &post, Action::Edit, "Only the author edits a post.").await?;
         let new_body = input
             .body
             .as_deref()
@@ -1170,16 +1172,7 @@ impl PostMutation {
                 model::save_version(conn, &post).await?;
                 let updated = model::update(conn, post.id, &changes).await?;
                 if changes.body.is_some() {
-                    let mentioned = model::mentioned_users(conn, &updated.body).await?;
-                    model::replace_mentions(conn, updated.id, &mentioned).await?;
-                    let whole_groups = model::mentionable_groups(
-                        conn,
-                        &updated.body,
-                        viewer.id(),
-                        viewer.user.is_admin(),
-                    )
-                    .await?;
-                    model::replace_group_mentions(conn, updated.id, &whole_groups).await?;
+                    record_mentions(conn, &updated, viewer).await?;
                 }
                 services
                     .events
@@ -1199,14 +1192,13 @@ impl PostMutation {
     ) -> ApiResult<DeletePostPayload> {
         let viewer = ctx.viewer()?;
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
-        let audiences = audiences(ctx, post.id).await?;
-        require_post(
-            viewer,
+        require_on_post(
+            ctx,
             &post,
-            &audiences,
             Action::Delete,
             "Only the author or a manager deletes a post.",
-        )?;
+        )
+        .await?;
         let services = ctx.services().clone();
         ctx.conn()
             .await?
@@ -1255,16 +1247,14 @@ impl PostMutation {
         ctx: &Context<'_>,
         input: PublishPostInput,
     ) -> ApiResult<PostPayload> {
-        let viewer = ctx.viewer()?;
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
-        let audiences = audiences(ctx, post.id).await?;
-        require_post(
-            viewer,
+        require_on_post(
+            ctx,
             &post,
-            &audiences,
             Action::Edit,
             "Only the author publishes a post.",
-        )?;
+        )
+        .await?;
         if post.is_live() {
             return Err(ApiError::Conflict("This post is already published.".into()));
         }
