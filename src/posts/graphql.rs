@@ -908,11 +908,13 @@ async fn pin_target(
             Ok((post, Some(group_uuid)))
         }
         None => {
-            if !viewer.user.is_admin() {
-                return Err(ApiError::Forbidden(
-                    "Only org admins pin posts on the home.".into(),
-                ));
-            }
+            policy::require(
+                viewer,
+                Action::Manage,
+                Resource::Organisation,
+                "Organisation",
+                "Only org admins pin posts on the home.",
+            )?;
             if !post.organisation_wide {
                 return Err(ApiError::bad_input(
                     "postId",
@@ -1095,11 +1097,14 @@ impl PostMutation {
         }
         let published_at = publication_time(input.draft, input.publish_at)?;
         let poll = new_poll(input.poll)?;
-        if (input.organisation_wide || input.group_ids.len() > 1) && !viewer.user.is_admin() {
-            return Err(ApiError::Forbidden(
-                "Only org admins publish to the whole organisation or to several groups at once."
-                    .into(),
-            ));
+        if input.organisation_wide || input.group_ids.len() > 1 {
+            policy::require(
+                viewer,
+                Action::Manage,
+                Resource::Organisation,
+                "Organisation",
+                "Only org admins publish to the whole organisation or to several groups at once.",
+            )?;
         }
         let mut groups = Vec::with_capacity(input.group_ids.len());
         for id in &input.group_ids {
