@@ -12,6 +12,7 @@ use crate::events::EventBus;
 use crate::graphql::Schemas;
 use crate::http::health::Readiness;
 use crate::http::metrics::Metrics;
+use crate::sso::Sso;
 
 const WEBSOCKET_CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -23,6 +24,7 @@ pub struct Services {
     pub events: EventBus,
     /// Password checks allowed at once (see `auth::password::verify_limited`).
     pub password_checks: Semaphore,
+    pub sso: Sso,
 }
 
 pub struct App {
@@ -59,6 +61,7 @@ impl App {
             password_checks: Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |cores| cores.get()),
             ),
+            sso: Sso::new(&config)?,
         });
         let schemas = Schemas::build(services.clone(), &config.limits);
         let jobs = crate::jobs::spawn_worker(services.clone(), config.job_poll_interval);

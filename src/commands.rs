@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 
 use crate::app::App;
 use crate::config::{
-    AppConfig, Cli, Command, CreateUserArgs, DatabaseArgs, ServeArgs, UserCommand,
+    AppConfig, Cli, Command, CreateUserArgs, DatabaseArgs, FileConfig, ServeArgs, UserCommand,
 };
 use crate::db::embedded::{Durability, EmbeddedCluster};
 use crate::db::{self, DbSettings};
@@ -80,6 +80,10 @@ async fn migrate(settings: &DbSettings) -> anyhow::Result<usize> {
 }
 
 async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let file = match &args.config_file {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
     let database = Database::open(database_args).await?;
     let result = async {
         let applied = migrate(&database.settings).await?;
@@ -95,6 +99,8 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
         let mut config = AppConfig::for_address(args.listen);
         config.body_limit = args.body_limit;
         config.cors_allowed_origins = args.cors_allowed_origins;
+        config.auth = file.auth;
+        config.sso = file.oidc;
         if let Some(public_url) = args.public_url {
             config.public_url = public_url.trim_end_matches('/').to_owned();
         }

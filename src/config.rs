@@ -1,10 +1,13 @@
 //! Command-line flags, each also readable from the environment.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+
+use crate::sso::SsoConfig;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -102,6 +105,51 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub cors_allowed_origins: Vec<String>,
+    /// A TOML file with the settings too rich for flags (identity providers).
+    #[arg(long = "config", env = "PARVIS_CONFIG")]
+    pub config_file: Option<PathBuf>,
+}
+
+/// The configuration file (`--config`): settings too rich for flags.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default)]
+    pub auth: AuthSettings,
+    #[serde(default)]
+    pub oidc: SsoConfig,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Whether people may sign in with a Parvis password (besides single sign-on).
+    #[serde(default = "enabled")]
+    pub local_accounts: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            local_accounts: true,
+        }
+    }
+}
+
+fn enabled() -> bool {
+    true
+}
+
+impl FileConfig {
+    /// Reads the file; client secrets may come from the environment instead.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the configuration file {}", path.display()))?;
+        let mut config: Self = toml::from_str(&text)
+            .with_context(|| format!("in the configuration file {}", path.display()))?;
+        config.oidc = config.oidc.resolve(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
 }
 
 /// What the running application needs to know, independent of how it was given.
@@ -117,6 +165,11 @@ pub struct AppConfig {
     pub cors_allowed_origins: Vec<String>,
     /// How often each instance looks for due jobs.
     pub job_poll_interval: Duration,
+    pub auth: AuthSettings,
+    pub sso: SsoConfig,
+    /// The shortest time between two fetches of a provider's keys prompted by an unknown key id,
+    /// so forged tokens cannot make the server hammer the provider.
+    pub jwks_refresh_interval: Duration,
 }
 
 impl AppConfig {
@@ -129,6 +182,9 @@ impl AppConfig {
             limits: QueryLimits::default(),
             cors_allowed_origins: Vec::new(),
             job_poll_interval: Duration::from_secs(1),
+            auth: AuthSettings::default(),
+            sso: SsoConfig::default(),
+            jwks_refresh_interval: Duration::from_secs(10),
         }
     }
 

@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod pagination;
 pub mod policy;
 pub mod posts;
+pub mod sso;
 pub mod telemetry;
 pub mod users;
 pub mod validation;

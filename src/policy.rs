@@ -5,6 +5,7 @@
 
 use crate::auth::Viewer;
 use crate::auth::access_tokens::AccessToken;
+use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
 use crate::groups::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::posts::Post;
@@ -42,6 +43,7 @@ pub enum Resource<'a> {
         shares_group: bool,
     },
     AccessToken(&'a AccessToken),
+    Session(&'a Session),
     Group(&'a GroupAccess),
     /// A post with the groups it was published in (as the viewer stands towards each).
     Post {
@@ -85,16 +87,20 @@ pub fn require(
 pub fn can(viewer: &Viewer, action: Action, resource: Resource<'_>) -> Decision {
     match resource {
         Resource::User { user, shares_group } => user_decision(viewer, action, user, shares_group),
-        Resource::AccessToken(token) => {
-            if token.user_id == viewer.id() {
-                Decision::Allow
-            } else {
-                Decision::Hide
-            }
-        }
+        // Credentials are their owner's alone: no one else learns they exist.
+        Resource::AccessToken(token) => own_credential(viewer, token.user_id),
+        Resource::Session(session) => own_credential(viewer, session.user_id),
         Resource::Group(access) => group_decision(viewer, action, access),
         Resource::Post { post, audiences } => post_decision(viewer, action, post, audiences),
         Resource::Organisation => organisation_decision(viewer, action),
+    }
+}
+
+fn own_credential(viewer: &Viewer, owner: uuid::Uuid) -> Decision {
+    if owner == viewer.id() {
+        Decision::Allow
+    } else {
+        Decision::Hide
     }
 }
 
@@ -120,6 +126,8 @@ fn user_decision(viewer: &Viewer, action: Action, user: &User, shares_group: boo
         Action::View => Decision::Allow,
         Action::ViewContactDetails => allow_if(own || !is_guest(viewer)),
         Action::Edit => allow_if(own || viewer.user.is_admin()),
+        // Deactivate or reactivate: admins, never themselves (someone must stay in charge).
+        Action::Manage => allow_if(!own && viewer.user.is_admin()),
         _ => Decision::Deny,
     }
 }

@@ -4,21 +4,23 @@ use std::sync::atomic::Ordering;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use axum::http::header::SET_COOKIE;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use super::access_tokens::{self, AccessToken};
-use super::{Credential, SESSION_COOKIE, password, sessions, throttle};
+use super::sessions::{Session, SessionOrigin};
+use super::{Credential, sessions};
 use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::policy::{self, Action, Resource};
-use crate::users::{User, model as users};
+use crate::users::User;
 use crate::validation::{self, Limit};
 
 pub const TOKEN_TYPE_NAME: &str = "PersonalAccessToken";
-const IDENTIFIER_MAX_LENGTH: usize = 254;
+pub const SESSION_TYPE_NAME: &str = "Session";
 
 /// A token for API clients, sent as `Authorization: Bearer <secret>`.
 #[Object(name = "PersonalAccessToken")]
@@ -41,6 +43,59 @@ impl AccessToken {
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.revoked_at
     }
+}
+
+/// A signed-in browser or app (a session cookie).
+#[Object(name = "Session")]
+impl Session {
+    pub async fn id(&self) -> ID {
+        ids::encode(SESSION_TYPE_NAME, self.id)
+    }
+    /// The `User-Agent` of the client that signed in.
+    async fn user_agent(&self) -> Option<&str> {
+        self.user_agent.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    /// When the session was last used (updated at most every few minutes).
+    async fn last_seen_at(&self) -> DateTime<Utc> {
+        self.last_seen_at
+    }
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+    /// Whether this is the session of the request asking.
+    async fn current(&self, ctx: &Context<'_>) -> bool {
+        ctx.viewer()
+            .is_ok_and(|viewer| viewer.credential == Credential::Session(self.id))
+    }
+    /// The identity provider the person signed in with; null for a password.
+    async fn signed_in_with(&self, ctx: &Context<'_>) -> Option<String> {
+        let provider = self.sso_provider_id.as_deref()?;
+        ctx.services()
+            .sso
+            .provider(provider)
+            .ok()
+            .map(|provider| provider.config.name.clone())
+    }
+}
+
+/// A session of the viewer's own; anyone else's is NOT_FOUND.
+pub async fn load_visible_session(ctx: &Context<'_>, id: Uuid) -> ApiResult<Session> {
+    let viewer = ctx.viewer()?;
+    let mut conn = ctx.conn().await?;
+    sessions::find(&mut conn, id)
+        .await?
+        .filter(|session| policy::can(viewer, Action::View, Resource::Session(session)).allowed())
+        .ok_or(ApiError::NotFound(SESSION_TYPE_NAME))
+}
+
+/// The viewer's open sessions, most recently used first.
+pub async fn viewer_sessions(ctx: &Context<'_>) -> ApiResult<Vec<Session>> {
+    let viewer = ctx.viewer()?;
+    let mut conn = ctx.conn().await?;
+    sessions::list_for_user(&mut conn, viewer.id()).await
 }
 
 /// A token of the viewer's own; anyone else's is NOT_FOUND.
@@ -112,16 +167,21 @@ pub struct RevokePersonalAccessTokenPayload {
     pub personal_access_token: AccessToken,
 }
 
+#[derive(InputObject)]
+pub struct RevokeSessionInput {
+    pub session_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RevokeSessionPayload {
+    /// The session as it was; it no longer works, and its open subscriptions are closed.
+    pub session: Session,
+}
+
 /// Sets (or, with an empty value and no lifetime, clears) the HttpOnly session cookie.
 fn set_session_cookie(ctx: &Context<'_>, value: String, max_age_seconds: i64) {
-    let cookie = Cookie::build((SESSION_COOKIE, value))
-        .http_only(true)
-        .secure(ctx.services().config.cookie_secure())
-        .same_site(SameSite::Lax)
-        .path("/")
-        .max_age(cookie::time::Duration::seconds(max_age_seconds))
-        .build();
-    ctx.append_http_header(SET_COOKIE, cookie.to_string());
+    let cookie = super::session_cookie(&ctx.services().config, value, max_age_seconds);
+    ctx.append_http_header(SET_COOKIE, cookie);
 }
 
 #[derive(Default)]
@@ -132,36 +192,22 @@ impl AuthMutation {
     /// Signs in with a local password; sets the HttpOnly session cookie. One sign-in per HTTP
     /// request; repeated attempts on one account are throttled (RATE_LIMITED).
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> ApiResult<LoginPayload> {
-        validation::max_chars("identifier", &input.identifier, IDENTIFIER_MAX_LENGTH)?;
-        validation::max_chars("password", &input.password, password::MAX_LENGTH)?;
         if ctx.request().login_attempted.swap(true, Ordering::SeqCst) {
             return Err(ApiError::bad_input("login", "only one sign-in per request"));
         }
         let services = ctx.services();
-        // No connection is held while the password is checked: that is the slow part.
-        let (user, throttle_key) = {
-            let mut conn = ctx.conn().await?;
-            let user = users::find_by_identifier(&mut conn, &input.identifier).await?;
-            let key = throttle::throttle_key(user.as_ref().map(|u| u.id), &input.identifier);
-            throttle::record_attempt(&mut conn, &key).await?;
-            (user, key)
-        };
-        let stored = user.as_ref().and_then(|user| user.password_hash.clone());
-        let matches =
-            password::verify_limited(&services.password_checks, input.password, stored).await?;
-        let user = match user {
-            Some(user) if matches && user.is_active() => user,
-            _ => {
-                return Err(ApiError::bad_input(
-                    "identifier",
-                    "unknown identifier or wrong password",
-                ));
-            }
-        };
+        let user = super::local::verify(services, &input.identifier, input.password).await?;
         let mut conn = ctx.conn().await?;
-        throttle::clear(&mut conn, &throttle_key).await?;
-        let (session, secret) =
-            sessions::create(&mut conn, user.id, services.config.session_lifetime).await?;
+        let (session, secret) = sessions::create(
+            &mut conn,
+            user.id,
+            services.config.session_lifetime,
+            SessionOrigin {
+                user_agent: ctx.request().user_agent.clone(),
+                sso_provider_id: None,
+            },
+        )
+        .await?;
         let lifetime = services.config.session_lifetime.as_secs() as i64;
         set_session_cookie(ctx, secret, lifetime);
         Ok(LoginPayload {
@@ -195,12 +241,9 @@ impl AuthMutation {
         if input.expires_at.is_some_and(|at| at <= Utc::now()) {
             return Err(ApiError::bad_input("expiresAt", "must be in the future"));
         }
-        let expires_at = match viewer.credential {
-            // A token may not mint a token that outlives it.
-            Credential::AccessToken {
-                expires_at: Some(limit),
-                ..
-            } => {
+        // A token may not mint a token that outlives it.
+        let expires_at = match viewer.credential.expires_at() {
+            Some(limit) => {
                 if input.expires_at.is_some_and(|at| at > limit) {
                     return Err(ApiError::bad_input(
                         "expiresAt",
@@ -218,6 +261,36 @@ impl AuthMutation {
             personal_access_token: token,
             secret,
         })
+    }
+
+    /// Signs one of the viewer's sessions out (a lost phone, a shared computer).
+    async fn revoke_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeSessionInput,
+    ) -> ApiResult<RevokeSessionPayload> {
+        let id = ids::decode_as(&input.session_id, SESSION_TYPE_NAME, "sessionId")?;
+        let session = load_visible_session(ctx, id).await?;
+        let services = ctx.services().clone();
+        let mut conn = ctx.conn().await?;
+        conn.transaction::<_, ApiError, _>(async |conn| {
+            sessions::delete(conn, session.id).await?;
+            services
+                .events
+                .publish(
+                    conn,
+                    &Event::CredentialsRevoked {
+                        user_id: session.user_id,
+                        session_id: Some(session.id),
+                    },
+                )
+                .await
+        })
+        .await?;
+        if ctx.viewer()?.credential == Credential::Session(session.id) {
+            set_session_cookie(ctx, String::new(), 0);
+        }
+        Ok(RevokeSessionPayload { session })
     }
 
     async fn revoke_personal_access_token(

@@ -16,13 +16,31 @@ pub struct Session {
     pub id: Uuid,
     pub user_id: Uuid,
     pub expires_at: DateTime<Utc>,
+    pub user_agent: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub sso_provider_id: Option<String>,
 }
+
+/// Where a session comes from, as people see it in their list of sessions.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOrigin {
+    pub user_agent: Option<String>,
+    /// The identity provider that signed the person in, if any.
+    pub sso_provider_id: Option<String>,
+}
+
+/// `last_seen_at` is refreshed at most this often, so requests do not each write.
+const LAST_SEEN_RESOLUTION: chrono::Duration = chrono::Duration::minutes(5);
+/// User agents are kept for display; longer ones are cut.
+const USER_AGENT_MAX_CHARS: usize = 512;
 
 /// Opens a session; returns it with the secret for the cookie (never stored in clear).
 pub async fn create(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     lifetime: std::time::Duration,
+    origin: SessionOrigin,
 ) -> ApiResult<(Session, String)> {
     // The person's expired sessions go now, so the table holds only live ones.
     diesel::delete(
@@ -40,6 +58,10 @@ pub async fn create(
             sessions::user_id.eq(user_id),
             sessions::token_hash.eq(secrets::hash(&secret)),
             sessions::expires_at.eq(expires_at),
+            sessions::user_agent.eq(origin
+                .user_agent
+                .map(|agent| agent.chars().take(USER_AGENT_MAX_CHARS).collect::<String>())),
+            sessions::sso_provider_id.eq(origin.sso_provider_id),
         ))
         .returning(Session::as_returning())
         .get_result(conn)
@@ -47,16 +69,55 @@ pub async fn create(
     Ok((session, secret))
 }
 
-/// The active person behind a live session secret.
+/// The active person behind a live session secret; marks the session as seen now.
 pub async fn find_user(
     conn: &mut AsyncPgConnection,
     secret: &str,
 ) -> ApiResult<Option<(Session, User)>> {
-    Ok(live_sessions()
+    let found: Option<(Session, User)> = live_sessions()
         .filter(sessions::token_hash.eq(secrets::hash(secret)))
         .first(conn)
         .await
+        .optional()?;
+    if let Some((session, _)) = &found
+        && session.last_seen_at < Utc::now() - LAST_SEEN_RESOLUTION
+    {
+        diesel::update(sessions::table.find(session.id))
+            .set(sessions::last_seen_at.eq(Utc::now()))
+            .execute(conn)
+            .await?;
+    }
+    Ok(found)
+}
+
+/// A person's live sessions, most recently seen first.
+pub async fn list_for_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> ApiResult<Vec<Session>> {
+    Ok(sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::expires_at.gt(Utc::now()))
+        .order((sessions::last_seen_at.desc(), sessions::id.desc()))
+        .select(Session::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Session>> {
+    Ok(sessions::table
+        .find(id)
+        .filter(sessions::expires_at.gt(Utc::now()))
+        .select(Session::as_select())
+        .first(conn)
+        .await
         .optional()?)
+}
+
+/// Ends every session of a person (deactivation); returns how many there were.
+pub async fn delete_all_for_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> ApiResult<usize> {
+    Ok(
+        diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id)))
+            .execute(conn)
+            .await?,
+    )
 }
 
 /// The session and its person again, if the session is still live and the person active.
@@ -92,9 +153,11 @@ fn live_sessions() -> LiveSessions {
         .filter(users::status.eq(UserStatus::Active))
 }
 
-pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<()> {
-    diesel::delete(sessions::table.find(id))
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Ends a session; returns it as it was, if it existed.
+pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Session>> {
+    Ok(diesel::delete(sessions::table.find(id))
+        .returning(Session::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
 }

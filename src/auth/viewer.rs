@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::access_tokens::AccessToken;
 use super::{SESSION_COOKIE, access_tokens, sessions};
+use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::users::User;
 
@@ -21,6 +22,21 @@ pub enum Credential {
         /// A token may not mint tokens that outlive it.
         expires_at: Option<DateTime<Utc>>,
     },
+    /// A JWT access token from a configured identity provider.
+    ProviderToken {
+        expires_at: DateTime<Utc>,
+    },
+}
+
+impl Credential {
+    /// When the credential stops working by itself (sessions are renewed by signing in).
+    pub fn expires_at(self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::Session(_) => None,
+            Self::AccessToken { expires_at, .. } => expires_at,
+            Self::ProviderToken { expires_at } => Some(expires_at),
+        }
+    }
 }
 
 /// The signed-in, active person making a request.
@@ -66,12 +82,20 @@ pub fn authorization_header(headers: &HeaderMap) -> Option<&str> {
 /// The viewer, if any. A bearer token that is present but invalid is an error (the client asked
 /// to be someone); a stale session cookie only means "signed out".
 pub async fn authenticate(
+    services: &Services,
     conn: &mut AsyncPgConnection,
     authorization: Option<&str>,
     session_cookie: Option<&str>,
 ) -> ApiResult<Option<Viewer>> {
     if let Some(header) = authorization {
         let token = bearer_token(header).ok_or(ApiError::Unauthenticated)?;
+        if let Some(provider) = services.sso.bearer_provider(token) {
+            let (user, expires_at) = crate::sso::authenticate_bearer(conn, provider, token).await?;
+            return Ok(Some(Viewer {
+                user,
+                credential: Credential::ProviderToken { expires_at },
+            }));
+        }
         let (token, user) = access_tokens::find_user(conn, token)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
@@ -107,5 +131,15 @@ pub async fn revalidate(
         Credential::AccessToken { id, .. } => access_tokens::find_live(conn, id)
             .await?
             .map(|(token, user)| Viewer::from_token(token, user)),
+        Credential::ProviderToken { expires_at } if expires_at > Utc::now() => {
+            crate::users::model::find(conn, viewer.id())
+                .await?
+                .filter(User::is_active)
+                .map(|user| Viewer {
+                    user,
+                    credential: viewer.credential,
+                })
+        }
+        Credential::ProviderToken { .. } => None,
     })
 }

@@ -261,6 +261,35 @@ diesel::table! {
         expires_at -> Timestamptz,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        user_agent -> Nullable<Text>,
+        last_seen_at -> Timestamptz,
+        sso_provider_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sso_login_attempts (state_hash) {
+        state_hash -> Bytea,
+        browser_hash -> Bytea,
+        provider_id -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        redirect_path -> Text,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    user_identities (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        provider_id -> Text,
+        issuer -> Text,
+        subject -> Text,
+        email -> Nullable<Text>,
+        created_at -> Timestamptz,
+        last_sign_in_at -> Timestamptz,
     }
 }
 
@@ -283,6 +312,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         search_text -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
     }
 }
 
@@ -320,6 +350,7 @@ diesel::joinable!(post_views -> users (user_id));
 diesel::joinable!(posts -> group_webhooks (webhook_id));
 diesel::joinable!(reactions -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(user_identities -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     comment_mentions,
@@ -345,5 +376,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     reactions,
     sessions,
+    sso_login_attempts,
+    user_identities,
     users,
 );

@@ -21,6 +21,17 @@ macro_rules! text_enum {
             }
         }
 
+        /// Configuration files spell values as the database does.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+                match text.as_str() {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(<D::Error as serde::de::Error>::unknown_variant(other, &[$($text),+])),
+                }
+            }
+        }
+
         impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
             fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
                 match bytes.as_bytes() {

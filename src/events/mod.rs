@@ -43,6 +43,12 @@ pub enum Event {
     ReactionsChanged {
         subject_id: Uuid,
     },
+    /// A session was ended (`session_id`) or all of a person's credentials stopped working
+    /// (deactivation): their open WebSocket connections close at once.
+    CredentialsRevoked {
+        user_id: Uuid,
+        session_id: Option<Uuid>,
+    },
 }
 
 const FAN_OUT_CAPACITY: usize = 1024;

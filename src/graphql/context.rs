@@ -26,6 +26,8 @@ pub struct RequestContext {
     pub request_id: String,
     /// Shared by the operations of one HTTP request (a batch), which may sign in once.
     pub login_attempted: Arc<AtomicBool>,
+    /// The client's `User-Agent`, shown in the list of sessions a sign-in opens.
+    pub user_agent: Option<String>,
 }
 
 impl RequestContext {
@@ -34,6 +36,7 @@ impl RequestContext {
             viewer,
             request_id,
             login_attempted: Arc::default(),
+            user_agent: None,
         }
     }
 }

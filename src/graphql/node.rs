@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, Interface, Object};
 
 use crate::auth::access_tokens::AccessToken;
+use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
@@ -24,6 +25,7 @@ pub const MAX_NODES: usize = 100;
 pub enum Node {
     User(User),
     PersonalAccessToken(AccessToken),
+    Session(Session),
     Group(GroupAccess),
     GroupJoinRequest(JoinRequest),
     GroupInvitation(Invitation),
@@ -73,6 +75,9 @@ async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
         )),
         crate::auth::graphql::TOKEN_TYPE_NAME => Ok(Node::PersonalAccessToken(
             crate::auth::graphql::load_visible_token(ctx, uuid).await?,
+        )),
+        crate::auth::graphql::SESSION_TYPE_NAME => Ok(Node::Session(
+            crate::auth::graphql::load_visible_session(ctx, uuid).await?,
         )),
         groups::TYPE_NAME => Ok(Node::Group(groups::load_visible(ctx, uuid).await?)),
         groups::JOIN_REQUEST_TYPE => Ok(Node::GroupJoinRequest(

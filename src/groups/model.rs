@@ -57,6 +57,15 @@ impl GroupRole {
     pub fn manages(self) -> bool {
         matches!(self, Self::Owner | Self::Manager)
     }
+
+    /// Higher runs more of the group.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Owner => 2,
+            Self::Manager => 1,
+            Self::Member => 0,
+        }
+    }
 }
 
 text_enum! {

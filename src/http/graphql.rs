@@ -191,7 +191,11 @@ async fn execute(
         Err(error) => return api_error_response(format, error, &request_id),
     };
     let schema = app.schemas.for_viewer(viewer.is_some());
-    let context = RequestContext::new(viewer, request_id.clone());
+    let mut context = RequestContext::new(viewer, request_id.clone());
+    context.user_agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|agent| agent.to_str().ok())
+        .map(str::to_owned);
     let started = Instant::now();
     let prepare = |request: async_graphql::Request| {
         let trace = RequestTrace::default();
@@ -267,7 +271,7 @@ async fn viewer_of(
         return Ok(None);
     }
     let mut conn = app.services.pool.get().await?;
-    authenticate(&mut conn, authorization, cookie.as_deref()).await
+    authenticate(&app.services, &mut conn, authorization, cookie.as_deref()).await
 }
 
 /// Every error gets a code: parse and validation errors (which async-graphql leaves without one)

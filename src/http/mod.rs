@@ -21,6 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
+use crate::sso;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -33,6 +34,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/graphiql", get(graphiql::page))
         .route("/graphiql/assets/{file}", get(graphiql::asset))
         .route("/hooks/{token}", post(crate::groups::webhooks::receive))
+        .route("/login", get(sso::login_page::page))
+        .route("/auth/password", post(sso::login_page::password_sign_in))
+        .route("/auth/logout", post(sso::flow::logout))
+        .route("/auth/{provider}/login", get(sso::flow::login))
+        .route("/auth/{provider}/callback", get(sso::flow::callback))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

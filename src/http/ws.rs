@@ -24,8 +24,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
-use crate::auth::{Viewer, authenticate, revalidate, session_cookie_value};
+use crate::auth::{Credential, Viewer, authenticate, revalidate, session_cookie_value};
 use crate::error::ApiError;
+use crate::events::Event;
 use crate::graphql::ParvisSchema;
 use crate::graphql::context::RequestContext;
 use crate::graphql::limits::RequestTrace;
@@ -172,6 +173,12 @@ impl Connection {
         let init_deadline = tokio::time::sleep(self.app.services.config.ws_init_timeout);
         tokio::pin!(init_deadline);
         let mut keep_alive = tokio::time::interval(LEGACY_KEEP_ALIVE);
+        let mut revocations = Box::pin(
+            self.app
+                .services
+                .events
+                .subscribe_matching(|event| matches!(event, Event::CredentialsRevoked { .. })),
+        );
         let close = loop {
             if *shutdown.borrow_and_update() {
                 break Some(Close::new(1001, "Server shutting down"));
@@ -194,6 +201,11 @@ impl Connection {
                         break None;
                     }
                 }
+                Some(event) = revocations.next() => {
+                    if self.is_revoked_by(&event) {
+                        break Some(Close::new(4403, "Forbidden"));
+                    }
+                }
                 _ = &mut init_deadline, if !self.init_received => {
                     break Some(Close::new(4408, "Connection initialisation timeout"));
                 }
@@ -211,6 +223,22 @@ impl Connection {
         if let Some(close) = close {
             let _ = socket.send(Message::Close(Some(close.into_frame()))).await;
         }
+    }
+
+    /// Whether `event` ended the credential this connection signed in with.
+    fn is_revoked_by(&self, event: &Event) -> bool {
+        let (
+            Some(viewer),
+            Event::CredentialsRevoked {
+                user_id,
+                session_id,
+            },
+        ) = (&self.viewer, event)
+        else {
+            return false;
+        };
+        *user_id == viewer.id()
+            && session_id.is_none_or(|ended| viewer.credential == Credential::Session(ended))
     }
 
     /// Sends a frame of a live operation; frames of stopped operations are dropped.
@@ -282,7 +310,13 @@ impl Connection {
         });
         let viewer = async {
             let mut conn = self.app.services.pool.get().await?;
-            authenticate(&mut conn, authorization.as_deref(), self.cookie.as_deref()).await
+            authenticate(
+                &self.app.services,
+                &mut conn,
+                authorization.as_deref(),
+                self.cookie.as_deref(),
+            )
+            .await
         }
         .await;
         match viewer {

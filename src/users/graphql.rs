@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::model::{self, DirectoryFilter, ProfileChanges};
 use super::{OrgRole, User, UserStatus};
 use crate::auth::Viewer;
+use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Event, reauthorized};
 use crate::graphql::connection::{PageConnection, connection};
@@ -97,6 +98,22 @@ impl User {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
+    }
+    /// A picture URL (from the identity provider).
+    async fn avatar_url(&self) -> Option<&str> {
+        self.avatar_url.as_deref()
+    }
+    /// The person's signed-in browsers and apps; only the person themselves sees them (null for
+    /// anyone else).
+    async fn sessions(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Session>>> {
+        if ctx.viewer()?.id() != self.id {
+            return Ok(None);
+        }
+        crate::auth::graphql::viewer_sessions(ctx).await.map(Some)
+    }
+    /// Whether the viewer may deactivate or reactivate this account.
+    async fn viewer_can_deactivate(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(can_do(ctx.viewer()?, Action::Manage, self))
     }
     /// Whether the viewer may change this profile with `updateProfile`.
     async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
@@ -292,6 +309,87 @@ impl UserMutation {
             .await?;
         Ok(UpdateProfilePayload { user })
     }
+
+    /// Admins: signs the person out everywhere at once (sessions end, open subscriptions close,
+    /// tokens stop working); their content stays.
+    async fn deactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        input: DeactivateUserInput,
+    ) -> ApiResult<DeactivateUserPayload> {
+        let user = set_status(ctx, &input.user_id, UserStatus::Deactivated).await?;
+        Ok(DeactivateUserPayload { user })
+    }
+
+    /// Admins: lets a deactivated person sign in again.
+    async fn reactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        input: ReactivateUserInput,
+    ) -> ApiResult<ReactivateUserPayload> {
+        let user = set_status(ctx, &input.user_id, UserStatus::Active).await?;
+        Ok(ReactivateUserPayload { user })
+    }
+}
+
+#[derive(InputObject)]
+pub struct DeactivateUserInput {
+    pub user_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct DeactivateUserPayload {
+    pub user: User,
+}
+
+#[derive(InputObject)]
+pub struct ReactivateUserInput {
+    pub user_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct ReactivateUserPayload {
+    pub user: User,
+}
+
+async fn set_status(ctx: &Context<'_>, user_id: &ID, status: UserStatus) -> ApiResult<User> {
+    let viewer = ctx.viewer()?;
+    let target_id = ids::decode_as(user_id, TYPE_NAME, "userId")?;
+    let target = load_visible(ctx, target_id).await?;
+    policy::require(
+        viewer,
+        Action::Manage,
+        Resource::User {
+            user: &target,
+            shares_group: true,
+        },
+        TYPE_NAME,
+        "Only admins may deactivate or reactivate accounts, and not their own.",
+    )?;
+    let services = ctx.services().clone();
+    let mut conn = ctx.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let user = model::set_status(conn, target_id, status).await?;
+        if status == UserStatus::Deactivated {
+            crate::auth::sessions::delete_all_for_user(conn, target_id).await?;
+            services
+                .events
+                .publish(
+                    conn,
+                    &Event::CredentialsRevoked {
+                        user_id: target_id,
+                        session_id: None,
+                    },
+                )
+                .await?;
+        }
+        services
+            .events
+            .publish(conn, &Event::UserUpdated { id: target_id })
+            .await?;
+        Ok(user)
+    })
+    .await
 }
 
 fn profile_changes(input: UpdateProfileInput) -> ApiResult<ProfileChanges> {

@@ -49,6 +49,8 @@ pub struct User {
     pub password_hash: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A picture URL from the identity provider.
+    pub avatar_url: Option<String>,
 }
 
 impl User {
@@ -190,6 +192,18 @@ pub async fn find_by_identifier(
         .optional()?)
 }
 
+pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> ApiResult<Option<User>> {
+    Ok(users::table
+        .filter(
+            diesel::dsl::sql::<Bool>("lower(email) = ")
+                .bind::<Text, _>(email.trim().to_lowercase()),
+        )
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 pub async fn update_profile(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -197,6 +211,18 @@ pub async fn update_profile(
 ) -> ApiResult<User> {
     Ok(diesel::update(users::table.find(id))
         .set(changes)
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: UserStatus,
+) -> ApiResult<User> {
+    Ok(diesel::update(users::table.find(id))
+        .set(users::status.eq(status))
         .returning(User::as_returning())
         .get_result(conn)
         .await?)

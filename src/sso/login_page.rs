@@ -1,0 +1,245 @@
+//! The sign-in page at `/login`: one button per identity provider and, when local accounts are
+//! on, the password form (posted to `/auth/password`). Server-rendered, no scripts, no external
+//! assets.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::header::{CONTENT_SECURITY_POLICY, ORIGIN, USER_AGENT};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::SsoError;
+use super::flow::{after_sign_in, append_cookie, redirect_response, safe_redirect};
+use crate::app::App;
+use crate::auth::sessions::{self, SessionOrigin};
+use crate::auth::{local, session_cookie, session_cookie_value};
+use crate::error::ApiError;
+use crate::users::User;
+
+/// Inline styles only; nothing may load from elsewhere, and no page may frame this one.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    redirect: Option<String>,
+    error: Option<String>,
+}
+
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let signed_in = match session_cookie_value(&headers) {
+        Some(secret) => signed_in_user(&app, &secret).await,
+        None => None,
+    };
+    let redirect = query
+        .redirect
+        .as_deref()
+        .and_then(safe_redirect)
+        .unwrap_or_default();
+    let notice = query.error.as_deref().map(form_error_message);
+    render(
+        StatusCode::OK,
+        &body(&app, signed_in.as_ref(), &redirect, notice),
+    )
+}
+
+async fn signed_in_user(app: &App, secret: &str) -> Option<User> {
+    let mut conn = app.services.pool.get().await.ok()?;
+    sessions::find_user(&mut conn, secret)
+        .await
+        .ok()
+        .flatten()
+        .map(|(_, user)| user)
+}
+
+fn body(app: &App, signed_in: Option<&User>, redirect: &str, notice: Option<&str>) -> String {
+    let config = &app.services.config;
+    let mut html = String::new();
+    if let Some(notice) = notice {
+        html.push_str(&format!(
+            "<p class=\"error\" role=\"alert\">{}</p>",
+            escape(notice)
+        ));
+    }
+    if let Some(user) = signed_in {
+        html.push_str(&format!(
+            "<p>Signed in as <strong>{}</strong>.</p>\
+             <form method=\"post\" action=\"/auth/logout\"><button type=\"submit\">Sign out</button></form>",
+            escape(&user.display_name)
+        ));
+        return html;
+    }
+    let redirect_query = if redirect.is_empty() {
+        String::new()
+    } else {
+        format!("?redirect={}", url_encode(redirect))
+    };
+    for provider in app.services.sso.providers() {
+        html.push_str(&format!(
+            "<a class=\"button\" href=\"/auth/{}/login{}\">Sign in with {}</a>",
+            escape(&provider.config.id),
+            escape(&redirect_query),
+            escape(&provider.config.name)
+        ));
+    }
+    if config.auth.local_accounts {
+        if !app.services.sso.providers().is_empty() {
+            html.push_str("<p class=\"or\">or</p>");
+        }
+        html.push_str(&format!(
+            "<form method=\"post\" action=\"/auth/password\">\
+               <label>Email or username<input name=\"identifier\" autocomplete=\"username\" required></label>\
+               <label>Password<input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+               <input type=\"hidden\" name=\"redirect\" value=\"{}\">\
+               <button type=\"submit\">Sign in</button>\
+             </form>",
+            escape(redirect)
+        ));
+    }
+    html
+}
+
+fn render(status: StatusCode, content: &str) -> Response {
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Sign in · Parvis</title><style>{STYLE}</style></head>\
+         <body><main><h1>Parvis</h1>{content}</main></body></html>"
+    );
+    let mut response = (status, Html(page)).into_response();
+    response.headers_mut().insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_POLICY),
+    );
+    response
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0}\
+main{max-width:22rem;margin:12vh auto;background:#fff;padding:2rem;border-radius:12px;box-shadow:0 2px 12px #0002}\
+h1{margin-top:0;color:#3b4cca}label{display:block;margin:.8rem 0;font-size:.9rem}\
+input{display:block;width:100%;box-sizing:border-box;padding:.55rem;margin-top:.25rem;border:1px solid #c5c9d3;border-radius:6px}\
+button,.button{display:block;width:100%;box-sizing:border-box;padding:.65rem;margin:.5rem 0;border:0;border-radius:6px;\
+background:#3b4cca;color:#fff;font-size:1rem;text-align:center;text-decoration:none;cursor:pointer}\
+.or{text-align:center;color:#6b7280}.error{background:#fde8e8;color:#9b1c1c;padding:.6rem;border-radius:6px}\
+code{font-size:.8rem;color:#6b7280}";
+
+/// A failed sign-in through a provider, explained, with a way back.
+pub fn error_page(error: &SsoError) -> Response {
+    match error {
+        SsoError::Internal(cause) => {
+            tracing::error!(error = ?cause, "single sign-on failed")
+        }
+        other => tracing::info!(code = other.code(), reason = %other, "single sign-on refused"),
+    }
+    render(
+        error.status(),
+        &format!(
+            "<p class=\"error\" role=\"alert\">{}</p><p><code>{}</code></p>\
+             <a class=\"button\" href=\"/login\">Back to sign-in</a>",
+            escape(&error.to_string()),
+            error.code()
+        ),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    identifier: String,
+    password: String,
+    #[serde(default)]
+    redirect: String,
+}
+
+/// The password form: a session cookie and a redirect, or back to the page with the reason.
+pub async fn password_sign_in(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let services = &app.services;
+    // Login CSRF: only our own pages may post this form.
+    if let Some(origin) = headers.get(ORIGIN).and_then(|origin| origin.to_str().ok())
+        && !services.config.is_trusted_origin(origin)
+    {
+        return (StatusCode::FORBIDDEN, "Cross-site sign-in refused.").into_response();
+    }
+    let redirect = safe_redirect(&form.redirect).unwrap_or_default();
+    let back_with = |reason: &str| {
+        let mut target = format!("/login?error={reason}");
+        if !redirect.is_empty() {
+            target.push_str(&format!("&redirect={}", url_encode(&redirect)));
+        }
+        redirect_response(&target, None)
+    };
+    let user = match local::verify(services, &form.identifier, form.password).await {
+        Ok(user) => user,
+        Err(ApiError::RateLimited) => return back_with("rate_limited"),
+        Err(ApiError::Forbidden(_)) => return back_with("local_disabled"),
+        Err(ApiError::Internal(cause)) => {
+            tracing::error!(error = ?cause, "password sign-in failed");
+            return back_with("internal");
+        }
+        Err(_) => return back_with("invalid_credentials"),
+    };
+    let origin = SessionOrigin {
+        user_agent: headers
+            .get(USER_AGENT)
+            .and_then(|agent| agent.to_str().ok())
+            .map(str::to_owned),
+        sso_provider_id: None,
+    };
+    let lifetime = services.config.session_lifetime;
+    let created = async {
+        let mut conn = services.pool.get().await?;
+        sessions::create(&mut conn, user.id, lifetime, origin).await
+    }
+    .await;
+    let secret = match created {
+        Ok((_, secret)) => secret,
+        Err(error) => {
+            tracing::error!(?error, "opening a session failed");
+            return back_with("internal");
+        }
+    };
+    let mut response = redirect_response(&after_sign_in(&user, &redirect), None);
+    append_cookie(
+        &mut response,
+        session_cookie(&services.config, secret, lifetime.as_secs() as i64),
+    );
+    response
+}
+
+/// Only known reasons are shown: the query string must not put words in our mouth.
+fn form_error_message(code: &str) -> &'static str {
+    match code {
+        "invalid_credentials" => "Unknown email or username, or wrong password.",
+        "rate_limited" => "Too many attempts. Please wait a few minutes and try again.",
+        "local_disabled" => "Password sign-in is turned off; use your organisation's account.",
+        _ => "Signing in did not work. Please try again.",
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+fn url_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
