@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use common::TestApp;
@@ -12,35 +10,12 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-static INSTALL: Mutex<()> = Mutex::new(());
-
-/// The pinned packages of tests/js, installed once with `npm ci` under the cargo tmp dir.
-fn client_dir() -> PathBuf {
-    let _guard = INSTALL.lock().unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("js-clients");
-    std::fs::create_dir_all(&dir).unwrap();
-    let lock = std::fs::read(source.join("package-lock.json")).unwrap();
-    let installed = std::fs::read(dir.join("package-lock.json")).ok();
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-    }
-    if installed.as_deref() != Some(lock.as_slice()) || !dir.join("node_modules").exists() {
-        let status = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .status()
-            .expect("npm is needed for the JavaScript client tests");
-        assert!(status.success(), "npm ci failed");
-    }
-    dir
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_graphql_over_http_audit_passes() {
     let app = TestApp::spawn().await;
-    let dir = tokio::task::spawn_blocking(client_dir).await.unwrap();
+    let dir = tokio::task::spawn_blocking(common::js::js_dir)
+        .await
+        .unwrap();
     let output = Command::new("node")
         .arg("audit.mjs")
         .arg(app.url("/graphql"))
@@ -60,7 +35,9 @@ async fn the_graphql_over_http_audit_passes() {
 async fn the_graphql_ws_client_receives_subscription_events() {
     let app = TestApp::spawn().await;
     let user = app.member("ada").await;
-    let dir = tokio::task::spawn_blocking(client_dir).await.unwrap();
+    let dir = tokio::task::spawn_blocking(common::js::js_dir)
+        .await
+        .unwrap();
     let mut node = Command::new("node")
         .arg("graphql-ws-client.mjs")
         .args([app.ws_url(), user.token.clone(), user.id.clone()])

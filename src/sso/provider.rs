@@ -332,6 +332,12 @@ impl Provider {
                     .map(|description| format!(": {description}"))
                     .unwrap_or_default()
             )),
+            // The provider answered, but not with a well-formed token response (an ID token
+            // without `sub`, say): the tokens are what is wrong, not the connection.
+            RequestTokenError::Parse(error, _) => SsoError::InvalidIdToken(format!(
+                "the token response could not be read ({})",
+                error.path()
+            )),
             other => SsoError::unavailable(&self.config.id, other),
         }
     }

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod groups;
+pub mod js;
+pub mod oidc;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -205,10 +207,27 @@ impl TestApp {
         Self::spawn_with(self.schema.clone(), |_| {}).await
     }
 
+    /// A server on a listener bound beforehand (when something must know its address first,
+    /// such as an identity provider's registered redirect URI).
+    pub async fn spawn_on(
+        listener: tokio::net::TcpListener,
+        configure: impl FnOnce(&mut AppConfig),
+    ) -> Self {
+        Self::spawn_with_listener(Arc::new(TestSchema::new().await), listener, configure).await
+    }
+
     async fn spawn_with(schema: Arc<TestSchema>, configure: impl FnOnce(&mut AppConfig)) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a port");
+        Self::spawn_with_listener(schema, listener, configure).await
+    }
+
+    async fn spawn_with_listener(
+        schema: Arc<TestSchema>,
+        listener: tokio::net::TcpListener,
+        configure: impl FnOnce(&mut AppConfig),
+    ) -> Self {
         let address = listener.local_addr().expect("local address");
         let mut config = AppConfig::for_address(address);
         configure(&mut config);
