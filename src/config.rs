@@ -226,3 +226,53 @@ impl Default for QueryLimits {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configuration_file_holds_auth_settings_and_providers() {
+        let path = std::env::temp_dir().join(format!("parvis-config-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            r#"[auth]
+               local_accounts = false
+
+               [[oidc.providers]]
+               id = "keycloak"
+               name = "Keycloak"
+               issuer = "https://sso.example.com/realms/acme"
+               client_id = "parvis"
+
+               [[oidc.providers.group_sync]]
+               claim_value = "/engineering"
+               group = "engineering"
+               role = "manager""#,
+        )
+        .unwrap();
+
+        let config = FileConfig::load(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+
+        assert!(!config.auth.local_accounts);
+        let provider = &config.oidc.providers[0];
+        assert_eq!(provider.id, "keycloak");
+        assert_eq!(
+            provider.group_sync[0].role,
+            crate::groups::GroupRole::Manager
+        );
+    }
+
+    #[test]
+    fn a_mistyped_setting_stops_the_server_with_the_file_named() {
+        let path = std::env::temp_dir().join(format!("parvis-bad-{}.toml", std::process::id()));
+        std::fs::write(&path, "[auth]\nlocal_acounts = false\n").unwrap();
+
+        let error = format!("{:#}", FileConfig::load(&path).unwrap_err());
+        std::fs::remove_file(&path).unwrap();
+
+        assert!(error.contains("local_acounts"), "{error}");
+        assert!(error.contains(&path.display().to_string()), "{error}");
+    }
+}

@@ -601,3 +601,100 @@ async fn one_request_may_sign_in_only_once() {
         "{response}"
     );
 }
+
+const DEACTIVATE: &str =
+    "mutation($id: ID!) { deactivateUser(input: { userId: $id }) { user { status } } }";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deactivating_a_person_closes_their_subscriptions_and_sessions_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("root", OrgRole::Admin).await;
+    let hash = parvis::auth::password::hash("correct horse battery").unwrap();
+    let user = app
+        .create_user_with("helene", OrgRole::Member, |user| {
+            user.password_hash = Some(hash)
+        })
+        .await;
+    let client = cookie_client();
+    login(&app, &client, "helene", "correct horse battery").await;
+    let (helene, token) = (json!(user.id), user.token);
+    let mut ws = common::ws::WsClient::connect_authenticated(&app.ws_url(), &token).await;
+    ws.subscribe(
+        "1",
+        "subscription($id: ID!) { userUpdated(id: $id) { id } }",
+        json!({ "id": helene }),
+    )
+    .await;
+
+    let response = app
+        .graphql(Some(&admin), DEACTIVATE, json!({ "id": helene }))
+        .await;
+
+    assert_eq!(
+        response["data"]["deactivateUser"]["user"]["status"],
+        "DEACTIVATED"
+    );
+    assert_eq!(ws.close_code().await, 4403);
+    let viewer: Value = client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "{ viewer { id } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(error_code(&viewer), "UNAUTHENTICATED");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_admins_deactivate_and_never_themselves() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("root", OrgRole::Admin).await;
+    let member = app.member("ana").await;
+
+    let by_member = app
+        .graphql(Some(&member), DEACTIVATE, json!({ "id": admin.id }))
+        .await;
+    let by_self = app
+        .graphql(Some(&admin), DEACTIVATE, json!({ "id": admin.id }))
+        .await;
+
+    assert_eq!(error_code(&by_member), "FORBIDDEN");
+    assert_eq!(error_code(&by_self), "FORBIDDEN");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reactivated_person_can_sign_in_again() {
+    let app = app_with_password_user().await;
+    let admin = app.create_user("root", OrgRole::Admin).await;
+    let helene = app
+        .graphql(
+            Some(&admin),
+            "{ users(first: 5, filter: { query: \"helene\" }) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["data"]["users"]["edges"][0]["node"]["id"]
+        .clone();
+    app.graphql(Some(&admin), DEACTIVATE, json!({ "id": helene }))
+        .await;
+
+    let reactivated = app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { reactivateUser(input: { userId: $id }) { user { status } } }",
+            json!({ "id": helene }),
+        )
+        .await;
+
+    assert_eq!(
+        reactivated["data"]["reactivateUser"]["user"]["status"],
+        "ACTIVE"
+    );
+    let signed_in: Value = login(&app, &cookie_client(), "helene", "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(signed_in["data"]["login"]["user"]["username"], "helene");
+}
