@@ -350,6 +350,31 @@ async fn an_authorization_response_without_the_promised_issuer_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_sign_in_the_provider_refuses_is_explained() {
+    let Sso { app, idp: _idp } = start().await;
+
+    let response = Browser::new().sign_in(&app, "nobody").await;
+
+    assert_eq!(
+        refusal(response).await,
+        (StatusCode::BAD_REQUEST, "PROVIDER_REFUSED".into())
+    );
+    assert_eq!(footprint(&app).await, (0, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_provider_is_not_found() {
+    let Sso { app, idp: _idp } = start().await;
+
+    let response = Browser::new().get(&app.url("/auth/nope/login")).await;
+
+    assert_eq!(
+        refusal(response).await,
+        (StatusCode::NOT_FOUND, "UNKNOWN_PROVIDER".into())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn people_outside_the_allowed_email_domains_are_refused() {
     let Sso { app, idp: _idp } = start_with(|provider| {
         provider.allowed_email_domains = vec!["example.com".into(), "example.org".into()];
