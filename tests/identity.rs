@@ -36,6 +36,19 @@ async fn login(
         .unwrap()
 }
 
+/// `{ viewer { id } }` as the browser `client` is signed in (or not).
+async fn cookie_viewer(app: &TestApp, client: &reqwest::Client) -> Value {
+    client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "{ viewer { id } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn cookie_client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
@@ -118,16 +131,10 @@ async fn logout_ends_the_session() {
         .await
         .unwrap();
     assert_eq!(logout["data"]["logout"]["endedSession"], true);
-    let viewer: Value = client
-        .post(app.url("/graphql"))
-        .json(&json!({ "query": "{ viewer { id } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(error_code(&viewer), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&cookie_viewer(&app, &client).await),
+        "UNAUTHENTICATED"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -635,16 +642,10 @@ async fn deactivating_a_person_closes_their_subscriptions_and_sessions_at_once()
         "DEACTIVATED"
     );
     assert_eq!(ws.close_code().await, 4403);
-    let viewer: Value = client
-        .post(app.url("/graphql"))
-        .json(&json!({ "query": "{ viewer { id } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(error_code(&viewer), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&cookie_viewer(&app, &client).await),
+        "UNAUTHENTICATED"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

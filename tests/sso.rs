@@ -70,13 +70,21 @@ async fn sql(app: &TestApp, statement: &str) {
 async fn refusal(response: reqwest::Response) -> (StatusCode, String) {
     let status = response.status();
     let page = response.text().await.expect("page");
-    let code = page
-        .split("<code>")
-        .nth(1)
-        .and_then(|rest| rest.split("</code>").next())
-        .unwrap_or_else(|| panic!("no error code on the page: {page}"))
-        .to_owned();
-    (status, code)
+    (
+        status,
+        oidc::refusal_code(&page).expect("an error code on the page"),
+    )
+}
+
+/// The sign-in was refused with `code` and created no account, identity or session.
+async fn assert_refused(
+    app: &TestApp,
+    response: reqwest::Response,
+    status: StatusCode,
+    code: &str,
+) {
+    assert_eq!(refusal(response).await, (status, code.to_owned()));
+    assert_eq!(footprint(app).await, (0, 0, 0));
 }
 
 fn location(response: &reqwest::Response) -> &str {
@@ -218,11 +226,7 @@ async fn a_wrong_state_is_refused_and_creates_nothing() {
         .get(&with_param(&callback, "state", Some("forged-state")))
         .await;
 
-    assert_eq!(
-        refusal(response).await,
-        (StatusCode::BAD_REQUEST, "INVALID_STATE".into())
-    );
-    assert_eq!(footprint(&app).await, (0, 0, 0));
+    assert_refused(&app, response, StatusCode::BAD_REQUEST, "INVALID_STATE").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -248,11 +252,7 @@ async fn a_callback_in_another_browser_is_refused() {
 
     let response = Browser::new().get(&callback).await;
 
-    assert_eq!(
-        refusal(response).await,
-        (StatusCode::BAD_REQUEST, "BROWSER_MISMATCH".into())
-    );
-    assert_eq!(footprint(&app).await, (0, 0, 0));
+    assert_refused(&app, response, StatusCode::BAD_REQUEST, "BROWSER_MISMATCH").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -327,11 +327,7 @@ async fn an_authorization_response_from_another_issuer_is_refused() {
         .get(&with_param(&callback, "iss", Some("https://evil.test")))
         .await;
 
-    assert_eq!(
-        refusal(response).await,
-        (StatusCode::BAD_REQUEST, "ISSUER_MISMATCH".into())
-    );
-    assert_eq!(footprint(&app).await, (0, 0, 0));
+    assert_refused(&app, response, StatusCode::BAD_REQUEST, "ISSUER_MISMATCH").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -342,11 +338,7 @@ async fn an_authorization_response_without_the_promised_issuer_is_refused() {
 
     let response = browser.get(&with_param(&callback, "iss", None)).await;
 
-    assert_eq!(
-        refusal(response).await,
-        (StatusCode::BAD_REQUEST, "ISSUER_MISMATCH".into())
-    );
-    assert_eq!(footprint(&app).await, (0, 0, 0));
+    assert_refused(&app, response, StatusCode::BAD_REQUEST, "ISSUER_MISMATCH").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -355,11 +347,7 @@ async fn a_sign_in_the_provider_refuses_is_explained() {
 
     let response = Browser::new().sign_in(&app, "nobody").await;
 
-    assert_eq!(
-        refusal(response).await,
-        (StatusCode::BAD_REQUEST, "PROVIDER_REFUSED".into())
-    );
-    assert_eq!(footprint(&app).await, (0, 0, 0));
+    assert_refused(&app, response, StatusCode::BAD_REQUEST, "PROVIDER_REFUSED").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -383,11 +371,13 @@ async fn people_outside_the_allowed_email_domains_are_refused() {
 
     let response = Browser::new().sign_in(&app, "eve").await;
 
-    assert_eq!(
-        refusal(response).await,
-        (StatusCode::FORBIDDEN, "EMAIL_DOMAIN_NOT_ALLOWED".into())
-    );
-    assert_eq!(footprint(&app).await, (0, 0, 0));
+    assert_refused(
+        &app,
+        response,
+        StatusCode::FORBIDDEN,
+        "EMAIL_DOMAIN_NOT_ALLOWED",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -440,11 +430,7 @@ async fn without_just_in_time_accounts_newcomers_are_refused() {
 
     let response = Browser::new().sign_in(&app, "bob").await;
 
-    assert_eq!(
-        refusal(response).await,
-        (StatusCode::FORBIDDEN, "NO_ACCOUNT".into())
-    );
-    assert_eq!(footprint(&app).await, (0, 0, 0));
+    assert_refused(&app, response, StatusCode::FORBIDDEN, "NO_ACCOUNT").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -38,13 +38,7 @@ async fn sign_in(app: &TestApp) -> (StatusCode, String) {
         }
         let status = response.status();
         let page = response.text().await.expect("page");
-        let code = page
-            .split("<code>")
-            .nth(1)
-            .and_then(|rest| rest.split("</code>").next())
-            .unwrap_or_default()
-            .to_owned();
-        return (status, code);
+        return (status, oidc::refusal_code(&page).unwrap_or_default());
     }
     panic!("the rogue provider did not send the browser back");
 }
@@ -60,6 +54,15 @@ async fn people(app: &TestApp) -> (i64, i64) {
     )
 }
 
+/// The sign-in is refused with `code`, and nobody is created or signed in.
+async fn assert_refused(app: &TestApp, code: &str) {
+    assert_eq!(
+        sign_in(app).await,
+        (StatusCode::BAD_REQUEST, code.to_owned())
+    );
+    assert_eq!(people(app).await, (0, 0));
+}
+
 /// Issues tokens whose claims `change` alters, then checks the sign-in is refused.
 async fn assert_claims_refused(change: impl Fn(&mut serde_json::Value) + Send + Sync + 'static) {
     let (app, rogue) = start(&[KEY_1]).await;
@@ -73,11 +76,7 @@ async fn assert_claims_refused(change: impl Fn(&mut serde_json::Value) + Send + 
         }
     });
 
-    assert_eq!(
-        sign_in(&app).await,
-        (StatusCode::BAD_REQUEST, "INVALID_ID_TOKEN".into())
-    );
-    assert_eq!(people(&app).await, (0, 0));
+    assert_refused(&app, "INVALID_ID_TOKEN").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -157,11 +156,7 @@ async fn an_id_token_with_a_bad_signature_is_refused() {
         key: Some(TestKey::new(2, "key-1")),
     });
 
-    assert_eq!(
-        sign_in(&app).await,
-        (StatusCode::BAD_REQUEST, "INVALID_ID_TOKEN".into())
-    );
-    assert_eq!(people(&app).await, (0, 0));
+    assert_refused(&app, "INVALID_ID_TOKEN").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -173,11 +168,7 @@ async fn an_unsigned_id_token_is_refused() {
         key: None,
     });
 
-    assert_eq!(
-        sign_in(&app).await,
-        (StatusCode::BAD_REQUEST, "INVALID_ID_TOKEN".into())
-    );
-    assert_eq!(people(&app).await, (0, 0));
+    assert_refused(&app, "INVALID_ID_TOKEN").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -201,11 +192,7 @@ async fn an_id_token_without_kid_is_refused_when_the_provider_has_several_keys()
         key: Some(KEY_1),
     });
 
-    assert_eq!(
-        sign_in(&app).await,
-        (StatusCode::BAD_REQUEST, "INVALID_ID_TOKEN".into())
-    );
-    assert_eq!(people(&app).await, (0, 0));
+    assert_refused(&app, "INVALID_ID_TOKEN").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -224,11 +211,7 @@ async fn a_kid_the_provider_does_not_publish_is_refused() {
     let (app, rogue) = start(&[KEY_1]).await;
     rogue.sign_with(KEY_2);
 
-    assert_eq!(
-        sign_in(&app).await,
-        (StatusCode::BAD_REQUEST, "INVALID_ID_TOKEN".into())
-    );
-    assert_eq!(people(&app).await, (0, 0));
+    assert_refused(&app, "INVALID_ID_TOKEN").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -236,9 +219,5 @@ async fn userinfo_about_another_subject_is_refused() {
     let (app, rogue) = start(&[KEY_1]).await;
     rogue.userinfo_subject("someone-else");
 
-    assert_eq!(
-        sign_in(&app).await,
-        (StatusCode::BAD_REQUEST, "INVALID_USERINFO".into())
-    );
-    assert_eq!(people(&app).await, (0, 0));
+    assert_refused(&app, "INVALID_USERINFO").await;
 }

@@ -5,14 +5,12 @@ use std::sync::atomic::Ordering;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use axum::http::header::SET_COOKIE;
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use super::access_tokens::{self, AccessToken};
 use super::sessions::{Session, SessionOrigin};
 use super::{Credential, sessions};
 use crate::error::{ApiError, ApiResult};
-use crate::events::Event;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::policy::{self, Action, Resource};
@@ -221,8 +219,13 @@ impl AuthMutation {
         let ended_session = match ctx.request().viewer.as_ref().map(|v| v.credential) {
             Some(Credential::Session(id)) => {
                 let mut conn = ctx.conn().await?;
-                sessions::delete(&mut conn, id).await?;
-                true
+                match sessions::find(&mut conn, id).await? {
+                    Some(session) => {
+                        sessions::end(&mut conn, &ctx.services().events, &session).await?;
+                        true
+                    }
+                    None => false,
+                }
             }
             _ => false,
         };
@@ -271,22 +274,8 @@ impl AuthMutation {
     ) -> ApiResult<RevokeSessionPayload> {
         let id = ids::decode_as(&input.session_id, SESSION_TYPE_NAME, "sessionId")?;
         let session = load_visible_session(ctx, id).await?;
-        let services = ctx.services().clone();
         let mut conn = ctx.conn().await?;
-        conn.transaction::<_, ApiError, _>(async |conn| {
-            sessions::delete(conn, session.id).await?;
-            services
-                .events
-                .publish(
-                    conn,
-                    &Event::CredentialsRevoked {
-                        user_id: session.user_id,
-                        session_id: Some(session.id),
-                    },
-                )
-                .await
-        })
-        .await?;
+        sessions::end(&mut conn, &ctx.services().events, &session).await?;
         if ctx.viewer()?.credential == Credential::Session(session.id) {
             set_session_cookie(ctx, String::new(), 0);
         }

@@ -153,6 +153,28 @@ fn live_sessions() -> LiveSessions {
         .filter(users::status.eq(UserStatus::Active))
 }
 
+/// Ends a session and, once that commits, closes its open subscriptions on every instance.
+pub async fn end(
+    conn: &mut AsyncPgConnection,
+    events: &crate::events::EventBus,
+    session: &Session,
+) -> ApiResult<()> {
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, crate::error::ApiError, _>(async |conn| {
+        delete(conn, session.id).await?;
+        events
+            .publish(
+                conn,
+                &crate::events::Event::CredentialsRevoked {
+                    user_id: session.user_id,
+                    session_id: Some(session.id),
+                },
+            )
+            .await
+    })
+    .await
+}
+
 /// Ends a session; returns it as it was, if it existed.
 pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Session>> {
     Ok(diesel::delete(sessions::table.find(id))

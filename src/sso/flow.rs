@@ -19,7 +19,6 @@ use super::{SsoError, login_page};
 use crate::app::App;
 use crate::auth::sessions::{self, SessionOrigin};
 use crate::auth::{secrets, session_cookie, session_cookie_value};
-use crate::events::Event;
 use crate::users::User;
 
 /// Binds a sign-in in flight to the browser that started it.
@@ -258,24 +257,10 @@ async fn end_session(app: &App, secret: &str) -> Result<Option<String>, SsoError
         .get()
         .await
         .map_err(crate::error::ApiError::from)?;
-    let Some((session, user)) = sessions::find_user(&mut conn, secret).await? else {
+    let Some((session, _)) = sessions::find_user(&mut conn, secret).await? else {
         return Ok(None);
     };
-    conn.transaction::<_, SsoError, _>(async |conn| {
-        sessions::delete(conn, session.id).await?;
-        services
-            .events
-            .publish(
-                conn,
-                &Event::CredentialsRevoked {
-                    user_id: user.id,
-                    session_id: Some(session.id),
-                },
-            )
-            .await?;
-        Ok(())
-    })
-    .await?;
+    sessions::end(&mut conn, &services.events, &session).await?;
     let Some(provider) = session
         .sso_provider_id
         .as_deref()

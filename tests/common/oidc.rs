@@ -241,6 +241,15 @@ fn next_location(current: &str, response: &reqwest::Response) -> String {
         .to_string()
 }
 
+/// The code a refusal page shows (`<code>INVALID_STATE</code>`).
+pub fn refusal_code(page: &str) -> Option<String> {
+    page.split("<code>")
+        .nth(1)?
+        .split("</code>")
+        .next()
+        .map(str::to_owned)
+}
+
 /// Replaces (or, with `None`, removes) one query parameter of a URL.
 pub fn with_param(url: &str, name: &str, value: Option<&str>) -> String {
     let mut parsed = url::Url::parse(url).expect("a URL");
