@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod events_calendar;
 pub mod graphql;
 pub mod groups;
 pub mod http;

@@ -7,6 +7,7 @@ use crate::auth::Viewer;
 use crate::auth::access_tokens::AccessToken;
 use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
+use crate::events_calendar::model::Event;
 use crate::groups::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::posts::Post;
 use crate::users::{OrgRole, User};
@@ -32,6 +33,10 @@ pub enum Action {
     Delete,
     TransferOwnership,
     Leave,
+    /// Create events (in a group, or organisation-wide).
+    Organise,
+    /// Answer an event's invitation (RSVP).
+    Attend,
 }
 
 /// What the viewer acts on, with what the policy needs to know about it.
@@ -52,6 +57,13 @@ pub enum Resource<'a> {
     },
     /// The organisation itself: creating groups, browsing the directory.
     Organisation,
+    /// An event with its group (as the viewer stands towards it; `None` for organisation-wide
+    /// events) and whether the viewer is one of its organisers.
+    Event {
+        event: &'a Event,
+        group: Option<&'a GroupAccess>,
+        organiser: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +105,11 @@ pub fn can(viewer: &Viewer, action: Action, resource: Resource<'_>) -> Decision 
         Resource::Group(access) => group_decision(viewer, action, access),
         Resource::Post { post, audiences } => post_decision(viewer, action, post, audiences),
         Resource::Organisation => organisation_decision(viewer, action),
+        Resource::Event {
+            event,
+            group,
+            organiser,
+        } => event_decision(viewer, action, event, group, organiser),
     }
 }
 
@@ -136,7 +153,8 @@ fn organisation_decision(viewer: &Viewer, action: Action) -> Decision {
     match action {
         // The directory, and creating groups: members and admins, not guests.
         Action::View | Action::ViewContent | Action::Post => allow_if(!is_guest(viewer)),
-        Action::Manage => allow_if(viewer.user.is_admin()),
+        // Organisation-wide events reach everyone: admins (communicators later) create them.
+        Action::Manage | Action::Organise => allow_if(viewer.user.is_admin()),
         _ => Decision::Deny,
     }
 }
@@ -183,7 +201,10 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
             allow_if(admin || role == Some(GroupRole::Owner))
         }
         Action::Leave => allow_if(member),
-        Action::Edit | Action::ViewContactDetails => Decision::Deny,
+        Action::Organise => allow_if(
+            !archived && (manager || (member && group.event_policy == PostingPolicy::Members)),
+        ),
+        Action::Edit | Action::ViewContactDetails | Action::Attend => Decision::Deny,
     }
 }
 
@@ -221,6 +242,36 @@ fn post_decision(
                     .iter()
                     .any(|group| group_decision(viewer, Action::Manage, group).allowed()),
         ),
+        _ => Decision::Deny,
+    }
+}
+
+/// Events are seen where their group's content is (organisation-wide ones by every member, not
+/// guests), cancelled ones included. Organisers, the creator, the group's managers and admins run
+/// them; anyone who sees an event that is not cancelled may answer it.
+fn event_decision(
+    viewer: &Viewer,
+    action: Action,
+    event: &Event,
+    group: Option<&GroupAccess>,
+    organiser: bool,
+) -> Decision {
+    let readable = match group {
+        Some(group) => group_decision(viewer, Action::ViewContent, group).allowed(),
+        None => !is_guest(viewer),
+    };
+    if !readable {
+        return Decision::Hide;
+    }
+    let runs = organiser
+        || event.created_by == Some(viewer.id())
+        || viewer.user.is_admin()
+        || group.is_some_and(|group| group_decision(viewer, Action::Manage, group).allowed());
+    match action {
+        Action::View => Decision::Allow,
+        Action::Attend => allow_if(!event.is_cancelled()),
+        Action::Manage | Action::Edit => allow_if(runs && !event.is_cancelled()),
+        Action::Delete => allow_if(runs),
         _ => Decision::Deny,
     }
 }

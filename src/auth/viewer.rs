@@ -26,13 +26,15 @@ pub enum Credential {
     ProviderToken {
         expires_at: DateTime<Utc>,
     },
+    /// The secret URL of a calendar feed: reads that person's calendar, nothing else.
+    CalendarFeed(Uuid),
 }
 
 impl Credential {
     /// When the credential stops working by itself (sessions are renewed by signing in).
     pub fn expires_at(self) -> Option<DateTime<Utc>> {
         match self {
-            Self::Session(_) => None,
+            Self::Session(_) | Self::CalendarFeed(_) => None,
             Self::AccessToken { expires_at, .. } => expires_at,
             Self::ProviderToken { expires_at } => Some(expires_at),
         }
@@ -140,6 +142,7 @@ pub async fn revalidate(
                     credential: viewer.credential,
                 })
         }
-        Credential::ProviderToken { .. } => None,
+        // Feeds are fetched in one request, never over a long-lived connection.
+        Credential::ProviderToken { .. } | Credential::CalendarFeed(_) => None,
     })
 }

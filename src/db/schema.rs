@@ -1,6 +1,17 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    calendar_feeds (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     comment_mentions (comment_id, user_id) {
         comment_id -> Uuid,
         user_id -> Uuid,
@@ -20,6 +31,65 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    event_attendees (event_id, user_id) {
+        event_id -> Uuid,
+        user_id -> Uuid,
+        status -> Text,
+        responded_at -> Timestamptz,
+        invited_by -> Nullable<Uuid>,
+        reminder_minutes -> Nullable<Array<Nullable<Int4>>>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    event_exceptions (event_id, original_starts_at) {
+        event_id -> Uuid,
+        original_starts_at -> Timestamptz,
+        cancelled -> Bool,
+        starts_at -> Nullable<Timestamptz>,
+        ends_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    event_organizers (event_id, user_id) {
+        event_id -> Uuid,
+        user_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Uuid,
+        group_id -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        title -> Text,
+        description -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        time_zone -> Text,
+        all_day -> Bool,
+        location -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        online_provider -> Nullable<Text>,
+        cover_file_id -> Nullable<Uuid>,
+        capacity -> Nullable<Int4>,
+        recurrence -> Nullable<Text>,
+        last_starts_at -> Nullable<Timestamptz>,
+        reminder_minutes -> Array<Nullable<Int4>>,
+        cancelled_at -> Nullable<Timestamptz>,
+        cancellation_reason -> Nullable<Text>,
+        sequence -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        search_text -> Nullable<Text>,
     }
 }
 
@@ -90,6 +160,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         search_text -> Nullable<Text>,
+        event_policy -> Text,
     }
 }
 
@@ -103,6 +174,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        dedupe_key -> Nullable<Text>,
     }
 }
 
@@ -112,6 +184,19 @@ diesel::table! {
         throttle_key -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Uuid,
+        recipient_id -> Uuid,
+        kind -> Text,
+        subject_id -> Nullable<Uuid>,
+        data -> Jsonb,
+        dedupe_key -> Nullable<Text>,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -316,10 +401,17 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(comment_mentions -> comments (comment_id));
 diesel::joinable!(comment_mentions -> users (user_id));
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(event_attendees -> events (event_id));
+diesel::joinable!(event_exceptions -> events (event_id));
+diesel::joinable!(event_organizers -> events (event_id));
+diesel::joinable!(event_organizers -> users (user_id));
+diesel::joinable!(events -> groups (group_id));
+diesel::joinable!(events -> users (created_by));
 diesel::joinable!(group_invitations -> groups (group_id));
 diesel::joinable!(group_join_requests -> groups (group_id));
 diesel::joinable!(group_memberships -> groups (group_id));
@@ -327,6 +419,7 @@ diesel::joinable!(group_memberships -> users (user_id));
 diesel::joinable!(group_webhooks -> groups (group_id));
 diesel::joinable!(group_webhooks -> users (created_by));
 diesel::joinable!(groups -> users (created_by));
+diesel::joinable!(notifications -> users (recipient_id));
 diesel::joinable!(personal_access_tokens -> users (user_id));
 diesel::joinable!(poll_options -> polls (post_id));
 diesel::joinable!(poll_votes -> poll_options (option_id));
@@ -353,8 +446,13 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_identities -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    calendar_feeds,
     comment_mentions,
     comments,
+    event_attendees,
+    event_exceptions,
+    event_organizers,
+    events,
     group_invitations,
     group_join_requests,
     group_memberships,
@@ -362,6 +460,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     groups,
     jobs,
     login_attempts,
+    notifications,
     personal_access_tokens,
     poll_options,
     poll_votes,

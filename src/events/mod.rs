@@ -43,6 +43,10 @@ pub enum Event {
     ReactionsChanged {
         subject_id: Uuid,
     },
+    /// An event was changed, cancelled or answered.
+    EventUpdated {
+        id: Uuid,
+    },
     /// A session was ended (`session_id`) or all of a person's credentials stopped working
     /// (deactivation): their open WebSocket connections close at once.
     CredentialsRevoked {

@@ -10,6 +10,7 @@ use crate::app::Services;
 use crate::auth::Viewer;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
+use crate::events_calendar::loaders::{EventSummaryLoader, ViewerAttendanceLoader};
 use crate::graphql::loaders::{
     AudienceLoader, CommentSummaryLoader, GroupLoader, PinLoader, ReactionLoader, UserLoader,
     ViewerMarksLoader,
@@ -55,12 +56,17 @@ impl RequestContext {
             .data(loader(UserLoader::new(services.clone())))
             .data(loader(AudienceLoader::new(services.clone())))
             .data(loader(CommentSummaryLoader::new(services.clone())))
-            .data(loader(PinLoader::new(services.clone())));
+            .data(loader(PinLoader::new(services.clone())))
+            .data(loader(EventSummaryLoader::new(services.clone())));
         if let Some(viewer) = &self.viewer {
             request = request
                 .data(loader(GroupLoader::new(services.clone(), viewer.id())))
                 .data(loader(ReactionLoader::new(services.clone(), viewer.id())))
                 .data(loader(ViewerMarksLoader::new(
+                    services.clone(),
+                    viewer.id(),
+                )))
+                .data(loader(ViewerAttendanceLoader::new(
                     services.clone(),
                     viewer.id(),
                 )));

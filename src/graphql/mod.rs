@@ -14,6 +14,9 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::app::Services;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::QueryLimits;
+use crate::events_calendar::feeds::{CalendarFeedMutation, CalendarFeedQuery};
+use crate::events_calendar::graphql::{EventQuery, EventSubscription};
+use crate::events_calendar::mutations::EventMutation;
 use crate::groups::graphql::GroupQuery;
 use crate::groups::mutations::GroupMutation;
 use crate::groups::webhooks::WebhookMutation;
@@ -21,7 +24,15 @@ use crate::posts::graphql::{PostMutation, PostQuery, PostSubscription};
 use crate::users::graphql::{UserMutation, UserQuery, UserSubscription};
 
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, UserQuery, AuthQuery, GroupQuery, PostQuery);
+pub struct Query(
+    node::NodeQuery,
+    UserQuery,
+    AuthQuery,
+    GroupQuery,
+    PostQuery,
+    EventQuery,
+    CalendarFeedQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -30,10 +41,12 @@ pub struct Mutation(
     GroupMutation,
     WebhookMutation,
     PostMutation,
+    EventMutation,
+    CalendarFeedMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(UserSubscription, PostSubscription);
+pub struct Subscription(UserSubscription, PostSubscription, EventSubscription);
 
 pub type ParvisSchema = Schema<Query, Mutation, Subscription>;
 

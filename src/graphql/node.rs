@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use crate::auth::access_tokens::AccessToken;
 use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
+use crate::events_calendar::access::EventView;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::groups::GroupAccess;
@@ -31,6 +32,7 @@ pub enum Node {
     GroupInvitation(Invitation),
     GroupWebhook(Webhook),
     Post(Post),
+    Event(EventView),
 }
 
 #[derive(Default)]
@@ -90,6 +92,9 @@ async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
             webhooks::load_visible_webhook(ctx, uuid).await?,
         )),
         posts::TYPE_NAME => Ok(Node::Post(posts::load_visible(ctx, uuid).await?)),
+        crate::events_calendar::access::TYPE_NAME => Ok(Node::Event(
+            crate::events_calendar::graphql::load_visible(ctx, uuid).await?,
+        )),
         _ => Err(ApiError::NotFound("Node")),
     }
 }

@@ -129,6 +129,10 @@ impl GroupAccess {
     async fn posting_policy(&self) -> PostingPolicyGql {
         self.group.posting_policy.into()
     }
+    /// Who may create the group's events.
+    async fn event_policy(&self) -> PostingPolicyGql {
+        self.group.event_policy.into()
+    }
     /// Archived groups are read-only: no joining, no posting.
     async fn archived(&self) -> bool {
         self.group.archived_at.is_some()

@@ -95,6 +95,8 @@ pub struct Group {
     pub visibility: Visibility,
     pub join_policy: JoinPolicy,
     pub posting_policy: PostingPolicy,
+    /// Who may create the group's events (members, or managers only).
+    pub event_policy: PostingPolicy,
     pub archived_at: Option<DateTime<Utc>>,
     pub member_count: i32,
     pub created_at: DateTime<Utc>,
@@ -136,6 +138,7 @@ pub struct GroupChanges {
     pub visibility: Option<Visibility>,
     pub join_policy: Option<JoinPolicy>,
     pub posting_policy: Option<PostingPolicy>,
+    pub event_policy: Option<PostingPolicy>,
 }
 
 impl GroupChanges {
@@ -146,6 +149,7 @@ impl GroupChanges {
             && self.visibility.is_none()
             && self.join_policy.is_none()
             && self.posting_policy.is_none()
+            && self.event_policy.is_none()
     }
 }
 
@@ -173,7 +177,7 @@ pub type GroupCursor = (String, Uuid);
 /// The viewer's relation to each group, joined to the group row. `$1` is the viewer.
 const ACCESS_SELECT: &str = "
     SELECT g.id, g.name, g.slug, g.description, g.visibility, g.join_policy, g.posting_policy,
-           g.archived_at, g.member_count, g.created_at, g.updated_at,
+           g.event_policy, g.archived_at, g.member_count, g.created_at, g.updated_at,
            m.role AS viewer_role,
            EXISTS (SELECT 1 FROM group_join_requests r
                    WHERE r.group_id = g.id AND r.user_id = $1 AND r.status = 'pending') AS viewer_requested,
@@ -427,6 +431,15 @@ pub async fn member_ids(
         .filter(group_memberships::group_id.eq(group))
         .order(group_memberships::user_id)
         .select((group_memberships::user_id, group_memberships::role))
+        .load(conn)
+        .await?)
+}
+
+/// The groups a person belongs to.
+pub async fn joined_group_ids(conn: &mut AsyncPgConnection, user: Uuid) -> ApiResult<Vec<Uuid>> {
+    Ok(group_memberships::table
+        .filter(group_memberships::user_id.eq(user))
+        .select(group_memberships::group_id)
         .load(conn)
         .await?)
 }

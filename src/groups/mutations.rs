@@ -97,6 +97,8 @@ pub struct UpdateGroupInput {
     pub visibility: Option<VisibilityGql>,
     pub join_policy: Option<JoinPolicyGql>,
     pub posting_policy: Option<PostingPolicyGql>,
+    /// Who may create the group's events.
+    pub event_policy: Option<PostingPolicyGql>,
 }
 
 #[derive(InputObject)]
@@ -275,6 +277,7 @@ impl GroupMutation {
             visibility: input.visibility.map(Into::into),
             join_policy: input.join_policy.map(Into::into),
             posting_policy: input.posting_policy.map(Into::into),
+            event_policy: input.event_policy.map(Into::into),
         };
         let viewer = ctx.viewer()?;
         let access = locked_change(

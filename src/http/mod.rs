@@ -21,6 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
+use crate::events_calendar::feeds;
 use crate::sso;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -34,6 +35,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/graphiql", get(graphiql::page))
         .route("/graphiql/assets/{file}", get(graphiql::asset))
         .route("/hooks/{token}", post(crate::groups::webhooks::receive))
+        .route("/calendar/events/{file}", get(feeds::event_file))
+        .route("/calendar/events/{id}/attendees.csv", get(feeds::attendees_csv))
+        .route("/calendar/feed/{file}", get(feeds::personal_feed))
         .route("/login", get(sso::login_page::page))
         .route("/auth/password", post(sso::login_page::password_sign_in))
         .route("/auth/logout", post(sso::flow::logout))

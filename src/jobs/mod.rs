@@ -24,6 +24,14 @@ use crate::events::Event;
 pub enum Job {
     /// A scheduled post's time has come: tell subscribers (and, later, notifications).
     PublishPost { post_id: Uuid },
+    /// Remind an event's attendees `minutes` before the occurrence the rule starts at
+    /// `original_starts_at` (which then starts at `starts_at`).
+    EventReminder {
+        event_id: Uuid,
+        original_starts_at: DateTime<Utc>,
+        starts_at: DateTime<Utc>,
+        minutes: i32,
+    },
 }
 
 /// Jobs claimed per transaction.
@@ -39,6 +47,26 @@ pub async fn enqueue(
     job: &Job,
     run_at: DateTime<Utc>,
 ) -> ApiResult<()> {
+    insert(conn, job, run_at, None).await
+}
+
+/// Enqueues `job` unless a job with the same `key` is already waiting (schedules that are
+/// recomputed after every change enqueue each job once).
+pub async fn enqueue_once(
+    conn: &mut AsyncPgConnection,
+    job: &Job,
+    run_at: DateTime<Utc>,
+    key: &str,
+) -> ApiResult<()> {
+    insert(conn, job, run_at, Some(key)).await
+}
+
+async fn insert(
+    conn: &mut AsyncPgConnection,
+    job: &Job,
+    run_at: DateTime<Utc>,
+    key: Option<&str>,
+) -> ApiResult<()> {
     let payload = serde_json::to_value(job).map_err(ApiError::internal)?;
     let kind = payload["kind"].as_str().unwrap_or_default().to_owned();
     diesel::insert_into(jobs::table)
@@ -47,7 +75,10 @@ pub async fn enqueue(
             jobs::kind.eq(kind),
             jobs::payload.eq(payload),
             jobs::run_at.eq(run_at),
+            jobs::dedupe_key.eq(key),
         ))
+        .on_conflict(jobs::dedupe_key)
+        .do_nothing()
         .execute(conn)
         .await?;
     Ok(())
@@ -115,6 +146,21 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
                 .events
                 .publish(conn, &Event::PostPublished { id: *post_id })
                 .await
+        }
+        Job::EventReminder {
+            event_id,
+            original_starts_at,
+            starts_at,
+            minutes,
+        } => {
+            crate::events_calendar::reminders::send(
+                conn,
+                *event_id,
+                *original_starts_at,
+                *starts_at,
+                *minutes,
+            )
+            .await
         }
     }
 }

@@ -548,6 +548,15 @@ pub struct Home;
 
 #[Object]
 impl Home {
+    /// The next occurrences of events in the viewer's groups, organisation-wide ones and those
+    /// they answered, over the next 60 days.
+    async fn upcoming_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5, validator(minimum = 1, maximum = 20))] first: i32,
+    ) -> ApiResult<Vec<crate::events_calendar::graphql::EventOccurrence>> {
+        crate::events_calendar::graphql::upcoming(ctx, first as usize).await
+    }
     /// Announcements pinned on the organisation's home, those the viewer still has to
     /// acknowledge first.
     async fn pinned_posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {

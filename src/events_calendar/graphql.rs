@@ -1,0 +1,483 @@
+//! Events over GraphQL: the `Event` type, calendar windows of occurrences, and the queries.
+
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use uuid::Uuid;
+
+use super::access::{self, EventView, TYPE_NAME};
+use super::loaders::{EventSummary, EventSummaryLoader, ViewerAttendanceLoader};
+use super::model::{self, Attendance, AttendanceStatus, WindowFilter};
+use super::recurrence::{self, Occurrence};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{PageConnection, connection};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::groups::GroupAccess;
+use crate::pagination::PageRequest;
+use crate::policy::Action;
+use crate::users::User;
+
+/// The longest calendar window one query may ask for.
+pub const MAX_WINDOW_DAYS: i64 = 366;
+/// Series considered per window: beyond, the query asks the viewer to narrow it.
+const MAX_SERIES_PER_WINDOW: i64 = 2_000;
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "AttendanceStatus", remote = "AttendanceStatus")]
+pub enum AttendanceStatusGql {
+    Invited,
+    Going,
+    Maybe,
+    Declined,
+    Waitlisted,
+}
+
+/// One person's answer to an event.
+#[derive(SimpleObject, Clone)]
+#[graphql(name = "Attendance", complex)]
+pub struct AttendanceObject {
+    #[graphql(skip)]
+    pub user_id: Uuid,
+    #[graphql(skip)]
+    pub event_id: Uuid,
+    pub status: AttendanceStatusGql,
+    /// When the person last changed their answer (the waitlist is served in this order).
+    pub responded_at: DateTime<Utc>,
+    /// The person's own reminders (minutes before), or null to follow the event's.
+    pub reminder_minutes: Option<Vec<i32>>,
+}
+
+impl From<Attendance> for AttendanceObject {
+    fn from(attendance: Attendance) -> Self {
+        Self {
+            user_id: attendance.user_id,
+            event_id: attendance.event_id,
+            status: attendance.status.into(),
+            responded_at: attendance.responded_at,
+            reminder_minutes: attendance
+                .reminder_minutes
+                .map(|minutes| minutes.into_iter().flatten().collect()),
+        }
+    }
+}
+
+#[ComplexObject]
+impl AttendanceObject {
+    async fn user(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        ctx.user_loader()
+            .load_one(self.user_id)
+            .await
+            .map_err(|error| (*error).clone())
+    }
+}
+
+async fn summary(ctx: &Context<'_>, event: Uuid) -> ApiResult<EventSummary> {
+    Ok(ctx
+        .loader::<EventSummaryLoader>()?
+        .load_one(event)
+        .await
+        .map_err(|error| (*error).clone())?
+        .unwrap_or_default())
+}
+
+/// Something happening at a time: a meeting, a webinar, an on-site event. Repeats when it has a
+/// `recurrence`; `events` lists its occurrences.
+#[Object(name = "Event")]
+impl EventView {
+    pub async fn id(&self) -> ID {
+        ids::encode(TYPE_NAME, self.event.id)
+    }
+    async fn title(&self) -> &str {
+        &self.event.title
+    }
+    /// Markdown, as written.
+    async fn description(&self) -> &str {
+        &self.event.description
+    }
+    /// The description rendered to sanitised HTML.
+    async fn description_html(&self) -> String {
+        crate::markdown::to_safe_html(&self.event.description)
+    }
+    /// The first occurrence's start (see `events` for the others).
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.event.starts_at
+    }
+    async fn ends_at(&self) -> DateTime<Utc> {
+        self.event.ends_at
+    }
+    /// IANA time zone the event is planned in; repeats keep their wall-clock time in it.
+    async fn time_zone(&self) -> &str {
+        &self.event.time_zone
+    }
+    async fn all_day(&self) -> bool {
+        self.event.all_day
+    }
+    /// Where people meet in person.
+    async fn location(&self) -> Option<&str> {
+        self.event.location.as_deref()
+    }
+    /// The video meeting or webinar link.
+    async fn online_url(&self) -> Option<&str> {
+        self.event.online_url.as_deref()
+    }
+    /// "Zoom", "Microsoft Teams", "Google Meet", ... when the link says so.
+    async fn online_provider(&self) -> Option<&str> {
+        self.event.online_provider.as_deref()
+    }
+    /// Seats; people answering GOING past it are WAITLISTED.
+    async fn capacity(&self) -> Option<i32> {
+        self.event.capacity
+    }
+    /// The RFC 5545 RRULE value, e.g. `FREQ=WEEKLY;BYDAY=MO`.
+    async fn recurrence(&self) -> Option<&str> {
+        self.event.recurrence.as_deref()
+    }
+    /// Minutes before each occurrence at which attendees are reminded.
+    async fn reminder_minutes(&self) -> Vec<i32> {
+        self.event.reminders()
+    }
+    /// Cancelled events stay visible, marked so, with the reason.
+    async fn cancelled(&self) -> bool {
+        self.event.is_cancelled()
+    }
+    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
+        self.event.cancelled_at
+    }
+    async fn cancellation_reason(&self) -> Option<&str> {
+        self.event.cancellation_reason.as_deref()
+    }
+    /// The group it belongs to; null for organisation-wide events.
+    async fn group(&self) -> Option<&GroupAccess> {
+        self.group.as_ref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.event.created_at
+    }
+    async fn organizers(&self, ctx: &Context<'_>) -> ApiResult<Vec<User>> {
+        let ids = summary(ctx, self.event.id).await?.organizer_ids;
+        let mut users: Vec<User> = ctx
+            .user_loader()
+            .load_many(ids)
+            .await
+            .map_err(|error| (*error).clone())?
+            .into_values()
+            .collect();
+        users.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+        Ok(users)
+    }
+    async fn going_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(summary(ctx, self.event.id)
+            .await?
+            .count(AttendanceStatus::Going))
+    }
+    async fn maybe_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(summary(ctx, self.event.id)
+            .await?
+            .count(AttendanceStatus::Maybe))
+    }
+    async fn declined_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(summary(ctx, self.event.id)
+            .await?
+            .count(AttendanceStatus::Declined))
+    }
+    async fn waitlisted_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(summary(ctx, self.event.id)
+            .await?
+            .count(AttendanceStatus::Waitlisted))
+    }
+    /// Seats left; null without a capacity.
+    async fn seats_left(&self, ctx: &Context<'_>) -> ApiResult<Option<i64>> {
+        let going = summary(ctx, self.event.id)
+            .await?
+            .count(AttendanceStatus::Going);
+        Ok(self
+            .event
+            .capacity
+            .map(|capacity| (i64::from(capacity) - going).max(0)))
+    }
+    /// Who answered (or was invited), in the order they answered.
+    async fn attendees(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<AttendanceStatusGql>,
+    ) -> ApiResult<Vec<AttendanceObject>> {
+        let mut conn = ctx.conn().await?;
+        Ok(
+            model::attendances(&mut conn, self.event.id, status.map(Into::into))
+                .await?
+                .into_iter()
+                .map(AttendanceObject::from)
+                .collect(),
+        )
+    }
+    /// The viewer's answer, if any.
+    async fn viewer_attendance(&self, ctx: &Context<'_>) -> ApiResult<Option<AttendanceObject>> {
+        Ok(ctx
+            .loader::<ViewerAttendanceLoader>()?
+            .load_one(self.event.id)
+            .await
+            .map_err(|error| (*error).clone())?
+            .map(AttendanceObject::from))
+    }
+    /// The viewer's answer's status, if any.
+    async fn viewer_rsvp(&self, ctx: &Context<'_>) -> ApiResult<Option<AttendanceStatusGql>> {
+        Ok(ctx
+            .loader::<ViewerAttendanceLoader>()?
+            .load_one(self.event.id)
+            .await
+            .map_err(|error| (*error).clone())?
+            .map(|attendance| attendance.status.into()))
+    }
+    /// Whether the viewer may edit, cancel, invite to and export the attendees of this event.
+    async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(self.decide(ctx.viewer()?, Action::Manage).allowed())
+    }
+    /// Whether the viewer may answer (`rsvp`).
+    async fn viewer_can_rsvp(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(self.decide(ctx.viewer()?, Action::Attend).allowed())
+    }
+    /// The event as an iCalendar file (for signed-in people).
+    async fn ics_url(&self, ctx: &Context<'_>) -> String {
+        format!(
+            "{}/calendar/events/{}.ics",
+            ctx.services().config.public_url,
+            self.event.id
+        )
+    }
+    /// This event's occurrences in a window (at most a year).
+    async fn occurrences(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> ApiResult<Vec<EventOccurrence>> {
+        check_window(from, to)?;
+        let mut conn = ctx.conn().await?;
+        let exceptions = model::exceptions(&mut conn, &[self.event.id]).await?;
+        let zone = viewer_zone(ctx);
+        Ok(recurrence::occurrences(&self.event, &exceptions, from, to)?
+            .into_iter()
+            .map(|occurrence| EventOccurrence::new(self.clone(), occurrence, zone))
+            .collect())
+    }
+}
+
+/// One occurrence of an event in a calendar.
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct EventOccurrence {
+    pub event: EventView,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// The start the series' rule gives this occurrence (differs from `startsAt` when moved);
+    /// it identifies the occurrence in `updateEvent` and `cancelEvent`.
+    pub original_starts_at: DateTime<Utc>,
+    /// This occurrence (or the whole event) is cancelled.
+    pub cancelled: bool,
+    #[graphql(skip)]
+    zone: Tz,
+}
+
+#[ComplexObject]
+impl EventOccurrence {
+    /// The start in the viewer's time zone, e.g. `2026-10-26T10:00:00+01:00`.
+    async fn local_starts_at(&self) -> String {
+        self.starts_at.with_timezone(&self.zone).to_rfc3339()
+    }
+    async fn local_ends_at(&self) -> String {
+        self.ends_at.with_timezone(&self.zone).to_rfc3339()
+    }
+}
+
+impl EventOccurrence {
+    fn new(event: EventView, occurrence: Occurrence, zone: Tz) -> Self {
+        Self {
+            event,
+            starts_at: occurrence.starts_at,
+            ends_at: occurrence.ends_at,
+            original_starts_at: occurrence.original_starts_at,
+            cancelled: occurrence.cancelled,
+            zone,
+        }
+    }
+
+    fn key(&self) -> OccurrenceCursor {
+        (self.starts_at, self.event.event.id, self.original_starts_at)
+    }
+}
+
+type OccurrenceCursor = (DateTime<Utc>, Uuid, DateTime<Utc>);
+
+fn viewer_zone(ctx: &Context<'_>) -> Tz {
+    ctx.viewer()
+        .ok()
+        .and_then(|viewer| viewer.user.time_zone.parse().ok())
+        .unwrap_or(Tz::UTC)
+}
+
+pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> ApiResult<()> {
+    if to <= from {
+        return Err(ApiError::bad_input("to", "must be after from"));
+    }
+    if to - from > chrono::Duration::days(MAX_WINDOW_DAYS) {
+        return Err(ApiError::bad_input(
+            "to",
+            format!("the window may span at most {MAX_WINDOW_DAYS} days"),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(InputObject)]
+pub struct EventsFilter {
+    pub from: DateTime<Utc>,
+    /// At most 366 days after `from`.
+    pub to: DateTime<Utc>,
+    /// Only this group's events.
+    pub group_id: Option<ID>,
+    /// Only events the viewer answered GOING or MAYBE to.
+    #[graphql(default)]
+    pub attending: bool,
+}
+
+/// The occurrences the viewer may see in a window, in start order.
+pub async fn window(ctx: &Context<'_>, filter: &WindowFilter) -> ApiResult<Vec<EventOccurrence>> {
+    check_window(filter.from, filter.to)?;
+    let viewer = ctx.viewer()?;
+    let mut conn = ctx.conn().await?;
+    let series = model::in_window(&mut conn, filter, MAX_SERIES_PER_WINDOW + 1).await?;
+    if series.len() as i64 > MAX_SERIES_PER_WINDOW {
+        return Err(ApiError::bad_input(
+            "filter",
+            "too many events in this window; narrow it or choose a group",
+        ));
+    }
+    let views = access::visible(&mut conn, viewer, series).await?;
+    let ids: Vec<Uuid> = views.iter().map(|view| view.event.id).collect();
+    let exceptions = model::exceptions(&mut conn, &ids).await?;
+    let zone = viewer_zone(ctx);
+    let mut found = Vec::new();
+    for view in views {
+        for occurrence in recurrence::occurrences(&view.event, &exceptions, filter.from, filter.to)?
+        {
+            found.push(EventOccurrence::new(view.clone(), occurrence, zone));
+        }
+    }
+    found.sort_by_key(EventOccurrence::key);
+    Ok(found)
+}
+
+#[derive(Default)]
+pub struct EventQuery;
+
+#[Object]
+impl EventQuery {
+    async fn event(&self, ctx: &Context<'_>, id: ID) -> ApiResult<EventView> {
+        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    }
+
+    /// Occurrences of the events the viewer may see in a window (recurring events expanded, in
+    /// their own time zone), by start time.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        filter: EventsFilter,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<PageConnection<EventOccurrence>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::<OccurrenceCursor>::parse(first, after.as_deref())?;
+        let group_id = filter
+            .group_id
+            .as_ref()
+            .map(|id| ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupId"))
+            .transpose()?;
+        let all = window(
+            ctx,
+            &WindowFilter {
+                from: filter.from,
+                to: filter.to,
+                group_id,
+                attending: filter.attending.then(|| viewer.id()),
+                readable_groups: None,
+                include_organisation_wide: true,
+            },
+        )
+        .await?;
+        let total = all.len() as i64;
+        let rows: Vec<EventOccurrence> = all
+            .into_iter()
+            .filter(|occurrence| page.after.is_none_or(|after| occurrence.key() > after))
+            .take(page.first + 1)
+            .collect();
+        Ok(connection(
+            page.finish(rows, total),
+            EventOccurrence::key,
+            |o| o,
+        ))
+    }
+}
+
+pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<EventView> {
+    let viewer = ctx.viewer()?;
+    let mut conn = ctx.conn().await?;
+    access::find_visible(&mut conn, viewer, id).await
+}
+
+/// The next occurrences for the home page: the viewer's groups', organisation-wide ones and
+/// those they answered, over the next 60 days, cancelled ones left out.
+pub async fn upcoming(ctx: &Context<'_>, first: usize) -> ApiResult<Vec<EventOccurrence>> {
+    let viewer = ctx.viewer()?;
+    let now = Utc::now();
+    let mut conn = ctx.conn().await?;
+    let groups = crate::groups::model::joined_group_ids(&mut conn, viewer.id()).await?;
+    drop(conn);
+    let mut found = window(
+        ctx,
+        &WindowFilter {
+            from: now,
+            to: now + chrono::Duration::days(60),
+            group_id: None,
+            attending: None,
+            readable_groups: Some(groups),
+            include_organisation_wide: true,
+        },
+    )
+    .await?;
+    found.retain(|occurrence| !occurrence.cancelled && occurrence.starts_at >= now);
+    found.truncate(first);
+    Ok(found)
+}
+
+#[derive(Default)]
+pub struct EventSubscription;
+
+#[async_graphql::Subscription]
+impl EventSubscription {
+    /// The event each time it changes, is cancelled or answered (counts), while the viewer may
+    /// see it.
+    async fn event_updated(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<impl futures::Stream<Item = ApiResult<EventView>> + use<>, ApiError> {
+        let event_id = ids::decode_as(&id, TYPE_NAME, "id")?;
+        load_visible(ctx, event_id).await?;
+        let viewer = ctx.viewer()?.clone();
+        let services = ctx.services().clone();
+        let events = services.events.subscribe_matching(move |event| {
+            matches!(event, crate::events::Event::EventUpdated { id } if *id == event_id)
+        });
+        Ok(crate::events::reauthorized(
+            events,
+            services,
+            viewer,
+            move |conn, viewer, _| {
+                Box::pin(
+                    async move { Ok(Some(access::find_visible(conn, viewer, event_id).await?)) },
+                )
+            },
+        ))
+    }
+}

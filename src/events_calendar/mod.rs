@@ -1,0 +1,14 @@
+//! Events and the calendar: events in groups or organisation-wide, recurring series, RSVPs with
+//! a waitlist, reminders, and iCalendar files and feeds.
+
+pub mod access;
+pub mod feeds;
+pub mod graphql;
+pub mod ics;
+pub mod loaders;
+pub mod model;
+pub mod mutations;
+pub mod recurrence;
+pub mod reminders;
+pub mod rsvp;
+pub mod vtimezone;
