@@ -1,7 +1,7 @@
 //! Creating, changing and cancelling events, answering them and inviting people.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
@@ -240,6 +240,9 @@ impl Draft {
         validation::max_chars("description", &fields.description, Limit::DESCRIPTION * 2)?;
         let tz = time_zone(&fields.time_zone)?;
         fields.time_zone = tz.name().to_owned();
+        // Calendars count in whole seconds (iCalendar has nothing finer).
+        fields.starts_at = fields.starts_at.trunc_subsecs(0);
+        fields.ends_at = fields.ends_at.trunc_subsecs(0);
         if fields.all_day {
             (fields.starts_at, fields.ends_at) = whole_days(tz, fields.starts_at, fields.ends_at)?;
         }

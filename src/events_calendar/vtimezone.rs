@@ -2,9 +2,9 @@
 //! `chrono-tz`.
 //!
 //! Why this exists: an `.ics` file that uses `DTSTART;TZID=Europe/Paris:...` must also
-//! contain a `VTIMEZONE` with that `TZID` (RFC 5545 §3.6.5). Google and Apple resolve
-//! IANA names themselves, but Outlook and strict parsers need the component, and no
-//! maintained crate builds one from the tz database.
+//! contain a `VTIMEZONE` with that `TZID` (RFC 5545 §3.6.5). Google and Apple generally
+//! resolve IANA names themselves, but Outlook and strict parsers need the component, and
+//! no maintained crate builds one from the tz database.
 //!
 //! Approach: `chrono-tz` does not expose its transition table, so transitions are found
 //! by sampling the UTC offset at a fixed step and binary-searching the exact second at
@@ -26,9 +26,8 @@ use chrono::{
 };
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
 
-/// Sampling step. Real-world transitions are months apart; a zone that changes its offset
-/// and changes it back within one step would be missed, which has not happened in the
-/// tz database since the 1940s.
+/// Sampling step. Real-world transitions are months apart; only a change and its reversal
+/// less than one step apart would be missed.
 const STEP_SECONDS: i64 = 86_400;
 
 /// Margin added on both sides of the requested range, so the observance in effect at
@@ -327,16 +326,16 @@ fn find_transitions(tz: Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Tra
     let (mut lo_offset, mut lo_dst) = (lo_tz_offset.fix(), lo_tz_offset.dst_offset());
     while lo < end {
         let hi = lo.saturating_add(STEP_SECONDS).min(end);
+        // `None` only outside chrono's range: stop there rather than guess.
         let Some(hi_offset) = fixed_at(tz, hi) else {
-            break;
+            return transitions;
         };
         // Several changes can fall inside one step: find them one by one.
         while hi_offset != lo_offset {
-            let Some(at) = first_change(tz, lo, hi, lo_offset) else {
-                break;
-            };
-            let Some(at_utc) = DateTime::<Utc>::from_timestamp(at, 0) else {
-                break;
+            let Some((at, at_utc)) = first_change(tz, lo, hi, lo_offset)
+                .and_then(|at| Some((at, DateTime::<Utc>::from_timestamp(at, 0)?)))
+            else {
+                return transitions;
             };
             let offset = tz.offset_from_utc_datetime(&at_utc.naive_utc());
             let (new_fixed, new_dst) = (offset.fix(), offset.dst_offset());

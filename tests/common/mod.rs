@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod groups;
+pub mod ical;
 pub mod js;
 pub mod oidc;
 pub mod ws;

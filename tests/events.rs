@@ -1,0 +1,746 @@
+//! Events and the calendar: creating events, recurrence across daylight-saving changes, RSVPs with
+//! a waitlist, cancellations, iCalendar files and feeds checked by a real parser, reminders run
+//! once by several instances.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use common::{TestApp, TestUser, error_code};
+use parvis::groups::{GroupRole, Visibility};
+use serde_json::{Value, json};
+
+const CREATE: &str = "mutation($input: CreateEventInput!) { createEvent(input: $input) {
+    event { id title timeZone recurrence capacity onlineProvider cancelled } } }";
+const RSVP: &str = "mutation($id: ID!, $status: RsvpStatus!) {
+    rsvp(input: { eventId: $id, status: $status }) { attendance { status } event { goingCount waitlistedCount seatsLeft } } }";
+const WINDOW: &str = "query($filter: EventsFilter!, $first: Int) { events(filter: $filter, first: $first) {
+    totalCount edges { node { startsAt localStartsAt cancelled originalStartsAt event { title } } } } }";
+
+/// Weekly on Mondays at 10:00 in Paris from 12 October 2026: the clocks go back on 25 October.
+fn weekly_meeting(group: &str) -> Value {
+    json!({
+        "groupId": group,
+        "title": "Réunion d'équipe",
+        "startsAt": "2026-10-12T08:00:00Z",
+        "endsAt": "2026-10-12T09:00:00Z",
+        "timeZone": "Europe/Paris",
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO;COUNT=6",
+        "onlineUrl": "https://teams.microsoft.com/l/meetup-join/abc"
+    })
+}
+
+struct Setup {
+    app: TestApp,
+    owner: TestUser,
+    member: TestUser,
+    group: common::groups::TestGroup,
+}
+
+async fn setup() -> Setup {
+    setup_configured(|_| {}).await
+}
+
+async fn setup_configured(configure: impl FnOnce(&mut parvis::config::AppConfig)) -> Setup {
+    let app = TestApp::spawn_configured(configure).await;
+    let owner = app
+        .create_user_with("owner", parvis::users::OrgRole::Member, |user| {
+            user.time_zone = "Europe/Paris".into();
+        })
+        .await;
+    let member = app.member("member").await;
+    let group = app
+        .create_group(&owner, "Équipe Lyon", Visibility::Private)
+        .await;
+    app.add_member(&group, &member, GroupRole::Member).await;
+    Setup {
+        app,
+        owner,
+        member,
+        group,
+    }
+}
+
+async fn create(app: &TestApp, user: &TestUser, input: Value) -> Value {
+    app.graphql(Some(user), CREATE, json!({ "input": input }))
+        .await
+}
+
+async fn created_id(app: &TestApp, user: &TestUser, input: Value) -> String {
+    let response = create(app, user, input).await;
+    response["data"]["createEvent"]["event"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an event: {response}"))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_weekly_meeting_keeps_its_local_time_across_the_daylight_saving_change() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    create(&app, &owner, weekly_meeting(&group.id)).await;
+
+    let response = app
+        .graphql(
+            Some(&owner),
+            WINDOW,
+            json!({ "filter": { "from": "2026-10-01T00:00:00Z", "to": "2026-12-01T00:00:00Z" } }),
+        )
+        .await;
+
+    let edges = response["data"]["events"]["edges"]
+        .as_array()
+        .expect("edges");
+    let local: Vec<&str> = edges
+        .iter()
+        .map(|edge| edge["node"]["localStartsAt"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        local,
+        [
+            "2026-10-12T10:00:00+02:00",
+            "2026-10-19T10:00:00+02:00",
+            "2026-10-26T10:00:00+01:00",
+            "2026-11-02T10:00:00+01:00",
+            "2026-11-09T10:00:00+01:00",
+            "2026-11-16T10:00:00+01:00"
+        ]
+    );
+    assert_eq!(response["data"]["events"]["totalCount"], 6);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_meeting_link_names_its_provider() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+
+    let response = create(&app, &owner, weekly_meeting(&group.id)).await;
+
+    assert_eq!(
+        response["data"]["createEvent"]["event"]["onlineProvider"],
+        "Microsoft Teams"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_event_input_is_refused_with_the_field_named() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let cases = [
+        ("endsAt", json!({ "endsAt": "2026-10-12T07:00:00Z" })),
+        ("timeZone", json!({ "timeZone": "Europe/Atlantis" })),
+        ("recurrence", json!({ "recurrence": "FREQ=SOMETIMES" })),
+        (
+            "recurrence",
+            json!({ "recurrence": "FREQ=WEEKLY;BYDAY=TU" }),
+        ),
+        (
+            "recurrence",
+            json!({ "recurrence": "FREQ=WEEKLY;UNTIL=20270101T000000" }),
+        ),
+        ("capacity", json!({ "capacity": 0 })),
+        ("onlineUrl", json!({ "onlineUrl": "javascript:alert(1)" })),
+        ("title", json!({ "title": "   " })),
+        ("reminderMinutes", json!({ "reminderMinutes": [-5] })),
+    ];
+    for (field, change) in cases {
+        let mut input = weekly_meeting(&group.id);
+        for (key, value) in change.as_object().unwrap() {
+            input[key] = value.clone();
+        }
+
+        let response = create(&app, &owner, input).await;
+
+        assert_eq!(
+            error_code(&response),
+            "BAD_USER_INPUT",
+            "{field}: {response}"
+        );
+        assert_eq!(
+            response["errors"][0]["extensions"]["field"], field,
+            "{response}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endless_series_is_expanded_only_inside_the_window() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let mut input = weekly_meeting(&group.id);
+    input["recurrence"] = json!("FREQ=DAILY");
+    create(&app, &owner, input).await;
+
+    let response = app
+        .graphql(
+            Some(&owner),
+            WINDOW,
+            json!({ "filter": { "from": "2030-01-01T00:00:00Z", "to": "2030-12-31T00:00:00Z" }, "first": 3 }),
+        )
+        .await;
+
+    assert_eq!(response["data"]["events"]["totalCount"], 364, "{response}");
+    assert_eq!(
+        response["data"]["events"]["edges"][0]["node"]["localStartsAt"],
+        "2030-01-01T10:00:00+01:00"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_window_over_a_year_is_refused() {
+    let Setup { app, owner, .. } = setup().await;
+
+    let response = app
+        .graphql(
+            Some(&owner),
+            WINDOW,
+            json!({ "filter": { "from": "2026-01-01T00:00:00Z", "to": "2028-01-01T00:00:00Z" } }),
+        )
+        .await;
+
+    assert_eq!(error_code(&response), "BAD_USER_INPUT");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_of_a_private_group_are_not_found_by_outsiders() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+    let outsider = app.member("outsider").await;
+
+    let by_id = app
+        .graphql(
+            Some(&outsider),
+            "query($id: ID!) { event(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let by_node = app
+        .graphql(
+            Some(&outsider),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let listed = app
+        .graphql(
+            Some(&outsider),
+            WINDOW,
+            json!({ "filter": { "from": "2026-10-01T00:00:00Z", "to": "2026-12-01T00:00:00Z" } }),
+        )
+        .await;
+    let rsvp = app
+        .graphql(
+            Some(&outsider),
+            RSVP,
+            json!({ "id": id, "status": "GOING" }),
+        )
+        .await;
+
+    assert_eq!(error_code(&by_id), "NOT_FOUND");
+    assert_eq!(error_code(&by_node), "NOT_FOUND");
+    assert_eq!(listed["data"]["events"]["totalCount"], 0);
+    assert_eq!(error_code(&rsvp), "NOT_FOUND");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_can_keep_event_creation_for_its_managers() {
+    let Setup {
+        app,
+        owner,
+        member,
+        group,
+    } = setup().await;
+    assert!(create(&app, &member, weekly_meeting(&group.id)).await["errors"].is_null());
+    app.graphql(
+        Some(&owner),
+        "mutation($id: ID!) { updateGroup(input: { groupId: $id, eventPolicy: MANAGERS }) { group { eventPolicy } } }",
+        json!({ "id": group.id }),
+    )
+    .await;
+
+    let refused = create(&app, &member, weekly_meeting(&group.id)).await;
+
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_people_taking_the_last_seat_at_once_get_one_seat_and_one_waitlist_place() {
+    let Setup {
+        app,
+        owner,
+        member,
+        group,
+    } = setup().await;
+    let mut input = weekly_meeting(&group.id);
+    input["capacity"] = json!(1);
+    input["recurrence"] = Value::Null;
+    let id = created_id(&app, &owner, input).await;
+
+    let (first, second) = tokio::join!(
+        app.graphql(Some(&owner), RSVP, json!({ "id": id, "status": "GOING" })),
+        app.graphql(Some(&member), RSVP, json!({ "id": id, "status": "GOING" })),
+    );
+
+    let mut statuses = [
+        first["data"]["rsvp"]["attendance"]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        second["data"]["rsvp"]["attendance"]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    ];
+    statuses.sort();
+    assert_eq!(statuses, ["GOING", "WAITLISTED"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_declined_seat_goes_to_the_first_on_the_waitlist() {
+    let Setup {
+        app,
+        owner,
+        member,
+        group,
+    } = setup().await;
+    let mut input = weekly_meeting(&group.id);
+    input["capacity"] = json!(1);
+    let id = created_id(&app, &owner, input).await;
+    app.graphql(Some(&owner), RSVP, json!({ "id": id, "status": "GOING" }))
+        .await;
+    let waiting = app
+        .graphql(Some(&member), RSVP, json!({ "id": id, "status": "GOING" }))
+        .await;
+    assert_eq!(
+        waiting["data"]["rsvp"]["attendance"]["status"],
+        "WAITLISTED"
+    );
+
+    let declined = app
+        .graphql(
+            Some(&owner),
+            RSVP,
+            json!({ "id": id, "status": "DECLINED" }),
+        )
+        .await;
+
+    assert_eq!(declined["data"]["rsvp"]["event"]["goingCount"], 1);
+    assert_eq!(declined["data"]["rsvp"]["event"]["waitlistedCount"], 0);
+    let mine = app
+        .graphql(
+            Some(&member),
+            "query($id: ID!) { event(id: $id) { viewerRsvp } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(mine["data"]["event"]["viewerRsvp"], "GOING");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_event_stays_visible_with_its_reason_and_takes_no_answers() {
+    let Setup {
+        app,
+        owner,
+        member,
+        group,
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+
+    let cancelled = app
+        .graphql(
+            Some(&owner),
+            "mutation($id: ID!) { cancelEvent(input: { eventId: $id, reason: \"Salle indisponible\" }) { event { cancelled cancellationReason } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let answer = app
+        .graphql(Some(&member), RSVP, json!({ "id": id, "status": "GOING" }))
+        .await;
+
+    assert_eq!(
+        cancelled["data"]["cancelEvent"]["event"],
+        json!({ "cancelled": true, "cancellationReason": "Salle indisponible" })
+    );
+    assert_eq!(error_code(&answer), "FORBIDDEN");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_organisers_change_an_event() {
+    let Setup {
+        app,
+        owner,
+        member,
+        group,
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+
+    let response = app
+        .graphql(
+            Some(&member),
+            "mutation($id: ID!) { updateEvent(input: { eventId: $id, title: \"Mine\" }) { event { title } } }",
+            json!({ "id": id }),
+        )
+        .await;
+
+    assert_eq!(error_code(&response), "FORBIDDEN");
+}
+
+async fn occurrences(app: &TestApp, user: &TestUser) -> Vec<Value> {
+    app.graphql(
+        Some(user),
+        WINDOW,
+        json!({ "filter": { "from": "2026-10-01T00:00:00Z", "to": "2027-01-01T00:00:00Z" } }),
+    )
+    .await["data"]["events"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_occurrence_can_be_cancelled_or_moved() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+
+    app.graphql(
+        Some(&owner),
+        "mutation($id: ID!) { cancelEvent(input: { eventId: $id, occurrenceStartsAt: \"2026-10-26T09:00:00Z\" }) { event { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    app.graphql(
+        Some(&owner),
+        "mutation($id: ID!) { updateEvent(input: { eventId: $id, scope: THIS_OCCURRENCE,
+            occurrenceStartsAt: \"2026-11-09T09:00:00Z\", startsAt: \"2026-11-10T13:30:00Z\", endsAt: \"2026-11-10T14:30:00Z\" }) { event { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
+
+    let found = occurrences(&app, &owner).await;
+    assert_eq!(found[2]["cancelled"], true);
+    assert_eq!(found[2]["originalStartsAt"], "2026-10-26T09:00:00+00:00");
+    assert_eq!(found[4]["localStartsAt"], "2026-11-10T14:30:00+01:00");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changing_this_and_following_occurrences_splits_the_series() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+
+    let response = app
+        .graphql(
+            Some(&owner),
+            "mutation($id: ID!) { updateEvent(input: { eventId: $id, scope: THIS_AND_FOLLOWING,
+                occurrenceStartsAt: \"2026-11-02T09:00:00Z\", title: \"Réunion (nouvelle salle)\" }) { event { id recurrence } } }",
+            json!({ "id": id }),
+        )
+        .await;
+
+    assert_eq!(
+        response["data"]["updateEvent"]["event"]["recurrence"], "FREQ=WEEKLY;BYDAY=MO;COUNT=3",
+        "{response}"
+    );
+    let titles: Vec<String> = occurrences(&app, &owner)
+        .await
+        .iter()
+        .map(|o| o["event"]["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(titles.len(), 6);
+    assert_eq!(titles[2], "Réunion d'équipe");
+    assert_eq!(titles[3], "Réunion (nouvelle salle)");
+}
+
+async fn feed_url(app: &TestApp, user: &TestUser) -> (String, String) {
+    let response = app
+        .graphql(
+            Some(user),
+            "mutation { createCalendarFeed { url calendarFeed { id } } }",
+            json!({}),
+        )
+        .await;
+    let feed = &response["data"]["createCalendarFeed"];
+    (
+        feed["url"].as_str().expect("a feed URL").to_owned(),
+        feed["calendarFeed"]["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_personal_feed_imports_cleanly_with_a_cancelled_occurrence_across_daylight_saving() {
+    let Setup {
+        app,
+        owner,
+        member,
+        group,
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+    app.graphql(
+        Some(&owner),
+        "mutation($id: ID!) { cancelEvent(input: { eventId: $id, occurrenceStartsAt: \"2026-10-26T09:00:00Z\" }) { event { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let (url, _) = feed_url(&app, &member).await;
+
+    let response = reqwest::get(&url).await.expect("feed");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let body = response.text().await.expect("body");
+    let found = tokio::task::spawn_blocking(move || {
+        common::ical::occurrences(&body, "2026-10-01T00:00:00Z", "2027-01-01T00:00:00Z")
+    })
+    .await
+    .expect("the parser");
+
+    let starts: Vec<&str> = found.iter().map(|o| o["start"].as_str().unwrap()).collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-10-12T10:00:00+02:00",
+            "2026-10-19T10:00:00+02:00",
+            "2026-11-02T10:00:00+01:00",
+            "2026-11-09T10:00:00+01:00",
+            "2026-11-16T10:00:00+01:00"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_event_is_published_as_cancelled() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let mut input = weekly_meeting(&group.id);
+    input["recurrence"] = Value::Null;
+    let id = created_id(&app, &owner, input).await;
+    app.graphql(
+        Some(&owner),
+        "mutation($id: ID!) { cancelEvent(input: { eventId: $id }) { event { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let file = event_file(&app, &owner, &id).await;
+
+    let body = file.text().await.unwrap();
+    let found = tokio::task::spawn_blocking(move || {
+        common::ical::occurrences(&body, "2026-10-01T00:00:00Z", "2027-01-01T00:00:00Z")
+    })
+    .await
+    .unwrap();
+
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["status"], "CANCELLED");
+}
+
+async fn event_file(app: &TestApp, user: &TestUser, id: &str) -> reqwest::Response {
+    let url = app
+        .graphql(
+            Some(user),
+            "query($id: ID!) { event(id: $id) { icsUrl } }",
+            json!({ "id": id }),
+        )
+        .await["data"]["event"]["icsUrl"]
+        .as_str()
+        .expect("icsUrl")
+        .to_owned();
+    app.http
+        .get(url)
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_file_needs_a_viewer_who_may_see_the_event() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+    let outsider = app.member("outsider").await;
+    let url = event_file(&app, &owner, &id).await.url().to_string();
+
+    let anonymous = reqwest::get(&url).await.unwrap();
+    let outsider_file = app
+        .http
+        .get(&url)
+        .bearer_auth(&outsider.token)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(outsider_file.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_feed_stops_working() {
+    let Setup { app, member, .. } = setup().await;
+    let (url, feed) = feed_url(&app, &member).await;
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 200);
+
+    app.graphql(
+        Some(&member),
+        "mutation($id: ID!) { revokeCalendarFeed(input: { calendarFeedId: $id }) { calendarFeed { revokedAt } } }",
+        json!({ "id": feed }),
+    )
+    .await;
+
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn organisers_export_the_attendees_as_csv() {
+    let Setup {
+        app,
+        owner,
+        member,
+        group,
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+    app.graphql(Some(&member), RSVP, json!({ "id": id, "status": "GOING" }))
+        .await;
+    let uuid = parvis::graphql::ids::decode(&async_graphql::ID(id.clone()), "id")
+        .unwrap()
+        .1;
+    let url = app.url(&format!("/calendar/events/{uuid}/attendees.csv"));
+
+    let csv = app
+        .http
+        .get(&url)
+        .bearer_auth(&owner.token)
+        .send()
+        .await
+        .unwrap();
+    let refused = app
+        .http
+        .get(&url)
+        .bearer_auth(&member.token)
+        .send()
+        .await
+        .unwrap();
+
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.starts_with("name,email,department,status,responded_at"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Test member,member@example.com,,going,"),
+        "{text}"
+    );
+    assert_eq!(refused.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_home_page_shows_the_next_occurrences() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let soon = Utc::now() + chrono::Duration::days(2);
+    let mut input = weekly_meeting(&group.id);
+    input["startsAt"] = json!(soon);
+    input["endsAt"] = json!(soon + chrono::Duration::hours(1));
+    input["recurrence"] = json!("FREQ=DAILY;COUNT=10");
+    create(&app, &owner, input).await;
+
+    let home = app
+        .graphql(
+            Some(&owner),
+            "{ home { upcomingEvents(first: 3) { startsAt event { title } } } }",
+            json!({}),
+        )
+        .await;
+
+    let upcoming = home["data"]["home"]["upcomingEvents"]
+        .as_array()
+        .expect("events");
+    assert_eq!(upcoming.len(), 3, "{home}");
+    assert_eq!(upcoming[0]["event"]["title"], "Réunion d'équipe");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subscribers_see_answers_as_they_come() {
+    let Setup {
+        app,
+        owner,
+        member,
+        group,
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+    let mut ws = common::ws::WsClient::connect_authenticated(&app.ws_url(), &owner.token).await;
+    ws.subscribe(
+        "1",
+        "subscription($id: ID!) { eventUpdated(id: $id) { goingCount } }",
+        json!({ "id": id }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    app.graphql(Some(&member), RSVP, json!({ "id": id, "status": "GOING" }))
+        .await;
+
+    let event = ws.next_message().await;
+    assert_eq!(event["payload"]["data"]["eventUpdated"]["goingCount"], 1);
+}
+
+async fn reminders_sent(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use parvis::db::schema::notifications;
+    let mut conn = app.db().connect().await.unwrap();
+    notifications::table
+        .filter(notifications::kind.eq("event_reminder"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reminder_is_sent_once_with_two_instances_running() {
+    let quick = |config: &mut parvis::config::AppConfig| {
+        config.job_poll_interval = Duration::from_millis(50);
+    };
+    let Setup {
+        app,
+        owner,
+        member,
+        group,
+    } = setup_configured(quick).await;
+    let sibling = app.spawn_sibling().await;
+    let starts: DateTime<Utc> = Utc::now() + chrono::Duration::seconds(3);
+    let mut input = weekly_meeting(&group.id);
+    input["startsAt"] = json!(starts);
+    input["endsAt"] = json!(starts + chrono::Duration::hours(1));
+    input["recurrence"] = Value::Null;
+    input["reminderMinutes"] = json!([0]);
+    let id = created_id(&app, &owner, input).await;
+    app.graphql(Some(&owner), RSVP, json!({ "id": id, "status": "GOING" }))
+        .await;
+    app.graphql(Some(&member), RSVP, json!({ "id": id, "status": "MAYBE" }))
+        .await;
+
+    tokio::time::sleep(Duration::from_secs(5)).await;
+
+    assert_eq!(reminders_sent(&app).await, 2);
+    drop(sibling);
+}
