@@ -186,8 +186,8 @@ async fn seed_demo(settings: &DbSettings) -> anyhow::Result<()> {
     let mut conn = settings.connect().await?;
     let seeded = demo::seed(&mut conn).await.map_err(api_error)?;
     println!(
-        "Demo organisation loaded: {} people, {} groups and {} posts added.",
-        seeded.people, seeded.groups, seeded.posts
+        "Demo organisation loaded: {} people, {} groups, {} posts and {} events added.",
+        seeded.people, seeded.groups, seeded.posts, seeded.events
     );
     Ok(())
 }

@@ -88,6 +88,7 @@ pub struct Seeded {
     pub people: usize,
     pub groups: usize,
     pub posts: usize,
+    pub events: usize,
 }
 
 /// Loads what is not there yet: people, then groups (each feature adds its own demo content).
@@ -96,7 +97,18 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> ApiResult<Seeded> {
         people: seed_people(conn).await?,
         groups: seed_groups(conn).await?,
         posts: seed_posts(conn).await?,
+        events: seed_events(conn).await?,
     })
+}
+
+async fn seed_events(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    let mut people = Vec::with_capacity(PEOPLE.len());
+    for person in demo_people("") {
+        if let Some(user) = users::find_by_identifier(conn, &person.username).await? {
+            people.push(user.id);
+        }
+    }
+    crate::events_calendar::demo::seed(conn, &people).await
 }
 
 /// Inserts the demo people that are not there yet; returns how many were created.

@@ -211,7 +211,7 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
     );
     let counts = client
         .post(format!("http://127.0.0.1:{port}/graphql"))
-        .json(&json!({ "query": "{ groups(filter: { scope: ALL }) { totalCount } users { totalCount } feed { totalCount } home { pinnedPosts { requiresAcknowledgement } } }" }))
+        .json(&json!({ "query": "{ groups(filter: { scope: ALL }) { totalCount } users { totalCount } feed { totalCount } home { pinnedPosts { requiresAcknowledgement } upcomingEvents(first: 10) { event { title capacity waitlistedCount recurrence onlineProvider } } } }" }))
         .send()
         .await
         .unwrap()
@@ -220,6 +220,25 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
         .unwrap();
     assert_eq!(counts["data"]["groups"]["totalCount"], 11);
     assert_eq!(counts["data"]["users"]["totalCount"], 50);
+    let upcoming = counts["data"]["home"]["upcomingEvents"].as_array().unwrap();
+    assert!(
+        upcoming.iter().any(|o| o["event"]["recurrence"]
+            .as_str()
+            .is_some_and(|rule| rule.starts_with("FREQ=WEEKLY"))),
+        "a recurring team meeting: {counts}"
+    );
+    assert!(
+        upcoming
+            .iter()
+            .any(|o| o["event"]["onlineProvider"] == "Zoom"),
+        "a webinar: {counts}"
+    );
+    assert!(
+        upcoming
+            .iter()
+            .any(|o| o["event"]["capacity"] == 8 && o["event"]["waitlistedCount"] == 4),
+        "an on-site event with a waitlist: {counts}"
+    );
     assert!(
         counts["data"]["feed"]["totalCount"].as_i64().unwrap() > 50,
         "{counts}"
