@@ -744,3 +744,67 @@ async fn a_reminder_is_sent_once_with_two_instances_running() {
     assert_eq!(reminders_sent(&app).await, 2);
     drop(sibling);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attendee_can_turn_their_reminders_off() {
+    let quick = |config: &mut parvis::config::AppConfig| {
+        config.job_poll_interval = Duration::from_millis(50);
+    };
+    let Setup {
+        app,
+        owner,
+        member,
+        group,
+    } = setup_configured(quick).await;
+    let starts: DateTime<Utc> = Utc::now() + chrono::Duration::seconds(2);
+    let mut input = weekly_meeting(&group.id);
+    input["startsAt"] = json!(starts);
+    input["endsAt"] = json!(starts + chrono::Duration::hours(1));
+    input["recurrence"] = Value::Null;
+    input["reminderMinutes"] = json!([0]);
+    let id = created_id(&app, &owner, input).await;
+    app.graphql(Some(&owner), RSVP, json!({ "id": id, "status": "GOING" }))
+        .await;
+
+    app.graphql(
+        Some(&member),
+        "mutation($id: ID!) { rsvp(input: { eventId: $id, status: GOING, reminderMinutes: [] }) { attendance { reminderMinutes } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+
+    assert_eq!(reminders_sent(&app).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn organisers_invite_people_who_then_answer() {
+    let Setup {
+        app,
+        owner,
+        member,
+        group,
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+
+    let invited = app
+        .graphql(
+            Some(&owner),
+            "mutation($id: ID!, $people: [ID!]!) { inviteToEvent(input: { eventId: $id, userIds: $people }) { invitations { status user { username } } } }",
+            json!({ "id": id, "people": [member.id] }),
+        )
+        .await;
+    let mine = app
+        .graphql(
+            Some(&member),
+            "query($id: ID!) { event(id: $id) { viewerRsvp } }",
+            json!({ "id": id }),
+        )
+        .await;
+
+    assert_eq!(
+        invited["data"]["inviteToEvent"]["invitations"],
+        json!([{ "status": "INVITED", "user": { "username": "member" } }])
+    );
+    assert_eq!(mine["data"]["event"]["viewerRsvp"], "INVITED");
+}
