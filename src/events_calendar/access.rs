@@ -21,30 +21,20 @@ pub struct EventView {
 }
 
 impl EventView {
+    fn resource(&self) -> Resource<'_> {
+        Resource::Event {
+            event: &self.event,
+            group: self.group.as_ref(),
+            organiser: self.organiser,
+        }
+    }
+
     pub fn decide(&self, viewer: &Viewer, action: Action) -> Decision {
-        policy::can(
-            viewer,
-            action,
-            Resource::Event {
-                event: &self.event,
-                group: self.group.as_ref(),
-                organiser: self.organiser,
-            },
-        )
+        policy::can(viewer, action, self.resource())
     }
 
     pub fn require(&self, viewer: &Viewer, action: Action, why: &str) -> ApiResult<()> {
-        policy::require(
-            viewer,
-            action,
-            Resource::Event {
-                event: &self.event,
-                group: self.group.as_ref(),
-                organiser: self.organiser,
-            },
-            TYPE_NAME,
-            why,
-        )
+        policy::require(viewer, action, self.resource(), TYPE_NAME, why)
     }
 }
 

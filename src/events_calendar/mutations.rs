@@ -461,13 +461,13 @@ impl EventMutation {
         input: UpdateEventInput,
     ) -> ApiResult<EventPayload> {
         let viewer = ctx.viewer()?;
-        let id = ids::decode_as(&input.event_id, TYPE_NAME, "eventId")?;
-        let view = super::graphql::load_visible(ctx, id).await?;
-        view.require(
-            viewer,
+        let id = authorised_event(
+            ctx,
+            &input.event_id,
             Action::Manage,
             "Only the event's organisers may change it.",
-        )?;
+        )
+        .await?;
         let services = ctx.services().clone();
         let mut conn = ctx.conn().await?;
         let organizers = match &input.organizer_ids {
@@ -511,13 +511,13 @@ impl EventMutation {
         input: CancelEventInput,
     ) -> ApiResult<EventPayload> {
         let viewer = ctx.viewer()?;
-        let id = ids::decode_as(&input.event_id, TYPE_NAME, "eventId")?;
-        let view = super::graphql::load_visible(ctx, id).await?;
-        view.require(
-            viewer,
+        let id = authorised_event(
+            ctx,
+            &input.event_id,
             Action::Manage,
             "Only the event's organisers may cancel it.",
-        )?;
+        )
+        .await?;
         let reason = text("reason", input.reason.as_deref().unwrap_or(""), 1_000)?;
         let services = ctx.services().clone();
         let mut conn = ctx.conn().await?;
@@ -545,9 +545,13 @@ impl EventMutation {
     /// to the first on the waitlist.
     async fn rsvp(&self, ctx: &Context<'_>, input: RsvpInput) -> ApiResult<RsvpPayload> {
         let viewer = ctx.viewer()?;
-        let id = ids::decode_as(&input.event_id, TYPE_NAME, "eventId")?;
-        let view = super::graphql::load_visible(ctx, id).await?;
-        view.require(viewer, Action::Attend, "This event is cancelled.")?;
+        let id = authorised_event(
+            ctx,
+            &input.event_id,
+            Action::Attend,
+            "This event is cancelled.",
+        )
+        .await?;
         let own_reminders = input
             .reminder_minutes
             .as_deref()
@@ -589,13 +593,13 @@ impl EventMutation {
         input: InviteToEventInput,
     ) -> ApiResult<InviteToEventPayload> {
         let viewer = ctx.viewer()?;
-        let id = ids::decode_as(&input.event_id, TYPE_NAME, "eventId")?;
-        let view = super::graphql::load_visible(ctx, id).await?;
-        view.require(
-            viewer,
+        let id = authorised_event(
+            ctx,
+            &input.event_id,
             Action::Manage,
             "Only the event's organisers may invite people.",
-        )?;
+        )
+        .await?;
         let mut conn = ctx.conn().await?;
         let invitees = people(&mut conn, "userIds", &input.user_ids, MAX_INVITES).await?;
         let invitations = conn
@@ -627,6 +631,20 @@ impl EventMutation {
                 .collect(),
         })
     }
+}
+
+/// The event's id, once the viewer is allowed `action` on it (NOT_FOUND when they may not see
+/// it, FORBIDDEN with `why` when they may see it only).
+async fn authorised_event(
+    ctx: &Context<'_>,
+    id: &ID,
+    action: Action,
+    why: &str,
+) -> ApiResult<Uuid> {
+    let id = ids::decode_as(id, TYPE_NAME, "eventId")?;
+    let view = super::graphql::load_visible(ctx, id).await?;
+    view.require(ctx.viewer()?, action, why)?;
+    Ok(id)
 }
 
 fn require_occurrence(event: &Event, original: DateTime<Utc>) -> ApiResult<()> {
