@@ -9,6 +9,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::AppConfig;
 use crate::db::{self, DbPool, DbSettings};
 use crate::events::EventBus;
+use crate::files::storage::Storage;
 use crate::graphql::Schemas;
 use crate::http::health::Readiness;
 use crate::http::metrics::Metrics;
@@ -25,6 +26,7 @@ pub struct Services {
     /// Password checks allowed at once (see `auth::password::verify_limited`).
     pub password_checks: Semaphore,
     pub sso: Sso,
+    pub storage: Storage,
 }
 
 pub struct App {
@@ -62,6 +64,7 @@ impl App {
                 std::thread::available_parallelism().map_or(2, |cores| cores.get()),
             ),
             sso: Sso::new(&config)?,
+            storage: Storage::open(&config.storage_url)?,
         });
         let schemas = Schemas::build(services.clone(), &config.limits);
         let jobs = crate::jobs::spawn_worker(services.clone(), config.job_poll_interval);

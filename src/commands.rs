@@ -100,6 +100,14 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
         config.body_limit = args.body_limit;
         config.cors_allowed_origins = args.cors_allowed_origins;
         config.auth = file.auth;
+        config.storage_url = match &args.storage_url {
+            Some(url) => url.clone(),
+            None => {
+                let dir = std::path::absolute(database_args.data_dir.join("files"))?;
+                format!("file://{}", dir.display())
+            }
+        };
+        config.uploads.max_file_bytes = args.max_upload_bytes;
         config.sso = file.oidc;
         if let Some(public_url) = args.public_url {
             config.public_url = public_url.trim_end_matches('/').to_owned();

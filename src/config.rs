@@ -108,6 +108,13 @@ pub struct ServeArgs {
     /// A TOML file with the settings too rich for flags (identity providers).
     #[arg(long = "config", env = "PARVIS_CONFIG")]
     pub config_file: Option<PathBuf>,
+    /// Where file contents go: `file:///path` or an object store URL such as `s3://bucket/prefix`
+    /// (credentials from the usual AWS_* variables); default `<data dir>/files`.
+    #[arg(long, env = "PARVIS_STORAGE_URL")]
+    pub storage_url: Option<String>,
+    /// Largest file one upload may carry, in bytes.
+    #[arg(long, env = "PARVIS_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
 }
 
 /// The configuration file (`--config`): settings too rich for flags.
@@ -170,6 +177,15 @@ pub struct AppConfig {
     /// The shortest time between two fetches of a provider's keys prompted by an unknown key id,
     /// so forged tokens cannot make the server hammer the provider.
     pub jwks_refresh_interval: Duration,
+    /// Where file contents are stored (an `object_store` URL).
+    pub storage_url: String,
+    pub uploads: UploadLimits,
+}
+
+#[derive(Debug, Clone)]
+pub struct UploadLimits {
+    pub max_file_bytes: u64,
+    pub max_files: usize,
 }
 
 impl AppConfig {
@@ -185,6 +201,14 @@ impl AppConfig {
             auth: AuthSettings::default(),
             sso: SsoConfig::default(),
             jwks_refresh_interval: Duration::from_secs(10),
+            storage_url: format!(
+                "file://{}",
+                std::env::temp_dir().join("parvis-files").display()
+            ),
+            uploads: UploadLimits {
+                max_file_bytes: 100 * 1024 * 1024,
+                max_files: 10,
+            },
         }
     }
 

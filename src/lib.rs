@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod events_calendar;
+pub mod files;
 pub mod graphql;
 pub mod groups;
 pub mod http;

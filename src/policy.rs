@@ -8,6 +8,7 @@ use crate::auth::access_tokens::AccessToken;
 use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::model::Event;
+use crate::files::model::Drive;
 use crate::groups::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::posts::Post;
 use crate::users::{OrgRole, User};
@@ -64,6 +65,12 @@ pub enum Resource<'a> {
         group: Option<&'a GroupAccess>,
         organiser: bool,
     },
+    /// A drive (and the folders and files in it), with its group as the viewer stands towards
+    /// it; personal drives have none.
+    Drive {
+        drive: &'a Drive,
+        group: Option<&'a GroupAccess>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +117,7 @@ pub fn can(viewer: &Viewer, action: Action, resource: Resource<'_>) -> Decision 
             group,
             organiser,
         } => event_decision(viewer, action, event, group, organiser),
+        Resource::Drive { drive, group } => drive_decision(viewer, action, drive, group),
     }
 }
 
@@ -272,6 +280,38 @@ fn event_decision(
         Action::Attend => allow_if(!event.is_cancelled()),
         Action::Manage | Action::Edit => allow_if(runs && !event.is_cancelled()),
         Action::Delete => allow_if(runs),
+        _ => Decision::Deny,
+    }
+}
+
+/// A personal drive is its owner's alone; a group's drive is read where the group's content is
+/// and written by its managers, and by its members unless the group keeps the drive to managers.
+fn drive_decision(
+    viewer: &Viewer,
+    action: Action,
+    drive: &Drive,
+    group: Option<&GroupAccess>,
+) -> Decision {
+    let (readable, writable) = match group {
+        None => {
+            let own = drive.owner_id == Some(viewer.id());
+            (own, own)
+        }
+        Some(access) => {
+            let readable = group_decision(viewer, Action::ViewContent, access).allowed();
+            let manager = access.viewer_role.is_some_and(GroupRole::manages);
+            let member = access.viewer_role.is_some();
+            let writable = access.group.archived_at.is_none()
+                && (manager || (member && access.group.drive_policy == PostingPolicy::Members));
+            (readable, writable)
+        }
+    };
+    if !readable {
+        return Decision::Hide;
+    }
+    match action {
+        Action::View | Action::ViewContent => Decision::Allow,
+        Action::Edit | Action::Post | Action::Delete => allow_if(writable),
         _ => Decision::Deny,
     }
 }

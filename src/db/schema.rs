@@ -35,6 +35,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    drives (id) {
+        id -> Uuid,
+        group_id -> Nullable<Uuid>,
+        owner_id -> Nullable<Uuid>,
+        quota_bytes -> Int8,
+        used_bytes -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     event_attendees (event_id, user_id) {
         event_id -> Uuid,
         user_id -> Uuid,
@@ -90,6 +101,52 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         search_text -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    file_versions (id) {
+        id -> Uuid,
+        file_id -> Uuid,
+        number -> Int4,
+        storage_key -> Text,
+        size_bytes -> Int8,
+        sha256 -> Bytea,
+        content_type -> Text,
+        uploaded_name -> Text,
+        uploaded_by -> Nullable<Uuid>,
+        thumbnail_key -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> Uuid,
+        drive_id -> Uuid,
+        folder_id -> Uuid,
+        name -> Text,
+        size_bytes -> Int8,
+        content_type -> Text,
+        version_count -> Int4,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        search_text -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    folders (id) {
+        id -> Uuid,
+        drive_id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        name -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -161,6 +218,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         search_text -> Nullable<Text>,
         event_policy -> Text,
+        drive_policy -> Text,
     }
 }
 
@@ -366,6 +424,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    storage_garbage (storage_key) {
+        storage_key -> Text,
+        sweep_after -> Timestamptz,
+    }
+}
+
+diesel::table! {
     user_identities (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -406,12 +471,21 @@ diesel::joinable!(comment_mentions -> comments (comment_id));
 diesel::joinable!(comment_mentions -> users (user_id));
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(drives -> groups (group_id));
+diesel::joinable!(drives -> users (owner_id));
 diesel::joinable!(event_attendees -> events (event_id));
 diesel::joinable!(event_exceptions -> events (event_id));
 diesel::joinable!(event_organizers -> events (event_id));
 diesel::joinable!(event_organizers -> users (user_id));
 diesel::joinable!(events -> groups (group_id));
 diesel::joinable!(events -> users (created_by));
+diesel::joinable!(file_versions -> files (file_id));
+diesel::joinable!(file_versions -> users (uploaded_by));
+diesel::joinable!(files -> drives (drive_id));
+diesel::joinable!(files -> folders (folder_id));
+diesel::joinable!(files -> users (created_by));
+diesel::joinable!(folders -> drives (drive_id));
+diesel::joinable!(folders -> users (created_by));
 diesel::joinable!(group_invitations -> groups (group_id));
 diesel::joinable!(group_join_requests -> groups (group_id));
 diesel::joinable!(group_memberships -> groups (group_id));
@@ -449,10 +523,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_feeds,
     comment_mentions,
     comments,
+    drives,
     event_attendees,
     event_exceptions,
     event_organizers,
     events,
+    file_versions,
+    files,
+    folders,
     group_invitations,
     group_join_requests,
     group_memberships,
@@ -476,6 +554,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reactions,
     sessions,
     sso_login_attempts,
+    storage_garbage,
     user_identities,
     users,
 );

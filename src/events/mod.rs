@@ -43,6 +43,10 @@ pub enum Event {
     ReactionsChanged {
         subject_id: Uuid,
     },
+    /// Something in a drive changed (a file or folder added, renamed, moved, deleted...).
+    DriveChanged {
+        drive_id: Uuid,
+    },
     /// An event was changed, cancelled or answered.
     EventUpdated {
         id: Uuid,

@@ -29,6 +29,8 @@ pub struct RequestContext {
     pub login_attempted: Arc<AtomicBool>,
     /// The client's `User-Agent`, shown in the list of sessions a sign-in opens.
     pub user_agent: Option<String>,
+    /// Files sent with a multipart request, for the mutations that take them.
+    pub uploads: Arc<crate::files::upload::StagedUploads>,
 }
 
 impl RequestContext {
@@ -38,6 +40,7 @@ impl RequestContext {
             request_id,
             login_attempted: Arc::default(),
             user_agent: None,
+            uploads: Arc::default(),
         }
     }
 }

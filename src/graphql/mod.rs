@@ -17,6 +17,8 @@ use crate::config::QueryLimits;
 use crate::events_calendar::feeds::{CalendarFeedMutation, CalendarFeedQuery};
 use crate::events_calendar::graphql::{EventQuery, EventSubscription};
 use crate::events_calendar::mutations::EventMutation;
+use crate::files::graphql::{FileQuery, FileSubscription};
+use crate::files::mutations::FileMutation;
 use crate::groups::graphql::GroupQuery;
 use crate::groups::mutations::GroupMutation;
 use crate::groups::webhooks::WebhookMutation;
@@ -32,6 +34,7 @@ pub struct Query(
     PostQuery,
     EventQuery,
     CalendarFeedQuery,
+    FileQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -43,10 +46,16 @@ pub struct Mutation(
     PostMutation,
     EventMutation,
     CalendarFeedMutation,
+    FileMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(UserSubscription, PostSubscription, EventSubscription);
+pub struct Subscription(
+    UserSubscription,
+    PostSubscription,
+    EventSubscription,
+    FileSubscription,
+);
 
 pub type ParvisSchema = Schema<Query, Mutation, Subscription>;
 

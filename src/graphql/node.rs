@@ -7,6 +7,8 @@ use crate::auth::access_tokens::AccessToken;
 use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::access::EventView;
+use crate::files::access::{self as files, DriveView};
+use crate::files::graphql::{self as files_graphql, FileView, FolderView};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::groups::GroupAccess;
@@ -33,6 +35,9 @@ pub enum Node {
     GroupWebhook(Webhook),
     Post(Post),
     Event(EventView),
+    Drive(DriveView),
+    Folder(FolderView),
+    File(FileView),
 }
 
 #[derive(Default)]
@@ -92,6 +97,9 @@ async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
             webhooks::load_visible_webhook(ctx, uuid).await?,
         )),
         posts::TYPE_NAME => Ok(Node::Post(posts::load_visible(ctx, uuid).await?)),
+        files::DRIVE_TYPE => Ok(Node::Drive(files_graphql::load_drive(ctx, uuid).await?)),
+        files::FOLDER_TYPE => Ok(Node::Folder(files_graphql::load_folder(ctx, uuid).await?)),
+        files::FILE_TYPE => Ok(Node::File(files_graphql::load_file(ctx, uuid).await?)),
         crate::events_calendar::access::TYPE_NAME => Ok(Node::Event(
             crate::events_calendar::graphql::load_visible(ctx, uuid).await?,
         )),

@@ -133,6 +133,14 @@ impl GroupAccess {
     async fn event_policy(&self) -> PostingPolicyGql {
         self.group.event_policy.into()
     }
+    /// Who may add and change files in the group's drive.
+    async fn drive_policy(&self) -> PostingPolicyGql {
+        self.group.drive_policy.into()
+    }
+    /// The group's drive (null for those who may not see inside the group).
+    async fn drive(&self, ctx: &Context<'_>) -> ApiResult<Option<crate::files::access::DriveView>> {
+        crate::files::graphql::group_drive(ctx, self).await
+    }
     /// Archived groups are read-only: no joining, no posting.
     async fn archived(&self) -> bool {
         self.group.archived_at.is_some()

@@ -97,6 +97,8 @@ pub struct Group {
     pub posting_policy: PostingPolicy,
     /// Who may create the group's events (members, or managers only).
     pub event_policy: PostingPolicy,
+    /// Who may add and change files in the group's drive.
+    pub drive_policy: PostingPolicy,
     pub archived_at: Option<DateTime<Utc>>,
     pub member_count: i32,
     pub created_at: DateTime<Utc>,
@@ -139,6 +141,7 @@ pub struct GroupChanges {
     pub join_policy: Option<JoinPolicy>,
     pub posting_policy: Option<PostingPolicy>,
     pub event_policy: Option<PostingPolicy>,
+    pub drive_policy: Option<PostingPolicy>,
 }
 
 impl GroupChanges {
@@ -150,6 +153,7 @@ impl GroupChanges {
             && self.join_policy.is_none()
             && self.posting_policy.is_none()
             && self.event_policy.is_none()
+            && self.drive_policy.is_none()
     }
 }
 
@@ -177,7 +181,7 @@ pub type GroupCursor = (String, Uuid);
 /// The viewer's relation to each group, joined to the group row. `$1` is the viewer.
 const ACCESS_SELECT: &str = "
     SELECT g.id, g.name, g.slug, g.description, g.visibility, g.join_policy, g.posting_policy,
-           g.event_policy, g.archived_at, g.member_count, g.created_at, g.updated_at,
+           g.event_policy, g.drive_policy, g.archived_at, g.member_count, g.created_at, g.updated_at,
            m.role AS viewer_role,
            EXISTS (SELECT 1 FROM group_join_requests r
                    WHERE r.group_id = g.id AND r.user_id = $1 AND r.status = 'pending') AS viewer_requested,

@@ -99,6 +99,8 @@ pub struct UpdateGroupInput {
     pub posting_policy: Option<PostingPolicyGql>,
     /// Who may create the group's events.
     pub event_policy: Option<PostingPolicyGql>,
+    /// Who may add and change files in the group's drive.
+    pub drive_policy: Option<PostingPolicyGql>,
 }
 
 #[derive(InputObject)]
@@ -278,6 +280,7 @@ impl GroupMutation {
             join_policy: input.join_policy.map(Into::into),
             posting_policy: input.posting_policy.map(Into::into),
             event_policy: input.event_policy.map(Into::into),
+            drive_policy: input.drive_policy.map(Into::into),
         };
         let viewer = ctx.viewer()?;
         let access = locked_change(

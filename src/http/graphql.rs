@@ -9,8 +9,7 @@ use std::time::Instant;
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, ServerError};
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -65,24 +64,23 @@ impl ResponseFormat {
     }
 }
 
-pub async fn post(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub async fn post(State(app): State<Arc<App>>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
     let Some(format) = ResponseFormat::negotiate(&headers) else {
         return not_acceptable();
     };
-    let body = match body {
+    if crate::files::upload::is_multipart(&headers) {
+        return post_multipart(app, headers, body, format).await;
+    }
+    let limit = app.services.config.body_limit;
+    let body = match axum::body::to_bytes(body, limit).await {
         Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+        Err(error) if is_length_limit(&error) => {
             return error_response(
                 format,
                 StatusCode::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "The request body is larger than {} bytes.",
-                    app.services.config.body_limit
-                ),
+                &format!("The request body is larger than {limit} bytes."),
             );
         }
         Err(_) => {
@@ -93,7 +91,7 @@ pub async fn post(
         return error_response(
             format,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Send the request as Content-Type: application/json.",
+            "Send the request as Content-Type: application/json (or multipart/form-data for uploads).",
         );
     }
     let batch: BatchRequest = match serde_json::from_slice(&body) {
@@ -106,7 +104,52 @@ pub async fn post(
             );
         }
     };
-    execute(app, headers, batch, format).await
+    execute(app, headers, batch, format, Arc::default()).await
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    std::error::Error::source(error)
+        .is_some_and(|source| source.is::<http_body_util::LengthLimitError>())
+}
+
+/// A GraphQL multipart request (file uploads): only for a signed-in viewer, files streamed to
+/// storage before the operation runs; files no mutation took are deleted afterwards.
+async fn post_multipart(
+    app: Arc<App>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+    format: ResponseFormat,
+) -> Response {
+    let request_id = super::request_id(&headers);
+    match viewer_of(&app, &headers).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return api_error_response(format, ApiError::Unauthenticated, &request_id);
+        }
+        Err(error) => return api_error_response(format, error, &request_id),
+    }
+    let (operations, uploads) =
+        match crate::files::upload::read_request(&app.services, &headers, body).await {
+            Ok(read) => read,
+            Err(crate::files::upload::Refusal(status, message)) => {
+                return error_response(format, status, &message);
+            }
+        };
+    let batch: BatchRequest = match serde_json::from_value(operations) {
+        Ok(batch) => batch,
+        Err(error) => {
+            uploads.discard_unused(&app.services).await;
+            return error_response(
+                format,
+                StatusCode::BAD_REQUEST,
+                &format!("`operations` is not a GraphQL request: {error}"),
+            );
+        }
+    };
+    let services = app.services.clone();
+    let response = execute(app, headers, batch, format, uploads.clone()).await;
+    uploads.discard_unused(&services).await;
+    response
 }
 
 #[derive(Deserialize)]
@@ -166,7 +209,14 @@ pub async fn get(
             return response;
         }
     }
-    execute(app, headers, BatchRequest::Single(request), format).await
+    execute(
+        app,
+        headers,
+        BatchRequest::Single(request),
+        format,
+        Arc::default(),
+    )
+    .await
 }
 
 async fn execute(
@@ -174,6 +224,7 @@ async fn execute(
     headers: HeaderMap,
     batch: BatchRequest,
     format: ResponseFormat,
+    uploads: Arc<crate::files::upload::StagedUploads>,
 ) -> Response {
     let max_batch = app.services.config.limits.max_batch;
     if let BatchRequest::Batch(requests) = &batch
@@ -196,6 +247,7 @@ async fn execute(
         .get(axum::http::header::USER_AGENT)
         .and_then(|agent| agent.to_str().ok())
         .map(str::to_owned);
+    context.uploads = uploads;
     let started = Instant::now();
     let prepare = |request: async_graphql::Request| {
         let trace = RequestTrace::default();

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, IF_NONE_MATCH, RANGE};
 use axum::http::{HeaderName, HeaderValue, Method, Request};
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
@@ -38,6 +38,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/calendar/events/{file}", get(feeds::event_file))
         .route("/calendar/events/{id}/attendees.csv", get(feeds::attendees_csv))
         .route("/calendar/feed/{file}", get(feeds::personal_feed))
+        .route("/files/{id}", get(crate::files::download::file))
+        .route("/files/{id}/thumbnail", get(crate::files::download::thumbnail))
         .route("/login", get(sso::login_page::page))
         .route("/auth/password", post(sso::login_page::password_sign_in))
         .route("/auth/logout", post(sso::flow::logout))
@@ -87,7 +89,16 @@ fn cors(allowed_origins: &[String]) -> CorsLayer {
         .allow_origin(AllowOrigin::list(origins))
         .allow_credentials(true)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([CONTENT_TYPE, AUTHORIZATION, ACCEPT])
+        .allow_headers(
+            [CONTENT_TYPE, AUTHORIZATION, ACCEPT, RANGE, IF_NONE_MATCH]
+                .into_iter()
+                .chain(
+                    crate::files::upload::PREFLIGHT_HEADERS
+                        .iter()
+                        .map(|name| HeaderName::from_static(name)),
+                )
+                .collect::<Vec<_>>(),
+        )
         .expose_headers([REQUEST_ID_HEADER])
         .max_age(Duration::from_secs(3600))
 }

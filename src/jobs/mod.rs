@@ -32,6 +32,12 @@ pub enum Job {
         starts_at: DateTime<Utc>,
         minutes: i32,
     },
+    /// Make the thumbnail of an uploaded image.
+    MakeThumbnail { version_id: Uuid },
+    /// A file's time in the trash is over (unless it was restored).
+    PurgeFile { file_id: Uuid },
+    /// Remove storage objects no row owns any more.
+    SweepStorage,
 }
 
 /// Jobs claimed per transaction.
@@ -162,6 +168,11 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
             )
             .await
         }
+        Job::MakeThumbnail { version_id } => {
+            crate::files::thumbnails::make(conn, services, *version_id).await
+        }
+        Job::PurgeFile { file_id } => crate::files::sweep::purge_trashed(conn, *file_id).await,
+        Job::SweepStorage => crate::files::sweep::sweep(conn, services).await,
     }
 }
 

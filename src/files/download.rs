@@ -1,0 +1,313 @@
+//! `GET /files/{id}` (and `/files/{id}/thumbnail`): streams a file to a viewer who may read it,
+//! with byte ranges, ETags and a safe `Content-Disposition`. Nothing a user uploaded is ever
+//! rendered as a page of our origin.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{
+    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE,
+    CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RANGE, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::access;
+use super::graphql::etag;
+use super::model::{self, FileVersion};
+use crate::app::App;
+use crate::auth::{Viewer, authenticate, authorization_header, session_cookie_value};
+use crate::error::ApiError;
+
+/// RFC 5987 attr-char: what may stay unencoded in `filename*`.
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+#[derive(Debug, Deserialize)]
+pub struct DownloadQuery {
+    version: Option<i32>,
+}
+
+fn status(status: StatusCode, message: &'static str) -> Response {
+    (status, message).into_response()
+}
+
+async fn viewer_of(app: &App, headers: &HeaderMap) -> Result<Viewer, Response> {
+    let result = async {
+        let mut conn = app.services.pool.get().await?;
+        let cookie = session_cookie_value(headers);
+        authenticate(
+            &app.services,
+            &mut conn,
+            authorization_header(headers),
+            cookie.as_deref(),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(Some(viewer)) => Ok(viewer),
+        Ok(None) | Err(ApiError::Unauthenticated) => Err(status(
+            StatusCode::UNAUTHORIZED,
+            "Sign in to download files.",
+        )),
+        Err(error) => Err(internal(error)),
+    }
+}
+
+fn internal(error: ApiError) -> Response {
+    if let ApiError::Internal(cause) = &error {
+        tracing::error!(error = ?cause, "download failed");
+    }
+    status(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+}
+
+/// The version a viewer may read, with the file's current name.
+async fn readable_version(
+    app: &App,
+    viewer: &Viewer,
+    id: &str,
+    number: Option<i32>,
+) -> Result<(FileVersion, String), Response> {
+    let Ok(id) = Uuid::parse_str(id) else {
+        return Err(status(StatusCode::NOT_FOUND, "Not found"));
+    };
+    let result = async {
+        let mut conn = app.services.pool.get().await?;
+        let (file, _) = access::file_by_id(&mut conn, viewer, id, false).await?;
+        let version = model::version(&mut conn, file.id, number)
+            .await?
+            .ok_or(ApiError::NotFound("File"))?;
+        Ok::<_, ApiError>((version, file.name))
+    }
+    .await;
+    result.map_err(|error| match error {
+        ApiError::NotFound(_) => status(StatusCode::NOT_FOUND, "Not found"),
+        other => internal(other),
+    })
+}
+
+pub async fn file(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Query(query): Query<DownloadQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let viewer = match viewer_of(&app, &headers).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
+    };
+    let (version, name) = match readable_version(&app, &viewer, &id, query.version).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    serve(
+        &app,
+        &headers,
+        &version.storage_key,
+        &version,
+        &name,
+        &version.content_type,
+    )
+    .await
+}
+
+pub async fn thumbnail(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let viewer = match viewer_of(&app, &headers).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
+    };
+    let (version, name) = match readable_version(&app, &viewer, &id, None).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let Some(key) = version.thumbnail_key.clone() else {
+        return status(StatusCode::NOT_FOUND, "No thumbnail (yet)");
+    };
+    let name = format!("{name}.thumbnail.jpg");
+    serve(&app, &headers, &key, &version, &name, "image/jpeg").await
+}
+
+async fn serve(
+    app: &App,
+    headers: &HeaderMap,
+    key: &str,
+    version: &FileVersion,
+    name: &str,
+    content_type: &str,
+) -> Response {
+    let tag = if key == version.storage_key {
+        etag(version)
+    } else {
+        format!("\"t-{}\"", version.id)
+    };
+    if headers
+        .get(IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .split(',')
+                .any(|candidate| candidate.trim() == tag || candidate.trim() == "*")
+        })
+    {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        insert(&mut response, ETAG, &tag);
+        return response;
+    }
+    let size = if key == version.storage_key {
+        u64::try_from(version.size_bytes).unwrap_or_default()
+    } else {
+        match app.services.storage.get_bytes(key, u64::MAX).await {
+            Ok(Some(bytes)) => bytes.len() as u64,
+            _ => return status(StatusCode::NOT_FOUND, "Not found"),
+        }
+    };
+    let range = match headers.get(RANGE).and_then(|value| value.to_str().ok()) {
+        None => None,
+        Some(header) => match requested_range(header, size) {
+            Ok(range) => range,
+            Err(()) => {
+                let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                insert(&mut response, CONTENT_RANGE, &format!("bytes */{size}"));
+                return response;
+            }
+        },
+    };
+    let stream = match app.services.storage.get_stream(key, range.clone()).await {
+        Ok(stream) => stream,
+        Err(error) => return internal(ApiError::internal(error)),
+    };
+    let mut response = Response::new(Body::from_stream(stream));
+    match &range {
+        Some(range) => {
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            insert(
+                &mut response,
+                CONTENT_RANGE,
+                &format!("bytes {}-{}/{size}", range.start, range.end - 1),
+            );
+            insert(
+                &mut response,
+                CONTENT_LENGTH,
+                &(range.end - range.start).to_string(),
+            );
+        }
+        None => insert(&mut response, CONTENT_LENGTH, &size.to_string()),
+    }
+    let inline = is_inline(content_type);
+    insert(
+        &mut response,
+        CONTENT_TYPE,
+        if inline || is_safe_text(content_type) {
+            content_type
+        } else {
+            "application/octet-stream"
+        },
+    );
+    insert(
+        &mut response,
+        CONTENT_DISPOSITION,
+        &disposition(inline, name),
+    );
+    insert(&mut response, X_CONTENT_TYPE_OPTIONS, "nosniff");
+    // Even opened directly, nothing in it may run or load.
+    insert(
+        &mut response,
+        CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    );
+    insert(&mut response, ACCEPT_RANGES, "bytes");
+    insert(&mut response, ETAG, &tag);
+    insert(&mut response, CACHE_CONTROL, "private, no-cache");
+    response
+}
+
+fn insert(response: &mut Response, name: axum::http::HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+/// Images and PDFs open in the browser; everything else downloads (HTML and SVG above all).
+fn is_inline(content_type: &str) -> bool {
+    matches!(
+        content_type,
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "application/pdf"
+    )
+}
+
+fn is_safe_text(content_type: &str) -> bool {
+    content_type == "text/plain; charset=utf-8"
+}
+
+/// One satisfiable range (half-open), `None` for the whole file (also for several ranges, which
+/// the whole file satisfies too), `Err` for a malformed or unsatisfiable one (416).
+fn requested_range(header: &str, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
+    let ranges = http_range_header::parse_range_header(header)
+        .map_err(|_| ())?
+        .validate(size)
+        .map_err(|_| ())?;
+    Ok(match ranges.as_slice() {
+        [only] => Some(*only.start()..only.end() + 1),
+        _ => None,
+    })
+}
+
+/// RFC 6266: an ASCII fallback name and the UTF-8 name (RFC 5987 encoding).
+pub fn disposition(inline: bool, name: &str) -> String {
+    let kind = if inline { "inline" } else { "attachment" };
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = utf8_percent_encode(name, ATTR_CHAR);
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_given_in_ascii_and_utf8() {
+        assert_eq!(
+            disposition(false, "Compte rendu \"été\".pdf"),
+            "attachment; filename=\"Compte rendu __t__.pdf\"; filename*=UTF-8''Compte%20rendu%20%22%C3%A9t%C3%A9%22.pdf"
+        );
+    }
+
+    #[test]
+    fn ranges_are_one_satisfiable_span_or_refused() {
+        assert_eq!(requested_range("bytes=0-9", 100), Ok(Some(0..10)));
+        assert_eq!(requested_range("bytes=90-", 100), Ok(Some(90..100)));
+        assert_eq!(requested_range("bytes=-10", 100), Ok(Some(90..100)));
+        assert_eq!(requested_range("bytes=0-1,5-6", 100), Ok(None));
+        assert_eq!(requested_range("bytes=200-300", 100), Err(()));
+        assert_eq!(requested_range("lines=1-2", 100), Err(()));
+    }
+}

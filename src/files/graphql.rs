@@ -1,0 +1,383 @@
+//! The drive over GraphQL: `Drive`, `Folder`, `File`, `FileVersion`, and the queries.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::access::{self, DRIVE_TYPE, DriveView, FILE_TYPE, FOLDER_TYPE};
+use super::model::{self, File, FileOrder, FileVersion, Folder};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{PageConnection, connection};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::groups::GroupAccess;
+use crate::pagination::PageRequest;
+use crate::policy::Action;
+
+/// A file with the drive it is in.
+#[derive(Clone)]
+pub struct FileView {
+    pub file: File,
+    pub drive: DriveView,
+}
+
+/// A folder with the drive it is in.
+#[derive(Clone)]
+pub struct FolderView {
+    pub folder: Folder,
+    pub drive: DriveView,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FileSort {
+    #[default]
+    Name,
+    UpdatedAt,
+    Size,
+}
+
+impl From<FileSort> for FileOrder {
+    fn from(sort: FileSort) -> Self {
+        match sort {
+            FileSort::Name => FileOrder::Name,
+            FileSort::UpdatedAt => FileOrder::UpdatedAt,
+            FileSort::Size => FileOrder::Size,
+        }
+    }
+}
+
+/// A group's or a person's drive.
+#[Object(name = "Drive")]
+impl DriveView {
+    pub async fn id(&self) -> ID {
+        ids::encode(DRIVE_TYPE, self.drive.id)
+    }
+    /// The group whose drive this is; null for a personal drive.
+    async fn group(&self) -> Option<&GroupAccess> {
+        self.group.as_ref()
+    }
+    async fn quota_bytes(&self) -> i64 {
+        self.drive.quota_bytes
+    }
+    /// Every stored version counts, files in the trash too until they are purged.
+    async fn used_bytes(&self) -> i64 {
+        self.drive.used_bytes
+    }
+    /// The top folder.
+    async fn root(&self, ctx: &Context<'_>) -> ApiResult<FolderView> {
+        let mut conn = ctx.conn().await?;
+        Ok(FolderView {
+            folder: model::root_folder(&mut conn, self.drive.id).await?,
+            drive: self.clone(),
+        })
+    }
+    /// Whether the viewer may add, change and delete files here.
+    async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(self.can(ctx.viewer()?, Action::Edit))
+    }
+    /// Files in the trash (for those who may change the drive), most recently deleted first;
+    /// purged 30 days after deletion.
+    async fn trash(&self, ctx: &Context<'_>) -> ApiResult<Vec<FileView>> {
+        let viewer = ctx.viewer()?;
+        if !self.can(viewer, Action::Edit) {
+            return Ok(Vec::new());
+        }
+        let mut conn = ctx.conn().await?;
+        Ok(model::trashed_files(&mut conn, self.drive.id)
+            .await?
+            .into_iter()
+            .map(|file| FileView {
+                file,
+                drive: self.clone(),
+            })
+            .collect())
+    }
+}
+
+/// A folder; the drive's root has an empty name and no parent.
+#[Object(name = "Folder")]
+impl FolderView {
+    pub async fn id(&self) -> ID {
+        ids::encode(FOLDER_TYPE, self.folder.id)
+    }
+    async fn name(&self) -> &str {
+        &self.folder.name
+    }
+    async fn drive(&self) -> &DriveView {
+        &self.drive
+    }
+    async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<FolderView>> {
+        let Some(parent) = self.folder.parent_id else {
+            return Ok(None);
+        };
+        let mut conn = ctx.conn().await?;
+        Ok(model::find_folder(&mut conn, parent)
+            .await?
+            .map(|folder| FolderView {
+                folder,
+                drive: self.drive.clone(),
+            }))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.folder.created_at
+    }
+    /// Subfolders by name.
+    async fn folders(&self, ctx: &Context<'_>) -> ApiResult<Vec<FolderView>> {
+        let mut conn = ctx.conn().await?;
+        Ok(model::subfolders(&mut conn, self.folder.id)
+            .await?
+            .into_iter()
+            .map(|folder| FolderView {
+                folder,
+                drive: self.drive.clone(),
+            })
+            .collect())
+    }
+    /// The files in this folder, sorted by name, last change or size.
+    async fn files(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default)] order_by: FileSort,
+        #[graphql(default)] descending: bool,
+    ) -> ApiResult<PageConnection<FileView>> {
+        let page = PageRequest::<(String, Uuid)>::parse(first, after.as_deref())?;
+        let order: FileOrder = order_by.into();
+        let mut conn = ctx.conn().await?;
+        let (rows, total) = model::files_page(
+            &mut conn,
+            self.folder.id,
+            order,
+            descending,
+            page.after.clone(),
+            page.fetch_limit(),
+        )
+        .await?;
+        let drive = self.drive.clone();
+        Ok(connection(
+            page.finish(rows, total),
+            |file| (model::sort_key(file, order), file.id),
+            |file| FileView {
+                file,
+                drive: drive.clone(),
+            },
+        ))
+    }
+    async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(self.drive.can(ctx.viewer()?, Action::Edit))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[Object(name = "File")]
+impl FileView {
+    pub async fn id(&self) -> ID {
+        ids::encode(FILE_TYPE, self.file.id)
+    }
+    async fn name(&self) -> &str {
+        &self.file.name
+    }
+    /// The current version's size, in bytes.
+    async fn size_bytes(&self) -> i64 {
+        self.file.size_bytes
+    }
+    /// Sniffed from the bytes when uploaded, never taken from the client.
+    async fn content_type(&self) -> &str {
+        &self.file.content_type
+    }
+    async fn version_count(&self) -> i32 {
+        self.file.version_count
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.file.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.file.updated_at
+    }
+    /// Set when the file is in the trash.
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.file.deleted_at
+    }
+    async fn drive(&self) -> &DriveView {
+        &self.drive
+    }
+    async fn folder(&self, ctx: &Context<'_>) -> ApiResult<Option<FolderView>> {
+        let mut conn = ctx.conn().await?;
+        Ok(model::find_folder(&mut conn, self.file.folder_id)
+            .await?
+            .map(|folder| FolderView {
+                folder,
+                drive: self.drive.clone(),
+            }))
+    }
+    /// Streams the current version (cookie or bearer; `?version=N` for an older one).
+    async fn download_url(&self, ctx: &Context<'_>) -> String {
+        format!(
+            "{}/files/{}",
+            ctx.services().config.public_url,
+            self.file.id
+        )
+    }
+    /// Versions, newest first.
+    async fn versions(&self, ctx: &Context<'_>) -> ApiResult<Vec<FileVersionObject>> {
+        let mut conn = ctx.conn().await?;
+        Ok(model::versions(&mut conn, self.file.id)
+            .await?
+            .into_iter()
+            .map(FileVersionObject::from)
+            .collect())
+    }
+    async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(self.drive.can(ctx.viewer()?, Action::Edit))
+    }
+}
+
+/// One stored version of a file.
+#[derive(SimpleObject)]
+#[graphql(name = "FileVersion")]
+pub struct FileVersionObject {
+    pub number: i32,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the contents (also the download's ETag).
+    pub sha256: String,
+    pub content_type: String,
+    /// The file's name when this version was uploaded.
+    pub uploaded_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<FileVersion> for FileVersionObject {
+    fn from(version: FileVersion) -> Self {
+        Self {
+            number: version.number,
+            size_bytes: version.size_bytes,
+            sha256: hex(&version.sha256),
+            content_type: version.content_type,
+            uploaded_name: version.uploaded_name,
+            created_at: version.created_at,
+        }
+    }
+}
+
+/// The ETag of a version: its content hash (quoted, as HTTP wants).
+pub fn etag(version: &FileVersion) -> String {
+    format!(
+        "\"{}\"",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&version.sha256)
+    )
+}
+
+pub async fn load_drive(ctx: &Context<'_>, id: Uuid) -> ApiResult<DriveView> {
+    let mut conn = ctx.conn().await?;
+    access::drive_by_id(&mut conn, ctx.viewer()?, id).await
+}
+
+pub async fn load_folder(ctx: &Context<'_>, id: Uuid) -> ApiResult<FolderView> {
+    let mut conn = ctx.conn().await?;
+    let (folder, drive) = access::folder_by_id(&mut conn, ctx.viewer()?, id).await?;
+    Ok(FolderView { folder, drive })
+}
+
+pub async fn load_file(ctx: &Context<'_>, id: Uuid) -> ApiResult<FileView> {
+    let mut conn = ctx.conn().await?;
+    let (file, drive) = access::file_by_id(&mut conn, ctx.viewer()?, id, true).await?;
+    Ok(FileView { file, drive })
+}
+
+/// A group's drive, made on first use.
+pub async fn group_drive(ctx: &Context<'_>, group: &GroupAccess) -> ApiResult<Option<DriveView>> {
+    let viewer = ctx.viewer()?;
+    let mut conn = ctx.conn().await?;
+    let drive = model::drive_for(&mut conn, Some(group.group.id), None).await?;
+    let view = DriveView {
+        drive,
+        group: Some(group.clone()),
+    };
+    Ok(view.can(viewer, Action::View).then_some(view))
+}
+
+#[derive(Default)]
+pub struct FileQuery;
+
+#[Object]
+impl FileQuery {
+    /// The viewer's personal drive (private to them).
+    async fn my_drive(&self, ctx: &Context<'_>) -> ApiResult<DriveView> {
+        let viewer = ctx.viewer()?;
+        let mut conn = ctx.conn().await?;
+        let drive = model::drive_for(&mut conn, None, Some(viewer.id())).await?;
+        Ok(DriveView { drive, group: None })
+    }
+
+    async fn drive(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DriveView> {
+        load_drive(ctx, ids::decode_as(&id, DRIVE_TYPE, "id")?).await
+    }
+
+    /// Recently changed files in the viewer's drive and their groups' drives; with `query`, only
+    /// files whose name holds every word (accents and case ignored).
+    async fn files(
+        &self,
+        ctx: &Context<'_>,
+        query: Option<String>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+    ) -> ApiResult<Vec<FileView>> {
+        let viewer = ctx.viewer()?;
+        let words: Vec<String> = match &query {
+            Some(query) => {
+                crate::validation::max_chars("query", query, crate::validation::Limit::SEARCH)?;
+                crate::validation::ascii_fold(&query.to_lowercase())
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let mut conn = ctx.conn().await?;
+        let groups = crate::groups::model::joined_group_ids(&mut conn, viewer.id()).await?;
+        let mut drives = model::drive_ids_of(&mut conn, &groups, viewer.id()).await?;
+        drives.sort_unstable();
+        let files = model::find_in_drives(&mut conn, &drives, &words, i64::from(first)).await?;
+        let mut found = Vec::with_capacity(files.len());
+        for file in files {
+            if let Ok((file, drive)) = access::file_by_id(&mut conn, viewer, file.id, false).await {
+                found.push(FileView { file, drive });
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[derive(Default)]
+pub struct FileSubscription;
+
+#[async_graphql::Subscription]
+impl FileSubscription {
+    /// Fires with the drive each time something in it changes, so an open folder view can
+    /// refetch; stops when the viewer may no longer read the drive.
+    async fn drive_changed(
+        &self,
+        ctx: &Context<'_>,
+        drive_id: ID,
+    ) -> Result<impl futures::Stream<Item = ApiResult<DriveView>> + use<>, ApiError> {
+        let id = ids::decode_as(&drive_id, DRIVE_TYPE, "driveId")?;
+        load_drive(ctx, id).await?;
+        let viewer = ctx.viewer()?.clone();
+        let services = ctx.services().clone();
+        let events = services.events.subscribe_matching(move |event| {
+            matches!(event, crate::events::Event::DriveChanged { drive_id } if *drive_id == id)
+        });
+        Ok(crate::events::reauthorized(
+            events,
+            services,
+            viewer,
+            move |conn, viewer, _| {
+                Box::pin(async move { Ok(Some(access::drive_by_id(conn, viewer, id).await?)) })
+            },
+        ))
+    }
+}

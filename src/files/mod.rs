@@ -1,0 +1,13 @@
+//! The drive: a drive per group and per person, folders, files with versions, uploads streamed to
+//! object storage, downloads with ranges, a trash.
+
+pub mod access;
+pub mod download;
+pub mod graphql;
+pub mod model;
+pub mod mutations;
+pub mod names;
+pub mod storage;
+pub mod sweep;
+pub mod thumbnails;
+pub mod upload;

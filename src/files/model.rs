@@ -1,0 +1,673 @@
+//! Drives, folders, files and versions in the database.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{drives, file_versions, files, folders, storage_garbage};
+use crate::error::{ApiError, ApiResult};
+
+/// A drive's default quota: 10 GiB for a group, 2 GiB for a person.
+pub const GROUP_QUOTA: i64 = 10 << 30;
+pub const PERSONAL_QUOTA: i64 = 2 << 30;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = drives, check_for_backend(diesel::pg::Pg))]
+pub struct Drive {
+    pub id: Uuid,
+    pub group_id: Option<Uuid>,
+    pub owner_id: Option<Uuid>,
+    pub quota_bytes: i64,
+    pub used_bytes: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = folders, check_for_backend(diesel::pg::Pg))]
+pub struct Folder {
+    pub id: Uuid,
+    pub drive_id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub name: String,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = files, check_for_backend(diesel::pg::Pg))]
+pub struct File {
+    pub id: Uuid,
+    pub drive_id: Uuid,
+    pub folder_id: Uuid,
+    pub name: String,
+    pub size_bytes: i64,
+    pub content_type: String,
+    pub version_count: i32,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = file_versions, check_for_backend(diesel::pg::Pg))]
+pub struct FileVersion {
+    pub id: Uuid,
+    pub file_id: Uuid,
+    pub number: i32,
+    pub storage_key: String,
+    pub size_bytes: i64,
+    pub sha256: Vec<u8>,
+    pub content_type: String,
+    pub uploaded_name: String,
+    pub uploaded_by: Option<Uuid>,
+    pub thumbnail_key: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What was stored for an upload, before any row owns it.
+#[derive(Debug, Clone)]
+pub struct StoredObject {
+    pub storage_key: String,
+    pub size_bytes: i64,
+    pub sha256: Vec<u8>,
+    pub content_type: String,
+    pub uploaded_name: String,
+}
+
+/// The drive of a group or a person, made with its root folder the first time it is asked for.
+pub async fn drive_for(
+    conn: &mut AsyncPgConnection,
+    group_id: Option<Uuid>,
+    owner_id: Option<Uuid>,
+) -> ApiResult<Drive> {
+    let mut query = drives::table.select(Drive::as_select()).into_boxed();
+    query = match group_id {
+        Some(group) => query.filter(drives::group_id.eq(group)),
+        None => query.filter(drives::owner_id.eq(owner_id.unwrap_or_default())),
+    };
+    let existing = query.first(conn).await.optional()?;
+    if let Some(drive) = existing {
+        return Ok(drive);
+    }
+    let quota = if group_id.is_some() {
+        GROUP_QUOTA
+    } else {
+        PERSONAL_QUOTA
+    };
+    let id = Uuid::now_v7();
+    let inserted = diesel::insert_into(drives::table)
+        .values((
+            drives::id.eq(id),
+            drives::group_id.eq(group_id),
+            drives::owner_id.eq(owner_id),
+            drives::quota_bytes.eq(quota),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    if inserted == 1 {
+        diesel::insert_into(folders::table)
+            .values((
+                folders::id.eq(Uuid::now_v7()),
+                folders::drive_id.eq(id),
+                folders::name.eq(""),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    // Another request may have made it first.
+    Box::pin(drive_for(conn, group_id, owner_id)).await
+}
+
+pub async fn find_drive(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Drive>> {
+    Ok(drives::table
+        .find(id)
+        .select(Drive::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn root_folder(conn: &mut AsyncPgConnection, drive: Uuid) -> ApiResult<Folder> {
+    folders::table
+        .filter(folders::drive_id.eq(drive))
+        .filter(folders::parent_id.is_null())
+        .select(Folder::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(ApiError::NotFound("Folder"))
+}
+
+pub async fn find_folder(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Folder>> {
+    Ok(folders::table
+        .find(id)
+        .select(Folder::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn find_file(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<File>> {
+    Ok(files::table
+        .find(id)
+        .select(File::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Whether a folder or any folder above it is in the trash.
+pub async fn in_trash(conn: &mut AsyncPgConnection, folder: Uuid) -> ApiResult<bool> {
+    #[derive(QueryableByName)]
+    struct Trashed {
+        #[diesel(sql_type = Bool)]
+        trashed: bool,
+    }
+    let row: Trashed = diesel::sql_query(
+        "WITH RECURSIVE up AS (
+             SELECT id, parent_id, deleted_at FROM folders WHERE id = $1
+             UNION ALL
+             SELECT f.id, f.parent_id, f.deleted_at FROM folders f JOIN up ON f.id = up.parent_id)
+         SELECT coalesce(bool_or(deleted_at IS NOT NULL), false) AS trashed FROM up",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(folder)
+    .get_result(conn)
+    .await?;
+    Ok(row.trashed)
+}
+
+/// Whether `folder` is `ancestor` or inside it (a folder cannot move into itself).
+pub async fn is_within(
+    conn: &mut AsyncPgConnection,
+    folder: Uuid,
+    ancestor: Uuid,
+) -> ApiResult<bool> {
+    #[derive(QueryableByName)]
+    struct Within {
+        #[diesel(sql_type = Bool)]
+        within: bool,
+    }
+    let row: Within = diesel::sql_query(
+        "WITH RECURSIVE up AS (
+             SELECT id, parent_id FROM folders WHERE id = $1
+             UNION ALL
+             SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id)
+         SELECT EXISTS (SELECT 1 FROM up WHERE id = $2) AS within",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(folder)
+    .bind::<diesel::sql_types::Uuid, _>(ancestor)
+    .get_result(conn)
+    .await?;
+    Ok(row.within)
+}
+
+/// The live names in a folder (files and subfolders), lower-cased, for clash checks.
+pub async fn names_in(conn: &mut AsyncPgConnection, folder: Uuid) -> ApiResult<Vec<String>> {
+    let mut names: Vec<String> = files::table
+        .filter(files::folder_id.eq(folder))
+        .filter(files::deleted_at.is_null())
+        .select(diesel::dsl::sql::<Text>("lower(name)"))
+        .load(conn)
+        .await?;
+    names.extend(
+        folders::table
+            .filter(folders::parent_id.eq(folder))
+            .filter(folders::deleted_at.is_null())
+            .select(diesel::dsl::sql::<Text>("lower(name)"))
+            .load::<String>(conn)
+            .await?,
+    );
+    Ok(names)
+}
+
+pub async fn subfolders(conn: &mut AsyncPgConnection, parent: Uuid) -> ApiResult<Vec<Folder>> {
+    Ok(folders::table
+        .filter(folders::parent_id.eq(parent))
+        .filter(folders::deleted_at.is_null())
+        .order((folders::name.asc(), folders::id.asc()))
+        .select(Folder::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn insert_folder(
+    conn: &mut AsyncPgConnection,
+    parent: &Folder,
+    name: &str,
+    creator: Uuid,
+) -> ApiResult<Folder> {
+    diesel::insert_into(folders::table)
+        .values((
+            folders::id.eq(Uuid::now_v7()),
+            folders::drive_id.eq(parent.drive_id),
+            folders::parent_id.eq(parent.id),
+            folders::name.eq(name),
+            folders::created_by.eq(creator),
+        ))
+        .returning(Folder::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(name_clash)
+}
+
+/// A unique-name violation as CONFLICT.
+pub fn name_clash(error: diesel::result::Error) -> ApiError {
+    match error {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => ApiError::Conflict("Something with this name is already in the folder.".into()),
+        other => other.into(),
+    }
+}
+
+pub async fn update_folder(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    name: &str,
+    parent: Uuid,
+) -> ApiResult<Folder> {
+    diesel::update(folders::table.find(id))
+        .set((folders::name.eq(name), folders::parent_id.eq(parent)))
+        .returning(Folder::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(name_clash)
+}
+
+pub async fn set_folder_deleted(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    deleted_at: Option<DateTime<Utc>>,
+) -> ApiResult<Folder> {
+    diesel::update(folders::table.find(id))
+        .set(folders::deleted_at.eq(deleted_at))
+        .returning(Folder::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(name_clash)
+}
+
+/// Takes `bytes` of the drive's quota; CONFLICT-free refusal (BAD_USER_INPUT) when it is full.
+pub async fn charge(conn: &mut AsyncPgConnection, drive: Uuid, bytes: i64) -> ApiResult<()> {
+    let charged = diesel::update(
+        drives::table
+            .find(drive)
+            .filter(drives::used_bytes.le(drives::quota_bytes - bytes)),
+    )
+    .set(drives::used_bytes.eq(drives::used_bytes + bytes))
+    .execute(conn)
+    .await?;
+    if charged == 0 {
+        return Err(ApiError::bad_input(
+            "file",
+            "the drive's quota would be exceeded; free some space first",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn refund(conn: &mut AsyncPgConnection, drive: Uuid, bytes: i64) -> ApiResult<()> {
+    diesel::update(drives::table.find(drive))
+        .set(drives::used_bytes.eq(drives::used_bytes - bytes))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_file(
+    conn: &mut AsyncPgConnection,
+    folder: &Folder,
+    name: &str,
+    object: &StoredObject,
+    creator: Uuid,
+) -> ApiResult<File> {
+    let file = diesel::insert_into(files::table)
+        .values((
+            files::id.eq(Uuid::now_v7()),
+            files::drive_id.eq(folder.drive_id),
+            files::folder_id.eq(folder.id),
+            files::name.eq(name),
+            files::size_bytes.eq(object.size_bytes),
+            files::content_type.eq(&object.content_type),
+            files::created_by.eq(creator),
+        ))
+        .returning(File::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(name_clash)?;
+    insert_version(conn, file.id, 1, object, creator).await?;
+    Ok(file)
+}
+
+async fn insert_version(
+    conn: &mut AsyncPgConnection,
+    file: Uuid,
+    number: i32,
+    object: &StoredObject,
+    uploader: Uuid,
+) -> ApiResult<FileVersion> {
+    diesel::delete(storage_garbage::table.find(&object.storage_key))
+        .execute(conn)
+        .await?;
+    Ok(diesel::insert_into(file_versions::table)
+        .values((
+            file_versions::id.eq(Uuid::now_v7()),
+            file_versions::file_id.eq(file),
+            file_versions::number.eq(number),
+            file_versions::storage_key.eq(&object.storage_key),
+            file_versions::size_bytes.eq(object.size_bytes),
+            file_versions::sha256.eq(&object.sha256),
+            file_versions::content_type.eq(&object.content_type),
+            file_versions::uploaded_name.eq(&object.uploaded_name),
+            file_versions::uploaded_by.eq(uploader),
+        ))
+        .returning(FileVersion::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Adds a version that becomes the current one.
+pub async fn add_version(
+    conn: &mut AsyncPgConnection,
+    file: &File,
+    object: &StoredObject,
+    uploader: Uuid,
+) -> ApiResult<File> {
+    let number = file.version_count + 1;
+    insert_version(conn, file.id, number, object, uploader).await?;
+    set_current(
+        conn,
+        file.id,
+        number,
+        object.size_bytes,
+        &object.content_type,
+    )
+    .await
+}
+
+async fn set_current(
+    conn: &mut AsyncPgConnection,
+    file: Uuid,
+    count: i32,
+    size: i64,
+    content_type: &str,
+) -> ApiResult<File> {
+    Ok(diesel::update(files::table.find(file))
+        .set((
+            files::version_count.eq(count),
+            files::size_bytes.eq(size),
+            files::content_type.eq(content_type),
+            files::updated_at.eq(Utc::now()),
+        ))
+        .returning(File::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn versions(conn: &mut AsyncPgConnection, file: Uuid) -> ApiResult<Vec<FileVersion>> {
+    Ok(file_versions::table
+        .filter(file_versions::file_id.eq(file))
+        .order(file_versions::number.desc())
+        .select(FileVersion::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// The version with this number, or the latest.
+pub async fn version(
+    conn: &mut AsyncPgConnection,
+    file: Uuid,
+    number: Option<i32>,
+) -> ApiResult<Option<FileVersion>> {
+    let mut query = file_versions::table
+        .filter(file_versions::file_id.eq(file))
+        .select(FileVersion::as_select())
+        .order(file_versions::number.desc())
+        .into_boxed();
+    if let Some(number) = number {
+        query = query.filter(file_versions::number.eq(number));
+    }
+    Ok(query.first(conn).await.optional()?)
+}
+
+pub async fn find_version(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> ApiResult<Option<FileVersion>> {
+    Ok(file_versions::table
+        .find(id)
+        .select(FileVersion::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn set_thumbnail(
+    conn: &mut AsyncPgConnection,
+    version: Uuid,
+    key: &str,
+) -> ApiResult<()> {
+    diesel::update(file_versions::table.find(version))
+        .set(file_versions::thumbnail_key.eq(key))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_file(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    name: &str,
+    folder: Uuid,
+) -> ApiResult<File> {
+    diesel::update(files::table.find(id))
+        .set((files::name.eq(name), files::folder_id.eq(folder)))
+        .returning(File::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(name_clash)
+}
+
+pub async fn set_file_deleted(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    deleted_at: Option<DateTime<Utc>>,
+) -> ApiResult<File> {
+    diesel::update(files::table.find(id))
+        .set(files::deleted_at.eq(deleted_at))
+        .returning(File::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(name_clash)
+}
+
+/// Deletes a file's rows for good; its objects become garbage and its bytes leave the quota.
+pub async fn purge_file(conn: &mut AsyncPgConnection, file: &File) -> ApiResult<()> {
+    let versions = versions(conn, file.id).await?;
+    let mut keys: Vec<String> = versions.iter().map(|v| v.storage_key.clone()).collect();
+    keys.extend(versions.iter().filter_map(|v| v.thumbnail_key.clone()));
+    mark_garbage(conn, &keys, Utc::now()).await?;
+    let bytes: i64 = versions.iter().map(|v| v.size_bytes).sum();
+    diesel::delete(files::table.find(file.id))
+        .execute(conn)
+        .await?;
+    refund(conn, file.drive_id, bytes).await
+}
+
+/// Records objects nobody owns, so the sweeper removes them from storage after `sweep_after`.
+pub async fn mark_garbage(
+    conn: &mut AsyncPgConnection,
+    keys: &[String],
+    sweep_after: DateTime<Utc>,
+) -> ApiResult<()> {
+    let rows: Vec<_> = keys
+        .iter()
+        .map(|key| {
+            (
+                storage_garbage::storage_key.eq(key),
+                storage_garbage::sweep_after.eq(sweep_after),
+            )
+        })
+        .collect();
+    diesel::insert_into(storage_garbage::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Garbage due for sweeping, locked for this sweeper (others skip it).
+pub async fn due_garbage(conn: &mut AsyncPgConnection, limit: i64) -> ApiResult<Vec<String>> {
+    Ok(storage_garbage::table
+        .filter(storage_garbage::sweep_after.le(Utc::now()))
+        .select(storage_garbage::storage_key)
+        .limit(limit)
+        .for_update()
+        .skip_locked()
+        .load(conn)
+        .await?)
+}
+
+pub async fn forget_garbage(conn: &mut AsyncPgConnection, key: &str) -> ApiResult<()> {
+    diesel::delete(storage_garbage::table.find(key))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Files in a folder, one page in the chosen order (keyset on the sort column and id).
+pub async fn files_page(
+    conn: &mut AsyncPgConnection,
+    folder: Uuid,
+    order: FileOrder,
+    descending: bool,
+    after: Option<(String, Uuid)>,
+    limit: i64,
+) -> ApiResult<(Vec<File>, i64)> {
+    let column = match order {
+        FileOrder::Name => "name",
+        FileOrder::UpdatedAt => "updated_at",
+        FileOrder::Size => "size_bytes",
+    };
+    let comparison = if descending { "<" } else { ">" };
+    let direction = if descending { "DESC" } else { "ASC" };
+    let cast = match order {
+        FileOrder::Name => "text COLLATE \"und-x-icu\"",
+        FileOrder::UpdatedAt => "timestamptz",
+        FileOrder::Size => "bigint",
+    };
+    let after_clause = if after.is_some() {
+        format!("AND ({column}, id) {comparison} ($2::{cast}, $3)")
+    } else {
+        "AND $2::text IS NULL AND $3::uuid IS NULL".to_owned()
+    };
+    let (after_key, after_id) = match after {
+        Some((key, id)) => (Some(key), Some(id)),
+        None => (None, None),
+    };
+    let sql = format!(
+        "SELECT {columns} FROM files
+         WHERE folder_id = $1 AND deleted_at IS NULL {after_clause}
+         ORDER BY {column} {direction}, id {direction} LIMIT $4",
+        columns = FILE_COLUMNS,
+    );
+    let rows: Vec<FileRow> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Uuid, _>(folder)
+        .bind::<diesel::sql_types::Nullable<Text>, _>(after_key)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(after_id)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load(conn)
+        .await?;
+    let total: i64 = files::table
+        .filter(files::folder_id.eq(folder))
+        .filter(files::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok((rows.into_iter().map(|row| row.file).collect(), total))
+}
+
+const FILE_COLUMNS: &str = "id, drive_id, folder_id, name, size_bytes, content_type, version_count, created_by, created_at, updated_at, deleted_at";
+
+#[derive(QueryableByName)]
+struct FileRow {
+    #[diesel(embed)]
+    file: File,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileOrder {
+    Name,
+    UpdatedAt,
+    Size,
+}
+
+/// The sort key of a file, as its cursor carries it.
+pub fn sort_key(file: &File, order: FileOrder) -> String {
+    match order {
+        FileOrder::Name => file.name.clone(),
+        FileOrder::UpdatedAt => file.updated_at.to_rfc3339(),
+        FileOrder::Size => file.size_bytes.to_string(),
+    }
+}
+
+/// Live files in these drives, newest first (recent files), optionally matching all words of a
+/// search (accents and case ignored).
+pub async fn find_in_drives(
+    conn: &mut AsyncPgConnection,
+    drives: &[Uuid],
+    words: &[String],
+    limit: i64,
+) -> ApiResult<Vec<File>> {
+    let mut query = files::table
+        .filter(files::drive_id.eq_any(drives))
+        .filter(files::deleted_at.is_null())
+        .select(File::as_select())
+        .order((files::updated_at.desc(), files::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    for word in words {
+        query = query.filter(
+            diesel::dsl::sql::<Bool>("search_text LIKE ")
+                .bind::<Text, _>(format!("%{}%", word.replace(['%', '_', '\\'], ""))),
+        );
+    }
+    Ok(query.load(conn).await?)
+}
+
+/// Files in a drive's trash (deleted themselves), most recently deleted first.
+pub async fn trashed_files(conn: &mut AsyncPgConnection, drive: Uuid) -> ApiResult<Vec<File>> {
+    Ok(files::table
+        .filter(files::drive_id.eq(drive))
+        .filter(files::deleted_at.is_not_null())
+        .order(files::deleted_at.desc())
+        .select(File::as_select())
+        .limit(500)
+        .load(conn)
+        .await?)
+}
+
+/// The drives of these groups and the person's own (those that exist).
+pub async fn drive_ids_of(
+    conn: &mut AsyncPgConnection,
+    groups: &[Uuid],
+    person: Uuid,
+) -> ApiResult<Vec<Uuid>> {
+    Ok(drives::table
+        .filter(
+            drives::group_id
+                .eq_any(groups)
+                .or(drives::owner_id.eq(person)),
+        )
+        .select(drives::id)
+        .load(conn)
+        .await?)
+}

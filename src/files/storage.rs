@@ -1,0 +1,227 @@
+//! Where file contents live: `object_store`, on the local disk under the data directory by
+//! default, or any store its URL names (S3-compatible storage when built with the `s3` feature).
+//! Uploads stream through with bounded memory, hashed on the way; keys are random.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::prefix::PrefixStore;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use sha2::{Digest, Sha256};
+
+/// Parts written to the store at a time (S3's minimum part size).
+const PART_SIZE: usize = 5 * 1024 * 1024;
+/// How many bytes the content type is sniffed from.
+const SNIFF_BYTES: usize = 8 * 1024;
+
+#[derive(Clone)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+}
+
+/// Why an upload did not make it to the store.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("the file is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    /// The body failed (the client went away, or the request broke a limit).
+    #[error("the upload was interrupted: {0}")]
+    Interrupted(Box<dyn std::error::Error + Send + Sync>),
+    #[error("storage failed: {0}")]
+    Store(#[from] object_store::Error),
+}
+
+/// What a finished upload wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub size: u64,
+    pub sha256: Vec<u8>,
+    pub content_type: String,
+}
+
+impl Storage {
+    /// `file:///path` (the default: `<data dir>/files`) or another `object_store` URL.
+    pub fn open(url: &str) -> anyhow::Result<Self> {
+        let parsed = url::Url::parse(url)?;
+        if parsed.scheme() == "file" {
+            let dir = parsed
+                .to_file_path()
+                .map_err(|_| anyhow::anyhow!("{url} is not a local directory"))?;
+            std::fs::create_dir_all(&dir)?;
+            return Ok(Self {
+                store: Arc::new(LocalFileSystem::new_with_prefix(dir)?),
+            });
+        }
+        let options = std::env::vars().filter(|(name, _)| {
+            name.starts_with("AWS_") || name.starts_with("GOOGLE_") || name.starts_with("AZURE_")
+        });
+        let (store, prefix) = object_store::parse_url_opts(&parsed, options)?;
+        let store: Arc<dyn ObjectStore> = if prefix.as_ref().is_empty() {
+            Arc::from(store)
+        } else {
+            Arc::new(PrefixStore::new(store, prefix))
+        };
+        Ok(Self { store })
+    }
+
+    /// A new random key for an object.
+    pub fn new_key(kind: &str) -> String {
+        format!("{kind}/{}", uuid::Uuid::new_v4())
+    }
+
+    /// Streams `body` into `key`, at most `limit` bytes; on any failure nothing is left behind.
+    pub async fn put_stream<S, E>(
+        &self,
+        key: &str,
+        body: S,
+        limit: u64,
+    ) -> Result<Written, UploadError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let path = ObjectPath::from(key);
+        let upload = self.store.put_multipart(&path).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        let mut hasher = Sha256::new();
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        let mut size: u64 = 0;
+        let mut body = std::pin::pin!(body);
+        let streamed: Result<(), UploadError> = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|error| UploadError::Interrupted(error.into()))?;
+                size += chunk.len() as u64;
+                if size > limit {
+                    return Err(UploadError::TooLarge { limit });
+                }
+                hasher.update(&chunk);
+                if head.len() < SNIFF_BYTES {
+                    let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+                    head.extend_from_slice(&chunk[..take]);
+                }
+                // Back-pressure: at most two parts in flight, so memory stays bounded.
+                writer.wait_for_capacity(2).await?;
+                writer.put(chunk);
+            }
+            Ok(())
+        }
+        .await;
+        match streamed {
+            Ok(()) => {
+                writer.finish().await?;
+                Ok(Written {
+                    size,
+                    sha256: hasher.finalize().to_vec(),
+                    content_type: sniff(&head),
+                })
+            }
+            Err(error) => {
+                let _ = writer.abort().await;
+                Err(error)
+            }
+        }
+    }
+
+    pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>) -> object_store::Result<()> {
+        self.store
+            .put(&ObjectPath::from(key), bytes.into())
+            .await
+            .map(|_| ())
+    }
+
+    /// The whole object, when it is at most `limit` bytes (thumbnails read images this way).
+    pub async fn get_bytes(&self, key: &str, limit: u64) -> object_store::Result<Option<Bytes>> {
+        let result = self.store.get(&ObjectPath::from(key)).await?;
+        if result.meta.size > limit {
+            return Ok(None);
+        }
+        result.bytes().await.map(Some)
+    }
+
+    /// The object (or a byte range of it) as a stream.
+    pub async fn get_stream(
+        &self,
+        key: &str,
+        range: Option<Range<u64>>,
+    ) -> object_store::Result<BoxStream<'static, object_store::Result<Bytes>>> {
+        let options = GetOptions {
+            range: range.map(GetRange::Bounded),
+            ..Default::default()
+        };
+        Ok(self
+            .store
+            .get_opts(&ObjectPath::from(key), options)
+            .await?
+            .into_stream())
+    }
+
+    pub async fn copy(&self, from: &str, to: &str) -> object_store::Result<()> {
+        self.store
+            .copy(&ObjectPath::from(from), &ObjectPath::from(to))
+            .await
+    }
+
+    /// Removes an object; one that is already gone is fine.
+    pub async fn delete(&self, key: &str) -> object_store::Result<()> {
+        match self.store.delete(&ObjectPath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// The content type from the bytes themselves, never from what the client claims: a known
+/// signature, else UTF-8 text, else unknown binary.
+pub fn sniff(head: &[u8]) -> String {
+    if let Some(kind) = infer::get(head) {
+        return kind.mime_type().to_owned();
+    }
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => Some(text),
+        // The sample may end inside a character.
+        Err(error) if error.error_len().is_none() => {
+            std::str::from_utf8(&head[..error.valid_up_to()]).ok()
+        }
+        Err(_) => None,
+    };
+    match text {
+        Some(text) if !text.contains('\0') => {
+            let start = text.trim_start().to_ascii_lowercase();
+            if start.starts_with("<svg") || (start.starts_with("<?xml") && start.contains("<svg")) {
+                "image/svg+xml".to_owned()
+            } else if start.starts_with("<!doctype html") || start.starts_with("<html") {
+                "text/html".to_owned()
+            } else {
+                "text/plain; charset=utf-8".to_owned()
+            }
+        }
+        _ => "application/octet-stream".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sniff;
+
+    #[test]
+    fn content_types_come_from_the_bytes() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "image/png");
+        assert_eq!(sniff(b"%PDF-1.7\n"), "application/pdf");
+        assert_eq!(
+            sniff("Compte rendu du comité\n".as_bytes()),
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(
+            sniff(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+            "image/svg+xml"
+        );
+        assert_eq!(sniff(b"<!DOCTYPE html><script>"), "text/html");
+        assert_eq!(sniff(&[0, 159, 146, 150]), "application/octet-stream");
+        assert_eq!(sniff(b""), "text/plain; charset=utf-8");
+    }
+}

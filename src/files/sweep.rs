@@ -1,0 +1,50 @@
+//! Keeping storage and the database in step: files leave the trash after 30 days, and objects no
+//! row owns are deleted from storage.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::model;
+use super::mutations::TRASH_DAYS;
+use crate::app::Services;
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::{self, Job};
+
+/// Objects swept per job run.
+const BATCH: i64 = 200;
+
+/// Makes sure a sweep runs after `at` (one job per hour at most).
+pub async fn schedule(conn: &mut AsyncPgConnection, at: DateTime<Utc>) -> ApiResult<()> {
+    let run_at = at + chrono::Duration::minutes(1);
+    let key = format!("sweep:{}", run_at.timestamp() / 3600);
+    jobs::enqueue_once(conn, &Job::SweepStorage, run_at, &key).await
+}
+
+/// Deletes a file whose trash time is over, if it is still in the trash.
+pub async fn purge_trashed(conn: &mut AsyncPgConnection, file_id: Uuid) -> ApiResult<()> {
+    let Some(file) = model::find_file(conn, file_id).await? else {
+        return Ok(());
+    };
+    let expired = file
+        .deleted_at
+        .is_some_and(|at| at <= Utc::now() - chrono::Duration::days(TRASH_DAYS));
+    if expired {
+        model::purge_file(conn, &file).await?;
+        jobs::enqueue(conn, &Job::SweepStorage, Utc::now()).await?;
+    }
+    Ok(())
+}
+
+/// Deletes due garbage from storage (locked rows: concurrent sweepers take different ones).
+pub async fn sweep(conn: &mut AsyncPgConnection, services: &Services) -> ApiResult<()> {
+    for key in model::due_garbage(conn, BATCH).await? {
+        services
+            .storage
+            .delete(&key)
+            .await
+            .map_err(ApiError::internal)?;
+        model::forget_garbage(conn, &key).await?;
+    }
+    Ok(())
+}
