@@ -31,7 +31,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::User(UserCommand::Create(args)) => {
                     create_user(&database.settings, args).await
                 }
-                Command::SeedDemo => seed_demo(&database.settings).await,
+                Command::SeedDemo => {
+                    seed_demo(&database.settings, &storage_url(&cli.database, None)?).await
+                }
                 Command::Serve(_) | Command::Schema => unreachable!("handled above"),
             };
             database.close().await;
@@ -93,20 +95,18 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
         if args.demo {
             let mut conn = database.settings.connect().await?;
             if users::count_all(&mut conn).await.map_err(api_error)? == 0 {
-                seed_demo(&database.settings).await?;
+                seed_demo(
+                    &database.settings,
+                    &storage_url(database_args, args.storage_url.as_deref())?,
+                )
+                .await?;
             }
         }
         let mut config = AppConfig::for_address(args.listen);
         config.body_limit = args.body_limit;
         config.cors_allowed_origins = args.cors_allowed_origins;
         config.auth = file.auth;
-        config.storage_url = match &args.storage_url {
-            Some(url) => url.clone(),
-            None => {
-                let dir = std::path::absolute(database_args.data_dir.join("files"))?;
-                format!("file://{}", dir.display())
-            }
-        };
+        config.storage_url = storage_url(database_args, args.storage_url.as_deref())?;
         config.uploads.max_file_bytes = args.max_upload_bytes;
         config.sso = file.oidc;
         if let Some(public_url) = args.public_url {
@@ -190,14 +190,26 @@ async fn create_user(settings: &DbSettings, args: CreateUserArgs) -> anyhow::Res
     Ok(())
 }
 
-async fn seed_demo(settings: &DbSettings) -> anyhow::Result<()> {
+async fn seed_demo(settings: &DbSettings, storage_url: &str) -> anyhow::Result<()> {
     let mut conn = settings.connect().await?;
-    let seeded = demo::seed(&mut conn).await.map_err(api_error)?;
+    let storage = crate::files::storage::Storage::open(storage_url)?;
+    let seeded = demo::seed(&mut conn, &storage).await.map_err(api_error)?;
     println!(
-        "Demo organisation loaded: {} people, {} groups, {} posts and {} events added.",
-        seeded.people, seeded.groups, seeded.posts, seeded.events
+        "Demo organisation loaded: {} people, {} groups, {} posts, {} events and {} files added.",
+        seeded.people, seeded.groups, seeded.posts, seeded.events, seeded.files
     );
     Ok(())
+}
+
+/// The storage URL given, else `<data dir>/files`.
+fn storage_url(database: &DatabaseArgs, explicit: Option<&str>) -> anyhow::Result<String> {
+    Ok(match explicit {
+        Some(url) => url.to_owned(),
+        None => {
+            let dir = std::path::absolute(database.data_dir.join("files"))?;
+            format!("file://{}", dir.display())
+        }
+    })
 }
 
 fn api_error(error: ApiError) -> anyhow::Error {

@@ -7,6 +7,7 @@ use crate::auth::password;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+use crate::files::storage::Storage;
 use crate::groups::model::{self as groups, NewGroup};
 use crate::groups::{GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::posts::model::{self as posts, NewPost};
@@ -89,16 +90,26 @@ pub struct Seeded {
     pub groups: usize,
     pub posts: usize,
     pub events: usize,
+    pub files: usize,
 }
 
 /// Loads what is not there yet: people, then groups (each feature adds its own demo content).
-pub async fn seed(conn: &mut AsyncPgConnection) -> ApiResult<Seeded> {
+/// Demo documents go to `storage`.
+pub async fn seed(conn: &mut AsyncPgConnection, storage: &Storage) -> ApiResult<Seeded> {
     Ok(Seeded {
         people: seed_people(conn).await?,
         groups: seed_groups(conn).await?,
         posts: seed_posts(conn).await?,
         events: seed_events(conn).await?,
+        files: crate::files::demo::seed(conn, storage, &demo_group_slugs()).await?,
     })
+}
+
+fn demo_group_slugs() -> Vec<String> {
+    GROUPS
+        .iter()
+        .map(|group| validation::slugify(group.name))
+        .collect()
 }
 
 async fn seed_events(conn: &mut AsyncPgConnection) -> ApiResult<usize> {

@@ -211,7 +211,7 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
     );
     let counts = client
         .post(format!("http://127.0.0.1:{port}/graphql"))
-        .json(&json!({ "query": "{ groups(filter: { scope: ALL }) { totalCount } users { totalCount } feed { totalCount } home { pinnedPosts { requiresAcknowledgement } upcomingEvents(first: 10) { event { title capacity waitlistedCount recurrence onlineProvider } } } }" }))
+        .json(&json!({ "query": "{ groups(filter: { scope: ALL }) { totalCount } users { totalCount } feed { totalCount } home { pinnedPosts { requiresAcknowledgement } upcomingEvents(first: 10) { event { title capacity waitlistedCount recurrence onlineProvider } } } files(first: 50) { contentType } }" }))
         .send()
         .await
         .unwrap()
@@ -220,6 +220,15 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
         .unwrap();
     assert_eq!(counts["data"]["groups"]["totalCount"], 11);
     assert_eq!(counts["data"]["users"]["totalCount"], 50);
+    let types: Vec<&str> = counts["data"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|file| file["contentType"].as_str().unwrap())
+        .collect();
+    for expected in ["application/pdf", "image/png", "text/plain; charset=utf-8"] {
+        assert!(types.contains(&expected), "demo documents: {counts}");
+    }
     let upcoming = counts["data"]["home"]["upcomingEvents"].as_array().unwrap();
     assert!(
         upcoming.iter().any(|o| o["event"]["recurrence"]

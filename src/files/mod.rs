@@ -2,6 +2,7 @@
 //! object storage, downloads with ranges, a trash.
 
 pub mod access;
+pub mod demo;
 pub mod download;
 pub mod graphql;
 pub mod model;
