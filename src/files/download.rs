@@ -181,7 +181,9 @@ async fn serve(
             _ => return status(StatusCode::NOT_FOUND, "Not found"),
         }
     };
+    // An empty file has no byte to point at: it is always served whole.
     let range = match headers.get(RANGE).and_then(|value| value.to_str().ok()) {
+        _ if size == 0 => None,
         None => None,
         Some(header) => match requested_range(header, size) {
             Ok(range) => range,
@@ -278,7 +280,8 @@ pub fn disposition(inline: bool, name: &str) -> String {
     let fallback: String = name
         .chars()
         .map(|c| {
-            if c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' {
+            // Some browsers percent-decode `filename=`, and naive parsers split on `;` and `,`.
+            if c.is_ascii() && !c.is_ascii_control() && !matches!(c, '"' | '\\' | '%' | ';' | ',') {
                 c
             } else {
                 '_'
