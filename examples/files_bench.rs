@@ -130,6 +130,14 @@ fn time_cp(from: &Path, to: &PathBuf) -> Result<f64, BoxError> {
 }
 
 fn create_user(binary: &str, data_dir: &Path) -> Result<String, BoxError> {
+    let migrated = Command::new(binary)
+        .arg("migrate")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .status()?;
+    if !migrated.success() {
+        return Err("parvis migrate failed".into());
+    }
     let name = format!("bench{}", std::process::id());
     let output = Command::new(binary)
         .args(["user", "create", "--name", "Bench", "--username", &name])

@@ -650,3 +650,55 @@ async fn an_open_folder_view_hears_about_new_files() {
     let event = ws.next_message().await;
     assert_eq!(event["payload"]["data"]["driveChanged"]["usedBytes"], 5);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trashed_folder_hides_its_files_until_restored() {
+    let d = drive().await;
+    let folder = d
+        .app
+        .graphql(
+            Some(&d.owner),
+            "mutation($id: ID!) { createFolder(input: { driveId: $id, name: \"Archives\" }) { folder { id } } }",
+            json!({ "id": d.drive_id }),
+        )
+        .await["data"]["createFolder"]["folder"]["id"]
+        .clone();
+    let response = upload_to(
+        &d.app,
+        &d.owner,
+        json!({ "folderId": folder, "file": null }),
+        "vieux.txt",
+        b"old".to_vec(),
+    )
+    .await
+    .json::<Value>()
+    .await
+    .unwrap();
+    let url = response["data"]["uploadFile"]["file"]["downloadUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    d.app
+        .graphql(
+            Some(&d.owner),
+            "mutation($id: ID!) { deleteFolder(input: { folderId: $id }) { folder { id } } }",
+            json!({ "id": folder }),
+        )
+        .await;
+    assert_eq!(download(&d, &d.member, &url, &[]).await.status(), 404);
+    let restored = d
+        .app
+        .graphql(
+            Some(&d.owner),
+            "mutation($id: ID!) { restoreFolder(input: { folderId: $id }) { folder { name } } }",
+            json!({ "id": folder }),
+        )
+        .await;
+
+    assert_eq!(
+        restored["data"]["restoreFolder"]["folder"]["name"], "Archives",
+        "{restored}"
+    );
+    assert_eq!(download(&d, &d.member, &url, &[]).await.status(), 200);
+}

@@ -541,6 +541,38 @@ impl FileMutation {
         })
     }
 
+    /// Takes a folder (and what is in it) out of the trash, renamed "name (1)" if its name was
+    /// taken meanwhile.
+    async fn restore_folder(
+        &self,
+        ctx: &Context<'_>,
+        input: FolderInput,
+    ) -> ApiResult<FolderPayload> {
+        let viewer = ctx.viewer()?;
+        let mut conn = ctx.conn().await?;
+        let id = ids::decode_as(&input.folder_id, FOLDER_TYPE, "folderId")?;
+        let folder = model::find_folder(&mut conn, id)
+            .await?
+            .filter(|folder| folder.deleted_at.is_some())
+            .ok_or(ApiError::NotFound(FOLDER_TYPE))?;
+        let parent = folder.parent_id.ok_or(ApiError::NotFound(FOLDER_TYPE))?;
+        let (_, drive) = access::folder_by_id(&mut conn, viewer, parent).await?;
+        drive.require(viewer, Action::Edit, FOLDER_TYPE)?;
+        let services = ctx.services().clone();
+        let folder = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let name = free_name(conn, parent, &folder.name, None).await?;
+                model::update_folder(conn, folder.id, &name, parent).await?;
+                let folder = model::set_folder_deleted(conn, folder.id, None).await?;
+                changed(&services, conn, folder.drive_id).await?;
+                Ok(folder)
+            })
+            .await?;
+        Ok(FolderPayload {
+            folder: FolderView { folder, drive },
+        })
+    }
+
     /// Makes an older version the current one again (as a new version; history is kept).
     async fn restore_file_version(
         &self,
