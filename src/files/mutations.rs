@@ -137,6 +137,23 @@ async fn target_folder(
     Ok((folder, drive))
 }
 
+/// A folder other than a root that the viewer may change (`root_refusal` says why a root may not).
+async fn writable_folder(
+    ctx: &Context<'_>,
+    conn: &mut AsyncPgConnection,
+    id: &ID,
+    root_refusal: &str,
+) -> ApiResult<(Folder, DriveView)> {
+    let viewer = ctx.viewer()?;
+    let (folder, drive) =
+        access::folder_by_id(conn, viewer, ids::decode_as(id, FOLDER_TYPE, "folderId")?).await?;
+    drive.require(viewer, Action::Edit, FOLDER_TYPE)?;
+    if folder.parent_id.is_none() {
+        return Err(ApiError::bad_input("folderId", root_refusal));
+    }
+    Ok((folder, drive))
+}
+
 /// A file the viewer may change.
 async fn writable_file(
     ctx: &Context<'_>,
@@ -297,21 +314,14 @@ impl FileMutation {
         ctx: &Context<'_>,
         input: UpdateFolderInput,
     ) -> ApiResult<FolderPayload> {
-        let viewer = ctx.viewer()?;
         let mut conn = ctx.conn().await?;
-        let (folder, drive) = access::folder_by_id(
+        let (folder, drive) = writable_folder(
+            ctx,
             &mut conn,
-            viewer,
-            ids::decode_as(&input.folder_id, FOLDER_TYPE, "folderId")?,
+            &input.folder_id,
+            "the root folder cannot be renamed or moved",
         )
         .await?;
-        drive.require(viewer, Action::Edit, FOLDER_TYPE)?;
-        if folder.parent_id.is_none() {
-            return Err(ApiError::bad_input(
-                "folderId",
-                "the root folder cannot be renamed or moved",
-            ));
-        }
         let name = match &input.name {
             Some(name) => names::checked("name", name)?,
             None => folder.name.clone(),
@@ -513,21 +523,14 @@ impl FileMutation {
         ctx: &Context<'_>,
         input: FolderInput,
     ) -> ApiResult<FolderPayload> {
-        let viewer = ctx.viewer()?;
         let mut conn = ctx.conn().await?;
-        let (folder, drive) = access::folder_by_id(
+        let (folder, drive) = writable_folder(
+            ctx,
             &mut conn,
-            viewer,
-            ids::decode_as(&input.folder_id, FOLDER_TYPE, "folderId")?,
+            &input.folder_id,
+            "the root folder cannot be deleted",
         )
         .await?;
-        drive.require(viewer, Action::Edit, FOLDER_TYPE)?;
-        if folder.parent_id.is_none() {
-            return Err(ApiError::bad_input(
-                "folderId",
-                "the root folder cannot be deleted",
-            ));
-        }
         let services = ctx.services().clone();
         let folder = conn
             .transaction::<_, ApiError, _>(async |conn| {
