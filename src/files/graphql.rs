@@ -292,6 +292,16 @@ pub async fn load_file(ctx: &Context<'_>, id: Uuid) -> ApiResult<FileView> {
 /// A group's drive, made on first use.
 pub async fn group_drive(ctx: &Context<'_>, group: &GroupAccess) -> ApiResult<Option<DriveView>> {
     let viewer = ctx.viewer()?;
+    // Nothing is made for someone who may not see inside the group.
+    if !crate::policy::can(
+        viewer,
+        Action::ViewContent,
+        crate::policy::Resource::Group(group),
+    )
+    .allowed()
+    {
+        return Ok(None);
+    }
     let mut conn = ctx.conn().await?;
     let drive = model::drive_for(&mut conn, Some(group.group.id), None).await?;
     let view = DriveView {
