@@ -1,5 +1,7 @@
 //! Drives, folders and files as one viewer stands towards them, through the policy.
 
+use std::collections::HashMap;
+
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -49,21 +51,39 @@ pub async fn readable_drive(
     drive: Drive,
     what: &'static str,
 ) -> ApiResult<DriveView> {
-    let group = match drive.group_id {
-        Some(id) => Some(
-            crate::groups::model::find_access(conn, viewer.id(), &[id])
-                .await?
-                .pop()
-                .ok_or(ApiError::NotFound(what))?,
-        ),
-        None => None,
-    };
-    let view = DriveView { drive, group };
-    if view.can(viewer, Action::View) {
-        Ok(view)
+    readable_drives(conn, viewer, vec![drive])
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound(what))
+}
+
+/// The drives the viewer may read, with their groups (one statement for the groups).
+pub async fn readable_drives(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    drives: Vec<Drive>,
+) -> ApiResult<Vec<DriveView>> {
+    let group_ids: Vec<Uuid> = drives.iter().filter_map(|drive| drive.group_id).collect();
+    let mut groups: HashMap<Uuid, GroupAccess> = if group_ids.is_empty() {
+        HashMap::new()
     } else {
-        Err(ApiError::NotFound(what))
-    }
+        crate::groups::model::find_access(conn, viewer.id(), &group_ids)
+            .await?
+            .into_iter()
+            .map(|access| (access.group.id, access))
+            .collect()
+    };
+    Ok(drives
+        .into_iter()
+        .filter_map(|drive| {
+            let group = match drive.group_id {
+                Some(id) => Some(groups.remove(&id)?),
+                None => None,
+            };
+            Some(DriveView { drive, group })
+        })
+        .filter(|view| view.can(viewer, Action::View))
+        .collect())
 }
 
 pub async fn drive_by_id(

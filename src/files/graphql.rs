@@ -1,5 +1,7 @@
 //! The drive over GraphQL: `Drive`, `Folder`, `File`, `FileVersion`, and the queries.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -352,13 +354,24 @@ impl FileQuery {
         let mut drives = model::drive_ids_of(&mut conn, &groups, viewer.id()).await?;
         drives.sort_unstable();
         let files = model::find_in_drives(&mut conn, &drives, &words, i64::from(first)).await?;
-        let mut found = Vec::with_capacity(files.len());
-        for file in files {
-            if let Ok((file, drive)) = access::file_by_id(&mut conn, viewer, file.id, false).await {
-                found.push(FileView { file, drive });
-            }
-        }
-        Ok(found)
+        // The same checks as `access::file_by_id`, in a constant number of statements.
+        let drive_rows = model::find_drives(&mut conn, &drives).await?;
+        let readable: HashMap<Uuid, DriveView> =
+            access::readable_drives(&mut conn, viewer, drive_rows)
+                .await?
+                .into_iter()
+                .map(|view| (view.drive.id, view))
+                .collect();
+        let folders: Vec<Uuid> = files.iter().map(|file| file.folder_id).collect();
+        let trashed = model::trashed_folders(&mut conn, &folders).await?;
+        Ok(files
+            .into_iter()
+            .filter(|file| !trashed.contains(&file.folder_id))
+            .filter_map(|file| {
+                let drive = readable.get(&file.drive_id)?.clone();
+                Some(FileView { file, drive })
+            })
+            .collect())
     }
 }
 

@@ -124,6 +124,14 @@ pub async fn drive_for(
     Box::pin(drive_for(conn, group_id, owner_id)).await
 }
 
+pub async fn find_drives(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<Vec<Drive>> {
+    Ok(drives::table
+        .filter(drives::id.eq_any(ids))
+        .select(Drive::as_select())
+        .load(conn)
+        .await?)
+}
+
 pub async fn find_drive(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Drive>> {
     Ok(drives::table
         .find(id)
@@ -164,22 +172,31 @@ pub async fn find_file(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Opti
 
 /// Whether a folder or any folder above it is in the trash.
 pub async fn in_trash(conn: &mut AsyncPgConnection, folder: Uuid) -> ApiResult<bool> {
+    Ok(!trashed_folders(conn, &[folder]).await?.is_empty())
+}
+
+/// Which of these folders are in the trash, themselves or through a folder above them (one
+/// statement for any number of folders).
+pub async fn trashed_folders(
+    conn: &mut AsyncPgConnection,
+    folders: &[Uuid],
+) -> ApiResult<Vec<Uuid>> {
     #[derive(QueryableByName)]
     struct Trashed {
-        #[diesel(sql_type = Bool)]
-        trashed: bool,
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
     }
-    let row: Trashed = diesel::sql_query(
+    let rows: Vec<Trashed> = diesel::sql_query(
         "WITH RECURSIVE up AS (
-             SELECT id, parent_id, deleted_at FROM folders WHERE id = $1
+             SELECT id AS start, parent_id, deleted_at FROM folders WHERE id = ANY($1)
              UNION ALL
-             SELECT f.id, f.parent_id, f.deleted_at FROM folders f JOIN up ON f.id = up.parent_id)
-         SELECT coalesce(bool_or(deleted_at IS NOT NULL), false) AS trashed FROM up",
+             SELECT up.start, f.parent_id, f.deleted_at FROM folders f JOIN up ON f.id = up.parent_id)
+         SELECT DISTINCT start AS id FROM up WHERE deleted_at IS NOT NULL",
     )
-    .bind::<diesel::sql_types::Uuid, _>(folder)
-    .get_result(conn)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(folders)
+    .load(conn)
     .await?;
-    Ok(row.trashed)
+    Ok(rows.into_iter().map(|row| row.id).collect())
 }
 
 /// Whether `folder` is `ancestor` or inside it (a folder cannot move into itself).

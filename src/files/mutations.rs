@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::access::{self, DRIVE_TYPE, DriveView, FILE_TYPE, FOLDER_TYPE};
 use super::graphql::{FileView, FolderView};
-use super::model::{self, File, Folder, StoredObject};
+use super::model::{self, File, FileVersion, Folder, StoredObject};
 use super::names;
 use super::storage::Storage;
 use super::upload::Upload;
@@ -181,18 +181,36 @@ async fn changed(services: &Services, conn: &mut AsyncPgConnection, drive: Uuid)
 }
 
 /// A free name in `folder` for `wanted` ("name (1).ext" when taken).
-async fn free_name(
-    conn: &mut AsyncPgConnection,
-    folder: Uuid,
-    wanted: &str,
-    except: Option<&str>,
-) -> ApiResult<String> {
+async fn free_name(conn: &mut AsyncPgConnection, folder: Uuid, wanted: &str) -> ApiResult<String> {
     let taken = model::names_in(conn, folder).await?;
-    let except = except.map(str::to_lowercase);
     Ok(names::first_free(wanted, |candidate| {
-        let lower = candidate.to_lowercase();
-        Some(&lower) != except.as_ref() && taken.contains(&lower)
+        taken.contains(&candidate.to_lowercase())
     }))
+}
+
+/// A copy of a stored version under a new key (listed as garbage until a row owns it), for a
+/// copied file or a restored version.
+async fn copy_version(
+    services: &Services,
+    conn: &mut AsyncPgConnection,
+    version: &FileVersion,
+    uploaded_name: String,
+) -> ApiResult<StoredObject> {
+    let key = Storage::new_key("objects");
+    let grace = Utc::now() + chrono::Duration::hours(1);
+    model::mark_garbage(conn, std::slice::from_ref(&key), grace).await?;
+    services
+        .storage
+        .copy(&version.storage_key, &key)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(StoredObject {
+        storage_key: key,
+        size_bytes: version.size_bytes,
+        sha256: version.sha256.clone(),
+        content_type: version.content_type.clone(),
+        uploaded_name,
+    })
 }
 
 /// Thumbnails are made off the request path for images.
@@ -252,8 +270,7 @@ impl FileMutation {
                     .await?;
                     let file = conn
                         .transaction::<_, ApiError, _>(async |conn| {
-                            let name =
-                                free_name(conn, folder.id, &object.uploaded_name, None).await?;
+                            let name = free_name(conn, folder.id, &object.uploaded_name).await?;
                             model::charge(conn, folder.drive_id, object.size_bytes).await?;
                             let file =
                                 model::insert_file(conn, &folder, &name, &object, viewer.id())
@@ -419,28 +436,10 @@ impl FileMutation {
             .await?
             .ok_or(ApiError::NotFound(FILE_TYPE))?;
         let services = ctx.services().clone();
-        let key = Storage::new_key("objects");
-        model::mark_garbage(
-            &mut conn,
-            std::slice::from_ref(&key),
-            Utc::now() + chrono::Duration::hours(1),
-        )
-        .await?;
-        services
-            .storage
-            .copy(&version.storage_key, &key)
-            .await
-            .map_err(ApiError::internal)?;
-        let object = StoredObject {
-            storage_key: key.clone(),
-            size_bytes: version.size_bytes,
-            sha256: version.sha256.clone(),
-            content_type: version.content_type.clone(),
-            uploaded_name: source.name.clone(),
-        };
+        let object = copy_version(&services, &mut conn, &version, source.name.clone()).await?;
         let copied = conn
             .transaction::<_, ApiError, _>(async |conn| {
-                let name = free_name(conn, folder.id, &source.name, None).await?;
+                let name = free_name(conn, folder.id, &source.name).await?;
                 model::charge(conn, folder.drive_id, object.size_bytes).await?;
                 let file = model::insert_file(conn, &folder, &name, &object, viewer.id()).await?;
                 after_upload(conn, &file).await?;
@@ -453,8 +452,7 @@ impl FileMutation {
                 file: FileView { file, drive },
             }),
             Err(error) => {
-                let _ = services.storage.delete(&key).await;
-                model::forget_garbage(&mut conn, &key).await?;
+                super::upload::discard(&services, &object.storage_key).await;
                 Err(error)
             }
         }
@@ -505,7 +503,7 @@ impl FileMutation {
         let services = ctx.services().clone();
         let file = conn
             .transaction::<_, ApiError, _>(async |conn| {
-                let name = free_name(conn, file.folder_id, &file.name, None).await?;
+                let name = free_name(conn, file.folder_id, &file.name).await?;
                 model::update_file(conn, file.id, &name, file.folder_id).await?;
                 let file = model::set_file_deleted(conn, file.id, None).await?;
                 changed(&services, conn, file.drive_id).await?;
@@ -564,7 +562,7 @@ impl FileMutation {
         let services = ctx.services().clone();
         let folder = conn
             .transaction::<_, ApiError, _>(async |conn| {
-                let name = free_name(conn, parent, &folder.name, None).await?;
+                let name = free_name(conn, parent, &folder.name).await?;
                 model::update_folder(conn, folder.id, &name, parent).await?;
                 let folder = model::set_folder_deleted(conn, folder.id, None).await?;
                 changed(&services, conn, folder.drive_id).await?;
@@ -589,25 +587,7 @@ impl FileMutation {
             .await?
             .ok_or_else(|| ApiError::bad_input("number", "this file has no such version"))?;
         let services = ctx.services().clone();
-        let key = Storage::new_key("objects");
-        model::mark_garbage(
-            &mut conn,
-            std::slice::from_ref(&key),
-            Utc::now() + chrono::Duration::hours(1),
-        )
-        .await?;
-        services
-            .storage
-            .copy(&old.storage_key, &key)
-            .await
-            .map_err(ApiError::internal)?;
-        let object = StoredObject {
-            storage_key: key.clone(),
-            size_bytes: old.size_bytes,
-            sha256: old.sha256.clone(),
-            content_type: old.content_type.clone(),
-            uploaded_name: old.uploaded_name.clone(),
-        };
+        let object = copy_version(&services, &mut conn, &old, old.uploaded_name.clone()).await?;
         let restored = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 model::charge(conn, file.drive_id, object.size_bytes).await?;
@@ -621,8 +601,7 @@ impl FileMutation {
                 file: FileView { file, drive },
             }),
             Err(error) => {
-                let _ = services.storage.delete(&key).await;
-                model::forget_garbage(&mut conn, &key).await?;
+                super::upload::discard(&services, &object.storage_key).await;
                 Err(error)
             }
         }

@@ -77,7 +77,8 @@ impl StagedUploads {
     }
 }
 
-async fn discard(services: &Services, key: &str) {
+/// Deletes an object no row owns, and its garbage entry.
+pub async fn discard(services: &Services, key: &str) {
     if services.storage.delete(key).await.is_ok()
         && let Ok(mut conn) = services.pool.get().await
     {
