@@ -429,14 +429,12 @@ pub async fn set_attendance(
     event_id: Uuid,
     user_id: Uuid,
     status: AttendanceStatus,
-    invited_by: Option<Uuid>,
 ) -> ApiResult<Attendance> {
     Ok(diesel::insert_into(event_attendees::table)
         .values((
             event_attendees::event_id.eq(event_id),
             event_attendees::user_id.eq(user_id),
             event_attendees::status.eq(status),
-            event_attendees::invited_by.eq(invited_by),
         ))
         .on_conflict((event_attendees::event_id, event_attendees::user_id))
         .do_update()
@@ -446,6 +444,32 @@ pub async fn set_attendance(
         ))
         .returning(Attendance::as_returning())
         .get_result(conn)
+        .await?)
+}
+
+/// Invites people who have not answered yet (one statement); returns the new invitations.
+pub async fn invite(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    users: &[Uuid],
+    invited_by: Uuid,
+) -> ApiResult<Vec<Attendance>> {
+    let rows: Vec<_> = users
+        .iter()
+        .map(|user| {
+            (
+                event_attendees::event_id.eq(event_id),
+                event_attendees::user_id.eq(*user),
+                event_attendees::status.eq(AttendanceStatus::Invited),
+                event_attendees::invited_by.eq(invited_by),
+            )
+        })
+        .collect();
+    Ok(diesel::insert_into(event_attendees::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(Attendance::as_returning())
+        .get_results(conn)
         .await?)
 }
 

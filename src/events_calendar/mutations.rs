@@ -602,27 +602,7 @@ impl EventMutation {
         .await?;
         let mut conn = ctx.conn().await?;
         let invitees = people(&mut conn, "userIds", &input.user_ids, MAX_INVITES).await?;
-        let invitations = conn
-            .transaction::<_, ApiError, _>(async |conn| {
-                let mut invited = Vec::new();
-                for user in invitees {
-                    if model::attendance(conn, id, user).await?.is_some() {
-                        continue;
-                    }
-                    invited.push(
-                        model::set_attendance(
-                            conn,
-                            id,
-                            user,
-                            AttendanceStatus::Invited,
-                            Some(viewer.id()),
-                        )
-                        .await?,
-                    );
-                }
-                Ok(invited)
-            })
-            .await?;
+        let invitations = model::invite(&mut conn, id, &invitees, viewer.id()).await?;
         Ok(InviteToEventPayload {
             event: access::find_visible(&mut conn, viewer, id).await?,
             invitations: invitations

@@ -31,7 +31,7 @@ pub async fn answer(
     let attendance = match previous {
         // The same answer again keeps its place in the queue.
         Some(previous) if previous.status == status => previous,
-        _ => model::set_attendance(conn, event_id, user_id, status, None).await?,
+        _ => model::set_attendance(conn, event_id, user_id, status).await?,
     };
     let promoted = fill_seats(conn, &event).await?;
     Ok((attendance, promoted))
