@@ -64,7 +64,7 @@ impl App {
                 std::thread::available_parallelism().map_or(2, |cores| cores.get()),
             ),
             sso: Sso::new(&config)?,
-            storage: Storage::open(&config.storage_url)?,
+            storage: Storage::open_with(&config.storage_url, config.storage_options.clone())?,
         });
         let schemas = Schemas::build(services.clone(), &config.limits);
         let jobs = crate::jobs::spawn_worker(services.clone(), config.job_poll_interval);

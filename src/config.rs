@@ -179,6 +179,10 @@ pub struct AppConfig {
     pub jwks_refresh_interval: Duration,
     /// Where file contents are stored (an `object_store` URL).
     pub storage_url: String,
+    /// `object_store` options for that store (`aws_endpoint`, `aws_access_key_id`, ...) over
+    /// those the environment's `AWS_*` / `GOOGLE_*` / `AZURE_*` variables give; empty from the
+    /// command line, set by code that embeds the app (the tests point it at their own server).
+    pub storage_options: Vec<(String, String)>,
     pub uploads: UploadLimits,
 }
 
@@ -205,6 +209,7 @@ impl AppConfig {
                 "file://{}",
                 std::env::temp_dir().join("parvis-files").display()
             ),
+            storage_options: Vec::new(),
             uploads: UploadLimits {
                 max_file_bytes: 100 * 1024 * 1024,
                 max_files: 10,

@@ -1,5 +1,5 @@
 //! Where file contents live: `object_store`, on the local disk under the data directory by
-//! default, or any store its URL names (S3-compatible storage when built with the `s3` feature).
+//! default, or any store its URL names (S3-compatible storage with the `s3` feature, on by default).
 //! Uploads stream through with bounded memory, hashed on the way; keys are random.
 
 use std::ops::Range;
@@ -45,8 +45,18 @@ pub struct Written {
 }
 
 impl Storage {
-    /// `file:///path` (the default: `<data dir>/files`) or another `object_store` URL.
+    /// `file:///path` (the default: `<data dir>/files`) or another `object_store` URL, configured
+    /// by the environment's `AWS_*`, `GOOGLE_*` and `AZURE_*` variables (`AWS_ENDPOINT`,
+    /// `AWS_ACCESS_KEY_ID`, ...: any name `object_store`'s builders accept, in upper case).
     pub fn open(url: &str) -> anyhow::Result<Self> {
+        Self::open_with(url, Vec::new())
+    }
+
+    /// `open`, with `object_store` options (such as `aws_endpoint`) that win over the environment's.
+    pub fn open_with(
+        url: &str,
+        options: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
         let parsed = url::Url::parse(url)?;
         if parsed.scheme() == "file" {
             let dir = parsed
@@ -57,10 +67,15 @@ impl Storage {
                 store: Arc::new(LocalFileSystem::new_with_prefix(dir)?),
             });
         }
-        let options = std::env::vars().filter(|(name, _)| {
-            name.starts_with("AWS_") || name.starts_with("GOOGLE_") || name.starts_with("AZURE_")
+        // Later options override earlier ones; names are matched case-insensitively.
+        let from_env = std::env::vars_os().filter_map(|(name, value)| {
+            let (name, value) = (name.into_string().ok()?, value.into_string().ok()?);
+            ["AWS_", "GOOGLE_", "AZURE_"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+                .then_some((name, value))
         });
-        let (store, prefix) = object_store::parse_url_opts(&parsed, options)?;
+        let (store, prefix) = object_store::parse_url_opts(&parsed, from_env.chain(options))?;
         let store: Arc<dyn ObjectStore> = if prefix.as_ref().is_empty() {
             Arc::from(store)
         } else {
@@ -121,6 +136,9 @@ impl Storage {
                 })
             }
             Err(error) => {
+                // `abort` cancels the parts in flight, but S3 may still store a part whose bytes
+                // had arrived, after the abort and out of sight: let them land first.
+                let _ = writer.wait_for_capacity(0).await;
                 let _ = writer.abort().await;
                 Err(error)
             }
