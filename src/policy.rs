@@ -71,6 +71,12 @@ pub enum Resource<'a> {
         drive: &'a Drive,
         group: Option<&'a GroupAccess>,
     },
+    /// An uploaded attachment with the things that use it (a post, a comment's post, an event,
+    /// a person's avatar, a group's avatar or cover), each as the viewer stands towards it.
+    Attachment {
+        uploaded_by: Option<uuid::Uuid>,
+        used_by: &'a [Resource<'a>],
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +124,10 @@ pub fn can(viewer: &Viewer, action: Action, resource: Resource<'_>) -> Decision 
             organiser,
         } => event_decision(viewer, action, event, group, organiser),
         Resource::Drive { drive, group } => drive_decision(viewer, action, drive, group),
+        Resource::Attachment {
+            uploaded_by,
+            used_by,
+        } => attachment_decision(viewer, action, uploaded_by, used_by),
     }
 }
 
@@ -312,6 +322,33 @@ fn drive_decision(
     match action {
         Action::View | Action::ViewContent => Decision::Allow,
         Action::Edit | Action::Post | Action::Delete => allow_if(writable),
+        _ => Decision::Deny,
+    }
+}
+
+/// An attachment is seen by whoever sees one of the things using it (a post's audience, an
+/// event's, everyone who sees a person or a group for avatars and covers); one nothing uses yet
+/// is its uploader's alone. Only its uploader attaches it.
+fn attachment_decision(
+    viewer: &Viewer,
+    action: Action,
+    uploaded_by: Option<uuid::Uuid>,
+    used_by: &[Resource<'_>],
+) -> Decision {
+    let own = uploaded_by == Some(viewer.id());
+    let visible = if used_by.is_empty() {
+        own
+    } else {
+        used_by
+            .iter()
+            .any(|resource| can(viewer, Action::View, *resource).allowed())
+    };
+    if !visible {
+        return Decision::Hide;
+    }
+    match action {
+        Action::View => Decision::Allow,
+        Action::Edit => allow_if(own && used_by.is_empty()),
         _ => Decision::Deny,
     }
 }

@@ -1,6 +1,25 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    attachments (id) {
+        id -> Uuid,
+        uploaded_by -> Nullable<Uuid>,
+        name -> Text,
+        storage_key -> Text,
+        size_bytes -> Int8,
+        sha256 -> Bytea,
+        content_type -> Text,
+        thumbnail_key -> Nullable<Text>,
+        post_id -> Nullable<Uuid>,
+        comment_id -> Nullable<Uuid>,
+        event_id -> Nullable<Uuid>,
+        position -> Int4,
+        attached_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     calendar_feeds (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -90,7 +109,7 @@ diesel::table! {
         location -> Nullable<Text>,
         online_url -> Nullable<Text>,
         online_provider -> Nullable<Text>,
-        cover_file_id -> Nullable<Uuid>,
+        cover_attachment_id -> Nullable<Uuid>,
         capacity -> Nullable<Int4>,
         recurrence -> Nullable<Text>,
         last_starts_at -> Nullable<Timestamptz>,
@@ -209,8 +228,8 @@ diesel::table! {
         visibility -> Text,
         join_policy -> Text,
         posting_policy -> Text,
-        avatar_file_id -> Nullable<Uuid>,
-        cover_file_id -> Nullable<Uuid>,
+        avatar_attachment_id -> Nullable<Uuid>,
+        cover_attachment_id -> Nullable<Uuid>,
         archived_at -> Nullable<Timestamptz>,
         member_count -> Int4,
         created_by -> Nullable<Uuid>,
@@ -463,9 +482,12 @@ diesel::table! {
         updated_at -> Timestamptz,
         search_text -> Nullable<Text>,
         avatar_url -> Nullable<Text>,
+        avatar_attachment_id -> Nullable<Uuid>,
     }
 }
 
+diesel::joinable!(attachments -> comments (comment_id));
+diesel::joinable!(attachments -> posts (post_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(comment_mentions -> comments (comment_id));
 diesel::joinable!(comment_mentions -> users (user_id));
@@ -520,6 +542,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_identities -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    attachments,
     calendar_feeds,
     comment_mentions,
     comments,

@@ -144,7 +144,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, people: &[Uuid]) -> ApiResult<us
                 .and_then(|url| url::Url::parse(url).ok())
                 .and_then(|url| super::mutations::meeting_provider(&url))
                 .map(Into::into),
-            cover_file_id: None,
+            cover_attachment_id: None,
             capacity: demo.capacity,
             recurrence: demo.recurrence.map(Into::into),
             last_starts_at: demo.recurrence.is_none().then_some(starts_at),

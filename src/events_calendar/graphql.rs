@@ -117,6 +117,20 @@ impl EventView {
     async fn location(&self) -> Option<&str> {
         self.event.location.as_deref()
     }
+    /// The cover image (its preview), if one was set.
+    async fn cover_url(&self, ctx: &Context<'_>) -> Option<String> {
+        self.event
+            .cover_attachment_id
+            .map(|id| crate::attachments::graphql::image_url(ctx, id))
+    }
+    /// Files attached to the event, in order.
+    async fn attachments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<crate::attachments::model::Attachment>> {
+        let subject = crate::attachments::model::Subject::event(self.event.id);
+        crate::attachments::graphql::of(ctx, subject).await
+    }
     /// The video meeting or webinar link.
     async fn online_url(&self) -> Option<&str> {
         self.event.online_url.as_deref()

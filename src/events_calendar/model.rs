@@ -36,7 +36,7 @@ pub struct Event {
     pub location: Option<String>,
     pub online_url: Option<String>,
     pub online_provider: Option<String>,
-    pub cover_file_id: Option<Uuid>,
+    pub cover_attachment_id: Option<Uuid>,
     pub capacity: Option<i32>,
     pub recurrence: Option<String>,
     pub last_starts_at: Option<DateTime<Utc>>,
@@ -75,7 +75,7 @@ pub struct EventFields {
     pub location: Option<String>,
     pub online_url: Option<String>,
     pub online_provider: Option<String>,
-    pub cover_file_id: Option<Uuid>,
+    pub cover_attachment_id: Option<Uuid>,
     pub capacity: Option<i32>,
     pub recurrence: Option<String>,
     pub last_starts_at: Option<DateTime<Utc>>,
@@ -132,6 +132,18 @@ pub async fn update(
         .returning(Event::as_returning())
         .get_result(conn)
         .await?)
+}
+
+pub async fn set_cover(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    cover: Option<Uuid>,
+) -> ApiResult<()> {
+    diesel::update(events::table.find(id))
+        .set(events::cover_attachment_id.eq(cover))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn cancel(

@@ -11,6 +11,8 @@ use super::graphql::AttendanceObject;
 use super::model::{self, AttendanceStatus, Event, EventFields};
 use super::{recurrence, reminders, rsvp};
 use crate::app::Services;
+use crate::attachments::graphql as attachments;
+use crate::attachments::model::Subject;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event as BusEvent;
 use crate::graphql::context::ContextExt;
@@ -52,6 +54,11 @@ pub struct CreateEventInput {
     /// Besides the creator.
     #[graphql(default)]
     pub organizer_ids: Vec<ID>,
+    /// Files from `uploadAttachment` (at most 10), seen by whoever sees the event.
+    #[graphql(default)]
+    pub attachment_ids: Vec<ID>,
+    /// An image from `uploadAttachment` shown as the event's cover.
+    pub cover_attachment_id: Option<ID>,
 }
 
 /// Which occurrences a change applies to.
@@ -89,6 +96,10 @@ pub struct UpdateEventInput {
     pub recurrence: Option<String>,
     pub reminder_minutes: Option<Vec<i32>>,
     pub organizer_ids: Option<Vec<ID>>,
+    /// Replaces the attachments of the event the payload returns (those left out are deleted).
+    pub attachment_ids: Option<Vec<ID>>,
+    /// A new cover image from `uploadAttachment`; null removes the cover.
+    pub cover_attachment_id: async_graphql::MaybeUndefined<ID>,
 }
 
 #[derive(InputObject)]
@@ -294,7 +305,7 @@ fn created_fields(input: &CreateEventInput, default_zone: &str) -> ApiResult<Dra
         location: text("location", input.location.as_deref().unwrap_or(""), 300)?,
         online_url,
         online_provider,
-        cover_file_id: None,
+        cover_attachment_id: None,
         capacity: input.capacity,
         recurrence: input.recurrence.clone(),
         last_starts_at: None,
@@ -328,7 +339,7 @@ fn changed_fields(event: &Event, input: &UpdateEventInput) -> ApiResult<Draft> {
         },
         online_url,
         online_provider,
-        cover_file_id: event.cover_file_id,
+        cover_attachment_id: event.cover_attachment_id,
         capacity: match input.capacity {
             Some(0) => None,
             Some(capacity) => Some(capacity),
@@ -386,6 +397,8 @@ async fn publish_change(
         .await
 }
 
+const COVER_FIELD: &str = "coverAttachmentId";
+
 #[derive(Default)]
 pub struct EventMutation;
 
@@ -418,7 +431,14 @@ impl EventMutation {
             crate::groups::graphql::TYPE_NAME,
             "You may not create events here.",
         )?;
-        let draft = created_fields(&input, &viewer.user.time_zone)?;
+        let mut draft = created_fields(&input, &viewer.user.time_zone)?;
+        let attachment_ids = attachments::parse_ids(&input.attachment_ids)?;
+        let cover = input
+            .cover_attachment_id
+            .as_ref()
+            .map(|id| ids::decode_as(id, crate::attachments::access::TYPE_NAME, COVER_FIELD))
+            .transpose()?;
+        draft.fields.cover_attachment_id = cover;
         let mut conn = ctx.conn().await?;
         let mut organizers = people(
             &mut conn,
@@ -431,6 +451,8 @@ impl EventMutation {
         let id = Uuid::now_v7();
         let event = conn
             .transaction::<_, ApiError, _>(async |conn| {
+                attachments::claim_new_image(conn, None, Some(cover), viewer.id(), COVER_FIELD)
+                    .await?;
                 let event = model::insert(
                     conn,
                     id,
@@ -439,6 +461,7 @@ impl EventMutation {
                     &draft.fields,
                 )
                 .await?;
+                attachments::set(conn, Subject::event(id), &attachment_ids, viewer.id()).await?;
                 model::set_organizers(conn, id, &organizers).await?;
                 reminders::schedule(conn, &event).await?;
                 Ok(event)
@@ -474,6 +497,12 @@ impl EventMutation {
             Some(ids) => Some(people(&mut conn, "organizerIds", ids, MAX_ORGANIZERS).await?),
             None => None,
         };
+        let attachment_ids = input
+            .attachment_ids
+            .as_deref()
+            .map(attachments::parse_ids)
+            .transpose()?;
+        let cover = attachments::parse_image_id(&input.cover_attachment_id, COVER_FIELD)?;
         let changed_id = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 let event = model::lock(conn, id).await?;
@@ -492,6 +521,17 @@ impl EventMutation {
                         organizers.push(viewer.id());
                     }
                     model::set_organizers(conn, changed.id, &organizers).await?;
+                }
+                if let Some(ids) = &attachment_ids {
+                    attachments::set(conn, Subject::event(changed.id), ids, viewer.id()).await?;
+                }
+                let current = changed.cover_attachment_id;
+                if let Some(new) =
+                    attachments::claim_new_image(conn, current, cover, viewer.id(), COVER_FIELD)
+                        .await?
+                {
+                    model::set_cover(conn, changed.id, new).await?;
+                    attachments::drop_if_unused(conn, current).await?;
                 }
                 rsvp::fill_seats(conn, &changed).await?;
                 reminders::schedule(conn, &changed).await?;
@@ -719,7 +759,7 @@ fn fields_of(event: &Event) -> EventFields {
         location: event.location.clone(),
         online_url: event.online_url.clone(),
         online_provider: event.online_provider.clone(),
-        cover_file_id: event.cover_file_id,
+        cover_attachment_id: event.cover_attachment_id,
         capacity: event.capacity,
         recurrence: event.recurrence.clone(),
         last_starts_at: event.last_starts_at,

@@ -263,7 +263,7 @@ mod tests {
             location: None,
             online_url: None,
             online_provider: None,
-            cover_file_id: None,
+            cover_attachment_id: None,
             capacity: None,
             recurrence: Some(rule.into()),
             last_starts_at: None,

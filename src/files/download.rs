@@ -43,11 +43,11 @@ pub struct DownloadQuery {
     version: Option<i32>,
 }
 
-fn status(status: StatusCode, message: &'static str) -> Response {
+pub(crate) fn status(status: StatusCode, message: &'static str) -> Response {
     (status, message).into_response()
 }
 
-async fn viewer_of(app: &App, headers: &HeaderMap) -> Result<Viewer, Response> {
+pub(crate) async fn viewer_of(app: &App, headers: &HeaderMap) -> Result<Viewer, Response> {
     let result = async {
         let mut conn = app.services.pool.get().await?;
         let cookie = session_cookie_value(headers);
@@ -70,7 +70,7 @@ async fn viewer_of(app: &App, headers: &HeaderMap) -> Result<Viewer, Response> {
     }
 }
 
-fn internal(error: ApiError) -> Response {
+pub(crate) fn internal(error: ApiError) -> Response {
     if let ApiError::Internal(cause) = &error {
         tracing::error!(error = ?cause, "download failed");
     }
@@ -116,15 +116,14 @@ pub async fn file(
         Ok(found) => found,
         Err(response) => return response,
     };
-    serve(
-        &app,
-        &headers,
-        &version.storage_key,
-        &version,
-        &name,
-        &version.content_type,
-    )
-    .await
+    let served = Served {
+        key: &version.storage_key,
+        size: Some(version.size_bytes),
+        etag: etag(&version.sha256),
+        name: name.as_str().into(),
+        content_type: &version.content_type,
+    };
+    serve(&app, &headers, served).await
 }
 
 pub async fn thumbnail(
@@ -140,26 +139,44 @@ pub async fn thumbnail(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let Some(key) = version.thumbnail_key.clone() else {
+    let Some(key) = version.thumbnail_key.as_deref() else {
         return status(StatusCode::NOT_FOUND, "No thumbnail (yet)");
     };
-    let name = format!("{name}.thumbnail.jpg");
-    serve(&app, &headers, &key, &version, &name, "image/jpeg").await
+    serve(&app, &headers, Served::thumbnail(key, version.id, &name)).await
 }
 
-async fn serve(
-    app: &App,
-    headers: &HeaderMap,
-    key: &str,
-    version: &FileVersion,
-    name: &str,
-    content_type: &str,
-) -> Response {
-    let tag = if key == version.storage_key {
-        etag(version)
-    } else {
-        format!("\"t-{}\"", version.id)
-    };
+/// What a download sends: an object in storage, under a name and a content type.
+pub struct Served<'a> {
+    pub key: &'a str,
+    /// Known for originals (their rows record it); asked of the store for thumbnails.
+    pub size: Option<i64>,
+    pub etag: String,
+    pub name: std::borrow::Cow<'a, str>,
+    pub content_type: &'a str,
+}
+
+impl<'a> Served<'a> {
+    /// The JPEG preview of something (`owner` names it in the ETag).
+    pub fn thumbnail(key: &'a str, owner: Uuid, name: &str) -> Self {
+        Served {
+            key,
+            size: None,
+            etag: format!("\"t-{owner}\""),
+            name: format!("{name}.thumbnail.jpg").into(),
+            content_type: "image/jpeg",
+        }
+    }
+}
+
+/// Streams an object the viewer may read, honouring `If-None-Match` and `Range`.
+pub async fn serve(app: &App, headers: &HeaderMap, served: Served<'_>) -> Response {
+    let Served {
+        key,
+        size,
+        etag: tag,
+        name,
+        content_type,
+    } = served;
     if headers
         .get(IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
@@ -173,13 +190,12 @@ async fn serve(
         insert(&mut response, ETAG, &tag);
         return response;
     }
-    let size = if key == version.storage_key {
-        u64::try_from(version.size_bytes).unwrap_or_default()
-    } else {
-        match app.services.storage.get_bytes(key, u64::MAX).await {
+    let size = match size {
+        Some(size) => u64::try_from(size).unwrap_or_default(),
+        None => match app.services.storage.get_bytes(key, u64::MAX).await {
             Ok(Some(bytes)) => bytes.len() as u64,
             _ => return status(StatusCode::NOT_FOUND, "Not found"),
-        }
+        },
     };
     // An empty file has no byte to point at: it is always served whole.
     let range = match headers.get(RANGE).and_then(|value| value.to_str().ok()) {
@@ -228,7 +244,7 @@ async fn serve(
     insert(
         &mut response,
         CONTENT_DISPOSITION,
-        &disposition(inline, name),
+        &disposition(inline, &name),
     );
     insert(&mut response, X_CONTENT_TYPE_OPTIONS, "nosniff");
     // Even opened directly, nothing in it may run or load.

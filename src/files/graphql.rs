@@ -172,7 +172,7 @@ impl FolderView {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
@@ -266,11 +266,11 @@ impl From<FileVersion> for FileVersionObject {
     }
 }
 
-/// The ETag of a version: its content hash (quoted, as HTTP wants).
-pub fn etag(version: &FileVersion) -> String {
+/// The ETag of stored contents: their hash (quoted, as HTTP wants).
+pub fn etag(sha256: &[u8]) -> String {
     format!(
         "\"{}\"",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&version.sha256)
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256)
     )
 }
 

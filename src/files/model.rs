@@ -199,6 +199,45 @@ pub async fn trashed_folders(
     Ok(rows.into_iter().map(|row| row.id).collect())
 }
 
+/// Folders put in the trash before `before` (themselves, not through a parent).
+pub async fn expired_trashed_folders(
+    conn: &mut AsyncPgConnection,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> ApiResult<Vec<Uuid>> {
+    Ok(folders::table
+        .filter(folders::deleted_at.lt(before))
+        .select(folders::id)
+        .limit(limit)
+        .load(conn)
+        .await?)
+}
+
+/// Every file in a folder and the folders below it, trashed or not.
+pub async fn files_under(conn: &mut AsyncPgConnection, folder: Uuid) -> ApiResult<Vec<File>> {
+    Ok(diesel::sql_query(format!(
+        "WITH RECURSIVE down AS (
+             SELECT id FROM folders WHERE id = $1
+             UNION ALL
+             SELECT f.id FROM folders f JOIN down ON f.parent_id = down.id)
+         SELECT {FILE_COLUMNS} FROM files WHERE folder_id IN (SELECT id FROM down)"
+    ))
+    .bind::<diesel::sql_types::Uuid, _>(folder)
+    .load::<FileRow>(conn)
+    .await?
+    .into_iter()
+    .map(|row| row.file)
+    .collect())
+}
+
+/// Deletes a folder row and those below it (their files must be purged first).
+pub async fn delete_folder(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<()> {
+    diesel::delete(folders::table.find(id))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Whether `folder` is `ancestor` or inside it (a folder cannot move into itself).
 pub async fn is_within(
     conn: &mut AsyncPgConnection,

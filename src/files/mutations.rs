@@ -190,7 +190,7 @@ async fn free_name(conn: &mut AsyncPgConnection, folder: Uuid, wanted: &str) -> 
 
 /// A copy of a stored version under a new key (listed as garbage until a row owns it), for a
 /// copied file or a restored version.
-async fn copy_version(
+pub async fn copy_version(
     services: &Services,
     conn: &mut AsyncPgConnection,
     version: &FileVersion,
@@ -609,6 +609,6 @@ impl FileMutation {
 }
 
 /// Gives an upload back to the request, whose cleanup deletes what no mutation kept.
-fn discard_later(ctx: &Context<'_>, object: StoredObject) {
+pub fn discard_later(ctx: &Context<'_>, object: StoredObject) {
     ctx.request().uploads.put_back(object);
 }

@@ -36,6 +36,20 @@ pub async fn purge_trashed(conn: &mut AsyncPgConnection, file_id: Uuid) -> ApiRe
     Ok(())
 }
 
+/// Folders whose time in the trash is over: the files inside them are purged (their bytes leave
+/// the quota) and the folders deleted. Returns how many folders went.
+pub async fn purge_trashed_folders(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    let before = Utc::now() - chrono::Duration::days(TRASH_DAYS);
+    let folders = model::expired_trashed_folders(conn, before, BATCH).await?;
+    for folder in &folders {
+        for file in model::files_under(conn, *folder).await? {
+            model::purge_file(conn, &file).await?;
+        }
+        model::delete_folder(conn, *folder).await?;
+    }
+    Ok(folders.len())
+}
+
 /// Deletes due garbage from storage (locked rows: concurrent sweepers take different ones).
 pub async fn sweep(conn: &mut AsyncPgConnection, services: &Services) -> ApiResult<()> {
     for key in model::due_garbage(conn, BATCH).await? {

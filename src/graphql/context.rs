@@ -7,6 +7,7 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 
 use crate::app::Services;
+use crate::attachments::graphql::AttachmentLoader;
 use crate::auth::Viewer;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
@@ -60,7 +61,8 @@ impl RequestContext {
             .data(loader(AudienceLoader::new(services.clone())))
             .data(loader(CommentSummaryLoader::new(services.clone())))
             .data(loader(PinLoader::new(services.clone())))
-            .data(loader(EventSummaryLoader::new(services.clone())));
+            .data(loader(EventSummaryLoader::new(services.clone())))
+            .data(loader(AttachmentLoader::new(services.clone())));
         if let Some(viewer) = &self.viewer {
             request = request
                 .data(loader(GroupLoader::new(services.clone(), viewer.id())))

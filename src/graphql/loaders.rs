@@ -13,7 +13,7 @@ use crate::posts::model::{Comment, ReactionCount, ViewerMarks};
 use crate::users::{User, model};
 
 /// A pooled connection, with the error shape DataLoaders need.
-async fn connection(services: &Services) -> Result<crate::db::DbConn, Arc<ApiError>> {
+pub async fn connection(services: &Services) -> Result<crate::db::DbConn, Arc<ApiError>> {
     services
         .pool
         .get()

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::app::Services;
+use crate::attachments::graphql::AttachmentMutation;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::QueryLimits;
 use crate::events_calendar::feeds::{CalendarFeedMutation, CalendarFeedQuery};
@@ -47,6 +48,7 @@ pub struct Mutation(
     EventMutation,
     CalendarFeedMutation,
     FileMutation,
+    AttachmentMutation,
 );
 
 #[derive(MergedSubscription, Default)]

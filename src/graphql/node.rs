@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
+use crate::attachments::model::Attachment;
 use crate::auth::access_tokens::AccessToken;
 use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
@@ -38,6 +39,7 @@ pub enum Node {
     Drive(DriveView),
     Folder(FolderView),
     File(FileView),
+    Attachment(Attachment),
 }
 
 #[derive(Default)]
@@ -102,6 +104,9 @@ async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
         files::FILE_TYPE => Ok(Node::File(files_graphql::load_file(ctx, uuid).await?)),
         crate::events_calendar::access::TYPE_NAME => Ok(Node::Event(
             crate::events_calendar::graphql::load_visible(ctx, uuid).await?,
+        )),
+        crate::attachments::access::TYPE_NAME => Ok(Node::Attachment(
+            crate::attachments::graphql::load_visible(ctx, uuid).await?,
         )),
         _ => Err(ApiError::NotFound("Node")),
     }

@@ -116,6 +116,18 @@ impl GroupAccess {
     async fn description(&self) -> &str {
         &self.group.description
     }
+    /// The group's picture (a preview of the uploaded image), if it has one.
+    async fn avatar_url(&self, ctx: &Context<'_>) -> Option<String> {
+        self.group
+            .avatar_attachment_id
+            .map(|id| crate::attachments::graphql::image_url(ctx, id))
+    }
+    /// The banner shown on the group's page, if it has one.
+    async fn cover_url(&self, ctx: &Context<'_>) -> Option<String> {
+        self.group
+            .cover_attachment_id
+            .map(|id| crate::attachments::graphql::image_url(ctx, id))
+    }
     /// The description rendered to sanitised HTML (no scripts, event handlers or unsafe links).
     async fn description_html(&self) -> String {
         crate::markdown::to_safe_html(&self.group.description)

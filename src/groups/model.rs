@@ -99,6 +99,9 @@ pub struct Group {
     pub event_policy: PostingPolicy,
     /// Who may add and change files in the group's drive.
     pub drive_policy: PostingPolicy,
+    /// Uploaded images shown as the group's avatar and cover.
+    pub avatar_attachment_id: Option<Uuid>,
+    pub cover_attachment_id: Option<Uuid>,
     pub archived_at: Option<DateTime<Utc>>,
     pub member_count: i32,
     pub created_at: DateTime<Utc>,
@@ -131,7 +134,7 @@ pub struct NewGroup {
     pub created_by: Option<Uuid>,
 }
 
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Default, Clone, AsChangeset)]
 #[diesel(table_name = groups)]
 pub struct GroupChanges {
     pub name: Option<String>,
@@ -142,6 +145,9 @@ pub struct GroupChanges {
     pub posting_policy: Option<PostingPolicy>,
     pub event_policy: Option<PostingPolicy>,
     pub drive_policy: Option<PostingPolicy>,
+    /// Set once the new images are claimed (see `attachments::graphql::claim_new_image`).
+    pub avatar_attachment_id: Option<Option<Uuid>>,
+    pub cover_attachment_id: Option<Option<Uuid>>,
 }
 
 impl GroupChanges {
@@ -154,6 +160,8 @@ impl GroupChanges {
             && self.posting_policy.is_none()
             && self.event_policy.is_none()
             && self.drive_policy.is_none()
+            && self.avatar_attachment_id.is_none()
+            && self.cover_attachment_id.is_none()
     }
 }
 
@@ -181,7 +189,7 @@ pub type GroupCursor = (String, Uuid);
 /// The viewer's relation to each group, joined to the group row. `$1` is the viewer.
 const ACCESS_SELECT: &str = "
     SELECT g.id, g.name, g.slug, g.description, g.visibility, g.join_policy, g.posting_policy,
-           g.event_policy, g.drive_policy, g.archived_at, g.member_count, g.created_at, g.updated_at,
+           g.event_policy, g.drive_policy, g.avatar_attachment_id, g.cover_attachment_id, g.archived_at, g.member_count, g.created_at, g.updated_at,
            m.role AS viewer_role,
            EXISTS (SELECT 1 FROM group_join_requests r
                    WHERE r.group_id = g.id AND r.user_id = $1 AND r.status = 'pending') AS viewer_requested,
@@ -843,5 +851,17 @@ pub async fn active_user_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiR
         .filter(users::status.eq(UserStatus::Active))
         .select(users::id)
         .load(conn)
+        .await?)
+}
+
+/// The group's avatar and cover images.
+pub async fn images(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> ApiResult<(Option<Uuid>, Option<Uuid>)> {
+    Ok(groups::table
+        .find(id)
+        .select((groups::avatar_attachment_id, groups::cover_attachment_id))
+        .first(conn)
         .await?)
 }

@@ -16,6 +16,7 @@ use super::model::{
     self, GroupChanges, Invitation, InvitationStatus, JoinRequest, Member, NewGroup, RequestStatus,
 };
 use super::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
+use crate::attachments::graphql as attachments;
 use crate::auth::Viewer;
 use crate::db::ConnectionFn;
 use crate::error::{ApiError, ApiResult};
@@ -74,6 +75,9 @@ fn description(text: Option<String>) -> ApiResult<Option<String>> {
     .transpose()
 }
 
+const AVATAR_FIELD: &str = "avatarAttachmentId";
+const COVER_FIELD: &str = "coverAttachmentId";
+
 #[derive(InputObject)]
 pub struct CreateGroupInput {
     pub name: String,
@@ -101,6 +105,10 @@ pub struct UpdateGroupInput {
     pub event_policy: Option<PostingPolicyGql>,
     /// Who may add and change files in the group's drive.
     pub drive_policy: Option<PostingPolicyGql>,
+    /// An image from `uploadAttachment` as the group's avatar; null removes it.
+    pub avatar_attachment_id: async_graphql::MaybeUndefined<ID>,
+    /// An image from `uploadAttachment` as the group's cover; null removes it.
+    pub cover_attachment_id: async_graphql::MaybeUndefined<ID>,
 }
 
 #[derive(InputObject)]
@@ -281,7 +289,11 @@ impl GroupMutation {
             posting_policy: input.posting_policy.map(Into::into),
             event_policy: input.event_policy.map(Into::into),
             drive_policy: input.drive_policy.map(Into::into),
+            avatar_attachment_id: None,
+            cover_attachment_id: None,
         };
+        let avatar = attachments::parse_image_id(&input.avatar_attachment_id, AVATAR_FIELD)?;
+        let cover = attachments::parse_image_id(&input.cover_attachment_id, COVER_FIELD)?;
         let viewer = ctx.viewer()?;
         let access = locked_change(
             ctx,
@@ -299,12 +311,38 @@ impl GroupMutation {
                 )
             },
             async |conn| {
+                let (old_avatar, old_cover) = model::images(conn, id).await?;
+                let changes = GroupChanges {
+                    avatar_attachment_id: attachments::claim_new_image(
+                        conn,
+                        old_avatar,
+                        avatar,
+                        viewer.id(),
+                        AVATAR_FIELD,
+                    )
+                    .await?,
+                    cover_attachment_id: attachments::claim_new_image(
+                        conn,
+                        old_cover,
+                        cover,
+                        viewer.id(),
+                        COVER_FIELD,
+                    )
+                    .await?,
+                    ..changes.clone()
+                };
                 if changes.is_empty() {
                     return Ok(());
                 }
                 let group = model::update(conn, id, &changes).await?;
                 if group.join_policy != JoinPolicy::Request {
                     model::cancel_pending_join_requests(conn, id).await?;
+                }
+                if changes.avatar_attachment_id.is_some() {
+                    attachments::drop_if_unused(conn, old_avatar).await?;
+                }
+                if changes.cover_attachment_id.is_some() {
+                    attachments::drop_if_unused(conn, old_cover).await?;
                 }
                 Ok(())
             },

@@ -40,6 +40,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/calendar/feed/{file}", get(feeds::personal_feed))
         .route("/files/{id}", get(crate::files::download::file))
         .route("/files/{id}/thumbnail", get(crate::files::download::thumbnail))
+        .route("/attachments/{id}", get(crate::attachments::download::original))
+        .route(
+            "/attachments/{id}/thumbnail",
+            get(crate::attachments::download::thumbnail),
+        )
         .route("/login", get(sso::login_page::page))
         .route("/auth/password", post(sso::login_page::password_sign_in))
         .route("/auth/logout", post(sso::flow::logout))

@@ -4,6 +4,8 @@
 //! transaction (a savepoint per job) and deletes it there: its database effects happen exactly
 //! once whatever the number of instances, and a crash before commit leaves the job for another try.
 
+pub mod housekeeping;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,10 +36,14 @@ pub enum Job {
     },
     /// Make the thumbnail of an uploaded image.
     MakeThumbnail { version_id: Uuid },
+    /// Make the thumbnail of an attached image (or an avatar, or a cover).
+    MakeAttachmentThumbnail { attachment_id: Uuid },
     /// A file's time in the trash is over (unless it was restored).
     PurgeFile { file_id: Uuid },
     /// Remove storage objects no row owns any more.
     SweepStorage,
+    /// The hourly scan for what time made due (see `housekeeping`).
+    Housekeeping,
 }
 
 /// Jobs claimed per transaction.
@@ -169,16 +175,23 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
             .await
         }
         Job::MakeThumbnail { version_id } => {
-            crate::files::thumbnails::make(conn, services, *version_id).await
+            crate::files::thumbnails::make_for_version(conn, services, *version_id).await
+        }
+        Job::MakeAttachmentThumbnail { attachment_id } => {
+            crate::files::thumbnails::make_for_attachment(conn, services, *attachment_id).await
         }
         Job::PurgeFile { file_id } => crate::files::sweep::purge_trashed(conn, *file_id).await,
         Job::SweepStorage => crate::files::sweep::sweep(conn, services).await,
+        Job::Housekeeping => housekeeping::run(conn, services).await,
     }
 }
 
 /// Runs due jobs every `every` until the process ends.
 pub fn spawn_worker(services: Arc<Services>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        if let Err(ApiError::Internal(cause)) = schedule_housekeeping(&services).await {
+            tracing::warn!(error = ?cause, "scheduling housekeeping");
+        }
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -188,4 +201,9 @@ pub fn spawn_worker(services: Arc<Services>, every: Duration) -> tokio::task::Jo
             }
         }
     })
+}
+
+async fn schedule_housekeeping(services: &Services) -> ApiResult<()> {
+    let mut conn = services.pool.get().await?;
+    housekeeping::schedule(&mut conn, Utc::now()).await
 }

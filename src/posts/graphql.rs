@@ -11,6 +11,8 @@ use super::model::{
     ViewerMarks,
 };
 use super::polls::{self, ResultsVisibility};
+use crate::attachments::graphql as attachments;
+use crate::attachments::model::{Attachment, Subject};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Event, reauthorized};
@@ -256,6 +258,10 @@ impl Post {
         }
         model::versions(&mut *ctx.conn().await?, self.id).await
     }
+    /// Files attached to the post, in order (seen by whoever reads the post).
+    async fn attachments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Attachment>> {
+        attachments::of(ctx, Subject::post(self.id)).await
+    }
     /// The poll attached to the post, if any.
     async fn poll(&self, ctx: &Context<'_>) -> ApiResult<Option<PollView>> {
         let viewer = ctx.viewer()?;
@@ -439,6 +445,10 @@ impl Comment {
     async fn reactions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReactionCount>> {
         reactions(ctx, self.id).await
     }
+    /// Files attached to the comment, in order.
+    async fn attachments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Attachment>> {
+        attachments::of(ctx, Subject::comment(self.id)).await
+    }
 }
 
 /// Loads, one statement per kind and in a fixed order, what the selected fields of a page of
@@ -481,12 +491,21 @@ async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
     if node.field("author").exists() {
         users.extend(posts.iter().filter_map(|post| post.author_id));
     }
+    if node.field("attachments").exists() {
+        attachments::prefetch(ctx, ids.iter().copied().map(Subject::post).collect()).await?;
+    }
     if node.field("commentCount").exists() || node.field("latestComments").exists() {
         let summaries = ctx
             .loader::<CommentSummaryLoader>()?
             .load_many(ids)
             .await
             .map_err(internal_loader_error)?;
+        if node.field("latestComments").field("attachments").exists() {
+            let comments = summaries
+                .values()
+                .flat_map(|(_, latest)| latest.iter().map(|c| Subject::comment(c.id)));
+            attachments::prefetch(ctx, comments.collect()).await?;
+        }
         if node.field("latestComments").field("author").exists() {
             users.extend(
                 summaries
@@ -715,6 +734,9 @@ pub struct CreatePostInput {
     pub title: Option<String>,
     /// Markdown, up to 64 KiB.
     pub body: String,
+    /// Files from `uploadAttachment` (at most 10, in this order); readers of the post see them.
+    #[graphql(default)]
+    pub attachment_ids: Vec<ID>,
 }
 
 #[derive(InputObject)]
@@ -723,6 +745,8 @@ pub struct UpdatePostInput {
     /// An empty title removes it.
     pub title: Option<String>,
     pub body: Option<String>,
+    /// Replaces the attachments (those left out are deleted; new ones come from `uploadAttachment`).
+    pub attachment_ids: Option<Vec<ID>>,
 }
 
 /// Stores who a post's text mentions: people (`@username`) and, for groups the author manages,
@@ -951,12 +975,17 @@ pub struct AddCommentInput {
     /// Answer this top-level comment (one level of replies).
     pub reply_to_id: Option<ID>,
     pub body: String,
+    /// Files from `uploadAttachment` (at most 10).
+    #[graphql(default)]
+    pub attachment_ids: Vec<ID>,
 }
 
 #[derive(InputObject)]
 pub struct UpdateCommentInput {
     pub comment_id: ID,
     pub body: String,
+    /// Replaces the attachments (those left out are deleted).
+    pub attachment_ids: Option<Vec<ID>>,
 }
 
 #[derive(InputObject)]
@@ -1106,6 +1135,7 @@ impl PostMutation {
         }
         let published_at = publication_time(input.draft, input.publish_at)?;
         let poll = new_poll(input.poll)?;
+        let attachment_ids = attachments::parse_ids(&input.attachment_ids)?;
         if input.organisation_wide || input.group_ids.len() > 1 {
             policy::require(
                 viewer,
@@ -1151,6 +1181,8 @@ impl PostMutation {
                 if let Some(poll) = &poll {
                     polls::insert(conn, post.id, poll).await?;
                 }
+                attachments::set(conn, Subject::post(post.id), &attachment_ids, viewer.id())
+                    .await?;
                 record_mentions(conn, &post, viewer).await?;
                 announce(conn, &services, &post).await?;
                 Ok(post)
@@ -1173,6 +1205,11 @@ impl PostMutation {
             .as_deref()
             .map(|text| body("body", text))
             .transpose()?;
+        let attachment_ids = input
+            .attachment_ids
+            .as_deref()
+            .map(attachments::parse_ids)
+            .transpose()?;
         let changes = PostChanges {
             title: input.title.map(|t| title(Some(t))).transpose()?,
             body_html: new_body.as_deref().map(crate::markdown::to_safe_html),
@@ -1187,6 +1224,9 @@ impl PostMutation {
                 let updated = model::update(conn, post.id, &changes).await?;
                 if changes.body.is_some() {
                     record_mentions(conn, &updated, viewer).await?;
+                }
+                if let Some(ids) = &attachment_ids {
+                    attachments::set(conn, Subject::post(post.id), ids, viewer.id()).await?;
                 }
                 services
                     .events
@@ -1351,6 +1391,7 @@ impl PostMutation {
         let viewer = ctx.viewer()?;
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
         let body = body("body", &input.body)?;
+        let attachment_ids = attachments::parse_ids(&input.attachment_ids)?;
         let mut conn = ctx.conn().await?;
         let parent = match &input.reply_to_id {
             Some(id) => {
@@ -1374,6 +1415,8 @@ impl PostMutation {
             .transaction::<_, ApiError, _>(async |conn| {
                 let comment =
                     model::insert_comment(conn, post.id, parent, viewer.id(), &body).await?;
+                let subject = Subject::comment(comment.id);
+                attachments::set(conn, subject, &attachment_ids, viewer.id()).await?;
                 let event = Event::CommentAdded {
                     post_id: post.id,
                     comment_id: comment.id,
@@ -1391,12 +1434,21 @@ impl PostMutation {
         ctx: &Context<'_>,
         input: UpdateCommentInput,
     ) -> ApiResult<CommentPayload> {
+        let viewer = ctx.viewer()?;
         let comment = own_comment(ctx, &input.comment_id, false).await?;
         let body = body("body", &input.body)?;
+        let attachment_ids = input
+            .attachment_ids
+            .as_deref()
+            .map(attachments::parse_ids)
+            .transpose()?;
         let comment = ctx
             .conn()
             .await?
             .transaction::<_, ApiError, _>(async |conn| {
+                if let Some(ids) = &attachment_ids {
+                    attachments::set(conn, Subject::comment(comment.id), ids, viewer.id()).await?;
+                }
                 model::update_comment(conn, comment.id, &body).await
             })
             .await?;

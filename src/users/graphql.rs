@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::model::{self, DirectoryFilter, ProfileChanges};
 use super::{OrgRole, User, UserStatus};
+use crate::attachments::graphql as attachments;
 use crate::auth::Viewer;
 use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
@@ -99,9 +100,13 @@ impl User {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
     }
-    /// A picture URL (from the identity provider).
-    async fn avatar_url(&self) -> Option<&str> {
-        self.avatar_url.as_deref()
+    /// The picture: the one uploaded with `updateProfile(avatarAttachmentId)` (its preview), else
+    /// the identity provider's.
+    async fn avatar_url(&self, ctx: &Context<'_>) -> Option<String> {
+        match self.avatar_attachment_id {
+            Some(id) => Some(crate::attachments::graphql::image_url(ctx, id)),
+            None => self.avatar_url.clone(),
+        }
     }
     /// The person's signed-in browsers and apps; only the person themselves sees them (null for
     /// anyone else).
@@ -261,12 +266,17 @@ pub struct UpdateProfileInput {
     pub bio: Option<String>,
     pub locale: Option<String>,
     pub time_zone: Option<String>,
+    /// An image from `uploadAttachment` as the avatar; null goes back to the identity
+    /// provider's picture.
+    pub avatar_attachment_id: async_graphql::MaybeUndefined<ID>,
 }
 
 #[derive(SimpleObject)]
 pub struct UpdateProfilePayload {
     pub user: User,
 }
+
+const AVATAR_FIELD: &str = "avatarAttachmentId";
 
 #[derive(Default)]
 pub struct UserMutation;
@@ -294,12 +304,24 @@ impl UserMutation {
             TYPE_NAME,
             "Only the person themselves or an admin may edit this profile.",
         )?;
+        let avatar = attachments::parse_image_id(&input.avatar_attachment_id, AVATAR_FIELD)?;
         let changes = profile_changes(input)?;
         let services = ctx.services().clone();
         let mut conn = ctx.conn().await?;
         let user = conn
             .transaction::<_, ApiError, _>(async |conn| {
+                let current = target.avatar_attachment_id;
+                let avatar =
+                    attachments::claim_new_image(conn, current, avatar, viewer.id(), AVATAR_FIELD)
+                        .await?;
+                let changes = ProfileChanges {
+                    avatar_attachment_id: avatar,
+                    ..changes.clone()
+                };
                 let user = model::update_profile(conn, target_id, &changes).await?;
+                if avatar.is_some() {
+                    attachments::drop_if_unused(conn, current).await?;
+                }
                 services
                     .events
                     .publish(conn, &Event::UserUpdated { id: user.id })
@@ -424,6 +446,7 @@ fn profile_changes(input: UpdateProfileInput) -> ApiResult<ProfileChanges> {
         bio: optional("bio", input.bio, Limit::BIO)?,
         locale,
         time_zone,
+        avatar_attachment_id: None,
     })
 }
 

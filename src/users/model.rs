@@ -51,6 +51,8 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
     /// A picture URL from the identity provider.
     pub avatar_url: Option<String>,
+    /// An uploaded avatar, shown instead of the provider's picture.
+    pub avatar_attachment_id: Option<Uuid>,
 }
 
 impl User {
@@ -100,7 +102,7 @@ impl NewUser {
 }
 
 /// Profile fields a person (or an admin) may change; `None` leaves a field as it is.
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Default, Clone, AsChangeset)]
 #[diesel(table_name = users)]
 pub struct ProfileChanges {
     pub display_name: Option<String>,
@@ -111,6 +113,8 @@ pub struct ProfileChanges {
     pub bio: Option<Option<String>>,
     pub locale: Option<String>,
     pub time_zone: Option<String>,
+    /// Set once the new image is claimed (see `attachments::graphql::claim_new_image`).
+    pub avatar_attachment_id: Option<Option<Uuid>>,
 }
 
 /// Directory search: every word must appear in name, username, email, title, department or site,

@@ -6,6 +6,8 @@ pub mod groups;
 pub mod ical;
 pub mod js;
 pub mod oidc;
+pub mod s3;
+pub mod uploads;
 pub mod ws;
 
 use std::net::SocketAddr;

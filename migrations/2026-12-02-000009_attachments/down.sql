@@ -1,0 +1,12 @@
+ALTER TABLE users DROP COLUMN avatar_attachment_id;
+ALTER TABLE events DROP CONSTRAINT events_cover_attachment_id_fkey;
+DROP INDEX events_cover;
+ALTER TABLE events RENAME COLUMN cover_attachment_id TO cover_file_id;
+ALTER TABLE groups DROP CONSTRAINT groups_avatar_attachment_id_fkey;
+ALTER TABLE groups DROP CONSTRAINT groups_cover_attachment_id_fkey;
+DROP INDEX groups_avatar;
+DROP INDEX groups_cover;
+ALTER TABLE groups RENAME COLUMN avatar_attachment_id TO avatar_file_id;
+ALTER TABLE groups RENAME COLUMN cover_attachment_id TO cover_file_id;
+DROP TABLE attachments;
+DROP FUNCTION parvis_attachment_garbage();

@@ -1,0 +1,67 @@
+//! `GET /attachments/{id}` (and `/attachments/{id}/thumbnail`): streams an attachment to a
+//! viewer who may see what uses it, the way drive downloads are served.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use uuid::Uuid;
+
+use super::access;
+use super::model::Attachment;
+use crate::app::App;
+use crate::error::ApiError;
+use crate::files::download::{Served, internal, serve, status, viewer_of};
+use crate::files::graphql::etag;
+
+async fn readable(app: &App, headers: &HeaderMap, id: &str) -> Result<Attachment, Response> {
+    let viewer = viewer_of(app, headers).await?;
+    let Ok(id) = Uuid::parse_str(id) else {
+        return Err(status(StatusCode::NOT_FOUND, "Not found"));
+    };
+    let result = async {
+        let mut conn = app.services.pool.get().await?;
+        access::readable(&mut conn, &viewer, id).await
+    }
+    .await;
+    result.map_err(|error| match error {
+        ApiError::NotFound(_) => status(StatusCode::NOT_FOUND, "Not found"),
+        other => internal(other),
+    })
+}
+
+pub async fn original(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let attachment = match readable(&app, &headers, &id).await {
+        Ok(attachment) => attachment,
+        Err(response) => return response,
+    };
+    let served = Served {
+        key: &attachment.storage_key,
+        size: Some(attachment.size_bytes),
+        etag: etag(&attachment.sha256),
+        name: attachment.name.as_str().into(),
+        content_type: &attachment.content_type,
+    };
+    serve(&app, &headers, served).await
+}
+
+pub async fn thumbnail(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let attachment = match readable(&app, &headers, &id).await {
+        Ok(attachment) => attachment,
+        Err(response) => return response,
+    };
+    let Some(key) = attachment.thumbnail_key.as_deref() else {
+        return status(StatusCode::NOT_FOUND, "No thumbnail (yet)");
+    };
+    let served = Served::thumbnail(key, attachment.id, &attachment.name);
+    serve(&app, &headers, served).await
+}

@@ -1,0 +1,306 @@
+//! Attachments over GraphQL: the `Attachment` type, `uploadAttachment`, and the helpers posts,
+//! comments and events use to list and set theirs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
+
+use super::access::{self, TYPE_NAME};
+use super::model::{self, Attachment, Subject, SubjectKind};
+use crate::app::Services;
+use crate::error::{ApiError, ApiResult};
+use crate::files::upload::Upload;
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::jobs::{self, Job};
+use crate::users::User;
+
+/// Files one post, comment or event may carry.
+pub const MAX_PER_SUBJECT: usize = 10;
+
+#[Object(name = "Attachment")]
+impl Attachment {
+    pub async fn id(&self) -> ID {
+        ids::encode(TYPE_NAME, self.id)
+    }
+    /// The name it was uploaded with.
+    async fn name(&self) -> &str {
+        &self.name
+    }
+    async fn size_bytes(&self) -> i64 {
+        self.size_bytes
+    }
+    /// Sniffed from the bytes when uploaded, never taken from the client.
+    async fn content_type(&self) -> &str {
+        &self.content_type
+    }
+    /// Hex SHA-256 of the contents.
+    async fn sha256(&self) -> String {
+        crate::files::graphql::hex(&self.sha256)
+    }
+    /// Whether it is an image with a preview (`thumbnailUrl` once the preview is made).
+    async fn is_image(&self) -> bool {
+        crate::files::thumbnails::can_preview(&self.content_type)
+    }
+    /// Streams it to whoever may see what it is attached to (cookie or bearer).
+    async fn download_url(&self, ctx: &Context<'_>) -> String {
+        download_url(ctx, self.id)
+    }
+    /// A JPEG preview of an image, made shortly after upload; null until then and for other files.
+    async fn thumbnail_url(&self, ctx: &Context<'_>) -> Option<String> {
+        self.thumbnail_key
+            .as_ref()
+            .map(|_| format!("{}/thumbnail", download_url(ctx, self.id)))
+    }
+    /// The uploader, when the viewer may see them.
+    async fn uploaded_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        let Some(id) = self.uploaded_by else {
+            return Ok(None);
+        };
+        match crate::users::graphql::load_visible(ctx, id).await {
+            Ok(user) => Ok(Some(user)),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+}
+
+fn download_url(ctx: &Context<'_>, id: Uuid) -> String {
+    format!("{}/attachments/{id}", ctx.services().config.public_url)
+}
+
+/// Where an uploaded image (avatar, cover) is shown: its preview.
+pub fn image_url(ctx: &Context<'_>, id: Uuid) -> String {
+    format!("{}/thumbnail", download_url(ctx, id))
+}
+
+pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Attachment> {
+    let mut conn = ctx.conn().await?;
+    access::readable(&mut conn, ctx.viewer()?, id).await
+}
+
+/// The attachments of posts, comments or events (one statement per kind and request).
+pub struct AttachmentLoader {
+    services: Arc<Services>,
+}
+
+impl AttachmentLoader {
+    pub fn new(services: Arc<Services>) -> Self {
+        Self { services }
+    }
+}
+
+impl Loader<Subject> for AttachmentLoader {
+    type Value = Vec<Attachment>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Subject]) -> Result<HashMap<Subject, Self::Value>, Self::Error> {
+        let mut conn = crate::graphql::loaders::connection(&self.services).await?;
+        let mut loaded = HashMap::new();
+        for kind in [SubjectKind::Post, SubjectKind::Comment, SubjectKind::Event] {
+            let ids: Vec<Uuid> = keys
+                .iter()
+                .filter(|key| key.kind == kind)
+                .map(|key| key.id)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let found = model::of_subjects(&mut conn, kind, &ids)
+                .await
+                .map_err(Arc::new)?;
+            loaded.extend(
+                found
+                    .into_iter()
+                    .map(|(id, attachments)| (Subject { kind, id }, attachments)),
+            );
+        }
+        Ok(loaded)
+    }
+}
+
+/// The attachments of a post, comment or event the viewer already sees, in order.
+pub async fn of(ctx: &Context<'_>, subject: Subject) -> ApiResult<Vec<Attachment>> {
+    Ok(ctx
+        .loader::<AttachmentLoader>()?
+        .load_one(subject)
+        .await
+        .map_err(|error| (*error).clone())?
+        .unwrap_or_default())
+}
+
+/// Loads the attachments of many subjects at once (a feed page), for `of` to find cached.
+pub async fn prefetch(ctx: &Context<'_>, subjects: Vec<Subject>) -> ApiResult<()> {
+    ctx.loader::<AttachmentLoader>()?
+        .load_many(subjects)
+        .await
+        .map_err(|error| (*error).clone())?;
+    Ok(())
+}
+
+/// `attachmentIds` of an input: at most `MAX_PER_SUBJECT`, no repeats.
+pub fn parse_ids(ids: &[ID]) -> ApiResult<Vec<Uuid>> {
+    if ids.len() > MAX_PER_SUBJECT {
+        return Err(ApiError::bad_input(
+            "attachmentIds",
+            format!("at most {MAX_PER_SUBJECT} attachments"),
+        ));
+    }
+    let mut parsed = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id = ids::decode_as(id, TYPE_NAME, "attachmentIds")?;
+        if parsed.contains(&id) {
+            return Err(ApiError::bad_input(
+                "attachmentIds",
+                "an attachment is listed twice",
+            ));
+        }
+        parsed.push(id);
+    }
+    Ok(parsed)
+}
+
+/// Sets the attachments of a subject, inside the transaction that changes it.
+pub async fn set(
+    conn: &mut AsyncPgConnection,
+    subject: Subject,
+    ids: &[Uuid],
+    viewer: Uuid,
+) -> ApiResult<()> {
+    model::set_for(conn, subject, ids, viewer).await
+}
+
+/// The first half of an avatar or cover change, inside the transaction that makes it:
+/// `wanted` is `None` to keep the current image, `Some(None)` to remove it, or the viewer's unused
+/// image upload, which is claimed. Returns the new value when it changes; the caller stores it,
+/// then calls `drop_if_unused` with the image it replaced.
+pub async fn claim_new_image(
+    conn: &mut AsyncPgConnection,
+    current: Option<Uuid>,
+    wanted: Option<Option<Uuid>>,
+    viewer: Uuid,
+    field: &str,
+) -> ApiResult<Option<Option<Uuid>>> {
+    match wanted {
+        Some(new) if new != current => {
+            if let Some(id) = new {
+                model::claim_image(conn, id, viewer, field).await?;
+            }
+            Ok(Some(new))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Deletes a replaced image once nothing shows it any more (a split event series may share one).
+pub async fn drop_if_unused(conn: &mut AsyncPgConnection, replaced: Option<Uuid>) -> ApiResult<()> {
+    match replaced {
+        Some(id) => model::delete_if_unused(conn, id).await,
+        None => Ok(()),
+    }
+}
+
+/// An optional image ID of an update input: absent keeps, null removes.
+pub fn parse_image_id(
+    value: &async_graphql::MaybeUndefined<ID>,
+    field: &str,
+) -> ApiResult<Option<Option<Uuid>>> {
+    Ok(match value {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(id) => {
+            Some(Some(ids::decode_as(id, TYPE_NAME, field)?))
+        }
+    })
+}
+
+#[derive(InputObject)]
+pub struct UploadAttachmentInput {
+    /// The file (GraphQL multipart request)...
+    pub file: Option<Upload>,
+    /// ...or a copy of the current version of a drive file the viewer may read.
+    pub file_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct UploadAttachmentPayload {
+    pub attachment: Attachment,
+}
+
+#[derive(Default)]
+pub struct AttachmentMutation;
+
+#[Object]
+impl AttachmentMutation {
+    /// Uploads a file to attach to a post, comment or event (`attachmentIds`) or to use as an
+    /// avatar or cover. Only its uploader sees it until then; unused, it is deleted after a day.
+    async fn upload_attachment(
+        &self,
+        ctx: &Context<'_>,
+        input: UploadAttachmentInput,
+    ) -> ApiResult<UploadAttachmentPayload> {
+        let viewer = ctx.viewer()?;
+        let services = ctx.services().clone();
+        let mut conn = ctx.conn().await?;
+        let (object, copied) = match (&input.file, &input.file_id) {
+            (Some(file), None) => (file.take(&ctx.request().uploads, "file")?, false),
+            (None, Some(id)) => {
+                let (file, _) = crate::files::access::file_by_id(
+                    &mut conn,
+                    viewer,
+                    ids::decode_as(id, crate::files::access::FILE_TYPE, "fileId")?,
+                    false,
+                )
+                .await?;
+                let version = crate::files::model::version(&mut conn, file.id, None)
+                    .await?
+                    .ok_or(ApiError::NotFound(crate::files::access::FILE_TYPE))?;
+                let object = crate::files::mutations::copy_version(
+                    &services,
+                    &mut conn,
+                    &version,
+                    file.name.clone(),
+                )
+                .await?;
+                (object, true)
+            }
+            _ => {
+                return Err(ApiError::bad_input(
+                    "file",
+                    "give a file or a fileId, not both",
+                ));
+            }
+        };
+        let saved = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let attachment = model::insert(conn, &object, viewer.id()).await?;
+                if crate::files::thumbnails::can_preview(&attachment.content_type) {
+                    let job = Job::MakeAttachmentThumbnail {
+                        attachment_id: attachment.id,
+                    };
+                    jobs::enqueue(conn, &job, Utc::now()).await?;
+                }
+                Ok(attachment)
+            })
+            .await;
+        match saved {
+            Ok(attachment) => Ok(UploadAttachmentPayload { attachment }),
+            Err(error) if copied => {
+                crate::files::upload::discard(&services, &object.storage_key).await;
+                Err(error)
+            }
+            Err(error) => {
+                crate::files::mutations::discard_later(ctx, object);
+                Err(error)
+            }
+        }
+    }
+}

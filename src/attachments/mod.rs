@@ -1,0 +1,7 @@
+//! Attachments: files uploaded for posts, comments and events (several each), and the images
+//! used as avatars and covers. Each is seen by whoever sees what uses it.
+
+pub mod access;
+pub mod download;
+pub mod graphql;
+pub mod model;
