@@ -6,6 +6,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use common::uploads::noise;
 use common::{TestApp, TestUser, error_code};
 use parvis::groups::{GroupRole, Visibility};
 use serde_json::{Value, json};
@@ -118,18 +119,6 @@ async fn download(
         request = request.header(*name, *value);
     }
     request.send().await.expect("download")
-}
-
-fn noise(size: usize) -> Vec<u8> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..size)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
 }
 
 /// How many objects the storage directory holds (uploads in progress included).

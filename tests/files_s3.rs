@@ -8,6 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::s3::S3Server;
+use common::uploads::noise;
 use common::{TestApp, TestUser};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -94,19 +95,6 @@ async fn download(d: &S3Drive, url: &str, range: Option<&str>) -> reqwest::Respo
         request = request.header("Range", range);
     }
     request.send().await.expect("download")
-}
-
-/// Deterministic incompressible bytes (the same generator as tests/files.rs).
-fn noise(size: usize) -> Vec<u8> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..size)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,8 +11,7 @@ use uuid::Uuid;
 use super::access;
 use super::model::Attachment;
 use crate::app::App;
-use crate::error::ApiError;
-use crate::files::download::{Served, internal, serve, status, viewer_of};
+use crate::files::download::{Served, refusal, serve, status, viewer_of};
 use crate::files::graphql::etag;
 
 async fn readable(app: &App, headers: &HeaderMap, id: &str) -> Result<Attachment, Response> {
@@ -25,10 +24,7 @@ async fn readable(app: &App, headers: &HeaderMap, id: &str) -> Result<Attachment
         access::readable(&mut conn, &viewer, id).await
     }
     .await;
-    result.map_err(|error| match error {
-        ApiError::NotFound(_) => status(StatusCode::NOT_FOUND, "Not found"),
-        other => internal(other),
-    })
+    result.map_err(refusal)
 }
 
 pub async fn original(

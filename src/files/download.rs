@@ -96,10 +96,15 @@ async fn readable_version(
         Ok::<_, ApiError>((version, file.name))
     }
     .await;
-    result.map_err(|error| match error {
+    result.map_err(refusal)
+}
+
+/// A failed look-up as a response: 404 for what the viewer may not see, 500 for the rest.
+pub(crate) fn refusal(error: ApiError) -> Response {
+    match error {
         ApiError::NotFound(_) => status(StatusCode::NOT_FOUND, "Not found"),
         other => internal(other),
-    })
+    }
 }
 
 pub async fn file(

@@ -11,11 +11,16 @@ use futures::{Stream, StreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{
+    GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt, WriteMultipart,
+};
 use sha2::{Digest, Sha256};
 
 /// Parts written to the store at a time (S3's minimum part size).
 const PART_SIZE: usize = 5 * 1024 * 1024;
+/// Bytes read from a local file at a time. `object_store`'s own stream reads 8 KiB per trip to the
+/// blocking thread pool, which held downloads to a fifth of the speed of these reads.
+const READ_CHUNK: usize = 256 * 1024;
 /// How many bytes the content type is sniffed from.
 const SNIFF_BYTES: usize = 8 * 1024;
 
@@ -171,11 +176,11 @@ impl Storage {
             range: range.map(GetRange::Bounded),
             ..Default::default()
         };
-        Ok(self
-            .store
-            .get_opts(&ObjectPath::from(key), options)
-            .await?
-            .into_stream())
+        let result = self.store.get_opts(&ObjectPath::from(key), options).await?;
+        Ok(match result.payload {
+            GetResultPayload::File(file, _) => read_file(file, result.range),
+            GetResultPayload::Stream(stream) => stream,
+        })
     }
 
     pub async fn copy(&self, from: &str, to: &str) -> object_store::Result<()> {
@@ -190,6 +195,40 @@ impl Storage {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(error) => Err(error),
         }
+    }
+}
+
+/// `range` of a local file, `READ_CHUNK` bytes per trip to the blocking thread pool.
+fn read_file(
+    file: std::fs::File,
+    range: Range<u64>,
+) -> BoxStream<'static, object_store::Result<Bytes>> {
+    use std::os::unix::fs::FileExt;
+    futures::stream::try_unfold((file, range), |(file, range)| async move {
+        if range.is_empty() {
+            return Ok(None);
+        }
+        let read = tokio::task::spawn_blocking(move || {
+            let len = (range.end - range.start).min(READ_CHUNK as u64) as usize;
+            let mut buffer = vec![0; len];
+            file.read_exact_at(&mut buffer, range.start)?;
+            let rest = range.start + len as u64..range.end;
+            Ok::<_, std::io::Error>(Some((Bytes::from(buffer), (file, rest))))
+        })
+        .await;
+        match read {
+            Ok(Ok(chunk)) => Ok(chunk),
+            Ok(Err(error)) => Err(local_error(error)),
+            Err(error) => Err(local_error(error)),
+        }
+    })
+    .boxed()
+}
+
+fn local_error(error: impl std::error::Error + Send + Sync + 'static) -> object_store::Error {
+    object_store::Error::Generic {
+        store: "LocalFileSystem",
+        source: Box::new(error),
     }
 }
 
