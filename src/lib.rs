@@ -1,7 +1,9 @@
 //! Parvis: a self-hosted intranet whose whole surface is one GraphQL API.
 
+pub mod accounts;
 pub mod app;
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod commands;
 pub mod config;
@@ -16,6 +18,7 @@ pub mod groups;
 pub mod http;
 pub mod jobs;
 pub mod markdown;
+pub mod organization;
 pub mod pagination;
 pub mod policy;
 pub mod posts;

@@ -38,6 +38,10 @@ pub enum Action {
     Organise,
     /// Answer an event's invitation (RSVP).
     Attend,
+    /// Run the organisation: people, invitations, roles, settings, branding, the audit log.
+    Administer,
+    /// Read usage analytics (of the organisation, or of a group).
+    ViewAnalytics,
 }
 
 /// What the viewer acts on, with what the policy needs to know about it.
@@ -171,8 +175,11 @@ fn organisation_decision(viewer: &Viewer, action: Action) -> Decision {
     match action {
         // The directory, and creating groups: members and admins, not guests.
         Action::View | Action::ViewContent | Action::Post => allow_if(!is_guest(viewer)),
-        // Organisation-wide events reach everyone: admins (communicators later) create them.
-        Action::Manage | Action::Organise => allow_if(viewer.user.is_admin()),
+        // Organisation-wide posts and events reach everyone: admins and communicators.
+        Action::Organise => allow_if(viewer.user.is_communicator()),
+        Action::Manage | Action::Administer | Action::ViewAnalytics => {
+            allow_if(viewer.user.is_admin())
+        }
         _ => Decision::Deny,
     }
 }
@@ -222,7 +229,10 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
         Action::Organise => allow_if(
             !archived && (manager || (member && group.event_policy == PostingPolicy::Members)),
         ),
-        Action::Edit | Action::ViewContactDetails | Action::Attend => Decision::Deny,
+        Action::ViewAnalytics => allow_if(manager),
+        Action::Edit | Action::ViewContactDetails | Action::Attend | Action::Administer => {
+            Decision::Deny
+        }
     }
 }
 

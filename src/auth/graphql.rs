@@ -182,6 +182,26 @@ fn set_session_cookie(ctx: &Context<'_>, value: String, max_age_seconds: i64) {
     ctx.append_http_header(SET_COOKIE, cookie);
 }
 
+/// Opens a session for a person who just proved who they are (a password, an invitation, an
+/// activation code) and sets its cookie; returns when it expires.
+pub async fn start_session(ctx: &Context<'_>, user_id: Uuid) -> ApiResult<DateTime<Utc>> {
+    let services = ctx.services();
+    let mut conn = ctx.conn().await?;
+    let (session, secret) = sessions::create(
+        &mut conn,
+        user_id,
+        services.config.session_lifetime,
+        SessionOrigin {
+            user_agent: ctx.request().user_agent.clone(),
+            sso_provider_id: None,
+        },
+    )
+    .await?;
+    let lifetime = services.config.session_lifetime.as_secs() as i64;
+    set_session_cookie(ctx, secret, lifetime);
+    Ok(session.expires_at)
+}
+
 #[derive(Default)]
 pub struct AuthMutation;
 
@@ -193,24 +213,11 @@ impl AuthMutation {
         if ctx.request().login_attempted.swap(true, Ordering::SeqCst) {
             return Err(ApiError::bad_input("login", "only one sign-in per request"));
         }
-        let services = ctx.services();
-        let user = super::local::verify(services, &input.identifier, input.password).await?;
-        let mut conn = ctx.conn().await?;
-        let (session, secret) = sessions::create(
-            &mut conn,
-            user.id,
-            services.config.session_lifetime,
-            SessionOrigin {
-                user_agent: ctx.request().user_agent.clone(),
-                sso_provider_id: None,
-            },
-        )
-        .await?;
-        let lifetime = services.config.session_lifetime.as_secs() as i64;
-        set_session_cookie(ctx, secret, lifetime);
+        let user = super::local::verify(ctx.services(), &input.identifier, input.password).await?;
+        let session_expires_at = start_session(ctx, user.id).await?;
         Ok(LoginPayload {
             user,
-            session_expires_at: session.expires_at,
+            session_expires_at,
         })
     }
 

@@ -52,6 +52,15 @@ pub async fn verify_limited(
         .map_err(ApiError::internal)
 }
 
+/// Validates and hashes a new password on the blocking pool, queued like `verify_limited`.
+pub async fn hash_limited(checks: &Semaphore, password: String) -> ApiResult<String> {
+    validate(&password)?;
+    let _permit = checks.acquire().await.map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(ApiError::internal)?
+}
+
 /// Whether `password` matches `stored`; with no stored hash, burns the same time and fails.
 pub fn verify(password: &str, stored: Option<&str>) -> bool {
     let matches = Argon2::default()

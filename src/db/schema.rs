@@ -1,6 +1,24 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    account_invitations (id) {
+        id -> Uuid,
+        email -> Text,
+        display_name -> Nullable<Text>,
+        org_role -> Text,
+        token_hash -> Bytea,
+        invited_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        sent_count -> Int4,
+        last_sent_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_user_id -> Nullable<Uuid>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     attachments (id) {
         id -> Uuid,
         uploaded_by -> Nullable<Uuid>,
@@ -16,6 +34,21 @@ diesel::table! {
         position -> Int4,
         attached_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Uuid,
+        occurred_at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Uuid>,
+        group_id -> Nullable<Uuid>,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        request_id -> Text,
     }
 }
 
@@ -278,6 +311,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    organization (id) {
+        id -> Bool,
+        name -> Text,
+        logo_attachment_id -> Nullable<Uuid>,
+        favicon_attachment_id -> Nullable<Uuid>,
+        primary_color -> Text,
+        accent_color -> Text,
+        login_message -> Nullable<Text>,
+        allowed_email_domains -> Array<Nullable<Text>>,
+        time_zone -> Text,
+        activity_retention_days -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     personal_access_tokens (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -483,6 +532,11 @@ diesel::table! {
         search_text -> Nullable<Text>,
         avatar_url -> Nullable<Text>,
         avatar_attachment_id -> Nullable<Uuid>,
+        communicator -> Bool,
+        activation_code_hash -> Nullable<Bytea>,
+        activation_expires_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        activated_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -542,7 +596,9 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_identities -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    account_invitations,
     attachments,
+    audit_log,
     calendar_feeds,
     comment_mentions,
     comments,
@@ -562,6 +618,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     login_attempts,
     notifications,
+    organization,
     personal_access_tokens,
     poll_options,
     poll_votes,

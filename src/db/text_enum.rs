@@ -21,6 +21,13 @@ macro_rules! text_enum {
             }
         }
 
+        /// Audit snapshots (and configuration files) spell values as the database does.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_db())
+            }
+        }
+
         /// Configuration files spell values as the database does.
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -11,8 +11,10 @@ use std::sync::Arc;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
+use crate::accounts::graphql::{AccountMutation, AccountQuery};
 use crate::app::Services;
 use crate::attachments::graphql::AttachmentMutation;
+use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::QueryLimits;
 use crate::events_calendar::feeds::{CalendarFeedMutation, CalendarFeedQuery};
@@ -23,6 +25,7 @@ use crate::files::mutations::FileMutation;
 use crate::groups::graphql::GroupQuery;
 use crate::groups::mutations::GroupMutation;
 use crate::groups::webhooks::WebhookMutation;
+use crate::organization::graphql::{OrganizationMutation, OrganizationQuery};
 use crate::posts::graphql::{PostMutation, PostQuery, PostSubscription};
 use crate::users::graphql::{UserMutation, UserQuery, UserSubscription};
 
@@ -36,6 +39,9 @@ pub struct Query(
     EventQuery,
     CalendarFeedQuery,
     FileQuery,
+    OrganizationQuery,
+    AccountQuery,
+    AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +55,8 @@ pub struct Mutation(
     CalendarFeedMutation,
     FileMutation,
     AttachmentMutation,
+    OrganizationMutation,
+    AccountMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -3,7 +3,9 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
+use crate::accounts::invitations::AccountInvitation;
 use crate::attachments::model::Attachment;
+use crate::audit::model::Entry as AuditEntry;
 use crate::auth::access_tokens::AccessToken;
 use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
@@ -40,6 +42,8 @@ pub enum Node {
     Folder(FolderView),
     File(FileView),
     Attachment(Attachment),
+    AccountInvitation(AccountInvitation),
+    AuditEntry(AuditEntry),
 }
 
 #[derive(Default)]
@@ -107,6 +111,12 @@ async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
         )),
         crate::attachments::access::TYPE_NAME => Ok(Node::Attachment(
             crate::attachments::graphql::load_visible(ctx, uuid).await?,
+        )),
+        crate::accounts::graphql::TYPE_NAME => Ok(Node::AccountInvitation(
+            crate::accounts::graphql::load_visible(ctx, uuid).await?,
+        )),
+        crate::audit::graphql::TYPE_NAME => Ok(Node::AuditEntry(
+            crate::audit::graphql::load_visible(ctx, uuid).await?,
         )),
         _ => Err(ApiError::NotFound("Node")),
     }

@@ -85,7 +85,8 @@ text_enum! {
     }
 }
 
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+/// Serialized as audit snapshots.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, serde::Serialize)]
 #[diesel(table_name = groups, check_for_backend(diesel::pg::Pg))]
 pub struct Group {
     pub id: Uuid,
@@ -571,7 +572,7 @@ pub async fn members_page(
     Ok(page.finish(members, total))
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = group_join_requests, check_for_backend(diesel::pg::Pg))]
 pub struct JoinRequest {
     pub id: Uuid,
@@ -705,7 +706,7 @@ pub async fn pending_join_requests(
     Ok(page.finish(rows, total))
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = group_invitations, check_for_backend(diesel::pg::Pg))]
 pub struct Invitation {
     pub id: Uuid,

@@ -17,6 +17,7 @@ use super::model::{
 };
 use super::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::attachments::graphql as attachments;
+use crate::audit::{Audit, Change};
 use crate::auth::Viewer;
 use crate::db::ConnectionFn;
 use crate::error::{ApiError, ApiResult};
@@ -295,6 +296,7 @@ impl GroupMutation {
         let avatar = attachments::parse_image_id(&input.avatar_attachment_id, AVATAR_FIELD)?;
         let cover = attachments::parse_image_id(&input.cover_attachment_id, COVER_FIELD)?;
         let viewer = ctx.viewer()?;
+        let audit = Audit::of(ctx)?;
         let access = locked_change(
             ctx,
             id,
@@ -334,7 +336,10 @@ impl GroupMutation {
                 if changes.is_empty() {
                     return Ok(());
                 }
+                let before = model::lock(conn, id).await?;
                 let group = model::update(conn, id, &changes).await?;
+                let change = group_change(id).before(&before)?.after(&group)?;
+                audit.record(conn, change).await?;
                 if group.join_policy != JoinPolicy::Request {
                     model::cancel_pending_join_requests(conn, id).await?;
                 }
@@ -371,6 +376,7 @@ impl GroupMutation {
         input: GroupInput,
     ) -> ApiResult<DeleteGroupPayload> {
         let viewer = ctx.viewer()?;
+        let audit = Audit::of(ctx)?;
         let id = group_id(&input.group_id, "groupId")?;
         let mut conn = ctx.conn().await?;
         conn.transaction::<_, ApiError, _>(async |conn| {
@@ -381,6 +387,9 @@ impl GroupMutation {
                 &current,
                 "Only the group's owners delete it.",
             )?;
+            audit
+                .record(conn, group_change(id).before(&current.group)?)
+                .await?;
             model::delete(conn, id).await
         })
         .await?;
@@ -462,6 +471,7 @@ impl GroupMutation {
         let viewer = ctx.viewer()?;
         let (request, _) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
         let group = request.group_id;
+        let audit = Audit::of(ctx)?;
         let mut approved = None;
         let access = locked_change(
             ctx,
@@ -480,6 +490,11 @@ impl GroupMutation {
                 .await?
                 .ok_or_else(already_decided)?;
                 model::add_member(conn, group, request.user_id, GroupRole::Member).await?;
+                let change = Change::of(JOIN_REQUEST_TYPE, request.id)
+                    .in_group(group)
+                    .before(&request)?
+                    .after(&closed)?;
+                audit.record(conn, change).await?;
                 approved = Some(closed);
                 Ok(())
             },
@@ -500,7 +515,27 @@ impl GroupMutation {
         let viewer = ctx.viewer()?;
         let (request, access) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
         require(viewer, Action::Manage, &access, DECIDE_REQUESTS)?;
-        close_request(ctx, request.id, RequestStatus::Declined, Some(viewer.id())).await
+        let audit = Audit::of(ctx)?;
+        let mut conn = ctx.conn().await?;
+        let join_request = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let closed = model::close_join_request(
+                    conn,
+                    request.id,
+                    RequestStatus::Declined,
+                    Some(viewer.id()),
+                )
+                .await?
+                .ok_or_else(already_decided)?;
+                let change = Change::of(JOIN_REQUEST_TYPE, request.id)
+                    .in_group(request.group_id)
+                    .before(&request)?
+                    .after(&closed)?;
+                audit.record(conn, change).await?;
+                Ok(closed)
+            })
+            .await?;
+        Ok(JoinRequestPayload { join_request })
     }
 
     /// Withdraws the viewer's own request.
@@ -549,6 +584,7 @@ impl GroupMutation {
                 "deactivated people cannot be invited",
             ));
         }
+        let audit = Audit::of(ctx)?;
         let mut invitations = Vec::new();
         locked_change(
             ctx,
@@ -564,7 +600,8 @@ impl GroupMutation {
             },
             async |conn| {
                 invitations = model::invite(conn, id, &invitees, viewer.id()).await?;
-                Ok(())
+                let change = group_change(id).after(&invitations)?;
+                audit.record(conn, change).await
             },
         )
         .await?;
@@ -645,6 +682,7 @@ impl GroupMutation {
         let viewer = ctx.viewer()?;
         let id = group_id(&input.group_id, "groupId")?;
         let target = user_id(&input.user_id, "userId")?;
+        let audit = Audit::of(ctx)?;
         let access = locked_change(
             ctx,
             id,
@@ -657,7 +695,10 @@ impl GroupMutation {
                 )
             },
             async |conn| {
-                if member_role(conn, id, target).await? == GroupRole::Owner {
+                let role = member_role(conn, id, target).await?;
+                let change = member_change(id, target).before(&MemberSnapshot { role })?;
+                audit.record(conn, change).await?;
+                if role == GroupRole::Owner {
                     let current = reload(conn, viewer, id).await?;
                     require(
                         viewer,
@@ -684,6 +725,7 @@ impl GroupMutation {
         let id = group_id(&input.group_id, "groupId")?;
         let target = user_id(&input.user_id, "userId")?;
         let role: GroupRole = input.role.into();
+        let audit = Audit::of(ctx)?;
         locked_change(
             ctx,
             id,
@@ -714,6 +756,10 @@ impl GroupMutation {
                         "The last owner cannot be demoted: make someone else owner first.".into(),
                     ));
                 }
+                let change = member_change(id, target)
+                    .before(&MemberSnapshot { role: previous })?
+                    .after(&MemberSnapshot { role })?;
+                audit.record(conn, change).await?;
                 model::set_role(conn, id, target, role).await
             },
         )
@@ -731,6 +777,7 @@ impl GroupMutation {
         let viewer = ctx.viewer()?;
         let id = group_id(&input.group_id, "groupId")?;
         let target = user_id(&input.user_id, "userId")?;
+        let audit = Audit::of(ctx)?;
         let access = locked_change(
             ctx,
             id,
@@ -743,7 +790,13 @@ impl GroupMutation {
                 )
             },
             async |conn| {
-                member_role(conn, id, target).await?;
+                let previous = member_role(conn, id, target).await?;
+                let change = member_change(id, target)
+                    .before(&MemberSnapshot { role: previous })?
+                    .after(&MemberSnapshot {
+                        role: GroupRole::Owner,
+                    })?;
+                audit.record(conn, change).await?;
                 model::set_role(conn, id, target, GroupRole::Owner).await?;
                 let viewer_is_owner =
                     model::member_role(conn, id, viewer.id()).await? == Some(GroupRole::Owner);
@@ -784,6 +837,7 @@ impl GroupMutation {
                 validation::max_chars(field, value, Limit::SHORT_TEXT)?;
             }
         }
+        let audit = Audit::of(ctx)?;
         let mut added = 0;
         let access = locked_change(ctx, id, open_to_new_members, async |conn| {
             added = model::add_members_by_attribute(
@@ -793,7 +847,12 @@ impl GroupMutation {
                 input.site.as_deref(),
             )
             .await?;
-            Ok(())
+            let after = serde_json::json!({
+                "department": input.department,
+                "site": input.site,
+                "addedCount": added,
+            });
+            audit.record(conn, group_change(id).after(&after)?).await
         })
         .await?;
         Ok(AddGroupMembersByAttributePayload {
@@ -801,6 +860,22 @@ impl GroupMutation {
             added_count: added as i32,
         })
     }
+}
+
+/// An audit entry about the group itself.
+fn group_change(id: Uuid) -> Change {
+    Change::of(TYPE_NAME, id).in_group(id)
+}
+
+/// An audit entry about one member of a group (the target is the person).
+fn member_change(group: Uuid, user: Uuid) -> Change {
+    Change::of(crate::users::graphql::TYPE_NAME, user).in_group(group)
+}
+
+/// A membership as audit snapshots show it.
+#[derive(serde::Serialize)]
+struct MemberSnapshot {
+    role: GroupRole,
 }
 
 const DECIDE_REQUESTS: &str = "Only the group's managers decide join requests.";
@@ -908,6 +983,7 @@ async fn remove_keeping_an_owner(
 async fn set_archived(ctx: &Context<'_>, id: &ID, archived: bool) -> ApiResult<GroupPayload> {
     let viewer = ctx.viewer()?;
     let id = group_id(id, "groupId")?;
+    let audit = Audit::of(ctx)?;
     let access = locked_change(
         ctx,
         id,
@@ -920,8 +996,10 @@ async fn set_archived(ctx: &Context<'_>, id: &ID, archived: bool) -> ApiResult<G
             )
         },
         async |conn| {
-            model::set_archived(conn, id, archived).await?;
-            Ok(())
+            let before = model::lock(conn, id).await?;
+            let after = model::set_archived(conn, id, archived).await?;
+            let change = group_change(id).before(&before)?.after(&after)?;
+            audit.record(conn, change).await
         },
     )
     .await?;

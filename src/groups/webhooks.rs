@@ -21,6 +21,7 @@ use uuid::Uuid;
 use super::graphql::{TYPE_NAME as GROUP_TYPE, load_visible};
 use super::model::Group;
 use crate::app::App;
+use crate::audit::{Audit, Change};
 use crate::auth::secrets;
 use crate::db::schema::{group_webhooks, groups};
 use crate::error::{ApiError, ApiResult};
@@ -36,7 +37,7 @@ pub const TYPE_NAME: &str = "GroupWebhook";
 pub const TITLE_MAX_LENGTH: usize = 200;
 pub const TEXT_MAX_LENGTH: usize = 10_000;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = group_webhooks, check_for_backend(diesel::pg::Pg))]
 pub struct Webhook {
     pub id: Uuid,
@@ -244,8 +245,18 @@ impl WebhookMutation {
         )?;
         let name = validation::display_name("name", &input.name)?;
         validation::max_chars("name", &name, Limit::NAME)?;
-        let (webhook, token) =
-            create(&mut *ctx.conn().await?, group.group.id, &name, viewer.id()).await?;
+        let audit = Audit::of(ctx)?;
+        let mut conn = ctx.conn().await?;
+        let (webhook, token) = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let (webhook, token) = create(conn, group.group.id, &name, viewer.id()).await?;
+                let change = Change::of(TYPE_NAME, webhook.id)
+                    .in_group(webhook.group_id)
+                    .after(&webhook)?;
+                audit.record(conn, change).await?;
+                Ok((webhook, token))
+            })
+            .await?;
         let url = format!("{}/hooks/{token}", ctx.services().config.public_url);
         Ok(CreateGroupWebhookPayload { webhook, url })
     }
@@ -258,10 +269,22 @@ impl WebhookMutation {
     ) -> ApiResult<RevokeGroupWebhookPayload> {
         let id = ids::decode_as(&input.webhook_id, TYPE_NAME, "webhookId")?;
         let webhook = load_visible_webhook(ctx, id).await?;
-        let webhook = match webhook.revoked_at {
-            Some(_) => webhook,
-            None => revoke(&mut *ctx.conn().await?, webhook.id).await?,
-        };
+        if webhook.revoked_at.is_some() {
+            return Ok(RevokeGroupWebhookPayload { webhook });
+        }
+        let audit = Audit::of(ctx)?;
+        let mut conn = ctx.conn().await?;
+        let webhook = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let revoked = revoke(conn, webhook.id).await?;
+                let change = Change::of(TYPE_NAME, webhook.id)
+                    .in_group(webhook.group_id)
+                    .before(&webhook)?
+                    .after(&revoked)?;
+                audit.record(conn, change).await?;
+                Ok(revoked)
+            })
+            .await?;
         Ok(RevokeGroupWebhookPayload { webhook })
     }
 }

@@ -45,6 +45,11 @@ pub fn router(app: Arc<App>) -> Router {
             "/attachments/{id}/thumbnail",
             get(crate::attachments::download::thumbnail),
         )
+        .route("/branding/{image}", get(crate::organization::branding::image))
+        .route(
+            "/invitations/{token}",
+            get(crate::accounts::page::page).post(crate::accounts::page::accept),
+        )
         .route("/login", get(sso::login_page::page))
         .route("/auth/password", post(sso::login_page::password_sign_in))
         .route("/auth/logout", post(sso::flow::logout))

@@ -1139,10 +1139,10 @@ impl PostMutation {
         if input.organisation_wide || input.group_ids.len() > 1 {
             policy::require(
                 viewer,
-                Action::Manage,
+                Action::Organise,
                 Resource::Organisation,
                 "Organisation",
-                "Only org admins publish to the whole organisation or to several groups at once.",
+                "Only admins and communicators publish to the whole organisation or to several groups at once.",
             )?;
         }
         let mut groups = Vec::with_capacity(input.group_ids.len());

@@ -17,6 +17,7 @@ use crate::app::App;
 use crate::auth::sessions::{self, SessionOrigin};
 use crate::auth::{local, session_cookie, session_cookie_value};
 use crate::error::ApiError;
+use crate::organization::Organization;
 use crate::users::User;
 
 /// Inline styles only; nothing may load from elsewhere, and no page may frame this one.
@@ -43,10 +44,18 @@ pub async fn page(
         .and_then(safe_redirect)
         .unwrap_or_default();
     let notice = query.error.as_deref().map(form_error_message);
+    let brand = organization(&app).await;
     render(
         StatusCode::OK,
+        brand.as_ref(),
         &body(&app, signed_in.as_ref(), &redirect, notice),
     )
+}
+
+/// The organisation's branding; the page falls back to Parvis's when the database cannot say.
+pub(crate) async fn organization(app: &App) -> Option<Organization> {
+    let mut conn = app.services.pool.get().await.ok()?;
+    crate::organization::model::get(&mut conn).await.ok()
 }
 
 async fn signed_in_user(app: &App, secret: &str) -> Option<User> {
@@ -105,12 +114,35 @@ fn body(app: &App, signed_in: Option<&User>, redirect: &str, notice: Option<&str
     html
 }
 
-fn render(status: StatusCode, content: &str) -> Response {
+pub(crate) fn render(status: StatusCode, brand: Option<&Organization>, content: &str) -> Response {
+    let (name, colour, header) = match brand {
+        Some(org) => {
+            let logo = match org.logo_attachment_id {
+                Some(id) => format!("<img class=\"logo\" src=\"/branding/logo?v={id}\" alt=\"\">"),
+                None => String::new(),
+            };
+            let message = org
+                .login_message
+                .as_deref()
+                .map(crate::markdown::to_safe_html)
+                .unwrap_or_default();
+            (
+                escape(&org.name),
+                org.primary_color.clone(),
+                format!("{logo}<h1>{}</h1>{message}", escape(&org.name)),
+            )
+        }
+        None => ("Parvis".into(), "#3b4cca".into(), "<h1>Parvis</h1>".into()),
+    };
+    let favicon = brand
+        .and_then(|org| org.favicon_attachment_id)
+        .map(|id| format!("<link rel=\"icon\" href=\"/branding/favicon?v={id}\">"))
+        .unwrap_or_default();
     let page = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Sign in · Parvis</title><style>{STYLE}</style></head>\
-         <body><main><h1>Parvis</h1>{content}</main></body></html>"
+         <title>Sign in · {name}</title>{favicon}<style>{STYLE}:root{{--brand:{colour}}}</style></head>\
+         <body><main>{header}{content}</main></body></html>"
     );
     let mut response = (status, Html(page)).into_response();
     response.headers_mut().insert(
@@ -122,10 +154,10 @@ fn render(status: StatusCode, content: &str) -> Response {
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0}\
 main{max-width:22rem;margin:12vh auto;background:#fff;padding:2rem;border-radius:12px;box-shadow:0 2px 12px #0002}\
-h1{margin-top:0;color:#3b4cca}label{display:block;margin:.8rem 0;font-size:.9rem}\
+h1{margin-top:0;color:var(--brand)}.logo{max-height:3rem}label{display:block;margin:.8rem 0;font-size:.9rem}\
 input{display:block;width:100%;box-sizing:border-box;padding:.55rem;margin-top:.25rem;border:1px solid #c5c9d3;border-radius:6px}\
 button,.button{display:block;width:100%;box-sizing:border-box;padding:.65rem;margin:.5rem 0;border:0;border-radius:6px;\
-background:#3b4cca;color:#fff;font-size:1rem;text-align:center;text-decoration:none;cursor:pointer}\
+background:var(--brand);color:#fff;font-size:1rem;text-align:center;text-decoration:none;cursor:pointer}\
 .or{text-align:center;color:#6b7280}.error{background:#fde8e8;color:#9b1c1c;padding:.6rem;border-radius:6px}\
 code{font-size:.8rem;color:#6b7280}";
 
@@ -139,6 +171,7 @@ pub fn error_page(error: &SsoError) -> Response {
     }
     render(
         error.status(),
+        None,
         &format!(
             "<p class=\"error\" role=\"alert\">{}</p><p><code>{}</code></p>\
              <a class=\"button\" href=\"/login\">Back to sign-in</a>",
@@ -187,6 +220,19 @@ pub async fn password_sign_in(
         }
         Err(_) => return back_with("invalid_credentials"),
     };
+    signed_in_response(&app, &headers, &user, &redirect, back_with).await
+}
+
+/// Opens a session for `user` (who just proved who they are), sets its cookie and sends the
+/// browser on; `failed` answers when the session cannot be opened.
+pub(crate) async fn signed_in_response(
+    app: &App,
+    headers: &HeaderMap,
+    user: &User,
+    redirect: &str,
+    failed: impl FnOnce(&str) -> Response,
+) -> Response {
+    let services = &app.services;
     let origin = SessionOrigin {
         user_agent: headers
             .get(USER_AGENT)
@@ -204,10 +250,10 @@ pub async fn password_sign_in(
         Ok((_, secret)) => secret,
         Err(error) => {
             tracing::error!(?error, "opening a session failed");
-            return back_with("internal");
+            return failed("internal");
         }
     };
-    let mut response = redirect_response(&after_sign_in(&user, &redirect), None);
+    let mut response = redirect_response(&after_sign_in(user, redirect), None);
     append_cookie(
         &mut response,
         session_cookie(&services.config, secret, lifetime.as_secs() as i64),
@@ -225,7 +271,7 @@ fn form_error_message(code: &str) -> &'static str {
     }
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

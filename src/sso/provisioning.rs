@@ -115,6 +115,11 @@ pub async fn sign_in(
             let user = match existing_account(conn, provider, &profile).await? {
                 Some(user) => user,
                 None if provider.jit_provisioning => {
+                    // The organisation's own list applies to every provider's newcomers.
+                    let organization = crate::organization::model::get(conn).await?;
+                    if !organization.allows_email(profile.email.as_deref()) {
+                        return Err(SsoError::EmailNotAllowed);
+                    }
                     create_account(conn, &profile, subject).await?
                 }
                 None => return Err(SsoError::NoAccount),

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::model::{self, DirectoryFilter, ProfileChanges};
 use super::{OrgRole, User, UserStatus};
 use crate::attachments::graphql as attachments;
+use crate::audit::{Audit, Change};
 use crate::auth::Viewer;
 use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
@@ -38,6 +39,8 @@ pub enum UserStatusGql {
     Active,
     /// Cannot sign in; their content stays.
     Deactivated,
+    /// Made by an admin, waiting for its activation code.
+    Pending,
 }
 
 /// A person in the organisation.
@@ -90,6 +93,14 @@ impl User {
     }
     async fn org_role(&self) -> OrgRoleGql {
         self.org_role.into()
+    }
+    /// May publish to the whole organisation (posts, events) without being an admin.
+    async fn communicator(&self) -> bool {
+        self.is_communicator()
+    }
+    /// When the person could first sign in; null while the account is pending.
+    async fn activated_at(&self) -> Option<DateTime<Utc>> {
+        self.activated_at
     }
     async fn status(&self) -> UserStatusGql {
         self.status.into()
@@ -306,6 +317,9 @@ impl UserMutation {
         )?;
         let avatar = attachments::parse_image_id(&input.avatar_attachment_id, AVATAR_FIELD)?;
         let changes = profile_changes(input)?;
+        let audit = (target_id != viewer.id())
+            .then(|| Audit::of(ctx))
+            .transpose()?;
         let services = ctx.services().clone();
         let mut conn = ctx.conn().await?;
         let user = conn
@@ -321,6 +335,13 @@ impl UserMutation {
                 let user = model::update_profile(conn, target_id, &changes).await?;
                 if avatar.is_some() {
                     attachments::drop_if_unused(conn, current).await?;
+                }
+                // An admin editing someone else's profile is an admin action.
+                if let Some(audit) = &audit {
+                    let change = Change::of(TYPE_NAME, user.id)
+                        .before(&target)?
+                        .after(&user)?;
+                    audit.record(conn, change).await?;
                 }
                 services
                     .events
@@ -388,10 +409,23 @@ async fn set_status(ctx: &Context<'_>, user_id: &ID, status: UserStatus) -> ApiR
         TYPE_NAME,
         "Only admins may deactivate or reactivate accounts, and not their own.",
     )?;
+    let audit = Audit::of(ctx)?;
     let services = ctx.services().clone();
     let mut conn = ctx.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
+        let before = model::lock(conn, target_id)
+            .await?
+            .ok_or(ApiError::NotFound(TYPE_NAME))?;
+        if before.status == UserStatus::Pending {
+            return Err(ApiError::Conflict(
+                "This account is not activated yet.".into(),
+            ));
+        }
         let user = model::set_status(conn, target_id, status).await?;
+        let change = Change::of(TYPE_NAME, target_id)
+            .before(&before)?
+            .after(&user)?;
+        audit.record(conn, change).await?;
         if status == UserStatus::Deactivated {
             crate::auth::sessions::delete_all_for_user(conn, target_id).await?;
             services

@@ -27,10 +27,13 @@ text_enum! {
         Active => "active",
         /// Signed out everywhere at once; content kept.
         Deactivated => "deactivated",
+        /// Made by an admin, waiting for its activation code.
+        Pending => "pending",
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+/// Serialized (secrets left out) as audit snapshots.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     pub id: Uuid,
@@ -46,6 +49,7 @@ pub struct User {
     pub time_zone: String,
     pub org_role: OrgRole,
     pub status: UserStatus,
+    #[serde(skip)]
     pub password_hash: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -53,6 +57,15 @@ pub struct User {
     pub avatar_url: Option<String>,
     /// An uploaded avatar, shown instead of the provider's picture.
     pub avatar_attachment_id: Option<Uuid>,
+    /// May publish to the whole organisation without being an admin.
+    pub communicator: bool,
+    #[serde(skip)]
+    pub activation_code_hash: Option<Vec<u8>>,
+    pub activation_expires_at: Option<DateTime<Utc>>,
+    /// The admin who made the account (none for sign-ups through SSO or invitations).
+    pub created_by: Option<Uuid>,
+    /// When the person first could sign in; `None` while pending.
+    pub activated_at: Option<DateTime<Utc>>,
 }
 
 impl User {
@@ -62,6 +75,11 @@ impl User {
 
     pub fn is_admin(&self) -> bool {
         self.org_role == OrgRole::Admin
+    }
+
+    /// Publishes to the whole organisation: admins and communicators.
+    pub fn is_communicator(&self) -> bool {
+        self.is_admin() || (self.communicator && self.org_role == OrgRole::Member)
     }
 }
 
@@ -80,6 +98,11 @@ pub struct NewUser {
     pub time_zone: String,
     pub org_role: OrgRole,
     pub password_hash: Option<String>,
+    pub status: UserStatus,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub created_by: Option<Uuid>,
+    pub activation_code_hash: Option<Vec<u8>>,
+    pub activation_expires_at: Option<DateTime<Utc>>,
 }
 
 impl NewUser {
@@ -97,6 +120,11 @@ impl NewUser {
             time_zone: "UTC".into(),
             org_role: OrgRole::Member,
             password_hash: None,
+            status: UserStatus::Active,
+            activated_at: Some(Utc::now()),
+            created_by: None,
+            activation_code_hash: None,
+            activation_expires_at: None,
         }
     }
 }
@@ -315,4 +343,33 @@ pub(crate) fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+/// The person's row, locked for a change that depends on it.
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<User>> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Changes the org role and the communicator capability (`None` keeps each).
+pub async fn set_access(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    role: Option<OrgRole>,
+    communicator: Option<bool>,
+) -> ApiResult<User> {
+    let current = lock(conn, id).await?.ok_or(ApiError::NotFound("User"))?;
+    Ok(diesel::update(users::table.find(id))
+        .set((
+            users::org_role.eq(role.unwrap_or(current.org_role)),
+            users::communicator.eq(communicator.unwrap_or(current.communicator)),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await?)
 }

@@ -1,0 +1,540 @@
+//! Invitations, activation codes and access changes over GraphQL. Admins run them (each is
+//! audited); accepting an invitation and activating an account are for signed-out people.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+use super::invitations::{self, Acceptance, AccountInvitation, InvitationStatus, NewInvitation};
+use super::{ACTIVATION_CODE_LIFETIME, activation};
+use crate::audit::graphql::require_admin;
+use crate::audit::{Audit, Change};
+use crate::auth::graphql::start_session;
+use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
+use crate::graphql::connection::{PageConnection, connection};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::pagination::PageRequest;
+use crate::users::graphql::{OrgRoleGql, TYPE_NAME as USER_TYPE};
+use crate::users::{NewUser, OrgRole, User, UserStatus, model as users};
+use crate::validation::{self, Limit};
+
+pub const TYPE_NAME: &str = "AccountInvitation";
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "AccountInvitationStatus", remote = "InvitationStatus")]
+pub enum InvitationStatusGql {
+    /// Waiting for the person to use the link.
+    Pending,
+    Accepted,
+    /// The link is too old; resend it.
+    Expired,
+    Revoked,
+}
+
+/// An invitation to join by email (admins see them).
+#[Object(name = "AccountInvitation")]
+impl AccountInvitation {
+    pub async fn id(&self) -> ID {
+        ids::encode(TYPE_NAME, self.id)
+    }
+    async fn email(&self) -> &str {
+        &self.email
+    }
+    async fn display_name(&self) -> Option<&str> {
+        self.display_name.as_deref()
+    }
+    /// The role the account gets.
+    async fn org_role(&self) -> OrgRoleGql {
+        self.org_role.into()
+    }
+    async fn status(&self) -> InvitationStatusGql {
+        self.current_status().into()
+    }
+    async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        load_user(ctx, self.invited_by).await
+    }
+    /// The account made from it, once accepted.
+    async fn user(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        load_user(ctx, self.accepted_user_id).await
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+    /// How many links were made (1, plus one per resend).
+    async fn sent_count(&self) -> i32 {
+        self.sent_count
+    }
+    async fn last_sent_at(&self) -> DateTime<Utc> {
+        self.last_sent_at
+    }
+    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.accepted_at
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.revoked_at
+    }
+    /// Not yet accepted or revoked (expired ones can be resent).
+    async fn viewer_can_resend(&self) -> bool {
+        self.is_open()
+    }
+    async fn viewer_can_revoke(&self) -> bool {
+        self.is_open()
+    }
+}
+
+async fn load_user(ctx: &Context<'_>, id: Option<Uuid>) -> ApiResult<Option<User>> {
+    match id {
+        Some(id) => ctx
+            .user_loader()
+            .load_one(id)
+            .await
+            .map_err(|error| (*error).clone()),
+        None => Ok(None),
+    }
+}
+
+/// `node(id:)` for invitations: admins only, NOT_FOUND for anyone else.
+pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<AccountInvitation> {
+    require_admin(ctx).map_err(|_| ApiError::NotFound(TYPE_NAME))?;
+    let mut conn = ctx.conn().await?;
+    invitations::find(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound(TYPE_NAME))
+}
+
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// Invitations, newest first (admins); `openOnly` keeps those not accepted or revoked.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn account_invitations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default = false)] open_only: bool,
+    ) -> ApiResult<PageConnection<AccountInvitation>> {
+        require_admin(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let mut conn = ctx.conn().await?;
+        let page = invitations::page(&mut conn, open_only, &page).await?;
+        Ok(connection(page, |row| (row.created_at, row.id), |row| row))
+    }
+}
+
+#[derive(InputObject)]
+pub struct InviteUserInput {
+    pub email: String,
+    /// Suggested to the person, who may change it.
+    pub display_name: Option<String>,
+    /// MEMBER when omitted.
+    pub org_role: Option<OrgRoleGql>,
+}
+
+/// The link is shown only here (it is stored hashed): send it, or let the server email it.
+#[derive(SimpleObject)]
+pub struct InvitationPayload {
+    pub invitation: AccountInvitation,
+    /// Single use; works until `invitation.expiresAt`.
+    pub invitation_url: String,
+}
+
+#[derive(InputObject)]
+pub struct ResendInvitationInput {
+    pub invitation_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct RevokeInvitationInput {
+    pub invitation_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RevokeInvitationPayload {
+    pub invitation: AccountInvitation,
+}
+
+#[derive(InputObject)]
+pub struct AcceptInvitationInput {
+    /// The secret at the end of the invitation link.
+    pub token: String,
+    pub password: String,
+    /// Made from the email when omitted.
+    pub username: Option<String>,
+    /// The invitation's suggestion when omitted.
+    pub display_name: Option<String>,
+}
+
+/// The person is signed in (the session cookie is set).
+#[derive(SimpleObject)]
+pub struct SignedInPayload {
+    pub user: User,
+    pub session_expires_at: DateTime<Utc>,
+}
+
+#[derive(InputObject)]
+pub struct CreateAccountInput {
+    pub username: String,
+    pub display_name: String,
+    /// MEMBER when omitted.
+    pub org_role: Option<OrgRoleGql>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub site: Option<String>,
+}
+
+/// The code is shown only here: hand it over with the username.
+#[derive(SimpleObject)]
+pub struct ActivationCodePayload {
+    pub user: User,
+    pub activation_code: String,
+    pub activation_code_expires_at: DateTime<Utc>,
+}
+
+#[derive(InputObject)]
+pub struct RenewActivationCodeInput {
+    pub user_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct ActivateAccountInput {
+    pub username: String,
+    /// As handed over, dashes and case ignored.
+    pub activation_code: String,
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct UpdateUserAccessInput {
+    pub user_id: ID,
+    pub org_role: Option<OrgRoleGql>,
+    /// May publish to the whole organisation (members only; admins always may).
+    pub communicator: Option<bool>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateUserAccessPayload {
+    pub user: User,
+}
+
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Invites a person by email (admins): a single-use link that makes their account.
+    async fn invite_user(
+        &self,
+        ctx: &Context<'_>,
+        input: InviteUserInput,
+    ) -> ApiResult<InvitationPayload> {
+        require_admin(ctx)?;
+        let audit = Audit::of(ctx)?;
+        let email = validation::email("email", &input.email)?;
+        let display_name = input
+            .display_name
+            .map(|name| validation::display_name("displayName", &name))
+            .transpose()?;
+        let invitation = NewInvitation {
+            email,
+            display_name,
+            org_role: input.org_role.map_or(OrgRole::Member, Into::into),
+            invited_by: ctx.viewer()?.id(),
+        };
+        let mut conn = ctx.conn().await?;
+        let (invitation, secret) = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                if users::find_by_email(conn, &invitation.email)
+                    .await?
+                    .is_some()
+                {
+                    return Err(ApiError::Conflict(format!(
+                        "{} already has an account.",
+                        invitation.email
+                    )));
+                }
+                let (row, secret) = invitations::insert(conn, invitation).await?;
+                audit
+                    .record(conn, Change::of(TYPE_NAME, row.id).after(&row)?)
+                    .await?;
+                Ok((row, secret))
+            })
+            .await?;
+        Ok(payload(ctx, invitation, &secret))
+    }
+
+    /// Makes a new link for an invitation not yet used (the old link stops working) and starts
+    /// its time again (admins).
+    async fn resend_invitation(
+        &self,
+        ctx: &Context<'_>,
+        input: ResendInvitationInput,
+    ) -> ApiResult<InvitationPayload> {
+        let id = open_invitation_id(ctx, &input.invitation_id)?;
+        let audit = Audit::of(ctx)?;
+        let mut conn = ctx.conn().await?;
+        let (invitation, secret) = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let before = lock_open(conn, id).await?;
+                let (after, secret) = invitations::renew(conn, id).await?;
+                let change = Change::of(TYPE_NAME, id).before(&before)?.after(&after)?;
+                audit.record(conn, change).await?;
+                Ok((after, secret))
+            })
+            .await?;
+        Ok(payload(ctx, invitation, &secret))
+    }
+
+    /// Stops an invitation's link from working (admins).
+    async fn revoke_invitation(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeInvitationInput,
+    ) -> ApiResult<RevokeInvitationPayload> {
+        let id = open_invitation_id(ctx, &input.invitation_id)?;
+        let audit = Audit::of(ctx)?;
+        let mut conn = ctx.conn().await?;
+        let invitation = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let before = lock_open(conn, id).await?;
+                let after = invitations::revoke(conn, id).await?;
+                let change = Change::of(TYPE_NAME, id).before(&before)?.after(&after)?;
+                audit.record(conn, change).await?;
+                Ok(after)
+            })
+            .await?;
+        Ok(RevokeInvitationPayload { invitation })
+    }
+
+    /// Uses an invitation link: makes the account and signs the person in.
+    async fn accept_invitation(
+        &self,
+        ctx: &Context<'_>,
+        input: AcceptInvitationInput,
+    ) -> ApiResult<SignedInPayload> {
+        validation::max_chars("token", &input.token, Limit::SHORT_TEXT)?;
+        let user = invitations::accept(
+            ctx.services(),
+            Acceptance {
+                secret: input.token,
+                username: input.username,
+                display_name: input.display_name,
+                password: input.password,
+            },
+        )
+        .await?;
+        signed_in(ctx, user).await
+    }
+
+    /// Makes an account for a person without email (admins): it stays pending until the person
+    /// activates it with the username and the one-time code returned here.
+    async fn create_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAccountInput,
+    ) -> ApiResult<ActivationCodePayload> {
+        require_admin(ctx)?;
+        let audit = Audit::of(ctx)?;
+        let optional = |field: &str, value: Option<String>| -> ApiResult<Option<String>> {
+            let value = value.map(|text| text.trim().to_owned());
+            if let Some(text) = &value {
+                validation::max_chars(field, text, Limit::SHORT_TEXT)?;
+            }
+            Ok(value.filter(|text| !text.is_empty()))
+        };
+        let mut user = NewUser::new(
+            validation::username("username", &input.username)?,
+            validation::display_name("displayName", &input.display_name)?,
+        );
+        user.org_role = input.org_role.map_or(OrgRole::Member, Into::into);
+        user.title = optional("title", input.title)?;
+        user.department = optional("department", input.department)?;
+        user.site = optional("site", input.site)?;
+        user.status = UserStatus::Pending;
+        user.activated_at = None;
+        user.created_by = Some(ctx.viewer()?.id());
+        let code = activation::new_code();
+        let expires_at = Utc::now() + ACTIVATION_CODE_LIFETIME;
+        user.activation_code_hash = Some(activation::hash(&code));
+        user.activation_expires_at = Some(expires_at);
+        let mut conn = ctx.conn().await?;
+        let user = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let user = users::insert(conn, &user).await?;
+                audit
+                    .record(conn, Change::of(USER_TYPE, user.id).after(&user)?)
+                    .await?;
+                Ok(user)
+            })
+            .await?;
+        Ok(ActivationCodePayload {
+            user,
+            activation_code: code,
+            activation_code_expires_at: expires_at,
+        })
+    }
+
+    /// A new activation code for a pending account (the old one stops working; admins).
+    async fn renew_activation_code(
+        &self,
+        ctx: &Context<'_>,
+        input: RenewActivationCodeInput,
+    ) -> ApiResult<ActivationCodePayload> {
+        require_admin(ctx)?;
+        let audit = Audit::of(ctx)?;
+        let id = ids::decode_as(&input.user_id, USER_TYPE, "userId")?;
+        let code = activation::new_code();
+        let expires_at = Utc::now() + ACTIVATION_CODE_LIFETIME;
+        let mut conn = ctx.conn().await?;
+        let user = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let before = users::lock(conn, id)
+                    .await?
+                    .ok_or(ApiError::NotFound(USER_TYPE))?;
+                if before.status != UserStatus::Pending {
+                    return Err(ApiError::Conflict(
+                        "This account is already activated.".into(),
+                    ));
+                }
+                let after = activation::set_code(conn, id, &code, expires_at).await?;
+                let change = Change::of(USER_TYPE, id).before(&before)?.after(&after)?;
+                audit.record(conn, change).await?;
+                Ok(after)
+            })
+            .await?;
+        Ok(ActivationCodePayload {
+            user,
+            activation_code: code,
+            activation_code_expires_at: expires_at,
+        })
+    }
+
+    /// Activates a pending account with its username and code, sets its first password and
+    /// signs the person in. Attempts are throttled like password sign-ins.
+    async fn activate_account(
+        &self,
+        ctx: &Context<'_>,
+        input: ActivateAccountInput,
+    ) -> ApiResult<SignedInPayload> {
+        validation::max_chars("username", &input.username, Limit::USERNAME)?;
+        validation::max_chars("activationCode", &input.activation_code, Limit::SHORT_TEXT)?;
+        let services = ctx.services();
+        let password_hash =
+            crate::auth::password::hash_limited(&services.password_checks, input.password).await?;
+        let mut conn = ctx.conn().await?;
+        let found = users::find_by_identifier(&mut conn, &input.username).await?;
+        let key =
+            crate::auth::throttle::throttle_key(found.as_ref().map(|u| u.id), &input.username);
+        crate::auth::throttle::record_attempt(&mut conn, &key).await?;
+        let user = match found {
+            Some(user) if activation::matches(&user, &input.activation_code) => user,
+            _ => {
+                return Err(ApiError::bad_input(
+                    "activationCode",
+                    "unknown username, or a wrong or expired code",
+                ));
+            }
+        };
+        let user = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                // Locked again: two activations with one code make one account.
+                let current = users::lock(conn, user.id)
+                    .await?
+                    .filter(|current| activation::matches(current, &input.activation_code))
+                    .ok_or_else(|| {
+                        ApiError::bad_input("activationCode", "this code was just used")
+                    })?;
+                activation::activate(conn, current.id, &password_hash).await
+            })
+            .await?;
+        crate::auth::throttle::clear(&mut conn, &key).await?;
+        signed_in(ctx, user).await
+    }
+
+    /// Changes a person's org role or communicator capability (admins, not on themselves).
+    async fn update_user_access(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUserAccessInput,
+    ) -> ApiResult<UpdateUserAccessPayload> {
+        require_admin(ctx)?;
+        let viewer = ctx.viewer()?;
+        let audit = Audit::of(ctx)?;
+        let id = ids::decode_as(&input.user_id, USER_TYPE, "userId")?;
+        if id == viewer.id() {
+            return Err(ApiError::Forbidden(
+                "Admins may not change their own access (another admin must).".into(),
+            ));
+        }
+        let role: Option<OrgRole> = input.org_role.map(Into::into);
+        let services = ctx.services().clone();
+        let mut conn = ctx.conn().await?;
+        let user = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let before = users::lock(conn, id)
+                    .await?
+                    .ok_or(ApiError::NotFound(USER_TYPE))?;
+                let communicator = input.communicator.unwrap_or(before.communicator);
+                if communicator && role.unwrap_or(before.org_role) == OrgRole::Guest {
+                    return Err(ApiError::bad_input(
+                        "communicator",
+                        "guests cannot publish to the whole organisation",
+                    ));
+                }
+                let after = users::set_access(conn, id, role, input.communicator).await?;
+                let change = Change::of(USER_TYPE, id).before(&before)?.after(&after)?;
+                audit.record(conn, change).await?;
+                services
+                    .events
+                    .publish(conn, &Event::UserUpdated { id })
+                    .await?;
+                Ok(after)
+            })
+            .await?;
+        Ok(UpdateUserAccessPayload { user })
+    }
+}
+
+fn payload(ctx: &Context<'_>, invitation: AccountInvitation, secret: &str) -> InvitationPayload {
+    InvitationPayload {
+        invitation,
+        invitation_url: super::page::url(ctx.services(), secret),
+    }
+}
+
+fn open_invitation_id(ctx: &Context<'_>, id: &ID) -> ApiResult<Uuid> {
+    require_admin(ctx)?;
+    ids::decode_as(id, TYPE_NAME, "invitationId")
+}
+
+/// The invitation, locked; CONFLICT once it was accepted or revoked.
+async fn lock_open(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: Uuid,
+) -> ApiResult<AccountInvitation> {
+    let invitation = invitations::find(conn, id)
+        .await?
+        .ok_or(ApiError::NotFound(TYPE_NAME))?;
+    if !invitation.is_open() {
+        return Err(ApiError::Conflict(
+            "This invitation was already accepted or revoked.".into(),
+        ));
+    }
+    Ok(invitation)
+}
+
+async fn signed_in(ctx: &Context<'_>, user: User) -> ApiResult<SignedInPayload> {
+    let session_expires_at = start_session(ctx, user.id).await?;
+    Ok(SignedInPayload {
+        user,
+        session_expires_at,
+    })
+}

@@ -1,0 +1,99 @@
+//! `/invitations/{token}`: the page an invitation link opens. The person picks a name and a
+//! password; the account is made and they are signed in. Server-rendered like the sign-in page.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::header::ORIGIN;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::invitations::{self, Acceptance};
+use crate::app::{App, Services};
+use crate::error::ApiError;
+use crate::sso::login_page::{escape, organization, render, signed_in_response};
+
+/// The link sent to an invited person.
+pub fn url(services: &Services, secret: &str) -> String {
+    format!("{}/invitations/{secret}", services.config.public_url)
+}
+
+pub async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+    form(&app, &token, None, StatusCode::OK).await
+}
+
+async fn form(app: &App, token: &str, problem: Option<&str>, status: StatusCode) -> Response {
+    let notice = problem
+        .map(|text| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(text)))
+        .unwrap_or_default();
+    let content = format!(
+        "<p>You are invited. Choose how you appear and a password.</p>{notice}\
+         <form method=\"post\" action=\"/invitations/{}\">\
+           <label>Your name<input name=\"display_name\" autocomplete=\"name\"></label>\
+           <label>Username (optional)<input name=\"username\" autocomplete=\"username\"></label>\
+           <label>Password (10 characters or more)<input name=\"password\" type=\"password\" \
+             autocomplete=\"new-password\" minlength=\"10\" required></label>\
+           <button type=\"submit\">Join</button>\
+         </form>",
+        escape(token)
+    );
+    render(status, organization(app).await.as_ref(), &content)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AcceptForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    username: String,
+    password: String,
+}
+
+pub async fn accept(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(input): Form<AcceptForm>,
+) -> Response {
+    if let Some(origin) = headers.get(ORIGIN).and_then(|origin| origin.to_str().ok())
+        && !app.services.config.is_trusted_origin(origin)
+    {
+        return (StatusCode::FORBIDDEN, "Cross-site form refused.").into_response();
+    }
+    let filled = |text: String| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
+    let acceptance = Acceptance {
+        secret: token.clone(),
+        username: filled(input.username),
+        display_name: filled(input.display_name),
+        password: input.password,
+    };
+    match invitations::accept(&app.services, acceptance).await {
+        Ok(user) => {
+            signed_in_response(&app, &headers, &user, "", |_| {
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Signing in did not work.",
+                )
+                    .into_response()
+            })
+            .await
+        }
+        Err(ApiError::Internal(cause)) => {
+            tracing::error!(error = ?cause, "accepting an invitation failed");
+            let problem = "Something went wrong; please try again.";
+            form(
+                &app,
+                &token,
+                Some(problem),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            )
+            .await
+        }
+        Err(error) => {
+            let problem = error.message();
+            form(&app, &token, Some(&problem), StatusCode::BAD_REQUEST).await
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! `auditLog(filter, first, after)`: admins read the log, newest first; nothing writes it but
+//! the mutations themselves.
+
+use async_graphql::{Context, ID, InputObject, Json, Object};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::model::{self, Entry, Filter};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{PageConnection, connection};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::pagination::PageRequest;
+use crate::policy::{self, Action, Resource};
+use crate::users::User;
+
+pub const TYPE_NAME: &str = "AuditEntry";
+
+/// One admin or manager action.
+#[Object(name = "AuditEntry")]
+impl Entry {
+    pub async fn id(&self) -> ID {
+        ids::encode(TYPE_NAME, self.id)
+    }
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.occurred_at
+    }
+    /// Who acted; null once their account is gone.
+    async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        match self.actor_id {
+            Some(id) => ctx
+                .user_loader()
+                .load_one(id)
+                .await
+                .map_err(|error| (*error).clone()),
+            None => Ok(None),
+        }
+    }
+    /// The mutation that was called, e.g. `deactivateUser`.
+    async fn action(&self) -> &str {
+        &self.action
+    }
+    /// The GraphQL type of what was acted on, e.g. `User`.
+    async fn target_type(&self) -> &str {
+        &self.target_type
+    }
+    /// The global ID of what was acted on (it may no longer exist).
+    async fn target_id(&self) -> Option<ID> {
+        self.target_id.map(|id| ids::encode(&self.target_type, id))
+    }
+    /// The group it happened in, if any.
+    async fn group_id(&self) -> Option<ID> {
+        self.group_id
+            .map(|id| ids::encode(crate::groups::graphql::TYPE_NAME, id))
+    }
+    /// The target as it was before (null when it did not exist).
+    async fn before(&self) -> Option<Json<serde_json::Value>> {
+        self.before.clone().map(Json)
+    }
+    /// The target as it was after (null when it is gone).
+    async fn after(&self) -> Option<Json<serde_json::Value>> {
+        self.after.clone().map(Json)
+    }
+    /// The `x-request-id` of the request, to find its server logs.
+    async fn request_id(&self) -> &str {
+        &self.request_id
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct AuditLogFilter {
+    pub actor_id: Option<ID>,
+    /// A mutation name, e.g. `setGroupMemberRole`.
+    pub action: Option<String>,
+    pub target_id: Option<ID>,
+    pub group_id: Option<ID>,
+    /// From this instant (inclusive)...
+    pub from: Option<DateTime<Utc>>,
+    /// ...to this one (exclusive).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Admins only; anyone else is told FORBIDDEN.
+pub fn require_admin(ctx: &Context<'_>) -> ApiResult<()> {
+    policy::require(
+        ctx.viewer()?,
+        Action::Administer,
+        Resource::Organisation,
+        "Organization",
+        "Only admins may do this.",
+    )
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// What admins and managers did, newest first (admins).
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<AuditLogFilter>,
+    ) -> ApiResult<PageConnection<Entry>> {
+        require_admin(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let filter = parse_filter(filter.unwrap_or_default())?;
+        let mut conn = ctx.conn().await?;
+        let page = model::page(&mut conn, &filter, &page).await?;
+        Ok(connection(
+            page,
+            |entry| (entry.occurred_at, entry.id),
+            |entry| entry,
+        ))
+    }
+}
+
+fn parse_filter(filter: AuditLogFilter) -> ApiResult<Filter> {
+    let any_id = |id: &Option<ID>, field: &str| -> ApiResult<Option<Uuid>> {
+        id.as_ref()
+            .map(|id| ids::decode(id, field).map(|(_, uuid)| uuid))
+            .transpose()
+    };
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from > to
+    {
+        return Err(ApiError::bad_input(
+            "filter.to",
+            "must not be before filter.from",
+        ));
+    }
+    Ok(Filter {
+        actor_id: filter
+            .actor_id
+            .as_ref()
+            .map(|id| ids::decode_as(id, crate::users::graphql::TYPE_NAME, "filter.actorId"))
+            .transpose()?,
+        action: filter.action,
+        target_id: any_id(&filter.target_id, "filter.targetId")?,
+        group_id: filter
+            .group_id
+            .as_ref()
+            .map(|id| ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "filter.groupId"))
+            .transpose()?,
+        from: filter.from,
+        to: filter.to,
+    })
+}
+
+/// `node(id:)` for audit entries (admins).
+pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Entry> {
+    require_admin(ctx).map_err(|_| ApiError::NotFound(TYPE_NAME))?;
+    let mut conn = ctx.conn().await?;
+    model::find(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound(TYPE_NAME))
+}
