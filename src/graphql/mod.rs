@@ -24,6 +24,8 @@ use crate::groups::graphql::GroupQuery;
 use crate::groups::mutations::GroupMutation;
 use crate::groups::webhooks::WebhookMutation;
 use crate::posts::graphql::{PostMutation, PostQuery, PostSubscription};
+use crate::surveys::graphql::SurveyQuery;
+use crate::surveys::mutations::SurveyMutation;
 use crate::users::graphql::{UserMutation, UserQuery, UserSubscription};
 
 #[derive(MergedObject, Default)]
@@ -36,6 +38,7 @@ pub struct Query(
     EventQuery,
     CalendarFeedQuery,
     FileQuery,
+    SurveyQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +52,7 @@ pub struct Mutation(
     CalendarFeedMutation,
     FileMutation,
     AttachmentMutation,
+    SurveyMutation,
 );
 
 #[derive(MergedSubscription, Default)]
