@@ -195,8 +195,8 @@ async fn seed_demo(settings: &DbSettings, storage_url: &str) -> anyhow::Result<(
     let storage = crate::files::storage::Storage::open(storage_url)?;
     let seeded = demo::seed(&mut conn, &storage).await.map_err(api_error)?;
     println!(
-        "Demo organisation loaded: {} people, {} groups, {} posts, {} events and {} files added.",
-        seeded.people, seeded.groups, seeded.posts, seeded.events, seeded.files
+        "Demo organisation loaded: {} people, {} groups, {} posts, {} events, {} files and {} surveys added.",
+        seeded.people, seeded.groups, seeded.posts, seeded.events, seeded.files, seeded.surveys
     );
     Ok(())
 }

@@ -91,6 +91,7 @@ pub struct Seeded {
     pub posts: usize,
     pub events: usize,
     pub files: usize,
+    pub surveys: usize,
 }
 
 /// Loads what is not there yet: people, then groups (each feature adds its own demo content).
@@ -102,6 +103,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, storage: &Storage) -> ApiResult<
         posts: seed_posts(conn).await?,
         events: seed_events(conn).await?,
         files: crate::files::demo::seed(conn, storage, &demo_group_slugs()).await?,
+        surveys: seed_surveys(conn).await?,
     })
 }
 
@@ -112,14 +114,25 @@ fn demo_group_slugs() -> Vec<String> {
         .collect()
 }
 
-async fn seed_events(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+/// The demo people's ids, in the order of `PEOPLE` (the first is an admin).
+async fn demo_people_ids(conn: &mut AsyncPgConnection) -> ApiResult<Vec<Uuid>> {
     let mut people = Vec::with_capacity(PEOPLE.len());
     for person in demo_people("") {
         if let Some(user) = users::find_by_identifier(conn, &person.username).await? {
             people.push(user.id);
         }
     }
+    Ok(people)
+}
+
+async fn seed_events(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    let people = demo_people_ids(conn).await?;
     crate::events_calendar::demo::seed(conn, &people).await
+}
+
+async fn seed_surveys(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    let people = demo_people_ids(conn).await?;
+    crate::surveys::demo::seed(conn, &people).await
 }
 
 /// Inserts the demo people that are not there yet; returns how many were created.
@@ -567,10 +580,10 @@ async fn seed_announcement_and_poll(
 }
 
 /// A small deterministic pseudo-random sequence, so every demo looks the same.
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6_364_136_223_846_793_005)

@@ -23,6 +23,7 @@ pub mod pagination;
 pub mod policy;
 pub mod posts;
 pub mod sso;
+pub mod surveys;
 pub mod telemetry;
 pub mod users;
 pub mod validation;

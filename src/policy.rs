@@ -11,6 +11,7 @@ use crate::events_calendar::model::Event;
 use crate::files::model::Drive;
 use crate::groups::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::posts::Post;
+use crate::surveys::model::{Survey, SurveyState};
 use crate::users::{OrgRole, User};
 
 /// What the viewer wants to do.
@@ -18,7 +19,7 @@ use crate::users::{OrgRole, User};
 pub enum Action {
     /// See that the resource exists and its public face (a group's name and description).
     View,
-    /// See what is inside (a group's members, posts, files).
+    /// See what is inside (a group's members, posts, files; a survey's results).
     ViewContent,
     /// Change a profile.
     Edit,
@@ -42,6 +43,8 @@ pub enum Action {
     Administer,
     /// Read usage analytics (of the organisation, or of a group).
     ViewAnalytics,
+    /// Answer a survey.
+    Answer,
 }
 
 /// What the viewer acts on, with what the policy needs to know about it.
@@ -80,6 +83,15 @@ pub enum Resource<'a> {
     Attachment {
         uploaded_by: Option<uuid::Uuid>,
         used_by: &'a [Resource<'a>],
+    },
+    /// A survey with its audience groups as the viewer stands towards each (none for
+    /// organisation-wide ones) and whether the viewer has answered it. `survey: None` is one
+    /// about to be created for these groups (organisation-wide without any): `Organise` asks
+    /// whether the viewer may create it.
+    Survey {
+        survey: Option<&'a Survey>,
+        groups: &'a [GroupAccess],
+        answered: bool,
     },
 }
 
@@ -132,6 +144,11 @@ pub fn can(viewer: &Viewer, action: Action, resource: Resource<'_>) -> Decision 
             uploaded_by,
             used_by,
         } => attachment_decision(viewer, action, uploaded_by, used_by),
+        Resource::Survey {
+            survey,
+            groups,
+            answered,
+        } => survey_decision(viewer, action, survey, groups, answered),
     }
 }
 
@@ -230,9 +247,11 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
             !archived && (manager || (member && group.event_policy == PostingPolicy::Members)),
         ),
         Action::ViewAnalytics => allow_if(manager),
-        Action::Edit | Action::ViewContactDetails | Action::Attend | Action::Administer => {
-            Decision::Deny
-        }
+        Action::Edit
+        | Action::ViewContactDetails
+        | Action::Attend
+        | Action::Administer
+        | Action::Answer => Decision::Deny,
     }
 }
 
@@ -359,6 +378,48 @@ fn attachment_decision(
     match action {
         Action::View => Decision::Allow,
         Action::Edit => allow_if(own && used_by.is_empty()),
+        _ => Decision::Deny,
+    }
+}
+
+/// Surveys are seen by their audience (every member of the organisation but guests, or the
+/// members of its groups), their creator and org admins. The audience answers while the survey is
+/// open, once. Results are for the creator, org admins and the managers of its groups; closing
+/// for the creator, org admins and whoever manages all of its groups. Org admins create surveys
+/// for anyone; group managers for groups they manage.
+fn survey_decision(
+    viewer: &Viewer,
+    action: Action,
+    survey: Option<&Survey>,
+    groups: &[GroupAccess],
+    answered: bool,
+) -> Decision {
+    let admin = viewer.user.is_admin();
+    let manages = |group: &GroupAccess| group.viewer_role.is_some_and(GroupRole::manages);
+    let manages_all = !groups.is_empty() && groups.iter().all(manages);
+    let Some(survey) = survey else {
+        return match action {
+            Action::Organise => allow_if(admin || manages_all),
+            _ => Decision::Deny,
+        };
+    };
+    let in_audience = if survey.organisation_wide {
+        !is_guest(viewer)
+    } else {
+        groups.iter().any(|group| group.viewer_role.is_some())
+    };
+    let creator = survey.created_by == Some(viewer.id());
+    if !(admin || creator || in_audience) {
+        return Decision::Hide;
+    }
+    let runs = admin || creator || (!survey.organisation_wide && manages_all);
+    match action {
+        Action::View => Decision::Allow,
+        Action::Answer => allow_if(in_audience && !answered && survey.state() == SurveyState::Open),
+        Action::ViewContent => {
+            allow_if(runs || (!survey.organisation_wide && groups.iter().any(manages)))
+        }
+        Action::Manage => allow_if(runs && survey.state() != SurveyState::Closed),
         _ => Decision::Deny,
     }
 }

@@ -499,6 +499,66 @@ diesel::table! {
 }
 
 diesel::table! {
+    survey_answers (response_id, question_id) {
+        response_id -> Uuid,
+        question_id -> Uuid,
+        choices -> Nullable<Array<Nullable<Int4>>>,
+        scale -> Nullable<Int4>,
+        text -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    survey_groups (survey_id, group_id) {
+        survey_id -> Uuid,
+        group_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    survey_participants (survey_id, user_id) {
+        survey_id -> Uuid,
+        user_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    survey_questions (id) {
+        id -> Uuid,
+        survey_id -> Uuid,
+        position -> Int4,
+        kind -> Text,
+        prompt -> Text,
+        options -> Array<Nullable<Text>>,
+        required -> Bool,
+    }
+}
+
+diesel::table! {
+    survey_responses (id) {
+        id -> Uuid,
+        survey_id -> Uuid,
+        anonymous -> Bool,
+        user_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    surveys (id) {
+        id -> Uuid,
+        title -> Text,
+        description -> Text,
+        anonymous -> Bool,
+        organisation_wide -> Bool,
+        opens_at -> Timestamptz,
+        closes_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     user_identities (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -593,6 +653,15 @@ diesel::joinable!(post_views -> users (user_id));
 diesel::joinable!(posts -> group_webhooks (webhook_id));
 diesel::joinable!(reactions -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(survey_answers -> survey_questions (question_id));
+diesel::joinable!(survey_answers -> survey_responses (response_id));
+diesel::joinable!(survey_groups -> groups (group_id));
+diesel::joinable!(survey_groups -> surveys (survey_id));
+diesel::joinable!(survey_participants -> surveys (survey_id));
+diesel::joinable!(survey_participants -> users (user_id));
+diesel::joinable!(survey_questions -> surveys (survey_id));
+diesel::joinable!(survey_responses -> users (user_id));
+diesel::joinable!(surveys -> users (created_by));
 diesel::joinable!(user_identities -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -635,6 +704,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     sso_login_attempts,
     storage_garbage,
+    survey_answers,
+    survey_groups,
+    survey_participants,
+    survey_questions,
+    survey_responses,
+    surveys,
     user_identities,
     users,
 );

@@ -412,7 +412,7 @@ pub async fn attendees_csv(
 }
 
 /// Spreadsheets run cells starting with `=`, `+`, `-` or `@` as formulas: quote them as text.
-fn csv_safe(value: &str) -> String {
+pub(crate) fn csv_safe(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

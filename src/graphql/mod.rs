@@ -27,6 +27,8 @@ use crate::groups::mutations::GroupMutation;
 use crate::groups::webhooks::WebhookMutation;
 use crate::organization::graphql::{OrganizationMutation, OrganizationQuery};
 use crate::posts::graphql::{PostMutation, PostQuery, PostSubscription};
+use crate::surveys::graphql::SurveyQuery;
+use crate::surveys::mutations::SurveyMutation;
 use crate::users::graphql::{UserMutation, UserQuery, UserSubscription};
 
 #[derive(MergedObject, Default)]
@@ -42,6 +44,7 @@ pub struct Query(
     OrganizationQuery,
     AccountQuery,
     AuditQuery,
+    SurveyQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -57,6 +60,7 @@ pub struct Mutation(
     AttachmentMutation,
     OrganizationMutation,
     AccountMutation,
+    SurveyMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -20,6 +20,8 @@ use crate::groups::model::{Invitation, JoinRequest};
 use crate::groups::webhooks::{self, Webhook};
 use crate::posts::Post;
 use crate::posts::graphql as posts;
+use crate::surveys::access::SurveyView;
+use crate::surveys::model::Question as SurveyQuestion;
 use crate::users::User;
 
 pub const MAX_NODES: usize = 100;
@@ -44,6 +46,8 @@ pub enum Node {
     Attachment(Attachment),
     AccountInvitation(AccountInvitation),
     AuditEntry(AuditEntry),
+    Survey(SurveyView),
+    SurveyQuestion(SurveyQuestion),
 }
 
 #[derive(Default)]
@@ -117,6 +121,12 @@ async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
         )),
         crate::audit::graphql::TYPE_NAME => Ok(Node::AuditEntry(
             crate::audit::graphql::load_visible(ctx, uuid).await?,
+        )),
+        crate::surveys::access::TYPE_NAME => Ok(Node::Survey(
+            crate::surveys::graphql::load_visible(ctx, uuid).await?,
+        )),
+        crate::surveys::access::QUESTION_TYPE_NAME => Ok(Node::SurveyQuestion(
+            crate::surveys::graphql::load_visible_question(ctx, uuid).await?,
         )),
         _ => Err(ApiError::NotFound("Node")),
     }

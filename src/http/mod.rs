@@ -38,6 +38,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/calendar/events/{file}", get(feeds::event_file))
         .route("/calendar/events/{id}/attendees.csv", get(feeds::attendees_csv))
         .route("/calendar/feed/{file}", get(feeds::personal_feed))
+        .route("/surveys/{id}/results.csv", get(crate::surveys::export::results_csv))
         .route("/files/{id}", get(crate::files::download::file))
         .route("/files/{id}/thumbnail", get(crate::files::download::thumbnail))
         .route("/attachments/{id}", get(crate::attachments::download::original))

@@ -576,6 +576,14 @@ impl Home {
     ) -> ApiResult<Vec<crate::events_calendar::graphql::EventOccurrence>> {
         crate::events_calendar::graphql::upcoming(ctx, first as usize).await
     }
+    /// Open surveys asking the viewer that they have not answered yet, newest first.
+    async fn pending_surveys(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5, validator(minimum = 1, maximum = 20))] first: i32,
+    ) -> ApiResult<Vec<crate::surveys::access::SurveyView>> {
+        crate::surveys::graphql::pending(ctx, first as usize).await
+    }
     /// Announcements pinned on the organisation's home, those the viewer still has to
     /// acknowledge first.
     async fn pinned_posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {

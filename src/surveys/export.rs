@@ -1,0 +1,129 @@
+//! `GET /surveys/{id}/results.csv`: every response of a survey, one row each, for whoever may see
+//! its results. Rows come in response-id order, which is random, never in the order people
+//! answered; anonymous surveys have no respondent columns.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::access::{self, SurveyView};
+use super::model::{self, Answer, Question};
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::events_calendar::feeds::csv_safe;
+use crate::files::download::{internal, status, viewer_of};
+use crate::policy::Action;
+
+pub async fn results_csv(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let viewer = match viewer_of(&app, &headers).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
+    };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return status(StatusCode::NOT_FOUND, "Not found");
+    };
+    let result = async {
+        let mut conn = app.services.pool.get().await?;
+        let view = access::find_visible(&mut conn, &viewer, id).await?;
+        view.require(
+            &viewer,
+            Action::ViewContent,
+            "Only the survey's creator, its groups' managers and org admins export its results.",
+        )?;
+        render(&mut conn, &view).await
+    }
+    .await;
+    match result {
+        Ok(body) => (
+            [
+                (CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    CONTENT_DISPOSITION,
+                    "attachment; filename=\"survey-results.csv\"",
+                ),
+                (CACHE_CONTROL, "private, no-store"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(ApiError::NotFound(_)) => status(StatusCode::NOT_FOUND, "Not found"),
+        Err(ApiError::Forbidden(message)) => (StatusCode::FORBIDDEN, message).into_response(),
+        Err(error) => internal(error),
+    }
+}
+
+/// One answer as a cell: the chosen options' labels, the scale value or the text.
+fn cell(question: &Question, answer: &Answer) -> String {
+    if let Some(choices) = &answer.choices {
+        let labels: Vec<&str> = question.option_labels().collect();
+        return choices
+            .iter()
+            .flatten()
+            .filter_map(|index| labels.get(usize::try_from(*index).ok()?).copied())
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
+    if let Some(value) = answer.scale {
+        return value.to_string();
+    }
+    answer.text.clone().unwrap_or_default()
+}
+
+async fn render(conn: &mut AsyncPgConnection, view: &SurveyView) -> ApiResult<Vec<u8>> {
+    let responses = model::responses(conn, view.survey.id).await?;
+    let mut answers: HashMap<Uuid, Vec<Answer>> = HashMap::new();
+    for answer in model::answers(conn, view.survey.id).await? {
+        answers.entry(answer.response_id).or_default().push(answer);
+    }
+    let respondent_ids: Vec<Uuid> = responses.iter().filter_map(|(_, user)| *user).collect();
+    let respondents: HashMap<Uuid, crate::users::User> = if view.survey.anonymous {
+        HashMap::new()
+    } else {
+        crate::users::model::find_many(conn, &respondent_ids)
+            .await?
+            .into_iter()
+            .map(|user| (user.id, user))
+            .collect()
+    };
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = Vec::new();
+    if !view.survey.anonymous {
+        header.extend(["respondent".to_owned(), "email".to_owned()]);
+    }
+    header.extend(view.questions.iter().map(|q| csv_safe(&q.prompt)));
+    writer.write_record(&header).map_err(ApiError::internal)?;
+    for (response, user) in &responses {
+        let mut row: Vec<String> = Vec::with_capacity(header.len());
+        if !view.survey.anonymous {
+            let person = user.and_then(|id| respondents.get(&id));
+            row.push(csv_safe(person.map_or("", |p| p.display_name.as_str())));
+            row.push(csv_safe(
+                person.and_then(|p| p.email.as_deref()).unwrap_or(""),
+            ));
+        }
+        let given = answers.get(response).map(Vec::as_slice).unwrap_or(&[]);
+        for question in &view.questions {
+            let value = given
+                .iter()
+                .find(|answer| answer.question_id == question.id)
+                .map(|answer| cell(question, answer))
+                .unwrap_or_default();
+            row.push(csv_safe(&value));
+        }
+        writer.write_record(&row).map_err(ApiError::internal)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|error| ApiError::internal(anyhow::anyhow!("{error}")))
+}

@@ -1,0 +1,400 @@
+//! Surveys over GraphQL: the `Survey` type with its results, and the queries.
+
+use std::collections::HashMap;
+
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::access::{self, QUESTION_TYPE_NAME, SurveyView, TYPE_NAME};
+use super::model::SurveyState;
+use super::model::{self, ListViewer, Question, QuestionKind, SCALE_MAX, SCALE_MIN, SurveyCursor};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{PageConnection, connection};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::groups::GroupAccess;
+use crate::pagination::{Page, PageRequest};
+use crate::policy::{self, Action, Decision, Resource};
+use crate::users::{OrgRole, User};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "SurveyQuestionKind", remote = "QuestionKind")]
+pub enum QuestionKindGql {
+    /// Exactly one option.
+    SingleChoice,
+    /// At least one option.
+    MultipleChoice,
+    /// A value from 1 to 5.
+    Scale,
+    FreeText,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "SurveyStatus", remote = "SurveyState")]
+pub enum SurveyStatusGql {
+    /// Not open yet (`opensAt` is ahead).
+    Scheduled,
+    Open,
+    /// Closed early or past `closesAt`: no more answers.
+    Closed,
+}
+
+/// One question of a survey.
+#[Object(name = "SurveyQuestion")]
+impl Question {
+    pub async fn id(&self) -> ID {
+        ids::encode(QUESTION_TYPE_NAME, self.id)
+    }
+    /// From 0, in the order the survey asks.
+    async fn position(&self) -> i32 {
+        self.position
+    }
+    async fn kind(&self) -> QuestionKindGql {
+        self.kind.into()
+    }
+    async fn prompt(&self) -> &str {
+        &self.prompt
+    }
+    /// The options of choice questions; answers name them by index from 0.
+    async fn options(&self) -> Vec<&str> {
+        self.option_labels().collect()
+    }
+    async fn required(&self) -> bool {
+        self.required
+    }
+}
+
+/// A pulse survey: questions for the whole organisation or some groups, open between two dates,
+/// answered once per person; anonymous ones keep no link between an answer and its author.
+#[Object(name = "Survey")]
+impl SurveyView {
+    pub async fn id(&self) -> ID {
+        ids::encode(TYPE_NAME, self.survey.id)
+    }
+    async fn title(&self) -> &str {
+        &self.survey.title
+    }
+    async fn description(&self) -> &str {
+        &self.survey.description
+    }
+    /// Answers are stored with no link to the person who gave them.
+    async fn anonymous(&self) -> bool {
+        self.survey.anonymous
+    }
+    /// Asks every member of the organisation (guests excepted).
+    async fn organisation_wide(&self) -> bool {
+        self.survey.organisation_wide
+    }
+    /// The groups whose members it asks (those the viewer may see).
+    async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupAccess>> {
+        let viewer = ctx.viewer()?;
+        Ok(self
+            .groups
+            .iter()
+            .filter(|group| {
+                policy::can(viewer, Action::View, Resource::Group(group)) != Decision::Hide
+            })
+            .cloned()
+            .collect())
+    }
+    async fn opens_at(&self) -> DateTime<Utc> {
+        self.survey.opens_at
+    }
+    /// When it closes by itself; null: when closed with `closeSurvey`.
+    async fn closes_at(&self) -> Option<DateTime<Utc>> {
+        self.survey.closes_at
+    }
+    /// When it stopped taking answers, if it has.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.survey.ended_at(Utc::now())
+    }
+    async fn status(&self) -> SurveyStatusGql {
+        self.survey.state().into()
+    }
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        let Some(id) = self.survey.created_by else {
+            return Ok(None);
+        };
+        ctx.user_loader()
+            .load_one(id)
+            .await
+            .map_err(|error| (*error).clone())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.survey.created_at
+    }
+    /// In order.
+    async fn questions(&self) -> &Vec<Question> {
+        &self.questions
+    }
+    async fn viewer_has_answered(&self) -> bool {
+        self.answered
+    }
+    /// Whether the viewer may answer now (`answerSurvey`): in its audience, open, not answered.
+    async fn viewer_can_answer(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(self.decide(ctx.viewer()?, Action::Answer).allowed())
+    }
+    /// Whether the viewer sees `results` and may export them.
+    async fn viewer_can_view_results(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(self.decide(ctx.viewer()?, Action::ViewContent).allowed())
+    }
+    /// Whether the viewer may close it (`closeSurvey`).
+    async fn viewer_can_close(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(self.decide(ctx.viewer()?, Action::Manage).allowed())
+    }
+    /// The answers aggregated per question; null unless `viewerCanViewResults`.
+    async fn results(&self, ctx: &Context<'_>) -> ApiResult<Option<SurveyResults>> {
+        if !self.decide(ctx.viewer()?, Action::ViewContent).allowed() {
+            return Ok(None);
+        }
+        let mut conn = ctx.conn().await?;
+        let response_count = model::response_count(&mut conn, self.survey.id).await?;
+        let audience_size = model::audience_size(&mut conn, &self.survey).await?;
+        let answer_counts: HashMap<Uuid, i64> = model::answer_counts(&mut conn, self.survey.id)
+            .await?
+            .into_iter()
+            .collect();
+        let mut values: HashMap<(Uuid, i32), i64> = HashMap::new();
+        for row in model::value_counts(&mut conn, self.survey.id).await? {
+            values.insert((row.question_id, row.value), row.count);
+        }
+        let response_rate = if audience_size > 0 {
+            (response_count as f64 / audience_size as f64).min(1.0)
+        } else {
+            0.0
+        };
+        Ok(Some(SurveyResults {
+            response_count,
+            audience_size,
+            response_rate,
+            questions: self
+                .questions
+                .iter()
+                .map(|question| question_results(question, &answer_counts, &values))
+                .collect(),
+        }))
+    }
+    /// Every response as a CSV file (one row per response, in no particular order; no names for
+    /// anonymous surveys); null unless `viewerCanViewResults`.
+    async fn results_csv_url(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(self
+            .decide(ctx.viewer()?, Action::ViewContent)
+            .allowed()
+            .then(|| {
+                format!(
+                    "{}/surveys/{}/results.csv",
+                    ctx.services().config.public_url,
+                    self.survey.id
+                )
+            }))
+    }
+}
+
+/// The answers of a survey, aggregated.
+#[derive(SimpleObject)]
+pub struct SurveyResults {
+    /// How many people answered.
+    pub response_count: i64,
+    /// How many active people the survey asks now.
+    pub audience_size: i64,
+    /// `responseCount / audienceSize`, from 0 to 1.
+    pub response_rate: f64,
+    /// In the order of the questions.
+    pub questions: Vec<SurveyQuestionResults>,
+}
+
+/// The answers to one question, aggregated.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct SurveyQuestionResults {
+    pub question: Question,
+    /// How many responses answered it.
+    pub answer_count: i64,
+    /// Choice questions: how often each option was chosen, in the order of the options.
+    pub options: Vec<SurveyOptionCount>,
+    /// Scale questions: how many gave each value, from 1 to 5.
+    pub scale: Vec<SurveyScaleCount>,
+    /// Scale questions: the mean of the values given.
+    pub average: Option<f64>,
+}
+
+#[derive(SimpleObject)]
+pub struct SurveyOptionCount {
+    /// From 0.
+    pub index: i32,
+    pub label: String,
+    pub count: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct SurveyScaleCount {
+    pub value: i32,
+    pub count: i64,
+}
+
+/// One free-text answer.
+#[derive(SimpleObject, Clone)]
+pub struct SurveyTextAnswer {
+    pub text: String,
+}
+
+#[ComplexObject]
+impl SurveyQuestionResults {
+    /// Free-text questions: the answers, in an order that says nothing of when they came.
+    async fn text_answers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<PageConnection<SurveyTextAnswer>> {
+        let page = PageRequest::<Uuid>::parse(first, after.as_deref())?;
+        let answers = if self.question.kind == QuestionKind::FreeText {
+            model::text_answers_page(&mut *ctx.conn().await?, self.question.id, &page).await?
+        } else {
+            page.finish(Vec::new(), 0)
+        };
+        Ok(connection(
+            answers,
+            |(id, _)| *id,
+            |(_, text)| SurveyTextAnswer { text },
+        ))
+    }
+}
+
+fn question_results(
+    question: &Question,
+    answer_counts: &HashMap<Uuid, i64>,
+    values: &HashMap<(Uuid, i32), i64>,
+) -> SurveyQuestionResults {
+    let count = |value: i32| values.get(&(question.id, value)).copied().unwrap_or(0);
+    let options = question
+        .option_labels()
+        .enumerate()
+        .map(|(index, label)| SurveyOptionCount {
+            index: index as i32,
+            label: label.to_owned(),
+            count: count(index as i32),
+        })
+        .collect();
+    let scale: Vec<SurveyScaleCount> = if question.kind == QuestionKind::Scale {
+        (SCALE_MIN..=SCALE_MAX)
+            .map(|value| SurveyScaleCount {
+                value,
+                count: count(value),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let given: i64 = scale.iter().map(|bucket| bucket.count).sum();
+    let average = (given > 0).then(|| {
+        scale
+            .iter()
+            .map(|bucket| f64::from(bucket.value) * bucket.count as f64)
+            .sum::<f64>()
+            / given as f64
+    });
+    SurveyQuestionResults {
+        question: question.clone(),
+        answer_count: answer_counts.get(&question.id).copied().unwrap_or(0),
+        options,
+        scale,
+        average,
+    }
+}
+
+fn list_viewer(ctx: &Context<'_>) -> ApiResult<ListViewer> {
+    let viewer = ctx.viewer()?;
+    Ok(ListViewer {
+        id: viewer.id(),
+        admin: viewer.user.is_admin(),
+        guest: viewer.user.org_role == OrgRole::Guest,
+    })
+}
+
+async fn views(ctx: &Context<'_>, page: Page<model::Survey>) -> ApiResult<Page<SurveyView>> {
+    let viewer = ctx.viewer()?;
+    let mut conn = ctx.conn().await?;
+    let Page {
+        items,
+        has_next_page,
+        has_previous_page,
+        total_count,
+    } = page;
+    Ok(Page {
+        items: access::visible(&mut conn, viewer, items).await?,
+        has_next_page,
+        has_previous_page,
+        total_count,
+    })
+}
+
+fn key(view: &SurveyView) -> SurveyCursor {
+    (view.survey.created_at, view.survey.id)
+}
+
+#[derive(Default)]
+pub struct SurveyQuery;
+
+#[Object]
+impl SurveyQuery {
+    async fn survey(&self, ctx: &Context<'_>, id: ID) -> ApiResult<SurveyView> {
+        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    }
+
+    /// The surveys the viewer sees, newest first: those asking them, those they created, and
+    /// for org admins every survey.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn surveys(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<PageConnection<SurveyView>> {
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let found = model::visible_page(&mut *ctx.conn().await?, list_viewer(ctx)?, &page).await?;
+        Ok(connection(views(ctx, found).await?, key, |view| view))
+    }
+
+    /// Open surveys asking the viewer that they have not answered yet, newest first (the home
+    /// page shows them).
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn pending_surveys(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<PageConnection<SurveyView>> {
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let found = model::pending_page(&mut *ctx.conn().await?, list_viewer(ctx)?, &page).await?;
+        Ok(connection(views(ctx, found).await?, key, |view| view))
+    }
+}
+
+/// The first pending surveys, for the home page.
+pub async fn pending(ctx: &Context<'_>, first: usize) -> ApiResult<Vec<SurveyView>> {
+    let page = PageRequest { first, after: None };
+    let found = model::pending_page(&mut *ctx.conn().await?, list_viewer(ctx)?, &page).await?;
+    Ok(views(ctx, found).await?.items)
+}
+
+pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<SurveyView> {
+    let viewer = ctx.viewer()?;
+    let mut conn = ctx.conn().await?;
+    access::find_visible(&mut conn, viewer, id).await
+}
+
+/// A question of a survey the viewer may see; NOT_FOUND otherwise.
+pub async fn load_visible_question(ctx: &Context<'_>, id: Uuid) -> ApiResult<Question> {
+    let viewer = ctx.viewer()?;
+    let mut conn = ctx.conn().await?;
+    let question = model::find_question(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound(QUESTION_TYPE_NAME))?;
+    match access::find_visible(&mut conn, viewer, question.survey_id).await {
+        Ok(_) => Ok(question),
+        Err(ApiError::NotFound(_)) => Err(ApiError::NotFound(QUESTION_TYPE_NAME)),
+        Err(error) => Err(error),
+    }
+}
