@@ -11,6 +11,7 @@ use super::{ACTIVATION_CODE_LIFETIME, activation};
 use crate::audit::graphql::require_admin;
 use crate::audit::{Audit, Change};
 use crate::auth::graphql::start_session;
+use crate::db::ConnectionFn;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::graphql::connection::{PageConnection, connection};
@@ -54,11 +55,11 @@ impl AccountInvitation {
         self.current_status().into()
     }
     async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        load_user(ctx, self.invited_by).await
+        crate::users::graphql::load_optional(ctx, self.invited_by).await
     }
     /// The account made from it, once accepted.
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        load_user(ctx, self.accepted_user_id).await
+        crate::users::graphql::load_optional(ctx, self.accepted_user_id).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
@@ -85,17 +86,6 @@ impl AccountInvitation {
     }
     async fn viewer_can_revoke(&self) -> bool {
         self.is_open()
-    }
-}
-
-async fn load_user(ctx: &Context<'_>, id: Option<Uuid>) -> ApiResult<Option<User>> {
-    match id {
-        Some(id) => ctx
-            .user_loader()
-            .load_one(id)
-            .await
-            .map_err(|error| (*error).clone()),
-        None => Ok(None),
     }
 }
 
@@ -278,18 +268,10 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: ResendInvitationInput,
     ) -> ApiResult<InvitationPayload> {
-        let id = open_invitation_id(ctx, &input.invitation_id)?;
-        let audit = Audit::of(ctx)?;
-        let mut conn = ctx.conn().await?;
-        let (invitation, secret) = conn
-            .transaction::<_, ApiError, _>(async |conn| {
-                let before = lock_open(conn, id).await?;
-                let (after, secret) = invitations::renew(conn, id).await?;
-                let change = Change::of(TYPE_NAME, id).before(&before)?.after(&after)?;
-                audit.record(conn, change).await?;
-                Ok((after, secret))
-            })
-            .await?;
+        let id = invitation_id(ctx, &input.invitation_id)?;
+        let (invitation, secret) =
+            change_open_invitation(ctx, id, async |conn| invitations::renew(conn, id).await)
+                .await?;
         Ok(payload(ctx, invitation, &secret))
     }
 
@@ -299,18 +281,11 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: RevokeInvitationInput,
     ) -> ApiResult<RevokeInvitationPayload> {
-        let id = open_invitation_id(ctx, &input.invitation_id)?;
-        let audit = Audit::of(ctx)?;
-        let mut conn = ctx.conn().await?;
-        let invitation = conn
-            .transaction::<_, ApiError, _>(async |conn| {
-                let before = lock_open(conn, id).await?;
-                let after = invitations::revoke(conn, id).await?;
-                let change = Change::of(TYPE_NAME, id).before(&before)?.after(&after)?;
-                audit.record(conn, change).await?;
-                Ok(after)
-            })
-            .await?;
+        let id = invitation_id(ctx, &input.invitation_id)?;
+        let (invitation, ()) = change_open_invitation(ctx, id, async |conn| {
+            Ok((invitations::revoke(conn, id).await?, ()))
+        })
+        .await?;
         Ok(RevokeInvitationPayload { invitation })
     }
 
@@ -510,9 +485,33 @@ fn payload(ctx: &Context<'_>, invitation: AccountInvitation, secret: &str) -> In
     }
 }
 
-fn open_invitation_id(ctx: &Context<'_>, id: &ID) -> ApiResult<Uuid> {
+/// An invitation's id, for admins only.
+fn invitation_id(ctx: &Context<'_>, id: &ID) -> ApiResult<Uuid> {
     require_admin(ctx)?;
     ids::decode_as(id, TYPE_NAME, "invitationId")
+}
+
+/// Changes an invitation not yet accepted or revoked (admins), audited with its before and after;
+/// `change` returns the invitation as changed and what else the caller needs (a new link's secret).
+async fn change_open_invitation<T, F>(
+    ctx: &Context<'_>,
+    id: Uuid,
+    change: F,
+) -> ApiResult<(AccountInvitation, T)>
+where
+    T: Send,
+    F: for<'c> ConnectionFn<'c, ApiResult<(AccountInvitation, T)>> + Send,
+{
+    let audit = Audit::of(ctx)?;
+    let mut conn = ctx.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let before = lock_open(conn, id).await?;
+        let (after, extra) = change(conn).await?;
+        let entry = Change::of(TYPE_NAME, id).before(&before)?.after(&after)?;
+        audit.record(conn, entry).await?;
+        Ok((after, extra))
+    })
+    .await
 }
 
 /// The invitation, locked; CONFLICT once it was accepted or revoked.

@@ -27,14 +27,7 @@ impl Entry {
     }
     /// Who acted; null once their account is gone.
     async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        match self.actor_id {
-            Some(id) => ctx
-                .user_loader()
-                .load_one(id)
-                .await
-                .map_err(|error| (*error).clone()),
-            None => Ok(None),
-        }
+        crate::users::graphql::load_optional(ctx, self.actor_id).await
     }
     /// The mutation that was called, e.g. `deactivateUser`.
     async fn action(&self) -> &str {

@@ -172,6 +172,19 @@ pub async fn visible_to(
     Ok(policy::can(viewer, Action::View, Resource::User { user, shares_group }).allowed())
 }
 
+/// A person a row points at (an actor, an inviter), if any, through the request's DataLoader;
+/// for admin views, which see everyone.
+pub async fn load_optional(ctx: &Context<'_>, id: Option<Uuid>) -> ApiResult<Option<User>> {
+    match id {
+        Some(id) => ctx
+            .user_loader()
+            .load_one(id)
+            .await
+            .map_err(|error| (*error).clone()),
+        None => Ok(None),
+    }
+}
+
 /// A user the viewer may see, through the request's DataLoader.
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<User> {
     let viewer = ctx.viewer()?;
