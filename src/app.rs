@@ -6,6 +6,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
+use crate::analytics::ActivityRecorder;
 use crate::config::AppConfig;
 use crate::db::{self, DbPool, DbSettings};
 use crate::events::EventBus;
@@ -27,6 +28,7 @@ pub struct Services {
     pub password_checks: Semaphore,
     pub sso: Sso,
     pub storage: Storage,
+    pub activity: ActivityRecorder,
 }
 
 pub struct App {
@@ -58,13 +60,14 @@ impl App {
         let services = Arc::new(Services {
             config: config.clone(),
             db,
-            pool,
+            pool: pool.clone(),
             events,
             password_checks: Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |cores| cores.get()),
             ),
             sso: Sso::new(&config)?,
             storage: Storage::open_with(&config.storage_url, config.storage_options.clone())?,
+            activity: ActivityRecorder::start(pool.clone()),
         });
         let schemas = Schemas::build(services.clone(), &config.limits);
         let jobs = crate::jobs::spawn_worker(services.clone(), config.job_poll_interval);

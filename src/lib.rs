@@ -1,6 +1,7 @@
 //! Parvis: a self-hosted intranet whose whole surface is one GraphQL API.
 
 pub mod accounts;
+pub mod analytics;
 pub mod app;
 pub mod attachments;
 pub mod audit;

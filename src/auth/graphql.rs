@@ -1,5 +1,6 @@
 //! Sign-in, sign-out and personal access tokens over GraphQL.
 
+use crate::analytics::{Activity, ActivityKind};
 use std::sync::atomic::Ordering;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -199,6 +200,9 @@ pub async fn start_session(ctx: &Context<'_>, user_id: Uuid) -> ApiResult<DateTi
     .await?;
     let lifetime = services.config.session_lifetime.as_secs() as i64;
     set_session_cookie(ctx, secret, lifetime);
+    services
+        .activity
+        .record(Activity::by(user_id, ActivityKind::SignedIn));
     Ok(session.expires_at)
 }
 

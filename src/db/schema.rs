@@ -19,6 +19,66 @@ diesel::table! {
 }
 
 diesel::table! {
+    activity_active_days (scope, dimension, day, value) {
+        scope -> Uuid,
+        dimension -> Text,
+        day -> Date,
+        value -> Text,
+        dau -> Int4,
+        wau -> Int4,
+        mau -> Int4,
+    }
+}
+
+diesel::table! {
+    activity_dirty_days (day) {
+        day -> Date,
+    }
+}
+
+diesel::table! {
+    activity_events (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        user_id -> Uuid,
+        group_id -> Nullable<Uuid>,
+        feature -> Text,
+        action -> Text,
+        subject_id -> Nullable<Uuid>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    activity_feature_days (scope, day, feature, action) {
+        scope -> Uuid,
+        day -> Date,
+        feature -> Text,
+        action -> Text,
+        events -> Int4,
+        users -> Int4,
+    }
+}
+
+diesel::table! {
+    activity_missed_search_days (scope, day, query) {
+        scope -> Uuid,
+        day -> Date,
+        query -> Text,
+        searches -> Int4,
+    }
+}
+
+diesel::table! {
+    activity_user_days (scope, day, user_id) {
+        scope -> Uuid,
+        day -> Date,
+        user_id -> Uuid,
+        events -> Int4,
+    }
+}
+
+diesel::table! {
     attachments (id) {
         id -> Uuid,
         uploaded_by -> Nullable<Uuid>,
@@ -666,6 +726,12 @@ diesel::joinable!(user_identities -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_invitations,
+    activity_active_days,
+    activity_dirty_days,
+    activity_events,
+    activity_feature_days,
+    activity_missed_search_days,
+    activity_user_days,
     attachments,
     audit_log,
     calendar_feeds,

@@ -1,5 +1,6 @@
 //! Creating, changing and cancelling events, answering them and inviting people.
 
+use crate::analytics::{Activity, ActivityKind};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
@@ -467,6 +468,11 @@ impl EventMutation {
                 Ok(event)
             })
             .await?;
+        ctx.record_activity(
+            Activity::by(viewer.id(), ActivityKind::EventCreated)
+                .in_group(event.group_id)
+                .about(event.id),
+        );
         Ok(EventPayload {
             event: EventView {
                 event,
@@ -620,9 +626,15 @@ impl EventMutation {
                 Ok(attendance)
             })
             .await?;
+        let event = access::find_visible(&mut conn, viewer, id).await?;
+        ctx.record_activity(
+            Activity::by(viewer.id(), ActivityKind::Responded)
+                .in_group(event.event.group_id)
+                .about(id),
+        );
         Ok(RsvpPayload {
             attendance: attendance.into(),
-            event: access::find_visible(&mut conn, viewer, id).await?,
+            event,
         })
     }
 

@@ -2,6 +2,7 @@
 //! with byte ranges, ETags and a safe `Content-Disposition`. Nothing a user uploaded is ever
 //! rendered as a page of our origin.
 
+use crate::analytics::{Activity, ActivityKind};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -83,17 +84,17 @@ async fn readable_version(
     viewer: &Viewer,
     id: &str,
     number: Option<i32>,
-) -> Result<(FileVersion, String), Response> {
+) -> Result<(FileVersion, String, Option<Uuid>), Response> {
     let Ok(id) = Uuid::parse_str(id) else {
         return Err(status(StatusCode::NOT_FOUND, "Not found"));
     };
     let result = async {
         let mut conn = app.services.pool.get().await?;
-        let (file, _) = access::file_by_id(&mut conn, viewer, id, false).await?;
+        let (file, drive) = access::file_by_id(&mut conn, viewer, id, false).await?;
         let version = model::version(&mut conn, file.id, number)
             .await?
             .ok_or(ApiError::NotFound("File"))?;
-        Ok::<_, ApiError>((version, file.name))
+        Ok::<_, ApiError>((version, file.name, drive.drive.group_id))
     }
     .await;
     result.map_err(refusal)
@@ -117,10 +118,15 @@ pub async fn file(
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    let (version, name) = match readable_version(&app, &viewer, &id, query.version).await {
+    let (version, name, group) = match readable_version(&app, &viewer, &id, query.version).await {
         Ok(found) => found,
         Err(response) => return response,
     };
+    app.services.activity.record(
+        Activity::by(viewer.id(), ActivityKind::FileDownloaded)
+            .in_group(group)
+            .about(version.file_id),
+    );
     let served = Served {
         key: &version.storage_key,
         size: Some(version.size_bytes),
@@ -140,7 +146,7 @@ pub async fn thumbnail(
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    let (version, name) = match readable_version(&app, &viewer, &id, None).await {
+    let (version, name, _) = match readable_version(&app, &viewer, &id, None).await {
         Ok(found) => found,
         Err(response) => return response,
     };

@@ -1,5 +1,6 @@
 //! The drive over GraphQL: `Drive`, `Folder`, `File`, `FileVersion`, and the queries.
 
+use crate::analytics::Activity;
 use std::collections::HashMap;
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
@@ -342,9 +343,10 @@ impl FileQuery {
         let words: Vec<String> = match &query {
             Some(query) => {
                 crate::validation::max_chars("query", query, crate::validation::Limit::SEARCH)?;
-                crate::validation::ascii_fold(&query.to_lowercase())
+                query
                     .split_whitespace()
-                    .map(str::to_owned)
+                    .map(crate::validation::ascii_fold)
+                    .filter(|word| !word.is_empty())
                     .collect()
             }
             None => Vec::new(),
@@ -364,14 +366,18 @@ impl FileQuery {
                 .collect();
         let folders: Vec<Uuid> = files.iter().map(|file| file.folder_id).collect();
         let trashed = model::trashed_folders(&mut conn, &folders).await?;
-        Ok(files
+        let found: Vec<FileView> = files
             .into_iter()
             .filter(|file| !trashed.contains(&file.folder_id))
             .filter_map(|file| {
                 let drive = readable.get(&file.drive_id)?.clone();
                 Some(FileView { file, drive })
             })
-            .collect())
+            .collect();
+        if let Some(query) = &query {
+            ctx.record_activity(Activity::search(viewer.id(), query, found.len()));
+        }
+        Ok(found)
     }
 }
 

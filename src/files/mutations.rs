@@ -1,5 +1,6 @@
 //! Changing the drive: uploads and versions, folders, moving, renaming, copying, the trash.
 
+use crate::analytics::{Activity, ActivityKind};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -287,7 +288,14 @@ impl FileMutation {
         }
         .await;
         match result {
-            Ok(file) => Ok(UploadFilePayload { file }),
+            Ok(file) => {
+                ctx.record_activity(
+                    Activity::by(viewer.id(), ActivityKind::FileUploaded)
+                        .in_group(file.drive.drive.group_id)
+                        .about(file.file.id),
+                );
+                Ok(UploadFilePayload { file })
+            }
             Err(error) => {
                 // Not taken after all: the request's cleanup deletes it.
                 discard_later(ctx, object);

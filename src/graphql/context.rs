@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 
+use crate::analytics::Activity;
 use crate::app::Services;
 use crate::attachments::graphql::AttachmentLoader;
 use crate::auth::Viewer;
@@ -91,11 +92,17 @@ pub trait ContextExt {
     /// Any loader attached to every request.
     fn loader<L: Send + Sync + 'static>(&self) -> ApiResult<&RequestLoader<L>>;
     fn conn(&self) -> impl Future<Output = ApiResult<DbConn>> + Send;
+    /// Queues what the viewer did for analytics (never waits).
+    fn record_activity(&self, activity: Activity);
 }
 
 impl ContextExt for Context<'_> {
     fn services(&self) -> &Arc<Services> {
         self.data_unchecked::<Arc<Services>>()
+    }
+
+    fn record_activity(&self, activity: Activity) {
+        self.services().activity.record(activity);
     }
 
     fn request(&self) -> &RequestContext {

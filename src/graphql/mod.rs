@@ -2,6 +2,7 @@
 
 pub mod connection;
 pub mod context;
+pub mod date;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::accounts::graphql::{AccountMutation, AccountQuery};
+use crate::analytics::graphql::AnalyticsQuery;
 use crate::app::Services;
 use crate::attachments::graphql::AttachmentMutation;
 use crate::audit::graphql::AuditQuery;
@@ -45,6 +47,7 @@ pub struct Query(
     AccountQuery,
     AuditQuery,
     SurveyQuery,
+    AnalyticsQuery,
 );
 
 #[derive(MergedObject, Default)]

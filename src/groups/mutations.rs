@@ -2,6 +2,7 @@
 //! row, checks the policy against the group as it is under the lock and makes its change (see
 //! `locked_change`).
 
+use crate::analytics::{Activity, ActivityKind};
 use std::collections::HashSet;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -419,6 +420,11 @@ impl GroupMutation {
             },
         )
         .await?;
+        ctx.record_activity(
+            Activity::by(viewer.id(), ActivityKind::GroupJoined)
+                .in_group(Some(id))
+                .about(id),
+        );
         Ok(GroupPayload { group: access })
     }
 

@@ -1,6 +1,6 @@
 //! The hourly housekeeping job: what time alone makes due, found by scanning rather than by a
 //! job per object (uploads never attached, folders whose time in the trash is over, storage
-//! garbage left by cascaded deletes). Every instance may schedule it; the dedupe key makes one
+//! garbage left by cascaded deletes, raw activity past its retention). Every instance may schedule it; the dedupe key makes one
 //! job per hour.
 
 use chrono::{DateTime, Timelike, Utc};
@@ -29,8 +29,11 @@ pub async fn run(conn: &mut AsyncPgConnection, services: &Services) -> ApiResult
     let removed = crate::attachments::model::delete_unused(conn, unused_before).await?;
     let purged = crate::files::sweep::purge_trashed_folders(conn).await?;
     crate::files::sweep::sweep(conn, services).await?;
-    if removed + purged > 0 {
-        tracing::info!(removed, purged, "housekeeping");
+    let expired = crate::analytics::rollup::delete_expired(conn).await?;
+    // A rollup run missed (its instance stopped) is caught up within the hour.
+    crate::analytics::rollup::schedule(conn, now).await?;
+    if removed + purged + expired > 0 {
+        tracing::info!(removed, purged, expired, "housekeeping");
     }
     schedule(conn, now + chrono::Duration::hours(1)).await
 }

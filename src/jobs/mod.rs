@@ -44,6 +44,8 @@ pub enum Job {
     SweepStorage,
     /// The hourly scan for what time made due (see `housekeeping`).
     Housekeeping,
+    /// Recompute the analytics rollups of the days new activity landed in.
+    RollUpActivity,
 }
 
 /// Jobs claimed per transaction.
@@ -183,6 +185,7 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
         Job::PurgeFile { file_id } => crate::files::sweep::purge_trashed(conn, *file_id).await,
         Job::SweepStorage => crate::files::sweep::sweep(conn, services).await,
         Job::Housekeeping => housekeeping::run(conn, services).await,
+        Job::RollUpActivity => crate::analytics::rollup::run(conn).await.map(drop),
     }
 }
 

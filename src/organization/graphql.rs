@@ -180,6 +180,10 @@ impl OrganizationMutation {
                     .before(&before)?
                     .after(&after)?;
                 audit.record(conn, change).await?;
+                if after.time_zone != before.time_zone {
+                    // The organisation's days moved: count the activity still kept again.
+                    crate::analytics::rollup::rebuild(conn).await?;
+                }
                 Ok(after)
             })
             .await?;

@@ -11,6 +11,7 @@ use super::model::{
     ViewerMarks,
 };
 use super::polls::{self, ResultsVisibility};
+use crate::analytics::{Activity, ActivityKind};
 use crate::attachments::graphql as attachments;
 use crate::attachments::model::{Attachment, Subject};
 use crate::auth::Viewer;
@@ -79,8 +80,26 @@ pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
     }
     if post.is_live() {
         model::record_view(&mut *ctx.conn().await?, post.id, ctx.viewer()?.id()).await?;
+        record_on_post(ctx, &post, ActivityKind::PostViewed).await?;
     }
     Ok(post)
+}
+
+/// Records what the viewer did with `post`, counted in its first audience group.
+async fn record_on_post(ctx: &Context<'_>, post: &Post, kind: ActivityKind) -> ApiResult<()> {
+    let group = if post.organisation_wide {
+        None
+    } else {
+        audiences(ctx, post.id)
+            .await?
+            .first()
+            .map(|access| access.group.id)
+    };
+    let activity = Activity::by(ctx.viewer()?.id(), kind)
+        .in_group(group)
+        .about(post.id);
+    ctx.record_activity(activity);
+    Ok(())
 }
 
 async fn pins(ctx: &Context<'_>, post: Uuid) -> ApiResult<Vec<Option<Uuid>>> {
@@ -1196,6 +1215,14 @@ impl PostMutation {
                 Ok(post)
             })
             .await?;
+        let group = (!input.organisation_wide)
+            .then(|| groups.first().copied())
+            .flatten();
+        ctx.record_activity(
+            Activity::by(viewer.id(), ActivityKind::PostCreated)
+                .in_group(group)
+                .about(post.id),
+        );
         Ok(PostPayload { post })
     }
 
@@ -1370,6 +1397,7 @@ impl PostMutation {
             polls::vote(conn, post.id, viewer.id(), &chosen).await
         })
         .await?;
+        record_on_post(ctx, &post, ActivityKind::Voted).await?;
         Ok(PostPayload { post })
     }
 
@@ -1387,6 +1415,7 @@ impl PostMutation {
             ));
         }
         model::acknowledge(&mut *ctx.conn().await?, post.id, ctx.viewer()?.id()).await?;
+        record_on_post(ctx, &post, ActivityKind::Acknowledged).await?;
         Ok(PostPayload { post })
     }
 
@@ -1433,6 +1462,7 @@ impl PostMutation {
                 Ok(comment)
             })
             .await?;
+        record_on_post(ctx, &post, ActivityKind::Commented).await?;
         Ok(CommentPayload { comment })
     }
 
@@ -1503,7 +1533,7 @@ async fn change_reaction(
     let viewer = ctx.viewer()?;
     let emoji = emoji(&input.emoji)?;
     let (subject, post) = subject_post(ctx, &input.subject_id).await?;
-    let kind = if subject == post {
+    let kind = if subject == post.id {
         SubjectKind::Post
     } else {
         SubjectKind::Comment
@@ -1527,6 +1557,9 @@ async fn change_reaction(
             .await
     })
     .await?;
+    if add {
+        record_on_post(ctx, &post, ActivityKind::Reacted).await?;
+    }
     let reactions = model::reaction_summaries(&mut conn, &[subject], viewer.id())
         .await?
         .remove(&subject)
@@ -1563,18 +1596,18 @@ async fn readable_post(
 }
 
 /// The post a reaction subject belongs to: the post itself, or a comment's post.
-async fn subject_post(ctx: &Context<'_>, subject: &ID) -> ApiResult<(Uuid, Uuid)> {
+async fn subject_post(ctx: &Context<'_>, subject: &ID) -> ApiResult<(Uuid, Post)> {
     match ids::decode(subject, "subjectId")? {
-        (kind, id) if kind == TYPE_NAME => Ok((id, load_visible(ctx, id).await?.id)),
+        (kind, id) if kind == TYPE_NAME => Ok((id, load_visible(ctx, id).await?)),
         (kind, id) if kind == COMMENT_TYPE => {
             let comment = model::find_comment(&mut *ctx.conn().await?, id)
                 .await?
                 .filter(|c| c.deleted_at.is_none())
                 .ok_or(ApiError::NotFound(COMMENT_TYPE))?;
-            load_visible(ctx, comment.post_id)
+            let post = load_visible(ctx, comment.post_id)
                 .await
                 .map_err(|_| ApiError::NotFound(COMMENT_TYPE))?;
-            Ok((id, comment.post_id))
+            Ok((id, post))
         }
         _ => Err(ApiError::NotFound(TYPE_NAME)),
     }
@@ -1707,6 +1740,7 @@ impl PostSubscription {
         subject_id: ID,
     ) -> Result<impl Stream<Item = ApiResult<ReactionPayload>> + use<>, ApiError> {
         let (subject, post) = subject_post(ctx, &subject_id).await?;
+        let post = post.id;
         let services = ctx.services().clone();
         let events = services.events.subscribe_matching(
             move |event| matches!(event, Event::ReactionsChanged { subject_id } if *subject_id == subject),

@@ -2,6 +2,7 @@
 //! `GET /auth/{provider}/callback` checks what comes back and opens a session, and
 //! `POST /auth/logout` ends it (at the provider too, when it supports that).
 
+use crate::analytics::{Activity, ActivityKind};
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -187,6 +188,9 @@ async fn finish(
         })
         .await?;
     tracing::info!(provider = provider_id, user = %user.id, "signed in through the identity provider");
+    services
+        .activity
+        .record(Activity::by(user.id, ActivityKind::SignedIn));
     let target = after_sign_in(&user, &attempt.redirect_path);
     let mut response = redirect_response(&target, None);
     append_cookie(

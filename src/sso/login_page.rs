@@ -2,6 +2,7 @@
 //! on, the password form (posted to `/auth/password`). Server-rendered, no scripts, no external
 //! assets.
 
+use crate::analytics::{Activity, ActivityKind};
 use std::sync::Arc;
 
 use axum::Form;
@@ -247,7 +248,12 @@ pub(crate) async fn signed_in_response(
     }
     .await;
     let secret = match created {
-        Ok((_, secret)) => secret,
+        Ok((_, secret)) => {
+            services
+                .activity
+                .record(Activity::by(user.id, ActivityKind::SignedIn));
+            secret
+        }
         Err(error) => {
             tracing::error!(?error, "opening a session failed");
             return failed("internal");

@@ -1,5 +1,6 @@
 //! Creating, closing and answering surveys. Each mutation does its work in one transaction.
 
+use crate::analytics::{Activity, ActivityKind};
 use std::collections::{HashMap, HashSet};
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -495,6 +496,9 @@ impl SurveyMutation {
             model::insert_response(conn, &survey, viewer.id(), &answers).await
         })
         .await?;
+        ctx.record_activity(
+            Activity::by(viewer.id(), ActivityKind::SurveyAnswered).about(view.survey.id),
+        );
         Ok(AnswerSurveyPayload {
             survey: SurveyView {
                 answered: true,

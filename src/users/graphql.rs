@@ -1,5 +1,6 @@
 //! GraphQL types, queries, mutations and subscriptions of the directory.
 
+use crate::analytics::Activity;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
@@ -261,6 +262,8 @@ impl UserQuery {
         }
         // Guests see themselves and the members of their groups; everyone else sees everyone.
         let whole_directory = policy::can(viewer, Action::View, Resource::Organisation).allowed();
+        // A search is its first page; the pages after it are the same search.
+        let search = filter.query.clone().filter(|_| after.is_none());
         let filter = DirectoryFilter {
             query: filter.query,
             department: filter.department,
@@ -269,6 +272,9 @@ impl UserQuery {
         };
         let mut conn = ctx.conn().await?;
         let page = model::directory_page(&mut conn, &filter, &page).await?;
+        if let Some(query) = search {
+            ctx.record_activity(Activity::search(viewer.id(), &query, page.items.len()));
+        }
         Ok(connection(page, directory_key, |user| user))
     }
 }

@@ -1,0 +1,160 @@
+//! `analytics(input:)`: the reports for org admins (the organisation) and group managers (their
+//! groups), over a range of the organisation's days.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::period::{Granularity, Period, Scope};
+use super::reports::{
+    self, ActiveUsersReport, AdoptionReport, ContentReport, FeatureUsage, GroupsReport,
+    NotificationsReport, SearchReport,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::ContextExt;
+use crate::graphql::date::Date;
+use crate::graphql::ids;
+use crate::policy::{self, Action, Resource};
+
+#[derive(InputObject)]
+pub struct AnalyticsInput {
+    /// The first day, in the organisation's time zone.
+    pub from: Date,
+    /// The last day (included); at most 2 years after `from`.
+    pub to: Date,
+    #[graphql(default_with = "Granularity::Day")]
+    pub granularity: Granularity,
+    /// One group's analytics (its managers); the organisation's (admins) when omitted.
+    pub group_id: Option<ID>,
+    /// Must be the organisation's, which the daily rollups count days in (the default).
+    pub time_zone: Option<String>,
+}
+
+/// The reports of one range; each is computed only when asked for.
+pub struct Analytics {
+    period: Period,
+}
+
+impl Analytics {
+    pub fn period(&self) -> &Period {
+        &self.period
+    }
+}
+
+#[Object]
+impl Analytics {
+    async fn from(&self) -> Date {
+        Date(self.period.from)
+    }
+
+    async fn to(&self) -> Date {
+        Date(self.period.to)
+    }
+
+    async fn granularity(&self) -> Granularity {
+        self.period.granularity
+    }
+
+    async fn time_zone(&self) -> &str {
+        &self.period.time_zone
+    }
+
+    /// DAU, WAU and MAU per bucket, stickiness, by department and site.
+    async fn active_users(&self, ctx: &Context<'_>) -> ApiResult<ActiveUsersReport> {
+        reports::active_users(&mut *ctx.conn().await?, &self.period).await
+    }
+
+    /// The share of accounts active in the range, and accounts never activated.
+    async fn adoption(&self, ctx: &Context<'_>) -> ApiResult<AdoptionReport> {
+        reports::adoption(&mut *ctx.conn().await?, &self.period).await
+    }
+
+    /// Every feature, most used first.
+    async fn feature_usage(&self, ctx: &Context<'_>) -> ApiResult<Vec<FeatureUsage>> {
+        reports::feature_usage(&mut *ctx.conn().await?, &self.period).await
+    }
+
+    /// The most active, fastest growing and silent groups.
+    async fn groups(&self, ctx: &Context<'_>) -> ApiResult<GroupsReport> {
+        reports::groups(&mut *ctx.conn().await?, &self.period).await
+    }
+
+    /// Reach, engagement and acknowledgements of the posts published in the range.
+    async fn content(&self, ctx: &Context<'_>) -> ApiResult<ContentReport> {
+        reports::content(&mut *ctx.conn().await?, &self.period).await
+    }
+
+    /// Notifications received per person per week.
+    async fn notifications(&self, ctx: &Context<'_>) -> ApiResult<NotificationsReport> {
+        let mut conn = ctx.conn().await?;
+        let accounts = reports::adoption(&mut conn, &self.period).await?.accounts;
+        reports::notifications(&mut conn, &self.period, accounts).await
+    }
+
+    /// Searches, and the queries that found nothing.
+    async fn searches(&self, ctx: &Context<'_>) -> ApiResult<SearchReport> {
+        reports::searches(&mut *ctx.conn().await?, &self.period).await
+    }
+}
+
+#[derive(Default)]
+pub struct AnalyticsQuery;
+
+#[Object]
+impl AnalyticsQuery {
+    /// Usage analytics: org admins for the organisation, group managers for their groups.
+    async fn analytics(&self, ctx: &Context<'_>, input: AnalyticsInput) -> ApiResult<Analytics> {
+        let viewer = ctx.viewer()?;
+        let scope = match &input.group_id {
+            Some(id) => {
+                let group = ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "input.groupId")?;
+                let access = crate::groups::graphql::load_visible(ctx, group).await?;
+                policy::require(
+                    viewer,
+                    Action::ViewAnalytics,
+                    Resource::Group(&access),
+                    crate::groups::graphql::TYPE_NAME,
+                    "Only the group's managers see its analytics.",
+                )?;
+                Scope::Group(group)
+            }
+            None => {
+                policy::require(
+                    viewer,
+                    Action::ViewAnalytics,
+                    Resource::Organisation,
+                    "Organization",
+                    "Only admins see the organisation's analytics.",
+                )?;
+                Scope::Organisation
+            }
+        };
+        let organisation_zone = crate::organization::model::get(&mut *ctx.conn().await?)
+            .await?
+            .time_zone;
+        if let Some(zone) = &input.time_zone {
+            check_time_zone(zone, &organisation_zone)?;
+        }
+        let period = Period::new(
+            "input.",
+            input.from.0,
+            input.to.0,
+            input.granularity,
+            scope,
+            organisation_zone,
+        )?;
+        Ok(Analytics { period })
+    }
+}
+
+/// A known zone other than the organisation's is refused too: the rollups count its days.
+pub fn check_time_zone(asked: &str, organisation_zone: &str) -> ApiResult<()> {
+    let zone = crate::validation::time_zone("input.timeZone", asked)?;
+    if zone != organisation_zone {
+        return Err(ApiError::bad_input(
+            "input.timeZone",
+            format!(
+                "analytics count the organisation's days, in {organisation_zone} (change it in the organisation's settings)"
+            ),
+        ));
+    }
+    Ok(())
+}

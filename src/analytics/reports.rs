@@ -1,0 +1,732 @@
+//! The reports, read from the daily rollups (and, for content, from the per-post tables the
+//! posts feature keeps: unique viewers, reactions, comments, acknowledgements). Each report is a
+//! few statements whatever the range; the GraphQL API, the CSV export and the dashboard share
+//! them.
+
+use std::collections::HashMap;
+
+use async_graphql::{ComplexObject, ID, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::sql_types::{
+    BigInt, Bool, Date as SqlDate, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::activity::ActivityKind;
+use super::period::{Period, Scope};
+use crate::error::ApiResult;
+use crate::graphql::date::Date;
+use crate::graphql::ids;
+
+/// Rows of a ranking (most active groups, top posts, missed searches).
+const TOP: usize = 10;
+
+fn ratio(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 { part / whole } else { 0.0 }
+}
+
+// ----- Active users -----------------------------------------------------------------------
+
+/// One bucket of the active-user series.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ActiveUsersPoint {
+    /// The bucket's first day.
+    pub date: Date,
+    /// Daily active users, averaged over the bucket's days.
+    pub dau: f64,
+    /// Weekly active users (the 7 days ending on the bucket's last day in range).
+    pub wau: i64,
+    /// Monthly active users (the 30 days ending on the bucket's last day in range).
+    pub mau: i64,
+    /// Average DAU ÷ average MAU over the bucket.
+    pub stickiness: f64,
+}
+
+/// Active users of one department or site.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ActiveUsersBreakdown {
+    /// The department or site; empty for people without one.
+    pub value: String,
+    /// People active at least once in the range.
+    pub active_users: i64,
+    pub average_dau: f64,
+    pub average_mau: f64,
+    pub stickiness: f64,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ActiveUsersReport {
+    pub series: Vec<ActiveUsersPoint>,
+    /// People active at least once in the range.
+    pub active_users: i64,
+    pub average_dau: f64,
+    pub average_mau: f64,
+    /// Average DAU ÷ average MAU over the range.
+    pub stickiness: f64,
+    pub by_department: Vec<ActiveUsersBreakdown>,
+    pub by_site: Vec<ActiveUsersBreakdown>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct ActiveDayRow {
+    #[diesel(sql_type = Text)]
+    dimension: String,
+    #[diesel(sql_type = SqlDate)]
+    day: NaiveDate,
+    #[diesel(sql_type = Text)]
+    value: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    dau: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    wau: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    mau: i32,
+}
+
+#[derive(diesel::QueryableByName)]
+struct DistinctRow {
+    /// `all`, `department` or `site`.
+    #[diesel(sql_type = Text)]
+    dimension: String,
+    #[diesel(sql_type = Text)]
+    value: String,
+    #[diesel(sql_type = BigInt)]
+    users: i64,
+}
+
+pub async fn active_users(
+    conn: &mut AsyncPgConnection,
+    period: &Period,
+) -> ApiResult<ActiveUsersReport> {
+    let rows: Vec<ActiveDayRow> = diesel::sql_query(
+        "SELECT dimension, day, value, dau, wau, mau FROM activity_active_days
+         WHERE scope = $1 AND day BETWEEN $2 AND $3",
+    )
+    .bind::<SqlUuid, _>(period.scope.id())
+    .bind::<SqlDate, _>(period.from)
+    .bind::<SqlDate, _>(period.to)
+    .load(conn)
+    .await?;
+    let distinct: Vec<DistinctRow> = diesel::sql_query(
+        "SELECT CASE WHEN GROUPING(p.department) = 0 THEN 'department'
+                     WHEN GROUPING(p.site) = 0 THEN 'site' ELSE 'all' END AS dimension,
+                coalesce(CASE WHEN GROUPING(p.department) = 0 THEN p.department ELSE p.site END, '') AS value,
+                count(DISTINCT u.user_id) AS users
+         FROM activity_user_days u JOIN users p ON p.id = u.user_id
+         WHERE u.scope = $1 AND u.day BETWEEN $2 AND $3
+         GROUP BY GROUPING SETS ((), (p.department), (p.site))",
+    )
+    .bind::<SqlUuid, _>(period.scope.id())
+    .bind::<SqlDate, _>(period.from)
+    .bind::<SqlDate, _>(period.to)
+    .load(conn)
+    .await?;
+    let overall: HashMap<NaiveDate, (i32, i32, i32)> = rows
+        .iter()
+        .filter(|row| row.dimension == "all")
+        .map(|row| (row.day, (row.dau, row.wau, row.mau)))
+        .collect();
+    let at = |day: NaiveDate| overall.get(&day).copied().unwrap_or_default();
+    let series = period
+        .buckets()
+        .into_iter()
+        .map(|(start, days)| {
+            let first = start.max(period.from);
+            let in_bucket: Vec<(i32, i32, i32)> = (0..days)
+                .map(|k| at(first + chrono::Duration::days(k)))
+                .collect();
+            let dau = in_bucket.iter().map(|d| f64::from(d.0)).sum::<f64>() / days as f64;
+            let mau_average = in_bucket.iter().map(|d| f64::from(d.2)).sum::<f64>() / days as f64;
+            let last = in_bucket.last().copied().unwrap_or_default();
+            ActiveUsersPoint {
+                date: Date(start),
+                dau,
+                wau: last.1.into(),
+                mau: last.2.into(),
+                stickiness: ratio(dau, mau_average),
+            }
+        })
+        .collect();
+    let days = period.days() as f64;
+    let sum = |dimension: &str, value: &str, pick: fn(&ActiveDayRow) -> i32| -> f64 {
+        rows.iter()
+            .filter(|row| row.dimension == dimension && row.value == value)
+            .map(|row| f64::from(pick(row)))
+            .sum::<f64>()
+            / days
+    };
+    let distinct_of = |dimension: &str, value: &str| -> i64 {
+        distinct
+            .iter()
+            .find(|row| row.dimension == dimension && row.value == value)
+            .map_or(0, |row| row.users)
+    };
+    let breakdown = |dimension: &str| -> Vec<ActiveUsersBreakdown> {
+        let mut values: Vec<&str> = distinct
+            .iter()
+            .filter(|row| row.dimension == dimension)
+            .map(|row| row.value.as_str())
+            .collect();
+        values.sort_by_key(|value| std::cmp::Reverse(distinct_of(dimension, value)));
+        values
+            .into_iter()
+            .map(|value| {
+                let average_dau = sum(dimension, value, |row| row.dau);
+                let average_mau = sum(dimension, value, |row| row.mau);
+                ActiveUsersBreakdown {
+                    value: value.to_owned(),
+                    active_users: distinct_of(dimension, value),
+                    average_dau,
+                    average_mau,
+                    stickiness: ratio(average_dau, average_mau),
+                }
+            })
+            .collect()
+    };
+    let average_dau = sum("all", "", |row| row.dau);
+    let average_mau = sum("all", "", |row| row.mau);
+    Ok(ActiveUsersReport {
+        series,
+        active_users: distinct_of("all", ""),
+        average_dau,
+        average_mau,
+        stickiness: ratio(average_dau, average_mau),
+        by_department: breakdown("department"),
+        by_site: breakdown("site"),
+    })
+}
+
+// ----- Adoption ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct AdoptionReport {
+    /// Active accounts (the group's members, for a group).
+    pub accounts: i64,
+    /// Of those, the ones active at least once in the range.
+    pub active_accounts: i64,
+    /// `activeAccounts ÷ accounts`.
+    pub active_share: f64,
+    /// Accounts made by an admin whose activation code was never used (organisation only).
+    pub never_activated: Option<i64>,
+    /// Invitations by email not accepted yet, still valid (organisation only).
+    pub open_invitations: Option<i64>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct AdoptionRow {
+    #[diesel(sql_type = BigInt)]
+    accounts: i64,
+    #[diesel(sql_type = BigInt)]
+    active_accounts: i64,
+    #[diesel(sql_type = BigInt)]
+    never_activated: i64,
+    #[diesel(sql_type = BigInt)]
+    open_invitations: i64,
+}
+
+pub async fn adoption(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<AdoptionReport> {
+    let row: AdoptionRow = diesel::sql_query(
+        "WITH audience AS (
+             SELECT p.id FROM users p
+             WHERE p.status = 'active'
+               AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid
+                    OR EXISTS (SELECT 1 FROM group_memberships m WHERE m.group_id = $1 AND m.user_id = p.id))
+         )
+         SELECT (SELECT count(*) FROM audience) AS accounts,
+                (SELECT count(DISTINCT u.user_id) FROM activity_user_days u JOIN audience a ON a.id = u.user_id
+                  WHERE u.scope = $1 AND u.day BETWEEN $2 AND $3) AS active_accounts,
+                (SELECT count(*) FROM users WHERE status = 'pending') AS never_activated,
+                (SELECT count(*) FROM account_invitations
+                  WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()) AS open_invitations",
+    )
+    .bind::<SqlUuid, _>(period.scope.id())
+    .bind::<SqlDate, _>(period.from)
+    .bind::<SqlDate, _>(period.to)
+    .get_result(conn)
+    .await?;
+    let organisation = period.scope == Scope::Organisation;
+    Ok(AdoptionReport {
+        accounts: row.accounts,
+        active_accounts: row.active_accounts,
+        active_share: ratio(row.active_accounts as f64, row.accounts as f64),
+        never_activated: organisation.then_some(row.never_activated),
+        open_invitations: organisation.then_some(row.open_invitations),
+    })
+}
+
+// ----- Feature usage ----------------------------------------------------------------------
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct FeatureUsage {
+    /// `posts`, `comments`, `reactions`, `announcements`, `files`, `events`, `search`,
+    /// `notifications`, `surveys`, `groups` or `sign_in`.
+    pub feature: String,
+    pub events: i64,
+    /// Sum over the days of the people who used it that day.
+    pub user_days: i64,
+    /// This feature's part of all events.
+    pub share: f64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct FeatureRow {
+    #[diesel(sql_type = Text)]
+    feature: String,
+    #[diesel(sql_type = BigInt)]
+    events: i64,
+    #[diesel(sql_type = BigInt)]
+    user_days: i64,
+}
+
+/// Every feature, most used first (unused ones last, with zeros).
+pub async fn feature_usage(
+    conn: &mut AsyncPgConnection,
+    period: &Period,
+) -> ApiResult<Vec<FeatureUsage>> {
+    let rows: Vec<FeatureRow> = diesel::sql_query(
+        "SELECT feature, sum(events)::bigint AS events, sum(users)::bigint AS user_days
+         FROM activity_feature_days WHERE scope = $1 AND day BETWEEN $2 AND $3
+         GROUP BY feature",
+    )
+    .bind::<SqlUuid, _>(period.scope.id())
+    .bind::<SqlDate, _>(period.from)
+    .bind::<SqlDate, _>(period.to)
+    .load(conn)
+    .await?;
+    let total: i64 = rows.iter().map(|row| row.events).sum();
+    let mut usage: Vec<FeatureUsage> = ActivityKind::features()
+        .map(|feature| {
+            let row = rows.iter().find(|row| row.feature == feature);
+            let events = row.map_or(0, |row| row.events);
+            FeatureUsage {
+                feature: feature.to_owned(),
+                events,
+                user_days: row.map_or(0, |row| row.user_days),
+                share: ratio(events as f64, total as f64),
+            }
+        })
+        .collect();
+    usage.sort_by(|a, b| b.events.cmp(&a.events).then(a.feature.cmp(&b.feature)));
+    Ok(usage)
+}
+
+// ----- Groups -----------------------------------------------------------------------------
+
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct GroupActivity {
+    #[graphql(skip)]
+    pub group_id: Uuid,
+    pub name: String,
+    pub members: i64,
+    pub events: i64,
+    /// Members active in the group at least once in the range.
+    pub active_members: i64,
+    /// Members who joined in the range.
+    pub joined: i64,
+    /// `joined ÷ members before the range`.
+    pub growth: f64,
+}
+
+#[ComplexObject]
+impl GroupActivity {
+    async fn group_id(&self) -> ID {
+        ids::encode(crate::groups::graphql::TYPE_NAME, self.group_id)
+    }
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct GroupsReport {
+    pub most_active: Vec<GroupActivity>,
+    pub fastest_growing: Vec<GroupActivity>,
+    /// Groups with members but no activity in the range, largest first.
+    pub silent: Vec<GroupActivity>,
+    pub silent_count: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct GroupRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = BigInt)]
+    members: i64,
+    #[diesel(sql_type = BigInt)]
+    events: i64,
+    #[diesel(sql_type = BigInt)]
+    active_members: i64,
+    #[diesel(sql_type = BigInt)]
+    joined: i64,
+}
+
+pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<GroupsReport> {
+    let rows: Vec<GroupRow> = diesel::sql_query(
+        "WITH activity AS (
+             SELECT scope, sum(events)::bigint AS events, count(DISTINCT user_id) AS active_members
+             FROM activity_user_days
+             WHERE scope <> '00000000-0000-0000-0000-000000000000'::uuid AND day BETWEEN $2 AND $3
+               AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR scope = $1)
+             GROUP BY scope
+         ), joined AS (
+             SELECT m.group_id, count(*) AS joined FROM group_memberships m
+             WHERE m.created_at >= ($2::timestamp AT TIME ZONE $4) AND m.created_at < (($3 + 1)::timestamp AT TIME ZONE $4)
+               AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR m.group_id = $1)
+             GROUP BY m.group_id
+         )
+         SELECT g.id, g.name, g.member_count::bigint AS members,
+                coalesce(a.events, 0) AS events, coalesce(a.active_members, 0) AS active_members,
+                coalesce(j.joined, 0) AS joined
+         FROM groups g
+         LEFT JOIN activity a ON a.scope = g.id
+         LEFT JOIN joined j ON j.group_id = g.id
+         WHERE g.archived_at IS NULL
+           AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR g.id = $1)",
+    )
+    .bind::<SqlUuid, _>(period.scope.id())
+    .bind::<SqlDate, _>(period.from)
+    .bind::<SqlDate, _>(period.to)
+    .bind::<Text, _>(&period.time_zone)
+    .load(conn)
+    .await?;
+    let mut groups: Vec<GroupActivity> = rows
+        .into_iter()
+        .map(|row| GroupActivity {
+            group_id: row.id,
+            growth: ratio(row.joined as f64, (row.members - row.joined) as f64),
+            name: row.name,
+            members: row.members,
+            events: row.events,
+            active_members: row.active_members,
+            joined: row.joined,
+        })
+        .collect();
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    let top = |key: fn(&GroupActivity) -> f64| -> Vec<GroupActivity> {
+        let mut ranked: Vec<GroupActivity> = groups
+            .iter()
+            .filter(|group| key(group) > 0.0)
+            .cloned()
+            .collect();
+        ranked.sort_by(|a, b| key(b).total_cmp(&key(a)));
+        ranked.truncate(TOP);
+        ranked
+    };
+    let most_active = top(|group| group.events as f64);
+    let fastest_growing = top(|group| group.growth);
+    let mut silent: Vec<GroupActivity> = groups
+        .iter()
+        .filter(|group| group.events == 0 && group.members > 0)
+        .cloned()
+        .collect();
+    silent.sort_by_key(|group| std::cmp::Reverse(group.members));
+    let silent_count = silent.len() as i64;
+    silent.truncate(TOP);
+    Ok(GroupsReport {
+        most_active,
+        fastest_growing,
+        silent,
+        silent_count,
+    })
+}
+
+// ----- Content ----------------------------------------------------------------------------
+
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct PostReach {
+    #[graphql(skip)]
+    pub post_id: Uuid,
+    pub title: Option<String>,
+    pub published_at: DateTime<Utc>,
+    /// People who opened it.
+    pub viewers: i64,
+    /// People it was published to.
+    pub audience: i64,
+    /// `viewers ÷ audience`.
+    pub reach: f64,
+    pub reactions: i64,
+    pub comments: i64,
+    /// `(reactions + comments) ÷ viewers`.
+    pub engagement: f64,
+    /// Announcements only.
+    pub acknowledgements: Option<i64>,
+    /// `acknowledgements ÷ audience` (announcements only).
+    pub acknowledgement_rate: Option<f64>,
+}
+
+#[ComplexObject]
+impl PostReach {
+    async fn post_id(&self) -> ID {
+        ids::encode(crate::posts::graphql::TYPE_NAME, self.post_id)
+    }
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ContentReport {
+    /// Posts published in the range.
+    pub posts: i64,
+    /// Average of the posts' reach.
+    pub average_reach: f64,
+    /// `(reactions + comments) ÷ viewers` over all the posts.
+    pub engagement_rate: f64,
+    pub announcements: i64,
+    /// `acknowledgements ÷ audience` over the announcements (none without any).
+    pub acknowledgement_rate: Option<f64>,
+    /// The most viewed posts.
+    pub top_posts: Vec<PostReach>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct PostRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Nullable<Text>)]
+    title: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    published_at: DateTime<Utc>,
+    #[diesel(sql_type = Bool)]
+    requires_acknowledgement: bool,
+    #[diesel(sql_type = BigInt)]
+    viewers: i64,
+    #[diesel(sql_type = BigInt)]
+    audience: i64,
+    #[diesel(sql_type = BigInt)]
+    reactions: i64,
+    #[diesel(sql_type = BigInt)]
+    comments: i64,
+    #[diesel(sql_type = BigInt)]
+    acknowledgements: i64,
+}
+
+pub async fn content(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<ContentReport> {
+    let rows: Vec<PostRow> = diesel::sql_query(
+        "WITH published AS (
+             SELECT p.id, p.title, p.published_at, p.requires_acknowledgement, p.organisation_wide
+             FROM posts p
+             WHERE p.deleted_at IS NULL
+               AND p.published_at >= ($2::timestamp AT TIME ZONE $4)
+               AND p.published_at < (($3 + 1)::timestamp AT TIME ZONE $4)
+               AND p.published_at <= now()
+               AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid
+                    OR EXISTS (SELECT 1 FROM post_audiences a WHERE a.post_id = p.id AND a.group_id = $1))
+         ), everyone AS (SELECT count(*) AS n FROM users WHERE status = 'active')
+         SELECT p.id, p.title, p.published_at, p.requires_acknowledgement,
+                (SELECT count(*) FROM post_views v WHERE v.post_id = p.id) AS viewers,
+                CASE WHEN p.organisation_wide THEN (SELECT n FROM everyone)
+                     ELSE (SELECT count(DISTINCT m.user_id) FROM post_audiences a
+                           JOIN group_memberships m ON m.group_id = a.group_id
+                           WHERE a.post_id = p.id) END AS audience,
+                (SELECT count(*) FROM reactions r WHERE r.subject_id = p.id) AS reactions,
+                (SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.deleted_at IS NULL) AS comments,
+                (SELECT count(*) FROM post_acknowledgements k WHERE k.post_id = p.id) AS acknowledgements
+         FROM published p",
+    )
+    .bind::<SqlUuid, _>(period.scope.id())
+    .bind::<SqlDate, _>(period.from)
+    .bind::<SqlDate, _>(period.to)
+    .bind::<Text, _>(&period.time_zone)
+    .load(conn)
+    .await?;
+    let mut posts: Vec<PostReach> = rows.into_iter().map(post_reach).collect();
+    let viewers: i64 = posts.iter().map(|post| post.viewers).sum();
+    let engaged: i64 = posts
+        .iter()
+        .map(|post| post.reactions + post.comments)
+        .sum();
+    let announcements: Vec<&PostReach> = posts
+        .iter()
+        .filter(|post| post.acknowledgements.is_some())
+        .collect();
+    let acknowledged: i64 = announcements
+        .iter()
+        .filter_map(|post| post.acknowledgements)
+        .sum();
+    let announced_to: i64 = announcements.iter().map(|post| post.audience).sum();
+    let report = ContentReport {
+        posts: posts.len() as i64,
+        average_reach: ratio(
+            posts.iter().map(|post| post.reach).sum(),
+            posts.len() as f64,
+        ),
+        engagement_rate: ratio(engaged as f64, viewers as f64),
+        announcements: announcements.len() as i64,
+        acknowledgement_rate: (!announcements.is_empty())
+            .then(|| ratio(acknowledged as f64, announced_to as f64)),
+        top_posts: Vec::new(),
+    };
+    posts.sort_by(|a, b| {
+        b.viewers
+            .cmp(&a.viewers)
+            .then(b.published_at.cmp(&a.published_at))
+    });
+    posts.truncate(TOP);
+    Ok(ContentReport {
+        top_posts: posts,
+        ..report
+    })
+}
+
+fn post_reach(row: PostRow) -> PostReach {
+    let announcement = row.requires_acknowledgement;
+    PostReach {
+        post_id: row.id,
+        title: row.title,
+        published_at: row.published_at,
+        viewers: row.viewers,
+        audience: row.audience,
+        reach: ratio(row.viewers as f64, row.audience as f64),
+        reactions: row.reactions,
+        comments: row.comments,
+        engagement: ratio((row.reactions + row.comments) as f64, row.viewers as f64),
+        acknowledgements: announcement.then_some(row.acknowledgements),
+        acknowledgement_rate: announcement
+            .then(|| ratio(row.acknowledgements as f64, row.audience as f64)),
+    }
+}
+
+// ----- Notifications and searches ---------------------------------------------------------
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct NotificationsPoint {
+    pub date: Date,
+    pub received: i64,
+    pub opened: i64,
+    /// Notifications received per account per week in the bucket.
+    pub per_user_per_week: f64,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct NotificationsReport {
+    pub series: Vec<NotificationsPoint>,
+    pub received: i64,
+    pub opened: i64,
+    /// `opened ÷ received`.
+    pub open_rate: f64,
+    /// Notifications received per account per week over the range.
+    pub per_user_per_week: f64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct ActionDayRow {
+    #[diesel(sql_type = SqlDate)]
+    day: NaiveDate,
+    #[diesel(sql_type = Text)]
+    action: String,
+    #[diesel(sql_type = BigInt)]
+    events: i64,
+}
+
+async fn feature_days(
+    conn: &mut AsyncPgConnection,
+    period: &Period,
+    feature: &str,
+) -> ApiResult<Vec<ActionDayRow>> {
+    Ok(diesel::sql_query(
+        "SELECT day, action, events::bigint AS events FROM activity_feature_days
+         WHERE scope = $1 AND day BETWEEN $2 AND $3 AND feature = $4",
+    )
+    .bind::<SqlUuid, _>(period.scope.id())
+    .bind::<SqlDate, _>(period.from)
+    .bind::<SqlDate, _>(period.to)
+    .bind::<Text, _>(feature)
+    .load(conn)
+    .await?)
+}
+
+/// `accounts`: who could receive them (see `adoption`).
+pub async fn notifications(
+    conn: &mut AsyncPgConnection,
+    period: &Period,
+    accounts: i64,
+) -> ApiResult<NotificationsReport> {
+    let rows = feature_days(conn, period, ActivityKind::NotificationReceived.feature()).await?;
+    let count = |action: &str, bucket: Option<NaiveDate>| -> i64 {
+        rows.iter()
+            .filter(|row| row.action == action)
+            .filter(|row| bucket.is_none_or(|b| period.granularity.bucket_of(row.day) == b))
+            .map(|row| row.events)
+            .sum()
+    };
+    let received = ActivityKind::NotificationReceived.action();
+    let opened = ActivityKind::NotificationOpened.action();
+    let per_week = |events: i64, days: i64| ratio(events as f64 * 7.0, (accounts * days) as f64);
+    let series = period
+        .buckets()
+        .into_iter()
+        .map(|(start, days)| NotificationsPoint {
+            date: Date(start),
+            received: count(received, Some(start)),
+            opened: count(opened, Some(start)),
+            per_user_per_week: per_week(count(received, Some(start)), days),
+        })
+        .collect();
+    let total_received = count(received, None);
+    let total_opened = count(opened, None);
+    Ok(NotificationsReport {
+        series,
+        received: total_received,
+        opened: total_opened,
+        open_rate: ratio(total_opened as f64, total_received as f64),
+        per_user_per_week: per_week(total_received, period.days()),
+    })
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct MissedSearch {
+    /// Folded to lower-case ASCII (accents removed).
+    pub query: String,
+    pub searches: i64,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SearchReport {
+    pub searches: i64,
+    pub without_results: i64,
+    /// `withoutResults ÷ searches`.
+    pub share_without_results: f64,
+    /// The queries that most often found nothing.
+    pub top_without_results: Vec<MissedSearch>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct MissedRow {
+    #[diesel(sql_type = Text)]
+    query: String,
+    #[diesel(sql_type = BigInt)]
+    searches: i64,
+}
+
+pub async fn searches(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<SearchReport> {
+    let rows = feature_days(conn, period, ActivityKind::Searched.feature()).await?;
+    let searches: i64 = rows.iter().map(|row| row.events).sum();
+    let without_results: i64 = rows
+        .iter()
+        .filter(|row| row.action == ActivityKind::SearchedInVain.action())
+        .map(|row| row.events)
+        .sum();
+    let missed: Vec<MissedRow> = diesel::sql_query(
+        "SELECT query, sum(searches)::bigint AS searches FROM activity_missed_search_days
+         WHERE scope = $1 AND day BETWEEN $2 AND $3
+         GROUP BY query ORDER BY searches DESC, query LIMIT $4",
+    )
+    .bind::<SqlUuid, _>(period.scope.id())
+    .bind::<SqlDate, _>(period.from)
+    .bind::<SqlDate, _>(period.to)
+    .bind::<BigInt, _>(TOP as i64)
+    .load(conn)
+    .await?;
+    Ok(SearchReport {
+        searches,
+        without_results,
+        share_without_results: ratio(without_results as f64, searches as f64),
+        top_without_results: missed
+            .into_iter()
+            .map(|row| MissedSearch {
+                query: row.query,
+                searches: row.searches,
+            })
+            .collect(),
+    })
+}
