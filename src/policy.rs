@@ -310,8 +310,7 @@ fn event_decision(
     if !readable {
         return Decision::Hide;
     }
-    let runs = organiser
-        || event.created_by == Some(viewer.id())
+    let runs = organises(viewer, event, organiser)
         || viewer.user.is_admin()
         || group.is_some_and(|group| group_decision(viewer, Action::Manage, group).allowed());
     match action {
@@ -321,6 +320,12 @@ fn event_decision(
         Action::Delete => allow_if(runs),
         _ => Decision::Deny,
     }
+}
+
+/// Whether the viewer runs the event as one of its organisers or its creator (rather than as an
+/// org admin or a manager of its group, which are admin and manager actions).
+pub fn organises(viewer: &Viewer, event: &Event, organiser: bool) -> bool {
+    organiser || event.created_by == Some(viewer.id())
 }
 
 /// A personal drive is its owner's alone; a group's drive is read where the group's content is
