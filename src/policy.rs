@@ -360,6 +360,15 @@ fn drive_decision(
     }
 }
 
+/// Whether the viewer writes in the drive only because they manage its group (the group keeps
+/// its drive to managers): changing what others put there is then a manager action.
+pub fn writes_as_manager(group: Option<&GroupAccess>) -> bool {
+    group.is_some_and(|access| {
+        access.viewer_role.is_some_and(GroupRole::manages)
+            && access.group.drive_policy == PostingPolicy::Managers
+    })
+}
+
 /// An attachment is seen by whoever sees one of the things using it (a post's audience, an
 /// event's, everyone who sees a person or a group for avatars and covers); one nothing uses yet
 /// is its uploader's alone. Only its uploader attaches it.
