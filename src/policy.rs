@@ -9,7 +9,7 @@ use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::model::Event;
 use crate::files::model::Drive;
-use crate::groups::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
+use crate::groups::{Group, GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::posts::Post;
 use crate::surveys::model::{Survey, SurveyState};
 use crate::users::{OrgRole, User};
@@ -220,14 +220,7 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
         Action::ViewContent => allow_if(
             member || admin || (group.visibility == Visibility::Public && !is_guest(viewer)),
         ),
-        Action::Join => allow_if(
-            !member
-                && !archived
-                && (admin
-                    || (!is_guest(viewer)
-                        && group.visibility == Visibility::Public
-                        && group.join_policy == JoinPolicy::Open)),
-        ),
+        Action::Join => allow_if(!member && !archived && (admin || open_to_join(viewer, group))),
         Action::RequestToJoin => allow_if(
             !member
                 && !archived
@@ -253,6 +246,14 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
         | Action::Administer
         | Action::Answer => Decision::Deny,
     }
+}
+
+/// Whether the viewer may join the group as anyone may (an open public group, and not a guest);
+/// org admins also join any other group, and that is an admin action.
+pub fn open_to_join(viewer: &Viewer, group: &Group) -> bool {
+    !is_guest(viewer)
+        && group.visibility == Visibility::Public
+        && group.join_policy == JoinPolicy::Open
 }
 
 /// Posts are read where their audiences' content is read: organisation-wide posts by every member
