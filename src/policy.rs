@@ -9,7 +9,7 @@ use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::model::Event;
 use crate::files::model::Drive;
-use crate::groups::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
+use crate::groups::{Group, GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::posts::Post;
 use crate::surveys::model::{Survey, SurveyState};
 use crate::users::{OrgRole, User};
@@ -220,14 +220,7 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
         Action::ViewContent => allow_if(
             member || admin || (group.visibility == Visibility::Public && !is_guest(viewer)),
         ),
-        Action::Join => allow_if(
-            !member
-                && !archived
-                && (admin
-                    || (!is_guest(viewer)
-                        && group.visibility == Visibility::Public
-                        && group.join_policy == JoinPolicy::Open)),
-        ),
+        Action::Join => allow_if(!member && !archived && (admin || open_to_join(viewer, group))),
         Action::RequestToJoin => allow_if(
             !member
                 && !archived
@@ -253,6 +246,14 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
         | Action::Administer
         | Action::Answer => Decision::Deny,
     }
+}
+
+/// Whether the viewer may join the group as anyone may (an open public group, and not a guest);
+/// org admins also join any other group, and that is an admin action.
+pub fn open_to_join(viewer: &Viewer, group: &Group) -> bool {
+    !is_guest(viewer)
+        && group.visibility == Visibility::Public
+        && group.join_policy == JoinPolicy::Open
 }
 
 /// Posts are read where their audiences' content is read: organisation-wide posts by every member
@@ -310,8 +311,7 @@ fn event_decision(
     if !readable {
         return Decision::Hide;
     }
-    let runs = organiser
-        || event.created_by == Some(viewer.id())
+    let runs = organises(viewer, event, organiser)
         || viewer.user.is_admin()
         || group.is_some_and(|group| group_decision(viewer, Action::Manage, group).allowed());
     match action {
@@ -321,6 +321,12 @@ fn event_decision(
         Action::Delete => allow_if(runs),
         _ => Decision::Deny,
     }
+}
+
+/// Whether the viewer runs the event as one of its organisers or its creator (rather than as an
+/// org admin or a manager of its group, which are admin and manager actions).
+pub fn organises(viewer: &Viewer, event: &Event, organiser: bool) -> bool {
+    organiser || event.created_by == Some(viewer.id())
 }
 
 /// A personal drive is its owner's alone; a group's drive is read where the group's content is
@@ -353,6 +359,15 @@ fn drive_decision(
         Action::Edit | Action::Post | Action::Delete => allow_if(writable),
         _ => Decision::Deny,
     }
+}
+
+/// Whether the viewer writes in the drive only because they manage its group (the group keeps
+/// its drive to managers): changing what others put there is then a manager action.
+pub fn writes_as_manager(group: Option<&GroupAccess>) -> bool {
+    group.is_some_and(|access| {
+        access.viewer_role.is_some_and(GroupRole::manages)
+            && access.group.drive_policy == PostingPolicy::Managers
+    })
 }
 
 /// An attachment is seen by whoever sees one of the things using it (a post's audience, an

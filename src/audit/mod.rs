@@ -75,8 +75,13 @@ impl Change {
         }
     }
 
-    pub fn in_group(mut self, group_id: Uuid) -> Self {
-        self.group_id = Some(group_id);
+    pub fn in_group(self, group_id: Uuid) -> Self {
+        self.in_group_if_any(Some(group_id))
+    }
+
+    /// `in_group` for what may belong to no group (organisation-wide posts and events).
+    pub fn in_group_if_any(mut self, group_id: Option<Uuid>) -> Self {
+        self.group_id = group_id;
         self
     }
 

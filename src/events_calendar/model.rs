@@ -21,7 +21,8 @@ text_enum! {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+/// Serialized as audit snapshots.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
 pub struct Event {
     pub id: Uuid,
@@ -92,7 +93,8 @@ pub struct OccurrenceException {
     pub ends_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Serialized as audit snapshots (invitations).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = event_attendees, check_for_backend(diesel::pg::Pg))]
 pub struct Attendance {
     pub event_id: Uuid,

@@ -14,6 +14,7 @@ use super::{recurrence, reminders, rsvp};
 use crate::app::Services;
 use crate::attachments::graphql as attachments;
 use crate::attachments::model::Subject;
+use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event as BusEvent;
 use crate::graphql::context::ContextExt;
@@ -490,13 +491,15 @@ impl EventMutation {
         input: UpdateEventInput,
     ) -> ApiResult<EventPayload> {
         let viewer = ctx.viewer()?;
-        let id = authorised_event(
+        let view = authorised_event(
             ctx,
             &input.event_id,
             Action::Manage,
             "Only the event's organisers may change it.",
         )
         .await?;
+        let id = view.event.id;
+        let audit = audit_unless_organiser(ctx, &view)?;
         let services = ctx.services().clone();
         let mut conn = ctx.conn().await?;
         let organizers = match &input.organizer_ids {
@@ -541,6 +544,7 @@ impl EventMutation {
                 }
                 rsvp::fill_seats(conn, &changed).await?;
                 reminders::schedule(conn, &changed).await?;
+                record_change(conn, audit.as_ref(), &event, changed.id).await?;
                 publish_change(&services, conn, event.id).await?;
                 Ok(changed.id)
             })
@@ -557,13 +561,15 @@ impl EventMutation {
         input: CancelEventInput,
     ) -> ApiResult<EventPayload> {
         let viewer = ctx.viewer()?;
-        let id = authorised_event(
+        let view = authorised_event(
             ctx,
             &input.event_id,
             Action::Manage,
             "Only the event's organisers may cancel it.",
         )
         .await?;
+        let id = view.event.id;
+        let audit = audit_unless_organiser(ctx, &view)?;
         let reason = text("reason", input.reason.as_deref().unwrap_or(""), 1_000)?;
         let services = ctx.services().clone();
         let mut conn = ctx.conn().await?;
@@ -579,6 +585,7 @@ impl EventMutation {
                     model::cancel(conn, id, reason).await?;
                 }
             }
+            record_change(conn, audit.as_ref(), &event, id).await?;
             publish_change(&services, conn, id).await
         })
         .await?;
@@ -597,7 +604,9 @@ impl EventMutation {
             Action::Attend,
             "This event is cancelled.",
         )
-        .await?;
+        .await?
+        .event
+        .id;
         let own_reminders = input
             .reminder_minutes
             .as_deref()
@@ -645,16 +654,27 @@ impl EventMutation {
         input: InviteToEventInput,
     ) -> ApiResult<InviteToEventPayload> {
         let viewer = ctx.viewer()?;
-        let id = authorised_event(
+        let view = authorised_event(
             ctx,
             &input.event_id,
             Action::Manage,
             "Only the event's organisers may invite people.",
         )
         .await?;
+        let id = view.event.id;
+        let audit = audit_unless_organiser(ctx, &view)?;
         let mut conn = ctx.conn().await?;
         let invitees = people(&mut conn, "userIds", &input.user_ids, MAX_INVITES).await?;
-        let invitations = model::invite(&mut conn, id, &invitees, viewer.id()).await?;
+        let invitations = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let invitations = model::invite(conn, id, &invitees, viewer.id()).await?;
+                if let Some(audit) = &audit {
+                    let change = event_change(&view.event).after(&invitations)?;
+                    audit.record(conn, change).await?;
+                }
+                Ok(invitations)
+            })
+            .await?;
         Ok(InviteToEventPayload {
             event: access::find_visible(&mut conn, viewer, id).await?,
             invitations: invitations
@@ -665,18 +685,48 @@ impl EventMutation {
     }
 }
 
-/// The event's id, once the viewer is allowed `action` on it (NOT_FOUND when they may not see
-/// it, FORBIDDEN with `why` when they may see it only).
+/// The event, once the viewer is allowed `action` on it (NOT_FOUND when they may not see it,
+/// FORBIDDEN with `why` when they may see it only).
 async fn authorised_event(
     ctx: &Context<'_>,
     id: &ID,
     action: Action,
     why: &str,
-) -> ApiResult<Uuid> {
+) -> ApiResult<EventView> {
     let id = ids::decode_as(id, TYPE_NAME, "eventId")?;
     let view = super::graphql::load_visible(ctx, id).await?;
     view.require(ctx.viewer()?, action, why)?;
-    Ok(id)
+    Ok(view)
+}
+
+/// Running an event as an org admin or a manager of its group, rather than as one of its
+/// organisers or its creator, is audited: the audit to write, `None` for organisers.
+fn audit_unless_organiser(ctx: &Context<'_>, view: &EventView) -> ApiResult<Option<Audit>> {
+    let organises = policy::organises(ctx.viewer()?, &view.event, view.organiser);
+    (!organises).then(|| Audit::of(ctx)).transpose()
+}
+
+/// An audit entry about an event, in its group (none for organisation-wide events).
+fn event_change(event: &Event) -> Change {
+    Change::of(TYPE_NAME, event.id).in_group_if_any(event.group_id)
+}
+
+/// Records `audit` (if any) for the change of `before`, with the event `after` as it is now (the
+/// new series when the change split it).
+async fn record_change(
+    conn: &mut AsyncPgConnection,
+    audit: Option<&Audit>,
+    before: &Event,
+    after: Uuid,
+) -> ApiResult<()> {
+    let Some(audit) = audit else {
+        return Ok(());
+    };
+    let after = model::find(conn, after)
+        .await?
+        .ok_or(ApiError::NotFound(TYPE_NAME))?;
+    let change = event_change(before).before(before)?.after(&after)?;
+    audit.record(conn, change).await
 }
 
 fn require_occurrence(event: &Event, original: DateTime<Utc>) -> ApiResult<()> {

@@ -24,7 +24,8 @@ pub struct Drive {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Serialized as audit snapshots.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = folders, check_for_backend(diesel::pg::Pg))]
 pub struct Folder {
     pub id: Uuid,
@@ -37,7 +38,8 @@ pub struct Folder {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+/// Serialized as audit snapshots.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, serde::Serialize)]
 #[diesel(table_name = files, check_for_backend(diesel::pg::Pg))]
 pub struct File {
     pub id: Uuid,

@@ -13,12 +13,13 @@ use super::names;
 use super::storage::Storage;
 use super::upload::Upload;
 use crate::app::Services;
+use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::jobs::{self, Job};
-use crate::policy::Action;
+use crate::policy::{self, Action};
 
 /// How long files stay in the trash.
 pub const TRASH_DAYS: i64 = 30;
@@ -174,6 +175,61 @@ async fn writable_file(
     Ok((file, drive))
 }
 
+/// A manager changing what someone else (`created_by`) put in a drive its group keeps to
+/// managers, which its members may not change, is a manager action: the audit and its entry
+/// about `target`, in the drive's group; `None` for anything else.
+fn manager_change(
+    ctx: &Context<'_>,
+    drive: &DriveView,
+    created_by: Option<Uuid>,
+    target: Change,
+) -> ApiResult<Option<(Audit, Change)>> {
+    if created_by == Some(ctx.viewer()?.id()) || !policy::writes_as_manager(drive.group.as_ref()) {
+        return Ok(None);
+    }
+    Ok(Some((
+        Audit::of(ctx)?,
+        target.in_group_if_any(drive.drive.group_id),
+    )))
+}
+
+/// Records a manager's change (when it is one, see `manager_change`) with what it left (`None`
+/// when it is gone).
+async fn record_manager_change(
+    conn: &mut AsyncPgConnection,
+    change: Option<(Audit, Change)>,
+    after: Option<&impl serde::Serialize>,
+) -> ApiResult<()> {
+    let Some((audit, change)) = change else {
+        return Ok(());
+    };
+    let change = match after {
+        Some(after) => change.after(after)?,
+        None => change,
+    };
+    audit.record(conn, change).await
+}
+
+/// A manager's change of a file (see `manager_change`).
+fn file_change(
+    ctx: &Context<'_>,
+    drive: &DriveView,
+    file: &File,
+) -> ApiResult<Option<(Audit, Change)>> {
+    let target = Change::of(FILE_TYPE, file.id).before(file)?;
+    manager_change(ctx, drive, file.created_by, target)
+}
+
+/// A manager's change of a folder (see `manager_change`).
+fn folder_change(
+    ctx: &Context<'_>,
+    drive: &DriveView,
+    folder: &Folder,
+) -> ApiResult<Option<(Audit, Change)>> {
+    let target = Change::of(FOLDER_TYPE, folder.id).before(folder)?;
+    manager_change(ctx, drive, folder.created_by, target)
+}
+
 async fn changed(services: &Services, conn: &mut AsyncPgConnection, drive: Uuid) -> ApiResult<()> {
     services
         .events
@@ -248,11 +304,13 @@ impl FileMutation {
             let (file, drive) = match &input.file_id {
                 Some(id) => {
                     let (file, drive) = writable_file(ctx, &mut conn, id, false).await?;
+                    let audited = file_change(ctx, &drive, &file)?;
                     let file = conn
                         .transaction::<_, ApiError, _>(async |conn| {
                             model::charge(conn, file.drive_id, object.size_bytes).await?;
                             let file =
                                 model::add_version(conn, &file, &object, viewer.id()).await?;
+                            record_manager_change(conn, audited, Some(&file)).await?;
                             after_upload(conn, &file).await?;
                             changed(&services, conn, file.drive_id).await?;
                             Ok(file)
@@ -371,10 +429,12 @@ impl FileMutation {
             }
             None => folder.parent_id.unwrap_or(folder.id),
         };
+        let audited = folder_change(ctx, &drive, &folder)?;
         let services = ctx.services().clone();
         let folder = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 let folder = model::update_folder(conn, folder.id, &name, parent).await?;
+                record_manager_change(conn, audited, Some(&folder)).await?;
                 changed(&services, conn, folder.drive_id).await?;
                 Ok(folder)
             })
@@ -409,10 +469,12 @@ impl FileMutation {
             }
             None => file.folder_id,
         };
+        let audited = file_change(ctx, &drive, &file)?;
         let services = ctx.services().clone();
         let file = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 let file = model::update_file(conn, file.id, &name, folder).await?;
+                record_manager_change(conn, audited, Some(&file)).await?;
                 changed(&services, conn, file.drive_id).await?;
                 Ok(file)
             })
@@ -475,6 +537,7 @@ impl FileMutation {
         let mut conn = ctx.conn().await?;
         let (file, drive) =
             writable_file(ctx, &mut conn, &input.file_id, input.permanently).await?;
+        let audited = file_change(ctx, &drive, &file)?;
         let services = ctx.services().clone();
         let trashed = conn
             .transaction::<_, ApiError, _>(async |conn| {
@@ -488,6 +551,7 @@ impl FileMutation {
                     jobs::enqueue(conn, &Job::PurgeFile { file_id: file.id }, purge_at).await?;
                     Some(file)
                 };
+                record_manager_change(conn, audited, trashed.as_ref()).await?;
                 changed(&services, conn, drive.drive.id).await?;
                 Ok(trashed)
             })
@@ -508,12 +572,14 @@ impl FileMutation {
                 "its folder is in the trash; restore the folder first",
             ));
         }
+        let audited = file_change(ctx, &drive, &file)?;
         let services = ctx.services().clone();
         let file = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 let name = free_name(conn, file.folder_id, &file.name).await?;
                 model::update_file(conn, file.id, &name, file.folder_id).await?;
                 let file = model::set_file_deleted(conn, file.id, None).await?;
+                record_manager_change(conn, audited, Some(&file)).await?;
                 changed(&services, conn, file.drive_id).await?;
                 Ok(file)
             })
@@ -537,10 +603,12 @@ impl FileMutation {
             "the root folder cannot be deleted",
         )
         .await?;
+        let audited = folder_change(ctx, &drive, &folder)?;
         let services = ctx.services().clone();
         let folder = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 let folder = model::set_folder_deleted(conn, folder.id, Some(Utc::now())).await?;
+                record_manager_change(conn, audited, Some(&folder)).await?;
                 changed(&services, conn, folder.drive_id).await?;
                 Ok(folder)
             })
@@ -567,12 +635,14 @@ impl FileMutation {
         let parent = folder.parent_id.ok_or(ApiError::NotFound(FOLDER_TYPE))?;
         let (_, drive) = access::folder_by_id(&mut conn, viewer, parent).await?;
         drive.require(viewer, Action::Edit, FOLDER_TYPE)?;
+        let audited = folder_change(ctx, &drive, &folder)?;
         let services = ctx.services().clone();
         let folder = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 let name = free_name(conn, parent, &folder.name).await?;
                 model::update_folder(conn, folder.id, &name, parent).await?;
                 let folder = model::set_folder_deleted(conn, folder.id, None).await?;
+                record_manager_change(conn, audited, Some(&folder)).await?;
                 changed(&services, conn, folder.drive_id).await?;
                 Ok(folder)
             })
@@ -595,11 +665,13 @@ impl FileMutation {
             .await?
             .ok_or_else(|| ApiError::bad_input("number", "this file has no such version"))?;
         let services = ctx.services().clone();
+        let audited = file_change(ctx, &drive, &file)?;
         let object = copy_version(&services, &mut conn, &old, old.uploaded_name.clone()).await?;
         let restored = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 model::charge(conn, file.drive_id, object.size_bytes).await?;
                 let file = model::add_version(conn, &file, &object, viewer.id()).await?;
+                record_manager_change(conn, audited, Some(&file)).await?;
                 changed(&services, conn, file.drive_id).await?;
                 Ok(file)
             })

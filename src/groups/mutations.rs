@@ -403,6 +403,7 @@ impl GroupMutation {
     async fn join_group(&self, ctx: &Context<'_>, input: GroupInput) -> ApiResult<GroupPayload> {
         let viewer = ctx.viewer()?;
         let id = group_id(&input.group_id, "groupId")?;
+        let audit = Audit::of(ctx)?;
         let access = locked_change(
             ctx,
             id,
@@ -416,6 +417,14 @@ impl GroupMutation {
             },
             async |conn| {
                 model::add_member(conn, id, viewer.id(), GroupRole::Member).await?;
+                // Only org admins join groups that are not open to all: an admin action.
+                let group = model::lock(conn, id).await?;
+                if !policy::open_to_join(viewer, &group) {
+                    let change = member_change(id, viewer.id()).after(&MemberSnapshot {
+                        role: GroupRole::Member,
+                    })?;
+                    audit.record(conn, change).await?;
+                }
                 Ok(())
             },
         )

@@ -14,6 +14,7 @@ use super::polls::{self, ResultsVisibility};
 use crate::analytics::{Activity, ActivityKind};
 use crate::attachments::graphql as attachments;
 use crate::attachments::model::{Attachment, Subject};
+use crate::audit::{Audit, Change};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Event, reauthorized};
@@ -1025,9 +1026,9 @@ pub struct DeleteCommentPayload {
     pub deleted_comment_id: ID,
 }
 
-/// A live comment on a readable post that the viewer wrote (or, with `moderators`, may remove
-/// as one who may delete the post).
-async fn own_comment(ctx: &Context<'_>, id: &ID, moderators: bool) -> ApiResult<Comment> {
+/// A live comment on a readable post (returned with it) that the viewer wrote (or, with
+/// `moderators`, may remove as one who may delete the post).
+async fn own_comment(ctx: &Context<'_>, id: &ID, moderators: bool) -> ApiResult<(Comment, Post)> {
     let viewer = ctx.viewer()?;
     let comment = model::find_comment(
         &mut *ctx.conn().await?,
@@ -1046,7 +1047,40 @@ async fn own_comment(ctx: &Context<'_>, id: &ID, moderators: bool) -> ApiResult<
             "Only its author changes a comment.".into(),
         ));
     }
-    Ok(comment)
+    Ok((comment, post))
+}
+
+/// The audit entry for removing what someone else wrote (`author`), which only the post's groups'
+/// managers and org admins may do: `target` in the first of the post's groups the viewer manages.
+/// `None` when the viewer removes their own.
+async fn moderation(
+    ctx: &Context<'_>,
+    post: &Post,
+    author: Option<Uuid>,
+    target: Change,
+) -> ApiResult<Option<(Audit, Change)>> {
+    let viewer = ctx.viewer()?;
+    if author == Some(viewer.id()) {
+        return Ok(None);
+    }
+    let managed = audiences(ctx, post.id)
+        .await?
+        .into_iter()
+        .find(|group| policy::can(viewer, Action::Manage, Resource::Group(group)).allowed());
+    let change = target.in_group_if_any(managed.map(|group| group.group.id));
+    Ok(Some((Audit::of(ctx)?, change)))
+}
+
+/// Where a post is pinned, as audit snapshots show it.
+#[derive(serde::Serialize)]
+struct PinSnapshot {
+    group_id: Option<Uuid>,
+    position: i32,
+}
+
+/// An audit entry about a post's pin, in the group it is pinned in (none on the home).
+fn pin_change(post: Uuid, group: Option<Uuid>) -> Change {
+    Change::of(TYPE_NAME, post).in_group_if_any(group)
 }
 
 #[derive(InputObject)]
@@ -1288,11 +1322,16 @@ impl PostMutation {
             "Only the author or a manager deletes a post.",
         )
         .await?;
+        let target = Change::of(TYPE_NAME, post.id).before(&post)?;
+        let moderation = moderation(ctx, &post, post.author_id, target).await?;
         let services = ctx.services().clone();
         ctx.conn()
             .await?
             .transaction::<_, ApiError, _>(async |conn| {
                 model::soft_delete(conn, post.id, viewer.id()).await?;
+                if let Some((audit, change)) = moderation {
+                    audit.record(conn, change).await?;
+                }
                 services
                     .events
                     .publish(conn, &Event::PostUpdated { id: post.id })
@@ -1308,25 +1347,42 @@ impl PostMutation {
     /// organisation's home (org admins, organisation-wide posts). Pinning again moves it.
     async fn pin_post(&self, ctx: &Context<'_>, input: PinPostInput) -> ApiResult<PostPayload> {
         let (post, group) = pin_target(ctx, &input.post_id, input.group_id.as_ref()).await?;
-        model::pin(
-            &mut *ctx.conn().await?,
-            post.id,
-            group,
-            input.position,
-            ctx.viewer()?.id(),
-        )
-        .await?;
+        let viewer = ctx.viewer()?;
+        let audit = Audit::of(ctx)?;
+        ctx.conn()
+            .await?
+            .transaction::<_, ApiError, _>(async |conn| {
+                model::pin(conn, post.id, group, input.position, viewer.id()).await?;
+                let pin = PinSnapshot {
+                    group_id: group,
+                    position: input.position,
+                };
+                audit
+                    .record(conn, pin_change(post.id, group).after(&pin)?)
+                    .await
+            })
+            .await?;
         Ok(PostPayload { post })
     }
 
     async fn unpin_post(&self, ctx: &Context<'_>, input: UnpinPostInput) -> ApiResult<PostPayload> {
         let (post, group) = pin_target(ctx, &input.post_id, input.group_id.as_ref()).await?;
-        if !model::unpin(&mut *ctx.conn().await?, post.id, group).await? {
-            return Err(ApiError::bad_input(
-                "postId",
-                "this post is not pinned there",
-            ));
-        }
+        let audit = Audit::of(ctx)?;
+        ctx.conn()
+            .await?
+            .transaction::<_, ApiError, _>(async |conn| {
+                let position = model::unpin(conn, post.id, group).await?.ok_or_else(|| {
+                    ApiError::bad_input("postId", "this post is not pinned there")
+                })?;
+                let pin = PinSnapshot {
+                    group_id: group,
+                    position,
+                };
+                audit
+                    .record(conn, pin_change(post.id, group).before(&pin)?)
+                    .await
+            })
+            .await?;
         Ok(PostPayload { post })
     }
 
@@ -1473,7 +1529,7 @@ impl PostMutation {
         input: UpdateCommentInput,
     ) -> ApiResult<CommentPayload> {
         let viewer = ctx.viewer()?;
-        let comment = own_comment(ctx, &input.comment_id, false).await?;
+        let (comment, _) = own_comment(ctx, &input.comment_id, false).await?;
         let body = body("body", &input.body)?;
         let attachment_ids = input
             .attachment_ids
@@ -1499,8 +1555,19 @@ impl PostMutation {
         ctx: &Context<'_>,
         input: DeleteCommentInput,
     ) -> ApiResult<DeleteCommentPayload> {
-        let comment = own_comment(ctx, &input.comment_id, true).await?;
-        model::soft_delete_comment(&mut *ctx.conn().await?, comment.id).await?;
+        let (comment, post) = own_comment(ctx, &input.comment_id, true).await?;
+        let target = Change::of(COMMENT_TYPE, comment.id).before(&comment)?;
+        let moderation = moderation(ctx, &post, comment.author_id, target).await?;
+        ctx.conn()
+            .await?
+            .transaction::<_, ApiError, _>(async |conn| {
+                model::soft_delete_comment(conn, comment.id).await?;
+                if let Some((audit, change)) = moderation {
+                    audit.record(conn, change).await?;
+                }
+                Ok(())
+            })
+            .await?;
         Ok(DeleteCommentPayload {
             deleted_comment_id: input.comment_id,
         })

@@ -11,13 +11,14 @@ use uuid::Uuid;
 
 use crate::db::schema::{
     comment_mentions, comments, post_acknowledgements, post_audiences, post_group_mentions,
-    post_mentions, post_versions, post_views, posts, reactions, users,
+    post_mentions, post_pins, post_versions, post_views, posts, reactions, users,
 };
 use crate::error::ApiResult;
 use crate::pagination::{Page, PageRequest};
 use crate::users::UserStatus;
 
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+/// Serialized as audit snapshots.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, serde::Serialize)]
 #[diesel(table_name = posts, check_for_backend(diesel::pg::Pg))]
 pub struct Post {
     pub id: Uuid,
@@ -345,7 +346,8 @@ pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, by: Uuid) -> Ap
     Ok(())
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Serialized as audit snapshots.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = comments, check_for_backend(diesel::pg::Pg))]
 pub struct Comment {
     pub id: Uuid,
@@ -827,20 +829,21 @@ pub async fn pin(
     Ok(())
 }
 
-/// Unpins; false when the post was not pinned there.
+/// Unpins, returning the position the pin had; `None` when the post was not pinned there.
 pub async fn unpin(
     conn: &mut AsyncPgConnection,
     post: Uuid,
     group: Option<Uuid>,
-) -> ApiResult<bool> {
-    let removed = diesel::sql_query(
-        "DELETE FROM post_pins WHERE post_id = $1 AND group_id IS NOT DISTINCT FROM $2",
+) -> ApiResult<Option<i32>> {
+    Ok(diesel::delete(
+        post_pins::table
+            .filter(post_pins::post_id.eq(post))
+            .filter(post_pins::group_id.is_not_distinct_from(group)),
     )
-    .bind::<SqlUuid, _>(post)
-    .bind::<Nullable<SqlUuid>, _>(group)
-    .execute(conn)
-    .await?;
-    Ok(removed > 0)
+    .returning(post_pins::position)
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// The live posts pinned in a group or on the home, in their order.
