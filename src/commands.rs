@@ -195,8 +195,14 @@ async fn seed_demo(settings: &DbSettings, storage_url: &str) -> anyhow::Result<(
     let storage = crate::files::storage::Storage::open(storage_url)?;
     let seeded = demo::seed(&mut conn, &storage).await.map_err(api_error)?;
     println!(
-        "Demo organisation loaded: {} people, {} groups, {} posts, {} events, {} files and {} surveys added.",
-        seeded.people, seeded.groups, seeded.posts, seeded.events, seeded.files, seeded.surveys
+        "Demo organisation loaded: {} people, {} groups, {} posts, {} events, {} files, {} surveys and {} activities added.",
+        seeded.people,
+        seeded.groups,
+        seeded.posts,
+        seeded.events,
+        seeded.files,
+        seeded.surveys,
+        seeded.activities
     );
     Ok(())
 }

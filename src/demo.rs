@@ -92,6 +92,7 @@ pub struct Seeded {
     pub events: usize,
     pub files: usize,
     pub surveys: usize,
+    pub activities: usize,
 }
 
 /// Loads what is not there yet: people, then groups (each feature adds its own demo content).
@@ -104,6 +105,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, storage: &Storage) -> ApiResult<
         events: seed_events(conn).await?,
         files: crate::files::demo::seed(conn, storage, &demo_group_slugs()).await?,
         surveys: seed_surveys(conn).await?,
+        activities: seed_activity(conn).await?,
     })
 }
 
@@ -133,6 +135,11 @@ async fn seed_events(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
 async fn seed_surveys(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
     let people = demo_people_ids(conn).await?;
     crate::surveys::demo::seed(conn, &people).await
+}
+
+async fn seed_activity(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    let people = demo_people_ids(conn).await?;
+    crate::analytics::demo::seed(conn, &people).await
 }
 
 /// Inserts the demo people that are not there yet; returns how many were created.
@@ -591,7 +598,7 @@ impl Lcg {
         self.0 >> 33
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
         if items.is_empty() {
             return None;
         }

@@ -121,6 +121,7 @@ async fn what_people_do_through_the_api_shows_in_todays_reports() {
     assert_eq!(top["title"], "Bienvenue");
     assert_eq!(top["viewers"], 2, "{top}");
     assert_eq!(top["audience"], 1);
+    assert_eq!(top["reach"], 1.0, "the admin is not in the audience");
     assert_eq!(top["comments"], 1);
     assert_eq!(analytics["groups"]["mostActive"][0]["name"], "Équipe Lyon");
 }

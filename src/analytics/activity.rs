@@ -190,6 +190,21 @@ impl Activity {
     pub fn occurred_at(&self) -> DateTime<Utc> {
         self.occurred_at
     }
+
+    /// The same activity at another time (history written after the fact).
+    pub fn happened_at(mut self, occurred_at: DateTime<Utc>) -> Self {
+        self.occurred_at = occurred_at;
+        self
+    }
+
+    /// (post, person) when this is a post being viewed.
+    pub fn post_view(&self) -> Option<(Uuid, Uuid)> {
+        let kind = ActivityKind::PostViewed;
+        (self.feature == kind.feature() && self.action == kind.action())
+            .then_some(self.subject_id)
+            .flatten()
+            .map(|post| (post, self.user_id))
+    }
 }
 
 enum Message {

@@ -3,6 +3,10 @@
 //! (`reports`) through GraphQL, CSV and the `/admin` dashboard.
 
 pub mod activity;
+pub mod charts;
+pub mod dashboard;
+pub mod demo;
+pub mod export;
 pub mod graphql;
 pub mod period;
 pub mod reports;

@@ -43,7 +43,7 @@ pub struct ActiveUsersPoint {
     pub stickiness: f64,
 }
 
-/// Active users of one department or site.
+/// Active users of one department or site (listed busiest first: by average DAU).
 #[derive(Debug, Clone, SimpleObject)]
 pub struct ActiveUsersBreakdown {
     /// The department or site; empty for people without one.
@@ -168,8 +168,8 @@ pub async fn active_users(
             .filter(|row| row.dimension == dimension)
             .map(|row| row.value.as_str())
             .collect();
-        values.sort_by_key(|value| std::cmp::Reverse(distinct_of(dimension, value)));
-        values
+        values.sort_unstable();
+        let mut rows: Vec<ActiveUsersBreakdown> = values
             .into_iter()
             .map(|value| {
                 let average_dau = sum(dimension, value, |row| row.dau);
@@ -182,7 +182,9 @@ pub async fn active_users(
                     stickiness: ratio(average_dau, average_mau),
                 }
             })
-            .collect()
+            .collect();
+        rows.sort_by(|a, b| b.average_dau.total_cmp(&a.average_dau));
+        rows
     };
     let average_dau = sum("all", "", |row| row.dau);
     let average_mau = sum("all", "", |row| row.mau);
@@ -394,7 +396,8 @@ pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<
         .into_iter()
         .map(|row| GroupActivity {
             group_id: row.id,
-            growth: ratio(row.joined as f64, (row.members - row.joined) as f64),
+            // A group made in the range grew from nothing: count it as from one member.
+            growth: ratio(row.joined as f64, (row.members - row.joined).max(1) as f64),
             name: row.name,
             members: row.members,
             events: row.events,
@@ -440,11 +443,13 @@ pub struct PostReach {
     pub post_id: Uuid,
     pub title: Option<String>,
     pub published_at: DateTime<Utc>,
-    /// People who opened it.
+    /// People who opened it (anyone who may read it, in its audience or not).
     pub viewers: i64,
     /// People it was published to.
     pub audience: i64,
-    /// `viewers ÷ audience`.
+    /// Of the audience, the people who opened it.
+    pub reached: i64,
+    /// `reached ÷ audience`.
     pub reach: f64,
     pub reactions: i64,
     pub comments: i64,
@@ -493,6 +498,8 @@ struct PostRow {
     #[diesel(sql_type = BigInt)]
     audience: i64,
     #[diesel(sql_type = BigInt)]
+    reached: i64,
+    #[diesel(sql_type = BigInt)]
     reactions: i64,
     #[diesel(sql_type = BigInt)]
     comments: i64,
@@ -500,7 +507,11 @@ struct PostRow {
     acknowledgements: i64,
 }
 
-pub async fn content(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<ContentReport> {
+/// The posts published in the range, most viewed first.
+pub async fn posts_reach(
+    conn: &mut AsyncPgConnection,
+    period: &Period,
+) -> ApiResult<Vec<PostReach>> {
     let rows: Vec<PostRow> = diesel::sql_query(
         "WITH published AS (
              SELECT p.id, p.title, p.published_at, p.requires_acknowledgement, p.organisation_wide
@@ -518,6 +529,12 @@ pub async fn content(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult
                      ELSE (SELECT count(DISTINCT m.user_id) FROM post_audiences a
                            JOIN group_memberships m ON m.group_id = a.group_id
                            WHERE a.post_id = p.id) END AS audience,
+                CASE WHEN p.organisation_wide
+                     THEN (SELECT count(*) FROM post_views v JOIN users u ON u.id = v.user_id
+                           WHERE v.post_id = p.id AND u.status = 'active')
+                     ELSE (SELECT count(*) FROM post_views v WHERE v.post_id = p.id AND EXISTS (
+                               SELECT 1 FROM post_audiences a JOIN group_memberships m ON m.group_id = a.group_id
+                               WHERE a.post_id = p.id AND m.user_id = v.user_id)) END AS reached,
                 (SELECT count(*) FROM reactions r WHERE r.subject_id = p.id) AS reactions,
                 (SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.deleted_at IS NULL) AS comments,
                 (SELECT count(*) FROM post_acknowledgements k WHERE k.post_id = p.id) AS acknowledgements
@@ -530,6 +547,16 @@ pub async fn content(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult
     .load(conn)
     .await?;
     let mut posts: Vec<PostReach> = rows.into_iter().map(post_reach).collect();
+    posts.sort_by(|a, b| {
+        b.viewers
+            .cmp(&a.viewers)
+            .then(b.published_at.cmp(&a.published_at))
+    });
+    Ok(posts)
+}
+
+pub async fn content(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<ContentReport> {
+    let mut posts = posts_reach(conn, period).await?;
     let viewers: i64 = posts.iter().map(|post| post.viewers).sum();
     let engaged: i64 = posts
         .iter()
@@ -556,11 +583,6 @@ pub async fn content(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult
             .then(|| ratio(acknowledged as f64, announced_to as f64)),
         top_posts: Vec::new(),
     };
-    posts.sort_by(|a, b| {
-        b.viewers
-            .cmp(&a.viewers)
-            .then(b.published_at.cmp(&a.published_at))
-    });
     posts.truncate(TOP);
     Ok(ContentReport {
         top_posts: posts,
@@ -576,7 +598,8 @@ fn post_reach(row: PostRow) -> PostReach {
         published_at: row.published_at,
         viewers: row.viewers,
         audience: row.audience,
-        reach: ratio(row.viewers as f64, row.audience as f64),
+        reached: row.reached,
+        reach: ratio(row.reached as f64, row.audience as f64),
         reactions: row.reactions,
         comments: row.comments,
         engagement: ratio((row.reactions + row.comments) as f64, row.viewers as f64),

@@ -39,6 +39,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/calendar/events/{id}/attendees.csv", get(feeds::attendees_csv))
         .route("/calendar/feed/{file}", get(feeds::personal_feed))
         .route("/surveys/{id}/results.csv", get(crate::surveys::export::results_csv))
+        .route("/admin", get(crate::analytics::dashboard::page))
+        .route("/admin/analytics/{file}", get(crate::analytics::export::report_csv))
         .route("/files/{id}", get(crate::files::download::file))
         .route("/files/{id}/thumbnail", get(crate::files::download::thumbnail))
         .route("/attachments/{id}", get(crate::attachments::download::original))
