@@ -385,3 +385,28 @@ async fn group_managers_actions_are_audited_in_their_group() {
     assert_eq!(entry["before"]["name"], "Chorale");
     assert_eq!(entry["after"]["name"], "Chorale d'entreprise");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graphiql_is_titled_with_the_organisations_name() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    app.graphql(
+        Some(&admin),
+        "mutation { updateOrganization(input: { name: \"Café & Co\" }) { organization { name } } }",
+        json!({}),
+    )
+    .await;
+    let page = app
+        .http
+        .get(app.url("/graphiql"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<title>Café &amp; Co · GraphiQL</title>"),
+        "{page}"
+    );
+}

@@ -1,9 +1,13 @@
 //! GraphiQL for admins, served from this binary (no CDN, so it works on an air-gapped network).
 
-use axum::extract::Path;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Response};
+
+use crate::app::App;
 
 macro_rules! asset {
     ($name:literal) => {
@@ -24,7 +28,7 @@ const PAGE: &str = r##"<!doctype html>
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Parvis GraphiQL</title>
+  <title>{title}</title>
   <link rel="stylesheet" href="/graphiql/assets/graphiql.css">
   <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
 </head>
@@ -68,8 +72,12 @@ const PAGE: &str = r##"<!doctype html>
 </html>
 "##;
 
-pub async fn page() -> Response {
-    ([(CONTENT_SECURITY_POLICY, POLICY)], Html(PAGE)).into_response()
+/// The page, titled with the organisation's name (white label).
+pub async fn page(State(app): State<Arc<App>>) -> Response {
+    let name = crate::organization::branding::organization_name(&app.services).await;
+    let title = crate::sso::login_page::escape(&format!("{name} · GraphiQL"));
+    let html = PAGE.replacen("{title}", &title, 1);
+    ([(CONTENT_SECURITY_POLICY, POLICY)], Html(html)).into_response()
 }
 
 pub async fn asset(Path(file): Path<String>) -> Response {
