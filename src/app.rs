@@ -67,7 +67,11 @@ impl App {
             ),
             sso: Sso::new(&config)?,
             storage: Storage::open_with(&config.storage_url, config.storage_options.clone())?,
-            activity: ActivityRecorder::start(pool.clone()),
+            activity: if config.activity_capture {
+                ActivityRecorder::start(pool.clone())
+            } else {
+                ActivityRecorder::disabled()
+            },
         });
         let schemas = Schemas::build(services.clone(), &config.limits);
         let jobs = crate::jobs::spawn_worker(services.clone(), config.job_poll_interval);

@@ -115,6 +115,15 @@ pub struct ServeArgs {
     /// Largest file one upload may carry, in bytes.
     #[arg(long, env = "PARVIS_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub max_upload_bytes: u64,
+    /// Record what people do for analytics (`--activity-capture false` turns it off: the
+    /// reports then only show what was recorded before).
+    #[arg(
+        long,
+        env = "PARVIS_ACTIVITY_CAPTURE",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub activity_capture: bool,
 }
 
 /// The configuration file (`--config`): settings too rich for flags.
@@ -184,6 +193,8 @@ pub struct AppConfig {
     /// command line, set by code that embeds the app (the tests point it at their own server).
     pub storage_options: Vec<(String, String)>,
     pub uploads: UploadLimits,
+    /// Whether activity is recorded for analytics (off, `ActivityRecorder::record` does nothing).
+    pub activity_capture: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -214,6 +225,7 @@ impl AppConfig {
                 max_file_bytes: 100 * 1024 * 1024,
                 max_files: 10,
             },
+            activity_capture: true,
         }
     }
 

@@ -215,7 +215,8 @@ enum Message {
 
 /// The handle resolvers record through (one per process, in `Services`).
 pub struct ActivityRecorder {
-    queue: mpsc::Sender<Message>,
+    /// None when capture is off (`AppConfig::activity_capture`).
+    queue: Option<mpsc::Sender<Message>>,
     dropped: AtomicU64,
 }
 
@@ -226,14 +227,25 @@ impl ActivityRecorder {
         let (queue, incoming) = mpsc::channel(QUEUE);
         tokio::spawn(write_queue(pool, incoming));
         Self {
-            queue,
+            queue: Some(queue),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// A recorder that records nothing (capture turned off).
+    pub fn disabled() -> Self {
+        Self {
+            queue: None,
             dropped: AtomicU64::new(0),
         }
     }
 
     /// Queues `activity` without waiting.
     pub fn record(&self, activity: Activity) {
-        if self.queue.try_send(Message::Record(activity)).is_err() {
+        let Some(queue) = &self.queue else {
+            return;
+        };
+        if queue.try_send(Message::Record(activity)).is_err() {
             let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             if dropped.is_power_of_two() {
                 tracing::warn!(dropped, "activity queue full: activity dropped");
@@ -243,8 +255,11 @@ impl ActivityRecorder {
 
     /// Waits until everything recorded so far is written (tests, the demo, shutdown).
     pub async fn flush(&self) {
+        let Some(queue) = &self.queue else {
+            return;
+        };
         let (done, written) = oneshot::channel();
-        if self.queue.send(Message::Flush(done)).await.is_ok() {
+        if queue.send(Message::Flush(done)).await.is_ok() {
             let _ = written.await;
         }
     }
