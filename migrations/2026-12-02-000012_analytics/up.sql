@@ -59,6 +59,8 @@ CREATE TABLE activity_active_days (
     mau integer NOT NULL,
     PRIMARY KEY (scope, dimension, day, value)
 );
+-- The rollup replaces whole days.
+CREATE INDEX activity_active_days_day ON activity_active_days (day);
 
 -- How often each feature was used on a day, and by how many people.
 CREATE TABLE activity_feature_days (

@@ -289,7 +289,7 @@ async fn rows(
             }
         }
         Report::Notifications => {
-            let accounts = reports::adoption(conn, period).await?.accounts;
+            let accounts = reports::accounts(conn, period).await?;
             rows.push(header(&["date", "received", "opened", "per_user_per_week"]));
             for point in reports::notifications(conn, period, accounts).await?.series {
                 rows.push(line([

@@ -85,7 +85,7 @@ impl Analytics {
     /// Notifications received per person per week.
     async fn notifications(&self, ctx: &Context<'_>) -> ApiResult<NotificationsReport> {
         let mut conn = ctx.conn().await?;
-        let accounts = reports::adoption(&mut conn, &self.period).await?.accounts;
+        let accounts = reports::accounts(&mut conn, &self.period).await?;
         reports::notifications(&mut conn, &self.period, accounts).await
     }
 

@@ -112,9 +112,10 @@ pub async fn active_users(
         "SELECT CASE WHEN GROUPING(p.department) = 0 THEN 'department'
                      WHEN GROUPING(p.site) = 0 THEN 'site' ELSE 'all' END AS dimension,
                 coalesce(CASE WHEN GROUPING(p.department) = 0 THEN p.department ELSE p.site END, '') AS value,
-                count(DISTINCT u.user_id) AS users
-         FROM activity_user_days u JOIN users p ON p.id = u.user_id
-         WHERE u.scope = $1 AND u.day BETWEEN $2 AND $3
+                count(*) AS users
+         FROM (SELECT DISTINCT user_id FROM activity_user_days
+               WHERE scope = $1 AND day BETWEEN $2 AND $3) u
+         JOIN users p ON p.id = u.user_id
          GROUP BY GROUPING SETS ((), (p.department), (p.site))",
     )
     .bind::<SqlUuid, _>(period.scope.id())
@@ -227,21 +228,41 @@ struct AdoptionRow {
     open_invitations: i64,
 }
 
+/// The active accounts a scope reaches: everyone's, or the group's members'.
+const AUDIENCE: &str = "audience AS (
+     SELECT p.id FROM users p
+     WHERE p.status = 'active'
+       AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid
+            OR EXISTS (SELECT 1 FROM group_memberships m WHERE m.group_id = $1 AND m.user_id = p.id)))";
+
+#[derive(diesel::QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The active accounts of the period's scope (see `AUDIENCE`).
+pub async fn accounts(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<i64> {
+    let row: CountRow = diesel::sql_query(format!(
+        "WITH {AUDIENCE} SELECT count(*) AS n FROM audience"
+    ))
+    .bind::<SqlUuid, _>(period.scope.id())
+    .get_result(conn)
+    .await?;
+    Ok(row.n)
+}
+
 pub async fn adoption(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<AdoptionReport> {
-    let row: AdoptionRow = diesel::sql_query(
-        "WITH audience AS (
-             SELECT p.id FROM users p
-             WHERE p.status = 'active'
-               AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid
-                    OR EXISTS (SELECT 1 FROM group_memberships m WHERE m.group_id = $1 AND m.user_id = p.id))
-         )
+    let row: AdoptionRow = diesel::sql_query(format!(
+        "WITH {AUDIENCE}
          SELECT (SELECT count(*) FROM audience) AS accounts,
-                (SELECT count(DISTINCT u.user_id) FROM activity_user_days u JOIN audience a ON a.id = u.user_id
-                  WHERE u.scope = $1 AND u.day BETWEEN $2 AND $3) AS active_accounts,
+                (SELECT count(*) FROM (SELECT DISTINCT user_id FROM activity_user_days
+                                       WHERE scope = $1 AND day BETWEEN $2 AND $3) u
+                 JOIN audience a ON a.id = u.user_id) AS active_accounts,
                 (SELECT count(*) FROM users WHERE status = 'pending') AS never_activated,
                 (SELECT count(*) FROM account_invitations
-                  WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()) AS open_invitations",
-    )
+                  WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()) AS open_invitations"
+    ))
     .bind::<SqlUuid, _>(period.scope.id())
     .bind::<SqlDate, _>(period.from)
     .bind::<SqlDate, _>(period.to)
@@ -358,19 +379,19 @@ struct GroupRow {
     #[diesel(sql_type = BigInt)]
     events: i64,
     #[diesel(sql_type = BigInt)]
-    active_members: i64,
-    #[diesel(sql_type = BigInt)]
     joined: i64,
 }
 
 pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<GroupsReport> {
     let rows: Vec<GroupRow> = diesel::sql_query(
-        "WITH activity AS (
-             SELECT scope, sum(events)::bigint AS events, count(DISTINCT user_id) AS active_members
-             FROM activity_user_days
-             WHERE scope <> '00000000-0000-0000-0000-000000000000'::uuid AND day BETWEEN $2 AND $3
-               AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR scope = $1)
-             GROUP BY scope
+        "WITH live AS (
+             SELECT id, name, member_count FROM groups
+             WHERE archived_at IS NULL
+               AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR id = $1)
+         ), activity AS (
+             SELECT f.scope, sum(f.events)::bigint AS events FROM activity_feature_days f
+             WHERE f.scope IN (SELECT id FROM live) AND f.day BETWEEN $2 AND $3
+             GROUP BY f.scope
          ), joined AS (
              SELECT m.group_id, count(*) AS joined FROM group_memberships m
              WHERE m.created_at >= ($2::timestamp AT TIME ZONE $4) AND m.created_at < (($3 + 1)::timestamp AT TIME ZONE $4)
@@ -378,13 +399,10 @@ pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<
              GROUP BY m.group_id
          )
          SELECT g.id, g.name, g.member_count::bigint AS members,
-                coalesce(a.events, 0) AS events, coalesce(a.active_members, 0) AS active_members,
-                coalesce(j.joined, 0) AS joined
-         FROM groups g
+                coalesce(a.events, 0) AS events, coalesce(j.joined, 0) AS joined
+         FROM live g
          LEFT JOIN activity a ON a.scope = g.id
-         LEFT JOIN joined j ON j.group_id = g.id
-         WHERE g.archived_at IS NULL
-           AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR g.id = $1)",
+         LEFT JOIN joined j ON j.group_id = g.id",
     )
     .bind::<SqlUuid, _>(period.scope.id())
     .bind::<SqlDate, _>(period.from)
@@ -401,7 +419,7 @@ pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<
             name: row.name,
             members: row.members,
             events: row.events,
-            active_members: row.active_members,
+            active_members: 0,
             joined: row.joined,
         })
         .collect();
@@ -416,8 +434,18 @@ pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<
         ranked.truncate(TOP);
         ranked
     };
-    let most_active = top(|group| group.events as f64);
-    let fastest_growing = top(|group| group.growth);
+    let mut most_active = top(|group| group.events as f64);
+    let mut fastest_growing = top(|group| group.growth);
+    // Distinct people are counted for the listed groups only (silent ones have none).
+    let listed: Vec<Uuid> = most_active
+        .iter()
+        .chain(&fastest_growing)
+        .map(|group| group.group_id)
+        .collect();
+    let active = active_members(conn, &listed, period).await?;
+    for group in most_active.iter_mut().chain(fastest_growing.iter_mut()) {
+        group.active_members = active.get(&group.group_id).copied().unwrap_or_default();
+    }
     let mut silent: Vec<GroupActivity> = groups
         .iter()
         .filter(|group| group.events == 0 && group.members > 0)
@@ -432,6 +460,35 @@ pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<
         silent,
         silent_count,
     })
+}
+
+#[derive(diesel::QueryableByName)]
+struct ScopeCount {
+    #[diesel(sql_type = SqlUuid)]
+    scope: Uuid,
+    #[diesel(sql_type = BigInt)]
+    people: i64,
+}
+
+/// People active in each of `groups` in the range.
+async fn active_members(
+    conn: &mut AsyncPgConnection,
+    groups: &[Uuid],
+    period: &Period,
+) -> ApiResult<HashMap<Uuid, i64>> {
+    let rows: Vec<ScopeCount> = diesel::sql_query(
+        "SELECT scope, count(DISTINCT user_id) AS people FROM activity_user_days
+         WHERE scope = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY scope",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(groups)
+    .bind::<SqlDate, _>(period.from)
+    .bind::<SqlDate, _>(period.to)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.scope, row.people))
+        .collect())
 }
 
 // ----- Content ----------------------------------------------------------------------------
@@ -658,7 +715,7 @@ async fn feature_days(
     .await?)
 }
 
-/// `accounts`: who could receive them (see `adoption`).
+/// `accounts`: who could receive them (see `accounts`).
 pub async fn notifications(
     conn: &mut AsyncPgConnection,
     period: &Period,

@@ -208,17 +208,22 @@ async fn recompute_active_users(conn: &mut AsyncPgConnection, days: &[NaiveDate]
         .await?;
     diesel::sql_query(
         "INSERT INTO activity_active_days (scope, dimension, day, value, dau, wau, mau)
-         SELECT u.scope, dim.dimension, a.day, dim.value,
-                count(DISTINCT u.user_id) FILTER (WHERE u.day = a.day),
-                count(DISTINCT u.user_id) FILTER (WHERE u.day > a.day - 7),
-                count(DISTINCT u.user_id)
-         FROM unnest($1::date[]) a(day)
-         JOIN activity_user_days u ON u.day > a.day - $2 AND u.day <= a.day
-         JOIN users p ON p.id = u.user_id
+         WITH people AS (
+             -- Each person once per window: hashing these beats counting distinct per group.
+             SELECT a.day, u.scope, u.user_id,
+                    bool_or(u.day = a.day) AS daily, bool_or(u.day > a.day - 7) AS weekly
+             FROM unnest($1::date[]) a(day)
+             JOIN activity_user_days u ON u.day > a.day - $2 AND u.day <= a.day
+             GROUP BY a.day, u.scope, u.user_id
+         )
+         SELECT w.scope, dim.dimension, w.day, dim.value,
+                count(*) FILTER (WHERE w.daily), count(*) FILTER (WHERE w.weekly), count(*)
+         FROM people w
+         JOIN users p ON p.id = w.user_id
          CROSS JOIN LATERAL (VALUES ('all', ''),
                                     ('department', coalesce(p.department, '')),
                                     ('site', coalesce(p.site, ''))) dim (dimension, value)
-         GROUP BY u.scope, dim.dimension, a.day, dim.value",
+         GROUP BY w.scope, dim.dimension, w.day, dim.value",
     )
     .bind::<Array<Date>, _>(days)
     .bind::<Integer, _>(MONTH_DAYS as i32)
