@@ -554,8 +554,9 @@ struct PostRow {
     viewers: i64,
     #[diesel(sql_type = BigInt)]
     audience: i64,
-    #[diesel(sql_type = BigInt)]
-    reached: i64,
+    /// Viewers in a group post's audience (none for organisation-wide posts).
+    #[diesel(sql_type = Nullable<BigInt>)]
+    in_audience: Option<i64>,
     #[diesel(sql_type = BigInt)]
     reactions: i64,
     #[diesel(sql_type = BigInt)]
@@ -586,12 +587,11 @@ pub async fn posts_reach(
                      ELSE (SELECT count(DISTINCT m.user_id) FROM post_audiences a
                            JOIN group_memberships m ON m.group_id = a.group_id
                            WHERE a.post_id = p.id) END AS audience,
-                CASE WHEN p.organisation_wide
-                     THEN (SELECT count(*) FROM post_views v JOIN users u ON u.id = v.user_id
-                           WHERE v.post_id = p.id AND u.status = 'active')
-                     ELSE (SELECT count(*) FROM post_views v WHERE v.post_id = p.id AND EXISTS (
+                -- Everyone who opens an organisation-wide post is in its audience.
+                CASE WHEN NOT p.organisation_wide
+                     THEN (SELECT count(*) FROM post_views v WHERE v.post_id = p.id AND EXISTS (
                                SELECT 1 FROM post_audiences a JOIN group_memberships m ON m.group_id = a.group_id
-                               WHERE a.post_id = p.id AND m.user_id = v.user_id)) END AS reached,
+                               WHERE a.post_id = p.id AND m.user_id = v.user_id)) END AS in_audience,
                 (SELECT count(*) FROM reactions r WHERE r.subject_id = p.id) AS reactions,
                 (SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.deleted_at IS NULL) AS comments,
                 (SELECT count(*) FROM post_acknowledgements k WHERE k.post_id = p.id) AS acknowledgements
@@ -649,14 +649,16 @@ pub async fn content(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult
 
 fn post_reach(row: PostRow) -> PostReach {
     let announcement = row.requires_acknowledgement;
+    // Viewers since deactivated are no longer in the audience: never count more than it.
+    let reached = row.in_audience.unwrap_or(row.viewers).min(row.audience);
     PostReach {
         post_id: row.id,
         title: row.title,
         published_at: row.published_at,
         viewers: row.viewers,
         audience: row.audience,
-        reached: row.reached,
-        reach: ratio(row.reached as f64, row.audience as f64),
+        reached,
+        reach: ratio(reached as f64, row.audience as f64),
         reactions: row.reactions,
         comments: row.comments,
         engagement: ratio((row.reactions + row.comments) as f64, row.viewers as f64),

@@ -16,7 +16,7 @@ use crate::jobs::{Job, enqueue_once};
 const DAYS_PER_RUN: i64 = 31;
 /// The rollup runs at most once per this many seconds (activity waits that long, at most, to
 /// show in the reports).
-pub const ROLLUP_EVERY_SECONDS: i64 = 30;
+pub const ROLLUP_EVERY_SECONDS: i64 = 300;
 /// Monthly active users count the 30 days ending on a day.
 const MONTH_DAYS: i64 = 30;
 
