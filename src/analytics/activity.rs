@@ -187,10 +187,6 @@ impl Activity {
         self
     }
 
-    pub fn occurred_at(&self) -> DateTime<Utc> {
-        self.occurred_at
-    }
-
     /// The same activity at another time (history written after the fact).
     pub fn happened_at(mut self, occurred_at: DateTime<Utc>) -> Self {
         self.occurred_at = occurred_at;
@@ -262,11 +258,6 @@ impl ActivityRecorder {
         if queue.send(Message::Flush(done)).await.is_ok() {
             let _ = written.await;
         }
-    }
-
-    /// Activities dropped because the queue was full.
-    pub fn dropped(&self) -> u64 {
-        AtomicU64::load(&self.dropped, Ordering::Relaxed)
     }
 }
 

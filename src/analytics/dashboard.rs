@@ -126,35 +126,27 @@ fn breakdown_bars(title: &str, colour: &str, rows: &[ActiveUsersBreakdown]) -> S
 }
 
 fn range_form(period: &Period) -> String {
-    let option = |value: &str, granularity: Granularity, label: &str| {
-        let selected = if period.granularity == granularity {
-            " selected"
-        } else {
-            ""
-        };
-        format!("<option value=\"{value}\"{selected}>{label}</option>")
-    };
+    let options: String = Granularity::ALL
+        .into_iter()
+        .map(|granularity| {
+            let selected = if period.granularity == granularity {
+                " selected"
+            } else {
+                ""
+            };
+            let name = granularity.as_str();
+            format!("<option value=\"{name}\"{selected}>{name}</option>")
+        })
+        .collect();
     format!(
         "<form method=\"get\" action=\"/admin\">\
            <label>From <input type=\"date\" name=\"from\" value=\"{}\"></label>\
            <label>To <input type=\"date\" name=\"to\" value=\"{}\"></label>\
-           <label>By <select name=\"granularity\">{}{}{}</select></label>\
+           <label>By <select name=\"granularity\">{options}</select></label>\
            <button type=\"submit\">Show</button>\
          </form>",
-        period.from,
-        period.to,
-        option("day", Granularity::Day, "day"),
-        option("week", Granularity::Week, "week"),
-        option("month", Granularity::Month, "month"),
+        period.from, period.to,
     )
-}
-
-fn granularity_name(granularity: Granularity) -> &'static str {
-    match granularity {
-        Granularity::Day => "day",
-        Granularity::Week => "week",
-        Granularity::Month => "month",
-    }
 }
 
 async fn render(
@@ -166,7 +158,7 @@ async fn render(
         "from={}&amp;to={}&amp;granularity={}",
         period.from,
         period.to,
-        granularity_name(period.granularity)
+        period.granularity.as_str()
     );
     let active = reports::active_users(conn, period).await?;
     let adoption = reports::adoption(conn, period).await?;
@@ -415,7 +407,7 @@ async fn render(
         escape(primary),
         period.from,
         period.to,
-        granularity_name(period.granularity),
+        period.granularity.as_str(),
         escape(&period.time_zone),
         range_form(period),
         name = escape(&organization.name),

@@ -7,11 +7,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 
-use super::period::{Granularity, Period, Scope};
+use super::period::{Granularity, Period, Scope, today_in};
 use super::reports;
 use crate::app::App;
 use crate::auth::Viewer;
@@ -80,9 +80,7 @@ pub struct RangeQuery {
 /// The organisation-wide period a query string asks for (defaults: the last 90 days, by day).
 pub async fn period_of(conn: &mut AsyncPgConnection, query: &RangeQuery) -> ApiResult<Period> {
     let time_zone = crate::organization::model::get(conn).await?.time_zone;
-    let zone: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
-    let today = Utc::now().with_timezone(&zone).date_naive();
-    let to = query.to.unwrap_or(today);
+    let to = query.to.unwrap_or_else(|| today_in(&time_zone));
     let from = query
         .from
         .unwrap_or(to - chrono::Duration::days(DEFAULT_DAYS - 1));

@@ -33,12 +33,6 @@ pub struct Analytics {
     period: Period,
 }
 
-impl Analytics {
-    pub fn period(&self) -> &Period {
-        &self.period
-    }
-}
-
 #[Object]
 impl Analytics {
     async fn from(&self) -> Date {
@@ -146,7 +140,7 @@ impl AnalyticsQuery {
 }
 
 /// A known zone other than the organisation's is refused too: the rollups count its days.
-pub fn check_time_zone(asked: &str, organisation_zone: &str) -> ApiResult<()> {
+fn check_time_zone(asked: &str, organisation_zone: &str) -> ApiResult<()> {
     let zone = crate::validation::time_zone("input.timeZone", asked)?;
     if zone != organisation_zone {
         return Err(ApiError::bad_input(

@@ -17,13 +17,21 @@ pub enum Granularity {
 }
 
 impl Granularity {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "day" => Some(Self::Day),
-            "week" => Some(Self::Week),
-            "month" => Some(Self::Month),
-            _ => None,
+    pub const ALL: [Self; 3] = [Self::Day, Self::Week, Self::Month];
+
+    /// As query strings spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Week => "week",
+            Self::Month => "month",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|granularity| granularity.as_str() == text)
     }
 
     /// The first day of the bucket `day` falls in (weeks start on Monday).
@@ -34,6 +42,12 @@ impl Granularity {
             Self::Month => day.with_day(1).unwrap_or(day),
         }
     }
+}
+
+/// Today in `time_zone` (UTC if it is not a known zone).
+pub fn today_in(time_zone: &str) -> NaiveDate {
+    let zone: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
+    chrono::Utc::now().with_timezone(&zone).date_naive()
 }
 
 /// The organisation, or one group.

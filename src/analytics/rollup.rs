@@ -81,7 +81,7 @@ pub async fn run(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
     }
     let time_zone = crate::organization::model::get(conn).await?.time_zone;
     recompute_days(conn, &days, &time_zone).await?;
-    let today = local_today(&time_zone);
+    let today = super::period::today_in(&time_zone);
     recompute_active_users(conn, &affected_days(&days, today)).await?;
     if days.len() as i64 == DAYS_PER_RUN {
         schedule(conn, Utc::now()).await?;
@@ -123,11 +123,6 @@ async fn claim_dirty_days(conn: &mut AsyncPgConnection) -> ApiResult<Vec<NaiveDa
     let mut days: Vec<NaiveDate> = rows.into_iter().map(|row| row.day).collect();
     days.sort_unstable();
     Ok(days)
-}
-
-fn local_today(time_zone: &str) -> NaiveDate {
-    let zone: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
-    Utc::now().with_timezone(&zone).date_naive()
 }
 
 /// The days whose 1-, 7- and 30-day windows contain one of `days`, up to today.
