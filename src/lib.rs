@@ -19,6 +19,7 @@ pub mod groups;
 pub mod http;
 pub mod jobs;
 pub mod markdown;
+pub mod notifications;
 pub mod organization;
 pub mod pagination;
 pub mod policy;

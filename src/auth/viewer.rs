@@ -28,13 +28,15 @@ pub enum Credential {
     },
     /// The secret URL of a calendar feed: reads that person's calendar, nothing else.
     CalendarFeed(Uuid),
+    /// Not a request: a notification's recipient, as whom the policy checks what they may hear of.
+    Recipient,
 }
 
 impl Credential {
     /// When the credential stops working by itself (sessions are renewed by signing in).
     pub fn expires_at(self) -> Option<DateTime<Utc>> {
         match self {
-            Self::Session(_) | Self::CalendarFeed(_) => None,
+            Self::Session(_) | Self::CalendarFeed(_) | Self::Recipient => None,
             Self::AccessToken { expires_at, .. } => expires_at,
             Self::ProviderToken { expires_at } => Some(expires_at),
         }
@@ -143,6 +145,8 @@ pub async fn revalidate(
                 })
         }
         // Feeds are fetched in one request, never over a long-lived connection.
-        Credential::ProviderToken { .. } | Credential::CalendarFeed(_) => None,
+        Credential::ProviderToken { .. } | Credential::CalendarFeed(_) | Credential::Recipient => {
+            None
+        }
     })
 }

@@ -358,15 +358,72 @@ diesel::table! {
 }
 
 diesel::table! {
+    folder_follows (user_id, folder_id) {
+        user_id -> Uuid,
+        folder_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_notification_settings (user_id, group_id) {
+        user_id -> Uuid,
+        group_id -> Uuid,
+        level -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification_defaults (kind) {
+        kind -> Text,
+        delivery -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id, kind) {
+        user_id -> Uuid,
+        kind -> Text,
+        delivery -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> Uuid,
         recipient_id -> Uuid,
         kind -> Text,
+        subject_type -> Nullable<Text>,
         subject_id -> Nullable<Uuid>,
+        group_id -> Nullable<Uuid>,
+        actor_ids -> Array<Nullable<Uuid>>,
+        actor_count -> Int4,
         data -> Jsonb,
-        dedupe_key -> Nullable<Text>,
+        group_key -> Text,
+        delivery -> Text,
         created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        seen_at -> Nullable<Timestamptz>,
         read_at -> Nullable<Timestamptz>,
+        emailed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outgoing_emails (id) {
+        id -> Uuid,
+        recipient_id -> Nullable<Uuid>,
+        to_address -> Text,
+        purpose -> Text,
+        subject -> Text,
+        message -> Bytea,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
     }
 }
 
@@ -619,6 +676,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    unsubscribe_tokens (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Uuid,
+        topic -> Text,
+        created_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     user_identities (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -657,6 +724,10 @@ diesel::table! {
         activation_expires_at -> Nullable<Timestamptz>,
         created_by -> Nullable<Uuid>,
         activated_at -> Nullable<Timestamptz>,
+        quiet_hours_start -> Nullable<Time>,
+        quiet_hours_end -> Nullable<Time>,
+        digest_frequency -> Text,
+        last_digest_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -689,7 +760,15 @@ diesel::joinable!(group_memberships -> users (user_id));
 diesel::joinable!(group_webhooks -> groups (group_id));
 diesel::joinable!(group_webhooks -> users (created_by));
 diesel::joinable!(groups -> users (created_by));
+diesel::joinable!(folder_follows -> folders (folder_id));
+diesel::joinable!(folder_follows -> users (user_id));
+diesel::joinable!(group_notification_settings -> groups (group_id));
+diesel::joinable!(group_notification_settings -> users (user_id));
+diesel::joinable!(notification_preferences -> users (user_id));
+diesel::joinable!(notifications -> groups (group_id));
 diesel::joinable!(notifications -> users (recipient_id));
+diesel::joinable!(outgoing_emails -> users (recipient_id));
+diesel::joinable!(unsubscribe_tokens -> users (user_id));
 diesel::joinable!(personal_access_tokens -> users (user_id));
 diesel::joinable!(poll_options -> polls (post_id));
 diesel::joinable!(poll_votes -> poll_options (option_id));
@@ -744,16 +823,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     file_versions,
     files,
+    folder_follows,
     folders,
     group_invitations,
     group_join_requests,
     group_memberships,
+    group_notification_settings,
     group_webhooks,
     groups,
     jobs,
     login_attempts,
+    notification_defaults,
+    notification_preferences,
     notifications,
     organization,
+    outgoing_emails,
     personal_access_tokens,
     poll_options,
     poll_votes,
@@ -776,6 +860,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_questions,
     survey_responses,
     surveys,
+    unsubscribe_tokens,
     user_identities,
     users,
 );

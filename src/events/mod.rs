@@ -51,6 +51,11 @@ pub enum Event {
     EventUpdated {
         id: Uuid,
     },
+    /// A notification was delivered to (or updated for) its recipient.
+    NotificationReceived {
+        recipient_id: Uuid,
+        notification_id: Uuid,
+    },
     /// A session was ended (`session_id`) or all of a person's credentials stopped working
     /// (deactivation): their open WebSocket connections close at once.
     CredentialsRevoked {

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::model::{self, AttendanceStatus, Event};
 use super::recurrence::{self, Occurrence};
-use crate::db::schema::{event_attendees, notifications};
+use crate::app::Services;
+use crate::db::schema::event_attendees;
 use crate::error::ApiResult;
 use crate::jobs::{self, Job};
 
@@ -80,6 +81,7 @@ pub async fn schedule(conn: &mut AsyncPgConnection, event: &Event) -> ApiResult<
 /// own job); then the next occurrence's reminders.
 pub async fn send(
     conn: &mut AsyncPgConnection,
+    services: &Services,
     event_id: Uuid,
     original_starts_at: DateTime<Utc>,
     starts_at: DateTime<Utc>,
@@ -102,13 +104,22 @@ pub async fn send(
             && !occurrence.cancelled
     });
     if still_due {
-        notify_attendees(conn, &event, original_starts_at, starts_at, minutes).await?;
+        notify_attendees(
+            conn,
+            services,
+            &event,
+            original_starts_at,
+            starts_at,
+            minutes,
+        )
+        .await?;
     }
     schedule(conn, &event).await
 }
 
 async fn notify_attendees(
     conn: &mut AsyncPgConnection,
+    services: &Services,
     event: &Event,
     original_starts_at: DateTime<Utc>,
     starts_at: DateTime<Utc>,
@@ -121,34 +132,22 @@ async fn notify_attendees(
         .select((event_attendees::user_id, event_attendees::reminder_minutes))
         .load(conn)
         .await?;
-    for (user, own) in attendees {
-        let wanted = match own {
+    let wanted: Vec<Uuid> = attendees
+        .into_iter()
+        .filter(|(_, own)| match own {
             Some(own) => own.contains(&Some(minutes)),
             None => defaults.contains(&minutes),
-        };
-        if !wanted {
-            continue;
-        }
-        diesel::insert_into(notifications::table)
-            .values((
-                notifications::id.eq(Uuid::now_v7()),
-                notifications::recipient_id.eq(user),
-                notifications::kind.eq("event_reminder"),
-                notifications::subject_id.eq(event.id),
-                notifications::data.eq(serde_json::json!({
-                    "occurrenceStartsAt": starts_at,
-                    "minutesBefore": minutes,
-                })),
-                notifications::dedupe_key.eq(format!(
-                    "reminder:{}:{}:{minutes}:{user}",
-                    event.id,
-                    original_starts_at.timestamp()
-                )),
-            ))
-            .on_conflict(notifications::dedupe_key)
-            .do_nothing()
-            .execute(conn)
-            .await?;
-    }
-    Ok(())
+        })
+        .map(|(user, _)| user)
+        .collect();
+    crate::notifications::triggers::event_reminder(
+        conn,
+        services,
+        event,
+        &wanted,
+        starts_at,
+        original_starts_at,
+        minutes,
+    )
+    .await
 }

@@ -110,6 +110,10 @@ impl FolderView {
     async fn drive(&self) -> &DriveView {
         &self.drive
     }
+    /// Whether the viewer hears of new and updated files here (`followFolder`).
+    async fn viewer_follows(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        crate::notifications::graphql::viewer_follows(ctx, self.folder.id).await
+    }
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<FolderView>> {
         let Some(parent) = self.folder.parent_id else {
             return Ok(None);

@@ -27,6 +27,9 @@ use crate::files::mutations::FileMutation;
 use crate::groups::graphql::GroupQuery;
 use crate::groups::mutations::GroupMutation;
 use crate::groups::webhooks::WebhookMutation;
+use crate::notifications::graphql::{
+    NotificationMutation, NotificationQuery, NotificationSubscription,
+};
 use crate::organization::graphql::{OrganizationMutation, OrganizationQuery};
 use crate::posts::graphql::{PostMutation, PostQuery, PostSubscription};
 use crate::surveys::graphql::SurveyQuery;
@@ -48,6 +51,7 @@ pub struct Query(
     AuditQuery,
     SurveyQuery,
     AnalyticsQuery,
+    NotificationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -64,6 +68,7 @@ pub struct Mutation(
     OrganizationMutation,
     AccountMutation,
     SurveyMutation,
+    NotificationMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -72,6 +77,7 @@ pub struct Subscription(
     PostSubscription,
     EventSubscription,
     FileSubscription,
+    NotificationSubscription,
 );
 
 pub type ParvisSchema = Schema<Query, Mutation, Subscription>;

@@ -48,6 +48,7 @@ pub enum Node {
     AuditEntry(AuditEntry),
     Survey(SurveyView),
     SurveyQuestion(SurveyQuestion),
+    Notification(crate::notifications::Notification),
 }
 
 #[derive(Default)]
@@ -84,7 +85,7 @@ impl NodeQuery {
     }
 }
 
-async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
+pub async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
     let (type_name, uuid) = ids::decode(id, field)?;
     match type_name.as_str() {
         crate::users::graphql::TYPE_NAME => Ok(Node::User(
@@ -127,6 +128,9 @@ async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
         )),
         crate::surveys::access::QUESTION_TYPE_NAME => Ok(Node::SurveyQuestion(
             crate::surveys::graphql::load_visible_question(ctx, uuid).await?,
+        )),
+        crate::notifications::graphql::TYPE_NAME => Ok(Node::Notification(
+            crate::notifications::graphql::load_own(ctx, uuid).await?,
         )),
         _ => Err(ApiError::NotFound("Node")),
     }

@@ -198,6 +198,13 @@ impl GroupAccess {
     async fn viewer_can_delete(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(allows(ctx.viewer()?, Action::Delete, self))
     }
+    /// What the viewer hears from this group (`setGroupNotificationLevel` changes it).
+    async fn viewer_notification_level(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<crate::notifications::graphql::GroupNotificationLevel> {
+        crate::notifications::graphql::viewer_group_level(ctx, self.group.id).await
+    }
     /// Members by name; FORBIDDEN for people who may see the group but not its content.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn members(

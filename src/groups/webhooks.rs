@@ -145,6 +145,8 @@ async fn publish(
     events
         .publish(conn, &Event::PostPublished { id: post.id })
         .await?;
+    let trigger = crate::notifications::triggers::Trigger::PostPublished { post_id: post.id };
+    crate::notifications::triggers::enqueue(conn, trigger).await?;
     Ok(post)
 }
 

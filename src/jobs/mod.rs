@@ -24,8 +24,12 @@ use crate::events::Event;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
-    /// A scheduled post's time has come: tell subscribers (and, later, notifications).
+    /// A scheduled post's time has come: tell subscribers and notify.
     PublishPost { post_id: Uuid },
+    /// Work out who hears of something and notify them.
+    Notify {
+        trigger: crate::notifications::triggers::Trigger,
+    },
     /// Remind an event's attendees `minutes` before the occurrence the rule starts at
     /// `original_starts_at` (which then starts at `starts_at`).
     EventReminder {
@@ -159,7 +163,11 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
             services
                 .events
                 .publish(conn, &Event::PostPublished { id: *post_id })
-                .await
+                .await?;
+            crate::notifications::triggers::post_published_now(conn, services, *post_id).await
+        }
+        Job::Notify { trigger } => {
+            crate::notifications::triggers::run(conn, services, trigger).await
         }
         Job::EventReminder {
             event_id,
@@ -169,6 +177,7 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
         } => {
             crate::events_calendar::reminders::send(
                 conn,
+                services,
                 *event_id,
                 *original_starts_at,
                 *starts_at,

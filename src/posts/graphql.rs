@@ -25,6 +25,7 @@ use crate::graphql::loaders::{
     AudienceLoader, CommentSummaryLoader, PinLoader, ReactionLoader, ViewerMarksLoader,
 };
 use crate::groups::GroupAccess;
+use crate::notifications::triggers::{self, Trigger};
 use crate::pagination::PageRequest;
 use crate::policy::{self, Action, Decision, Resource};
 use crate::users::{OrgRole, User};
@@ -73,15 +74,21 @@ async fn decide(ctx: &Context<'_>, post: &Post, action: Action) -> ApiResult<Dec
 /// A post the viewer may read; anything else is NOT_FOUND. Fetching a post by its id is opening
 /// it: the first time counts as a view.
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
+    let post = find_visible(ctx, id).await?;
+    if post.is_live() {
+        model::record_view(&mut *ctx.conn().await?, post.id, ctx.viewer()?.id()).await?;
+        record_on_post(ctx, &post, ActivityKind::PostViewed).await?;
+    }
+    Ok(post)
+}
+
+/// A post the viewer may read, without counting a view (a notification naming it).
+pub async fn find_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
     let post = model::find(&mut *ctx.conn().await?, id)
         .await?
         .ok_or(ApiError::NotFound(TYPE_NAME))?;
     if decide(ctx, &post, Action::View).await? == Decision::Hide {
         return Err(ApiError::NotFound(TYPE_NAME));
-    }
-    if post.is_live() {
-        model::record_view(&mut *ctx.conn().await?, post.id, ctx.viewer()?.id()).await?;
-        record_on_post(ctx, &post, ActivityKind::PostViewed).await?;
     }
     Ok(post)
 }
@@ -829,7 +836,8 @@ async fn announce(
             services
                 .events
                 .publish(conn, &Event::PostPublished { id: post.id })
-                .await
+                .await?;
+            triggers::enqueue(conn, Trigger::PostPublished { post_id: post.id }).await
         }
         None => Ok(()),
     }

@@ -128,6 +128,53 @@ impl User {
         }
         crate::auth::graphql::viewer_sessions(ctx).await.map(Some)
     }
+    /// The person's notifications, most recently active first; only the person themselves
+    /// sees them (null for anyone else).
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<crate::notifications::graphql::NotificationFilter>,
+    ) -> ApiResult<Option<PageConnection<crate::notifications::Notification>>> {
+        if ctx.viewer()?.id() != self.id {
+            return Ok(None);
+        }
+        crate::notifications::graphql::viewer_notifications(ctx, first, after, filter)
+            .await
+            .map(Some)
+    }
+    /// Unread notifications (the person themselves only).
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> ApiResult<Option<i64>> {
+        if ctx.viewer()?.id() != self.id {
+            return Ok(None);
+        }
+        Ok(Some(
+            crate::notifications::graphql::viewer_counts(ctx).await?.0,
+        ))
+    }
+    /// Unread notifications not yet seen in a list: the badge (the person themselves only).
+    async fn unseen_notification_count(&self, ctx: &Context<'_>) -> ApiResult<Option<i64>> {
+        if ctx.viewer()?.id() != self.id {
+            return Ok(None);
+        }
+        Ok(Some(
+            crate::notifications::graphql::viewer_counts(ctx).await?.1,
+        ))
+    }
+    /// How the person hears of things (the person themselves only).
+    async fn notification_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<crate::notifications::graphql::NotificationSettings>> {
+        if ctx.viewer()?.id() != self.id {
+            return Ok(None);
+        }
+        crate::notifications::graphql::viewer_settings(ctx)
+            .await
+            .map(Some)
+    }
     /// Whether the viewer may deactivate or reactivate this account.
     async fn viewer_can_deactivate(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(can_do(ctx.viewer()?, Action::Manage, self))

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::db::schema::users;
 use crate::error::{ApiError, ApiResult};
+use crate::notifications::preferences::QuietHours;
 use crate::pagination::{Page, PageRequest};
 use crate::text_enum;
 
@@ -29,6 +30,16 @@ text_enum! {
         Deactivated => "deactivated",
         /// Made by an admin, waiting for its activation code.
         Pending => "pending",
+    }
+}
+
+text_enum! {
+    /// How often a person who was away gets a summary of what they missed.
+    pub enum DigestFrequency {
+        Never => "never",
+        Daily => "daily",
+        /// On Mondays.
+        Weekly => "weekly",
     }
 }
 
@@ -66,9 +77,22 @@ pub struct User {
     pub created_by: Option<Uuid>,
     /// When the person first could sign in; `None` while pending.
     pub activated_at: Option<DateTime<Utc>>,
+    /// Do-not-disturb hours, local time (both or neither).
+    pub quiet_hours_start: Option<chrono::NaiveTime>,
+    pub quiet_hours_end: Option<chrono::NaiveTime>,
+    pub digest_frequency: DigestFrequency,
 }
 
 impl User {
+    /// The person's do-not-disturb hours, in their time zone.
+    pub fn quiet_hours(&self) -> Option<QuietHours> {
+        Some(QuietHours {
+            start: self.quiet_hours_start?,
+            end: self.quiet_hours_end?,
+            zone: self.time_zone.parse().unwrap_or(chrono_tz::UTC),
+        })
+    }
+
     pub fn is_active(&self) -> bool {
         self.status == UserStatus::Active
     }

@@ -1,0 +1,67 @@
+//! Delivering one notice to its recipients: each must be active, may see the subject, and must
+//! not have turned the kind off or muted the group; the actor is never told of their own doing.
+
+use std::collections::HashSet;
+
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::kinds::Delivery;
+use super::model::{self, Notice, Notification};
+use super::visibility;
+use crate::analytics::{Activity, ActivityKind};
+use crate::app::Services;
+use crate::error::ApiResult;
+use crate::events::Event;
+
+/// Delivers `notice` to `recipients`; returns the notifications written (new or collapsed).
+pub async fn deliver(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    recipients: &[Uuid],
+    notice: &Notice,
+) -> ApiResult<Vec<Notification>> {
+    let wanted: Vec<Uuid> = recipients
+        .iter()
+        .copied()
+        .filter(|recipient| Some(*recipient) != notice.actor)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let deliveries =
+        super::preferences::deliveries(conn, &wanted, notice.kind, notice.group_id).await?;
+    let people = crate::users::model::find_many(conn, &wanted).await?;
+    let mut delivered = Vec::new();
+    for person in people {
+        let delivery = deliveries.get(&person.id).copied().unwrap_or(Delivery::Off);
+        if delivery == Delivery::Off || !person.is_active() {
+            continue;
+        }
+        let recipient = visibility::as_viewer(person);
+        if let Some(subject) = notice.subject
+            && !visibility::can_see(conn, &recipient, subject).await?
+        {
+            continue;
+        }
+        let notification = model::upsert(conn, recipient.id(), notice, delivery).await?;
+        services
+            .events
+            .publish(
+                conn,
+                &Event::NotificationReceived {
+                    recipient_id: recipient.id(),
+                    notification_id: notification.id,
+                },
+            )
+            .await?;
+        services.activity.record(
+            Activity::by(recipient.id(), ActivityKind::NotificationReceived)
+                .in_group(notice.group_id),
+        );
+        delivered.push(notification);
+    }
+    Ok(delivered)
+}
