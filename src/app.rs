@@ -9,6 +9,7 @@ use tokio_util::task::TaskTracker;
 use crate::analytics::ActivityRecorder;
 use crate::config::AppConfig;
 use crate::db::{self, DbPool, DbSettings};
+use crate::email::Mailer;
 use crate::events::EventBus;
 use crate::files::storage::Storage;
 use crate::graphql::Schemas;
@@ -29,6 +30,8 @@ pub struct Services {
     pub sso: Sso,
     pub storage: Storage,
     pub activity: ActivityRecorder,
+    /// None when no SMTP server is configured (no email is sent).
+    pub mailer: Option<Mailer>,
 }
 
 pub struct App {
@@ -72,6 +75,7 @@ impl App {
             } else {
                 ActivityRecorder::disabled()
             },
+            mailer: config.smtp.as_ref().map(Mailer::new).transpose()?,
         });
         let schemas = Schemas::build(services.clone(), &config.limits);
         let jobs = crate::jobs::spawn_worker(services.clone(), config.job_poll_interval);

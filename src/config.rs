@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use crate::email::{SmtpSettings, SmtpTls};
 use crate::sso::SsoConfig;
 
 #[derive(Debug, Parser)]
@@ -124,6 +125,52 @@ pub struct ServeArgs {
         action = clap::ArgAction::Set
     )]
     pub activity_capture: bool,
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+}
+
+/// Where emails go. Without `--smtp-host` Parvis sends none (notifications stay in the app).
+#[derive(Debug, Clone, Args)]
+pub struct SmtpArgs {
+    /// The SMTP server's host name.
+    #[arg(long, env = "PARVIS_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Its port; by default 25, 587 or 465 for `--smtp-tls none`, `starttls` or `tls`.
+    #[arg(long, env = "PARVIS_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    #[arg(long, env = "PARVIS_SMTP_TLS", value_enum, default_value = "starttls")]
+    pub smtp_tls: SmtpTls,
+    #[arg(long, env = "PARVIS_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// Better given in the environment than on the command line.
+    #[arg(long, env = "PARVIS_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The sender of every email.
+    #[arg(
+        long,
+        env = "PARVIS_MAIL_FROM",
+        default_value = "Parvis <parvis@localhost>"
+    )]
+    pub mail_from: String,
+}
+
+impl SmtpArgs {
+    pub fn settings(self) -> Option<SmtpSettings> {
+        let port = self.smtp_port.unwrap_or(match self.smtp_tls {
+            SmtpTls::None => 25,
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+        });
+        Some(SmtpSettings {
+            host: self.smtp_host?,
+            port,
+            tls: self.smtp_tls,
+            username: self.smtp_username,
+            password: self.smtp_password,
+            from: self.mail_from,
+            timeout: Duration::from_secs(30),
+        })
+    }
 }
 
 /// The configuration file (`--config`): settings too rich for flags.
@@ -195,6 +242,8 @@ pub struct AppConfig {
     pub uploads: UploadLimits,
     /// Whether activity is recorded for analytics (off, `ActivityRecorder::record` does nothing).
     pub activity_capture: bool,
+    /// The SMTP server emails go through; none sends no email.
+    pub smtp: Option<SmtpSettings>,
 }
 
 #[derive(Debug, Clone)]
@@ -226,6 +275,7 @@ impl AppConfig {
                 max_files: 10,
             },
             activity_capture: true,
+            smtp: None,
         }
     }
 

@@ -103,9 +103,7 @@ CREATE TABLE outgoing_emails (
     subject text NOT NULL,
     message bytea NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
-    sent_at timestamptz,
-    attempts int NOT NULL DEFAULT 0,
-    last_error text
+    sent_at timestamptz
 );
 CREATE INDEX outgoing_emails_unsent ON outgoing_emails (created_at) WHERE sent_at IS NULL;
 CREATE INDEX outgoing_emails_recipient ON outgoing_emails (recipient_id, created_at DESC);

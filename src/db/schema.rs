@@ -422,8 +422,6 @@ diesel::table! {
         message -> Bytea,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
-        attempts -> Int4,
-        last_error -> Nullable<Text>,
     }
 }
 

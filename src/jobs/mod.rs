@@ -48,6 +48,8 @@ pub enum Job {
     SweepStorage,
     /// The hourly scan for what time made due (see `housekeeping`).
     Housekeeping,
+    /// Send one email of the outbox.
+    SendEmail { email_id: Uuid },
     /// Recompute the analytics rollups of the days new activity landed in.
     RollUpActivity,
 }
@@ -194,6 +196,7 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
         Job::PurgeFile { file_id } => crate::files::sweep::purge_trashed(conn, *file_id).await,
         Job::SweepStorage => crate::files::sweep::sweep(conn, services).await,
         Job::Housekeeping => housekeeping::run(conn, services).await,
+        Job::SendEmail { email_id } => crate::email::outbox::send(conn, services, *email_id).await,
         Job::RollUpActivity => crate::analytics::rollup::run(conn).await.map(drop),
     }
 }

@@ -7,6 +7,7 @@ pub mod ical;
 pub mod js;
 pub mod oidc;
 pub mod s3;
+pub mod smtp;
 pub mod uploads;
 pub mod ws;
 
@@ -346,4 +347,60 @@ pub fn error_code(response: &Value) -> &str {
     response["errors"][0]["extensions"]["code"]
         .as_str()
         .unwrap_or_else(|| panic!("expected an error, got {response}"))
+}
+
+/// How many jobs of `kind` wait, and how many of those failed at least once.
+pub async fn jobs_of_kind(app: &TestApp, kind: &str) -> (i64, i64) {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        waiting: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        failed: i64,
+    }
+    let mut conn = app.db().connect().await.expect("connect");
+    let counts: Counts = diesel::sql_query(
+        "SELECT count(*) AS waiting, count(*) FILTER (WHERE attempts > 0) AS failed
+         FROM jobs WHERE kind = $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(kind)
+    .get_result(&mut conn)
+    .await
+    .expect("count jobs");
+    (counts.waiting, counts.failed)
+}
+
+/// Waits (up to 30 s) until a job of `kind` has failed at least once.
+pub async fn wait_for_failed_job(app: &TestApp, kind: &str) {
+    wait_until(
+        || async { jobs_of_kind(app, kind).await.1 > 0 },
+        "a failed job",
+    )
+    .await;
+}
+
+/// Waits (up to 30 s) until no job of `kind` is left.
+pub async fn wait_for_no_job(app: &TestApp, kind: &str) {
+    wait_until(
+        || async { jobs_of_kind(app, kind).await.0 == 0 },
+        "no job left",
+    )
+    .await;
+}
+
+/// Polls `done` every 100 ms for up to 30 s.
+pub async fn wait_until<F, Fut>(done: F, what: &str)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while !done().await {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
