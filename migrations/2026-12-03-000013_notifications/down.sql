@@ -2,6 +2,7 @@ DROP TABLE unsubscribe_tokens;
 DROP TABLE outgoing_emails;
 ALTER TABLE users
     DROP CONSTRAINT users_quiet_hours_both,
+    DROP COLUMN receives_newsletters,
     DROP COLUMN last_digest_at,
     DROP COLUMN digest_frequency,
     DROP COLUMN quiet_hours_end,

@@ -90,6 +90,8 @@ ALTER TABLE users
     ADD COLUMN digest_frequency text NOT NULL DEFAULT 'daily'
         CHECK (digest_frequency IN ('never', 'daily', 'weekly')),
     ADD COLUMN last_digest_at timestamptz,
+    -- Internal newsletters by email (unsubscribing turns this off).
+    ADD COLUMN receives_newsletters boolean NOT NULL DEFAULT true,
     ADD CONSTRAINT users_quiet_hours_both CHECK ((quiet_hours_start IS NULL) = (quiet_hours_end IS NULL));
 
 -- Every email Parvis sends, rendered once (the exact MIME message), then sent by a job: a failed

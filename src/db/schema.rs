@@ -726,6 +726,7 @@ diesel::table! {
         quiet_hours_end -> Nullable<Time>,
         digest_frequency -> Text,
         last_digest_at -> Nullable<Timestamptz>,
+        receives_newsletters -> Bool,
     }
 }
 

@@ -3,8 +3,10 @@
 //! that calls for them; a job sends each one. A failed SMTP server leaves the job to retry with
 //! backoff, and `sent_at` (set in the job's transaction) makes sending one twice impossible.
 
+pub mod layout;
 pub mod mailer;
 pub mod outbox;
+pub mod unsubscribe;
 
 pub use mailer::{Mailer, SmtpSettings, SmtpTls};
 pub use outbox::OutgoingEmail;

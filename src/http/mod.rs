@@ -53,6 +53,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/invitations/{token}",
             get(crate::accounts::page::page).post(crate::accounts::page::accept),
         )
+        .route(
+            "/email/unsubscribe/{token}",
+            get(crate::email::unsubscribe::page).post(crate::email::unsubscribe::confirm),
+        )
         .route("/login", get(sso::login_page::page))
         .route("/auth/password", post(sso::login_page::password_sign_in))
         .route("/auth/logout", post(sso::flow::logout))
