@@ -19,7 +19,7 @@ const ANALYTICS: &str = "query($input: AnalyticsInput!) { analytics(input: $inpu
   featureUsage { feature events userDays share }
   groups { mostActive { groupId name events activeMembers } silent { name } silentCount }
   content { posts averageReach engagementRate topPosts { postId title viewers audience reach reactions comments } }
-  notifications { received perUserPerWeek }
+  notifications { received opened perUserPerWeek busiestRecipients { userId displayName received opened perWeek } }
   searches { searches withoutResults topWithoutResults { query searches } }
 } }";
 
@@ -407,4 +407,61 @@ async fn raw_activity_is_append_only_and_expires_but_rollups_stay() {
         report["data"]["analytics"]["activeUsers"]["series"][0]["dau"], 1.0,
         "the day's rollup outlives its raw rows"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notifications_received_and_opened_show_who_gets_the_most() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let camille = app.member("camille").await;
+    let zoe = app.member("zoe").await;
+    let group = app
+        .create_group(&camille, "Équipe Lyon", Visibility::Public)
+        .await;
+    app.add_member(&group, &zoe, GroupRole::Member).await;
+    for body in ["Bonjour @zoe", "Encore toi @zoe"] {
+        let created = app
+            .graphql(
+                Some(&camille),
+                "mutation($g: ID!, $b: String!) { createPost(input: { groupIds: [$g], body: $b }) { post { id } } }",
+                json!({ "g": group.id, "b": body }),
+            )
+            .await;
+        assert!(created["errors"].is_null(), "{created}");
+    }
+    common::wait_until(
+        || async {
+            let counted = app
+                .graphql(
+                    Some(&zoe),
+                    "{ viewer { unreadNotificationCount } }",
+                    json!({}),
+                )
+                .await;
+            counted["data"]["viewer"]["unreadNotificationCount"] == 2
+        },
+        "two mentions",
+    )
+    .await;
+    let read = app
+        .graphql(
+            Some(&zoe),
+            "mutation { markNotificationsRead(input: {}) { unreadNotificationCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        read["data"]["markNotificationsRead"]["unreadNotificationCount"], 0,
+        "{read}"
+    );
+    roll_up(&app).await;
+
+    let report = analytics(&app, &admin, range(today(), today())).await;
+    let notifications = &report["data"]["analytics"]["notifications"];
+    assert_eq!(notifications["received"], 2, "{report}");
+    assert_eq!(notifications["opened"], 2);
+    let busiest = &notifications["busiestRecipients"][0];
+    assert_eq!(busiest["userId"], zoe.id.as_str());
+    assert_eq!(busiest["received"], 2);
+    assert_eq!(busiest["perWeek"], 14.0);
 }

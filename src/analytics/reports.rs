@@ -688,6 +688,69 @@ pub struct NotificationsReport {
     pub open_rate: f64,
     /// Notifications received per account per week over the range.
     pub per_user_per_week: f64,
+    /// The people who received the most ("too many notifications?"), most first (up to 10).
+    pub busiest_recipients: Vec<RecipientVolume>,
+}
+
+/// How many notifications one person received over the range.
+#[derive(Debug, Clone, SimpleObject, diesel::QueryableByName)]
+#[graphql(complex)]
+pub struct RecipientVolume {
+    #[graphql(skip)]
+    #[diesel(sql_type = SqlUuid)]
+    pub user_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub display_name: String,
+    #[diesel(sql_type = BigInt)]
+    pub received: i64,
+    #[diesel(sql_type = BigInt)]
+    pub opened: i64,
+    /// `received` per week of the range.
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub per_week: f64,
+}
+
+#[ComplexObject]
+impl RecipientVolume {
+    async fn user_id(&self) -> ID {
+        ids::encode(crate::users::graphql::TYPE_NAME, self.user_id)
+    }
+}
+
+const BUSIEST_RECIPIENTS: i64 = 10;
+
+/// The people who received the most notifications over the range (raw activity, so only what
+/// is still kept; the rollups have no per-person counts per feature).
+async fn busiest_recipients(
+    conn: &mut AsyncPgConnection,
+    period: &Period,
+) -> ApiResult<Vec<RecipientVolume>> {
+    Ok(diesel::sql_query(
+        "SELECT e.user_id, u.display_name,
+                count(*) FILTER (WHERE e.action = $5) AS received,
+                count(*) FILTER (WHERE e.action = $6) AS opened,
+                count(*) FILTER (WHERE e.action = $5) * 7.0::float8 / $9 AS per_week
+         FROM activity_events e JOIN users u ON u.id = e.user_id
+         WHERE e.feature = $7
+           AND e.occurred_at >= ($2::timestamp AT TIME ZONE $4)
+           AND e.occurred_at < (($3 + 1)::timestamp AT TIME ZONE $4)
+           AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR e.group_id = $1)
+         GROUP BY e.user_id, u.display_name
+         HAVING count(*) FILTER (WHERE e.action = $5) > 0
+         ORDER BY received DESC, u.display_name
+         LIMIT $8",
+    )
+    .bind::<SqlUuid, _>(period.scope.id())
+    .bind::<SqlDate, _>(period.from)
+    .bind::<SqlDate, _>(period.to)
+    .bind::<Text, _>(&period.time_zone)
+    .bind::<Text, _>(ActivityKind::NotificationReceived.action())
+    .bind::<Text, _>(ActivityKind::NotificationOpened.action())
+    .bind::<Text, _>(ActivityKind::NotificationReceived.feature())
+    .bind::<BigInt, _>(BUSIEST_RECIPIENTS)
+    .bind::<diesel::sql_types::Double, _>(period.days().max(1) as f64)
+    .load(conn)
+    .await?)
 }
 
 #[derive(diesel::QueryableByName)]
@@ -752,6 +815,7 @@ pub async fn notifications(
         opened: total_opened,
         open_rate: ratio(total_opened as f64, total_received as f64),
         per_user_per_week: per_week(total_received, period.days()),
+        busiest_recipients: busiest_recipients(conn, period).await?,
     })
 }
 
