@@ -36,6 +36,9 @@ CREATE UNIQUE INDEX notifications_collapse ON notifications (recipient_id, group
     WHERE read_at IS NULL;
 CREATE INDEX notifications_recipient ON notifications (recipient_id, updated_at DESC, id DESC);
 CREATE INDEX notifications_unread ON notifications (recipient_id) WHERE read_at IS NULL;
+-- Housekeeping expires read notifications by when they were read, unread ones by age.
+CREATE INDEX notifications_read ON notifications (read_at) WHERE read_at IS NOT NULL;
+CREATE INDEX notifications_unread_age ON notifications (updated_at) WHERE read_at IS NULL;
 CREATE INDEX notifications_pending_digest ON notifications (recipient_id, created_at)
     WHERE delivery = 'digest' AND emailed_at IS NULL AND read_at IS NULL;
 
@@ -108,6 +111,7 @@ CREATE TABLE outgoing_emails (
     sent_at timestamptz
 );
 CREATE INDEX outgoing_emails_unsent ON outgoing_emails (created_at) WHERE sent_at IS NULL;
+CREATE INDEX outgoing_emails_sent ON outgoing_emails (sent_at) WHERE sent_at IS NOT NULL;
 CREATE INDEX outgoing_emails_recipient ON outgoing_emails (recipient_id, created_at DESC);
 
 -- Unsubscribe links: a random token per email and topic (a notification kind, `digest`,

@@ -34,6 +34,7 @@ pub async fn deliver(
     let deliveries =
         super::preferences::deliveries(conn, &wanted, notice.kind, notice.group_id).await?;
     let people = crate::users::model::find_many(conn, &wanted).await?;
+    let check = visibility::SubjectCheck::prepare(conn, notice.subject).await?;
     let mut delivered = Vec::new();
     for person in people {
         let delivery = deliveries.get(&person.id).copied().unwrap_or(Delivery::Off);
@@ -41,9 +42,7 @@ pub async fn deliver(
             continue;
         }
         let recipient = visibility::as_viewer(person);
-        if let Some(subject) = notice.subject
-            && !visibility::can_see(conn, &recipient, subject).await?
-        {
+        if !check.allows(conn, &recipient).await? {
             continue;
         }
         let notification = model::upsert(conn, recipient.id(), notice, delivery).await?;

@@ -8,6 +8,7 @@ pub mod graphql;
 pub mod kinds;
 pub mod model;
 pub mod preferences;
+pub mod retention;
 pub mod text;
 pub mod triggers;
 pub mod visibility;

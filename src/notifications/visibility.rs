@@ -72,24 +72,83 @@ async fn can_see_post(
     viewer: &Viewer,
     id: uuid::Uuid,
 ) -> ApiResult<bool> {
-    let Some(post) = crate::posts::model::find(conn, id).await? else {
-        return Ok(false);
-    };
-    if !post.is_live() {
-        return Ok(false);
+    match LoadedPost::load(conn, id).await? {
+        Some(post) => post.visible_to(conn, viewer).await,
+        None => Ok(false),
     }
-    let groups = crate::posts::model::audiences(conn, &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
-    let audiences = crate::groups::model::find_access(conn, viewer.id(), &groups).await?;
-    Ok(policy::can(
-        viewer,
-        Action::View,
-        Resource::Post {
-            post: &post,
-            audiences: &audiences,
-        },
-    )
-    .allowed())
+}
+
+/// A post with its audience groups, loaded once to check many recipients (one statement per
+/// recipient of a group post, none for organisation-wide ones).
+pub struct LoadedPost {
+    post: crate::posts::Post,
+    groups: Vec<uuid::Uuid>,
+}
+
+impl LoadedPost {
+    pub async fn load(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> ApiResult<Option<Self>> {
+        let Some(post) = crate::posts::model::find(conn, id).await? else {
+            return Ok(None);
+        };
+        let groups = crate::posts::model::audiences(conn, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        Ok(Some(Self { post, groups }))
+    }
+
+    pub async fn visible_to(
+        &self,
+        conn: &mut AsyncPgConnection,
+        viewer: &Viewer,
+    ) -> ApiResult<bool> {
+        if !self.post.is_live() {
+            return Ok(false);
+        }
+        let audiences = if self.groups.is_empty() {
+            Vec::new()
+        } else {
+            crate::groups::model::find_access(conn, viewer.id(), &self.groups).await?
+        };
+        Ok(policy::can(
+            viewer,
+            Action::View,
+            Resource::Post {
+                post: &self.post,
+                audiences: &audiences,
+            },
+        )
+        .allowed())
+    }
+}
+
+/// What a notice's recipients are checked against, loaded once for all of them.
+pub enum SubjectCheck {
+    Nothing,
+    Post(Option<LoadedPost>),
+    Other(Subject),
+}
+
+impl SubjectCheck {
+    pub async fn prepare(
+        conn: &mut AsyncPgConnection,
+        subject: Option<Subject>,
+    ) -> ApiResult<Self> {
+        Ok(match subject {
+            None => Self::Nothing,
+            Some(subject) if subject.type_name == crate::posts::graphql::TYPE_NAME => {
+                Self::Post(LoadedPost::load(conn, subject.id).await?)
+            }
+            Some(subject) => Self::Other(subject),
+        })
+    }
+
+    pub async fn allows(&self, conn: &mut AsyncPgConnection, viewer: &Viewer) -> ApiResult<bool> {
+        match self {
+            Self::Nothing => Ok(true),
+            Self::Post(None) => Ok(false),
+            Self::Post(Some(post)) => post.visible_to(conn, viewer).await,
+            Self::Other(subject) => can_see(conn, viewer, *subject).await,
+        }
+    }
 }
