@@ -9,6 +9,7 @@ pub mod oidc;
 pub mod s3;
 pub mod smtp;
 pub mod uploads;
+pub mod venv;
 pub mod ws;
 
 use std::net::SocketAddr;

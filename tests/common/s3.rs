@@ -3,57 +3,13 @@
 //! 127.0.0.1, stopped when the guard drops. The tests look into its buckets over plain HTTP, not
 //! through `object_store`, so what they see does not depend on the code under test.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-static INSTALL: Mutex<()> = Mutex::new(());
 
 /// The region moto is asked to pretend to be in (any name works).
 const REGION: &str = "eu-west-3";
 const STARTUP: Duration = Duration::from_secs(30);
-
-/// The virtual environment's Python, with the pinned moto installed.
-fn python() -> PathBuf {
-    let _guard = INSTALL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let requirements_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/s3/requirements.txt");
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("s3-venv");
-    let python = venv.join("bin/python");
-    let requirements = std::fs::read(&requirements_file).expect("tests/s3/requirements.txt");
-    let installed = venv.join("installed-requirements.txt");
-    if std::fs::read(&installed).ok().as_deref() != Some(requirements.as_slice()) {
-        let created = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 (with its venv module) is needed for the S3 tests: it runs moto");
-        assert!(
-            created.success(),
-            "python3 -m venv failed (on Debian: apt-get install python3-venv)"
-        );
-        let status = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&requirements_file)
-            .status()
-            .expect("pip");
-        assert!(
-            status.success(),
-            "pip install of tests/s3/requirements.txt (moto) failed"
-        );
-        std::fs::write(&installed, requirements).expect("record the installation");
-    }
-    python
-}
 
 /// A running moto server; killed on drop.
 pub struct S3Server {
@@ -71,7 +27,7 @@ pub struct S3Object {
 
 impl S3Server {
     pub async fn start() -> Self {
-        let python = tokio::task::spawn_blocking(python)
+        let python = tokio::task::spawn_blocking(|| super::venv::python("s3"))
             .await
             .expect("install moto");
         // The port is free when asked for but could be taken before moto binds it: try again.

@@ -5,48 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-static INSTALL: Mutex<()> = Mutex::new(());
-
-fn python() -> PathBuf {
-    let _guard = INSTALL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp");
-    let requirements_file = root.join("requirements.txt");
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("smtp-venv");
-    let python = venv.join("bin/python");
-    let requirements = std::fs::read(&requirements_file).expect("tests/smtp/requirements.txt");
-    let installed = venv.join("installed-requirements.txt");
-    if std::fs::read(&installed).ok().as_deref() != Some(requirements.as_slice()) {
-        let created = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 (with its venv module) is needed for the email tests");
-        assert!(created.success(), "python3 -m venv failed");
-        let status = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&requirements_file)
-            .status()
-            .expect("pip");
-        assert!(
-            status.success(),
-            "pip install of tests/smtp/requirements.txt failed"
-        );
-        std::fs::write(&installed, requirements).expect("record the installation");
-    }
-    python
-}
 
 /// A free port of 127.0.0.1 (free when asked; nothing listens on it yet).
 pub fn free_port() -> u16 {
@@ -66,14 +25,7 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// A server on a new port saving to a new directory.
     pub async fn start() -> Self {
-        let directory = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("smtp-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&directory).expect("the mail directory");
-        let mut server = Self {
-            port: free_port(),
-            directory,
-            child: None,
-        };
+        let mut server = Self::stopped();
         server.resume().await;
         server
     }
@@ -92,7 +44,7 @@ impl SmtpServer {
 
     /// Starts (again) on the same port and directory; returns once it accepts connections.
     pub async fn resume(&mut self) {
-        let python = tokio::task::spawn_blocking(python)
+        let python = tokio::task::spawn_blocking(|| super::venv::python("smtp"))
             .await
             .expect("install aiosmtpd");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp/server.py");
