@@ -400,9 +400,19 @@ async fn publish_change(
         .await
 }
 
-/// Tells the event's attendees it changed (or was cancelled).
-async fn notify_change(conn: &mut AsyncPgConnection, event_id: Uuid, by: Uuid) -> ApiResult<()> {
-    triggers::enqueue(conn, Trigger::EventChanged { event_id, by }).await
+/// Tells the event's attendees it changed, or was `cancelled` as a whole.
+async fn notify_change(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    by: Uuid,
+    cancelled: bool,
+) -> ApiResult<()> {
+    let trigger = Trigger::EventChanged {
+        event_id,
+        by,
+        cancelled,
+    };
+    triggers::enqueue(conn, trigger).await
 }
 
 const COVER_FIELD: &str = "coverAttachmentId";
@@ -552,7 +562,7 @@ impl EventMutation {
                 reminders::schedule(conn, &changed).await?;
                 record_change(conn, audit.as_ref(), &event, changed.id).await?;
                 publish_change(&services, conn, event.id).await?;
-                notify_change(conn, changed.id, viewer.id()).await?;
+                notify_change(conn, changed.id, viewer.id(), false).await?;
                 Ok(changed.id)
             })
             .await?;
@@ -594,7 +604,8 @@ impl EventMutation {
             }
             record_change(conn, audit.as_ref(), &event, id).await?;
             publish_change(&services, conn, id).await?;
-            notify_change(conn, id, viewer.id()).await
+            let cancelled = input.occurrence_starts_at.is_none();
+            notify_change(conn, id, viewer.id(), cancelled).await
         })
         .await?;
         Ok(EventPayload {
