@@ -413,6 +413,32 @@ async fn notification_received_reaches_a_subscriber_on_another_instance() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_comment_deleted_before_delivery_notifies_no_one() {
+    // The worker runs once at start, then not for a minute: this test runs the jobs itself.
+    let app = TestApp::spawn_configured(|config| {
+        config.job_poll_interval = Duration::from_secs(60);
+    })
+    .await;
+    let anna = app.member("anna").await;
+    let ben = app.member("ben").await;
+    let team = group_of(&app, &anna, "Team", &[&ben]).await;
+    let annas = say(&app, &anna, &team, "Mon bilan").await;
+    let deleted = comment(&app, &ben, &annas, None).await;
+    run(
+        &app,
+        &ben,
+        "mutation($c: ID!) { deleteComment(input: { commentId: $c }) { deletedCommentId } }",
+        json!({ "c": deleted }),
+    )
+    .await;
+
+    parvis::jobs::run_due(&app.app.services).await.unwrap();
+
+    settle(&app).await;
+    assert!(notifications(&app, &anna).await.is_empty());
+}
+
 /// Three mentions of anna by ben, each delivered before the next (so they are ordered in time).
 async fn three_mentions(app: &TestApp) -> (TestUser, TestUser, Vec<Value>) {
     let anna = app.member("anna").await;

@@ -287,7 +287,9 @@ async fn comment_added(
     services: &Services,
     comment_id: Uuid,
 ) -> ApiResult<()> {
-    let Some(comment) = crate::posts::model::find_comment(conn, comment_id).await? else {
+    // A comment deleted before the job ran is told of to no one (its excerpt included).
+    let comment = crate::posts::model::find_comment(conn, comment_id).await?;
+    let Some(comment) = comment.filter(|comment| comment.deleted_at.is_none()) else {
         return Ok(());
     };
     let Some(post) = crate::posts::model::find(conn, comment.post_id).await? else {
