@@ -63,6 +63,9 @@ const AUDITED: &[&str] = &[
     "updateFolder*",
     "deleteFolder*",
     "restoreFolder*",
+    // Notifications (admins).
+    "updateNotificationDefaults",
+    "sendAdminMessage",
 ];
 
 const SELF_SERVICE: &[&str] = &[
@@ -102,6 +105,13 @@ const SELF_SERVICE: &[&str] = &[
     "removeReaction",
     "rsvp",
     "answerSurvey",
+    // The viewer's own notifications and how they hear of things.
+    "markNotificationsRead",
+    "markNotificationsSeen",
+    "updateNotificationSettings",
+    "setGroupNotificationLevel",
+    "followFolder",
+    "unfollowFolder",
 ];
 
 /// The mutation names of a list, without the conditional mark.
@@ -720,6 +730,28 @@ impl World {
                 }
                 self.run(manager, query, json!({ "id": folder })).await;
                 expect(manager, "Folder", &folder)
+            }
+            "updateNotificationDefaults" => {
+                self.run(
+                    admin,
+                    "mutation { updateNotificationDefaults(input: { defaults: [{ kind: REACTION, delivery: OFF }] }) { notificationDefaults { kind } } }",
+                    json!({}),
+                )
+                .await;
+                let defaults =
+                    parvis::graphql::ids::encode("NotificationDefaults", uuid::Uuid::nil());
+                expect(admin, "NotificationDefaults", &defaults.0)
+            }
+            "sendAdminMessage" => {
+                let data = self
+                    .run(
+                        admin,
+                        "mutation($g: ID!) { sendAdminMessage(input: { title: \"Maintenance\", body: \"Ce soir\", groupIds: [$g] }) { messageId } }",
+                        json!({ "g": group.id }),
+                    )
+                    .await;
+                let message = data["sendAdminMessage"]["messageId"].as_str().unwrap();
+                expect(admin, "AdminMessage", message)
             }
             other => panic!("{other} is AUDITED but has no exercise here"),
         }

@@ -19,6 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::Event as BusEvent;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::notifications::triggers::{self, Trigger};
 use crate::policy::{self, Action, Resource};
 use crate::validation::{self, Limit};
 
@@ -399,6 +400,21 @@ async fn publish_change(
         .await
 }
 
+/// Tells the event's attendees it changed, or was `cancelled` as a whole.
+async fn notify_change(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    by: Uuid,
+    cancelled: bool,
+) -> ApiResult<()> {
+    let trigger = Trigger::EventChanged {
+        event_id,
+        by,
+        cancelled,
+    };
+    triggers::enqueue(conn, trigger).await
+}
+
 const COVER_FIELD: &str = "coverAttachmentId";
 
 #[derive(Default)]
@@ -546,6 +562,7 @@ impl EventMutation {
                 reminders::schedule(conn, &changed).await?;
                 record_change(conn, audit.as_ref(), &event, changed.id).await?;
                 publish_change(&services, conn, event.id).await?;
+                notify_change(conn, changed.id, viewer.id(), false).await?;
                 Ok(changed.id)
             })
             .await?;
@@ -586,7 +603,9 @@ impl EventMutation {
                 }
             }
             record_change(conn, audit.as_ref(), &event, id).await?;
-            publish_change(&services, conn, id).await
+            publish_change(&services, conn, id).await?;
+            let cancelled = input.occurrence_starts_at.is_none();
+            notify_change(conn, id, viewer.id(), cancelled).await
         })
         .await?;
         Ok(EventPayload {
@@ -668,6 +687,14 @@ impl EventMutation {
         let invitations = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 let invitations = model::invite(conn, id, &invitees, viewer.id()).await?;
+                if !invitations.is_empty() {
+                    let trigger = Trigger::EventInvitation {
+                        event_id: id,
+                        user_ids: invitations.iter().map(|a| a.user_id).collect(),
+                        by: viewer.id(),
+                    };
+                    triggers::enqueue(conn, trigger).await?;
+                }
                 if let Some(audit) = &audit {
                     let change = event_change(&view.event).after(&invitations)?;
                     audit.record(conn, change).await?;

@@ -19,6 +19,7 @@ use crate::events::Event;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::jobs::{self, Job};
+use crate::notifications::triggers::{self, Trigger};
 use crate::policy::{self, Action};
 
 /// How long files stay in the trash.
@@ -237,6 +238,21 @@ async fn changed(services: &Services, conn: &mut AsyncPgConnection, drive: Uuid)
         .await
 }
 
+/// Tells the folder's followers of a new file (`new_file`) or a new version of one.
+async fn notify_followers(
+    conn: &mut AsyncPgConnection,
+    file: &File,
+    by: Uuid,
+    new_file: bool,
+) -> ApiResult<()> {
+    let trigger = Trigger::FileChanged {
+        file_id: file.id,
+        by,
+        new_file,
+    };
+    triggers::enqueue(conn, trigger).await
+}
+
 /// A free name in `folder` for `wanted` ("name (1).ext" when taken).
 async fn free_name(conn: &mut AsyncPgConnection, folder: Uuid, wanted: &str) -> ApiResult<String> {
     let taken = model::names_in(conn, folder).await?;
@@ -312,6 +328,7 @@ impl FileMutation {
                                 model::add_version(conn, &file, &object, viewer.id()).await?;
                             record_manager_change(conn, audited, Some(&file)).await?;
                             after_upload(conn, &file).await?;
+                            notify_followers(conn, &file, viewer.id(), false).await?;
                             changed(&services, conn, file.drive_id).await?;
                             Ok(file)
                         })
@@ -335,6 +352,7 @@ impl FileMutation {
                                 model::insert_file(conn, &folder, &name, &object, viewer.id())
                                     .await?;
                             after_upload(conn, &file).await?;
+                            notify_followers(conn, &file, viewer.id(), true).await?;
                             changed(&services, conn, folder.drive_id).await?;
                             Ok(file)
                         })
@@ -513,6 +531,7 @@ impl FileMutation {
                 model::charge(conn, folder.drive_id, object.size_bytes).await?;
                 let file = model::insert_file(conn, &folder, &name, &object, viewer.id()).await?;
                 after_upload(conn, &file).await?;
+                notify_followers(conn, &file, viewer.id(), true).await?;
                 changed(&services, conn, folder.drive_id).await?;
                 Ok(file)
             })
@@ -672,6 +691,7 @@ impl FileMutation {
                 model::charge(conn, file.drive_id, object.size_bytes).await?;
                 let file = model::add_version(conn, &file, &object, viewer.id()).await?;
                 record_manager_change(conn, audited, Some(&file)).await?;
+                notify_followers(conn, &file, viewer.id(), false).await?;
                 changed(&services, conn, file.drive_id).await?;
                 Ok(file)
             })

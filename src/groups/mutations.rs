@@ -24,6 +24,7 @@ use crate::db::ConnectionFn;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::notifications::triggers::{self, Trigger};
 use crate::policy::{self, Action, Decision, Resource};
 use crate::validation::{self, Limit};
 
@@ -469,6 +470,10 @@ impl GroupMutation {
                 let request =
                     model::create_join_request(conn, id, viewer.id(), input.message.clone())
                         .await?;
+                let trigger = Trigger::JoinRequested {
+                    request_id: request.id,
+                };
+                triggers::enqueue(conn, trigger).await?;
                 created = Some(request);
                 Ok(())
             },
@@ -510,6 +515,7 @@ impl GroupMutation {
                     .before(&request)?
                     .after(&closed)?;
                 audit.record(conn, change).await?;
+                decided(conn, request.id, true, viewer.id()).await?;
                 approved = Some(closed);
                 Ok(())
             },
@@ -547,6 +553,7 @@ impl GroupMutation {
                     .before(&request)?
                     .after(&closed)?;
                 audit.record(conn, change).await?;
+                decided(conn, request.id, false, viewer.id()).await?;
                 Ok(closed)
             })
             .await?;
@@ -615,6 +622,12 @@ impl GroupMutation {
             },
             async |conn| {
                 invitations = model::invite(conn, id, &invitees, viewer.id()).await?;
+                for invitation in &invitations {
+                    let trigger = Trigger::GroupInvitation {
+                        invitation_id: invitation.id,
+                    };
+                    triggers::enqueue(conn, trigger).await?;
+                }
                 let change = group_change(id).after(&invitations)?;
                 audit.record(conn, change).await
             },
@@ -894,6 +907,21 @@ struct MemberSnapshot {
 }
 
 const DECIDE_REQUESTS: &str = "Only the group's managers decide join requests.";
+
+/// Tells the person who asked how their request was decided.
+async fn decided(
+    conn: &mut AsyncPgConnection,
+    request_id: Uuid,
+    approved: bool,
+    by: Uuid,
+) -> ApiResult<()> {
+    let trigger = Trigger::JoinRequestDecided {
+        request_id,
+        approved,
+        by,
+    };
+    triggers::enqueue(conn, trigger).await
+}
 
 fn join_request_id(input: &JoinRequestInput) -> ApiResult<Uuid> {
     ids::decode_as(&input.join_request_id, JOIN_REQUEST_TYPE, "joinRequestId")

@@ -27,6 +27,7 @@ use crate::users::model::DigestFrequency;
 use crate::validation;
 
 pub const TYPE_NAME: &str = "Notification";
+const ADMIN_MESSAGE_TYPE: &str = "AdminMessage";
 /// At most this many ids per mark.
 const MAX_IDS: usize = 100;
 const ACTORS_SHOWN: usize = 3;
@@ -513,6 +514,8 @@ pub struct SendAdminMessageInput {
 pub struct SendAdminMessagePayload {
     /// The message is on its way to its audience (delivered by the job queue).
     pub queued: bool,
+    /// The message, as the audit log names it.
+    pub message_id: ID,
 }
 
 #[derive(Default)]
@@ -703,7 +706,7 @@ impl NotificationMutation {
             audit
                 .record(
                     conn,
-                    Change::of("AdminMessage", message_id).after(&snapshot)?,
+                    Change::of(ADMIN_MESSAGE_TYPE, message_id).after(&snapshot)?,
                 )
                 .await?;
             let trigger = Trigger::AdminMessage {
@@ -716,7 +719,10 @@ impl NotificationMutation {
             triggers::enqueue(conn, trigger).await
         })
         .await?;
-        Ok(SendAdminMessagePayload { queued: true })
+        Ok(SendAdminMessagePayload {
+            queued: true,
+            message_id: ids::encode(ADMIN_MESSAGE_TYPE, message_id),
+        })
     }
 }
 

@@ -57,10 +57,12 @@ pub enum Trigger {
         user_ids: Vec<Uuid>,
         by: Uuid,
     },
-    /// An event was changed or cancelled by `by`.
+    /// An event was changed, or cancelled as a whole (`cancelled`, decided when it happened:
+    /// a change just before a cancellation is still a change), by `by`.
     EventChanged {
         event_id: Uuid,
         by: Uuid,
+        cancelled: bool,
     },
     /// A file was added (`new_file`) or given a new version.
     FileChanged {
@@ -110,9 +112,11 @@ pub async fn run(
             user_ids,
             by,
         } => event_invitation(conn, services, *event_id, user_ids, *by).await,
-        Trigger::EventChanged { event_id, by } => {
-            event_changed(conn, services, *event_id, *by).await
-        }
+        Trigger::EventChanged {
+            event_id,
+            by,
+            cancelled,
+        } => event_changed(conn, services, *event_id, *by, *cancelled).await,
         Trigger::FileChanged {
             file_id,
             by,
@@ -283,7 +287,9 @@ async fn comment_added(
     services: &Services,
     comment_id: Uuid,
 ) -> ApiResult<()> {
-    let Some(comment) = crate::posts::model::find_comment(conn, comment_id).await? else {
+    // A comment deleted before the job ran is told of to no one (its excerpt included).
+    let comment = crate::posts::model::find_comment(conn, comment_id).await?;
+    let Some(comment) = comment.filter(|comment| comment.deleted_at.is_none()) else {
         return Ok(());
     };
     let Some(post) = crate::posts::model::find(conn, comment.post_id).await? else {
@@ -487,6 +493,7 @@ async fn event_changed(
     services: &Services,
     event_id: Uuid,
     by: Uuid,
+    cancelled: bool,
 ) -> ApiResult<()> {
     let Some(event) = crate::events_calendar::model::find(conn, event_id).await? else {
         return Ok(());
@@ -501,7 +508,7 @@ async fn event_changed(
         .select(event_attendees::user_id)
         .load(conn)
         .await?;
-    let kind = if event.is_cancelled() {
+    let kind = if cancelled {
         NotificationKind::EventCancelled
     } else {
         NotificationKind::EventUpdated

@@ -1523,6 +1523,10 @@ impl PostMutation {
                     comment_id: comment.id,
                 };
                 services.events.publish(conn, &event).await?;
+                let trigger = Trigger::CommentAdded {
+                    comment_id: comment.id,
+                };
+                triggers::enqueue(conn, trigger).await?;
                 Ok(comment)
             })
             .await?;
@@ -1617,7 +1621,13 @@ async fn change_reaction(
     let mut conn = ctx.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         if add {
-            model::react(conn, subject, kind, viewer.id(), &emoji).await?;
+            if model::react(conn, subject, kind, viewer.id(), &emoji).await? {
+                let trigger = Trigger::Reacted {
+                    subject_id: subject,
+                    user_id: viewer.id(),
+                };
+                triggers::enqueue(conn, trigger).await?;
+            }
         } else {
             model::unreact(conn, subject, viewer.id(), &emoji).await?;
         }

@@ -556,15 +556,15 @@ impl SubjectKind {
     }
 }
 
-/// Adds a reaction; reacting twice with the same emoji changes nothing.
+/// Adds a reaction; reacting twice with the same emoji changes nothing (and returns false).
 pub async fn react(
     conn: &mut AsyncPgConnection,
     subject: Uuid,
     kind: SubjectKind,
     user: Uuid,
     emoji: &str,
-) -> ApiResult<()> {
-    diesel::insert_into(reactions::table)
+) -> ApiResult<bool> {
+    let added = diesel::insert_into(reactions::table)
         .values((
             reactions::subject_id.eq(subject),
             reactions::subject_kind.eq(kind.as_db()),
@@ -574,7 +574,7 @@ pub async fn react(
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(added > 0)
 }
 
 pub async fn unreact(
