@@ -400,17 +400,20 @@ async fn publish_change(
         .await
 }
 
-/// Tells the event's attendees it changed, or was `cancelled` as a whole.
+/// Tells the event's attendees it changed, or was `cancelled` (as a whole, or the one
+/// `occurrence`).
 async fn notify_change(
     conn: &mut AsyncPgConnection,
     event_id: Uuid,
     by: Uuid,
     cancelled: bool,
+    occurrence: Option<DateTime<Utc>>,
 ) -> ApiResult<()> {
     let trigger = Trigger::EventChanged {
         event_id,
         by,
         cancelled,
+        occurrence,
     };
     triggers::enqueue(conn, trigger).await
 }
@@ -562,7 +565,7 @@ impl EventMutation {
                 reminders::schedule(conn, &changed).await?;
                 record_change(conn, audit.as_ref(), &event, changed.id).await?;
                 publish_change(&services, conn, event.id).await?;
-                notify_change(conn, changed.id, viewer.id(), false).await?;
+                notify_change(conn, changed.id, viewer.id(), false, None).await?;
                 Ok(changed.id)
             })
             .await?;
@@ -604,8 +607,7 @@ impl EventMutation {
             }
             record_change(conn, audit.as_ref(), &event, id).await?;
             publish_change(&services, conn, id).await?;
-            let cancelled = input.occurrence_starts_at.is_none();
-            notify_change(conn, id, viewer.id(), cancelled).await
+            notify_change(conn, id, viewer.id(), true, input.occurrence_starts_at).await
         })
         .await?;
         Ok(EventPayload {

@@ -77,6 +77,10 @@ pub fn headline(kind: NotificationKind, who: &str, data: &Value, language: Langu
         .get("onComment")
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    // One occurrence of a series: its (UTC) day.
+    let day = text(data, "occurrenceStartsAt")
+        .get(..10)
+        .unwrap_or_default();
     match language {
         Language::English => match kind {
             K::Mention => format!("{who} mentioned you in “{title}”"),
@@ -95,6 +99,7 @@ pub fn headline(kind: NotificationKind, who: &str, data: &Value, language: Langu
             }
             K::EventInvitation => format!("{who} invited you to {title}"),
             K::EventUpdated => format!("{who} changed {title}"),
+            K::EventCancelled if !day.is_empty() => format!("{title} on {day} is cancelled"),
             K::EventCancelled => format!("{title} was cancelled"),
             K::EventReminder => format!("{title} starts in {minutes} minutes"),
             K::FileShared => format!("{who} added {title} to {folder}"),
@@ -120,6 +125,7 @@ pub fn headline(kind: NotificationKind, who: &str, data: &Value, language: Langu
             }
             K::EventInvitation => format!("{who} vous invite à {title}"),
             K::EventUpdated => format!("{who} a modifié {title}"),
+            K::EventCancelled if !day.is_empty() => format!("{title} du {day} est annulé"),
             K::EventCancelled => format!("{title} est annulé"),
             K::EventReminder => format!("{title} commence dans {minutes} minutes"),
             K::FileShared => format!("{who} a ajouté {title} dans {folder}"),

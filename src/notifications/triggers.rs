@@ -63,6 +63,9 @@ pub enum Trigger {
         event_id: Uuid,
         by: Uuid,
         cancelled: bool,
+        /// The one occurrence (by its original start) that changed; none for the whole event.
+        #[serde(default)]
+        occurrence: Option<chrono::DateTime<Utc>>,
     },
     /// A file was added (`new_file`) or given a new version.
     FileChanged {
@@ -116,7 +119,8 @@ pub async fn run(
             event_id,
             by,
             cancelled,
-        } => event_changed(conn, services, *event_id, *by, *cancelled).await,
+            occurrence,
+        } => event_changed(conn, services, *event_id, *by, *cancelled, *occurrence).await,
         Trigger::FileChanged {
             file_id,
             by,
@@ -494,6 +498,7 @@ async fn event_changed(
     event_id: Uuid,
     by: Uuid,
     cancelled: bool,
+    occurrence: Option<chrono::DateTime<Utc>>,
 ) -> ApiResult<()> {
     let Some(event) = crate::events_calendar::model::find(conn, event_id).await? else {
         return Ok(());
@@ -518,9 +523,15 @@ async fn event_changed(
         subject: event_subject(event.id),
         group_id: event.group_id,
         actor: Some(by),
-        data: json!({ "title": event.title, "startsAt": event.starts_at,
-                      "reason": event.cancellation_reason }),
-        group_key: format!("{}:{}", kind.as_db(), event.id),
+        data: match occurrence {
+            None => json!({ "title": event.title, "startsAt": event.starts_at,
+                            "reason": event.cancellation_reason }),
+            Some(at) => json!({ "title": event.title, "occurrenceStartsAt": at }),
+        },
+        group_key: match occurrence {
+            None => format!("{}:{}", kind.as_db(), event.id),
+            Some(at) => format!("{}:{}:{}", kind.as_db(), event.id, at.timestamp()),
+        },
     };
     deliver(conn, services, &attendees, &notice).await.map(drop)
 }
