@@ -81,6 +81,14 @@ pub async fn enqueue_once(
     insert(conn, job, run_at, Some(key)).await
 }
 
+/// The first multiple of `every_seconds` (since the epoch) after `now`, and its number: periodic
+/// jobs run there, keyed by that number so every instance schedules the same one.
+pub fn next_boundary(now: DateTime<Utc>, every_seconds: i64) -> (i64, DateTime<Utc>) {
+    let slot = now.timestamp().div_euclid(every_seconds) + 1;
+    let at = DateTime::from_timestamp(slot * every_seconds, 0).unwrap_or(now);
+    (slot, at)
+}
+
 async fn insert(
     conn: &mut AsyncPgConnection,
     job: &Job,
