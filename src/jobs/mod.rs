@@ -50,6 +50,10 @@ pub enum Job {
     Housekeeping,
     /// Send one email of the outbox.
     SendEmail { email_id: Uuid },
+    /// Email a person one notification (at once, or when their do-not-disturb hours end).
+    EmailNotification { notification_id: Uuid },
+    /// Send the digest emails due this hour (see `notifications::digest`).
+    SendDigests,
     /// Recompute the analytics rollups of the days new activity landed in.
     RollUpActivity,
 }
@@ -205,6 +209,10 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
         Job::SweepStorage => crate::files::sweep::sweep(conn, services).await,
         Job::Housekeeping => housekeeping::run(conn, services).await,
         Job::SendEmail { email_id } => crate::email::outbox::send(conn, services, *email_id).await,
+        Job::EmailNotification { notification_id } => {
+            crate::notifications::email::send(conn, services, *notification_id).await
+        }
+        Job::SendDigests => crate::notifications::digest::run(conn, services).await,
         Job::RollUpActivity => crate::analytics::rollup::run(conn).await.map(drop),
     }
 }
