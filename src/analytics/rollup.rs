@@ -35,8 +35,7 @@ pub async fn mark_dirty(conn: &mut AsyncPgConnection, times: &[DateTime<Utc>]) -
 
 /// Schedules a rollup run at the next `ROLLUP_EVERY_SECONDS` boundary (once per boundary).
 pub async fn schedule(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> ApiResult<()> {
-    let slot = now.timestamp() / ROLLUP_EVERY_SECONDS + 1;
-    let run_at = DateTime::from_timestamp(slot * ROLLUP_EVERY_SECONDS, 0).unwrap_or(now);
+    let (slot, run_at) = crate::jobs::next_boundary(now, ROLLUP_EVERY_SECONDS);
     enqueue_once(
         conn,
         &Job::RollUpActivity,

@@ -1,7 +1,8 @@
 //! The hourly housekeeping job: what time alone makes due, found by scanning rather than by a
 //! job per object (uploads never attached, folders whose time in the trash is over, storage
-//! garbage left by cascaded deletes, raw activity, notifications and sent emails past their retention). Every instance may schedule it; the dedupe key makes one
-//! job per hour.
+//! garbage left by cascaded deletes, raw activity, notifications and sent emails past their
+//! retention), and restarting the chains of periodic jobs that a stopped instance broke. Every
+//! instance may schedule it; the dedupe key makes one job per hour.
 
 use chrono::{DateTime, Timelike, Utc};
 use diesel_async::AsyncPgConnection;
@@ -33,6 +34,8 @@ pub async fn run(conn: &mut AsyncPgConnection, services: &Services) -> ApiResult
         + crate::notifications::retention::expire(conn).await?;
     // A rollup run missed (its instance stopped) is caught up within the hour.
     crate::analytics::rollup::schedule(conn, now).await?;
+    // Likewise for the hourly digest run.
+    crate::notifications::digest::schedule(conn, now).await?;
     if removed + purged + expired > 0 {
         tracing::info!(removed, purged, expired, "housekeeping");
     }

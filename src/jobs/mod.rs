@@ -50,6 +50,10 @@ pub enum Job {
     Housekeeping,
     /// Send one email of the outbox.
     SendEmail { email_id: Uuid },
+    /// Email a person one notification (at once, or when their do-not-disturb hours end).
+    EmailNotification { notification_id: Uuid },
+    /// Send the digest emails due this hour (see `notifications::digest`).
+    SendDigests,
     /// Recompute the analytics rollups of the days new activity landed in.
     RollUpActivity,
 }
@@ -79,6 +83,14 @@ pub async fn enqueue_once(
     key: &str,
 ) -> ApiResult<()> {
     insert(conn, job, run_at, Some(key)).await
+}
+
+/// The first multiple of `every_seconds` (since the epoch) after `now`, and its number: periodic
+/// jobs run there, keyed by that number so every instance schedules the same one.
+pub fn next_boundary(now: DateTime<Utc>, every_seconds: i64) -> (i64, DateTime<Utc>) {
+    let slot = now.timestamp().div_euclid(every_seconds) + 1;
+    let at = DateTime::from_timestamp(slot * every_seconds, 0).unwrap_or(now);
+    (slot, at)
 }
 
 async fn insert(
@@ -197,6 +209,10 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
         Job::SweepStorage => crate::files::sweep::sweep(conn, services).await,
         Job::Housekeeping => housekeeping::run(conn, services).await,
         Job::SendEmail { email_id } => crate::email::outbox::send(conn, services, *email_id).await,
+        Job::EmailNotification { notification_id } => {
+            crate::notifications::email::send(conn, services, *notification_id).await
+        }
+        Job::SendDigests => crate::notifications::digest::run(conn, services).await,
         Job::RollUpActivity => crate::analytics::rollup::run(conn).await.map(drop),
     }
 }

@@ -4,6 +4,8 @@
 //! recipient and grouping key, published to `notificationReceived` on every instance.
 
 pub mod deliver;
+pub mod digest;
+pub mod email;
 pub mod graphql;
 pub mod kinds;
 pub mod model;

@@ -109,6 +109,32 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<No
         .optional()?)
 }
 
+/// Records that an email (immediate or digest) told of these notifications.
+pub async fn mark_emailed(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<()> {
+    diesel::update(notifications::table.filter(notifications::id.eq_any(ids)))
+        .set(notifications::emailed_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The recipient's notifications waiting for their digest (unread, not emailed yet), most
+/// recently active first.
+pub async fn pending_digest(
+    conn: &mut AsyncPgConnection,
+    recipient: Uuid,
+) -> ApiResult<Vec<Notification>> {
+    Ok(notifications::table
+        .filter(notifications::recipient_id.eq(recipient))
+        .filter(notifications::delivery.eq(Delivery::Digest))
+        .filter(notifications::emailed_at.is_null())
+        .filter(notifications::read_at.is_null())
+        .order((notifications::updated_at.desc(), notifications::id.desc()))
+        .select(Notification::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// Which of a person's notifications a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

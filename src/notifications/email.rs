@@ -1,0 +1,200 @@
+//! Immediate notification emails: a notification delivered by email gets a job of its own, due
+//! at once or when the recipient's do-not-disturb hours end. The job renders the email in the
+//! recipient's language as things are when it runs: nothing goes out for a notification read (or
+//! emailed) meanwhile, of a kind switched away from email, or about something they may no
+//! longer see.
+
+use chrono::Utc;
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::kinds::Delivery;
+use super::model::{self, Notification};
+use super::text::{self, Language};
+use super::visibility;
+use crate::app::Services;
+use crate::auth::Viewer;
+use crate::email::layout::{self, Branding, Content};
+use crate::email::outbox::{self, OutgoingEmail};
+use crate::email::unsubscribe::{self, Topic};
+use crate::error::ApiResult;
+use crate::jobs::{self, Job};
+use crate::sso::login_page::escape;
+use crate::users::User;
+
+/// Headlines name this many of the latest actors ("Anna and Ben", "Anna and 4 others").
+const ACTORS_NAMED: usize = 2;
+
+/// Enqueues the email of `notification` for `recipient`, held back by do-not-disturb hours;
+/// once per notification, however often it is collapsed into while it waits.
+pub async fn schedule(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    recipient: &User,
+    notification: &Notification,
+) -> ApiResult<()> {
+    if services.mailer.is_none() || recipient.email.is_none() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let send_at = recipient
+        .quiet_hours()
+        .and_then(|hours| hours.end_after(now))
+        .unwrap_or(now);
+    let job = Job::EmailNotification {
+        notification_id: notification.id,
+    };
+    let key = format!("email-notification:{}", notification.id);
+    jobs::enqueue_once(conn, &job, send_at, &key).await
+}
+
+/// Runs an `EmailNotification` job.
+pub async fn send(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    notification_id: Uuid,
+) -> ApiResult<()> {
+    let Some(notification) = model::find(conn, notification_id).await? else {
+        return Ok(());
+    };
+    if notification.read_at.is_some() || notification.emailed_at.is_some() {
+        return Ok(());
+    }
+    let Some(recipient) = crate::users::model::find(conn, notification.recipient_id).await? else {
+        return Ok(());
+    };
+    if !recipient.is_active() || !still_by_email(conn, &notification).await? {
+        return Ok(());
+    }
+    let recipient = visibility::as_viewer(recipient);
+    let Some(headline) = describe(conn, &recipient, &notification).await? else {
+        return Ok(());
+    };
+    let email = render(conn, services, &recipient, &notification, &headline).await?;
+    if outbox::enqueue(conn, services, &recipient.user, &email, Utc::now())
+        .await?
+        .is_some()
+    {
+        model::mark_emailed(conn, &[notification.id]).await?;
+    }
+    Ok(())
+}
+
+/// The email of one notification: its headline, what it quotes, an unsubscribe link for its kind.
+async fn render(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    recipient: &Viewer,
+    notification: &Notification,
+    headline: &str,
+) -> ApiResult<OutgoingEmail> {
+    let topic = Topic::Kind(notification.kind);
+    let unsubscribe_url = unsubscribe::link(conn, services, recipient.id(), topic).await?;
+    let details = details(&notification.data);
+    let body_html = details.map(quote).unwrap_or_default();
+    let content = Content {
+        language: Language::of(&recipient.user.locale),
+        heading: headline,
+        body_html: &body_html,
+        body_text: details.unwrap_or_default(),
+        unsubscribe_url: Some(&unsubscribe_url),
+    };
+    framed(conn, services, "notification", headline, &content).await
+}
+
+fn quote(text: &str) -> String {
+    format!(
+        "<blockquote style=\"margin:0;padding:8px 16px;border-left:4px solid #e4e7eb;white-space:pre-wrap\">{}</blockquote>",
+        escape(text)
+    )
+}
+
+/// Whether the recipient still wants this kind (from this group) by email: they may have
+/// changed their mind while do-not-disturb hours held the email back.
+async fn still_by_email(
+    conn: &mut AsyncPgConnection,
+    notification: &Notification,
+) -> ApiResult<bool> {
+    let recipient = notification.recipient_id;
+    let deliveries = super::preferences::deliveries(
+        conn,
+        &[recipient],
+        notification.kind,
+        notification.group_id,
+    )
+    .await?;
+    Ok(deliveries.get(&recipient) == Some(&Delivery::Email))
+}
+
+/// What an email quotes under the headline: a comment's excerpt, an admin message's body.
+fn details(data: &serde_json::Value) -> Option<&str> {
+    ["excerpt", "body"]
+        .into_iter()
+        .filter_map(|field| data.get(field).and_then(serde_json::Value::as_str))
+        .find(|details| !details.trim().is_empty())
+}
+
+/// The headline of `notification` in the recipient's language, naming only actors they may
+/// see; `None` when they may no longer see what it is about (deleted, or access lost).
+pub(super) async fn describe(
+    conn: &mut AsyncPgConnection,
+    recipient: &Viewer,
+    notification: &Notification,
+) -> ApiResult<Option<String>> {
+    if let (Some(type_name), Some(id)) = (&notification.subject_type, notification.subject_id)
+        && !visibility::can_see_stored(conn, recipient, type_name, id).await?
+    {
+        return Ok(None);
+    }
+    let language = Language::of(&recipient.user.locale);
+    let names = visible_actor_names(conn, recipient, notification).await?;
+    let count = notification.actor_count.max(0) as usize;
+    let who = text::actors(&names, count, language);
+    Ok(Some(text::headline(
+        notification.kind,
+        &who,
+        &notification.data,
+        language,
+    )))
+}
+
+/// The names of the latest actors the recipient may see, most recent first.
+async fn visible_actor_names(
+    conn: &mut AsyncPgConnection,
+    recipient: &Viewer,
+    notification: &Notification,
+) -> ApiResult<Vec<String>> {
+    let ids: Vec<Uuid> = notification.actor_ids_in_order().collect();
+    let mut people = crate::users::model::find_many(conn, &ids).await?;
+    people.sort_by_key(|person| ids.iter().position(|id| *id == person.id));
+    let mut names = Vec::with_capacity(ACTORS_NAMED);
+    for person in people {
+        if names.len() == ACTORS_NAMED {
+            break;
+        }
+        if crate::users::graphql::visible_to(conn, recipient, &person).await? {
+            names.push(person.display_name);
+        }
+    }
+    Ok(names)
+}
+
+/// `content` framed in the organisation's branding, as an email with `subject`.
+pub(super) async fn framed(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    purpose: &'static str,
+    subject: &str,
+    content: &Content<'_>,
+) -> ApiResult<OutgoingEmail> {
+    let organization = crate::organization::model::get(conn).await?;
+    let branding = Branding::of(&organization, &services.config.public_url);
+    Ok(OutgoingEmail {
+        purpose,
+        subject: subject.to_owned(),
+        html: layout::html(&branding, content),
+        text: layout::text(&branding, content),
+        language: content.language.tag(),
+        unsubscribe_url: content.unsubscribe_url.map(str::to_owned),
+    })
+}
