@@ -50,6 +50,8 @@ pub enum Job {
     Housekeeping,
     /// Send one email of the outbox.
     SendEmail { email_id: Uuid },
+    /// Email a newsletter marked sent to its audience.
+    SendNewsletter { newsletter_id: Uuid },
     /// Recompute the analytics rollups of the days new activity landed in.
     RollUpActivity,
 }
@@ -197,6 +199,9 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
         Job::SweepStorage => crate::files::sweep::sweep(conn, services).await,
         Job::Housekeeping => housekeeping::run(conn, services).await,
         Job::SendEmail { email_id } => crate::email::outbox::send(conn, services, *email_id).await,
+        Job::SendNewsletter { newsletter_id } => {
+            crate::newsletters::send::run(conn, services, *newsletter_id).await
+        }
         Job::RollUpActivity => crate::analytics::rollup::run(conn).await.map(drop),
     }
 }
