@@ -211,7 +211,10 @@ fn render(
             "<h2 style=\"font-size:17px;margin:24px 0 8px;color:{primary}\">{}</h2>",
             escape(heading)
         ));
-        text.push_str(&format!("\n\n{}\n", heading.to_uppercase()));
+        while !text.ends_with("\n\n") {
+            text.push('\n');
+        }
+        text.push_str(&format!("{}\n", heading.to_uppercase()));
         for item in items {
             let url = link(&item.url);
             html.push_str(&format!(
