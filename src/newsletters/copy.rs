@@ -56,8 +56,13 @@ impl Sources {
         targets.extend(crate::markdown::web_links(&newsletter.intro));
         targets.extend(self.posts.iter().map(|post| post_url(public_url, post)));
         targets.extend(self.events.iter().map(|event| event_url(public_url, event)));
-        targets.dedup();
-        targets
+        let mut unique = Vec::with_capacity(targets.len());
+        for target in targets {
+            if !unique.contains(&target) {
+                unique.push(target);
+            }
+        }
+        unique
     }
 }
 

@@ -193,7 +193,8 @@ impl Newsletter {
     async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(can_edit(ctx.viewer()?, self))
     }
-    /// Whether the viewer may send it (`sendNewsletter`): a draft, and a communicator or admin.
+    /// Whether the viewer may send it (`sendNewsletter`): a draft with an intro or items, and a
+    /// communicator or admin.
     async fn viewer_can_send(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(can_send(ctx.viewer()?, self))
     }

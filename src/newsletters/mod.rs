@@ -36,7 +36,8 @@ pub fn can_edit(viewer: &Viewer, newsletter: &Newsletter) -> bool {
     may_organise(viewer) && !newsletter.is_sent() && newsletter.author_id == Some(viewer.id())
 }
 
-/// Any communicator or admin may send a draft (a colleague's too, once reviewed); once.
+/// Any communicator or admin may send a draft with something in it (a colleague's too, once
+/// reviewed); once.
 pub fn can_send(viewer: &Viewer, newsletter: &Newsletter) -> bool {
-    may_organise(viewer) && !newsletter.is_sent()
+    may_organise(viewer) && !newsletter.is_sent() && newsletter.has_content()
 }

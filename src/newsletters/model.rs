@@ -58,6 +58,11 @@ impl Newsletter {
         self.sent_at.is_some()
     }
 
+    /// Whether there is anything to send: an intro, posts or events.
+    pub fn has_content(&self) -> bool {
+        !self.intro.is_empty() || !self.post_ids.is_empty() || !self.event_ids.is_empty()
+    }
+
     /// The content as a draft, to change some of it.
     pub fn draft(&self) -> Draft {
         Draft {
@@ -342,7 +347,7 @@ pub async fn click(
 }
 
 /// Delivery and clicks of a sent newsletter.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Stats {
     pub recipients: i64,
     pub sent: i64,

@@ -340,7 +340,7 @@ impl NewsletterMutation {
         if current.is_sent() {
             return Err(sent_conflict());
         }
-        if current.intro.is_empty() && current.post_ids.is_empty() && current.event_ids.is_empty() {
+        if !current.has_content() {
             return Err(ApiError::Conflict(
                 "This newsletter is empty: add an intro, posts or events first.".into(),
             ));
