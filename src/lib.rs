@@ -20,6 +20,7 @@ pub mod groups;
 pub mod http;
 pub mod jobs;
 pub mod markdown;
+pub mod newsletters;
 pub mod notifications;
 pub mod organization;
 pub mod pagination;

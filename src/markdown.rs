@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{Options, Parser, html};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
 static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
@@ -20,11 +20,89 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// Sanitised HTML for `markdown`.
 pub fn to_safe_html(markdown: &str) -> String {
+    to_safe_html_with_links(markdown, str::to_owned)
+}
+
+fn parser(markdown: &str) -> Parser<'_> {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    Parser::new_ext(markdown, options)
+}
+
+/// Whether a link target is a web address (the links emails track).
+fn is_web(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Sanitised HTML for `markdown`, with the target of each web link replaced by `rewrite`'s
+/// (emails send links through a click-tracking redirect); the sanitiser still has the last word.
+pub fn to_safe_html_with_links(markdown: &str, mut rewrite: impl FnMut(&str) -> String) -> String {
+    let events = parser(markdown).map(|event| match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if is_web(&dest_url) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: CowStr::from(rewrite(&dest_url)),
+            title,
+            id,
+        }),
+        other => other,
+    });
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
+    html::push_html(&mut unsafe_html, events);
     SANITISER.clean(&unsafe_html).to_string()
+}
+
+/// The web link targets of `markdown`, in order, each once.
+pub fn web_links(markdown: &str) -> Vec<String> {
+    let mut links: Vec<String> = Vec::new();
+    for event in parser(markdown) {
+        if let Event::Start(Tag::Link { dest_url, .. }) = event
+            && is_web(&dest_url)
+            && !links.iter().any(|link| *link == *dest_url)
+        {
+            links.push(dest_url.into_string());
+        }
+    }
+    links
+}
+
+/// `markdown` as plain text (raw HTML left out): each web link reads `label (target)` with the
+/// target `rewrite` gives, or just `label` when it gives none.
+pub fn to_plain_text(markdown: &str, mut rewrite: impl FnMut(&str) -> Option<String>) -> String {
+    let mut text = String::with_capacity(markdown.len());
+    let mut targets: Vec<Option<String>> = Vec::new();
+    for event in parser(markdown) {
+        match event {
+            Event::Text(part) | Event::Code(part) => text.push_str(&part),
+            Event::SoftBreak => text.push(' '),
+            Event::HardBreak => text.push('\n'),
+            Event::Start(Tag::Item) => text.push_str("- "),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                targets.push(is_web(&dest_url).then(|| rewrite(&dest_url)).flatten());
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some(Some(target)) = targets.pop() {
+                    text.push_str(&format!(" ({target})"));
+                }
+            }
+            Event::End(TagEnd::Item | TagEnd::TableRow | TagEnd::TableHead) => text.push('\n'),
+            Event::End(TagEnd::TableCell) => text.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::List(_),
+            ) => text.push_str("\n\n"),
+            _ => {}
+        }
+    }
+    let mut text = text.trim_end().to_owned();
+    while text.contains("\n\n\n") {
+        text = text.replace("\n\n\n", "\n\n");
+    }
+    text
 }
 
 #[cfg(test)]
@@ -116,6 +194,32 @@ mod tests {
                 assert!(!html.contains(forbidden), "{vector:?} gave {html:?}");
             }
         }
+    }
+
+    #[test]
+    fn rewrites_web_links_only_and_keeps_them_safe() {
+        let markdown = "Voir [le site](https://example.com/a), [écrire](mailto:a@example.com), \
+                        [x](javascript:alert(1)) et [encore](https://example.com/a).";
+        assert_eq!(super::web_links(markdown), vec!["https://example.com/a"]);
+        let html =
+            super::to_safe_html_with_links(markdown, |url| format!("https://t.example/?u={url}"));
+        assert!(
+            html.contains("href=\"https://t.example/?u=https://example.com/a\""),
+            "{html}"
+        );
+        assert!(html.contains("href=\"mailto:a@example.com\""), "{html}");
+        assert!(!html.contains("javascript"), "{html}");
+        assert_eq!(
+            super::to_plain_text(markdown, |_| Some("https://t.example/1".to_owned())),
+            "Voir le site (https://t.example/1), écrire, x et encore (https://t.example/1)."
+        );
+        assert_eq!(
+            super::to_plain_text(
+                "# Titre\n\n- un\n- deux\n\n[lien](https://e.example)",
+                |_| None
+            ),
+            "Titre\n\n- un\n- deux\n\nlien"
+        );
     }
 
     #[test]

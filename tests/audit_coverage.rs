@@ -45,6 +45,8 @@ const AUDITED: &[&str] = &[
     "revokeGroupWebhook",
     "createSurvey",
     "closeSurvey",
+    // Newsletters sent by communicators and admins.
+    "sendNewsletter",
     // Moderating the feed.
     "pinPost",
     "unpinPost",
@@ -112,6 +114,11 @@ const SELF_SERVICE: &[&str] = &[
     "setGroupNotificationLevel",
     "followFolder",
     "unfollowFolder",
+    // The viewer's own newsletter drafts (only their author changes or deletes them; sending
+    // one is audited).
+    "createNewsletter",
+    "updateNewsletter",
+    "deleteNewsletter",
 ];
 
 /// The mutation names of a list, without the conditional mark.
@@ -637,6 +644,24 @@ impl World {
                     .await;
                 }
                 expect(manager, "Survey", &survey)
+            }
+            "sendNewsletter" => {
+                let created = self
+                    .run(
+                        admin,
+                        "mutation($g: ID!) { createNewsletter(input: { subject: \"La lettre\",
+                           intro: \"Bonjour\", audience: { groupIds: [$g] } }) { newsletter { id } } }",
+                        json!({ "g": group.id }),
+                    )
+                    .await;
+                let newsletter = id(&created["createNewsletter"]["newsletter"]);
+                self.run(
+                    admin,
+                    "mutation($id: ID!) { sendNewsletter(input: { newsletterId: $id }) { newsletter { id } } }",
+                    json!({ "id": newsletter }),
+                )
+                .await;
+                expect(admin, "Newsletter", &newsletter)
             }
             "pinPost" | "unpinPost" => {
                 let post = self.post(member, &group).await;

@@ -375,6 +375,53 @@ diesel::table! {
 }
 
 diesel::table! {
+    newsletter_clicks (link_id, recipient_id) {
+        link_id -> Uuid,
+        recipient_id -> Uuid,
+        first_clicked_at -> Timestamptz,
+        last_clicked_at -> Timestamptz,
+        count -> Int4,
+    }
+}
+
+diesel::table! {
+    newsletter_links (id) {
+        id -> Uuid,
+        newsletter_id -> Uuid,
+        url -> Text,
+    }
+}
+
+diesel::table! {
+    newsletter_recipients (id) {
+        id -> Uuid,
+        newsletter_id -> Uuid,
+        user_id -> Uuid,
+        email_id -> Nullable<Uuid>,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    newsletters (id) {
+        id -> Uuid,
+        subject -> Text,
+        intro -> Text,
+        post_ids -> Array<Nullable<Uuid>>,
+        event_ids -> Array<Nullable<Uuid>>,
+        organisation_wide -> Bool,
+        group_ids -> Array<Nullable<Uuid>>,
+        departments -> Array<Nullable<Text>>,
+        author_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        sent_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
     notification_defaults (kind) {
         kind -> Text,
         delivery -> Text,
@@ -763,6 +810,12 @@ diesel::joinable!(folder_follows -> folders (folder_id));
 diesel::joinable!(folder_follows -> users (user_id));
 diesel::joinable!(group_notification_settings -> groups (group_id));
 diesel::joinable!(group_notification_settings -> users (user_id));
+diesel::joinable!(newsletter_clicks -> newsletter_links (link_id));
+diesel::joinable!(newsletter_clicks -> newsletter_recipients (recipient_id));
+diesel::joinable!(newsletter_links -> newsletters (newsletter_id));
+diesel::joinable!(newsletter_recipients -> newsletters (newsletter_id));
+diesel::joinable!(newsletter_recipients -> outgoing_emails (email_id));
+diesel::joinable!(newsletter_recipients -> users (user_id));
 diesel::joinable!(notification_preferences -> users (user_id));
 diesel::joinable!(notifications -> groups (group_id));
 diesel::joinable!(notifications -> users (recipient_id));
@@ -832,6 +885,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     groups,
     jobs,
     login_attempts,
+    newsletter_clicks,
+    newsletter_links,
+    newsletter_recipients,
+    newsletters,
     notification_defaults,
     notification_preferences,
     notifications,

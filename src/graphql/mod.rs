@@ -27,6 +27,8 @@ use crate::files::mutations::FileMutation;
 use crate::groups::graphql::GroupQuery;
 use crate::groups::mutations::GroupMutation;
 use crate::groups::webhooks::WebhookMutation;
+use crate::newsletters::graphql::NewsletterQuery;
+use crate::newsletters::mutations::NewsletterMutation;
 use crate::notifications::graphql::{
     NotificationMutation, NotificationQuery, NotificationSubscription,
 };
@@ -52,6 +54,7 @@ pub struct Query(
     SurveyQuery,
     AnalyticsQuery,
     NotificationQuery,
+    NewsletterQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -69,6 +72,7 @@ pub struct Mutation(
     AccountMutation,
     SurveyMutation,
     NotificationMutation,
+    NewsletterMutation,
 );
 
 #[derive(MergedSubscription, Default)]

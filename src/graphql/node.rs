@@ -49,6 +49,7 @@ pub enum Node {
     Survey(SurveyView),
     SurveyQuestion(SurveyQuestion),
     Notification(crate::notifications::Notification),
+    Newsletter(crate::newsletters::model::Newsletter),
 }
 
 #[derive(Default)]
@@ -131,6 +132,9 @@ pub async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Nod
         )),
         crate::notifications::graphql::TYPE_NAME => Ok(Node::Notification(
             crate::notifications::graphql::load_own(ctx, uuid).await?,
+        )),
+        crate::newsletters::TYPE_NAME => Ok(Node::Newsletter(
+            crate::newsletters::graphql::load_visible(ctx, uuid).await?,
         )),
         _ => Err(ApiError::NotFound("Node")),
     }

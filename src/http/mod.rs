@@ -57,6 +57,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/email/unsubscribe/{token}",
             get(crate::email::unsubscribe::page).post(crate::email::unsubscribe::confirm),
         )
+        .route(
+            "/newsletters/click/{token}",
+            get(crate::newsletters::send::click),
+        )
         .route("/login", get(sso::login_page::page))
         .route("/auth/password", post(sso::login_page::password_sign_in))
         .route("/auth/logout", post(sso::flow::logout))

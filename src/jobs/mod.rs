@@ -54,6 +54,8 @@ pub enum Job {
     EmailNotification { notification_id: Uuid },
     /// Send the digest emails due this hour (see `notifications::digest`).
     SendDigests,
+    /// Email a newsletter marked sent to its audience.
+    SendNewsletter { newsletter_id: Uuid },
     /// Recompute the analytics rollups of the days new activity landed in.
     RollUpActivity,
 }
@@ -213,6 +215,9 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
             crate::notifications::email::send(conn, services, *notification_id).await
         }
         Job::SendDigests => crate::notifications::digest::run(conn, services).await,
+        Job::SendNewsletter { newsletter_id } => {
+            crate::newsletters::send::run(conn, services, *newsletter_id).await
+        }
         Job::RollUpActivity => crate::analytics::rollup::run(conn).await.map(drop),
     }
 }

@@ -1,0 +1,43 @@
+//! Internal newsletters: communicators (and admins) compose one from posts and events they
+//! choose and a Markdown intro, preview it, and send it by email to the organisation, groups or
+//! departments; each recipient's copy holds only what they may see, and its links are tracked
+//! (delivery counts, clicks, unique clickers).
+
+pub mod copy;
+pub mod graphql;
+pub mod model;
+pub mod mutations;
+pub mod send;
+
+use crate::auth::Viewer;
+use crate::error::ApiResult;
+use crate::policy::{self, Action, Resource};
+use model::Newsletter;
+
+pub const TYPE_NAME: &str = "Newsletter";
+
+/// Communicators and admins see, write and send newsletters.
+pub fn may_organise(viewer: &Viewer) -> bool {
+    policy::can(viewer, Action::Organise, Resource::Organisation).allowed()
+}
+
+pub fn require_organiser(viewer: &Viewer) -> ApiResult<()> {
+    policy::require(
+        viewer,
+        Action::Organise,
+        Resource::Organisation,
+        TYPE_NAME,
+        "Only communicators and admins write and send newsletters.",
+    )
+}
+
+/// A draft is its author's to change or delete.
+pub fn can_edit(viewer: &Viewer, newsletter: &Newsletter) -> bool {
+    may_organise(viewer) && !newsletter.is_sent() && newsletter.author_id == Some(viewer.id())
+}
+
+/// Any communicator or admin may send a draft with something in it (a colleague's too, once
+/// reviewed); once.
+pub fn can_send(viewer: &Viewer, newsletter: &Newsletter) -> bool {
+    may_organise(viewer) && !newsletter.is_sent() && newsletter.has_content()
+}

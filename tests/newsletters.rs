@@ -1,0 +1,409 @@
+//! Newsletters end to end against a real SMTP server (aiosmtpd): a communicator composes,
+//! previews and sends one to a group; each member gets their own copy (only what they may
+//! see), as a multipart MIME message with tracked links that redirect and count.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::smtp::SmtpServer;
+use common::{TestApp, TestUser, error_code};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use mail_parser::MimeHeaders;
+use parvis::db::schema::users;
+use parvis::groups::{GroupRole, Visibility};
+use serde_json::{Value, json};
+
+const CREATE: &str = "mutation($input: CreateNewsletterInput!) { createNewsletter(input: $input) {
+    newsletter { id status viewerCanEdit viewerCanSend posts { id } audience { groups { name } } } } }";
+const SEND: &str = "mutation($id: ID!) { sendNewsletter(input: { newsletterId: $id }) {
+    newsletter { status sentAt viewerCanEdit viewerCanSend sentBy { username } } } }";
+const STATS: &str = "query($id: ID!) { node(id: $id) { ... on Newsletter {
+    stats { recipientCount sentCount clickCount uniqueClickers links { url clicks } } } } }";
+
+async fn set_user(app: &TestApp, user: &TestUser, communicator: bool, newsletters: bool) {
+    let mut conn = app.db().connect().await.expect("connect");
+    diesel::update(users::table.find(user.uuid))
+        .set((
+            users::communicator.eq(communicator),
+            users::receives_newsletters.eq(newsletters),
+        ))
+        .execute(&mut conn)
+        .await
+        .expect("update the person");
+}
+
+async fn data(app: &TestApp, user: &TestUser, query: &str, variables: Value) -> Value {
+    let response = app.graphql(Some(user), query, variables).await;
+    assert!(response["errors"].is_null(), "{response}");
+    response["data"].clone()
+}
+
+async fn post(app: &TestApp, author: &TestUser, group: &str, title: &str) -> String {
+    let created = data(
+        app,
+        author,
+        "mutation($input: CreatePostInput!) { createPost(input: $input) { post { id } } }",
+        json!({ "input": { "groupIds": [group], "title": title,
+                           "body": format!("{title}: tout ce qu’il faut savoir.") } }),
+    )
+    .await;
+    created["createPost"]["post"]["id"]
+        .as_str()
+        .expect("a post id")
+        .to_owned()
+}
+
+fn field(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["field"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a field in {response}"))
+}
+
+/// The targets of the tracked links of an HTML body.
+fn tracked_links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|url| url.contains("/newsletters/click/"))
+        .map(|url| url.replace("&amp;", "&"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_communicator_sends_a_newsletter_each_member_gets_their_copy_and_clicks_count() {
+    let smtp = SmtpServer::start().await;
+    let settings = smtp.settings();
+    let app = TestApp::spawn_configured(|config| config.smtp = Some(settings)).await;
+    let claire = app.member("claire").await;
+    set_user(&app, &claire, true, true).await;
+    let zoe = app
+        .create_user_with("zoe", parvis::users::OrgRole::Member, |user| {
+            user.locale = "fr-FR".into();
+        })
+        .await;
+    let yann = app.member("yann").await;
+    let ines = app.member("ines").await;
+    set_user(&app, &ines, false, false).await;
+    let marc = app.member("marc").await;
+    let lyon = app
+        .create_group(&claire, "Site de Lyon", Visibility::Public)
+        .await;
+    for person in [&zoe, &yann, &ines] {
+        app.add_member(&lyon, person, GroupRole::Member).await;
+    }
+    let direction = app
+        .create_group(&claire, "Direction", Visibility::Private)
+        .await;
+    let hours = post(&app, &claire, &lyon.id, "Nouveaux horaires").await;
+    let budget = post(&app, &claire, &direction.id, "Budget confidentiel").await;
+    let event = data(
+        &app,
+        &claire,
+        "mutation($input: CreateEventInput!) { createEvent(input: $input) { event { id } } }",
+        json!({ "input": { "groupId": lyon.id, "title": "Pot de fin d’année",
+            "startsAt": "2026-12-18T16:00:00Z", "endsAt": "2026-12-18T18:00:00Z",
+            "timeZone": "Europe/Paris", "location": "Cafétéria" } }),
+    )
+    .await["createEvent"]["event"]["id"]
+        .as_str()
+        .expect("an event id")
+        .to_owned();
+    let input = json!({
+        "subject": "La lettre de décembre",
+        "intro": "Bonjour à tous ! Lisez [le guide](https://docs.example.com/guide).",
+        "postIds": [hours, budget],
+        "eventIds": [event],
+        "audience": { "groupIds": [lyon.id] },
+    });
+
+    // Only communicators and admins write newsletters.
+    let refused = app
+        .graphql(Some(&marc), CREATE, json!({ "input": input }))
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    let listed = app
+        .graphql(Some(&marc), "{ newsletters { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&listed), "FORBIDDEN", "{listed}");
+
+    // Bad input names the field.
+    let mut long = input.clone();
+    long["subject"] = json!("x".repeat(201));
+    let mut nobody = input.clone();
+    nobody["audience"] = json!({});
+    let secret = app.create_group(&marc, "Secret", Visibility::Secret).await;
+    let mut unseen = input.clone();
+    unseen["audience"] = json!({ "groupIds": [secret.id] });
+    let mut unseen_post = input.clone();
+    unseen_post["postIds"] = json!([post(&app, &marc, &secret.id, "Entre nous").await]);
+    let mut many = input.clone();
+    many["postIds"] = json!(vec![hours.clone(); 21]);
+    for (bad, expected) in [
+        (long, "subject"),
+        (nobody, "audience"),
+        (unseen, "audience.groupIds[0]"),
+        (many, "postIds"),
+        (unseen_post, "postIds[0]"),
+    ] {
+        let response = app
+            .graphql(Some(&claire), CREATE, json!({ "input": bad }))
+            .await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response}");
+        assert_eq!(field(&response), expected, "{response}");
+    }
+    let created = data(&app, &claire, CREATE, json!({ "input": input })).await;
+    let newsletter = &created["createNewsletter"]["newsletter"];
+    assert_eq!(newsletter["status"], "DRAFT");
+    assert_eq!(newsletter["viewerCanEdit"], true);
+    assert_eq!(newsletter["posts"].as_array().map(Vec::len), Some(2));
+    assert_eq!(newsletter["audience"]["groups"][0]["name"], "Site de Lyon");
+    let id = newsletter["id"].as_str().expect("an id").to_owned();
+
+    // The preview is the email as the viewer would get it.
+    let preview = data(
+        &app,
+        &claire,
+        "query($id: ID!) { node(id: $id) { ... on Newsletter { preview { subject html text } } } }",
+        json!({ "id": id }),
+    )
+    .await["node"]["preview"]
+        .clone();
+    assert_eq!(preview["subject"], "La lettre de décembre");
+    for part in ["html", "text"] {
+        let body = preview[part].as_str().expect("a body");
+        for expected in [
+            "Bonjour à tous",
+            "Nouveaux horaires",
+            "Budget confidentiel",
+            "Pot de fin d’année",
+        ] {
+            assert!(body.contains(expected), "{part} lacks {expected}: {body}");
+        }
+        assert!(body.contains("https://docs.example.com/guide"), "{body}");
+    }
+    let renamed = data(
+        &app,
+        &claire,
+        "mutation($id: ID!) { updateNewsletter(input: { newsletterId: $id, subject: \"La lettre de décembre 2026\" }) { newsletter { subject } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(
+        renamed["updateNewsletter"]["newsletter"]["subject"],
+        "La lettre de décembre 2026"
+    );
+
+    let sent = data(&app, &claire, SEND, json!({ "id": id })).await;
+    let sent = &sent["sendNewsletter"]["newsletter"];
+    assert_eq!(sent["status"], "SENT");
+    assert_eq!(sent["viewerCanEdit"], false);
+    assert_eq!(sent["viewerCanSend"], false);
+    assert_eq!(sent["sentBy"]["username"], "claire");
+
+    // Claire, Zoé and Yann (Inès unsubscribed; Marc is not in the group).
+    let messages = smtp.wait_for(3, Duration::from_secs(30)).await;
+    let parser = mail_parser::MessageParser::default();
+    let mut copies: HashMap<String, (String, String)> = HashMap::new();
+    for raw in &messages {
+        let message = parser.parse(raw).expect("a MIME message");
+        assert_eq!(message.subject(), Some("La lettre de décembre 2026"));
+        assert!(
+            message
+                .content_type()
+                .is_some_and(|kind| kind.c_type == "multipart"
+                    && kind.c_subtype.as_deref() == Some("alternative")),
+            "multipart/alternative"
+        );
+        let to = message
+            .to()
+            .and_then(|to| to.first())
+            .and_then(|to| to.address())
+            .expect("a recipient")
+            .to_owned();
+        let html = message.body_html(0).expect("an HTML part").into_owned();
+        let text = message.body_text(0).expect("a text part").into_owned();
+        assert!(
+            message.header_raw("List-Unsubscribe").is_some(),
+            "an unsubscribe header"
+        );
+        assert!(
+            copies.insert(to.clone(), (html, text)).is_none(),
+            "one email each: {to}"
+        );
+    }
+    let mut addresses: Vec<&str> = copies.keys().map(String::as_str).collect();
+    addresses.sort_unstable();
+    assert_eq!(
+        addresses,
+        ["claire@example.com", "yann@example.com", "zoe@example.com"]
+    );
+    let organization = data(&app, &claire, "{ organization { name } }", json!({})).await;
+    let brand = organization["organization"]["name"]
+        .as_str()
+        .expect("a name");
+    let (html, text) = &copies["zoe@example.com"];
+    for body in [html, text] {
+        for expected in [
+            "Bonjour à tous",
+            "Nouveaux horaires",
+            "Pot de fin d’année",
+            "Actualités",
+            brand,
+            "/email/unsubscribe/pvu_",
+        ] {
+            assert!(
+                body.to_lowercase().contains(&expected.to_lowercase()),
+                "Zoé's copy lacks {expected}: {body}"
+            );
+        }
+        assert!(
+            !body.contains("Budget confidentiel"),
+            "a post Zoé cannot see: {body}"
+        );
+        assert!(
+            !body.contains("docs.example.com"),
+            "every link is tracked: {body}"
+        );
+    }
+    assert!(copies["yann@example.com"].0.contains("News"));
+    assert!(
+        copies["claire@example.com"]
+            .0
+            .contains("Budget confidentiel")
+    );
+
+    // Following Zoé's link to the post redirects there and counts.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let mut targets = HashMap::new();
+    let mut clicks = 0;
+    for link in tracked_links(html) {
+        clicks += 1;
+        let response = no_redirects.get(&link).send().await.expect("follow");
+        assert_eq!(response.status(), 303, "{link}");
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("a location")
+            .to_owned();
+        targets.insert(location, link);
+    }
+    let post_url = app.url(&format!("/posts/{hours}"));
+    assert!(targets.contains_key(&post_url), "{post_url} in {targets:?}");
+    assert!(targets.contains_key("https://docs.example.com/guide"));
+    let again = no_redirects
+        .get(&targets[&post_url])
+        .send()
+        .await
+        .expect("follow again");
+    assert_eq!(again.status(), 303);
+    clicks += 1;
+    let forged = no_redirects
+        .get(targets[&post_url].replacen("/click/pvn_", "/click/pvn_x", 1))
+        .send()
+        .await
+        .expect("a forged link");
+    assert_eq!(forged.status(), 404);
+
+    common::wait_until(
+        || async {
+            let stats = data(&app, &claire, STATS, json!({ "id": id })).await;
+            stats["node"]["stats"]["sentCount"] == 3
+        },
+        "three emails sent",
+    )
+    .await;
+    let stats = data(&app, &claire, STATS, json!({ "id": id })).await["node"]["stats"].clone();
+    assert_eq!(stats["recipientCount"], 3);
+    assert_eq!(stats["clickCount"], clicks, "{stats}");
+    assert_eq!(stats["uniqueClickers"], 1);
+    let links = stats["links"].as_array().expect("links");
+    assert_eq!(links[0]["url"], json!(post_url), "{stats}");
+    assert_eq!(links[0]["clicks"], 2, "{stats}");
+
+    // A sent newsletter no longer changes, and is sent once.
+    for query in [
+        "mutation($id: ID!) { updateNewsletter(input: { newsletterId: $id, intro: \"Oups\" }) { newsletter { id } } }",
+        SEND,
+        "mutation($id: ID!) { deleteNewsletter(input: { newsletterId: $id }) { deletedNewsletterId } }",
+    ] {
+        let response = app.graphql(Some(&claire), query, json!({ "id": id })).await;
+        assert_eq!(error_code(&response), "CONFLICT", "{response}");
+    }
+
+    // The sending job running again sends nothing more.
+    let uuid = parvis::graphql::ids::decode(&async_graphql::ID(id.clone()), "id")
+        .expect("an id")
+        .1;
+    let mut conn = app.db().connect().await.expect("connect");
+    parvis::jobs::enqueue(
+        &mut conn,
+        &parvis::jobs::Job::SendNewsletter {
+            newsletter_id: uuid,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("enqueue");
+    common::wait_for_no_job(&app, "send_newsletter").await;
+    common::wait_for_no_job(&app, "send_email").await;
+    let stats = data(&app, &claire, STATS, json!({ "id": id })).await;
+    assert_eq!(stats["node"]["stats"]["recipientCount"], 3);
+    assert_eq!(smtp.messages().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drafts_are_their_authors_and_listed_for_communicators_only() {
+    let app = TestApp::spawn().await;
+    let claire = app.member("claire").await;
+    let paul = app.member("paul").await;
+    for person in [&claire, &paul] {
+        set_user(&app, person, true, true).await;
+    }
+    let created = data(
+        &app,
+        &claire,
+        CREATE,
+        json!({ "input": { "subject": "Brouillon", "intro": "À relire",
+                           "audience": { "organisationWide": true, "departments": ["Ventes"] } } }),
+    )
+    .await;
+    let id = created["createNewsletter"]["newsletter"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let listed = data(
+        &app,
+        &paul,
+        "{ newsletters(first: 10) { totalCount edges { node { id viewerCanEdit viewerCanSend
+            audience { organisationWide departments } } } } }",
+        json!({}),
+    )
+    .await;
+    let node = &listed["newsletters"]["edges"][0]["node"];
+    assert_eq!(listed["newsletters"]["totalCount"], 1);
+    assert_eq!(node["viewerCanEdit"], false);
+    assert_eq!(node["viewerCanSend"], true);
+    assert_eq!(node["audience"]["departments"], json!(["Ventes"]));
+    let delete = "mutation($id: ID!) { deleteNewsletter(input: { newsletterId: $id }) { deletedNewsletterId } }";
+    let refused = app.graphql(Some(&paul), delete, json!({ "id": id })).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    let member = app.member("marc").await;
+    let hidden = app
+        .graphql(
+            Some(&member),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&hidden), "NOT_FOUND", "{hidden}");
+    let deleted = data(&app, &claire, delete, json!({ "id": id })).await;
+    assert_eq!(
+        deleted["deleteNewsletter"]["deletedNewsletterId"],
+        json!(id)
+    );
+}
