@@ -226,7 +226,7 @@ async fn post_published(
         .remove(&post.id)
         .unwrap_or_default();
     let notice = |kind: NotificationKind, extra: serde_json::Value| {
-        let mut data = json!({ "title": post_title(&post) });
+        let mut data = json!({ "title": post_title(&post), "excerpt": excerpt(&post.body) });
         if let (Some(data), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
             data.extend(extra.clone());
         }
