@@ -250,6 +250,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    folder_follows (user_id, folder_id) {
+        user_id -> Uuid,
+        folder_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     folders (id) {
         id -> Uuid,
         drive_id -> Uuid,
@@ -294,6 +302,15 @@ diesel::table! {
         user_id -> Uuid,
         role -> Text,
         created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_notification_settings (user_id, group_id) {
+        user_id -> Uuid,
+        group_id -> Uuid,
+        level -> Text,
         updated_at -> Timestamptz,
     }
 }
@@ -353,23 +370,6 @@ diesel::table! {
         id -> Uuid,
         throttle_key -> Text,
         created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    folder_follows (user_id, folder_id) {
-        user_id -> Uuid,
-        folder_id -> Uuid,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    group_notification_settings (user_id, group_id) {
-        user_id -> Uuid,
-        group_id -> Uuid,
-        level -> Text,
         updated_at -> Timestamptz,
     }
 }
@@ -460,19 +460,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    outgoing_emails (id) {
-        id -> Uuid,
-        recipient_id -> Nullable<Uuid>,
-        to_address -> Text,
-        purpose -> Text,
-        subject -> Text,
-        message -> Bytea,
-        created_at -> Timestamptz,
-        sent_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
     organization (id) {
         id -> Bool,
         name -> Text,
@@ -485,6 +472,19 @@ diesel::table! {
         time_zone -> Text,
         activity_retention_days -> Int4,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outgoing_emails (id) {
+        id -> Uuid,
+        recipient_id -> Nullable<Uuid>,
+        to_address -> Text,
+        purpose -> Text,
+        subject -> Text,
+        message -> Bytea,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -797,19 +797,19 @@ diesel::joinable!(file_versions -> users (uploaded_by));
 diesel::joinable!(files -> drives (drive_id));
 diesel::joinable!(files -> folders (folder_id));
 diesel::joinable!(files -> users (created_by));
+diesel::joinable!(folder_follows -> folders (folder_id));
+diesel::joinable!(folder_follows -> users (user_id));
 diesel::joinable!(folders -> drives (drive_id));
 diesel::joinable!(folders -> users (created_by));
 diesel::joinable!(group_invitations -> groups (group_id));
 diesel::joinable!(group_join_requests -> groups (group_id));
 diesel::joinable!(group_memberships -> groups (group_id));
 diesel::joinable!(group_memberships -> users (user_id));
+diesel::joinable!(group_notification_settings -> groups (group_id));
+diesel::joinable!(group_notification_settings -> users (user_id));
 diesel::joinable!(group_webhooks -> groups (group_id));
 diesel::joinable!(group_webhooks -> users (created_by));
 diesel::joinable!(groups -> users (created_by));
-diesel::joinable!(folder_follows -> folders (folder_id));
-diesel::joinable!(folder_follows -> users (user_id));
-diesel::joinable!(group_notification_settings -> groups (group_id));
-diesel::joinable!(group_notification_settings -> users (user_id));
 diesel::joinable!(newsletter_clicks -> newsletter_links (link_id));
 diesel::joinable!(newsletter_clicks -> newsletter_recipients (recipient_id));
 diesel::joinable!(newsletter_links -> newsletters (newsletter_id));
@@ -820,7 +820,6 @@ diesel::joinable!(notification_preferences -> users (user_id));
 diesel::joinable!(notifications -> groups (group_id));
 diesel::joinable!(notifications -> users (recipient_id));
 diesel::joinable!(outgoing_emails -> users (recipient_id));
-diesel::joinable!(unsubscribe_tokens -> users (user_id));
 diesel::joinable!(personal_access_tokens -> users (user_id));
 diesel::joinable!(poll_options -> polls (post_id));
 diesel::joinable!(poll_votes -> poll_options (option_id));
@@ -853,6 +852,7 @@ diesel::joinable!(survey_participants -> users (user_id));
 diesel::joinable!(survey_questions -> surveys (survey_id));
 diesel::joinable!(survey_responses -> users (user_id));
 diesel::joinable!(surveys -> users (created_by));
+diesel::joinable!(unsubscribe_tokens -> users (user_id));
 diesel::joinable!(user_identities -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
