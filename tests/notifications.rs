@@ -358,6 +358,40 @@ async fn a_muted_group_produces_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_edit_tells_only_the_people_it_mentions_for_the_first_time() {
+    let app = TestApp::spawn().await;
+    let anna = app.member("anna").await;
+    let ben = app.member("ben").await;
+    let chloe = app.member("chloe").await;
+    let group = group_of(&app, &ben, "Projet", &[&anna, &chloe]).await;
+    let post = say(&app, &ben, &group, "Bonjour @anna").await;
+    wait_for_notifications(&app, &anna, 1).await;
+    run(
+        &app,
+        &anna,
+        "mutation { markNotificationsSeen(input: {}) { unseenNotificationCount } }",
+        json!({}),
+    )
+    .await;
+
+    run(
+        &app,
+        &ben,
+        "mutation($id: ID!) { updatePost(input: { postId: $id, body: \"Bonjour @anna et @chloe\" }) { post { id } } }",
+        json!({ "id": post }),
+    )
+    .await;
+    let told = wait_for_notifications(&app, &chloe, 1).await;
+    settle(&app).await;
+
+    assert_eq!(kinds(&told), ["MENTION"]);
+    assert_eq!(told[0]["subject"]["id"], json!(post));
+    let anna_received = notifications(&app, &anna).await;
+    assert_eq!(anna_received.len(), 1, "{anna_received:#?}");
+    assert_eq!(counts(&app, &anna).await, (1, 0), "anna is not told again");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn nobody_is_told_of_a_post_they_cannot_see() {
     let app = TestApp::spawn().await;
     let anna = app.member("anna").await;

@@ -33,6 +33,11 @@ pub enum Trigger {
     PostPublished {
         post_id: Uuid,
     },
+    /// An edit of a published post mentions these people for the first time.
+    PostMentioned {
+        post_id: Uuid,
+        user_ids: Vec<Uuid>,
+    },
     CommentAdded {
         comment_id: Uuid,
     },
@@ -96,6 +101,9 @@ pub async fn run(
 ) -> ApiResult<()> {
     match trigger {
         Trigger::PostPublished { post_id } => post_published(conn, services, *post_id).await,
+        Trigger::PostMentioned { post_id, user_ids } => {
+            post_mentioned(conn, services, *post_id, user_ids).await
+        }
         Trigger::CommentAdded { comment_id } => comment_added(conn, services, *comment_id).await,
         Trigger::Reacted {
             subject_id,
@@ -210,35 +218,68 @@ pub async fn post_published_now(
     post_published(conn, services, post_id).await
 }
 
-async fn post_published(
+/// A live post with its audience groups (`None` for a deleted, draft or scheduled one).
+async fn live_post(
     conn: &mut AsyncPgConnection,
-    services: &Services,
     post_id: Uuid,
-) -> ApiResult<()> {
+) -> ApiResult<Option<(crate::posts::Post, Vec<Uuid>)>> {
     let Some(post) = crate::posts::model::find(conn, post_id).await? else {
-        return Ok(());
+        return Ok(None);
     };
     if !post.is_live() {
-        return Ok(());
+        return Ok(None);
     }
     let groups = crate::posts::model::audiences(conn, &[post.id])
         .await?
         .remove(&post.id)
         .unwrap_or_default();
-    let notice = |kind: NotificationKind, extra: serde_json::Value| {
-        let mut data = json!({ "title": post_title(&post), "excerpt": excerpt(&post.body) });
-        if let (Some(data), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
-            data.extend(extra.clone());
-        }
-        Notice {
-            kind,
-            subject: post_subject(post.id),
-            group_id: <[Uuid]>::first(&groups).copied(),
-            actor: post.author_id,
-            data,
-            group_key: format!("{}:{}", kind.as_db(), post.id),
-        }
+    Ok(Some((post, groups)))
+}
+
+/// The notice of `kind` about a post, with `extra` data.
+fn post_notice(
+    post: &crate::posts::Post,
+    groups: &[Uuid],
+    kind: NotificationKind,
+    extra: serde_json::Value,
+) -> Notice {
+    let mut data = json!({ "title": post_title(post), "excerpt": excerpt(&post.body) });
+    if let (Some(data), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
+        data.extend(extra.clone());
+    }
+    Notice {
+        kind,
+        subject: post_subject(post.id),
+        group_id: groups.first().copied(),
+        actor: post.author_id,
+        data,
+        group_key: format!("{}:{}", kind.as_db(), post.id),
+    }
+}
+
+async fn post_mentioned(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    post_id: Uuid,
+    mentioned: &[Uuid],
+) -> ApiResult<()> {
+    let Some((post, groups)) = live_post(conn, post_id).await? else {
+        return Ok(());
     };
+    let notice = post_notice(&post, &groups, NotificationKind::Mention, json!({}));
+    deliver(conn, services, mentioned, &notice).await.map(drop)
+}
+
+async fn post_published(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    post_id: Uuid,
+) -> ApiResult<()> {
+    let Some((post, groups)) = live_post(conn, post_id).await? else {
+        return Ok(());
+    };
+    let notice =
+        |kind: NotificationKind, extra: serde_json::Value| post_notice(&post, &groups, kind, extra);
     let mut addressed = Addressed::default();
     let mentioned: Vec<Uuid> = post_mentions::table
         .filter(post_mentions::post_id.eq(post.id))

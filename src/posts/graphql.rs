@@ -785,17 +785,18 @@ pub struct UpdatePostInput {
 }
 
 /// Stores who a post's text mentions: people (`@username`) and, for groups the author manages,
-/// whole groups (`@group-slug`).
+/// whole groups (`@group-slug`); returns the people not mentioned before.
 async fn record_mentions(
     conn: &mut diesel_async::AsyncPgConnection,
     post: &Post,
     author: &Viewer,
-) -> ApiResult<()> {
+) -> ApiResult<Vec<Uuid>> {
     let people = model::mentioned_users(conn, &post.body).await?;
-    model::replace_mentions(conn, post.id, &people).await?;
+    let newly = model::replace_mentions(conn, post.id, &people).await?;
     let groups =
         model::mentionable_groups(conn, &post.body, author.id(), author.user.is_admin()).await?;
-    model::replace_group_mentions(conn, post.id, &groups).await
+    model::replace_group_mentions(conn, post.id, &groups).await?;
+    Ok(newly)
 }
 
 /// When a new post appears: now, later (`publishAt`), or not yet (a draft).
@@ -1300,7 +1301,15 @@ impl PostMutation {
                 model::save_version(conn, &post).await?;
                 let updated = model::update(conn, post.id, &changes).await?;
                 if changes.body.is_some() {
-                    record_mentions(conn, &updated, viewer).await?;
+                    let newly = record_mentions(conn, &updated, viewer).await?;
+                    // A draft's mentions are told when it is published.
+                    if updated.is_live() && !newly.is_empty() {
+                        let trigger = Trigger::PostMentioned {
+                            post_id: updated.id,
+                            user_ids: newly,
+                        };
+                        triggers::enqueue(conn, trigger).await?;
+                    }
                 }
                 if let Some(ids) = &attachment_ids {
                     attachments::set(conn, Subject::post(post.id), ids, viewer.id()).await?;

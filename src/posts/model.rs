@@ -88,14 +88,19 @@ pub async fn insert(
     Ok(post_row)
 }
 
+/// Makes `mentioned` the post's mentions; returns those who were not mentioned before.
 pub async fn replace_mentions(
     conn: &mut AsyncPgConnection,
     post: Uuid,
     mentioned: &[Uuid],
-) -> ApiResult<()> {
-    diesel::delete(post_mentions::table.filter(post_mentions::post_id.eq(post)))
-        .execute(conn)
-        .await?;
+) -> ApiResult<Vec<Uuid>> {
+    diesel::delete(
+        post_mentions::table
+            .filter(post_mentions::post_id.eq(post))
+            .filter(post_mentions::user_id.ne_all(mentioned)),
+    )
+    .execute(conn)
+    .await?;
     let rows: Vec<_> = mentioned
         .iter()
         .map(|user| {
@@ -105,12 +110,15 @@ pub async fn replace_mentions(
             )
         })
         .collect();
-    diesel::insert_into(post_mentions::table)
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(diesel::insert_into(post_mentions::table)
         .values(rows)
         .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    Ok(())
+        .returning(post_mentions::user_id)
+        .get_results(conn)
+        .await?)
 }
 
 /// Groups named by `@group-slug` in a text that `author` may mention as a whole: those they
