@@ -93,6 +93,33 @@ fn nullable<T: Clone>(items: &[T]) -> Vec<Option<T>> {
     items.iter().cloned().map(Some).collect()
 }
 
+/// A draft's columns, written alike by `insert` and `update`.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = newsletters)]
+struct DraftColumns<'a> {
+    subject: &'a str,
+    intro: &'a str,
+    post_ids: Vec<Option<Uuid>>,
+    event_ids: Vec<Option<Uuid>>,
+    organisation_wide: bool,
+    group_ids: Vec<Option<Uuid>>,
+    departments: Vec<Option<String>>,
+}
+
+impl<'a> DraftColumns<'a> {
+    fn of(draft: &'a Draft) -> Self {
+        Self {
+            subject: &draft.subject,
+            intro: &draft.intro,
+            post_ids: nullable(&draft.post_ids),
+            event_ids: nullable(&draft.event_ids),
+            organisation_wide: draft.organisation_wide,
+            group_ids: nullable(&draft.group_ids),
+            departments: nullable(&draft.departments),
+        }
+    }
+}
+
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -102,13 +129,7 @@ pub async fn insert(
     Ok(diesel::insert_into(newsletters::table)
         .values((
             newsletters::id.eq(id),
-            newsletters::subject.eq(&draft.subject),
-            newsletters::intro.eq(&draft.intro),
-            newsletters::post_ids.eq(nullable(&draft.post_ids)),
-            newsletters::event_ids.eq(nullable(&draft.event_ids)),
-            newsletters::organisation_wide.eq(draft.organisation_wide),
-            newsletters::group_ids.eq(nullable(&draft.group_ids)),
-            newsletters::departments.eq(nullable(&draft.departments)),
+            DraftColumns::of(draft),
             newsletters::author_id.eq(author),
         ))
         .returning(Newsletter::as_returning())
@@ -123,13 +144,7 @@ pub async fn update(
 ) -> ApiResult<Newsletter> {
     Ok(diesel::update(newsletters::table.find(id))
         .set((
-            newsletters::subject.eq(&draft.subject),
-            newsletters::intro.eq(&draft.intro),
-            newsletters::post_ids.eq(nullable(&draft.post_ids)),
-            newsletters::event_ids.eq(nullable(&draft.event_ids)),
-            newsletters::organisation_wide.eq(draft.organisation_wide),
-            newsletters::group_ids.eq(nullable(&draft.group_ids)),
-            newsletters::departments.eq(nullable(&draft.departments)),
+            DraftColumns::of(draft),
             newsletters::updated_at.eq(Utc::now()),
         ))
         .returning(Newsletter::as_returning())
