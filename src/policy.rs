@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::model::Event;
 use crate::files::model::Drive;
 use crate::groups::{Group, GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
+use crate::newsletters::model::Newsletter;
 use crate::posts::Post;
 use crate::surveys::model::{Survey, SurveyState};
 use crate::users::{OrgRole, User};
@@ -93,6 +94,8 @@ pub enum Resource<'a> {
         groups: &'a [GroupAccess],
         answered: bool,
     },
+    /// An internal newsletter (`Post` is sending it).
+    Newsletter(&'a Newsletter),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +152,7 @@ pub fn can(viewer: &Viewer, action: Action, resource: Resource<'_>) -> Decision 
             groups,
             answered,
         } => survey_decision(viewer, action, survey, groups, answered),
+        Resource::Newsletter(newsletter) => newsletter_decision(viewer, action, newsletter),
     }
 }
 
@@ -435,6 +439,24 @@ fn survey_decision(
             allow_if(runs || (!survey.organisation_wide && groups.iter().any(manages)))
         }
         Action::Manage => allow_if(runs && survey.state() != SurveyState::Closed),
+        _ => Decision::Deny,
+    }
+}
+
+/// Newsletters are for communicators and admins alone (anyone else does not learn they exist).
+/// A draft is its author's to change or delete; any of them may send a draft with something in
+/// it (a colleague's too, once reviewed), once.
+fn newsletter_decision(viewer: &Viewer, action: Action, newsletter: &Newsletter) -> Decision {
+    if !viewer.user.is_communicator() {
+        return Decision::Hide;
+    }
+    let draft = !newsletter.is_sent();
+    match action {
+        Action::View => Decision::Allow,
+        Action::Edit | Action::Delete => {
+            allow_if(draft && newsletter.author_id == Some(viewer.id()))
+        }
+        Action::Post => allow_if(draft && newsletter.has_content()),
         _ => Decision::Deny,
     }
 }

@@ -31,13 +31,12 @@ pub fn require_organiser(viewer: &Viewer) -> ApiResult<()> {
     )
 }
 
-/// A draft is its author's to change or delete.
+/// A draft is its author's to change or delete (see `policy`).
 pub fn can_edit(viewer: &Viewer, newsletter: &Newsletter) -> bool {
-    may_organise(viewer) && !newsletter.is_sent() && newsletter.author_id == Some(viewer.id())
+    policy::can(viewer, Action::Edit, Resource::Newsletter(newsletter)).allowed()
 }
 
-/// Any communicator or admin may send a draft with something in it (a colleague's too, once
-/// reviewed); once.
+/// Any communicator or admin may send a draft with something in it, once (see `policy`).
 pub fn can_send(viewer: &Viewer, newsletter: &Newsletter) -> bool {
-    may_organise(viewer) && !newsletter.is_sent() && newsletter.has_content()
+    policy::can(viewer, Action::Post, Resource::Newsletter(newsletter)).allowed()
 }

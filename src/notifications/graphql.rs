@@ -303,11 +303,7 @@ pub struct NotificationSettings {
 /// The viewer's settings (for `User.notificationSettings`).
 pub async fn viewer_settings(ctx: &Context<'_>) -> ApiResult<NotificationSettings> {
     let viewer = ctx.viewer()?;
-    let mut conn = ctx.conn().await?;
-    let user = crate::users::model::find(&mut conn, viewer.id())
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    settings_of(&mut conn, &user).await
+    settings_of(&mut *ctx.conn().await?, &viewer.user).await
 }
 
 async fn settings_of(

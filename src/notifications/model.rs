@@ -41,7 +41,7 @@ impl Notification {
 }
 
 /// What a notification is about: a global ID's type name and the object's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Subject {
     pub type_name: &'static str,
     pub id: Uuid,
