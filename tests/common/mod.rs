@@ -49,26 +49,42 @@ pub async fn server_url() -> String {
 }
 
 /// Once per test process: extensions in `public`, and schemas left by earlier runs dropped.
+/// Each stale schema is dropped in a transaction of its own: dropping many at once takes a lock
+/// per table and index in all of them, which overflows the server's lock table.
 async fn prepare_server(url: &str) {
-    use diesel_async::SimpleAsyncConnection;
+    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+    #[derive(diesel::QueryableByName)]
+    struct Schema {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        nspname: String,
+    }
     let mut conn = DbSettings::new(url)
         .connect()
         .await
         .expect("connect to PostgreSQL");
     let stale_before = unix_seconds() - 3600;
-    conn.batch_execute(&format!(
+    conn.batch_execute(
         "SELECT pg_advisory_lock(4242);
          CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public;
-         CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
-         DO $$ DECLARE s text; BEGIN
-           FOR s IN SELECT nspname FROM pg_namespace WHERE nspname ~ '^test_[0-9]+_'
-                    AND split_part(nspname, '_', 2)::bigint < {stale_before} LOOP
-             EXECUTE format('DROP SCHEMA %I CASCADE', s);
-           END LOOP; END $$;
-         SELECT pg_advisory_unlock(4242);"
-    ))
+         CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;",
+    )
     .await
     .expect("prepare the test database server");
+    let stale: Vec<Schema> = diesel::sql_query(format!(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname ~ '^test_[0-9]+_'
+           AND split_part(nspname, '_', 2)::bigint < {stale_before}"
+    ))
+    .load(&mut conn)
+    .await
+    .expect("list stale test schemas");
+    for schema in stale {
+        conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.nspname))
+            .await
+            .expect("drop a stale test schema");
+    }
+    conn.batch_execute("SELECT pg_advisory_unlock(4242)")
+        .await
+        .expect("release the preparation lock");
     drop_stale_databases(&mut conn, stale_before).await;
 }
 
