@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::files::storage::Storage;
 use crate::groups::model::{self as groups, NewGroup};
 use crate::groups::{GroupRole, JoinPolicy, PostingPolicy, Visibility};
+use crate::notifications::triggers::{self, Trigger};
 use crate::posts::model::{self as posts, NewPost};
 use crate::users::{NewUser, OrgRole, model as users};
 use crate::validation;
@@ -81,6 +82,10 @@ const DEPARTMENTS: &[(&str, &str)] = &[
     ("Communication interne", "Chargée de communication"),
 ];
 
+/// Demo posts published this recently notify people of themselves, their comments and reactions
+/// (through the job queue once the server runs), so inboxes are lively but not years deep.
+const NOTIFIED_RECENTLY: chrono::Duration = chrono::Duration::days(14);
+
 const SITES: &[&str] = &["Paris", "Lyon", "Montréal", "London", "Remote"];
 
 /// What `seed` added.
@@ -98,15 +103,22 @@ pub struct Seeded {
 /// Loads what is not there yet: people, then groups (each feature adds its own demo content).
 /// Demo documents go to `storage`.
 pub async fn seed(conn: &mut AsyncPgConnection, storage: &Storage) -> ApiResult<Seeded> {
-    Ok(Seeded {
+    let mut news = Vec::new();
+    let seeded = Seeded {
         people: seed_people(conn).await?,
         groups: seed_groups(conn).await?,
-        posts: seed_posts(conn).await?,
+        posts: seed_posts(conn, &mut news).await?,
         events: seed_events(conn).await?,
         files: crate::files::demo::seed(conn, storage, &demo_group_slugs()).await?,
         surveys: seed_surveys(conn).await?,
         activities: seed_activity(conn).await?,
-    })
+    };
+    // Last: delivering notifications records activity, and the demo history is written only
+    // where there is none yet.
+    for trigger in news {
+        triggers::enqueue(conn, trigger).await?;
+    }
+    Ok(seeded)
 }
 
 fn demo_group_slugs() -> Vec<String> {
@@ -437,8 +449,9 @@ const COMMENTS: &[&str] = &[
 const REACTIONS: &[&str] = &["👍", "🎉", "❤️", "👏", "😂"];
 
 /// About three hundred posts over the last four months in the demo groups, with comments and
-/// reactions (only when the organisation has no post yet).
-async fn seed_posts(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+/// reactions (only when the organisation has no post yet); `news` gets what the recent ones
+/// should notify people of.
+async fn seed_posts(conn: &mut AsyncPgConnection, news: &mut Vec<Trigger>) -> ApiResult<usize> {
     if posts::count_all(conn).await? > 0 {
         return Ok(0);
     }
@@ -496,23 +509,34 @@ async fn seed_posts(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
             &[],
         )
         .await?;
+        let mut happened = vec![Trigger::PostPublished { post_id: post.id }];
         for _ in 0..random.next() % 4 {
             if let (Some(&(commenter, _)), Some(text)) =
                 (random.pick(members), random.pick(COMMENTS))
             {
-                posts::insert_comment(conn, post.id, None, commenter, text).await?;
+                let comment = posts::insert_comment(conn, post.id, None, commenter, text).await?;
+                happened.push(Trigger::CommentAdded {
+                    comment_id: comment.id,
+                });
             }
         }
         for _ in 0..random.next() % 6 {
             if let (Some(&(reader, _)), Some(emoji)) =
                 (random.pick(members), random.pick(REACTIONS))
+                && posts::react(conn, post.id, posts::SubjectKind::Post, reader, emoji).await?
             {
-                posts::react(conn, post.id, posts::SubjectKind::Post, reader, emoji).await?;
+                happened.push(Trigger::Reacted {
+                    subject_id: post.id,
+                    user_id: reader,
+                });
             }
+        }
+        if published_at > Utc::now() - NOTIFIED_RECENTLY {
+            news.extend(happened);
         }
         created += 1;
     }
-    created += seed_announcement_and_poll(conn, &people, &groups_with_members).await?;
+    created += seed_announcement_and_poll(conn, &people, &groups_with_members, news).await?;
     Ok(created)
 }
 
@@ -524,6 +548,7 @@ async fn seed_announcement_and_poll(
     conn: &mut AsyncPgConnection,
     people: &[Uuid],
     groups_with_members: &[DemoGroupMembers],
+    news: &mut Vec<Trigger>,
 ) -> ApiResult<usize> {
     let (Some(&admin), Some((guild, _, guild_members))) =
         (people.first(), groups_with_members.get(5))
@@ -550,6 +575,9 @@ async fn seed_announcement_and_poll(
     )
     .await?;
     posts::pin(conn, charter.id, None, 0, admin).await?;
+    news.push(Trigger::PostPublished {
+        post_id: charter.id,
+    });
     let question =
         "Which day suits the next Engineering Guild talk? / Quel jour pour le prochain talk ?";
     let poll_author = guild_members.first().map_or(admin, |(id, _)| *id);

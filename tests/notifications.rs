@@ -652,3 +652,49 @@ async fn bad_input_is_refused() {
         .await;
     assert_eq!(error_code(&response), "BAD_USER_INPUT");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_fills_inboxes_with_its_recent_comments_reactions_and_the_charter() {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Kind {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        kind: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        most_actors: i32,
+    }
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().connect().await.unwrap();
+    parvis::demo::seed(&mut conn, &app.app.services.storage)
+        .await
+        .unwrap();
+    common::wait_for_no_job(&app, "notify").await;
+    let kinds: Vec<Kind> = diesel::sql_query(
+        "SELECT kind, max(actor_count) AS most_actors FROM notifications GROUP BY kind",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let most_actors = |wanted: &str| {
+        kinds
+            .iter()
+            .find(|kind| kind.kind == wanted)
+            .map(|kind| kind.most_actors)
+    };
+    assert!(most_actors("comment").is_some(), "comments notified");
+    assert!(
+        most_actors("reaction").is_some_and(|actors| actors > 1),
+        "reactions collapsed into one notification per post"
+    );
+    let olivia = app.existing_user("olivia.smith").await;
+    let charter = notifications(&app, &olivia).await;
+    assert!(
+        charter.iter().any(
+            |notification| notification["kind"] == "ACKNOWLEDGEMENT_REQUESTED"
+                && notification["text"]
+                    .as_str()
+                    .is_some_and(|text| text.contains("Charte informatique 2026"))
+        ),
+        "{charter:?}"
+    );
+}

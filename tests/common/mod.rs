@@ -310,6 +310,23 @@ impl TestApp {
         }
     }
 
+    /// An account already there (a demo person, say), with a new token.
+    pub async fn existing_user(&self, username: &str) -> TestUser {
+        let mut conn = self.db().connect().await.expect("connect");
+        let user = users::find_by_identifier(&mut conn, username)
+            .await
+            .expect("look the user up")
+            .unwrap_or_else(|| panic!("no user {username}"));
+        let (_, token) = parvis::auth::access_tokens::create(&mut conn, user.id, "test", None)
+            .await
+            .expect("create token");
+        TestUser {
+            id: parvis::graphql::ids::encode("User", user.id).0,
+            uuid: user.id,
+            token,
+        }
+    }
+
     pub async fn member(&self, username: &str) -> TestUser {
         self.create_user(username, OrgRole::Member).await
     }
