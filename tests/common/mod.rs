@@ -300,14 +300,7 @@ impl TestApp {
         let user = users::insert(&mut conn, &new_user)
             .await
             .expect("insert user");
-        let (_, token) = parvis::auth::access_tokens::create(&mut conn, user.id, "test", None)
-            .await
-            .expect("create token");
-        TestUser {
-            id: parvis::graphql::ids::encode("User", user.id).0,
-            uuid: user.id,
-            token,
-        }
+        with_token(&mut conn, user.id).await
     }
 
     /// An account already there (a demo person, say), with a new token.
@@ -317,14 +310,7 @@ impl TestApp {
             .await
             .expect("look the user up")
             .unwrap_or_else(|| panic!("no user {username}"));
-        let (_, token) = parvis::auth::access_tokens::create(&mut conn, user.id, "test", None)
-            .await
-            .expect("create token");
-        TestUser {
-            id: parvis::graphql::ids::encode("User", user.id).0,
-            uuid: user.id,
-            token,
-        }
+        with_token(&mut conn, user.id).await
     }
 
     pub async fn member(&self, username: &str) -> TestUser {
@@ -374,6 +360,18 @@ pub struct TestUser {
     pub uuid: uuid::Uuid,
     /// Personal access token secret.
     pub token: String,
+}
+
+/// The account `user` as a test user, with a new personal access token.
+async fn with_token(conn: &mut diesel_async::AsyncPgConnection, user: uuid::Uuid) -> TestUser {
+    let (_, token) = parvis::auth::access_tokens::create(conn, user, "test", None)
+        .await
+        .expect("create token");
+    TestUser {
+        id: parvis::graphql::ids::encode("User", user).0,
+        uuid: user,
+        token,
+    }
 }
 
 /// The `extensions.code` of the first error of a GraphQL response.
