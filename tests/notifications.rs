@@ -97,8 +97,13 @@ fn kinds(notifications: &[Value]) -> Vec<&str> {
 
 /// A post in `group` by `author`; returns its id.
 async fn post(app: &TestApp, author: &TestUser, group: &TestGroup, input: Value) -> String {
+    post_in(app, author, &[group], input).await
+}
+
+/// A post shared to all of `groups` by `author`; returns its id.
+async fn post_in(app: &TestApp, author: &TestUser, groups: &[&TestGroup], input: Value) -> String {
     let mut input = input;
-    input["groupIds"] = json!([group.id]);
+    input["groupIds"] = groups.iter().map(|group| json!(group.id)).collect();
     let data = run(
         app,
         author,
@@ -355,6 +360,27 @@ async fn a_muted_group_produces_nothing() {
     let received = notifications(&app, &anna).await;
     assert_eq!(received.len(), 1, "{received:#?}");
     assert_eq!(received[0]["subject"]["id"], json!(useful));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_shared_to_several_groups_is_silent_only_where_all_are_muted() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let anna = app.member("anna").await;
+    let chatter = group_of(&app, &admin, "Bavards", &[&anna]).await;
+    let jokes = group_of(&app, &admin, "Blagues", &[&anna]).await;
+    let useful = group_of(&app, &admin, "Utile", &[&anna]).await;
+    set_level(&app, &anna, &chatter, "MUTED").await;
+    set_level(&app, &anna, &jokes, "MUTED").await;
+    let mention = || json!({ "body": "Bonjour @anna" });
+
+    post_in(&app, &admin, &[&chatter, &jokes], mention()).await;
+    let heard = post_in(&app, &admin, &[&chatter, &useful], mention()).await;
+    settle(&app).await;
+
+    let received = notifications(&app, &anna).await;
+    assert_eq!(received.len(), 1, "{received:#?}");
+    assert_eq!(received[0]["subject"]["id"], json!(heard));
 }
 
 #[tokio::test(flavor = "multi_thread")]

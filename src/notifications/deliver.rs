@@ -33,7 +33,7 @@ pub async fn deliver(
         return Ok(Vec::new());
     }
     let deliveries =
-        super::preferences::deliveries(conn, &wanted, notice.kind, notice.group_id).await?;
+        super::preferences::deliveries(conn, &wanted, notice.kind, &notice.groups).await?;
     let people = crate::users::model::find_many(conn, &wanted).await?;
     let check = visibility::SubjectCheck::prepare(conn, notice.subject).await?;
     let mut delivered = Vec::new();
@@ -62,7 +62,7 @@ pub async fn deliver(
             .await?;
         services.activity.record(
             Activity::by(recipient.id(), ActivityKind::NotificationReceived)
-                .in_group(notice.group_id),
+                .in_group(notice.group_id()),
         );
         delivered.push(notification);
     }

@@ -110,7 +110,8 @@ fn quote(text: &str) -> String {
 }
 
 /// Whether the recipient still wants this kind (from this group) by email: they may have
-/// changed their mind while do-not-disturb hours held the email back.
+/// changed their mind while do-not-disturb hours held the email back. Only the group the
+/// notification names is asked about (for a post shared to several, the first).
 async fn still_by_email(
     conn: &mut AsyncPgConnection,
     notification: &Notification,
@@ -120,7 +121,7 @@ async fn still_by_email(
         conn,
         &[recipient],
         notification.kind,
-        notification.group_id,
+        &Vec::from_iter(notification.group_id),
     )
     .await?;
     Ok(deliveries.get(&recipient) == Some(&Delivery::Email))

@@ -52,13 +52,21 @@ pub struct Subject {
 pub struct Notice {
     pub kind: NotificationKind,
     pub subject: Option<Subject>,
-    /// The group it happened in (a muted group silences it).
-    pub group_id: Option<Uuid>,
+    /// The groups it happened in (a post may be shared to several): it is silent for those who
+    /// muted every one of them; the first is the one the notification names.
+    pub groups: Vec<Uuid>,
     /// Who did it (never told of it themselves); `None` for what time did (a reminder).
     pub actor: Option<Uuid>,
     pub data: serde_json::Value,
     /// Notices with the same key collapse into one unread notification per recipient.
     pub group_key: String,
+}
+
+impl Notice {
+    /// The group the notification names.
+    pub fn group_id(&self) -> Option<Uuid> {
+        <[Uuid]>::first(&self.groups).copied()
+    }
 }
 
 /// Stores `notice` for `recipient`: a new notification, or the unread one with the same key
@@ -91,7 +99,7 @@ pub async fn upsert(
     .bind::<Text, _>(notice.kind)
     .bind::<Nullable<Text>, _>(notice.subject.map(|subject| subject.type_name))
     .bind::<Nullable<SqlUuid>, _>(notice.subject.map(|subject| subject.id))
-    .bind::<Nullable<SqlUuid>, _>(notice.group_id)
+    .bind::<Nullable<SqlUuid>, _>(notice.group_id())
     .bind::<Nullable<SqlUuid>, _>(notice.actor)
     .bind::<Jsonb, _>(&notice.data)
     .bind::<Text, _>(&notice.group_key)

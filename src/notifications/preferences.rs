@@ -27,12 +27,13 @@ text_enum! {
     }
 }
 
-/// How each recipient hears of `kind` in `group`: `Off` for those who muted the group.
+/// How each recipient hears of `kind` in `groups`: `Off` for those who muted every one of them
+/// (a post shared to a group they did not mute still reaches them).
 pub async fn deliveries(
     conn: &mut AsyncPgConnection,
     recipients: &[Uuid],
     kind: NotificationKind,
-    group: Option<Uuid>,
+    groups: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Delivery>> {
     #[derive(QueryableByName)]
     struct Row {
@@ -47,15 +48,18 @@ pub async fn deliveries(
     }
     let rows: Vec<Row> = diesel::sql_query(
         "SELECT r.id, p.delivery AS own, d.delivery AS organisation,
-                EXISTS (SELECT 1 FROM group_notification_settings s
-                        WHERE s.user_id = r.id AND s.group_id = $3 AND s.level = 'muted') AS muted
+                cardinality($3::uuid[]) > 0 AND NOT EXISTS (
+                    SELECT 1 FROM unnest($3::uuid[]) AS g (id)
+                    WHERE NOT EXISTS (SELECT 1 FROM group_notification_settings s
+                                      WHERE s.user_id = r.id AND s.group_id = g.id
+                                        AND s.level = 'muted')) AS muted
          FROM unnest($1::uuid[]) AS r (id)
          LEFT JOIN notification_preferences p ON p.user_id = r.id AND p.kind = $2
          LEFT JOIN notification_defaults d ON d.kind = $2",
     )
     .bind::<Array<SqlUuid>, _>(recipients)
     .bind::<Text, _>(kind)
-    .bind::<Nullable<SqlUuid>, _>(group)
+    .bind::<Array<SqlUuid>, _>(groups)
     .load(conn)
     .await?;
     Ok(rows

@@ -149,7 +149,7 @@ pub async fn run(
             let notice = Notice {
                 kind: NotificationKind::AdminMessage,
                 subject: None,
-                group_id: None,
+                groups: Vec::new(),
                 actor: Some(*by),
                 data: json!({ "title": title, "body": body }),
                 group_key: format!("admin_message:{message_id}"),
@@ -250,7 +250,7 @@ fn post_notice(
     Notice {
         kind,
         subject: post_subject(post.id),
-        group_id: groups.first().copied(),
+        groups: groups.to_vec(),
         actor: post.author_id,
         data,
         group_key: format!("{}:{}", kind.as_db(), post.id),
@@ -340,11 +340,11 @@ async fn comment_added(
     let Some(post) = crate::posts::model::find(conn, comment.post_id).await? else {
         return Ok(());
     };
-    let group = first_audience(conn, post.id).await?;
+    let groups = audiences(conn, post.id).await?;
     let notice = |kind: NotificationKind, key: String| Notice {
         kind,
         subject: post_subject(post.id),
-        group_id: group,
+        groups: groups.clone(),
         actor: comment.author_id,
         data: json!({ "title": post_title(&post), "commentId": comment.id,
                       "excerpt": excerpt(&comment.body) }),
@@ -407,7 +407,7 @@ async fn reacted(
     let notice = Notice {
         kind: NotificationKind::Reaction,
         subject: post_subject(post.id),
-        group_id: first_audience(conn, post.id).await?,
+        groups: audiences(conn, post.id).await?,
         actor: Some(user_id),
         data: json!({ "title": post_title(&post), "onComment": on_comment }),
         group_key: format!("reaction:{subject_id}"),
@@ -441,7 +441,7 @@ async fn group_invitation(
     let notice = Notice {
         kind: NotificationKind::GroupInvitation,
         subject: group_subject(invitation.group_id),
-        group_id: Some(invitation.group_id),
+        groups: vec![invitation.group_id],
         actor: invitation.invited_by,
         data: json!({ "title": name }),
         group_key: format!("group_invitation:{}", invitation.group_id),
@@ -471,7 +471,7 @@ async fn join_requested(
     let notice = Notice {
         kind: NotificationKind::JoinRequest,
         subject: group_subject(request.group_id),
-        group_id: Some(request.group_id),
+        groups: vec![request.group_id],
         actor: Some(request.user_id),
         data: json!({ "title": name }),
         group_key: format!("join_request:{}", request.group_id),
@@ -495,7 +495,7 @@ async fn join_request_decided(
     let notice = Notice {
         kind: NotificationKind::JoinRequestDecided,
         subject: group_subject(request.group_id),
-        group_id: Some(request.group_id),
+        groups: vec![request.group_id],
         actor: Some(by),
         data: json!({ "title": name, "approved": approved }),
         group_key: format!("join_request_decided:{request_id}"),
@@ -525,7 +525,7 @@ async fn event_invitation(
     let notice = Notice {
         kind: NotificationKind::EventInvitation,
         subject: event_subject(event.id),
-        group_id: event.group_id,
+        groups: event.group_id.into_iter().collect(),
         actor: Some(by),
         data: json!({ "title": event.title, "startsAt": event.starts_at }),
         group_key: format!("event_invitation:{}", event.id),
@@ -562,7 +562,7 @@ async fn event_changed(
     let notice = Notice {
         kind,
         subject: event_subject(event.id),
-        group_id: event.group_id,
+        groups: event.group_id.into_iter().collect(),
         actor: Some(by),
         data: match occurrence {
             None => json!({ "title": event.title, "startsAt": event.starts_at,
@@ -603,7 +603,7 @@ async fn file_changed(
             type_name: crate::files::access::FILE_TYPE,
             id: file.id,
         }),
-        group_id: drive.group_id,
+        groups: drive.group_id.into_iter().collect(),
         actor: Some(by),
         data: json!({ "title": file.name, "folderName": folder.map(|folder| folder.name) }),
         group_key: format!("{}:{}", kind.as_db(), file.id),
@@ -611,11 +611,12 @@ async fn file_changed(
     deliver(conn, services, &followers, &notice).await.map(drop)
 }
 
-async fn first_audience(conn: &mut AsyncPgConnection, post: Uuid) -> ApiResult<Option<Uuid>> {
+/// The groups `post` was shared to (none for an organisation-wide post).
+async fn audiences(conn: &mut AsyncPgConnection, post: Uuid) -> ApiResult<Vec<Uuid>> {
     Ok(crate::posts::model::audiences(conn, &[post])
         .await?
         .remove(&post)
-        .and_then(|groups| <[Uuid]>::first(&groups).copied()))
+        .unwrap_or_default())
 }
 
 /// The members of any of `groups`.
@@ -650,7 +651,7 @@ pub async fn event_reminder(
     let notice = Notice {
         kind: NotificationKind::EventReminder,
         subject: event_subject(event.id),
-        group_id: event.group_id,
+        groups: event.group_id.into_iter().collect(),
         actor: None,
         data: json!({ "title": event.title, "occurrenceStartsAt": starts_at,
                       "minutesBefore": minutes }),
