@@ -172,6 +172,9 @@ impl TestSchema {
             .expect("create test schema");
         let mut settings = DbSettings::new(&url);
         settings.pool_size = 4;
+        // Three times the server's default: a loaded CI machine can stall a plain INSERT for
+        // seconds, and no test measures time through this limit.
+        settings.statement_timeout = Duration::from_secs(30);
         settings.search_path = Some(format!("{name}, public"));
         let conn = settings.connect().await.expect("connect to test schema");
         parvis::db::run_migrations(conn)
