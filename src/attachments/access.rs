@@ -37,10 +37,7 @@ pub async fn decide(
         None => None,
     };
     let audience_ids = match &post {
-        Some(post) => crate::posts::model::audiences(conn, &[post.id])
-            .await?
-            .remove(&post.id)
-            .unwrap_or_default(),
+        Some(post) => crate::posts::model::audience_of(conn, post.id).await?,
         None => Vec::new(),
     };
     let mut group_ids = audience_ids.clone();

@@ -229,10 +229,7 @@ async fn live_post(
     if !post.is_live() {
         return Ok(None);
     }
-    let groups = crate::posts::model::audiences(conn, &[post.id])
-        .await?
-        .remove(&post.id)
-        .unwrap_or_default();
+    let groups = crate::posts::model::audience_of(conn, post.id).await?;
     Ok(Some((post, groups)))
 }
 
@@ -340,7 +337,7 @@ async fn comment_added(
     let Some(post) = crate::posts::model::find(conn, comment.post_id).await? else {
         return Ok(());
     };
-    let groups = audiences(conn, post.id).await?;
+    let groups = crate::posts::model::audience_of(conn, post.id).await?;
     let notice = |kind: NotificationKind, key: String| Notice {
         kind,
         subject: post_subject(post.id),
@@ -407,7 +404,7 @@ async fn reacted(
     let notice = Notice {
         kind: NotificationKind::Reaction,
         subject: post_subject(post.id),
-        groups: audiences(conn, post.id).await?,
+        groups: crate::posts::model::audience_of(conn, post.id).await?,
         actor: Some(user_id),
         data: json!({ "title": post_title(&post), "onComment": on_comment }),
         group_key: format!("reaction:{subject_id}"),
@@ -609,14 +606,6 @@ async fn file_changed(
         group_key: format!("{}:{}", kind.as_db(), file.id),
     };
     deliver(conn, services, &followers, &notice).await.map(drop)
-}
-
-/// The groups `post` was shared to (none for an organisation-wide post).
-async fn audiences(conn: &mut AsyncPgConnection, post: Uuid) -> ApiResult<Vec<Uuid>> {
-    Ok(crate::posts::model::audiences(conn, &[post])
-        .await?
-        .remove(&post)
-        .unwrap_or_default())
 }
 
 /// The members of any of `groups`.

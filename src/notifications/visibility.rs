@@ -90,10 +90,7 @@ impl LoadedPost {
         let Some(post) = crate::posts::model::find(conn, id).await? else {
             return Ok(None);
         };
-        let groups = crate::posts::model::audiences(conn, &[id])
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
+        let groups = crate::posts::model::audience_of(conn, id).await?;
         Ok(Some(Self { post, groups }))
     }
 

@@ -1673,10 +1673,7 @@ async fn readable_post(
     let Some(post) = model::find(conn, id).await? else {
         return Ok(None);
     };
-    let groups = model::audiences(conn, &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
+    let groups = model::audience_of(conn, id).await?;
     let audiences = crate::groups::model::find_access(conn, viewer.id(), &groups).await?;
     let readable = policy::can(
         viewer,
@@ -1753,14 +1750,10 @@ impl PostSubscription {
                     let Some(post) = readable_post(conn, viewer, *id).await? else {
                         return Ok(None);
                     };
-                    if let Some(group) = group {
-                        let audiences = model::audiences(conn, &[post.id]).await?;
-                        if !audiences
-                            .get(&post.id)
-                            .is_some_and(|groups| groups.contains(&group))
-                        {
-                            return Ok(None);
-                        }
+                    if let Some(group) = group
+                        && !model::audience_of(conn, post.id).await?.contains(&group)
+                    {
+                        return Ok(None);
                     }
                     Ok(Some(post))
                 })

@@ -243,6 +243,14 @@ pub async fn audiences(
     Ok(by_post)
 }
 
+/// The audience (group ids) of one post: none for an organisation-wide post.
+pub async fn audience_of(conn: &mut AsyncPgConnection, post: Uuid) -> ApiResult<Vec<Uuid>> {
+    Ok(audiences(conn, &[post])
+        .await?
+        .remove(&post)
+        .unwrap_or_default())
+}
+
 /// Who can read a feed, and what part of it.
 #[derive(Debug, Clone)]
 pub struct FeedFilter {
