@@ -301,7 +301,15 @@ pub struct QueryLimits {
     pub max_aliases: usize,
     pub max_directives: usize,
     pub max_tokens: usize,
+    /// Selections (fields, fragments) of a document once its fragment spreads are expanded.
+    pub max_selections: u64,
     pub max_batch: usize,
+    /// How long one GraphQL operation may run before it is stopped with a TIMEOUT error.
+    pub max_execution_time: Duration,
+    /// Operations (subscriptions mostly) one WebSocket connection may run at once.
+    pub max_operations_per_socket: usize,
+    /// Subscriptions one person may hold open at once on one instance, over all connections.
+    pub max_subscriptions_per_person: usize,
 }
 
 impl Default for QueryLimits {
@@ -313,7 +321,12 @@ impl Default for QueryLimits {
             max_aliases: 15,
             max_directives: 50,
             max_tokens: 2_000,
+            // GraphiQL's introspection query expands to about 300.
+            max_selections: 5_000,
             max_batch: 10,
+            max_execution_time: Duration::from_secs(15),
+            max_operations_per_socket: 100,
+            max_subscriptions_per_person: 300,
         }
     }
 }

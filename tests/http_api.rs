@@ -2,7 +2,10 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::{TestApp, error_code};
+use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -439,5 +442,220 @@ async fn cors_allows_only_configured_origins_with_credentials() {
             .headers()
             .get("access-control-allow-origin")
             .is_none()
+    );
+}
+
+/// Fragments that each spread the previous one `fan_out` times: a few hundred bytes that expand
+/// to `fan_out ^ levels` selections.
+fn fragment_bomb(levels: usize, fan_out: usize) -> String {
+    let mut document = String::from("query { ...F0 }\nfragment F0 on Query { __typename }\n");
+    for level in 1..=levels {
+        let spreads = format!("...F{} ", level - 1).repeat(fan_out);
+        document.push_str(&format!("fragment F{level} on Query {{ {spreads}}}\n"));
+    }
+    document.replace("query { ...F0 }", &format!("query {{ ...F{levels} }}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fragment_bombs_are_refused_before_validation() {
+    let app = TestApp::spawn().await;
+    let started = std::time::Instant::now();
+    let response = app.graphql(None, &fragment_bomb(30, 2), json!({})).await;
+    assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response}");
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fragments are expanded"),
+        "{response}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    let small = app.graphql(None, &fragment_bomb(3, 2), json!({})).await;
+    assert!(small["errors"].is_null(), "{small}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fragment_that_spreads_itself_is_refused() {
+    let app = TestApp::spawn().await;
+    let cycle =
+        "query { ...A } fragment A on Query { __typename ...B } fragment B on Query { ...A }";
+    let response = app.graphql(None, cycle, json!({})).await;
+    assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response}");
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("spreads itself"),
+        "{response}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_block_string_does_not_hide_the_tokens_after_it() {
+    let app = TestApp::spawn().await;
+    let query = format!(
+        "{{ __typename(a: \"\"\"a \" quote\"\"\") {} }}",
+        "__typename ".repeat(50_000)
+    );
+    let response = app.graphql(None, &query, json!({})).await;
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 2000 tokens"),
+        "{response}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operations_past_their_time_budget_end_with_timeout() {
+    let app = TestApp::spawn_configured(|config| {
+        config.limits.max_execution_time = std::time::Duration::ZERO;
+    })
+    .await;
+    let user = app.member("ada").await;
+    let response = app
+        .graphql(Some(&user), "{ users(first: 5) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&response), "TIMEOUT", "{response}");
+    let instant = app.graphql(Some(&user), "{ __typename }", json!({})).await;
+    assert!(instant["errors"].is_null(), "{instant}");
+}
+
+/// Documents built to be expensive, of every shape we know, each sent signed out and signed in.
+fn hostile_documents() -> Vec<String> {
+    use rand::{Rng, SeedableRng};
+    let mut documents = vec![
+        fragment_bomb(40, 2),
+        fragment_bomb(12, 5),
+        fragment_bomb(300, 1),
+        format!("{{ {} }}", "... on Query { ".repeat(40) + &"}".repeat(40)),
+        format!(
+            "{{ {}__typename{} }}",
+            "__schema { types { ".repeat(20),
+            " } }".repeat(20)
+        ),
+        format!("{{ {} }}", "a: __typename ".repeat(1_500)),
+        format!("{{ __typename {} }}", "@include(if: true) ".repeat(1_000)),
+        format!(
+            "{{ __typename(a: \"\"\"{}\"\"\") }}",
+            "\\\"\"\"".repeat(100_000)
+        ),
+        format!("{{ __typename(a: \"{}\") }}", "\\u00e9".repeat(100_000)),
+        format!("{{ __typename(a: [{}]) }}", "[".repeat(5_000)),
+        format!(
+            "query ({}) {{ __typename }}",
+            "$v: [[[[Int]]]] ".repeat(300)
+        ),
+        format!("{{ __typename }} {}", "# comment\n".repeat(50_000)),
+        "{ __typename(a: \"unterminated".repeat(10_000),
+        "é🎉\u{202e}".repeat(30_000),
+    ];
+    let soup = [
+        "{",
+        "}",
+        "(",
+        ")",
+        "...",
+        "F",
+        "on",
+        "Query",
+        ":",
+        "$",
+        "@",
+        "\"\"\"",
+        "\"",
+        "[",
+        "]",
+        "__typename",
+        "fragment",
+        "query",
+        "=",
+        "!",
+        "1e999",
+        "#",
+        "\n",
+    ];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+    for _ in 0..40 {
+        let length = rng.random_range(1..3_000);
+        documents.push(
+            (0..length)
+                .map(|_| soup[rng.random_range(0..soup.len())])
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    documents
+}
+
+/// The guarantee behind the document limits: whatever the document, a request ends quickly with
+/// an answer (never a 5xx) and the server stays responsive to others meanwhile.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_documents_are_answered_quickly_and_the_server_stays_responsive() {
+    let app = Arc::new(TestApp::spawn().await);
+    let user = Arc::new(app.member("ada").await);
+    // Generous for an unoptimised build on a busy machine: what it guards against is a request
+    // that never ends (a fragment bomb took minutes before the expansion bound).
+    let bound = std::time::Duration::from_secs(5);
+    let probe = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut slowest = std::time::Duration::ZERO;
+            for _ in 0..40 {
+                let started = std::time::Instant::now();
+                let status = app
+                    .http
+                    .get(app.url("/healthz"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(status, StatusCode::OK);
+                slowest = slowest.max(started.elapsed());
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            slowest
+        })
+    };
+    let requests = hostile_documents().into_iter().flat_map(|document| {
+        [None, Some(user.clone())].map(|viewer| {
+            let (app, document) = (app.clone(), document.clone());
+            async move {
+                let started = std::time::Instant::now();
+                let mut request = app
+                    .http
+                    .post(app.url("/graphql"))
+                    .header("content-type", "application/json")
+                    .body(json!({ "query": document }).to_string());
+                if let Some(viewer) = &viewer {
+                    request = request.bearer_auth(&viewer.token);
+                }
+                let response = request.send().await.expect("an answer");
+                let status = response.status();
+                let body: Value = response.json().await.expect("a JSON body");
+                let elapsed = started.elapsed();
+                assert!(
+                    !status.is_server_error()
+                        && body["errors"][0]["extensions"]["code"] != "INTERNAL_SERVER_ERROR",
+                    "{status} {body} for {}",
+                    document.chars().take(200).collect::<String>()
+                );
+                assert!(
+                    elapsed < bound,
+                    "{elapsed:?} for {}",
+                    document.chars().take(200).collect::<String>()
+                );
+            }
+        })
+    });
+    futures::stream::iter(requests)
+        .buffer_unordered(4)
+        .collect::<Vec<()>>()
+        .await;
+    let slowest_health = probe.await.unwrap();
+    assert!(
+        slowest_health < std::time::Duration::from_secs(1),
+        "/healthz took {slowest_health:?} under hostile load"
     );
 }

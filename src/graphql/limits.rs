@@ -1,16 +1,22 @@
 //! Limits on what one GraphQL document may ask for (OWASP GraphQL cheat sheet), beyond the depth,
-//! complexity and directive limits async-graphql checks itself: tokens before parsing, aliases
-//! after. The same extension records the operation type for metrics and whether the document
+//! complexity and directive limits async-graphql checks itself: tokens before parsing; aliases and
+//! the size of the document with its fragments expanded after parsing, before any validation
+//! rule runs, so that validation's cost is bounded by the document's size whatever its shape. The same extension records the operation type for metrics and whether the document
 //! was valid (a request that is not gets a 4xx, or a WebSocket `error` message).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+    NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Request, ServerError, ServerResult, ValidationResult, Variables};
+use tokio::sync::Semaphore;
 
+use super::tokens;
 use crate::config::QueryLimits;
 
 /// What the HTTP layer learns about a request while it runs.
@@ -36,18 +42,91 @@ impl RequestTrace {
     }
 }
 
-pub struct DocumentLimits(pub QueryLimits);
+/// Documents longer than this are parsed on the blocking pool: a document of a megabyte (long
+/// strings or comments, few tokens) takes a parser many milliseconds, which on an async worker
+/// would stall every other request that worker serves.
+const LARGE_DOCUMENT_BYTES: usize = 16 * 1024;
 
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension(self.0.clone()))
+pub struct DocumentLimits {
+    limits: QueryLimits,
+    /// Large documents parsed at once: at most one per core, so they cannot take every core.
+    large_parses: Arc<Semaphore>,
+}
+
+impl DocumentLimits {
+    pub fn new(limits: QueryLimits) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |cores| cores.get());
+        Self {
+            limits,
+            large_parses: Arc::new(Semaphore::new(cores)),
+        }
     }
 }
 
-struct DocumentLimitsExtension(QueryLimits);
+impl ExtensionFactory for DocumentLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(DocumentLimitsExtension {
+            limits: self.limits.clone(),
+            large_parses: self.large_parses.clone(),
+        })
+    }
+}
+
+struct DocumentLimitsExtension {
+    limits: QueryLimits,
+    large_parses: Arc<Semaphore>,
+}
+
+impl DocumentLimitsExtension {
+    /// Parses a large document on the blocking pool (a small one is quicker parsed in place).
+    async fn parse_large(&self, request: &mut Request) -> ServerResult<()> {
+        if request.query.len() <= LARGE_DOCUMENT_BYTES {
+            return Ok(());
+        }
+        let _permit = self
+            .large_parses
+            .acquire()
+            .await
+            .map_err(|_| ServerError::new("The server is shutting down.", None))?;
+        let query = request.query.clone();
+        let parsed = tokio::task::spawn_blocking(move || async_graphql::parser::parse_query(query))
+            .await
+            .map_err(|_| ServerError::new("Internal server error.", None))??;
+        request.set_parsed_query(parsed);
+        Ok(())
+    }
+}
 
 #[async_trait::async_trait]
 impl Extension for DocumentLimitsExtension {
+    /// Parses the document here, before async-graphql does: its own checks after parsing
+    /// (recursive depth, directives) and its validation visitors expand fragment spreads
+    /// without memoisation, so the document's expanded size must be known to be small first.
+    /// The parsed document is handed on, so it is parsed once.
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let limits = &self.limits;
+        if tokens::exceeds(&request.query, limits.max_tokens) {
+            return Err(limit_error(format!(
+                "The query has more than {} tokens.",
+                limits.max_tokens
+            )));
+        }
+        self.parse_large(&mut request).await?;
+        let selections = expanded_selections(request.parsed_query()?)?;
+        if selections > limits.max_selections {
+            return Err(limit_error(format!(
+                "The query selects {selections} fields once its fragments are expanded; the limit is {}.",
+                limits.max_selections
+            )));
+        }
+        next.run(ctx, request).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -55,19 +134,12 @@ impl Extension for DocumentLimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let tokens = count_tokens(query);
-        if tokens > self.0.max_tokens {
-            return Err(limit_error(format!(
-                "The query has {tokens} tokens; the limit is {}.",
-                self.0.max_tokens
-            )));
-        }
         let document = next.run(ctx, query, variables).await?;
         let aliases = count_aliases(&document);
-        if aliases > self.0.max_aliases {
+        if aliases > self.limits.max_aliases {
             return Err(limit_error(format!(
                 "The query uses {aliases} aliases; the limit is {}.",
-                self.0.max_aliases
+                self.limits.max_aliases
             )));
         }
         if let Some(trace) = ctx.data_opt::<RequestTrace>() {
@@ -91,44 +163,89 @@ impl Extension for DocumentLimitsExtension {
 }
 
 fn limit_error(message: String) -> ServerError {
+    coded_error(message, "BAD_USER_INPUT")
+}
+
+/// The error of an operation stopped because it ran past `budget`.
+pub fn out_of_time(budget: Duration) -> ServerError {
+    coded_error(
+        format!(
+            "The operation ran longer than {} ms and was stopped; ask for less at once.",
+            budget.as_millis()
+        ),
+        "TIMEOUT",
+    )
+}
+
+fn coded_error(message: String, code: &str) -> ServerError {
     let mut error = ServerError::new(message, None);
     let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", "BAD_USER_INPUT");
+    extensions.set("code", code);
     error.extensions = Some(extensions);
     error
 }
 
-/// Lexical tokens of a GraphQL document (names, numbers, strings, punctuators), without parsing,
-/// so an enormous document is refused before it costs a parse.
-pub fn count_tokens(query: &str) -> usize {
-    let mut tokens = 0;
-    let mut chars = query.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '#' => while chars.next_if(|&c| c != '\n').is_some() {},
-            c if c.is_whitespace() || c == ',' => {}
-            '"' => {
-                tokens += 1;
-                let mut escaped = false;
-                for c in chars.by_ref() {
-                    match c {
-                        '\\' if !escaped => escaped = true,
-                        '"' if !escaped => break,
-                        _ => escaped = false,
-                    }
-                }
-            }
-            c if c.is_alphanumeric() || c == '_' || c == '-' => {
-                tokens += 1;
-                while chars
-                    .next_if(|&c| c.is_alphanumeric() || c == '_' || c == '.')
-                    .is_some()
-                {}
-            }
-            _ => tokens += 1,
-        }
+/// Field selections, inline fragments and spreads the operations hold once every fragment spread
+/// is replaced by its fragment: the work async-graphql's depth and complexity visitors do, which
+/// expand spreads without memoisation. Each fragment is counted once and its total reused, so a
+/// document whose fragments each spread the previous one twice costs linear time to measure
+/// (and the total saturates instead of overflowing). A fragment that spreads itself, directly or
+/// not, would make those visitors recurse forever: it is refused here.
+fn expanded_selections(document: &ExecutableDocument) -> Result<u64, ServerError> {
+    let mut expansion = Expansion {
+        document,
+        totals: HashMap::new(),
+    };
+    let mut total: u64 = 0;
+    for (_, operation) in document.operations.iter() {
+        total = total.saturating_add(expansion.of_set(&operation.node.selection_set.node)?);
     }
-    tokens
+    Ok(total)
+}
+
+struct Expansion<'a> {
+    document: &'a ExecutableDocument,
+    /// A fragment's expanded size, or `None` while it is being measured (a cycle if met again).
+    totals: HashMap<&'a str, Option<u64>>,
+}
+
+impl<'a> Expansion<'a> {
+    fn of_set(&mut self, set: &'a SelectionSet) -> Result<u64, ServerError> {
+        let mut total: u64 = 0;
+        for selection in &set.items {
+            let inner = match &selection.node {
+                Selection::Field(field) => self.of_set(&field.node.selection_set.node)?,
+                Selection::InlineFragment(fragment) => {
+                    self.of_set(&fragment.node.selection_set.node)?
+                }
+                Selection::FragmentSpread(spread) => {
+                    self.of_fragment(spread.node.fragment_name.node.as_str())?
+                }
+            };
+            total = total.saturating_add(1).saturating_add(inner);
+        }
+        Ok(total)
+    }
+
+    /// An unknown fragment counts nothing: validation reports it.
+    fn of_fragment(&mut self, name: &'a str) -> Result<u64, ServerError> {
+        match self.totals.get(name) {
+            Some(Some(total)) => return Ok(*total),
+            Some(None) => {
+                return Err(limit_error(format!(
+                    "The fragment `{name}` spreads itself."
+                )));
+            }
+            None => {}
+        }
+        let Some((name, fragment)) = self.document.fragments.get_key_value(name) else {
+            return Ok(0);
+        };
+        self.totals.insert(name.as_str(), None);
+        let total = self.of_set(&fragment.node.selection_set.node)?;
+        self.totals.insert(name.as_str(), Some(total));
+        Ok(total)
+    }
 }
 
 fn count_aliases(document: &ExecutableDocument) -> usize {
@@ -171,15 +288,5 @@ pub fn selected_operation_type(
             ops.values().next().map(|op| op.node.ty)
         }
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::count_tokens;
-
-    #[test]
-    fn counts_names_punctuators_and_strings_but_not_comments() {
-        assert_eq!(count_tokens("{ user(id: \"a b\") { name } } # comment"), 11);
     }
 }

@@ -7,6 +7,7 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod node;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -125,7 +126,7 @@ fn builder(limits: &QueryLimits) -> SchemaBuilder<Query, Mutation, Subscription>
     .limit_complexity(limits.max_complexity)
     .limit_directives(limits.max_directives)
     .limit_recursive_depth(32)
-    .extension(limits::DocumentLimits(limits.clone()))
+    .extension(limits::DocumentLimits::new(limits.clone()))
 }
 
 /// The SDL clients build against (checked in as `schema.graphql`).
