@@ -23,6 +23,12 @@ pub enum ApiError {
     Conflict(String),
     /// Too many attempts; try again later.
     RateLimited,
+    /// The database cannot be reached right now (restarting, failing over, out of connections):
+    /// the same request may succeed in a few seconds (HTTP 503 with `Retry-After`).
+    Unavailable,
+    /// A subscription may have missed events (the instance lost its database connection, or the
+    /// subscriber fell behind): the client should refetch what the subscription shows.
+    EventsMissed,
     /// Anything else: logged with the request id, shown to clients as a bare code.
     Internal(Arc<anyhow::Error>),
 }
@@ -49,7 +55,24 @@ impl ApiError {
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
+            Self::Unavailable => "SERVICE_UNAVAILABLE",
+            Self::EventsMissed => "EVENTS_MISSED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// The HTTP status that goes with the code, for routes outside GraphQL.
+    pub fn http_status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable | Self::EventsMissed => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -61,6 +84,12 @@ impl ApiError {
             Self::NotFound(what) => format!("{what} not found."),
             Self::BadUserInput { field, message } => format!("{field}: {message}"),
             Self::RateLimited => "Too many attempts; try again later.".into(),
+            Self::Unavailable => {
+                "The service is briefly unavailable; try again in a few seconds.".into()
+            }
+            Self::EventsMissed => {
+                "Events may have been missed; refetch what this subscription shows.".into()
+            }
             Self::Internal(_) => "Internal server error.".into(),
         }
     }
@@ -87,14 +116,52 @@ impl From<ApiError> for async_graphql::Error {
     }
 }
 
+/// Seconds a client is asked to wait before retrying after SERVICE_UNAVAILABLE.
+pub const RETRY_AFTER_SECONDS: u64 = 5;
+
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
-        Self::internal(error)
+        use diesel::result::DatabaseErrorKind::{ClosedConnection, UnableToSendCommand};
+        match error {
+            // The connection broke (server restarted or unreachable): not the request's fault.
+            diesel::result::Error::DatabaseError(ClosedConnection | UnableToSendCommand, cause) => {
+                tracing::warn!(error = cause.message(), "database connection lost");
+                Self::Unavailable
+            }
+            other => Self::internal(other),
+        }
     }
 }
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
     fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        Self::internal(anyhow::anyhow!("database pool: {error}"))
+        use diesel_async::pooled_connection::deadpool::PoolError;
+        match error {
+            // No connection could be made, or none freed up in time.
+            PoolError::Backend(_) | PoolError::Timeout(_) => {
+                tracing::warn!(%error, "no database connection available");
+                Self::Unavailable
+            }
+            other => Self::internal(anyhow::anyhow!("database pool: {other}")),
+        }
+    }
+}
+
+/// What an HTTP route (downloads, exports, feeds, pages) answers for an error: the status that
+/// goes with its code and a short plain-text message; internal causes are logged, never sent.
+impl axum::response::IntoResponse for ApiError {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{StatusCode, header::RETRY_AFTER};
+        if let Self::Internal(cause) = &self {
+            tracing::error!(error = ?cause, "internal error");
+        }
+        let status = self.http_status();
+        let mut response = (status, self.message()).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, RETRY_AFTER_SECONDS.into());
+        }
+        response
     }
 }

@@ -100,3 +100,74 @@ async fn internal_errors_show_only_a_code_and_the_request_id() {
     assert_eq!(body["errors"][0]["message"], "Internal server error.");
     assert!(!body.to_string().contains("title"), "{body}");
 }
+
+async fn post_query(app: &TestApp, token: &str, query: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_outage_answers_503_with_retry_after_then_recovers() {
+    let (app, relay) = TestApp::spawn_behind_relay(|_| {}).await;
+    let user = app.member("ada").await;
+    let query = "{ users(first: 1) { totalCount } }";
+    assert_eq!(post_query(&app, &user.token, query).await.status(), 200);
+    relay.cut();
+    let response = post_query(&app, &user.token, query).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "SERVICE_UNAVAILABLE", "{body}");
+    relay.restore();
+    let response = post_query(&app, &user.token, query).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["errors"].is_null(), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn downloads_during_a_database_outage_answer_503() {
+    let (app, relay) = TestApp::spawn_behind_relay(|_| {}).await;
+    let user = app.member("ada").await;
+    relay.cut();
+    let response = app
+        .http
+        .get(app.url("/calendar/events/00000000-0000-0000-0000-000000000000.ics"))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_subscriptions_are_told_to_refetch_after_an_outage() {
+    let (app, relay) = TestApp::spawn_behind_relay(|_| {}).await;
+    let user = app.member("ada").await;
+    let mut client = common::ws::WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    client
+        .subscribe(
+            "1",
+            "subscription($id: ID!) { userUpdated(id: $id) { id } }",
+            json!({ "id": user.id }),
+        )
+        .await;
+    // Let the subscription reach the event stream before the outage.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    relay.cut();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    relay.restore();
+    let frame = client.next_message().await;
+    assert_eq!(frame["type"], "next", "{frame}");
+    assert_eq!(frame["id"], "1");
+    assert_eq!(
+        frame["payload"]["errors"][0]["extensions"]["code"], "EVENTS_MISSED",
+        "{frame}"
+    );
+}

@@ -62,6 +62,9 @@ pub enum Event {
         user_id: Uuid,
         session_id: Option<Uuid>,
     },
+    /// Raised by an instance itself, never published: events may have been lost (its listening
+    /// connection was down, or a subscriber fell behind). Every subscriber receives it.
+    EventsMissed,
 }
 
 const FAN_OUT_CAPACITY: usize = 1024;
@@ -115,11 +118,11 @@ impl EventBus {
     {
         BroadcastStream::new(self.sender.subscribe()).filter_map(move |received| {
             let event = match received {
-                Ok(event) if wanted(&event) => Some(event),
+                Ok(event) if *event == Event::EventsMissed || wanted(&event) => Some(event),
                 Ok(_) => None,
                 Err(lagged) => {
                     tracing::warn!(%lagged, "a subscriber fell behind and missed events");
-                    None
+                    Some(Arc::new(Event::EventsMissed))
                 }
             };
             std::future::ready(event)
@@ -129,7 +132,8 @@ impl EventBus {
 
 /// Turns matching events into what the subscriber may see: for each event, re-validates the
 /// viewer's credential and account (the stream ends with UNAUTHENTICATED once they no longer
-/// work), then `load` re-reads what the event names for the viewer as they are now, applying the
+/// work; it yields an EVENTS_MISSED error, and goes on, when events may have been lost), then
+/// `load` re-reads what the event names for the viewer as they are now, applying the
 /// policy; `None` means this event is not for this subscriber and nothing is sent.
 pub fn reauthorized<T, L>(
     events: impl Stream<Item = Arc<Event>> + Send + 'static,
@@ -153,6 +157,9 @@ where
         let (mut events, services, viewer, load) = state?;
         let result = loop {
             let event = events.next().await?;
+            if *event == Event::EventsMissed {
+                break Err(ApiError::EventsMissed);
+            }
             let delivery = async {
                 let mut conn = services.pool.get().await?;
                 let current = crate::auth::revalidate(&mut conn, &viewer)
@@ -213,8 +220,10 @@ async fn listen_once(
     diesel::sql_query(format!("LISTEN \"{}\"", channel.replace('"', "\"\"")))
         .execute(&mut conn)
         .await?;
-    if let Some(ready) = ready.take() {
-        let _ = ready.send(Ok(()));
+    match ready.take() {
+        Some(ready) => drop(ready.send(Ok(()))),
+        // Listening again after an outage: what was published meanwhile never arrived here.
+        None => drop(sender.send(Arc::new(Event::EventsMissed))),
     }
     loop {
         {

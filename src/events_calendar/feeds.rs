@@ -156,10 +156,7 @@ fn not_found() -> Response {
 }
 
 fn internal(error: ApiError) -> Response {
-    if let ApiError::Internal(cause) = &error {
-        tracing::error!(error = ?cause, "calendar download failed");
-    }
-    (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error").into_response()
+    error.into_response()
 }
 
 fn calendar_response(body: String, filename: &str) -> Response {

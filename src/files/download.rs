@@ -71,11 +71,9 @@ pub(crate) async fn viewer_of(app: &App, headers: &HeaderMap) -> Result<Viewer, 
     }
 }
 
+/// A failure that is not the viewer's: 503 while the database is unreachable, else 500.
 pub(crate) fn internal(error: ApiError) -> Response {
-    if let ApiError::Internal(cause) = &error {
-        tracing::error!(error = ?cause, "download failed");
-    }
-    status(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+    error.into_response()
 }
 
 /// The version a viewer may read, with the file's current name.

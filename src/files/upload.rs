@@ -273,10 +273,7 @@ async fn store(
         if let ApiError::Internal(cause) = &error {
             tracing::error!(error = ?cause, "staging an upload");
         }
-        refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The file could not be stored.",
-        )
+        refuse(error.http_status(), "The file could not be stored.")
     };
     let key = Storage::new_key("objects");
     {

@@ -389,8 +389,5 @@ fn internal(error: ApiError) -> (StatusCode, String) {
     if let ApiError::Internal(cause) = &error {
         tracing::error!(error = ?cause, "receiving a webhook message");
     }
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Internal server error.".to_owned(),
-    )
+    (error.http_status(), error.message())
 }

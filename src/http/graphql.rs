@@ -5,22 +5,23 @@
 
 use std::any::Any;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, ServerError};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::app::App;
 use crate::auth::{authenticate, authorization_header, session_cookie_value};
-use crate::error::ApiError;
+use crate::error::{ApiError, RETRY_AFTER_SECONDS};
+use crate::graphql::ParvisSchema;
 use crate::graphql::context::RequestContext;
-use crate::graphql::limits::{RequestTrace, selected_operation_type};
+use crate::graphql::limits::{RequestTrace, out_of_time, selected_operation_type};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -257,18 +258,21 @@ async fn execute(
             .data(trace.clone());
         (request, trace)
     };
+    let budget = app.services.config.limits.max_execution_time;
     let (response, traces) = match batch {
         BatchRequest::Single(request) => {
             let (request, trace) = prepare(request);
             (
-                BatchResponse::Single(schema.execute(request).await),
+                BatchResponse::Single(execute_within(schema, request, budget).await),
                 vec![trace],
             )
         }
         BatchRequest::Batch(requests) => {
             let (requests, traces): (Vec<_>, Vec<_>) = requests.into_iter().map(prepare).unzip();
             let responses = futures::future::join_all(
-                requests.into_iter().map(|request| schema.execute(request)),
+                requests
+                    .into_iter()
+                    .map(|request| execute_within(schema, request, budget)),
             )
             .await;
             (BatchResponse::Batch(responses), traces)
@@ -280,7 +284,9 @@ async fn execute(
     }
     let request_error = matches!(&response, BatchResponse::Single(r) if !r.errors.is_empty())
         && traces.iter().all(|trace| !trace.get().valid);
-    let status = if format == ResponseFormat::GraphqlResponseJson && request_error {
+    let status = if has_code(&response, "SERVICE_UNAVAILABLE") {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if format == ResponseFormat::GraphqlResponseJson && request_error {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -303,7 +309,42 @@ async fn execute(
         _ => json_response(format, status, &response),
     };
     append_headers(http.headers_mut(), &http_headers);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        http.headers_mut()
+            .insert(RETRY_AFTER, RETRY_AFTER_SECONDS.into());
+    }
     http
+}
+
+/// Whether any operation of the response failed with `code`.
+fn has_code(response: &BatchResponse, code: &str) -> bool {
+    let code = async_graphql::Value::from(code);
+    let in_single = |single: &async_graphql::Response| {
+        single.errors.iter().any(|error| {
+            error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+                == Some(&code)
+        })
+    };
+    match response {
+        BatchResponse::Single(single) => in_single(single),
+        BatchResponse::Batch(all) => all.iter().any(in_single),
+    }
+}
+
+/// Runs one operation within its time budget. Past it the operation is dropped, which cancels
+/// its database work (a transaction in flight is rolled back), and the client gets TIMEOUT.
+async fn execute_within(
+    schema: &ParvisSchema,
+    request: async_graphql::Request,
+    budget: Duration,
+) -> async_graphql::Response {
+    match tokio::time::timeout(budget, schema.execute(request)).await {
+        Ok(response) => response,
+        Err(_) => async_graphql::Response::from_errors(vec![out_of_time(budget)]),
+    }
 }
 
 /// Appends (never replaces: several `Set-Cookie` may come from one batch).
@@ -382,10 +423,7 @@ fn error_response(format: ResponseFormat, status: StatusCode, message: &str) -> 
 }
 
 fn api_error_response(format: ResponseFormat, error: ApiError, request_id: &str) -> Response {
-    let status = match error {
-        ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    let status = error.http_status();
     let code = error.code();
     let message = error.message();
     if let ApiError::Internal(cause) = &error {
@@ -399,6 +437,11 @@ fn api_error_response(format: ResponseFormat, error: ApiError, request_id: &str)
         response
             .headers_mut()
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, RETRY_AFTER_SECONDS.into());
     }
     response
 }

@@ -6,6 +6,7 @@ pub mod groups;
 pub mod ical;
 pub mod js;
 pub mod oidc;
+pub mod relay;
 pub mod s3;
 pub mod smtp;
 pub mod uploads;
@@ -231,6 +232,21 @@ impl TestApp {
         Self::spawn_with(self.schema.clone(), |_| {}).await
     }
 
+    /// A server whose database connections all pass through a relay the test can cut.
+    pub async fn spawn_behind_relay(
+        configure: impl FnOnce(&mut AppConfig),
+    ) -> (Self, relay::DbRelay) {
+        let schema = Arc::new(TestSchema::new().await);
+        let relay = relay::DbRelay::start(&schema.settings.url).await;
+        let mut settings = schema.settings.clone();
+        settings.url = relay.url(&settings.url);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a port");
+        let app = Self::spawn_with_settings(schema, settings, listener, configure).await;
+        (app, relay)
+    }
+
     /// A server on a listener bound beforehand (when something must know its address first,
     /// such as an identity provider's registered redirect URI).
     pub async fn spawn_on(
@@ -252,12 +268,20 @@ impl TestApp {
         listener: tokio::net::TcpListener,
         configure: impl FnOnce(&mut AppConfig),
     ) -> Self {
+        let settings = schema.settings.clone();
+        Self::spawn_with_settings(schema, settings, listener, configure).await
+    }
+
+    async fn spawn_with_settings(
+        schema: Arc<TestSchema>,
+        settings: DbSettings,
+        listener: tokio::net::TcpListener,
+        configure: impl FnOnce(&mut AppConfig),
+    ) -> Self {
         let address = listener.local_addr().expect("local address");
         let mut config = AppConfig::for_address(address);
         configure(&mut config);
-        let app = App::build(config, schema.settings.clone())
-            .await
-            .expect("build the app");
+        let app = App::build(config, settings).await.expect("build the app");
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.clone().serve(listener, async {
             let _ = stopped.await;
