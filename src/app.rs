@@ -15,6 +15,7 @@ use crate::files::storage::Storage;
 use crate::graphql::Schemas;
 use crate::http::health::Readiness;
 use crate::http::metrics::Metrics;
+use crate::http::ws::OperationsPerPerson;
 use crate::sso::Sso;
 
 const WEBSOCKET_CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
@@ -39,6 +40,7 @@ pub struct App {
     pub schemas: Schemas,
     pub metrics: Metrics,
     pub readiness: Readiness,
+    pub operations_per_person: OperationsPerPerson,
     shutdown: watch::Sender<bool>,
     /// Open WebSocket connections, which outlive the HTTP requests axum waits for at shutdown.
     websockets: TaskTracker,
@@ -84,6 +86,7 @@ impl App {
             schemas,
             metrics: Metrics::default(),
             readiness: Readiness::default(),
+            operations_per_person: OperationsPerPerson::default(),
             shutdown: watch::channel(false).0,
             websockets: TaskTracker::new(),
             jobs,

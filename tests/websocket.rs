@@ -341,3 +341,75 @@ async fn an_id_is_reusable_once_its_operation_completed() {
         );
     }
 }
+
+fn assert_refused_as_rate_limited(frame: &serde_json::Value, id: &str) {
+    assert_eq!(frame["type"], "error", "{frame}");
+    assert_eq!(frame["id"], id, "{frame}");
+    assert_eq!(
+        frame["payload"][0]["extensions"]["code"], "RATE_LIMITED",
+        "{frame}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_runs_a_bounded_number_of_operations() {
+    let app = TestApp::spawn_configured(|config| config.limits.max_operations_per_socket = 3).await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    for id in ["1", "2", "3", "4"] {
+        client
+            .subscribe(id, USER_UPDATED, json!({ "id": user.id }))
+            .await;
+    }
+    assert_refused_as_rate_limited(&client.next_message().await, "4");
+    client.send(json!({ "type": "complete", "id": "1" })).await;
+    client
+        .subscribe("5", USER_UPDATED, json!({ "id": user.id }))
+        .await;
+    assert_eq!(
+        client.receive_within(Duration::from_millis(500)).await,
+        None,
+        "a freed place is usable again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_holds_a_bounded_number_of_subscriptions_over_all_connections() {
+    let app =
+        TestApp::spawn_configured(|config| config.limits.max_subscriptions_per_person = 2).await;
+    let user = app.member("ada").await;
+    let other = app.member("grace").await;
+    let mut first = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    let mut second = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    first
+        .subscribe("1", USER_UPDATED, json!({ "id": user.id }))
+        .await;
+    second
+        .subscribe("1", USER_UPDATED, json!({ "id": user.id }))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    second
+        .subscribe("2", USER_UPDATED, json!({ "id": user.id }))
+        .await;
+    assert_refused_as_rate_limited(&second.next_message().await, "2");
+    let mut someone_else = WsClient::connect_authenticated(&app.ws_url(), &other.token).await;
+    someone_else
+        .subscribe("1", USER_UPDATED, json!({ "id": other.id }))
+        .await;
+    assert_eq!(
+        someone_else
+            .receive_within(Duration::from_millis(500))
+            .await,
+        None,
+        "the limit is per person"
+    );
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    second
+        .subscribe("3", USER_UPDATED, json!({ "id": user.id }))
+        .await;
+    assert_eq!(
+        second.receive_within(Duration::from_millis(500)).await,
+        None
+    );
+}

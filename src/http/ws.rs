@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 use crate::app::App;
 use crate::auth::{Credential, Viewer, authenticate, revalidate, session_cookie_value};
@@ -278,7 +279,7 @@ impl Connection {
                 .map_err(|_| closed()),
             (Protocol::TransportWs, "pong") => Ok(()),
             (Protocol::TransportWs, "subscribe") | (Protocol::Legacy, "start") => {
-                self.start_operation(message).await
+                self.start_operation(socket, message).await
             }
             (Protocol::TransportWs, "complete") | (Protocol::Legacy, "stop") => {
                 if let Some((_, operation)) = message.id.and_then(|id| self.operations.remove(&id))
@@ -353,7 +354,11 @@ impl Connection {
         Ok(current)
     }
 
-    async fn start_operation(&mut self, message: ClientMessage) -> Result<(), Close> {
+    async fn start_operation(
+        &mut self,
+        socket: &mut WebSocket,
+        message: ClientMessage,
+    ) -> Result<(), Close> {
         let viewer = self.current_viewer().await?;
         let Some(id) = message.id else {
             return Err(Close::new(4400, "The subscribe message has no id"));
@@ -364,6 +369,14 @@ impl Connection {
                 format!("Subscriber for {id} already exists"),
             ));
         }
+        let slot = match self.reserve_operation(viewer.id()) {
+            Ok(slot) => slot,
+            Err(message) => {
+                let error = json!({ "message": message, "extensions": { "code": "RATE_LIMITED" } });
+                let refusal = json!({ "type": "error", "id": id, "payload": [error] });
+                return send(socket, &refusal).await.map_err(|_| closed());
+            }
+        };
         let request: async_graphql::Request = message
             .payload
             .and_then(|payload| serde_json::from_value(payload).ok())
@@ -382,9 +395,74 @@ impl Connection {
             outgoing: self.outgoing_tx.clone(),
         };
         let schema = self.app.schemas.signed_in.clone();
-        let task = tokio::spawn(operation.run(schema, request, trace));
+        let task = tokio::spawn(async move {
+            operation.run(schema, request, trace).await;
+            drop(slot);
+        });
         self.operations.insert(id, (self.next_generation, task));
         Ok(())
+    }
+}
+
+impl Connection {
+    /// A place for one more operation, within this connection's and this person's limits.
+    fn reserve_operation(&self, person: Uuid) -> Result<OperationSlot, String> {
+        let limits = &self.app.services.config.limits;
+        if self.operations.len() >= limits.max_operations_per_socket {
+            return Err(format!(
+                "This connection already runs {} operations, the limit; complete some first.",
+                limits.max_operations_per_socket
+            ));
+        }
+        self.app
+            .operations_per_person
+            .reserve(person, limits.max_subscriptions_per_person)
+            .ok_or_else(|| {
+                format!(
+                    "You already have {} subscriptions open, the limit; complete some first.",
+                    limits.max_subscriptions_per_person
+                )
+            })
+    }
+}
+
+/// Operations each person runs over this instance's WebSockets, so that one person opening many
+/// connections cannot hold an unbounded number of subscriptions. Counts what this process runs,
+/// which is what each subscription costs: its own task and event stream here.
+#[derive(Default)]
+pub struct OperationsPerPerson(Arc<Mutex<HashMap<Uuid, usize>>>);
+
+impl OperationsPerPerson {
+    fn reserve(&self, person: Uuid, limit: usize) -> Option<OperationSlot> {
+        let mut counts = self.0.lock().ok()?;
+        let count = counts.entry(person).or_default();
+        if *count >= limit {
+            return None;
+        }
+        *count += 1;
+        Some(OperationSlot {
+            counts: self.0.clone(),
+            person,
+        })
+    }
+}
+
+/// One reserved place; dropping it (the operation ended) frees it.
+struct OperationSlot {
+    counts: Arc<Mutex<HashMap<Uuid, usize>>>,
+    person: Uuid,
+}
+
+impl Drop for OperationSlot {
+    fn drop(&mut self) {
+        if let Ok(mut counts) = self.counts.lock()
+            && let Some(count) = counts.get_mut(&self.person)
+        {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.person);
+            }
+        }
     }
 }
 
