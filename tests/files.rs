@@ -691,3 +691,33 @@ async fn a_trashed_folder_hides_its_files_until_restored() {
     );
     assert_eq!(download(&d, &d.member, &url, &[]).await.status(), 200);
 }
+
+/// What a process killed in the middle of a write leaves: object_store's staging file.
+fn staging_file(storage: &std::path::Path, age: Duration) -> PathBuf {
+    let objects = storage.join("objects");
+    std::fs::create_dir_all(&objects).unwrap();
+    let path = objects.join(format!("{}#1", uuid::Uuid::new_v4()));
+    std::fs::write(&path, b"half an upload").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_staging_sweep_removes_writes_interrupted_more_than_a_day_ago() {
+    let d = drive().await;
+    let kept = upload(&d, "kept.txt", b"a finished upload".to_vec()).await;
+    let interrupted = staging_file(&d.storage, Duration::from_secs(2 * 24 * 3600));
+    let under_way = staging_file(&d.storage, Duration::from_secs(60));
+    parvis::files::sweep::sweep_staging(&d.app.app.services)
+        .await
+        .expect("sweep");
+    assert!(!interrupted.exists(), "an interrupted write is swept");
+    assert!(under_way.exists(), "a write under way is left alone");
+    let response = download(&d, &d.owner, kept["downloadUrl"].as_str().unwrap(), &[]).await;
+    assert_eq!(response.text().await.unwrap(), "a finished upload");
+}

@@ -187,3 +187,28 @@ async fn an_upload_over_the_limit_leaves_no_object_and_no_pending_upload() {
     assert_eq!(d.s3.objects(BUCKET).await, []);
     assert_eq!(d.s3.pending_uploads(BUCKET).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_staging_sweep_aborts_uploads_an_interrupted_process_left_incomplete() {
+    use futures::StreamExt;
+    use std::time::SystemTime;
+    let d = s3_drive(|_| {}).await;
+    let storage = &d.app.app.services.storage;
+    // One part sent, then nothing more: the upload is under way when its process "dies".
+    let body =
+        futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(noise(PART + 1)))])
+            .chain(futures::stream::pending());
+    let interrupted = tokio::time::timeout(
+        Duration::from_secs(2),
+        storage.put_stream("objects/interrupted", body, u64::MAX),
+    )
+    .await;
+    assert!(interrupted.is_err(), "the upload was still under way");
+    assert_eq!(d.s3.pending_uploads(BUCKET).await, 1);
+
+    // Which uploads are old enough is decided by their `Initiated` time, which moto does not
+    // report truly; that rule is tested on the local store (tests/files.rs).
+    let later = SystemTime::now() + Duration::from_secs(60);
+    assert_eq!(storage.sweep_staging(later).await.unwrap(), 1);
+    assert_eq!(d.s3.pending_uploads(BUCKET).await, 0);
+}

@@ -8,6 +8,8 @@ pub mod graphql;
 pub mod model;
 pub mod mutations;
 pub mod names;
+#[cfg(feature = "s3")]
+pub mod s3_uploads;
 pub mod storage;
 pub mod sweep;
 pub mod thumbnails;

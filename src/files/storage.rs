@@ -3,7 +3,9 @@
 //! Uploads stream through with bounded memory, hashed on the way; keys are random.
 
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use futures::stream::BoxStream;
@@ -27,6 +29,11 @@ const SNIFF_BYTES: usize = 8 * 1024;
 #[derive(Clone)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// The directory of a local store, where interrupted writes leave staging files.
+    local_root: Option<PathBuf>,
+    /// An S3 store's multipart uploads, which interrupted uploads leave incomplete.
+    #[cfg(feature = "s3")]
+    s3_uploads: Option<super::s3_uploads::S3Uploads>,
 }
 
 /// Why an upload did not make it to the store.
@@ -69,7 +76,10 @@ impl Storage {
                 .map_err(|_| anyhow::anyhow!("{url} is not a local directory"))?;
             std::fs::create_dir_all(&dir)?;
             return Ok(Self {
-                store: Arc::new(LocalFileSystem::new_with_prefix(dir)?),
+                store: Arc::new(LocalFileSystem::new_with_prefix(&dir)?),
+                local_root: Some(dir),
+                #[cfg(feature = "s3")]
+                s3_uploads: None,
             });
         }
         // Later options override earlier ones; names are matched case-insensitively.
@@ -80,13 +90,23 @@ impl Storage {
                 .any(|prefix| name.starts_with(prefix))
                 .then_some((name, value))
         });
-        let (store, prefix) = object_store::parse_url_opts(&parsed, from_env.chain(options))?;
+        let options: Vec<(String, String)> = from_env.chain(options).collect();
+        #[cfg(feature = "s3")]
+        let s3_uploads = (parsed.scheme() == "s3")
+            .then(|| super::s3_uploads::S3Uploads::new(&parsed, options.clone()))
+            .transpose()?;
+        let (store, prefix) = object_store::parse_url_opts(&parsed, options)?;
         let store: Arc<dyn ObjectStore> = if prefix.as_ref().is_empty() {
             Arc::from(store)
         } else {
             Arc::new(PrefixStore::new(store, prefix))
         };
-        Ok(Self { store })
+        Ok(Self {
+            store,
+            local_root: None,
+            #[cfg(feature = "s3")]
+            s3_uploads,
+        })
     }
 
     /// A new random key for an object.
@@ -189,6 +209,23 @@ impl Storage {
             .await
     }
 
+    /// Deletes what writes interrupted before `before` left behind, under names no row and no
+    /// garbage entry knows. A local store writes every object (`put`, multipart uploads,
+    /// copies) to `<key>#<n>` and renames it into place when done (our keys never hold `#`);
+    /// an S3 store keeps the parts of an upload never completed. Returns how many went.
+    pub async fn sweep_staging(&self, before: SystemTime) -> anyhow::Result<usize> {
+        let mut removed = 0;
+        if let Some(root) = self.local_root.clone() {
+            removed +=
+                tokio::task::spawn_blocking(move || remove_staging_files(&root, before)).await??;
+        }
+        #[cfg(feature = "s3")]
+        if let Some(uploads) = &self.s3_uploads {
+            removed += uploads.abort_started_before(before.into()).await?;
+        }
+        Ok(removed)
+    }
+
     /// Removes an object; one that is already gone is fine.
     pub async fn delete(&self, key: &str) -> object_store::Result<()> {
         match self.store.delete(&ObjectPath::from(key)).await {
@@ -199,6 +236,32 @@ impl Storage {
 }
 
 /// `range` of a local file, `READ_CHUNK` bytes per trip to the blocking thread pool.
+/// Walks `root` (without following links) and removes staging files last written before `before`.
+fn remove_staging_files(root: &Path, before: SystemTime) -> std::io::Result<usize> {
+    let mut removed = 0;
+    let mut directories = vec![root.to_path_buf()];
+    while let Some(directory) = directories.pop() {
+        for entry in std::fs::read_dir(&directory)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                directories.push(entry.path());
+                continue;
+            }
+            let staging = kind.is_file() && entry.file_name().to_string_lossy().contains('#');
+            if staging && entry.metadata()?.modified()? < before {
+                match std::fs::remove_file(entry.path()) {
+                    Ok(()) => removed += 1,
+                    // Finished (renamed) or removed by another instance meanwhile.
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+    }
+    Ok(removed)
+}
+
 fn read_file(
     file: std::fs::File,
     range: Range<u64>,

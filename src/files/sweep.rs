@@ -13,6 +13,31 @@ use crate::jobs::{self, Job};
 
 /// Objects swept per job run.
 const BATCH: i64 = 200;
+/// A write still unfinished after this long was interrupted (its process died).
+const STAGING_GRACE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Makes sure the staging sweep runs on the day of `at` (one job per day).
+pub async fn schedule_staging_sweep(
+    conn: &mut AsyncPgConnection,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
+    let key = format!("sweep-staging:{}", at.timestamp() / 86_400);
+    jobs::enqueue_once(conn, &Job::SweepStaging, at, &key).await
+}
+
+/// Deletes what writes interrupted more than a day ago left in storage.
+pub async fn sweep_staging(services: &Services) -> ApiResult<()> {
+    let before = std::time::SystemTime::now() - STAGING_GRACE;
+    let removed = services
+        .storage
+        .sweep_staging(before)
+        .await
+        .map_err(ApiError::internal)?;
+    if removed > 0 {
+        tracing::info!(removed, "interrupted uploads swept from storage");
+    }
+    Ok(())
+}
 
 /// Makes sure a sweep runs after `at` (one job per hour at most).
 pub async fn schedule(conn: &mut AsyncPgConnection, at: DateTime<Utc>) -> ApiResult<()> {

@@ -46,6 +46,8 @@ pub enum Job {
     PurgeFile { file_id: Uuid },
     /// Remove storage objects no row owns any more.
     SweepStorage,
+    /// Remove what interrupted writes left in storage (daily).
+    SweepStaging,
     /// The hourly scan for what time made due (see `housekeeping`).
     Housekeeping,
     /// Send one email of the outbox.
@@ -209,6 +211,7 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
         }
         Job::PurgeFile { file_id } => crate::files::sweep::purge_trashed(conn, *file_id).await,
         Job::SweepStorage => crate::files::sweep::sweep(conn, services).await,
+        Job::SweepStaging => crate::files::sweep::sweep_staging(services).await,
         Job::Housekeeping => housekeeping::run(conn, services).await,
         Job::SendEmail { email_id } => crate::email::outbox::send(conn, services, *email_id).await,
         Job::EmailNotification { notification_id } => {
