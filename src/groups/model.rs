@@ -214,6 +214,22 @@ pub async fn find_access(
     )
 }
 
+/// The viewer's access to each group a post is shared to: one query whether or not the post
+/// exists, so that looking up a missing post costs what looking up a hidden one does.
+pub async fn find_access_to_post(
+    conn: &mut AsyncPgConnection,
+    viewer: Uuid,
+    post: Uuid,
+) -> ApiResult<Vec<GroupAccess>> {
+    Ok(diesel::sql_query(format!(
+        "{ACCESS_SELECT} WHERE g.id IN (SELECT group_id FROM post_audiences WHERE post_id = $2)"
+    ))
+    .bind::<SqlUuid, _>(viewer)
+    .bind::<SqlUuid, _>(post)
+    .load(conn)
+    .await?)
+}
+
 pub async fn find_access_by_slug(
     conn: &mut AsyncPgConnection,
     viewer: Uuid,
