@@ -1,6 +1,7 @@
 //! Who is calling: passwords, sessions, personal access tokens and the viewer they resolve to.
 
 pub mod access_tokens;
+mod client;
 pub mod graphql;
 pub mod local;
 pub mod password;
@@ -9,6 +10,7 @@ pub mod sessions;
 pub mod throttle;
 mod viewer;
 
+pub use client::{AddressRange, Client};
 pub use viewer::{
     Credential, Viewer, authenticate, authorization_header, bearer_token, revalidate,
     session_cookie_value,

@@ -371,6 +371,7 @@ diesel::table! {
         throttle_key -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        client_address -> Text,
     }
 }
 

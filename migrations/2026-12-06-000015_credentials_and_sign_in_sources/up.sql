@@ -1,0 +1,4 @@
+-- Sign-in attempts are counted per account and client address (src/auth/throttle.rs).
+ALTER TABLE login_attempts ADD COLUMN client_address text NOT NULL DEFAULT 'unknown';
+CREATE INDEX login_attempts_client_address ON login_attempts (client_address, created_at);
+
