@@ -775,6 +775,7 @@ diesel::table! {
         digest_frequency -> Text,
         last_digest_at -> Nullable<Timestamptz>,
         receives_newsletters -> Bool,
+        credentials_revoked_at -> Nullable<Timestamptz>,
     }
 }
 
