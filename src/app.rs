@@ -26,7 +26,8 @@ pub struct Services {
     pub db: DbSettings,
     pub pool: DbPool,
     pub events: EventBus,
-    /// Password checks allowed at once (see `auth::password::verify_limited`).
+    /// Password hashes and checks allowed at once, for every request that does one (see
+    /// `auth::password`).
     pub password_checks: Semaphore,
     pub sso: Sso,
     pub storage: Storage,
@@ -115,7 +116,9 @@ impl App {
     ) -> anyhow::Result<()> {
         let router = crate::http::router(self.clone());
         let shutdown = self.shutdown.clone();
-        axum::serve(listener, router)
+        // Peers' addresses reach handlers (`auth::Client`), for the sign-in throttle.
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 stop.await;
                 shutdown.send_replace(true);

@@ -189,12 +189,17 @@ pub struct AuthSettings {
     /// Whether people may sign in with a Parvis password (besides single sign-on).
     #[serde(default = "enabled")]
     pub local_accounts: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (addresses or networks such as
+    /// `10.0.0.0/8`); loopback by default. Sign-in attempts are counted per client address.
+    #[serde(default = "crate::auth::AddressRange::loopback")]
+    pub trusted_proxies: Vec<crate::auth::AddressRange>,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             local_accounts: true,
+            trusted_proxies: crate::auth::AddressRange::loopback(),
         }
     }
 }

@@ -164,6 +164,114 @@ async fn an_account_without_email_activates_with_its_code_once() {
     assert_eq!(error_code(&reused), "BAD_USER_INPUT");
 }
 
+/// Every permit of the server's password semaphore, held by the test: until it is dropped, a
+/// request that hashes or checks a password waits.
+async fn hold_password_checks(app: &TestApp) -> tokio::sync::SemaphorePermit<'_> {
+    let checks = &app.app.services.password_checks;
+    let permits = u32::try_from(checks.available_permits()).unwrap();
+    checks.acquire_many(permits).await.unwrap()
+}
+
+/// POSTs `operations` signed out, as one batch; their answers, or a panic when the server takes
+/// longer than a few seconds (it is waiting for a password hash).
+async fn batch_answered_without_hashing(app: &TestApp, operations: Vec<Value>) -> Vec<Value> {
+    let request = app.http.post(app.url("/graphql")).json(&operations).send();
+    let response = tokio::time::timeout(std::time::Duration::from_secs(5), request)
+        .await
+        .expect("the batch is answered without waiting for a password hash")
+        .unwrap();
+    response.json().await.unwrap()
+}
+
+const ACTIVATE: &str = "mutation($username: String!, $code: String!) {
+  activateAccount(input: { username: $username, activationCode: $code, password: \"ten or more chars\" }) {
+    user { status } } }";
+
+/// Two open invitations' link tokens.
+async fn two_invitations(app: &TestApp) -> (String, String) {
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let mut tokens = Vec::new();
+    for email in ["zoe@example.com", "yann@example.com"] {
+        let invited = app
+            .graphql(Some(&admin), INVITE, json!({ "email": email }))
+            .await;
+        tokens.push(token_of(&invited));
+    }
+    (tokens[0].clone(), tokens[1].clone())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invitation_links_are_checked_before_any_password_is_hashed() {
+    let app = TestApp::spawn().await;
+    let _held = hold_password_checks(&app).await;
+    let wrong_link = json!({ "query": ACCEPT, "variables": { "token": "pvi_wrong", "password": "a long enough secret" } });
+
+    let answers = batch_answered_without_hashing(&app, vec![wrong_link; 10]).await;
+
+    assert_eq!(answers.len(), 10);
+    for answer in &answers {
+        assert_eq!(error_code(answer), "BAD_USER_INPUT", "{answer}");
+        assert_eq!(answer["errors"][0]["extensions"]["field"], "token");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activation_codes_are_checked_before_any_password_is_hashed() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    app.graphql(
+        Some(&admin),
+        "mutation { createAccount(input: { username: \"marc.atelier\", displayName: \"Marc\" }) { activationCode } }",
+        json!({}),
+    )
+    .await;
+    let _held = hold_password_checks(&app).await;
+    let wrong_code = json!({ "query": ACTIVATE, "variables": { "username": "marc.atelier", "code": "AAAA-BBBB-CCCC" } });
+
+    let answers = batch_answered_without_hashing(&app, vec![wrong_code; 10]).await;
+
+    for answer in &answers {
+        assert_eq!(error_code(answer), "BAD_USER_INPUT", "{answer}");
+        assert_eq!(answer["errors"][0]["extensions"]["field"], "activationCode");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_request_sets_at_most_one_password_whatever_the_batch() {
+    let app = TestApp::spawn().await;
+    let (first, second) = two_invitations(&app).await;
+    let accept = |token: &str| json!({ "query": ACCEPT, "variables": { "token": token, "password": "a long enough secret" } });
+
+    let answers: Vec<Value> = app
+        .http
+        .post(app.url("/graphql"))
+        .json(&json!([accept(&first), accept(&second)]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let accepted = answers
+        .iter()
+        .filter(|answer| answer["data"]["acceptInvitation"]["user"]["status"] == "ACTIVE")
+        .count();
+    let refused: Vec<&Value> = answers
+        .iter()
+        .filter(|answer| answer["errors"].is_array())
+        .collect();
+    assert_eq!((accepted, refused.len()), (1, 1), "{answers:?}");
+    assert_eq!(error_code(refused[0]), "BAD_USER_INPUT");
+    assert!(
+        refused[0]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only one password may be checked or set per request"),
+        "{answers:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_communicator_publishes_to_the_whole_organisation() {
     let app = TestApp::spawn().await;

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{TestApp, error_code};
+use parvis::auth::throttle::{MAX_ATTEMPTS, MAX_ATTEMPTS_PER_ACCOUNT, MAX_ATTEMPTS_PER_ADDRESS};
 use parvis::users::OrgRole;
 use serde_json::{Value, json};
 
@@ -532,7 +533,7 @@ async fn only_admins_edit_other_profiles() {
 async fn repeated_failed_logins_are_rate_limited() {
     let app = app_with_password_user().await;
     let client = cookie_client();
-    for _ in 0..parvis::auth::throttle::MAX_ATTEMPTS {
+    for _ in 0..MAX_ATTEMPTS {
         let failed: Value = login(&app, &client, "helene", "wrong password!")
             .await
             .json()
@@ -546,6 +547,111 @@ async fn repeated_failed_logins_are_rate_limited() {
         .await
         .unwrap();
     assert_eq!(error_code(&limited), "RATE_LIMITED");
+}
+
+/// Signs in from `address`, as told by the reverse proxy the test client stands for (loopback
+/// proxies are trusted by default).
+async fn login_from(app: &TestApp, address: &str, identifier: &str, password: &str) -> Value {
+    app.http
+        .post(app.url("/graphql"))
+        .header("x-forwarded-for", format!("192.0.2.1, {address}"))
+        .json(&json!({ "query": LOGIN, "variables": { "identifier": identifier, "password": password } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// `count` failed sign-ins on `identifier` from `address`, in parallel.
+async fn fail_logins_from(app: &TestApp, address: &str, identifier: &str, count: i64) {
+    let attempts = (0..count).map(|_| login_from(app, address, identifier, "wrong password!"));
+    for failed in futures::future::join_all(attempts).await {
+        assert_eq!(error_code(&failed), "BAD_USER_INPUT", "{failed}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_logins_from_one_address_do_not_lock_the_owner_out_of_another() {
+    let app = app_with_password_user().await;
+    fail_logins_from(&app, "203.0.113.7", "helene", MAX_ATTEMPTS).await;
+
+    let owner = login_from(&app, "198.51.100.20", "helene", "correct horse battery").await;
+    let guesser = login_from(&app, "203.0.113.7", "helene", "correct horse battery").await;
+
+    assert_eq!(
+        owner["data"]["login"]["user"]["username"], "helene",
+        "{owner}"
+    );
+    assert_eq!(error_code(&guesser), "RATE_LIMITED");
+}
+
+/// Given `count` sign-in attempts in the last minutes on the accounts or identifiers `keys` (SQL
+/// giving text) from the addresses `addresses` (likewise): many at once, cheaper than through
+/// the API.
+async fn given_recent_attempts(app: &TestApp, count: i64, keys: &str, addresses: &str) {
+    use diesel_async::SimpleAsyncConnection;
+    let mut conn = app.db().connect().await.unwrap();
+    conn.batch_execute(&format!(
+        "INSERT INTO login_attempts (id, throttle_key, client_address)
+         SELECT gen_random_uuid(), {keys}, {addresses} FROM generate_series(1, {count}) AS n"
+    ))
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_logins_spread_over_many_addresses_still_lock_the_account() {
+    let app = app_with_password_user().await;
+    let helene = "(SELECT id::text FROM users WHERE username = 'helene')";
+    let guessers = format!(
+        "'203.0.113.' || n % {}",
+        MAX_ATTEMPTS_PER_ACCOUNT / MAX_ATTEMPTS
+    );
+    given_recent_attempts(&app, MAX_ATTEMPTS_PER_ACCOUNT, helene, &guessers).await;
+
+    let owner = login_from(&app, "198.51.100.20", "helene", "correct horse battery").await;
+
+    assert_eq!(error_code(&owner), "RATE_LIMITED");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_address_trying_many_accounts_is_slowed() {
+    let app = app_with_password_user().await;
+    let someone_else = "'someone.' || n";
+    given_recent_attempts(
+        &app,
+        MAX_ATTEMPTS_PER_ADDRESS,
+        someone_else,
+        "'203.0.113.7'",
+    )
+    .await;
+
+    let sprayer = login_from(&app, "203.0.113.7", "helene", "correct horse battery").await;
+    let owner = login_from(&app, "198.51.100.20", "helene", "correct horse battery").await;
+
+    assert_eq!(error_code(&sprayer), "RATE_LIMITED");
+    assert_eq!(
+        owner["data"]["login"]["user"]["username"], "helene",
+        "{owner}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forwarded_address_is_believed_only_from_a_trusted_proxy() {
+    let app = TestApp::spawn_configured(|config| config.auth.trusted_proxies = Vec::new()).await;
+    let hash = parvis::auth::password::hash("correct horse battery").unwrap();
+    app.create_user_with("helene", OrgRole::Member, |user| {
+        user.password_hash = Some(hash)
+    })
+    .await;
+    fail_logins_from(&app, "203.0.113.7", "helene", MAX_ATTEMPTS).await;
+
+    let claimed_elsewhere =
+        login_from(&app, "198.51.100.20", "helene", "correct horse battery").await;
+
+    assert_eq!(error_code(&claimed_elsewhere), "RATE_LIMITED");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -604,7 +710,7 @@ async fn one_request_may_sign_in_only_once() {
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("only one sign-in per request")),
+            .any(|m| m.contains("only one password may be checked or set per request")),
         "{response}"
     );
 }
@@ -698,4 +804,143 @@ async fn a_reactivated_person_can_sign_in_again() {
         .await
         .unwrap();
     assert_eq!(signed_in["data"]["login"]["user"]["username"], "helene");
+}
+
+const REACTIVATE: &str =
+    "mutation($id: ID!) { reactivateUser(input: { userId: $id }) { user { status } } }";
+
+/// An admin deactivates the person, then reactivates them.
+async fn deactivate_and_reactivate(app: &TestApp, person: &common::TestUser) {
+    let admin = app.create_user("root", OrgRole::Admin).await;
+    let id = json!({ "id": person.id });
+    let deactivated = app.graphql(Some(&admin), DEACTIVATE, id.clone()).await;
+    assert_eq!(
+        deactivated["data"]["deactivateUser"]["user"]["status"],
+        "DEACTIVATED"
+    );
+    let reactivated = app.graphql(Some(&admin), REACTIVATE, id).await;
+    assert_eq!(
+        reactivated["data"]["reactivateUser"]["user"]["status"],
+        "ACTIVE"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reactivated_persons_old_personal_access_tokens_stay_revoked() {
+    let app = TestApp::spawn().await;
+    let person = app.member("leaver").await;
+
+    deactivate_and_reactivate(&app, &person).await;
+
+    let response = app
+        .graphql(Some(&person), "{ viewer { id } }", json!({}))
+        .await;
+    assert_eq!(error_code(&response), "UNAUTHENTICATED");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reactivated_persons_old_calendar_feed_urls_stay_revoked() {
+    let app = TestApp::spawn().await;
+    let person = app.member("leaver").await;
+    let created = app
+        .graphql(
+            Some(&person),
+            "mutation { createCalendarFeed { url } }",
+            json!({}),
+        )
+        .await;
+    let url = created["data"]["createCalendarFeed"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 200);
+
+    deactivate_and_reactivate(&app, &person).await;
+
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reactivated_persons_old_unsubscribe_links_stay_retired() {
+    use parvis::email::unsubscribe::{Topic, link};
+    let app = TestApp::spawn().await;
+    let person = app.member("leaver").await;
+    let mut conn = app.db().connect().await.unwrap();
+    let url = link(&mut conn, &app.app.services, person.uuid, Topic::Digest)
+        .await
+        .unwrap();
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 200);
+
+    deactivate_and_reactivate(&app, &person).await;
+
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 404);
+}
+
+/// Each column that holds a secret (or its hash), with what deactivation does with it. A new
+/// one fails this test until it is revoked in `auth::revoke_credentials` or listed here with the
+/// reason it is kept.
+const SECRET_COLUMNS: &[(&str, &str)] = &[
+    (
+        "account_invitations.token_hash",
+        "kept: the organisation's invitation of someone else",
+    ),
+    ("calendar_feeds.token_hash", "revoked"),
+    (
+        "group_webhooks.token_hash",
+        "kept: the group's, posting as no one",
+    ),
+    (
+        "newsletter_recipients.token_hash",
+        "kept: click tracking, grants nothing",
+    ),
+    ("personal_access_tokens.token_hash", "revoked"),
+    ("sessions.token_hash", "revoked"),
+    (
+        "sso_login_attempts.browser_hash",
+        "kept: a sign-in under way, no one's yet",
+    ),
+    (
+        "sso_login_attempts.nonce",
+        "kept: a sign-in under way, no one's yet",
+    ),
+    (
+        "sso_login_attempts.pkce_verifier",
+        "kept: a sign-in under way, no one's yet",
+    ),
+    (
+        "sso_login_attempts.state_hash",
+        "kept: a sign-in under way, no one's yet",
+    ),
+    ("unsubscribe_tokens.token_hash", "revoked"),
+    ("users.activation_code_hash", "revoked"),
+    (
+        "users.password_hash",
+        "kept: a reactivated person signs in with it",
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_stored_secret_is_revoked_on_deactivation_or_known_to_be_kept() {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().connect().await.unwrap();
+
+    let columns: Vec<Column> = diesel::sql_query(
+        "SELECT table_name || '.' || column_name AS name FROM information_schema.columns
+         WHERE table_schema = current_schema()
+           AND column_name ~ '(_hash$|token|secret|nonce|verifier)'
+         ORDER BY 1",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+
+    let names: Vec<&str> = columns.iter().map(|column| column.name.as_str()).collect();
+    let known: Vec<&str> = SECRET_COLUMNS.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, known);
 }

@@ -555,6 +555,45 @@ async fn access_tokens_for_another_audience_expired_or_forged_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_providers_token_issued_before_a_deactivation_stays_refused_after_reactivation() {
+    let Sso { app, idp } = start().await;
+    let admin = app.create_user("root", OrgRole::Admin).await;
+    Browser::new().sign_in(&app, "bob").await;
+    let old_token = idp.access_token(json!({ "sub": "bob" })).await;
+    let bob = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&old_token)
+        .json(&json!({ "query": "{ viewer { id } }" }))
+        .send()
+        .await
+        .expect("request")
+        .json::<Value>()
+        .await
+        .expect("JSON")["data"]["viewer"]["id"]
+        .clone();
+    for change in ["deactivateUser", "reactivateUser"] {
+        let changed = app
+            .graphql(
+                Some(&admin),
+                &format!("mutation($id: ID!) {{ {change}(input: {{ userId: $id }}) {{ user {{ status }} }} }}"),
+                json!({ "id": bob }),
+            )
+            .await;
+        assert!(changed["errors"].is_null(), "{changed}");
+    }
+
+    let refused = bearer_viewer(&app, &old_token).await;
+    // Tokens say when they were issued in whole seconds: a new one a second later is newer.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let new_token = idp.access_token(json!({ "sub": "bob" })).await;
+    let accepted = bearer_viewer(&app, &new_token).await;
+
+    assert_eq!(error_code(&refused), "UNAUTHENTICATED");
+    assert_eq!(accepted["data"]["viewer"]["username"], "bob", "{accepted}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_subscription_authenticates_with_the_providers_access_token() {
     let Sso { app, idp } = start().await;
     let token = idp

@@ -3,14 +3,16 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rand::Rng;
 use uuid::Uuid;
 
-use crate::auth::secrets;
+use crate::app::Services;
+use crate::auth::throttle::{self, Attempt};
+use crate::auth::{Client, password, secrets};
 use crate::db::schema::users;
-use crate::error::ApiResult;
-use crate::users::{User, UserStatus};
+use crate::error::{ApiError, ApiResult};
+use crate::users::{User, UserStatus, model as user_model};
 
 /// Letters and digits that cannot be misread for one another (no 0/O, 1/I/L, U/V).
 const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTWXYZ23456789";
@@ -67,8 +69,47 @@ pub fn matches(user: &User, code: &str) -> bool {
         && user.activation_code_hash.as_deref() == Some(hash(code).as_slice())
 }
 
+/// Activates the pending account `username` with its code and a first password. The attempt is
+/// throttled like a sign-in and the code checked before the password is hashed, so wrong codes
+/// cost no hashing.
+pub async fn activate_with_code(
+    services: &Services,
+    client: &Client,
+    username: &str,
+    code: &str,
+    password: String,
+) -> ApiResult<User> {
+    let (user, attempt) = {
+        let mut conn = services.pool.get().await?;
+        let found = user_model::find_by_identifier(&mut conn, username).await?;
+        let attempt = Attempt::new(found.as_ref().map(|u| u.id), username, client.address);
+        throttle::record_attempt(&mut conn, &attempt).await?;
+        let user = found.filter(|user| matches(user, code)).ok_or_else(|| {
+            ApiError::bad_input(
+                "activationCode",
+                "unknown username, or a wrong or expired code",
+            )
+        })?;
+        (user, attempt)
+    };
+    let password_hash = password::hash_limited(services, client, password).await?;
+    let mut conn = services.pool.get().await?;
+    let user = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            // Locked again: two activations with one code make one account.
+            let current = user_model::lock(conn, user.id)
+                .await?
+                .filter(|current| matches(current, code))
+                .ok_or_else(|| ApiError::bad_input("activationCode", "this code was just used"))?;
+            activate(conn, current.id, &password_hash).await
+        })
+        .await?;
+    throttle::clear(&mut conn, &attempt).await?;
+    Ok(user)
+}
+
 /// Activates a pending account with its first password; the code is spent.
-pub async fn activate(
+async fn activate(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     password_hash: &str,

@@ -289,7 +289,8 @@ impl AccountMutation {
         Ok(RevokeInvitationPayload { invitation })
     }
 
-    /// Uses an invitation link: makes the account and signs the person in.
+    /// Uses an invitation link: makes the account and signs the person in. One password is set
+    /// per HTTP request (a batch included).
     async fn accept_invitation(
         &self,
         ctx: &Context<'_>,
@@ -298,6 +299,7 @@ impl AccountMutation {
         validation::max_chars("token", &input.token, Limit::SHORT_TEXT)?;
         let user = invitations::accept(
             ctx.services(),
+            &ctx.request().client,
             Acceptance {
                 secret: input.token,
                 username: input.username,
@@ -393,7 +395,8 @@ impl AccountMutation {
     }
 
     /// Activates a pending account with its username and code, sets its first password and
-    /// signs the person in. Attempts are throttled like password sign-ins.
+    /// signs the person in. Attempts are throttled like password sign-ins, and one password is
+    /// set per HTTP request (a batch included).
     async fn activate_account(
         &self,
         ctx: &Context<'_>,
@@ -401,36 +404,14 @@ impl AccountMutation {
     ) -> ApiResult<SignedInPayload> {
         validation::max_chars("username", &input.username, Limit::USERNAME)?;
         validation::max_chars("activationCode", &input.activation_code, Limit::SHORT_TEXT)?;
-        let services = ctx.services();
-        let password_hash =
-            crate::auth::password::hash_limited(&services.password_checks, input.password).await?;
-        let mut conn = ctx.conn().await?;
-        let found = users::find_by_identifier(&mut conn, &input.username).await?;
-        let key =
-            crate::auth::throttle::throttle_key(found.as_ref().map(|u| u.id), &input.username);
-        crate::auth::throttle::record_attempt(&mut conn, &key).await?;
-        let user = match found {
-            Some(user) if activation::matches(&user, &input.activation_code) => user,
-            _ => {
-                return Err(ApiError::bad_input(
-                    "activationCode",
-                    "unknown username, or a wrong or expired code",
-                ));
-            }
-        };
-        let user = conn
-            .transaction::<_, ApiError, _>(async |conn| {
-                // Locked again: two activations with one code make one account.
-                let current = users::lock(conn, user.id)
-                    .await?
-                    .filter(|current| activation::matches(current, &input.activation_code))
-                    .ok_or_else(|| {
-                        ApiError::bad_input("activationCode", "this code was just used")
-                    })?;
-                activation::activate(conn, current.id, &password_hash).await
-            })
-            .await?;
-        crate::auth::throttle::clear(&mut conn, &key).await?;
+        let user = activation::activate_with_code(
+            ctx.services(),
+            &ctx.request().client,
+            &input.username,
+            &input.activation_code,
+            input.password,
+        )
+        .await?;
         signed_in(ctx, user).await
     }
 

@@ -105,7 +105,8 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Ac
         .optional()?)
 }
 
-/// The open, unexpired invitation a link's secret belongs to, locked for accepting.
+/// The open, unexpired invitation a link's secret belongs to, locked (in a transaction) for
+/// accepting.
 pub async fn find_usable(
     conn: &mut AsyncPgConnection,
     secret: &str,
@@ -213,51 +214,71 @@ pub struct Acceptance {
     pub password: String,
 }
 
-/// Makes the invited person's account and spends the invitation, in one transaction.
+/// Makes the invited person's account and spends the invitation. The link and the names are
+/// checked before the password is hashed, so a wrong link costs no hashing; the invitation is
+/// then locked and checked again in the transaction that spends it.
 pub async fn accept(
     services: &crate::app::Services,
+    client: &crate::auth::Client,
     acceptance: Acceptance,
 ) -> ApiResult<crate::users::User> {
     use diesel_async::AsyncConnection;
 
-    use crate::users::{NewUser, model as users};
-    use crate::validation;
+    use crate::users::model as users;
 
-    let password_hash =
-        crate::auth::password::hash_limited(&services.password_checks, acceptance.password).await?;
+    let invitation = {
+        let mut conn = services.pool.get().await?;
+        find_usable(&mut conn, &acceptance.secret)
+            .await?
+            .ok_or_else(unusable)?
+    };
+    let mut user = account_for(&invitation, &acceptance)?;
+    user.password_hash =
+        Some(crate::auth::password::hash_limited(services, client, acceptance.password).await?);
     let mut conn = services.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let invitation = find_usable(conn, &acceptance.secret)
             .await?
-            .ok_or_else(|| {
-                ApiError::bad_input(
-                    "token",
-                    "this invitation link is invalid, has expired or was already used",
-                )
-            })?;
-        let local_part = invitation
-            .email
-            .split_once('@')
-            .map_or(invitation.email.as_str(), |(local, _)| local);
-        let username = match &acceptance.username {
-            Some(username) => validation::username("username", username)?,
-            None => validation::username("username", &validation::ascii_fold(local_part))?,
-        };
-        let display_name = match acceptance.display_name.as_deref() {
-            Some(name) => validation::display_name("displayName", name)?,
-            None => invitation
-                .display_name
-                .clone()
-                .unwrap_or_else(|| local_part.to_owned()),
-        };
-        let mut user = NewUser::new(username, display_name);
-        user.email = Some(invitation.email.clone());
-        user.org_role = invitation.org_role;
-        user.password_hash = Some(password_hash.clone());
-        user.created_by = invitation.invited_by;
+            .ok_or_else(unusable)?;
         let user = users::insert(conn, &user).await?;
         mark_accepted(conn, invitation.id, user.id).await?;
         Ok(user)
     })
     .await
+}
+
+fn unusable() -> ApiError {
+    ApiError::bad_input(
+        "token",
+        "this invitation link is invalid, has expired or was already used",
+    )
+}
+
+/// The account an invitation makes, with the names the person chose (or the invitation's).
+fn account_for(
+    invitation: &AccountInvitation,
+    acceptance: &Acceptance,
+) -> ApiResult<crate::users::NewUser> {
+    use crate::validation;
+
+    let local_part = invitation
+        .email
+        .split_once('@')
+        .map_or(invitation.email.as_str(), |(local, _)| local);
+    let username = match &acceptance.username {
+        Some(username) => validation::username("username", username)?,
+        None => validation::username("username", &validation::ascii_fold(local_part))?,
+    };
+    let display_name = match acceptance.display_name.as_deref() {
+        Some(name) => validation::display_name("displayName", name)?,
+        None => invitation
+            .display_name
+            .clone()
+            .unwrap_or_else(|| local_part.to_owned()),
+    };
+    let mut user = crate::users::NewUser::new(username, display_name);
+    user.email = Some(invitation.email.clone());
+    user.org_role = invitation.org_role;
+    user.created_by = invitation.invited_by;
+    Ok(user)
 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::invitations::{self, Acceptance};
 use crate::app::{App, Services};
+use crate::auth::Client;
 use crate::error::ApiError;
 use crate::sso::login_page::{escape, organization, render, signed_in_response};
 
@@ -53,6 +54,7 @@ pub struct AcceptForm {
 
 pub async fn accept(
     State(app): State<Arc<App>>,
+    client: Client,
     Path(token): Path<String>,
     headers: HeaderMap,
     Form(input): Form<AcceptForm>,
@@ -69,7 +71,7 @@ pub async fn accept(
         display_name: filled(input.display_name),
         password: input.password,
     };
-    match invitations::accept(&app.services, acceptance).await {
+    match invitations::accept(&app.services, &client, acceptance).await {
         Ok(user) => {
             signed_in_response(&app, &headers, &user, "", |_| {
                 (

@@ -136,3 +136,16 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<AccessT
         .get_result(conn)
         .await?)
 }
+
+/// Revokes every token of a person still working (deactivation).
+pub async fn revoke_all_for_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> ApiResult<()> {
+    diesel::update(
+        tokens::table
+            .filter(tokens::user_id.eq(user_id))
+            .filter(tokens::revoked_at.is_null()),
+    )
+    .set(tokens::revoked_at.eq(Some(Utc::now())))
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,7 +1,6 @@
 //! Sign-in, sign-out and personal access tokens over GraphQL.
 
 use crate::analytics::{Activity, ActivityKind};
-use std::sync::atomic::Ordering;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use axum::http::header::SET_COOKIE;
@@ -211,13 +210,17 @@ pub struct AuthMutation;
 
 #[Object]
 impl AuthMutation {
-    /// Signs in with a local password; sets the HttpOnly session cookie. One sign-in per HTTP
-    /// request; repeated attempts on one account are throttled (RATE_LIMITED).
+    /// Signs in with a local password; sets the HttpOnly session cookie. One password is
+    /// checked per HTTP request (a batch included); repeated attempts on one account are
+    /// throttled (RATE_LIMITED).
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> ApiResult<LoginPayload> {
-        if ctx.request().login_attempted.swap(true, Ordering::SeqCst) {
-            return Err(ApiError::bad_input("login", "only one sign-in per request"));
-        }
-        let user = super::local::verify(ctx.services(), &input.identifier, input.password).await?;
+        let user = super::local::verify(
+            ctx.services(),
+            &ctx.request().client,
+            &input.identifier,
+            input.password,
+        )
+        .await?;
         let session_expires_at = start_session(ctx, user.id).await?;
         Ok(LoginPayload {
             user,

@@ -1,6 +1,7 @@
 //! Sign-in with a Parvis password (the GraphQL `login` mutation and the sign-in page's form).
 
-use super::{password, throttle};
+use super::throttle::{self, Attempt};
+use super::{Client, password};
 use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::users::{User, model as users};
@@ -8,9 +9,15 @@ use crate::validation;
 
 const IDENTIFIER_MAX_LENGTH: usize = 254;
 
-/// The active person with this email or username and password. Attempts on one account are
-/// throttled (RATE_LIMITED); no connection is held while the password is checked, the slow part.
-pub async fn verify(services: &Services, identifier: &str, password: String) -> ApiResult<User> {
+/// The active person with this email or username and password. Attempts are throttled
+/// (RATE_LIMITED) per account and address; no connection is held while the password is checked,
+/// the slow part.
+pub async fn verify(
+    services: &Services,
+    client: &Client,
+    identifier: &str,
+    password: String,
+) -> ApiResult<User> {
     if !services.config.auth.local_accounts {
         return Err(ApiError::Forbidden(
             "Password sign-in is turned off here; sign in with your organisation's account.".into(),
@@ -18,19 +25,19 @@ pub async fn verify(services: &Services, identifier: &str, password: String) -> 
     }
     validation::max_chars("identifier", identifier, IDENTIFIER_MAX_LENGTH)?;
     validation::max_chars("password", &password, password::MAX_LENGTH)?;
-    let (user, throttle_key) = {
+    let (user, attempt) = {
         let mut conn = services.pool.get().await?;
         let user = users::find_by_identifier(&mut conn, identifier).await?;
-        let key = throttle::throttle_key(user.as_ref().map(|u| u.id), identifier);
-        throttle::record_attempt(&mut conn, &key).await?;
-        (user, key)
+        let attempt = Attempt::new(user.as_ref().map(|u| u.id), identifier, client.address);
+        throttle::record_attempt(&mut conn, &attempt).await?;
+        (user, attempt)
     };
     let stored = user.as_ref().and_then(|user| user.password_hash.clone());
-    let matches = password::verify_limited(&services.password_checks, password, stored).await?;
+    let matches = password::verify_limited(services, client, password, stored).await?;
     match user {
         Some(user) if matches && user.is_active() => {
             let mut conn = services.pool.get().await?;
-            throttle::clear(&mut conn, &throttle_key).await?;
+            throttle::clear(&mut conn, &attempt).await?;
             Ok(user)
         }
         _ => Err(ApiError::bad_input(

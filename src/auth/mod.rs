@@ -1,14 +1,19 @@
-//! Who is calling: passwords, sessions, personal access tokens and the viewer they resolve to.
+//! Who is calling: passwords, sessions, personal access tokens and the viewer they resolve to,
+//! and revoking them all.
 
 pub mod access_tokens;
+mod client;
 pub mod graphql;
 pub mod local;
 pub mod password;
+mod revocation;
 pub mod secrets;
 pub mod sessions;
 pub mod throttle;
 mod viewer;
 
+pub use client::{AddressRange, Client};
+pub use revocation::revoke_credentials;
 pub use viewer::{
     Credential, Viewer, authenticate, authorization_header, bearer_token, revalidate,
     session_cookie_value,

@@ -1,10 +1,14 @@
-//! Password hashing with argon2id.
+//! Password hashing with argon2id. Each hash or check takes a core and ~19 MiB for a while, so
+//! requests reach argon2 only through `verify_limited` and `hash_limited`: at most one hash or
+//! check per HTTP request (see `PasswordAllowance`), queued on the server's shared semaphore.
 
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use tokio::sync::Semaphore;
 
+use super::Client;
+use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
 
 pub const MIN_LENGTH: usize = 10;
@@ -14,6 +18,24 @@ pub const MAX_LENGTH: usize = 256;
 /// password and does not reveal which accounts exist.
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash("not a real password").unwrap_or_default());
+
+/// The one password hash or check an HTTP request may cost. The operations of a batch share it,
+/// so ten sign-ins, activations or invitation acceptances in one request cost one hash, not ten.
+#[derive(Debug, Clone, Default)]
+pub struct PasswordAllowance(Arc<AtomicBool>);
+
+impl PasswordAllowance {
+    fn spend(&self) -> ApiResult<()> {
+        if self.0.swap(true, Ordering::SeqCst) {
+            return Err(ApiError::bad_input(
+                "password",
+                "only one password may be checked or set per request; send the other operations \
+                 in requests of their own",
+            ));
+        }
+        Ok(())
+    }
+}
 
 pub fn validate(password: &str) -> ApiResult<()> {
     let length = password.chars().count();
@@ -32,6 +54,8 @@ pub fn validate(password: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Hashes right here, unqueued: for work outside requests (the CLI, the demo seed). Requests use
+/// `hash_limited`.
 pub fn hash(password: &str) -> ApiResult<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
@@ -39,30 +63,46 @@ pub fn hash(password: &str) -> ApiResult<String> {
         .map_err(|error| ApiError::internal(anyhow::anyhow!("hashing a password: {error}")))
 }
 
-/// Verifies on the blocking pool, at most `checks` permits at a time: each check costs ~19 MiB
-/// and a core for a while, so sign-in storms queue here instead of starving the server.
+/// Whether `password` matches `stored` (with no stored hash, burns the same time and fails).
+/// Spends the request's allowance, then runs on the blocking pool once the shared semaphore lets
+/// it, so sign-in storms queue there instead of starving the server.
 pub async fn verify_limited(
-    checks: &Semaphore,
+    services: &Services,
+    client: &Client,
     password: String,
     stored: Option<String>,
 ) -> ApiResult<bool> {
-    let _permit = checks.acquire().await.map_err(ApiError::internal)?;
+    client.password_allowance.spend()?;
+    let _permit = services
+        .password_checks
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || verify(&password, stored.as_deref()))
         .await
         .map_err(ApiError::internal)
 }
 
-/// Validates and hashes a new password on the blocking pool, queued like `verify_limited`.
-pub async fn hash_limited(checks: &Semaphore, password: String) -> ApiResult<String> {
+/// Validates and hashes a new password, spending the request's allowance and queued like
+/// `verify_limited`. Callers check everything cheaper first (tokens, codes, throttles, names).
+pub async fn hash_limited(
+    services: &Services,
+    client: &Client,
+    password: String,
+) -> ApiResult<String> {
     validate(&password)?;
-    let _permit = checks.acquire().await.map_err(ApiError::internal)?;
+    client.password_allowance.spend()?;
+    let _permit = services
+        .password_checks
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || hash(&password))
         .await
         .map_err(ApiError::internal)?
 }
 
-/// Whether `password` matches `stored`; with no stored hash, burns the same time and fails.
-pub fn verify(password: &str, stored: Option<&str>) -> bool {
+fn verify(password: &str, stored: Option<&str>) -> bool {
     let matches = Argon2::default()
         .verify_password(password.as_bytes(), stored.unwrap_or(DUMMY_HASH.as_str()))
         .is_ok();

@@ -371,6 +371,7 @@ diesel::table! {
         throttle_key -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        client_address -> Text,
     }
 }
 
@@ -774,6 +775,7 @@ diesel::table! {
         digest_frequency -> Text,
         last_digest_at -> Nullable<Timestamptz>,
         receives_newsletters -> Bool,
+        credentials_revoked_at -> Nullable<Timestamptz>,
     }
 }
 

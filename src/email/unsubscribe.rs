@@ -72,6 +72,14 @@ pub async fn link(
     ))
 }
 
+/// Retires every unsubscribe link of a person (deactivation): links in old emails stop working.
+pub async fn forget_links_of(conn: &mut AsyncPgConnection, user: Uuid) -> ApiResult<()> {
+    diesel::delete(unsubscribe_tokens::table.filter(unsubscribe_tokens::user_id.eq(user)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 async fn find(
     conn: &mut AsyncPgConnection,
     token: &str,

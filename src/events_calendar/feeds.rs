@@ -262,6 +262,19 @@ pub async fn event_file(
     }
 }
 
+/// Revokes every feed URL of a person still working (deactivation).
+pub async fn revoke_all_for_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> ApiResult<()> {
+    diesel::update(
+        calendar_feeds::table
+            .filter(calendar_feeds::user_id.eq(user_id))
+            .filter(calendar_feeds::revoked_at.is_null()),
+    )
+    .set(calendar_feeds::revoked_at.eq(Some(Utc::now())))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// `GET /calendar/feed/{token}.ics`: the feed's owner's events — those they answered going or
 /// maybe, their groups' and organisation-wide ones — from a month ago to a year ahead, as they
 /// may see them now.

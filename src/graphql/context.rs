@@ -1,7 +1,6 @@
 //! What resolvers read from the request: the viewer, the services and the DataLoaders.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
@@ -9,7 +8,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache};
 use crate::analytics::Activity;
 use crate::app::Services;
 use crate::attachments::graphql::AttachmentLoader;
-use crate::auth::Viewer;
+use crate::auth::{Client, Viewer};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::loaders::{EventSummaryLoader, ViewerAttendanceLoader};
@@ -27,8 +26,9 @@ pub type RequestLoader<L> = DataLoader<L, HashMapCache>;
 pub struct RequestContext {
     pub viewer: Option<Viewer>,
     pub request_id: String,
-    /// Shared by the operations of one HTTP request (a batch), which may sign in once.
-    pub login_attempted: Arc<AtomicBool>,
+    /// Who sent the HTTP request: its address and the one password hash or check it may cost,
+    /// shared by the operations of a batch.
+    pub client: Client,
     /// The client's `User-Agent`, shown in the list of sessions a sign-in opens.
     pub user_agent: Option<String>,
     /// Files sent with a multipart request, for the mutations that take them.
@@ -40,7 +40,7 @@ impl RequestContext {
         Self {
             viewer,
             request_id,
-            login_attempted: Arc::default(),
+            client: Client::default(),
             user_agent: None,
             uploads: Arc::default(),
         }

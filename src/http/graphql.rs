@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::auth::{authenticate, authorization_header, session_cookie_value};
+use crate::auth::{Client, authenticate, authorization_header, session_cookie_value};
 use crate::error::{ApiError, RETRY_AFTER_SECONDS};
 use crate::graphql::ParvisSchema;
 use crate::graphql::context::RequestContext;
@@ -65,14 +65,18 @@ impl ResponseFormat {
     }
 }
 
-pub async fn post(State(app): State<Arc<App>>, request: axum::extract::Request) -> Response {
+pub async fn post(
+    State(app): State<Arc<App>>,
+    client: Client,
+    request: axum::extract::Request,
+) -> Response {
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
     let Some(format) = ResponseFormat::negotiate(&headers) else {
         return not_acceptable();
     };
     if crate::files::upload::is_multipart(&headers) {
-        return post_multipart(app, headers, body, format).await;
+        return post_multipart(app, client, headers, body, format).await;
     }
     let limit = app.services.config.body_limit;
     let body = match axum::body::to_bytes(body, limit).await {
@@ -105,7 +109,7 @@ pub async fn post(State(app): State<Arc<App>>, request: axum::extract::Request) 
             );
         }
     };
-    execute(app, headers, batch, format, Arc::default()).await
+    execute(app, client, headers, batch, format, Arc::default()).await
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {
@@ -117,6 +121,7 @@ fn is_length_limit(error: &axum::Error) -> bool {
 /// storage before the operation runs; files no mutation took are deleted afterwards.
 async fn post_multipart(
     app: Arc<App>,
+    client: Client,
     headers: HeaderMap,
     body: axum::body::Body,
     format: ResponseFormat,
@@ -148,7 +153,7 @@ async fn post_multipart(
         }
     };
     let services = app.services.clone();
-    let response = execute(app, headers, batch, format, uploads.clone()).await;
+    let response = execute(app, client, headers, batch, format, uploads.clone()).await;
     uploads.discard_unused(&services).await;
     response
 }
@@ -165,6 +170,7 @@ struct GetParams {
 /// GET runs queries only, so that a link or an image tag can never change data.
 pub async fn get(
     State(app): State<Arc<App>>,
+    client: Client,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -212,6 +218,7 @@ pub async fn get(
     }
     execute(
         app,
+        client,
         headers,
         BatchRequest::Single(request),
         format,
@@ -222,6 +229,7 @@ pub async fn get(
 
 async fn execute(
     app: Arc<App>,
+    client: Client,
     headers: HeaderMap,
     batch: BatchRequest,
     format: ResponseFormat,
@@ -244,6 +252,7 @@ async fn execute(
     };
     let schema = app.schemas.for_viewer(viewer.is_some());
     let mut context = RequestContext::new(viewer, request_id.clone());
+    context.client = client;
     context.user_agent = headers
         .get(axum::http::header::USER_AGENT)
         .and_then(|agent| agent.to_str().ok())

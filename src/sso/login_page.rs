@@ -16,7 +16,7 @@ use super::SsoError;
 use super::flow::{after_sign_in, append_cookie, redirect_response, safe_redirect};
 use crate::app::App;
 use crate::auth::sessions::{self, SessionOrigin};
-use crate::auth::{local, session_cookie, session_cookie_value};
+use crate::auth::{Client, local, session_cookie, session_cookie_value};
 use crate::error::ApiError;
 use crate::organization::Organization;
 use crate::users::User;
@@ -193,6 +193,7 @@ pub struct PasswordForm {
 /// The password form: a session cookie and a redirect, or back to the page with the reason.
 pub async fn password_sign_in(
     State(app): State<Arc<App>>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Response {
@@ -211,7 +212,7 @@ pub async fn password_sign_in(
         }
         redirect_response(&target, None)
     };
-    let user = match local::verify(services, &form.identifier, form.password).await {
+    let user = match local::verify(services, &client, &form.identifier, form.password).await {
         Ok(user) => user,
         Err(ApiError::RateLimited) => return back_with("rate_limited"),
         Err(ApiError::Forbidden(_)) => return back_with("local_disabled"),

@@ -73,7 +73,9 @@ impl Sso {
 }
 
 /// The person behind a provider's access token, created on first use when the provider allows it;
-/// with when the token expires. Any failure is UNAUTHENTICATED (the detail goes to the log).
+/// with when the token expires. A token issued before the person's credentials were revoked
+/// (a deactivation, even if reactivated since) is refused. Any failure is UNAUTHENTICATED (the
+/// detail goes to the log).
 pub async fn authenticate_bearer(
     conn: &mut AsyncPgConnection,
     provider: &Provider,
@@ -108,6 +110,17 @@ pub async fn authenticate_bearer(
             .map_err(|error| rejected_bearer(provider, error))?
         }
     };
+    if user
+        .credentials_revoked_at
+        .is_some_and(|revoked| grant.issued_at <= revoked)
+    {
+        return Err(rejected_bearer(
+            provider,
+            SsoError::InvalidAccessToken(
+                "issued before the person's credentials were revoked".into(),
+            ),
+        ));
+    }
     Ok((user, grant.expires_at))
 }
 

@@ -130,6 +130,8 @@ pub struct SignIn {
 /// What a verified bearer access token says.
 pub struct AccessGrant {
     pub subject: String,
+    /// Tokens issued before the person's credentials were revoked are refused.
+    pub issued_at: chrono::DateTime<chrono::Utc>,
     pub expires_at: chrono::DateTime<chrono::Utc>,
     pub claims: Claims,
 }
@@ -473,6 +475,7 @@ impl Provider {
             .map_err(|error| SsoError::InvalidAccessToken(error.to_string()))?;
         Ok(AccessGrant {
             subject: claims.subject().to_string(),
+            issued_at: claims.issue_time(),
             expires_at: claims.expiration(),
             claims: to_claims(&claims)?,
         })

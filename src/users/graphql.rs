@@ -420,7 +420,7 @@ impl UserMutation {
     }
 
     /// Admins: signs the person out everywhere at once (sessions end, open subscriptions close,
-    /// tokens stop working); their content stays.
+    /// tokens and calendar feed URLs are revoked for good); their content stays.
     async fn deactivate_user(
         &self,
         ctx: &Context<'_>,
@@ -487,24 +487,14 @@ async fn set_status(ctx: &Context<'_>, user_id: &ID, status: UserStatus) -> ApiR
                 "This account is not activated yet.".into(),
             ));
         }
+        if status == UserStatus::Deactivated {
+            crate::auth::revoke_credentials(conn, &services.events, target_id).await?;
+        }
         let user = model::set_status(conn, target_id, status).await?;
         let change = Change::of(TYPE_NAME, target_id)
             .before(&before)?
             .after(&user)?;
         audit.record(conn, change).await?;
-        if status == UserStatus::Deactivated {
-            crate::auth::sessions::delete_all_for_user(conn, target_id).await?;
-            services
-                .events
-                .publish(
-                    conn,
-                    &Event::CredentialsRevoked {
-                        user_id: target_id,
-                        session_id: None,
-                    },
-                )
-                .await?;
-        }
         services
             .events
             .publish(conn, &Event::UserUpdated { id: target_id })

@@ -81,6 +81,9 @@ pub struct User {
     pub quiet_hours_start: Option<chrono::NaiveTime>,
     pub quiet_hours_end: Option<chrono::NaiveTime>,
     pub digest_frequency: DigestFrequency,
+    /// When every credential of the person was last revoked (deactivation); identity providers'
+    /// tokens issued before then are refused.
+    pub credentials_revoked_at: Option<DateTime<Utc>>,
 }
 
 impl User {
@@ -282,6 +285,20 @@ pub async fn set_status(
         .returning(User::as_returning())
         .get_result(conn)
         .await?)
+}
+
+/// Stamps the revocation of every credential of the person (see `auth::revoke_credentials`) and
+/// spends an activation code they still had.
+pub async fn mark_credentials_revoked(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::credentials_revoked_at.eq(Utc::now()),
+            users::activation_code_hash.eq(None::<Vec<u8>>),
+            users::activation_expires_at.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn count_all(conn: &mut AsyncPgConnection) -> ApiResult<i64> {
