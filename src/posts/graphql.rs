@@ -1467,7 +1467,7 @@ impl PostMutation {
             return Err(ApiError::bad_input("optionIds", rule));
         }
         conn.transaction::<_, ApiError, _>(async |conn| {
-            polls::vote(conn, post.id, viewer.id(), &chosen).await
+            polls::vote(conn, &poll, viewer.id(), &chosen).await
         })
         .await?;
         record_on_post(ctx, &post, ActivityKind::Voted).await?;
