@@ -1155,3 +1155,135 @@ async fn comment_mentions_are_stored() {
         [ada.uuid]
     );
 }
+
+/// Two groups owned by `owner`, an org admin: a guest and a colleague in the first, an outsider
+/// (whom the guest may not see in the directory) in the second only.
+struct TwoGroups {
+    app: TestApp,
+    owner: TestUser,
+    guest: TestUser,
+    colleague: TestUser,
+    outsider: TestUser,
+    ours: common::groups::TestGroup,
+    theirs: common::groups::TestGroup,
+}
+
+async fn two_groups() -> TwoGroups {
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("owner", OrgRole::Admin).await;
+    let guest = app.create_user("guest", OrgRole::Guest).await;
+    let colleague = app.member("colleague").await;
+    let outsider = app.member("outsider").await;
+    let ours = app.create_group(&owner, "Ours", Visibility::Private).await;
+    let theirs = app
+        .create_group(&owner, "Theirs", Visibility::Private)
+        .await;
+    app.add_member(&ours, &guest, GroupRole::Member).await;
+    app.add_member(&ours, &colleague, GroupRole::Member).await;
+    app.add_member(&theirs, &outsider, GroupRole::Member).await;
+    TwoGroups {
+        app,
+        owner,
+        guest,
+        colleague,
+        outsider,
+        ours,
+        theirs,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guests_see_only_the_voters_they_may_see_in_the_directory() {
+    let TwoGroups {
+        app,
+        owner,
+        guest,
+        colleague,
+        outsider,
+        ours,
+        theirs,
+    } = two_groups().await;
+    let created = app
+        .graphql(
+            Some(&owner),
+            CREATE,
+            json!({ "input": { "groupIds": [ours.id, theirs.id], "body": "Quel jour ?",
+                               "poll": { "options": ["Lundi", "Mardi"] } } }),
+        )
+        .await;
+    assert!(created["errors"].is_null(), "{created}");
+    let post = created["data"]["createPost"]["post"]["id"].clone();
+    let monday = option_ids(&app, &owner, &post).await[0].clone();
+    for voter in [&colleague, &outsider] {
+        vote_at_once(&app, voter, &post, &[vec![monday.clone()]]).await;
+    }
+
+    let seen = app
+        .graphql(
+            Some(&guest),
+            "query($id: ID!) { post(id: $id) { poll { options { voteCount voters { username } } } } }",
+            json!({ "id": post }),
+        )
+        .await;
+
+    assert_eq!(
+        seen["data"]["post"]["poll"]["options"][0],
+        json!({ "voteCount": 2, "voters": [{ "username": "colleague" }] }),
+        "{seen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_author_who_became_a_guest_sees_only_the_acknowledgers_they_may_see() {
+    let TwoGroups {
+        app,
+        colleague,
+        outsider,
+        ours,
+        theirs,
+        ..
+    } = two_groups().await;
+    let author = app.member("author").await;
+    let mut conn = app.db().connect().await.unwrap();
+    parvis::users::model::set_access(&mut conn, author.uuid, None, Some(true))
+        .await
+        .unwrap();
+    app.add_member(&ours, &author, GroupRole::Member).await;
+    app.add_member(&theirs, &author, GroupRole::Member).await;
+    let created = app
+        .graphql(
+            Some(&author),
+            CREATE,
+            json!({ "input": { "groupIds": [ours.id, theirs.id], "body": "Merci de confirmer",
+                               "requiresAcknowledgement": true } }),
+        )
+        .await;
+    assert!(created["errors"].is_null(), "{created}");
+    let post = created["data"]["createPost"]["post"]["id"].clone();
+    let acknowledge =
+        "mutation($id: ID!) { acknowledgePost(input: { postId: $id }) { post { id } } }";
+    for reader in [&colleague, &outsider] {
+        app.graphql(Some(reader), acknowledge, json!({ "id": post }))
+            .await;
+    }
+    parvis::groups::model::remove_member(&mut conn, theirs.uuid, author.uuid)
+        .await
+        .unwrap();
+    parvis::users::model::set_access(&mut conn, author.uuid, Some(OrgRole::Guest), None)
+        .await
+        .unwrap();
+
+    let seen = app
+        .graphql(
+            Some(&author),
+            "query($id: ID!) { post(id: $id) { acknowledgements { totalCount edges { node { username } } } } }",
+            json!({ "id": post }),
+        )
+        .await;
+
+    assert_eq!(
+        seen["data"]["post"]["acknowledgements"],
+        json!({ "totalCount": 1, "edges": [{ "node": { "username": "colleague" } }] }),
+        "{seen}"
+    );
+}

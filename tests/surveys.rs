@@ -941,3 +941,27 @@ async fn the_surveys_list_pages_through_what_the_viewer_sees() {
     assert_eq!(second["data"]["surveys"]["pageInfo"]["hasNextPage"], false);
     assert_eq!(error_code(&too_many), "BAD_USER_INPUT");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guests_see_a_surveys_creator_only_if_they_may_see_them() {
+    let Setup {
+        app, admin, group, ..
+    } = setup().await;
+    let guest = app.create_user("guest", OrgRole::Guest).await;
+    app.add_member(&group, &guest, GroupRole::Member).await;
+    let (survey, _) = create(&app, &admin, for_group(&group)).await;
+
+    let seen = app
+        .graphql(
+            Some(&guest),
+            "query($id: ID!) { survey(id: $id) { title createdBy { username } } }",
+            json!({ "id": survey }),
+        )
+        .await;
+
+    assert_eq!(
+        seen["data"]["survey"],
+        json!({ "title": "Pulse", "createdBy": null }),
+        "{seen}"
+    );
+}
