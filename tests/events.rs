@@ -815,6 +815,35 @@ async fn guest_and_admin(app: &TestApp, group: &common::groups::TestGroup) -> (T
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_guest_organisers_attendee_csv_shows_what_the_api_shows_them() {
+    let Setup {
+        app, member, group, ..
+    } = setup().await;
+    let (guest, admin) = guest_and_admin(&app, &group).await;
+    let id = created_id(&app, &guest, weekly_meeting(&group.id)).await;
+    for person in [&member, &admin] {
+        app.graphql(Some(person), RSVP, json!({ "id": id, "status": "GOING" }))
+            .await;
+    }
+
+    let text = attendees_csv(&app, &guest, &id).await.text().await.unwrap();
+
+    let rows: Vec<&str> = text
+        .lines()
+        .map(|line| line.rsplit_once(',').unwrap().0)
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "name,email,department,status",
+            "Test member,,,going",
+            "(hidden),,,going"
+        ],
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn guests_see_only_the_organisers_and_attendees_they_may_see() {
     let Setup {
         app, member, group, ..
