@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use common::{TestApp, TestUser, error_code};
 use parvis::groups::{GroupRole, Visibility};
+use parvis::users::OrgRole;
 use serde_json::{Value, json};
 
 const CREATE: &str = "mutation($input: CreateEventInput!) { createEvent(input: $input) {
@@ -45,7 +46,7 @@ async fn setup() -> Setup {
 async fn setup_configured(configure: impl FnOnce(&mut parvis::config::AppConfig)) -> Setup {
     let app = TestApp::spawn_configured(configure).await;
     let owner = app
-        .create_user_with("owner", parvis::users::OrgRole::Member, |user| {
+        .create_user_with("owner", OrgRole::Member, |user| {
             user.time_zone = "Europe/Paris".into();
         })
         .await;
@@ -607,6 +608,18 @@ async fn a_revoked_feed_stops_working() {
     assert_eq!(reqwest::get(&url).await.unwrap().status(), 404);
 }
 
+async fn attendees_csv(app: &TestApp, user: &TestUser, event: &str) -> reqwest::Response {
+    let uuid = parvis::graphql::ids::decode(&async_graphql::ID(event.to_owned()), "id")
+        .unwrap()
+        .1;
+    app.http
+        .get(app.url(&format!("/calendar/events/{uuid}/attendees.csv")))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn organisers_export_the_attendees_as_csv() {
     let Setup {
@@ -618,25 +631,9 @@ async fn organisers_export_the_attendees_as_csv() {
     let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
     app.graphql(Some(&member), RSVP, json!({ "id": id, "status": "GOING" }))
         .await;
-    let uuid = parvis::graphql::ids::decode(&async_graphql::ID(id.clone()), "id")
-        .unwrap()
-        .1;
-    let url = app.url(&format!("/calendar/events/{uuid}/attendees.csv"));
 
-    let csv = app
-        .http
-        .get(&url)
-        .bearer_auth(&owner.token)
-        .send()
-        .await
-        .unwrap();
-    let refused = app
-        .http
-        .get(&url)
-        .bearer_auth(&member.token)
-        .send()
-        .await
-        .unwrap();
+    let csv = attendees_csv(&app, &owner, &id).await;
+    let refused = attendees_csv(&app, &member, &id).await;
 
     let text = csv.text().await.unwrap();
     assert!(
@@ -807,4 +804,90 @@ async fn organisers_invite_people_who_then_answer() {
         json!([{ "status": "INVITED", "user": { "username": "member" } }])
     );
     assert_eq!(mine["data"]["event"]["viewerRsvp"], "INVITED");
+}
+
+/// A guest member of the group, and an org admin outside it (whom the guest may not see in the
+/// directory).
+async fn guest_and_admin(app: &TestApp, group: &common::groups::TestGroup) -> (TestUser, TestUser) {
+    let guest = app.create_user("guest", OrgRole::Guest).await;
+    app.add_member(group, &guest, GroupRole::Member).await;
+    (guest, app.create_user("admin", OrgRole::Admin).await)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guest_organisers_attendee_csv_shows_what_the_api_shows_them() {
+    let Setup {
+        app, member, group, ..
+    } = setup().await;
+    let (guest, admin) = guest_and_admin(&app, &group).await;
+    let id = created_id(&app, &guest, weekly_meeting(&group.id)).await;
+    for person in [&member, &admin] {
+        app.graphql(Some(person), RSVP, json!({ "id": id, "status": "GOING" }))
+            .await;
+    }
+
+    let text = attendees_csv(&app, &guest, &id).await.text().await.unwrap();
+
+    let rows: Vec<&str> = text
+        .lines()
+        .map(|line| line.rsplit_once(',').unwrap().0)
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "name,email,department,status",
+            "Test member,,,going",
+            "(hidden),,,going"
+        ],
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guests_see_only_the_organisers_and_attendees_they_may_see() {
+    let Setup {
+        app, member, group, ..
+    } = setup().await;
+    let (guest, admin) = guest_and_admin(&app, &group).await;
+    let mut meeting = weekly_meeting(&group.id);
+    meeting["organizerIds"] = json!([member.id]);
+    let id = created_id(&app, &admin, meeting).await;
+    for person in [&member, &admin] {
+        app.graphql(Some(person), RSVP, json!({ "id": id, "status": "GOING" }))
+            .await;
+    }
+
+    let seen = app
+        .graphql(
+            Some(&guest),
+            "query($id: ID!) { event(id: $id) { organizers { username } attendees { user { username } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+
+    assert_eq!(
+        seen["data"]["event"],
+        json!({
+            "organizers": [{ "username": "member" }],
+            "attendees": [{ "user": { "username": "member" } }, { "user": null }]
+        }),
+        "{seen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guests_cannot_name_people_they_may_not_see_as_invitees() {
+    let Setup { app, group, .. } = setup().await;
+    let (guest, admin) = guest_and_admin(&app, &group).await;
+    let id = created_id(&app, &guest, weekly_meeting(&group.id)).await;
+
+    let invited = app
+        .graphql(
+            Some(&guest),
+            "mutation($id: ID!, $people: [ID!]!) { inviteToEvent(input: { eventId: $id, userIds: $people }) { invitations { status } } }",
+            json!({ "id": id, "people": [admin.id] }),
+        )
+        .await;
+
+    assert_eq!(error_code(&invited), "BAD_USER_INPUT", "{invited}");
 }

@@ -821,6 +821,119 @@ async fn a_single_choice_poll_counts_one_changeable_vote_per_person() {
     assert_eq!(counts, [json!(0), json!(2), json!(0)]);
 }
 
+/// The ids of a poll's options, in order.
+async fn option_ids(app: &TestApp, viewer: &TestUser, post: &Value) -> Vec<Value> {
+    let poll = app.graphql(Some(viewer), POLL, json!({ "id": post })).await;
+    poll["data"]["post"]["poll"]["options"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{poll}"))
+        .iter()
+        .map(|option| option["id"].clone())
+        .collect()
+}
+
+/// Sends every ballot of `voter` at once and checks each was taken without an error.
+async fn vote_at_once(app: &TestApp, voter: &TestUser, post: &Value, ballots: &[Vec<Value>]) {
+    let responses = futures::future::join_all(
+        ballots
+            .iter()
+            .map(|ballot| app.graphql(Some(voter), VOTE, json!({ "p": post, "o": ballot }))),
+    )
+    .await;
+    for response in responses {
+        assert!(response["errors"].is_null(), "{response}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn racing_votes_leave_one_vote_per_person_in_a_single_choice_poll() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let voter = app.member("voter").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let labels: Vec<String> = (1..=10).map(|n| format!("Jour {n}")).collect();
+    let post = poll_post(&app, &owner, &group.id, json!({ "options": labels })).await;
+    let options = option_ids(&app, &voter, &post).await;
+    let ballots: Vec<Vec<Value>> = (0..20)
+        .map(|n| vec![options[n % options.len()].clone()])
+        .collect();
+    vote_at_once(&app, &voter, &post, &ballots).await;
+    let poll = app.graphql(Some(&voter), POLL, json!({ "id": post })).await["data"]["post"]["poll"]
+        .clone();
+    let votes: i64 = poll["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|option| option["voteCount"].as_i64().unwrap())
+        .sum();
+    assert_eq!((votes, poll["voterCount"].clone()), (1, json!(1)), "{poll}");
+    assert_eq!(poll["viewerVotes"].as_array().unwrap().len(), 1, "{poll}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_database_refuses_a_second_vote_of_one_person_in_a_single_choice_poll() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let post = poll_post(
+        &app,
+        &owner,
+        &group.id,
+        json!({ "options": ["Oui", "Non"] }),
+    )
+    .await;
+    let yes = option_ids(&app, &owner, &post).await[0].clone();
+    vote_at_once(&app, &owner, &post, &[vec![yes]]).await;
+
+    let mut conn = app.db().connect().await.unwrap();
+    let second = diesel::sql_query(
+        "INSERT INTO poll_votes (option_id, user_id, post_id, multiple_choice)
+         SELECT o.id, v.user_id, v.post_id, v.multiple_choice
+         FROM poll_votes v JOIN poll_options o ON o.post_id = v.post_id AND o.id <> v.option_id",
+    )
+    .execute(&mut conn)
+    .await;
+
+    let refusal = format!("{:?}", second.unwrap_err());
+    assert!(refusal.contains("poll_votes_one_per_person"), "{refusal}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn racing_ballots_in_a_multiple_choice_poll_leave_one_of_them_whole() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let voter = app.member("voter").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let post = poll_post(
+        &app,
+        &owner,
+        &group.id,
+        json!({ "options": ["A", "B", "C", "D"], "multipleChoice": true }),
+    )
+    .await;
+    let options = option_ids(&app, &voter, &post).await;
+    let ballots: Vec<Vec<Value>> = (0..20)
+        .map(|n| {
+            vec![
+                options[n % 4].clone(),
+                options[(n + 1) % 4].clone(),
+                options[(n + 2) % 4].clone(),
+            ]
+        })
+        .collect();
+    vote_at_once(&app, &voter, &post, &ballots).await;
+    let poll = app.graphql(Some(&voter), POLL, json!({ "id": post })).await["data"]["post"]["poll"]
+        .clone();
+    let mut chosen = poll["viewerVotes"].as_array().unwrap().clone();
+    chosen.sort_by_key(|id| id.to_string());
+    let whole = ballots.into_iter().any(|mut ballot| {
+        ballot.sort_by_key(|id| id.to_string());
+        ballot == chosen
+    });
+    assert!(whole, "{poll}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn poll_results_can_wait_for_a_vote() {
     let app = TestApp::spawn().await;
@@ -1093,5 +1206,135 @@ async fn a_hidden_post_takes_as_long_to_look_up_as_a_missing_one() {
     assert!(
         gap < std::time::Duration::from_micros(700),
         "hidden {hidden:?} and missing {absent:?} differ by {gap:?}"
+
+/// Two groups owned by `owner`, an org admin: a guest and a colleague in the first, an outsider
+/// (whom the guest may not see in the directory) in the second only.
+struct TwoGroups {
+    app: TestApp,
+    owner: TestUser,
+    guest: TestUser,
+    colleague: TestUser,
+    outsider: TestUser,
+    ours: common::groups::TestGroup,
+    theirs: common::groups::TestGroup,
+}
+
+async fn two_groups() -> TwoGroups {
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("owner", OrgRole::Admin).await;
+    let guest = app.create_user("guest", OrgRole::Guest).await;
+    let colleague = app.member("colleague").await;
+    let outsider = app.member("outsider").await;
+    let ours = app.create_group(&owner, "Ours", Visibility::Private).await;
+    let theirs = app
+        .create_group(&owner, "Theirs", Visibility::Private)
+        .await;
+    app.add_member(&ours, &guest, GroupRole::Member).await;
+    app.add_member(&ours, &colleague, GroupRole::Member).await;
+    app.add_member(&theirs, &outsider, GroupRole::Member).await;
+    TwoGroups {
+        app,
+        owner,
+        guest,
+        colleague,
+        outsider,
+        ours,
+        theirs,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guests_see_only_the_voters_they_may_see_in_the_directory() {
+    let TwoGroups {
+        app,
+        owner,
+        guest,
+        colleague,
+        outsider,
+        ours,
+        theirs,
+    } = two_groups().await;
+    let created = app
+        .graphql(
+            Some(&owner),
+            CREATE,
+            json!({ "input": { "groupIds": [ours.id, theirs.id], "body": "Quel jour ?",
+                               "poll": { "options": ["Lundi", "Mardi"] } } }),
+        )
+        .await;
+    assert!(created["errors"].is_null(), "{created}");
+    let post = created["data"]["createPost"]["post"]["id"].clone();
+    let monday = option_ids(&app, &owner, &post).await[0].clone();
+    for voter in [&colleague, &outsider] {
+        vote_at_once(&app, voter, &post, &[vec![monday.clone()]]).await;
+    }
+
+    let seen = app
+        .graphql(
+            Some(&guest),
+            "query($id: ID!) { post(id: $id) { poll { options { voteCount voters { username } } } } }",
+            json!({ "id": post }),
+        )
+        .await;
+
+    assert_eq!(
+        seen["data"]["post"]["poll"]["options"][0],
+        json!({ "voteCount": 2, "voters": [{ "username": "colleague" }] }),
+        "{seen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_author_who_became_a_guest_sees_only_the_acknowledgers_they_may_see() {
+    let TwoGroups {
+        app,
+        colleague,
+        outsider,
+        ours,
+        theirs,
+        ..
+    } = two_groups().await;
+    let author = app.member("author").await;
+    let mut conn = app.db().connect().await.unwrap();
+    parvis::users::model::set_access(&mut conn, author.uuid, None, Some(true))
+        .await
+        .unwrap();
+    app.add_member(&ours, &author, GroupRole::Member).await;
+    app.add_member(&theirs, &author, GroupRole::Member).await;
+    let created = app
+        .graphql(
+            Some(&author),
+            CREATE,
+            json!({ "input": { "groupIds": [ours.id, theirs.id], "body": "Merci de confirmer",
+                               "requiresAcknowledgement": true } }),
+        )
+        .await;
+    assert!(created["errors"].is_null(), "{created}");
+    let post = created["data"]["createPost"]["post"]["id"].clone();
+    let acknowledge =
+        "mutation($id: ID!) { acknowledgePost(input: { postId: $id }) { post { id } } }";
+    for reader in [&colleague, &outsider] {
+        app.graphql(Some(reader), acknowledge, json!({ "id": post }))
+            .await;
+    }
+    parvis::groups::model::remove_member(&mut conn, theirs.uuid, author.uuid)
+        .await
+        .unwrap();
+    parvis::users::model::set_access(&mut conn, author.uuid, Some(OrgRole::Guest), None)
+        .await
+        .unwrap();
+
+    let seen = app
+        .graphql(
+            Some(&author),
+            "query($id: ID!) { post(id: $id) { acknowledgements { totalCount edges { node { username } } } } }",
+            json!({ "id": post }),
+        )
+        .await;
+
+    assert_eq!(
+        seen["data"]["post"]["acknowledgements"],
+        json!({ "totalCount": 1, "edges": [{ "node": { "username": "colleague" } }] }),
+        "{seen}"
     );
 }

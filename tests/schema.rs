@@ -100,3 +100,80 @@ fn tempdir() -> std::path::PathBuf {
 fn normalise(source: &str) -> String {
     source.chars().filter(|c| !c.is_whitespace()).collect()
 }
+
+/// Every field that returns people, with how it keeps to the directory's rule (guests see
+/// themselves and the members of their groups; `users::visibility`). A new people field fails
+/// `every_field_that_returns_people_is_reviewed` until it is added here, so none forgets the rule.
+const PEOPLE_FIELDS: &[(&str, &str)] = &[
+    ("AccountInvitation.invitedBy", "admins only"),
+    ("AccountInvitation.user", "admins only"),
+    ("ActivationCodePayload.user", "admins only"),
+    ("Attachment.uploadedBy", "users::graphql::load_visible"),
+    ("Attendance.user", "users::graphql::visible_person"),
+    ("AuditEntry.actor", "admins only"),
+    ("Comment.author", "users::graphql::visible_person"),
+    ("DeactivateUserPayload.user", "admins only"),
+    ("Event.organizers", "users::graphql::visible_people"),
+    ("GroupInvitation.invitedBy", "users::graphql::load_visible"),
+    ("GroupInvitation.user", "users::graphql::load_visible"),
+    ("GroupJoinRequest.user", "users::graphql::load_visible"),
+    (
+        "GroupMember.user",
+        "members of a group whose content the viewer sees",
+    ),
+    ("LoginPayload.user", "the viewer"),
+    ("Newsletter.author", "communicators only"),
+    ("Newsletter.sentBy", "communicators only"),
+    ("Notification.actors", "users::graphql::load_visible"),
+    ("PollOptionView.voters", "users::visibility::Sight"),
+    ("Post.acknowledgements", "users::model::in_groups_of in SQL"),
+    ("Post.author", "users::graphql::visible_person"),
+    ("Query.user", "users::graphql::load_visible"),
+    ("Query.users", "users::model::in_groups_of in SQL"),
+    ("Query.viewer", "the viewer"),
+    ("ReactivateUserPayload.user", "admins only"),
+    ("SignedInPayload.user", "the viewer"),
+    ("Subscription.userUpdated", "users::visibility::visible_to"),
+    ("Survey.createdBy", "users::graphql::visible_person"),
+    ("UpdateProfilePayload.user", "the viewer, or admins"),
+    ("UpdateUserAccessPayload.user", "admins only"),
+];
+
+#[test]
+fn every_field_that_returns_people_is_reviewed() {
+    let sdl = parvis::graphql::sdl();
+    let mut found = Vec::new();
+    let mut owner = "";
+    let mut in_description = false;
+    for line in sdl.lines() {
+        let text = line.trim();
+        if text == "\"\"\"" {
+            in_description = !in_description;
+            continue;
+        }
+        if in_description || text.starts_with("\"\"\"") {
+            continue;
+        }
+        if !line.starts_with('\t') {
+            owner = text.split_whitespace().nth(1).unwrap_or_default();
+            continue;
+        }
+        let name = text.split(['(', ':']).next().unwrap_or_default();
+        let returns = text.rsplit_once(':').map_or("", |(_, kind)| kind);
+        let kind = returns.trim_matches(|c: char| c == '[' || c == ']' || c == '!' || c == ' ');
+        let structural = owner == "UserConnection" || owner == "UserEdge";
+        if !structural && (kind == "User" || kind == "UserConnection") {
+            found.push(format!("{owner}.{name}"));
+        }
+    }
+    found.sort();
+    let reviewed: Vec<String> = PEOPLE_FIELDS
+        .iter()
+        .map(|(field, _)| (*field).to_owned())
+        .collect();
+    assert_eq!(
+        found, reviewed,
+        "a field returns people: pass them through users::graphql::visible_people (or say why \
+         it need not) and list it in PEOPLE_FIELDS"
+    );
+}

@@ -941,3 +941,61 @@ async fn the_surveys_list_pages_through_what_the_viewer_sees() {
     assert_eq!(second["data"]["surveys"]["pageInfo"]["hasNextPage"], false);
     assert_eq!(error_code(&too_many), "BAD_USER_INPUT");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guest_managers_csv_export_shows_the_respondents_as_the_api_shows_them() {
+    let Setup {
+        app,
+        admin,
+        manager,
+        member,
+        outsider,
+        group,
+    } = setup().await;
+    let guest = app.create_user("guest", OrgRole::Guest).await;
+    app.add_member(&group, &guest, GroupRole::Manager).await;
+    let other = app
+        .create_group(&manager, "Équipe Nantes", Visibility::Private)
+        .await;
+    app.add_member(&other, &outsider, GroupRole::Member).await;
+    let mut input = survey_input(json!({ "groupIds": [group.id, other.id] }));
+    input["anonymous"] = json!(false);
+    let (survey, q) = create(&app, &admin, input).await;
+    for person in [&member, &outsider] {
+        answer_ok(&app, person, &survey, answers(&q, 0, json!([0]), 3, "")).await;
+    }
+
+    let text = csv(&app, &guest, &survey).await.text().await.unwrap();
+
+    let mut respondents: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|line| line.split_once(",Daily").unwrap().0)
+        .collect();
+    respondents.sort_unstable();
+    assert_eq!(respondents, ["(hidden),", "Test member,"], "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guests_see_a_surveys_creator_only_if_they_may_see_them() {
+    let Setup {
+        app, admin, group, ..
+    } = setup().await;
+    let guest = app.create_user("guest", OrgRole::Guest).await;
+    app.add_member(&group, &guest, GroupRole::Member).await;
+    let (survey, _) = create(&app, &admin, for_group(&group)).await;
+
+    let seen = app
+        .graphql(
+            Some(&guest),
+            "query($id: ID!) { survey(id: $id) { title createdBy { username } } }",
+            json!({ "id": survey }),
+        )
+        .await;
+
+    assert_eq!(
+        seen["data"]["survey"],
+        json!({ "title": "Pulse", "createdBy": null }),
+        "{seen}"
+    );
+}

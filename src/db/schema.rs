@@ -519,6 +519,7 @@ diesel::table! {
         user_id -> Uuid,
         post_id -> Uuid,
         created_at -> Timestamptz,
+        multiple_choice -> Bool,
     }
 }
 

@@ -23,7 +23,6 @@ use crate::db::schema::calendar_feeds;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::policy::Action;
 
 pub const FEED_TYPE_NAME: &str = "CalendarFeed";
 /// What a feed covers: a month back, a year ahead.
@@ -364,43 +363,7 @@ pub async fn attendees_csv(
     };
     let result = async {
         let mut conn = app.services.pool.get().await?;
-        let view = access::find_visible(&mut conn, &viewer, id).await?;
-        if !view.decide(&viewer, Action::Manage).allowed()
-            && !view.decide(&viewer, Action::Delete).allowed()
-        {
-            return Err(ApiError::Forbidden(
-                "Only organisers export attendees.".into(),
-            ));
-        }
-        let attendances = model::attendances(&mut conn, id, None).await?;
-        let ids: Vec<Uuid> = attendances.iter().map(|a| a.user_id).collect();
-        let people = crate::users::model::find_many(&mut conn, &ids).await?;
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let row = |writer: &mut csv::Writer<Vec<u8>>, fields: &[&str]| {
-            writer.write_record(fields).map_err(ApiError::internal)
-        };
-        row(
-            &mut writer,
-            &["name", "email", "department", "status", "responded_at"],
-        )?;
-        for attendance in &attendances {
-            let Some(person) = people.iter().find(|p| p.id == attendance.user_id) else {
-                continue;
-            };
-            row(
-                &mut writer,
-                &[
-                    &csv_safe(&person.display_name),
-                    &csv_safe(person.email.as_deref().unwrap_or("")),
-                    &csv_safe(person.department.as_deref().unwrap_or("")),
-                    attendance.status.as_db(),
-                    &attendance.responded_at.to_rfc3339(),
-                ],
-            )?;
-        }
-        writer
-            .into_inner()
-            .map_err(|error| ApiError::internal(anyhow::anyhow!("{error}")))
+        super::attendees::csv(&mut conn, &viewer, id).await
     }
     .await;
     match result {

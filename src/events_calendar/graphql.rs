@@ -64,11 +64,9 @@ impl From<Attendance> for AttendanceObject {
 
 #[ComplexObject]
 impl AttendanceObject {
+    /// The person; null when the viewer may not see them in the directory.
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        ctx.user_loader()
-            .load_one(self.user_id)
-            .await
-            .map_err(|error| (*error).clone())
+        crate::users::graphql::visible_person(ctx, Some(self.user_id)).await
     }
 }
 
@@ -168,15 +166,10 @@ impl EventView {
     async fn created_at(&self) -> DateTime<Utc> {
         self.event.created_at
     }
+    /// The organisers the viewer may see in the directory, by name.
     async fn organizers(&self, ctx: &Context<'_>) -> ApiResult<Vec<User>> {
         let ids = summary(ctx, self.event.id).await?.organizer_ids;
-        let mut users: Vec<User> = ctx
-            .user_loader()
-            .load_many(ids)
-            .await
-            .map_err(|error| (*error).clone())?
-            .into_values()
-            .collect();
+        let mut users = crate::users::graphql::visible_people(ctx, &ids).await?;
         users.sort_by(|a, b| a.display_name.cmp(&b.display_name));
         Ok(users)
     }

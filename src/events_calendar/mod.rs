@@ -2,6 +2,7 @@
 //! a waitlist, reminders, and iCalendar files and feeds.
 
 pub mod access;
+pub mod attendees;
 pub mod demo;
 pub mod feeds;
 pub mod graphql;

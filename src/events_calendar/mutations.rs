@@ -15,12 +15,14 @@ use crate::app::Services;
 use crate::attachments::graphql as attachments;
 use crate::attachments::model::Subject;
 use crate::audit::{Audit, Change};
+use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event as BusEvent;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::notifications::triggers::{self, Trigger};
 use crate::policy::{self, Action, Resource};
+use crate::users::visibility::Sight;
 use crate::validation::{self, Limit};
 
 /// Longest single occurrence (a conference week, a trip).
@@ -361,8 +363,11 @@ fn changed_fields(event: &Event, input: &UpdateEventInput) -> ApiResult<Draft> {
 }
 
 /// People named by global ID who exist and are active.
+/// The people `ids` name, each active and someone the viewer may see in the directory (naming
+/// anyone else is refused the same way, so the answer tells nothing about people one may not see).
 async fn people(
     conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
     field: &str,
     ids: &[ID],
     max: usize,
@@ -370,23 +375,26 @@ async fn people(
     if ids.len() > max {
         return Err(ApiError::bad_input(field, format!("at most {max} people")));
     }
-    let wanted = ids
+    let mut wanted = ids
         .iter()
         .map(|id| ids::decode_as(id, crate::users::graphql::TYPE_NAME, field))
         .collect::<ApiResult<Vec<Uuid>>>()?;
-    let active = crate::groups::model::active_user_ids(conn, &wanted).await?;
-    if active.len()
-        != wanted
-            .iter()
-            .collect::<std::collections::HashSet<_>>()
-            .len()
-    {
+    wanted.sort_unstable();
+    wanted.dedup();
+    let found = crate::users::model::find_many(conn, &wanted).await?;
+    let sight = Sight::of(conn, viewer, &found).await?;
+    let named: Vec<Uuid> = found
+        .iter()
+        .filter(|user| user.is_active() && sight.sees(user))
+        .map(|user| user.id)
+        .collect();
+    if named.len() != wanted.len() {
         return Err(ApiError::bad_input(
             field,
             "names someone who does not exist or is deactivated",
         ));
     }
-    Ok(active)
+    Ok(named)
 }
 
 async fn publish_change(
@@ -463,6 +471,7 @@ impl EventMutation {
         let mut conn = ctx.conn().await?;
         let mut organizers = people(
             &mut conn,
+            viewer,
             "organizerIds",
             &input.organizer_ids,
             MAX_ORGANIZERS,
@@ -522,7 +531,9 @@ impl EventMutation {
         let services = ctx.services().clone();
         let mut conn = ctx.conn().await?;
         let organizers = match &input.organizer_ids {
-            Some(ids) => Some(people(&mut conn, "organizerIds", ids, MAX_ORGANIZERS).await?),
+            Some(ids) => {
+                Some(people(&mut conn, viewer, "organizerIds", ids, MAX_ORGANIZERS).await?)
+            }
             None => None,
         };
         let attachment_ids = input
@@ -685,7 +696,7 @@ impl EventMutation {
         let id = view.event.id;
         let audit = audit_unless_organiser(ctx, &view)?;
         let mut conn = ctx.conn().await?;
-        let invitees = people(&mut conn, "userIds", &input.user_ids, MAX_INVITES).await?;
+        let invitees = people(&mut conn, viewer, "userIds", &input.user_ids, MAX_INVITES).await?;
         let invitations = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 let invitations = model::invite(conn, id, &invitees, viewer.id()).await?;

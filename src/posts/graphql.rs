@@ -1,5 +1,7 @@
 //! GraphQL types, queries and mutations of the news feed. Every resolver asks `policy::can`.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
@@ -28,6 +30,7 @@ use crate::groups::GroupAccess;
 use crate::notifications::triggers::{self, Trigger};
 use crate::pagination::PageRequest;
 use crate::policy::{self, Action, Decision, Resource};
+use crate::users::visibility::{self, Sight};
 use crate::users::{OrgRole, User};
 use crate::validation;
 
@@ -144,18 +147,6 @@ async fn reactions(ctx: &Context<'_>, subject: Uuid) -> ApiResult<Vec<ReactionCo
         .unwrap_or_default())
 }
 
-/// The author, when the viewer may see them (a guest may not see every author of a public post).
-async fn visible_author(ctx: &Context<'_>, author: Option<Uuid>) -> ApiResult<Option<User>> {
-    match author {
-        Some(id) => match crate::users::graphql::load_visible(ctx, id).await {
-            Ok(user) => Ok(Some(user)),
-            Err(ApiError::NotFound(_)) => Ok(None),
-            Err(error) => Err(error),
-        },
-        None => Ok(None),
-    }
-}
-
 /// An earlier text of an edited post.
 #[Object(name = "PostVersion")]
 impl PostVersion {
@@ -216,7 +207,7 @@ impl Post {
     }
     /// Null for posts by integrations, or an author the viewer may not see.
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        visible_author(ctx, self.author_id).await
+        crate::users::graphql::visible_person(ctx, self.author_id).await
     }
     /// For posts published by an integration (a group webhook): its name.
     async fn integration_name(&self) -> Option<&str> {
@@ -299,7 +290,7 @@ impl Post {
             ResultsVisibility::AfterClosing => poll.is_closed(),
         };
         let mut names = if visible && !poll.anonymous {
-            polls::voters(&mut conn, self.id).await?
+            visible_voters(&mut conn, viewer, self.id).await?
         } else {
             Default::default()
         };
@@ -380,7 +371,7 @@ impl Post {
         }))
     }
     /// Who in its audience has (`acknowledged: true`) or has not acknowledged it, by name (the
-    /// author and org admins).
+    /// author and org admins), among the people the viewer may see in the directory.
     async fn acknowledgements(
         &self,
         ctx: &Context<'_>,
@@ -390,9 +381,12 @@ impl Post {
     ) -> ApiResult<PageConnection<User>> {
         require_stats_access(ctx, self).await?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let people =
-            model::acknowledgers_page(&mut *ctx.conn().await?, self.id, acknowledged, &page)
-                .await?;
+        let audience = model::Acknowledgers {
+            post: self.id,
+            acknowledged,
+            limited_to_groups_of: visibility::directory_limit(ctx.viewer()?),
+        };
+        let people = model::acknowledgers_page(&mut *ctx.conn().await?, &audience, &page).await?;
         Ok(connection(
             people,
             |u| (u.display_name.clone(), u.id),
@@ -419,6 +413,20 @@ impl Post {
         let comments = model::comments_page(&mut conn, self.id, &page).await?;
         Ok(connection(comments, |c| (c.created_at, c.id), |c| c))
     }
+}
+
+/// Who chose each option, among the people the viewer may see.
+async fn visible_voters(
+    conn: &mut diesel_async::AsyncPgConnection,
+    viewer: &Viewer,
+    post: Uuid,
+) -> ApiResult<HashMap<Uuid, Vec<User>>> {
+    let mut voters = polls::voters(conn, post).await?;
+    let sight = Sight::of(conn, viewer, voters.values().flatten()).await?;
+    for people in voters.values_mut() {
+        people.retain(|user| sight.sees(user));
+    }
+    Ok(voters)
 }
 
 async fn require_stats_access(ctx: &Context<'_>, post: &Post) -> ApiResult<()> {
@@ -451,7 +459,7 @@ impl Comment {
         self.parent_id.map(|id| ids::encode(COMMENT_TYPE, id))
     }
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        visible_author(ctx, self.author_id).await
+        crate::users::graphql::visible_person(ctx, self.author_id).await
     }
     async fn body(&self) -> &str {
         &self.body
@@ -906,7 +914,8 @@ pub struct PollOptionView {
     pub label: String,
     /// Null while results are hidden.
     pub vote_count: Option<i64>,
-    /// Who chose it: empty for anonymous polls and while results are hidden.
+    /// Who chose it, among the people the viewer may see in the directory: empty for anonymous
+    /// polls and while results are hidden.
     pub voters: Vec<User>,
 }
 
@@ -1463,7 +1472,7 @@ impl PostMutation {
             return Err(ApiError::bad_input("optionIds", rule));
         }
         conn.transaction::<_, ApiError, _>(async |conn| {
-            polls::vote(conn, post.id, viewer.id(), &chosen).await
+            polls::vote(conn, &poll, viewer.id(), &chosen).await
         })
         .await?;
         record_on_post(ctx, &post, ActivityKind::Voted).await?;

@@ -774,47 +774,63 @@ pub async fn acknowledgement_counts(
     Ok((row.acknowledged, row.audience))
 }
 
-/// The audience of a post who did (`acknowledged`) or did not acknowledge it, in directory order.
+/// People of a post's audience who did (`acknowledged`) or did not acknowledge it.
+pub struct Acknowledgers {
+    pub post: Uuid,
+    pub acknowledged: bool,
+    /// Only this person and the members of their groups (what a guest sees of the directory).
+    pub limited_to_groups_of: Option<Uuid>,
+}
+
+/// One page of `Acknowledgers`, in directory order.
 pub async fn acknowledgers_page(
     conn: &mut AsyncPgConnection,
-    post: Uuid,
-    acknowledged: bool,
+    wanted: &Acknowledgers,
     page: &PageRequest<crate::users::model::DirectoryCursor>,
 ) -> ApiResult<Page<crate::users::User>> {
-    let audience =
-        || {
-            diesel::dsl::sql::<Bool>(
-            "users.status = 'active'
-             AND ((SELECT organisation_wide FROM posts WHERE id = ",
-        )
-        .bind::<SqlUuid, _>(post)
-        .sql(
-            ") AND users.org_role <> 'guest'
-                  OR EXISTS (SELECT 1 FROM post_audiences a
-                             JOIN group_memberships m ON m.group_id = a.group_id
-                             WHERE m.user_id = users.id AND a.post_id = ",
-        )
-        .bind::<SqlUuid, _>(post)
-        .sql(if acknowledged { ")) AND EXISTS" } else { ")) AND NOT EXISTS" })
-        .sql(" (SELECT 1 FROM post_acknowledgements k WHERE k.user_id = users.id AND k.post_id = ")
-        .bind::<SqlUuid, _>(post)
-        .sql(")")
-        };
-    let mut query = users::table
-        .filter(audience())
+    let post = wanted.post;
+    let audience = || {
+        let mut query = users::table
+            .filter(
+                diesel::dsl::sql::<Bool>(
+                    "users.status = 'active'
+                     AND ((SELECT organisation_wide FROM posts WHERE id = ",
+                )
+                .bind::<SqlUuid, _>(post)
+                .sql(
+                    ") AND users.org_role <> 'guest'
+                          OR EXISTS (SELECT 1 FROM post_audiences a
+                                     JOIN group_memberships m ON m.group_id = a.group_id
+                                     WHERE m.user_id = users.id AND a.post_id = ",
+                )
+                .bind::<SqlUuid, _>(post)
+                .sql(if wanted.acknowledged {
+                    ")) AND EXISTS"
+                } else {
+                    ")) AND NOT EXISTS"
+                })
+                .sql(
+                    " (SELECT 1 FROM post_acknowledgements k
+                       WHERE k.user_id = users.id AND k.post_id = ",
+                )
+                .bind::<SqlUuid, _>(post)
+                .sql(")"),
+            )
+            .into_boxed();
+        if let Some(viewer) = wanted.limited_to_groups_of {
+            query = query.filter(crate::users::model::in_groups_of(viewer));
+        }
+        query
+    };
+    let mut query = audience()
         .select(crate::users::User::as_select())
         .order((users::display_name.asc(), users::id.asc()))
-        .limit(page.fetch_limit())
-        .into_boxed();
+        .limit(page.fetch_limit());
     if let Some(key) = &page.after {
         query = query.filter(crate::users::model::after_directory_key(key));
     }
     let rows = query.load(conn).await?;
-    let total = users::table
-        .filter(audience())
-        .count()
-        .get_result(conn)
-        .await?;
+    let total = audience().count().get_result(conn).await?;
     Ok(page.finish(rows, total))
 }
 

@@ -110,16 +110,25 @@ pub async fn find(
     Ok(Some((poll, options)))
 }
 
-/// Replaces the viewer's votes (a vote can change until the poll closes).
+/// Replaces the viewer's votes (a vote can change until the poll closes). The caller's
+/// transaction holds the poll's row from here on, so one person's racing ballots (two tabs, a
+/// double click) run one after the other and the last one stands; `poll_votes_one_per_person`
+/// refuses a second vote in a single-choice poll whatever the code does.
 pub async fn vote(
     conn: &mut AsyncPgConnection,
-    post: Uuid,
+    poll: &Poll,
     user: Uuid,
     options: &[Uuid],
 ) -> ApiResult<()> {
+    polls::table
+        .find(poll.post_id)
+        .select(polls::post_id)
+        .for_no_key_update()
+        .first::<Uuid>(conn)
+        .await?;
     diesel::delete(
         poll_votes::table
-            .filter(poll_votes::post_id.eq(post))
+            .filter(poll_votes::post_id.eq(poll.post_id))
             .filter(poll_votes::user_id.eq(user)),
     )
     .execute(conn)
@@ -130,7 +139,8 @@ pub async fn vote(
             (
                 poll_votes::option_id.eq(*option),
                 poll_votes::user_id.eq(user),
-                poll_votes::post_id.eq(post),
+                poll_votes::post_id.eq(poll.post_id),
+                poll_votes::multiple_choice.eq(poll.multiple_choice),
             )
         })
         .collect();

@@ -16,10 +16,12 @@ use uuid::Uuid;
 use super::access::{self, SurveyView};
 use super::model::{self, Answer, Question};
 use crate::app::App;
+use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::feeds::csv_safe;
 use crate::files::download::{internal, status, viewer_of};
 use crate::policy::Action;
+use crate::users::visibility::Sight;
 
 pub async fn results_csv(
     State(app): State<Arc<App>>,
@@ -41,7 +43,7 @@ pub async fn results_csv(
             Action::ViewContent,
             "Only the survey's creator, its groups' managers and org admins export its results.",
         )?;
-        render(&mut conn, &view).await
+        render(&mut conn, &viewer, &view).await
     }
     .await;
     match result {
@@ -80,7 +82,12 @@ fn cell(question: &Question, answer: &Answer) -> String {
     answer.text.clone().unwrap_or_default()
 }
 
-async fn render(conn: &mut AsyncPgConnection, view: &SurveyView) -> ApiResult<Vec<u8>> {
+/// The rows show of each respondent what the API shows the viewer (`users::visibility`).
+async fn render(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    view: &SurveyView,
+) -> ApiResult<Vec<u8>> {
     let responses = model::responses(conn, view.survey.id).await?;
     let mut answers: HashMap<Uuid, Vec<Answer>> = HashMap::new();
     for answer in model::answers(conn, view.survey.id).await? {
@@ -96,6 +103,7 @@ async fn render(conn: &mut AsyncPgConnection, view: &SurveyView) -> ApiResult<Ve
             .map(|user| (user.id, user))
             .collect()
     };
+    let sight = Sight::of(conn, viewer, respondents.values()).await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = Vec::new();
     if !view.survey.anonymous {
@@ -106,11 +114,11 @@ async fn render(conn: &mut AsyncPgConnection, view: &SurveyView) -> ApiResult<Ve
     for (response, user) in &responses {
         let mut row: Vec<String> = Vec::with_capacity(header.len());
         if !view.survey.anonymous {
-            let person = user.and_then(|id| respondents.get(&id));
-            row.push(csv_safe(person.map_or("", |p| p.display_name.as_str())));
-            row.push(csv_safe(
-                person.and_then(|p| p.email.as_deref()).unwrap_or(""),
-            ));
+            let shown = user
+                .and_then(|id| respondents.get(&id))
+                .map(|person| sight.row(person));
+            row.push(csv_safe(shown.map_or("", |shown| shown.name)));
+            row.push(csv_safe(shown.and_then(|shown| shown.email).unwrap_or("")));
         }
         let given = answers.get(response).map(Vec::as_slice).unwrap_or(&[]);
         for question in &view.questions {

@@ -112,14 +112,9 @@ impl SurveyView {
     async fn status(&self) -> SurveyStatusGql {
         self.survey.state().into()
     }
+    /// Null once their account is gone, or when the viewer may not see them in the directory.
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        let Some(id) = self.survey.created_by else {
-            return Ok(None);
-        };
-        ctx.user_loader()
-            .load_one(id)
-            .await
-            .map_err(|error| (*error).clone())
+        crate::users::graphql::visible_person(ctx, self.survey.created_by).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.survey.created_at

@@ -8,6 +8,8 @@ use futures::Stream;
 use uuid::Uuid;
 
 use super::model::{self, DirectoryFilter, ProfileChanges};
+pub use super::visibility::visible_to;
+use super::visibility::{self, PersonRow, Sight};
 use super::{OrgRole, User, UserStatus};
 use crate::attachments::graphql as attachments;
 use crate::audit::{Audit, Change};
@@ -52,7 +54,7 @@ impl User {
     }
     /// Unique; null for people without a company email (and hidden from guests).
     async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        Ok(self.email.as_deref().filter(|_| contact_visible(ctx, self)))
+        Ok(shown(ctx, self).and_then(|row| row.email))
     }
     /// Unique sign-in name, also used for @mentions.
     async fn username(&self) -> &str {
@@ -74,7 +76,7 @@ impl User {
     }
     /// Hidden from guests.
     async fn phone(&self, ctx: &Context<'_>) -> Option<&str> {
-        self.phone.as_deref().filter(|_| contact_visible(ctx, self))
+        shown(ctx, self).and_then(|row| row.phone)
     }
     /// Markdown written by the person.
     async fn bio(&self) -> Option<&str> {
@@ -185,9 +187,12 @@ impl User {
     }
 }
 
-fn contact_visible(ctx: &Context<'_>, user: &User) -> bool {
+/// The person's row for the viewer, as every export shows it (a person reaching the viewer has
+/// been found visible to them).
+fn shown<'a>(ctx: &Context<'_>, user: &'a User) -> Option<PersonRow<'a>> {
     ctx.viewer()
-        .is_ok_and(|viewer| can_do(viewer, Action::ViewContactDetails, user))
+        .ok()
+        .map(|viewer| PersonRow::of(viewer, user, true))
 }
 
 /// For a user already shown to the viewer (so visibility, including a shared group for guests,
@@ -202,22 +207,6 @@ fn can_do(viewer: &Viewer, action: Action, user: &User) -> bool {
         },
     )
     .allowed()
-}
-
-/// Guests see others only through a shared group, which takes a database look-up.
-fn needs_shared_group(viewer: &Viewer, user: &User) -> bool {
-    viewer.user.org_role == OrgRole::Guest && viewer.id() != user.id
-}
-
-/// Whether the viewer may see `user`; asks the database only for guests looking at others.
-pub async fn visible_to(
-    conn: &mut diesel_async::AsyncPgConnection,
-    viewer: &Viewer,
-    user: &User,
-) -> ApiResult<bool> {
-    let shares_group = needs_shared_group(viewer, user)
-        && crate::groups::model::share_a_group(conn, viewer.id(), user.id).await?;
-    Ok(policy::can(viewer, Action::View, Resource::User { user, shares_group }).allowed())
 }
 
 /// A person a row points at (an actor, an inviter), if any, through the request's DataLoader;
@@ -235,30 +224,39 @@ pub async fn load_optional(ctx: &Context<'_>, id: Option<Uuid>) -> ApiResult<Opt
 
 /// A user the viewer may see, through the request's DataLoader.
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<User> {
-    let viewer = ctx.viewer()?;
-    let user = ctx
+    visible_person(ctx, Some(id))
+        .await?
+        .ok_or(ApiError::NotFound(TYPE_NAME))
+}
+
+/// The person a row points at (an author, a creator), or null when there is none or the viewer
+/// may not see them.
+pub async fn visible_person(ctx: &Context<'_>, id: Option<Uuid>) -> ApiResult<Option<User>> {
+    Ok(visible_people(ctx, id.as_slice()).await?.pop())
+}
+
+/// The people among `ids` the viewer may see, in the order given (the others left out): every
+/// field that lists people (poll voters, organisers, ...) goes through here or `only_visible`.
+pub async fn visible_people(ctx: &Context<'_>, ids: &[Uuid]) -> ApiResult<Vec<User>> {
+    let mut loaded = ctx
         .user_loader()
-        .load_one(id)
+        .load_many(ids.iter().copied())
         .await
-        .map_err(|error| (*error).clone())?
-        .ok_or(ApiError::NotFound(TYPE_NAME))?;
-    let visible = if needs_shared_group(viewer, &user) {
-        visible_to(&mut *ctx.conn().await?, viewer, &user).await?
+        .map_err(|error| (*error).clone())?;
+    let people = ids.iter().filter_map(|id| loaded.remove(id)).collect();
+    only_visible(ctx, people).await
+}
+
+/// `people` without those the viewer may not see, order kept (one statement for guests, none
+/// for anyone else).
+pub async fn only_visible(ctx: &Context<'_>, people: Vec<User>) -> ApiResult<Vec<User>> {
+    let viewer = ctx.viewer()?;
+    let sight = if visibility::needs_look_up(viewer, &people) {
+        Sight::of(&mut *ctx.conn().await?, viewer, &people).await?
     } else {
-        policy::can(
-            viewer,
-            Action::View,
-            Resource::User {
-                user: &user,
-                shares_group: false,
-            },
-        )
-        .allowed()
+        Sight::without_look_up(viewer)
     };
-    if !visible {
-        return Err(ApiError::NotFound(TYPE_NAME));
-    }
-    Ok(user)
+    Ok(people.into_iter().filter(|user| sight.sees(user)).collect())
 }
 
 #[derive(InputObject, Default)]
@@ -307,15 +305,13 @@ impl UserQuery {
                 validation::max_chars(field, value, Limit::SEARCH)?;
             }
         }
-        // Guests see themselves and the members of their groups; everyone else sees everyone.
-        let whole_directory = policy::can(viewer, Action::View, Resource::Organisation).allowed();
         // A search is its first page; the pages after it are the same search.
         let search = filter.query.clone().filter(|_| after.is_none());
         let filter = DirectoryFilter {
             query: filter.query,
             department: filter.department,
             site: filter.site,
-            limited_to_groups_of: (!whole_directory).then(|| viewer.id()),
+            limited_to_groups_of: visibility::directory_limit(viewer),
         };
         let mut conn = ctx.conn().await?;
         let page = model::directory_page(&mut conn, &filter, &page).await?;

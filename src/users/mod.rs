@@ -2,5 +2,6 @@
 
 pub mod graphql;
 pub mod model;
+pub mod visibility;
 
 pub use model::{NewUser, OrgRole, User, UserStatus};

@@ -358,17 +358,7 @@ fn directory_query(filter: &DirectoryFilter) -> users::BoxedQuery<'static, diese
         );
     }
     if let Some(viewer) = filter.limited_to_groups_of {
-        query = query.filter(
-            diesel::dsl::sql::<Bool>("(users.id = ")
-                .bind::<diesel::sql_types::Uuid, _>(viewer)
-                .sql(
-                    " OR EXISTS (SELECT 1 FROM group_memberships mine
-                       JOIN group_memberships theirs ON theirs.group_id = mine.group_id
-                       WHERE mine.user_id = ",
-                )
-                .bind::<diesel::sql_types::Uuid, _>(viewer)
-                .sql(" AND theirs.user_id = users.id))"),
-        );
+        query = query.filter(in_groups_of(viewer));
     }
     if let Some(site) = &filter.site {
         query = query.filter(
@@ -378,6 +368,38 @@ fn directory_query(filter: &DirectoryFilter) -> users::BoxedQuery<'static, diese
         );
     }
     query
+}
+
+/// `users` rows that are `viewer` or share a group with them (the directory a guest sees), for
+/// any query that lists people.
+pub fn in_groups_of<QS>(
+    viewer: Uuid,
+) -> Box<dyn BoxableExpression<QS, diesel::pg::Pg, SqlType = Bool>> {
+    Box::new(
+        diesel::dsl::sql::<Bool>("(users.id = ")
+            .bind::<diesel::sql_types::Uuid, _>(viewer)
+            .sql(
+                " OR EXISTS (SELECT 1 FROM group_memberships mine
+                   JOIN group_memberships theirs ON theirs.group_id = mine.group_id
+                   WHERE mine.user_id = ",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(viewer)
+            .sql(" AND theirs.user_id = users.id))"),
+    )
+}
+
+/// Which of `people` are `viewer` or share a group with them (one statement).
+pub async fn in_groups_of_among(
+    conn: &mut AsyncPgConnection,
+    viewer: Uuid,
+    people: &[Uuid],
+) -> ApiResult<Vec<Uuid>> {
+    Ok(users::table
+        .filter(users::id.eq_any(people))
+        .filter(in_groups_of(viewer))
+        .select(users::id)
+        .load(conn)
+        .await?)
 }
 
 pub(crate) fn escape_like(text: &str) -> String {
