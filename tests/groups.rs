@@ -59,6 +59,11 @@ async fn bad_group_input_is_refused_with_the_rule() {
             Some("name"),
         ),
         (
+            json!({ "name": "Annonces\u{202E}fdp.exe", "visibility": "PUBLIC" }),
+            "BAD_USER_INPUT",
+            Some("name"),
+        ),
+        (
             json!({ "name": "Ok", "slug": "Not A Slug", "visibility": "PUBLIC" }),
             "BAD_USER_INPUT",
             Some("slug"),

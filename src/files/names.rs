@@ -2,6 +2,7 @@
 //! storage keys are random, so a name can never reach a path on disk.
 
 use crate::error::{ApiError, ApiResult};
+use crate::validation;
 
 /// Bytes, as file systems count them (most allow 255).
 pub const MAX_NAME_BYTES: usize = 255;
@@ -14,16 +15,8 @@ const RESERVED: &[&str] = &[
 
 /// A name typed by someone (folder names, renames): refused with the reason when it is not usable.
 pub fn checked(field: &str, name: &str) -> ApiResult<String> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() {
-        return Err(ApiError::bad_input(field, "must not be empty"));
-    }
-    if trimmed.chars().any(|c| c.is_control()) {
-        return Err(ApiError::bad_input(
-            field,
-            "must not contain control characters",
-        ));
-    }
+    // Characters, then bytes: a name within 255 bytes is within 255 characters.
+    let trimmed = validation::name(field, name, MAX_NAME_BYTES)?;
     if trimmed.contains(['/', '\\']) {
         return Err(ApiError::bad_input(field, "must not contain / or \\"));
     }
@@ -36,13 +29,13 @@ pub fn checked(field: &str, name: &str) -> ApiResult<String> {
             format!("must be at most {MAX_NAME_BYTES} bytes"),
         ));
     }
-    if is_reserved(trimmed) {
+    if is_reserved(&trimmed) {
         return Err(ApiError::bad_input(
             field,
             "is a name Windows reserves (CON, PRN, AUX, NUL, COM1-9, LPT1-9)",
         ));
     }
-    Ok(trimmed.to_owned())
+    Ok(trimmed)
 }
 
 fn is_reserved(name: &str) -> bool {
@@ -51,11 +44,11 @@ fn is_reserved(name: &str) -> bool {
 }
 
 /// The name of an uploaded file, from whatever the browser sent: the last path segment, control
-/// characters dropped, trailing dots and spaces removed, reserved names prefixed, cut to 255 bytes
-/// keeping the extension. Never fails: an unusable name becomes "file".
+/// characters and invisible formatting dropped, trailing dots and spaces removed, reserved names
+/// prefixed, cut to 255 bytes keeping the extension. Never fails: an unusable name becomes "file".
 pub fn from_upload(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
-    let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = validation::without_hidden_characters(last);
     let cleaned = cleaned.trim().trim_end_matches(['.', ' ']).to_owned();
     let name = if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
         "file".to_owned()
@@ -180,5 +173,11 @@ mod tests {
         assert_eq!(first_free("Rapport.pdf", is_taken), "Rapport (2).pdf");
         assert_eq!(first_free("Notes", is_taken), "Notes (1)");
         assert_eq!(first_free("Neuf.txt", is_taken), "Neuf.txt");
+    }
+
+    #[test]
+    fn uploaded_names_lose_invisible_formatting() {
+        assert_eq!(from_upload("evil\u{202E}gnp.exe"), "evilgnp.exe");
+        assert!(checked("name", "evil\u{202E}gnp.exe").is_err());
     }
 }
