@@ -211,6 +211,20 @@ async fn a_name_already_in_the_folder_gets_a_number() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_name_at_the_length_limit_already_in_the_folder_gets_a_number_at_once() {
+    let d = drive().await;
+    let long = format!("{}.pdf", "a".repeat(296));
+    let first = upload(&d, &long, b"one".to_vec()).await;
+
+    let second = tokio::time::timeout(Duration::from_secs(10), upload(&d, &long, b"two".to_vec()))
+        .await
+        .expect("the second upload answers at once");
+
+    assert_eq!(first["name"], format!("{}.pdf", "a".repeat(251)));
+    assert_eq!(second["name"], format!("{} (1).pdf", "a".repeat(247)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_uploaded_name_loses_its_invisible_formatting() {
     let d = drive().await;
 
