@@ -36,20 +36,64 @@ pub fn max_chars(field: &str, text: &str, limit: usize) -> ApiResult<()> {
     Ok(())
 }
 
-/// A display name: trimmed, 1 to 100 characters, no control characters.
-pub fn display_name(field: &str, name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() {
+/// Whether `c` is an invisible character that changes how the text around it reads: the
+/// bidirectional embeddings, overrides, isolates and marks (with one, `evil\u{202E}gnp.exe` shows
+/// as `evilexe.png`), zero-width spaces, the word joiner and invisible operators, the byte order
+/// mark, the soft hyphen, the Mongolian vowel separator, line and paragraph separators and
+/// interlinear annotations. The zero-width joiner and non-joiner stay: emoji and several scripts
+/// need them, and they cannot reorder text.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{200E}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// A name or title someone types (people, groups, files and folders, events, posts, surveys,
+/// webhooks...): trimmed, not empty, at most `limit` characters, and refused with the reason
+/// when it holds a control character or invisible formatting (`is_invisible_format`), which
+/// could make it read as something else wherever it is shown.
+pub fn name(field: &str, text: &str, limit: usize) -> ApiResult<String> {
+    let text = text.trim();
+    if text.is_empty() {
         return Err(ApiError::bad_input(field, "must not be empty"));
     }
-    max_chars(field, name, Limit::NAME)?;
-    if name.chars().any(char::is_control) {
+    max_chars(field, text, limit)?;
+    if text.chars().any(char::is_control) {
         return Err(ApiError::bad_input(
             field,
             "must not contain control characters",
         ));
     }
-    Ok(name.to_owned())
+    if text.chars().any(is_invisible_format) {
+        return Err(ApiError::bad_input(
+            field,
+            "must not contain invisible formatting characters (such as right-to-left overrides)",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// A name that comes from elsewhere rather than being typed (an uploaded file's name): control
+/// characters and invisible formatting removed instead of refused, since the person cannot
+/// correct it in the form.
+pub fn without_hidden_characters(text: &str) -> String {
+    text.chars()
+        .filter(|&c| !c.is_control() && !is_invisible_format(c))
+        .collect()
+}
+
+/// A display name: a `name` of 1 to 100 characters.
+pub fn display_name(field: &str, text: &str) -> ApiResult<String> {
+    name(field, text, Limit::NAME)
 }
 
 /// A username: 2 to 40 of `a-z 0-9 . _ -`, starting with a letter or digit (mentions use it).
@@ -188,6 +232,35 @@ mod tests {
     fn slugs_are_made_from_names() {
         assert_eq!(slugify("Équipe Lyon & co"), "equipe-lyon-co");
         assert_eq!(slugify("  Annonces  générales "), "annonces-generales");
+    }
+
+    #[test]
+    fn names_with_invisible_formatting_are_refused() {
+        for hidden in [
+            "evil\u{202E}gnp.exe",
+            "\u{2066}isolated\u{2069}",
+            "mark\u{200F}",
+            "arabic\u{061C}mark",
+            "zero\u{200B}width",
+            "\u{FEFF}bom",
+        ] {
+            let refused = name("name", hidden, Limit::NAME).unwrap_err();
+            assert_eq!(refused.code(), "BAD_USER_INPUT", "{hidden:?}");
+            assert!(refused.message().starts_with("name: "), "{hidden:?}");
+        }
+        for fine in [
+            "Équipe Lyon",
+            "שלום עולם",
+            "مرحبا",
+            "👩\u{200D}💻 Dev",
+            "नमस्ते",
+        ] {
+            assert_eq!(name("name", fine, Limit::NAME).unwrap(), fine);
+        }
+        assert_eq!(
+            without_hidden_characters("evil\u{202E}gnp\u{0}.exe"),
+            "evilgnp.exe"
+        );
     }
 
     #[test]

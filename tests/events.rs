@@ -143,6 +143,13 @@ async fn bad_event_input_is_refused_with_the_field_named() {
             "recurrence",
             json!({ "recurrence": "FREQ=WEEKLY;UNTIL=20270101T000000" }),
         ),
+        ("recurrence", json!({ "recurrence": "FREQ=SECONDLY" })),
+        ("recurrence", json!({ "recurrence": "FREQ=MINUTELY" })),
+        ("recurrence", json!({ "recurrence": "FREQ=HOURLY" })),
+        (
+            "recurrence",
+            json!({ "recurrence": "FREQ=DAILY;BYHOUR=10,14" }),
+        ),
         ("capacity", json!({ "capacity": 0 })),
         ("onlineUrl", json!({ "onlineUrl": "javascript:alert(1)" })),
         ("title", json!({ "title": "   " })),
@@ -189,6 +196,59 @@ async fn an_endless_series_is_expanded_only_inside_the_window() {
     assert_eq!(
         response["data"]["events"]["edges"][0]["node"]["localStartsAt"],
         "2030-01-01T10:00:00+01:00"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_daily_series_started_decades_ago_still_shows_this_week() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let mut input = weekly_meeting(&group.id);
+    input["startsAt"] = json!("1990-01-01T09:00:00Z");
+    input["endsAt"] = json!("1990-01-01T10:00:00Z");
+    input["recurrence"] = json!("FREQ=DAILY");
+    created_id(&app, &owner, input).await;
+
+    let response = app
+        .graphql(
+            Some(&owner),
+            WINDOW,
+            json!({ "filter": { "from": "2026-10-05T00:00:00Z", "to": "2026-10-12T00:00:00Z" } }),
+        )
+        .await;
+
+    assert_eq!(response["data"]["events"]["totalCount"], 7, "{response}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_series_stored_with_a_finer_frequency_expands_at_most_the_bound() {
+    use diesel_async::RunQueryDsl;
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let mut input = weekly_meeting(&group.id);
+    input["recurrence"] = json!("FREQ=DAILY");
+    created_id(&app, &owner, input).await;
+    // As rules were accepted before finer frequencies were refused.
+    let mut conn = app.db().connect().await.unwrap();
+    diesel::sql_query("UPDATE events SET recurrence = 'FREQ=SECONDLY', last_starts_at = NULL")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let response = app
+        .graphql(
+            Some(&owner),
+            WINDOW,
+            json!({ "filter": { "from": "2026-10-12T00:00:00Z", "to": "2026-10-13T00:00:00Z" }, "first": 1 }),
+        )
+        .await;
+
+    assert_eq!(
+        response["data"]["events"]["totalCount"],
+        parvis::events_calendar::recurrence::MAX_EXPANDED_PER_QUERY,
+        "{response}"
     );
 }
 

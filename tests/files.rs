@@ -211,6 +211,57 @@ async fn a_name_already_in_the_folder_gets_a_number() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_name_at_the_length_limit_already_in_the_folder_gets_a_number_at_once() {
+    let d = drive().await;
+    let long = format!("{}.pdf", "a".repeat(296));
+    let first = upload(&d, &long, b"one".to_vec()).await;
+
+    let second = tokio::time::timeout(Duration::from_secs(10), upload(&d, &long, b"two".to_vec()))
+        .await
+        .expect("the second upload answers at once");
+
+    assert_eq!(first["name"], format!("{}.pdf", "a".repeat(251)));
+    assert_eq!(second["name"], format!("{} (1).pdf", "a".repeat(247)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_uploaded_name_loses_its_invisible_formatting() {
+    let d = drive().await;
+
+    let file = upload(&d, "evil\u{202E}gnp.exe", b"MZ".to_vec()).await;
+
+    assert_eq!(file["name"], "evilgnp.exe");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_typed_name_with_invisible_formatting_is_refused() {
+    let d = drive().await;
+    let file = upload(&d, "rapport.txt", b"text".to_vec()).await;
+
+    let renamed = d
+        .app
+        .graphql(
+            Some(&d.owner),
+            "mutation($id: ID!, $name: String!) { updateFile(input: { fileId: $id, name: $name }) { file { name } } }",
+            json!({ "id": file["id"], "name": "evil\u{202E}gnp.exe" }),
+        )
+        .await;
+    let folder = d
+        .app
+        .graphql(
+            Some(&d.owner),
+            "mutation($input: CreateFolderInput!) { createFolder(input: $input) { folder { name } } }",
+            json!({ "input": { "driveId": d.drive_id, "name": "\u{2067}Factures" } }),
+        )
+        .await;
+
+    for response in [renamed, folder] {
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response}");
+        assert_eq!(response["errors"][0]["extensions"]["field"], "name");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_file_over_the_limit_is_refused_and_leaves_nothing() {
     let d = drive_with(|config| config.uploads.max_file_bytes = 1024 * 1024).await;
 

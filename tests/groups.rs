@@ -59,6 +59,11 @@ async fn bad_group_input_is_refused_with_the_rule() {
             Some("name"),
         ),
         (
+            json!({ "name": "Annonces\u{202E}fdp.exe", "visibility": "PUBLIC" }),
+            "BAD_USER_INPUT",
+            Some("name"),
+        ),
+        (
             json!({ "name": "Ok", "slug": "Not A Slug", "visibility": "PUBLIC" }),
             "BAD_USER_INPUT",
             Some("slug"),
@@ -106,39 +111,127 @@ async fn bad_group_input_is_refused_with_the_rule() {
     );
 }
 
+/// The slug `user` gets when creating a public group from `input`.
+async fn created_slug(app: &TestApp, user: &common::TestUser, input: Value) -> String {
+    let response = app
+        .graphql(Some(user), CREATE, json!({ "input": input }))
+        .await;
+    response["data"]["createGroup"]["group"]["slug"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a group: {response}"))
+        .to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn slugs_never_reveal_the_groups_holding_them() {
+async fn a_secret_group_leaves_its_slug_free_for_others() {
     let app = TestApp::spawn().await;
     let insider = app.member("insider").await;
     let outsider = app.member("outsider").await;
+    let secret_chosen = created_slug(
+        &app,
+        &insider,
+        json!({ "name": "Plan social", "slug": "plan", "visibility": "SECRET" }),
+    )
+    .await;
+    let secret_derived = created_slug(
+        &app,
+        &insider,
+        json!({ "name": "Projet Zèbre", "visibility": "SECRET" }),
+    )
+    .await;
+
+    let chosen = created_slug(
+        &app,
+        &outsider,
+        json!({ "name": "Planning", "slug": "plan", "visibility": "PUBLIC" }),
+    )
+    .await;
+    let derived = created_slug(
+        &app,
+        &outsider,
+        json!({ "name": "Projet Zèbre", "visibility": "PUBLIC" }),
+    )
+    .await;
+    let free = created_slug(
+        &app,
+        &outsider,
+        json!({ "name": "Sport", "slug": "yoga", "visibility": "PUBLIC" }),
+    )
+    .await;
+
+    assert!(secret_chosen.starts_with("plan-"), "{secret_chosen}");
+    assert!(
+        secret_derived.starts_with("projet-zebre-"),
+        "{secret_derived}"
+    );
+    assert_eq!(
+        [chosen.as_str(), derived.as_str(), free.as_str()],
+        ["plan", "projet-zebre", "yoga"],
+        "taken by a secret group or free, the answer is the same"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slug_held_by_a_group_the_viewer_cannot_see_is_no_conflict() {
+    let app = TestApp::spawn().await;
+    let insider = app.member("insider").await;
+    let outsider = app.member("outsider").await;
+    // Made before secret groups' slugs took a suffix.
     app.create_group(&insider, "Projet Zèbre", Visibility::Secret)
         .await;
-    let derived = app
+    let club = app
+        .create_group(&outsider, "Club", Visibility::Public)
+        .await;
+
+    let chosen = created_slug(
+        &app,
+        &outsider,
+        json!({ "name": "Zèbre", "slug": "projet-zebre", "visibility": "PUBLIC" }),
+    )
+    .await;
+    let renamed = app
         .graphql(
             Some(&outsider),
-            CREATE,
-            json!({ "input": { "name": "Projet Zèbre", "visibility": "PUBLIC" } }),
+            "mutation($input: UpdateGroupInput!) { updateGroup(input: $input) { group { slug } } }",
+            json!({ "input": { "groupId": club.id, "slug": "projet-zebre" } }),
         )
         .await;
-    let slug = derived["data"]["createGroup"]["group"]["slug"]
+
+    assert!(chosen.starts_with("projet-zebre-"), "{chosen}");
+    let renamed = renamed["data"]["updateGroup"]["group"]["slug"]
         .as_str()
-        .unwrap();
-    assert!(
-        slug.starts_with("projet-zebre-"),
-        "a name's slug takes a suffix on a clash: {slug}"
-    );
-    let chosen = app
+        .unwrap_or_else(|| panic!("a group: {renamed}"));
+    assert!(renamed.starts_with("projet-zebre-"), "{renamed}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_groups_new_slug_takes_a_suffix_and_a_resent_one_is_kept() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Comité", Visibility::Secret).await;
+    let update =
+        "mutation($input: UpdateGroupInput!) { updateGroup(input: $input) { group { slug } } }";
+
+    let renamed = app
         .graphql(
-            Some(&outsider),
-            CREATE,
-            json!({ "input": { "name": "Zèbre", "slug": "projet-zebre", "visibility": "PUBLIC" } }),
+            Some(&owner),
+            update,
+            json!({ "input": { "groupId": group.id, "slug": "direction" } }),
         )
-        .await;
-    assert_eq!(error_code(&chosen), "CONFLICT");
-    assert_eq!(
-        chosen["errors"][0]["message"],
-        "The slug \"projet-zebre\" is not available."
-    );
+        .await["data"]["updateGroup"]["group"]["slug"]
+        .clone();
+    let resent = app
+        .graphql(
+            Some(&owner),
+            update,
+            json!({ "input": { "groupId": group.id, "slug": renamed, "name": "Comité de direction" } }),
+        )
+        .await["data"]["updateGroup"]["group"]["slug"]
+        .clone();
+
+    let renamed = renamed.as_str().expect("a slug");
+    assert!(renamed.starts_with("direction-"), "{renamed}");
+    assert_eq!(resent, renamed);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -286,7 +286,7 @@ impl Draft {
             .filter(|rule| !rule.is_empty());
         fields.last_starts_at = match &fields.recurrence {
             Some(rule) => {
-                let set = recurrence::parse(rule, fields.starts_at, tz)?;
+                let set = recurrence::checked(rule, fields.starts_at, tz)?;
                 recurrence::last_start(&set)?
             }
             None => Some(fields.starts_at),

@@ -2,16 +2,22 @@
 //! own time zone (so a 10:00 meeting stays at 10:00 across daylight-saving changes), lazily and
 //! only inside the window asked for.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use rrule::{RRule, RRuleSet, Unvalidated};
+use rrule::{Frequency, RRule, RRuleSet, Unvalidated};
 
 use super::model::{Event, OccurrenceException};
 use crate::error::{ApiError, ApiResult};
 
-/// How many occurrences a series may have when bounded, and how many a window may scan from the
-/// first one (the crate cannot seek): a daily meeting for 25 years.
+/// How many occurrences a bounded series may have: a daily meeting for 25 years.
 pub const MAX_OCCURRENCES: usize = 10_000;
+
+/// How many occurrences of one series a query expands (for a window, a reminder or a check),
+/// those passed over between the start of the rule's period and the window included. A series
+/// happens at most once a day (`checked`), so the longest window (366 days) after the longest
+/// lead-in (a year, for a yearly rule) needs at most 733; the bound stops a rule stored before
+/// finer ones were refused from costing every calendar query more than that.
+pub const MAX_EXPANDED_PER_QUERY: usize = 1_000;
 
 /// One occurrence of an event, as a calendar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,9 +35,33 @@ fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_input("recurrence", message)
 }
 
-/// The checked rule of a series starting at `starts_at` in `tz`. Only the `RRULE` value is taken
-/// (`FREQ=WEEKLY;BYDAY=MO`, with or without the `RRULE:` prefix).
-pub fn parse(rule: &str, starts_at: DateTime<Utc>, tz: Tz) -> ApiResult<RRuleSet> {
+/// The rule someone gives a series starting at `starts_at` in `tz`: valid (`parse`), and at most
+/// one occurrence a day. An intranet event never repeats every hour, minute or second, and
+/// each such series would cost every calendar query up to `MAX_EXPANDED_PER_QUERY` occurrences.
+pub fn checked(rule: &str, starts_at: DateTime<Utc>, tz: Tz) -> ApiResult<RRuleSet> {
+    let set = parse(rule, starts_at, tz)?;
+    for rule in set.get_rrule() {
+        if rule.get_freq() > Frequency::Daily {
+            return Err(invalid(
+                "must not repeat more often than daily (FREQ=HOURLY, MINUTELY and SECONDLY are refused)",
+            ));
+        }
+        if rule.get_by_hour().len() > 1
+            || rule.get_by_minute().len() > 1
+            || rule.get_by_second().len() > 1
+        {
+            return Err(invalid(
+                "must give one time of day (one BYHOUR, BYMINUTE and BYSECOND value at most); \
+                 make one event per time of day",
+            ));
+        }
+    }
+    Ok(set)
+}
+
+/// The rule of a series starting at `starts_at` in `tz`, as stored. Only the `RRULE` value is
+/// taken (`FREQ=WEEKLY;BYDAY=MO`, with or without the `RRULE:` prefix).
+fn parse(rule: &str, starts_at: DateTime<Utc>, tz: Tz) -> ApiResult<RRuleSet> {
     let text = rule.trim();
     let text = text.strip_prefix("RRULE:").unwrap_or(text);
     if text.is_empty() || text.contains(['\n', '\r', ':']) {
@@ -74,6 +104,103 @@ fn series(event: &Event) -> ApiResult<Option<RRuleSet>> {
         .transpose()
 }
 
+/// The series of `event` for occurrences starting at `earliest` or later: expanded from the
+/// start of the last period of its rule (day, week, month or year, counted in INTERVALs) that
+/// begins by then, rather than from its first occurrence, since the crate cannot seek and a
+/// series started years ago would otherwise be replayed by every query. Moving the start by
+/// whole periods changes nothing else: the validated rule holds every default it took from its
+/// start (weekday, day, month, time of day). A COUNT becomes the UNTIL it comes to (the stored
+/// last start), since counting would need the occurrences skipped; finer frequencies, refused
+/// for new series, are not moved.
+fn series_from(event: &Event, earliest: DateTime<Utc>) -> ApiResult<Option<RRuleSet>> {
+    let Some(rule) = event.recurrence.as_deref() else {
+        return Ok(None);
+    };
+    let tz = time_zone(event);
+    let rule = match event.last_starts_at {
+        Some(last) if has_count(rule) => counted_as_until(rule, last),
+        _ => rule.to_owned(),
+    };
+    let set = parse(&rule, event.starts_at, tz)?;
+    let Some(validated) = set.get_rrule().first().cloned() else {
+        return Ok(Some(set));
+    };
+    Ok(Some(match period_start(&set, &validated, earliest, tz) {
+        Some(start) => RRuleSet::new(start).rrule(validated).limit(),
+        None => set,
+    }))
+}
+
+/// The first instant of the last period of `rule` starting by `earliest` and after the series'
+/// own start; `None` when there is none, or the rule counts or repeats within a day.
+fn period_start(
+    set: &RRuleSet,
+    rule: &RRule,
+    earliest: DateTime<Utc>,
+    tz: Tz,
+) -> Option<DateTime<rrule::Tz>> {
+    if rule.get_count().is_some() {
+        return None;
+    }
+    let interval = u32::from(rule.get_interval());
+    let first = set.get_dt_start().date_naive();
+    let target = earliest.with_timezone(&tz).date_naive();
+    let whole = |periods: i64| u32::try_from(periods).ok().map(|n| n / interval * interval);
+    let start = match rule.get_freq() {
+        Frequency::Daily => first + Days::new(whole((target - first).num_days())?.into()),
+        Frequency::Weekly => {
+            let into_week = (first.weekday().days_since(rule.get_week_start())).into();
+            let week = first - Days::new(into_week);
+            week + Days::new(u64::from(whole((target - week).num_days() / 7)?) * 7)
+        }
+        Frequency::Monthly => {
+            let months = (target.year() - first.year()) * 12 + target.month0() as i32
+                - first.month0() as i32;
+            first
+                .with_day(1)?
+                .checked_add_months(Months::new(whole(months.into())?))?
+        }
+        Frequency::Yearly => {
+            let years = i32::try_from(whole((target.year() - first.year()).into())?).ok()?;
+            NaiveDate::from_ymd_opt(first.year() + years, 1, 1)?
+        }
+        Frequency::Hourly | Frequency::Minutely | Frequency::Secondly => return None,
+    };
+    if start <= first {
+        return None;
+    }
+    // The first instant of that day (midnight, or just after a daylight-saving gap there).
+    (0..3)
+        .find_map(|hour| local_instant(tz, start.and_time(NaiveTime::from_hms_opt(hour, 0, 0)?)))
+        .map(|instant| instant.with_timezone(&rrule::Tz::Tz(tz)))
+}
+
+/// The `NAME=value` parts of a rule.
+fn parts_of(rule: &str) -> Vec<&str> {
+    rule.trim()
+        .trim_start_matches("RRULE:")
+        .split(';')
+        .filter(|part| !part.is_empty())
+        .collect()
+}
+
+fn has_count(rule: &str) -> bool {
+    parts_of(rule)
+        .iter()
+        .any(|part| part.to_ascii_uppercase().starts_with("COUNT="))
+}
+
+/// A counted rule as the UNTIL its count comes to: the same occurrences, up to its `last` start.
+fn counted_as_until(rule: &str, last: DateTime<Utc>) -> String {
+    let mut parts: Vec<String> = parts_of(rule)
+        .into_iter()
+        .filter(|part| !part.to_ascii_uppercase().starts_with("COUNT="))
+        .map(str::to_owned)
+        .collect();
+    parts.push(format!("UNTIL={}", last.format("%Y%m%dT%H%M%SZ")));
+    parts.join(";")
+}
+
 /// When the last occurrence starts; `None` for a rule without COUNT or UNTIL.
 pub fn last_start(set: &RRuleSet) -> ApiResult<Option<DateTime<Utc>>> {
     let unbounded = set
@@ -103,13 +230,13 @@ pub fn occurrences(
     to: DateTime<Utc>,
 ) -> ApiResult<Vec<Occurrence>> {
     let duration = event.duration();
-    let originals: Vec<DateTime<Utc>> = match series(event)? {
+    let originals: Vec<DateTime<Utc>> = match series_from(event, from - duration)? {
         None => vec![event.starts_at],
         Some(set) => {
             let mut starts = Vec::new();
-            for (index, start) in set.into_iter().enumerate() {
+            for start in set.into_iter().take(MAX_EXPANDED_PER_QUERY) {
                 let start = start.with_timezone(&Utc);
-                if start >= to || index >= MAX_OCCURRENCES {
+                if start >= to {
                     break;
                 }
                 if start + duration > from {
@@ -172,11 +299,11 @@ fn apply(
 
 /// Whether the rule of `event` has an occurrence starting exactly at `original`.
 pub fn has_occurrence_at(event: &Event, original: DateTime<Utc>) -> ApiResult<bool> {
-    Ok(match series(event)? {
+    Ok(match series_from(event, original)? {
         None => event.starts_at == original,
         Some(set) => set
             .into_iter()
-            .take(MAX_OCCURRENCES)
+            .take(MAX_EXPANDED_PER_QUERY)
             .map(|start| start.with_timezone(&Utc))
             .take_while(|start| *start <= original)
             .any(|start| start == original),
@@ -191,12 +318,7 @@ pub fn split(event: &Event, at: DateTime<Utc>) -> ApiResult<(String, String)> {
         .as_deref()
         .ok_or_else(|| invalid("the event does not repeat"))?;
     let set = series(event)?.ok_or_else(|| invalid("the event does not repeat"))?;
-    let parts: Vec<&str> = rule
-        .trim()
-        .trim_start_matches("RRULE:")
-        .split(';')
-        .filter(|part| !part.is_empty())
-        .collect();
+    let parts = parts_of(rule);
     let without = |name: &str| -> Vec<String> {
         parts
             .iter()
@@ -358,6 +480,158 @@ mod tests {
             last_start(&parse("FREQ=WEEKLY;COUNT=3", start, Paris).unwrap()).unwrap(),
             Some(paris("2026-10-26 10:00"))
         );
+    }
+
+    #[test]
+    fn rules_finer_than_daily_are_refused_for_new_series() {
+        let start = paris("2026-10-12 10:00");
+        for rule in [
+            "FREQ=SECONDLY",
+            "FREQ=MINUTELY",
+            "FREQ=HOURLY",
+            "FREQ=DAILY;BYHOUR=10,14",
+            "FREQ=WEEKLY;BYMINUTE=0,30",
+            "FREQ=DAILY;BYSECOND=0,1",
+        ] {
+            assert!(parse(rule, start, Paris).is_ok(), "{rule:?} is valid");
+            let refused = checked(rule, start, Paris).unwrap_err();
+            assert!(refused.message().starts_with("recurrence: "), "{rule:?}");
+        }
+        assert!(checked("FREQ=DAILY;BYHOUR=10", start, Paris).is_ok());
+    }
+
+    /// A series of one-hour occurrences from `start` (local time in `tz`) with `rule`.
+    fn series_event(tz: Tz, start: &str, rule: &str) -> Event {
+        let local = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M").unwrap();
+        let starts_at = local_instant(tz, local).unwrap();
+        let set = parse(rule, starts_at, tz).unwrap();
+        Event {
+            starts_at,
+            ends_at: starts_at + chrono::Duration::hours(1),
+            time_zone: tz.name().into(),
+            last_starts_at: last_start(&set).unwrap(),
+            ..weekly(rule)
+        }
+    }
+
+    /// The occurrences of `event` overlapping `[from, to)`, replayed from its first one.
+    fn replayed(event: &Event, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        series(event)
+            .unwrap()
+            .unwrap()
+            .into_iter()
+            .map(|start| start.with_timezone(&Utc))
+            .take_while(|start| *start < to)
+            .filter(|start| *start + event.duration() > from)
+            .collect()
+    }
+
+    #[test]
+    fn a_window_sees_what_replaying_the_series_from_its_start_sees() {
+        use chrono_tz::America::Santiago;
+        let cases = [
+            (Paris, "2019-04-01 10:00", "FREQ=DAILY"),
+            (Paris, "2019-04-01 10:00", "FREQ=DAILY;INTERVAL=3"),
+            (Paris, "2019-04-01 10:00", "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR"),
+            (
+                Paris,
+                "2019-04-01 10:00",
+                "FREQ=DAILY;UNTIL=20261101T000000Z",
+            ),
+            (Paris, "2019-04-01 10:00", "FREQ=DAILY;COUNT=2750"),
+            (Paris, "2019-04-01 10:00", "FREQ=WEEKLY"),
+            (
+                Paris,
+                "2019-04-01 10:00",
+                "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH",
+            ),
+            (
+                Paris,
+                "2019-04-01 10:00",
+                "FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,SU;WKST=SU",
+            ),
+            (
+                Paris,
+                "2019-04-07 10:00",
+                "FREQ=WEEKLY;INTERVAL=2;BYDAY=SU,MO",
+            ),
+            (Paris, "2019-04-01 10:00", "FREQ=WEEKLY;BYDAY=MO;COUNT=400"),
+            (Paris, "2019-04-01 10:00", "FREQ=MONTHLY"),
+            (Paris, "2019-01-31 10:00", "FREQ=MONTHLY"),
+            (Paris, "2019-04-30 10:00", "FREQ=MONTHLY;BYMONTHDAY=-1"),
+            (
+                Paris,
+                "2019-04-01 10:00",
+                "FREQ=MONTHLY;INTERVAL=5;BYDAY=1MO",
+            ),
+            (Paris, "2019-04-01 10:00", "FREQ=MONTHLY;BYMONTHDAY=1,15"),
+            (
+                Paris,
+                "2019-04-01 10:00",
+                "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1",
+            ),
+            (Paris, "2019-04-01 10:00", "FREQ=YEARLY"),
+            (Paris, "2020-02-29 10:00", "FREQ=YEARLY"),
+            (
+                Paris,
+                "2019-04-01 10:00",
+                "FREQ=YEARLY;INTERVAL=2;BYMONTH=4;BYDAY=1MO",
+            ),
+            (
+                Paris,
+                "2019-04-01 10:00",
+                "FREQ=YEARLY;BYWEEKNO=14;BYDAY=MO",
+            ),
+            (Paris, "2019-04-01 10:00", "FREQ=YEARLY;BYDAY=MO,FR"),
+            (Santiago, "2019-04-01 10:00", "FREQ=DAILY"),
+            (Santiago, "2019-04-01 00:30", "FREQ=DAILY;INTERVAL=2"),
+        ];
+        let windows = [
+            ("2026-01-01 00:00", 10),
+            ("2026-03-29 00:00", 3),
+            ("2026-09-05 00:00", 4),
+            ("2026-09-06 08:00", 2),
+            ("2026-10-20 12:00", 366),
+            ("2027-02-28 00:00", 40),
+            ("2019-03-30 00:00", 5),
+        ];
+        for (tz, start, rule) in cases {
+            let event = series_event(tz, start, rule);
+            for (from, days) in windows {
+                let from = paris(from);
+                let to = from + chrono::Duration::days(days);
+                let seen: Vec<DateTime<Utc>> = occurrences(&event, &[], from, to)
+                    .unwrap()
+                    .into_iter()
+                    .map(|occurrence| occurrence.original_starts_at)
+                    .collect();
+                assert_eq!(
+                    seen,
+                    replayed(&event, from, to),
+                    "{rule} from {start}, {from}"
+                );
+                for original in seen {
+                    assert!(has_occurrence_at(&event, original).unwrap(), "{rule}");
+                }
+                if from.year() >= 2026 {
+                    let moved = series_from(&event, from).unwrap().unwrap();
+                    assert!(moved.get_dt_start() > &event.starts_at, "{rule} seeks");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_stored_rule_finer_than_daily_expands_at_most_the_bound_per_query() {
+        let event = series_event(Paris, "2026-10-12 10:00", "FREQ=SECONDLY");
+        let found = occurrences(
+            &event,
+            &[],
+            paris("2026-10-12 00:00"),
+            paris("2026-10-13 00:00"),
+        )
+        .unwrap();
+        assert_eq!(found.len(), MAX_EXPANDED_PER_QUERY);
     }
 
     #[test]

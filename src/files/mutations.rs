@@ -4,6 +4,7 @@ use crate::analytics::{Activity, ActivityKind};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::access::{self, DRIVE_TYPE, DriveView, FILE_TYPE, FOLDER_TYPE};
@@ -253,12 +254,18 @@ async fn notify_followers(
     triggers::enqueue(conn, trigger).await
 }
 
-/// A free name in `folder` for `wanted` ("name (1).ext" when taken).
-async fn free_name(conn: &mut AsyncPgConnection, folder: Uuid, wanted: &str) -> ApiResult<String> {
-    let taken = model::names_in(conn, folder).await?;
-    Ok(names::first_free(wanted, |candidate| {
+/// A free name in `folder` for `wanted` ("name (1).ext" when taken); CONFLICT naming `field`
+/// when even the numbered names are taken (see `names::first_free`).
+async fn free_name(
+    conn: &mut AsyncPgConnection,
+    folder: Uuid,
+    wanted: &str,
+    field: &str,
+) -> ApiResult<String> {
+    let taken: HashSet<String> = model::names_in(conn, folder).await?.into_iter().collect();
+    names::first_free(field, wanted, |candidate| {
         taken.contains(&candidate.to_lowercase())
-    }))
+    })
 }
 
 /// A copy of a stored version under a new key (listed as garbage until a row owns it), for a
@@ -346,7 +353,8 @@ impl FileMutation {
                     .await?;
                     let file = conn
                         .transaction::<_, ApiError, _>(async |conn| {
-                            let name = free_name(conn, folder.id, &object.uploaded_name).await?;
+                            let name =
+                                free_name(conn, folder.id, &object.uploaded_name, "file").await?;
                             model::charge(conn, folder.drive_id, object.size_bytes).await?;
                             let file =
                                 model::insert_file(conn, &folder, &name, &object, viewer.id())
@@ -527,7 +535,7 @@ impl FileMutation {
         let object = copy_version(&services, &mut conn, &version, source.name.clone()).await?;
         let copied = conn
             .transaction::<_, ApiError, _>(async |conn| {
-                let name = free_name(conn, folder.id, &source.name).await?;
+                let name = free_name(conn, folder.id, &source.name, "fileId").await?;
                 model::charge(conn, folder.drive_id, object.size_bytes).await?;
                 let file = model::insert_file(conn, &folder, &name, &object, viewer.id()).await?;
                 after_upload(conn, &file).await?;
@@ -595,7 +603,7 @@ impl FileMutation {
         let services = ctx.services().clone();
         let file = conn
             .transaction::<_, ApiError, _>(async |conn| {
-                let name = free_name(conn, file.folder_id, &file.name).await?;
+                let name = free_name(conn, file.folder_id, &file.name, "fileId").await?;
                 model::update_file(conn, file.id, &name, file.folder_id).await?;
                 let file = model::set_file_deleted(conn, file.id, None).await?;
                 record_manager_change(conn, audited, Some(&file)).await?;
@@ -658,7 +666,7 @@ impl FileMutation {
         let services = ctx.services().clone();
         let folder = conn
             .transaction::<_, ApiError, _>(async |conn| {
-                let name = free_name(conn, parent, &folder.name).await?;
+                let name = free_name(conn, parent, &folder.name, "folderId").await?;
                 model::update_folder(conn, folder.id, &name, parent).await?;
                 let folder = model::set_folder_deleted(conn, folder.id, None).await?;
                 record_manager_change(conn, audited, Some(&folder)).await?;

@@ -2,6 +2,7 @@
 //! storage keys are random, so a name can never reach a path on disk.
 
 use crate::error::{ApiError, ApiResult};
+use crate::validation;
 
 /// Bytes, as file systems count them (most allow 255).
 pub const MAX_NAME_BYTES: usize = 255;
@@ -12,18 +13,14 @@ const RESERVED: &[&str] = &[
     "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
 ];
 
+/// How many numbered names ("name (1).ext" to "name (1000).ext") a clash tries before giving
+/// up: far more copies of one name than a folder ever holds, few enough to answer at once.
+pub const MAX_NUMBERED: usize = 1_000;
+
 /// A name typed by someone (folder names, renames): refused with the reason when it is not usable.
 pub fn checked(field: &str, name: &str) -> ApiResult<String> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() {
-        return Err(ApiError::bad_input(field, "must not be empty"));
-    }
-    if trimmed.chars().any(|c| c.is_control()) {
-        return Err(ApiError::bad_input(
-            field,
-            "must not contain control characters",
-        ));
-    }
+    // Characters, then bytes: a name within 255 bytes is within 255 characters.
+    let trimmed = validation::name(field, name, MAX_NAME_BYTES)?;
     if trimmed.contains(['/', '\\']) {
         return Err(ApiError::bad_input(field, "must not contain / or \\"));
     }
@@ -36,13 +33,13 @@ pub fn checked(field: &str, name: &str) -> ApiResult<String> {
             format!("must be at most {MAX_NAME_BYTES} bytes"),
         ));
     }
-    if is_reserved(trimmed) {
+    if is_reserved(&trimmed) {
         return Err(ApiError::bad_input(
             field,
             "is a name Windows reserves (CON, PRN, AUX, NUL, COM1-9, LPT1-9)",
         ));
     }
-    Ok(trimmed.to_owned())
+    Ok(trimmed)
 }
 
 fn is_reserved(name: &str) -> bool {
@@ -51,11 +48,11 @@ fn is_reserved(name: &str) -> bool {
 }
 
 /// The name of an uploaded file, from whatever the browser sent: the last path segment, control
-/// characters dropped, trailing dots and spaces removed, reserved names prefixed, cut to 255 bytes
-/// keeping the extension. Never fails: an unusable name becomes "file".
+/// characters and invisible formatting dropped, trailing dots and spaces removed, reserved names
+/// prefixed, cut to 255 bytes keeping the extension. Never fails: an unusable name becomes "file".
 pub fn from_upload(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
-    let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = validation::without_hidden_characters(last);
     let cleaned = cleaned.trim().trim_end_matches(['.', ' ']).to_owned();
     let name = if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
         "file".to_owned()
@@ -64,65 +61,57 @@ pub fn from_upload(raw: &str) -> String {
     } else {
         cleaned
     };
-    shorten(&name, MAX_NAME_BYTES)
+    if name.len() <= MAX_NAME_BYTES {
+        return name;
+    }
+    let (stem, extension) = stem_and_extension(&name);
+    fit(stem, &extension)
 }
 
-/// `name` within `limit` bytes, cut in the stem so the extension survives.
-fn shorten(name: &str, limit: usize) -> String {
-    if name.len() <= limit {
-        return name.to_owned();
-    }
-    let (stem, extension) = split_extension(name);
-    let extension = if extension.len() + 1 < limit / 2 {
-        extension
-    } else {
-        ""
-    };
-    let room = limit
-        - if extension.is_empty() {
-            0
-        } else {
-            extension.len() + 1
-        };
-    let mut stem_cut = String::new();
-    for c in stem.chars() {
-        if stem_cut.len() + c.len_utf8() > room {
-            break;
-        }
-        stem_cut.push(c);
-    }
-    if extension.is_empty() {
-        stem_cut
-    } else {
-        format!("{stem_cut}.{extension}")
-    }
+/// `stem` cut at a character boundary so that it and `tail` (kept whole) fit in
+/// `MAX_NAME_BYTES` together.
+fn fit(stem: &str, tail: &str) -> String {
+    let room = MAX_NAME_BYTES.saturating_sub(tail.len());
+    let end = stem
+        .char_indices()
+        .map(|(index, c)| index + c.len_utf8())
+        .take_while(|&end| end <= room)
+        .last()
+        .unwrap_or(0);
+    format!("{}{tail}", stem[..end].trim_end())
 }
 
-/// `("report", "pdf")` for `report.pdf`; dotfiles and names without a dot have no extension.
-fn split_extension(name: &str) -> (&str, &str) {
+/// `("report", ".pdf")` for `report.pdf`. Dotfiles and names without a dot have no extension,
+/// nor has a name whose "extension" would take half the room (it is kept whole in the stem).
+fn stem_and_extension(name: &str) -> (&str, String) {
     match name.rfind('.') {
-        Some(index) if index > 0 => (&name[..index], &name[index + 1..]),
-        _ => (name, ""),
+        Some(index) if index > 0 && name.len() - index < MAX_NAME_BYTES / 2 => {
+            (&name[..index], name[index..].to_owned())
+        }
+        _ => (name, String::new()),
     }
 }
 
-/// `name`, or `name (1).ext`, `name (2).ext`... the first that `taken` does not refuse.
-pub fn first_free(name: &str, taken: impl Fn(&str) -> bool) -> String {
-    if !taken(name) {
-        return name.to_owned();
-    }
-    let (stem, extension) = split_extension(name);
-    (1..)
-        .map(|n| {
-            let candidate = if extension.is_empty() {
-                format!("{stem} ({n})")
-            } else {
-                format!("{stem} ({n}).{extension}")
-            };
-            shorten(&candidate, MAX_NAME_BYTES)
-        })
+/// `name (n).ext`, within `MAX_NAME_BYTES`: the stem is cut, never the number or the extension,
+/// so every `n` gives a different name however long `name` is.
+fn numbered(name: &str, n: usize) -> String {
+    let (stem, extension) = stem_and_extension(name);
+    fit(stem, &format!(" ({n}){extension}"))
+}
+
+/// `name`, or `name (1).ext`, `name (2).ext`... the first that `taken` does not refuse. Every
+/// search for a free name goes through here, so it ends after `MAX_NUMBERED` tries, with a
+/// CONFLICT naming `field`.
+pub fn first_free(field: &str, name: &str, taken: impl Fn(&str) -> bool) -> ApiResult<String> {
+    std::iter::once(name.to_owned())
+        .chain((1..=MAX_NUMBERED).map(|n| numbered(name, n)))
         .find(|candidate| !taken(candidate))
-        .unwrap_or_else(|| name.to_owned())
+        .ok_or_else(|| {
+            ApiError::Conflict(format!(
+                "{field}: {MAX_NUMBERED} numbered copies of this name are already in the folder; \
+                 rename or remove some first."
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -177,8 +166,72 @@ mod tests {
     fn clashing_names_get_a_number_before_the_extension() {
         let taken = ["Rapport.pdf", "Rapport (1).pdf", "Notes"];
         let is_taken = |name: &str| taken.contains(&name);
-        assert_eq!(first_free("Rapport.pdf", is_taken), "Rapport (2).pdf");
-        assert_eq!(first_free("Notes", is_taken), "Notes (1)");
-        assert_eq!(first_free("Neuf.txt", is_taken), "Neuf.txt");
+        assert_eq!(
+            first_free("file", "Rapport.pdf", is_taken).unwrap(),
+            "Rapport (2).pdf"
+        );
+        assert_eq!(first_free("file", "Notes", is_taken).unwrap(), "Notes (1)");
+        assert_eq!(
+            first_free("file", "Neuf.txt", is_taken).unwrap(),
+            "Neuf.txt"
+        );
+    }
+
+    /// Every numbered candidate of `name`: all different and within the limit.
+    fn assert_candidates_distinct_and_short(name: &str) {
+        let mut seen = std::collections::HashSet::new();
+        for n in 1..=MAX_NUMBERED {
+            let candidate = numbered(name, n);
+            assert!(candidate.len() <= MAX_NAME_BYTES, "{n}: {candidate}");
+            assert!(
+                candidate.contains(&format!(" ({n})")),
+                "{n} is kept: {candidate}"
+            );
+            assert!(seen.insert(candidate.to_lowercase()), "{n}: {candidate}");
+        }
+    }
+
+    #[test]
+    fn a_name_at_the_limit_keeps_its_number_and_extension() {
+        let long = from_upload(&format!("{}.pdf", "a".repeat(300)));
+        assert_eq!(long.len(), MAX_NAME_BYTES);
+        let is_taken = |candidate: &str| candidate == long;
+        let free = first_free("file", &long, is_taken).unwrap();
+        assert!(free.ends_with(" (1).pdf"), "{free}");
+        assert!(free.len() <= MAX_NAME_BYTES, "{free}");
+        assert_candidates_distinct_and_short(&long);
+    }
+
+    #[test]
+    fn multibyte_names_at_the_limit_are_cut_between_characters() {
+        for unit in ["é", "€", "😀", "👩\u{200D}💻"] {
+            let name = from_upload(&format!("{}.txt", unit.repeat(200)));
+            assert!(
+                name.len() <= MAX_NAME_BYTES && name.ends_with(".txt"),
+                "{name}"
+            );
+            assert_candidates_distinct_and_short(&name);
+            let dotless = from_upload(&unit.repeat(200));
+            assert_candidates_distinct_and_short(&dotless);
+        }
+        assert_candidates_distinct_and_short(&format!("a.{}", "x".repeat(250)));
+        assert_candidates_distinct_and_short(&format!("{} (1).pdf", "b".repeat(246)));
+    }
+
+    #[test]
+    fn a_search_for_a_free_name_ends_with_a_conflict_naming_the_field() {
+        let refused = first_free("file", "Rapport.pdf", |_| true).unwrap_err();
+        assert_eq!(refused.code(), "CONFLICT");
+        assert!(
+            refused.message().starts_with("file: "),
+            "{}",
+            refused.message()
+        );
+    }
+
+    #[test]
+    fn uploaded_names_lose_invisible_formatting() {
+        assert_eq!(from_upload("evil\u{202E}gnp.exe"), "evilgnp.exe");
+        assert!(checked("name", "evil\u{202E}gnp.exe").is_err());
     }
 }

@@ -3,6 +3,7 @@
 pub mod graphql;
 pub mod model;
 pub mod mutations;
+pub mod slugs;
 pub mod webhooks;
 
 pub use model::{Group, GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};

@@ -16,6 +16,7 @@ use super::graphql::{
 use super::model::{
     self, GroupChanges, Invitation, InvitationStatus, JoinRequest, Member, NewGroup, RequestStatus,
 };
+use super::slugs::{self, WantedSlug};
 use super::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::attachments::graphql as attachments;
 use crate::audit::{Audit, Change};
@@ -84,7 +85,9 @@ const COVER_FIELD: &str = "coverAttachmentId";
 #[derive(InputObject)]
 pub struct CreateGroupInput {
     pub name: String,
-    /// Made from the name when omitted.
+    /// Made from the name when omitted. A secret group's slug ends with a random suffix, so that
+    /// nobody finds a secret group by guessing its slug; a slug held by a group the viewer may not
+    /// see also gets one, and only a clash with a group they see is CONFLICT.
     pub slug: Option<String>,
     /// Markdown.
     pub description: Option<String>,
@@ -99,6 +102,8 @@ pub struct CreateGroupInput {
 pub struct UpdateGroupInput {
     pub group_id: ID,
     pub name: Option<String>,
+    /// Given as for `createGroup`: a secret group's new slug ends with a random suffix. A group
+    /// made secret keeps its slug, which its members may have shared.
     pub slug: Option<String>,
     pub description: Option<String>,
     pub visibility: Option<VisibilityGql>,
@@ -228,9 +233,12 @@ impl GroupMutation {
             "Guests cannot create groups.",
         )?;
         let name = validation::display_name("name", &input.name)?;
-        let (slug, derived) = match input.slug {
-            Some(slug) => (validation::slug("slug", &slug)?, false),
-            None => (validation::slug("name", &validation::slugify(&name))?, true),
+        let (slug, chosen) = match input.slug {
+            Some(slug) => (validation::slug("slug", &slug)?, true),
+            None => (
+                validation::slug("name", &validation::slugify(&name))?,
+                false,
+            ),
         };
         let visibility: Visibility = input.visibility.into();
         let join_policy = input
@@ -238,11 +246,19 @@ impl GroupMutation {
             .map(Into::into)
             .unwrap_or_else(|| default_join_policy(visibility));
         check_join_policy(visibility, join_policy)?;
-        let mut group = NewGroup {
+        let description = description(input.description)?.unwrap_or_default();
+        let mut conn = ctx.conn().await?;
+        let wanted = WantedSlug {
+            slug,
+            chosen,
+            visibility,
+            group: None,
+        };
+        let group = NewGroup {
             id: Uuid::now_v7(),
             name,
-            slug,
-            description: description(input.description)?.unwrap_or_default(),
+            slug: slugs::available(&mut conn, viewer, &wanted).await?,
+            description,
             visibility,
             join_policy,
             posting_policy: input
@@ -250,16 +266,6 @@ impl GroupMutation {
                 .map_or(PostingPolicy::Members, Into::into),
             created_by: Some(viewer.id()),
         };
-        let mut conn = ctx.conn().await?;
-        if derived && model::find_by_slug(&mut conn, &group.slug).await?.is_some() {
-            // A slug made from the name never fails on a clash (which could reveal a secret
-            // group): it takes a short random suffix instead.
-            group.slug = format!(
-                "{}-{}",
-                group.slug,
-                &Uuid::new_v4().simple().to_string()[..6]
-            );
-        }
         let access = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 model::insert(conn, &group).await?;
@@ -315,8 +321,10 @@ impl GroupMutation {
                 )
             },
             async |conn| {
+                let before = model::lock(conn, id).await?;
                 let (old_avatar, old_cover) = model::images(conn, id).await?;
                 let changes = GroupChanges {
+                    slug: new_slug(conn, viewer, &before, &changes).await?,
                     avatar_attachment_id: attachments::claim_new_image(
                         conn,
                         old_avatar,
@@ -338,7 +346,6 @@ impl GroupMutation {
                 if changes.is_empty() {
                     return Ok(());
                 }
-                let before = model::lock(conn, id).await?;
                 let group = model::update(conn, id, &changes).await?;
                 let change = group_change(id).before(&before)?.after(&group)?;
                 audit.record(conn, change).await?;
@@ -958,6 +965,30 @@ fn open_to_new_members(current: &GroupAccess) -> ApiResult<()> {
         )),
         None => Ok(()),
     }
+}
+
+/// The slug `changes` ask for, as `slugs::available` grants it; none when it is the group's
+/// own already (a form sent back unchanged keeps a secret group's suffix).
+async fn new_slug(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    group: &model::Group,
+    changes: &GroupChanges,
+) -> ApiResult<Option<String>> {
+    let Some(slug) = changes
+        .slug
+        .as_ref()
+        .filter(|slug| !slug.eq_ignore_ascii_case(&group.slug))
+    else {
+        return Ok(None);
+    };
+    let wanted = WantedSlug {
+        slug: slug.clone(),
+        chosen: true,
+        visibility: changes.visibility.unwrap_or(group.visibility),
+        group: Some(group.id),
+    };
+    Ok(Some(slugs::available(conn, viewer, &wanted).await?))
 }
 
 /// Locks the group row and reads the group as the viewer stands towards it now.

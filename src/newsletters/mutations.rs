@@ -91,18 +91,7 @@ pub struct SendNewsletterPayload {
 }
 
 fn subject(text: &str) -> ApiResult<String> {
-    let subject = text.trim();
-    if subject.is_empty() {
-        return Err(ApiError::bad_input("subject", "must not be empty"));
-    }
-    validation::max_chars("subject", subject, SUBJECT_MAX_LENGTH)?;
-    if subject.chars().any(char::is_control) {
-        return Err(ApiError::bad_input(
-            "subject",
-            "must not contain control characters",
-        ));
-    }
-    Ok(subject.to_owned())
+    validation::name("subject", text, SUBJECT_MAX_LENGTH)
 }
 
 fn intro(text: &str) -> ApiResult<String> {

@@ -677,12 +677,8 @@ impl NotificationMutation {
         crate::audit::graphql::require_admin(ctx)?;
         let audit = Audit::of(ctx)?;
         let viewer = ctx.viewer()?.id();
-        let title = input.title.trim().to_owned();
+        let title = validation::name("title", &input.title, MESSAGE_TITLE_CHARS)?;
         let body = input.body.trim().to_owned();
-        if title.is_empty() {
-            return Err(ApiError::bad_input("title", "must not be empty"));
-        }
-        validation::max_chars("title", &title, MESSAGE_TITLE_CHARS)?;
         validation::max_chars("body", &body, MESSAGE_BODY_CHARS)?;
         let mut group_ids = Vec::with_capacity(input.group_ids.len());
         for id in &input.group_ids {

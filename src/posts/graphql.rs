@@ -1140,14 +1140,11 @@ fn body(field: &str, text: &str) -> ApiResult<String> {
     Ok(text.to_owned())
 }
 
+/// A blank title is no title.
 fn title(text: Option<String>) -> ApiResult<Option<String>> {
-    text.map(|title| {
-        let title = title.trim().to_owned();
-        validation::max_chars("title", &title, TITLE_MAX_LENGTH)?;
-        Ok(title)
-    })
-    .transpose()
-    .map(|title| title.filter(|t| !t.is_empty()))
+    text.filter(|title| !title.trim().is_empty())
+        .map(|title| validation::name("title", &title, TITLE_MAX_LENGTH))
+        .transpose()
 }
 
 /// A single emoji (with its modifiers), not text.

@@ -38,7 +38,11 @@ impl Profile {
                 .and_then(Value::as_str)
                 .map(str::trim)
                 .filter(|text| !text.is_empty() && validation::max_chars(name, text, limit).is_ok())
-                .filter(|text| !text.chars().any(char::is_control))
+                .filter(|text| {
+                    !text
+                        .chars()
+                        .any(|c| c.is_control() || validation::is_invisible_format(c))
+                })
                 .map(str::to_owned)
         };
         let optional = |name: &Option<String>| {
