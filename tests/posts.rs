@@ -1206,6 +1206,8 @@ async fn a_hidden_post_takes_as_long_to_look_up_as_a_missing_one() {
     assert!(
         gap < std::time::Duration::from_micros(700),
         "hidden {hidden:?} and missing {absent:?} differ by {gap:?}"
+    );
+}
 
 /// Two groups owned by `owner`, an org admin: a guest and a colleague in the first, an outsider
 /// (whom the guest may not see in the directory) in the second only.
