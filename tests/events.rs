@@ -311,6 +311,16 @@ async fn events_of_a_private_group_are_not_found_by_outsiders() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_hidden_event_takes_as_long_to_look_up_as_a_missing_one() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+    let outsider = app.member("outsider").await;
+    common::assert_missing_and_hidden_look_alike(&app, &outsider, "Event", &id).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_group_can_keep_event_creation_for_its_managers() {
     let Setup {
         app,

@@ -51,15 +51,13 @@ pub async fn visible(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let groups: HashMap<Uuid, GroupAccess> = if group_ids.is_empty() {
-        HashMap::new()
-    } else {
+    // Run even without groups: the statements are the same whatever the events (see below).
+    let groups: HashMap<Uuid, GroupAccess> =
         crate::groups::model::find_access(conn, viewer.id(), &group_ids)
             .await?
             .into_iter()
             .map(|access| (access.group.id, access))
-            .collect()
-    };
+            .collect();
     let event_ids: Vec<Uuid> = events.iter().map(|event| event.id).collect();
     let organised: HashSet<Uuid> = model::organizer_ids(conn, &event_ids)
         .await?
@@ -91,10 +89,10 @@ pub async fn find_visible(
     viewer: &Viewer,
     id: Uuid,
 ) -> ApiResult<EventView> {
-    let event = model::find(conn, id)
-        .await?
-        .ok_or(ApiError::NotFound(TYPE_NAME))?;
-    visible(conn, viewer, vec![event])
+    // A missing event goes through the same statements as a hidden one, so the time the
+    // answer takes does not tell them apart.
+    let found = model::find(conn, id).await?.into_iter().collect();
+    visible(conn, viewer, found)
         .await?
         .pop()
         .ok_or(ApiError::NotFound(TYPE_NAME))
