@@ -64,42 +64,45 @@ pub fn hash(password: &str) -> ApiResult<String> {
 }
 
 /// Whether `password` matches `stored` (with no stored hash, burns the same time and fails).
-/// Spends the request's allowance, then runs on the blocking pool once the shared semaphore lets
-/// it, so sign-in storms queue there instead of starving the server.
 pub async fn verify_limited(
     services: &Services,
     client: &Client,
     password: String,
     stored: Option<String>,
 ) -> ApiResult<bool> {
-    client.password_allowance.spend()?;
-    let _permit = services
-        .password_checks
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
-    tokio::task::spawn_blocking(move || verify(&password, stored.as_deref()))
-        .await
-        .map_err(ApiError::internal)
+    run_limited(services, client, move || {
+        verify(&password, stored.as_deref())
+    })
+    .await
 }
 
-/// Validates and hashes a new password, spending the request's allowance and queued like
-/// `verify_limited`. Callers check everything cheaper first (tokens, codes, throttles, names).
+/// Validates and hashes a new password. Callers check everything cheaper first (tokens, codes,
+/// throttles, names).
 pub async fn hash_limited(
     services: &Services,
     client: &Client,
     password: String,
 ) -> ApiResult<String> {
     validate(&password)?;
+    run_limited(services, client, move || hash(&password)).await?
+}
+
+/// Spends the request's one password allowance, then runs `work` on the blocking pool once the
+/// shared semaphore lets it, so password storms queue there instead of starving the server.
+async fn run_limited<T: Send + 'static>(
+    services: &Services,
+    client: &Client,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
     client.password_allowance.spend()?;
     let _permit = services
         .password_checks
         .acquire()
         .await
         .map_err(ApiError::internal)?;
-    tokio::task::spawn_blocking(move || hash(&password))
+    tokio::task::spawn_blocking(work)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
 }
 
 fn verify(password: &str, stored: Option<&str>) -> bool {
