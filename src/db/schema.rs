@@ -826,7 +826,6 @@ diesel::joinable!(outgoing_emails -> users (recipient_id));
 diesel::joinable!(personal_access_tokens -> users (user_id));
 diesel::joinable!(poll_options -> polls (post_id));
 diesel::joinable!(poll_votes -> poll_options (option_id));
-diesel::joinable!(poll_votes -> polls (post_id));
 diesel::joinable!(poll_votes -> users (user_id));
 diesel::joinable!(polls -> posts (post_id));
 diesel::joinable!(post_acknowledgements -> posts (post_id));
