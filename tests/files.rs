@@ -772,3 +772,98 @@ async fn the_staging_sweep_removes_writes_interrupted_more_than_a_day_ago() {
     let response = download(&d, &d.owner, kept["downloadUrl"].as_str().unwrap(), &[]).await;
     assert_eq!(response.text().await.unwrap(), "a finished upload");
 }
+
+/// A multipart request of `files` (name, bytes), each mapped to `variables.input.file`.
+fn hostile_form(d: &Drive, files: Vec<(String, Vec<u8>)>) -> reqwest::multipart::Form {
+    let operations = json!({ "query": UPLOAD, "variables": { "input": { "driveId": d.drive_id, "file": null } } });
+    let map: serde_json::Map<String, Value> = (0..files.len())
+        .map(|index| (index.to_string(), json!(["variables.input.file"])))
+        .collect();
+    files.into_iter().enumerate().fold(
+        reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", Value::Object(map).to_string()),
+        |form, (index, (name, bytes))| {
+            form.part(
+                index.to_string(),
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            )
+        },
+    )
+}
+
+/// The guarantee for uploads, as `tests/http_api.rs` has it for documents: whatever is uploaded,
+/// each request is answered within a bound (never a 5xx) and the server stays responsive.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_uploads_are_answered_quickly_and_the_server_stays_responsive() {
+    let d =
+        std::sync::Arc::new(drive_with(|config| config.uploads.max_file_bytes = 64 * 1024).await);
+    let long = format!("{}.txt", "n".repeat(296));
+    let mut uploads: Vec<Vec<(String, Vec<u8>)>> = (0..5)
+        .map(|_| vec![(long.clone(), b"same long name".to_vec())])
+        .collect();
+    uploads.extend([
+        vec![(format!("{}.txt", "é".repeat(5_000)), b"x".to_vec())],
+        vec![(format!("{} (1) (1).txt", "€".repeat(125)), b"x".to_vec())],
+        vec![("\u{202e}\u{200b}\u{2066}".repeat(50), b"x".to_vec())],
+        vec![("../../etc/passwd".to_owned(), b"x".to_vec())],
+        vec![("big.bin".to_owned(), noise(200 * 1024))],
+        (0..40)
+            .map(|i| (format!("many-{i}.txt"), b"x".to_vec()))
+            .collect(),
+    ]);
+    let probe = {
+        let d = d.clone();
+        tokio::spawn(async move {
+            let mut slowest = Duration::ZERO;
+            for _ in 0..40 {
+                let started = std::time::Instant::now();
+                let status = d
+                    .app
+                    .http
+                    .get(d.app.url("/healthz"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(status, 200);
+                slowest = slowest.max(started.elapsed());
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            slowest
+        })
+    };
+    for files in uploads {
+        let described = files
+            .iter()
+            .map(|(name, _)| name.chars().take(40).collect::<String>())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let started = std::time::Instant::now();
+        let response = tokio::time::timeout(
+            Duration::from_secs(5),
+            d.app
+                .http
+                .post(d.app.url("/graphql"))
+                .bearer_auth(&d.owner.token)
+                .header("graphql-require-preflight", "1")
+                .multipart(hostile_form(&d, files))
+                .send(),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("no answer within 5 s to {described}"))
+        .expect("an answer");
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert!(
+            !status.is_server_error() && !body.contains("INTERNAL_SERVER_ERROR"),
+            "{status} {body} for {described} after {:?}",
+            started.elapsed()
+        );
+    }
+    let slowest_health = probe.await.unwrap();
+    assert!(
+        slowest_health < Duration::from_secs(1),
+        "/healthz took {slowest_health:?}"
+    );
+}
