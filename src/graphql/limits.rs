@@ -9,11 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
     NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{Request, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
 use tokio::sync::Semaphore;
 
 use super::tokens;
@@ -54,12 +54,18 @@ pub struct DocumentLimits {
 }
 
 impl DocumentLimits {
-    pub fn new(limits: QueryLimits) -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |cores| cores.get());
+    /// `large_parses` is shared by every schema a server runs.
+    pub fn new(limits: QueryLimits, large_parses: Arc<Semaphore>) -> Self {
         Self {
             limits,
-            large_parses: Arc::new(Semaphore::new(cores)),
+            large_parses,
         }
+    }
+
+    /// Large documents parsed at once: one per core.
+    pub fn parse_slots() -> Arc<Semaphore> {
+        let cores = std::thread::available_parallelism().map_or(2, |cores| cores.get());
+        Arc::new(Semaphore::new(cores))
     }
 }
 
@@ -83,15 +89,21 @@ impl DocumentLimitsExtension {
         if request.query.len() <= LARGE_DOCUMENT_BYTES {
             return Ok(());
         }
-        let _permit = self
+        let permit = self
             .large_parses
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| ServerError::new("The server is shutting down.", None))?;
         let query = request.query.clone();
-        let parsed = tokio::task::spawn_blocking(move || async_graphql::parser::parse_query(query))
-            .await
-            .map_err(|_| ServerError::new("Internal server error.", None))??;
+        // The permit goes with the parse: a request given up meanwhile does not free its slot.
+        let parsed = tokio::task::spawn_blocking(move || {
+            let parsed = async_graphql::parser::parse_query(query);
+            drop(permit);
+            parsed
+        })
+        .await
+        .map_err(|_| ServerError::new("Internal server error.", None))??;
         request.set_parsed_query(parsed);
         Ok(())
     }
@@ -149,6 +161,22 @@ impl Extension for DocumentLimitsExtension {
         Ok(document)
     }
 
+    /// Runs a query or mutation within its time budget (subscriptions do not pass here). Past
+    /// it the operation is dropped, which cancels its database work (a transaction in flight is
+    /// rolled back), and the client gets TIMEOUT.
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let budget = self.limits.max_execution_time;
+        match tokio::time::timeout(budget, next.run(ctx, operation_name)).await {
+            Ok(response) => response,
+            Err(_) => Response::from_errors(vec![out_of_time(budget)]),
+        }
+    }
+
     async fn validation(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -167,7 +195,7 @@ fn limit_error(message: String) -> ServerError {
 }
 
 /// The error of an operation stopped because it ran past `budget`.
-pub fn out_of_time(budget: Duration) -> ServerError {
+fn out_of_time(budget: Duration) -> ServerError {
     coded_error(
         format!(
             "The operation ran longer than {} ms and was stopped; ask for less at once.",

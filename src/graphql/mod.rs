@@ -97,9 +97,12 @@ pub struct Schemas {
 
 impl Schemas {
     pub fn build(services: Arc<Services>, limits: &QueryLimits) -> Self {
+        let parse_slots = limits::DocumentLimits::parse_slots();
         Self {
-            signed_in: builder(limits).data(services.clone()).finish(),
-            signed_out: builder(limits)
+            signed_in: builder(limits, parse_slots.clone())
+                .data(services.clone())
+                .finish(),
+            signed_out: builder(limits, parse_slots)
                 .disable_introspection()
                 .disable_suggestions()
                 .data(services)
@@ -116,7 +119,10 @@ impl Schemas {
     }
 }
 
-fn builder(limits: &QueryLimits) -> SchemaBuilder<Query, Mutation, Subscription> {
+fn builder(
+    limits: &QueryLimits,
+    parse_slots: Arc<tokio::sync::Semaphore>,
+) -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(
         Query::default(),
         Mutation::default(),
@@ -126,10 +132,15 @@ fn builder(limits: &QueryLimits) -> SchemaBuilder<Query, Mutation, Subscription>
     .limit_complexity(limits.max_complexity)
     .limit_directives(limits.max_directives)
     .limit_recursive_depth(32)
-    .extension(limits::DocumentLimits::new(limits.clone()))
+    .extension(limits::DocumentLimits::new(limits.clone(), parse_slots))
 }
 
 /// The SDL clients build against (checked in as `schema.graphql`).
 pub fn sdl() -> String {
-    builder(&QueryLimits::default()).finish().sdl()
+    builder(
+        &QueryLimits::default(),
+        limits::DocumentLimits::parse_slots(),
+    )
+    .finish()
+    .sdl()
 }

@@ -5,7 +5,7 @@
 
 use std::any::Any;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, ServerError};
@@ -19,9 +19,8 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::auth::{Client, authenticate, authorization_header, session_cookie_value};
 use crate::error::{ApiError, RETRY_AFTER_SECONDS};
-use crate::graphql::ParvisSchema;
 use crate::graphql::context::RequestContext;
-use crate::graphql::limits::{RequestTrace, out_of_time, selected_operation_type};
+use crate::graphql::limits::{RequestTrace, selected_operation_type};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -267,21 +266,18 @@ async fn execute(
             .data(trace.clone());
         (request, trace)
     };
-    let budget = app.services.config.limits.max_execution_time;
     let (response, traces) = match batch {
         BatchRequest::Single(request) => {
             let (request, trace) = prepare(request);
             (
-                BatchResponse::Single(execute_within(schema, request, budget).await),
+                BatchResponse::Single(schema.execute(request).await),
                 vec![trace],
             )
         }
         BatchRequest::Batch(requests) => {
             let (requests, traces): (Vec<_>, Vec<_>) = requests.into_iter().map(prepare).unzip();
             let responses = futures::future::join_all(
-                requests
-                    .into_iter()
-                    .map(|request| execute_within(schema, request, budget)),
+                requests.into_iter().map(|request| schema.execute(request)),
             )
             .await;
             (BatchResponse::Batch(responses), traces)
@@ -293,7 +289,7 @@ async fn execute(
     }
     let request_error = matches!(&response, BatchResponse::Single(r) if !r.errors.is_empty())
         && traces.iter().all(|trace| !trace.get().valid);
-    let status = if has_code(&response, "SERVICE_UNAVAILABLE") {
+    let status = if all_failed_with(&response, "SERVICE_UNAVAILABLE") {
         StatusCode::SERVICE_UNAVAILABLE
     } else if format == ResponseFormat::GraphqlResponseJson && request_error {
         StatusCode::BAD_REQUEST
@@ -325,10 +321,11 @@ async fn execute(
     http
 }
 
-/// Whether any operation of the response failed with `code`.
-fn has_code(response: &BatchResponse, code: &str) -> bool {
+/// Whether every operation of the response failed with `code`. A batch where some operation
+/// went through is no 503: a client retrying it after `Retry-After` would run that one twice.
+fn all_failed_with(response: &BatchResponse, code: &str) -> bool {
     let code = async_graphql::Value::from(code);
-    let in_single = |single: &async_graphql::Response| {
+    let failed = |single: &async_graphql::Response| {
         single.errors.iter().any(|error| {
             error
                 .extensions
@@ -338,21 +335,8 @@ fn has_code(response: &BatchResponse, code: &str) -> bool {
         })
     };
     match response {
-        BatchResponse::Single(single) => in_single(single),
-        BatchResponse::Batch(all) => all.iter().any(in_single),
-    }
-}
-
-/// Runs one operation within its time budget. Past it the operation is dropped, which cancels
-/// its database work (a transaction in flight is rolled back), and the client gets TIMEOUT.
-async fn execute_within(
-    schema: &ParvisSchema,
-    request: async_graphql::Request,
-    budget: Duration,
-) -> async_graphql::Response {
-    match tokio::time::timeout(budget, schema.execute(request)).await {
-        Ok(response) => response,
-        Err(_) => async_graphql::Response::from_errors(vec![out_of_time(budget)]),
+        BatchResponse::Single(single) => failed(single),
+        BatchResponse::Batch(all) => all.iter().all(failed),
     }
 }
 
