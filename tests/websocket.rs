@@ -413,3 +413,26 @@ async fn a_person_holds_a_bounded_number_of_subscriptions_over_all_connections()
         None
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_connection_checks_at_most_one_password_whatever_its_operations() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    let login = "mutation { login(input: { identifier: \"nobody\", password: \"wrong horse\" }) { user { id } } }";
+    client.subscribe("1", login, json!({})).await;
+    client.subscribe("2", login, json!({})).await;
+    let mut messages = Vec::new();
+    while messages.len() < 2 {
+        let frame = client.next_message().await;
+        if frame["type"] == "next" {
+            messages.push(frame["payload"]["errors"][0]["message"].to_string());
+        }
+    }
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("only one password may be checked or set per request")),
+        "{messages:?}"
+    );
+}

@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::app::App;
-use crate::auth::{Credential, Viewer, authenticate, revalidate, session_cookie_value};
+use crate::auth::{Client, Credential, Viewer, authenticate, revalidate, session_cookie_value};
 use crate::error::ApiError;
 use crate::events::Event;
 use crate::graphql::ParvisSchema;
@@ -54,6 +54,7 @@ impl Protocol {
 
 pub async fn upgrade(
     State(app): State<Arc<App>>,
+    client: Client,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -81,7 +82,7 @@ pub async fn upgrade(
             let app = app.clone();
             async move {
                 app.metrics.websocket_clients.inc();
-                Connection::new(app.clone(), protocol, cookie, request_id)
+                Connection::new(app.clone(), protocol, cookie, request_id, client)
                     .run(socket)
                     .await;
                 app.metrics.websocket_clients.dec();
@@ -141,6 +142,9 @@ impl Close {
 
 struct Connection {
     app: Arc<App>,
+    /// Who opened the connection; its operations share one password allowance, as the
+    /// operations of an HTTP batch do.
+    client: Client,
     protocol: Protocol,
     cookie: Option<String>,
     request_id: String,
@@ -153,10 +157,17 @@ struct Connection {
 }
 
 impl Connection {
-    fn new(app: Arc<App>, protocol: Protocol, cookie: Option<String>, request_id: String) -> Self {
+    fn new(
+        app: Arc<App>,
+        protocol: Protocol,
+        cookie: Option<String>,
+        request_id: String,
+        client: Client,
+    ) -> Self {
         let (outgoing_tx, outgoing_rx) = mpsc::channel(OUTGOING_BUFFER);
         Self {
             app,
+            client,
             protocol,
             cookie,
             request_id,
@@ -382,7 +393,8 @@ impl Connection {
             .and_then(|payload| serde_json::from_value(payload).ok())
             .ok_or_else(|| Close::new(4400, "Invalid subscribe payload"))?;
         let trace = RequestTrace::default();
-        let context = RequestContext::new(Some(viewer), self.request_id.clone());
+        let mut context = RequestContext::new(Some(viewer), self.request_id.clone());
+        context.client = self.client.clone();
         let request = context
             .attach(&self.app.services, request)
             .data(trace.clone());
