@@ -744,10 +744,9 @@ async fn a_trashed_folder_hides_its_files_until_restored() {
 }
 
 /// What a process killed in the middle of a write leaves: object_store's staging file.
-fn staging_file(storage: &std::path::Path, age: Duration) -> PathBuf {
-    let objects = storage.join("objects");
-    std::fs::create_dir_all(&objects).unwrap();
-    let path = objects.join(format!("{}#1", uuid::Uuid::new_v4()));
+fn staging_file(storage: &std::path::Path, key: &str, age: Duration) -> PathBuf {
+    let path = storage.join(format!("{key}#1"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, b"half an upload").unwrap();
     std::fs::File::options()
         .write(true)
@@ -762,13 +761,24 @@ fn staging_file(storage: &std::path::Path, age: Duration) -> PathBuf {
 async fn the_staging_sweep_removes_writes_interrupted_more_than_a_day_ago() {
     let d = drive().await;
     let kept = upload(&d, "kept.txt", b"a finished upload".to_vec()).await;
-    let interrupted = staging_file(&d.storage, Duration::from_secs(2 * 24 * 3600));
-    let under_way = staging_file(&d.storage, Duration::from_secs(60));
-    parvis::files::sweep::sweep_staging(&d.app.app.services)
+    let two_days = Duration::from_secs(2 * 24 * 3600);
+    let new_key = || format!("objects/{}", uuid::Uuid::new_v4());
+    let interrupted = staging_file(&d.storage, &new_key(), two_days);
+    let recent = staging_file(&d.storage, &new_key(), Duration::from_secs(60));
+    // A slow upload still listed as being written, whatever its file's time says.
+    let slow_key = new_key();
+    let slow = staging_file(&d.storage, &slow_key, two_days);
+    let mut conn = d.app.db().connect().await.unwrap();
+    let in_an_hour = chrono::Utc::now() + chrono::Duration::hours(1);
+    parvis::files::model::mark_garbage(&mut conn, &[slow_key], in_an_hour)
+        .await
+        .unwrap();
+    parvis::files::sweep::sweep_staging(&mut conn, &d.app.app.services)
         .await
         .expect("sweep");
     assert!(!interrupted.exists(), "an interrupted write is swept");
-    assert!(under_way.exists(), "a write under way is left alone");
+    assert!(recent.exists(), "a write begun recently is left alone");
+    assert!(slow.exists(), "a write still under way is left alone");
     let response = download(&d, &d.owner, kept["downloadUrl"].as_str().unwrap(), &[]).await;
     assert_eq!(response.text().await.unwrap(), "a finished upload");
 }

@@ -191,6 +191,7 @@ async fn an_upload_over_the_limit_leaves_no_object_and_no_pending_upload() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_staging_sweep_aborts_uploads_an_interrupted_process_left_incomplete() {
     use futures::StreamExt;
+    use std::collections::HashSet;
     use std::time::SystemTime;
     let d = s3_drive(|_| {}).await;
     let storage = &d.app.app.services.storage;
@@ -209,6 +210,19 @@ async fn the_staging_sweep_aborts_uploads_an_interrupted_process_left_incomplete
     // Which uploads are old enough is decided by their `Initiated` time, which moto does not
     // report truly; that rule is tested on the local store (tests/files.rs).
     let later = SystemTime::now() + Duration::from_secs(60);
-    assert_eq!(storage.sweep_staging(later).await.unwrap(), 1);
+    let being_written = HashSet::from(["objects/interrupted".to_owned()]);
+    assert_eq!(
+        storage.sweep_staging(later, &being_written).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        d.s3.pending_uploads(BUCKET).await,
+        1,
+        "an upload under way stays"
+    );
+    assert_eq!(
+        storage.sweep_staging(later, &HashSet::new()).await.unwrap(),
+        1
+    );
     assert_eq!(d.s3.pending_uploads(BUCKET).await, 0);
 }

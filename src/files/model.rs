@@ -1,5 +1,7 @@
 //! Drives, folders, files and versions in the database.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -580,6 +582,16 @@ pub async fn mark_garbage(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Objects being written now: listed as garbage until a row owns them, not yet due.
+pub async fn objects_being_written(conn: &mut AsyncPgConnection) -> ApiResult<HashSet<String>> {
+    let keys: Vec<String> = storage_garbage::table
+        .filter(storage_garbage::sweep_after.gt(Utc::now()))
+        .select(storage_garbage::storage_key)
+        .load(conn)
+        .await?;
+    Ok(keys.into_iter().collect())
 }
 
 /// Garbage due for sweeping, locked for this sweeper (others skip it).

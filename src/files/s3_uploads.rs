@@ -4,6 +4,8 @@
 //! module speaks the two S3 calls itself (ListMultipartUploads, AbortMultipartUpload), signed
 //! with `object_store`'s own SigV4 signer and credentials.
 
+use std::collections::HashSet;
+
 use axum::http::{Method, Request};
 use chrono::{DateTime, Utc};
 use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey, AwsAuthorizer};
@@ -86,13 +88,22 @@ impl S3Uploads {
         })
     }
 
-    /// Aborts the uploads under the store's prefix started before `before`; returns how many.
-    pub async fn abort_started_before(&self, before: DateTime<Utc>) -> anyhow::Result<usize> {
+    /// Aborts the uploads under the store's prefix started before `before`, but those of the keys
+    /// in `spared`; returns how many.
+    pub async fn abort_started_before(
+        &self,
+        before: DateTime<Utc>,
+        spared: &HashSet<String>,
+    ) -> anyhow::Result<usize> {
         let mut aborted = 0;
         let mut markers: Option<(String, String)> = None;
         for _ in 0..MAX_PAGES {
             let page = self.list(markers.as_ref()).await?;
-            for upload in page.upload.iter().filter(|u| u.initiated < before) {
+            let due = page.upload.iter().filter(|upload| {
+                let key = upload.key.strip_prefix(&self.prefix).unwrap_or(&upload.key);
+                upload.initiated < before && !spared.contains(key)
+            });
+            for upload in due {
                 self.abort(upload).await?;
                 aborted += 1;
             }

@@ -2,6 +2,7 @@
 //! default, or any store its URL names (S3-compatible storage with the `s3` feature, on by default).
 //! Uploads stream through with bounded memory, hashed on the way; keys are random.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -212,16 +213,25 @@ impl Storage {
     /// Deletes what writes interrupted before `before` left behind, under names no row and no
     /// garbage entry knows. A local store writes every object (`put`, multipart uploads,
     /// copies) to `<key>#<n>` and renames it into place when done (our keys never hold `#`);
-    /// an S3 store keeps the parts of an upload never completed. Returns how many went.
-    pub async fn sweep_staging(&self, before: SystemTime) -> anyhow::Result<usize> {
+    /// an S3 store keeps the parts of an upload never completed. The keys in `being_written`
+    /// are spared whatever their age. Returns how many went.
+    pub async fn sweep_staging(
+        &self,
+        before: SystemTime,
+        being_written: &HashSet<String>,
+    ) -> anyhow::Result<usize> {
         let mut removed = 0;
         if let Some(root) = self.local_root.clone() {
+            let spared = being_written.clone();
             removed +=
-                tokio::task::spawn_blocking(move || remove_staging_files(&root, before)).await??;
+                tokio::task::spawn_blocking(move || remove_staging_files(&root, before, &spared))
+                    .await??;
         }
         #[cfg(feature = "s3")]
         if let Some(uploads) = &self.s3_uploads {
-            removed += uploads.abort_started_before(before.into()).await?;
+            removed += uploads
+                .abort_started_before(before.into(), being_written)
+                .await?;
         }
         Ok(removed)
     }
@@ -235,9 +245,13 @@ impl Storage {
     }
 }
 
-/// `range` of a local file, `READ_CHUNK` bytes per trip to the blocking thread pool.
-/// Walks `root` (without following links) and removes staging files last written before `before`.
-fn remove_staging_files(root: &Path, before: SystemTime) -> std::io::Result<usize> {
+/// Walks `root` (without following links) and removes staging files last written before `before`,
+/// but those of the keys in `spared`.
+fn remove_staging_files(
+    root: &Path,
+    before: SystemTime,
+    spared: &HashSet<String>,
+) -> std::io::Result<usize> {
     let mut removed = 0;
     let mut directories = vec![root.to_path_buf()];
     while let Some(directory) = directories.pop() {
@@ -248,8 +262,15 @@ fn remove_staging_files(root: &Path, before: SystemTime) -> std::io::Result<usiz
                 directories.push(entry.path());
                 continue;
             }
-            let staging = kind.is_file() && entry.file_name().to_string_lossy().contains('#');
-            if staging && entry.metadata()?.modified()? < before {
+            let path = entry.path();
+            let key = path
+                .strip_prefix(root)
+                .ok()
+                .and_then(|relative| relative.to_str())
+                .and_then(|relative| relative.rsplit_once('#'))
+                .map(|(key, _)| key);
+            let staging = kind.is_file() && key.is_some_and(|key| !spared.contains(key));
+            if staging && written_before(&entry, before)? {
                 match std::fs::remove_file(entry.path()) {
                     Ok(()) => removed += 1,
                     // Finished (renamed) or removed by another instance meanwhile.
@@ -262,6 +283,17 @@ fn remove_staging_files(root: &Path, before: SystemTime) -> std::io::Result<usiz
     Ok(removed)
 }
 
+/// Whether the file was last written before `before`; a file gone meanwhile (its write finished
+/// and renamed it into place) was not.
+fn written_before(entry: &std::fs::DirEntry, before: SystemTime) -> std::io::Result<bool> {
+    match entry.metadata().and_then(|metadata| metadata.modified()) {
+        Ok(modified) => Ok(modified < before),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// `range` of a local file, `READ_CHUNK` bytes per trip to the blocking thread pool.
 fn read_file(
     file: std::fs::File,
     range: Range<u64>,

@@ -25,12 +25,14 @@ pub async fn schedule_staging_sweep(
     jobs::enqueue_once(conn, &Job::SweepStaging, at, &key).await
 }
 
-/// Deletes what writes interrupted more than a day ago left in storage.
-pub async fn sweep_staging(services: &Services) -> ApiResult<()> {
+/// Deletes what writes interrupted more than a day ago left in storage, sparing the objects
+/// being written now (a store's clock, or its idea of when an upload began, may be wrong).
+pub async fn sweep_staging(conn: &mut AsyncPgConnection, services: &Services) -> ApiResult<()> {
     let before = std::time::SystemTime::now() - STAGING_GRACE;
+    let being_written = model::objects_being_written(conn).await?;
     let removed = services
         .storage
-        .sweep_staging(before)
+        .sweep_staging(before, &being_written)
         .await
         .map_err(ApiError::internal)?;
     if removed > 0 {

@@ -211,7 +211,7 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
         }
         Job::PurgeFile { file_id } => crate::files::sweep::purge_trashed(conn, *file_id).await,
         Job::SweepStorage => crate::files::sweep::sweep(conn, services).await,
-        Job::SweepStaging => crate::files::sweep::sweep_staging(services).await,
+        Job::SweepStaging => crate::files::sweep::sweep_staging(conn, services).await,
         Job::Housekeeping => housekeeping::run(conn, services).await,
         Job::SendEmail { email_id } => crate::email::outbox::send(conn, services, *email_id).await,
         Job::EmailNotification { notification_id } => {
