@@ -128,9 +128,29 @@ impl From<diesel::result::Error> for ApiError {
                 tracing::warn!(error = cause.message(), "database connection lost");
                 Self::Unavailable
             }
+            diesel::result::Error::DatabaseError(_, cause)
+                if server_going_away(cause.message()) =>
+            {
+                tracing::warn!(error = cause.message(), "database server going away");
+                Self::Unavailable
+            }
             other => Self::internal(other),
         }
     }
+}
+
+/// PostgreSQL's messages of class 57P (operator intervention: shutdown, crash, start-up), which
+/// diesel-async reports without their SQLSTATE.
+fn server_going_away(message: &str) -> bool {
+    [
+        "terminating connection due to administrator command",
+        "terminating connection because of crash of another server process",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+    ]
+    .iter()
+    .any(|known| message.starts_with(known))
 }
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {

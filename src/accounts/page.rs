@@ -93,6 +93,7 @@ pub async fn accept(
             )
             .await
         }
+        Err(error @ ApiError::Unavailable) => error.into_response(),
         Err(error) => {
             let problem = error.message();
             form(&app, &token, Some(&problem), StatusCode::BAD_REQUEST).await
