@@ -362,7 +362,6 @@ fn changed_fields(event: &Event, input: &UpdateEventInput) -> ApiResult<Draft> {
     })
 }
 
-/// People named by global ID who exist and are active.
 /// The people `ids` name, each active and someone the viewer may see in the directory (naming
 /// anyone else is refused the same way, so the answer tells nothing about people one may not see).
 async fn people(

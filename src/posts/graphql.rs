@@ -1666,9 +1666,9 @@ async fn change_reaction(
     })
 }
 
-/// The post, if `viewer` may read it now. Subscriptions run outside a request and its loaders.
-/// The post if `viewer` may read it. A missing post and a hidden one cost the same two queries
-/// (the audience is read even when the post is not found), so timing tells nothing of which.
+/// The post if `viewer` may read it now (subscriptions run outside a request and its loaders).
+/// A missing post and a hidden one cost the same two queries (the audience is read even when
+/// the post is not found), so timing tells nothing of which.
 async fn readable_post(
     conn: &mut diesel_async::AsyncPgConnection,
     viewer: &Viewer,

@@ -240,19 +240,25 @@ fn username_base(profile: &Profile, subject: &str) -> String {
     }
 }
 
-/// `base`, or `base2`, `base3`, ... whichever is free.
+/// `base`, or `base2`, `base3`, ... whichever is free, among the first `MAX_USERNAME_TRIES`;
+/// past them, a random suffix (a crowd of namesakes cannot make this search endless).
 async fn free_username(conn: &mut AsyncPgConnection, base: &str) -> Result<String, SsoError> {
+    const MAX_USERNAME_TRIES: usize = 1_000;
+    let pattern = base
+        .replace('\\', "\\\\")
+        .replace('_', "\\_")
+        .replace('%', "\\%");
     let taken: Vec<String> = users::table
         .filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>("lower(username) LIKE ")
-                .bind::<diesel::sql_types::Text, _>(format!("{}%", base.replace('_', "\\_"))),
+                .bind::<diesel::sql_types::Text, _>(format!("{pattern}%")),
         )
         .select(users::username)
         .load(conn)
         .await?;
     let taken: std::collections::HashSet<String> =
         taken.into_iter().map(|name| name.to_lowercase()).collect();
-    Ok((1..)
+    Ok((1..=MAX_USERNAME_TRIES)
         .map(|n| {
             if n == 1 {
                 base.to_owned()
@@ -261,7 +267,11 @@ async fn free_username(conn: &mut AsyncPgConnection, base: &str) -> Result<Strin
             }
         })
         .find(|candidate| !taken.contains(candidate))
-        .unwrap_or_else(|| base.to_owned()))
+        .unwrap_or_else(|| {
+            let stem: String = base.chars().take(Limit::USERNAME - 9).collect();
+            let random = uuid::Uuid::new_v4().simple().to_string();
+            format!("{stem}-{}", &random[..8])
+        }))
 }
 
 async fn link_identity(
