@@ -67,7 +67,8 @@ impl SsoError {
             Self::AccountExists => "ACCOUNT_EXISTS",
             Self::Deactivated => "DEACTIVATED",
             Self::Unavailable(_) => "PROVIDER_UNAVAILABLE",
-            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+            // SERVICE_UNAVAILABLE while the database is away, like every other route.
+            Self::Internal(error) => error.code(),
         }
     }
 
@@ -78,7 +79,7 @@ impl SsoError {
                 StatusCode::FORBIDDEN
             }
             Self::Unavailable(_) => StatusCode::BAD_GATEWAY,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal(error) => error.http_status(),
             _ => StatusCode::BAD_REQUEST,
         }
     }
