@@ -65,6 +65,10 @@ async fn an_invitation_link_makes_the_account_once() {
     assert_eq!(user["username"], "zoe.martin");
     assert_eq!(user["displayName"], "Zoé Martin");
     assert_eq!(user["status"], "ACTIVE");
+    assert_eq!(
+        user["email"], "zoe.martin@example.com",
+        "the person just signed in sees their own email"
+    );
     let again = app.graphql(None, ACCEPT, variables).await;
     assert_eq!(error_code(&again), "BAD_USER_INPUT");
 }

@@ -152,6 +152,10 @@ async fn bad_event_input_is_refused_with_the_field_named() {
         ),
         ("capacity", json!({ "capacity": 0 })),
         ("onlineUrl", json!({ "onlineUrl": "javascript:alert(1)" })),
+        (
+            "onlineUrl",
+            json!({ "onlineUrl": "http://meet.example.com/salle-b" }),
+        ),
         ("title", json!({ "title": "   " })),
         ("reminderMinutes", json!({ "reminderMinutes": [-5] })),
     ];

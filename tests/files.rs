@@ -743,6 +743,51 @@ async fn a_trashed_folder_hides_its_files_until_restored() {
     assert_eq!(download(&d, &d.member, &url, &[]).await.status(), 200);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trashed_folder_is_listed_in_the_drives_trash_with_its_files() {
+    let d = drive().await;
+    let folder = d
+        .app
+        .graphql(
+            Some(&d.owner),
+            "mutation($id: ID!) { createFolder(input: { driveId: $id, name: \"Archives 2025\" }) { folder { id } } }",
+            json!({ "id": d.drive_id }),
+        )
+        .await["data"]["createFolder"]["folder"]["id"]
+        .clone();
+    upload_to(
+        &d.app,
+        &d.owner,
+        json!({ "folderId": folder, "file": null }),
+        "bilan.txt",
+        b"2025".to_vec(),
+    )
+    .await;
+    d.app
+        .graphql(
+            Some(&d.owner),
+            "mutation($id: ID!) { deleteFolder(input: { folderId: $id }) { folder { id } } }",
+            json!({ "id": folder }),
+        )
+        .await;
+
+    let trash = d
+        .app
+        .graphql(
+            Some(&d.owner),
+            "query($id: ID!) { node(id: $id) { ... on Drive { trashedFolders {
+                id name deletedAt files { edges { node { name } } } } } } }",
+            json!({ "id": d.drive_id }),
+        )
+        .await;
+
+    let folders = &trash["data"]["node"]["trashedFolders"];
+    assert_eq!(folders[0]["id"], folder, "{trash}");
+    assert_eq!(folders[0]["name"], "Archives 2025");
+    assert!(folders[0]["deletedAt"].is_string(), "{trash}");
+    assert_eq!(folders[0]["files"]["edges"][0]["node"]["name"], "bilan.txt");
+}
+
 /// What a process killed in the middle of a write leaves: object_store's staging file.
 fn staging_file(storage: &std::path::Path, key: &str, age: Duration) -> PathBuf {
     let path = storage.join(format!("{key}#1"));

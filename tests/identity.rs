@@ -58,6 +58,24 @@ fn cookie_client() -> reqwest::Client {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn login_answers_with_the_person_as_they_see_themselves() {
+    let app = app_with_password_user().await;
+    let response = app
+        .graphql(
+            None,
+            "mutation { login(input: { identifier: \"helene\", password: \"correct horse battery\" }) {
+                user { username email } } }",
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(
+        response["data"]["login"]["user"]["email"], "Helene.Dubois@example.com",
+        "{response}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn login_sets_an_http_only_lax_session_cookie_that_signs_in() {
     let app = app_with_password_user().await;
     let client = cookie_client();

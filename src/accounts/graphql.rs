@@ -512,7 +512,7 @@ async fn lock_open(
 }
 
 async fn signed_in(ctx: &Context<'_>, user: User) -> ApiResult<SignedInPayload> {
-    let session_expires_at = start_session(ctx, user.id).await?;
+    let session_expires_at = start_session(ctx, &user).await?;
     Ok(SignedInPayload {
         user,
         session_expires_at,

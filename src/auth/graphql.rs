@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::access_tokens::{self, AccessToken};
 use super::sessions::{Session, SessionOrigin};
-use super::{Credential, sessions};
+use super::{Credential, Viewer, sessions};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
@@ -184,7 +184,8 @@ fn set_session_cookie(ctx: &Context<'_>, value: String, max_age_seconds: i64) {
 
 /// Opens a session for a person who just proved who they are (a password, an invitation, an
 /// activation code) and sets its cookie; returns when it expires.
-pub async fn start_session(ctx: &Context<'_>, user_id: Uuid) -> ApiResult<DateTime<Utc>> {
+pub async fn start_session(ctx: &Context<'_>, user: &User) -> ApiResult<DateTime<Utc>> {
+    let user_id = user.id;
     let services = ctx.services();
     let mut conn = ctx.conn().await?;
     let (session, secret) = sessions::create(
@@ -199,6 +200,11 @@ pub async fn start_session(ctx: &Context<'_>, user_id: Uuid) -> ApiResult<DateTi
     .await?;
     let lifetime = services.config.session_lifetime.as_secs() as i64;
     set_session_cookie(ctx, secret, lifetime);
+    // One sign-in per request (a password is checked at most once), so this is set once.
+    let _ = ctx.request().signed_in.set(Viewer {
+        user: user.clone(),
+        credential: Credential::Session(session.id),
+    });
     services
         .activity
         .record(Activity::by(user_id, ActivityKind::SignedIn));
@@ -221,7 +227,7 @@ impl AuthMutation {
             input.password,
         )
         .await?;
-        let session_expires_at = start_session(ctx, user.id).await?;
+        let session_expires_at = start_session(ctx, &user).await?;
         Ok(LoginPayload {
             user,
             session_expires_at,

@@ -193,7 +193,7 @@ fn online_url(value: &str) -> ApiResult<(Option<String>, Option<String>)> {
     };
     let url = url::Url::parse(&value)
         .ok()
-        .filter(|url| matches!(url.scheme(), "https" | "http"))
+        .filter(|url| url.scheme() == "https")
         .ok_or_else(|| ApiError::bad_input("onlineUrl", "must be an https:// link"))?;
     Ok((
         Some(url.to_string()),

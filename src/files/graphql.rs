@@ -67,6 +67,23 @@ impl DriveView {
     async fn used_bytes(&self) -> i64 {
         self.drive.used_bytes
     }
+    /// Folders in the trash (for those who may change the drive), most recently deleted first,
+    /// with the files and folders they held; `restoreFolder` brings one back with its contents,
+    /// and it is purged 30 days after deletion.
+    async fn trashed_folders(&self, ctx: &Context<'_>) -> ApiResult<Vec<FolderView>> {
+        if !self.can(ctx.viewer()?, Action::Edit) {
+            return Ok(Vec::new());
+        }
+        let mut conn = ctx.conn().await?;
+        Ok(model::folders_in_trash(&mut conn, self.drive.id)
+            .await?
+            .into_iter()
+            .map(|folder| FolderView {
+                folder,
+                drive: self.clone(),
+            })
+            .collect())
+    }
     /// The top folder.
     async fn root(&self, ctx: &Context<'_>) -> ApiResult<FolderView> {
         let mut conn = ctx.conn().await?;
@@ -80,7 +97,8 @@ impl DriveView {
         Ok(self.can(ctx.viewer()?, Action::Edit))
     }
     /// Files in the trash (for those who may change the drive), most recently deleted first;
-    /// purged 30 days after deletion.
+    /// purged 30 days after deletion. Files inside a folder put in the trash are listed under
+    /// that folder in `trashedFolders`.
     async fn trash(&self, ctx: &Context<'_>) -> ApiResult<Vec<FileView>> {
         let viewer = ctx.viewer()?;
         if !self.can(viewer, Action::Edit) {
@@ -128,6 +146,10 @@ impl FolderView {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.folder.created_at
+    }
+    /// Set when the folder itself was put in the trash (see `Drive.trashedFolders`).
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.folder.deleted_at
     }
     /// Subfolders by name.
     async fn folders(&self, ctx: &Context<'_>) -> ApiResult<Vec<FolderView>> {

@@ -725,6 +725,18 @@ pub async fn trashed_files(conn: &mut AsyncPgConnection, drive: Uuid) -> ApiResu
         .await?)
 }
 
+/// Folders in a drive's trash (deleted themselves), most recently deleted first.
+pub async fn folders_in_trash(conn: &mut AsyncPgConnection, drive: Uuid) -> ApiResult<Vec<Folder>> {
+    Ok(folders::table
+        .filter(folders::drive_id.eq(drive))
+        .filter(folders::deleted_at.is_not_null())
+        .order(folders::deleted_at.desc())
+        .select(Folder::as_select())
+        .limit(500)
+        .load(conn)
+        .await?)
+}
+
 /// The drives of these groups and the person's own (those that exist).
 pub async fn drive_ids_of(
     conn: &mut AsyncPgConnection,

@@ -33,6 +33,9 @@ pub struct RequestContext {
     pub user_agent: Option<String>,
     /// Files sent with a multipart request, for the mutations that take them.
     pub uploads: Arc<crate::files::upload::StagedUploads>,
+    /// The person a sign-in mutation of this request signed in: the request still runs as
+    /// `viewer`, but the person is shown to themselves in that mutation's payload.
+    pub signed_in: Arc<std::sync::OnceLock<Viewer>>,
 }
 
 impl RequestContext {
@@ -43,6 +46,7 @@ impl RequestContext {
             client: Client::default(),
             user_agent: None,
             uploads: Arc::default(),
+            signed_in: Arc::default(),
         }
     }
 }

@@ -348,7 +348,8 @@ impl Post {
     async fn viewer_has_acknowledged(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(viewer_marks(ctx, self.id).await?.acknowledged)
     }
-    /// How many of its audience acknowledged it (the author and org admins).
+    /// How many of its audience (the people it is addressed to, its author aside) acknowledged it
+    /// (for the author and org admins).
     async fn acknowledgement_stats(
         &self,
         ctx: &Context<'_>,

@@ -188,11 +188,13 @@ impl User {
 }
 
 /// The person's row for the viewer, as every export shows it (a person reaching the viewer has
-/// been found visible to them).
+/// been found visible to them). A sign-in's payload shows the person to themselves.
 fn shown<'a>(ctx: &Context<'_>, user: &'a User) -> Option<PersonRow<'a>> {
-    ctx.viewer()
+    let viewer = ctx
+        .viewer()
         .ok()
-        .map(|viewer| PersonRow::of(viewer, user, true))
+        .or_else(|| ctx.request().signed_in.get())?;
+    Some(PersonRow::of(viewer, user, true))
 }
 
 /// For a user already shown to the viewer (so visibility, including a shared group for guests,

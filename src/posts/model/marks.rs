@@ -72,10 +72,12 @@ pub async fn acknowledge(conn: &mut AsyncPgConnection, post: Uuid, user: Uuid) -
 }
 
 /// The people a post is addressed to: every active member of the organisation for
-/// organisation-wide posts (guests are not), plus the members of its groups. `$1` is the post.
+/// organisation-wide posts (guests are not), plus the members of its groups, but not its author.
+/// `$1` is the post.
 const AUDIENCE: &str = "
     SELECT u.id FROM users u
     WHERE u.status = 'active'
+      AND NOT EXISTS (SELECT 1 FROM posts WHERE id = $1 AND author_id = u.id)
       AND ((SELECT organisation_wide FROM posts WHERE id = $1) AND u.org_role <> 'guest'
            OR EXISTS (SELECT 1 FROM post_audiences a
                       JOIN group_memberships m ON m.group_id = a.group_id
@@ -125,6 +127,11 @@ pub async fn acknowledgers_page(
             .filter(
                 diesel::dsl::sql::<Bool>(
                     "users.status = 'active'
+                     AND NOT EXISTS (SELECT 1 FROM posts WHERE author_id = users.id AND id = ",
+                )
+                .bind::<SqlUuid, _>(post)
+                .sql(
+                    ")
                      AND ((SELECT organisation_wide FROM posts WHERE id = ",
                 )
                 .bind::<SqlUuid, _>(post)
