@@ -443,7 +443,41 @@ async fn a_cancelled_event_stays_visible_with_its_reason_and_takes_no_answers() 
         cancelled["data"]["cancelEvent"]["event"],
         json!({ "cancelled": true, "cancellationReason": "Salle indisponible" })
     );
-    assert_eq!(error_code(&answer), "FORBIDDEN");
+    assert_eq!(
+        error_code(&answer),
+        "CONFLICT",
+        "as for a closed survey: {answer}"
+    );
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cancelled"),
+        "{answer}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_event_is_not_changed_or_cancelled_again() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+    let cancel =
+        "mutation($id: ID!) { cancelEvent(input: { eventId: $id }) { event { cancelled } } }";
+    app.graphql(Some(&owner), cancel, json!({ "id": id })).await;
+
+    let again = app.graphql(Some(&owner), cancel, json!({ "id": id })).await;
+    let changed = app
+        .graphql(
+            Some(&owner),
+            "mutation($id: ID!) { updateEvent(input: { eventId: $id, title: \"Reporté\" }) { event { title } } }",
+            json!({ "id": id }),
+        )
+        .await;
+
+    assert_eq!(error_code(&again), "CONFLICT", "{again}");
+    assert_eq!(error_code(&changed), "CONFLICT", "{changed}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

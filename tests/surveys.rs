@@ -1,12 +1,13 @@
 //! Pulse surveys: who creates them, answering each kind of question, validation, once per
-//! person, closing, audiences, anonymity checked in the tables, results, CSV export and the
-//! home page's pending surveys.
+//! person, closing, audiences, anonymity checked in the tables and the analytics, results (hidden
+//! below an anonymous survey's threshold), CSV export and the home page's pending surveys.
 
 mod common;
 
 use common::groups::TestGroup;
 use common::{TestApp, TestUser, error_code};
 use diesel_async::RunQueryDsl;
+use parvis::analytics::rollup;
 use parvis::groups::{GroupRole, Visibility};
 use parvis::users::OrgRole;
 use serde_json::{Value, json};
@@ -18,8 +19,9 @@ const ANSWER: &str = "mutation($input: AnswerSurveyInput!) { answerSurvey(input:
     survey { id viewerHasAnswered viewerCanAnswer } } }";
 const CLOSE: &str = "mutation($id: ID!) { closeSurvey(input: { surveyId: $id }) {
     survey { status closedAt viewerCanAnswer viewerCanClose } } }";
-const RESULTS: &str = "query($id: ID!) { survey(id: $id) { viewerCanViewResults results {
-    responseCount audienceSize responseRate questions { question { prompt } answerCount
+const RESULTS: &str = "query($id: ID!) { survey(id: $id) { minResponses viewerCanViewResults
+    resultsCsvUrl results { responseCount responsesNeeded audienceSize responseRate
+    questions { question { prompt } answerCount
     options { index label count } scale { value count } average
     textAnswers(first: 10) { totalCount edges { node { text } } } } } } }";
 const PENDING: &str = "{ pendingSurveys(first: 10) { totalCount edges { node { title } } }
@@ -256,6 +258,8 @@ async fn bad_survey_input_is_refused_with_the_field_named() {
             "questions[0].prompt",
             json!({ "questions": [{ "kind": "FREE_TEXT", "prompt": "x".repeat(501) }] }),
         ),
+        ("minResponses", json!({ "minResponses": 2 })),
+        ("minResponses", json!({ "minResponses": 1_001 })),
     ];
     for (field, change) in cases {
         let mut input = for_group(&group);
@@ -288,7 +292,9 @@ async fn each_kind_of_question_is_answered() {
         group,
         ..
     } = setup().await;
-    let (survey, questions) = create(&app, &manager, for_group(&group)).await;
+    let mut input = for_group(&group);
+    input["anonymous"] = json!(false);
+    let (survey, questions) = create(&app, &manager, input).await;
 
     let response = answer(
         &app,
@@ -657,7 +663,9 @@ async fn results_aggregate_the_answers_per_question() {
         outsider,
         ..
     } = setup().await;
-    let (survey, q) = create(&app, &admin, org_wide()).await;
+    let mut input = org_wide();
+    input["minResponses"] = json!(3);
+    let (survey, q) = create(&app, &admin, input).await;
     answer_ok(
         &app,
         &manager,
@@ -752,12 +760,15 @@ async fn results_are_for_the_creator_the_groups_managers_and_admins() {
 async fn the_csv_export_has_a_row_per_response_and_no_names_when_anonymous() {
     let Setup {
         app,
+        admin,
         manager,
         member,
-        group,
+        outsider,
         ..
     } = setup().await;
-    let (survey, q) = create(&app, &manager, for_group(&group)).await;
+    let mut input = org_wide();
+    input["minResponses"] = json!(3);
+    let (survey, q) = create(&app, &admin, input).await;
     answer_ok(
         &app,
         &member,
@@ -772,8 +783,9 @@ async fn the_csv_export_has_a_row_per_response_and_no_names_when_anonymous() {
         answers(&q, 0, json!([3]), 2, "Très bien, merci"),
     )
     .await;
+    answer_ok(&app, &outsider, &survey, answers(&q, 2, json!([1]), 3, "")).await;
 
-    let response = csv(&app, &manager, &survey).await;
+    let response = csv(&app, &admin, &survey).await;
 
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -787,7 +799,7 @@ async fn the_csv_export_has_a_row_per_response_and_no_names_when_anonymous() {
         "How often do you use the intranet?,Which features do you use most?,\"Overall, are you satisfied?\",Anything else?",
         "{text}"
     );
-    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines.len(), 4, "{text}");
     assert!(
         lines.contains(&"Weekly,Feed; Events,4,\"'=HYPERLINK(\"\"x\"\")\""),
         "formulas are neutralised and quoted: {text}"
@@ -796,6 +808,7 @@ async fn the_csv_export_has_a_row_per_response_and_no_names_when_anonymous() {
         lines.contains(&"Daily,Files,2,\"Très bien, merci\""),
         "{text}"
     );
+    assert!(lines.contains(&"Rarely,Groups,3,"), "{text}");
     assert!(!text.contains("member"), "{text}");
 }
 
@@ -997,5 +1010,269 @@ async fn guests_see_a_surveys_creator_only_if_they_may_see_them() {
         seen["data"]["survey"],
         json!({ "title": "Pulse", "createdBy": null }),
         "{seen}"
+    );
+}
+
+/// People of the organisation, none in any group yet.
+async fn people(app: &TestApp, count: usize) -> Vec<TestUser> {
+    let mut people = Vec::with_capacity(count);
+    for index in 0..count {
+        people.push(app.member(&format!("person{index}")).await);
+    }
+    people
+}
+
+async fn results(app: &TestApp, viewer: &TestUser, survey: &str) -> Value {
+    let response = app
+        .graphql(Some(viewer), RESULTS, json!({ "id": survey }))
+        .await;
+    assert!(response["errors"].is_null(), "{response}");
+    response["data"]["survey"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn anonymous_results_stay_hidden_until_five_people_answered() {
+    let Setup { app, admin, .. } = setup().await;
+    let people = people(&app, 5).await;
+    let (survey, q) = create(&app, &admin, org_wide()).await;
+    for person in &people[..4] {
+        answer_ok(&app, person, &survey, answers(&q, 0, json!([0]), 3, "Ok")).await;
+    }
+
+    let four = results(&app, &admin, &survey).await;
+    answer_ok(
+        &app,
+        &people[4],
+        &survey,
+        answers(&q, 1, json!([1]), 4, "Ok"),
+    )
+    .await;
+    let five = results(&app, &admin, &survey).await;
+
+    assert_eq!(four["minResponses"], 5, "the default: {four}");
+    assert_eq!(four["results"]["responseCount"], 4);
+    assert_eq!(four["results"]["responsesNeeded"], 1);
+    assert_eq!(four["results"]["questions"], json!([]), "{four}");
+    assert_eq!(five["results"]["responsesNeeded"], 0, "{five}");
+    assert_eq!(
+        five["results"]["questions"][0]["options"][0]["count"], 4,
+        "{five}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hidden_results_hide_free_text_and_the_csv_export_too() {
+    let Setup {
+        app,
+        admin,
+        manager,
+        member,
+        ..
+    } = setup().await;
+    let mut input = org_wide();
+    input["minResponses"] = json!(3);
+    let (survey, q) = create(&app, &admin, input).await;
+    for (person, text) in [(&manager, "Mon chef est pénible"), (&member, "RAS")] {
+        answer_ok(&app, person, &survey, answers(&q, 0, json!([0]), 3, text)).await;
+    }
+
+    let hidden = results(&app, &admin, &survey).await;
+    let export = csv(&app, &admin, &survey).await;
+
+    assert_eq!(hidden["minResponses"], 3);
+    assert_eq!(hidden["results"]["responsesNeeded"], 1, "{hidden}");
+    assert_eq!(hidden["results"]["questions"], json!([]));
+    assert!(!hidden.to_string().contains("pénible"), "{hidden}");
+    assert_eq!(hidden["resultsCsvUrl"], Value::Null);
+    assert_eq!(export.status(), 409);
+    let message = export.text().await.unwrap();
+    assert!(!message.contains("pénible"), "{message}");
+    assert!(message.contains("1 more"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_survey_sets_its_own_threshold_but_never_below_three() {
+    let Setup { app, admin, .. } = setup().await;
+    let mut input = org_wide();
+    input["minResponses"] = json!(2);
+
+    let refused = app
+        .graphql(Some(&admin), CREATE, json!({ "input": input }))
+        .await;
+    input["minResponses"] = json!(12);
+    let (survey, _) = create(&app, &admin, input).await;
+
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+    assert_eq!(refused["errors"][0]["extensions"]["field"], "minResponses");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at least 3"),
+        "{refused}"
+    );
+    let set = results(&app, &admin, &survey).await;
+    assert_eq!(set["minResponses"], 12, "{set}");
+    assert_eq!(set["results"]["responsesNeeded"], 12);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn results_of_a_survey_that_is_not_anonymous_show_from_the_first_answer() {
+    let Setup {
+        app,
+        manager,
+        member,
+        group,
+        ..
+    } = setup().await;
+    let mut input = for_group(&group);
+    input["anonymous"] = json!(false);
+    let (survey, q) = create(&app, &manager, input).await;
+    answer_ok(&app, &member, &survey, answers(&q, 2, json!([0]), 3, "")).await;
+
+    let shown = results(&app, &manager, &survey).await;
+
+    assert_eq!(shown["results"]["responsesNeeded"], 0, "{shown}");
+    assert_eq!(shown["results"]["questions"][0]["options"][2]["count"], 1);
+    assert!(shown["resultsCsvUrl"].is_string());
+}
+
+#[derive(diesel::QueryableByName, Debug)]
+struct Table {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+}
+
+/// From now on, notes the table of every row written (inserted or changed) that names `person`
+/// anywhere, whatever the table: the audit log, notifications, jobs, webhooks, analytics...
+async fn note_rows_naming(app: &TestApp, person: uuid::Uuid) {
+    use diesel_async::SimpleAsyncConnection;
+    let mut conn = app.db().connect().await.unwrap();
+    conn.batch_execute(&format!(
+        "CREATE TABLE rows_naming_person (table_name text NOT NULL);
+         CREATE FUNCTION note_row_naming_person() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             IF to_jsonb(NEW)::text LIKE '%{person}%' THEN
+                 INSERT INTO rows_naming_person VALUES (TG_TABLE_NAME);
+             END IF;
+             RETURN NULL;
+         END $$;
+         DO $$
+         DECLARE t text;
+         BEGIN
+             FOR t IN SELECT table_name FROM information_schema.tables
+                      WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+                        AND table_name <> 'rows_naming_person'
+             LOOP
+                 EXECUTE format('CREATE TRIGGER note_row_naming_person AFTER INSERT OR UPDATE ON %I
+                                 FOR EACH ROW EXECUTE FUNCTION note_row_naming_person()', t);
+             END LOOP;
+         END $$;"
+    ))
+    .await
+    .unwrap();
+}
+
+async fn tables_naming_person(app: &TestApp) -> Vec<String> {
+    let mut conn = app.db().connect().await.unwrap();
+    diesel::sql_query("SELECT DISTINCT table_name FROM rows_naming_person ORDER BY table_name")
+        .load::<Table>(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|table| table.table_name)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_anonymous_answer_names_the_person_in_no_row_but_the_list_of_participants() {
+    let Setup {
+        app,
+        manager,
+        member,
+        group,
+        ..
+    } = setup().await;
+    let (survey, q) = create(&app, &manager, for_group(&group)).await;
+    // Signed in a moment ago: the token's last use is fresh and is not written again.
+    app.graphql(Some(&member), "{ viewer { id } }", json!({}))
+        .await;
+    note_rows_naming(&app, member.uuid).await;
+
+    answer_ok(&app, &member, &survey, answers(&q, 0, json!([0]), 3, "")).await;
+    rollup::roll_up_now(&app.app.services).await.unwrap();
+
+    assert_eq!(
+        tables_naming_person(&app).await,
+        ["survey_participants"],
+        "who answered, with no time; nothing else ties the person to the moment they answered"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_survey_that_is_not_anonymous_records_who_answered_for_the_analytics() {
+    let Setup {
+        app,
+        manager,
+        member,
+        group,
+        ..
+    } = setup().await;
+    let mut input = for_group(&group);
+    input["anonymous"] = json!(false);
+    let (survey, q) = create(&app, &manager, input).await;
+    app.graphql(Some(&member), "{ viewer { id } }", json!({}))
+        .await;
+    note_rows_naming(&app, member.uuid).await;
+
+    answer_ok(&app, &member, &survey, answers(&q, 0, json!([0]), 3, "")).await;
+    rollup::roll_up_now(&app.app.services).await.unwrap();
+
+    assert_eq!(
+        tables_naming_person(&app).await,
+        [
+            "activity_events",
+            "activity_user_days",
+            "survey_participants",
+            "survey_responses"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn anonymous_answers_count_in_the_organisations_feature_use() {
+    let Setup {
+        app,
+        admin,
+        member,
+        outsider,
+        ..
+    } = setup().await;
+    let (survey, q) = create(&app, &admin, org_wide()).await;
+    for person in [&member, &outsider] {
+        answer_ok(&app, person, &survey, answers(&q, 0, json!([0]), 3, "")).await;
+    }
+    rollup::roll_up_now(&app.app.services).await.unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+
+    let report = app
+        .graphql(
+            Some(&admin),
+            "query($input: AnalyticsInput!) { analytics(input: $input) {
+                featureUsage { feature events userDays } } }",
+            json!({ "input": { "from": today, "to": today } }),
+        )
+        .await;
+
+    let surveys = report["data"]["analytics"]["featureUsage"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report}"))
+        .iter()
+        .find(|row| row["feature"] == "surveys")
+        .unwrap();
+    assert_eq!(
+        surveys,
+        &json!({ "feature": "surveys", "events": 2, "userDays": 2 }),
+        "{report}"
     );
 }

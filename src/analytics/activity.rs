@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -249,6 +250,11 @@ impl ActivityRecorder {
         }
     }
 
+    /// Whether activity is recorded at all (`AppConfig::activity_capture`).
+    pub fn captures(&self) -> bool {
+        self.queue.is_some()
+    }
+
     /// Waits until everything recorded so far is written (tests, the demo, shutdown).
     pub async fn flush(&self) {
         let Some(queue) = &self.queue else {
@@ -325,6 +331,27 @@ async fn append(pool: &DbPool, batch: &[Activity]) -> ApiResult<()> {
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| append_in(conn, batch).await)
         .await
+}
+
+/// Counts an activity that must not be tied to anyone (an answer to an anonymous survey): one
+/// more for its feature and action on today's organisation day, with no person, no subject and
+/// no time of day (an `activity_events` row would date each person's answer). The rollup adds
+/// these counts to the organisation's feature use. In the caller's transaction.
+pub async fn count_anonymously(conn: &mut AsyncPgConnection, kind: ActivityKind) -> ApiResult<()> {
+    let now = Utc::now();
+    diesel::sql_query(
+        "INSERT INTO activity_anonymous_days (day, feature, action, events)
+         SELECT ($1 AT TIME ZONE o.time_zone)::date, $2, $3, 1 FROM organization o
+         ON CONFLICT (day, feature, action)
+         DO UPDATE SET events = activity_anonymous_days.events + 1",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<Text, _>(kind.feature())
+    .bind::<Text, _>(kind.action())
+    .execute(conn)
+    .await?;
+    super::rollup::mark_dirty(conn, &[now]).await?;
+    super::rollup::schedule(conn, now).await
 }
 
 /// Appends `batch`, marks its days for the rollup and schedules it, in the caller's transaction.

@@ -189,6 +189,19 @@ async fn recompute_days(
             .execute(conn)
             .await?;
     }
+    // Activity counted anonymously (`activity::count_anonymously`), for the organisation only:
+    // each one counts as one person, since nobody is known.
+    diesel::sql_query(
+        "INSERT INTO activity_feature_days (scope, day, feature, action, events, users)
+         SELECT '00000000-0000-0000-0000-000000000000'::uuid, day, feature, action, events, events
+         FROM activity_anonymous_days WHERE day = ANY($1)
+         ON CONFLICT (scope, day, feature, action) DO UPDATE
+         SET events = activity_feature_days.events + excluded.events,
+             users = activity_feature_days.users + excluded.users",
+    )
+    .bind::<Array<Date>, _>(days)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

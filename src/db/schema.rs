@@ -31,6 +31,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    activity_anonymous_days (day, feature, action) {
+        day -> Date,
+        feature -> Text,
+        action -> Text,
+        events -> Int4,
+    }
+}
+
+diesel::table! {
     activity_dirty_days (day) {
         day -> Date,
     }
@@ -719,6 +728,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        min_responses -> Int4,
     }
 }
 
@@ -860,6 +870,7 @@ diesel::joinable!(user_identities -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     account_invitations,
     activity_active_days,
+    activity_anonymous_days,
     activity_dirty_days,
     activity_events,
     activity_feature_days,

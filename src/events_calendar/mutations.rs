@@ -725,7 +725,7 @@ impl EventMutation {
 }
 
 /// The event, once the viewer is allowed `action` on it (NOT_FOUND when they may not see it,
-/// FORBIDDEN with `why` when they may see it only).
+/// CONFLICT when it is cancelled, FORBIDDEN with `why` when they may see it only).
 async fn authorised_event(
     ctx: &Context<'_>,
     id: &ID,
@@ -734,6 +734,10 @@ async fn authorised_event(
 ) -> ApiResult<EventView> {
     let id = ids::decode_as(id, TYPE_NAME, "eventId")?;
     let view = super::graphql::load_visible(ctx, id).await?;
+    if view.event.is_cancelled() {
+        // Over for everyone: CONFLICT, as for a closed survey or poll.
+        return Err(ApiError::Conflict("This event is cancelled.".into()));
+    }
     view.require(ctx.viewer()?, action, why)?;
     Ok(view)
 }

@@ -1445,8 +1445,11 @@ impl PostMutation {
         let (poll, options) = polls::find(&mut conn, post.id)
             .await?
             .ok_or_else(|| ApiError::bad_input("postId", "this post has no poll"))?;
-        if poll.is_closed() {
-            return Err(ApiError::bad_input("postId", "the poll is closed"));
+        if let Some(closed_at) = poll.closed_at() {
+            return Err(ApiError::Conflict(format!(
+                "This poll closed on {}; it takes no more votes.",
+                closed_at.format("%Y-%m-%d at %H:%M UTC")
+            )));
         }
         let mut chosen = Vec::with_capacity(input.option_ids.len());
         for id in &input.option_ids {

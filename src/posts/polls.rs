@@ -37,7 +37,12 @@ pub struct Poll {
 
 impl Poll {
     pub fn is_closed(&self) -> bool {
-        self.closes_at.is_some_and(|at| at <= Utc::now())
+        self.closed_at().is_some()
+    }
+
+    /// When it stopped taking votes, if it has.
+    pub fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.closes_at.filter(|at| *at <= Utc::now())
     }
 }
 

@@ -113,6 +113,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, people: &[Uuid]) -> ApiResult<us
         opens_at: now - Duration::days(3),
         closes_at: Some(now + Duration::days(14)),
         created_by: Some(creator),
+        min_responses: model::DEFAULT_MIN_RESPONSES,
     };
     let (survey, questions) = model::insert(conn, &survey, &[], &questions()).await?;
     let mut random = Lcg(8);

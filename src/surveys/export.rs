@@ -1,6 +1,7 @@
 //! `GET /surveys/{id}/results.csv`: every response of a survey, one row each, for whoever may see
 //! its results. Rows come in response-id order, which is random, never in the order people
-//! answered; anonymous surveys have no respondent columns.
+//! answered; anonymous surveys have no respondent columns, and no rows at all (409) until they
+//! have the responses their results wait for.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,7 +44,16 @@ pub async fn results_csv(
             Action::ViewContent,
             "Only the survey's creator, its groups' managers and org admins export its results.",
         )?;
-        render(&mut conn, &viewer, &view).await
+        let responses = model::response_count(&mut conn, view.survey.id).await?;
+        match view.survey.responses_needed(responses) {
+            0 => render(&mut conn, &viewer, &view).await,
+            1 => Err(ApiError::Conflict(
+                "The results show once 1 more person has answered.".into(),
+            )),
+            needed => Err(ApiError::Conflict(format!(
+                "The results show once {needed} more people have answered."
+            ))),
+        }
     }
     .await;
     match result {
@@ -61,6 +71,7 @@ pub async fn results_csv(
             .into_response(),
         Err(ApiError::NotFound(_)) => status(StatusCode::NOT_FOUND, "Not found"),
         Err(ApiError::Forbidden(message)) => (StatusCode::FORBIDDEN, message).into_response(),
+        Err(ApiError::Conflict(message)) => (StatusCode::CONFLICT, message).into_response(),
         Err(error) => internal(error),
     }
 }

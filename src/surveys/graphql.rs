@@ -82,6 +82,12 @@ impl SurveyView {
     async fn anonymous(&self) -> bool {
         self.survey.anonymous
     }
+    /// Anonymous surveys show no results until this many people answered (3 or more, 5 by
+    /// default; see `SurveyResults.responsesNeeded`); surveys that are not anonymous show theirs
+    /// from the first answer.
+    async fn min_responses(&self) -> i32 {
+        self.survey.min_responses
+    }
     /// Asks every member of the organisation (guests excepted).
     async fn organisation_wide(&self) -> bool {
         self.survey.organisation_wide
@@ -138,14 +144,31 @@ impl SurveyView {
     async fn viewer_can_close(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(self.decide(ctx.viewer()?, Action::Manage).allowed())
     }
-    /// The answers aggregated per question; null unless `viewerCanViewResults`.
+    /// The answers aggregated per question; null unless `viewerCanViewResults`. An anonymous
+    /// survey's answers wait for `minResponses` people (`responsesNeeded`).
     async fn results(&self, ctx: &Context<'_>) -> ApiResult<Option<SurveyResults>> {
         if !self.decide(ctx.viewer()?, Action::ViewContent).allowed() {
             return Ok(None);
         }
         let mut conn = ctx.conn().await?;
         let response_count = model::response_count(&mut conn, self.survey.id).await?;
+        let responses_needed = self.survey.responses_needed(response_count);
         let audience_size = model::audience_size(&mut conn, &self.survey).await?;
+        let response_rate = if audience_size > 0 {
+            (response_count as f64 / audience_size as f64).min(1.0)
+        } else {
+            0.0
+        };
+        let mut results = SurveyResults {
+            response_count,
+            responses_needed,
+            audience_size,
+            response_rate,
+            questions: Vec::new(),
+        };
+        if responses_needed > 0 {
+            return Ok(Some(results));
+        }
         let answer_counts: HashMap<Uuid, i64> = model::answer_counts(&mut conn, self.survey.id)
             .await?
             .into_iter()
@@ -154,35 +177,28 @@ impl SurveyView {
         for row in model::value_counts(&mut conn, self.survey.id).await? {
             values.insert((row.question_id, row.value), row.count);
         }
-        let response_rate = if audience_size > 0 {
-            (response_count as f64 / audience_size as f64).min(1.0)
-        } else {
-            0.0
-        };
-        Ok(Some(SurveyResults {
-            response_count,
-            audience_size,
-            response_rate,
-            questions: self
-                .questions
-                .iter()
-                .map(|question| question_results(question, &answer_counts, &values))
-                .collect(),
-        }))
+        results.questions = self
+            .questions
+            .iter()
+            .map(|question| question_results(question, &answer_counts, &values))
+            .collect();
+        Ok(Some(results))
     }
     /// Every response as a CSV file (one row per response, in no particular order; no names for
-    /// anonymous surveys); null unless `viewerCanViewResults`.
+    /// anonymous surveys); null unless `viewerCanViewResults`, and while the answers wait for
+    /// more responses (`SurveyResults.responsesNeeded`).
     async fn results_csv_url(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        Ok(self
-            .decide(ctx.viewer()?, Action::ViewContent)
-            .allowed()
-            .then(|| {
-                format!(
-                    "{}/surveys/{}/results.csv",
-                    ctx.services().config.public_url,
-                    self.survey.id
-                )
-            }))
+        if !self.decide(ctx.viewer()?, Action::ViewContent).allowed() {
+            return Ok(None);
+        }
+        let responses = model::response_count(&mut *ctx.conn().await?, self.survey.id).await?;
+        Ok((self.survey.responses_needed(responses) == 0).then(|| {
+            format!(
+                "{}/surveys/{}/results.csv",
+                ctx.services().config.public_url,
+                self.survey.id
+            )
+        }))
     }
 }
 
@@ -191,11 +207,16 @@ impl SurveyView {
 pub struct SurveyResults {
     /// How many people answered.
     pub response_count: i64,
+    /// How many more people must answer before the answers show. An anonymous survey shows
+    /// none of them (`questions` is empty and `Survey.resultsCsvUrl` null) until
+    /// `Survey.minResponses` people answered, so that a few people's answers cannot be told
+    /// apart; 0 once they show, and always for surveys that are not anonymous.
+    pub responses_needed: i64,
     /// How many active people the survey asks now.
     pub audience_size: i64,
     /// `responseCount / audienceSize`, from 0 to 1.
     pub response_rate: f64,
-    /// In the order of the questions.
+    /// In the order of the questions; empty while `responsesNeeded` is above 0.
     pub questions: Vec<SurveyQuestionResults>,
 }
 
@@ -236,7 +257,8 @@ pub struct SurveyTextAnswer {
 
 #[ComplexObject]
 impl SurveyQuestionResults {
-    /// Free-text questions: the answers, in an order that says nothing of when they came.
+    /// Free-text questions: the answers, without times, in random order (their responses'
+    /// random ids', the same on every page), which says nothing of when they came.
     async fn text_answers(
         &self,
         ctx: &Context<'_>,

@@ -39,6 +39,14 @@ impl QuestionKind {
 pub const SCALE_MIN: i32 = 1;
 pub const SCALE_MAX: i32 = 5;
 
+/// An anonymous survey's results show once this many people answered, unless its creator asks
+/// for more ...
+pub const DEFAULT_MIN_RESPONSES: i32 = 5;
+/// ... or fewer, but never fewer than this ...
+pub const MIN_RESPONSES_FLOOR: i32 = 3;
+/// ... nor more than this.
+pub const MIN_RESPONSES_CEILING: i32 = 1_000;
+
 /// Serialized as audit snapshots.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = surveys, check_for_backend(diesel::pg::Pg))]
@@ -53,6 +61,8 @@ pub struct Survey {
     pub closed_at: Option<DateTime<Utc>>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// Anonymous surveys: the fewest responses their results show with.
+    pub min_responses: i32,
 }
 
 /// Where a survey stands in its life.
@@ -81,6 +91,17 @@ impl Survey {
     pub fn ended_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.closed_at
             .or_else(|| self.closes_at.filter(|closes_at| *closes_at <= now))
+    }
+
+    /// How many more responses its results wait for: an anonymous survey shows none of its
+    /// answers (aggregated, free text or exported) until `min_responses` people answered, so
+    /// that a few people's answers cannot be told apart; others show them from the first.
+    pub fn responses_needed(&self, responses: i64) -> i64 {
+        if self.anonymous {
+            (i64::from(self.min_responses) - responses).max(0)
+        } else {
+            0
+        }
     }
 }
 
@@ -118,6 +139,7 @@ pub struct NewSurvey {
     pub opens_at: DateTime<Utc>,
     pub closes_at: Option<DateTime<Utc>>,
     pub created_by: Option<Uuid>,
+    pub min_responses: i32,
 }
 
 #[derive(Debug, Clone)]

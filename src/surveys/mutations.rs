@@ -1,6 +1,5 @@
 //! Creating, closing and answering surveys. Each mutation does its work in one transaction.
 
-use crate::analytics::{Activity, ActivityKind};
 use std::collections::{HashMap, HashSet};
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -11,9 +10,10 @@ use uuid::Uuid;
 use super::access::{QUESTION_TYPE_NAME, SurveyView, TYPE_NAME};
 use super::graphql::QuestionKindGql;
 use super::model::{
-    self, AnswerValue, NewQuestion, NewSurvey, Question, QuestionKind, SCALE_MAX, SCALE_MIN,
-    Survey, SurveyState,
+    self, AnswerValue, MIN_RESPONSES_CEILING, MIN_RESPONSES_FLOOR, NewQuestion, NewSurvey,
+    Question, QuestionKind, SCALE_MAX, SCALE_MIN, Survey, SurveyState,
 };
+use crate::analytics::{Activity, ActivityKind, activity};
 use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
@@ -48,6 +48,11 @@ pub struct CreateSurveyInput {
     /// Answers are stored with no link to the person who gave them (the default).
     #[graphql(default = true)]
     pub anonymous: bool,
+    /// Anonymous surveys show no results (aggregated, free text or exported) until this many
+    /// people answered, so that a few people's answers cannot be told apart: 3 to 1000, 5 by
+    /// default. Surveys that are not anonymous show theirs from the first answer.
+    #[graphql(default_with = "model::DEFAULT_MIN_RESPONSES")]
+    pub min_responses: i32,
     /// Asks every member of the organisation (org admins); otherwise give `groupIds`.
     #[graphql(default)]
     pub organisation_wide: bool,
@@ -169,6 +174,18 @@ fn new_survey(
             return Err(ApiError::bad_input("closesAt", "must be after opensAt"));
         }
     }
+    if input.min_responses < MIN_RESPONSES_FLOOR {
+        return Err(ApiError::bad_input(
+            "minResponses",
+            format!("must be at least {MIN_RESPONSES_FLOOR}"),
+        ));
+    }
+    if input.min_responses > MIN_RESPONSES_CEILING {
+        return Err(ApiError::bad_input(
+            "minResponses",
+            format!("must be at most {MIN_RESPONSES_CEILING}"),
+        ));
+    }
     if input.questions.is_empty() || input.questions.len() > MAX_QUESTIONS {
         return Err(ApiError::bad_input(
             "questions",
@@ -191,6 +208,7 @@ fn new_survey(
             opens_at,
             closes_at: input.closes_at,
             created_by: Some(creator),
+            min_responses: input.min_responses,
         },
         questions,
     ))
@@ -467,7 +485,8 @@ impl SurveyMutation {
     }
 
     /// Answers a survey, once. For an anonymous survey the answers are stored with no link to
-    /// the viewer; only the fact that they answered is kept.
+    /// the viewer; only the fact that they answered is kept, with no time (analytics count it
+    /// for the day, with nobody in it).
     async fn answer_survey(
         &self,
         ctx: &Context<'_>,
@@ -479,6 +498,7 @@ impl SurveyMutation {
             return Err(answer_refusal(&view));
         }
         let answers = answers(&view.questions, &input.answers)?;
+        let capture = ctx.services().activity.captures();
         let mut conn = ctx.conn().await?;
         conn.transaction::<_, ApiError, _>(async |conn| {
             // Re-read under a lock that a concurrent closeSurvey waits for.
@@ -493,12 +513,18 @@ impl SurveyMutation {
                     "You have already answered this survey.".into(),
                 ));
             }
-            model::insert_response(conn, &survey, viewer.id(), &answers).await
+            model::insert_response(conn, &survey, viewer.id(), &answers).await?;
+            if survey.anonymous && capture {
+                activity::count_anonymously(conn, ActivityKind::SurveyAnswered).await?;
+            }
+            Ok(())
         })
         .await?;
-        ctx.record_activity(
-            Activity::by(viewer.id(), ActivityKind::SurveyAnswered).about(view.survey.id),
-        );
+        if !view.survey.anonymous {
+            ctx.record_activity(
+                Activity::by(viewer.id(), ActivityKind::SurveyAnswered).about(view.survey.id),
+            );
+        }
         Ok(AnswerSurveyPayload {
             survey: SurveyView {
                 answered: true,
