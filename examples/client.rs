@@ -54,7 +54,8 @@ pub async fn run(
     writeln!(
         out,
         "Signed in as {} ({})",
-        viewer["displayName"], viewer["username"]
+        plain(&viewer["displayName"]),
+        plain(&viewer["username"])
     )?;
 
     let ws_url = format!("{}/graphql/ws", base_url.replacen("http", "ws", 1));
@@ -93,7 +94,8 @@ pub async fn run(
                 writeln!(
                     out,
                     "Profile changed: {} / {}",
-                    user["displayName"], user["title"]
+                    plain(&user["displayName"]),
+                    plain(&user["title"])
                 )?;
                 out.flush()?;
                 received += 1;
@@ -107,4 +109,9 @@ pub async fn run(
     }
     socket.close(None).await?;
     Ok(())
+}
+
+/// A string field as people read it (no JSON quotes), "-" when it is empty.
+fn plain(value: &Value) -> &str {
+    value.as_str().unwrap_or("-")
 }

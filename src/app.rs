@@ -127,6 +127,9 @@ impl App {
         // Upgraded connections are not axum's to wait for: give them time to say goodbye.
         self.websockets.close();
         let _ = tokio::time::timeout(WEBSOCKET_CLOSE_GRACE, self.websockets.wait()).await;
+        // The activity of the last requests is written while the database is still there (an
+        // embedded cluster stops right after).
+        self.services.activity.flush().await;
         Ok(())
     }
 }

@@ -16,30 +16,54 @@ use crate::users::{NewUser, OrgRole, model as users};
 use crate::{auth, demo, validation};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let database = &cli.database;
     match cli.command {
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
-        Command::Serve(args) => serve(&cli.database, args).await,
-        command => {
-            let database = Database::open(&cli.database).await?;
-            let result = match command {
-                Command::Migrate => migrate(&database.settings).await.map(|applied| {
-                    println!("{applied} migration(s) applied");
-                }),
-                Command::User(UserCommand::Create(args)) => {
-                    create_user(&database.settings, args).await
+        Command::Serve(args) => serve(database, args).await,
+        Command::Migrate => {
+            on_migrated_database(database, async |_, applied| {
+                match applied {
+                    0 => println!("No pending migrations."),
+                    count => println!("{} applied.", counted(count, "migration", "migrations")),
                 }
-                Command::SeedDemo => {
-                    seed_demo(&database.settings, &storage_url(&cli.database, None)?).await
-                }
-                Command::Serve(_) | Command::Schema => unreachable!("handled above"),
-            };
-            database.close().await;
-            result
+                Ok(())
+            })
+            .await
+        }
+        Command::User(UserCommand::Create(args)) => {
+            // What was typed is checked before the database is touched.
+            let user = new_user(args)?;
+            on_migrated_database(database, async |settings, _| {
+                create_user(settings, &user).await
+            })
+            .await
+        }
+        Command::SeedDemo => {
+            let storage_url = storage_url(database, None)?;
+            on_migrated_database(database, async |settings, _| {
+                seed_demo(settings, &storage_url).await
+            })
+            .await
         }
     }
+}
+
+/// Runs `command` on the database once it is migrated (a new database too: every command needs
+/// the current schema), telling it how many migrations were applied; then leaves the database.
+async fn on_migrated_database(
+    args: &DatabaseArgs,
+    command: impl AsyncFnOnce(&DbSettings, usize) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let database = Database::open(args).await?;
+    let result = match migrate(&database.settings).await {
+        Ok(applied) => command(&database.settings, applied).await,
+        Err(error) => Err(error),
+    };
+    database.close().await;
+    result
 }
 
 /// The database a command uses: `DATABASE_URL`, or the embedded cluster under the data directory.
@@ -82,21 +106,25 @@ async fn migrate(settings: &DbSettings) -> anyhow::Result<usize> {
 }
 
 async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
+    if args.smtp.smtp_host.is_some() && args.public_url.is_none() {
+        anyhow::bail!(
+            "--smtp-host needs --public-url (PARVIS_PUBLIC_URL): the links in emails must point at \
+             the address people use, not at whichever instance happens to send them"
+        );
+    }
     let file = match &args.config_file {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
     };
-    let database = Database::open(database_args).await?;
-    let result = async {
-        let applied = migrate(&database.settings).await?;
+    on_migrated_database(database_args, async |settings, applied| {
         if applied > 0 {
             tracing::info!(applied, "migrations applied");
         }
         if args.demo {
-            let mut conn = database.settings.connect().await?;
+            let mut conn = settings.connect().await?;
             if users::count_all(&mut conn).await.map_err(api_error)? == 0 {
                 seed_demo(
-                    &database.settings,
+                    settings,
                     &storage_url(database_args, args.storage_url.as_deref())?,
                 )
                 .await?;
@@ -115,7 +143,7 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
             config.public_url = public_url.trim_end_matches('/').to_owned();
         }
         let public_url = config.public_url.clone();
-        let app = App::build(config, database.settings.clone()).await?;
+        let app = App::build(config, settings.clone()).await?;
         let listener = TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
@@ -123,10 +151,8 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
         println!("Parvis is listening on http://{}", args.listen);
         println!("GraphiQL: {public_url}/graphiql   API: {public_url}/graphql");
         app.serve(listener, shutdown_requested()).await
-    }
-    .await;
-    database.close().await;
-    result
+    })
+    .await
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -148,7 +174,8 @@ async fn shutdown_requested() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
-async fn create_user(settings: &DbSettings, args: CreateUserArgs) -> anyhow::Result<()> {
+/// The account `parvis user create` asks for, checked (the password read and hashed).
+fn new_user(args: CreateUserArgs) -> anyhow::Result<NewUser> {
     let password = if args.password_stdin {
         let mut password = String::new();
         std::io::stdin().read_to_string(&mut password)?;
@@ -180,8 +207,12 @@ async fn create_user(settings: &DbSettings, args: CreateUserArgs) -> anyhow::Res
     if let Some(password) = password {
         user.password_hash = Some(auth::password::hash(&password).map_err(api_error)?);
     }
+    Ok(user)
+}
+
+async fn create_user(settings: &DbSettings, user: &NewUser) -> anyhow::Result<()> {
     let mut conn = settings.connect().await?;
-    let user = users::insert(&mut conn, &user).await.map_err(api_error)?;
+    let user = users::insert(&mut conn, user).await.map_err(api_error)?;
     let (_, secret) =
         auth::access_tokens::create(&mut conn, user.id, "Created by parvis user create", None)
             .await
@@ -197,14 +228,14 @@ async fn seed_demo(settings: &DbSettings, storage_url: &str) -> anyhow::Result<(
     let storage = crate::files::storage::Storage::open(storage_url)?;
     let seeded = demo::seed(&mut conn, &storage).await.map_err(api_error)?;
     println!(
-        "Demo organisation loaded: {} people, {} groups, {} posts, {} events, {} files, {} surveys and {} activities added.",
-        seeded.people,
-        seeded.groups,
-        seeded.posts,
-        seeded.events,
-        seeded.files,
-        seeded.surveys,
-        seeded.activities
+        "Demo organisation loaded: {}, {}, {}, {}, {}, {} and {} added.",
+        counted(seeded.people, "person", "people"),
+        counted(seeded.groups, "group", "groups"),
+        counted(seeded.posts, "post", "posts"),
+        counted(seeded.events, "event", "events"),
+        counted(seeded.files, "file", "files"),
+        counted(seeded.surveys, "survey", "surveys"),
+        counted(seeded.activities, "activity", "activities")
     );
     Ok(())
 }
@@ -218,6 +249,11 @@ fn storage_url(database: &DatabaseArgs, explicit: Option<&str>) -> anyhow::Resul
             format!("file://{}", dir.display())
         }
     })
+}
+
+/// `count` and the noun that goes with it: "1 survey", "2 surveys", "0 surveys".
+fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 fn api_error(error: ApiError) -> anyhow::Error {

@@ -185,6 +185,104 @@ fn user_create_refuses_a_short_password() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("at least 10 characters"));
 }
 
+/// `parvis <args>` on `database`, with `stdin` as its standard input.
+fn run_on(database: &str, args: &[&str], stdin: &[u8]) -> std::process::Output {
+    let mut child = parvis()
+        .args(args)
+        .env("DATABASE_URL", database)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "parvis {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_create_on_a_new_database_applies_the_migrations_first() {
+    let url = common::create_database().await;
+
+    let created = run_on(
+        &url,
+        &["user", "create", "--username", "zoe", "--name", "Zoé"],
+        b"",
+    );
+
+    let token = String::from_utf8(created.stdout).unwrap();
+    assert!(token.trim().starts_with("pvt_"), "{token}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_demo_on_a_new_database_applies_the_migrations_first() {
+    let url = common::create_database().await;
+    let data_dir =
+        std::env::temp_dir().join(format!("parvis-cli-{}", uuid::Uuid::new_v4().simple()));
+
+    let seeded = run_on(
+        &url,
+        &["seed-demo", "--data-dir", data_dir.to_str().unwrap()],
+        b"",
+    );
+
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let summary = String::from_utf8(seeded.stdout).unwrap();
+    assert!(summary.contains("50 people"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_summary_counts_one_survey_in_the_singular() {
+    let url = common::create_database().await;
+    let data_dir =
+        std::env::temp_dir().join(format!("parvis-cli-{}", uuid::Uuid::new_v4().simple()));
+    run_on(&url, &["migrate"], b"");
+
+    let seeded = run_on(
+        &url,
+        &["seed-demo", "--data-dir", data_dir.to_str().unwrap()],
+        b"",
+    );
+
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let summary = String::from_utf8(seeded.stdout).unwrap();
+    assert!(summary.contains(" 1 survey and "), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_counts_what_it_applied_in_words() {
+    let url = common::create_database().await;
+
+    let first = String::from_utf8(run_on(&url, &["migrate"], b"").stdout).unwrap();
+    let again = String::from_utf8(run_on(&url, &["migrate"], b"").stdout).unwrap();
+
+    assert!(first.trim().ends_with(" migrations applied."), "{first}");
+    assert!(!first.contains("(s)"), "{first}");
+    assert_eq!(again.trim(), "No pending migrations.");
+}
+
+#[test]
+fn serve_with_an_smtp_server_but_no_public_url_stops_with_a_clear_error() {
+    let output = parvis()
+        .args(["serve", "--smtp-host", "mail.example.com"])
+        .env_remove("PARVIS_PUBLIC_URL")
+        .env("DATABASE_URL", "postgres://unused.invalid/none")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+
+    assert!(!output.status.success());
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("--public-url"), "{error}");
+    assert!(error.contains("--smtp-host"), "{error}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
     let data_dir =

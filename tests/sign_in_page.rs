@@ -149,3 +149,29 @@ async fn without_local_accounts_only_single_sign_on_remains() {
     assert!(html.contains("Sign in with Corp SSO"));
     assert_eq!(error_code(&login), "FORBIDDEN");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_single_sign_on_shows_the_organisations_branding_like_the_sign_in_page() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    app.graphql(
+        Some(&admin),
+        "mutation { updateOrganization(input: { name: \"Société Générale des Tests\", primaryColor: \"#AA3300\" }) { organization { name } } }",
+        json!({}),
+    )
+    .await;
+
+    let response = browser()
+        .get(app.url("/auth/nope/login"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("<h1>Société Générale des Tests</h1>"),
+        "{page}"
+    );
+    assert!(page.contains("--brand:#aa3300"), "{page}");
+}

@@ -7,7 +7,7 @@ use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use super::invitations::{self, Acceptance, AccountInvitation, InvitationStatus, NewInvitation};
-use super::{ACTIVATION_CODE_LIFETIME, activation};
+use super::{ACTIVATION_CODE_LIFETIME, activation, invitation_email};
 use crate::audit::graphql::require_admin;
 use crate::audit::{Audit, Change};
 use crate::auth::graphql::start_session;
@@ -129,7 +129,8 @@ pub struct InviteUserInput {
     pub org_role: Option<OrgRoleGql>,
 }
 
-/// The link is shown only here (it is stored hashed): send it, or let the server email it.
+/// The link is shown only here (it is stored hashed). When the server sends email (SMTP is
+/// configured) it is emailed to the person too; otherwise pass it on yourself.
 #[derive(SimpleObject)]
 pub struct InvitationPayload {
     pub invitation: AccountInvitation,
@@ -239,6 +240,8 @@ impl AccountMutation {
             org_role: input.org_role.map_or(OrgRole::Member, Into::into),
             invited_by: ctx.viewer()?.id(),
         };
+        let services = ctx.services();
+        let inviter = &ctx.viewer()?.user;
         let mut conn = ctx.conn().await?;
         let (invitation, secret) = conn
             .transaction::<_, ApiError, _>(async |conn| {
@@ -255,6 +258,8 @@ impl AccountMutation {
                 audit
                     .record(conn, Change::of(TYPE_NAME, row.id).after(&row)?)
                     .await?;
+                let url = super::page::url(services, &secret);
+                invitation_email::enqueue(conn, services, &row, &url, inviter).await?;
                 Ok((row, secret))
             })
             .await?;
@@ -269,9 +274,15 @@ impl AccountMutation {
         input: ResendInvitationInput,
     ) -> ApiResult<InvitationPayload> {
         let id = invitation_id(ctx, &input.invitation_id)?;
-        let (invitation, secret) =
-            change_open_invitation(ctx, id, async |conn| invitations::renew(conn, id).await)
-                .await?;
+        let services = ctx.services();
+        let inviter = &ctx.viewer()?.user;
+        let (invitation, secret) = change_open_invitation(ctx, id, async |conn| {
+            let (row, secret) = invitations::renew(conn, id).await?;
+            let url = super::page::url(services, &secret);
+            invitation_email::enqueue(conn, services, &row, &url, inviter).await?;
+            Ok((row, secret))
+        })
+        .await?;
         Ok(payload(ctx, invitation, &secret))
     }
 

@@ -4,6 +4,7 @@
 
 pub mod activation;
 pub mod graphql;
+pub mod invitation_email;
 pub mod invitations;
 pub mod page;
 

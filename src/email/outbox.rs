@@ -27,6 +27,14 @@ pub struct OutgoingEmail {
     pub unsubscribe_url: Option<String>,
 }
 
+/// Who an email goes to: a person with an account, or only an address (an invitation).
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    pub user_id: Option<Uuid>,
+    pub name: Option<&'a str>,
+    pub address: &'a str,
+}
+
 /// Stores `email` for `recipient` and enqueues its sending at `send_at`, in the caller's
 /// transaction; does nothing (and returns `None`) when no SMTP server is configured or the
 /// person has no address.
@@ -37,16 +45,36 @@ pub async fn enqueue(
     email: &OutgoingEmail,
     send_at: DateTime<Utc>,
 ) -> ApiResult<Option<Uuid>> {
-    let (Some(mailer), Some(address)) = (&services.mailer, &recipient.email) else {
+    let Some(address) = &recipient.email else {
+        return Ok(None);
+    };
+    let recipient = Recipient {
+        user_id: Some(recipient.id),
+        name: Some(&recipient.display_name),
+        address,
+    };
+    enqueue_to(conn, services, recipient, email, send_at).await
+}
+
+/// Stores `email` for `recipient` and enqueues its sending at `send_at`, in the caller's
+/// transaction; does nothing (and returns `None`) when no SMTP server is configured.
+pub async fn enqueue_to(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    recipient: Recipient<'_>,
+    email: &OutgoingEmail,
+    send_at: DateTime<Utc>,
+) -> ApiResult<Option<Uuid>> {
+    let Some(mailer) = &services.mailer else {
         return Ok(None);
     };
     let id = Uuid::now_v7();
-    let message = format(id, &mailer.from, recipient, address, email)?;
+    let message = format(id, &mailer.from, recipient, email)?;
     diesel::insert_into(outgoing_emails::table)
         .values((
             outgoing_emails::id.eq(id),
-            outgoing_emails::recipient_id.eq(recipient.id),
-            outgoing_emails::to_address.eq(address),
+            outgoing_emails::recipient_id.eq(recipient.user_id),
+            outgoing_emails::to_address.eq(recipient.address),
             outgoing_emails::purpose.eq(email.purpose),
             outgoing_emails::subject.eq(&email.subject),
             outgoing_emails::message.eq(message),
@@ -62,13 +90,12 @@ pub async fn enqueue(
 fn format(
     id: Uuid,
     from: &Mailbox,
-    recipient: &User,
-    address: &str,
+    recipient: Recipient<'_>,
     email: &OutgoingEmail,
 ) -> ApiResult<Vec<u8>> {
     let to = Mailbox::new(
-        Some(recipient.display_name.clone()),
-        address.parse().map_err(ApiError::internal)?,
+        recipient.name.map(str::to_owned),
+        recipient.address.parse().map_err(ApiError::internal)?,
     );
     let domain = from.email.domain();
     let mut message = lettre::Message::builder()

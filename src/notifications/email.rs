@@ -181,7 +181,7 @@ async fn visible_actor_names(
 }
 
 /// `content` framed in the organisation's branding, as an email with `subject`.
-pub(super) async fn framed(
+pub(crate) async fn framed(
     conn: &mut AsyncPgConnection,
     services: &Services,
     purpose: &'static str,

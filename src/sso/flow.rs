@@ -45,9 +45,10 @@ pub async fn login(
     Query(query): Query<LoginQuery>,
     jar: CookieJar,
 ) -> Response {
-    start(&app, &provider_id, query.redirect.as_deref(), &jar)
-        .await
-        .unwrap_or_else(|error| login_page::error_page(&error))
+    match start(&app, &provider_id, query.redirect.as_deref(), &jar).await {
+        Ok(response) => response,
+        Err(error) => login_page::error_page(&app, &error).await,
+    }
 }
 
 async fn start(
@@ -109,9 +110,10 @@ pub async fn callback(
     headers: HeaderMap,
     jar: CookieJar,
 ) -> Response {
-    finish(&app, &provider_id, query, &headers, &jar)
-        .await
-        .unwrap_or_else(|error| login_page::error_page(&error))
+    match finish(&app, &provider_id, query, &headers, &jar).await {
+        Ok(response) => response,
+        Err(error) => login_page::error_page(&app, &error).await,
+    }
 }
 
 async fn finish(
@@ -242,7 +244,7 @@ pub async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> Response
         match end_session(&app, &secret).await {
             Ok(Some(provider_logout)) => target = provider_logout,
             Ok(None) => {}
-            Err(error) => return login_page::error_page(&error),
+            Err(error) => return login_page::error_page(&app, &error).await,
         }
     }
     let mut response = redirect_response(&target, None);

@@ -162,8 +162,9 @@ background:var(--brand);color:#fff;font-size:1rem;text-align:center;text-decorat
 .or{text-align:center;color:#6b7280}.error{background:#fde8e8;color:#9b1c1c;padding:.6rem;border-radius:6px}\
 code{font-size:.8rem;color:#6b7280}";
 
-/// A failed sign-in through a provider, explained, with a way back.
-pub fn error_page(error: &SsoError) -> Response {
+/// A failed sign-in through a provider, explained, with a way back, in the organisation's
+/// branding like the sign-in page.
+pub async fn error_page(app: &App, error: &SsoError) -> Response {
     match error {
         SsoError::Internal(cause) => {
             tracing::error!(error = ?cause, "single sign-on failed")
@@ -172,7 +173,7 @@ pub fn error_page(error: &SsoError) -> Response {
     }
     render(
         error.status(),
-        None,
+        organization(app).await.as_ref(),
         &format!(
             "<p class=\"error\" role=\"alert\">{}</p><p><code>{}</code></p>\
              <a class=\"button\" href=\"/login\">Back to sign-in</a>",

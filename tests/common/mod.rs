@@ -27,15 +27,18 @@ use tokio::sync::{OnceCell, oneshot};
 
 static SERVER_URL: OnceCell<String> = OnceCell::const_new();
 
-/// The PostgreSQL server tests use: `DATABASE_URL` when set, else an embedded cluster kept under
-/// the temporary directory across runs (without fsync: its data is thrown away).
+/// The PostgreSQL server tests use: `DATABASE_URL` when set, else an embedded cluster kept
+/// running across runs under this build's target directory (`target/tmp/parvis-test-cluster`, so
+/// each checkout and user has its own; the README says how to stop it), without fsync: its data
+/// is thrown away.
 pub async fn server_url() -> String {
     SERVER_URL
         .get_or_init(|| async {
             let url = match std::env::var("DATABASE_URL") {
                 Ok(url) => url,
                 Err(_) => {
-                    let root = std::env::temp_dir().join("parvis-test-cluster");
+                    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                        .join("parvis-test-cluster");
                     EmbeddedCluster::start(&root, Durability::Disposable)
                         .await
                         .expect("start the embedded test cluster")
