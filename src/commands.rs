@@ -142,6 +142,9 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
         if let Some(public_url) = args.public_url {
             config.public_url = public_url.trim_end_matches('/').to_owned();
         }
+        config.web_app_url = args
+            .web_app_url
+            .map(|url| url.trim_end_matches('/').to_owned());
         let public_url = config.public_url.clone();
         let app = App::build(config, settings.clone()).await?;
         let listener = TcpListener::bind(args.listen)

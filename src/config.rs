@@ -92,6 +92,10 @@ pub struct ServeArgs {
     /// The URL people use to reach this server (cookies are `Secure` when it is https).
     #[arg(long, env = "PARVIS_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The company's front end, where links in emails lead: `{url}/posts/{postId}`,
+    /// `{url}/events/{eventId}` (global IDs) and `{url}` itself; the public URL when unset.
+    #[arg(long, env = "PARVIS_WEB_APP_URL")]
+    pub web_app_url: Option<String>,
     /// Load the demo organisation on first start when the database is empty.
     #[arg(long, env = "PARVIS_DEMO")]
     pub demo: bool,
@@ -224,6 +228,8 @@ impl FileConfig {
 #[derive(Debug, Clone)]
 pub struct AppConfig {
     pub public_url: String,
+    /// The front end links in emails lead to (`--web-app-url`); `None`: this server.
+    pub web_app_url: Option<String>,
     pub body_limit: usize,
     pub session_lifetime: Duration,
     /// How long a WebSocket client has to send `connection_init`.
@@ -261,6 +267,7 @@ impl AppConfig {
     pub fn for_address(listen: SocketAddr) -> Self {
         Self {
             public_url: format!("http://{listen}"),
+            web_app_url: None,
             body_limit: 1024 * 1024,
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
             ws_init_timeout: Duration::from_secs(10),
@@ -282,6 +289,11 @@ impl AppConfig {
             activity_capture: true,
             smtp: None,
         }
+    }
+
+    /// Where links into the intranet lead (emails, newsletters): the front end when there is one.
+    pub fn web_app_url(&self) -> &str {
+        self.web_app_url.as_deref().unwrap_or(&self.public_url)
     }
 
     pub fn cookie_secure(&self) -> bool {

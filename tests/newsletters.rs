@@ -72,11 +72,17 @@ fn tracked_links(html: &str) -> Vec<String> {
         .collect()
 }
 
+const WEB_APP: &str = "https://intranet.example.com";
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_communicator_sends_a_newsletter_each_member_gets_their_copy_and_clicks_count() {
     let smtp = SmtpServer::start().await;
     let settings = smtp.settings();
-    let app = TestApp::spawn_configured(|config| config.smtp = Some(settings)).await;
+    let app = TestApp::spawn_configured(|config| {
+        config.smtp = Some(settings);
+        config.web_app_url = Some(WEB_APP.into());
+    })
+    .await;
     let claire = app.member("claire").await;
     set_user(&app, &claire, true, true).await;
     let zoe = app
@@ -292,7 +298,12 @@ async fn a_communicator_sends_a_newsletter_each_member_gets_their_copy_and_click
             .to_owned();
         targets.insert(location, link);
     }
-    let post_url = app.url(&format!("/posts/{hours}"));
+    // Links lead into the company's front end (`--web-app-url`), clicks are counted here.
+    let post_url = format!("{WEB_APP}/posts/{hours}");
+    assert!(
+        targets.contains_key(WEB_APP),
+        "the open-the-intranet button: {targets:?}"
+    );
     assert!(targets.contains_key(&post_url), "{post_url} in {targets:?}");
     assert!(targets.contains_key("https://docs.example.com/guide"));
     let again = no_redirects

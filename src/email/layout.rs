@@ -12,17 +12,18 @@ pub struct Branding {
     pub name: String,
     pub primary_color: String,
     pub accent_color: String,
-    /// Where the intranet is (links in emails start here).
-    pub public_url: String,
+    /// Where the intranet is for people (links in emails start here): the front end
+    /// (`--web-app-url`) when there is one.
+    pub app_url: String,
 }
 
 impl Branding {
-    pub fn of(organization: &Organization, public_url: &str) -> Self {
+    pub fn of(organization: &Organization, app_url: &str) -> Self {
         Self {
             name: organization.name.clone(),
             primary_color: organization.primary_color.clone(),
             accent_color: organization.accent_color.clone(),
-            public_url: public_url.to_owned(),
+            app_url: app_url.to_owned(),
         }
     }
 }
@@ -46,7 +47,7 @@ pub fn html(branding: &Branding, content: &Content<'_>) -> String {
     let heading = escape(content.heading);
     let primary = escape(&branding.primary_color);
     let accent = escape(&branding.accent_color);
-    let open = escape(&branding.public_url);
+    let open = escape(&branding.app_url);
     let (open_label, unsubscribe_label, why) = labels(content.language);
     let footer = match content.unsubscribe_url {
         Some(url) => format!(
@@ -75,7 +76,7 @@ pub fn text(branding: &Branding, content: &Content<'_>) -> String {
     let (open_label, unsubscribe_label, why) = labels(content.language);
     let mut text = format!(
         "{}\n\n{}\n\n{}\n\n{open_label}: {}\n",
-        branding.name, content.heading, content.body_text, branding.public_url
+        branding.name, content.heading, content.body_text, branding.app_url
     );
     if let Some(url) = content.unsubscribe_url {
         text.push_str(&format!("\n--\n{why} {unsubscribe_label}: {url}\n"));

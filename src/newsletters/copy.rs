@@ -51,11 +51,11 @@ impl Sources {
     }
 
     /// Every link target a copy may carry: the intranet, the intro's links and the items'.
-    pub fn targets(&self, newsletter: &Newsletter, public_url: &str) -> Vec<String> {
-        let mut targets = vec![public_url.to_owned()];
+    pub fn targets(&self, newsletter: &Newsletter, app_url: &str) -> Vec<String> {
+        let mut targets = vec![app_url.to_owned()];
         targets.extend(crate::markdown::web_links(&newsletter.intro));
-        targets.extend(self.posts.iter().map(|post| post_url(public_url, post)));
-        targets.extend(self.events.iter().map(|event| event_url(public_url, event)));
+        targets.extend(self.posts.iter().map(|post| post_url(app_url, post)));
+        targets.extend(self.events.iter().map(|event| event_url(app_url, event)));
         let mut unique = Vec::with_capacity(targets.len());
         for target in targets {
             if !unique.contains(&target) {
@@ -66,16 +66,16 @@ impl Sources {
     }
 }
 
-fn post_url(public_url: &str, post: &Post) -> String {
+fn post_url(app_url: &str, post: &Post) -> String {
     format!(
-        "{public_url}/posts/{}",
+        "{app_url}/posts/{}",
         ids::encode(crate::posts::graphql::TYPE_NAME, post.id).0
     )
 }
 
-fn event_url(public_url: &str, event: &Event) -> String {
+fn event_url(app_url: &str, event: &Event) -> String {
     format!(
-        "{public_url}/events/{}",
+        "{app_url}/events/{}",
         ids::encode(crate::events_calendar::access::TYPE_NAME, event.id).0
     )
 }
@@ -108,7 +108,7 @@ fn excerpt(markdown: &str, chars: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-fn post_item(public_url: &str, post: &Post) -> Item {
+fn post_item(app_url: &str, post: &Post) -> Item {
     Item {
         title: post
             .title
@@ -117,11 +117,11 @@ fn post_item(public_url: &str, post: &Post) -> Item {
             .unwrap_or_else(|| excerpt(&post.body, 80)),
         details: None,
         summary: excerpt(&post.body, EXCERPT_CHARS),
-        url: post_url(public_url, post),
+        url: post_url(app_url, post),
     }
 }
 
-fn event_item(public_url: &str, event: &Event, zone: Tz, language: Language) -> Item {
+fn event_item(app_url: &str, event: &Event, zone: Tz, language: Language) -> Item {
     let starts = event.starts_at.with_timezone(&zone);
     let when = match language {
         Language::English => starts.format("%Y-%m-%d %H:%M %Z"),
@@ -136,7 +136,7 @@ fn event_item(public_url: &str, event: &Event, zone: Tz, language: Language) -> 
         title: event.title.clone(),
         details: Some(details),
         summary: excerpt(&event.description, EXCERPT_CHARS),
-        url: event_url(public_url, event),
+        url: event_url(app_url, event),
     }
 }
 
@@ -159,7 +159,7 @@ pub async fn for_reader(
             id: post.id,
         };
         if visibility::can_see(conn, reader, subject).await? {
-            posts.push(post_item(&branding.public_url, post));
+            posts.push(post_item(&branding.app_url, post));
         }
     }
     let mut events = Vec::new();
@@ -169,7 +169,7 @@ pub async fn for_reader(
             id: event.id,
         };
         if visibility::can_see(conn, reader, subject).await? {
-            events.push(event_item(&branding.public_url, event, zone, language));
+            events.push(event_item(&branding.app_url, event, zone, language));
         }
     }
     Ok(render(
@@ -249,7 +249,7 @@ fn render(
     }
     // The frame's "open the intranet" button is a link like the others.
     let branding = Branding {
-        public_url: link(&branding.public_url),
+        app_url: link(&branding.app_url),
         ..branding.clone()
     };
     let content = Content {

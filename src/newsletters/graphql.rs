@@ -162,7 +162,7 @@ impl Newsletter {
         let viewer = ctx.viewer()?;
         let mut conn = ctx.conn().await?;
         let organization = crate::organization::model::get(&mut conn).await?;
-        let branding = Branding::of(&organization, &ctx.services().config.public_url);
+        let branding = Branding::of(&organization, ctx.services().config.web_app_url());
         let sources = Sources::load(&mut conn, self).await?;
         let untracked = |url: &str| url.to_owned();
         let copy = copy::for_reader(

@@ -39,12 +39,12 @@ pub async fn run(
     }
     let public_url = &services.config.public_url;
     let organization = crate::organization::model::get(conn).await?;
-    let branding = Branding::of(&organization, public_url);
+    let branding = Branding::of(&organization, services.config.web_app_url());
     let sources = Sources::load(conn, &newsletter).await?;
     let links = model::links(
         conn,
         newsletter.id,
-        &sources.targets(&newsletter, public_url),
+        &sources.targets(&newsletter, &branding.app_url),
     )
     .await?;
     for person in model::audience(conn, &newsletter).await? {

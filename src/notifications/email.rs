@@ -189,7 +189,7 @@ pub(crate) async fn framed(
     content: &Content<'_>,
 ) -> ApiResult<OutgoingEmail> {
     let organization = crate::organization::model::get(conn).await?;
-    let branding = Branding::of(&organization, &services.config.public_url);
+    let branding = Branding::of(&organization, services.config.web_app_url());
     Ok(OutgoingEmail {
         purpose,
         subject: subject.to_owned(),
