@@ -268,6 +268,9 @@ pub struct UsersFilter {
     pub department: Option<String>,
     /// Exact site, case-insensitive.
     pub site: Option<String>,
+    /// ACTIVE when omitted; deactivated and pending accounts are listed for org admins only
+    /// (FORBIDDEN for anyone else).
+    pub status: Option<UserStatusGql>,
 }
 
 #[derive(Default)]
@@ -284,7 +287,8 @@ impl UserQuery {
         load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
     }
 
-    /// The company directory: active people by name.
+    /// The company directory: active people by name (org admins also list deactivated and
+    /// pending accounts with `filter: { status: ... }`).
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn users(
         &self,
@@ -305,9 +309,20 @@ impl UserQuery {
                 validation::max_chars(field, value, Limit::SEARCH)?;
             }
         }
+        let status = filter.status.map_or(UserStatus::Active, Into::into);
+        if status != UserStatus::Active {
+            policy::require(
+                viewer,
+                Action::Administer,
+                Resource::Organisation,
+                "Organisation",
+                "Only admins list accounts that are not active.",
+            )?;
+        }
         // A search is its first page; the pages after it are the same search.
         let search = filter.query.clone().filter(|_| after.is_none());
         let filter = DirectoryFilter {
+            status,
             query: filter.query,
             department: filter.department,
             site: filter.site,
