@@ -254,6 +254,33 @@ async fn acting_on_ones_own_content_is_not_audited() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_org_admin_changing_a_file_in_a_group_they_are_not_in_is_audited() {
+    let world = World::new().await;
+    let group = world.group("Files of others").await;
+    let drive = world.drive(&group).await;
+    let file = world
+        .upload(&world.member, json!({ "driveId": drive }), "notes.txt")
+        .await;
+
+    world
+        .run(&world.admin, DELETE_FILE, json!({ "id": file }))
+        .await;
+
+    let log = world
+        .run(
+            &world.admin,
+            "query($target: ID!) { auditLog(filter: { action: \"deleteFile\", targetId: $target }) {
+               edges { node { actor { id } } } } }",
+            json!({ "target": file }),
+        )
+        .await;
+    assert_eq!(
+        log["auditLog"]["edges"],
+        json!([{ "node": { "actor": { "id": world.admin.id } } }])
+    );
+}
+
 const DELETE_POST: &str =
     "mutation($id: ID!) { deletePost(input: { postId: $id }) { deletedPostId } }";
 const DELETE_COMMENT: &str =
