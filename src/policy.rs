@@ -40,7 +40,8 @@ pub enum Action {
     Organise,
     /// Answer an event's invitation (RSVP).
     Attend,
-    /// Run the organisation: people, invitations, roles, settings, branding, the audit log.
+    /// Run the organisation: people, invitations, roles, settings, branding, the audit log; and
+    /// what reaches from a group into the directory (its membership rules).
     Administer,
     /// Read usage analytics (of the organisation, or of a group).
     ViewAnalytics,
@@ -250,11 +251,11 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
             !archived && (manager || (member && group.event_policy == PostingPolicy::Members)),
         ),
         Action::ViewAnalytics => allow_if(manager),
-        Action::Edit
-        | Action::ViewContactDetails
-        | Action::Attend
-        | Action::Administer
-        | Action::Answer => Decision::Deny,
+        // Membership rules draw on the whole directory: org admins only.
+        Action::Administer => allow_if(admin),
+        Action::Edit | Action::ViewContactDetails | Action::Attend | Action::Answer => {
+            Decision::Deny
+        }
     }
 }
 

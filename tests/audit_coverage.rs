@@ -41,6 +41,8 @@ const AUDITED: &[&str] = &[
     "setGroupMemberRole",
     "transferGroupOwnership",
     "addGroupMembersByAttribute",
+    "addGroupMembershipRule",
+    "removeGroupMembershipRule",
     "createGroupWebhook",
     "revokeGroupWebhook",
     "createSurvey",
@@ -647,6 +649,25 @@ impl World {
                 )
                 .await;
                 expect(admin, "Group", &group.id)
+            }
+            "addGroupMembershipRule" | "removeGroupMembershipRule" => {
+                let added = self
+                    .run(
+                        admin,
+                        "mutation($g: ID!) { addGroupMembershipRule(input: { groupId: $g, site: \"Lyon\" }) { rule { id } } }",
+                        json!({ "g": group.id }),
+                    )
+                    .await;
+                let rule = id(&added["addGroupMembershipRule"]["rule"]);
+                if mutation == "removeGroupMembershipRule" {
+                    self.run(
+                        admin,
+                        "mutation($r: ID!) { removeGroupMembershipRule(input: { ruleId: $r }) { removedRuleId } }",
+                        json!({ "r": rule }),
+                    )
+                    .await;
+                }
+                expect(admin, "GroupMembershipRule", &rule)
             }
             "createGroupWebhook" | "revokeGroupWebhook" => {
                 let webhook = self.webhook(&group).await;

@@ -410,6 +410,10 @@ impl UserMutation {
                     ..changes.clone()
                 };
                 let user = model::update_profile(conn, target_id, &changes).await?;
+                // Groups with membership rules follow the person's department and site.
+                if crate::groups::rules::moved(&target, &user) {
+                    crate::groups::rules::follow_directory(conn, user.id).await?;
+                }
                 if avatar.is_some() {
                     attachments::drop_if_unused(conn, current).await?;
                 }
