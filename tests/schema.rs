@@ -118,12 +118,12 @@ const PEOPLE_FIELDS: &[(&str, &str)] = &[
     ("GroupInvitation.user", "users::graphql::load_visible"),
     ("GroupJoinRequest.user", "users::graphql::load_visible"),
     (
-        "GroupMembershipRule.createdBy",
-        "users::graphql::visible_person",
-    ),
-    (
         "GroupMember.user",
         "members of a group whose content the viewer sees",
+    ),
+    (
+        "GroupMembershipRule.createdBy",
+        "users::graphql::visible_person",
     ),
     ("LoginPayload.user", "the viewer"),
     ("Newsletter.author", "communicators only"),
