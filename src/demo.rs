@@ -388,7 +388,14 @@ async fn seed_groups(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
                 groups::add_everyone(conn, group.id).await?;
             }
             Members::Site(site) => {
-                groups::add_members_by_attribute(conn, group.id, None, Some(site)).await?;
+                groups::add_members_by_attribute(
+                    conn,
+                    group.id,
+                    None,
+                    Some(site),
+                    groups::BulkAdd::Once,
+                )
+                .await?;
             }
             Members::Some(members) => {
                 for &member in members {

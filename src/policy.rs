@@ -40,7 +40,8 @@ pub enum Action {
     Organise,
     /// Answer an event's invitation (RSVP).
     Attend,
-    /// Run the organisation: people, invitations, roles, settings, branding, the audit log.
+    /// Run the organisation: people, invitations, roles, settings, branding, the audit log; and
+    /// what reaches from a group into the directory (its membership rules).
     Administer,
     /// Read usage analytics (of the organisation, or of a group).
     ViewAnalytics,
@@ -205,12 +206,18 @@ fn organisation_decision(viewer: &Viewer, action: Action) -> Decision {
     }
 }
 
+/// Whether the viewer runs the group: its owners and managers, and org admins, who may do
+/// everything in every group. Every group capability a manager has goes through here.
+fn manages(viewer: &Viewer, access: &GroupAccess) -> bool {
+    access.viewer_role.is_some_and(GroupRole::manages) || viewer.user.is_admin()
+}
+
 fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Decision {
     let group = &access.group;
     let role = access.viewer_role;
     let admin = viewer.user.is_admin();
     let member = role.is_some();
-    let manager = role.is_some_and(GroupRole::manages) || admin;
+    let manager = manages(viewer, access);
     let archived = group.archived_at.is_some();
     let visible = admin
         || member
@@ -244,11 +251,11 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
             !archived && (manager || (member && group.event_policy == PostingPolicy::Members)),
         ),
         Action::ViewAnalytics => allow_if(manager),
-        Action::Edit
-        | Action::ViewContactDetails
-        | Action::Attend
-        | Action::Administer
-        | Action::Answer => Decision::Deny,
+        // Membership rules draw on the whole directory: org admins only.
+        Action::Administer => allow_if(admin),
+        Action::Edit | Action::ViewContactDetails | Action::Attend | Action::Answer => {
+            Decision::Deny
+        }
     }
 }
 
@@ -334,7 +341,8 @@ pub fn organises(viewer: &Viewer, event: &Event, organiser: bool) -> bool {
 }
 
 /// A personal drive is its owner's alone; a group's drive is read where the group's content is
-/// and written by its managers, and by its members unless the group keeps the drive to managers.
+/// and written by its managers (org admins included), and by its members unless the group keeps
+/// the drive to managers.
 fn drive_decision(
     viewer: &Viewer,
     action: Action,
@@ -348,10 +356,8 @@ fn drive_decision(
         }
         Some(access) => {
             let readable = group_decision(viewer, Action::ViewContent, access).allowed();
-            let manager = access.viewer_role.is_some_and(GroupRole::manages);
-            let member = access.viewer_role.is_some();
             let writable = access.group.archived_at.is_none()
-                && (manager || (member && access.group.drive_policy == PostingPolicy::Members));
+                && (manages(viewer, access) || writes_as_member(access));
             (readable, writable)
         }
     };
@@ -365,13 +371,16 @@ fn drive_decision(
     }
 }
 
+/// Whether the viewer writes in a group's drive as any member may.
+fn writes_as_member(access: &GroupAccess) -> bool {
+    access.viewer_role.is_some() && access.group.drive_policy == PostingPolicy::Members
+}
+
 /// Whether the viewer writes in the drive only because they manage its group (the group keeps
-/// its drive to managers): changing what others put there is then a manager action.
-pub fn writes_as_manager(group: Option<&GroupAccess>) -> bool {
-    group.is_some_and(|access| {
-        access.viewer_role.is_some_and(GroupRole::manages)
-            && access.group.drive_policy == PostingPolicy::Managers
-    })
+/// its drive to managers) or are an org admin (not a member who may write there): changing what
+/// others put there is then a manager or admin action.
+pub fn writes_as_manager(viewer: &Viewer, group: Option<&GroupAccess>) -> bool {
+    group.is_some_and(|access| manages(viewer, access) && !writes_as_member(access))
 }
 
 /// An attachment is seen by whoever sees one of the things using it (a post's audience, an
@@ -414,7 +423,7 @@ fn survey_decision(
     answered: bool,
 ) -> Decision {
     let admin = viewer.user.is_admin();
-    let manages = |group: &GroupAccess| group.viewer_role.is_some_and(GroupRole::manages);
+    let manages = |group: &GroupAccess| manages(viewer, group);
     let manages_all = !groups.is_empty() && groups.iter().all(manages);
     let Some(survey) = survey else {
         return match action {

@@ -41,6 +41,8 @@ const AUDITED: &[&str] = &[
     "setGroupMemberRole",
     "transferGroupOwnership",
     "addGroupMembersByAttribute",
+    "addGroupMembershipRule",
+    "removeGroupMembershipRule",
     "createGroupWebhook",
     "revokeGroupWebhook",
     "createSurvey",
@@ -252,6 +254,33 @@ async fn acting_on_ones_own_content_is_not_audited() {
             .await;
         assert_eq!(log["auditLog"]["totalCount"], 0, "{action}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_org_admin_changing_a_file_in_a_group_they_are_not_in_is_audited() {
+    let world = World::new().await;
+    let group = world.group("Files of others").await;
+    let drive = world.drive(&group).await;
+    let file = world
+        .upload(&world.member, json!({ "driveId": drive }), "notes.txt")
+        .await;
+
+    world
+        .run(&world.admin, DELETE_FILE, json!({ "id": file }))
+        .await;
+
+    let log = world
+        .run(
+            &world.admin,
+            "query($target: ID!) { auditLog(filter: { action: \"deleteFile\", targetId: $target }) {
+               edges { node { actor { id } } } } }",
+            json!({ "target": file }),
+        )
+        .await;
+    assert_eq!(
+        log["auditLog"]["edges"],
+        json!([{ "node": { "actor": { "id": world.admin.id } } }])
+    );
 }
 
 const DELETE_POST: &str =
@@ -620,6 +649,25 @@ impl World {
                 )
                 .await;
                 expect(admin, "Group", &group.id)
+            }
+            "addGroupMembershipRule" | "removeGroupMembershipRule" => {
+                let added = self
+                    .run(
+                        admin,
+                        "mutation($g: ID!) { addGroupMembershipRule(input: { groupId: $g, site: \"Lyon\" }) { rule { id } } }",
+                        json!({ "g": group.id }),
+                    )
+                    .await;
+                let rule = id(&added["addGroupMembershipRule"]["rule"]);
+                if mutation == "removeGroupMembershipRule" {
+                    self.run(
+                        admin,
+                        "mutation($r: ID!) { removeGroupMembershipRule(input: { ruleId: $r }) { removedRuleId } }",
+                        json!({ "r": rule }),
+                    )
+                    .await;
+                }
+                expect(admin, "GroupMembershipRule", &rule)
             }
             "createGroupWebhook" | "revokeGroupWebhook" => {
                 let webhook = self.webhook(&group).await;

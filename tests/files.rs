@@ -9,6 +9,7 @@ use std::time::Duration;
 use common::uploads::noise;
 use common::{TestApp, TestUser, error_code};
 use parvis::groups::{GroupRole, Visibility};
+use parvis::users::OrgRole;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
@@ -608,6 +609,62 @@ async fn a_managers_only_drive_is_read_only_for_members() {
 
     assert_eq!(error_code(&response), "FORBIDDEN");
     assert_eq!(stored_objects(&d.storage), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_org_admin_uploads_to_the_drive_of_a_group_they_are_not_in() {
+    let d = drive().await;
+    let admin = d.app.create_user("admin", OrgRole::Admin).await;
+
+    let response = upload_to(
+        &d.app,
+        &admin,
+        json!({ "driveId": d.drive_id, "file": null }),
+        "Procédure.txt",
+        b"Bonjour".to_vec(),
+    )
+    .await
+    .json::<Value>()
+    .await
+    .unwrap();
+
+    assert!(response["errors"].is_null(), "{response}");
+    assert_eq!(
+        response["data"]["uploadFile"]["file"]["name"],
+        "Procédure.txt"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_org_admin_who_is_a_plain_member_writes_in_a_managers_only_drive() {
+    let d = drive().await;
+    let admin = d.app.create_user("admin", OrgRole::Admin).await;
+    {
+        use diesel_async::SimpleAsyncConnection;
+        let mut conn = d.app.db().connect().await.unwrap();
+        conn.batch_execute(&format!(
+            "UPDATE groups SET drive_policy = 'managers';
+             INSERT INTO group_memberships (group_id, user_id, role)
+             SELECT id, '{}', 'member' FROM groups",
+            admin.uuid
+        ))
+        .await
+        .unwrap();
+    }
+
+    let response = upload_to(
+        &d.app,
+        &admin,
+        json!({ "driveId": d.drive_id, "file": null }),
+        "a.txt",
+        b"a".to_vec(),
+    )
+    .await
+    .json::<Value>()
+    .await
+    .unwrap();
+
+    assert!(response["errors"].is_null(), "{response}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -48,6 +48,12 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("delete",         "PUBLIC",        "A  A  A  A    D  D  D  A    N  D  D  A"),
     ("delete",         "PRIVATE",       "A  A  A  A    D  D  D  A    N  D  D  A"),
     ("delete",         "SECRET",        "A  A  A  A    N  D  D  A    N  D  D  A"),
+    ("write files",    "PUBLIC",        "A  A  A  A    D  A  A  A    N  A  A  A"),
+    ("write files",    "PRIVATE",       "A  A  A  A    D  A  A  A    N  A  A  A"),
+    ("write files",    "SECRET",        "A  A  A  A    N  A  A  A    N  A  A  A"),
+    ("make rules",     "PUBLIC",        "A  A  A  A    D  D  D  D    N  D  D  D"),
+    ("make rules",     "PRIVATE",       "A  A  A  A    D  D  D  D    N  D  D  D"),
+    ("make rules",     "SECRET",        "A  A  A  A    N  D  D  D    N  D  D  D"),
 ];
 
 const GROUP_ROLES: [Option<GroupRole>; 4] = [
@@ -131,6 +137,14 @@ async fn outcome(
             "query($g: ID!) { group(id: $g) { viewerCanPost } }",
             json!({ "g": group.id }),
         ),
+        "write files" => (
+            "query($g: ID!) { group(id: $g) { drive { viewerCanEdit } } }",
+            json!({ "g": group.id }),
+        ),
+        "make rules" => (
+            "query($g: ID!) { group(id: $g) { viewerCanManageMembershipRules } }",
+            json!({ "g": group.id }),
+        ),
         "manage" => (
             "mutation($g: ID!) { updateGroup(input: { groupId: $g, description: \"New\" }) { group { id } } }",
             json!({ "g": group.id }),
@@ -154,8 +168,14 @@ async fn outcome(
         other => panic!("no such action {other}"),
     };
     let response = app.graphql(Some(viewer), query, variables).await;
+    // Questions answered with a boolean (or a drive the viewer does not get) rather than by doing.
+    let group = &response["data"]["group"];
+    let refused = group["viewerCanPost"] == Value::Bool(false)
+        || group["viewerCanManageMembershipRules"] == Value::Bool(false)
+        || group.get("drive") == Some(&Value::Null)
+        || group["drive"]["viewerCanEdit"] == Value::Bool(false);
     match response["errors"][0]["extensions"]["code"].as_str() {
-        None if response["data"]["group"]["viewerCanPost"] == Value::Bool(false) => 'D',
+        None if refused => 'D',
         None => 'A',
         Some("FORBIDDEN") => 'D',
         Some("NOT_FOUND") => 'N',

@@ -706,6 +706,328 @@ async fn admins_add_members_by_directory_attribute() {
     );
 }
 
+const ADD_RULE: &str = "mutation($g: ID!, $d: String, $s: String) {
+  addGroupMembershipRule(input: { groupId: $g, department: $d, site: $s }) {
+    rule { id department site } addedCount group { memberCount membershipRules { department site } } } }";
+
+const REMOVE_RULE: &str = "mutation($r: ID!) {
+  removeGroupMembershipRule(input: { ruleId: $r }) { removedRuleId group { membershipRules { id } } } }";
+
+/// Adds a membership rule as `admin` and returns its ID.
+async fn add_rule(
+    app: &TestApp,
+    admin: &common::TestUser,
+    group: &common::groups::TestGroup,
+    department: Option<&str>,
+    site: Option<&str>,
+) -> String {
+    let response = app
+        .graphql(
+            Some(admin),
+            ADD_RULE,
+            json!({ "g": group.id, "d": department, "s": site }),
+        )
+        .await;
+    response["data"]["addGroupMembershipRule"]["rule"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a rule: {response}"))
+        .to_owned()
+}
+
+async fn role_in(
+    app: &TestApp,
+    group: &common::groups::TestGroup,
+    user: &common::TestUser,
+) -> Option<GroupRole> {
+    let mut conn = app.db().connect().await.expect("connect");
+    parvis::groups::model::member_role(&mut conn, group.uuid, user.uuid)
+        .await
+        .expect("role")
+}
+
+/// `person` changes their own department and/or site.
+async fn move_to(app: &TestApp, person: &common::TestUser, department: &str, site: &str) {
+    let response = app
+        .graphql(
+            Some(person),
+            "mutation($d: String, $s: String) { updateProfile(input: { department: $d, site: $s }) { user { id } } }",
+            json!({ "d": department, "s": site }),
+        )
+        .await;
+    assert!(response["errors"].is_null(), "{response}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_membership_rule_brings_in_everyone_who_matches_it_now() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    for (name, department, site) in [
+        ("anna", "Ventes", "Lyon"),
+        ("bert", "ventes", "LYON"),
+        ("cleo", "Ventes", "Paris"),
+        ("dave", "Finance", "Lyon"),
+    ] {
+        app.create_user_with(name, OrgRole::Member, |u| {
+            u.department = Some(department.into());
+            u.site = Some(site.into());
+        })
+        .await;
+    }
+    app.create_user_with("gwen", OrgRole::Guest, |u| {
+        u.department = Some("Ventes".into());
+        u.site = Some("Lyon".into());
+    })
+    .await;
+    let group = app
+        .create_group(&admin, "Ventes Lyon", Visibility::Private)
+        .await;
+
+    let added = app
+        .graphql(
+            Some(&admin),
+            ADD_RULE,
+            json!({ "g": group.id, "d": " Ventes ", "s": "Lyon" }),
+        )
+        .await;
+
+    let payload = &added["data"]["addGroupMembershipRule"];
+    assert_eq!(payload["rule"]["department"], "Ventes", "{added}");
+    assert_eq!(payload["rule"]["site"], "Lyon");
+    assert_eq!(payload["addedCount"], 2, "anna and bert, not the guest");
+    assert_eq!(
+        payload["group"],
+        json!({ "memberCount": 3, "membershipRules": [{ "department": "Ventes", "site": "Lyon" }] })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_org_admins_make_membership_rules_and_each_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let owner = app.member("owner").await;
+    let group = app
+        .create_group(&owner, "Équipe Lyon", Visibility::Private)
+        .await;
+    let can_manage = "query($g: ID!) { group(id: $g) { viewerCanManageMembershipRules } }";
+    let sees =
+        |response: Value| response["data"]["group"]["viewerCanManageMembershipRules"].clone();
+    assert_eq!(
+        sees(
+            app.graphql(Some(&owner), can_manage, json!({ "g": group.id }))
+                .await
+        ),
+        false
+    );
+    assert_eq!(
+        sees(
+            app.graphql(Some(&admin), can_manage, json!({ "g": group.id }))
+                .await
+        ),
+        true
+    );
+
+    let by_owner = app
+        .graphql(
+            Some(&owner),
+            ADD_RULE,
+            json!({ "g": group.id, "s": "Lyon" }),
+        )
+        .await;
+    assert_eq!(error_code(&by_owner), "FORBIDDEN");
+    let empty = app
+        .graphql(Some(&admin), ADD_RULE, json!({ "g": group.id, "d": "  " }))
+        .await;
+    assert_eq!(error_code(&empty), "BAD_USER_INPUT");
+    assert_eq!(empty["errors"][0]["extensions"]["field"], "department");
+    add_rule(&app, &admin, &group, None, Some("Lyon")).await;
+    let twice = app
+        .graphql(
+            Some(&admin),
+            ADD_RULE,
+            json!({ "g": group.id, "s": "LYON" }),
+        )
+        .await;
+    assert_eq!(error_code(&twice), "CONFLICT");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_who_moves_into_the_department_joins_the_groups_with_its_rule() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let sales = app
+        .create_group(&admin, "Ventes", Visibility::Private)
+        .await;
+    let lyon = app
+        .create_group(&admin, "Site de Lyon", Visibility::Public)
+        .await;
+    add_rule(&app, &admin, &sales, Some("Ventes"), None).await;
+    add_rule(&app, &admin, &lyon, None, Some("Lyon")).await;
+    let anna = app.member("anna").await;
+    let bert = app.member("bert").await;
+
+    move_to(&app, &anna, "ventes", "Paris").await;
+    let by_admin = app
+        .graphql(
+            Some(&admin),
+            "mutation($u: ID!) { updateProfile(input: { userId: $u, site: \"Lyon\" }) { user { id } } }",
+            json!({ "u": bert.id }),
+        )
+        .await;
+    assert!(by_admin["errors"].is_null(), "{by_admin}");
+
+    assert_eq!(role_in(&app, &sales, &anna).await, Some(GroupRole::Member));
+    assert_eq!(role_in(&app, &lyon, &anna).await, None);
+    assert_eq!(role_in(&app, &lyon, &bert).await, Some(GroupRole::Member));
+    assert_eq!(role_in(&app, &sales, &bert).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn leaving_the_department_takes_people_out_only_of_what_its_rule_gave_them() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let sales = app
+        .create_group(&admin, "Ventes", Visibility::Private)
+        .await;
+    let in_sales = |u: &mut parvis::users::NewUser| u.department = Some("Ventes".into());
+    let by_rule = app
+        .create_user_with("anna", OrgRole::Member, in_sales)
+        .await;
+    let joined_before = app
+        .create_user_with("bert", OrgRole::Member, in_sales)
+        .await;
+    let promoted = app
+        .create_user_with("cleo", OrgRole::Member, in_sales)
+        .await;
+    app.add_member(&sales, &joined_before, GroupRole::Member)
+        .await;
+    add_rule(&app, &admin, &sales, Some("Ventes"), None).await;
+    app.graphql(
+        Some(&admin),
+        "mutation($g: ID!, $u: ID!) { setGroupMemberRole(input: { groupId: $g, userId: $u, role: MANAGER }) { member { role } } }",
+        json!({ "g": sales.id, "u": promoted.id }),
+    )
+    .await;
+
+    for person in [&by_rule, &joined_before, &promoted] {
+        move_to(&app, person, "Finance", "Lyon").await;
+    }
+
+    assert_eq!(role_in(&app, &sales, &by_rule).await, None);
+    assert_eq!(
+        role_in(&app, &sales, &joined_before).await,
+        Some(GroupRole::Member)
+    );
+    assert_eq!(
+        role_in(&app, &sales, &promoted).await,
+        Some(GroupRole::Manager)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn someone_who_left_a_rules_group_is_not_brought_back_by_other_profile_edits() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let sales = app
+        .create_group(&admin, "Ventes", Visibility::Private)
+        .await;
+    let anna = app
+        .create_user_with("anna", OrgRole::Member, |u| {
+            u.department = Some("Ventes".into())
+        })
+        .await;
+    add_rule(&app, &admin, &sales, Some("Ventes"), None).await;
+    app.graphql(
+        Some(&anna),
+        "mutation($g: ID!) { leaveGroup(input: { groupId: $g }) { group { id } } }",
+        json!({ "g": sales.id }),
+    )
+    .await;
+
+    let edit = app
+        .graphql(
+            Some(&anna),
+            "mutation { updateProfile(input: { title: \"Cheffe de projet\", department: \"Ventes\" }) { user { id } } }",
+            json!({}),
+        )
+        .await;
+
+    assert!(edit["errors"].is_null(), "{edit}");
+    assert_eq!(role_in(&app, &sales, &anna).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_a_rule_keeps_the_people_it_brought_in_for_good() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let sales = app
+        .create_group(&admin, "Ventes", Visibility::Private)
+        .await;
+    let anna = app
+        .create_user_with("anna", OrgRole::Member, |u| {
+            u.department = Some("Ventes".into())
+        })
+        .await;
+    let rule = add_rule(&app, &admin, &sales, Some("Ventes"), None).await;
+
+    let removed = app
+        .graphql(Some(&admin), REMOVE_RULE, json!({ "r": rule }))
+        .await;
+    move_to(&app, &anna, "Finance", "Lyon").await;
+
+    assert_eq!(
+        removed["data"]["removeGroupMembershipRule"],
+        json!({ "removedRuleId": rule, "group": { "membershipRules": [] } })
+    );
+    assert_eq!(role_in(&app, &sales, &anna).await, Some(GroupRole::Member));
+    let again = app
+        .graphql(Some(&admin), REMOVE_RULE, json!({ "r": rule }))
+        .await;
+    assert_eq!(error_code(&again), "NOT_FOUND");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rule_matching_thousands_of_people_brings_them_all_in_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let group = app
+        .create_group(&admin, "Tout Lyon", Visibility::Public)
+        .await;
+    {
+        use diesel_async::SimpleAsyncConnection;
+        let mut conn = app.db().connect().await.expect("connect");
+        conn.batch_execute(
+            "INSERT INTO users (id, username, display_name, site, locale, time_zone, org_role, status)
+             SELECT gen_random_uuid(), 'lyon' || n, 'Lyon ' || n, 'Lyon', 'fr', 'Europe/Paris', 'member', 'active'
+             FROM generate_series(1, 3000) AS n",
+        )
+        .await
+        .expect("people");
+    }
+    let started = std::time::Instant::now();
+
+    let added = app
+        .graphql(
+            Some(&admin),
+            ADD_RULE,
+            json!({ "g": group.id, "s": "lyon" }),
+        )
+        .await;
+
+    assert_eq!(
+        added["data"]["addGroupMembershipRule"]["addedCount"], 3000,
+        "{added}"
+    );
+    assert_eq!(
+        added["data"]["addGroupMembershipRule"]["group"]["memberCount"],
+        3001
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn groups_are_listed_by_name_with_filters() {
     let app = TestApp::spawn().await;

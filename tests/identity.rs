@@ -354,6 +354,77 @@ async fn directory_filters_by_department_and_site() {
     );
 }
 
+const USERS_BY_STATUS: &str = "query($status: UserStatus) {
+  users(filter: { status: $status }) { totalCount edges { node { username status } } } }";
+
+/// An active admin, and one person of each status.
+async fn people_of_every_status() -> (TestApp, common::TestUser) {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    app.create_user_with("gone", OrgRole::Member, |u| {
+        u.status = parvis::users::UserStatus::Deactivated
+    })
+    .await;
+    app.create_user_with("waiting", OrgRole::Member, |u| {
+        u.status = parvis::users::UserStatus::Pending;
+        u.activated_at = None;
+    })
+    .await;
+    (app, admin)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admins_list_deactivated_and_never_activated_accounts_by_status() {
+    let (app, admin) = people_of_every_status().await;
+
+    let listed = |status: Value| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let response = app
+                .graphql(Some(admin), USERS_BY_STATUS, json!({ "status": status }))
+                .await;
+            response["data"]["users"]["edges"].clone()
+        }
+    };
+
+    assert_eq!(
+        listed(json!("DEACTIVATED")).await,
+        json!([{ "node": { "username": "gone", "status": "DEACTIVATED" } }])
+    );
+    assert_eq!(
+        listed(json!("PENDING")).await,
+        json!([{ "node": { "username": "waiting", "status": "PENDING" } }])
+    );
+    assert_eq!(
+        listed(Value::Null).await,
+        json!([{ "node": { "username": "admin", "status": "ACTIVE" } }])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_admins_list_accounts_that_are_not_active() {
+    let (app, _) = people_of_every_status().await;
+    let member = app.member("member").await;
+
+    let deactivated = app
+        .graphql(
+            Some(&member),
+            USERS_BY_STATUS,
+            json!({ "status": "DEACTIVATED" }),
+        )
+        .await;
+    let active = app
+        .graphql(
+            Some(&member),
+            USERS_BY_STATUS,
+            json!({ "status": "ACTIVE" }),
+        )
+        .await;
+
+    assert_eq!(error_code(&deactivated), "FORBIDDEN");
+    assert_eq!(active["data"]["users"]["totalCount"], 2, "{active}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn directory_pages_in_name_order_with_accents_sorted_naturally() {
     let app = TestApp::spawn().await;

@@ -121,6 +121,10 @@ const PEOPLE_FIELDS: &[(&str, &str)] = &[
         "GroupMember.user",
         "members of a group whose content the viewer sees",
     ),
+    (
+        "GroupMembershipRule.createdBy",
+        "users::graphql::visible_person",
+    ),
     ("LoginPayload.user", "the viewer"),
     ("Newsletter.author", "communicators only"),
     ("Newsletter.sentBy", "communicators only"),

@@ -207,6 +207,44 @@ async fn group_sync_puts_people_in_the_mapped_groups_with_the_mapped_roles() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_in_from_a_new_department_follows_the_groups_membership_rules() {
+    let Sso { app, idp: _idp } = start().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let engineering = app
+        .create_group(&admin, "Ingénierie", Visibility::Private)
+        .await;
+    let paris = app
+        .create_group(&admin, "Site de Paris", Visibility::Public)
+        .await;
+    for (group, attribute) in [
+        (&engineering, "department: \"engineering\""),
+        (&paris, "site: \"Paris\""),
+    ] {
+        let added = app
+            .graphql(
+                Some(&admin),
+                &format!("mutation($g: ID!) {{ addGroupMembershipRule(input: {{ groupId: $g, {attribute} }}) {{ rule {{ id }} }} }}"),
+                json!({ "g": group.id }),
+            )
+            .await;
+        assert!(added["errors"].is_null(), "{added}");
+    }
+
+    Browser::new().sign_in(&app, "alice").await;
+
+    let alice = footprint_user(&app, "alice").await;
+    let mut conn = app.db().connect().await.expect("connect");
+    let in_engineering = parvis::groups::model::member_role(&mut conn, engineering.uuid, alice)
+        .await
+        .expect("role");
+    let in_paris = parvis::groups::model::member_role(&mut conn, paris.uuid, alice)
+        .await
+        .expect("role");
+    assert_eq!(in_engineering, Some(GroupRole::Member));
+    assert_eq!(in_paris, None, "alice works in Lyon");
+}
+
 async fn footprint_user(app: &TestApp, username: &str) -> uuid::Uuid {
     let mut conn = app.db().connect().await.expect("connect");
     parvis::users::model::find_by_identifier(&mut conn, username)

@@ -306,12 +306,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    group_membership_rules (id) {
+        id -> Uuid,
+        group_id -> Uuid,
+        department -> Nullable<Text>,
+        site -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     group_memberships (group_id, user_id) {
         group_id -> Uuid,
         user_id -> Uuid,
         role -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        added_by_rule -> Bool,
     }
 }
 
@@ -816,6 +828,8 @@ diesel::joinable!(folders -> drives (drive_id));
 diesel::joinable!(folders -> users (created_by));
 diesel::joinable!(group_invitations -> groups (group_id));
 diesel::joinable!(group_join_requests -> groups (group_id));
+diesel::joinable!(group_membership_rules -> groups (group_id));
+diesel::joinable!(group_membership_rules -> users (created_by));
 diesel::joinable!(group_memberships -> groups (group_id));
 diesel::joinable!(group_memberships -> users (user_id));
 diesel::joinable!(group_notification_settings -> groups (group_id));
@@ -892,6 +906,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     folders,
     group_invitations,
     group_join_requests,
+    group_membership_rules,
     group_memberships,
     group_notification_settings,
     group_webhooks,

@@ -178,15 +178,17 @@ async fn writable_file(
 }
 
 /// A manager changing what someone else (`created_by`) put in a drive its group keeps to
-/// managers, which its members may not change, is a manager action: the audit and its entry
-/// about `target`, in the drive's group; `None` for anything else.
+/// managers, which its members may not change, is a manager action, and an org admin changing it
+/// in a group whose drive they could not write as a member an admin action: the audit and its
+/// entry about `target`, in the drive's group; `None` for anything else.
 fn manager_change(
     ctx: &Context<'_>,
     drive: &DriveView,
     created_by: Option<Uuid>,
     target: Change,
 ) -> ApiResult<Option<(Audit, Change)>> {
-    if created_by == Some(ctx.viewer()?.id()) || !policy::writes_as_manager(drive.group.as_ref()) {
+    let viewer = ctx.viewer()?;
+    if created_by == Some(viewer.id()) || !policy::writes_as_manager(viewer, drive.group.as_ref()) {
         return Ok(None);
     }
     Ok(Some((

@@ -17,6 +17,7 @@ use crate::graphql::ids;
 use crate::groups::GroupAccess;
 use crate::groups::graphql as groups;
 use crate::groups::model::{Invitation, JoinRequest};
+use crate::groups::rules::{self, MembershipRule};
 use crate::groups::webhooks::{self, Webhook};
 use crate::posts::Post;
 use crate::posts::graphql as posts;
@@ -38,6 +39,7 @@ pub enum Node {
     GroupJoinRequest(JoinRequest),
     GroupInvitation(Invitation),
     GroupWebhook(Webhook),
+    GroupMembershipRule(MembershipRule),
     Post(Post),
     Event(EventView),
     Drive(DriveView),
@@ -107,6 +109,9 @@ pub async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Nod
         )),
         webhooks::TYPE_NAME => Ok(Node::GroupWebhook(
             webhooks::load_visible_webhook(ctx, uuid).await?,
+        )),
+        rules::TYPE_NAME => Ok(Node::GroupMembershipRule(
+            rules::load_visible_rule(ctx, uuid).await?,
         )),
         posts::TYPE_NAME => Ok(Node::Post(posts::load_visible(ctx, uuid).await?)),
         files::DRIVE_TYPE => Ok(Node::Drive(files_graphql::load_drive(ctx, uuid).await?)),

@@ -248,6 +248,19 @@ impl GroupAccess {
         let requests = model::pending_join_requests(&mut conn, self.group.id, &page).await?;
         Ok(connection(requests, |r| (r.created_at, r.id), |r| r))
     }
+    /// The rules that keep the group's membership in step with the directory (see
+    /// `addGroupMembershipRule`), oldest first; FORBIDDEN for people who may see the group but
+    /// not its content.
+    async fn membership_rules(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<super::rules::MembershipRule>> {
+        super::rules::group_rules(ctx, self).await
+    }
+    /// `addGroupMembershipRule` and `removeGroupMembershipRule` would be allowed (org admins).
+    async fn viewer_can_manage_membership_rules(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(allows(ctx.viewer()?, Action::Administer, self))
+    }
     /// Integrations that post into the group (managers).
     async fn webhooks(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::webhooks::Webhook>> {
         super::webhooks::group_webhooks(ctx, self).await

@@ -1,8 +1,10 @@
-//! Groups (communities): membership and roles, join requests, invitations, incoming webhooks.
+//! Groups (communities): membership and roles, join requests, invitations, membership rules,
+//! incoming webhooks.
 
 pub mod graphql;
 pub mod model;
 pub mod mutations;
+pub mod rules;
 pub mod slugs;
 pub mod webhooks;
 

@@ -482,17 +482,27 @@ pub async fn owner_count(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult
         .await?)
 }
 
+/// Who joins a group by directory attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAdd {
+    /// Once (`addGroupMembersByAttribute`, the company-wide group): ordinary members.
+    Once,
+    /// Through a membership rule: they leave when they stop matching (see `rules`).
+    ByRule,
+}
+
 /// Adds every active member of the organisation (never guests: they join their groups one by
-/// one) matching the directory attributes; returns how many were added.
+/// one) matching the directory attributes, in one statement; returns how many were added.
 pub async fn add_members_by_attribute(
     conn: &mut AsyncPgConnection,
     group: Uuid,
     department: Option<&str>,
     site: Option<&str>,
+    how: BulkAdd,
 ) -> ApiResult<usize> {
     Ok(diesel::sql_query(
-        "INSERT INTO group_memberships (group_id, user_id, role)
-         SELECT $1, u.id, 'member' FROM users u
+        "INSERT INTO group_memberships (group_id, user_id, role, added_by_rule)
+         SELECT $1, u.id, 'member', $4 FROM users u
          WHERE u.status = 'active' AND u.org_role <> 'guest'
            AND ($2::text IS NULL OR lower(u.department) = lower($2))
            AND ($3::text IS NULL OR lower(u.site) = lower($3))
@@ -501,13 +511,14 @@ pub async fn add_members_by_attribute(
     .bind::<SqlUuid, _>(group)
     .bind::<Nullable<Text>, _>(department)
     .bind::<Nullable<Text>, _>(site)
+    .bind::<Bool, _>(how == BulkAdd::ByRule)
     .execute(conn)
     .await?)
 }
 
 /// Adds every active person (the company-wide group); returns how many were added.
 pub async fn add_everyone(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult<usize> {
-    add_members_by_attribute(conn, group, None, None).await
+    add_members_by_attribute(conn, group, None, None, BulkAdd::Once).await
 }
 
 pub async fn find_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> ApiResult<Option<Group>> {

@@ -14,8 +14,10 @@ use super::graphql::{
     PostingPolicyGql, TYPE_NAME, VisibilityGql, load_visible_invitation, load_visible_join_request,
 };
 use super::model::{
-    self, GroupChanges, Invitation, InvitationStatus, JoinRequest, Member, NewGroup, RequestStatus,
+    self, BulkAdd, GroupChanges, Invitation, InvitationStatus, JoinRequest, Member, NewGroup,
+    RequestStatus,
 };
+use super::rules::{self, MembershipRule};
 use super::slugs::{self, WantedSlug};
 use super::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::attachments::graphql as attachments;
@@ -211,6 +213,34 @@ pub struct GroupMemberPayload {
 pub struct AddGroupMembersByAttributePayload {
     pub group: GroupAccess,
     pub added_count: i32,
+}
+
+#[derive(InputObject)]
+pub struct AddGroupMembershipRuleInput {
+    pub group_id: ID,
+    /// Everyone in this department (case-insensitive), now and whoever moves there later...
+    pub department: Option<String>,
+    /// ...and/or at this site.
+    pub site: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct AddGroupMembershipRulePayload {
+    pub rule: MembershipRule,
+    pub group: GroupAccess,
+    /// How many people matching the rule joined now.
+    pub added_count: i32,
+}
+
+#[derive(InputObject)]
+pub struct RemoveGroupMembershipRuleInput {
+    pub rule_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RemoveGroupMembershipRulePayload {
+    pub removed_rule_id: ID,
+    pub group: GroupAccess,
 }
 
 #[derive(Default)]
@@ -861,30 +891,21 @@ impl GroupMutation {
             "Only org admins add members by directory attribute.",
         )?;
         let id = group_id(&input.group_id, "groupId")?;
-        if input.department.is_none() && input.site.is_none() {
-            return Err(ApiError::bad_input(
-                "department",
-                "give a department, a site or both",
-            ));
-        }
-        for (field, value) in [("department", &input.department), ("site", &input.site)] {
-            if let Some(value) = value {
-                validation::max_chars(field, value, Limit::SHORT_TEXT)?;
-            }
-        }
+        let (department, site) = directory_attributes(input.department, input.site)?;
         let audit = Audit::of(ctx)?;
         let mut added = 0;
         let access = locked_change(ctx, id, open_to_new_members, async |conn| {
             added = model::add_members_by_attribute(
                 conn,
                 id,
-                input.department.as_deref(),
-                input.site.as_deref(),
+                department.as_deref(),
+                site.as_deref(),
+                BulkAdd::Once,
             )
             .await?;
             let after = serde_json::json!({
-                "department": input.department,
-                "site": input.site,
+                "department": department,
+                "site": site,
                 "addedCount": added,
             });
             audit.record(conn, group_change(id).after(&after)?).await
@@ -895,6 +916,144 @@ impl GroupMutation {
             added_count: added as i32,
         })
     }
+
+    /// Makes the group follow the directory (org admins): everyone matching the rule joins now,
+    /// and whoever moves into the department or site later joins then; people who move away
+    /// leave the groups rules brought them into (see `Group.membershipRules`). Guests are never
+    /// added. At most 20 rules per group.
+    async fn add_group_membership_rule(
+        &self,
+        ctx: &Context<'_>,
+        input: AddGroupMembershipRuleInput,
+    ) -> ApiResult<AddGroupMembershipRulePayload> {
+        let viewer = ctx.viewer()?;
+        let id = group_id(&input.group_id, "groupId")?;
+        let (department, site) = directory_attributes(input.department, input.site)?;
+        let audit = Audit::of(ctx)?;
+        let mut created = None;
+        let access = locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::Administer,
+                    current,
+                    "Only org admins make membership rules.",
+                )?;
+                open_to_new_members(current)
+            },
+            async |conn| {
+                if rules::count(conn, id).await? >= rules::MAX_RULES_PER_GROUP {
+                    return Err(ApiError::bad_input(
+                        "groupId",
+                        format!(
+                            "a group has at most {} membership rules",
+                            rules::MAX_RULES_PER_GROUP
+                        ),
+                    ));
+                }
+                let rule = rules::insert(
+                    conn,
+                    id,
+                    department.as_deref(),
+                    site.as_deref(),
+                    viewer.id(),
+                )
+                .await?;
+                let added = model::add_members_by_attribute(
+                    conn,
+                    id,
+                    department.as_deref(),
+                    site.as_deref(),
+                    BulkAdd::ByRule,
+                )
+                .await?;
+                let after = serde_json::json!({ "rule": rule, "addedCount": added });
+                audit
+                    .record(conn, rule_change(&rule).after(&after)?)
+                    .await?;
+                created = Some((rule, added));
+                Ok(())
+            },
+        )
+        .await?;
+        let (rule, added) = created.ok_or(ApiError::NotFound(rules::TYPE_NAME))?;
+        Ok(AddGroupMembershipRulePayload {
+            rule,
+            group: access,
+            added_count: added as i32,
+        })
+    }
+
+    /// Stops a membership rule (org admins). The people it brought in stay, as ordinary members.
+    async fn remove_group_membership_rule(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveGroupMembershipRuleInput,
+    ) -> ApiResult<RemoveGroupMembershipRulePayload> {
+        let viewer = ctx.viewer()?;
+        let id = ids::decode_as(&input.rule_id, rules::TYPE_NAME, "ruleId")?;
+        let rule = rules::load_visible_rule(ctx, id).await?;
+        let audit = Audit::of(ctx)?;
+        let access = locked_change(
+            ctx,
+            rule.group_id,
+            |current| {
+                require(
+                    viewer,
+                    Action::Administer,
+                    current,
+                    "Only org admins remove membership rules.",
+                )
+            },
+            async |conn| {
+                let current = rules::find(conn, rule.id)
+                    .await?
+                    .ok_or(ApiError::NotFound(rules::TYPE_NAME))?;
+                rules::delete(conn, &current).await?;
+                audit
+                    .record(conn, rule_change(&current).before(&current)?)
+                    .await
+            },
+        )
+        .await?;
+        Ok(RemoveGroupMembershipRulePayload {
+            removed_rule_id: input.rule_id,
+            group: access,
+        })
+    }
+}
+
+/// The department and site a bulk add or a rule asks for, trimmed: at least one of them.
+fn directory_attributes(
+    department: Option<String>,
+    site: Option<String>,
+) -> ApiResult<(Option<String>, Option<String>)> {
+    let attribute = |field: &str, value: Option<String>| -> ApiResult<Option<String>> {
+        value
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+            .map(|value| {
+                validation::max_chars(field, &value, Limit::SHORT_TEXT)?;
+                Ok(value)
+            })
+            .transpose()
+    };
+    let department = attribute("department", department)?;
+    let site = attribute("site", site)?;
+    if department.is_none() && site.is_none() {
+        return Err(ApiError::bad_input(
+            "department",
+            "give a department, a site or both",
+        ));
+    }
+    Ok((department, site))
+}
+
+/// An audit entry about a membership rule, in its group.
+fn rule_change(rule: &MembershipRule) -> Change {
+    Change::of(rules::TYPE_NAME, rule.id).in_group(rule.group_id)
 }
 
 /// An audit entry about the group itself.

@@ -1,5 +1,6 @@
 //! Accounts from a provider's claims: found by (issuer, subject), created just in time, refreshed
-//! at each sign-in, and kept in the groups and roles the provider's groups claim maps to.
+//! at each sign-in, and kept in the groups and roles the provider's groups claim maps to (and in
+//! the groups whose membership rules match the department and site it sends).
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -11,6 +12,7 @@ use super::provider::Claims;
 use super::{ProviderConfig, SsoError};
 use crate::db::schema::{user_identities, users};
 use crate::groups::model as groups;
+use crate::groups::rules as group_rules;
 use crate::users::{NewUser, OrgRole, User, model as user_model};
 use crate::validation::{self, Limit};
 
@@ -145,9 +147,14 @@ pub async fn sign_in(
             .execute(conn)
             .await?;
     }
-    user_model::find(conn, user.id)
+    let refreshed = user_model::find(conn, user.id)
         .await?
-        .ok_or(SsoError::NoAccount)
+        .ok_or(SsoError::NoAccount)?;
+    // Groups with membership rules follow the department and site the provider sends.
+    if group_rules::moved(&user, &refreshed) {
+        group_rules::follow_directory(conn, user.id).await?;
+    }
+    Ok(refreshed)
 }
 
 /// The active person an identity belongs to (bearer tokens: no write per request).

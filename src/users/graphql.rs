@@ -270,6 +270,9 @@ pub struct UsersFilter {
     pub department: Option<String>,
     /// Exact site, case-insensitive.
     pub site: Option<String>,
+    /// ACTIVE when omitted; deactivated and pending accounts are listed for org admins only
+    /// (FORBIDDEN for anyone else).
+    pub status: Option<UserStatusGql>,
 }
 
 #[derive(Default)]
@@ -286,7 +289,8 @@ impl UserQuery {
         load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
     }
 
-    /// The company directory: active people by name.
+    /// The company directory: active people by name (org admins also list deactivated and
+    /// pending accounts with `filter: { status: ... }`).
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn users(
         &self,
@@ -307,9 +311,20 @@ impl UserQuery {
                 validation::max_chars(field, value, Limit::SEARCH)?;
             }
         }
+        let status = filter.status.map_or(UserStatus::Active, Into::into);
+        if status != UserStatus::Active {
+            policy::require(
+                viewer,
+                Action::Administer,
+                Resource::Organisation,
+                "Organisation",
+                "Only admins list accounts that are not active.",
+            )?;
+        }
         // A search is its first page; the pages after it are the same search.
         let search = filter.query.clone().filter(|_| after.is_none());
         let filter = DirectoryFilter {
+            status,
             query: filter.query,
             department: filter.department,
             site: filter.site,
@@ -397,6 +412,10 @@ impl UserMutation {
                     ..changes.clone()
                 };
                 let user = model::update_profile(conn, target_id, &changes).await?;
+                // Groups with membership rules follow the person's department and site.
+                if crate::groups::rules::moved(&target, &user) {
+                    crate::groups::rules::follow_directory(conn, user.id).await?;
+                }
                 if avatar.is_some() {
                     attachments::drop_if_unused(conn, current).await?;
                 }

@@ -174,8 +174,10 @@ pub struct ProfileChanges {
 
 /// Directory search: every word must appear in name, username, email, title, department or site,
 /// accents and case ignored.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct DirectoryFilter {
+    /// Active people make the directory; the other accounts are listed for admins.
+    pub status: UserStatus,
     pub query: Option<String>,
     pub department: Option<String>,
     pub site: Option<String>,
@@ -323,7 +325,8 @@ pub fn after_directory_key<QS>(
     )
 }
 
-/// One page of the active directory, ordered by display name (ICU collation) then id.
+/// One page of the directory (the people of one status), ordered by display name (ICU collation)
+/// then id.
 pub async fn directory_page(
     conn: &mut AsyncPgConnection,
     filter: &DirectoryFilter,
@@ -343,7 +346,7 @@ pub async fn directory_page(
 
 fn directory_query(filter: &DirectoryFilter) -> users::BoxedQuery<'static, diesel::pg::Pg> {
     let mut query = users::table
-        .filter(users::status.eq(UserStatus::Active))
+        .filter(users::status.eq(filter.status))
         .into_boxed();
     for word in filter.query.iter().flat_map(|q| q.split_whitespace()) {
         let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
