@@ -260,7 +260,7 @@ async fn rows(
         Report::Posts => {
             rows.push(header(&[
                 "published_at",
-                "title",
+                "headline",
                 "viewers",
                 "audience",
                 "reached",

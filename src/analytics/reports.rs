@@ -456,8 +456,11 @@ pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<
     let top = |listed: fn(&GroupActivity) -> bool,
                first: fn(&GroupActivity, &GroupActivity) -> Ordering|
      -> Vec<GroupActivity> {
-        let mut ranked: Vec<GroupActivity> =
-            groups.iter().filter(|group| listed(group)).cloned().collect();
+        let mut ranked: Vec<GroupActivity> = groups
+            .iter()
+            .filter(|group| listed(group))
+            .cloned()
+            .collect();
         ranked.sort_by(first);
         ranked.truncate(TOP);
         ranked
@@ -468,7 +471,9 @@ pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<
         |a, b| {
             // A new group (no growth rate) grew the most of all.
             let growth = |group: &GroupActivity| group.growth.unwrap_or(f64::INFINITY);
-            growth(b).total_cmp(&growth(a)).then(b.joined.cmp(&a.joined))
+            growth(b)
+                .total_cmp(&growth(a))
+                .then(b.joined.cmp(&a.joined))
         },
     );
     let mut silent: Vec<GroupActivity> = groups
@@ -495,7 +500,8 @@ pub struct PostReach {
     #[graphql(skip)]
     pub post_id: Uuid,
     pub title: Option<String>,
-    /// The title, or the start of the text (80 characters at most) of a post without one.
+    /// The title; for a post without one, the start of its text as plain text (its first 80
+    /// characters, then `…`).
     pub headline: String,
     pub published_at: DateTime<Utc>,
     /// Everyone who opened it, in its audience or not (`reached + outsideViewers`).
