@@ -71,6 +71,18 @@ pub fn web_links(markdown: &str) -> Vec<String> {
     links
 }
 
+/// The start of `markdown` as one line of plain text: `chars` characters at most, with `…` when
+/// cut.
+pub fn excerpt(markdown: &str, chars: usize) -> String {
+    let text = to_plain_text(markdown, |_| None);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= chars {
+        return text;
+    }
+    let cut: String = text.chars().take(chars).collect();
+    format!("{}…", cut.trim_end())
+}
+
 /// `markdown` as plain text (raw HTML left out): each web link reads `label (target)` with the
 /// target `rewrite` gives, or just `label` when it gives none.
 pub fn to_plain_text(markdown: &str, mut rewrite: impl FnMut(&str) -> Option<String>) -> String {

@@ -465,3 +465,208 @@ async fn notifications_received_and_opened_show_who_gets_the_most() {
     assert_eq!(busiest["received"], 2);
     assert_eq!(busiest["perWeek"], 14.0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn receiving_a_notification_is_not_something_its_recipient_did() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let camille = app.member("camille").await;
+    let zoe = app.member("zoe").await;
+    let group = app
+        .create_group(&camille, "Équipe Lyon", Visibility::Public)
+        .await;
+    app.add_member(&group, &zoe, GroupRole::Member).await;
+    let created = app
+        .graphql(
+            Some(&camille),
+            "mutation($g: ID!) { createPost(input: { groupIds: [$g], body: \"Bonjour @zoe\" }) { post { id } } }",
+            json!({ "g": group.id }),
+        )
+        .await;
+    assert!(created["errors"].is_null(), "{created}");
+    common::wait_until(
+        || async {
+            let counted = app
+                .graphql(
+                    Some(&zoe),
+                    "{ viewer { unreadNotificationCount } }",
+                    json!({}),
+                )
+                .await;
+            counted["data"]["viewer"]["unreadNotificationCount"] == 1
+        },
+        "the mention",
+    )
+    .await;
+    roll_up(&app).await;
+
+    let report = analytics(&app, &admin, range(today(), today())).await;
+    let analytics = &report["data"]["analytics"];
+    assert_eq!(
+        analytics["activeUsers"]["activeUsers"], 1,
+        "Camille posted; Zoé only got told: {report}"
+    );
+    assert_eq!(analytics["adoption"]["activeAccounts"], 1);
+    assert_eq!(feature(&report, "notifications")["events"], 0);
+    assert_eq!(
+        analytics["notifications"]["received"], 1,
+        "the notifications report still counts it"
+    );
+    assert_eq!(analytics["groups"]["mostActive"][0]["activeMembers"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_groups_activity_is_its_members_and_readers_from_outside_are_its_reach() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let owner = app.member("owner").await;
+    let member = app.member("member").await;
+    let group = app
+        .create_group(&owner, "Site de Paris", Visibility::Public)
+        .await;
+    app.add_member(&group, &member, GroupRole::Member).await;
+    let outsiders = [app.member("lea").await, app.member("noe").await];
+    let mut history = vec![
+        Activity::at(noon(1), member.uuid, ActivityKind::PostViewed).in_group(Some(group.uuid)),
+        Activity::at(noon(1), member.uuid, ActivityKind::Reacted).in_group(Some(group.uuid)),
+    ];
+    for outsider in &outsiders {
+        history.push(
+            Activity::at(noon(1), outsider.uuid, ActivityKind::PostViewed)
+                .in_group(Some(group.uuid)),
+        );
+    }
+    write_history(&app, &history).await;
+
+    let report = app
+        .graphql(
+            Some(&admin),
+            "query($input: AnalyticsInput!) { analytics(input: $input) { groups {
+               mostActive { name members events activeMembers outsideReaders } } } }",
+            json!({ "input": range(days_ago(1), days_ago(1)) }),
+        )
+        .await;
+    assert_eq!(
+        report["data"]["analytics"]["groups"]["mostActive"][0],
+        json!({ "name": "Site de Paris", "members": 2, "events": 2, "activeMembers": 1, "outsideReaders": 2 }),
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_without_members_before_the_range_grows_as_new() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let owner = app.member("owner").await;
+    let zoe = app.member("zoe").await;
+    let older = app
+        .create_group(&owner, "Club photo", Visibility::Public)
+        .await;
+    let mut conn = app.db().connect().await.unwrap();
+    diesel::sql_query("UPDATE group_memberships SET created_at = now() - interval '10 days'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    app.add_member(&older, &zoe, GroupRole::Member).await;
+    let new = app
+        .create_group(&owner, "Chorale", Visibility::Public)
+        .await;
+    app.add_member(&new, &zoe, GroupRole::Member).await;
+
+    let report = app
+        .graphql(
+            Some(&admin),
+            "query($input: AnalyticsInput!) { analytics(input: $input) { groups {
+               fastestGrowing { name joined growth } } } }",
+            json!({ "input": range(today(), today()) }),
+        )
+        .await;
+    assert_eq!(
+        report["data"]["analytics"]["groups"]["fastestGrowing"],
+        json!([
+            { "name": "Chorale", "joined": 2, "growth": null },
+            { "name": "Club photo", "joined": 1, "growth": 1.0 },
+        ]),
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_without_a_title_is_headed_by_the_start_of_its_text() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let camille = app.member("camille").await;
+    let group = app
+        .create_group(&camille, "Équipe Lyon", Visibility::Public)
+        .await;
+    let body = "**Réunion d'équipe** jeudi à 10 h, salle Lumière.\n\nMerci de confirmer votre présence avant mercredi soir, s'il vous plaît !";
+    let created = app
+        .graphql(
+            Some(&camille),
+            "mutation($g: ID!, $b: String!) { createPost(input: { groupIds: [$g], body: $b }) { post { id } } }",
+            json!({ "g": group.id, "b": body }),
+        )
+        .await;
+    assert!(created["errors"].is_null(), "{created}");
+
+    let report = app
+        .graphql(
+            Some(&admin),
+            "query($input: AnalyticsInput!) { analytics(input: $input) { content { topPosts { title headline } } } }",
+            json!({ "input": range(today(), today()) }),
+        )
+        .await;
+    assert_eq!(
+        report["data"]["analytics"]["content"]["topPosts"][0],
+        json!({
+            "title": null,
+            "headline": "Réunion d'équipe jeudi à 10 h, salle Lumière. Merci de confirmer votre présence…"
+        }),
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reach_counts_the_audience_and_viewers_from_outside_are_apart() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let camille = app.member("camille").await;
+    let zoe = app.member("zoe").await;
+    let group = app
+        .create_group(&camille, "Équipe Lyon", Visibility::Public)
+        .await;
+    app.add_member(&group, &zoe, GroupRole::Member).await;
+    let created = app
+        .graphql(
+            Some(&camille),
+            "mutation($g: ID!) { createPost(input: { groupIds: [$g], title: \"Pique-nique\", body: \"Vendredi midi\" }) { post { id } } }",
+            json!({ "g": group.id }),
+        )
+        .await;
+    let post = created["data"]["createPost"]["post"]["id"].clone();
+    let outsiders = [app.member("lea").await, app.member("noe").await];
+    for reader in outsiders.iter().chain([&zoe]) {
+        let opened = app
+            .graphql(
+                Some(reader),
+                "query($id: ID!) { post(id: $id) { id } }",
+                json!({ "id": post }),
+            )
+            .await;
+        assert!(opened["errors"].is_null(), "{opened}");
+    }
+
+    let report = app
+        .graphql(
+            Some(&admin),
+            "query($input: AnalyticsInput!) { analytics(input: $input) { content { topPosts {
+               viewers audience reached reach outsideViewers } } } }",
+            json!({ "input": range(today(), today()) }),
+        )
+        .await;
+    assert_eq!(
+        report["data"]["analytics"]["content"]["topPosts"][0],
+        json!({ "viewers": 3, "audience": 2, "reached": 1, "reach": 0.5, "outsideViewers": 2 }),
+        "{report}"
+    );
+}

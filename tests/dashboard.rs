@@ -35,6 +35,36 @@ async fn demo_admin_session(app: &TestApp) -> String {
     cookie
 }
 
+/// Waits until the demo's notifications are delivered, then rolls the activity up.
+async fn demo_notified(app: &TestApp) {
+    common::wait_for_no_job(app, "notify").await;
+    parvis::analytics::rollup::roll_up_now(&app.app.services)
+        .await
+        .unwrap();
+}
+
+/// An admin page of the 90 days ending today.
+async fn admin_page(app: &TestApp, session: &str, path: &str) -> String {
+    let response = app
+        .http
+        .get(app.url(path))
+        .header("cookie", format!("parvis_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.unwrap()
+}
+
+/// A CSV export's rows, its header first.
+async fn admin_csv(app: &TestApp, session: &str, report: &str) -> Vec<Vec<String>> {
+    admin_page(app, session, &format!("/admin/analytics/{report}.csv"))
+        .await
+        .lines()
+        .map(|line| line.split(',').map(str::to_owned).collect())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dashboard_shows_the_demo_in_real_charts_in_chromium() {
     let app = TestApp::spawn().await;
@@ -67,6 +97,12 @@ async fn the_dashboard_shows_the_demo_in_real_charts_in_chromium() {
     assert!(
         rendered["chartWidth"].as_f64().unwrap() > 600.0,
         "{rendered}"
+    );
+    assert!(rendered["labels"].as_u64().unwrap() > 50, "{rendered}");
+    assert_eq!(
+        rendered["clipped"],
+        json!([]),
+        "every label fits inside its chart"
     );
     let png = std::fs::read(&screenshot).unwrap();
     assert!(
@@ -221,4 +257,33 @@ async fn exports_and_the_dashboard_are_for_admins() {
             .status(),
         404
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demos_notifications_make_no_one_active_and_finance_stays_silent() {
+    let app = TestApp::spawn().await;
+    let session = demo_admin_session(&app).await;
+    demo_notified(&app).await;
+
+    let adoption = admin_csv(&app, &session, "adoption").await;
+    let share: f64 = adoption[1][2].parse().unwrap();
+    assert!(share < 0.9, "Finance never took to it: {adoption:?}");
+    let features = admin_csv(&app, &session, "feature-usage").await;
+    assert_eq!(features[1][0], "posts", "{features:?}");
+    let departments = admin_csv(&app, &session, "active-users-by-department").await;
+    let finance = departments
+        .iter()
+        .find(|row| row[0] == "Finance")
+        .map_or(0, |row| row[1].parse::<i64>().unwrap());
+    assert!(finance <= 2, "{departments:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_heads_untitled_posts_by_their_text_and_shows_new_groups_as_new() {
+    let app = TestApp::spawn().await;
+    let session = demo_admin_session(&app).await;
+    let html = admin_page(&app, &session, "/admin").await;
+    assert!(!html.contains("(untitled)"), "{html}");
+    assert!(!html.contains("1000 %"), "{html}");
+    assert!(html.contains(" (new)</td>"), "{html}");
 }

@@ -102,6 +102,13 @@ impl ActivityKind {
         }
     }
 
+    /// Whether this is something the person did, which is what active use counts (active users,
+    /// adoption, feature usage, a group's activity). A notification delivered to someone is not:
+    /// it is recorded for the notifications report only. Opening (reading) one is.
+    pub fn is_action(self) -> bool {
+        self != Self::NotificationReceived
+    }
+
     pub fn action(self) -> &'static str {
         use ActivityKind::*;
         match self {
@@ -123,7 +130,21 @@ impl ActivityKind {
     }
 }
 
-/// One thing one person did.
+/// SQL that is true for the rows of `alias` (with `feature` and `action` columns) that are
+/// something the person did (see `ActivityKind::is_action`).
+pub fn actions_only(alias: &str) -> String {
+    let passive: Vec<String> = ActivityKind::ALL
+        .into_iter()
+        .filter(|kind| !kind.is_action())
+        .map(|kind| format!("'{}/{}'", kind.feature(), kind.action()))
+        .collect();
+    format!(
+        "({alias}.feature || '/' || {alias}.action) <> ALL (ARRAY[{}]::text[])",
+        passive.join(", ")
+    )
+}
+
+/// One thing one person did (or, for the notifications report, that happened to them).
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = activity_events)]
 pub struct Activity {

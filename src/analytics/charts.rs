@@ -8,8 +8,18 @@ use crate::sso::login_page::escape;
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 220.0;
 const LEFT: f64 = 48.0;
+/// Room right of the last point for half of its (centred) x label.
+const RIGHT: f64 = 28.0;
 const BOTTOM: f64 = 28.0;
 const TOP: f64 = 12.0;
+/// The width of a character of the charts' 11px text, generously (wide letters, digits): what
+/// labels are given room by.
+const CHAR_WIDTH: f64 = 7.0;
+
+/// How wide `text` may be drawn, at most (see `CHAR_WIDTH`).
+fn text_width(text: &str) -> f64 {
+    text.chars().count() as f64 * CHAR_WIDTH
+}
 
 /// A named series of a line chart.
 pub struct Line<'a> {
@@ -47,8 +57,9 @@ fn frame(svg: &mut String, max: f64, labels: &[(usize, String)], points: usize) 
         let y = TOP + plot_height * (1.0 - f64::from(step) / 4.0);
         let _ = write!(
             svg,
-            "<line x1=\"{LEFT}\" x2=\"{WIDTH}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/>\
+            "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/>\
              <text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"end\">{}</text>",
+            WIDTH - RIGHT,
             LEFT - 6.0,
             y + 4.0,
             number(value)
@@ -66,7 +77,7 @@ fn frame(svg: &mut String, max: f64, labels: &[(usize, String)], points: usize) 
 }
 
 fn x_of(index: usize, points: usize) -> f64 {
-    let span = WIDTH - LEFT - 8.0;
+    let span = WIDTH - LEFT - RIGHT;
     if points <= 1 {
         LEFT + span / 2.0
     } else {
@@ -141,7 +152,7 @@ pub fn columns(title: &str, colour: &str, bars: &[(String, f64)]) -> String {
     );
     let labels: Vec<String> = bars.iter().map(|(label, _)| label.clone()).collect();
     frame(&mut svg, max, &spread(&labels), bars.len());
-    let span = WIDTH - LEFT - 8.0;
+    let span = WIDTH - LEFT - RIGHT;
     let width = (span / bars.len().max(1) as f64 * 0.6).min(40.0);
     for (index, (label, value)) in bars.iter().enumerate() {
         let x = x_of(index, bars.len()) - width / 2.0;
@@ -159,32 +170,42 @@ pub fn columns(title: &str, colour: &str, bars: &[(String, f64)]) -> String {
     svg
 }
 
-/// Horizontal bars with their label and value, largest scale first.
+/// Horizontal bars with their label and value, largest scale first. The labels' column and the
+/// room right of the longest bar fit the longest label and value; when they leave the bars too
+/// little room, the chart is drawn wider (and so scaled down).
 pub fn bars(title: &str, colour: &str, rows: &[(String, f64, String)]) -> String {
     const ROW: f64 = 26.0;
-    const LABEL: f64 = 190.0;
+    const GAP: f64 = 8.0;
+    const MIN_SPAN: f64 = 200.0;
+    let widest = |text: fn(&(String, f64, String)) -> &str| {
+        rows.iter()
+            .map(|row| text_width(text(row)))
+            .fold(0.0, f64::max)
+    };
+    let label = widest(|row| &row.0) + GAP;
+    let value = widest(|row| &row.2) + GAP;
+    let width = WIDTH.max(label + MIN_SPAN + value);
+    let span = width - label - value;
     let height = ROW * rows.len().max(1) as f64 + 4.0;
     let max = rows.iter().map(|(_, value, _)| *value).fold(0.0, f64::max);
-    let span = WIDTH - LABEL - 90.0;
     let mut svg = format!(
-        "<svg viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{}\">",
+        "<svg viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\">",
         escape(title)
     );
-    for (index, (label, value, shown)) in rows.iter().enumerate() {
+    for (index, (name, value, shown)) in rows.iter().enumerate() {
         let y = ROW * index as f64 + 4.0;
-        let width = if max > 0.0 { span * value / max } else { 0.0 };
+        let bar = (if max > 0.0 { span * value / max } else { 0.0 }).max(1.0);
         let _ = write!(
             svg,
             "<text x=\"{:.1}\" y=\"{:.1}\" class=\"label\" text-anchor=\"end\">{}</text>\
-             <rect x=\"{LABEL}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" rx=\"3\"/>\
+             <rect x=\"{label:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{:.1}\" fill=\"{}\" rx=\"3\"/>\
              <text x=\"{:.1}\" y=\"{:.1}\" class=\"value\">{}</text>",
-            LABEL - 8.0,
+            label - GAP,
             y + 15.0,
-            escape(label),
-            width.max(1.0),
+            escape(name),
             ROW - 8.0,
             escape(colour),
-            LABEL + width.max(1.0) + 6.0,
+            label + bar + GAP / 2.0,
             y + 15.0,
             escape(shown)
         );

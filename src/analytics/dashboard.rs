@@ -281,12 +281,24 @@ async fn render(
                     group.members.to_string(),
                     group.events.to_string(),
                     group.active_members.to_string(),
-                    format!("+{} ({})", group.joined, percent(group.growth)),
+                    group.outside_readers.to_string(),
+                    format!(
+                        "+{} ({})",
+                        group.joined,
+                        group.growth.map_or_else(|| "new".to_owned(), percent)
+                    ),
                 ]
             })
             .collect()
     };
-    let columns = ["Group", "Members", "Events", "Active members", "Joined"];
+    let columns = [
+        "Group",
+        "Members",
+        "Members' events",
+        "Active members",
+        "Readers from outside",
+        "Joined",
+    ];
     let groups_html = format!(
         "<h3>Most active</h3>{}<h3>Fastest growing</h3>{}<h3>Silent ({} groups)</h3>{}",
         table(&columns, group_rows(&groups.most_active)),
@@ -306,10 +318,15 @@ async fn render(
         .iter()
         .map(|post| {
             vec![
-                post.title.clone().unwrap_or_else(|| "(untitled)".into()),
+                post.headline.clone(),
                 post.published_at.format("%Y-%m-%d").to_string(),
-                format!("{} ({} of {})", post.viewers, post.reached, post.audience),
-                percent(post.reach),
+                format!(
+                    "{} ({} of {})",
+                    percent(post.reach),
+                    post.reached,
+                    post.audience
+                ),
+                post.outside_viewers.to_string(),
                 format!("{} · {}", post.reactions, post.comments),
                 post.acknowledgement_rate.map(percent).unwrap_or_default(),
             ]
@@ -339,8 +356,8 @@ async fn render(
             &[
                 "Top posts",
                 "Published",
-                "Viewers (of the audience)",
-                "Reach",
+                "Reach (opened, of the audience)",
+                "Viewers from outside",
                 "Reactions · comments",
                 "Acknowledged"
             ],

@@ -1,11 +1,13 @@
 //! Ninety days of the demo organisation's activity, so the dashboard shows shapes: a quiet pilot,
 //! a launch spike sixty days ago, busy weekdays and empty weekends, and one department (Finance)
-//! that never took to it. Deterministic, and written once.
+//! that never took to it (only its pilot member still comes by, rarely). People read the posts
+//! of their own groups mostly, and now and then one of a public group they are not in.
+//! Deterministic, and written once.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc, Weekday};
-use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -42,6 +44,12 @@ struct Subject {
     id: Uuid,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     group_id: Option<Uuid>,
+    /// Anyone may read it: organisation-wide, or in a public group.
+    #[diesel(sql_type = Bool)]
+    open: bool,
+    /// Its groups' members (none for an organisation-wide post).
+    #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
+    audience: Vec<Uuid>,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -64,7 +72,14 @@ pub async fn seed(conn: &mut AsyncPgConnection, people: &[Uuid]) -> ApiResult<us
             .load(conn)
             .await?;
     let posts: Vec<Subject> = diesel::sql_query(
-        "SELECT p.id, (SELECT a.group_id FROM post_audiences a WHERE a.post_id = p.id LIMIT 1) AS group_id
+        "SELECT p.id,
+                (SELECT a.group_id FROM post_audiences a WHERE a.post_id = p.id LIMIT 1) AS group_id,
+                p.organisation_wide OR EXISTS (
+                    SELECT 1 FROM post_audiences a JOIN groups g ON g.id = a.group_id
+                    WHERE a.post_id = p.id AND g.visibility = 'public') AS open,
+                ARRAY(SELECT DISTINCT m.user_id FROM post_audiences a
+                      JOIN group_memberships m ON m.group_id = a.group_id
+                      WHERE a.post_id = p.id) AS audience
          FROM posts p WHERE p.published_at <= now() AND p.deleted_at IS NULL ORDER BY p.id",
     )
     .load(conn)
@@ -90,10 +105,12 @@ fn chance(days_ago: i64, weekday: Weekday, index: usize, department: Option<&str
         55 + (days_ago * 15 / LAUNCH) as u64
     };
     let base = if weekend { base / 8 } else { base };
-    if department == Some(INACTIVE_DEPARTMENT) && days_ago <= LAUNCH {
-        base / 12
-    } else {
-        base
+    let finance_after_launch = department == Some(INACTIVE_DEPARTMENT) && days_ago <= LAUNCH;
+    match (finance_after_launch, index < PILOT) {
+        (false, _) => base,
+        // Only its pilot member still comes by, rarely.
+        (true, true) => base / 12,
+        (true, false) => 0,
     }
 }
 
@@ -101,6 +118,7 @@ fn history(order: &[Uuid], persons: &[Person], posts: &[Subject]) -> Vec<Activit
     let mut random = Lcg(2026);
     let mut history = Vec::new();
     let today = Utc::now().date_naive();
+    let open: Vec<&Subject> = posts.iter().filter(|post| post.open).collect();
     for days_ago in (0..DAYS).rev() {
         let day = today - Duration::days(days_ago);
         for (index, id) in order.iter().enumerate() {
@@ -119,19 +137,24 @@ fn history(order: &[Uuid], persons: &[Person], posts: &[Subject]) -> Vec<Activit
             else {
                 continue;
             };
-            person_day(&mut random, &mut history, *id, start, posts);
+            let readable: Vec<&Subject> = posts
+                .iter()
+                .filter(|post| post.group_id.is_none() || post.audience.contains(id))
+                .collect();
+            person_day(&mut random, &mut history, *id, start, [&readable, &open]);
         }
     }
     history
 }
 
-/// What one person does in a day they come by.
+/// What one person does in a day they come by; `[readable, open]`: the posts of their audiences
+/// (and the organisation-wide ones), and those anyone may read.
 fn person_day(
     random: &mut Lcg,
     history: &mut Vec<Activity>,
     user: Uuid,
     start: DateTime<Utc>,
-    posts: &[Subject],
+    [readable, open]: [&[&Subject]; 2],
 ) {
     let mut minute = 0;
     let mut at = |random: &mut Lcg| {
@@ -154,6 +177,12 @@ fn person_day(
         ));
     }
     for _ in 0..1 + random.next() % 4 {
+        // One read in five is of a public group's post, the reader a member or not.
+        let posts = if random.next().is_multiple_of(5) {
+            open
+        } else {
+            readable
+        };
         let Some(post) = random.pick(posts) else {
             break;
         };

@@ -231,6 +231,7 @@ async fn rows(
                 "members",
                 "events",
                 "active_members",
+                "outside_readers",
                 "joined",
                 "growth",
             ]));
@@ -246,8 +247,12 @@ async fn rows(
                         group.members.to_string(),
                         group.events.to_string(),
                         group.active_members.to_string(),
+                        group.outside_readers.to_string(),
                         group.joined.to_string(),
-                        format!("{:.4}", group.growth),
+                        group
+                            .growth
+                            .map(|growth| format!("{growth:.4}"))
+                            .unwrap_or_default(),
                     ]));
                 }
             }
@@ -255,11 +260,12 @@ async fn rows(
         Report::Posts => {
             rows.push(header(&[
                 "published_at",
-                "title",
+                "headline",
                 "viewers",
                 "audience",
                 "reached",
                 "reach",
+                "outside_viewers",
                 "reactions",
                 "comments",
                 "engagement",
@@ -269,11 +275,12 @@ async fn rows(
             for post in reports::posts_reach(conn, period).await? {
                 rows.push(line([
                     post.published_at.to_rfc3339(),
-                    post.title.unwrap_or_default(),
+                    post.headline,
                     post.viewers.to_string(),
                     post.audience.to_string(),
                     post.reached.to_string(),
                     format!("{:.4}", post.reach),
+                    post.outside_viewers.to_string(),
                     post.reactions.to_string(),
                     post.comments.to_string(),
                     format!("{:.4}", post.engagement),

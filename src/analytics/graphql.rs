@@ -51,17 +51,19 @@ impl Analytics {
         &self.period.time_zone
     }
 
-    /// DAU, WAU and MAU per bucket, stickiness, by department and site.
+    /// DAU, WAU and MAU per bucket, stickiness, by department and site. Active means having done
+    /// something: a notification delivered to someone does not make them active, opening it does.
     async fn active_users(&self, ctx: &Context<'_>) -> ApiResult<ActiveUsersReport> {
         reports::active_users(&mut *ctx.conn().await?, &self.period).await
     }
 
-    /// The share of accounts active in the range, and accounts never activated.
+    /// The share of accounts active (having done something) in the range, and accounts never
+    /// activated.
     async fn adoption(&self, ctx: &Context<'_>) -> ApiResult<AdoptionReport> {
         reports::adoption(&mut *ctx.conn().await?, &self.period).await
     }
 
-    /// Every feature, most used first.
+    /// Every feature, most used first, by what people did with it.
     async fn feature_usage(&self, ctx: &Context<'_>) -> ApiResult<Vec<FeatureUsage>> {
         reports::feature_usage(&mut *ctx.conn().await?, &self.period).await
     }
@@ -76,7 +78,7 @@ impl Analytics {
         reports::content(&mut *ctx.conn().await?, &self.period).await
     }
 
-    /// Notifications received per person per week.
+    /// Notifications received per person per week (the only report that counts deliveries).
     async fn notifications(&self, ctx: &Context<'_>) -> ApiResult<NotificationsReport> {
         let mut conn = ctx.conn().await?;
         let accounts = reports::accounts(&mut conn, &self.period).await?;

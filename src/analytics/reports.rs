@@ -3,6 +3,7 @@
 //! few statements whatever the range; the GraphQL API, the CSV export and the dashboard share
 //! them.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use async_graphql::{ComplexObject, ID, SimpleObject};
@@ -13,7 +14,7 @@ use diesel::sql_types::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::activity::ActivityKind;
+use super::activity::{ActivityKind, actions_only};
 use super::period::{Period, Scope};
 use crate::error::ApiResult;
 use crate::graphql::date::Date;
@@ -280,15 +281,18 @@ pub async fn adoption(conn: &mut AsyncPgConnection, period: &Period) -> ApiResul
 
 // ----- Feature usage ----------------------------------------------------------------------
 
+/// One feature's use: things people did with it. A notification delivered to someone is not
+/// something they did (see `notifications` for deliveries); opening one is.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct FeatureUsage {
     /// `posts`, `comments`, `reactions`, `announcements`, `files`, `events`, `search`,
     /// `notifications`, `surveys`, `groups` or `sign_in`.
     pub feature: String,
+    /// Things people did with it.
     pub events: i64,
     /// Sum over the days of the people who used it that day.
     pub user_days: i64,
-    /// This feature's part of all events.
+    /// This feature's part of everything people did.
     pub share: f64,
 }
 
@@ -307,11 +311,13 @@ pub async fn feature_usage(
     conn: &mut AsyncPgConnection,
     period: &Period,
 ) -> ApiResult<Vec<FeatureUsage>> {
-    let rows: Vec<FeatureRow> = diesel::sql_query(
-        "SELECT feature, sum(events)::bigint AS events, sum(users)::bigint AS user_days
-         FROM activity_feature_days WHERE scope = $1 AND day BETWEEN $2 AND $3
-         GROUP BY feature",
-    )
+    let rows: Vec<FeatureRow> = diesel::sql_query(format!(
+        "SELECT f.feature, sum(f.events)::bigint AS events, sum(f.users)::bigint AS user_days
+         FROM activity_feature_days f
+         WHERE f.scope = $1 AND f.day BETWEEN $2 AND $3 AND {}
+         GROUP BY f.feature",
+        actions_only("f")
+    ))
     .bind::<SqlUuid, _>(period.scope.id())
     .bind::<SqlDate, _>(period.from)
     .bind::<SqlDate, _>(period.to)
@@ -336,6 +342,9 @@ pub async fn feature_usage(
 
 // ----- Groups -----------------------------------------------------------------------------
 
+/// A group's activity is what its members did in it (its posts, comments, reactions, files and
+/// events); people from outside who read a public group are its reach, counted apart. Members
+/// are the group's current ones.
 #[derive(Debug, Clone, SimpleObject)]
 #[graphql(complex)]
 pub struct GroupActivity {
@@ -343,13 +352,18 @@ pub struct GroupActivity {
     pub group_id: Uuid,
     pub name: String,
     pub members: i64,
+    /// Things its members did in the group in the range.
     pub events: i64,
     /// Members active in the group at least once in the range.
     pub active_members: i64,
+    /// People not members who were active in the group in the range (reading its posts, mostly):
+    /// its reach beyond its members.
+    pub outside_readers: i64,
     /// Members who joined in the range.
     pub joined: i64,
-    /// `joined ÷ members before the range`.
-    pub growth: f64,
+    /// `joined ÷ members before the range`; null when it had none before the range (a new
+    /// group: every member joined in the range).
+    pub growth: Option<f64>,
 }
 
 #[ComplexObject]
@@ -361,9 +375,11 @@ impl GroupActivity {
 
 #[derive(Debug, Clone, SimpleObject)]
 pub struct GroupsReport {
+    /// The groups whose members did the most in them.
     pub most_active: Vec<GroupActivity>,
+    /// The groups that grew the most: new ones (null `growth`) first, by members who joined.
     pub fastest_growing: Vec<GroupActivity>,
-    /// Groups with members but no activity in the range, largest first.
+    /// Groups with members who did nothing in them in the range, largest first.
     pub silent: Vec<GroupActivity>,
     pub silent_count: i64,
 }
@@ -379,6 +395,10 @@ struct GroupRow {
     #[diesel(sql_type = BigInt)]
     events: i64,
     #[diesel(sql_type = BigInt)]
+    active_members: i64,
+    #[diesel(sql_type = BigInt)]
+    outside_readers: i64,
+    #[diesel(sql_type = BigInt)]
     joined: i64,
 }
 
@@ -389,9 +409,14 @@ pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<
              WHERE archived_at IS NULL
                AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR id = $1)
          ), activity AS (
-             SELECT f.scope, sum(f.events)::bigint AS events FROM activity_feature_days f
-             WHERE f.scope IN (SELECT id FROM live) AND f.day BETWEEN $2 AND $3
-             GROUP BY f.scope
+             SELECT u.scope,
+                    coalesce(sum(u.events) FILTER (WHERE m.user_id IS NOT NULL), 0)::bigint AS events,
+                    count(DISTINCT u.user_id) FILTER (WHERE m.user_id IS NOT NULL) AS active_members,
+                    count(DISTINCT u.user_id) FILTER (WHERE m.user_id IS NULL) AS outside_readers
+             FROM activity_user_days u
+             LEFT JOIN group_memberships m ON m.group_id = u.scope AND m.user_id = u.user_id
+             WHERE u.scope IN (SELECT id FROM live) AND u.day BETWEEN $2 AND $3
+             GROUP BY u.scope
          ), joined AS (
              SELECT m.group_id, count(*) AS joined FROM group_memberships m
              WHERE m.created_at >= ($2::timestamp AT TIME ZONE $4) AND m.created_at < (($3 + 1)::timestamp AT TIME ZONE $4)
@@ -399,7 +424,8 @@ pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<
              GROUP BY m.group_id
          )
          SELECT g.id, g.name, g.member_count::bigint AS members,
-                coalesce(a.events, 0) AS events, coalesce(j.joined, 0) AS joined
+                coalesce(a.events, 0) AS events, coalesce(a.active_members, 0) AS active_members,
+                coalesce(a.outside_readers, 0) AS outside_readers, coalesce(j.joined, 0) AS joined
          FROM live g
          LEFT JOIN activity a ON a.scope = g.id
          LEFT JOIN joined j ON j.group_id = g.id",
@@ -412,40 +438,44 @@ pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<
     .await?;
     let mut groups: Vec<GroupActivity> = rows
         .into_iter()
-        .map(|row| GroupActivity {
-            group_id: row.id,
-            // A group made in the range grew from nothing: count it as from one member.
-            growth: ratio(row.joined as f64, (row.members - row.joined).max(1) as f64),
-            name: row.name,
-            members: row.members,
-            events: row.events,
-            active_members: 0,
-            joined: row.joined,
+        .map(|row| {
+            let before = row.members - row.joined;
+            GroupActivity {
+                group_id: row.id,
+                growth: (before > 0).then(|| row.joined as f64 / before as f64),
+                name: row.name,
+                members: row.members,
+                events: row.events,
+                active_members: row.active_members,
+                outside_readers: row.outside_readers,
+                joined: row.joined,
+            }
         })
         .collect();
     groups.sort_by(|a, b| a.name.cmp(&b.name));
-    let top = |key: fn(&GroupActivity) -> f64| -> Vec<GroupActivity> {
+    let top = |listed: fn(&GroupActivity) -> bool,
+               first: fn(&GroupActivity, &GroupActivity) -> Ordering|
+     -> Vec<GroupActivity> {
         let mut ranked: Vec<GroupActivity> = groups
             .iter()
-            .filter(|group| key(group) > 0.0)
+            .filter(|group| listed(group))
             .cloned()
             .collect();
-        ranked.sort_by(|a, b| key(b).total_cmp(&key(a)));
+        ranked.sort_by(first);
         ranked.truncate(TOP);
         ranked
     };
-    let mut most_active = top(|group| group.events as f64);
-    let mut fastest_growing = top(|group| group.growth);
-    // Distinct people are counted for the listed groups only (silent ones have none).
-    let listed: Vec<Uuid> = most_active
-        .iter()
-        .chain(&fastest_growing)
-        .map(|group| group.group_id)
-        .collect();
-    let active = active_members(conn, &listed, period).await?;
-    for group in most_active.iter_mut().chain(fastest_growing.iter_mut()) {
-        group.active_members = active.get(&group.group_id).copied().unwrap_or_default();
-    }
+    let most_active = top(|group| group.events > 0, |a, b| b.events.cmp(&a.events));
+    let fastest_growing = top(
+        |group| group.joined > 0,
+        |a, b| {
+            // A new group (no growth rate) grew the most of all.
+            let growth = |group: &GroupActivity| group.growth.unwrap_or(f64::INFINITY);
+            growth(b)
+                .total_cmp(&growth(a))
+                .then(b.joined.cmp(&a.joined))
+        },
+    );
     let mut silent: Vec<GroupActivity> = groups
         .iter()
         .filter(|group| group.events == 0 && group.members > 0)
@@ -462,35 +492,6 @@ pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<
     })
 }
 
-#[derive(diesel::QueryableByName)]
-struct ScopeCount {
-    #[diesel(sql_type = SqlUuid)]
-    scope: Uuid,
-    #[diesel(sql_type = BigInt)]
-    people: i64,
-}
-
-/// People active in each of `groups` in the range.
-async fn active_members(
-    conn: &mut AsyncPgConnection,
-    groups: &[Uuid],
-    period: &Period,
-) -> ApiResult<HashMap<Uuid, i64>> {
-    let rows: Vec<ScopeCount> = diesel::sql_query(
-        "SELECT scope, count(DISTINCT user_id) AS people FROM activity_user_days
-         WHERE scope = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY scope",
-    )
-    .bind::<diesel::sql_types::Array<SqlUuid>, _>(groups)
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
-    .load(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.scope, row.people))
-        .collect())
-}
-
 // ----- Content ----------------------------------------------------------------------------
 
 #[derive(Debug, Clone, SimpleObject)]
@@ -499,15 +500,23 @@ pub struct PostReach {
     #[graphql(skip)]
     pub post_id: Uuid,
     pub title: Option<String>,
+    /// The title; for a post without one, the start of its text as plain text (its first 80
+    /// characters, then `…`).
+    pub headline: String,
     pub published_at: DateTime<Utc>,
-    /// People who opened it (anyone who may read it, in its audience or not).
+    /// Everyone who opened it, in its audience or not (`reached + outsideViewers`).
     pub viewers: i64,
-    /// People it was published to.
+    /// The people it was published to: its groups' members, or every active account for an
+    /// organisation-wide post.
     pub audience: i64,
-    /// Of the audience, the people who opened it.
+    /// The people of its audience who opened it.
     pub reached: i64,
-    /// `reached ÷ audience`.
+    /// `reached ÷ audience`: the share of the people it was published to who opened it. Viewers
+    /// outside the audience do not count (see `outsideViewers`).
     pub reach: f64,
+    /// People who opened it without being (or while no longer being) in its audience: readers
+    /// of a public group who are not its members, mostly.
+    pub outside_viewers: i64,
     pub reactions: i64,
     pub comments: i64,
     /// `(reactions + comments) ÷ viewers`.
@@ -546,6 +555,8 @@ struct PostRow {
     id: Uuid,
     #[diesel(sql_type = Nullable<Text>)]
     title: Option<String>,
+    #[diesel(sql_type = Text)]
+    body: String,
     #[diesel(sql_type = Timestamptz)]
     published_at: DateTime<Utc>,
     #[diesel(sql_type = Bool)]
@@ -572,7 +583,7 @@ pub async fn posts_reach(
 ) -> ApiResult<Vec<PostReach>> {
     let rows: Vec<PostRow> = diesel::sql_query(
         "WITH published AS (
-             SELECT p.id, p.title, p.published_at, p.requires_acknowledgement, p.organisation_wide
+             SELECT p.id, p.title, p.body, p.published_at, p.requires_acknowledgement, p.organisation_wide
              FROM posts p
              WHERE p.deleted_at IS NULL
                AND p.published_at >= ($2::timestamp AT TIME ZONE $4)
@@ -581,7 +592,7 @@ pub async fn posts_reach(
                AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid
                     OR EXISTS (SELECT 1 FROM post_audiences a WHERE a.post_id = p.id AND a.group_id = $1))
          ), everyone AS (SELECT count(*) AS n FROM users WHERE status = 'active')
-         SELECT p.id, p.title, p.published_at, p.requires_acknowledgement,
+         SELECT p.id, p.title, p.body, p.published_at, p.requires_acknowledgement,
                 (SELECT count(*) FROM post_views v WHERE v.post_id = p.id) AS viewers,
                 CASE WHEN p.organisation_wide THEN (SELECT n FROM everyone)
                      ELSE (SELECT count(DISTINCT m.user_id) FROM post_audiences a
@@ -647,18 +658,26 @@ pub async fn content(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult
     })
 }
 
+/// A post without a title is headed by the start of its text, this long at most.
+const HEADLINE_CHARS: usize = 80;
+
 fn post_reach(row: PostRow) -> PostReach {
     let announcement = row.requires_acknowledgement;
     // Viewers since deactivated are no longer in the audience: never count more than it.
     let reached = row.in_audience.unwrap_or(row.viewers).min(row.audience);
     PostReach {
         post_id: row.id,
+        headline: match &row.title {
+            Some(title) if !title.trim().is_empty() => title.clone(),
+            _ => crate::markdown::excerpt(&row.body, HEADLINE_CHARS),
+        },
         title: row.title,
         published_at: row.published_at,
         viewers: row.viewers,
         audience: row.audience,
         reached,
         reach: ratio(reached as f64, row.audience as f64),
+        outside_viewers: row.viewers - reached,
         reactions: row.reactions,
         comments: row.comments,
         engagement: ratio((row.reactions + row.comments) as f64, row.viewers as f64),

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::{Array, Date, Integer, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
+use super::activity::actions_only;
 use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{Job, enqueue_once};
@@ -161,11 +162,15 @@ async fn recompute_days(
             .await?;
     }
     let statements = [
+        // Active people count what they did only; feature use keeps every kind (the
+        // notifications report reads deliveries from it).
         format!(
             "INSERT INTO activity_user_days (scope, day, user_id, events)
              SELECT {SCOPE}, d.day, e.user_id, count(*) FROM {DAY_EVENTS}
+             WHERE {}
              GROUP BY GROUPING SETS ((d.day, e.user_id), (d.day, e.group_id, e.user_id))
-             HAVING GROUPING(e.group_id) = 1 OR e.group_id IS NOT NULL"
+             HAVING GROUPING(e.group_id) = 1 OR e.group_id IS NOT NULL",
+            actions_only("e")
         ),
         format!(
             "INSERT INTO activity_feature_days (scope, day, feature, action, events, users)

@@ -98,25 +98,15 @@ struct Item {
     url: String,
 }
 
-fn excerpt(markdown: &str, chars: usize) -> String {
-    let text = crate::markdown::to_plain_text(markdown, |_| None).replace('\n', " ");
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() <= chars {
-        return text;
-    }
-    let cut: String = text.chars().take(chars).collect();
-    format!("{}…", cut.trim_end())
-}
-
 fn post_item(app_url: &str, post: &Post) -> Item {
     Item {
         title: post
             .title
             .clone()
             .filter(|title| !title.trim().is_empty())
-            .unwrap_or_else(|| excerpt(&post.body, 80)),
+            .unwrap_or_else(|| crate::markdown::excerpt(&post.body, 80)),
         details: None,
-        summary: excerpt(&post.body, EXCERPT_CHARS),
+        summary: crate::markdown::excerpt(&post.body, EXCERPT_CHARS),
         url: post_url(app_url, post),
     }
 }
@@ -135,7 +125,7 @@ fn event_item(app_url: &str, event: &Event, zone: Tz, language: Language) -> Ite
     Item {
         title: event.title.clone(),
         details: Some(details),
-        summary: excerpt(&event.description, EXCERPT_CHARS),
+        summary: crate::markdown::excerpt(&event.description, EXCERPT_CHARS),
         url: event_url(app_url, event),
     }
 }

@@ -24,6 +24,18 @@ try {
     tables: document.querySelectorAll('table tbody tr').length,
     heading: document.querySelector('h1')?.textContent,
     chartWidth: document.querySelector('svg')?.getBoundingClientRect().width ?? 0,
+    // Every label of every chart, as laid out, must lie inside its svg's box (else it is clipped).
+    clipped: [...document.querySelectorAll('svg')].flatMap((svg) => {
+      const box = svg.getBoundingClientRect();
+      return [...svg.querySelectorAll('text')]
+        .filter((text) => {
+          const label = text.getBoundingClientRect();
+          return label.left < box.left - 0.5 || label.right > box.right + 0.5
+            || label.top < box.top - 0.5 || label.bottom > box.bottom + 0.5;
+        })
+        .map((text) => `${svg.getAttribute('aria-label')}: ${text.textContent}`);
+    }),
+    labels: document.querySelectorAll('svg text').length,
   }));
   await page.screenshot({ path: output, fullPage: true });
   console.log(JSON.stringify({ status: response.status(), port, blocked, ...rendered }));
