@@ -13,9 +13,10 @@ use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::loaders::{EventSummaryLoader, ViewerAttendanceLoader};
 use crate::graphql::loaders::{
-    AudienceLoader, CommentSummaryLoader, GroupLoader, PinLoader, ReactionLoader, UserLoader,
-    ViewerMarksLoader,
+    AudienceLoader, CommentSummaryLoader, GroupLoader, PageLoader, PinLoader, ReactionLoader,
+    UserLoader, ViewerMarksLoader,
 };
+use crate::posts::graphql::CommentPages;
 
 /// The DataLoaders of one request: batched by key, and each key loaded once per request (a
 /// resolver can prefetch what its children will ask for).
@@ -63,7 +64,8 @@ impl RequestContext {
             .data(loader(CommentSummaryLoader::new(services.clone())))
             .data(loader(PinLoader::new(services.clone())))
             .data(loader(EventSummaryLoader::new(services.clone())))
-            .data(loader(AttachmentLoader::new(services.clone())));
+            .data(loader(AttachmentLoader::new(services.clone())))
+            .data(loader(PageLoader::<CommentPages>::new(services.clone())));
         if let Some(viewer) = &self.viewer {
             request = request
                 .data(loader(GroupLoader::new(services.clone(), viewer.id())))
