@@ -16,6 +16,7 @@ use crate::graphql::loaders::{
     AudienceLoader, CommentSummaryLoader, GroupLoader, PageLoader, PinLoader, ReactionLoader,
     UserLoader, ViewerMarksLoader,
 };
+use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages};
 use crate::posts::graphql::CommentPages;
 
 /// The DataLoaders of one request: batched by key, and each key loaded once per request (a
@@ -65,7 +66,12 @@ impl RequestContext {
             .data(loader(PinLoader::new(services.clone())))
             .data(loader(EventSummaryLoader::new(services.clone())))
             .data(loader(AttachmentLoader::new(services.clone())))
-            .data(loader(PageLoader::<CommentPages>::new(services.clone())));
+            .data(loader(PageLoader::<CommentPages>::new(services.clone())))
+            .data(loader(PageLoader::<MemberPages>::new(services.clone())))
+            .data(loader(PageLoader::<JoinRequestPages>::new(
+                services.clone(),
+            )))
+            .data(loader(PageLoader::<InvitationPages>::new(services.clone())));
         if let Some(viewer) = &self.viewer {
             request = request
                 .data(loader(GroupLoader::new(services.clone(), viewer.id())))
