@@ -12,6 +12,7 @@ use crate::auth::{Client, Viewer};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::loaders::{EventSummaryLoader, ViewerAttendanceLoader};
+use crate::files::graphql::FilePages;
 use crate::graphql::loaders::{
     AudienceLoader, CommentSummaryLoader, GroupLoader, PageLoader, PinLoader, ReactionLoader,
     UserLoader, ViewerMarksLoader,
@@ -71,7 +72,8 @@ impl RequestContext {
             .data(loader(PageLoader::<JoinRequestPages>::new(
                 services.clone(),
             )))
-            .data(loader(PageLoader::<InvitationPages>::new(services.clone())));
+            .data(loader(PageLoader::<InvitationPages>::new(services.clone())))
+            .data(loader(PageLoader::<FilePages>::new(services.clone())));
         if let Some(viewer) = &self.viewer {
             request = request
                 .data(loader(GroupLoader::new(services.clone(), viewer.id())))
