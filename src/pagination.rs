@@ -1,9 +1,13 @@
 //! Keyset pagination: opaque cursors that encode the sort key of the last row seen.
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use diesel::QueryableByName;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -11,7 +15,7 @@ pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
 
 /// A validated request for one page after an optional sort key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageRequest<K> {
     pub first: usize,
     pub after: Option<K>,
@@ -51,6 +55,63 @@ impl<K> PageRequest<K> {
             total_count,
         }
     }
+
+    /// The SQL of this page for each of many parents, in one statement. `candidates` selects
+    /// every child of the parents, with its parent as `page_parent` and whether it comes after
+    /// the cursor as `page_after` (true without a cursor); `order` orders one parent's children.
+    /// Each row tells its parent's `page_total`; a parent with children but none after the
+    /// cursor still gets one row (not `page_after`), for its total.
+    pub fn per_parent_sql(&self, candidates: &str, order: &str) -> String {
+        format!(
+            "SELECT * FROM (
+               SELECT candidate.*,
+                      count(*) OVER (PARTITION BY candidate.page_parent) AS page_total,
+                      row_number() OVER (PARTITION BY candidate.page_parent, candidate.page_after
+                                         ORDER BY {order}) AS page_position
+               FROM ({candidates}) candidate) ranked
+             WHERE page_position <= CASE WHEN page_after THEN {limit} ELSE 1 END
+             ORDER BY page_parent, page_after, page_position",
+            limit = self.fetch_limit()
+        )
+    }
+
+    /// The page of each of `parents` from the rows of [`Self::per_parent_sql`] (an empty one for
+    /// a parent without children).
+    pub fn finish_each<T>(
+        &self,
+        parents: &[Uuid],
+        rows: Vec<PerParentRow<T>>,
+    ) -> HashMap<Uuid, Page<T>> {
+        let mut found: HashMap<Uuid, (Vec<T>, i64)> = HashMap::new();
+        for row in rows {
+            let (items, _) = found
+                .entry(row.page_parent)
+                .or_insert_with(|| (Vec::new(), row.page_total));
+            if row.page_after {
+                items.push(row.item);
+            }
+        }
+        parents
+            .iter()
+            .map(|parent| {
+                let (items, total) = found.remove(parent).unwrap_or_default();
+                (*parent, self.finish(items, total))
+            })
+            .collect()
+    }
+}
+
+/// A row of [`PageRequest::per_parent_sql`].
+#[derive(QueryableByName)]
+pub struct PerParentRow<T> {
+    #[diesel(embed)]
+    pub item: T,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub page_parent: Uuid,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub page_total: i64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub page_after: bool,
 }
 
 /// One page of rows in order.

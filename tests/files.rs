@@ -979,3 +979,51 @@ async fn hostile_uploads_are_answered_quickly_and_the_server_stays_responsive() 
         "/healthz took {slowest_health:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_files_of_listed_folders_cost_the_same_statements_for_one_folder_or_many() {
+    let d = drive_with(|config| config.job_poll_interval = Duration::from_secs(1)).await;
+    let add_folder = |i: usize| {
+        let d = &d;
+        async move {
+            let folder = d
+                .app
+                .graphql(
+                    Some(&d.owner),
+                    "mutation($input: CreateFolderInput!) { createFolder(input: $input) { folder { id } } }",
+                    json!({ "input": { "driveId": d.drive_id, "name": format!("Dossier {i}") } }),
+                )
+                .await["data"]["createFolder"]["folder"]["id"]
+                .clone();
+            for name in ["a.txt", "b.txt"] {
+                let input = json!({ "driveId": d.drive_id, "folderId": folder, "file": null });
+                let response = upload_to(&d.app, &d.owner, input, name, b"contenu".to_vec()).await;
+                assert!(response.status().is_success());
+            }
+        }
+    };
+    let query = "query($id: ID!) { drive(id: $id) { root { folders { files(first: 1) {
+        totalCount pageInfo { hasNextPage } edges { node { name } } } } } } }";
+    let variables = json!({ "id": d.drive_id });
+    add_folder(0).await;
+    let (one, _) = d
+        .app
+        .statements_of(&d.owner, query, variables.clone())
+        .await;
+    for i in 1..6 {
+        add_folder(i).await;
+    }
+
+    let (six, response) = d.app.statements_of(&d.owner, query, variables).await;
+
+    let files = json!({ "files": {
+        "totalCount": 2,
+        "pageInfo": { "hasNextPage": true },
+        "edges": [{ "node": { "name": "a.txt" } }],
+    } });
+    assert_eq!(
+        response["data"]["drive"]["root"]["folders"],
+        json!(vec![files; 6])
+    );
+    assert_eq!(one, six, "1 folder: {one} statements, 6 folders: {six}");
+}

@@ -1474,3 +1474,101 @@ async fn descriptions_render_to_sanitised_html() {
         "stored as written"
     );
 }
+
+/// Groups `Club {i}` for `numbers` owned by `owner`, each with `member`, a pending request from
+/// `requester` and an invitation to `invitee`.
+async fn busy_groups(
+    app: &TestApp,
+    people: [&common::TestUser; 4],
+    numbers: std::ops::Range<usize>,
+) {
+    use parvis::groups::model;
+    let [owner, member, requester, invitee] = people;
+    let mut conn = app.db().connect().await.expect("connect");
+    for i in numbers {
+        let group = app
+            .create_group(owner, &format!("Club {i}"), Visibility::Private)
+            .await;
+        app.add_member(&group, member, GroupRole::Member).await;
+        model::create_join_request(
+            &mut conn,
+            group.uuid,
+            requester.uuid,
+            Some("Bonjour".into()),
+        )
+        .await
+        .expect("request");
+        model::invite(&mut conn, group.uuid, &[invitee.uuid], owner.uuid)
+            .await
+            .expect("invite");
+    }
+}
+
+/// The statements `selection` (fields of each group) costs in a list of one group, then of
+/// eight, and what it gave each of the eight.
+async fn statements_at_one_and_eight_groups(selection: &str) -> (u64, u64, Vec<Value>) {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let member = app.member("member").await;
+    let requester = app.member("requester").await;
+    let invitee = app.member("invitee").await;
+    let people = [&owner, &member, &requester, &invitee];
+    let query = format!("{{ groups(first: 20) {{ edges {{ node {{ {selection} }} }} }} }}");
+    busy_groups(&app, people, 0..1).await;
+    let (one, _) = app.statements_of(&owner, &query, json!({})).await;
+    busy_groups(&app, people, 1..8).await;
+    let (eight, response) = app.statements_of(&owner, &query, json!({})).await;
+    let nodes = response["data"]["groups"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect();
+    (one, eight, nodes)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_members_of_a_groups_page_cost_the_same_statements_for_one_group_or_many() {
+    let (one, eight, groups) = statements_at_one_and_eight_groups(
+        "members(first: 1) { totalCount pageInfo { hasNextPage } edges { node { role user { username } } } }",
+    )
+    .await;
+
+    let members = json!({ "members": {
+        "totalCount": 2,
+        "pageInfo": { "hasNextPage": true },
+        "edges": [{ "node": { "role": "MEMBER", "user": { "username": "member" } } }],
+    } });
+    assert_eq!(groups, vec![members; 8]);
+    assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_join_requests_of_a_groups_page_cost_the_same_statements_for_one_group_or_many() {
+    let (one, eight, groups) = statements_at_one_and_eight_groups(
+        "joinRequests(first: 5) { totalCount edges { node { message } } }",
+    )
+    .await;
+
+    let requests = json!({ "joinRequests": {
+        "totalCount": 1,
+        "edges": [{ "node": { "message": "Bonjour" } }],
+    } });
+    assert_eq!(groups, vec![requests; 8]);
+    assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_invitations_of_a_groups_page_cost_the_same_statements_for_one_group_or_many() {
+    let (one, eight, groups) = statements_at_one_and_eight_groups(
+        "invitations(first: 5) { totalCount edges { node { status } } }",
+    )
+    .await;
+
+    let invitations = json!({ "invitations": {
+        "totalCount": 1,
+        "edges": [{ "node": { "status": "PENDING" } }],
+    } });
+    assert_eq!(groups, vec![invitations; 8]);
+    assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
+}

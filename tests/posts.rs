@@ -1329,3 +1329,104 @@ async fn an_author_who_became_a_guest_sees_only_the_acknowledgers_they_may_see()
         "{seen}"
     );
 }
+
+async fn comment_on(app: &TestApp, author: &TestUser, post: &Value, body: &str) -> Value {
+    let response = app
+        .graphql(
+            Some(author),
+            "mutation($id: ID!, $b: String!) { addComment(input: { postId: $id, body: $b }) { comment { id } } }",
+            json!({ "id": post["id"], "b": body }),
+        )
+        .await;
+    assert!(response["errors"].is_null(), "{response}");
+    response["data"]["addComment"]["comment"].clone()
+}
+
+/// A post in `group` with three comments.
+async fn commented_post(app: &TestApp, author: &TestUser, group: &str, body: &str) -> Value {
+    let post = post_in(app, author, group, body).await;
+    for text in ["Un", "Deux", "Trois"] {
+        comment_on(app, author, &post, text).await;
+    }
+    post
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_comments_of_a_feed_page_cost_the_same_statements_for_one_post_or_many() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Private).await;
+    let query = "{ feed(first: 20) { edges { node { comments(first: 2) {
+        totalCount pageInfo { hasNextPage hasPreviousPage } edges { node { body } } } } } } }";
+    let page = json!({
+        "totalCount": 3,
+        "pageInfo": { "hasNextPage": true, "hasPreviousPage": false },
+        "edges": [{ "node": { "body": "Un" } }, { "node": { "body": "Deux" } }],
+    });
+    let pages = |response: &Value| -> Vec<Value> {
+        response["data"]["feed"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|edge| edge["node"]["comments"].clone())
+            .collect()
+    };
+    commented_post(&app, &owner, &group.id, "Post 0").await;
+    let (one, response) = app.statements_of(&owner, query, json!({})).await;
+    assert_eq!(pages(&response), [page.clone()]);
+    for i in 1..8 {
+        commented_post(&app, &owner, &group.id, &format!("Post {i}")).await;
+    }
+
+    let (eight, response) = app.statements_of(&owner, query, json!({})).await;
+
+    assert_eq!(pages(&response), vec![page; 8]);
+    assert_eq!(one, eight, "1 post: {one} statements, 8 posts: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn comments_are_paged_to_the_end_with_their_total() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Private).await;
+    let post = commented_post(&app, &owner, &group.id, "Trois commentaires").await;
+    let query = "query($id: ID!, $after: String) { post(id: $id) { comments(first: 2, after: $after) {
+        totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { body } } } } }";
+    let page = |after: Value| {
+        let app = &app;
+        let (owner, post) = (&owner, &post);
+        async move {
+            let response = app
+                .graphql(
+                    Some(owner),
+                    query,
+                    json!({ "id": post["id"], "after": after }),
+                )
+                .await;
+            assert!(response["errors"].is_null(), "{response}");
+            let comments = response["data"]["post"]["comments"].clone();
+            let bodies: Vec<String> = comments["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|edge| edge["node"]["body"].as_str().unwrap().to_owned())
+                .collect();
+            (bodies, comments)
+        }
+    };
+
+    let (bodies, first) = page(Value::Null).await;
+    assert_eq!(bodies, ["Un", "Deux"]);
+    assert_eq!(first["totalCount"], 3);
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    assert_eq!(first["pageInfo"]["hasPreviousPage"], false);
+    let (bodies, second) = page(first["pageInfo"]["endCursor"].clone()).await;
+    assert_eq!(bodies, ["Trois"]);
+    assert_eq!(second["totalCount"], 3);
+    assert_eq!(second["pageInfo"]["hasNextPage"], false);
+    assert_eq!(second["pageInfo"]["hasPreviousPage"], true);
+    let (bodies, past_the_end) = page(second["pageInfo"]["endCursor"].clone()).await;
+    assert!(bodies.is_empty());
+    assert_eq!(past_the_end["totalCount"], 3);
+    assert_eq!(past_the_end["pageInfo"]["hasPreviousPage"], true);
+}

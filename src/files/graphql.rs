@@ -14,8 +14,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::graphql::loaders::{self, ChildPages};
 use crate::groups::GroupAccess;
-use crate::pagination::PageRequest;
+use crate::pagination::{Page, PageRequest};
 use crate::policy::Action;
 
 /// A file with the drive it is in.
@@ -174,19 +175,11 @@ impl FolderView {
     ) -> ApiResult<PageConnection<FileView>> {
         let page = PageRequest::<(String, Uuid)>::parse(first, after.as_deref())?;
         let order: FileOrder = order_by.into();
-        let mut conn = ctx.conn().await?;
-        let (rows, total) = model::files_page(
-            &mut conn,
-            self.folder.id,
-            order,
-            descending,
-            page.after.clone(),
-            page.fetch_limit(),
-        )
-        .await?;
+        let files =
+            loaders::page_of::<FilePages>(ctx, self.folder.id, (page, order, descending)).await?;
         let drive = self.drive.clone();
         Ok(connection(
-            page.finish(rows, total),
+            files,
             |file| (model::sort_key(file, order), file.id),
             |file| FileView {
                 file,
@@ -196,6 +189,22 @@ impl FolderView {
     }
     async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(self.drive.can(ctx.viewer()?, Action::Edit))
+    }
+}
+
+/// The live files of folders, in the order asked for.
+pub struct FilePages;
+
+impl ChildPages for FilePages {
+    type Args = (PageRequest<(String, Uuid)>, FileOrder, bool);
+    type Item = File;
+
+    fn pages(
+        conn: &mut diesel_async::AsyncPgConnection,
+        folders: &[Uuid],
+        (page, order, descending): &Self::Args,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<File>>>> + Send {
+        model::file_pages(conn, folders, *order, *descending, page)
     }
 }
 

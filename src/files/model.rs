@@ -1,6 +1,6 @@
 //! Drives, folders, files and versions in the database.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{drives, file_versions, files, folders, storage_garbage};
 use crate::error::{ApiError, ApiResult};
+use crate::pagination::{Page, PageRequest, PerParentRow};
 
 /// A drive's default quota: 10 GiB for a group, 2 GiB for a person.
 pub const GROUP_QUOTA: i64 = 10 << 30;
@@ -613,15 +614,14 @@ pub async fn forget_garbage(conn: &mut AsyncPgConnection, key: &str) -> ApiResul
     Ok(())
 }
 
-/// Files in a folder, one page in the chosen order (keyset on the sort column and id).
-pub async fn files_page(
+/// A page of the live files of each folder, by `order`.
+pub async fn file_pages(
     conn: &mut AsyncPgConnection,
-    folder: Uuid,
+    folders: &[Uuid],
     order: FileOrder,
     descending: bool,
-    after: Option<(String, Uuid)>,
-    limit: i64,
-) -> ApiResult<(Vec<File>, i64)> {
+    page: &PageRequest<(String, Uuid)>,
+) -> ApiResult<HashMap<Uuid, Page<File>>> {
     let column = match order {
         FileOrder::Name => "name",
         FileOrder::UpdatedAt => "updated_at",
@@ -634,35 +634,21 @@ pub async fn files_page(
         FileOrder::UpdatedAt => "timestamptz",
         FileOrder::Size => "bigint",
     };
-    let after_clause = if after.is_some() {
-        format!("AND ({column}, id) {comparison} ($2::{cast}, $3)")
-    } else {
-        "AND $2::text IS NULL AND $3::uuid IS NULL".to_owned()
-    };
-    let (after_key, after_id) = match after {
-        Some((key, id)) => (Some(key), Some(id)),
-        None => (None, None),
-    };
-    let sql = format!(
-        "SELECT {columns} FROM files
-         WHERE folder_id = $1 AND deleted_at IS NULL {after_clause}
-         ORDER BY {column} {direction}, id {direction} LIMIT $4",
-        columns = FILE_COLUMNS,
-    );
-    let rows: Vec<FileRow> = diesel::sql_query(sql)
-        .bind::<diesel::sql_types::Uuid, _>(folder)
-        .bind::<diesel::sql_types::Nullable<Text>, _>(after_key)
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(after_id)
-        .bind::<diesel::sql_types::BigInt, _>(limit)
-        .load(conn)
-        .await?;
-    let total: i64 = files::table
-        .filter(files::folder_id.eq(folder))
-        .filter(files::deleted_at.is_null())
-        .count()
-        .get_result(conn)
-        .await?;
-    Ok((rows.into_iter().map(|row| row.file).collect(), total))
+    let (after_key, after_id) = page.after.clone().unzip();
+    let rows: Vec<PerParentRow<File>> = diesel::sql_query(page.per_parent_sql(
+        &format!(
+            "SELECT {FILE_COLUMNS}, folder_id AS page_parent,
+                    ($2::text IS NULL OR ({column}, id) {comparison} ($2::{cast}, $3)) AS page_after
+             FROM files WHERE folder_id = ANY($1) AND deleted_at IS NULL"
+        ),
+        &format!("{column} {direction}, id {direction}"),
+    ))
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(folders)
+    .bind::<diesel::sql_types::Nullable<Text>, _>(after_key)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(after_id)
+    .load(conn)
+    .await?;
+    Ok(page.finish_each(folders, rows))
 }
 
 const FILE_COLUMNS: &str = "id, drive_id, folder_id, name, size_bytes, content_type, version_count, created_by, created_at, updated_at, deleted_at";
@@ -673,7 +659,7 @@ struct FileRow {
     file: File,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FileOrder {
     Name,
     UpdatedAt,

@@ -12,10 +12,13 @@ use crate::auth::{Client, Viewer};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::loaders::{EventSummaryLoader, ViewerAttendanceLoader};
+use crate::files::graphql::FilePages;
 use crate::graphql::loaders::{
-    AudienceLoader, CommentSummaryLoader, GroupLoader, PinLoader, ReactionLoader, UserLoader,
-    ViewerMarksLoader,
+    AudienceLoader, CommentSummaryLoader, GroupLoader, PageLoader, PinLoader, ReactionLoader,
+    UserLoader, ViewerMarksLoader,
 };
+use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages};
+use crate::posts::graphql::CommentPages;
 
 /// The DataLoaders of one request: batched by key, and each key loaded once per request (a
 /// resolver can prefetch what its children will ask for).
@@ -67,7 +70,14 @@ impl RequestContext {
             .data(loader(CommentSummaryLoader::new(services.clone())))
             .data(loader(PinLoader::new(services.clone())))
             .data(loader(EventSummaryLoader::new(services.clone())))
-            .data(loader(AttachmentLoader::new(services.clone())));
+            .data(loader(AttachmentLoader::new(services.clone())))
+            .data(loader(PageLoader::<CommentPages>::new(services.clone())))
+            .data(loader(PageLoader::<MemberPages>::new(services.clone())))
+            .data(loader(PageLoader::<JoinRequestPages>::new(
+                services.clone(),
+            )))
+            .data(loader(PageLoader::<InvitationPages>::new(services.clone())))
+            .data(loader(PageLoader::<FilePages>::new(services.clone())));
         if let Some(viewer) = &self.viewer {
             request = request
                 .data(loader(GroupLoader::new(services.clone(), viewer.id())))

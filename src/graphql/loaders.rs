@@ -1,14 +1,20 @@
 //! DataLoaders: one SQL statement per kind of object per request, however many are asked for.
 
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
+use async_graphql::Context;
 use async_graphql::dataloader::Loader;
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::app::Services;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::ContextExt;
 use crate::groups::GroupAccess;
+use crate::pagination::Page;
 use crate::posts::model::{Comment, ReactionCount, ViewerMarks};
 use crate::users::{User, model};
 
@@ -187,4 +193,76 @@ impl Loader<Uuid> for PinLoader {
             .await
             .map_err(Arc::new)
     }
+}
+
+/// The children of many parents, a keyset page each: what a connection field asks for when it is
+/// reached through a list.
+pub trait ChildPages: Send + Sync + 'static {
+    /// The page asked for and whatever else narrows it (the same for every parent of a list).
+    type Args: Clone + Eq + Hash + Send + Sync + 'static;
+    type Item: Clone + Send + Sync + 'static;
+
+    /// The page of each parent (an empty one for a parent without children), in one statement.
+    fn pages(
+        conn: &mut AsyncPgConnection,
+        parents: &[Uuid],
+        args: &Self::Args,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<Self::Item>>>> + Send;
+}
+
+/// Batches the pages of a connection field over the parents of a list: one statement per
+/// distinct set of arguments, whatever the number of parents.
+pub struct PageLoader<C> {
+    services: Arc<Services>,
+    children: PhantomData<fn() -> C>,
+}
+
+impl<C> PageLoader<C> {
+    pub fn new(services: Arc<Services>) -> Self {
+        Self {
+            services,
+            children: PhantomData,
+        }
+    }
+}
+
+impl<C: ChildPages> Loader<(Uuid, C::Args)> for PageLoader<C> {
+    type Value = Page<C::Item>;
+    type Error = Arc<ApiError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, C::Args)],
+    ) -> Result<HashMap<(Uuid, C::Args), Self::Value>, Self::Error> {
+        let mut parents_by_args: HashMap<&C::Args, Vec<Uuid>> = HashMap::new();
+        for (parent, args) in keys {
+            parents_by_args.entry(args).or_default().push(*parent);
+        }
+        let mut conn = connection(&self.services).await?;
+        let mut pages = HashMap::with_capacity(keys.len());
+        for (args, parents) in parents_by_args {
+            let loaded = C::pages(&mut conn, &parents, args)
+                .await
+                .map_err(Arc::new)?;
+            pages.extend(
+                loaded
+                    .into_iter()
+                    .map(|(parent, page)| ((parent, args.clone()), page)),
+            );
+        }
+        Ok(pages)
+    }
+}
+
+/// The page of `parent`'s children, loaded with those of the other parents of its list.
+pub async fn page_of<C: ChildPages>(
+    ctx: &Context<'_>,
+    parent: Uuid,
+    args: C::Args,
+) -> ApiResult<Page<C::Item>> {
+    ctx.loader::<PageLoader<C>>()?
+        .load_one((parent, args))
+        .await
+        .map_err(|error| (*error).clone())?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no page loaded for {parent}")))
 }

@@ -1,11 +1,15 @@
 //! GraphQL types, queries and mutations of groups. Every resolver asks `policy::can`.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::model::{
-    self, GroupFilter, GroupScope, Invitation, InvitationStatus, JoinRequest, Member, RequestStatus,
+    self, GroupFilter, GroupScope, Invitation, InvitationStatus, InvitationsOf, JoinRequest,
+    Member, RequestStatus,
 };
 use super::{GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use crate::auth::Viewer;
@@ -13,9 +17,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::pagination::PageRequest;
+use crate::graphql::loaders::{self, ChildPages};
+use crate::pagination::{Page, PageRequest};
 use crate::policy::{self, Action, Decision, Resource};
 use crate::users::User;
+use crate::users::model::DirectoryCursor;
 use crate::validation::{self, Limit};
 
 pub const TYPE_NAME: &str = "Group";
@@ -221,9 +227,9 @@ impl GroupAccess {
             "Only members see who is in this group.",
         )?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let mut conn = ctx.conn().await?;
         let members =
-            model::members_page(&mut conn, self.group.id, role.map(Into::into), &page).await?;
+            loaders::page_of::<MemberPages>(ctx, self.group.id, (page, role.map(Into::into)))
+                .await?;
         Ok(connection(
             members,
             |m| (m.user.display_name.clone(), m.user.id),
@@ -244,8 +250,7 @@ impl GroupAccess {
             "Only the group's managers see join requests.",
         )?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let mut conn = ctx.conn().await?;
-        let requests = model::pending_join_requests(&mut conn, self.group.id, &page).await?;
+        let requests = loaders::page_of::<JoinRequestPages>(ctx, self.group.id, page).await?;
         Ok(connection(requests, |r| (r.created_at, r.id), |r| r))
     }
     /// The rules that keep the group's membership in step with the directory (see
@@ -289,10 +294,56 @@ impl GroupAccess {
             "Only the group's managers see invitations.",
         )?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let mut conn = ctx.conn().await?;
-        let invitations =
-            model::pending_invitations(&mut conn, Some(self.group.id), None, &page).await?;
+        let invitations = loaders::page_of::<InvitationPages>(ctx, self.group.id, page).await?;
         Ok(connection(invitations, |i| (i.created_at, i.id), |i| i))
+    }
+}
+
+/// The members of groups by name, optionally of one role.
+pub struct MemberPages;
+
+impl ChildPages for MemberPages {
+    type Args = (PageRequest<DirectoryCursor>, Option<GroupRole>);
+    type Item = Member;
+
+    fn pages(
+        conn: &mut AsyncPgConnection,
+        groups: &[Uuid],
+        (page, role): &Self::Args,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<Member>>>> + Send {
+        model::member_pages(conn, groups, *role, page)
+    }
+}
+
+/// The pending join requests of groups, oldest first.
+pub struct JoinRequestPages;
+
+impl ChildPages for JoinRequestPages {
+    type Args = PageRequest<(DateTime<Utc>, Uuid)>;
+    type Item = JoinRequest;
+
+    fn pages(
+        conn: &mut AsyncPgConnection,
+        groups: &[Uuid],
+        page: &Self::Args,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<JoinRequest>>>> + Send {
+        model::pending_join_request_pages(conn, groups, page)
+    }
+}
+
+/// The pending invitations of groups, oldest first.
+pub struct InvitationPages;
+
+impl ChildPages for InvitationPages {
+    type Args = PageRequest<(DateTime<Utc>, Uuid)>;
+    type Item = Invitation;
+
+    fn pages(
+        conn: &mut AsyncPgConnection,
+        groups: &[Uuid],
+        page: &Self::Args,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<Invitation>>>> + Send {
+        model::pending_invitation_pages(conn, InvitationsOf::Group, groups, page)
     }
 }
 
@@ -508,8 +559,15 @@ impl GroupQuery {
         let viewer = ctx.viewer()?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let mut conn = ctx.conn().await?;
-        let invitations =
-            model::pending_invitations(&mut conn, None, Some(viewer.id()), &page).await?;
+        let invitations = model::pending_invitation_pages(
+            &mut conn,
+            InvitationsOf::Invitee,
+            &[viewer.id()],
+            &page,
+        )
+        .await?
+        .remove(&viewer.id())
+        .unwrap_or_else(|| page.finish(Vec::new(), 0));
         Ok(connection(invitations, |i| (i.created_at, i.id), |i| i))
     }
 }

@@ -2,15 +2,17 @@
 //! group comes with the viewer's relation to it (role, pending request, pending invitation), so a
 //! page of groups with everything the policy needs costs one statement plus one count.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Bool, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{group_invitations, group_join_requests, group_memberships, groups, users};
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Page, PageRequest, PerParentRow};
 use crate::text_enum;
 use crate::users::{User, UserStatus};
 
@@ -551,55 +553,41 @@ pub async fn share_a_group(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> Ap
 }
 
 /// A member with their role, for member lists.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct Member {
+    #[diesel(embed)]
     pub user: User,
+    #[diesel(sql_type = Text)]
     pub role: GroupRole,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
     pub joined_at: DateTime<Utc>,
 }
 
-/// Members in name order, optionally of one role.
-pub async fn members_page(
+/// A page of each group's members in name order, optionally of one role.
+pub async fn member_pages(
     conn: &mut AsyncPgConnection,
-    group: Uuid,
+    groups: &[Uuid],
     role: Option<GroupRole>,
     page: &PageRequest<crate::users::model::DirectoryCursor>,
-) -> ApiResult<Page<Member>> {
-    let base = || {
-        let mut query = group_memberships::table
-            .inner_join(users::table)
-            .filter(group_memberships::group_id.eq(group))
-            .into_boxed();
-        if let Some(role) = role {
-            query = query.filter(group_memberships::role.eq(role));
-        }
-        query
-    };
-    let mut query = base()
-        .select((
-            User::as_select(),
-            group_memberships::role,
-            group_memberships::created_at,
-        ))
-        .order((users::display_name.asc(), users::id.asc()))
-        .limit(page.fetch_limit());
-    if let Some(key) = &page.after {
-        query = query.filter(crate::users::model::after_directory_key(key));
-    }
-    let rows: Vec<(User, GroupRole, DateTime<Utc>)> = query.load(conn).await?;
-    let total = base().count().get_result(conn).await?;
-    let members = rows
-        .into_iter()
-        .map(|(user, role, joined_at)| Member {
-            user,
-            role,
-            joined_at,
-        })
-        .collect();
-    Ok(page.finish(members, total))
+) -> ApiResult<HashMap<Uuid, Page<Member>>> {
+    let (after_name, after_id) = page.after.clone().unzip();
+    let rows: Vec<PerParentRow<Member>> = diesel::sql_query(page.per_parent_sql(
+        "SELECT u.*, m.role, m.created_at AS joined_at, m.group_id AS page_parent,
+                ($2::text IS NULL OR (u.display_name, u.id) > ($2, $3)) AS page_after
+         FROM group_memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.group_id = ANY($1) AND ($4::text IS NULL OR m.role = $4)",
+        "display_name, id",
+    ))
+    .bind::<Array<SqlUuid>, _>(groups)
+    .bind::<Nullable<Text>, _>(after_name)
+    .bind::<Nullable<SqlUuid>, _>(after_id)
+    .bind::<Nullable<Text>, _>(role)
+    .load(conn)
+    .await?;
+    Ok(page.finish_each(groups, rows))
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, serde::Serialize)]
 #[diesel(table_name = group_join_requests, check_for_backend(diesel::pg::Pg))]
 pub struct JoinRequest {
     pub id: Uuid,
@@ -701,39 +689,29 @@ pub async fn close_join_request(
     .optional()?)
 }
 
-pub async fn pending_join_requests(
+/// A page of each group's pending join requests, oldest first.
+pub async fn pending_join_request_pages(
     conn: &mut AsyncPgConnection,
-    group: Uuid,
+    groups: &[Uuid],
     page: &PageRequest<(DateTime<Utc>, Uuid)>,
-) -> ApiResult<Page<JoinRequest>> {
-    let base = || {
-        group_join_requests::table
-            .filter(group_join_requests::group_id.eq(group))
-            .filter(group_join_requests::status.eq(RequestStatus::Pending))
-            .into_boxed()
-    };
-    let mut query = base()
-        .select(JoinRequest::as_select())
-        .order((
-            group_join_requests::created_at.asc(),
-            group_join_requests::id.asc(),
-        ))
-        .limit(page.fetch_limit());
-    if let Some((at, id)) = page.after {
-        query = query.filter(
-            group_join_requests::created_at
-                .gt(at)
-                .or(group_join_requests::created_at
-                    .eq(at)
-                    .and(group_join_requests::id.gt(id))),
-        );
-    }
-    let rows = query.load(conn).await?;
-    let total = base().count().get_result(conn).await?;
-    Ok(page.finish(rows, total))
+) -> ApiResult<HashMap<Uuid, Page<JoinRequest>>> {
+    let (after_at, after_id) = page.after.unzip();
+    let rows: Vec<PerParentRow<JoinRequest>> = diesel::sql_query(page.per_parent_sql(
+        "SELECT r.id, r.group_id, r.user_id, r.message, r.status, r.created_at,
+                r.group_id AS page_parent,
+                ($2::timestamptz IS NULL OR (r.created_at, r.id) > ($2, $3)) AS page_after
+         FROM group_join_requests r WHERE r.group_id = ANY($1) AND r.status = 'pending'",
+        "created_at, id",
+    ))
+    .bind::<Array<SqlUuid>, _>(groups)
+    .bind::<Nullable<diesel::sql_types::Timestamptz>, _>(after_at)
+    .bind::<Nullable<SqlUuid>, _>(after_id)
+    .load(conn)
+    .await?;
+    Ok(page.finish_each(groups, rows))
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, serde::Serialize)]
 #[diesel(table_name = group_invitations, check_for_backend(diesel::pg::Pg))]
 pub struct Invitation {
     pub id: Uuid,
@@ -832,44 +810,42 @@ pub async fn close_invitation(
     .optional()?)
 }
 
-/// Pending invitations of a group (for its managers) or of a person (for themselves).
-pub async fn pending_invitations(
+/// Whose pending invitations a page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InvitationsOf {
+    /// To a group.
+    Group,
+    /// Of a person.
+    Invitee,
+}
+
+/// A page of the pending invitations of each group or person, oldest first.
+pub async fn pending_invitation_pages(
     conn: &mut AsyncPgConnection,
-    group: Option<Uuid>,
-    user: Option<Uuid>,
+    of: InvitationsOf,
+    parents: &[Uuid],
     page: &PageRequest<(DateTime<Utc>, Uuid)>,
-) -> ApiResult<Page<Invitation>> {
-    let base = || {
-        let mut query = group_invitations::table
-            .filter(group_invitations::status.eq(InvitationStatus::Pending))
-            .into_boxed();
-        if let Some(group) = group {
-            query = query.filter(group_invitations::group_id.eq(group));
-        }
-        if let Some(user) = user {
-            query = query.filter(group_invitations::user_id.eq(user));
-        }
-        query
+) -> ApiResult<HashMap<Uuid, Page<Invitation>>> {
+    let parent = match of {
+        InvitationsOf::Group => "group_id",
+        InvitationsOf::Invitee => "user_id",
     };
-    let mut query = base()
-        .select(Invitation::as_select())
-        .order((
-            group_invitations::created_at.asc(),
-            group_invitations::id.asc(),
-        ))
-        .limit(page.fetch_limit());
-    if let Some((at, id)) = page.after {
-        query = query.filter(
-            group_invitations::created_at
-                .gt(at)
-                .or(group_invitations::created_at
-                    .eq(at)
-                    .and(group_invitations::id.gt(id))),
-        );
-    }
-    let rows = query.load(conn).await?;
-    let total = base().count().get_result(conn).await?;
-    Ok(page.finish(rows, total))
+    let (after_at, after_id) = page.after.unzip();
+    let rows: Vec<PerParentRow<Invitation>> = diesel::sql_query(page.per_parent_sql(
+        &format!(
+            "SELECT i.id, i.group_id, i.user_id, i.invited_by, i.status, i.created_at,
+                    i.{parent} AS page_parent,
+                    ($2::timestamptz IS NULL OR (i.created_at, i.id) > ($2, $3)) AS page_after
+             FROM group_invitations i WHERE i.{parent} = ANY($1) AND i.status = 'pending'"
+        ),
+        "created_at, id",
+    ))
+    .bind::<Array<SqlUuid>, _>(parents)
+    .bind::<Nullable<diesel::sql_types::Timestamptz>, _>(after_at)
+    .bind::<Nullable<SqlUuid>, _>(after_id)
+    .load(conn)
+    .await?;
+    Ok(page.finish_each(parents, rows))
 }
 
 /// Active users among `ids` (invitations go to people who can sign in).

@@ -24,11 +24,12 @@ use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::graphql::loaders::{
-    AudienceLoader, CommentSummaryLoader, PinLoader, ReactionLoader, ViewerMarksLoader,
+    self, AudienceLoader, ChildPages, CommentSummaryLoader, PinLoader, ReactionLoader,
+    ViewerMarksLoader,
 };
 use crate::groups::GroupAccess;
 use crate::notifications::triggers::{self, Trigger};
-use crate::pagination::PageRequest;
+use crate::pagination::{Page, PageRequest};
 use crate::policy::{self, Action, Decision, Resource};
 use crate::users::visibility::{self, Sight};
 use crate::users::{OrgRole, User};
@@ -410,9 +411,24 @@ impl Post {
         after: Option<String>,
     ) -> ApiResult<PageConnection<Comment>> {
         let page = PageRequest::parse(first, after.as_deref())?;
-        let mut conn = ctx.conn().await?;
-        let comments = model::comments_page(&mut conn, self.id, &page).await?;
+        let comments = loaders::page_of::<CommentPages>(ctx, self.id, page).await?;
         Ok(connection(comments, |c| (c.created_at, c.id), |c| c))
+    }
+}
+
+/// The comments of posts, oldest first.
+pub struct CommentPages;
+
+impl ChildPages for CommentPages {
+    type Args = PageRequest<model::CommentCursor>;
+    type Item = Comment;
+
+    fn pages(
+        conn: &mut diesel_async::AsyncPgConnection,
+        posts: &[Uuid],
+        page: &Self::Args,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<Comment>>>> + Send {
+        model::comment_pages(conn, posts, page)
     }
 }
 

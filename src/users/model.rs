@@ -44,7 +44,7 @@ text_enum! {
 }
 
 /// Serialized (secrets left out) as audit snapshots.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     pub id: Uuid,

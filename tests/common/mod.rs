@@ -9,6 +9,7 @@ pub mod oidc;
 pub mod relay;
 pub mod s3;
 pub mod smtp;
+pub mod statements;
 pub mod uploads;
 pub mod venv;
 pub mod ws;

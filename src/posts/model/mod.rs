@@ -14,7 +14,7 @@ use crate::db::schema::{
     post_mentions, post_pins, post_versions, post_views, posts, reactions, users,
 };
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Page, PageRequest, PerParentRow};
 use crate::users::UserStatus;
 
 mod marks;
@@ -369,7 +369,7 @@ pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, by: Uuid) -> Ap
 }
 
 /// Serialized as audit snapshots.
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, serde::Serialize)]
 #[diesel(table_name = comments, check_for_backend(diesel::pg::Pg))]
 pub struct Comment {
     pub id: Uuid,
@@ -465,32 +465,28 @@ pub async fn find_comment(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<O
         .optional()?)
 }
 
-/// Comments of a post in order, oldest first.
-pub async fn comments_page(
+pub type CommentCursor = (DateTime<Utc>, Uuid);
+
+/// A page of each post's comments, oldest first.
+pub async fn comment_pages(
     conn: &mut AsyncPgConnection,
-    post: Uuid,
-    page: &PageRequest<(DateTime<Utc>, Uuid)>,
-) -> ApiResult<Page<Comment>> {
-    let base = || {
-        comments::table
-            .filter(comments::post_id.eq(post))
-            .filter(comments::deleted_at.is_null())
-            .into_boxed()
-    };
-    let mut query = base()
-        .select(Comment::as_select())
-        .order((comments::created_at.asc(), comments::id.asc()))
-        .limit(page.fetch_limit());
-    if let Some((at, id)) = page.after {
-        query = query.filter(
-            comments::created_at
-                .gt(at)
-                .or(comments::created_at.eq(at).and(comments::id.gt(id))),
-        );
-    }
-    let rows = query.load(conn).await?;
-    let total = base().count().get_result(conn).await?;
-    Ok(page.finish(rows, total))
+    posts: &[Uuid],
+    page: &PageRequest<CommentCursor>,
+) -> ApiResult<HashMap<Uuid, Page<Comment>>> {
+    let (after_at, after_id) = page.after.unzip();
+    let rows: Vec<PerParentRow<Comment>> = diesel::sql_query(page.per_parent_sql(
+        "SELECT c.id, c.post_id, c.parent_id, c.author_id, c.body, c.body_html, c.edited_at,
+                c.deleted_at, c.created_at, c.post_id AS page_parent,
+                ($2::timestamptz IS NULL OR (c.created_at, c.id) > ($2, $3)) AS page_after
+         FROM comments c WHERE c.post_id = ANY($1) AND c.deleted_at IS NULL",
+        "created_at, id",
+    ))
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(posts)
+    .bind::<Nullable<Timestamptz>, _>(after_at)
+    .bind::<Nullable<SqlUuid>, _>(after_id)
+    .load(conn)
+    .await?;
+    Ok(page.finish_each(posts, rows))
 }
 
 /// For each post: how many comments it has and its latest `latest` ones (oldest of them first).
@@ -502,7 +498,7 @@ pub async fn comment_summaries(
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(embed)]
-        comment: CommentRow,
+        comment: Comment,
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         total: i64,
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -526,40 +522,10 @@ pub async fn comment_summaries(
             .entry(row.comment.post_id)
             .or_insert((row.total, Vec::new()));
         if row.rank <= latest {
-            entry.1.push(row.comment.into());
+            entry.1.push(row.comment);
         }
     }
     Ok(summaries)
-}
-
-#[derive(QueryableByName)]
-#[diesel(table_name = comments)]
-struct CommentRow {
-    id: Uuid,
-    post_id: Uuid,
-    parent_id: Option<Uuid>,
-    author_id: Option<Uuid>,
-    body: String,
-    body_html: String,
-    edited_at: Option<DateTime<Utc>>,
-    deleted_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-}
-
-impl From<CommentRow> for Comment {
-    fn from(row: CommentRow) -> Self {
-        Self {
-            id: row.id,
-            post_id: row.post_id,
-            parent_id: row.parent_id,
-            author_id: row.author_id,
-            body: row.body,
-            body_html: row.body_html,
-            edited_at: row.edited_at,
-            deleted_at: row.deleted_at,
-            created_at: row.created_at,
-        }
-    }
 }
 
 /// A reaction's subject.
