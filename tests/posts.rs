@@ -1373,7 +1373,7 @@ async fn the_comments_of_a_feed_page_cost_the_same_statements_for_one_post_or_ma
     };
     commented_post(&app, &owner, &group.id, "Post 0").await;
     let (one, response) = app.statements_of(&owner, query, json!({})).await;
-    assert_eq!(pages(&response), [page.clone()]);
+    assert_eq!(pages(&response), std::slice::from_ref(&page));
     for i in 1..8 {
         commented_post(&app, &owner, &group.id, &format!("Post {i}")).await;
     }
