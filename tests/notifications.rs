@@ -345,7 +345,7 @@ async fn ten_reactions_from_ten_people_collapse_into_one_notification() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_muted_group_produces_nothing() {
+async fn a_muted_group_silences_its_group_mentions_comments_and_reactions() {
     let app = TestApp::spawn().await;
     let anna = app.member("anna").await;
     let ben = app.member("ben").await;
@@ -353,13 +353,48 @@ async fn a_muted_group_produces_nothing() {
     let heard = group_of(&app, &ben, "Utile", &[&anna]).await;
     set_level(&app, &anna, &muted, "MUTED").await;
 
-    say(&app, &ben, &muted, "Bonjour @anna").await;
-    let useful = say(&app, &ben, &heard, "Bonjour @anna").await;
+    say(&app, &ben, &muted, &format!("Réunion @{}", muted.slug)).await;
+    let annas = say(&app, &anna, &muted, "Mon bilan").await;
+    comment(&app, &ben, &annas, None).await;
+    run(&app, &ben, REACT, json!({ "id": annas })).await;
+    let useful = say(&app, &ben, &heard, &format!("Réunion @{}", heard.slug)).await;
     settle(&app).await;
 
     let received = notifications(&app, &anna).await;
-    assert_eq!(received.len(), 1, "{received:#?}");
+    assert_eq!(kinds(&received), ["GROUP_MENTION"], "{received:#?}");
     assert_eq!(received[0]["subject"]["id"], json!(useful));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_direct_mention_in_a_muted_group_still_notifies() {
+    let app = TestApp::spawn().await;
+    let anna = app.member("anna").await;
+    let ben = app.member("ben").await;
+    let muted = group_of(&app, &ben, "Bavards", &[&anna]).await;
+    set_level(&app, &anna, &muted, "MUTED").await;
+
+    let mentioning = say(&app, &ben, &muted, "Bonjour @anna").await;
+    settle(&app).await;
+
+    let received = notifications(&app, &anna).await;
+    assert_eq!(kinds(&received), ["MENTION"], "{received:#?}");
+    assert_eq!(received[0]["subject"]["id"], json!(mentioning));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_direct_mention_in_a_muted_group_is_silent_once_mentions_are_off() {
+    let app = TestApp::spawn().await;
+    let anna = app.member("anna").await;
+    let ben = app.member("ben").await;
+    let muted = group_of(&app, &ben, "Bavards", &[&anna]).await;
+    set_level(&app, &anna, &muted, "MUTED").await;
+    let off = json!({ "input": { "preferences": [{ "kind": "MENTION", "delivery": "OFF" }] } });
+    run(&app, &anna, SETTINGS, off).await;
+
+    say(&app, &ben, &muted, "Bonjour @anna").await;
+    settle(&app).await;
+
+    assert!(notifications(&app, &anna).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -372,14 +407,18 @@ async fn a_post_shared_to_several_groups_is_silent_only_where_all_are_muted() {
     let useful = group_of(&app, &admin, "Utile", &[&anna]).await;
     set_level(&app, &anna, &chatter, "MUTED").await;
     set_level(&app, &anna, &jokes, "MUTED").await;
-    let mention = || json!({ "body": "Bonjour @anna" });
+    let charter = || json!({ "body": "Nouvelle charte", "requiresAcknowledgement": true });
 
-    post_in(&app, &admin, &[&chatter, &jokes], mention()).await;
-    let heard = post_in(&app, &admin, &[&chatter, &useful], mention()).await;
+    post_in(&app, &admin, &[&chatter, &jokes], charter()).await;
+    let heard = post_in(&app, &admin, &[&chatter, &useful], charter()).await;
     settle(&app).await;
 
     let received = notifications(&app, &anna).await;
-    assert_eq!(received.len(), 1, "{received:#?}");
+    assert_eq!(
+        kinds(&received),
+        ["ACKNOWLEDGEMENT_REQUESTED"],
+        "{received:#?}"
+    );
     assert_eq!(received[0]["subject"]["id"], json!(heard));
 }
 

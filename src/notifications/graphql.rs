@@ -98,7 +98,7 @@ pub enum DigestFrequencyGql {
 pub enum GroupNotificationLevel {
     /// Mentions, replies and the like.
     Default,
-    /// Nothing at all from the group.
+    /// Nothing from the group but direct @mentions of you (unless you turned mentions off).
     Muted,
     /// Also every new post.
     AllPosts,
@@ -601,7 +601,8 @@ impl NotificationMutation {
         })
     }
 
-    /// Mutes a group, asks for all its posts, or goes back to the usual (for the viewer).
+    /// Mutes a group (all but direct @mentions of the viewer), asks for all its posts, or goes
+    /// back to the usual (for the viewer).
     async fn set_group_notification_level(
         &self,
         ctx: &Context<'_>,
