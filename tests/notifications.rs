@@ -422,6 +422,106 @@ async fn a_post_shared_to_several_groups_is_silent_only_where_all_are_muted() {
     assert_eq!(received[0]["subject"]["id"], json!(heard));
 }
 
+/// A member called `name`, speaking `locale`.
+async fn person(app: &TestApp, username: &str, name: &str, locale: &str) -> TestUser {
+    app.create_user_with(username, OrgRole::Member, |user| {
+        user.display_name = name.to_owned();
+        user.locale = locale.to_owned();
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_french_text_agrees_with_the_several_people_who_did_it() {
+    let app = TestApp::spawn().await;
+    let lea = person(&app, "lea", "Léa Roux", "fr").await;
+    let jack = person(&app, "jack", "Jack Thomas", "en").await;
+    let agnes = person(&app, "agnes", "Agnès Côté", "fr").await;
+    let team = group_of(&app, &lea, "Équipe", &[&jack, &agnes]).await;
+    let leas = post(
+        &app,
+        &lea,
+        &team,
+        json!({ "title": "Bilan", "body": "Chiffres" }),
+    )
+    .await;
+
+    comment(&app, &jack, &leas, None).await;
+    wait_for_notifications(&app, &lea, 1).await;
+    comment(&app, &agnes, &leas, None).await;
+    settle(&app).await;
+
+    let received = notifications(&app, &lea).await;
+    assert_eq!(received.len(), 1, "{received:#?}");
+    assert_eq!(
+        received[0]["text"],
+        "Agnès Côté et Jack Thomas ont commenté votre publication « Bilan »"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reminder_a_day_ahead_says_tomorrow_and_the_time() {
+    let app = TestApp::spawn().await;
+    let olga = app.member("olga").await;
+    let anna = app.member("anna").await;
+    let team = group_of(&app, &olga, "Team", &[&anna]).await;
+    // A day and 5 s from now, reminded a day before: the reminder job is due in 5 s.
+    let starts_at = Utc::now() + chrono::Duration::days(1) + chrono::Duration::seconds(5);
+    let coffee = json!({ "title": "Café", "startsAt": starts_at,
+                         "endsAt": starts_at + chrono::Duration::hours(1), "reminderMinutes": [1440] });
+    let coffee = create_event(&app, &olga, &team, coffee).await;
+    run(
+        &app,
+        &anna,
+        "mutation($e: ID!) { rsvp(input: { eventId: $e, status: GOING }) { attendance { status } } }",
+        json!({ "e": coffee }),
+    )
+    .await;
+
+    let received = wait_for_notifications(&app, &anna, 1).await;
+
+    assert_eq!(kinds(&received), ["EVENT_REMINDER"]);
+    assert_eq!(
+        received[0]["text"],
+        format!("Café starts tomorrow at {}", starts_at.format("%H:%M"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_one_occurrence_names_its_day_where_the_event_takes_place() {
+    let app = TestApp::spawn().await;
+    let olga = app.member("olga").await;
+    let anna = app.member("anna").await;
+    let team = group_of(&app, &olga, "Team", &[&anna]).await;
+    // Weekly at 00:30 in Paris from Tuesday 12 January 2027: still the 11th in UTC.
+    let weekly = json!({ "title": "Point", "startsAt": "2027-01-11T23:30:00Z",
+                         "endsAt": "2027-01-12T00:30:00Z", "timeZone": "Europe/Paris",
+                         "recurrence": "FREQ=WEEKLY;COUNT=4" });
+    let event = create_event(&app, &olga, &team, weekly).await;
+    run(
+        &app,
+        &anna,
+        "mutation($e: ID!) { rsvp(input: { eventId: $e, status: GOING }) { attendance { status } } }",
+        json!({ "e": event }),
+    )
+    .await;
+
+    run(
+        &app,
+        &olga,
+        "mutation($e: ID!) { cancelEvent(input: { eventId: $e, occurrenceStartsAt: \"2027-01-11T23:30:00Z\" }) { event { id } } }",
+        json!({ "e": event }),
+    )
+    .await;
+
+    let received = wait_for_notifications(&app, &anna, 1).await;
+    assert_eq!(kinds(&received), ["EVENT_CANCELLED"]);
+    assert_eq!(
+        received[0]["text"],
+        "Point on Tuesday 12 January 2027 is cancelled"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_edit_tells_only_the_people_it_mentions_for_the_first_time() {
     let app = TestApp::spawn().await;
