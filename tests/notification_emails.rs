@@ -422,3 +422,95 @@ async fn a_digest_gathers_what_an_absent_person_missed_in_one_email() {
     assert_no_more_email(&smtp, 1).await;
     assert_eq!(world.count(&pending(&zoe)).await, 1, "pending for tomorrow");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mention_email_reads_the_post_as_text_not_markdown() {
+    let smtp = SmtpServer::start().await;
+    let world = world(&smtp).await;
+    world.join("zoe", "en").await;
+
+    world
+        .post("**Budget** : voir [le guide](https://rh.example.com/guide), @zoe")
+        .await;
+
+    let messages = smtp.wait_for(1, Duration::from_secs(15)).await;
+    let message = parse(&messages[0]);
+    assert_eq!(
+        message.subject(),
+        Some("Ann <b>Bold</b> mentioned you in “Budget : voir le guide, @zoe”")
+    );
+    let (body, plain) = (html(&message), text(&message));
+    for shown in [&body, &plain] {
+        assert!(shown.contains("Budget : voir le guide, @zoe"), "{shown}");
+        assert!(!shown.contains("**") && !shown.contains("]("), "{shown}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reminder_email_says_when_and_where_with_the_meeting_link() {
+    let smtp = SmtpServer::start().await;
+    let world = world(&smtp).await;
+    let zoe = world
+        .app
+        .create_user_with("zoe", OrgRole::Member, |user| {
+            user.locale = "fr".to_owned();
+            user.time_zone = "Europe/Paris".to_owned();
+        })
+        .await;
+    world
+        .app
+        .add_member(&world.group, &zoe, GroupRole::Member)
+        .await;
+    let by_email = json!({ "preferences": [{ "kind": "EVENT_REMINDER", "delivery": "EMAIL" }] });
+    world.settings(&zoe, by_email).await;
+    // Reminded 15 minutes before a start 15 minutes and 20 s away: the reminder is due in 20 s.
+    let starts_at = Utc::now() + chrono::Duration::minutes(15) + chrono::Duration::seconds(20);
+    let ends_at = starts_at + chrono::Duration::hours(1);
+    let created = world
+        .app
+        .graphql(
+            Some(&world.ann),
+            "mutation($input: CreateEventInput!) { createEvent(input: $input) { event { id } } }",
+            json!({ "input": { "groupId": world.group.id, "title": "Café", "startsAt": starts_at,
+                               "endsAt": ends_at, "reminderMinutes": [15],
+                               "location": "Salle Verte",
+                               "onlineUrl": "https://meet.example.com/cafe" } }),
+        )
+        .await;
+    let event = created["data"]["createEvent"]["event"]["id"].clone();
+    let going = world
+        .app
+        .graphql(
+            Some(&zoe),
+            "mutation($e: ID!) { rsvp(input: { eventId: $e, status: GOING }) { attendance { status } } }",
+            json!({ "e": event }),
+        )
+        .await;
+    assert!(going["errors"].is_null(), "{going}");
+
+    let messages = smtp.wait_for(1, Duration::from_secs(40)).await;
+    let message = parse(&messages[0]);
+    assert_eq!(message.subject(), Some("Café commence dans 15 minutes"));
+    let paris = |at: DateTime<Utc>| at.with_timezone(&chrono_tz::Europe::Paris);
+    let french_time =
+        |at: DateTime<Utc>| format!("{} h {:02}", paris(at).hour(), paris(at).minute());
+    let plain = text(&message);
+    for expected in [
+        "Quand : ".to_owned(),
+        format!(
+            "{} – {} (Europe/Paris)",
+            french_time(starts_at),
+            french_time(ends_at)
+        ),
+        "Où : Salle Verte".to_owned(),
+        "En ligne : https://meet.example.com/cafe".to_owned(),
+    ] {
+        assert!(plain.contains(&expected), "{expected:?} in {plain}");
+    }
+    let body = html(&message);
+    assert!(
+        body.contains("<a href=\"https://meet.example.com/cafe\">"),
+        "{body}"
+    );
+    assert!(body.contains("Salle Verte"), "{body}");
+}

@@ -345,7 +345,7 @@ async fn ten_reactions_from_ten_people_collapse_into_one_notification() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_muted_group_produces_nothing() {
+async fn a_muted_group_silences_its_group_mentions_comments_and_reactions() {
     let app = TestApp::spawn().await;
     let anna = app.member("anna").await;
     let ben = app.member("ben").await;
@@ -353,13 +353,48 @@ async fn a_muted_group_produces_nothing() {
     let heard = group_of(&app, &ben, "Utile", &[&anna]).await;
     set_level(&app, &anna, &muted, "MUTED").await;
 
-    say(&app, &ben, &muted, "Bonjour @anna").await;
-    let useful = say(&app, &ben, &heard, "Bonjour @anna").await;
+    say(&app, &ben, &muted, &format!("Réunion @{}", muted.slug)).await;
+    let annas = say(&app, &anna, &muted, "Mon bilan").await;
+    comment(&app, &ben, &annas, None).await;
+    run(&app, &ben, REACT, json!({ "id": annas })).await;
+    let useful = say(&app, &ben, &heard, &format!("Réunion @{}", heard.slug)).await;
     settle(&app).await;
 
     let received = notifications(&app, &anna).await;
-    assert_eq!(received.len(), 1, "{received:#?}");
+    assert_eq!(kinds(&received), ["GROUP_MENTION"], "{received:#?}");
     assert_eq!(received[0]["subject"]["id"], json!(useful));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_direct_mention_in_a_muted_group_still_notifies() {
+    let app = TestApp::spawn().await;
+    let anna = app.member("anna").await;
+    let ben = app.member("ben").await;
+    let muted = group_of(&app, &ben, "Bavards", &[&anna]).await;
+    set_level(&app, &anna, &muted, "MUTED").await;
+
+    let mentioning = say(&app, &ben, &muted, "Bonjour @anna").await;
+    settle(&app).await;
+
+    let received = notifications(&app, &anna).await;
+    assert_eq!(kinds(&received), ["MENTION"], "{received:#?}");
+    assert_eq!(received[0]["subject"]["id"], json!(mentioning));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_direct_mention_in_a_muted_group_is_silent_once_mentions_are_off() {
+    let app = TestApp::spawn().await;
+    let anna = app.member("anna").await;
+    let ben = app.member("ben").await;
+    let muted = group_of(&app, &ben, "Bavards", &[&anna]).await;
+    set_level(&app, &anna, &muted, "MUTED").await;
+    let off = json!({ "input": { "preferences": [{ "kind": "MENTION", "delivery": "OFF" }] } });
+    run(&app, &anna, SETTINGS, off).await;
+
+    say(&app, &ben, &muted, "Bonjour @anna").await;
+    settle(&app).await;
+
+    assert!(notifications(&app, &anna).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -372,15 +407,119 @@ async fn a_post_shared_to_several_groups_is_silent_only_where_all_are_muted() {
     let useful = group_of(&app, &admin, "Utile", &[&anna]).await;
     set_level(&app, &anna, &chatter, "MUTED").await;
     set_level(&app, &anna, &jokes, "MUTED").await;
-    let mention = || json!({ "body": "Bonjour @anna" });
+    let charter = || json!({ "body": "Nouvelle charte", "requiresAcknowledgement": true });
 
-    post_in(&app, &admin, &[&chatter, &jokes], mention()).await;
-    let heard = post_in(&app, &admin, &[&chatter, &useful], mention()).await;
+    post_in(&app, &admin, &[&chatter, &jokes], charter()).await;
+    let heard = post_in(&app, &admin, &[&chatter, &useful], charter()).await;
     settle(&app).await;
 
     let received = notifications(&app, &anna).await;
-    assert_eq!(received.len(), 1, "{received:#?}");
+    assert_eq!(
+        kinds(&received),
+        ["ACKNOWLEDGEMENT_REQUESTED"],
+        "{received:#?}"
+    );
     assert_eq!(received[0]["subject"]["id"], json!(heard));
+}
+
+/// A member called `name`, speaking `locale`.
+async fn person(app: &TestApp, username: &str, name: &str, locale: &str) -> TestUser {
+    app.create_user_with(username, OrgRole::Member, |user| {
+        user.display_name = name.to_owned();
+        user.locale = locale.to_owned();
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_french_text_agrees_with_the_several_people_who_did_it() {
+    let app = TestApp::spawn().await;
+    let lea = person(&app, "lea", "Léa Roux", "fr").await;
+    let jack = person(&app, "jack", "Jack Thomas", "en").await;
+    let agnes = person(&app, "agnes", "Agnès Côté", "fr").await;
+    let team = group_of(&app, &lea, "Équipe", &[&jack, &agnes]).await;
+    let leas = post(
+        &app,
+        &lea,
+        &team,
+        json!({ "title": "Bilan", "body": "Chiffres" }),
+    )
+    .await;
+
+    comment(&app, &jack, &leas, None).await;
+    wait_for_notifications(&app, &lea, 1).await;
+    comment(&app, &agnes, &leas, None).await;
+    settle(&app).await;
+
+    let received = notifications(&app, &lea).await;
+    assert_eq!(received.len(), 1, "{received:#?}");
+    assert_eq!(
+        received[0]["text"],
+        "Agnès Côté et Jack Thomas ont commenté votre publication « Bilan »"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reminder_a_day_ahead_says_tomorrow_and_the_time() {
+    let app = TestApp::spawn().await;
+    let olga = app.member("olga").await;
+    let anna = app.member("anna").await;
+    let team = group_of(&app, &olga, "Team", &[&anna]).await;
+    // A day and 5 s from now, reminded a day before: the reminder job is due in 5 s.
+    let starts_at = Utc::now() + chrono::Duration::days(1) + chrono::Duration::seconds(5);
+    let coffee = json!({ "title": "Café", "startsAt": starts_at,
+                         "endsAt": starts_at + chrono::Duration::hours(1), "reminderMinutes": [1440] });
+    let coffee = create_event(&app, &olga, &team, coffee).await;
+    run(
+        &app,
+        &anna,
+        "mutation($e: ID!) { rsvp(input: { eventId: $e, status: GOING }) { attendance { status } } }",
+        json!({ "e": coffee }),
+    )
+    .await;
+
+    let received = wait_for_notifications(&app, &anna, 1).await;
+
+    assert_eq!(kinds(&received), ["EVENT_REMINDER"]);
+    assert_eq!(
+        received[0]["text"],
+        format!("Café starts tomorrow at {}", starts_at.format("%H:%M"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_one_occurrence_names_its_day_where_the_event_takes_place() {
+    let app = TestApp::spawn().await;
+    let olga = app.member("olga").await;
+    let anna = app.member("anna").await;
+    let team = group_of(&app, &olga, "Team", &[&anna]).await;
+    // Weekly at 00:30 in Paris from Tuesday 12 January 2027: still the 11th in UTC.
+    let weekly = json!({ "title": "Point", "startsAt": "2027-01-11T23:30:00Z",
+                         "endsAt": "2027-01-12T00:30:00Z", "timeZone": "Europe/Paris",
+                         "recurrence": "FREQ=WEEKLY;COUNT=4" });
+    let event = create_event(&app, &olga, &team, weekly).await;
+    run(
+        &app,
+        &anna,
+        "mutation($e: ID!) { rsvp(input: { eventId: $e, status: GOING }) { attendance { status } } }",
+        json!({ "e": event }),
+    )
+    .await;
+
+    run(
+        &app,
+        &olga,
+        "mutation($e: ID!) { cancelEvent(input: { eventId: $e, occurrenceStartsAt: \"2027-01-11T23:30:00Z\" }) { event { id } } }",
+        json!({ "e": event }),
+    )
+    .await;
+
+    let received = wait_for_notifications(&app, &anna, 1).await;
+    assert_eq!(kinds(&received), ["EVENT_CANCELLED"]);
+    assert_eq!(
+        received[0]["text"],
+        "Point on Tuesday 12 January 2027 is cancelled"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,5 +1,6 @@
 //! Delivering one notice to its recipients: each must be active, may see the subject, and must
-//! not have turned the kind off or muted the group; the actor is never told of their own doing.
+//! not have turned the kind off or muted the group (a direct @mention is heard all the same);
+//! the actor is never told of their own doing.
 //! Those who want the kind by email get it emailed too (digests gather theirs later).
 
 use std::collections::HashSet;

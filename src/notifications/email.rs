@@ -8,9 +8,9 @@ use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::kinds::Delivery;
+use super::kinds::{Delivery, NotificationKind};
 use super::model::{self, Notification};
-use super::text::{self, Language};
+use super::text::{self, Fact, Reader};
 use super::visibility;
 use crate::app::Services;
 use crate::auth::Viewer;
@@ -80,7 +80,8 @@ pub async fn send(
     Ok(())
 }
 
-/// The email of one notification: its headline, what it quotes, an unsubscribe link for its kind.
+/// The email of one notification: its headline, what it quotes (or, for a reminder, when and
+/// where the event is), an unsubscribe link for its kind.
 async fn render(
     conn: &mut AsyncPgConnection,
     services: &Services,
@@ -90,23 +91,56 @@ async fn render(
 ) -> ApiResult<OutgoingEmail> {
     let topic = Topic::Kind(notification.kind);
     let unsubscribe_url = unsubscribe::link(conn, services, recipient.id(), topic).await?;
-    let details = details(&notification.data);
-    let body_html = details.map(quote).unwrap_or_default();
+    let reader = Reader::of(&recipient.user);
+    let (body_html, body_text) = if notification.kind == NotificationKind::EventReminder {
+        facts(&text::event_facts(&notification.data, &reader))
+    } else {
+        let details = details(&notification.data).unwrap_or_default();
+        (quote(details), details.to_owned())
+    };
     let content = Content {
-        language: Language::of(&recipient.user.locale),
+        language: reader.language,
         heading: headline,
         body_html: &body_html,
-        body_text: details.unwrap_or_default(),
+        body_text: &body_text,
         unsubscribe_url: Some(&unsubscribe_url),
     };
     framed(conn, services, "notification", headline, &content).await
 }
 
 fn quote(text: &str) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
     format!(
         "<blockquote style=\"margin:0;padding:8px 16px;border-left:4px solid #e4e7eb;white-space:pre-wrap\">{}</blockquote>",
         escape(text)
     )
+}
+
+/// Facts as HTML lines (a link where the value is a web address) and as plain-text lines.
+fn facts(facts: &[Fact]) -> (String, String) {
+    let html = facts
+        .iter()
+        .map(|fact| {
+            let value = escape(&fact.value);
+            let value = if fact.link {
+                format!("<a href=\"{value}\">{value}</a>")
+            } else {
+                value
+            };
+            format!(
+                "<p style=\"margin:0 0 8px\"><strong>{}</strong> {value}</p>",
+                escape(fact.label)
+            )
+        })
+        .collect();
+    let text = facts
+        .iter()
+        .map(|fact| format!("{} {}", fact.label, fact.value))
+        .collect::<Vec<_>>()
+        .join("\n");
+    (html, text)
 }
 
 /// Whether the recipient still wants this kind (from this group) by email: they may have
@@ -147,15 +181,15 @@ pub(super) async fn describe(
     {
         return Ok(None);
     }
-    let language = Language::of(&recipient.user.locale);
+    let reader = Reader::of(&recipient.user);
     let names = visible_actor_names(conn, recipient, notification).await?;
     let count = notification.actor_count.max(0) as usize;
-    let who = text::actors(&names, count, language);
+    let who = text::actors(&names, count, reader.language);
     Ok(Some(text::headline(
         notification.kind,
         &who,
         &notification.data,
-        language,
+        &reader,
     )))
 }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::kinds::{Delivery, NotificationKind};
 use super::model::{self, Filter, Notification, Selection};
 use super::preferences::{self, GroupLevel};
-use super::text::{self, Language};
+use super::text::{self, Reader};
 use super::triggers::{self, Trigger};
 use crate::analytics::{Activity, ActivityKind};
 use crate::audit::{Audit, Change};
@@ -98,7 +98,7 @@ pub enum DigestFrequencyGql {
 pub enum GroupNotificationLevel {
     /// Mentions, replies and the like.
     Default,
-    /// Nothing at all from the group.
+    /// Nothing from the group but direct @mentions of you (unless you turned mentions off).
     Muted,
     /// Also every new post.
     AllPosts,
@@ -134,16 +134,15 @@ impl Notification {
     /// What happened, in one line in the viewer's language ("Anna and 4 others reacted to
     /// your post “Q3 results”").
     async fn text(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        let viewer = ctx.viewer()?;
-        let language = Language::of(&viewer.user.locale);
+        let reader = Reader::of(&ctx.viewer()?.user);
         let names: Vec<String> = self
             .visible_actors(ctx, 2)
             .await?
             .into_iter()
             .map(|user| user.display_name)
             .collect();
-        let who = text::actors(&names, self.actor_count.max(0) as usize, language);
-        Ok(text::headline(self.kind, &who, &self.data, language))
+        let who = text::actors(&names, self.actor_count.max(0) as usize, reader.language);
+        Ok(text::headline(self.kind, &who, &self.data, &reader))
     }
     /// The latest people who did it (up to 3 the viewer may see), most recent first.
     async fn actors(&self, ctx: &Context<'_>) -> ApiResult<Vec<User>> {
@@ -183,8 +182,10 @@ impl Notification {
             Err(other) => Err(other),
         }
     }
-    /// Details of the kind: `title` (of the subject), `commentId`, `excerpt`, `approved`,
-    /// `startsAt`, `minutesBefore`, an admin message's `body`...
+    /// Details of the kind: `title` (of the subject), `commentId`, `excerpt` (plain text),
+    /// `approved`, `startsAt`, an occurrence's `occurrenceStartsAt`, `occurrenceEndsAt` and the
+    /// event's `timeZone`, a reminder's `location`, `onlineUrl` and `minutesBefore`, an admin
+    /// message's `body`...
     async fn data(&self) -> Json<serde_json::Value> {
         Json(self.data.clone())
     }
@@ -601,7 +602,8 @@ impl NotificationMutation {
         })
     }
 
-    /// Mutes a group, asks for all its posts, or goes back to the usual (for the viewer).
+    /// Mutes a group (all but direct @mentions of the viewer), asks for all its posts, or goes
+    /// back to the usual (for the viewer).
     async fn set_group_notification_level(
         &self,
         ctx: &Context<'_>,

@@ -82,6 +82,12 @@ impl NotificationKind {
             Self::Reaction | Self::JoinRequestDecided | Self::EventReminder => Delivery::InApp,
         }
     }
+
+    /// Whether it reaches people who muted the group it happened in: a direct @mention does
+    /// (unless they turned mentions off).
+    pub fn heard_through_mutes(self) -> bool {
+        self == Self::Mention
+    }
 }
 
 impl Delivery {

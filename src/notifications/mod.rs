@@ -3,6 +3,7 @@
 //! applies their preferences (per kind, per group, do-not-disturb) and stores one notification per
 //! recipient and grouping key, published to `notificationReceived` on every instance.
 
+pub mod dates;
 pub mod deliver;
 pub mod digest;
 pub mod email;

@@ -1,6 +1,7 @@
 //! Who hears of what, and how: a person's choice per kind, else the organisation's default, else
-//! the built-in one; a muted group silences everything from it; do-not-disturb hours hold emails
-//! back until they end.
+//! the built-in one; a muted group silences everything from it but direct @mentions of the person
+//! (as in Slack or Mattermost: turning mentions off silences those); do-not-disturb hours hold
+//! emails back until they end.
 
 use std::collections::HashMap;
 
@@ -20,7 +21,7 @@ use crate::text_enum;
 text_enum! {
     /// A person's setting for one group.
     pub enum GroupLevel {
-        /// Nothing from the group, not even mentions.
+        /// Nothing from the group but direct @mentions of the person.
         Muted => "muted",
         /// Every new post in the group, besides the usual.
         AllPosts => "all_posts",
@@ -28,7 +29,8 @@ text_enum! {
 }
 
 /// How each recipient hears of `kind` in `groups`: `Off` for those who muted every one of them
-/// (a post shared to a group they did not mute still reaches them).
+/// (a post shared to a group they did not mute still reaches them), unless the kind is a direct
+/// mention, which only the person's own choice for mentions silences.
 pub async fn deliveries(
     conn: &mut AsyncPgConnection,
     recipients: &[Uuid],
@@ -65,7 +67,7 @@ pub async fn deliveries(
     Ok(rows
         .into_iter()
         .map(|row| {
-            let delivery = if row.muted {
+            let delivery = if row.muted && !kind.heard_through_mutes() {
                 Delivery::Off
             } else {
                 row.own

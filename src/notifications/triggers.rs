@@ -185,7 +185,9 @@ fn post_title(post: &crate::posts::Post) -> String {
     }
 }
 
-fn excerpt(text: &str) -> String {
+/// The start of a Markdown text, read as plain text (no `**`, links by their label).
+fn excerpt(markdown: &str) -> String {
+    let text = crate::markdown::to_plain_text(markdown, |_| None);
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() <= TITLE_CHARS {
         flat
@@ -564,7 +566,8 @@ async fn event_changed(
         data: match occurrence {
             None => json!({ "title": event.title, "startsAt": event.starts_at,
                             "reason": event.cancellation_reason }),
-            Some(at) => json!({ "title": event.title, "occurrenceStartsAt": at }),
+            Some(at) => json!({ "title": event.title, "occurrenceStartsAt": at,
+                                "timeZone": event.time_zone }),
         },
         group_key: match occurrence {
             None => format!("{}:{}", kind.as_db(), event.id),
@@ -627,7 +630,8 @@ async fn active_people(conn: &mut AsyncPgConnection) -> ApiResult<Vec<Uuid>> {
         .await?)
 }
 
-/// Tells an event's attendees its occurrence starts in `minutes` (called by the reminder job).
+/// Tells an event's attendees its occurrence starts in `minutes` (called by the reminder job):
+/// when, where and the meeting link.
 pub async fn event_reminder(
     conn: &mut AsyncPgConnection,
     services: &Services,
@@ -643,6 +647,9 @@ pub async fn event_reminder(
         groups: event.group_id.into_iter().collect(),
         actor: None,
         data: json!({ "title": event.title, "occurrenceStartsAt": starts_at,
+                      "occurrenceEndsAt": starts_at + event.duration(),
+                      "timeZone": event.time_zone, "allDay": event.all_day,
+                      "location": event.location, "onlineUrl": event.online_url,
                       "minutesBefore": minutes }),
         group_key: format!(
             "reminder:{}:{}:{minutes}",
