@@ -129,6 +129,17 @@ pub fn require(
     }
 }
 
+/// Only admins may do this (FORBIDDEN for anyone else: the organisation is no secret).
+pub fn require_admin(viewer: &Viewer) -> ApiResult<()> {
+    require(
+        viewer,
+        Action::Administer,
+        Resource::Organisation,
+        "Organization",
+        "Only admins may do this.",
+    )
+}
+
 pub fn can(viewer: &Viewer, action: Action, resource: Resource<'_>) -> Decision {
     match resource {
         Resource::User { user, shares_group } => user_decision(viewer, action, user, shares_group),

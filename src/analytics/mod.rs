@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod export;
 pub mod graphql;
+pub mod model;
 pub mod period;
 pub mod reports;
 pub mod rollup;

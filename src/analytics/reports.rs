@@ -1,20 +1,18 @@
-//! The reports, read from the daily rollups (and, for content, from the per-post tables the
-//! posts feature keeps: unique viewers, reactions, comments, acknowledgements). Each report is a
-//! few statements whatever the range; the GraphQL API, the CSV export and the dashboard share
-//! them.
+//! The reports, shaped from the rows `model` reads (the daily rollups and, for content, the
+//! per-post tables the posts feature keeps: unique viewers, reactions, comments,
+//! acknowledgements). Each report is a few statements whatever the range; the GraphQL API, the
+//! CSV export and the dashboard share them.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use async_graphql::{ComplexObject, ID, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::sql_types::{
-    BigInt, Bool, Date as SqlDate, Nullable, Text, Timestamptz, Uuid as SqlUuid,
-};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::activity::{ActivityKind, actions_only};
+use super::activity::ActivityKind;
+use super::model::{self, ActiveDayRow, PostRow};
 use super::period::{Period, Scope};
 use crate::error::ApiResult;
 use crate::graphql::date::Date;
@@ -69,61 +67,12 @@ pub struct ActiveUsersReport {
     pub by_site: Vec<ActiveUsersBreakdown>,
 }
 
-#[derive(diesel::QueryableByName)]
-struct ActiveDayRow {
-    #[diesel(sql_type = Text)]
-    dimension: String,
-    #[diesel(sql_type = SqlDate)]
-    day: NaiveDate,
-    #[diesel(sql_type = Text)]
-    value: String,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    dau: i32,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    wau: i32,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    mau: i32,
-}
-
-#[derive(diesel::QueryableByName)]
-struct DistinctRow {
-    /// `all`, `department` or `site`.
-    #[diesel(sql_type = Text)]
-    dimension: String,
-    #[diesel(sql_type = Text)]
-    value: String,
-    #[diesel(sql_type = BigInt)]
-    users: i64,
-}
-
 pub async fn active_users(
     conn: &mut AsyncPgConnection,
     period: &Period,
 ) -> ApiResult<ActiveUsersReport> {
-    let rows: Vec<ActiveDayRow> = diesel::sql_query(
-        "SELECT dimension, day, value, dau, wau, mau FROM activity_active_days
-         WHERE scope = $1 AND day BETWEEN $2 AND $3",
-    )
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
-    .load(conn)
-    .await?;
-    let distinct: Vec<DistinctRow> = diesel::sql_query(
-        "SELECT CASE WHEN GROUPING(p.department) = 0 THEN 'department'
-                     WHEN GROUPING(p.site) = 0 THEN 'site' ELSE 'all' END AS dimension,
-                coalesce(CASE WHEN GROUPING(p.department) = 0 THEN p.department ELSE p.site END, '') AS value,
-                count(*) AS users
-         FROM (SELECT DISTINCT user_id FROM activity_user_days
-               WHERE scope = $1 AND day BETWEEN $2 AND $3) u
-         JOIN users p ON p.id = u.user_id
-         GROUP BY GROUPING SETS ((), (p.department), (p.site))",
-    )
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
-    .load(conn)
-    .await?;
+    let rows = model::active_days(conn, period).await?;
+    let distinct = model::distinct_active(conn, period).await?;
     let overall: HashMap<NaiveDate, (i32, i32, i32)> = rows
         .iter()
         .filter(|row| row.dimension == "all")
@@ -217,58 +166,13 @@ pub struct AdoptionReport {
     pub open_invitations: Option<i64>,
 }
 
-#[derive(diesel::QueryableByName)]
-struct AdoptionRow {
-    #[diesel(sql_type = BigInt)]
-    accounts: i64,
-    #[diesel(sql_type = BigInt)]
-    active_accounts: i64,
-    #[diesel(sql_type = BigInt)]
-    never_activated: i64,
-    #[diesel(sql_type = BigInt)]
-    open_invitations: i64,
-}
-
-/// The active accounts a scope reaches: everyone's, or the group's members'.
-const AUDIENCE: &str = "audience AS (
-     SELECT p.id FROM users p
-     WHERE p.status = 'active'
-       AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid
-            OR EXISTS (SELECT 1 FROM group_memberships m WHERE m.group_id = $1 AND m.user_id = p.id)))";
-
-#[derive(diesel::QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-/// The active accounts of the period's scope (see `AUDIENCE`).
+/// The active accounts of the period's scope: everyone's, or the group's members'.
 pub async fn accounts(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<i64> {
-    let row: CountRow = diesel::sql_query(format!(
-        "WITH {AUDIENCE} SELECT count(*) AS n FROM audience"
-    ))
-    .bind::<SqlUuid, _>(period.scope.id())
-    .get_result(conn)
-    .await?;
-    Ok(row.n)
+    model::accounts(conn, period).await
 }
 
 pub async fn adoption(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<AdoptionReport> {
-    let row: AdoptionRow = diesel::sql_query(format!(
-        "WITH {AUDIENCE}
-         SELECT (SELECT count(*) FROM audience) AS accounts,
-                (SELECT count(*) FROM (SELECT DISTINCT user_id FROM activity_user_days
-                                       WHERE scope = $1 AND day BETWEEN $2 AND $3) u
-                 JOIN audience a ON a.id = u.user_id) AS active_accounts,
-                (SELECT count(*) FROM users WHERE status = 'pending') AS never_activated,
-                (SELECT count(*) FROM account_invitations
-                  WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()) AS open_invitations"
-    ))
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
-    .get_result(conn)
-    .await?;
+    let row = model::adoption(conn, period).await?;
     let organisation = period.scope == Scope::Organisation;
     Ok(AdoptionReport {
         accounts: row.accounts,
@@ -296,33 +200,12 @@ pub struct FeatureUsage {
     pub share: f64,
 }
 
-#[derive(diesel::QueryableByName)]
-struct FeatureRow {
-    #[diesel(sql_type = Text)]
-    feature: String,
-    #[diesel(sql_type = BigInt)]
-    events: i64,
-    #[diesel(sql_type = BigInt)]
-    user_days: i64,
-}
-
 /// Every feature, most used first (unused ones last, with zeros).
 pub async fn feature_usage(
     conn: &mut AsyncPgConnection,
     period: &Period,
 ) -> ApiResult<Vec<FeatureUsage>> {
-    let rows: Vec<FeatureRow> = diesel::sql_query(format!(
-        "SELECT f.feature, sum(f.events)::bigint AS events, sum(f.users)::bigint AS user_days
-         FROM activity_feature_days f
-         WHERE f.scope = $1 AND f.day BETWEEN $2 AND $3 AND {}
-         GROUP BY f.feature",
-        actions_only("f")
-    ))
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
-    .load(conn)
-    .await?;
+    let rows = model::feature_events(conn, period).await?;
     let total: i64 = rows.iter().map(|row| row.events).sum();
     let mut usage: Vec<FeatureUsage> = ActivityKind::features()
         .map(|feature| {
@@ -384,58 +267,8 @@ pub struct GroupsReport {
     pub silent_count: i64,
 }
 
-#[derive(diesel::QueryableByName)]
-struct GroupRow {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = BigInt)]
-    members: i64,
-    #[diesel(sql_type = BigInt)]
-    events: i64,
-    #[diesel(sql_type = BigInt)]
-    active_members: i64,
-    #[diesel(sql_type = BigInt)]
-    outside_readers: i64,
-    #[diesel(sql_type = BigInt)]
-    joined: i64,
-}
-
 pub async fn groups(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<GroupsReport> {
-    let rows: Vec<GroupRow> = diesel::sql_query(
-        "WITH live AS (
-             SELECT id, name, member_count FROM groups
-             WHERE archived_at IS NULL
-               AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR id = $1)
-         ), activity AS (
-             SELECT u.scope,
-                    coalesce(sum(u.events) FILTER (WHERE m.user_id IS NOT NULL), 0)::bigint AS events,
-                    count(DISTINCT u.user_id) FILTER (WHERE m.user_id IS NOT NULL) AS active_members,
-                    count(DISTINCT u.user_id) FILTER (WHERE m.user_id IS NULL) AS outside_readers
-             FROM activity_user_days u
-             LEFT JOIN group_memberships m ON m.group_id = u.scope AND m.user_id = u.user_id
-             WHERE u.scope IN (SELECT id FROM live) AND u.day BETWEEN $2 AND $3
-             GROUP BY u.scope
-         ), joined AS (
-             SELECT m.group_id, count(*) AS joined FROM group_memberships m
-             WHERE m.created_at >= ($2::timestamp AT TIME ZONE $4) AND m.created_at < (($3 + 1)::timestamp AT TIME ZONE $4)
-               AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR m.group_id = $1)
-             GROUP BY m.group_id
-         )
-         SELECT g.id, g.name, g.member_count::bigint AS members,
-                coalesce(a.events, 0) AS events, coalesce(a.active_members, 0) AS active_members,
-                coalesce(a.outside_readers, 0) AS outside_readers, coalesce(j.joined, 0) AS joined
-         FROM live g
-         LEFT JOIN activity a ON a.scope = g.id
-         LEFT JOIN joined j ON j.group_id = g.id",
-    )
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
-    .bind::<Text, _>(&period.time_zone)
-    .load(conn)
-    .await?;
+    let rows = model::group_activity(conn, period).await?;
     let mut groups: Vec<GroupActivity> = rows
         .into_iter()
         .map(|row| {
@@ -549,71 +382,12 @@ pub struct ContentReport {
     pub top_posts: Vec<PostReach>,
 }
 
-#[derive(diesel::QueryableByName)]
-struct PostRow {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = Nullable<Text>)]
-    title: Option<String>,
-    #[diesel(sql_type = Text)]
-    body: String,
-    #[diesel(sql_type = Timestamptz)]
-    published_at: DateTime<Utc>,
-    #[diesel(sql_type = Bool)]
-    requires_acknowledgement: bool,
-    #[diesel(sql_type = BigInt)]
-    viewers: i64,
-    #[diesel(sql_type = BigInt)]
-    audience: i64,
-    /// Viewers in a group post's audience (none for organisation-wide posts).
-    #[diesel(sql_type = Nullable<BigInt>)]
-    in_audience: Option<i64>,
-    #[diesel(sql_type = BigInt)]
-    reactions: i64,
-    #[diesel(sql_type = BigInt)]
-    comments: i64,
-    #[diesel(sql_type = BigInt)]
-    acknowledgements: i64,
-}
-
 /// The posts published in the range, most viewed first.
 pub async fn posts_reach(
     conn: &mut AsyncPgConnection,
     period: &Period,
 ) -> ApiResult<Vec<PostReach>> {
-    let rows: Vec<PostRow> = diesel::sql_query(
-        "WITH published AS (
-             SELECT p.id, p.title, p.body, p.published_at, p.requires_acknowledgement, p.organisation_wide
-             FROM posts p
-             WHERE p.deleted_at IS NULL
-               AND p.published_at >= ($2::timestamp AT TIME ZONE $4)
-               AND p.published_at < (($3 + 1)::timestamp AT TIME ZONE $4)
-               AND p.published_at <= now()
-               AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid
-                    OR EXISTS (SELECT 1 FROM post_audiences a WHERE a.post_id = p.id AND a.group_id = $1))
-         ), everyone AS (SELECT count(*) AS n FROM users WHERE status = 'active')
-         SELECT p.id, p.title, p.body, p.published_at, p.requires_acknowledgement,
-                (SELECT count(*) FROM post_views v WHERE v.post_id = p.id) AS viewers,
-                CASE WHEN p.organisation_wide THEN (SELECT n FROM everyone)
-                     ELSE (SELECT count(DISTINCT m.user_id) FROM post_audiences a
-                           JOIN group_memberships m ON m.group_id = a.group_id
-                           WHERE a.post_id = p.id) END AS audience,
-                -- Everyone who opens an organisation-wide post is in its audience.
-                CASE WHEN NOT p.organisation_wide
-                     THEN (SELECT count(*) FROM post_views v WHERE v.post_id = p.id AND EXISTS (
-                               SELECT 1 FROM post_audiences a JOIN group_memberships m ON m.group_id = a.group_id
-                               WHERE a.post_id = p.id AND m.user_id = v.user_id)) END AS in_audience,
-                (SELECT count(*) FROM reactions r WHERE r.subject_id = p.id) AS reactions,
-                (SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.deleted_at IS NULL) AS comments,
-                (SELECT count(*) FROM post_acknowledgements k WHERE k.post_id = p.id) AS acknowledgements
-         FROM published p",
-    )
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
-    .bind::<Text, _>(&period.time_zone)
-    .load(conn)
-    .await?;
+    let rows = model::published_posts(conn, period).await?;
     let mut posts: Vec<PostReach> = rows.into_iter().map(post_reach).collect();
     posts.sort_by(|a, b| {
         b.viewers
@@ -712,21 +486,28 @@ pub struct NotificationsReport {
 }
 
 /// How many notifications one person received over the range.
-#[derive(Debug, Clone, SimpleObject, diesel::QueryableByName)]
+#[derive(Debug, Clone, SimpleObject)]
 #[graphql(complex)]
 pub struct RecipientVolume {
     #[graphql(skip)]
-    #[diesel(sql_type = SqlUuid)]
     pub user_id: Uuid,
-    #[diesel(sql_type = Text)]
     pub display_name: String,
-    #[diesel(sql_type = BigInt)]
     pub received: i64,
-    #[diesel(sql_type = BigInt)]
     pub opened: i64,
     /// `received` per week of the range.
-    #[diesel(sql_type = diesel::sql_types::Double)]
     pub per_week: f64,
+}
+
+impl From<model::RecipientRow> for RecipientVolume {
+    fn from(row: model::RecipientRow) -> Self {
+        Self {
+            user_id: row.user_id,
+            display_name: row.display_name,
+            received: row.received,
+            opened: row.opened,
+            per_week: row.per_week,
+        }
+    }
 }
 
 #[ComplexObject]
@@ -738,74 +519,14 @@ impl RecipientVolume {
 
 const BUSIEST_RECIPIENTS: i64 = 10;
 
-/// The people who received the most notifications over the range (raw activity, so only what
-/// is still kept; the rollups have no per-person counts per feature).
-async fn busiest_recipients(
-    conn: &mut AsyncPgConnection,
-    period: &Period,
-) -> ApiResult<Vec<RecipientVolume>> {
-    Ok(diesel::sql_query(
-        "SELECT e.user_id, u.display_name,
-                count(*) FILTER (WHERE e.action = $5) AS received,
-                count(*) FILTER (WHERE e.action = $6) AS opened,
-                count(*) FILTER (WHERE e.action = $5) * 7.0::float8 / $9 AS per_week
-         FROM activity_events e JOIN users u ON u.id = e.user_id
-         WHERE e.feature = $7
-           AND e.occurred_at >= ($2::timestamp AT TIME ZONE $4)
-           AND e.occurred_at < (($3 + 1)::timestamp AT TIME ZONE $4)
-           AND ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR e.group_id = $1)
-         GROUP BY e.user_id, u.display_name
-         HAVING count(*) FILTER (WHERE e.action = $5) > 0
-         ORDER BY received DESC, u.display_name
-         LIMIT $8",
-    )
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
-    .bind::<Text, _>(&period.time_zone)
-    .bind::<Text, _>(ActivityKind::NotificationReceived.action())
-    .bind::<Text, _>(ActivityKind::NotificationOpened.action())
-    .bind::<Text, _>(ActivityKind::NotificationReceived.feature())
-    .bind::<BigInt, _>(BUSIEST_RECIPIENTS)
-    .bind::<diesel::sql_types::Double, _>(period.days().max(1) as f64)
-    .load(conn)
-    .await?)
-}
-
-#[derive(diesel::QueryableByName)]
-struct ActionDayRow {
-    #[diesel(sql_type = SqlDate)]
-    day: NaiveDate,
-    #[diesel(sql_type = Text)]
-    action: String,
-    #[diesel(sql_type = BigInt)]
-    events: i64,
-}
-
-async fn feature_days(
-    conn: &mut AsyncPgConnection,
-    period: &Period,
-    feature: &str,
-) -> ApiResult<Vec<ActionDayRow>> {
-    Ok(diesel::sql_query(
-        "SELECT day, action, events::bigint AS events FROM activity_feature_days
-         WHERE scope = $1 AND day BETWEEN $2 AND $3 AND feature = $4",
-    )
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
-    .bind::<Text, _>(feature)
-    .load(conn)
-    .await?)
-}
-
 /// `accounts`: who could receive them (see `accounts`).
 pub async fn notifications(
     conn: &mut AsyncPgConnection,
     period: &Period,
     accounts: i64,
 ) -> ApiResult<NotificationsReport> {
-    let rows = feature_days(conn, period, ActivityKind::NotificationReceived.feature()).await?;
+    let rows =
+        model::feature_days(conn, period, ActivityKind::NotificationReceived.feature()).await?;
     let count = |action: &str, bucket: Option<NaiveDate>| -> i64 {
         rows.iter()
             .filter(|row| row.action == action)
@@ -834,7 +555,11 @@ pub async fn notifications(
         opened: total_opened,
         open_rate: ratio(total_opened as f64, total_received as f64),
         per_user_per_week: per_week(total_received, period.days()),
-        busiest_recipients: busiest_recipients(conn, period).await?,
+        busiest_recipients: model::busiest_recipients(conn, period, BUSIEST_RECIPIENTS)
+            .await?
+            .into_iter()
+            .map(RecipientVolume::from)
+            .collect(),
     })
 }
 
@@ -855,33 +580,15 @@ pub struct SearchReport {
     pub top_without_results: Vec<MissedSearch>,
 }
 
-#[derive(diesel::QueryableByName)]
-struct MissedRow {
-    #[diesel(sql_type = Text)]
-    query: String,
-    #[diesel(sql_type = BigInt)]
-    searches: i64,
-}
-
 pub async fn searches(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<SearchReport> {
-    let rows = feature_days(conn, period, ActivityKind::Searched.feature()).await?;
+    let rows = model::feature_days(conn, period, ActivityKind::Searched.feature()).await?;
     let searches: i64 = rows.iter().map(|row| row.events).sum();
     let without_results: i64 = rows
         .iter()
         .filter(|row| row.action == ActivityKind::SearchedInVain.action())
         .map(|row| row.events)
         .sum();
-    let missed: Vec<MissedRow> = diesel::sql_query(
-        "SELECT query, sum(searches)::bigint AS searches FROM activity_missed_search_days
-         WHERE scope = $1 AND day BETWEEN $2 AND $3
-         GROUP BY query ORDER BY searches DESC, query LIMIT $4",
-    )
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
-    .bind::<BigInt, _>(TOP as i64)
-    .load(conn)
-    .await?;
+    let missed = model::missed_searches(conn, period, TOP as i64).await?;
     Ok(SearchReport {
         searches,
         without_results,

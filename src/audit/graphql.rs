@@ -11,7 +11,7 @@ use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::pagination::PageRequest;
-use crate::policy::{self, Action, Resource};
+use crate::policy;
 use crate::users::User;
 
 pub const TYPE_NAME: &str = "AuditEntry";
@@ -75,13 +75,7 @@ pub struct AuditLogFilter {
 
 /// Admins only; anyone else is told FORBIDDEN.
 pub fn require_admin(ctx: &Context<'_>) -> ApiResult<()> {
-    policy::require(
-        ctx.viewer()?,
-        Action::Administer,
-        Resource::Organisation,
-        "Organization",
-        "Only admins may do this.",
-    )
+    policy::require_admin(ctx.viewer()?)
 }
 
 #[derive(Default)]

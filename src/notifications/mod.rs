@@ -12,6 +12,7 @@ pub mod kinds;
 pub mod model;
 pub mod preferences;
 pub mod retention;
+pub mod service;
 pub mod text;
 pub mod triggers;
 pub mod visibility;

@@ -1,0 +1,15 @@
+//! The notifications API: the viewer's list and counts (on `User`, for the viewer only),
+//! marking read and seen, preferences, admin defaults and messages, and `notificationReceived`.
+
+mod mutations;
+mod queries;
+mod subscriptions;
+mod types;
+
+pub use mutations::NotificationMutation;
+pub use queries::NotificationQuery;
+pub use subscriptions::NotificationSubscription;
+pub use types::{
+    GroupNotificationLevel, NotificationFilter, NotificationSettings, TYPE_NAME, load_own,
+    viewer_counts, viewer_follows, viewer_group_level, viewer_notifications, viewer_settings,
+};

@@ -1,0 +1,368 @@
+//! The notification types: `Notification`, its kinds and deliveries, the viewer's list, counts
+//! and settings (on `User`, for the viewer only) and the admins' defaults.
+
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, NaiveTime, Utc};
+use uuid::Uuid;
+
+use super::super::kinds::{Delivery, NotificationKind};
+use super::super::model::{self, Filter, Notification};
+use super::super::preferences::{self, GroupLevel};
+use super::super::text::{self, Reader};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{PageConnection, connection};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::graphql::node::Node;
+use crate::groups::GroupAccess;
+use crate::pagination::PageRequest;
+use crate::users::User;
+use crate::users::model::DigestFrequency;
+
+pub const TYPE_NAME: &str = "Notification";
+const ACTORS_SHOWN: usize = 3;
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "NotificationKind", remote = "NotificationKind")]
+pub enum NotificationKindGql {
+    /// Someone mentioned you (@username) in a post or comment.
+    Mention,
+    /// A group manager mentioned a whole group you are in.
+    GroupMention,
+    /// Someone commented on your post.
+    Comment,
+    /// Someone replied to your comment.
+    Reply,
+    /// People reacted to your post or comment (collapsed into one).
+    Reaction,
+    GroupInvitation,
+    /// Someone asked to join a group you manage.
+    JoinRequest,
+    /// Your request to join a group was approved or declined.
+    JoinRequestDecided,
+    /// A new post in a group you set to all posts.
+    GroupPost,
+    /// An announcement you are asked to read and acknowledge.
+    AcknowledgementRequested,
+    EventInvitation,
+    /// An event you attend or were invited to changed.
+    EventUpdated,
+    EventCancelled,
+    EventReminder,
+    /// A file was added to a folder you follow.
+    FileShared,
+    /// A file in a folder you follow has a new version.
+    FileUpdated,
+    /// A message from the admins.
+    AdminMessage,
+}
+
+/// How a person hears of a kind of notification.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "NotificationDelivery", remote = "Delivery")]
+pub enum DeliveryGql {
+    /// Not at all.
+    Off,
+    /// In the app only.
+    InApp,
+    /// In the app, and by email at once (after do-not-disturb hours).
+    Email,
+    /// In the app, and in the next digest email.
+    Digest,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "DigestFrequency", remote = "DigestFrequency")]
+pub enum DigestFrequencyGql {
+    Never,
+    /// Each morning, after a day away.
+    Daily,
+    /// Monday mornings, after a week away.
+    Weekly,
+}
+
+/// A person's notifications from a group.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum GroupNotificationLevel {
+    /// Mentions, replies and the like.
+    Default,
+    /// Nothing from the group but direct @mentions of you (unless you turned mentions off).
+    Muted,
+    /// Also every new post.
+    AllPosts,
+}
+
+impl GroupNotificationLevel {
+    pub(super) fn stored(self) -> Option<GroupLevel> {
+        match self {
+            Self::Default => None,
+            Self::Muted => Some(GroupLevel::Muted),
+            Self::AllPosts => Some(GroupLevel::AllPosts),
+        }
+    }
+
+    fn of(level: Option<GroupLevel>) -> Self {
+        match level {
+            None => Self::Default,
+            Some(GroupLevel::Muted) => Self::Muted,
+            Some(GroupLevel::AllPosts) => Self::AllPosts,
+        }
+    }
+}
+
+/// Something the viewer should know about.
+#[Object(name = "Notification")]
+impl Notification {
+    pub async fn id(&self) -> ID {
+        ids::encode(TYPE_NAME, self.id)
+    }
+    async fn kind(&self) -> NotificationKindGql {
+        self.kind.into()
+    }
+    /// What happened, in one line in the viewer's language ("Anna and 4 others reacted to
+    /// your post “Q3 results”").
+    async fn text(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let reader = Reader::of(&ctx.viewer()?.user);
+        let names: Vec<String> = self
+            .visible_actors(ctx, 2)
+            .await?
+            .into_iter()
+            .map(|user| user.display_name)
+            .collect();
+        let who = text::actors(&names, self.actor_count.max(0) as usize, reader.language);
+        Ok(text::headline(self.kind, &who, &self.data, &reader))
+    }
+    /// The latest people who did it (up to 3 the viewer may see), most recent first.
+    async fn actors(&self, ctx: &Context<'_>) -> ApiResult<Vec<User>> {
+        self.visible_actors(ctx, ACTORS_SHOWN).await
+    }
+    /// How many people did it in all.
+    async fn actor_count(&self) -> i32 {
+        self.actor_count
+    }
+    /// What it is about (a post, group, event, file...); null when there is none, or when the
+    /// viewer may no longer see it.
+    async fn subject(&self, ctx: &Context<'_>) -> ApiResult<Option<Node>> {
+        let (Some(type_name), Some(id)) = (&self.subject_type, self.subject_id) else {
+            return Ok(None);
+        };
+        let found = if type_name == crate::posts::graphql::TYPE_NAME {
+            crate::posts::graphql::find_visible(ctx, id)
+                .await
+                .map(Node::Post)
+        } else {
+            crate::graphql::node::load_node(ctx, &ids::encode(type_name, id), "subject").await
+        };
+        match found {
+            Ok(node) => Ok(Some(node)),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+    /// The group it happened in, if the viewer may see it.
+    async fn group(&self, ctx: &Context<'_>) -> ApiResult<Option<GroupAccess>> {
+        let Some(id) = self.group_id else {
+            return Ok(None);
+        };
+        match crate::groups::graphql::load_visible(ctx, id).await {
+            Ok(group) => Ok(Some(group)),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+    /// Details of the kind: `title` (of the subject), `commentId`, `excerpt` (plain text),
+    /// `approved`, `startsAt`, an occurrence's `occurrenceStartsAt`, `occurrenceEndsAt` and the
+    /// event's `timeZone`, a reminder's `location`, `onlineUrl` and `minutesBefore`, an admin
+    /// message's `body`...
+    async fn data(&self) -> Json<serde_json::Value> {
+        Json(self.data.clone())
+    }
+    /// How the viewer chose to hear of it.
+    async fn delivery(&self) -> DeliveryGql {
+        self.delivery.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    /// When it last changed (someone else reacted too).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    /// When the viewer saw it in a list (it no longer counts in the badge).
+    async fn seen_at(&self) -> Option<DateTime<Utc>> {
+        self.seen_at
+    }
+    async fn read_at(&self) -> Option<DateTime<Utc>> {
+        self.read_at
+    }
+    async fn read(&self) -> bool {
+        self.read_at.is_some()
+    }
+}
+
+impl Notification {
+    async fn visible_actors(&self, ctx: &Context<'_>, limit: usize) -> ApiResult<Vec<User>> {
+        let mut shown = Vec::with_capacity(limit);
+        for id in self.actor_ids_in_order() {
+            if shown.len() == limit {
+                break;
+            }
+            match crate::users::graphql::load_visible(ctx, id).await {
+                Ok(user) => shown.push(user),
+                Err(ApiError::NotFound(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(shown)
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct NotificationFilter {
+    #[graphql(default)]
+    pub unread_only: bool,
+    /// Only these kinds (any when empty).
+    #[graphql(default)]
+    pub kinds: Vec<NotificationKindGql>,
+}
+
+/// The viewer's notifications, most recently active first (for `User.notifications`).
+pub async fn viewer_notifications(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+    filter: Option<NotificationFilter>,
+) -> ApiResult<PageConnection<Notification>> {
+    let viewer = ctx.viewer()?.id();
+    let page = PageRequest::parse(first, after.as_deref())?;
+    let filter = filter.unwrap_or_default();
+    let filter = Filter {
+        unread_only: filter.unread_only,
+        kinds: filter.kinds.into_iter().map(Into::into).collect(),
+    };
+    let page = model::page(&mut *ctx.conn().await?, viewer, &filter, &page).await?;
+    Ok(connection(
+        page,
+        |notification| (notification.updated_at, notification.id),
+        |notification| notification,
+    ))
+}
+
+/// One of the viewer's own notifications; anyone else's is NOT_FOUND.
+pub async fn load_own(ctx: &Context<'_>, id: Uuid) -> ApiResult<Notification> {
+    let viewer = ctx.viewer()?.id();
+    model::find(&mut *ctx.conn().await?, id)
+        .await?
+        .filter(|notification| notification.recipient_id == viewer)
+        .ok_or(ApiError::NotFound(TYPE_NAME))
+}
+
+/// The viewer's unread notifications and, of those, the ones not yet seen.
+pub async fn viewer_counts(ctx: &Context<'_>) -> ApiResult<(i64, i64)> {
+    let viewer = ctx.viewer()?.id();
+    model::unread_counts(&mut *ctx.conn().await?, viewer).await
+}
+
+/// How the viewer hears of one kind.
+#[derive(SimpleObject)]
+pub struct NotificationPreference {
+    pub kind: NotificationKindGql,
+    pub delivery: DeliveryGql,
+    /// The organisation's default for the kind (what `delivery` is unless `custom`).
+    pub organisation_default: DeliveryGql,
+    /// Whether the viewer chose `delivery` themselves.
+    pub custom: bool,
+}
+
+/// Daily do-not-disturb hours, in the person's time zone; emails wait until they end.
+#[derive(SimpleObject)]
+pub struct QuietHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+#[derive(SimpleObject)]
+pub struct NotificationSettings {
+    /// One entry per kind.
+    pub preferences: Vec<NotificationPreference>,
+    pub quiet_hours: Option<QuietHours>,
+    pub digest_frequency: DigestFrequencyGql,
+}
+
+/// The viewer's settings (for `User.notificationSettings`).
+pub async fn viewer_settings(ctx: &Context<'_>) -> ApiResult<NotificationSettings> {
+    let viewer = ctx.viewer()?;
+    settings_of(&mut *ctx.conn().await?, &viewer.user).await
+}
+
+pub(super) async fn settings_of(
+    conn: &mut diesel_async::AsyncPgConnection,
+    user: &User,
+) -> ApiResult<NotificationSettings> {
+    let defaults = preferences::organisation_defaults(conn).await?;
+    let own = preferences::own_choices(conn, user.id).await?;
+    let preferences = NotificationKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let organisation_default = defaults
+                .get(&kind)
+                .copied()
+                .unwrap_or_else(|| kind.built_in_delivery());
+            let chosen = own.get(&kind).copied();
+            NotificationPreference {
+                kind: kind.into(),
+                delivery: chosen.unwrap_or(organisation_default).into(),
+                organisation_default: organisation_default.into(),
+                custom: chosen.is_some(),
+            }
+        })
+        .collect();
+    Ok(NotificationSettings {
+        preferences,
+        quiet_hours: user.quiet_hours().map(|hours| QuietHours {
+            start: hours.start,
+            end: hours.end,
+        }),
+        digest_frequency: user.digest_frequency.into(),
+    })
+}
+
+/// The organisation's default delivery of one kind.
+#[derive(SimpleObject)]
+pub struct NotificationDefault {
+    pub kind: NotificationKindGql,
+    pub delivery: DeliveryGql,
+}
+
+pub(super) async fn defaults_list(
+    conn: &mut diesel_async::AsyncPgConnection,
+) -> ApiResult<Vec<NotificationDefault>> {
+    let defaults = preferences::organisation_defaults(conn).await?;
+    Ok(NotificationKind::ALL
+        .into_iter()
+        .map(|kind| NotificationDefault {
+            kind: kind.into(),
+            delivery: defaults
+                .get(&kind)
+                .copied()
+                .unwrap_or_else(|| kind.built_in_delivery())
+                .into(),
+        })
+        .collect())
+}
+
+/// The viewer's setting for a group (for `Group.viewerNotificationLevel`).
+pub async fn viewer_group_level(
+    ctx: &Context<'_>,
+    group: Uuid,
+) -> ApiResult<GroupNotificationLevel> {
+    let viewer = ctx.viewer()?.id();
+    let level = preferences::group_level(&mut *ctx.conn().await?, viewer, group).await?;
+    Ok(GroupNotificationLevel::of(level))
+}
+
+/// Whether the viewer follows a folder (for `Folder.viewerFollows`).
+pub async fn viewer_follows(ctx: &Context<'_>, folder: Uuid) -> ApiResult<bool> {
+    let viewer = ctx.viewer()?.id();
+    preferences::follows_folder(&mut *ctx.conn().await?, viewer, folder).await
+}
