@@ -1,5 +1,9 @@
 //! Parvis: a self-hosted intranet whose whole surface is one GraphQL API.
 
+// The merged GraphQL roots nest one async resolver per feature's part, deeper than the
+// compiler's default query depth allows.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod analytics;
 pub mod app;

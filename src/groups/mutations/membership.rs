@@ -1,0 +1,472 @@
+//! Joining, join requests, invitations, leaving, members' roles and ownership.
+
+use std::collections::HashSet;
+
+use async_graphql::{Context, Object};
+use diesel_async::AsyncConnection;
+
+use super::super::GroupRole;
+use super::super::graphql::{JOIN_REQUEST_TYPE, MAX_INVITEES, load_visible_join_request};
+use super::super::model::{self, InvitationStatus, RequestStatus};
+use super::super::service::{
+    MemberSnapshot, already_answered, already_decided, decided, group_change, member_change,
+    member_role, open_to_new_members, reload, remove_keeping_an_owner, require,
+};
+use super::{
+    ApproveJoinRequestPayload, DECIDE_REQUESTS, GroupInput, GroupInvitationInput,
+    GroupInvitationPayload, GroupMemberInput, GroupMemberPayload, GroupPayload, InviteToGroupInput,
+    InviteToGroupPayload, JoinRequestInput, JoinRequestPayload, RequestToJoinGroupInput,
+    SetGroupMemberRoleInput, close_request, group_id, join_request_id, locked_change, member_of,
+    own_invitation, user_id,
+};
+use crate::analytics::{Activity, ActivityKind};
+use crate::audit::{Audit, Change};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::ContextExt;
+use crate::notifications::triggers::{self, Trigger};
+use crate::policy::{self, Action};
+use crate::validation::{self, Limit};
+
+#[derive(Default)]
+pub struct GroupMembershipMutation;
+
+#[Object]
+impl GroupMembershipMutation {
+    /// Joins an open public group at once.
+    async fn join_group(&self, ctx: &Context<'_>, input: GroupInput) -> ApiResult<GroupPayload> {
+        let viewer = ctx.viewer()?;
+        let id = group_id(&input.group_id, "groupId")?;
+        let audit = Audit::of(ctx)?;
+        let access = locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::Join,
+                    current,
+                    "This group cannot be joined directly: ask to join or wait for an invitation.",
+                )
+            },
+            async |conn| {
+                model::add_member(conn, id, viewer.id(), GroupRole::Member).await?;
+                // Only org admins join groups that are not open to all: an admin action.
+                let group = model::lock(conn, id).await?;
+                if !policy::open_to_join(viewer, &group) {
+                    let change = member_change(id, viewer.id()).after(&MemberSnapshot {
+                        role: GroupRole::Member,
+                    })?;
+                    audit.record(conn, change).await?;
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        ctx.record_activity(
+            Activity::by(viewer.id(), ActivityKind::GroupJoined)
+                .in_group(Some(id))
+                .about(id),
+        );
+        Ok(GroupPayload { group: access })
+    }
+
+    /// Asks the managers of a group to let the viewer in.
+    async fn request_to_join_group(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestToJoinGroupInput,
+    ) -> ApiResult<JoinRequestPayload> {
+        let viewer = ctx.viewer()?;
+        let id = group_id(&input.group_id, "groupId")?;
+        if let Some(message) = &input.message {
+            validation::max_chars("message", message, Limit::BIO)?;
+        }
+        let mut created = None;
+        locked_change(
+            ctx,
+            id,
+            |current| {
+                if current.viewer_requested {
+                    return Err(ApiError::Conflict(
+                        "You have already asked to join this group.".into(),
+                    ));
+                }
+                require(
+                    viewer,
+                    Action::RequestToJoin,
+                    current,
+                    "This group does not take join requests.",
+                )
+            },
+            async |conn| {
+                let request =
+                    model::create_join_request(conn, id, viewer.id(), input.message.clone())
+                        .await?;
+                let trigger = Trigger::JoinRequested {
+                    request_id: request.id,
+                };
+                triggers::enqueue(conn, trigger).await?;
+                created = Some(request);
+                Ok(())
+            },
+        )
+        .await?;
+        let join_request = created.ok_or(ApiError::NotFound(JOIN_REQUEST_TYPE))?;
+        Ok(JoinRequestPayload { join_request })
+    }
+
+    async fn approve_join_request(
+        &self,
+        ctx: &Context<'_>,
+        input: JoinRequestInput,
+    ) -> ApiResult<ApproveJoinRequestPayload> {
+        let viewer = ctx.viewer()?;
+        let (request, _) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
+        let group = request.group_id;
+        let audit = Audit::of(ctx)?;
+        let mut approved = None;
+        let access = locked_change(
+            ctx,
+            group,
+            |current| {
+                require(viewer, Action::Manage, current, DECIDE_REQUESTS)?;
+                open_to_new_members(current)
+            },
+            async |conn| {
+                let closed = model::close_join_request(
+                    conn,
+                    request.id,
+                    RequestStatus::Approved,
+                    Some(viewer.id()),
+                )
+                .await?
+                .ok_or_else(already_decided)?;
+                model::add_member(conn, group, request.user_id, GroupRole::Member).await?;
+                let change = Change::of(JOIN_REQUEST_TYPE, request.id)
+                    .in_group(group)
+                    .before(&request)?
+                    .after(&closed)?;
+                audit.record(conn, change).await?;
+                decided(conn, request.id, true, viewer.id()).await?;
+                approved = Some(closed);
+                Ok(())
+            },
+        )
+        .await?;
+        let join_request = approved.ok_or(ApiError::NotFound(JOIN_REQUEST_TYPE))?;
+        Ok(ApproveJoinRequestPayload {
+            join_request,
+            group: access,
+        })
+    }
+
+    async fn decline_join_request(
+        &self,
+        ctx: &Context<'_>,
+        input: JoinRequestInput,
+    ) -> ApiResult<JoinRequestPayload> {
+        let viewer = ctx.viewer()?;
+        let (request, access) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
+        require(viewer, Action::Manage, &access, DECIDE_REQUESTS)?;
+        let audit = Audit::of(ctx)?;
+        let mut conn = ctx.conn().await?;
+        let join_request = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let closed = model::close_join_request(
+                    conn,
+                    request.id,
+                    RequestStatus::Declined,
+                    Some(viewer.id()),
+                )
+                .await?
+                .ok_or_else(already_decided)?;
+                let change = Change::of(JOIN_REQUEST_TYPE, request.id)
+                    .in_group(request.group_id)
+                    .before(&request)?
+                    .after(&closed)?;
+                audit.record(conn, change).await?;
+                decided(conn, request.id, false, viewer.id()).await?;
+                Ok(closed)
+            })
+            .await?;
+        Ok(JoinRequestPayload { join_request })
+    }
+
+    /// Withdraws the viewer's own request.
+    async fn cancel_join_request(
+        &self,
+        ctx: &Context<'_>,
+        input: JoinRequestInput,
+    ) -> ApiResult<JoinRequestPayload> {
+        let viewer = ctx.viewer()?;
+        let (request, _) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
+        if request.user_id != viewer.id() {
+            return Err(ApiError::Forbidden(
+                "Only the person who asked can cancel a request.".into(),
+            ));
+        }
+        close_request(ctx, request.id, RequestStatus::Cancelled, None).await
+    }
+
+    /// Invites several people at once (managers); members and people already invited are skipped.
+    async fn invite_to_group(
+        &self,
+        ctx: &Context<'_>,
+        input: InviteToGroupInput,
+    ) -> ApiResult<InviteToGroupPayload> {
+        let viewer = ctx.viewer()?;
+        let id = group_id(&input.group_id, "groupId")?;
+        if input.user_ids.is_empty() || input.user_ids.len() > MAX_INVITEES {
+            return Err(ApiError::bad_input(
+                "userIds",
+                format!("give 1 to {MAX_INVITEES} people"),
+            ));
+        }
+        let invitees = input
+            .user_ids
+            .iter()
+            .map(|id| user_id(id, "userIds"))
+            .collect::<ApiResult<Vec<_>>>()?;
+        for invitee in &invitees {
+            crate::users::graphql::load_visible(ctx, *invitee).await?;
+        }
+        let distinct: HashSet<_> = invitees.iter().collect();
+        let active = model::active_user_ids(&mut *ctx.conn().await?, &invitees).await?;
+        if active.len() < distinct.len() {
+            return Err(ApiError::bad_input(
+                "userIds",
+                "deactivated people cannot be invited",
+            ));
+        }
+        let audit = Audit::of(ctx)?;
+        let mut invitations = Vec::new();
+        locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::Manage,
+                    current,
+                    "Only the group's managers invite people.",
+                )?;
+                open_to_new_members(current)
+            },
+            async |conn| {
+                invitations = model::invite(conn, id, &invitees, viewer.id()).await?;
+                for invitation in &invitations {
+                    let trigger = Trigger::GroupInvitation {
+                        invitation_id: invitation.id,
+                    };
+                    triggers::enqueue(conn, trigger).await?;
+                }
+                let change = group_change(id).after(&invitations)?;
+                audit.record(conn, change).await
+            },
+        )
+        .await?;
+        Ok(InviteToGroupPayload { invitations })
+    }
+
+    /// Accepts an invitation addressed to the viewer.
+    async fn accept_group_invitation(
+        &self,
+        ctx: &Context<'_>,
+        input: GroupInvitationInput,
+    ) -> ApiResult<GroupPayload> {
+        let viewer = ctx.viewer()?;
+        let (invitation, _) = own_invitation(ctx, &input).await?;
+        let group = invitation.group_id;
+        let access = locked_change(ctx, group, open_to_new_members, async |conn| {
+            model::close_invitation(conn, invitation.id, InvitationStatus::Accepted)
+                .await?
+                .ok_or_else(already_answered)?;
+            model::add_member(conn, group, viewer.id(), GroupRole::Member).await?;
+            Ok(())
+        })
+        .await?;
+        Ok(GroupPayload { group: access })
+    }
+
+    async fn decline_group_invitation(
+        &self,
+        ctx: &Context<'_>,
+        input: GroupInvitationInput,
+    ) -> ApiResult<GroupInvitationPayload> {
+        let (invitation, _) = own_invitation(ctx, &input).await?;
+        let invitation = model::close_invitation(
+            &mut *ctx.conn().await?,
+            invitation.id,
+            InvitationStatus::Declined,
+        )
+        .await?
+        .ok_or_else(already_answered)?;
+        Ok(GroupInvitationPayload { invitation })
+    }
+
+    /// Leaves a group; the last owner must transfer ownership first.
+    async fn leave_group(&self, ctx: &Context<'_>, input: GroupInput) -> ApiResult<GroupPayload> {
+        let viewer = ctx.viewer()?;
+        let id = group_id(&input.group_id, "groupId")?;
+        let access = locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::Leave,
+                    current,
+                    "You are not a member of this group.",
+                )
+            },
+            async |conn| {
+                remove_keeping_an_owner(
+                    conn,
+                    id,
+                    viewer.id(),
+                    "You are the last owner: transfer ownership before leaving.",
+                )
+                .await
+            },
+        )
+        .await?;
+        Ok(GroupPayload { group: access })
+    }
+
+    /// Removes a member (managers; only owners and admins remove owners).
+    async fn remove_group_member(
+        &self,
+        ctx: &Context<'_>,
+        input: GroupMemberInput,
+    ) -> ApiResult<GroupPayload> {
+        let viewer = ctx.viewer()?;
+        let id = group_id(&input.group_id, "groupId")?;
+        let target = user_id(&input.user_id, "userId")?;
+        let audit = Audit::of(ctx)?;
+        let access = locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::Manage,
+                    current,
+                    "Only the group's managers remove members.",
+                )
+            },
+            async |conn| {
+                let role = member_role(conn, id, target).await?;
+                let change = member_change(id, target).before(&MemberSnapshot { role })?;
+                audit.record(conn, change).await?;
+                if role == GroupRole::Owner {
+                    let current = reload(conn, viewer, id).await?;
+                    require(
+                        viewer,
+                        Action::TransferOwnership,
+                        &current,
+                        "Only owners remove owners.",
+                    )?;
+                }
+                remove_keeping_an_owner(conn, id, target, "The last owner cannot be removed.").await
+            },
+        )
+        .await?;
+        Ok(GroupPayload { group: access })
+    }
+
+    /// Promotes or demotes a member. Managers change members and managers; only owners and
+    /// admins grant or take the owner role, and a group always keeps an owner.
+    async fn set_group_member_role(
+        &self,
+        ctx: &Context<'_>,
+        input: SetGroupMemberRoleInput,
+    ) -> ApiResult<GroupMemberPayload> {
+        let viewer = ctx.viewer()?;
+        let id = group_id(&input.group_id, "groupId")?;
+        let target = user_id(&input.user_id, "userId")?;
+        let role: GroupRole = input.role.into();
+        let audit = Audit::of(ctx)?;
+        locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::Manage,
+                    current,
+                    "Only the group's managers change roles.",
+                )
+            },
+            async |conn| {
+                let previous = member_role(conn, id, target).await?;
+                if previous == GroupRole::Owner || role == GroupRole::Owner {
+                    let current = reload(conn, viewer, id).await?;
+                    require(
+                        viewer,
+                        Action::TransferOwnership,
+                        &current,
+                        "Only owners grant or take the owner role.",
+                    )?;
+                }
+                if previous == GroupRole::Owner
+                    && role != GroupRole::Owner
+                    && model::owner_count(conn, id).await? <= 1
+                {
+                    return Err(ApiError::Conflict(
+                        "The last owner cannot be demoted: make someone else owner first.".into(),
+                    ));
+                }
+                let change = member_change(id, target)
+                    .before(&MemberSnapshot { role: previous })?
+                    .after(&MemberSnapshot { role })?;
+                audit.record(conn, change).await?;
+                model::set_role(conn, id, target, role).await
+            },
+        )
+        .await?;
+        let member = member_of(ctx, id, target).await?;
+        Ok(GroupMemberPayload { member })
+    }
+
+    /// Makes a member the owner; an owner handing over becomes a manager.
+    async fn transfer_group_ownership(
+        &self,
+        ctx: &Context<'_>,
+        input: GroupMemberInput,
+    ) -> ApiResult<GroupPayload> {
+        let viewer = ctx.viewer()?;
+        let id = group_id(&input.group_id, "groupId")?;
+        let target = user_id(&input.user_id, "userId")?;
+        let audit = Audit::of(ctx)?;
+        let access = locked_change(
+            ctx,
+            id,
+            |current| {
+                require(
+                    viewer,
+                    Action::TransferOwnership,
+                    current,
+                    "Only owners transfer ownership.",
+                )
+            },
+            async |conn| {
+                let previous = member_role(conn, id, target).await?;
+                let change = member_change(id, target)
+                    .before(&MemberSnapshot { role: previous })?
+                    .after(&MemberSnapshot {
+                        role: GroupRole::Owner,
+                    })?;
+                audit.record(conn, change).await?;
+                model::set_role(conn, id, target, GroupRole::Owner).await?;
+                let viewer_is_owner =
+                    model::member_role(conn, id, viewer.id()).await? == Some(GroupRole::Owner);
+                if target != viewer.id() && viewer_is_owner {
+                    model::set_role(conn, id, viewer.id(), GroupRole::Manager).await?;
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        Ok(GroupPayload { group: access })
+    }
+}
