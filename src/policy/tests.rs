@@ -1041,6 +1041,9 @@ fn survey(creator: Uuid, organisation_wide: bool, at: SurveyAt) -> Survey {
     }
 }
 
+/// A viewer with a survey's groups as they stand towards each, and whether they answered it.
+type SurveyViewer = (Viewer, Vec<GroupAccess>, bool);
+
 /// The viewers of a survey for two groups: org roles, managers of one or both, a member, a guest
 /// member, one who already answered, and its creator (who is in neither group).
 fn survey_table(title: &str, organisation_wide: bool, at: SurveyAt, rows: &[&str]) {
@@ -1049,7 +1052,7 @@ fn survey_table(title: &str, organisation_wide: bool, at: SurveyAt, rows: &[&str
     let survey = survey(creator.id(), organisation_wide, at);
     let (first, second) = (open_group(), open_group());
     let both = |relation: Relation| vec![access(&first, relation), access(&second, relation)];
-    let columns: Vec<(&str, (Viewer, Vec<GroupAccess>, bool))> = vec![
+    let columns: Vec<(&str, SurveyViewer)> = vec![
         (
             "org admin",
             (viewer(OrgRole::Admin), both(Relation::None), false),
