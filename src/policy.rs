@@ -480,3 +480,6 @@ fn newsletter_decision(viewer: &Viewer, action: Action, newsletter: &Newsletter)
         _ => Decision::Deny,
     }
 }
+
+#[cfg(test)]
+mod tests;

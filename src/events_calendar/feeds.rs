@@ -23,6 +23,7 @@ use crate::db::schema::calendar_feeds;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::users::OrgRole;
 
 pub const FEED_TYPE_NAME: &str = "CalendarFeed";
 /// What a feed covers: a month back, a year ahead.
@@ -294,7 +295,8 @@ pub async fn personal_feed(State(app): State<Arc<App>>, Path(file): Path<String>
             group_id: None,
             attending,
             readable_groups,
-            include_organisation_wide: true,
+            // Guests do not see organisation-wide events: do not select them only to hide them.
+            include_organisation_wide: viewer.user.org_role != OrgRole::Guest,
         };
         let mut series =
             model::in_window(&mut conn, &window(Some(groups), None), MAX_FEED_EVENTS).await?;

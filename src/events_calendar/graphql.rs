@@ -16,7 +16,7 @@ use crate::graphql::ids;
 use crate::groups::GroupAccess;
 use crate::pagination::PageRequest;
 use crate::policy::Action;
-use crate::users::User;
+use crate::users::{OrgRole, User};
 
 /// The longest calendar window one query may ask for.
 pub const MAX_WINDOW_DAYS: i64 = 366;
@@ -432,8 +432,8 @@ pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<EventView> {
     access::find_visible(&mut conn, viewer, id).await
 }
 
-/// The next occurrences for the home page: the viewer's groups', organisation-wide ones and
-/// those they answered, over the next 60 days, cancelled ones left out.
+/// The next occurrences for the home page: the viewer's groups' and (not for guests, who do not
+/// see them) organisation-wide ones, over the next 60 days, cancelled ones left out.
 pub async fn upcoming(ctx: &Context<'_>, first: usize) -> ApiResult<Vec<EventOccurrence>> {
     let viewer = ctx.viewer()?;
     let now = Utc::now();
@@ -448,7 +448,7 @@ pub async fn upcoming(ctx: &Context<'_>, first: usize) -> ApiResult<Vec<EventOcc
             group_id: None,
             attending: None,
             readable_groups: Some(groups),
-            include_organisation_wide: true,
+            include_organisation_wide: viewer.user.org_role != OrgRole::Guest,
         },
     )
     .await?;
