@@ -26,6 +26,7 @@ pub mod organization;
 pub mod pagination;
 pub mod policy;
 pub mod posts;
+pub mod services;
 pub mod sso;
 pub mod surveys;
 pub mod telemetry;

@@ -7,7 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rand::Rng;
 use uuid::Uuid;
 
-use crate::app::Services;
+use crate::services::Services;
 use crate::auth::throttle::{self, Attempt};
 use crate::auth::{Client, password, secrets};
 use crate::db::schema::users;

@@ -6,7 +6,7 @@ use diesel_async::AsyncPgConnection;
 
 use super::INVITATION_LIFETIME;
 use super::invitations::AccountInvitation;
-use crate::app::Services;
+use crate::services::Services;
 use crate::email::layout::Content;
 use crate::email::outbox::{self, Recipient};
 use crate::error::ApiResult;

@@ -15,7 +15,7 @@ use super::charts::{self, Line};
 use super::export::{RangeQuery, Report, admin_of, period_of};
 use super::period::{Granularity, Period};
 use super::reports::{self, ActiveUsersBreakdown};
-use crate::app::App;
+use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::files::download::internal;
 use crate::organization::model::Organization;
@@ -24,18 +24,18 @@ use crate::sso::login_page::escape;
 const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub async fn page(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Query(query): Query<RangeQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(refusal) = admin_of(&app, &headers).await {
+    if let Err(refusal) = admin_of(&services, &headers).await {
         if refusal.status() == StatusCode::UNAUTHORIZED {
             return Redirect::to("/login?redirect=%2Fadmin").into_response();
         }
         return refusal;
     }
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let period = period_of(&mut conn, &query).await?;
         let organization = crate::organization::model::get(&mut conn).await?;
         render(&mut conn, &organization, &period).await

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::period::{Granularity, Period, Scope, today_in};
 use super::reports;
-use crate::app::App;
+use crate::services::Services;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::feeds::csv_safe;
@@ -93,8 +93,8 @@ pub async fn period_of(conn: &mut AsyncPgConnection, query: &RangeQuery) -> ApiR
 }
 
 /// An org admin, or the response refusing the request.
-pub async fn admin_of(app: &App, headers: &HeaderMap) -> Result<Viewer, Response> {
-    let viewer = viewer_of(app, headers).await?;
+pub async fn admin_of(services: &Services, headers: &HeaderMap) -> Result<Viewer, Response> {
+    let viewer = viewer_of(services, headers).await?;
     match policy::can(&viewer, Action::ViewAnalytics, Resource::Organisation).allowed() {
         true => Ok(viewer),
         false => Err(status(StatusCode::FORBIDDEN, "Only admins see analytics.")),
@@ -102,7 +102,7 @@ pub async fn admin_of(app: &App, headers: &HeaderMap) -> Result<Viewer, Response
 }
 
 pub async fn report_csv(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(file): Path<String>,
     Query(query): Query<RangeQuery>,
     headers: HeaderMap,
@@ -110,11 +110,11 @@ pub async fn report_csv(
     let Some(report) = Report::from_file(&file) else {
         return status(StatusCode::NOT_FOUND, "Not found");
     };
-    if let Err(refusal) = admin_of(&app, &headers).await {
+    if let Err(refusal) = admin_of(&services, &headers).await {
         return refusal;
     }
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let period = period_of(&mut conn, &query).await?;
         let body = render(&mut conn, report, &period).await?;
         Ok::<_, ApiError>((period, body))

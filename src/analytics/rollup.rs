@@ -9,7 +9,7 @@ use diesel::sql_types::{Array, Date, Integer, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::activity::actions_only;
-use crate::app::Services;
+use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{Job, enqueue_once};
 

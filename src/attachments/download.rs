@@ -10,17 +10,17 @@ use uuid::Uuid;
 
 use super::access;
 use super::model::Attachment;
-use crate::app::App;
+use crate::services::Services;
 use crate::files::download::{Served, refusal, serve, status, viewer_of};
 use crate::files::graphql::etag;
 
-async fn readable(app: &App, headers: &HeaderMap, id: &str) -> Result<Attachment, Response> {
-    let viewer = viewer_of(app, headers).await?;
+async fn readable(services: &Services, headers: &HeaderMap, id: &str) -> Result<Attachment, Response> {
+    let viewer = viewer_of(services, headers).await?;
     let Ok(id) = Uuid::parse_str(id) else {
         return Err(status(StatusCode::NOT_FOUND, "Not found"));
     };
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         access::readable(&mut conn, &viewer, id).await
     }
     .await;
@@ -28,11 +28,11 @@ async fn readable(app: &App, headers: &HeaderMap, id: &str) -> Result<Attachment
 }
 
 pub async fn original(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let attachment = match readable(&app, &headers, &id).await {
+    let attachment = match readable(&services, &headers, &id).await {
         Ok(attachment) => attachment,
         Err(response) => return response,
     };
@@ -43,15 +43,15 @@ pub async fn original(
         name: attachment.name.as_str().into(),
         content_type: &attachment.content_type,
     };
-    serve(&app, &headers, served).await
+    serve(&services, &headers, served).await
 }
 
 pub async fn thumbnail(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let attachment = match readable(&app, &headers, &id).await {
+    let attachment = match readable(&services, &headers, &id).await {
         Ok(attachment) => attachment,
         Err(response) => return response,
     };
@@ -59,5 +59,5 @@ pub async fn thumbnail(
         return status(StatusCode::NOT_FOUND, "No thumbnail (yet)");
     };
     let served = Served::thumbnail(key, attachment.id, &attachment.name);
-    serve(&app, &headers, served).await
+    serve(&services, &headers, served).await
 }

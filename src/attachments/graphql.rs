@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::access::{self, TYPE_NAME};
 use super::model::{self, Attachment, Subject, SubjectKind};
-use crate::app::Services;
+use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::files::upload::Upload;
 use crate::graphql::context::ContextExt;

@@ -2,7 +2,7 @@
 
 use super::throttle::{self, Attempt};
 use super::{Client, password};
-use crate::app::Services;
+use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::users::{User, model as users};
 use crate::validation;

@@ -8,7 +8,7 @@ use std::sync::{Arc, LazyLock};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
 use super::Client;
-use crate::app::Services;
+use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
 
 pub const MIN_LENGTH: usize = 10;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::access_tokens::AccessToken;
 use super::{SESSION_COOKIE, access_tokens, sessions};
-use crate::app::Services;
+use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::users::User;
 

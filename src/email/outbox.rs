@@ -7,7 +7,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use uuid::Uuid;
 
-use crate::app::Services;
+use crate::services::Services;
 use crate::db::schema::outgoing_emails;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, Job};

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::app::{App, Services};
+use crate::services::Services;
 use crate::auth::secrets;
 use crate::db::schema::{unsubscribe_tokens, users};
 use crate::error::ApiResult;
@@ -26,7 +26,7 @@ use crate::users::model::DigestFrequency;
 /// What a person can unsubscribe from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topic {
-    /// Emails of one kind of notification (the kind stays in the app).
+    /// Emails of one kind of notification (the kind stays in the services).
     Kind(NotificationKind),
     Digest,
     Newsletter,
@@ -132,13 +132,13 @@ fn topic_name(topic: Topic, language: Language) -> String {
     }
 }
 
-pub async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+pub async fn page(State(services): State<Arc<Services>>, Path(token): Path<String>) -> Response {
     let found = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         find(&mut conn, &token).await
     }
     .await;
-    let brand = organization(&app).await;
+    let brand = organization(&services).await;
     let Ok(Some((_, topic, locale))) = found else {
         return render(
             StatusCode::NOT_FOUND,
@@ -160,9 +160,9 @@ pub async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Res
     render(StatusCode::OK, brand.as_ref(), &content)
 }
 
-pub async fn confirm(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+pub async fn confirm(State(services): State<Arc<Services>>, Path(token): Path<String>) -> Response {
     let done = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let Some((user, topic, locale)) = find(&mut conn, &token).await? else {
             return Ok(None);
         };
@@ -174,7 +174,7 @@ pub async fn confirm(State(app): State<Arc<App>>, Path(token): Path<String>) -> 
         Ok::<_, crate::error::ApiError>(Some((topic, Language::of(&locale))))
     }
     .await;
-    let brand = organization(&app).await;
+    let brand = organization(&services).await;
     match done {
         Ok(Some((topic, language))) => {
             let text = match language {

@@ -16,7 +16,7 @@ use tokio::sync::{broadcast, oneshot};
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
-use crate::app::Services;
+use crate::services::Services;
 use crate::auth::Viewer;
 use crate::db::DbSettings;
 use crate::error::{ApiError, ApiResult};

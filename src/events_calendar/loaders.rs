@@ -7,7 +7,7 @@ use async_graphql::dataloader::Loader;
 use uuid::Uuid;
 
 use super::model::{self, Attendance, AttendanceStatus};
-use crate::app::Services;
+use crate::services::Services;
 use crate::error::ApiError;
 
 async fn connection(services: &Services) -> Result<crate::db::DbConn, Arc<ApiError>> {

@@ -11,7 +11,7 @@ use super::access::{self, EventView, TYPE_NAME};
 use super::graphql::AttendanceObject;
 use super::model::{self, AttendanceStatus, Event, EventFields};
 use super::{recurrence, reminders, rsvp};
-use crate::app::Services;
+use crate::services::Services;
 use crate::attachments::graphql as attachments;
 use crate::attachments::model::Subject;
 use crate::audit::{Audit, Change};

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::model::{self, AttendanceStatus, Event};
 use super::recurrence::{self, Occurrence};
-use crate::app::Services;
+use crate::services::Services;
 use crate::db::schema::event_attendees;
 use crate::error::ApiResult;
 use crate::jobs::{self, Job};

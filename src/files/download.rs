@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::access;
 use super::graphql::etag;
 use super::model::{self, FileVersion};
-use crate::app::App;
+use crate::services::Services;
 use crate::auth::{Viewer, authenticate, authorization_header, session_cookie_value};
 use crate::error::ApiError;
 
@@ -48,12 +48,12 @@ pub(crate) fn status(status: StatusCode, message: &'static str) -> Response {
     (status, message).into_response()
 }
 
-pub(crate) async fn viewer_of(app: &App, headers: &HeaderMap) -> Result<Viewer, Response> {
+pub(crate) async fn viewer_of(services: &Services, headers: &HeaderMap) -> Result<Viewer, Response> {
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let cookie = session_cookie_value(headers);
         authenticate(
-            &app.services,
+            &services,
             &mut conn,
             authorization_header(headers),
             cookie.as_deref(),
@@ -78,7 +78,7 @@ pub(crate) fn internal(error: ApiError) -> Response {
 
 /// The version a viewer may read, with the file's current name.
 async fn readable_version(
-    app: &App,
+    services: &Services,
     viewer: &Viewer,
     id: &str,
     number: Option<i32>,
@@ -87,7 +87,7 @@ async fn readable_version(
         return Err(status(StatusCode::NOT_FOUND, "Not found"));
     };
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let (file, drive) = access::file_by_id(&mut conn, viewer, id, false).await?;
         let version = model::version(&mut conn, file.id, number)
             .await?
@@ -107,20 +107,20 @@ pub(crate) fn refusal(error: ApiError) -> Response {
 }
 
 pub async fn file(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(id): Path<String>,
     Query(query): Query<DownloadQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let viewer = match viewer_of(&app, &headers).await {
+    let viewer = match viewer_of(&services, &headers).await {
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    let (version, name, group) = match readable_version(&app, &viewer, &id, query.version).await {
+    let (version, name, group) = match readable_version(&services, &viewer, &id, query.version).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    app.services.activity.record(
+    services.activity.record(
         Activity::by(viewer.id(), ActivityKind::FileDownloaded)
             .in_group(group)
             .about(version.file_id),
@@ -132,26 +132,26 @@ pub async fn file(
         name: name.as_str().into(),
         content_type: &version.content_type,
     };
-    serve(&app, &headers, served).await
+    serve(&services, &headers, served).await
 }
 
 pub async fn thumbnail(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let viewer = match viewer_of(&app, &headers).await {
+    let viewer = match viewer_of(&services, &headers).await {
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    let (version, name, _) = match readable_version(&app, &viewer, &id, None).await {
+    let (version, name, _) = match readable_version(&services, &viewer, &id, None).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let Some(key) = version.thumbnail_key.as_deref() else {
         return status(StatusCode::NOT_FOUND, "No thumbnail (yet)");
     };
-    serve(&app, &headers, Served::thumbnail(key, version.id, &name)).await
+    serve(&services, &headers, Served::thumbnail(key, version.id, &name)).await
 }
 
 /// What a download sends: an object in storage, under a name and a content type.
@@ -178,7 +178,7 @@ impl<'a> Served<'a> {
 }
 
 /// Streams an object the viewer may read, honouring `If-None-Match` and `Range`.
-pub async fn serve(app: &App, headers: &HeaderMap, served: Served<'_>) -> Response {
+pub async fn serve(services: &Services, headers: &HeaderMap, served: Served<'_>) -> Response {
     let Served {
         key,
         size,
@@ -201,7 +201,7 @@ pub async fn serve(app: &App, headers: &HeaderMap, served: Served<'_>) -> Respon
     }
     let size = match size {
         Some(size) => u64::try_from(size).unwrap_or_default(),
-        None => match app.services.storage.get_bytes(key, u64::MAX).await {
+        None => match services.storage.get_bytes(key, u64::MAX).await {
             Ok(Some(bytes)) => bytes.len() as u64,
             _ => return status(StatusCode::NOT_FOUND, "Not found"),
         },
@@ -219,7 +219,7 @@ pub async fn serve(app: &App, headers: &HeaderMap, served: Served<'_>) -> Respon
             }
         },
     };
-    let stream = match app.services.storage.get_stream(key, range.clone()).await {
+    let stream = match services.storage.get_stream(key, range.clone()).await {
         Ok(stream) => stream,
         Err(error) => return internal(ApiError::internal(error)),
     };

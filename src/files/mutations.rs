@@ -13,7 +13,7 @@ use super::model::{self, File, FileVersion, Folder, StoredObject};
 use super::names;
 use super::storage::Storage;
 use super::upload::Upload;
-use crate::app::Services;
+use crate::services::Services;
 use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::model;
 use super::mutations::TRASH_DAYS;
-use crate::app::Services;
+use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, Job};
 

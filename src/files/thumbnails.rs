@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::model;
 use super::storage::Storage;
-use crate::app::Services;
+use crate::services::Services;
 use crate::attachments::model as attachments;
 use crate::error::{ApiError, ApiResult};
 

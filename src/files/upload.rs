@@ -18,7 +18,7 @@ use serde_json::Value as Json;
 use super::model::{self, StoredObject};
 use super::names;
 use super::storage::{Storage, UploadError};
-use crate::app::Services;
+use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
 
 /// Headers that make a browser send a CORS preflight: with one required, a cross-site form cannot

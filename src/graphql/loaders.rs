@@ -10,7 +10,7 @@ use async_graphql::dataloader::Loader;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::app::Services;
+use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::groups::GroupAccess;

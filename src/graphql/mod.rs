@@ -15,7 +15,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::accounts::graphql::{AccountMutation, AccountQuery};
 use crate::analytics::graphql::AnalyticsQuery;
-use crate::app::Services;
+use crate::services::Services;
 use crate::attachments::graphql::AttachmentMutation;
 use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::graphql::{TYPE_NAME as GROUP_TYPE, load_visible};
 use super::model::Group;
-use crate::app::App;
+use crate::services::Services;
 use crate::audit::{Audit, Change};
 use crate::auth::secrets;
 use crate::db::schema::{group_webhooks, groups};
@@ -299,12 +299,12 @@ struct IncomingMessage {
 
 /// `POST /hooks/{token}`: `{"text": "...", "title": "..."}` → 201 `{"id": ...}`.
 pub async fn receive(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(token): Path<String>,
     headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match receive_message(&app, &token, &headers, body).await {
+    match receive_message(&services, &token, &headers, body).await {
         Ok(post) => (
             StatusCode::CREATED,
             Json(json!({ "id": ids::encode(crate::posts::graphql::TYPE_NAME, post.id) })),
@@ -315,13 +315,12 @@ pub async fn receive(
 }
 
 async fn receive_message(
-    app: &App,
+    services: &Services,
     token: &str,
     headers: &axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Post, (StatusCode, String)> {
-    let mut conn = app
-        .services
+    let mut conn = services
         .pool
         .get()
         .await
@@ -370,7 +369,7 @@ async fn receive_message(
         }
         Ok(Ok(publish(
             conn,
-            &app.services.events,
+            &services.events,
             &webhook,
             title,
             text,

@@ -8,7 +8,7 @@ use chrono::{DateTime, Timelike, Utc};
 use diesel_async::AsyncPgConnection;
 
 use super::{Job, enqueue_once};
-use crate::app::Services;
+use crate::services::Services;
 use crate::error::ApiResult;
 
 /// Unused attachments are kept this long after their upload.

@@ -15,7 +15,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::Services;
+use crate::services::Services;
 use crate::db::schema::jobs;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::copy::{self, Sources};
 use super::model;
-use crate::app::{App, Services};
+use crate::services::Services;
 use crate::auth::secrets;
 use crate::email::layout::Branding;
 use crate::email::unsubscribe::{self, Topic};
@@ -90,7 +90,7 @@ pub async fn run(
 
 /// `GET /newsletters/click/{token}`: records the click and answers 303 to the link's target,
 /// which is always one stored for the recipient's newsletter; anything else is 404.
-pub async fn click(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+pub async fn click(State(services): State<Arc<Services>>, Path(token): Path<String>) -> Response {
     let target = async {
         let Some((secret, link)) = token.rsplit_once('.') else {
             return Ok(None);
@@ -98,7 +98,7 @@ pub async fn click(State(app): State<Arc<App>>, Path(token): Path<String>) -> Re
         let Ok(link) = Uuid::try_parse(link) else {
             return Ok(None);
         };
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         model::click(&mut conn, &secrets::hash(secret), link).await
     }
     .await;
@@ -106,12 +106,12 @@ pub async fn click(State(app): State<Arc<App>>, Path(token): Path<String>) -> Re
         Ok(Some(url)) => Redirect::to(&url).into_response(),
         Ok(None) => render(
             StatusCode::NOT_FOUND,
-            organization(&app).await.as_ref(),
+            organization(&services).await.as_ref(),
             "<p>This link does not work.</p>",
         ),
         Err(_) => render(
             StatusCode::SERVICE_UNAVAILABLE,
-            organization(&app).await.as_ref(),
+            organization(&services).await.as_ref(),
             "<p>Something went wrong; try again later.</p>",
         ),
     }

@@ -12,7 +12,7 @@ use super::kinds::Delivery;
 use super::model::{self, Notice, Notification};
 use super::visibility;
 use crate::analytics::{Activity, ActivityKind};
-use crate::app::Services;
+use crate::services::Services;
 use crate::error::ApiResult;
 use crate::events::Event;
 

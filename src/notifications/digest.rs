@@ -13,7 +13,7 @@ use super::email::{describe, framed};
 use super::model::{self, Notification};
 use super::text::Language;
 use super::visibility;
-use crate::app::Services;
+use crate::services::Services;
 use crate::auth::Viewer;
 use crate::db::schema::users;
 use crate::email::layout::Content;

@@ -12,7 +12,7 @@ use super::kinds::{Delivery, NotificationKind};
 use super::model::{self, Notification};
 use super::text::{self, Fact, Reader};
 use super::visibility;
-use crate::app::Services;
+use crate::services::Services;
 use crate::auth::Viewer;
 use crate::email::layout::{self, Branding, Content};
 use crate::email::outbox::{self, OutgoingEmail};

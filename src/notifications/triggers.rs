@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::deliver::deliver;
 use super::kinds::NotificationKind;
 use super::model::{Notice, Subject};
-use crate::app::Services;
+use crate::services::Services;
 use crate::db::schema::{
     comment_mentions, comments, event_attendees, group_memberships, post_group_mentions,
     post_mentions, reactions, users,

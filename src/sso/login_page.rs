@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::SsoError;
 use super::flow::{after_sign_in, append_cookie, redirect_response, safe_redirect};
-use crate::app::App;
+use crate::services::Services;
 use crate::auth::sessions::{self, SessionOrigin};
 use crate::auth::{Client, local, session_cookie, session_cookie_value};
 use crate::error::ApiError;
@@ -31,12 +31,12 @@ pub struct PageQuery {
 }
 
 pub async fn page(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
     let signed_in = match session_cookie_value(&headers) {
-        Some(secret) => signed_in_user(&app, &secret).await,
+        Some(secret) => signed_in_user(&services, &secret).await,
         None => None,
     };
     let redirect = query
@@ -45,22 +45,22 @@ pub async fn page(
         .and_then(safe_redirect)
         .unwrap_or_default();
     let notice = query.error.as_deref().map(form_error_message);
-    let brand = organization(&app).await;
+    let brand = organization(&services).await;
     render(
         StatusCode::OK,
         brand.as_ref(),
-        &body(&app, signed_in.as_ref(), &redirect, notice),
+        &body(&services, signed_in.as_ref(), &redirect, notice),
     )
 }
 
 /// The organisation's branding; the page falls back to Parvis's when the database cannot say.
-pub(crate) async fn organization(app: &App) -> Option<Organization> {
-    let mut conn = app.services.pool.get().await.ok()?;
+pub(crate) async fn organization(services: &Services) -> Option<Organization> {
+    let mut conn = services.pool.get().await.ok()?;
     crate::organization::model::get(&mut conn).await.ok()
 }
 
-async fn signed_in_user(app: &App, secret: &str) -> Option<User> {
-    let mut conn = app.services.pool.get().await.ok()?;
+async fn signed_in_user(services: &Services, secret: &str) -> Option<User> {
+    let mut conn = services.pool.get().await.ok()?;
     sessions::find_user(&mut conn, secret)
         .await
         .ok()
@@ -68,8 +68,8 @@ async fn signed_in_user(app: &App, secret: &str) -> Option<User> {
         .map(|(_, user)| user)
 }
 
-fn body(app: &App, signed_in: Option<&User>, redirect: &str, notice: Option<&str>) -> String {
-    let config = &app.services.config;
+fn body(services: &Services, signed_in: Option<&User>, redirect: &str, notice: Option<&str>) -> String {
+    let config = &services.config;
     let mut html = String::new();
     if let Some(notice) = notice {
         html.push_str(&format!(
@@ -90,7 +90,7 @@ fn body(app: &App, signed_in: Option<&User>, redirect: &str, notice: Option<&str
     } else {
         format!("?redirect={}", url_encode(redirect))
     };
-    for provider in app.services.sso.providers() {
+    for provider in services.sso.providers() {
         html.push_str(&format!(
             "<a class=\"button\" href=\"/auth/{}/login{}\">Sign in with {}</a>",
             escape(&provider.config.id),
@@ -99,7 +99,7 @@ fn body(app: &App, signed_in: Option<&User>, redirect: &str, notice: Option<&str
         ));
     }
     if config.auth.local_accounts {
-        if !app.services.sso.providers().is_empty() {
+        if !services.sso.providers().is_empty() {
             html.push_str("<p class=\"or\">or</p>");
         }
         html.push_str(&format!(
@@ -164,7 +164,7 @@ code{font-size:.8rem;color:#6b7280}";
 
 /// A failed sign-in through a provider, explained, with a way back, in the organisation's
 /// branding like the sign-in page.
-pub async fn error_page(app: &App, error: &SsoError) -> Response {
+pub async fn error_page(services: &Services, error: &SsoError) -> Response {
     match error {
         SsoError::Internal(cause) => {
             tracing::error!(error = ?cause, "single sign-on failed")
@@ -173,7 +173,7 @@ pub async fn error_page(app: &App, error: &SsoError) -> Response {
     }
     render(
         error.status(),
-        organization(app).await.as_ref(),
+        organization(services).await.as_ref(),
         &format!(
             "<p class=\"error\" role=\"alert\">{}</p><p><code>{}</code></p>\
              <a class=\"button\" href=\"/login\">Back to sign-in</a>",
@@ -193,12 +193,11 @@ pub struct PasswordForm {
 
 /// The password form: a session cookie and a redirect, or back to the page with the reason.
 pub async fn password_sign_in(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     client: Client,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let services = &app.services;
     // Login CSRF: only our own pages may post this form.
     if let Some(origin) = headers.get(ORIGIN).and_then(|origin| origin.to_str().ok())
         && !services.config.is_trusted_origin(origin)
@@ -213,7 +212,7 @@ pub async fn password_sign_in(
         }
         redirect_response(&target, None)
     };
-    let user = match local::verify(services, &client, &form.identifier, form.password).await {
+    let user = match local::verify(&services, &client, &form.identifier, form.password).await {
         Ok(user) => user,
         Err(ApiError::RateLimited) => return back_with("rate_limited"),
         Err(ApiError::Forbidden(_)) => return back_with("local_disabled"),
@@ -223,19 +222,18 @@ pub async fn password_sign_in(
         }
         Err(_) => return back_with("invalid_credentials"),
     };
-    signed_in_response(&app, &headers, &user, &redirect, back_with).await
+    signed_in_response(&services, &headers, &user, &redirect, back_with).await
 }
 
 /// Opens a session for `user` (who just proved who they are), sets its cookie and sends the
 /// browser on; `failed` answers when the session cannot be opened.
 pub(crate) async fn signed_in_response(
-    app: &App,
+    services: &Services,
     headers: &HeaderMap,
     user: &User,
     redirect: &str,
     failed: impl FnOnce(&str) -> Response,
 ) -> Response {
-    let services = &app.services;
     let origin = SessionOrigin {
         user_agent: headers
             .get(USER_AGENT)

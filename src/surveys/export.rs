@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::access::{self, SurveyView};
 use super::model::{self, Answer, Question};
-use crate::app::App;
+use crate::services::Services;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::feeds::csv_safe;
@@ -25,11 +25,11 @@ use crate::policy::Action;
 use crate::users::visibility::Sight;
 
 pub async fn results_csv(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let viewer = match viewer_of(&app, &headers).await {
+    let viewer = match viewer_of(&services, &headers).await {
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
@@ -37,7 +37,7 @@ pub async fn results_csv(
         return status(StatusCode::NOT_FOUND, "Not found");
     };
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let view = access::find_visible(&mut conn, &viewer, id).await?;
         view.require(
             &viewer,
