@@ -17,6 +17,7 @@ pub mod events_calendar;
 pub mod files;
 pub mod graphql;
 pub mod groups;
+pub mod html;
 pub mod http;
 pub mod jobs;
 pub mod markdown;

@@ -12,7 +12,7 @@ use crate::email::outbox::{self, Recipient};
 use crate::error::ApiResult;
 use crate::notifications::email::framed;
 use crate::notifications::text::Language;
-use crate::sso::login_page::escape;
+use crate::html::escape;
 
 /// Emails `invitation`'s link `url`, in the language of the admin who sends it (`inviter`,
 /// named in the email); nothing without an SMTP server.

@@ -14,7 +14,8 @@ use super::invitations::{self, Acceptance};
 use crate::services::Services;
 use crate::auth::Client;
 use crate::error::ApiError;
-use crate::sso::login_page::{escape, organization, render, signed_in_response};
+use crate::html::{self, escape};
+use crate::sso::login_page::signed_in_response;
 
 /// The link sent to an invited person.
 pub fn url(services: &Services, secret: &str) -> String {
@@ -40,7 +41,7 @@ async fn form(services: &Services, token: &str, problem: Option<&str>, status: S
          </form>",
         escape(token)
     );
-    render(status, organization(services).await.as_ref(), &content)
+    html::page(status, html::branding(services).await.as_ref(), &content)
 }
 
 #[derive(Debug, Deserialize)]

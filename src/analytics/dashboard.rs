@@ -19,7 +19,7 @@ use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::files::download::internal;
 use crate::organization::model::Organization;
-use crate::sso::login_page::escape;
+use crate::html::escape;
 
 const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 

@@ -4,7 +4,7 @@
 
 use crate::notifications::text::Language;
 use crate::organization::model::Organization;
-use crate::sso::login_page::escape;
+use crate::html::escape;
 
 /// The organisation as emails show it.
 #[derive(Debug, Clone)]

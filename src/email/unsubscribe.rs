@@ -20,7 +20,7 @@ use crate::error::ApiResult;
 use crate::notifications::preferences;
 use crate::notifications::text::Language;
 use crate::notifications::{Delivery, NotificationKind};
-use crate::sso::login_page::{escape, organization, render};
+use crate::html::{self, escape};
 use crate::users::model::DigestFrequency;
 
 /// What a person can unsubscribe from.
@@ -138,9 +138,9 @@ pub async fn page(State(services): State<Arc<Services>>, Path(token): Path<Strin
         find(&mut conn, &token).await
     }
     .await;
-    let brand = organization(&services).await;
+    let brand = html::branding(&services).await;
     let Ok(Some((_, topic, locale))) = found else {
-        return render(
+        return html::page(
             StatusCode::NOT_FOUND,
             brand.as_ref(),
             "<p>This link does not work.</p>",
@@ -157,7 +157,7 @@ pub async fn page(State(services): State<Arc<Services>>, Path(token): Path<Strin
         escape(&topic_name(topic, language)),
         escape(&token)
     );
-    render(StatusCode::OK, brand.as_ref(), &content)
+    html::page(StatusCode::OK, brand.as_ref(), &content)
 }
 
 pub async fn confirm(State(services): State<Arc<Services>>, Path(token): Path<String>) -> Response {
@@ -174,7 +174,7 @@ pub async fn confirm(State(services): State<Arc<Services>>, Path(token): Path<St
         Ok::<_, crate::error::ApiError>(Some((topic, Language::of(&locale))))
     }
     .await;
-    let brand = organization(&services).await;
+    let brand = html::branding(&services).await;
     match done {
         Ok(Some((topic, language))) => {
             let text = match language {
@@ -186,18 +186,18 @@ pub async fn confirm(State(services): State<Arc<Services>>, Path(token): Path<St
                     format!("Vous ne recevrez plus {}.", topic_name(topic, language))
                 }
             };
-            render(
+            html::page(
                 StatusCode::OK,
                 brand.as_ref(),
                 &format!("<p>{}</p>", escape(&text)),
             )
         }
-        Ok(None) => render(
+        Ok(None) => html::page(
             StatusCode::NOT_FOUND,
             brand.as_ref(),
             "<p>This link does not work.</p>",
         ),
-        Err(_) => render(
+        Err(_) => html::page(
             StatusCode::SERVICE_UNAVAILABLE,
             brand.as_ref(),
             "<p>Something went wrong; try again later.</p>",

@@ -16,7 +16,7 @@ use crate::notifications::model::Subject;
 use crate::notifications::text::Language;
 use crate::notifications::visibility;
 use crate::posts::Post;
-use crate::sso::login_page::escape;
+use crate::html::escape;
 
 /// How much of a post's text a copy shows.
 const EXCERPT_CHARS: usize = 280;

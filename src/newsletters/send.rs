@@ -23,7 +23,7 @@ use crate::email::unsubscribe::{self, Topic};
 use crate::email::{OutgoingEmail, outbox};
 use crate::error::ApiResult;
 use crate::notifications::visibility;
-use crate::sso::login_page::{organization, render};
+use crate::html;
 
 /// Runs the sending job of a newsletter marked sent.
 pub async fn run(
@@ -104,14 +104,14 @@ pub async fn click(State(services): State<Arc<Services>>, Path(token): Path<Stri
     .await;
     match target {
         Ok(Some(url)) => Redirect::to(&url).into_response(),
-        Ok(None) => render(
+        Ok(None) => html::page(
             StatusCode::NOT_FOUND,
-            organization(&services).await.as_ref(),
+            html::branding(&services).await.as_ref(),
             "<p>This link does not work.</p>",
         ),
-        Err(_) => render(
+        Err(_) => html::page(
             StatusCode::SERVICE_UNAVAILABLE,
-            organization(&services).await.as_ref(),
+            html::branding(&services).await.as_ref(),
             "<p>Something went wrong; try again later.</p>",
         ),
     }

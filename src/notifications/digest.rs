@@ -21,7 +21,7 @@ use crate::email::outbox;
 use crate::email::unsubscribe::{self, Topic};
 use crate::error::ApiResult;
 use crate::jobs::{self, Job};
-use crate::sso::login_page::escape;
+use crate::html::escape;
 
 /// A digest lists this many notifications, then says how many more there are.
 const SHOWN: usize = 20;

@@ -19,7 +19,7 @@ use crate::email::outbox::{self, OutgoingEmail};
 use crate::email::unsubscribe::{self, Topic};
 use crate::error::ApiResult;
 use crate::jobs::{self, Job};
-use crate::sso::login_page::escape;
+use crate::html::escape;
 use crate::users::User;
 
 /// Headlines name this many of the latest actors ("Anna and Ben", "Anna and 4 others").

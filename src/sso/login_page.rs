@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::header::{CONTENT_SECURITY_POLICY, ORIGIN, USER_AGENT};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::header::{ORIGIN, USER_AGENT};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::SsoError;
@@ -18,11 +18,8 @@ use crate::services::Services;
 use crate::auth::sessions::{self, SessionOrigin};
 use crate::auth::{Client, local, session_cookie, session_cookie_value};
 use crate::error::ApiError;
-use crate::organization::Organization;
+use crate::html::{self, escape};
 use crate::users::User;
-
-/// Inline styles only; nothing may load from elsewhere, and no page may frame this one.
-const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
 
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
@@ -45,18 +42,12 @@ pub async fn page(
         .and_then(safe_redirect)
         .unwrap_or_default();
     let notice = query.error.as_deref().map(form_error_message);
-    let brand = organization(&services).await;
-    render(
+    let brand = html::branding(&services).await;
+    html::page(
         StatusCode::OK,
         brand.as_ref(),
         &body(&services, signed_in.as_ref(), &redirect, notice),
     )
-}
-
-/// The organisation's branding; the page falls back to Parvis's when the database cannot say.
-pub(crate) async fn organization(services: &Services) -> Option<Organization> {
-    let mut conn = services.pool.get().await.ok()?;
-    crate::organization::model::get(&mut conn).await.ok()
 }
 
 async fn signed_in_user(services: &Services, secret: &str) -> Option<User> {
@@ -115,53 +106,6 @@ fn body(services: &Services, signed_in: Option<&User>, redirect: &str, notice: O
     html
 }
 
-pub(crate) fn render(status: StatusCode, brand: Option<&Organization>, content: &str) -> Response {
-    let (name, colour, header) = match brand {
-        Some(org) => {
-            let logo = match org.logo_attachment_id {
-                Some(id) => format!("<img class=\"logo\" src=\"/branding/logo?v={id}\" alt=\"\">"),
-                None => String::new(),
-            };
-            let message = org
-                .login_message
-                .as_deref()
-                .map(crate::markdown::to_safe_html)
-                .unwrap_or_default();
-            (
-                escape(&org.name),
-                org.primary_color.clone(),
-                format!("{logo}<h1>{}</h1>{message}", escape(&org.name)),
-            )
-        }
-        None => ("Parvis".into(), "#3b4cca".into(), "<h1>Parvis</h1>".into()),
-    };
-    let favicon = brand
-        .and_then(|org| org.favicon_attachment_id)
-        .map(|id| format!("<link rel=\"icon\" href=\"/branding/favicon?v={id}\">"))
-        .unwrap_or_default();
-    let page = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Sign in · {name}</title>{favicon}<style>{STYLE}:root{{--brand:{colour}}}</style></head>\
-         <body><main>{header}{content}</main></body></html>"
-    );
-    let mut response = (status, Html(page)).into_response();
-    response.headers_mut().insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PAGE_POLICY),
-    );
-    response
-}
-
-const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0}\
-main{max-width:22rem;margin:12vh auto;background:#fff;padding:2rem;border-radius:12px;box-shadow:0 2px 12px #0002}\
-h1{margin-top:0;color:var(--brand)}.logo{max-height:3rem}label{display:block;margin:.8rem 0;font-size:.9rem}\
-input{display:block;width:100%;box-sizing:border-box;padding:.55rem;margin-top:.25rem;border:1px solid #c5c9d3;border-radius:6px}\
-button,.button{display:block;width:100%;box-sizing:border-box;padding:.65rem;margin:.5rem 0;border:0;border-radius:6px;\
-background:var(--brand);color:#fff;font-size:1rem;text-align:center;text-decoration:none;cursor:pointer}\
-.or{text-align:center;color:#6b7280}.error{background:#fde8e8;color:#9b1c1c;padding:.6rem;border-radius:6px}\
-code{font-size:.8rem;color:#6b7280}";
-
 /// A failed sign-in through a provider, explained, with a way back, in the organisation's
 /// branding like the sign-in page.
 pub async fn error_page(services: &Services, error: &SsoError) -> Response {
@@ -171,9 +115,9 @@ pub async fn error_page(services: &Services, error: &SsoError) -> Response {
         }
         other => tracing::info!(code = other.code(), reason = %other, "single sign-on refused"),
     }
-    render(
+    html::page(
         error.status(),
-        organization(services).await.as_ref(),
+        html::branding(services).await.as_ref(),
         &format!(
             "<p class=\"error\" role=\"alert\">{}</p><p><code>{}</code></p>\
              <a class=\"button\" href=\"/login\">Back to sign-in</a>",
@@ -275,21 +219,6 @@ fn form_error_message(code: &str) -> &'static str {
         "local_disabled" => "Password sign-in is turned off; use your organisation's account.",
         _ => "Signing in did not work. Please try again.",
     }
-}
-
-pub(crate) fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
 }
 
 fn url_encode(text: &str) -> String {
