@@ -11,7 +11,6 @@ use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::pagination::PageRequest;
-use crate::policy::{self, Action, Resource};
 use crate::users::User;
 
 pub const TYPE_NAME: &str = "AuditEntry";
@@ -73,17 +72,6 @@ pub struct AuditLogFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// Admins only; anyone else is told FORBIDDEN.
-pub fn require_admin(ctx: &Context<'_>) -> ApiResult<()> {
-    policy::require(
-        ctx.viewer()?,
-        Action::Administer,
-        Resource::Organisation,
-        "Organization",
-        "Only admins may do this.",
-    )
-}
-
 #[derive(Default)]
 pub struct AuditQuery;
 
@@ -98,7 +86,7 @@ impl AuditQuery {
         after: Option<String>,
         filter: Option<AuditLogFilter>,
     ) -> ApiResult<PageConnection<Entry>> {
-        require_admin(ctx)?;
+        ctx.require_admin()?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let filter = parse_filter(filter.unwrap_or_default())?;
         let mut conn = ctx.conn().await?;
@@ -145,7 +133,7 @@ fn parse_filter(filter: AuditLogFilter) -> ApiResult<Filter> {
 
 /// `node(id:)` for audit entries (admins).
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Entry> {
-    require_admin(ctx).map_err(|_| ApiError::NotFound(TYPE_NAME))?;
+    ctx.require_admin().map_err(|_| ApiError::NotFound(TYPE_NAME))?;
     let mut conn = ctx.conn().await?;
     model::find(&mut conn, id)
         .await?

@@ -18,6 +18,7 @@ use crate::graphql::loaders::{
     UserLoader, ViewerMarksLoader,
 };
 use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages};
+use crate::policy::{self, Action, Resource};
 use crate::posts::graphql::CommentPages;
 
 /// The DataLoaders of one request: batched by key, and each key loaded once per request (a
@@ -100,6 +101,8 @@ pub trait ContextExt {
     fn request(&self) -> &RequestContext;
     /// The signed-in viewer, or UNAUTHENTICATED.
     fn viewer(&self) -> ApiResult<&Viewer>;
+    /// Admins only; anyone else is told FORBIDDEN.
+    fn require_admin(&self) -> ApiResult<()>;
     fn user_loader(&self) -> &RequestLoader<UserLoader>;
     /// Present whenever there is a viewer.
     fn group_loader(&self) -> ApiResult<&RequestLoader<GroupLoader>>;
@@ -128,6 +131,16 @@ impl ContextExt for Context<'_> {
             .viewer
             .as_ref()
             .ok_or(ApiError::Unauthenticated)
+    }
+
+    fn require_admin(&self) -> ApiResult<()> {
+        policy::require(
+            self.viewer()?,
+            Action::Administer,
+            Resource::Organisation,
+            "Organization",
+            "Only admins may do this.",
+        )
     }
 
     fn user_loader(&self) -> &RequestLoader<UserLoader> {

@@ -373,7 +373,7 @@ impl NotificationQuery {
         &self,
         ctx: &Context<'_>,
     ) -> ApiResult<Vec<NotificationDefault>> {
-        crate::audit::graphql::require_admin(ctx)?;
+        ctx.require_admin()?;
         defaults_list(&mut *ctx.conn().await?).await
     }
 }
@@ -644,7 +644,7 @@ impl NotificationMutation {
         ctx: &Context<'_>,
         input: UpdateNotificationDefaultsInput,
     ) -> ApiResult<UpdateNotificationDefaultsPayload> {
-        crate::audit::graphql::require_admin(ctx)?;
+        ctx.require_admin()?;
         let audit = Audit::of(ctx)?;
         let mut conn = ctx.conn().await?;
         let notification_defaults = conn
@@ -676,7 +676,7 @@ impl NotificationMutation {
         ctx: &Context<'_>,
         input: SendAdminMessageInput,
     ) -> ApiResult<SendAdminMessagePayload> {
-        crate::audit::graphql::require_admin(ctx)?;
+        ctx.require_admin()?;
         let audit = Audit::of(ctx)?;
         let viewer = ctx.viewer()?.id();
         let title = validation::name("title", &input.title, MESSAGE_TITLE_CHARS)?;
