@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use diesel_async::AsyncPgConnection;
 
@@ -16,6 +16,7 @@ use super::export::{RangeQuery, Report, admin_of, period_of};
 use super::period::{Granularity, Period};
 use super::reports::{self, ActiveUsersBreakdown};
 use crate::services::Services;
+use crate::auth::SignedIn;
 use crate::error::{ApiError, ApiResult};
 use crate::files::download::internal;
 use crate::organization::model::Organization;
@@ -26,9 +27,9 @@ const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'se
 pub async fn page(
     State(services): State<Arc<Services>>,
     Query(query): Query<RangeQuery>,
-    headers: HeaderMap,
+    signed_in: Result<SignedIn, ApiError>,
 ) -> Response {
-    if let Err(refusal) = admin_of(&services, &headers).await {
+    if let Err(refusal) = admin_of(signed_in) {
         if refusal.status() == StatusCode::UNAUTHORIZED {
             return Redirect::to("/login?redirect=%2Fadmin").into_response();
         }

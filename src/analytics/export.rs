@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
@@ -14,10 +14,10 @@ use serde::Deserialize;
 use super::period::{Granularity, Period, Scope, today_in};
 use super::reports;
 use crate::services::Services;
-use crate::auth::Viewer;
+use crate::auth::{SignedIn, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::feeds::csv_safe;
-use crate::files::download::{internal, status, viewer_of};
+use crate::files::download::{internal, status};
 use crate::policy::{self, Action, Resource};
 
 /// The range the dashboard and the exports show unless asked otherwise.
@@ -93,8 +93,8 @@ pub async fn period_of(conn: &mut AsyncPgConnection, query: &RangeQuery) -> ApiR
 }
 
 /// An org admin, or the response refusing the request.
-pub async fn admin_of(services: &Services, headers: &HeaderMap) -> Result<Viewer, Response> {
-    let viewer = viewer_of(services, headers).await?;
+pub fn admin_of(signed_in: Result<SignedIn, ApiError>) -> Result<Viewer, Response> {
+    let SignedIn(viewer) = signed_in.map_err(IntoResponse::into_response)?;
     match policy::can(&viewer, Action::ViewAnalytics, Resource::Organisation).allowed() {
         true => Ok(viewer),
         false => Err(status(StatusCode::FORBIDDEN, "Only admins see analytics.")),
@@ -105,12 +105,12 @@ pub async fn report_csv(
     State(services): State<Arc<Services>>,
     Path(file): Path<String>,
     Query(query): Query<RangeQuery>,
-    headers: HeaderMap,
+    signed_in: Result<SignedIn, ApiError>,
 ) -> Response {
     let Some(report) = Report::from_file(&file) else {
         return status(StatusCode::NOT_FOUND, "Not found");
     };
-    if let Err(refusal) = admin_of(&services, &headers).await {
+    if let Err(refusal) = admin_of(signed_in) {
         return refusal;
     }
     let result = async {

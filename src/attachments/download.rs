@@ -11,17 +11,17 @@ use uuid::Uuid;
 use super::access;
 use super::model::Attachment;
 use crate::services::Services;
-use crate::files::download::{Served, refusal, serve, status, viewer_of};
+use crate::auth::{SignedIn, Viewer};
+use crate::files::download::{Served, refusal, serve, status};
 use crate::files::graphql::etag;
 
-async fn readable(services: &Services, headers: &HeaderMap, id: &str) -> Result<Attachment, Response> {
-    let viewer = viewer_of(services, headers).await?;
+async fn readable(services: &Services, viewer: &Viewer, id: &str) -> Result<Attachment, Response> {
     let Ok(id) = Uuid::parse_str(id) else {
         return Err(status(StatusCode::NOT_FOUND, "Not found"));
     };
     let result = async {
         let mut conn = services.pool.get().await?;
-        access::readable(&mut conn, &viewer, id).await
+        access::readable(&mut conn, viewer, id).await
     }
     .await;
     result.map_err(refusal)
@@ -30,9 +30,10 @@ async fn readable(services: &Services, headers: &HeaderMap, id: &str) -> Result<
 pub async fn original(
     State(services): State<Arc<Services>>,
     Path(id): Path<String>,
+    SignedIn(viewer): SignedIn,
     headers: HeaderMap,
 ) -> Response {
-    let attachment = match readable(&services, &headers, &id).await {
+    let attachment = match readable(&services, &viewer, &id).await {
         Ok(attachment) => attachment,
         Err(response) => return response,
     };
@@ -49,9 +50,10 @@ pub async fn original(
 pub async fn thumbnail(
     State(services): State<Arc<Services>>,
     Path(id): Path<String>,
+    SignedIn(viewer): SignedIn,
     headers: HeaderMap,
 ) -> Response {
-    let attachment = match readable(&services, &headers, &id).await {
+    let attachment = match readable(&services, &viewer, &id).await {
         Ok(attachment) => attachment,
         Err(response) => return response,
     };

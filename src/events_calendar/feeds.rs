@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -18,7 +18,7 @@ use super::access::{self, EventView};
 use super::ics::{self, CalendarEntry};
 use super::model::{self, WindowFilter};
 use crate::services::Services;
-use crate::auth::{Viewer, authenticate, authorization_header, secrets, session_cookie_value};
+use crate::auth::{SignedIn, Viewer, secrets};
 use crate::db::schema::calendar_feeds;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
@@ -173,18 +173,6 @@ fn calendar_response(body: String, filename: &str) -> Response {
         .into_response()
 }
 
-async fn viewer_of(services: &Services, headers: &HeaderMap) -> ApiResult<Option<Viewer>> {
-    let mut conn = services.pool.get().await?;
-    let cookie = session_cookie_value(headers);
-    authenticate(
-        &services,
-        &mut conn,
-        authorization_header(headers),
-        cookie.as_deref(),
-    )
-    .await
-}
-
 fn domain(services: &Services) -> String {
     url::Url::parse(&services.config.public_url)
         .ok()
@@ -231,7 +219,7 @@ fn render(
 pub async fn event_file(
     State(services): State<Arc<Services>>,
     Path(file): Path<String>,
-    headers: HeaderMap,
+    signed_in: Result<SignedIn, ApiError>,
 ) -> Response {
     let Some(id) = file
         .strip_suffix(".ics")
@@ -239,9 +227,9 @@ pub async fn event_file(
     else {
         return not_found();
     };
-    let viewer = match viewer_of(&services, &headers).await {
-        Ok(Some(viewer)) => viewer,
-        Ok(None) | Err(ApiError::Unauthenticated) => {
+    let viewer = match signed_in {
+        Ok(SignedIn(viewer)) => viewer,
+        Err(ApiError::Unauthenticated) => {
             return (StatusCode::UNAUTHORIZED, "Sign in to download this event.").into_response();
         }
         Err(error) => return internal(error),
@@ -345,14 +333,14 @@ async fn feed_owner(conn: &mut AsyncPgConnection, secret: &str) -> ApiResult<Opt
 pub async fn attendees_csv(
     State(services): State<Arc<Services>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    signed_in: Result<SignedIn, ApiError>,
 ) -> Response {
     let Ok(id) = Uuid::parse_str(&id) else {
         return not_found();
     };
-    let viewer = match viewer_of(&services, &headers).await {
-        Ok(Some(viewer)) => viewer,
-        Ok(None) | Err(ApiError::Unauthenticated) => {
+    let viewer = match signed_in {
+        Ok(SignedIn(viewer)) => viewer,
+        Err(ApiError::Unauthenticated) => {
             return (
                 StatusCode::UNAUTHORIZED,
                 "Sign in to download the attendees.",

@@ -21,7 +21,7 @@ use super::access;
 use super::graphql::etag;
 use super::model::{self, FileVersion};
 use crate::services::Services;
-use crate::auth::{Viewer, authenticate, authorization_header, session_cookie_value};
+use crate::auth::{SignedIn, Viewer};
 use crate::error::ApiError;
 
 /// RFC 5987 attr-char: what may stay unencoded in `filename*`.
@@ -46,29 +46,6 @@ pub struct DownloadQuery {
 
 pub(crate) fn status(status: StatusCode, message: &'static str) -> Response {
     (status, message).into_response()
-}
-
-pub(crate) async fn viewer_of(services: &Services, headers: &HeaderMap) -> Result<Viewer, Response> {
-    let result = async {
-        let mut conn = services.pool.get().await?;
-        let cookie = session_cookie_value(headers);
-        authenticate(
-            &services,
-            &mut conn,
-            authorization_header(headers),
-            cookie.as_deref(),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(Some(viewer)) => Ok(viewer),
-        Ok(None) | Err(ApiError::Unauthenticated) => Err(status(
-            StatusCode::UNAUTHORIZED,
-            "Sign in to download files.",
-        )),
-        Err(error) => Err(internal(error)),
-    }
 }
 
 /// A failure that is not the viewer's: 503 while the database is unreachable, else 500.
@@ -110,12 +87,9 @@ pub async fn file(
     State(services): State<Arc<Services>>,
     Path(id): Path<String>,
     Query(query): Query<DownloadQuery>,
+    SignedIn(viewer): SignedIn,
     headers: HeaderMap,
 ) -> Response {
-    let viewer = match viewer_of(&services, &headers).await {
-        Ok(viewer) => viewer,
-        Err(response) => return response,
-    };
     let (version, name, group) = match readable_version(&services, &viewer, &id, query.version).await {
         Ok(found) => found,
         Err(response) => return response,
@@ -138,12 +112,9 @@ pub async fn file(
 pub async fn thumbnail(
     State(services): State<Arc<Services>>,
     Path(id): Path<String>,
+    SignedIn(viewer): SignedIn,
     headers: HeaderMap,
 ) -> Response {
-    let viewer = match viewer_of(&services, &headers).await {
-        Ok(viewer) => viewer,
-        Err(response) => return response,
-    };
     let (version, name, _) = match readable_version(&services, &viewer, &id, None).await {
         Ok(found) => found,
         Err(response) => return response,

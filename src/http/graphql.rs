@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::auth::{Client, authenticate, authorization_header, session_cookie_value};
+use crate::auth::{Client, viewer_of};
 use crate::error::{ApiError, RETRY_AFTER_SECONDS};
 use crate::graphql::context::RequestContext;
 use crate::graphql::limits::{RequestTrace, selected_operation_type};
@@ -126,7 +126,7 @@ async fn post_multipart(
     format: ResponseFormat,
 ) -> Response {
     let request_id = super::request_id(&headers);
-    match viewer_of(&app, &headers).await {
+    match viewer_of(&app.services, &headers).await {
         Ok(Some(_)) => {}
         Ok(None) => {
             return api_error_response(format, ApiError::Unauthenticated, &request_id);
@@ -245,7 +245,7 @@ async fn execute(
         );
     }
     let request_id = super::request_id(&headers);
-    let viewer = match viewer_of(&app, &headers).await {
+    let viewer = match viewer_of(&app.services, &headers).await {
         Ok(viewer) => viewer,
         Err(error) => return api_error_response(format, error, &request_id),
     };
@@ -345,19 +345,6 @@ fn append_headers(target: &mut HeaderMap, source: &HeaderMap) {
     for (name, value) in source {
         target.append(name, value.clone());
     }
-}
-
-async fn viewer_of(
-    app: &App,
-    headers: &HeaderMap,
-) -> Result<Option<crate::auth::Viewer>, ApiError> {
-    let authorization = authorization_header(headers);
-    let cookie = session_cookie_value(headers);
-    if authorization.is_none() && cookie.is_none() {
-        return Ok(None);
-    }
-    let mut conn = app.services.pool.get().await?;
-    authenticate(&app.services, &mut conn, authorization, cookie.as_deref()).await
 }
 
 /// Every error gets a code: parse and validation errors (which async-graphql leaves without one)
