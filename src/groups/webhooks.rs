@@ -332,7 +332,7 @@ async fn receive_message(
         .ok_or_else(unknown_webhook)?;
     let body =
         body.map_err(|rejection| (rejection.status(), "The body could not be read.".to_owned()))?;
-    if !crate::http::graphql::is_json_content_type(headers) {
+    if !crate::validation::is_json_content_type(headers) {
         return Err((
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Send Content-Type: application/json.".into(),

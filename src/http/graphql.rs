@@ -91,7 +91,7 @@ pub async fn post(
             return error_response(format, StatusCode::BAD_REQUEST, "Unreadable request body.");
         }
     };
-    if !is_json_content_type(&headers) {
+    if !crate::validation::is_json_content_type(&headers) {
         return error_response(
             format,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -370,15 +370,6 @@ fn with_error_codes(mut response: BatchResponse, request_id: &str) -> BatchRespo
             .for_each(|single| complete_error_codes(&mut single.errors, request_id)),
     }
     response
-}
-
-/// `Content-Type: application/json` (any case, any parameters).
-pub(crate) fn is_json_content_type(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
 fn json_response(
