@@ -90,7 +90,8 @@ impl AccountInvitation {
 
 /// `node(id:)` for invitations: admins only, NOT_FOUND for anyone else.
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<AccountInvitation> {
-    ctx.require_admin().map_err(|_| ApiError::NotFound(TYPE_NAME))?;
+    ctx.require_admin()
+        .map_err(|_| ApiError::NotFound(TYPE_NAME))?;
     let mut conn = ctx.conn().await?;
     invitations::find(&mut conn, id)
         .await?

@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::invitations::{self, Acceptance};
-use crate::services::Services;
 use crate::auth::Client;
 use crate::error::ApiError;
 use crate::html::{self, escape};
+use crate::services::Services;
 use crate::sso::login_page::signed_in_response;
 
 /// The link sent to an invited person.
@@ -26,7 +26,12 @@ pub async fn page(State(services): State<Arc<Services>>, Path(token): Path<Strin
     form(&services, &token, None, StatusCode::OK).await
 }
 
-async fn form(services: &Services, token: &str, problem: Option<&str>, status: StatusCode) -> Response {
+async fn form(
+    services: &Services,
+    token: &str,
+    problem: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let notice = problem
         .map(|text| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(text)))
         .unwrap_or_default();

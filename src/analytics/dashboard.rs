@@ -15,12 +15,12 @@ use super::charts::{self, Line};
 use super::export::{RangeQuery, Report, admin_of, period_of};
 use super::period::{Granularity, Period};
 use super::reports::{self, ActiveUsersBreakdown};
-use crate::services::Services;
 use crate::auth::SignedIn;
 use crate::error::{ApiError, ApiResult};
 use crate::files::download::internal;
-use crate::organization::model::Organization;
 use crate::html::escape;
+use crate::organization::model::Organization;
+use crate::services::Services;
 
 const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 

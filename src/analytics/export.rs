@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
@@ -13,12 +13,12 @@ use serde::Deserialize;
 
 use super::period::{Granularity, Period, Scope, today_in};
 use super::reports;
-use crate::services::Services;
 use crate::auth::{SignedIn, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::feeds::csv_safe;
 use crate::files::download::{internal, status};
 use crate::policy::{self, Action, Resource};
+use crate::services::Services;
 
 /// The range the dashboard and the exports show unless asked otherwise.
 pub const DEFAULT_DAYS: i64 = 90;

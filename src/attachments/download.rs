@@ -10,10 +10,10 @@ use uuid::Uuid;
 
 use super::access;
 use super::model::Attachment;
-use crate::services::Services;
 use crate::auth::{SignedIn, Viewer};
 use crate::files::download::{Served, refusal, serve, status};
 use crate::files::graphql::etag;
+use crate::services::Services;
 
 async fn readable(services: &Services, viewer: &Viewer, id: &str) -> Result<Attachment, Response> {
     let Ok(id) = Uuid::parse_str(id) else {

@@ -12,12 +12,12 @@ use uuid::Uuid;
 
 use super::access::{self, TYPE_NAME};
 use super::model::{self, Attachment, Subject, SubjectKind};
-use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::files::upload::Upload;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::jobs::{self, Job};
+use crate::services::Services;
 use crate::users::User;
 
 /// Files one post, comment or event may carry.

@@ -133,7 +133,8 @@ fn parse_filter(filter: AuditLogFilter) -> ApiResult<Filter> {
 
 /// `node(id:)` for audit entries (admins).
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Entry> {
-    ctx.require_admin().map_err(|_| ApiError::NotFound(TYPE_NAME))?;
+    ctx.require_admin()
+        .map_err(|_| ApiError::NotFound(TYPE_NAME))?;
     let mut conn = ctx.conn().await?;
     model::find(&mut conn, id)
         .await?

@@ -2,8 +2,8 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
-use axum::http::request::Parts;
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::access_tokens::AccessToken;
 use super::{SESSION_COOKIE, access_tokens, sessions};
-use crate::services::Services;
 use crate::error::{ApiError, ApiResult};
+use crate::services::Services;
 use crate::users::User;
 
 /// How the viewer proved who they are.

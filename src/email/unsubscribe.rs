@@ -13,14 +13,14 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::services::Services;
 use crate::auth::secrets;
 use crate::db::schema::{unsubscribe_tokens, users};
 use crate::error::ApiResult;
+use crate::html::{self, escape};
 use crate::notifications::preferences;
 use crate::notifications::text::Language;
 use crate::notifications::{Delivery, NotificationKind};
-use crate::html::{self, escape};
+use crate::services::Services;
 use crate::users::model::DigestFrequency;
 
 /// What a person can unsubscribe from.

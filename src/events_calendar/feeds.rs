@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -17,12 +17,12 @@ use uuid::Uuid;
 use super::access::{self, EventView};
 use super::ics::{self, CalendarEntry};
 use super::model::{self, WindowFilter};
-use crate::services::Services;
 use crate::auth::{SignedIn, Viewer, secrets};
 use crate::db::schema::calendar_feeds;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::services::Services;
 
 pub const FEED_TYPE_NAME: &str = "CalendarFeed";
 /// What a feed covers: a month back, a year ahead.
@@ -181,10 +181,7 @@ fn domain(services: &Services) -> String {
 }
 
 fn event_url(services: &Services, id: Uuid) -> String {
-    format!(
-        "{}/calendar/events/{id}.ics",
-        services.config.public_url
-    )
+    format!("{}/calendar/events/{id}.ics", services.config.public_url)
 }
 
 async fn entries_for(
@@ -239,7 +236,12 @@ pub async fn event_file(
         let view = access::find_visible(&mut conn, &viewer, id).await?;
         let views = vec![view];
         let exceptions = entries_for(&mut conn, &views).await?;
-        Ok::<_, ApiError>(render(&services, &views[0].event.title, &views, &exceptions))
+        Ok::<_, ApiError>(render(
+            &services,
+            &views[0].event.title,
+            &views,
+            &exceptions,
+        ))
     }
     .await;
     match result {
@@ -265,7 +267,10 @@ pub async fn revoke_all_for_user(conn: &mut AsyncPgConnection, user_id: Uuid) ->
 /// `GET /calendar/feed/{token}.ics`: the feed's owner's events — those they answered going or
 /// maybe, their groups' and organisation-wide ones — from a month ago to a year ahead, as they
 /// may see them now.
-pub async fn personal_feed(State(services): State<Arc<Services>>, Path(file): Path<String>) -> Response {
+pub async fn personal_feed(
+    State(services): State<Arc<Services>>,
+    Path(file): Path<String>,
+) -> Response {
     let Some(secret) = file.strip_suffix(".ics") else {
         return not_found();
     };

@@ -11,7 +11,6 @@ use super::access::{self, EventView, TYPE_NAME};
 use super::graphql::AttendanceObject;
 use super::model::{self, AttendanceStatus, Event, EventFields};
 use super::{recurrence, reminders, rsvp};
-use crate::services::Services;
 use crate::attachments::graphql as attachments;
 use crate::attachments::model::Subject;
 use crate::audit::{Audit, Change};
@@ -22,6 +21,7 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::notifications::triggers::{self, Trigger};
 use crate::policy::{self, Action, Resource};
+use crate::services::Services;
 use crate::users::visibility::Sight;
 use crate::validation::{self, Limit};
 

@@ -20,9 +20,9 @@ use uuid::Uuid;
 use super::access;
 use super::graphql::etag;
 use super::model::{self, FileVersion};
-use crate::services::Services;
 use crate::auth::{SignedIn, Viewer};
 use crate::error::ApiError;
+use crate::services::Services;
 
 /// RFC 5987 attr-char: what may stay unencoded in `filename*`.
 const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
@@ -90,10 +90,11 @@ pub async fn file(
     SignedIn(viewer): SignedIn,
     headers: HeaderMap,
 ) -> Response {
-    let (version, name, group) = match readable_version(&services, &viewer, &id, query.version).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (version, name, group) =
+        match readable_version(&services, &viewer, &id, query.version).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     services.activity.record(
         Activity::by(viewer.id(), ActivityKind::FileDownloaded)
             .in_group(group)
@@ -122,7 +123,12 @@ pub async fn thumbnail(
     let Some(key) = version.thumbnail_key.as_deref() else {
         return status(StatusCode::NOT_FOUND, "No thumbnail (yet)");
     };
-    serve(&services, &headers, Served::thumbnail(key, version.id, &name)).await
+    serve(
+        &services,
+        &headers,
+        Served::thumbnail(key, version.id, &name),
+    )
+    .await
 }
 
 /// What a download sends: an object in storage, under a name and a content type.

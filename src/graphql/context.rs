@@ -6,7 +6,6 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 
 use crate::analytics::Activity;
-use crate::services::Services;
 use crate::attachments::graphql::AttachmentLoader;
 use crate::auth::{Client, Viewer};
 use crate::db::DbConn;
@@ -20,6 +19,7 @@ use crate::graphql::loaders::{
 use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages};
 use crate::policy::{self, Action, Resource};
 use crate::posts::graphql::CommentPages;
+use crate::services::Services;
 
 /// The DataLoaders of one request: batched by key, and each key loaded once per request (a
 /// resolver can prefetch what its children will ask for).

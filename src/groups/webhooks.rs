@@ -20,7 +20,6 @@ use uuid::Uuid;
 
 use super::graphql::{TYPE_NAME as GROUP_TYPE, load_visible};
 use super::model::Group;
-use crate::services::Services;
 use crate::audit::{Audit, Change};
 use crate::auth::secrets;
 use crate::db::schema::{group_webhooks, groups};
@@ -31,6 +30,7 @@ use crate::graphql::ids;
 use crate::policy::{self, Action, Resource};
 use crate::posts::Post;
 use crate::posts::model::{self as posts, NewPost};
+use crate::services::Services;
 use crate::validation::{self, Limit};
 
 pub const TYPE_NAME: &str = "GroupWebhook";
@@ -320,11 +320,7 @@ async fn receive_message(
     headers: &axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Post, (StatusCode, String)> {
-    let mut conn = services
-        .pool
-        .get()
-        .await
-        .map_err(|e| internal(e.into()))?;
+    let mut conn = services.pool.get().await.map_err(|e| internal(e.into()))?;
     // The token first: nothing about the body is said to someone without a valid URL.
     find_by_token(&mut conn, token)
         .await
@@ -367,14 +363,9 @@ async fn receive_message(
                 "The group is archived.".to_owned(),
             )));
         }
-        Ok(Ok(publish(
-            conn,
-            &services.events,
-            &webhook,
-            title,
-            text,
-        )
-        .await?))
+        Ok(Ok(
+            publish(conn, &services.events, &webhook, title, text).await?
+        ))
     })
     .await
     .map_err(internal)?

@@ -76,19 +76,37 @@ fn feature_routes() -> Router<Arc<Services>> {
     Router::new()
         .route("/hooks/{token}", post(crate::groups::webhooks::receive))
         .route("/calendar/events/{file}", get(feeds::event_file))
-        .route("/calendar/events/{id}/attendees.csv", get(feeds::attendees_csv))
+        .route(
+            "/calendar/events/{id}/attendees.csv",
+            get(feeds::attendees_csv),
+        )
         .route("/calendar/feed/{file}", get(feeds::personal_feed))
-        .route("/surveys/{id}/results.csv", get(crate::surveys::export::results_csv))
+        .route(
+            "/surveys/{id}/results.csv",
+            get(crate::surveys::export::results_csv),
+        )
         .route("/admin", get(crate::analytics::dashboard::page))
-        .route("/admin/analytics/{file}", get(crate::analytics::export::report_csv))
+        .route(
+            "/admin/analytics/{file}",
+            get(crate::analytics::export::report_csv),
+        )
         .route("/files/{id}", get(crate::files::download::file))
-        .route("/files/{id}/thumbnail", get(crate::files::download::thumbnail))
-        .route("/attachments/{id}", get(crate::attachments::download::original))
+        .route(
+            "/files/{id}/thumbnail",
+            get(crate::files::download::thumbnail),
+        )
+        .route(
+            "/attachments/{id}",
+            get(crate::attachments::download::original),
+        )
         .route(
             "/attachments/{id}/thumbnail",
             get(crate::attachments::download::thumbnail),
         )
-        .route("/branding/{image}", get(crate::organization::branding::image))
+        .route(
+            "/branding/{image}",
+            get(crate::organization::branding::image),
+        )
         .route(
             "/invitations/{token}",
             get(crate::accounts::page::page).post(crate::accounts::page::accept),

@@ -16,14 +16,14 @@ use uuid::Uuid;
 
 use super::copy::{self, Sources};
 use super::model;
-use crate::services::Services;
 use crate::auth::secrets;
 use crate::email::layout::Branding;
 use crate::email::unsubscribe::{self, Topic};
 use crate::email::{OutgoingEmail, outbox};
 use crate::error::ApiResult;
-use crate::notifications::visibility;
 use crate::html;
+use crate::notifications::visibility;
+use crate::services::Services;
 
 /// Runs the sending job of a newsletter marked sent.
 pub async fn run(

@@ -12,14 +12,14 @@ use super::kinds::{Delivery, NotificationKind};
 use super::model::{self, Notification};
 use super::text::{self, Fact, Reader};
 use super::visibility;
-use crate::services::Services;
 use crate::auth::Viewer;
 use crate::email::layout::{self, Branding, Content};
 use crate::email::outbox::{self, OutgoingEmail};
 use crate::email::unsubscribe::{self, Topic};
 use crate::error::ApiResult;
-use crate::jobs::{self, Job};
 use crate::html::escape;
+use crate::jobs::{self, Job};
+use crate::services::Services;
 use crate::users::User;
 
 /// Headlines name this many of the latest actors ("Anna and Ben", "Anna and 4 others").

@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use uuid::Uuid;
 
-use crate::services::Services;
 use crate::files::download::{Served, serve, status};
 use crate::files::graphql::etag;
+use crate::services::Services;
 
 /// Where an image is served; the id in the query makes a new image a new URL (caches keep it).
 pub fn url(services: &Services, image: &str, id: Uuid) -> String {

@@ -17,9 +17,9 @@ use serde::Deserialize;
 use super::attempts::{self, NewLoginAttempt};
 use super::provisioning::{self, NewcomerPolicy};
 use super::{SsoError, login_page};
-use crate::services::Services;
 use crate::auth::sessions::{self, SessionOrigin};
 use crate::auth::{secrets, session_cookie, session_cookie_value};
+use crate::services::Services;
 use crate::users::User;
 
 /// Binds a sign-in in flight to the browser that started it.

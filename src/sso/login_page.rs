@@ -14,11 +14,11 @@ use serde::Deserialize;
 
 use super::SsoError;
 use super::flow::{after_sign_in, append_cookie, redirect_response, safe_redirect};
-use crate::services::Services;
 use crate::auth::sessions::{self, SessionOrigin};
 use crate::auth::{Client, local, session_cookie, session_cookie_value};
 use crate::error::ApiError;
 use crate::html::{self, escape};
+use crate::services::Services;
 use crate::users::User;
 
 #[derive(Debug, Deserialize)]
@@ -59,7 +59,12 @@ async fn signed_in_user(services: &Services, secret: &str) -> Option<User> {
         .map(|(_, user)| user)
 }
 
-fn body(services: &Services, signed_in: Option<&User>, redirect: &str, notice: Option<&str>) -> String {
+fn body(
+    services: &Services,
+    signed_in: Option<&User>,
+    redirect: &str,
+    notice: Option<&str>,
+) -> String {
     let config = &services.config;
     let mut html = String::new();
     if let Some(notice) = notice {

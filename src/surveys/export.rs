@@ -15,12 +15,12 @@ use uuid::Uuid;
 
 use super::access::{self, SurveyView};
 use super::model::{self, Answer, Question};
-use crate::services::Services;
 use crate::auth::{SignedIn, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::feeds::csv_safe;
 use crate::files::download::{internal, status};
 use crate::policy::Action;
+use crate::services::Services;
 use crate::users::visibility::Sight;
 
 pub async fn results_csv(
