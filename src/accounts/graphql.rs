@@ -17,7 +17,8 @@ use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::pagination::PageRequest;
-use crate::users::graphql::{OrgRoleGql, TYPE_NAME as USER_TYPE};
+use crate::users::TYPE_NAME as USER_TYPE;
+use crate::users::graphql::OrgRoleGql;
 use crate::users::{NewUser, OrgRole, User, UserStatus, model as users};
 use crate::validation::{self, Limit};
 
@@ -54,11 +55,11 @@ impl AccountInvitation {
         self.current_status().into()
     }
     async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::graphql::load_optional(ctx, self.invited_by).await
+        crate::users::loading::load_optional(ctx, self.invited_by).await
     }
     /// The account made from it, once accepted.
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::graphql::load_optional(ctx, self.accepted_user_id).await
+        crate::users::loading::load_optional(ctx, self.accepted_user_id).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at

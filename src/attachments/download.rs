@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::access;
 use super::model::Attachment;
 use crate::auth::{SignedIn, Viewer};
+use crate::files::download::etag;
 use crate::files::download::{Served, refusal, serve, status};
-use crate::files::graphql::etag;
 use crate::services::Services;
 
 async fn readable(services: &Services, viewer: &Viewer, id: &str) -> Result<Attachment, Response> {

@@ -26,7 +26,7 @@ impl Entry {
     }
     /// Who acted; null once their account is gone.
     async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::graphql::load_optional(ctx, self.actor_id).await
+        crate::users::loading::load_optional(ctx, self.actor_id).await
     }
     /// The mutation that was called, e.g. `deactivateUser`.
     async fn action(&self) -> &str {
@@ -117,7 +117,7 @@ fn parse_filter(filter: AuditLogFilter) -> ApiResult<Filter> {
         actor_id: filter
             .actor_id
             .as_ref()
-            .map(|id| ids::decode_as(id, crate::users::graphql::TYPE_NAME, "filter.actorId"))
+            .map(|id| ids::decode_as(id, crate::users::TYPE_NAME, "filter.actorId"))
             .transpose()?,
         action: filter.action,
         target_id: any_id(&filter.target_id, "filter.targetId")?,

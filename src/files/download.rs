@@ -13,12 +13,12 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::access;
-use super::graphql::etag;
 use super::model::{self, FileVersion};
 use crate::auth::{SignedIn, Viewer};
 use crate::error::ApiError;
@@ -152,6 +152,14 @@ impl<'a> Served<'a> {
             content_type: "image/jpeg",
         }
     }
+}
+
+/// The ETag of stored contents: their hash (quoted, as HTTP wants).
+pub fn etag(sha256: &[u8]) -> String {
+    format!(
+        "\"{}\"",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256)
+    )
 }
 
 /// Streams an object the viewer may read, honouring `If-None-Match` and `Range`.

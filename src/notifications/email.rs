@@ -207,7 +207,7 @@ async fn visible_actor_names(
         if names.len() == ACTORS_NAMED {
             break;
         }
-        if crate::users::graphql::visible_to(conn, recipient, &person).await? {
+        if crate::users::visibility::visible_to(conn, recipient, &person).await? {
             names.push(person.display_name);
         }
     }

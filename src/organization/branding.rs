@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use uuid::Uuid;
 
+use crate::files::download::etag;
 use crate::files::download::{Served, serve, status};
-use crate::files::graphql::etag;
 use crate::services::Services;
 
 /// Where an image is served; the id in the query makes a new image a new URL (caches keep it).

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObje
 use diesel_async::AsyncConnection;
 
 use super::model::{self, Organization, OrganizationChanges};
-use crate::attachments::graphql as attachments;
+use crate::attachments::service as attachments;
 use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
