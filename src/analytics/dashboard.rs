@@ -29,11 +29,12 @@ pub async fn page(
     Query(query): Query<RangeQuery>,
     signed_in: Result<SignedIn, ApiError>,
 ) -> Response {
-    if let Err(refusal) = admin_of(signed_in) {
-        if refusal.status() == StatusCode::UNAUTHORIZED {
+    match admin_of(signed_in) {
+        Ok(_) => {}
+        Err(ApiError::Unauthenticated) => {
             return Redirect::to("/login?redirect=%2Fadmin").into_response();
         }
-        return refusal;
+        Err(refusal) => return refusal.into_response(),
     }
     let result = async {
         let mut conn = services.pool.get().await?;

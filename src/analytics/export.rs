@@ -92,12 +92,12 @@ pub async fn period_of(conn: &mut AsyncPgConnection, query: &RangeQuery) -> ApiR
     Period::new("", from, to, granularity, Scope::Organisation, time_zone)
 }
 
-/// An org admin, or the response refusing the request.
-pub fn admin_of(signed_in: Result<SignedIn, ApiError>) -> Result<Viewer, Response> {
-    let SignedIn(viewer) = signed_in.map_err(IntoResponse::into_response)?;
+/// An org admin, or why not: UNAUTHENTICATED without a viewer, FORBIDDEN for anyone else.
+pub fn admin_of(signed_in: Result<SignedIn, ApiError>) -> ApiResult<Viewer> {
+    let SignedIn(viewer) = signed_in?;
     match policy::can(&viewer, Action::ViewAnalytics, Resource::Organisation).allowed() {
         true => Ok(viewer),
-        false => Err(status(StatusCode::FORBIDDEN, "Only admins see analytics.")),
+        false => Err(ApiError::Forbidden("Only admins see analytics.".into())),
     }
 }
 
@@ -111,7 +111,7 @@ pub async fn report_csv(
         return status(StatusCode::NOT_FOUND, "Not found");
     };
     if let Err(refusal) = admin_of(signed_in) {
-        return refusal;
+        return refusal.into_response();
     }
     let result = async {
         let mut conn = services.pool.get().await?;
