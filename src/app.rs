@@ -8,7 +8,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::analytics::ActivityRecorder;
 use crate::config::AppConfig;
-use crate::db::{self, DbPool, DbSettings};
+use crate::db::{self, DbSettings};
 use crate::email::Mailer;
 use crate::events::EventBus;
 use crate::files::storage::Storage;
@@ -16,25 +16,10 @@ use crate::graphql::Schemas;
 use crate::http::health::Readiness;
 use crate::http::metrics::Metrics;
 use crate::http::ws::OperationsPerPerson;
+use crate::services::Services;
 use crate::sso::Sso;
 
 const WEBSOCKET_CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// What resolvers and handlers share: configuration, the database and the event bus.
-pub struct Services {
-    pub config: AppConfig,
-    pub db: DbSettings,
-    pub pool: DbPool,
-    pub events: EventBus,
-    /// Password hashes and checks allowed at once, for every request that does one (see
-    /// `auth::password`).
-    pub password_checks: Semaphore,
-    pub sso: Sso,
-    pub storage: Storage,
-    pub activity: ActivityRecorder,
-    /// None when no SMTP server is configured (no email is sent).
-    pub mailer: Option<Mailer>,
-}
 
 pub struct App {
     pub services: Arc<Services>,
@@ -46,6 +31,13 @@ pub struct App {
     /// Open WebSocket connections, which outlive the HTTP requests axum waits for at shutdown.
     websockets: TaskTracker,
     jobs: tokio::task::JoinHandle<()>,
+}
+
+/// Extractors shared by the HTTP layer's routes and the features' routes read the services.
+impl AsRef<Services> for Arc<App> {
+    fn as_ref(&self) -> &Services {
+        &self.services
+    }
 }
 
 impl Drop for App {

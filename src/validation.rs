@@ -1,8 +1,22 @@
-//! Input checks shared by every mutation; each error names the field and the limit.
+//! Input checks shared by every mutation (each error names the field and the limit) and by
+//! the routes that take JSON.
 
 use std::str::FromStr;
 
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
+
 use crate::error::{ApiError, ApiResult};
+
+/// `Content-Type: application/json` (any case, any parameters): what the GraphQL route and
+/// webhooks accept.
+pub fn is_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
 
 /// Length limits, in characters.
 pub struct Limit;

@@ -7,11 +7,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rand::Rng;
 use uuid::Uuid;
 
-use crate::app::Services;
 use crate::auth::throttle::{self, Attempt};
 use crate::auth::{Client, password, secrets};
 use crate::db::schema::users;
 use crate::error::{ApiError, ApiResult};
+use crate::services::Services;
 use crate::users::{User, UserStatus, model as user_model};
 
 /// Letters and digits that cannot be misread for one another (no 0/O, 1/I/L, U/V).

@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use super::invitations::{self, Acceptance, AccountInvitation, InvitationStatus, NewInvitation};
 use super::{ACTIVATION_CODE_LIFETIME, activation, invitation_email};
-use crate::audit::graphql::require_admin;
 use crate::audit::{Audit, Change};
 use crate::auth::graphql::start_session;
 use crate::db::ConnectionFn;
@@ -18,7 +17,8 @@ use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::pagination::PageRequest;
-use crate::users::graphql::{OrgRoleGql, TYPE_NAME as USER_TYPE};
+use crate::users::TYPE_NAME as USER_TYPE;
+use crate::users::graphql::OrgRoleGql;
 use crate::users::{NewUser, OrgRole, User, UserStatus, model as users};
 use crate::validation::{self, Limit};
 
@@ -55,11 +55,11 @@ impl AccountInvitation {
         self.current_status().into()
     }
     async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::graphql::load_optional(ctx, self.invited_by).await
+        crate::users::loading::load_optional(ctx, self.invited_by).await
     }
     /// The account made from it, once accepted.
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::graphql::load_optional(ctx, self.accepted_user_id).await
+        crate::users::loading::load_optional(ctx, self.accepted_user_id).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
@@ -91,7 +91,8 @@ impl AccountInvitation {
 
 /// `node(id:)` for invitations: admins only, NOT_FOUND for anyone else.
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<AccountInvitation> {
-    require_admin(ctx).map_err(|_| ApiError::NotFound(TYPE_NAME))?;
+    ctx.require_admin()
+        .map_err(|_| ApiError::NotFound(TYPE_NAME))?;
     let mut conn = ctx.conn().await?;
     invitations::find(&mut conn, id)
         .await?
@@ -112,7 +113,7 @@ impl AccountQuery {
         after: Option<String>,
         #[graphql(default = false)] open_only: bool,
     ) -> ApiResult<PageConnection<AccountInvitation>> {
-        require_admin(ctx)?;
+        ctx.require_admin()?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let mut conn = ctx.conn().await?;
         let page = invitations::page(&mut conn, open_only, &page).await?;
@@ -227,7 +228,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: InviteUserInput,
     ) -> ApiResult<InvitationPayload> {
-        require_admin(ctx)?;
+        ctx.require_admin()?;
         let audit = Audit::of(ctx)?;
         let email = validation::email("email", &input.email)?;
         let display_name = input
@@ -329,7 +330,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: CreateAccountInput,
     ) -> ApiResult<ActivationCodePayload> {
-        require_admin(ctx)?;
+        ctx.require_admin()?;
         let audit = Audit::of(ctx)?;
         let optional = |field: &str, value: Option<String>| -> ApiResult<Option<String>> {
             let value = value.map(|text| text.trim().to_owned());
@@ -376,7 +377,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: RenewActivationCodeInput,
     ) -> ApiResult<ActivationCodePayload> {
-        require_admin(ctx)?;
+        ctx.require_admin()?;
         let audit = Audit::of(ctx)?;
         let id = ids::decode_as(&input.user_id, USER_TYPE, "userId")?;
         let code = activation::new_code();
@@ -432,7 +433,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: UpdateUserAccessInput,
     ) -> ApiResult<UpdateUserAccessPayload> {
-        require_admin(ctx)?;
+        ctx.require_admin()?;
         let viewer = ctx.viewer()?;
         let audit = Audit::of(ctx)?;
         let id = ids::decode_as(&input.user_id, USER_TYPE, "userId")?;
@@ -479,7 +480,7 @@ fn payload(ctx: &Context<'_>, invitation: AccountInvitation, secret: &str) -> In
 
 /// An invitation's id, for admins only.
 fn invitation_id(ctx: &Context<'_>, id: &ID) -> ApiResult<Uuid> {
-    require_admin(ctx)?;
+    ctx.require_admin()?;
     ids::decode_as(id, TYPE_NAME, "invitationId")
 }
 

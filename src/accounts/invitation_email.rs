@@ -6,13 +6,13 @@ use diesel_async::AsyncPgConnection;
 
 use super::INVITATION_LIFETIME;
 use super::invitations::AccountInvitation;
-use crate::app::Services;
 use crate::email::layout::Content;
 use crate::email::outbox::{self, Recipient};
 use crate::error::ApiResult;
+use crate::html::escape;
 use crate::notifications::email::framed;
 use crate::notifications::text::Language;
-use crate::sso::login_page::escape;
+use crate::services::Services;
 
 /// Emails `invitation`'s link `url`, in the language of the admin who sends it (`inviter`,
 /// named in the email); nothing without an SMTP server.

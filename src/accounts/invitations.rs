@@ -218,7 +218,7 @@ pub struct Acceptance {
 /// checked before the password is hashed, so a wrong link costs no hashing; the invitation is
 /// then locked and checked again in the transaction that spends it.
 pub async fn accept(
-    services: &crate::app::Services,
+    services: &crate::services::Services,
     client: &crate::auth::Client,
     acceptance: Acceptance,
 ) -> ApiResult<crate::users::User> {

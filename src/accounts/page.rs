@@ -11,21 +11,27 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::invitations::{self, Acceptance};
-use crate::app::{App, Services};
 use crate::auth::Client;
 use crate::error::ApiError;
-use crate::sso::login_page::{escape, organization, render, signed_in_response};
+use crate::html::{self, escape};
+use crate::services::Services;
+use crate::sso::login_page::signed_in_response;
 
 /// The link sent to an invited person.
 pub fn url(services: &Services, secret: &str) -> String {
     format!("{}/invitations/{secret}", services.config.public_url)
 }
 
-pub async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
-    form(&app, &token, None, StatusCode::OK).await
+pub async fn page(State(services): State<Arc<Services>>, Path(token): Path<String>) -> Response {
+    form(&services, &token, None, StatusCode::OK).await
 }
 
-async fn form(app: &App, token: &str, problem: Option<&str>, status: StatusCode) -> Response {
+async fn form(
+    services: &Services,
+    token: &str,
+    problem: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let notice = problem
         .map(|text| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(text)))
         .unwrap_or_default();
@@ -40,7 +46,7 @@ async fn form(app: &App, token: &str, problem: Option<&str>, status: StatusCode)
          </form>",
         escape(token)
     );
-    render(status, organization(app).await.as_ref(), &content)
+    html::page(status, html::branding(services).await.as_ref(), &content)
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,14 +59,14 @@ pub struct AcceptForm {
 }
 
 pub async fn accept(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     client: Client,
     Path(token): Path<String>,
     headers: HeaderMap,
     Form(input): Form<AcceptForm>,
 ) -> Response {
     if let Some(origin) = headers.get(ORIGIN).and_then(|origin| origin.to_str().ok())
-        && !app.services.config.is_trusted_origin(origin)
+        && !services.config.is_trusted_origin(origin)
     {
         return (StatusCode::FORBIDDEN, "Cross-site form refused.").into_response();
     }
@@ -71,9 +77,9 @@ pub async fn accept(
         display_name: filled(input.display_name),
         password: input.password,
     };
-    match invitations::accept(&app.services, &client, acceptance).await {
+    match invitations::accept(&services, &client, acceptance).await {
         Ok(user) => {
-            signed_in_response(&app, &headers, &user, "", |_| {
+            signed_in_response(&services, &headers, &user, "", |_| {
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Signing in did not work.",
@@ -86,7 +92,7 @@ pub async fn accept(
             tracing::error!(error = ?cause, "accepting an invitation failed");
             let problem = "Something went wrong; please try again.";
             form(
-                &app,
+                &services,
                 &token,
                 Some(problem),
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -96,7 +102,7 @@ pub async fn accept(
         Err(error @ ApiError::Unavailable) => error.into_response(),
         Err(error) => {
             let problem = error.message();
-            form(&app, &token, Some(&problem), StatusCode::BAD_REQUEST).await
+            form(&services, &token, Some(&problem), StatusCode::BAD_REQUEST).await
         }
     }
 }

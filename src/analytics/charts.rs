@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::sso::login_page::escape;
+use crate::html::escape;
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 220.0;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use diesel_async::AsyncPgConnection;
 
@@ -15,27 +15,29 @@ use super::charts::{self, Line};
 use super::export::{RangeQuery, Report, admin_of, period_of};
 use super::period::{Granularity, Period};
 use super::reports::{self, ActiveUsersBreakdown};
-use crate::app::App;
+use crate::auth::SignedIn;
 use crate::error::{ApiError, ApiResult};
 use crate::files::download::internal;
+use crate::html::escape;
 use crate::organization::model::Organization;
-use crate::sso::login_page::escape;
+use crate::services::Services;
 
 const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub async fn page(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Query(query): Query<RangeQuery>,
-    headers: HeaderMap,
+    signed_in: Result<SignedIn, ApiError>,
 ) -> Response {
-    if let Err(refusal) = admin_of(&app, &headers).await {
-        if refusal.status() == StatusCode::UNAUTHORIZED {
+    match admin_of(signed_in) {
+        Ok(_) => {}
+        Err(ApiError::Unauthenticated) => {
             return Redirect::to("/login?redirect=%2Fadmin").into_response();
         }
-        return refusal;
+        Err(refusal) => return refusal.into_response(),
     }
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let period = period_of(&mut conn, &query).await?;
         let organization = crate::organization::model::get(&mut conn).await?;
         render(&mut conn, &organization, &period).await

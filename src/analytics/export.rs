@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
@@ -13,12 +13,12 @@ use serde::Deserialize;
 
 use super::period::{Granularity, Period, Scope, today_in};
 use super::reports;
-use crate::app::App;
-use crate::auth::Viewer;
+use crate::auth::{SignedIn, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::feeds::csv_safe;
-use crate::files::download::{internal, status, viewer_of};
+use crate::files::download::{internal, status};
 use crate::policy::{self, Action, Resource};
+use crate::services::Services;
 
 /// The range the dashboard and the exports show unless asked otherwise.
 pub const DEFAULT_DAYS: i64 = 90;
@@ -92,29 +92,29 @@ pub async fn period_of(conn: &mut AsyncPgConnection, query: &RangeQuery) -> ApiR
     Period::new("", from, to, granularity, Scope::Organisation, time_zone)
 }
 
-/// An org admin, or the response refusing the request.
-pub async fn admin_of(app: &App, headers: &HeaderMap) -> Result<Viewer, Response> {
-    let viewer = viewer_of(app, headers).await?;
+/// An org admin, or why not: UNAUTHENTICATED without a viewer, FORBIDDEN for anyone else.
+pub fn admin_of(signed_in: Result<SignedIn, ApiError>) -> ApiResult<Viewer> {
+    let SignedIn(viewer) = signed_in?;
     match policy::can(&viewer, Action::ViewAnalytics, Resource::Organisation).allowed() {
         true => Ok(viewer),
-        false => Err(status(StatusCode::FORBIDDEN, "Only admins see analytics.")),
+        false => Err(ApiError::Forbidden("Only admins see analytics.".into())),
     }
 }
 
 pub async fn report_csv(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(file): Path<String>,
     Query(query): Query<RangeQuery>,
-    headers: HeaderMap,
+    signed_in: Result<SignedIn, ApiError>,
 ) -> Response {
     let Some(report) = Report::from_file(&file) else {
         return status(StatusCode::NOT_FOUND, "Not found");
     };
-    if let Err(refusal) = admin_of(&app, &headers).await {
-        return refusal;
+    if let Err(refusal) = admin_of(signed_in) {
+        return refusal.into_response();
     }
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let period = period_of(&mut conn, &query).await?;
         let body = render(&mut conn, report, &period).await?;
         Ok::<_, ApiError>((period, body))

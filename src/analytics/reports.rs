@@ -513,7 +513,7 @@ impl From<model::RecipientRow> for RecipientVolume {
 #[ComplexObject]
 impl RecipientVolume {
     async fn user_id(&self) -> ID {
-        ids::encode(crate::users::graphql::TYPE_NAME, self.user_id)
+        ids::encode(crate::users::TYPE_NAME, self.user_id)
     }
 }
 

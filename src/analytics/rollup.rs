@@ -9,9 +9,9 @@ use diesel::sql_types::{Array, Date, Integer, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::activity::actions_only;
-use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{Job, enqueue_once};
+use crate::services::Services;
 
 /// Days recomputed per run (a run re-enqueues itself while dirty days remain).
 const DAYS_PER_RUN: i64 = 31;

@@ -61,7 +61,7 @@ pub async fn decide(
     let mut people = Vec::new();
     for id in &uses.people {
         if let Some(user) = crate::users::model::find(conn, *id).await? {
-            let shares_group = crate::users::graphql::visible_to(conn, viewer, &user).await?;
+            let shares_group = crate::users::visibility::visible_to(conn, viewer, &user).await?;
             people.push((user, shares_group));
         }
     }

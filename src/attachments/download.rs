@@ -10,29 +10,30 @@ use uuid::Uuid;
 
 use super::access;
 use super::model::Attachment;
-use crate::app::App;
-use crate::files::download::{Served, refusal, serve, status, viewer_of};
-use crate::files::graphql::etag;
+use crate::auth::{SignedIn, Viewer};
+use crate::files::download::etag;
+use crate::files::download::{Served, refusal, serve, status};
+use crate::services::Services;
 
-async fn readable(app: &App, headers: &HeaderMap, id: &str) -> Result<Attachment, Response> {
-    let viewer = viewer_of(app, headers).await?;
+async fn readable(services: &Services, viewer: &Viewer, id: &str) -> Result<Attachment, Response> {
     let Ok(id) = Uuid::parse_str(id) else {
         return Err(status(StatusCode::NOT_FOUND, "Not found"));
     };
     let result = async {
-        let mut conn = app.services.pool.get().await?;
-        access::readable(&mut conn, &viewer, id).await
+        let mut conn = services.pool.get().await?;
+        access::readable(&mut conn, viewer, id).await
     }
     .await;
     result.map_err(refusal)
 }
 
 pub async fn original(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(id): Path<String>,
+    SignedIn(viewer): SignedIn,
     headers: HeaderMap,
 ) -> Response {
-    let attachment = match readable(&app, &headers, &id).await {
+    let attachment = match readable(&services, &viewer, &id).await {
         Ok(attachment) => attachment,
         Err(response) => return response,
     };
@@ -43,15 +44,16 @@ pub async fn original(
         name: attachment.name.as_str().into(),
         content_type: &attachment.content_type,
     };
-    serve(&app, &headers, served).await
+    serve(&services, &headers, served).await
 }
 
 pub async fn thumbnail(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(id): Path<String>,
+    SignedIn(viewer): SignedIn,
     headers: HeaderMap,
 ) -> Response {
-    let attachment = match readable(&app, &headers, &id).await {
+    let attachment = match readable(&services, &viewer, &id).await {
         Ok(attachment) => attachment,
         Err(response) => return response,
     };
@@ -59,5 +61,5 @@ pub async fn thumbnail(
         return status(StatusCode::NOT_FOUND, "No thumbnail (yet)");
     };
     let served = Served::thumbnail(key, attachment.id, &attachment.name);
-    serve(&app, &headers, served).await
+    serve(&services, &headers, served).await
 }

@@ -1,5 +1,5 @@
 //! Attachments over GraphQL: the `Attachment` type, `uploadAttachment`, and the helpers posts,
-//! comments and events use to list and set theirs.
+//! comments and events use to list theirs (setting them is in `service`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,21 +7,22 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use super::access::{self, TYPE_NAME};
 use super::model::{self, Attachment, Subject, SubjectKind};
-use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::files::upload::Upload;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::jobs::{self, Job};
+use crate::services::Services;
 use crate::users::User;
 
-/// Files one post, comment or event may carry.
-pub const MAX_PER_SUBJECT: usize = 10;
+pub use super::service::{
+    MAX_PER_SUBJECT, claim_new_image, drop_if_unused, parse_ids, parse_image_id, set,
+};
 
 #[Object(name = "Attachment")]
 impl Attachment {
@@ -41,7 +42,7 @@ impl Attachment {
     }
     /// Hex SHA-256 of the contents.
     async fn sha256(&self) -> String {
-        crate::files::graphql::hex(&self.sha256)
+        crate::files::storage::hex(&self.sha256)
     }
     /// Whether it is an image with a preview (`thumbnailUrl` once the preview is made).
     async fn is_image(&self) -> bool {
@@ -62,7 +63,7 @@ impl Attachment {
         let Some(id) = self.uploaded_by else {
             return Ok(None);
         };
-        match crate::users::graphql::load_visible(ctx, id).await {
+        match crate::users::loading::load_visible(ctx, id).await {
             Ok(user) => Ok(Some(user)),
             Err(ApiError::NotFound(_)) => Ok(None),
             Err(error) => Err(error),
@@ -144,82 +145,6 @@ pub async fn prefetch(ctx: &Context<'_>, subjects: Vec<Subject>) -> ApiResult<()
         .await
         .map_err(|error| (*error).clone())?;
     Ok(())
-}
-
-/// `attachmentIds` of an input: at most `MAX_PER_SUBJECT`, no repeats.
-pub fn parse_ids(ids: &[ID]) -> ApiResult<Vec<Uuid>> {
-    if ids.len() > MAX_PER_SUBJECT {
-        return Err(ApiError::bad_input(
-            "attachmentIds",
-            format!("at most {MAX_PER_SUBJECT} attachments"),
-        ));
-    }
-    let mut parsed = Vec::with_capacity(ids.len());
-    for id in ids {
-        let id = ids::decode_as(id, TYPE_NAME, "attachmentIds")?;
-        if parsed.contains(&id) {
-            return Err(ApiError::bad_input(
-                "attachmentIds",
-                "an attachment is listed twice",
-            ));
-        }
-        parsed.push(id);
-    }
-    Ok(parsed)
-}
-
-/// Sets the attachments of a subject, inside the transaction that changes it.
-pub async fn set(
-    conn: &mut AsyncPgConnection,
-    subject: Subject,
-    ids: &[Uuid],
-    viewer: Uuid,
-) -> ApiResult<()> {
-    model::set_for(conn, subject, ids, viewer).await
-}
-
-/// The first half of an avatar or cover change, inside the transaction that makes it:
-/// `wanted` is `None` to keep the current image, `Some(None)` to remove it, or the viewer's unused
-/// image upload, which is claimed. Returns the new value when it changes; the caller stores it,
-/// then calls `drop_if_unused` with the image it replaced.
-pub async fn claim_new_image(
-    conn: &mut AsyncPgConnection,
-    current: Option<Uuid>,
-    wanted: Option<Option<Uuid>>,
-    viewer: Uuid,
-    field: &str,
-) -> ApiResult<Option<Option<Uuid>>> {
-    match wanted {
-        Some(new) if new != current => {
-            if let Some(id) = new {
-                model::claim_image(conn, id, viewer, field).await?;
-            }
-            Ok(Some(new))
-        }
-        _ => Ok(None),
-    }
-}
-
-/// Deletes a replaced image once nothing shows it any more (a split event series may share one).
-pub async fn drop_if_unused(conn: &mut AsyncPgConnection, replaced: Option<Uuid>) -> ApiResult<()> {
-    match replaced {
-        Some(id) => model::delete_if_unused(conn, id).await,
-        None => Ok(()),
-    }
-}
-
-/// An optional image ID of an update input: absent keeps, null removes.
-pub fn parse_image_id(
-    value: &async_graphql::MaybeUndefined<ID>,
-    field: &str,
-) -> ApiResult<Option<Option<Uuid>>> {
-    Ok(match value {
-        async_graphql::MaybeUndefined::Undefined => None,
-        async_graphql::MaybeUndefined::Null => Some(None),
-        async_graphql::MaybeUndefined::Value(id) => {
-            Some(Some(ids::decode_as(id, TYPE_NAME, field)?))
-        }
-    })
 }
 
 #[derive(InputObject)]

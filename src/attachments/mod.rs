@@ -5,3 +5,4 @@ pub mod access;
 pub mod download;
 pub mod graphql;
 pub mod model;
+pub mod service;

@@ -11,7 +11,6 @@ use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::pagination::PageRequest;
-use crate::policy;
 use crate::users::User;
 
 pub const TYPE_NAME: &str = "AuditEntry";
@@ -27,7 +26,7 @@ impl Entry {
     }
     /// Who acted; null once their account is gone.
     async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::graphql::load_optional(ctx, self.actor_id).await
+        crate::users::loading::load_optional(ctx, self.actor_id).await
     }
     /// The mutation that was called, e.g. `deactivateUser`.
     async fn action(&self) -> &str {
@@ -73,11 +72,6 @@ pub struct AuditLogFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// Admins only; anyone else is told FORBIDDEN.
-pub fn require_admin(ctx: &Context<'_>) -> ApiResult<()> {
-    policy::require_admin(ctx.viewer()?)
-}
-
 #[derive(Default)]
 pub struct AuditQuery;
 
@@ -92,7 +86,7 @@ impl AuditQuery {
         after: Option<String>,
         filter: Option<AuditLogFilter>,
     ) -> ApiResult<PageConnection<Entry>> {
-        require_admin(ctx)?;
+        ctx.require_admin()?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let filter = parse_filter(filter.unwrap_or_default())?;
         let mut conn = ctx.conn().await?;
@@ -123,7 +117,7 @@ fn parse_filter(filter: AuditLogFilter) -> ApiResult<Filter> {
         actor_id: filter
             .actor_id
             .as_ref()
-            .map(|id| ids::decode_as(id, crate::users::graphql::TYPE_NAME, "filter.actorId"))
+            .map(|id| ids::decode_as(id, crate::users::TYPE_NAME, "filter.actorId"))
             .transpose()?,
         action: filter.action,
         target_id: any_id(&filter.target_id, "filter.targetId")?,
@@ -139,7 +133,8 @@ fn parse_filter(filter: AuditLogFilter) -> ApiResult<Filter> {
 
 /// `node(id:)` for audit entries (admins).
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Entry> {
-    require_admin(ctx).map_err(|_| ApiError::NotFound(TYPE_NAME))?;
+    ctx.require_admin()
+        .map_err(|_| ApiError::NotFound(TYPE_NAME))?;
     let mut conn = ctx.conn().await?;
     model::find(&mut conn, id)
         .await?

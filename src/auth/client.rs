@@ -4,14 +4,13 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
-use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
 use super::password::PasswordAllowance;
-use crate::app::App;
+use crate::services::Services;
 
 const FORWARDED_FOR: &str = "x-forwarded-for";
 
@@ -23,18 +22,15 @@ pub struct Client {
     pub password_allowance: PasswordAllowance,
 }
 
-impl FromRequestParts<Arc<App>> for Client {
+impl<S: AsRef<Services> + Sync> FromRequestParts<S> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        app: &Arc<App>,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(peer)| peer.ip());
-        let trusted = &app.services.config.auth.trusted_proxies;
+        let trusted = &state.as_ref().config.auth.trusted_proxies;
         Ok(Self {
             address: peer.map(|peer| client_address(peer, &parts.headers, trusted)),
             password_allowance: PasswordAllowance::default(),

@@ -2,8 +2,8 @@
 
 use super::throttle::{self, Attempt};
 use super::{Client, password};
-use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
+use crate::services::Services;
 use crate::users::{User, model as users};
 use crate::validation;
 

@@ -15,8 +15,8 @@ mod viewer;
 pub use client::{AddressRange, Client};
 pub use revocation::revoke_credentials;
 pub use viewer::{
-    Credential, Viewer, authenticate, authorization_header, bearer_token, revalidate,
-    session_cookie_value,
+    Credential, SignedIn, Viewer, authenticate, authorization_header, bearer_token, revalidate,
+    session_cookie_value, viewer_of,
 };
 
 /// Name of the HttpOnly cookie that carries the session secret.

@@ -8,8 +8,8 @@ use std::sync::{Arc, LazyLock};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
 use super::Client;
-use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
+use crate::services::Services;
 
 pub const MIN_LENGTH: usize = 10;
 pub const MAX_LENGTH: usize = 256;

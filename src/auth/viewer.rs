@@ -1,7 +1,9 @@
 //! Resolves the credentials of a request (session cookie or bearer token) to the viewer.
 
+use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -9,8 +11,8 @@ use uuid::Uuid;
 
 use super::access_tokens::AccessToken;
 use super::{SESSION_COOKIE, access_tokens, sessions};
-use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
+use crate::services::Services;
 use crate::users::User;
 
 /// How the viewer proved who they are.
@@ -114,6 +116,34 @@ pub async fn authenticate(
             }));
     }
     Ok(None)
+}
+
+/// The viewer an HTTP request authenticates as: the one way every route (GraphQL and the rest)
+/// reads credentials. `None` when the request carries none (no connection is taken then).
+pub async fn viewer_of(services: &Services, headers: &HeaderMap) -> ApiResult<Option<Viewer>> {
+    let authorization = authorization_header(headers);
+    let cookie = session_cookie_value(headers);
+    if authorization.is_none() && cookie.is_none() {
+        return Ok(None);
+    }
+    let mut conn = services.pool.get().await?;
+    authenticate(services, &mut conn, authorization, cookie.as_deref()).await
+}
+
+/// The signed-in viewer of a request to a route outside GraphQL (downloads, feeds, exports): a
+/// request without working credentials is refused with 401 (take `Result<SignedIn, ApiError>` to
+/// answer otherwise).
+pub struct SignedIn(pub Viewer);
+
+impl<S: AsRef<Services> + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        viewer_of(state.as_ref(), &parts.headers)
+            .await?
+            .map(Self)
+            .ok_or(ApiError::Unauthenticated)
+    }
 }
 
 /// The viewer as they are now: long-lived connections (WebSockets, subscriptions) call this before

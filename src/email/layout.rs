@@ -2,9 +2,9 @@
 //! footer, in the recipient's language; HTML with inline styles (mail clients drop style sheets)
 //! and the same content as plain text.
 
+use crate::html::escape;
 use crate::notifications::text::Language;
 use crate::organization::model::Organization;
-use crate::sso::login_page::escape;
 
 /// The organisation as emails show it.
 #[derive(Debug, Clone)]

@@ -7,10 +7,10 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use uuid::Uuid;
 
-use crate::app::Services;
 use crate::db::schema::outgoing_emails;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, Job};
+use crate::services::Services;
 use crate::users::User;
 
 /// One email to one person, rendered (HTML and plain text, same content).

@@ -13,20 +13,20 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::app::{App, Services};
 use crate::auth::secrets;
 use crate::db::schema::{unsubscribe_tokens, users};
 use crate::error::ApiResult;
+use crate::html::{self, escape};
 use crate::notifications::preferences;
 use crate::notifications::text::Language;
 use crate::notifications::{Delivery, NotificationKind};
-use crate::sso::login_page::{escape, organization, render};
+use crate::services::Services;
 use crate::users::model::DigestFrequency;
 
 /// What a person can unsubscribe from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topic {
-    /// Emails of one kind of notification (the kind stays in the app).
+    /// Emails of one kind of notification (the kind stays in the services).
     Kind(NotificationKind),
     Digest,
     Newsletter,
@@ -132,15 +132,15 @@ fn topic_name(topic: Topic, language: Language) -> String {
     }
 }
 
-pub async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+pub async fn page(State(services): State<Arc<Services>>, Path(token): Path<String>) -> Response {
     let found = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         find(&mut conn, &token).await
     }
     .await;
-    let brand = organization(&app).await;
+    let brand = html::branding(&services).await;
     let Ok(Some((_, topic, locale))) = found else {
-        return render(
+        return html::page(
             StatusCode::NOT_FOUND,
             brand.as_ref(),
             "<p>This link does not work.</p>",
@@ -157,12 +157,12 @@ pub async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Res
         escape(&topic_name(topic, language)),
         escape(&token)
     );
-    render(StatusCode::OK, brand.as_ref(), &content)
+    html::page(StatusCode::OK, brand.as_ref(), &content)
 }
 
-pub async fn confirm(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+pub async fn confirm(State(services): State<Arc<Services>>, Path(token): Path<String>) -> Response {
     let done = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let Some((user, topic, locale)) = find(&mut conn, &token).await? else {
             return Ok(None);
         };
@@ -174,7 +174,7 @@ pub async fn confirm(State(app): State<Arc<App>>, Path(token): Path<String>) -> 
         Ok::<_, crate::error::ApiError>(Some((topic, Language::of(&locale))))
     }
     .await;
-    let brand = organization(&app).await;
+    let brand = html::branding(&services).await;
     match done {
         Ok(Some((topic, language))) => {
             let text = match language {
@@ -186,18 +186,18 @@ pub async fn confirm(State(app): State<Arc<App>>, Path(token): Path<String>) -> 
                     format!("Vous ne recevrez plus {}.", topic_name(topic, language))
                 }
             };
-            render(
+            html::page(
                 StatusCode::OK,
                 brand.as_ref(),
                 &format!("<p>{}</p>", escape(&text)),
             )
         }
-        Ok(None) => render(
+        Ok(None) => html::page(
             StatusCode::NOT_FOUND,
             brand.as_ref(),
             "<p>This link does not work.</p>",
         ),
-        Err(_) => render(
+        Err(_) => html::page(
             StatusCode::SERVICE_UNAVAILABLE,
             brand.as_ref(),
             "<p>Something went wrong; try again later.</p>",

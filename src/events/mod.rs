@@ -16,10 +16,10 @@ use tokio::sync::{broadcast, oneshot};
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
-use crate::app::Services;
 use crate::auth::Viewer;
 use crate::db::DbSettings;
 use crate::error::{ApiError, ApiResult};
+use crate::services::Services;
 
 /// Something that changed; only identifiers, never content (NOTIFY payloads are small and public
 /// to every listener on the database).

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -17,12 +17,12 @@ use uuid::Uuid;
 use super::access::{self, EventView};
 use super::ics::{self, CalendarEntry};
 use super::model::{self, WindowFilter};
-use crate::app::App;
-use crate::auth::{Viewer, authenticate, authorization_header, secrets, session_cookie_value};
+use crate::auth::{SignedIn, Viewer, secrets};
 use crate::db::schema::calendar_feeds;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::services::Services;
 use crate::users::OrgRole;
 
 pub const FEED_TYPE_NAME: &str = "CalendarFeed";
@@ -174,30 +174,15 @@ fn calendar_response(body: String, filename: &str) -> Response {
         .into_response()
 }
 
-async fn viewer_of(app: &App, headers: &HeaderMap) -> ApiResult<Option<Viewer>> {
-    let mut conn = app.services.pool.get().await?;
-    let cookie = session_cookie_value(headers);
-    authenticate(
-        &app.services,
-        &mut conn,
-        authorization_header(headers),
-        cookie.as_deref(),
-    )
-    .await
-}
-
-fn domain(app: &App) -> String {
-    url::Url::parse(&app.services.config.public_url)
+fn domain(services: &Services) -> String {
+    url::Url::parse(&services.config.public_url)
         .ok()
         .and_then(|url| url.host_str().map(str::to_owned))
         .unwrap_or_else(|| "parvis.invalid".to_owned())
 }
 
-fn event_url(app: &App, id: Uuid) -> String {
-    format!(
-        "{}/calendar/events/{id}.ics",
-        app.services.config.public_url
-    )
+fn event_url(services: &Services, id: Uuid) -> String {
+    format!("{}/calendar/events/{id}.ics", services.config.public_url)
 }
 
 async fn entries_for(
@@ -209,7 +194,7 @@ async fn entries_for(
 }
 
 fn render(
-    app: &App,
+    services: &Services,
     name: &str,
     views: &[EventView],
     exceptions: &[model::OccurrenceException],
@@ -222,17 +207,17 @@ fn render(
                 .iter()
                 .filter(|exception| exception.event_id == view.event.id)
                 .collect(),
-            url: event_url(app, view.event.id),
+            url: event_url(services, view.event.id),
         })
         .collect();
-    ics::calendar(name, &domain(app), &entries)
+    ics::calendar(name, &domain(services), &entries)
 }
 
 /// `GET /calendar/events/{id}.ics`: one event for a signed-in person who may see it.
 pub async fn event_file(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(file): Path<String>,
-    headers: HeaderMap,
+    signed_in: Result<SignedIn, ApiError>,
 ) -> Response {
     let Some(id) = file
         .strip_suffix(".ics")
@@ -240,19 +225,24 @@ pub async fn event_file(
     else {
         return not_found();
     };
-    let viewer = match viewer_of(&app, &headers).await {
-        Ok(Some(viewer)) => viewer,
-        Ok(None) | Err(ApiError::Unauthenticated) => {
+    let viewer = match signed_in {
+        Ok(SignedIn(viewer)) => viewer,
+        Err(ApiError::Unauthenticated) => {
             return (StatusCode::UNAUTHORIZED, "Sign in to download this event.").into_response();
         }
         Err(error) => return internal(error),
     };
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let view = access::find_visible(&mut conn, &viewer, id).await?;
         let views = vec![view];
         let exceptions = entries_for(&mut conn, &views).await?;
-        Ok::<_, ApiError>(render(&app, &views[0].event.title, &views, &exceptions))
+        Ok::<_, ApiError>(render(
+            &services,
+            &views[0].event.title,
+            &views,
+            &exceptions,
+        ))
     }
     .await;
     match result {
@@ -278,12 +268,15 @@ pub async fn revoke_all_for_user(conn: &mut AsyncPgConnection, user_id: Uuid) ->
 /// `GET /calendar/feed/{token}.ics`: the feed's owner's events — those they answered going or
 /// maybe, their groups' and organisation-wide ones — from a month ago to a year ahead, as they
 /// may see them now.
-pub async fn personal_feed(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+pub async fn personal_feed(
+    State(services): State<Arc<Services>>,
+    Path(file): Path<String>,
+) -> Response {
     let Some(secret) = file.strip_suffix(".ics") else {
         return not_found();
     };
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let Some(viewer) = feed_owner(&mut conn, secret).await? else {
             return Ok(None);
         };
@@ -309,7 +302,7 @@ pub async fn personal_feed(State(app): State<Arc<App>>, Path(file): Path<String>
         }
         let views = access::visible(&mut conn, &viewer, series).await?;
         let exceptions = entries_for(&mut conn, &views).await?;
-        Ok::<_, ApiError>(Some(render(&app, "Parvis", &views, &exceptions)))
+        Ok::<_, ApiError>(Some(render(&services, "Parvis", &views, &exceptions)))
     }
     .await;
     match result {
@@ -345,16 +338,16 @@ async fn feed_owner(conn: &mut AsyncPgConnection, secret: &str) -> ApiResult<Opt
 
 /// `GET /calendar/events/{id}/attendees.csv`: for the event's organisers.
 pub async fn attendees_csv(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    signed_in: Result<SignedIn, ApiError>,
 ) -> Response {
     let Ok(id) = Uuid::parse_str(&id) else {
         return not_found();
     };
-    let viewer = match viewer_of(&app, &headers).await {
-        Ok(Some(viewer)) => viewer,
-        Ok(None) | Err(ApiError::Unauthenticated) => {
+    let viewer = match signed_in {
+        Ok(SignedIn(viewer)) => viewer,
+        Err(ApiError::Unauthenticated) => {
             return (
                 StatusCode::UNAUTHORIZED,
                 "Sign in to download the attendees.",
@@ -364,7 +357,7 @@ pub async fn attendees_csv(
         Err(error) => return internal(error),
     };
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         super::attendees::csv(&mut conn, &viewer, id).await
     }
     .await;

@@ -7,8 +7,8 @@ use async_graphql::dataloader::Loader;
 use uuid::Uuid;
 
 use super::model::{self, Attendance, AttendanceStatus};
-use crate::app::Services;
 use crate::error::ApiError;
+use crate::services::Services;
 
 async fn connection(services: &Services) -> Result<crate::db::DbConn, Arc<ApiError>> {
     services

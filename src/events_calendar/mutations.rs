@@ -11,9 +11,8 @@ use super::access::{self, EventView, TYPE_NAME};
 use super::graphql::AttendanceObject;
 use super::model::{self, AttendanceStatus, Event, EventFields};
 use super::{recurrence, reminders, rsvp};
-use crate::app::Services;
-use crate::attachments::graphql as attachments;
 use crate::attachments::model::Subject;
+use crate::attachments::service as attachments;
 use crate::audit::{Audit, Change};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
@@ -22,6 +21,7 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::notifications::triggers::{self, Trigger};
 use crate::policy::{self, Action, Resource};
+use crate::services::Services;
 use crate::users::visibility::Sight;
 use crate::validation::{self, Limit};
 
@@ -376,7 +376,7 @@ async fn people(
     }
     let mut wanted = ids
         .iter()
-        .map(|id| ids::decode_as(id, crate::users::graphql::TYPE_NAME, field))
+        .map(|id| ids::decode_as(id, crate::users::TYPE_NAME, field))
         .collect::<ApiResult<Vec<Uuid>>>()?;
     wanted.sort_unstable();
     wanted.dedup();

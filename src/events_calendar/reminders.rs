@@ -8,10 +8,10 @@ use uuid::Uuid;
 
 use super::model::{self, AttendanceStatus, Event};
 use super::recurrence::{self, Occurrence};
-use crate::app::Services;
 use crate::db::schema::event_attendees;
 use crate::error::ApiResult;
 use crate::jobs::{self, Job};
+use crate::services::Services;
 
 /// How far ahead the next occurrence is looked for.
 const HORIZON: chrono::Duration = chrono::Duration::days(400);

@@ -13,16 +13,16 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::access;
-use super::graphql::etag;
 use super::model::{self, FileVersion};
-use crate::app::App;
-use crate::auth::{Viewer, authenticate, authorization_header, session_cookie_value};
+use crate::auth::{SignedIn, Viewer};
 use crate::error::ApiError;
+use crate::services::Services;
 
 /// RFC 5987 attr-char: what may stay unencoded in `filename*`.
 const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
@@ -48,29 +48,6 @@ pub(crate) fn status(status: StatusCode, message: &'static str) -> Response {
     (status, message).into_response()
 }
 
-pub(crate) async fn viewer_of(app: &App, headers: &HeaderMap) -> Result<Viewer, Response> {
-    let result = async {
-        let mut conn = app.services.pool.get().await?;
-        let cookie = session_cookie_value(headers);
-        authenticate(
-            &app.services,
-            &mut conn,
-            authorization_header(headers),
-            cookie.as_deref(),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(Some(viewer)) => Ok(viewer),
-        Ok(None) | Err(ApiError::Unauthenticated) => Err(status(
-            StatusCode::UNAUTHORIZED,
-            "Sign in to download files.",
-        )),
-        Err(error) => Err(internal(error)),
-    }
-}
-
 /// A failure that is not the viewer's: 503 while the database is unreachable, else 500.
 pub(crate) fn internal(error: ApiError) -> Response {
     error.into_response()
@@ -78,7 +55,7 @@ pub(crate) fn internal(error: ApiError) -> Response {
 
 /// The version a viewer may read, with the file's current name.
 async fn readable_version(
-    app: &App,
+    services: &Services,
     viewer: &Viewer,
     id: &str,
     number: Option<i32>,
@@ -87,7 +64,7 @@ async fn readable_version(
         return Err(status(StatusCode::NOT_FOUND, "Not found"));
     };
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let (file, drive) = access::file_by_id(&mut conn, viewer, id, false).await?;
         let version = model::version(&mut conn, file.id, number)
             .await?
@@ -107,20 +84,18 @@ pub(crate) fn refusal(error: ApiError) -> Response {
 }
 
 pub async fn file(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(id): Path<String>,
     Query(query): Query<DownloadQuery>,
+    SignedIn(viewer): SignedIn,
     headers: HeaderMap,
 ) -> Response {
-    let viewer = match viewer_of(&app, &headers).await {
-        Ok(viewer) => viewer,
-        Err(response) => return response,
-    };
-    let (version, name, group) = match readable_version(&app, &viewer, &id, query.version).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    app.services.activity.record(
+    let (version, name, group) =
+        match readable_version(&services, &viewer, &id, query.version).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    services.activity.record(
         Activity::by(viewer.id(), ActivityKind::FileDownloaded)
             .in_group(group)
             .about(version.file_id),
@@ -132,26 +107,28 @@ pub async fn file(
         name: name.as_str().into(),
         content_type: &version.content_type,
     };
-    serve(&app, &headers, served).await
+    serve(&services, &headers, served).await
 }
 
 pub async fn thumbnail(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(id): Path<String>,
+    SignedIn(viewer): SignedIn,
     headers: HeaderMap,
 ) -> Response {
-    let viewer = match viewer_of(&app, &headers).await {
-        Ok(viewer) => viewer,
-        Err(response) => return response,
-    };
-    let (version, name, _) = match readable_version(&app, &viewer, &id, None).await {
+    let (version, name, _) = match readable_version(&services, &viewer, &id, None).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let Some(key) = version.thumbnail_key.as_deref() else {
         return status(StatusCode::NOT_FOUND, "No thumbnail (yet)");
     };
-    serve(&app, &headers, Served::thumbnail(key, version.id, &name)).await
+    serve(
+        &services,
+        &headers,
+        Served::thumbnail(key, version.id, &name),
+    )
+    .await
 }
 
 /// What a download sends: an object in storage, under a name and a content type.
@@ -177,8 +154,16 @@ impl<'a> Served<'a> {
     }
 }
 
+/// The ETag of stored contents: their hash (quoted, as HTTP wants).
+pub fn etag(sha256: &[u8]) -> String {
+    format!(
+        "\"{}\"",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256)
+    )
+}
+
 /// Streams an object the viewer may read, honouring `If-None-Match` and `Range`.
-pub async fn serve(app: &App, headers: &HeaderMap, served: Served<'_>) -> Response {
+pub async fn serve(services: &Services, headers: &HeaderMap, served: Served<'_>) -> Response {
     let Served {
         key,
         size,
@@ -201,7 +186,7 @@ pub async fn serve(app: &App, headers: &HeaderMap, served: Served<'_>) -> Respon
     }
     let size = match size {
         Some(size) => u64::try_from(size).unwrap_or_default(),
-        None => match app.services.storage.get_bytes(key, u64::MAX).await {
+        None => match services.storage.get_bytes(key, u64::MAX).await {
             Ok(Some(bytes)) => bytes.len() as u64,
             _ => return status(StatusCode::NOT_FOUND, "Not found"),
         },
@@ -219,7 +204,7 @@ pub async fn serve(app: &App, headers: &HeaderMap, served: Served<'_>) -> Respon
             }
         },
     };
-    let stream = match app.services.storage.get_stream(key, range.clone()).await {
+    let stream = match services.storage.get_stream(key, range.clone()).await {
         Ok(stream) => stream,
         Err(error) => return internal(ApiError::internal(error)),
     };

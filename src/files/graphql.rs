@@ -4,12 +4,12 @@ use crate::analytics::Activity;
 use std::collections::HashMap;
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::access::{self, DRIVE_TYPE, DriveView, FILE_TYPE, FOLDER_TYPE};
 use super::model::{self, File, FileOrder, FileVersion, Folder};
+use super::storage::hex;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
@@ -208,10 +208,6 @@ impl ChildPages for FilePages {
     }
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 #[Object(name = "File")]
 impl FileView {
     pub async fn id(&self) -> ID {
@@ -300,14 +296,6 @@ impl From<FileVersion> for FileVersionObject {
             created_at: version.created_at,
         }
     }
-}
-
-/// The ETag of stored contents: their hash (quoted, as HTTP wants).
-pub fn etag(sha256: &[u8]) -> String {
-    format!(
-        "\"{}\"",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256)
-    )
 }
 
 pub async fn load_drive(ctx: &Context<'_>, id: Uuid) -> ApiResult<DriveView> {

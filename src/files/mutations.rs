@@ -13,7 +13,6 @@ use super::model::{self, File, FileVersion, Folder, StoredObject};
 use super::names;
 use super::storage::Storage;
 use super::upload::Upload;
-use crate::app::Services;
 use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
@@ -22,6 +21,7 @@ use crate::graphql::ids;
 use crate::jobs::{self, Job};
 use crate::notifications::triggers::{self, Trigger};
 use crate::policy::{self, Action};
+use crate::services::Services;
 
 /// How long files stay in the trash.
 pub const TRASH_DAYS: i64 = 30;

@@ -356,6 +356,11 @@ pub fn sniff(head: &[u8]) -> String {
     }
 }
 
+/// A content hash as clients see it (lowercase hex).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::sniff;

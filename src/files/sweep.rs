@@ -7,9 +7,9 @@ use uuid::Uuid;
 
 use super::model;
 use super::mutations::TRASH_DAYS;
-use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, Job};
+use crate::services::Services;
 
 /// Objects swept per job run.
 const BATCH: i64 = 200;

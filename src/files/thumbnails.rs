@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use super::model;
 use super::storage::Storage;
-use crate::app::Services;
 use crate::attachments::model as attachments;
 use crate::error::{ApiError, ApiResult};
+use crate::services::Services;
 
 /// Larger images are not previewed (decoding them would take too much memory).
 const MAX_SOURCE_BYTES: u64 = 30 * 1024 * 1024;

@@ -18,8 +18,8 @@ use serde_json::Value as Json;
 use super::model::{self, StoredObject};
 use super::names;
 use super::storage::{Storage, UploadError};
-use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
+use crate::services::Services;
 
 /// Headers that make a browser send a CORS preflight: with one required, a cross-site form cannot
 /// post a multipart upload with the viewer's cookie (multipart/form-data is a "simple request").

@@ -6,7 +6,6 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 
 use crate::analytics::Activity;
-use crate::app::Services;
 use crate::attachments::graphql::AttachmentLoader;
 use crate::auth::{Client, Viewer};
 use crate::db::DbConn;
@@ -18,7 +17,9 @@ use crate::graphql::loaders::{
     UserLoader, ViewerMarksLoader,
 };
 use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages};
+use crate::policy;
 use crate::posts::graphql::CommentPages;
+use crate::services::Services;
 
 /// The DataLoaders of one request: batched by key, and each key loaded once per request (a
 /// resolver can prefetch what its children will ask for).
@@ -100,6 +101,8 @@ pub trait ContextExt {
     fn request(&self) -> &RequestContext;
     /// The signed-in viewer, or UNAUTHENTICATED.
     fn viewer(&self) -> ApiResult<&Viewer>;
+    /// Admins only; anyone else is told FORBIDDEN.
+    fn require_admin(&self) -> ApiResult<()>;
     fn user_loader(&self) -> &RequestLoader<UserLoader>;
     /// Present whenever there is a viewer.
     fn group_loader(&self) -> ApiResult<&RequestLoader<GroupLoader>>;
@@ -128,6 +131,10 @@ impl ContextExt for Context<'_> {
             .viewer
             .as_ref()
             .ok_or(ApiError::Unauthenticated)
+    }
+
+    fn require_admin(&self) -> ApiResult<()> {
+        policy::require_admin(self.viewer()?)
     }
 
     fn user_loader(&self) -> &RequestLoader<UserLoader> {

@@ -10,12 +10,12 @@ use async_graphql::dataloader::Loader;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::app::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::groups::GroupAccess;
 use crate::pagination::Page;
 use crate::posts::model::{Comment, ReactionCount, ViewerMarks};
+use crate::services::Services;
 use crate::users::{User, model};
 
 /// A pooled connection, with the error shape DataLoaders need.

@@ -15,7 +15,6 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::accounts::graphql::{AccountMutation, AccountQuery};
 use crate::analytics::graphql::AnalyticsQuery;
-use crate::app::Services;
 use crate::attachments::graphql::AttachmentMutation;
 use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
@@ -35,6 +34,7 @@ use crate::notifications::graphql::{
 };
 use crate::organization::graphql::{OrganizationMutation, OrganizationQuery};
 use crate::posts::graphql::{PostMutation, PostQuery, PostSubscription};
+use crate::services::Services;
 use crate::surveys::graphql::SurveyQuery;
 use crate::surveys::mutations::SurveyMutation;
 use crate::users::graphql::{UserMutation, UserQuery, UserSubscription};

@@ -91,8 +91,8 @@ impl NodeQuery {
 pub async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {
     let (type_name, uuid) = ids::decode(id, field)?;
     match type_name.as_str() {
-        crate::users::graphql::TYPE_NAME => Ok(Node::User(
-            crate::users::graphql::load_visible(ctx, uuid).await?,
+        crate::users::TYPE_NAME => Ok(Node::User(
+            crate::users::loading::load_visible(ctx, uuid).await?,
         )),
         crate::auth::graphql::TOKEN_TYPE_NAME => Ok(Node::PersonalAccessToken(
             crate::auth::graphql::load_visible_token(ctx, uuid).await?,

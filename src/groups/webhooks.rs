@@ -20,7 +20,6 @@ use uuid::Uuid;
 
 use super::graphql::{TYPE_NAME as GROUP_TYPE, load_visible};
 use super::model::Group;
-use crate::app::App;
 use crate::audit::{Audit, Change};
 use crate::auth::secrets;
 use crate::db::schema::{group_webhooks, groups};
@@ -31,6 +30,7 @@ use crate::graphql::ids;
 use crate::policy::{self, Action, Resource};
 use crate::posts::Post;
 use crate::posts::model::{self as posts, NewPost};
+use crate::services::Services;
 use crate::validation::{self, Limit};
 
 pub const TYPE_NAME: &str = "GroupWebhook";
@@ -299,12 +299,12 @@ struct IncomingMessage {
 
 /// `POST /hooks/{token}`: `{"text": "...", "title": "..."}` → 201 `{"id": ...}`.
 pub async fn receive(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(token): Path<String>,
     headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match receive_message(&app, &token, &headers, body).await {
+    match receive_message(&services, &token, &headers, body).await {
         Ok(post) => (
             StatusCode::CREATED,
             Json(json!({ "id": ids::encode(crate::posts::graphql::TYPE_NAME, post.id) })),
@@ -315,17 +315,12 @@ pub async fn receive(
 }
 
 async fn receive_message(
-    app: &App,
+    services: &Services,
     token: &str,
     headers: &axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Post, (StatusCode, String)> {
-    let mut conn = app
-        .services
-        .pool
-        .get()
-        .await
-        .map_err(|e| internal(e.into()))?;
+    let mut conn = services.pool.get().await.map_err(|e| internal(e.into()))?;
     // The token first: nothing about the body is said to someone without a valid URL.
     find_by_token(&mut conn, token)
         .await
@@ -333,7 +328,7 @@ async fn receive_message(
         .ok_or_else(unknown_webhook)?;
     let body =
         body.map_err(|rejection| (rejection.status(), "The body could not be read.".to_owned()))?;
-    if !crate::http::graphql::is_json_content_type(headers) {
+    if !crate::validation::is_json_content_type(headers) {
         return Err((
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Send Content-Type: application/json.".into(),
@@ -368,14 +363,9 @@ async fn receive_message(
                 "The group is archived.".to_owned(),
             )));
         }
-        Ok(Ok(publish(
-            conn,
-            &app.services.events,
-            &webhook,
-            title,
-            text,
-        )
-        .await?))
+        Ok(Ok(
+            publish(conn, &services.events, &webhook, title, text).await?
+        ))
     })
     .await
     .map_err(internal)?

@@ -75,7 +75,7 @@ const PAGE: &str = r##"<!doctype html>
 /// The page, titled with the organisation's name (white label).
 pub async fn page(State(app): State<Arc<App>>) -> Response {
     let name = crate::organization::branding::organization_name(&app.services).await;
-    let title = crate::sso::login_page::escape(&format!("{name} · GraphiQL"));
+    let title = crate::html::escape(&format!("{name} · GraphiQL"));
     let html = PAGE.replacen("{title}", &title, 1);
     ([(CONTENT_SECURITY_POLICY, POLICY)], Html(html)).into_response()
 }

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::auth::{Client, authenticate, authorization_header, session_cookie_value};
+use crate::auth::{Client, viewer_of};
 use crate::error::{ApiError, RETRY_AFTER_SECONDS};
 use crate::graphql::context::RequestContext;
 use crate::graphql::limits::{RequestTrace, selected_operation_type};
@@ -91,7 +91,7 @@ pub async fn post(
             return error_response(format, StatusCode::BAD_REQUEST, "Unreadable request body.");
         }
     };
-    if !is_json_content_type(&headers) {
+    if !crate::validation::is_json_content_type(&headers) {
         return error_response(
             format,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -126,7 +126,7 @@ async fn post_multipart(
     format: ResponseFormat,
 ) -> Response {
     let request_id = super::request_id(&headers);
-    match viewer_of(&app, &headers).await {
+    match viewer_of(&app.services, &headers).await {
         Ok(Some(_)) => {}
         Ok(None) => {
             return api_error_response(format, ApiError::Unauthenticated, &request_id);
@@ -245,7 +245,7 @@ async fn execute(
         );
     }
     let request_id = super::request_id(&headers);
-    let viewer = match viewer_of(&app, &headers).await {
+    let viewer = match viewer_of(&app.services, &headers).await {
         Ok(viewer) => viewer,
         Err(error) => return api_error_response(format, error, &request_id),
     };
@@ -347,19 +347,6 @@ fn append_headers(target: &mut HeaderMap, source: &HeaderMap) {
     }
 }
 
-async fn viewer_of(
-    app: &App,
-    headers: &HeaderMap,
-) -> Result<Option<crate::auth::Viewer>, ApiError> {
-    let authorization = authorization_header(headers);
-    let cookie = session_cookie_value(headers);
-    if authorization.is_none() && cookie.is_none() {
-        return Ok(None);
-    }
-    let mut conn = app.services.pool.get().await?;
-    authenticate(&app.services, &mut conn, authorization, cookie.as_deref()).await
-}
-
 /// Every error gets a code: parse and validation errors (which async-graphql leaves without one)
 /// are BAD_USER_INPUT. Internal errors also carry the request id to quote to an admin.
 pub fn complete_error_codes(errors: &mut [ServerError], request_id: &str) {
@@ -383,15 +370,6 @@ fn with_error_codes(mut response: BatchResponse, request_id: &str) -> BatchRespo
             .for_each(|single| complete_error_codes(&mut single.errors, request_id)),
     }
     response
-}
-
-/// `Content-Type: application/json` (any case, any parameters).
-pub(crate) fn is_json_content_type(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
 fn json_response(

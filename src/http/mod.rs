@@ -22,6 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 use crate::events_calendar::feeds;
+use crate::services::Services;
 use crate::sso;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -34,38 +35,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/graphql/ws", get(ws::upgrade))
         .route("/graphiql", get(graphiql::page))
         .route("/graphiql/assets/{file}", get(graphiql::asset))
-        .route("/hooks/{token}", post(crate::groups::webhooks::receive))
-        .route("/calendar/events/{file}", get(feeds::event_file))
-        .route("/calendar/events/{id}/attendees.csv", get(feeds::attendees_csv))
-        .route("/calendar/feed/{file}", get(feeds::personal_feed))
-        .route("/surveys/{id}/results.csv", get(crate::surveys::export::results_csv))
-        .route("/admin", get(crate::analytics::dashboard::page))
-        .route("/admin/analytics/{file}", get(crate::analytics::export::report_csv))
-        .route("/files/{id}", get(crate::files::download::file))
-        .route("/files/{id}/thumbnail", get(crate::files::download::thumbnail))
-        .route("/attachments/{id}", get(crate::attachments::download::original))
-        .route(
-            "/attachments/{id}/thumbnail",
-            get(crate::attachments::download::thumbnail),
-        )
-        .route("/branding/{image}", get(crate::organization::branding::image))
-        .route(
-            "/invitations/{token}",
-            get(crate::accounts::page::page).post(crate::accounts::page::accept),
-        )
-        .route(
-            "/email/unsubscribe/{token}",
-            get(crate::email::unsubscribe::page).post(crate::email::unsubscribe::confirm),
-        )
-        .route(
-            "/newsletters/click/{token}",
-            get(crate::newsletters::send::click),
-        )
-        .route("/login", get(sso::login_page::page))
-        .route("/auth/password", post(sso::login_page::password_sign_in))
-        .route("/auth/logout", post(sso::flow::logout))
-        .route("/auth/{provider}/login", get(sso::flow::login))
-        .route("/auth/{provider}/callback", get(sso::flow::callback))
+        .merge(feature_routes().with_state(app.services.clone()))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
@@ -98,6 +68,62 @@ pub fn router(app: Arc<App>) -> Router {
                 )),
         )
         .with_state(app)
+}
+
+/// The features' own routes (downloads, feeds, exports, pages, sign-in): they are given the
+/// services, not the app, so no feature depends on the HTTP layer.
+fn feature_routes() -> Router<Arc<Services>> {
+    Router::new()
+        .route("/hooks/{token}", post(crate::groups::webhooks::receive))
+        .route("/calendar/events/{file}", get(feeds::event_file))
+        .route(
+            "/calendar/events/{id}/attendees.csv",
+            get(feeds::attendees_csv),
+        )
+        .route("/calendar/feed/{file}", get(feeds::personal_feed))
+        .route(
+            "/surveys/{id}/results.csv",
+            get(crate::surveys::export::results_csv),
+        )
+        .route("/admin", get(crate::analytics::dashboard::page))
+        .route(
+            "/admin/analytics/{file}",
+            get(crate::analytics::export::report_csv),
+        )
+        .route("/files/{id}", get(crate::files::download::file))
+        .route(
+            "/files/{id}/thumbnail",
+            get(crate::files::download::thumbnail),
+        )
+        .route(
+            "/attachments/{id}",
+            get(crate::attachments::download::original),
+        )
+        .route(
+            "/attachments/{id}/thumbnail",
+            get(crate::attachments::download::thumbnail),
+        )
+        .route(
+            "/branding/{image}",
+            get(crate::organization::branding::image),
+        )
+        .route(
+            "/invitations/{token}",
+            get(crate::accounts::page::page).post(crate::accounts::page::accept),
+        )
+        .route(
+            "/email/unsubscribe/{token}",
+            get(crate::email::unsubscribe::page).post(crate::email::unsubscribe::confirm),
+        )
+        .route(
+            "/newsletters/click/{token}",
+            get(crate::newsletters::send::click),
+        )
+        .route("/login", get(sso::login_page::page))
+        .route("/auth/password", post(sso::login_page::password_sign_in))
+        .route("/auth/logout", post(sso::flow::logout))
+        .route("/auth/{provider}/login", get(sso::flow::login))
+        .route("/auth/{provider}/callback", get(sso::flow::callback))
 }
 
 /// Web apps on the configured origins may call the API with credentials; no other origin may.

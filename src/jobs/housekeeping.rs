@@ -8,8 +8,8 @@ use chrono::{DateTime, Timelike, Utc};
 use diesel_async::AsyncPgConnection;
 
 use super::{Job, enqueue_once};
-use crate::app::Services;
 use crate::error::ApiResult;
+use crate::services::Services;
 
 /// Unused attachments are kept this long after their upload.
 pub const UNUSED_ATTACHMENT_HOURS: i64 = 24;

@@ -15,10 +15,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::Services;
 use crate::db::schema::jobs;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
+use crate::services::Services;
 
 /// What a job does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

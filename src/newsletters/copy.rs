@@ -12,11 +12,11 @@ use crate::email::layout::{self, Branding, Content};
 use crate::error::ApiResult;
 use crate::events_calendar::model::Event;
 use crate::graphql::ids;
+use crate::html::escape;
 use crate::notifications::model::Subject;
 use crate::notifications::text::Language;
 use crate::notifications::visibility;
 use crate::posts::Post;
-use crate::sso::login_page::escape;
 
 /// How much of a post's text a copy shows.
 const EXCERPT_CHARS: usize = 280;

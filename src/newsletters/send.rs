@@ -16,14 +16,14 @@ use uuid::Uuid;
 
 use super::copy::{self, Sources};
 use super::model;
-use crate::app::{App, Services};
 use crate::auth::secrets;
 use crate::email::layout::Branding;
 use crate::email::unsubscribe::{self, Topic};
 use crate::email::{OutgoingEmail, outbox};
 use crate::error::ApiResult;
+use crate::html;
 use crate::notifications::visibility;
-use crate::sso::login_page::{organization, render};
+use crate::services::Services;
 
 /// Runs the sending job of a newsletter marked sent.
 pub async fn run(
@@ -90,7 +90,7 @@ pub async fn run(
 
 /// `GET /newsletters/click/{token}`: records the click and answers 303 to the link's target,
 /// which is always one stored for the recipient's newsletter; anything else is 404.
-pub async fn click(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+pub async fn click(State(services): State<Arc<Services>>, Path(token): Path<String>) -> Response {
     let target = async {
         let Some((secret, link)) = token.rsplit_once('.') else {
             return Ok(None);
@@ -98,20 +98,20 @@ pub async fn click(State(app): State<Arc<App>>, Path(token): Path<String>) -> Re
         let Ok(link) = Uuid::try_parse(link) else {
             return Ok(None);
         };
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         model::click(&mut conn, &secrets::hash(secret), link).await
     }
     .await;
     match target {
         Ok(Some(url)) => Redirect::to(&url).into_response(),
-        Ok(None) => render(
+        Ok(None) => html::page(
             StatusCode::NOT_FOUND,
-            organization(&app).await.as_ref(),
+            html::branding(&services).await.as_ref(),
             "<p>This link does not work.</p>",
         ),
-        Err(_) => render(
+        Err(_) => html::page(
             StatusCode::SERVICE_UNAVAILABLE,
-            organization(&app).await.as_ref(),
+            html::branding(&services).await.as_ref(),
             "<p>Something went wrong; try again later.</p>",
         ),
     }

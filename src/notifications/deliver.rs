@@ -12,9 +12,9 @@ use super::kinds::Delivery;
 use super::model::{self, Notice, Notification};
 use super::visibility;
 use crate::analytics::{Activity, ActivityKind};
-use crate::app::Services;
 use crate::error::ApiResult;
 use crate::events::Event;
+use crate::services::Services;
 
 /// Delivers `notice` to `recipients`; returns the notifications written (new or collapsed).
 pub async fn deliver(

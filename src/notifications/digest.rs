@@ -13,15 +13,15 @@ use super::email::{describe, framed};
 use super::model::{self, Notification};
 use super::text::Language;
 use super::visibility;
-use crate::app::Services;
 use crate::auth::Viewer;
 use crate::db::schema::users;
 use crate::email::layout::Content;
 use crate::email::outbox;
 use crate::email::unsubscribe::{self, Topic};
 use crate::error::ApiResult;
+use crate::html::escape;
 use crate::jobs::{self, Job};
-use crate::sso::login_page::escape;
+use crate::services::Services;
 
 /// A digest lists this many notifications, then says how many more there are.
 const SHOWN: usize = 20;

@@ -12,14 +12,14 @@ use super::kinds::{Delivery, NotificationKind};
 use super::model::{self, Notification};
 use super::text::{self, Fact, Reader};
 use super::visibility;
-use crate::app::Services;
 use crate::auth::Viewer;
 use crate::email::layout::{self, Branding, Content};
 use crate::email::outbox::{self, OutgoingEmail};
 use crate::email::unsubscribe::{self, Topic};
 use crate::error::ApiResult;
+use crate::html::escape;
 use crate::jobs::{self, Job};
-use crate::sso::login_page::escape;
+use crate::services::Services;
 use crate::users::User;
 
 /// Headlines name this many of the latest actors ("Anna and Ben", "Anna and 4 others").
@@ -207,7 +207,7 @@ async fn visible_actor_names(
         if names.len() == ACTORS_NAMED {
             break;
         }
-        if crate::users::graphql::visible_to(conn, recipient, &person).await? {
+        if crate::users::visibility::visible_to(conn, recipient, &person).await? {
             names.push(person.display_name);
         }
     }

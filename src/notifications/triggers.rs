@@ -15,7 +15,6 @@ use uuid::Uuid;
 use super::deliver::deliver;
 use super::kinds::NotificationKind;
 use super::model::{Notice, Subject};
-use crate::app::Services;
 use crate::db::schema::{
     comment_mentions, comments, event_attendees, group_memberships, post_group_mentions,
     post_mentions, reactions, users,
@@ -23,6 +22,7 @@ use crate::db::schema::{
 use crate::error::ApiResult;
 use crate::events_calendar::model::AttendanceStatus;
 use crate::jobs::{self, Job};
+use crate::services::Services;
 
 /// Something that happened that people may need to hear of; only ids, read again when the job
 /// runs.

@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use uuid::Uuid;
 
-use crate::app::{App, Services};
+use crate::files::download::etag;
 use crate::files::download::{Served, serve, status};
-use crate::files::graphql::etag;
+use crate::services::Services;
 
 /// Where an image is served; the id in the query makes a new image a new URL (caches keep it).
 pub fn url(services: &Services, image: &str, id: Uuid) -> String {
@@ -18,12 +18,12 @@ pub fn url(services: &Services, image: &str, id: Uuid) -> String {
 }
 
 pub async fn image(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(image): Path<String>,
     headers: HeaderMap,
 ) -> Response {
     let attachment = async {
-        let mut conn = app.services.pool.get().await.ok()?;
+        let mut conn = services.pool.get().await.ok()?;
         let organization = super::model::get(&mut conn).await.ok()?;
         let id = match image.as_str() {
             "logo" => organization.logo_attachment_id,
@@ -46,7 +46,7 @@ pub async fn image(
         name: attachment.name.as_str().into(),
         content_type: &attachment.content_type,
     };
-    serve(&app, &headers, served).await
+    serve(&services, &headers, served).await
 }
 
 /// The organisation's name for page titles; "Parvis" if the database cannot say.

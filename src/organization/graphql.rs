@@ -5,8 +5,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObje
 use diesel_async::AsyncConnection;
 
 use super::model::{self, Organization, OrganizationChanges};
-use crate::attachments::graphql as attachments;
-use crate::audit::graphql::require_admin;
+use crate::attachments::service as attachments;
 use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
@@ -31,7 +30,7 @@ impl Organization {
     }
     /// Admins only (FORBIDDEN for others).
     async fn settings(&self, ctx: &Context<'_>) -> ApiResult<OrganizationSettings> {
-        require_admin(ctx)?;
+        ctx.require_admin()?;
         Ok(OrganizationSettings {
             allowed_email_domains: self.allowed_domains().map(str::to_owned).collect(),
             time_zone: self.time_zone.clone(),
@@ -135,7 +134,7 @@ impl OrganizationMutation {
         ctx: &Context<'_>,
         input: UpdateOrganizationInput,
     ) -> ApiResult<UpdateOrganizationPayload> {
-        require_admin(ctx)?;
+        ctx.require_admin()?;
         let audit = Audit::of(ctx)?;
         let viewer = ctx.viewer()?.id();
         let logo = attachments::parse_image_id(&input.logo_attachment_id, LOGO_FIELD)?;

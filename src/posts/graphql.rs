@@ -842,7 +842,7 @@ fn publication_time(
 /// Tells subscribers about a post once it is out: now if it is, else by a job at its time.
 async fn announce(
     conn: &mut diesel_async::AsyncPgConnection,
-    services: &crate::app::Services,
+    services: &crate::services::Services,
     post: &Post,
 ) -> ApiResult<()> {
     match post.published_at {

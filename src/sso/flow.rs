@@ -17,9 +17,9 @@ use serde::Deserialize;
 use super::attempts::{self, NewLoginAttempt};
 use super::provisioning::{self, NewcomerPolicy};
 use super::{SsoError, login_page};
-use crate::app::App;
 use crate::auth::sessions::{self, SessionOrigin};
 use crate::auth::{secrets, session_cookie, session_cookie_value};
+use crate::services::Services;
 use crate::users::User;
 
 /// Binds a sign-in in flight to the browser that started it.
@@ -40,24 +40,23 @@ pub struct CallbackQuery {
 }
 
 pub async fn login(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(provider_id): Path<String>,
     Query(query): Query<LoginQuery>,
     jar: CookieJar,
 ) -> Response {
-    match start(&app, &provider_id, query.redirect.as_deref(), &jar).await {
+    match start(&services, &provider_id, query.redirect.as_deref(), &jar).await {
         Ok(response) => response,
-        Err(error) => login_page::error_page(&app, &error).await,
+        Err(error) => login_page::error_page(&services, &error).await,
     }
 }
 
 async fn start(
-    app: &App,
+    services: &Services,
     provider_id: &str,
     redirect: Option<&str>,
     jar: &CookieJar,
 ) -> Result<Response, SsoError> {
-    let services = &app.services;
     let provider = services.sso.provider(provider_id)?;
     let redirect_path = match redirect {
         Some(target) => Some(safe_redirect(target).ok_or(SsoError::InvalidRedirect)?),
@@ -104,26 +103,25 @@ async fn start(
 }
 
 pub async fn callback(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(provider_id): Path<String>,
     Query(query): Query<CallbackQuery>,
     headers: HeaderMap,
     jar: CookieJar,
 ) -> Response {
-    match finish(&app, &provider_id, query, &headers, &jar).await {
+    match finish(&services, &provider_id, query, &headers, &jar).await {
         Ok(response) => response,
-        Err(error) => login_page::error_page(&app, &error).await,
+        Err(error) => login_page::error_page(&services, &error).await,
     }
 }
 
 async fn finish(
-    app: &App,
+    services: &Services,
     provider_id: &str,
     query: CallbackQuery,
     headers: &HeaderMap,
     jar: &CookieJar,
 ) -> Result<Response, SsoError> {
-    let services = &app.services;
     let provider = services.sso.provider(provider_id)?;
     let state = query.state.ok_or(SsoError::InvalidState)?;
     let attempt = {
@@ -232,8 +230,7 @@ pub fn safe_redirect(target: &str) -> Option<String> {
 
 /// Ends the session of the browser (form POST from the sign-in page); then signs out at the
 /// provider that opened it, when it offers an end-session endpoint.
-pub async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let services = &app.services;
+pub async fn logout(State(services): State<Arc<Services>>, headers: HeaderMap) -> Response {
     if let Some(origin) = headers.get(ORIGIN).and_then(|origin| origin.to_str().ok())
         && !services.config.is_trusted_origin(origin)
     {
@@ -241,10 +238,10 @@ pub async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> Response
     }
     let mut target = "/login".to_owned();
     if let Some(secret) = session_cookie_value(&headers) {
-        match end_session(&app, &secret).await {
+        match end_session(&services, &secret).await {
             Ok(Some(provider_logout)) => target = provider_logout,
             Ok(None) => {}
-            Err(error) => return login_page::error_page(&app, &error).await,
+            Err(error) => return login_page::error_page(&services, &error).await,
         }
     }
     let mut response = redirect_response(&target, None);
@@ -256,8 +253,7 @@ pub async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> Response
 }
 
 /// Deletes the session; returns the provider's end-session URL when it opened the session.
-async fn end_session(app: &App, secret: &str) -> Result<Option<String>, SsoError> {
-    let services = &app.services;
+async fn end_session(services: &Services, secret: &str) -> Result<Option<String>, SsoError> {
     let mut conn = services
         .pool
         .get()

@@ -7,22 +7,19 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::header::{CONTENT_SECURITY_POLICY, ORIGIN, USER_AGENT};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::header::{ORIGIN, USER_AGENT};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::SsoError;
 use super::flow::{after_sign_in, append_cookie, redirect_response, safe_redirect};
-use crate::app::App;
 use crate::auth::sessions::{self, SessionOrigin};
 use crate::auth::{Client, local, session_cookie, session_cookie_value};
 use crate::error::ApiError;
-use crate::organization::Organization;
+use crate::html::{self, escape};
+use crate::services::Services;
 use crate::users::User;
-
-/// Inline styles only; nothing may load from elsewhere, and no page may frame this one.
-const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
 
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
@@ -31,12 +28,12 @@ pub struct PageQuery {
 }
 
 pub async fn page(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
     let signed_in = match session_cookie_value(&headers) {
-        Some(secret) => signed_in_user(&app, &secret).await,
+        Some(secret) => signed_in_user(&services, &secret).await,
         None => None,
     };
     let redirect = query
@@ -45,22 +42,16 @@ pub async fn page(
         .and_then(safe_redirect)
         .unwrap_or_default();
     let notice = query.error.as_deref().map(form_error_message);
-    let brand = organization(&app).await;
-    render(
+    let brand = html::branding(&services).await;
+    html::page(
         StatusCode::OK,
         brand.as_ref(),
-        &body(&app, signed_in.as_ref(), &redirect, notice),
+        &body(&services, signed_in.as_ref(), &redirect, notice),
     )
 }
 
-/// The organisation's branding; the page falls back to Parvis's when the database cannot say.
-pub(crate) async fn organization(app: &App) -> Option<Organization> {
-    let mut conn = app.services.pool.get().await.ok()?;
-    crate::organization::model::get(&mut conn).await.ok()
-}
-
-async fn signed_in_user(app: &App, secret: &str) -> Option<User> {
-    let mut conn = app.services.pool.get().await.ok()?;
+async fn signed_in_user(services: &Services, secret: &str) -> Option<User> {
+    let mut conn = services.pool.get().await.ok()?;
     sessions::find_user(&mut conn, secret)
         .await
         .ok()
@@ -68,8 +59,13 @@ async fn signed_in_user(app: &App, secret: &str) -> Option<User> {
         .map(|(_, user)| user)
 }
 
-fn body(app: &App, signed_in: Option<&User>, redirect: &str, notice: Option<&str>) -> String {
-    let config = &app.services.config;
+fn body(
+    services: &Services,
+    signed_in: Option<&User>,
+    redirect: &str,
+    notice: Option<&str>,
+) -> String {
+    let config = &services.config;
     let mut html = String::new();
     if let Some(notice) = notice {
         html.push_str(&format!(
@@ -90,7 +86,7 @@ fn body(app: &App, signed_in: Option<&User>, redirect: &str, notice: Option<&str
     } else {
         format!("?redirect={}", url_encode(redirect))
     };
-    for provider in app.services.sso.providers() {
+    for provider in services.sso.providers() {
         html.push_str(&format!(
             "<a class=\"button\" href=\"/auth/{}/login{}\">Sign in with {}</a>",
             escape(&provider.config.id),
@@ -99,7 +95,7 @@ fn body(app: &App, signed_in: Option<&User>, redirect: &str, notice: Option<&str
         ));
     }
     if config.auth.local_accounts {
-        if !app.services.sso.providers().is_empty() {
+        if !services.sso.providers().is_empty() {
             html.push_str("<p class=\"or\">or</p>");
         }
         html.push_str(&format!(
@@ -115,65 +111,18 @@ fn body(app: &App, signed_in: Option<&User>, redirect: &str, notice: Option<&str
     html
 }
 
-pub(crate) fn render(status: StatusCode, brand: Option<&Organization>, content: &str) -> Response {
-    let (name, colour, header) = match brand {
-        Some(org) => {
-            let logo = match org.logo_attachment_id {
-                Some(id) => format!("<img class=\"logo\" src=\"/branding/logo?v={id}\" alt=\"\">"),
-                None => String::new(),
-            };
-            let message = org
-                .login_message
-                .as_deref()
-                .map(crate::markdown::to_safe_html)
-                .unwrap_or_default();
-            (
-                escape(&org.name),
-                org.primary_color.clone(),
-                format!("{logo}<h1>{}</h1>{message}", escape(&org.name)),
-            )
-        }
-        None => ("Parvis".into(), "#3b4cca".into(), "<h1>Parvis</h1>".into()),
-    };
-    let favicon = brand
-        .and_then(|org| org.favicon_attachment_id)
-        .map(|id| format!("<link rel=\"icon\" href=\"/branding/favicon?v={id}\">"))
-        .unwrap_or_default();
-    let page = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Sign in · {name}</title>{favicon}<style>{STYLE}:root{{--brand:{colour}}}</style></head>\
-         <body><main>{header}{content}</main></body></html>"
-    );
-    let mut response = (status, Html(page)).into_response();
-    response.headers_mut().insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PAGE_POLICY),
-    );
-    response
-}
-
-const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0}\
-main{max-width:22rem;margin:12vh auto;background:#fff;padding:2rem;border-radius:12px;box-shadow:0 2px 12px #0002}\
-h1{margin-top:0;color:var(--brand)}.logo{max-height:3rem}label{display:block;margin:.8rem 0;font-size:.9rem}\
-input{display:block;width:100%;box-sizing:border-box;padding:.55rem;margin-top:.25rem;border:1px solid #c5c9d3;border-radius:6px}\
-button,.button{display:block;width:100%;box-sizing:border-box;padding:.65rem;margin:.5rem 0;border:0;border-radius:6px;\
-background:var(--brand);color:#fff;font-size:1rem;text-align:center;text-decoration:none;cursor:pointer}\
-.or{text-align:center;color:#6b7280}.error{background:#fde8e8;color:#9b1c1c;padding:.6rem;border-radius:6px}\
-code{font-size:.8rem;color:#6b7280}";
-
 /// A failed sign-in through a provider, explained, with a way back, in the organisation's
 /// branding like the sign-in page.
-pub async fn error_page(app: &App, error: &SsoError) -> Response {
+pub async fn error_page(services: &Services, error: &SsoError) -> Response {
     match error {
         SsoError::Internal(cause) => {
             tracing::error!(error = ?cause, "single sign-on failed")
         }
         other => tracing::info!(code = other.code(), reason = %other, "single sign-on refused"),
     }
-    render(
+    html::page(
         error.status(),
-        organization(app).await.as_ref(),
+        html::branding(services).await.as_ref(),
         &format!(
             "<p class=\"error\" role=\"alert\">{}</p><p><code>{}</code></p>\
              <a class=\"button\" href=\"/login\">Back to sign-in</a>",
@@ -193,12 +142,11 @@ pub struct PasswordForm {
 
 /// The password form: a session cookie and a redirect, or back to the page with the reason.
 pub async fn password_sign_in(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     client: Client,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let services = &app.services;
     // Login CSRF: only our own pages may post this form.
     if let Some(origin) = headers.get(ORIGIN).and_then(|origin| origin.to_str().ok())
         && !services.config.is_trusted_origin(origin)
@@ -213,7 +161,7 @@ pub async fn password_sign_in(
         }
         redirect_response(&target, None)
     };
-    let user = match local::verify(services, &client, &form.identifier, form.password).await {
+    let user = match local::verify(&services, &client, &form.identifier, form.password).await {
         Ok(user) => user,
         Err(ApiError::RateLimited) => return back_with("rate_limited"),
         Err(ApiError::Forbidden(_)) => return back_with("local_disabled"),
@@ -223,19 +171,18 @@ pub async fn password_sign_in(
         }
         Err(_) => return back_with("invalid_credentials"),
     };
-    signed_in_response(&app, &headers, &user, &redirect, back_with).await
+    signed_in_response(&services, &headers, &user, &redirect, back_with).await
 }
 
 /// Opens a session for `user` (who just proved who they are), sets its cookie and sends the
 /// browser on; `failed` answers when the session cannot be opened.
 pub(crate) async fn signed_in_response(
-    app: &App,
+    services: &Services,
     headers: &HeaderMap,
     user: &User,
     redirect: &str,
     failed: impl FnOnce(&str) -> Response,
 ) -> Response {
-    let services = &app.services;
     let origin = SessionOrigin {
         user_agent: headers
             .get(USER_AGENT)
@@ -277,21 +224,6 @@ fn form_error_message(code: &str) -> &'static str {
         "local_disabled" => "Password sign-in is turned off; use your organisation's account.",
         _ => "Signing in did not work. Please try again.",
     }
-}
-
-pub(crate) fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
 }
 
 fn url_encode(text: &str) -> String {

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -16,28 +15,24 @@ use uuid::Uuid;
 
 use super::access::{self, SurveyView};
 use super::model::{self, Answer, Question};
-use crate::app::App;
-use crate::auth::Viewer;
+use crate::auth::{SignedIn, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::feeds::csv_safe;
-use crate::files::download::{internal, status, viewer_of};
+use crate::files::download::{internal, status};
 use crate::policy::Action;
+use crate::services::Services;
 use crate::users::visibility::Sight;
 
 pub async fn results_csv(
-    State(app): State<Arc<App>>,
+    State(services): State<Arc<Services>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
 ) -> Response {
-    let viewer = match viewer_of(&app, &headers).await {
-        Ok(viewer) => viewer,
-        Err(response) => return response,
-    };
     let Ok(id) = Uuid::parse_str(&id) else {
         return status(StatusCode::NOT_FOUND, "Not found");
     };
     let result = async {
-        let mut conn = app.services.pool.get().await?;
+        let mut conn = services.pool.get().await?;
         let view = access::find_visible(&mut conn, &viewer, id).await?;
         view.require(
             &viewer,

@@ -4,7 +4,7 @@
 //! guests); this module gathers the one fact it needs (whether a guest shares a group with each
 //! person, one statement for a whole list) and turns the decision into what a row shows.
 //!
-//! GraphQL fields that return people go through `users::graphql::visible_people` or
+//! GraphQL fields that return people go through `users::loading::visible_people` or
 //! `visible_person`; exports build their rows with `Sight::row`.
 
 use std::collections::HashSet;

@@ -16,7 +16,7 @@ impl NotificationQuery {
         &self,
         ctx: &Context<'_>,
     ) -> ApiResult<Vec<NotificationDefault>> {
-        crate::audit::graphql::require_admin(ctx)?;
+        ctx.require_admin()?;
         defaults_list(&mut *ctx.conn().await?).await
     }
 }

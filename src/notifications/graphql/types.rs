@@ -207,7 +207,7 @@ impl Notification {
             if shown.len() == limit {
                 break;
             }
-            match crate::users::graphql::load_visible(ctx, id).await {
+            match crate::users::loading::load_visible(ctx, id).await {
                 Ok(user) => shown.push(user),
                 Err(ApiError::NotFound(_)) => {}
                 Err(other) => return Err(other),

@@ -1,0 +1,29 @@
+//! What every feature shares: configuration, the database, the event bus, storage, the mailer.
+//! Plumbing only: it knows nothing of HTTP or GraphQL, so features can depend on it without
+//! depending on the layers that call them.
+
+use tokio::sync::Semaphore;
+
+use crate::analytics::ActivityRecorder;
+use crate::config::AppConfig;
+use crate::db::{DbPool, DbSettings};
+use crate::email::Mailer;
+use crate::events::EventBus;
+use crate::files::storage::Storage;
+use crate::sso::Sso;
+
+/// What resolvers and handlers share: configuration, the database and the event bus.
+pub struct Services {
+    pub config: AppConfig,
+    pub db: DbSettings,
+    pub pool: DbPool,
+    pub events: EventBus,
+    /// Password hashes and checks allowed at once, for every request that does one (see
+    /// `auth::password`).
+    pub password_checks: Semaphore,
+    pub sso: Sso,
+    pub storage: Storage,
+    pub activity: ActivityRecorder,
+    /// None when no SMTP server is configured (no email is sent).
+    pub mailer: Option<Mailer>,
+}
