@@ -2,12 +2,15 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
+use async_graphql::{
+    Context, ID, InputObject, Name, Object, SelectionField, SimpleObject, Subscription, Value,
+};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use futures::Stream;
 use uuid::Uuid;
 
+use super::loaders::{AcknowledgementCountLoader, PollLoader, VersionLoader};
 use super::model::{
     self, Comment, FeedFilter, NewPost, Post, PostChanges, PostVersion, ReactionCount, SubjectKind,
     ViewerMarks,
@@ -24,14 +27,15 @@ use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::graphql::loaders::{
-    self, AudienceLoader, ChildPages, CommentSummaryLoader, PinLoader, ReactionLoader,
+    self, AudienceLoader, ChildPages, CommentSummaryLoader, PageLoader, PinLoader, ReactionLoader,
     ViewerMarksLoader,
 };
 use crate::groups::GroupAccess;
 use crate::notifications::triggers::{self, Trigger};
 use crate::pagination::{Page, PageRequest};
 use crate::policy::{self, Action, Decision, Resource};
-use crate::users::visibility::{self, Sight};
+use crate::users::model::DirectoryCursor;
+use crate::users::visibility;
 use crate::users::{OrgRole, User};
 use crate::validation;
 
@@ -271,7 +275,12 @@ impl Post {
         if self.edited_at.is_none() || !decide(ctx, self, Action::Delete).await?.allowed() {
             return Ok(Vec::new());
         }
-        model::versions(&mut *ctx.conn().await?, self.id).await
+        Ok(ctx
+            .loader::<VersionLoader>()?
+            .load_one(self.id)
+            .await
+            .map_err(internal_loader_error)?
+            .unwrap_or_default())
     }
     /// Files attached to the post, in order (seen by whoever reads the post).
     async fn attachments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Attachment>> {
@@ -279,43 +288,12 @@ impl Post {
     }
     /// The poll attached to the post, if any.
     async fn poll(&self, ctx: &Context<'_>) -> ApiResult<Option<PollView>> {
-        let viewer = ctx.viewer()?;
-        let mut conn = ctx.conn().await?;
-        let Some((poll, options)) = polls::find(&mut conn, self.id).await? else {
-            return Ok(None);
-        };
-        let (counts, mine, voters) = polls::tally(&mut conn, self.id, viewer.id()).await?;
-        let visible = match poll.results_visibility {
-            ResultsVisibility::Always => true,
-            ResultsVisibility::AfterVoting => !mine.is_empty() || poll.is_closed(),
-            ResultsVisibility::AfterClosing => poll.is_closed(),
-        };
-        let mut names = if visible && !poll.anonymous {
-            visible_voters(&mut conn, viewer, self.id).await?
-        } else {
-            Default::default()
-        };
-        Ok(Some(PollView {
-            multiple_choice: poll.multiple_choice,
-            anonymous: poll.anonymous,
-            closes_at: poll.closes_at,
-            closed: poll.is_closed(),
-            results_visible: visible,
-            voter_count: visible.then_some(voters),
-            options: options
-                .into_iter()
-                .map(|option| PollOptionView {
-                    id: ids::encode(POLL_OPTION_TYPE, option.id),
-                    vote_count: visible.then(|| counts.get(&option.id).copied().unwrap_or(0)),
-                    voters: names.remove(&option.id).unwrap_or_default(),
-                    label: option.label,
-                })
-                .collect(),
-            viewer_votes: mine
-                .into_iter()
-                .map(|id| ids::encode(POLL_OPTION_TYPE, id))
-                .collect(),
-        }))
+        Ok(ctx
+            .loader::<PollLoader>()?
+            .load_one(self.id)
+            .await
+            .map_err(internal_loader_error)?
+            .flatten())
     }
     /// Pinned on the organisation's home.
     async fn pinned_on_home(&self, ctx: &Context<'_>) -> ApiResult<bool> {
@@ -359,8 +337,15 @@ impl Post {
             return Ok(None);
         }
         require_stats_access(ctx, self).await?;
-        let (acknowledged, audience) =
-            model::acknowledgement_counts(&mut *ctx.conn().await?, self.id).await?;
+        let model::AcknowledgementCounts {
+            acknowledged,
+            audience,
+        } = ctx
+            .loader::<AcknowledgementCountLoader>()?
+            .load_one(self.id)
+            .await
+            .map_err(internal_loader_error)?
+            .unwrap_or_default();
         let rate = if audience == 0 {
             0.0
         } else {
@@ -384,11 +369,10 @@ impl Post {
         require_stats_access(ctx, self).await?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let audience = model::Acknowledgers {
-            post: self.id,
             acknowledged,
             limited_to_groups_of: visibility::directory_limit(ctx.viewer()?),
         };
-        let people = model::acknowledgers_page(&mut *ctx.conn().await?, &audience, &page).await?;
+        let people = loaders::page_of::<AcknowledgerPages>(ctx, self.id, (page, audience)).await?;
         Ok(connection(
             people,
             |u| (u.display_name.clone(), u.id),
@@ -432,18 +416,20 @@ impl ChildPages for CommentPages {
     }
 }
 
-/// Who chose each option, among the people the viewer may see.
-async fn visible_voters(
-    conn: &mut diesel_async::AsyncPgConnection,
-    viewer: &Viewer,
-    post: Uuid,
-) -> ApiResult<HashMap<Uuid, Vec<User>>> {
-    let mut voters = polls::voters(conn, post).await?;
-    let sight = Sight::of(conn, viewer, voters.values().flatten()).await?;
-    for people in voters.values_mut() {
-        people.retain(|user| sight.sees(user));
+/// The people of posts' audiences who did or did not acknowledge them, in directory order.
+pub struct AcknowledgerPages;
+
+impl ChildPages for AcknowledgerPages {
+    type Args = (PageRequest<DirectoryCursor>, model::Acknowledgers);
+    type Item = User;
+
+    fn pages(
+        conn: &mut diesel_async::AsyncPgConnection,
+        posts: &[Uuid],
+        (page, wanted): &Self::Args,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<User>>>> + Send {
+        model::acknowledger_pages(conn, posts, wanted, page)
     }
-    Ok(voters)
 }
 
 async fn require_stats_access(ctx: &Context<'_>, post: &Post) -> ApiResult<()> {
@@ -506,7 +492,13 @@ async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
     let node = ctx.look_ahead().field("edges").field("node");
     let ids: Vec<Uuid> = posts.iter().map(|post| post.id).collect();
     let mut users: Vec<Uuid> = Vec::new();
-    if node.field("groups").exists() {
+    let decided = [
+        "groups",
+        "previousVersions",
+        "acknowledgementStats",
+        "acknowledgements",
+    ];
+    if decided.iter().any(|field| node.field(field).exists()) {
         let audiences = ctx
             .loader::<AudienceLoader>()?
             .load_many(ids.clone())
@@ -539,6 +531,54 @@ async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
     if node.field("author").exists() {
         users.extend(posts.iter().filter_map(|post| post.author_id));
     }
+    if node.field("poll").exists() {
+        ctx.loader::<PollLoader>()?
+            .load_many(ids.clone())
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    if node.field("previousVersions").exists() {
+        let edited = posts.iter().filter(|post| post.edited_at.is_some());
+        ctx.loader::<VersionLoader>()?
+            .load_many(allowed(ctx, edited, Action::Delete).await?)
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    let announcements = || posts.iter().filter(|post| post.requires_acknowledgement);
+    if node.field("acknowledgementStats").exists() {
+        ctx.loader::<AcknowledgementCountLoader>()?
+            .load_many(allowed(ctx, announcements(), Action::Manage).await?)
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    for field in node.field("comments").selection_fields() {
+        if let Some((page, _)) = requested_page(&field) {
+            let keys = ids.iter().map(|post| (*post, page.clone()));
+            ctx.loader::<PageLoader<CommentPages>>()?
+                .load_many(keys)
+                .await
+                .map_err(internal_loader_error)?;
+        }
+    }
+    for field in node.field("acknowledgements").selection_fields() {
+        if let Some((page, arguments)) = requested_page(&field) {
+            let wanted = model::Acknowledgers {
+                acknowledged: !matches!(
+                    argument(&arguments, "acknowledged"),
+                    Some(Value::Boolean(false))
+                ),
+                limited_to_groups_of: visibility::directory_limit(ctx.viewer()?),
+            };
+            let managed = allowed(ctx, posts.iter(), Action::Manage).await?;
+            let keys = managed
+                .into_iter()
+                .map(|post| (post, (page.clone(), wanted.clone())));
+            ctx.loader::<PageLoader<AcknowledgerPages>>()?
+                .load_many(keys)
+                .await
+                .map_err(internal_loader_error)?;
+        }
+    }
     if node.field("attachments").exists() {
         attachments::prefetch(ctx, ids.iter().copied().map(Subject::post).collect()).await?;
     }
@@ -569,6 +609,48 @@ async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
             .map_err(|error| (*error).clone())?;
     }
     Ok(())
+}
+
+/// Those of `posts` the policy lets the viewer do `action` on (their audiences already loaded).
+async fn allowed<'p>(
+    ctx: &Context<'_>,
+    posts: impl Iterator<Item = &'p Post>,
+    action: Action,
+) -> ApiResult<Vec<Uuid>> {
+    let mut ids = Vec::new();
+    for post in posts {
+        if decide(ctx, post, action).await?.allowed() {
+            ids.push(post.id);
+        }
+    }
+    Ok(ids)
+}
+
+/// The page a connection field asks for, as its resolver will parse it (`None` when it cannot:
+/// the resolver then reports the error).
+fn requested_page<K: serde::de::DeserializeOwned>(
+    field: &SelectionField<'_>,
+) -> Option<(PageRequest<K>, Vec<(Name, Value)>)> {
+    let arguments = field.arguments().ok()?;
+    let first = match argument(&arguments, "first") {
+        Some(Value::Number(n)) => Some(i32::try_from(n.as_i64()?).ok()?),
+        None | Some(Value::Null) => None,
+        Some(_) => return None,
+    };
+    let after = match argument(&arguments, "after") {
+        Some(Value::String(cursor)) => Some(cursor.as_str()),
+        None | Some(Value::Null) => None,
+        Some(_) => return None,
+    };
+    let page = PageRequest::parse(first, after).ok()?;
+    Some((page, arguments))
+}
+
+fn argument<'a>(arguments: &'a [(Name, Value)], name: &str) -> Option<&'a Value> {
+    arguments
+        .iter()
+        .find(|(given, _)| given.as_str() == name)
+        .map(|(_, value)| value)
 }
 
 /// Kinds of posts a feed can be narrowed to.
@@ -910,7 +992,7 @@ fn new_poll(input: Option<PollInput>) -> ApiResult<Option<polls::NewPoll>> {
 }
 
 /// A poll as the viewer sees it: counts only when its results are visible to them.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct PollView {
     pub multiple_choice: bool,
     pub anonymous: bool,
@@ -925,7 +1007,7 @@ pub struct PollView {
     pub viewer_votes: Vec<ID>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct PollOptionView {
     pub id: ID,
     pub label: String,

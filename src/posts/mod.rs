@@ -1,6 +1,7 @@
 //! The news feed: posts in groups or organisation-wide, comments and reactions.
 
 pub mod graphql;
+pub mod loaders;
 pub mod model;
 pub mod polls;
 

@@ -727,6 +727,7 @@ pub async fn unpublished_page(
 #[diesel(table_name = post_versions, check_for_backend(diesel::pg::Pg))]
 pub struct PostVersion {
     pub id: Uuid,
+    pub post_id: Uuid,
     pub title: Option<String>,
     pub body: String,
     pub replaced_at: DateTime<Utc>,
@@ -746,12 +747,25 @@ pub async fn save_version(conn: &mut AsyncPgConnection, post: &Post) -> ApiResul
     Ok(())
 }
 
-/// Earlier texts of a post, the latest replaced first.
-pub async fn versions(conn: &mut AsyncPgConnection, post: Uuid) -> ApiResult<Vec<PostVersion>> {
-    Ok(post_versions::table
-        .filter(post_versions::post_id.eq(post))
-        .order((post_versions::replaced_at.desc(), post_versions::id.desc()))
+/// Earlier texts of each of `posts`, the latest replaced first (empty for a post never edited).
+pub async fn versions_of(
+    conn: &mut AsyncPgConnection,
+    posts: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<PostVersion>>> {
+    let rows: Vec<PostVersion> = post_versions::table
+        .filter(post_versions::post_id.eq_any(posts))
+        .order((
+            post_versions::post_id,
+            post_versions::replaced_at.desc(),
+            post_versions::id.desc(),
+        ))
         .select(PostVersion::as_select())
         .load(conn)
-        .await?)
+        .await?;
+    let mut versions: HashMap<Uuid, Vec<PostVersion>> =
+        posts.iter().map(|post| (*post, Vec::new())).collect();
+    for version in rows {
+        versions.entry(version.post_id).or_default().push(version);
+    }
+    Ok(versions)
 }
