@@ -12,10 +12,11 @@ use uuid::Uuid;
 
 use super::loaders::{AcknowledgementCountLoader, PollLoader, VersionLoader};
 use super::model::{
-    self, Comment, FeedFilter, NewPost, Post, PostChanges, PostVersion, ReactionCount, SubjectKind,
+    self, Comment, FeedFilter, Post, PostChanges, PostVersion, ReactionCount, SubjectKind,
     ViewerMarks,
 };
 use super::polls::{self, ResultsVisibility};
+use super::service::{self, Author, Publication};
 use crate::analytics::{Activity, ActivityKind};
 use crate::attachments::graphql as attachments;
 use crate::attachments::model::{Attachment, Subject};
@@ -887,21 +888,6 @@ pub struct UpdatePostInput {
     pub attachment_ids: Option<Vec<ID>>,
 }
 
-/// Stores who a post's text mentions: people (`@username`) and, for groups the author manages,
-/// whole groups (`@group-slug`); returns the people not mentioned before.
-async fn record_mentions(
-    conn: &mut diesel_async::AsyncPgConnection,
-    post: &Post,
-    author: &Viewer,
-) -> ApiResult<Vec<Uuid>> {
-    let people = model::mentioned_users(conn, &post.body).await?;
-    let newly = model::replace_mentions(conn, post.id, &people).await?;
-    let groups =
-        model::mentionable_groups(conn, &post.body, author.id(), author.user.is_admin()).await?;
-    model::replace_group_mentions(conn, post.id, &groups).await?;
-    Ok(newly)
-}
-
 /// When a new post appears: now, later (`publishAt`), or not yet (a draft).
 fn publication_time(
     draft: bool,
@@ -918,32 +904,6 @@ fn publication_time(
         }
         (false, Some(at)) => Ok(Some(at)),
         (false, None) => Ok(Some(Utc::now())),
-    }
-}
-
-/// Tells subscribers about a post once it is out: now if it is, else by a job at its time.
-async fn announce(
-    conn: &mut diesel_async::AsyncPgConnection,
-    services: &crate::app::Services,
-    post: &Post,
-) -> ApiResult<()> {
-    match post.published_at {
-        Some(at) if at > Utc::now() => {
-            crate::jobs::enqueue(
-                conn,
-                &crate::jobs::Job::PublishPost { post_id: post.id },
-                at,
-            )
-            .await
-        }
-        Some(_) => {
-            services
-                .events
-                .publish(conn, &Event::PostPublished { id: post.id })
-                .await?;
-            triggers::enqueue(conn, Trigger::PostPublished { post_id: post.id }).await
-        }
-        None => Ok(()),
     }
 }
 
@@ -1304,69 +1264,27 @@ impl PostMutation {
                 format!("at most {MAX_AUDIENCES} groups"),
             ));
         }
-        let published_at = publication_time(input.draft, input.publish_at)?;
-        let poll = new_poll(input.poll)?;
-        let attachment_ids = attachments::parse_ids(&input.attachment_ids)?;
-        if input.organisation_wide || input.group_ids.len() > 1 {
-            policy::require(
-                viewer,
-                Action::Organise,
-                Resource::Organisation,
-                "Organisation",
-                "Only admins and communicators publish to the whole organisation or to several groups at once.",
-            )?;
-        }
-        let mut groups = Vec::with_capacity(input.group_ids.len());
-        for id in &input.group_ids {
-            let group = crate::groups::graphql::load_visible(
-                ctx,
-                ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupIds")?,
-            )
-            .await?;
-            policy::require(
-                viewer,
-                Action::Post,
-                Resource::Group(&group),
-                crate::groups::graphql::TYPE_NAME,
-                &format!("You may not post in {}.", group.group.name),
-            )?;
-            groups.push(group.group.id);
-        }
-        let services = ctx.services().clone();
-        let mut conn = ctx.conn().await?;
-        let post = conn
-            .transaction::<_, ApiError, _>(async |conn| {
-                let new_post = NewPost {
-                    id: Uuid::now_v7(),
-                    author_id: Some(viewer.id()),
-                    webhook_id: None,
-                    integration_name: None,
-                    title,
-                    body_html: crate::markdown::to_safe_html(&body),
-                    body,
-                    organisation_wide: input.organisation_wide,
-                    requires_acknowledgement: input.requires_acknowledgement,
-                    published_at,
-                };
-                let post = model::insert(conn, &new_post, &groups, &[]).await?;
-                if let Some(poll) = &poll {
-                    polls::insert(conn, post.id, poll).await?;
-                }
-                attachments::set(conn, Subject::post(post.id), &attachment_ids, viewer.id())
-                    .await?;
-                record_mentions(conn, &post, viewer).await?;
-                announce(conn, &services, &post).await?;
-                Ok(post)
-            })
-            .await?;
-        let group = (!input.organisation_wide)
-            .then(|| groups.first().copied())
-            .flatten();
-        ctx.record_activity(
-            Activity::by(viewer.id(), ActivityKind::PostCreated)
-                .in_group(group)
-                .about(post.id),
-        );
+        let publication = Publication {
+            published_at: publication_time(input.draft, input.publish_at)?,
+            poll: new_poll(input.poll)?,
+            attachments: attachments::parse_ids(&input.attachment_ids)?,
+            groups: input
+                .group_ids
+                .iter()
+                .map(|id| ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupIds"))
+                .collect::<ApiResult<_>>()?,
+            organisation_wide: input.organisation_wide,
+            requires_acknowledgement: input.requires_acknowledgement,
+            title,
+            body,
+        };
+        let post = service::publish(
+            &mut *ctx.conn().await?,
+            ctx.services(),
+            Author::Person(viewer),
+            publication,
+        )
+        .await?;
         Ok(PostPayload { post })
     }
 
@@ -1402,7 +1320,8 @@ impl PostMutation {
                 model::save_version(conn, &post).await?;
                 let updated = model::update(conn, post.id, &changes).await?;
                 if changes.body.is_some() {
-                    let newly = record_mentions(conn, &updated, viewer).await?;
+                    let newly =
+                        service::record_mentions(conn, &updated, Author::Person(viewer)).await?;
                     // A draft's mentions are told when it is published.
                     if updated.is_live() && !newly.is_empty() {
                         let trigger = Trigger::PostMentioned {
@@ -1528,7 +1447,7 @@ impl PostMutation {
             .await?
             .transaction::<_, ApiError, _>(async |conn| {
                 let post = model::set_published_at(conn, post.id, at).await?;
-                announce(conn, &services, &post).await?;
+                service::announce(conn, &services, &post).await?;
                 Ok(post)
             })
             .await?;

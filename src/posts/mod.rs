@@ -4,5 +4,6 @@ pub mod graphql;
 pub mod loaders;
 pub mod model;
 pub mod polls;
+pub mod service;
 
 pub use model::Post;

@@ -127,18 +127,29 @@ pub async fn replace_mentions(
         .await?)
 }
 
-/// Groups named by `@group-slug` in a text that `author` may mention as a whole: those they
-/// manage (org admins: any).
+/// Who mentions groups as a whole.
+#[derive(Debug, Clone, Copy)]
+pub enum Mentioner {
+    /// A person: the groups they manage, or any group for org admins.
+    Person { id: Uuid, admin: bool },
+    /// An integration: the group it posts into.
+    Integration { group: Uuid },
+}
+
+/// Groups named by `@group-slug` in a text that `mentioner` may mention as a whole.
 pub async fn mentionable_groups(
     conn: &mut AsyncPgConnection,
     text: &str,
-    author: Uuid,
-    admin: bool,
+    mentioner: Mentioner,
 ) -> ApiResult<Vec<Uuid>> {
     let handles = mention_handles(text);
     if handles.is_empty() {
         return Ok(Vec::new());
     }
+    let (person, admin, group) = match mentioner {
+        Mentioner::Person { id, admin } => (Some(id), admin, None),
+        Mentioner::Integration { group } => (None, false, Some(group)),
+    };
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = SqlUuid)]
@@ -147,12 +158,14 @@ pub async fn mentionable_groups(
     let rows: Vec<Row> = diesel::sql_query(
         "SELECT g.id FROM groups g
          WHERE lower(g.slug) = ANY($1)
-           AND ($3 OR EXISTS (SELECT 1 FROM group_memberships m
-                              WHERE m.group_id = g.id AND m.user_id = $2 AND m.role IN ('owner', 'manager')))",
+           AND ($3 OR g.id = $4
+                OR EXISTS (SELECT 1 FROM group_memberships m
+                           WHERE m.group_id = g.id AND m.user_id = $2 AND m.role IN ('owner', 'manager')))",
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&handles)
-    .bind::<SqlUuid, _>(author)
+    .bind::<Nullable<SqlUuid>, _>(person)
     .bind::<Bool, _>(admin)
+    .bind::<Nullable<SqlUuid>, _>(group)
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|row| row.id).collect())
