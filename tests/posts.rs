@@ -2,7 +2,10 @@
 
 mod common;
 
+use std::time::Duration;
+
 use chrono::Utc;
+use common::ws::{Received, WsClient};
 use common::{TestApp, TestUser, error_code};
 use parvis::groups::{GroupRole, Visibility};
 use parvis::users::OrgRole;
@@ -1545,4 +1548,77 @@ async fn the_previous_versions_of_a_feed_page_cost_the_same_statements_for_one_p
     assert_eq!(per_post(&first, "previousVersions"), [history.clone()]);
     assert_eq!(per_post(&second, "previousVersions"), vec![history; 8]);
     assert_eq!(one, eight, "1 post: {one} statements, 8 posts: {eight}");
+}
+
+/// The people who opened a post, by username, as `post_views` holds them.
+async fn viewers_of_posts(app: &TestApp) -> Vec<String> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Viewer {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        username: String,
+    }
+    let mut conn = app.db().connect().await.unwrap();
+    let viewers: Vec<Viewer> = diesel::sql_query(
+        "SELECT u.username FROM post_views v JOIN users u ON u.id = v.user_id ORDER BY u.username",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    viewers.into_iter().map(|viewer| viewer.username).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reacting_subscribing_or_deleting_does_not_count_as_opening_a_post() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let reader = app.member("reader").await;
+    let group = app.create_group(&owner, "Club", Visibility::Private).await;
+    app.add_member(&group, &reader, GroupRole::Member).await;
+    let post = post_in(&app, &owner, &group.id, "À lire").await;
+    let unwanted = post_in(&app, &reader, &group.id, "Hors sujet").await;
+
+    let reacted = app
+        .graphql(Some(&reader), "mutation($id: ID!) { addReaction(input: { subjectId: $id, emoji: \"👍\" }) { subjectId } }", json!({ "id": post["id"] }))
+        .await;
+    assert!(reacted["errors"].is_null(), "{reacted}");
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &reader.token).await;
+    client
+        .subscribe(
+            "r",
+            "subscription($id: ID!) { reactionsChanged(subjectId: $id) { subjectId } }",
+            json!({ "id": post["id"] }),
+        )
+        .await;
+    for attempt in 0.. {
+        assert!(attempt < 50, "the subscription never delivered");
+        let reacted = app
+            .graphql(Some(&owner), "mutation($id: ID!) { addReaction(input: { subjectId: $id, emoji: \"🎉\" }) { subjectId } }", json!({ "id": post["id"] }))
+            .await;
+        assert!(reacted["errors"].is_null(), "{reacted}");
+        if let Some(Received::Message(_)) = client.receive_within(Duration::from_millis(200)).await
+        {
+            break;
+        }
+    }
+    let deleted = app
+        .graphql(
+            Some(&owner),
+            "mutation($id: ID!) { deletePost(input: { postId: $id }) { deletedPostId } }",
+            json!({ "id": unwanted["id"] }),
+        )
+        .await;
+    assert!(deleted["errors"].is_null(), "{deleted}");
+    assert_eq!(viewers_of_posts(&app).await, Vec::<String>::new());
+
+    let opened = app
+        .graphql(
+            Some(&reader),
+            "query($id: ID!) { post(id: $id) { viewerHasSeen } }",
+            json!({ "id": post["id"] }),
+        )
+        .await;
+
+    assert!(opened["errors"].is_null(), "{opened}");
+    assert_eq!(viewers_of_posts(&app).await, ["reader"]);
 }

@@ -21,7 +21,6 @@ use crate::analytics::{Activity, ActivityKind};
 use crate::attachments::graphql as attachments;
 use crate::attachments::model::{Attachment, Subject};
 use crate::audit::{Audit, Change};
-use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Event, reauthorized};
 use crate::graphql::connection::{PageConnection, connection};
@@ -80,22 +79,29 @@ async fn decide(ctx: &Context<'_>, post: &Post, action: Action) -> ApiResult<Dec
     ))
 }
 
-/// A post the viewer may read; anything else is NOT_FOUND. Fetching a post by its id is opening
-/// it: the first time counts as a view.
+/// A post the viewer may read; anything else is NOT_FOUND. Reading records nothing: mutations and
+/// subscriptions load their post with this; only `open` counts a view.
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
-    let post = find_visible(ctx, id).await?;
-    if post.is_live() {
-        model::record_view(&mut *ctx.conn().await?, post.id, ctx.viewer()?.id()).await?;
-        record_on_post(ctx, &post, ActivityKind::PostViewed).await?;
-    }
+    service::readable(&mut *ctx.conn().await?, ctx.viewer()?, id)
+        .await?
+        .ok_or(ApiError::NotFound(TYPE_NAME))
+}
+
+/// Opens a post the viewer may read (`post(id:)`, `node(id:)`): the first time counts as a view.
+pub async fn open(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
+    let post = load_visible(ctx, id).await?;
+    record_reading(ctx, &post).await?;
     Ok(post)
 }
 
-/// A post the viewer may read, without counting a view (a notification naming it).
-pub async fn find_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
-    readable_post(&mut *ctx.conn().await?, ctx.viewer()?, id)
-        .await?
-        .ok_or(ApiError::NotFound(TYPE_NAME))
+/// Records that the viewer read a live post (opened it, or commented on it): the first time
+/// counts as a view (`viewerHasSeen`, unread counts, reach).
+async fn record_reading(ctx: &Context<'_>, post: &Post) -> ApiResult<()> {
+    if post.is_live() {
+        model::record_view(&mut *ctx.conn().await?, post.id, ctx.viewer()?.id()).await?;
+        record_on_post(ctx, post, ActivityKind::PostViewed).await?;
+    }
+    Ok(())
 }
 
 /// Records what the viewer did with `post`, counted in its first audience group.
@@ -848,7 +854,7 @@ impl PostQuery {
     }
 
     async fn post(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Post> {
-        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+        open(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
     }
 }
 
@@ -1493,6 +1499,8 @@ impl PostMutation {
             polls::vote(conn, &poll, viewer.id(), &chosen).await
         })
         .await?;
+        // Recording loads the post's audience on other connections: hold none meanwhile.
+        drop(conn);
         record_on_post(ctx, &post, ActivityKind::Voted).await?;
         Ok(PostPayload { post })
     }
@@ -1523,6 +1531,8 @@ impl PostMutation {
     ) -> ApiResult<CommentPayload> {
         let viewer = ctx.viewer()?;
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
+        // One comments on what one has read.
+        record_reading(ctx, &post).await?;
         let body = body("body", &input.body)?;
         let attachment_ids = attachments::parse_ids(&input.attachment_ids)?;
         let mut conn = ctx.conn().await?;
@@ -1562,6 +1572,8 @@ impl PostMutation {
                 Ok(comment)
             })
             .await?;
+        // Recording loads the post's audience on other connections: hold none meanwhile.
+        drop(conn);
         record_on_post(ctx, &post, ActivityKind::Commented).await?;
         Ok(CommentPayload { comment })
     }
@@ -1650,65 +1662,44 @@ async fn change_reaction(
         SubjectKind::Comment
     };
     let services = ctx.services().clone();
-    let mut conn = ctx.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        if add {
-            if model::react(conn, subject, kind, viewer.id(), &emoji).await? {
-                let trigger = Trigger::Reacted {
-                    subject_id: subject,
-                    user_id: viewer.id(),
-                };
-                triggers::enqueue(conn, trigger).await?;
+    let reactions = {
+        let mut conn = ctx.conn().await?;
+        conn.transaction::<_, ApiError, _>(async |conn| {
+            if add {
+                if model::react(conn, subject, kind, viewer.id(), &emoji).await? {
+                    let trigger = Trigger::Reacted {
+                        subject_id: subject,
+                        user_id: viewer.id(),
+                    };
+                    triggers::enqueue(conn, trigger).await?;
+                }
+            } else {
+                model::unreact(conn, subject, viewer.id(), &emoji).await?;
             }
-        } else {
-            model::unreact(conn, subject, viewer.id(), &emoji).await?;
-        }
-        services
-            .events
-            .publish(
-                conn,
-                &Event::ReactionsChanged {
-                    subject_id: subject,
-                },
-            )
-            .await
-    })
-    .await?;
+            services
+                .events
+                .publish(
+                    conn,
+                    &Event::ReactionsChanged {
+                        subject_id: subject,
+                    },
+                )
+                .await
+        })
+        .await?;
+        model::reaction_summaries(&mut conn, &[subject], viewer.id())
+            .await?
+            .remove(&subject)
+            .unwrap_or_default()
+    };
+    // Recording loads the post's audience on other connections: none is held here.
     if add {
         record_on_post(ctx, &post, ActivityKind::Reacted).await?;
     }
-    let reactions = model::reaction_summaries(&mut conn, &[subject], viewer.id())
-        .await?
-        .remove(&subject)
-        .unwrap_or_default();
     Ok(ReactionPayload {
         subject_id: input.subject_id,
         reactions,
     })
-}
-
-/// The post if `viewer` may read it now (subscriptions run outside a request and its loaders).
-/// A missing post and a hidden one cost the same two queries (the audience is read even when
-/// the post is not found), so timing tells nothing of which.
-async fn readable_post(
-    conn: &mut diesel_async::AsyncPgConnection,
-    viewer: &Viewer,
-    id: Uuid,
-) -> ApiResult<Option<Post>> {
-    let post = model::find(conn, id).await?;
-    let audiences = crate::groups::model::find_access_to_post(conn, viewer.id(), id).await?;
-    let Some(post) = post else {
-        return Ok(None);
-    };
-    let readable = policy::can(
-        viewer,
-        Action::View,
-        Resource::Post {
-            post: &post,
-            audiences: &audiences,
-        },
-    );
-    Ok(readable.allowed().then_some(post))
 }
 
 /// The post a reaction subject belongs to: the post itself, or a comment's post.
@@ -1772,7 +1763,7 @@ impl PostSubscription {
                     let Event::PostPublished { id } = event else {
                         return Ok(None);
                     };
-                    let Some(post) = readable_post(conn, viewer, *id).await? else {
+                    let Some(post) = service::readable(conn, viewer, *id).await? else {
                         return Ok(None);
                     };
                     if let Some(group) = group
@@ -1805,7 +1796,7 @@ impl PostSubscription {
             ctx.viewer()?.clone(),
             move |conn, viewer, _| {
                 Box::pin(async move {
-                    readable_post(conn, viewer, post_id)
+                    service::readable(conn, viewer, post_id)
                         .await?
                         .map(Some)
                         .ok_or(ApiError::NotFound(TYPE_NAME))
@@ -1836,7 +1827,7 @@ impl PostSubscription {
                     let Event::CommentAdded { comment_id, .. } = event else {
                         return Ok(None);
                     };
-                    if readable_post(conn, viewer, post_id).await?.is_none() {
+                    if service::readable(conn, viewer, post_id).await?.is_none() {
                         return Ok(None);
                     }
                     model::find_comment(conn, *comment_id).await
@@ -1864,7 +1855,7 @@ impl PostSubscription {
             move |conn, viewer, _| {
                 let subject_id = subject_id.clone();
                 Box::pin(async move {
-                    if readable_post(conn, viewer, post).await?.is_none() {
+                    if service::readable(conn, viewer, post).await?.is_none() {
                         return Ok(None);
                     }
                     let reactions = model::reaction_summaries(conn, &[subject], viewer.id())

@@ -15,6 +15,7 @@ use crate::attachments::model::{self as attachments, Subject};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
+use crate::groups::GroupAccess;
 use crate::groups::graphql::TYPE_NAME as GROUP_TYPE;
 use crate::notifications::triggers::{self, Trigger};
 use crate::policy::{self, Action, Decision, Resource};
@@ -221,4 +222,37 @@ async fn announce_now(
         .publish(conn, &Event::PostPublished { id: post })
         .await?;
     triggers::enqueue(conn, Trigger::PostPublished { post_id: post }).await
+}
+
+/// The post if `viewer` may read it now, else `None`: the one rule for the API, subscriptions
+/// (which run outside a request and its loaders) and notifications. A missing post and a hidden
+/// one cost the same two queries (the audience is read even when the post is not found), so
+/// timing tells nothing of which.
+pub async fn readable(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    id: Uuid,
+) -> ApiResult<Option<Post>> {
+    let post = model::find(conn, id).await?;
+    let audiences = crate::groups::model::find_access_to_post(conn, viewer.id(), id).await?;
+    Ok(post.filter(|post| readable_by(viewer, post, &audiences)))
+}
+
+/// Whether `viewer` may read `post`, published in `groups` (loaded once to check many people).
+pub async fn may_read(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    post: &Post,
+    groups: &[Uuid],
+) -> ApiResult<bool> {
+    let audiences = if groups.is_empty() {
+        Vec::new()
+    } else {
+        crate::groups::model::find_access(conn, viewer.id(), groups).await?
+    };
+    Ok(readable_by(viewer, post, &audiences))
+}
+
+fn readable_by(viewer: &Viewer, post: &Post, audiences: &[GroupAccess]) -> bool {
+    policy::can(viewer, Action::View, Resource::Post { post, audiences }).allowed()
 }
