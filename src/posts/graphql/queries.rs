@@ -143,11 +143,14 @@ async fn allowed<'p>(
     Ok(ids)
 }
 
+/// A field's arguments as given in the query, variables resolved.
+type Arguments = Vec<(Name, Value)>;
+
 /// The page a connection field asks for, as its resolver will parse it (`None` when it cannot:
 /// the resolver then reports the error).
 fn requested_page<K: serde::de::DeserializeOwned>(
     field: &SelectionField<'_>,
-) -> Option<(PageRequest<K>, Vec<(Name, Value)>)> {
+) -> Option<(PageRequest<K>, Arguments)> {
     let arguments = field.arguments().ok()?;
     let first = match argument(&arguments, "first") {
         Some(Value::Number(n)) => Some(i32::try_from(n.as_i64()?).ok()?),
