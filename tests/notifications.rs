@@ -863,3 +863,93 @@ async fn the_demo_fills_inboxes_with_its_recent_comments_reactions_and_the_chart
         "{charter:?}"
     );
 }
+
+/// How a post reaches the feed in `a_post_notifies_alike_however_it_is_published`.
+#[derive(Debug, Clone, Copy)]
+enum PublishedBy {
+    Api,
+    Webhook,
+    Schedule,
+}
+
+/// Publishes `body` into `group` (which `manager` manages) by `path`.
+async fn publish_by(
+    app: &TestApp,
+    manager: &TestUser,
+    group: &TestGroup,
+    body: &str,
+    path: PublishedBy,
+) {
+    match path {
+        PublishedBy::Api => {
+            say(app, manager, group, body).await;
+        }
+        PublishedBy::Schedule => {
+            let at = (Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
+            post(
+                app,
+                manager,
+                group,
+                json!({ "body": body, "publishAt": at }),
+            )
+            .await;
+        }
+        PublishedBy::Webhook => {
+            let created = run(
+                app,
+                manager,
+                "mutation($g: ID!) { createGroupWebhook(input: { groupId: $g, name: \"Jenkins\" }) { url } }",
+                json!({ "g": group.id }),
+            )
+            .await;
+            let url = created["createGroupWebhook"]["url"].as_str().unwrap();
+            let response = app
+                .http
+                .post(url)
+                .header("content-type", "application/json")
+                .body(json!({ "text": body }).to_string())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 201);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_notifies_alike_however_it_is_published() {
+    let mut heard = Vec::new();
+    for path in [
+        PublishedBy::Api,
+        PublishedBy::Webhook,
+        PublishedBy::Schedule,
+    ] {
+        let app = TestApp::spawn().await;
+        let manager = app.member("manager").await;
+        let anna = app.member("anna").await;
+        let ben = app.member("ben").await;
+        let team = group_of(&app, &manager, "Team", &[&anna, &ben]).await;
+        let body = format!("Bilan pour @anna et toute l'équipe @{}", team.slug);
+
+        publish_by(&app, &manager, &team, &body, path).await;
+
+        // One job tells everyone of a post.
+        wait_for_notifications(&app, &anna, 1).await;
+        settle(&app).await;
+        let anna_heard = notifications(&app, &anna).await;
+        let ben_heard = notifications(&app, &ben).await;
+        heard.push((
+            path,
+            kinds(&anna_heard).join(","),
+            kinds(&ben_heard).join(","),
+        ));
+    }
+
+    for (path, anna, ben) in &heard {
+        assert_eq!(
+            (anna.as_str(), ben.as_str()),
+            ("MENTION", "GROUP_MENTION"),
+            "published by {path:?}"
+        );
+    }
+}

@@ -941,10 +941,16 @@ async fn check_mentionable_groups(
         .iter()
         .map(|group| format!("@{}", group.slug))
         .collect();
-    let listed =
-        posts::mentionable_groups(conn, &text.join(" "), viewer.id(), viewer.user.is_admin())
-            .await
-            .or_fail()?;
+    let listed = posts::mentionable_groups(
+        conn,
+        &text.join(" "),
+        posts::Mentioner::Person {
+            id: viewer.id(),
+            admin: viewer.user.is_admin(),
+        },
+    )
+    .await
+    .or_fail()?;
     let allowed = (0..org.groups.len()).filter(|group| {
         policy::can(
             viewer,

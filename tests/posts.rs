@@ -2,7 +2,10 @@
 
 mod common;
 
+use std::time::Duration;
+
 use chrono::Utc;
+use common::ws::{Received, WsClient};
 use common::{TestApp, TestUser, error_code};
 use parvis::groups::{GroupRole, Visibility};
 use parvis::users::OrgRole;
@@ -1429,4 +1432,199 @@ async fn comments_are_paged_to_the_end_with_their_total() {
     assert!(bodies.is_empty());
     assert_eq!(past_the_end["totalCount"], 3);
     assert_eq!(past_the_end["pageInfo"]["hasPreviousPage"], true);
+}
+
+/// What `query` (a feed page) costs and answers with one post, then with eight: `add_post` adds
+/// the `i`-th post.
+async fn feed_cost_for_one_and_eight_posts(
+    app: &TestApp,
+    viewer: &TestUser,
+    query: &str,
+    mut add_post: impl AsyncFnMut(usize),
+) -> ((u64, Value), (u64, Value)) {
+    add_post(0).await;
+    let one = app.statements_of(viewer, query, json!({})).await;
+    for i in 1..8 {
+        add_post(i).await;
+    }
+    let eight = app.statements_of(viewer, query, json!({})).await;
+    (one, eight)
+}
+
+/// The value of `field` on each post of a feed answer.
+fn per_post(response: &Value, field: &str) -> Vec<Value> {
+    response["data"]["feed"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{response}"))
+        .iter()
+        .map(|edge| edge["node"][field].clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_acknowledgements_of_a_feed_page_cost_the_same_statements_for_one_post_or_many() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let reader = app.member("reader").await;
+    let group = app.create_group(&owner, "Club", Visibility::Private).await;
+    app.add_member(&group, &reader, GroupRole::Member).await;
+    let query = "{ feed(first: 20) { edges { node {
+        acknowledgementStats { acknowledged audience }
+        acknowledgements(first: 5, acknowledged: false) { totalCount edges { node { username } } } } } } }";
+    let ((one, first), (eight, second)) =
+        feed_cost_for_one_and_eight_posts(&app, &owner, query, async |i| {
+            let created = app
+                .graphql(Some(&owner), CREATE, json!({ "input": { "groupIds": [group.id], "requiresAcknowledgement": true, "body": format!("Note {i}") } }))
+                .await;
+            assert!(created["errors"].is_null(), "{created}");
+        })
+        .await;
+
+    let pending = json!({ "totalCount": 1, "edges": [{ "node": { "username": "reader" } }] });
+    assert_eq!(
+        per_post(&first, "acknowledgements"),
+        std::slice::from_ref(&pending)
+    );
+    assert_eq!(per_post(&second, "acknowledgements"), vec![pending; 8]);
+    let stats = json!({ "acknowledged": 0, "audience": 1 });
+    assert_eq!(per_post(&second, "acknowledgementStats"), vec![stats; 8]);
+    assert_eq!(one, eight, "1 post: {one} statements, 8 posts: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_polls_of_a_feed_page_cost_the_same_statements_for_one_post_or_many() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Private).await;
+    let query = "{ feed(first: 20) { edges { node { poll {
+        voterCount viewerVotes options { label voteCount voters { username } } } } } } }";
+    let ((one, first), (eight, second)) =
+        feed_cost_for_one_and_eight_posts(&app, &owner, query, async |_| {
+            let post = poll_post(
+                &app,
+                &owner,
+                &group.id,
+                json!({ "options": ["Oui", "Non"] }),
+            )
+            .await;
+            let options = option_ids(&app, &owner, &post).await;
+            let voted = app
+                .graphql(Some(&owner), VOTE, json!({ "p": post, "o": [options[0]] }))
+                .await;
+            assert!(voted["errors"].is_null(), "{voted}");
+        })
+        .await;
+
+    let polls = per_post(&second, "poll");
+    assert_eq!(polls.len(), 8);
+    for poll in polls.iter().chain(&per_post(&first, "poll")) {
+        assert_eq!(poll["voterCount"], 1, "{poll}");
+        assert_eq!(poll["viewerVotes"].as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            poll["options"],
+            json!([
+                { "label": "Oui", "voteCount": 1, "voters": [{ "username": "owner" }] },
+                { "label": "Non", "voteCount": 0, "voters": [] },
+            ])
+        );
+    }
+    assert_eq!(one, eight, "1 post: {one} statements, 8 posts: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_previous_versions_of_a_feed_page_cost_the_same_statements_for_one_post_or_many() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Private).await;
+    let query = "{ feed(first: 20) { edges { node { previousVersions { body } } } } }";
+    let ((one, first), (eight, second)) =
+        feed_cost_for_one_and_eight_posts(&app, &owner, query, async |_| {
+            let post = post_in(&app, &owner, &group.id, "Avant").await;
+            let edited = app
+                .graphql(Some(&owner), "mutation($id: ID!) { updatePost(input: { postId: $id, body: \"Après\" }) { post { id } } }", json!({ "id": post["id"] }))
+                .await;
+            assert!(edited["errors"].is_null(), "{edited}");
+        })
+        .await;
+
+    let history = json!([{ "body": "Avant" }]);
+    assert_eq!(
+        per_post(&first, "previousVersions"),
+        std::slice::from_ref(&history)
+    );
+    assert_eq!(per_post(&second, "previousVersions"), vec![history; 8]);
+    assert_eq!(one, eight, "1 post: {one} statements, 8 posts: {eight}");
+}
+
+/// The people who opened a post, by username, as `post_views` holds them.
+async fn viewers_of_posts(app: &TestApp) -> Vec<String> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Viewer {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        username: String,
+    }
+    let mut conn = app.db().connect().await.unwrap();
+    let viewers: Vec<Viewer> = diesel::sql_query(
+        "SELECT u.username FROM post_views v JOIN users u ON u.id = v.user_id ORDER BY u.username",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    viewers.into_iter().map(|viewer| viewer.username).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reacting_subscribing_or_deleting_does_not_count_as_opening_a_post() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let reader = app.member("reader").await;
+    let group = app.create_group(&owner, "Club", Visibility::Private).await;
+    app.add_member(&group, &reader, GroupRole::Member).await;
+    let post = post_in(&app, &owner, &group.id, "À lire").await;
+    let unwanted = post_in(&app, &reader, &group.id, "Hors sujet").await;
+
+    let reacted = app
+        .graphql(Some(&reader), "mutation($id: ID!) { addReaction(input: { subjectId: $id, emoji: \"👍\" }) { subjectId } }", json!({ "id": post["id"] }))
+        .await;
+    assert!(reacted["errors"].is_null(), "{reacted}");
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &reader.token).await;
+    client
+        .subscribe(
+            "r",
+            "subscription($id: ID!) { reactionsChanged(subjectId: $id) { subjectId } }",
+            json!({ "id": post["id"] }),
+        )
+        .await;
+    for attempt in 0.. {
+        assert!(attempt < 50, "the subscription never delivered");
+        let reacted = app
+            .graphql(Some(&owner), "mutation($id: ID!) { addReaction(input: { subjectId: $id, emoji: \"🎉\" }) { subjectId } }", json!({ "id": post["id"] }))
+            .await;
+        assert!(reacted["errors"].is_null(), "{reacted}");
+        if let Some(Received::Message(_)) = client.receive_within(Duration::from_millis(200)).await
+        {
+            break;
+        }
+    }
+    let deleted = app
+        .graphql(
+            Some(&owner),
+            "mutation($id: ID!) { deletePost(input: { postId: $id }) { deletedPostId } }",
+            json!({ "id": unwanted["id"] }),
+        )
+        .await;
+    assert!(deleted["errors"].is_null(), "{deleted}");
+    assert_eq!(viewers_of_posts(&app).await, Vec::<String>::new());
+
+    let opened = app
+        .graphql(
+            Some(&reader),
+            "query($id: ID!) { post(id: $id) { viewerHasSeen } }",
+            json!({ "id": post["id"] }),
+        )
+        .await;
+
+    assert!(opened["errors"].is_null(), "{opened}");
+    assert_eq!(viewers_of_posts(&app).await, ["reader"]);
 }

@@ -18,7 +18,8 @@ use crate::graphql::loaders::{
 };
 use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages};
 use crate::policy;
-use crate::posts::graphql::CommentPages;
+use crate::posts::graphql::{AcknowledgerPages, CommentPages};
+use crate::posts::loaders::{AcknowledgementCountLoader, PollLoader, VersionLoader};
 use crate::services::Services;
 
 /// The DataLoaders of one request: batched by key, and each key loaded once per request (a
@@ -73,6 +74,11 @@ impl RequestContext {
             .data(loader(EventSummaryLoader::new(services.clone())))
             .data(loader(AttachmentLoader::new(services.clone())))
             .data(loader(PageLoader::<CommentPages>::new(services.clone())))
+            .data(loader(PageLoader::<AcknowledgerPages>::new(
+                services.clone(),
+            )))
+            .data(loader(VersionLoader::new(services.clone())))
+            .data(loader(AcknowledgementCountLoader::new(services.clone())))
             .data(loader(PageLoader::<MemberPages>::new(services.clone())))
             .data(loader(PageLoader::<JoinRequestPages>::new(
                 services.clone(),
@@ -83,6 +89,7 @@ impl RequestContext {
             request = request
                 .data(loader(GroupLoader::new(services.clone(), viewer.id())))
                 .data(loader(ReactionLoader::new(services.clone(), viewer.id())))
+                .data(loader(PollLoader::new(services.clone(), viewer.clone())))
                 .data(loader(ViewerMarksLoader::new(
                     services.clone(),
                     viewer.id(),

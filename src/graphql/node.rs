@@ -113,7 +113,7 @@ pub async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Nod
         rules::TYPE_NAME => Ok(Node::GroupMembershipRule(
             rules::load_visible_rule(ctx, uuid).await?,
         )),
-        posts::TYPE_NAME => Ok(Node::Post(posts::load_visible(ctx, uuid).await?)),
+        posts::TYPE_NAME => Ok(Node::Post(posts::open(ctx, uuid).await?)),
         files::DRIVE_TYPE => Ok(Node::Drive(files_graphql::load_drive(ctx, uuid).await?)),
         files::FOLDER_TYPE => Ok(Node::Folder(files_graphql::load_folder(ctx, uuid).await?)),
         files::FILE_TYPE => Ok(Node::File(files_graphql::load_file(ctx, uuid).await?)),

@@ -24,12 +24,11 @@ use crate::audit::{Audit, Change};
 use crate::auth::secrets;
 use crate::db::schema::{group_webhooks, groups};
 use crate::error::{ApiError, ApiResult};
-use crate::events::{Event, EventBus};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::policy::{self, Action, Resource};
 use crate::posts::Post;
-use crate::posts::model::{self as posts, NewPost};
+use crate::posts::service::{Author, Publication};
 use crate::services::Services;
 use crate::validation::{self, Limit};
 
@@ -116,10 +115,10 @@ async fn find_by_token(
         .optional()?)
 }
 
-/// Publishes an integration's message as a post in its group.
+/// Publishes an integration's message as a post in its group, as any post is published.
 async fn publish(
     conn: &mut AsyncPgConnection,
-    events: &EventBus,
+    services: &Services,
     webhook: &Webhook,
     title: Option<&str>,
     body: &str,
@@ -128,26 +127,22 @@ async fn publish(
         .set(group_webhooks::last_used_at.eq(Some(Utc::now())))
         .execute(conn)
         .await?;
-    let mentioned = posts::mentioned_users(conn, body).await?;
-    let post = NewPost {
-        id: Uuid::now_v7(),
-        author_id: None,
-        webhook_id: Some(webhook.id),
-        integration_name: Some(webhook.name.clone()),
+    let author = Author::Integration {
+        webhook: webhook.id,
+        name: &webhook.name,
+        group: webhook.group_id,
+    };
+    let publication = Publication {
         title: title.map(str::to_owned),
         body: body.to_owned(),
-        body_html: crate::markdown::to_safe_html(body),
+        groups: vec![webhook.group_id],
         organisation_wide: false,
         requires_acknowledgement: false,
         published_at: Some(Utc::now()),
+        poll: None,
+        attachments: Vec::new(),
     };
-    let post = posts::insert(conn, &post, &[webhook.group_id], &mentioned).await?;
-    events
-        .publish(conn, &Event::PostPublished { id: post.id })
-        .await?;
-    let trigger = crate::notifications::triggers::Trigger::PostPublished { post_id: post.id };
-    crate::notifications::triggers::enqueue(conn, trigger).await?;
-    Ok(post)
+    crate::posts::service::publish(conn, services, author, publication).await
 }
 
 /// An integration that posts into a group through its secret URL.
@@ -363,9 +358,7 @@ async fn receive_message(
                 "The group is archived.".to_owned(),
             )));
         }
-        Ok(Ok(
-            publish(conn, &services.events, &webhook, title, text).await?
-        ))
+        Ok(Ok(publish(conn, services, &webhook, title, text).await?))
     })
     .await
     .map_err(internal)?

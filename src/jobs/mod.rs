@@ -17,7 +17,6 @@ use uuid::Uuid;
 
 use crate::db::schema::jobs;
 use crate::error::{ApiError, ApiResult};
-use crate::events::Event;
 use crate::services::Services;
 
 /// What a job does.
@@ -178,11 +177,7 @@ pub async fn run_due(services: &Services) -> ApiResult<usize> {
 async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -> ApiResult<()> {
     match job {
         Job::PublishPost { post_id } => {
-            services
-                .events
-                .publish(conn, &Event::PostPublished { id: *post_id })
-                .await?;
-            crate::notifications::triggers::post_published_now(conn, services, *post_id).await
+            crate::posts::service::announce_due(conn, services, *post_id).await
         }
         Job::Notify { trigger } => {
             crate::notifications::triggers::run(conn, services, trigger).await

@@ -108,7 +108,7 @@ impl Newsletter {
     async fn posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {
         let mut posts = Vec::new();
         for id in self.post_list() {
-            posts.extend(visible(crate::posts::graphql::find_visible(ctx, id).await)?);
+            posts.extend(visible(crate::posts::graphql::load_visible(ctx, id).await)?);
         }
         Ok(posts)
     }

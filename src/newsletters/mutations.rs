@@ -177,7 +177,7 @@ async fn check(ctx: &Context<'_>, draft: &Draft) -> ApiResult<()> {
     for (index, id) in draft.post_ids.iter().enumerate() {
         let field = format!("postIds[{index}]");
         let post = unseen(
-            crate::posts::graphql::find_visible(ctx, *id).await,
+            crate::posts::graphql::load_visible(ctx, *id).await,
             field.clone(),
             "a post",
         )?;

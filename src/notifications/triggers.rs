@@ -211,15 +211,6 @@ fn group_subject(id: Uuid) -> Option<Subject> {
     })
 }
 
-/// A scheduled post went out: notify at once (this runs in the publishing job already).
-pub async fn post_published_now(
-    conn: &mut AsyncPgConnection,
-    services: &Services,
-    post_id: Uuid,
-) -> ApiResult<()> {
-    post_published(conn, services, post_id).await
-}
-
 /// A live post with its audience groups (`None` for a deleted, draft or scheduled one).
 async fn live_post(
     conn: &mut AsyncPgConnection,

@@ -99,23 +99,7 @@ impl LoadedPost {
         conn: &mut AsyncPgConnection,
         viewer: &Viewer,
     ) -> ApiResult<bool> {
-        if !self.post.is_live() {
-            return Ok(false);
-        }
-        let audiences = if self.groups.is_empty() {
-            Vec::new()
-        } else {
-            crate::groups::model::find_access(conn, viewer.id(), &self.groups).await?
-        };
-        Ok(policy::can(
-            viewer,
-            Action::View,
-            Resource::Post {
-                post: &self.post,
-                audiences: &audiences,
-            },
-        )
-        .allowed())
+        crate::posts::service::may_read(conn, viewer, &self.post, &self.groups).await
     }
 }
 

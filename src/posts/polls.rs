@@ -1,7 +1,7 @@
 //! Polls on posts: single or multiple choice, optionally anonymous, with a closing time and
 //! results shown always, after voting or after closing. Votes can change until the poll closes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -38,6 +38,15 @@ pub struct Poll {
 impl Poll {
     pub fn is_closed(&self) -> bool {
         self.closed_at().is_some()
+    }
+
+    /// Whether the counts are shown to someone who voted (`voted`) or not.
+    pub fn results_visible(&self, voted: bool) -> bool {
+        match self.results_visibility {
+            ResultsVisibility::Always => true,
+            ResultsVisibility::AfterVoting => voted || self.is_closed(),
+            ResultsVisibility::AfterClosing => self.is_closed(),
+        }
     }
 
     /// When it stopped taking votes, if it has.
@@ -93,26 +102,43 @@ pub async fn insert(conn: &mut AsyncPgConnection, post: Uuid, poll: &NewPoll) ->
     Ok(())
 }
 
+/// The poll of a post, with its options in order.
 pub async fn find(
     conn: &mut AsyncPgConnection,
     post: Uuid,
 ) -> ApiResult<Option<(Poll, Vec<PollOption>)>> {
-    let Some(poll) = polls::table
-        .find(post)
+    Ok(find_many(conn, &[post]).await?.remove(&post))
+}
+
+/// The polls of those of `posts` that have one, with their options in order.
+pub async fn find_many(
+    conn: &mut AsyncPgConnection,
+    posts: &[Uuid],
+) -> ApiResult<HashMap<Uuid, (Poll, Vec<PollOption>)>> {
+    let found: Vec<Poll> = polls::table
+        .filter(polls::post_id.eq_any(posts))
         .select(Poll::as_select())
-        .first(conn)
-        .await
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let options = poll_options::table
-        .filter(poll_options::post_id.eq(post))
-        .order(poll_options::position.asc())
+        .load(conn)
+        .await?;
+    if found.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let options: Vec<PollOption> = poll_options::table
+        .filter(poll_options::post_id.eq_any(posts))
+        .order((poll_options::post_id, poll_options::position.asc()))
         .select(PollOption::as_select())
         .load(conn)
         .await?;
-    Ok(Some((poll, options)))
+    let mut polls: HashMap<Uuid, (Poll, Vec<PollOption>)> = found
+        .into_iter()
+        .map(|poll| (poll.post_id, (poll, Vec::new())))
+        .collect();
+    for option in options {
+        if let Some((_, of_poll)) = polls.get_mut(&option.post_id) {
+            of_poll.push(option);
+        }
+    }
+    Ok(polls)
 }
 
 /// Replaces the viewer's votes (a vote can change until the poll closes). The caller's
@@ -156,38 +182,58 @@ pub async fn vote(
     Ok(())
 }
 
-/// Votes per option, and the options `viewer` chose.
-pub async fn tally(
-    conn: &mut AsyncPgConnection,
-    post: Uuid,
-    viewer: Uuid,
-) -> ApiResult<(HashMap<Uuid, i64>, Vec<Uuid>, i64)> {
-    let votes: Vec<(Uuid, Uuid)> = poll_votes::table
-        .filter(poll_votes::post_id.eq(post))
-        .select((poll_votes::option_id, poll_votes::user_id))
-        .load(conn)
-        .await?;
-    let mut counts: HashMap<Uuid, i64> = HashMap::new();
-    let mut mine = Vec::new();
-    let mut voters = std::collections::HashSet::new();
-    for (option, user) in votes {
-        *counts.entry(option).or_default() += 1;
-        voters.insert(user);
-        if user == viewer {
-            mine.push(option);
-        }
-    }
-    Ok((counts, mine, voters.len() as i64))
+/// The votes of one poll: per option, the options the viewer chose, and how many people voted.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub counts: HashMap<Uuid, i64>,
+    pub mine: Vec<Uuid>,
+    pub voters: i64,
 }
 
-/// Who chose each option, by name (for polls that are not anonymous).
-pub async fn voters(
+/// The tally of each of the polls of `posts` (none for a poll without votes), for `viewer`.
+pub async fn tallies(
     conn: &mut AsyncPgConnection,
-    post: Uuid,
+    posts: &[Uuid],
+    viewer: Uuid,
+) -> ApiResult<HashMap<Uuid, Tally>> {
+    if posts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let votes: Vec<(Uuid, Uuid, Uuid)> = poll_votes::table
+        .filter(poll_votes::post_id.eq_any(posts))
+        .select((
+            poll_votes::post_id,
+            poll_votes::option_id,
+            poll_votes::user_id,
+        ))
+        .load(conn)
+        .await?;
+    let mut tallies: HashMap<Uuid, (Tally, HashSet<Uuid>)> = HashMap::new();
+    for (post, option, user) in votes {
+        let (tally, voters) = tallies.entry(post).or_default();
+        *tally.counts.entry(option).or_default() += 1;
+        voters.insert(user);
+        if user == viewer {
+            tally.mine.push(option);
+        }
+    }
+    Ok(tallies
+        .into_iter()
+        .map(|(post, (mut tally, voters))| {
+            tally.voters = voters.len() as i64;
+            (post, tally)
+        })
+        .collect())
+}
+
+/// Who chose each option of the polls of `posts`, by name (for polls that are not anonymous).
+pub async fn voters_of(
+    conn: &mut AsyncPgConnection,
+    posts: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<crate::users::User>>> {
     let rows: Vec<(Uuid, crate::users::User)> = poll_votes::table
         .inner_join(users::table)
-        .filter(poll_votes::post_id.eq(post))
+        .filter(poll_votes::post_id.eq_any(posts))
         .order((users::display_name.asc(), users::id.asc()))
         .select((poll_votes::option_id, crate::users::User::as_select()))
         .load(conn)

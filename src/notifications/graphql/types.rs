@@ -147,7 +147,7 @@ impl Notification {
             return Ok(None);
         };
         let found = if type_name == crate::posts::graphql::TYPE_NAME {
-            crate::posts::graphql::find_visible(ctx, id)
+            crate::posts::graphql::load_visible(ctx, id)
                 .await
                 .map(Node::Post)
         } else {

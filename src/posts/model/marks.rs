@@ -71,103 +71,94 @@ pub async fn acknowledge(conn: &mut AsyncPgConnection, post: Uuid, user: Uuid) -
     Ok(())
 }
 
-/// The people a post is addressed to: every active member of the organisation for
-/// organisation-wide posts (guests are not), plus the members of its groups, but not its author.
-/// `$1` is the post.
-const AUDIENCE: &str = "
-    SELECT u.id FROM users u
-    WHERE u.status = 'active'
-      AND NOT EXISTS (SELECT 1 FROM posts WHERE id = $1 AND author_id = u.id)
-      AND ((SELECT organisation_wide FROM posts WHERE id = $1) AND u.org_role <> 'guest'
+/// Whether person `u` is in the audience of post `p` (the people it is addressed to): every active
+/// member of the organisation for organisation-wide posts (guests are not), plus the members of
+/// its groups, but not its author.
+const IN_AUDIENCE: &str = "u.status = 'active' AND u.id IS DISTINCT FROM p.author_id
+      AND (p.organisation_wide AND u.org_role <> 'guest'
            OR EXISTS (SELECT 1 FROM post_audiences a
                       JOIN group_memberships m ON m.group_id = a.group_id
-                      WHERE a.post_id = $1 AND m.user_id = u.id))";
+                      WHERE a.post_id = p.id AND m.user_id = u.id))";
 
-/// How many of its audience acknowledged a post, out of how many.
+/// Whether person `u` acknowledged post `p`.
+const ACKNOWLEDGED: &str =
+    "EXISTS (SELECT 1 FROM post_acknowledgements k WHERE k.post_id = p.id AND k.user_id = u.id)";
+
+/// How many of a post's audience acknowledged it, out of how many.
+#[derive(Debug, Clone, Copy, Default, QueryableByName)]
+pub struct AcknowledgementCounts {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub acknowledged: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub audience: i64,
+}
+
+/// The acknowledgement counts of each of `posts`.
 pub async fn acknowledgement_counts(
     conn: &mut AsyncPgConnection,
-    post: Uuid,
-) -> ApiResult<(i64, i64)> {
+    posts: &[Uuid],
+) -> ApiResult<HashMap<Uuid, AcknowledgementCounts>> {
     #[derive(QueryableByName)]
     struct Row {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        audience: i64,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        acknowledged: i64,
+        #[diesel(sql_type = SqlUuid)]
+        post: Uuid,
+        #[diesel(embed)]
+        counts: AcknowledgementCounts,
     }
-    let row: Row = diesel::sql_query(format!(
-        "SELECT count(*) AS audience,
-                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM post_acknowledgements k
-                                               WHERE k.post_id = $1 AND k.user_id = audience.id)) AS acknowledged
-         FROM ({AUDIENCE}) AS audience"
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT p.id AS post, count(u.id) AS audience,
+                count(u.id) FILTER (WHERE {ACKNOWLEDGED}) AS acknowledged
+         FROM posts p LEFT JOIN users u ON {IN_AUDIENCE}
+         WHERE p.id = ANY($1)
+         GROUP BY p.id"
     ))
-    .bind::<SqlUuid, _>(post)
-    .get_result(conn)
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(posts)
+    .load(conn)
     .await?;
-    Ok((row.acknowledged, row.audience))
+    let mut counts: HashMap<Uuid, AcknowledgementCounts> = posts
+        .iter()
+        .map(|post| (*post, AcknowledgementCounts::default()))
+        .collect();
+    counts.extend(rows.into_iter().map(|row| (row.post, row.counts)));
+    Ok(counts)
 }
 
 /// People of a post's audience who did (`acknowledged`) or did not acknowledge it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Acknowledgers {
-    pub post: Uuid,
     pub acknowledged: bool,
-    /// Only this person and the members of their groups (what a guest sees of the directory).
+    /// Only this person and the members of their groups (what a guest sees of the directory; the
+    /// rule of `users::model::in_groups_of`).
     pub limited_to_groups_of: Option<Uuid>,
 }
 
-/// One page of `Acknowledgers`, in directory order.
-pub async fn acknowledgers_page(
+/// A page of each post's `Acknowledgers`, in directory order.
+pub async fn acknowledger_pages(
     conn: &mut AsyncPgConnection,
+    posts: &[Uuid],
     wanted: &Acknowledgers,
     page: &PageRequest<crate::users::model::DirectoryCursor>,
-) -> ApiResult<Page<crate::users::User>> {
-    let post = wanted.post;
-    let audience = || {
-        let mut query = users::table
-            .filter(
-                diesel::dsl::sql::<Bool>(
-                    "users.status = 'active'
-                     AND NOT EXISTS (SELECT 1 FROM posts WHERE author_id = users.id AND id = ",
-                )
-                .bind::<SqlUuid, _>(post)
-                .sql(
-                    ")
-                     AND ((SELECT organisation_wide FROM posts WHERE id = ",
-                )
-                .bind::<SqlUuid, _>(post)
-                .sql(
-                    ") AND users.org_role <> 'guest'
-                          OR EXISTS (SELECT 1 FROM post_audiences a
-                                     JOIN group_memberships m ON m.group_id = a.group_id
-                                     WHERE m.user_id = users.id AND a.post_id = ",
-                )
-                .bind::<SqlUuid, _>(post)
-                .sql(if wanted.acknowledged {
-                    ")) AND EXISTS"
-                } else {
-                    ")) AND NOT EXISTS"
-                })
-                .sql(
-                    " (SELECT 1 FROM post_acknowledgements k
-                       WHERE k.user_id = users.id AND k.post_id = ",
-                )
-                .bind::<SqlUuid, _>(post)
-                .sql(")"),
-            )
-            .into_boxed();
-        if let Some(viewer) = wanted.limited_to_groups_of {
-            query = query.filter(crate::users::model::in_groups_of(viewer));
-        }
-        query
-    };
-    let mut query = audience()
-        .select(crate::users::User::as_select())
-        .order((users::display_name.asc(), users::id.asc()))
-        .limit(page.fetch_limit());
-    if let Some(key) = &page.after {
-        query = query.filter(crate::users::model::after_directory_key(key));
-    }
-    let rows = query.load(conn).await?;
-    let total = audience().count().get_result(conn).await?;
-    Ok(page.finish(rows, total))
+) -> ApiResult<HashMap<Uuid, Page<crate::users::User>>> {
+    let (after_name, after_id) = page.after.clone().unzip();
+    let rows: Vec<PerParentRow<crate::users::User>> = diesel::sql_query(page.per_parent_sql(
+        &format!(
+            "SELECT u.*, p.id AS page_parent,
+                    ($2::text IS NULL OR (u.display_name, u.id) > ($2, $3)) AS page_after
+             FROM posts p JOIN users u ON {IN_AUDIENCE}
+             WHERE p.id = ANY($1) AND {ACKNOWLEDGED} = $4
+               AND ($5::uuid IS NULL OR u.id = $5
+                    OR EXISTS (SELECT 1 FROM group_memberships mine
+                               JOIN group_memberships theirs ON theirs.group_id = mine.group_id
+                               WHERE mine.user_id = $5 AND theirs.user_id = u.id))"
+        ),
+        "display_name, id",
+    ))
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(posts)
+    .bind::<Nullable<diesel::sql_types::Text>, _>(after_name)
+    .bind::<Nullable<SqlUuid>, _>(after_id)
+    .bind::<Bool, _>(wanted.acknowledged)
+    .bind::<Nullable<SqlUuid>, _>(wanted.limited_to_groups_of)
+    .load(conn)
+    .await?;
+    Ok(page.finish_each(posts, rows))
 }

@@ -127,18 +127,29 @@ pub async fn replace_mentions(
         .await?)
 }
 
-/// Groups named by `@group-slug` in a text that `author` may mention as a whole: those they
-/// manage (org admins: any).
+/// Who mentions groups as a whole.
+#[derive(Debug, Clone, Copy)]
+pub enum Mentioner {
+    /// A person: the groups they manage, or any group for org admins.
+    Person { id: Uuid, admin: bool },
+    /// An integration: the group it posts into.
+    Integration { group: Uuid },
+}
+
+/// Groups named by `@group-slug` in a text that `mentioner` may mention as a whole.
 pub async fn mentionable_groups(
     conn: &mut AsyncPgConnection,
     text: &str,
-    author: Uuid,
-    admin: bool,
+    mentioner: Mentioner,
 ) -> ApiResult<Vec<Uuid>> {
     let handles = mention_handles(text);
     if handles.is_empty() {
         return Ok(Vec::new());
     }
+    let (person, admin, group) = match mentioner {
+        Mentioner::Person { id, admin } => (Some(id), admin, None),
+        Mentioner::Integration { group } => (None, false, Some(group)),
+    };
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = SqlUuid)]
@@ -147,12 +158,14 @@ pub async fn mentionable_groups(
     let rows: Vec<Row> = diesel::sql_query(
         "SELECT g.id FROM groups g
          WHERE lower(g.slug) = ANY($1)
-           AND ($3 OR EXISTS (SELECT 1 FROM group_memberships m
-                              WHERE m.group_id = g.id AND m.user_id = $2 AND m.role IN ('owner', 'manager')))",
+           AND ($3 OR g.id = $4
+                OR EXISTS (SELECT 1 FROM group_memberships m
+                           WHERE m.group_id = g.id AND m.user_id = $2 AND m.role IN ('owner', 'manager')))",
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&handles)
-    .bind::<SqlUuid, _>(author)
+    .bind::<Nullable<SqlUuid>, _>(person)
     .bind::<Bool, _>(admin)
+    .bind::<Nullable<SqlUuid>, _>(group)
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|row| row.id).collect())
@@ -727,6 +740,7 @@ pub async fn unpublished_page(
 #[diesel(table_name = post_versions, check_for_backend(diesel::pg::Pg))]
 pub struct PostVersion {
     pub id: Uuid,
+    pub post_id: Uuid,
     pub title: Option<String>,
     pub body: String,
     pub replaced_at: DateTime<Utc>,
@@ -746,12 +760,25 @@ pub async fn save_version(conn: &mut AsyncPgConnection, post: &Post) -> ApiResul
     Ok(())
 }
 
-/// Earlier texts of a post, the latest replaced first.
-pub async fn versions(conn: &mut AsyncPgConnection, post: Uuid) -> ApiResult<Vec<PostVersion>> {
-    Ok(post_versions::table
-        .filter(post_versions::post_id.eq(post))
-        .order((post_versions::replaced_at.desc(), post_versions::id.desc()))
+/// Earlier texts of each of `posts`, the latest replaced first (empty for a post never edited).
+pub async fn versions_of(
+    conn: &mut AsyncPgConnection,
+    posts: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<PostVersion>>> {
+    let rows: Vec<PostVersion> = post_versions::table
+        .filter(post_versions::post_id.eq_any(posts))
+        .order((
+            post_versions::post_id,
+            post_versions::replaced_at.desc(),
+            post_versions::id.desc(),
+        ))
         .select(PostVersion::as_select())
         .load(conn)
-        .await?)
+        .await?;
+    let mut versions: HashMap<Uuid, Vec<PostVersion>> =
+        posts.iter().map(|post| (*post, Vec::new())).collect();
+    for version in rows {
+        versions.entry(version.post_id).or_default().push(version);
+    }
+    Ok(versions)
 }

@@ -1,0 +1,372 @@
+//! The feed, the home screen, drafts and `post(id:)`.
+
+use super::*;
+
+/// Loads, one statement per kind and in a fixed order, what the selected fields of a page of
+/// posts will ask the DataLoaders for; the resolvers then find it in the request's cache. So a feed
+/// page costs the same few statements whatever its size, independent of timing.
+async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let ids: Vec<Uuid> = posts.iter().map(|post| post.id).collect();
+    let mut users: Vec<Uuid> = Vec::new();
+    let decided = [
+        "groups",
+        "previousVersions",
+        "acknowledgementStats",
+        "acknowledgements",
+    ];
+    if decided.iter().any(|field| node.field(field).exists()) {
+        let audiences = ctx
+            .loader::<AudienceLoader>()?
+            .load_many(ids.clone())
+            .await
+            .map_err(internal_loader_error)?;
+        let groups: Vec<Uuid> = audiences.into_values().flatten().collect();
+        ctx.group_loader()?
+            .load_many(groups)
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    if node.field("pinnedOnHome").exists() || node.field("pinnedInGroups").exists() {
+        ctx.loader::<PinLoader>()?
+            .load_many(ids.clone())
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    if node.field("viewerHasSeen").exists() || node.field("viewerHasAcknowledged").exists() {
+        ctx.loader::<ViewerMarksLoader>()?
+            .load_many(ids.clone())
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    if node.field("reactions").exists() || node.field("viewerReactions").exists() {
+        ctx.loader::<ReactionLoader>()?
+            .load_many(ids.clone())
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    if node.field("author").exists() {
+        users.extend(posts.iter().filter_map(|post| post.author_id));
+    }
+    if node.field("poll").exists() {
+        ctx.loader::<PollLoader>()?
+            .load_many(ids.clone())
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    if node.field("previousVersions").exists() {
+        let edited = posts.iter().filter(|post| post.edited_at.is_some());
+        ctx.loader::<VersionLoader>()?
+            .load_many(allowed(ctx, edited, Action::Delete).await?)
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    let announcements = || posts.iter().filter(|post| post.requires_acknowledgement);
+    if node.field("acknowledgementStats").exists() {
+        ctx.loader::<AcknowledgementCountLoader>()?
+            .load_many(allowed(ctx, announcements(), Action::Manage).await?)
+            .await
+            .map_err(internal_loader_error)?;
+    }
+    for field in node.field("comments").selection_fields() {
+        if let Some((page, _)) = requested_page(&field) {
+            let keys = ids.iter().map(|post| (*post, page.clone()));
+            ctx.loader::<PageLoader<CommentPages>>()?
+                .load_many(keys)
+                .await
+                .map_err(internal_loader_error)?;
+        }
+    }
+    for field in node.field("acknowledgements").selection_fields() {
+        if let Some((page, arguments)) = requested_page(&field) {
+            let wanted = model::Acknowledgers {
+                acknowledged: !matches!(
+                    argument(&arguments, "acknowledged"),
+                    Some(Value::Boolean(false))
+                ),
+                limited_to_groups_of: visibility::directory_limit(ctx.viewer()?),
+            };
+            let managed = allowed(ctx, posts.iter(), Action::Manage).await?;
+            let keys = managed
+                .into_iter()
+                .map(|post| (post, (page.clone(), wanted.clone())));
+            ctx.loader::<PageLoader<AcknowledgerPages>>()?
+                .load_many(keys)
+                .await
+                .map_err(internal_loader_error)?;
+        }
+    }
+    if node.field("attachments").exists() {
+        attachments::prefetch(ctx, ids.iter().copied().map(Subject::post).collect()).await?;
+    }
+    if node.field("commentCount").exists() || node.field("latestComments").exists() {
+        let summaries = ctx
+            .loader::<CommentSummaryLoader>()?
+            .load_many(ids)
+            .await
+            .map_err(internal_loader_error)?;
+        if node.field("latestComments").field("attachments").exists() {
+            let comments = summaries
+                .values()
+                .flat_map(|(_, latest)| latest.iter().map(|c| Subject::comment(c.id)));
+            attachments::prefetch(ctx, comments.collect()).await?;
+        }
+        if node.field("latestComments").field("author").exists() {
+            users.extend(
+                summaries
+                    .values()
+                    .flat_map(|(_, latest)| latest.iter().filter_map(|c| c.author_id)),
+            );
+        }
+    }
+    if !users.is_empty() {
+        ctx.user_loader()
+            .load_many(users)
+            .await
+            .map_err(|error| (*error).clone())?;
+    }
+    Ok(())
+}
+
+/// Those of `posts` the policy lets the viewer do `action` on (their audiences already loaded).
+async fn allowed<'p>(
+    ctx: &Context<'_>,
+    posts: impl Iterator<Item = &'p Post>,
+    action: Action,
+) -> ApiResult<Vec<Uuid>> {
+    let mut ids = Vec::new();
+    for post in posts {
+        if decide(ctx, post, action).await?.allowed() {
+            ids.push(post.id);
+        }
+    }
+    Ok(ids)
+}
+
+/// A field's arguments as given in the query, variables resolved.
+type Arguments = Vec<(Name, Value)>;
+
+/// The page a connection field asks for, as its resolver will parse it (`None` when it cannot:
+/// the resolver then reports the error).
+fn requested_page<K: serde::de::DeserializeOwned>(
+    field: &SelectionField<'_>,
+) -> Option<(PageRequest<K>, Arguments)> {
+    let arguments = field.arguments().ok()?;
+    let first = match argument(&arguments, "first") {
+        Some(Value::Number(n)) => Some(i32::try_from(n.as_i64()?).ok()?),
+        None | Some(Value::Null) => None,
+        Some(_) => return None,
+    };
+    let after = match argument(&arguments, "after") {
+        Some(Value::String(cursor)) => Some(cursor.as_str()),
+        None | Some(Value::Null) => None,
+        Some(_) => return None,
+    };
+    let page = PageRequest::parse(first, after).ok()?;
+    Some((page, arguments))
+}
+
+fn argument<'a>(arguments: &'a [(Name, Value)], name: &str) -> Option<&'a Value> {
+    arguments
+        .iter()
+        .find(|(given, _)| given.as_str() == name)
+        .map(|(_, value)| value)
+}
+
+/// Kinds of posts a feed can be narrowed to.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PostKind {
+    /// Posts asking readers to acknowledge them.
+    Announcement,
+    Poll,
+    /// Posts published by integrations (group webhooks).
+    Integration,
+}
+
+impl PostKind {
+    fn as_db(self) -> &'static str {
+        match self {
+            Self::Announcement => "announcement",
+            Self::Poll => "poll",
+            Self::Integration => "integration",
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct FeedFilterInput {
+    /// Only posts in this group.
+    pub group_id: Option<ID>,
+    /// Only posts by this person.
+    pub author_id: Option<ID>,
+    /// Only announcements, polls or integration posts.
+    #[graphql(name = "type")]
+    pub kind: Option<PostKind>,
+}
+
+/// One of the viewer's groups on the home screen.
+#[derive(SimpleObject)]
+pub struct HomeGroup {
+    pub group: GroupAccess,
+    /// Posts the viewer has not opened yet.
+    pub unread_post_count: i64,
+}
+
+/// Everything a home screen shows, in one round trip.
+pub struct Home;
+
+#[Object]
+impl Home {
+    /// The next occurrences of events in the viewer's groups, organisation-wide ones and those
+    /// they answered, over the next 60 days.
+    async fn upcoming_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5, validator(minimum = 1, maximum = 20))] first: i32,
+    ) -> ApiResult<Vec<crate::events_calendar::graphql::EventOccurrence>> {
+        crate::events_calendar::graphql::upcoming(ctx, first as usize).await
+    }
+    /// Open surveys asking the viewer that they have not answered yet, newest first.
+    async fn pending_surveys(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5, validator(minimum = 1, maximum = 20))] first: i32,
+    ) -> ApiResult<Vec<crate::surveys::access::SurveyView>> {
+        crate::surveys::graphql::pending(ctx, first as usize).await
+    }
+    /// Announcements pinned on the organisation's home, those the viewer still has to
+    /// acknowledge first.
+    async fn pinned_posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {
+        let viewer = ctx.viewer()?;
+        let mut conn = ctx.conn().await?;
+        let pinned: Vec<Post> = model::pinned_posts(&mut conn, None)
+            .await?
+            .into_iter()
+            .filter(|post| {
+                policy::can(
+                    viewer,
+                    Action::View,
+                    Resource::Post {
+                        post,
+                        audiences: &[],
+                    },
+                )
+                .allowed()
+            })
+            .collect();
+        let ids: Vec<Uuid> = pinned.iter().map(|post| post.id).collect();
+        let marks = model::viewer_marks(&mut conn, &ids, viewer.id()).await?;
+        let mut ordered: Vec<(usize, Post)> = pinned.into_iter().enumerate().collect();
+        ordered.sort_by_key(|(order, post)| {
+            let pending = post.requires_acknowledgement
+                && !marks.get(&post.id).is_some_and(|m| m.acknowledged);
+            (!pending, *order)
+        });
+        Ok(ordered.into_iter().map(|(_, post)| post).collect())
+    }
+
+    /// The viewer's groups by name, with their unread posts.
+    async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<HomeGroup>> {
+        let viewer = ctx.viewer()?;
+        let counts = model::unread_counts(&mut *ctx.conn().await?, viewer.id()).await?;
+        let ids: Vec<Uuid> = counts.iter().map(|(group, _)| *group).collect();
+        let mut groups = ctx
+            .group_loader()?
+            .load_many(ids)
+            .await
+            .map_err(internal_loader_error)?;
+        Ok(counts
+            .into_iter()
+            .filter_map(|(id, unread)| {
+                groups.remove(&id).map(|group| HomeGroup {
+                    group,
+                    unread_post_count: unread,
+                })
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct PostQuery;
+
+#[Object]
+impl PostQuery {
+    /// Posts the viewer may read, newest first: their groups' posts and organisation-wide ones
+    /// (with `groupId`, any group whose content they may read). `totalCount` costs a count of
+    /// every readable post: ask for it only when shown.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn feed(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<FeedFilterInput>,
+    ) -> ApiResult<PageConnection<Post>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let group = match &filter.group_id {
+            Some(id) => {
+                let group = crate::groups::graphql::load_visible(
+                    ctx,
+                    ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "filter.groupId")?,
+                )
+                .await?;
+                policy::require(
+                    viewer,
+                    Action::ViewContent,
+                    Resource::Group(&group),
+                    crate::groups::graphql::TYPE_NAME,
+                    "Only members read this group's posts.",
+                )?;
+                Some(group.group.id)
+            }
+            None => None,
+        };
+        let author = filter
+            .author_id
+            .as_ref()
+            .map(|id| ids::decode_as(id, crate::users::graphql::TYPE_NAME, "filter.authorId"))
+            .transpose()?;
+        let feed = FeedFilter {
+            viewer: viewer.id(),
+            guest: viewer.user.org_role == OrgRole::Guest,
+            group,
+            author,
+            kind: filter.kind.map(PostKind::as_db),
+        };
+        let with_total = ctx.look_ahead().field("totalCount").exists();
+        let posts = model::feed_page(&mut *ctx.conn().await?, &feed, &page, with_total).await?;
+        prefetch(ctx, &posts.items).await?;
+        Ok(connection(
+            posts,
+            |p| (p.published_at.unwrap_or(p.created_at), p.id),
+            |p| p,
+        ))
+    }
+
+    /// The home screen: pinned announcements, the viewer's groups with unread counts (use `feed`
+    /// in the same query for the first page of posts).
+    async fn home(&self, ctx: &Context<'_>) -> ApiResult<Home> {
+        ctx.viewer()?;
+        Ok(Home)
+    }
+
+    /// The viewer's drafts and scheduled posts, newest first.
+    async fn drafts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<PageConnection<Post>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let posts = model::unpublished_page(&mut *ctx.conn().await?, viewer.id(), &page).await?;
+        Ok(connection(posts, |p| (p.created_at, p.id), |p| p))
+    }
+
+    async fn post(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Post> {
+        open(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    }
+}

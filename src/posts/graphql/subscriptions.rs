@@ -1,0 +1,155 @@
+//! The feed's subscriptions, checked for each subscriber and each event.
+
+use super::*;
+
+#[derive(Default)]
+pub struct PostSubscription;
+
+#[Subscription]
+impl PostSubscription {
+    /// New posts the viewer may read (only one group's with `groupId`), from any server instance.
+    async fn post_published(
+        &self,
+        ctx: &Context<'_>,
+        group_id: Option<ID>,
+    ) -> Result<impl Stream<Item = ApiResult<Post>> + use<>, ApiError> {
+        let viewer = ctx.viewer()?.clone();
+        let group = match &group_id {
+            Some(id) => {
+                let group = crate::groups::graphql::load_visible(
+                    ctx,
+                    ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupId")?,
+                )
+                .await?;
+                policy::require(
+                    &viewer,
+                    Action::ViewContent,
+                    Resource::Group(&group),
+                    crate::groups::graphql::TYPE_NAME,
+                    "Only members read this group's posts.",
+                )?;
+                Some(group.group.id)
+            }
+            None => None,
+        };
+        let services = ctx.services().clone();
+        let events = services
+            .events
+            .subscribe_matching(|event| matches!(event, Event::PostPublished { .. }));
+        Ok(reauthorized(
+            events,
+            services,
+            viewer,
+            move |conn, viewer, event| {
+                Box::pin(async move {
+                    let Event::PostPublished { id } = event else {
+                        return Ok(None);
+                    };
+                    let Some(post) = service::readable(conn, viewer, *id).await? else {
+                        return Ok(None);
+                    };
+                    if let Some(group) = group
+                        && !model::audience_of(conn, post.id).await?.contains(&group)
+                    {
+                        return Ok(None);
+                    }
+                    Ok(Some(post))
+                })
+            },
+        ))
+    }
+
+    /// The post each time it is edited; NOT_FOUND once it is deleted or no longer readable.
+    async fn post_updated(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<Post>> + use<>, ApiError> {
+        let post_id = load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?)
+            .await?
+            .id;
+        let services = ctx.services().clone();
+        let events = services.events.subscribe_matching(
+            move |event| matches!(event, Event::PostUpdated { id } if *id == post_id),
+        );
+        Ok(reauthorized(
+            events,
+            services,
+            ctx.viewer()?.clone(),
+            move |conn, viewer, _| {
+                Box::pin(async move {
+                    service::readable(conn, viewer, post_id)
+                        .await?
+                        .map(Some)
+                        .ok_or(ApiError::NotFound(TYPE_NAME))
+                })
+            },
+        ))
+    }
+
+    /// Each new comment on a post.
+    async fn comment_added(
+        &self,
+        ctx: &Context<'_>,
+        post_id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<Comment>> + use<>, ApiError> {
+        let post_id = load_visible(ctx, ids::decode_as(&post_id, TYPE_NAME, "postId")?)
+            .await?
+            .id;
+        let services = ctx.services().clone();
+        let events = services.events.subscribe_matching(
+            move |event| matches!(event, Event::CommentAdded { post_id: post, .. } if *post == post_id),
+        );
+        Ok(reauthorized(
+            events,
+            services,
+            ctx.viewer()?.clone(),
+            move |conn, viewer, event| {
+                Box::pin(async move {
+                    let Event::CommentAdded { comment_id, .. } = event else {
+                        return Ok(None);
+                    };
+                    if service::readable(conn, viewer, post_id).await?.is_none() {
+                        return Ok(None);
+                    }
+                    model::find_comment(conn, *comment_id).await
+                })
+            },
+        ))
+    }
+
+    /// The reactions of a post or comment each time they change.
+    async fn reactions_changed(
+        &self,
+        ctx: &Context<'_>,
+        subject_id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<ReactionPayload>> + use<>, ApiError> {
+        let (subject, post) = subject_post(ctx, &subject_id).await?;
+        let post = post.id;
+        let services = ctx.services().clone();
+        let events = services.events.subscribe_matching(
+            move |event| matches!(event, Event::ReactionsChanged { subject_id } if *subject_id == subject),
+        );
+        Ok(reauthorized(
+            events,
+            services,
+            ctx.viewer()?.clone(),
+            move |conn, viewer, _| {
+                let subject_id = subject_id.clone();
+                Box::pin(async move {
+                    if service::readable(conn, viewer, post).await?.is_none() {
+                        return Ok(None);
+                    }
+                    let reactions = model::reaction_summaries(conn, &[subject], viewer.id())
+                        .await?
+                        .remove(&subject)
+                        .unwrap_or_default();
+                    Ok(Some(ReactionPayload {
+                        subject_id,
+                        reactions,
+                    }))
+                })
+            },
+        ))
+    }
+}

@@ -1,0 +1,258 @@
+//! The operations on posts, each written once whatever calls it: the API, an incoming webhook, the
+//! job that publishes a scheduled post. Each checks the policy, runs in one transaction (a
+//! savepoint inside a caller's), records mentions, and publishes the events and notification
+//! triggers its change calls for.
+
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
+
+use super::model::{self, NewPost, Post};
+use super::polls::{self, NewPoll};
+use crate::analytics::{Activity, ActivityKind};
+use crate::attachments::model::{self as attachments, Subject};
+use crate::auth::Viewer;
+use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
+use crate::groups::GroupAccess;
+use crate::groups::graphql::TYPE_NAME as GROUP_TYPE;
+use crate::notifications::triggers::{self, Trigger};
+use crate::policy::{self, Action, Decision, Resource};
+use crate::services::Services;
+
+/// Who publishes a post.
+#[derive(Clone, Copy)]
+pub enum Author<'a> {
+    /// A person, through the API.
+    Person(&'a Viewer),
+    /// An integration (a group webhook), into its group: it speaks for the managers who added it.
+    Integration {
+        webhook: Uuid,
+        name: &'a str,
+        group: Uuid,
+    },
+}
+
+/// A post to publish, its input already validated.
+pub struct Publication {
+    pub title: Option<String>,
+    /// Markdown.
+    pub body: String,
+    pub groups: Vec<Uuid>,
+    pub organisation_wide: bool,
+    pub requires_acknowledgement: bool,
+    /// Now, later (scheduled), or `None` for a draft.
+    pub published_at: Option<DateTime<Utc>>,
+    pub poll: Option<NewPoll>,
+    /// Uploads of the author's to attach, in order.
+    pub attachments: Vec<Uuid>,
+}
+
+/// Publishes a post: checks that `author` may publish it where it goes, stores it with its poll,
+/// attachments and mentions (people, and whole groups the author may mention), and announces it
+/// now or at its scheduled time (a draft waits for `announce`).
+pub async fn publish(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    author: Author<'_>,
+    publication: Publication,
+) -> ApiResult<Post> {
+    if let Author::Person(viewer) = author {
+        require_audience(conn, viewer, &publication).await?;
+    }
+    let post = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let post = model::insert(
+                conn,
+                &new_post(author, &publication),
+                &publication.groups,
+                &[],
+            )
+            .await?;
+            if let Some(poll) = &publication.poll {
+                polls::insert(conn, post.id, poll).await?;
+            }
+            if let Author::Person(viewer) = author {
+                attachments::set_for(
+                    conn,
+                    Subject::post(post.id),
+                    &publication.attachments,
+                    viewer.id(),
+                )
+                .await?;
+            }
+            record_mentions(conn, &post, author).await?;
+            announce(conn, services, &post).await?;
+            Ok(post)
+        })
+        .await?;
+    if let Author::Person(viewer) = author {
+        let group = (!post.organisation_wide)
+            .then(|| publication.groups.first().copied())
+            .flatten();
+        services.activity.record(
+            Activity::by(viewer.id(), ActivityKind::PostCreated)
+                .in_group(group)
+                .about(post.id),
+        );
+    }
+    Ok(post)
+}
+
+/// The row of a new post.
+fn new_post(author: Author<'_>, publication: &Publication) -> NewPost {
+    let (author_id, webhook_id, integration_name) = match author {
+        Author::Person(viewer) => (Some(viewer.id()), None, None),
+        Author::Integration { webhook, name, .. } => (None, Some(webhook), Some(name.to_owned())),
+    };
+    NewPost {
+        id: Uuid::now_v7(),
+        author_id,
+        webhook_id,
+        integration_name,
+        title: publication.title.clone(),
+        body_html: crate::markdown::to_safe_html(&publication.body),
+        body: publication.body.clone(),
+        organisation_wide: publication.organisation_wide,
+        requires_acknowledgement: publication.requires_acknowledgement,
+        published_at: publication.published_at,
+    }
+}
+
+/// A person publishes to the whole organisation or to several groups only as an organiser, and
+/// into each group only where they may post (a group they may not see is NOT_FOUND).
+async fn require_audience(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    publication: &Publication,
+) -> ApiResult<()> {
+    if publication.organisation_wide || publication.groups.len() > 1 {
+        policy::require(
+            viewer,
+            Action::Organise,
+            Resource::Organisation,
+            "Organisation",
+            "Only admins and communicators publish to the whole organisation or to several groups at once.",
+        )?;
+    }
+    let found = crate::groups::model::find_access(conn, viewer.id(), &publication.groups).await?;
+    for id in &publication.groups {
+        let group = found
+            .iter()
+            .find(|access| access.group.id == *id)
+            .filter(|access| {
+                policy::can(viewer, Action::View, Resource::Group(access)) != Decision::Hide
+            })
+            .ok_or(ApiError::NotFound(GROUP_TYPE))?;
+        policy::require(
+            viewer,
+            Action::Post,
+            Resource::Group(group),
+            GROUP_TYPE,
+            &format!("You may not post in {}.", group.group.name),
+        )?;
+    }
+    Ok(())
+}
+
+/// Stores who a post's text mentions: people (`@username`) and whole groups (`@group-slug`) the
+/// author may mention (a person: the groups they manage, any for org admins; an integration: its
+/// own group); returns the people not mentioned before.
+pub async fn record_mentions(
+    conn: &mut AsyncPgConnection,
+    post: &Post,
+    author: Author<'_>,
+) -> ApiResult<Vec<Uuid>> {
+    let people = model::mentioned_users(conn, &post.body).await?;
+    let newly = model::replace_mentions(conn, post.id, &people).await?;
+    let mentioner = match author {
+        Author::Person(viewer) => model::Mentioner::Person {
+            id: viewer.id(),
+            admin: viewer.user.is_admin(),
+        },
+        Author::Integration { group, .. } => model::Mentioner::Integration { group },
+    };
+    let groups = model::mentionable_groups(conn, &post.body, mentioner).await?;
+    model::replace_group_mentions(conn, post.id, &groups).await?;
+    Ok(newly)
+}
+
+/// Tells readers about a post once it is out: now if it is, else by a job at its time; a draft
+/// waits until it is published.
+pub async fn announce(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    post: &Post,
+) -> ApiResult<()> {
+    match post.published_at {
+        Some(at) if at > Utc::now() => {
+            crate::jobs::enqueue(
+                conn,
+                &crate::jobs::Job::PublishPost { post_id: post.id },
+                at,
+            )
+            .await
+        }
+        Some(_) => announce_now(conn, services, post.id).await,
+        None => Ok(()),
+    }
+}
+
+/// The job of a scheduled post: announces it if it is out now (not deleted, nor moved to a later
+/// time since the job was enqueued: that move enqueued its own job).
+pub async fn announce_due(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    post_id: Uuid,
+) -> ApiResult<()> {
+    match model::find(conn, post_id).await? {
+        Some(post) if post.is_live() => announce_now(conn, services, post.id).await,
+        _ => Ok(()),
+    }
+}
+
+/// Pushes the new post to subscribers (every instance) and has its readers notified.
+async fn announce_now(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    post: Uuid,
+) -> ApiResult<()> {
+    services
+        .events
+        .publish(conn, &Event::PostPublished { id: post })
+        .await?;
+    triggers::enqueue(conn, Trigger::PostPublished { post_id: post }).await
+}
+
+/// The post if `viewer` may read it now, else `None`: the one rule for the API, subscriptions
+/// (which run outside a request and its loaders) and notifications. A missing post and a hidden
+/// one cost the same two queries (the audience is read even when the post is not found), so
+/// timing tells nothing of which.
+pub async fn readable(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    id: Uuid,
+) -> ApiResult<Option<Post>> {
+    let post = model::find(conn, id).await?;
+    let audiences = crate::groups::model::find_access_to_post(conn, viewer.id(), id).await?;
+    Ok(post.filter(|post| readable_by(viewer, post, &audiences)))
+}
+
+/// Whether `viewer` may read `post`, published in `groups` (loaded once to check many people).
+pub async fn may_read(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    post: &Post,
+    groups: &[Uuid],
+) -> ApiResult<bool> {
+    let audiences = if groups.is_empty() {
+        Vec::new()
+    } else {
+        crate::groups::model::find_access(conn, viewer.id(), groups).await?
+    };
+    Ok(readable_by(viewer, post, &audiences))
+}
+
+fn readable_by(viewer: &Viewer, post: &Post, audiences: &[GroupAccess]) -> bool {
+    policy::can(viewer, Action::View, Resource::Post { post, audiences }).allowed()
+}
