@@ -30,7 +30,8 @@ pub struct App {
     shutdown: watch::Sender<bool>,
     /// Open WebSocket connections, which outlive the HTTP requests axum waits for at shutdown.
     websockets: TaskTracker,
-    jobs: tokio::task::JoinHandle<()>,
+    /// The job worker, until shutdown waits for it.
+    jobs: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// Extractors shared by the HTTP layer's routes and the features' routes read the services.
@@ -42,7 +43,9 @@ impl AsRef<Services> for Arc<App> {
 
 impl Drop for App {
     fn drop(&mut self) {
-        self.jobs.abort();
+        if let Some(jobs) = self.jobs.get_mut().ok().and_then(Option::take) {
+            jobs.abort();
+        }
     }
 }
 
@@ -73,16 +76,21 @@ impl App {
             mailer: config.smtp.as_ref().map(Mailer::new).transpose()?,
         });
         let schemas = Schemas::build(services.clone(), &config.limits);
-        let jobs = crate::jobs::spawn_worker(services.clone(), config.job_poll_interval);
+        let shutdown = watch::channel(false).0;
+        let jobs = crate::jobs::spawn_worker(
+            services.clone(),
+            config.job_poll_interval,
+            shutdown.subscribe(),
+        );
         Ok(Arc::new(Self {
             services,
             schemas,
             metrics: Metrics::default(),
             readiness: Readiness::default(),
             operations_per_person: OperationsPerPerson::default(),
-            shutdown: watch::channel(false).0,
+            shutdown,
             websockets: TaskTracker::new(),
-            jobs,
+            jobs: std::sync::Mutex::new(Some(jobs)),
         }))
     }
 
@@ -119,9 +127,19 @@ impl App {
         // Upgraded connections are not axum's to wait for: give them time to say goodbye.
         self.websockets.close();
         let _ = tokio::time::timeout(WEBSOCKET_CLOSE_GRACE, self.websockets.wait()).await;
-        // The activity of the last requests is written while the database is still there (an
-        // embedded cluster stops right after).
-        self.services.activity.flush().await;
+        self.stop_background_work().await;
         Ok(())
+    }
+
+    /// Lets the job worker finish the jobs in hand, then writes the activity recorded so far and
+    /// ends its writer: nothing works on the database after this (an embedded cluster stops
+    /// right after).
+    async fn stop_background_work(&self) {
+        self.shutdown.send_replace(true);
+        let jobs = self.jobs.lock().ok().and_then(|mut jobs| jobs.take());
+        if let Some(jobs) = jobs {
+            let _ = jobs.await;
+        }
+        self.services.activity.close().await;
     }
 }

@@ -101,6 +101,21 @@ impl<K> PageRequest<K> {
     }
 }
 
+/// `children` in lists by parent, in the order they came: a list for each of `parents`, an
+/// empty one for a parent without children (what a loader of lists returns).
+pub fn lists_by_parent<T>(
+    parents: &[Uuid],
+    children: impl IntoIterator<Item = T>,
+    parent_of: impl Fn(&T) -> Uuid,
+) -> HashMap<Uuid, Vec<T>> {
+    let mut lists: HashMap<Uuid, Vec<T>> =
+        parents.iter().map(|parent| (*parent, Vec::new())).collect();
+    for child in children {
+        lists.entry(parent_of(&child)).or_default().push(child);
+    }
+    lists
+}
+
 /// A row of [`PageRequest::per_parent_sql`].
 #[derive(QueryableByName)]
 pub struct PerParentRow<T> {

@@ -31,14 +31,18 @@ impl Server {
         self.0.id()
     }
 
-    /// SIGTERM, then the exit status.
-    fn terminate(&mut self) -> std::process::ExitStatus {
+    /// SIGTERM, then the exit status and what the server logged.
+    fn terminate(&mut self) -> (std::process::ExitStatus, String) {
         nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(self.0.id() as i32),
             nix::sys::signal::Signal::SIGTERM,
         )
         .unwrap();
-        self.0.wait().unwrap()
+        let mut logs = String::new();
+        if let Some(stderr) = self.0.stderr.as_mut() {
+            std::io::Read::read_to_string(stderr, &mut logs).unwrap();
+        }
+        (self.0.wait().unwrap(), logs)
     }
 }
 
@@ -49,14 +53,15 @@ impl Drop for Server {
     }
 }
 
-/// Starts `parvis serve` and waits for the line announcing GraphiQL.
+/// Starts `parvis serve` and waits for the line announcing GraphiQL; its log (warnings and
+/// errors) is kept for `stop`.
 fn serve(configure: impl FnOnce(&mut Command)) -> (Server, u16, String) {
     let port = free_port();
     let mut command = parvis();
     command
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(Stdio::piped());
     configure(&mut command);
     let mut child = command.spawn().expect("start parvis serve");
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -72,11 +77,19 @@ fn serve(configure: impl FnOnce(&mut Command)) -> (Server, u16, String) {
     (Server(child), port, banner)
 }
 
+/// Stops the server with SIGTERM: it exits cleanly, and nothing went wrong while it ran or shut
+/// down (no warning, no error, no backtrace in its log).
 fn stop(mut server: Server) {
-    let status = server.terminate();
+    let (status, logs) = server.terminate();
     assert!(
         status.success(),
-        "parvis serve did not exit cleanly on SIGTERM: {status}"
+        "parvis serve did not exit cleanly on SIGTERM: {status}\n{logs}"
+    );
+    assert!(
+        !["WARN", "ERROR", "backtrace"]
+            .iter()
+            .any(|trouble| logs.contains(trouble)),
+        "parvis serve logged trouble:\n{logs}"
     );
 }
 

@@ -999,3 +999,87 @@ async fn guests_cannot_name_people_they_may_not_see_as_invitees() {
 
     assert_eq!(error_code(&invited), "BAD_USER_INPUT", "{invited}");
 }
+
+/// One-off events of `setup`'s group on the November days of `days`, each answered GOING by the
+/// member.
+async fn answered_events(setup: &Setup, days: std::ops::Range<u32>) {
+    for day in days {
+        let event = created_id(
+            &setup.app,
+            &setup.owner,
+            json!({
+                "groupId": setup.group.id,
+                "title": format!("Atelier {day}"),
+                "startsAt": format!("2026-11-{day:02}T08:00:00Z"),
+                "endsAt": format!("2026-11-{day:02}T09:00:00Z"),
+                "timeZone": "Europe/Paris",
+            }),
+        )
+        .await;
+        let answered = setup
+            .app
+            .graphql(
+                Some(&setup.member),
+                RSVP,
+                json!({ "id": event, "status": "GOING" }),
+            )
+            .await;
+        assert!(answered["errors"].is_null(), "{answered}");
+    }
+}
+
+/// The statements `selection` (fields of each occurrence's event) costs in a November calendar of
+/// one event, then of eight, and what it gave each of the eight.
+async fn statements_at_one_and_eight_events(selection: &str) -> (u64, u64, Vec<Value>) {
+    let setup = setup().await;
+    let query = format!(
+        "{{ events(filter: {{ from: \"2026-11-01T00:00:00Z\", to: \"2026-12-01T00:00:00Z\" }}, first: 20) {{
+             edges {{ node {{ event {{ {selection} }} }} }} }} }}"
+    );
+    answered_events(&setup, 2..3).await;
+    let (one, _) = setup
+        .app
+        .statements_of(&setup.owner, &query, json!({}))
+        .await;
+    answered_events(&setup, 3..10).await;
+    let (eight, response) = setup
+        .app
+        .statements_of(&setup.owner, &query, json!({}))
+        .await;
+    let events = response["data"]["events"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["event"].clone())
+        .collect();
+    (one, eight, events)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_attendees_of_a_calendars_events_cost_the_same_statements_for_one_event_or_many() {
+    let (one, eight, events) =
+        statements_at_one_and_eight_events("attendees(status: GOING) { status user { username } }")
+            .await;
+
+    let attendees =
+        json!({ "attendees": [{ "status": "GOING", "user": { "username": "member" } }] });
+    assert_eq!(events, vec![attendees; 8]);
+    assert_eq!(one, eight, "1 event: {one} statements, 8 events: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_occurrences_of_a_calendars_events_cost_the_same_statements_for_one_event_or_many() {
+    let (one, eight, events) = statements_at_one_and_eight_events(
+        "title occurrences(from: \"2026-11-01T00:00:00Z\", to: \"2026-12-01T00:00:00Z\") { startsAt }",
+    )
+    .await;
+
+    let expected: Vec<Value> = (2..10)
+        .map(|day| {
+            json!({ "title": format!("Atelier {day}"),
+                    "occurrences": [{ "startsAt": format!("2026-11-{day:02}T08:00:00+00:00") }] })
+        })
+        .collect();
+    assert_eq!(events, expected);
+    assert_eq!(one, eight, "1 event: {one} statements, 8 events: {eight}");
+}

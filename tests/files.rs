@@ -980,8 +980,10 @@ async fn hostile_uploads_are_answered_quickly_and_the_server_stays_responsive() 
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_files_of_listed_folders_cost_the_same_statements_for_one_folder_or_many() {
+/// The statements `selection` (fields of each folder under the root) costs in a drive of one
+/// folder, then of six (`Dossier {i}`, each with the files a.txt and b.txt), and what it gave
+/// each of the six.
+async fn statements_at_one_and_six_folders(selection: &str) -> (u64, u64, Vec<Value>) {
     let d = drive_with(|config| config.job_poll_interval = Duration::from_secs(1)).await;
     let add_folder = |i: usize| {
         let d = &d;
@@ -1002,28 +1004,69 @@ async fn the_files_of_listed_folders_cost_the_same_statements_for_one_folder_or_
             }
         }
     };
-    let query = "query($id: ID!) { drive(id: $id) { root { folders { files(first: 1) {
-        totalCount pageInfo { hasNextPage } edges { node { name } } } } } } }";
+    let query =
+        format!("query($id: ID!) {{ drive(id: $id) {{ root {{ folders {{ {selection} }} }} }} }}");
     let variables = json!({ "id": d.drive_id });
     add_folder(0).await;
     let (one, _) = d
         .app
-        .statements_of(&d.owner, query, variables.clone())
+        .statements_of(&d.owner, &query, variables.clone())
         .await;
     for i in 1..6 {
         add_folder(i).await;
     }
+    let (six, response) = d.app.statements_of(&d.owner, &query, variables).await;
+    let folders = response["data"]["drive"]["root"]["folders"]
+        .as_array()
+        .expect("folders")
+        .clone();
+    (one, six, folders)
+}
 
-    let (six, response) = d.app.statements_of(&d.owner, query, variables).await;
+#[tokio::test(flavor = "multi_thread")]
+async fn the_files_of_listed_folders_cost_the_same_statements_for_one_folder_or_many() {
+    let (one, six, folders) = statements_at_one_and_six_folders(
+        "files(first: 1) { totalCount pageInfo { hasNextPage } edges { node { name } } }",
+    )
+    .await;
 
     let files = json!({ "files": {
         "totalCount": 2,
         "pageInfo": { "hasNextPage": true },
         "edges": [{ "node": { "name": "a.txt" } }],
     } });
-    assert_eq!(
-        response["data"]["drive"]["root"]["folders"],
-        json!(vec![files; 6])
-    );
+    assert_eq!(folders, vec![files; 6]);
+    assert_eq!(one, six, "1 folder: {one} statements, 6 folders: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_parents_and_subfolders_of_listed_folders_cost_the_same_statements_for_one_or_many() {
+    let (one, six, folders) =
+        statements_at_one_and_six_folders("name parent { name } folders { name }").await;
+
+    let expected: Vec<Value> = (0..6)
+        .map(|i| json!({ "name": format!("Dossier {i}"), "parent": { "name": "" }, "folders": [] }))
+        .collect();
+    assert_eq!(folders, expected);
+    assert_eq!(one, six, "1 folder: {one} statements, 6 folders: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_folders_and_versions_of_listed_files_cost_the_same_statements_for_one_or_many() {
+    let (one, six, folders) = statements_at_one_and_six_folders(
+        "files(first: 2) { edges { node { name folder { name } versions { number } } } }",
+    )
+    .await;
+
+    let expected: Vec<Value> = (0..6)
+        .map(|i| {
+            let file = |name: &str| {
+                json!({ "node": { "name": name, "folder": { "name": format!("Dossier {i}") },
+                                  "versions": [{ "number": 1 }] } })
+            };
+            json!({ "files": { "edges": [file("a.txt"), file("b.txt")] } })
+        })
+        .collect();
+    assert_eq!(folders, expected);
     assert_eq!(one, six, "1 folder: {one} statements, 6 folders: {six}");
 }

@@ -882,6 +882,40 @@ async fn a_person_who_moves_into_the_department_joins_the_groups_with_its_rule()
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_account_activated_with_its_code_joins_the_groups_whose_rules_it_matches() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let lyon = app
+        .create_group(&admin, "Site de Lyon", Visibility::Public)
+        .await;
+    add_rule(&app, &admin, &lyon, None, Some("Lyon")).await;
+    let created = app
+        .graphql(
+            Some(&admin),
+            "mutation { createAccount(input: { username: \"marc.atelier\", displayName: \"Marc\", site: \"Lyon\" }) { activationCode } }",
+            json!({}),
+        )
+        .await;
+    let code = &created["data"]["createAccount"]["activationCode"];
+    let marc = app.existing_user("marc.atelier").await;
+    assert_eq!(role_in(&app, &lyon, &marc).await, None, "not while pending");
+
+    let activated = app
+        .graphql(
+            None,
+            "mutation($code: String!) { activateAccount(input: { username: \"marc.atelier\", activationCode: $code, password: \"ten or more chars\" }) { user { status } } }",
+            json!({ "code": code }),
+        )
+        .await;
+
+    assert_eq!(
+        activated["data"]["activateAccount"]["user"]["status"], "ACTIVE",
+        "{activated}"
+    );
+    assert_eq!(role_in(&app, &lyon, &marc).await, Some(GroupRole::Member));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn leaving_the_department_takes_people_out_only_of_what_its_rule_gave_them() {
     let app = TestApp::spawn().await;
     let admin = app.create_user("admin", OrgRole::Admin).await;
@@ -1476,7 +1510,8 @@ async fn descriptions_render_to_sanitised_html() {
 }
 
 /// Groups `Club {i}` for `numbers` owned by `owner`, each with `member`, a pending request from
-/// `requester` and an invitation to `invitee`.
+/// `requester`, an invitation to `invitee`, a pinned post "Règlement {i}" and a membership rule
+/// for the site "Site {i}" (where no one works).
 async fn busy_groups(
     app: &TestApp,
     people: [&common::TestUser; 4],
@@ -1501,7 +1536,42 @@ async fn busy_groups(
         model::invite(&mut conn, group.uuid, &[invitee.uuid], owner.uuid)
             .await
             .expect("invite");
+        pin_a_post(app, owner, &group, &format!("Règlement {i}")).await;
+        parvis::groups::rules::insert(
+            &mut conn,
+            group.uuid,
+            None,
+            Some(&format!("Site {i}")),
+            owner.uuid,
+        )
+        .await
+        .expect("rule");
     }
+}
+
+/// `author` posts `body` in `group` and pins it there.
+async fn pin_a_post(
+    app: &TestApp,
+    author: &common::TestUser,
+    group: &common::groups::TestGroup,
+    body: &str,
+) {
+    let created = app
+        .graphql(
+            Some(author),
+            "mutation($g: ID!, $b: String!) { createPost(input: { groupIds: [$g], body: $b }) { post { id } } }",
+            json!({ "g": group.id, "b": body }),
+        )
+        .await;
+    let post = &created["data"]["createPost"]["post"]["id"];
+    let pinned = app
+        .graphql(
+            Some(author),
+            "mutation($p: ID!, $g: ID) { pinPost(input: { postId: $p, groupId: $g }) { post { id } } }",
+            json!({ "p": post, "g": group.id }),
+        )
+        .await;
+    assert!(pinned["errors"].is_null(), "{created} {pinned}");
 }
 
 /// The statements `selection` (fields of each group) costs in a list of one group, then of
@@ -1570,5 +1640,51 @@ async fn the_invitations_of_a_groups_page_cost_the_same_statements_for_one_group
         "edges": [{ "node": { "status": "PENDING" } }],
     } });
     assert_eq!(groups, vec![invitations; 8]);
+    assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_drives_of_a_groups_page_cost_the_same_statements_for_one_group_or_many() {
+    let (one, eight, groups) =
+        statements_at_one_and_eight_groups("drive { quotaBytes usedBytes root { name } }").await;
+
+    let drive = json!({ "drive": {
+        "quotaBytes": parvis::files::model::GROUP_QUOTA,
+        "usedBytes": 0,
+        "root": { "name": "" },
+    } });
+    assert_eq!(groups, vec![drive; 8]);
+    assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pinned_posts_of_a_groups_page_cost_the_same_statements_for_one_group_or_many() {
+    let (one, eight, groups) =
+        statements_at_one_and_eight_groups("name pinnedPosts { body }").await;
+
+    let pinned: Vec<Value> = groups
+        .iter()
+        .map(|group| {
+            let number = group["name"].as_str().unwrap().trim_start_matches("Club ");
+            json!({ "name": group["name"], "pinnedPosts": [{ "body": format!("Règlement {number}") }] })
+        })
+        .collect();
+    assert_eq!(groups, pinned);
+    assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_membership_rules_of_a_groups_page_cost_the_same_statements_for_one_group_or_many() {
+    let (one, eight, groups) =
+        statements_at_one_and_eight_groups("name membershipRules { site }").await;
+
+    let ruled: Vec<Value> = groups
+        .iter()
+        .map(|group| {
+            let number = group["name"].as_str().unwrap().trim_start_matches("Club ");
+            json!({ "name": group["name"], "membershipRules": [{ "site": format!("Site {number}") }] })
+        })
+        .collect();
+    assert_eq!(groups, ruled);
     assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
 }

@@ -1276,3 +1276,54 @@ async fn anonymous_answers_count_in_the_organisations_feature_use() {
         "{report}"
     );
 }
+
+/// A survey (not anonymous) of `count` free-text questions for `group`, made by `manager`, to
+/// which `member` answered "Réponse {n}" to question n.
+async fn free_text_survey(setup: &Setup, count: usize) -> String {
+    let questions: Vec<Value> = (0..count)
+        .map(|n| json!({ "kind": "FREE_TEXT", "prompt": format!("Question {n}") }))
+        .collect();
+    let input = json!({ "title": "Retours", "anonymous": false, "groupIds": [setup.group.id],
+                        "questions": questions });
+    let (survey, ids) = create(&setup.app, &setup.manager, input).await;
+    let given: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| json!({ "questionId": id, "text": format!("Réponse {n}") }))
+        .collect();
+    answer_ok(&setup.app, &setup.member, &survey, Value::Array(given)).await;
+    survey
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_free_text_answers_of_the_results_cost_the_same_statements_for_one_question_or_many() {
+    let setup = setup().await;
+    let query = "query($id: ID!) { survey(id: $id) { results { questions {
+        textAnswers(first: 5) { totalCount edges { node { text } } } } } } }";
+    let one = free_text_survey(&setup, 1).await;
+    let eight = free_text_survey(&setup, 8).await;
+
+    let (at_one, _) = setup
+        .app
+        .statements_of(&setup.manager, query, json!({ "id": one }))
+        .await;
+    let (at_eight, response) = setup
+        .app
+        .statements_of(&setup.manager, query, json!({ "id": eight }))
+        .await;
+
+    let texts: Vec<Value> = response["data"]["survey"]["results"]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|question| question["textAnswers"].clone())
+        .collect();
+    let expected: Vec<Value> = (0..8)
+        .map(|n| json!({ "totalCount": 1, "edges": [{ "node": { "text": format!("Réponse {n}") } }] }))
+        .collect();
+    assert_eq!(texts, expected);
+    assert_eq!(
+        at_one, at_eight,
+        "1 question: {at_one} statements, 8 questions: {at_eight}"
+    );
+}

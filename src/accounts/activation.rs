@@ -101,7 +101,11 @@ pub async fn activate_with_code(
                 .await?
                 .filter(|current| matches(current, code))
                 .ok_or_else(|| ApiError::bad_input("activationCode", "this code was just used"))?;
-            activate(conn, current.id, &password_hash).await
+            let user = activate(conn, current.id, &password_hash).await?;
+            // Rules take in active people only: the person joins the groups whose rules match
+            // the department and site the admin gave them now.
+            crate::groups::rules::follow_directory(conn, user.id).await?;
+            Ok(user)
         })
         .await?;
     throttle::clear(&mut conn, &attempt).await?;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -229,6 +230,8 @@ enum Message {
     Record(Activity),
     /// Answered once everything recorded before is written.
     Flush(oneshot::Sender<()>),
+    /// Answered once everything recorded before is written and the writer has ended.
+    Close(oneshot::Sender<()>),
 }
 
 /// The handle resolvers record through (one per process, in `Services`).
@@ -263,10 +266,15 @@ impl ActivityRecorder {
         let Some(queue) = &self.queue else {
             return;
         };
-        if queue.try_send(Message::Record(activity)).is_err() {
-            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-            if dropped.is_power_of_two() {
-                tracing::warn!(dropped, "activity queue full: activity dropped");
+        match queue.try_send(Message::Record(activity)) {
+            Ok(()) => {}
+            // Shutting down: the writer has written its last batch.
+            Err(TrySendError::Closed(_)) => {}
+            Err(TrySendError::Full(_)) => {
+                let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                if dropped.is_power_of_two() {
+                    tracing::warn!(dropped, "activity queue full: activity dropped");
+                }
             }
         }
     }
@@ -286,6 +294,18 @@ impl ActivityRecorder {
             let _ = written.await;
         }
     }
+
+    /// Writes everything recorded so far and ends the writer, whose connections would otherwise
+    /// outlive the database at shutdown; what is recorded afterwards is not kept.
+    pub async fn close(&self) {
+        let Some(queue) = &self.queue else {
+            return;
+        };
+        let (done, ended) = oneshot::channel();
+        if queue.send(Message::Close(done)).await.is_ok() {
+            let _ = ended.await;
+        }
+    }
 }
 
 async fn write_queue(pool: DbPool, mut incoming: mpsc::Receiver<Message>) {
@@ -303,6 +323,11 @@ async fn write_queue(pool: DbPool, mut incoming: mpsc::Receiver<Message>) {
                 Some(Message::Flush(done)) => {
                     waiting.push(done);
                     (true, false)
+                }
+                Some(Message::Close(done)) => {
+                    incoming.close();
+                    waiting.push(done);
+                    (false, false)
                 }
                 None => (false, false),
             },

@@ -6,13 +6,16 @@ use chrono_tz::Tz;
 use uuid::Uuid;
 
 use super::access::{self, EventView, TYPE_NAME};
-use super::loaders::{EventSummary, EventSummaryLoader, ViewerAttendanceLoader};
+use super::loaders::{
+    AttendeeLists, EventExceptions, EventSummary, EventSummaryLoader, ViewerAttendanceLoader,
+};
 use super::model::{self, Attendance, AttendanceStatus, WindowFilter};
 use super::recurrence::{self, Occurrence};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::graphql::loaders;
 use crate::groups::GroupAccess;
 use crate::pagination::PageRequest;
 use crate::policy::Action;
@@ -209,10 +212,10 @@ impl EventView {
         ctx: &Context<'_>,
         status: Option<AttendanceStatusGql>,
     ) -> ApiResult<Vec<AttendanceObject>> {
-        let mut conn = ctx.conn().await?;
         Ok(
-            model::attendances(&mut conn, self.event.id, status.map(Into::into))
+            loaders::children_of::<AttendeeLists>(ctx, self.event.id, status.map(Into::into))
                 .await?
+                .unwrap_or_default()
                 .into_iter()
                 .map(AttendanceObject::from)
                 .collect(),
@@ -260,8 +263,9 @@ impl EventView {
         to: DateTime<Utc>,
     ) -> ApiResult<Vec<EventOccurrence>> {
         check_window(from, to)?;
-        let mut conn = ctx.conn().await?;
-        let exceptions = model::exceptions(&mut conn, &[self.event.id]).await?;
+        let exceptions = loaders::children_of::<EventExceptions>(ctx, self.event.id, ())
+            .await?
+            .unwrap_or_default();
         let zone = viewer_zone(ctx);
         Ok(recurrence::occurrences(&self.event, &exceptions, from, to)?
             .into_iter()

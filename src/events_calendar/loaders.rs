@@ -6,8 +6,12 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use uuid::Uuid;
 
-use super::model::{self, Attendance, AttendanceStatus};
-use crate::error::ApiError;
+use diesel_async::AsyncPgConnection;
+
+use super::model::{self, Attendance, AttendanceStatus, OccurrenceException};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::loaders::ChildrenOf;
+use crate::pagination::lists_by_parent;
 use crate::services::Services;
 
 async fn connection(services: &Services) -> Result<crate::db::DbConn, Arc<ApiError>> {
@@ -99,5 +103,41 @@ impl Loader<Uuid> for ViewerAttendanceLoader {
             .into_iter()
             .map(|attendance| (attendance.event_id, attendance))
             .collect())
+    }
+}
+
+/// Who answered or was invited to each event (only with one status when asked), in the order
+/// they answered.
+pub struct AttendeeLists;
+
+impl ChildrenOf for AttendeeLists {
+    type Args = Option<AttendanceStatus>;
+    type Value = Vec<Attendance>;
+
+    fn load(
+        conn: &mut AsyncPgConnection,
+        events: &[Uuid],
+        status: &Self::Args,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Self::Value>>> + Send {
+        model::attendee_lists(conn, events, *status)
+    }
+}
+
+/// The occurrences of each event that were cancelled or moved.
+pub struct EventExceptions;
+
+impl ChildrenOf for EventExceptions {
+    type Args = ();
+    type Value = Vec<OccurrenceException>;
+
+    async fn load(
+        conn: &mut AsyncPgConnection,
+        events: &[Uuid],
+        _: &(),
+    ) -> ApiResult<HashMap<Uuid, Self::Value>> {
+        let exceptions = model::exceptions(conn, events).await?;
+        Ok(lists_by_parent(events, exceptions, |exception| {
+            exception.event_id
+        }))
     }
 }

@@ -1,5 +1,7 @@
 //! The `events` tables and the queries on them.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -7,6 +9,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{event_attendees, event_exceptions, event_organizers, events};
 use crate::error::{ApiError, ApiResult};
+use crate::pagination::lists_by_parent;
 use crate::text_enum;
 
 text_enum! {
@@ -397,8 +400,21 @@ pub async fn attendances(
     event_id: Uuid,
     status: Option<AttendanceStatus>,
 ) -> ApiResult<Vec<Attendance>> {
+    Ok(attendee_lists(conn, &[event_id], status)
+        .await?
+        .remove(&event_id)
+        .unwrap_or_default())
+}
+
+/// Everyone who answered or was invited to each event (only those who answered `status` when
+/// given), in the order they answered; an empty list for an event without any.
+pub async fn attendee_lists(
+    conn: &mut AsyncPgConnection,
+    event_ids: &[Uuid],
+    status: Option<AttendanceStatus>,
+) -> ApiResult<HashMap<Uuid, Vec<Attendance>>> {
     let mut query = event_attendees::table
-        .filter(event_attendees::event_id.eq(event_id))
+        .filter(event_attendees::event_id.eq_any(event_ids))
         .select(Attendance::as_select())
         .order((
             event_attendees::responded_at.asc(),
@@ -408,7 +424,10 @@ pub async fn attendances(
     if let Some(status) = status {
         query = query.filter(event_attendees::status.eq(status));
     }
-    Ok(query.load(conn).await?)
+    let attendances: Vec<Attendance> = query.load(conn).await?;
+    Ok(lists_by_parent(event_ids, attendances, |attendance| {
+        attendance.event_id
+    }))
 }
 
 /// Counts per status for several events.

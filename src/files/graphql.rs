@@ -8,13 +8,13 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::access::{self, DRIVE_TYPE, DriveView, FILE_TYPE, FOLDER_TYPE};
-use super::model::{self, File, FileOrder, FileVersion, Folder};
+use super::model::{self, Drive, DriveHolder, File, FileOrder, FileVersion, Folder};
 use super::storage::hex;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::graphql::loaders::{self, ChildPages};
+use crate::graphql::loaders::{self, ChildPages, ChildrenOf};
 use crate::groups::GroupAccess;
 use crate::pagination::{Page, PageRequest};
 use crate::policy::Action;
@@ -87,9 +87,11 @@ impl DriveView {
     }
     /// The top folder.
     async fn root(&self, ctx: &Context<'_>) -> ApiResult<FolderView> {
-        let mut conn = ctx.conn().await?;
+        let folder = loaders::children_of::<RootFolders>(ctx, self.drive.id, ())
+            .await?
+            .ok_or(ApiError::NotFound(FOLDER_TYPE))?;
         Ok(FolderView {
-            folder: model::root_folder(&mut conn, self.drive.id).await?,
+            folder,
             drive: self.clone(),
         })
     }
@@ -137,8 +139,7 @@ impl FolderView {
         let Some(parent) = self.folder.parent_id else {
             return Ok(None);
         };
-        let mut conn = ctx.conn().await?;
-        Ok(model::find_folder(&mut conn, parent)
+        Ok(loaders::children_of::<FoldersById>(ctx, parent, ())
             .await?
             .map(|folder| FolderView {
                 folder,
@@ -154,9 +155,9 @@ impl FolderView {
     }
     /// Subfolders by name.
     async fn folders(&self, ctx: &Context<'_>) -> ApiResult<Vec<FolderView>> {
-        let mut conn = ctx.conn().await?;
-        Ok(model::subfolders(&mut conn, self.folder.id)
+        Ok(loaders::children_of::<Subfolders>(ctx, self.folder.id, ())
             .await?
+            .unwrap_or_default()
             .into_iter()
             .map(|folder| FolderView {
                 folder,
@@ -189,6 +190,86 @@ impl FolderView {
     }
     async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(self.drive.can(ctx.viewer()?, Action::Edit))
+    }
+}
+
+/// The root folder of drives.
+pub struct RootFolders;
+
+impl ChildrenOf for RootFolders {
+    type Args = ();
+    type Value = Folder;
+
+    fn load(
+        conn: &mut diesel_async::AsyncPgConnection,
+        drives: &[Uuid],
+        _: &(),
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Folder>>> + Send {
+        model::root_folders(conn, drives)
+    }
+}
+
+/// Folders by id (a file's folder, a folder's parent).
+pub struct FoldersById;
+
+impl ChildrenOf for FoldersById {
+    type Args = ();
+    type Value = Folder;
+
+    fn load(
+        conn: &mut diesel_async::AsyncPgConnection,
+        ids: &[Uuid],
+        _: &(),
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Folder>>> + Send {
+        model::find_folders(conn, ids)
+    }
+}
+
+/// The live subfolders of folders, by name.
+pub struct Subfolders;
+
+impl ChildrenOf for Subfolders {
+    type Args = ();
+    type Value = Vec<Folder>;
+
+    fn load(
+        conn: &mut diesel_async::AsyncPgConnection,
+        folders: &[Uuid],
+        _: &(),
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Vec<Folder>>>> + Send {
+        model::subfolder_lists(conn, folders)
+    }
+}
+
+/// The versions of files, newest first.
+pub struct FileVersions;
+
+impl ChildrenOf for FileVersions {
+    type Args = ();
+    type Value = Vec<FileVersion>;
+
+    fn load(
+        conn: &mut diesel_async::AsyncPgConnection,
+        files: &[Uuid],
+        _: &(),
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Vec<FileVersion>>>> + Send {
+        model::version_lists(conn, files)
+    }
+}
+
+/// The drives of groups, made the first time they are asked for.
+pub struct GroupDrives;
+
+impl ChildrenOf for GroupDrives {
+    type Args = ();
+    type Value = Drive;
+
+    fn load(
+        conn: &mut diesel_async::AsyncPgConnection,
+        groups: &[Uuid],
+        _: &(),
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Drive>>> + Send {
+        model::drives_for(conn, DriveHolder::Group, groups)
     }
 }
 
@@ -241,13 +322,14 @@ impl FileView {
         &self.drive
     }
     async fn folder(&self, ctx: &Context<'_>) -> ApiResult<Option<FolderView>> {
-        let mut conn = ctx.conn().await?;
-        Ok(model::find_folder(&mut conn, self.file.folder_id)
-            .await?
-            .map(|folder| FolderView {
-                folder,
-                drive: self.drive.clone(),
-            }))
+        Ok(
+            loaders::children_of::<FoldersById>(ctx, self.file.folder_id, ())
+                .await?
+                .map(|folder| FolderView {
+                    folder,
+                    drive: self.drive.clone(),
+                }),
+        )
     }
     /// Streams the current version (cookie or bearer; `?version=N` for an older one).
     async fn download_url(&self, ctx: &Context<'_>) -> String {
@@ -259,9 +341,9 @@ impl FileView {
     }
     /// Versions, newest first.
     async fn versions(&self, ctx: &Context<'_>) -> ApiResult<Vec<FileVersionObject>> {
-        let mut conn = ctx.conn().await?;
-        Ok(model::versions(&mut conn, self.file.id)
+        Ok(loaders::children_of::<FileVersions>(ctx, self.file.id, ())
             .await?
+            .unwrap_or_default()
             .into_iter()
             .map(FileVersionObject::from)
             .collect())
@@ -328,8 +410,9 @@ pub async fn group_drive(ctx: &Context<'_>, group: &GroupAccess) -> ApiResult<Op
     {
         return Ok(None);
     }
-    let mut conn = ctx.conn().await?;
-    let drive = model::drive_for(&mut conn, Some(group.group.id), None).await?;
+    let drive = loaders::children_of::<GroupDrives>(ctx, group.group.id, ())
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no drive for {}", group.group.id)))?;
     let view = DriveView {
         drive,
         group: Some(group.clone()),

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{drives, file_versions, files, folders, storage_garbage};
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{Page, PageRequest, PerParentRow};
+use crate::pagination::{Page, PageRequest, PerParentRow, lists_by_parent};
 
 /// A drive's default quota: 10 GiB for a group, 2 GiB for a person.
 pub const GROUP_QUOTA: i64 = 10 << 30;
@@ -84,49 +84,104 @@ pub struct StoredObject {
     pub uploaded_name: String,
 }
 
+/// Whose drives are asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriveHolder {
+    Group,
+    Person,
+}
+
 /// The drive of a group or a person, made with its root folder the first time it is asked for.
 pub async fn drive_for(
     conn: &mut AsyncPgConnection,
     group_id: Option<Uuid>,
     owner_id: Option<Uuid>,
 ) -> ApiResult<Drive> {
-    let mut query = drives::table.select(Drive::as_select()).into_boxed();
-    query = match group_id {
-        Some(group) => query.filter(drives::group_id.eq(group)),
-        None => query.filter(drives::owner_id.eq(owner_id.unwrap_or_default())),
+    let (holder, id) = match group_id {
+        Some(group) => (DriveHolder::Group, group),
+        None => (DriveHolder::Person, owner_id.unwrap_or_default()),
     };
-    let existing = query.first(conn).await.optional()?;
-    if let Some(drive) = existing {
-        return Ok(drive);
+    drives_for(conn, holder, &[id])
+        .await?
+        .remove(&id)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no drive made for {id}")))
+}
+
+/// The drives of groups or people by holder, those missing made with their root folders: one
+/// statement when all exist, three otherwise, however many are asked for.
+pub async fn drives_for(
+    conn: &mut AsyncPgConnection,
+    holder: DriveHolder,
+    holders: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Drive>> {
+    let found = existing_drives(conn, holder, holders).await?;
+    let missing: HashSet<Uuid> = holders
+        .iter()
+        .filter(|id| !found.contains_key(id))
+        .copied()
+        .collect();
+    if missing.is_empty() {
+        return Ok(found);
     }
-    let quota = if group_id.is_some() {
-        GROUP_QUOTA
-    } else {
-        PERSONAL_QUOTA
+    make_drives(conn, holder, &missing.into_iter().collect::<Vec<_>>()).await?;
+    // Made here, or by another request in between.
+    existing_drives(conn, holder, holders).await
+}
+
+async fn existing_drives(
+    conn: &mut AsyncPgConnection,
+    holder: DriveHolder,
+    holders: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Drive>> {
+    let query = drives::table.select(Drive::as_select()).into_boxed();
+    let drives: Vec<Drive> = match holder {
+        DriveHolder::Group => query.filter(drives::group_id.eq_any(holders)),
+        DriveHolder::Person => query.filter(drives::owner_id.eq_any(holders)),
+    }
+    .load(conn)
+    .await?;
+    Ok(drives
+        .into_iter()
+        .filter_map(|drive| {
+            let holder_id = match holder {
+                DriveHolder::Group => drive.group_id,
+                DriveHolder::Person => drive.owner_id,
+            };
+            Some((holder_id?, drive))
+        })
+        .collect())
+}
+
+/// Makes the drives of `holders` with their root folders, in one statement; a holder whose
+/// drive another request made meanwhile keeps that one.
+async fn make_drives(
+    conn: &mut AsyncPgConnection,
+    holder: DriveHolder,
+    holders: &[Uuid],
+) -> ApiResult<()> {
+    let (column, quota) = match holder {
+        DriveHolder::Group => ("group_id", GROUP_QUOTA),
+        DriveHolder::Person => ("owner_id", PERSONAL_QUOTA),
     };
-    let id = Uuid::now_v7();
-    let inserted = diesel::insert_into(drives::table)
-        .values((
-            drives::id.eq(id),
-            drives::group_id.eq(group_id),
-            drives::owner_id.eq(owner_id),
-            drives::quota_bytes.eq(quota),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    if inserted == 1 {
-        diesel::insert_into(folders::table)
-            .values((
-                folders::id.eq(Uuid::now_v7()),
-                folders::drive_id.eq(id),
-                folders::name.eq(""),
-            ))
-            .execute(conn)
-            .await?;
-    }
-    // Another request may have made it first.
-    Box::pin(drive_for(conn, group_id, owner_id)).await
+    let drive_ids: Vec<Uuid> = holders.iter().map(|_| Uuid::now_v7()).collect();
+    let root_ids: Vec<Uuid> = holders.iter().map(|_| Uuid::now_v7()).collect();
+    diesel::sql_query(format!(
+        "WITH new AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[])
+                        AS new (holder, drive_id, root_id)),
+              made AS (INSERT INTO drives (id, {column}, quota_bytes)
+                       SELECT drive_id, holder, $4 FROM new
+                       ON CONFLICT DO NOTHING
+                       RETURNING id)
+         INSERT INTO folders (id, drive_id, name)
+         SELECT new.root_id, made.id, '' FROM made JOIN new ON new.drive_id = made.id"
+    ))
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(holders)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&drive_ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&root_ids)
+    .bind::<diesel::sql_types::BigInt, _>(quota)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn find_drives(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<Vec<Drive>> {
@@ -147,23 +202,47 @@ pub async fn find_drive(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Opt
 }
 
 pub async fn root_folder(conn: &mut AsyncPgConnection, drive: Uuid) -> ApiResult<Folder> {
-    folders::table
-        .filter(folders::drive_id.eq(drive))
-        .filter(folders::parent_id.is_null())
-        .select(Folder::as_select())
-        .first(conn)
-        .await
-        .optional()?
+    root_folders(conn, &[drive])
+        .await?
+        .remove(&drive)
         .ok_or(ApiError::NotFound("Folder"))
 }
 
-pub async fn find_folder(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Folder>> {
-    Ok(folders::table
-        .find(id)
+/// The root folder of each drive.
+pub async fn root_folders(
+    conn: &mut AsyncPgConnection,
+    drives: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Folder>> {
+    let roots: Vec<Folder> = folders::table
+        .filter(folders::drive_id.eq_any(drives))
+        .filter(folders::parent_id.is_null())
         .select(Folder::as_select())
-        .first(conn)
-        .await
-        .optional()?)
+        .load(conn)
+        .await?;
+    Ok(roots
+        .into_iter()
+        .map(|folder| (folder.drive_id, folder))
+        .collect())
+}
+
+pub async fn find_folder(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Folder>> {
+    Ok(find_folders(conn, &[id]).await?.remove(&id))
+}
+
+/// Folders by id (those that do not exist are left out).
+pub async fn find_folders(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Folder>> {
+    let found: Vec<Folder> = folders::table
+        .filter(folders::id.eq_any(ids))
+        .select(Folder::as_select())
+        .load(conn)
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|folder| (folder.id, folder))
+        .collect())
 }
 
 pub async fn find_file(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<File>> {
@@ -288,13 +367,27 @@ pub async fn names_in(conn: &mut AsyncPgConnection, folder: Uuid) -> ApiResult<V
 }
 
 pub async fn subfolders(conn: &mut AsyncPgConnection, parent: Uuid) -> ApiResult<Vec<Folder>> {
-    Ok(folders::table
-        .filter(folders::parent_id.eq(parent))
+    Ok(subfolder_lists(conn, &[parent])
+        .await?
+        .remove(&parent)
+        .unwrap_or_default())
+}
+
+/// The live subfolders of each folder, by name.
+pub async fn subfolder_lists(
+    conn: &mut AsyncPgConnection,
+    parents: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<Folder>>> {
+    let found: Vec<Folder> = folders::table
+        .filter(folders::parent_id.eq_any(parents))
         .filter(folders::deleted_at.is_null())
         .order((folders::name.asc(), folders::id.asc()))
         .select(Folder::as_select())
         .load(conn)
-        .await?)
+        .await?;
+    Ok(lists_by_parent(parents, found, |folder| {
+        folder.parent_id.unwrap_or_default()
+    }))
 }
 
 pub async fn insert_folder(
@@ -473,12 +566,24 @@ async fn set_current(
 }
 
 pub async fn versions(conn: &mut AsyncPgConnection, file: Uuid) -> ApiResult<Vec<FileVersion>> {
-    Ok(file_versions::table
-        .filter(file_versions::file_id.eq(file))
+    Ok(version_lists(conn, &[file])
+        .await?
+        .remove(&file)
+        .unwrap_or_default())
+}
+
+/// The versions of each file, newest first.
+pub async fn version_lists(
+    conn: &mut AsyncPgConnection,
+    files: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<FileVersion>>> {
+    let found: Vec<FileVersion> = file_versions::table
+        .filter(file_versions::file_id.eq_any(files))
         .order(file_versions::number.desc())
         .select(FileVersion::as_select())
         .load(conn)
-        .await?)
+        .await?;
+    Ok(lists_by_parent(files, found, |version| version.file_id))
 }
 
 /// The version with this number, or the latest.

@@ -10,17 +10,23 @@ use crate::attachments::graphql::AttachmentLoader;
 use crate::auth::{Client, Viewer};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
-use crate::events_calendar::loaders::{EventSummaryLoader, ViewerAttendanceLoader};
-use crate::files::graphql::FilePages;
-use crate::graphql::loaders::{
-    AudienceLoader, CommentSummaryLoader, GroupLoader, PageLoader, PinLoader, ReactionLoader,
-    UserLoader, ViewerMarksLoader,
+use crate::events_calendar::loaders::{
+    AttendeeLists, EventExceptions, EventSummaryLoader, ViewerAttendanceLoader,
 };
-use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages};
+use crate::files::graphql::{
+    FilePages, FileVersions, FoldersById, GroupDrives, RootFolders, Subfolders,
+};
+use crate::graphql::loaders::{
+    AudienceLoader, ChildLoader, CommentSummaryLoader, GroupLoader, PageLoader, PinLoader,
+    ReactionLoader, UserLoader, ViewerMarksLoader,
+};
+use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages, PinnedPosts};
+use crate::groups::rules::RuleLists;
 use crate::policy;
 use crate::posts::graphql::{AcknowledgerPages, CommentPages};
 use crate::posts::loaders::{AcknowledgementCountLoader, PollLoader, VersionLoader};
 use crate::services::Services;
+use crate::surveys::graphql::TextAnswerPages;
 
 /// The DataLoaders of one request: batched by key, and each key loaded once per request (a
 /// resolver can prefetch what its children will ask for).
@@ -84,7 +90,19 @@ impl RequestContext {
                 services.clone(),
             )))
             .data(loader(PageLoader::<InvitationPages>::new(services.clone())))
-            .data(loader(PageLoader::<FilePages>::new(services.clone())));
+            .data(loader(PageLoader::<FilePages>::new(services.clone())))
+            .data(loader(ChildLoader::<GroupDrives>::new(services.clone())))
+            .data(loader(ChildLoader::<RootFolders>::new(services.clone())))
+            .data(loader(ChildLoader::<FoldersById>::new(services.clone())))
+            .data(loader(ChildLoader::<Subfolders>::new(services.clone())))
+            .data(loader(ChildLoader::<FileVersions>::new(services.clone())))
+            .data(loader(ChildLoader::<PinnedPosts>::new(services.clone())))
+            .data(loader(ChildLoader::<RuleLists>::new(services.clone())))
+            .data(loader(PageLoader::<TextAnswerPages>::new(services.clone())))
+            .data(loader(ChildLoader::<AttendeeLists>::new(services.clone())))
+            .data(loader(ChildLoader::<EventExceptions>::new(
+                services.clone(),
+            )));
         if let Some(viewer) = &self.viewer {
             request = request
                 .data(loader(GroupLoader::new(services.clone(), viewer.id())))

@@ -195,6 +195,22 @@ impl Loader<Uuid> for PinLoader {
     }
 }
 
+/// What a field reached through a list loads for each parent of the list (its children, a page
+/// of them, or one object it has), for all of them at once.
+pub trait ChildrenOf: Send + Sync + 'static {
+    /// Whatever narrows what is loaded (the same for every parent of a list).
+    type Args: Clone + Eq + Hash + Send + Sync + 'static;
+    type Value: Clone + Send + Sync + 'static;
+
+    /// The value of each parent, in a fixed number of statements whatever the number of
+    /// parents. A parent left out has none (a loader for lists returns an empty one instead).
+    fn load(
+        conn: &mut AsyncPgConnection,
+        parents: &[Uuid],
+        args: &Self::Args,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Self::Value>>> + Send;
+}
+
 /// The children of many parents, a keyset page each: what a connection field asks for when it is
 /// reached through a list.
 pub trait ChildPages: Send + Sync + 'static {
@@ -210,14 +226,30 @@ pub trait ChildPages: Send + Sync + 'static {
     ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<Self::Item>>>> + Send;
 }
 
-/// Batches the pages of a connection field over the parents of a list: one statement per
-/// distinct set of arguments, whatever the number of parents.
-pub struct PageLoader<C> {
+impl<C: ChildPages> ChildrenOf for C {
+    type Args = C::Args;
+    type Value = Page<C::Item>;
+
+    fn load(
+        conn: &mut AsyncPgConnection,
+        parents: &[Uuid],
+        args: &Self::Args,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Self::Value>>> + Send {
+        C::pages(conn, parents, args)
+    }
+}
+
+/// Batches a field over the parents of a list: one load per distinct set of arguments, whatever
+/// the number of parents.
+pub struct ChildLoader<C> {
     services: Arc<Services>,
     children: PhantomData<fn() -> C>,
 }
 
-impl<C> PageLoader<C> {
+/// The loader of a connection field (see [`ChildPages`]).
+pub type PageLoader<C> = ChildLoader<C>;
+
+impl<C> ChildLoader<C> {
     pub fn new(services: Arc<Services>) -> Self {
         Self {
             services,
@@ -226,8 +258,8 @@ impl<C> PageLoader<C> {
     }
 }
 
-impl<C: ChildPages> Loader<(Uuid, C::Args)> for PageLoader<C> {
-    type Value = Page<C::Item>;
+impl<C: ChildrenOf> Loader<(Uuid, C::Args)> for ChildLoader<C> {
+    type Value = C::Value;
     type Error = Arc<ApiError>;
 
     async fn load(
@@ -239,19 +271,30 @@ impl<C: ChildPages> Loader<(Uuid, C::Args)> for PageLoader<C> {
             parents_by_args.entry(args).or_default().push(*parent);
         }
         let mut conn = connection(&self.services).await?;
-        let mut pages = HashMap::with_capacity(keys.len());
+        let mut values = HashMap::with_capacity(keys.len());
         for (args, parents) in parents_by_args {
-            let loaded = C::pages(&mut conn, &parents, args)
-                .await
-                .map_err(Arc::new)?;
-            pages.extend(
+            let loaded = C::load(&mut conn, &parents, args).await.map_err(Arc::new)?;
+            values.extend(
                 loaded
                     .into_iter()
-                    .map(|(parent, page)| ((parent, args.clone()), page)),
+                    .map(|(parent, value)| ((parent, args.clone()), value)),
             );
         }
-        Ok(pages)
+        Ok(values)
     }
+}
+
+/// What `parent` has of `C`, loaded with what the other parents of its list have (`None` when
+/// the loader left it out).
+pub async fn children_of<C: ChildrenOf>(
+    ctx: &Context<'_>,
+    parent: Uuid,
+    args: C::Args,
+) -> ApiResult<Option<C::Value>> {
+    ctx.loader::<ChildLoader<C>>()?
+        .load_one((parent, args))
+        .await
+        .map_err(|error| (*error).clone())
 }
 
 /// The page of `parent`'s children, loaded with those of the other parents of its list.
@@ -260,9 +303,7 @@ pub async fn page_of<C: ChildPages>(
     parent: Uuid,
     args: C::Args,
 ) -> ApiResult<Page<C::Item>> {
-    ctx.loader::<PageLoader<C>>()?
-        .load_one((parent, args))
-        .await
-        .map_err(|error| (*error).clone())?
+    children_of::<C>(ctx, parent, args)
+        .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no page loaded for {parent}")))
 }

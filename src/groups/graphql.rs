@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::graphql::loaders::{self, ChildPages};
+use crate::graphql::loaders::{self, ChildPages, ChildrenOf};
 use crate::pagination::{Page, PageRequest};
 use crate::policy::{self, Action, Decision, Resource};
 use crate::users::User;
@@ -278,7 +278,9 @@ impl GroupAccess {
             self,
             "Only members see this group's content.",
         )?;
-        crate::posts::model::pinned_posts(&mut *ctx.conn().await?, Some(self.group.id)).await
+        Ok(loaders::children_of::<PinnedPosts>(ctx, self.group.id, ())
+            .await?
+            .unwrap_or_default())
     }
     /// Pending invitations, oldest first (managers).
     async fn invitations(
@@ -296,6 +298,22 @@ impl GroupAccess {
         let page = PageRequest::parse(first, after.as_deref())?;
         let invitations = loaders::page_of::<InvitationPages>(ctx, self.group.id, page).await?;
         Ok(connection(invitations, |i| (i.created_at, i.id), |i| i))
+    }
+}
+
+/// The posts pinned in groups, in order.
+pub struct PinnedPosts;
+
+impl ChildrenOf for PinnedPosts {
+    type Args = ();
+    type Value = Vec<crate::posts::Post>;
+
+    fn load(
+        conn: &mut AsyncPgConnection,
+        groups: &[Uuid],
+        _: &(),
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Self::Value>>> + Send {
+        model::pinned_posts(conn, groups)
     }
 }
 

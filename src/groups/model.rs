@@ -10,9 +10,12 @@ use diesel::sql_types::{Array, Bool, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{group_invitations, group_join_requests, group_memberships, groups, users};
+use crate::db::schema::{
+    group_invitations, group_join_requests, group_memberships, groups, post_pins, posts, users,
+};
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{Page, PageRequest, PerParentRow};
+use crate::pagination::{Page, PageRequest, PerParentRow, lists_by_parent};
+use crate::posts::Post;
 use crate::text_enum;
 use crate::users::{User, UserStatus};
 
@@ -868,4 +871,26 @@ pub async fn images(
         .select((groups::avatar_attachment_id, groups::cover_attachment_id))
         .first(conn)
         .await?)
+}
+
+/// The live posts pinned in each group, in their order (the home's pins are the posts'
+/// business: `posts::model::pinned_posts`).
+pub async fn pinned_posts(
+    conn: &mut AsyncPgConnection,
+    groups: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<Post>>> {
+    let pinned: Vec<(Uuid, Post)> = post_pins::table
+        .inner_join(posts::table)
+        .filter(post_pins::group_id.eq_any(groups))
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::published_at.le(Utc::now()))
+        .order((post_pins::position, post_pins::created_at))
+        // Home pins (no group) are not among `groups`.
+        .select((post_pins::group_id.assume_not_null(), Post::as_select()))
+        .load(conn)
+        .await?;
+    Ok(lists_by_parent(groups, pinned, |(group, _)| *group)
+        .into_iter()
+        .map(|(group, pins)| (group, pins.into_iter().map(|(_, post)| post).collect()))
+        .collect())
 }

@@ -7,6 +7,8 @@
 //! groups take no one in and let no one go until they are unarchived. Each change is a set-based
 //! statement, whatever the number of people or groups it touches.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -19,6 +21,8 @@ use crate::db::schema::group_membership_rules;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::graphql::loaders::{self, ChildrenOf};
+use crate::pagination::lists_by_parent;
 use crate::policy::{self, Action, Resource};
 use crate::users::User;
 
@@ -81,16 +85,37 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Me
 }
 
 /// A group's rules, oldest first.
-pub async fn list(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult<Vec<MembershipRule>> {
-    Ok(group_membership_rules::table
-        .filter(group_membership_rules::group_id.eq(group))
+/// The rules of each group, oldest first.
+pub async fn lists(
+    conn: &mut AsyncPgConnection,
+    groups: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<MembershipRule>>> {
+    let rules: Vec<MembershipRule> = group_membership_rules::table
+        .filter(group_membership_rules::group_id.eq_any(groups))
         .order((
             group_membership_rules::created_at.asc(),
             group_membership_rules::id.asc(),
         ))
         .select(MembershipRule::as_select())
         .load(conn)
-        .await?)
+        .await?;
+    Ok(lists_by_parent(groups, rules, |rule| rule.group_id))
+}
+
+/// The rules of groups, oldest first.
+pub struct RuleLists;
+
+impl ChildrenOf for RuleLists {
+    type Args = ();
+    type Value = Vec<MembershipRule>;
+
+    fn load(
+        conn: &mut AsyncPgConnection,
+        groups: &[Uuid],
+        _: &(),
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Self::Value>>> + Send {
+        lists(conn, groups)
+    }
 }
 
 pub async fn count(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult<i64> {
@@ -197,7 +222,9 @@ pub async fn group_rules(
         super::graphql::TYPE_NAME,
         "Only members see how this group is made up.",
     )?;
-    list(&mut *ctx.conn().await?, group.group.id).await
+    Ok(loaders::children_of::<RuleLists>(ctx, group.group.id, ())
+        .await?
+        .unwrap_or_default())
 }
 
 /// A rule of a group whose content the viewer sees; anything else is NOT_FOUND.

@@ -220,8 +220,12 @@ async fn perform(conn: &mut AsyncPgConnection, services: &Services, job: &Job) -
     }
 }
 
-/// Runs due jobs every `every` until the process ends.
-pub fn spawn_worker(services: Arc<Services>, every: Duration) -> tokio::task::JoinHandle<()> {
+/// Runs due jobs every `every` until `stop` turns true; the jobs in hand are finished first.
+pub fn spawn_worker(
+    services: Arc<Services>,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         if let Err(ApiError::Internal(cause)) = schedule_housekeeping(&services).await {
             tracing::warn!(error = ?cause, "scheduling housekeeping");
@@ -229,7 +233,10 @@ pub fn spawn_worker(services: Arc<Services>, every: Duration) -> tokio::task::Jo
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = stop.wait_for(|stopping| *stopping) => return,
+            }
             if let Err(ApiError::Internal(cause)) = run_due(&services).await {
                 tracing::warn!(error = ?cause, "running jobs");
             }

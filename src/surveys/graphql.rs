@@ -13,6 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::graphql::loaders::{self, ChildPages};
 use crate::groups::GroupAccess;
 use crate::pagination::{Page, PageRequest};
 use crate::policy::{self, Action, Decision, Resource};
@@ -267,15 +268,31 @@ impl SurveyQuestionResults {
     ) -> ApiResult<PageConnection<SurveyTextAnswer>> {
         let page = PageRequest::<Uuid>::parse(first, after.as_deref())?;
         let answers = if self.question.kind == QuestionKind::FreeText {
-            model::text_answers_page(&mut *ctx.conn().await?, self.question.id, &page).await?
+            loaders::page_of::<TextAnswerPages>(ctx, self.question.id, page).await?
         } else {
             page.finish(Vec::new(), 0)
         };
         Ok(connection(
             answers,
-            |(id, _)| *id,
-            |(_, text)| SurveyTextAnswer { text },
+            |answer| answer.response_id,
+            |answer| SurveyTextAnswer { text: answer.text },
         ))
+    }
+}
+
+/// The free-text answers of questions, in response-id (random) order.
+pub struct TextAnswerPages;
+
+impl ChildPages for TextAnswerPages {
+    type Args = PageRequest<Uuid>;
+    type Item = model::TextAnswer;
+
+    fn pages(
+        conn: &mut diesel_async::AsyncPgConnection,
+        questions: &[Uuid],
+        page: &Self::Args,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<model::TextAnswer>>>> + Send {
+        model::text_answer_pages(conn, questions, page)
     }
 }
 

@@ -2,10 +2,12 @@
 //! every list of responses or answers is in response-id order, and response ids are random (see
 //! the migration for why).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -14,7 +16,7 @@ use crate::db::schema::{
     survey_responses, surveys, users,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Page, PageRequest, PerParentRow};
 use crate::text_enum;
 use crate::users::{OrgRole, UserStatus};
 
@@ -553,34 +555,32 @@ pub async fn value_counts(
     .await?)
 }
 
-/// Free-text answers to a question, in response-id (random) order.
-pub async fn text_answers_page(
+/// A free-text answer with the (random) id of its response, which orders the answers.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TextAnswer {
+    #[diesel(sql_type = SqlUuid)]
+    pub response_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub text: String,
+}
+
+/// A page of the free-text answers to each question, in response-id (random) order.
+pub async fn text_answer_pages(
     conn: &mut AsyncPgConnection,
-    question: Uuid,
+    questions: &[Uuid],
     page: &PageRequest<Uuid>,
-) -> ApiResult<Page<(Uuid, String)>> {
-    let answered = || {
-        survey_answers::table
-            .filter(survey_answers::question_id.eq(question))
-            .filter(survey_answers::text.is_not_null())
-            .into_boxed()
-    };
-    let total: i64 = answered().count().get_result(conn).await?;
-    let mut rows = answered();
-    if let Some(after) = page.after {
-        rows = rows.filter(survey_answers::response_id.gt(after));
-    }
-    let rows: Vec<(Uuid, Option<String>)> = rows
-        .order(survey_answers::response_id)
-        .limit(page.fetch_limit())
-        .select((survey_answers::response_id, survey_answers::text))
-        .load(conn)
-        .await?;
-    let rows = rows
-        .into_iter()
-        .filter_map(|(id, text)| Some((id, text?)))
-        .collect();
-    Ok(page.finish(rows, total))
+) -> ApiResult<HashMap<Uuid, Page<TextAnswer>>> {
+    let rows: Vec<PerParentRow<TextAnswer>> = diesel::sql_query(page.per_parent_sql(
+        "SELECT a.response_id, a.text, a.question_id AS page_parent,
+                ($2::uuid IS NULL OR a.response_id > $2) AS page_after
+         FROM survey_answers a WHERE a.question_id = ANY($1) AND a.text IS NOT NULL",
+        "response_id",
+    ))
+    .bind::<Array<SqlUuid>, _>(questions)
+    .bind::<Nullable<SqlUuid>, _>(page.after)
+    .load(conn)
+    .await?;
+    Ok(page.finish_each(questions, rows))
 }
 
 /// Every response of a survey with its respondent (none for anonymous surveys), in response-id

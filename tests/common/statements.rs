@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use serde_json::Value;
 
-use super::{TestApp, TestUser};
+use super::{TestApp, TestUser, wait_until};
 
 impl TestApp {
     /// The SQL statements `query` costs as `user`, with its (error-free) response. The request
@@ -17,6 +17,7 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> (u64, Value) {
+        self.settle().await;
         let run = || async {
             let before = self.app.services.db.statements.load(Ordering::SeqCst);
             let response = self.graphql(Some(user), query, variables.clone()).await;
@@ -34,4 +35,26 @@ impl TestApp {
         }
         fewest
     }
+
+    /// Waits until no job is due and the activity recorded so far is written, so that what the
+    /// setup queued (notifications of new posts, say) does not run while statements are counted.
+    pub async fn settle(&self) {
+        wait_until(|| async { due_jobs(self).await == 0 }, "no job due").await;
+        self.app.services.activity.flush().await;
+    }
+}
+
+async fn due_jobs(app: &TestApp) -> i64 {
+    use diesel::dsl::{count_star, now};
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use parvis::db::schema::jobs;
+
+    let mut conn = app.db().connect().await.expect("connect");
+    jobs::table
+        .filter(jobs::run_at.le(now))
+        .select(count_star())
+        .get_result(&mut conn)
+        .await
+        .expect("count due jobs")
 }
