@@ -1,4 +1,4 @@
-//! The direction of imports (docs: STYLE.md, "Our shape"): features depend on plumbing, never on
+//! The direction of imports (docs/architecture.md): features depend on plumbing, never on
 //! the layers that call them. A feature that imports `crate::http` or `crate::app` closes an
 //! import circle through the whole crate, so this test reads the sources and names the
 //! offending lines.
