@@ -10,7 +10,7 @@ use super::super::service::{
 use super::{
     AddGroupMembersByAttributeInput, AddGroupMembersByAttributePayload,
     AddGroupMembershipRuleInput, AddGroupMembershipRulePayload, RemoveGroupMembershipRuleInput,
-    RemoveGroupMembershipRulePayload, group_id, locked_change,
+    RemoveGroupMembershipRulePayload, change_allowed, group_id, locked_change,
 };
 use crate::audit::Audit;
 use crate::error::{ApiError, ApiResult};
@@ -140,21 +140,14 @@ impl GroupDirectoryMutation {
         ctx: &Context<'_>,
         input: RemoveGroupMembershipRuleInput,
     ) -> ApiResult<RemoveGroupMembershipRulePayload> {
-        let viewer = ctx.viewer()?;
         let id = ids::decode_as(&input.rule_id, rules::TYPE_NAME, "ruleId")?;
         let rule = rules::load_visible_rule(ctx, id).await?;
         let audit = Audit::of(ctx)?;
-        let access = locked_change(
+        let access = change_allowed(
             ctx,
             rule.group_id,
-            |current| {
-                require(
-                    viewer,
-                    Action::Administer,
-                    current,
-                    "Only org admins remove membership rules.",
-                )
-            },
+            Action::Administer,
+            "Only org admins remove membership rules.",
             async |conn| {
                 let current = rules::find(conn, rule.id)
                     .await?

@@ -16,8 +16,8 @@ use super::{
     ApproveJoinRequestPayload, DECIDE_REQUESTS, GroupInput, GroupInvitationInput,
     GroupInvitationPayload, GroupMemberInput, GroupMemberPayload, GroupPayload, InviteToGroupInput,
     InviteToGroupPayload, JoinRequestInput, JoinRequestPayload, RequestToJoinGroupInput,
-    SetGroupMemberRoleInput, close_request, group_id, join_request_id, locked_change, member_of,
-    own_invitation, user_id,
+    SetGroupMemberRoleInput, change_allowed, close_request, group_id, join_request_id,
+    locked_change, member_of, own_invitation, user_id,
 };
 use crate::analytics::{Activity, ActivityKind};
 use crate::audit::{Audit, Change};
@@ -37,17 +37,11 @@ impl GroupMembershipMutation {
         let viewer = ctx.viewer()?;
         let id = group_id(&input.group_id, "groupId")?;
         let audit = Audit::of(ctx)?;
-        let access = locked_change(
+        let access = change_allowed(
             ctx,
             id,
-            |current| {
-                require(
-                    viewer,
-                    Action::Join,
-                    current,
-                    "This group cannot be joined directly: ask to join or wait for an invitation.",
-                )
-            },
+            Action::Join,
+            "This group cannot be joined directly: ask to join or wait for an invitation.",
             async |conn| {
                 model::add_member(conn, id, viewer.id(), GroupRole::Member).await?;
                 // Only org admins join groups that are not open to all: an admin action.
@@ -308,17 +302,11 @@ impl GroupMembershipMutation {
     async fn leave_group(&self, ctx: &Context<'_>, input: GroupInput) -> ApiResult<GroupPayload> {
         let viewer = ctx.viewer()?;
         let id = group_id(&input.group_id, "groupId")?;
-        let access = locked_change(
+        let access = change_allowed(
             ctx,
             id,
-            |current| {
-                require(
-                    viewer,
-                    Action::Leave,
-                    current,
-                    "You are not a member of this group.",
-                )
-            },
+            Action::Leave,
+            "You are not a member of this group.",
             async |conn| {
                 remove_keeping_an_owner(
                     conn,
@@ -343,17 +331,11 @@ impl GroupMembershipMutation {
         let id = group_id(&input.group_id, "groupId")?;
         let target = user_id(&input.user_id, "userId")?;
         let audit = Audit::of(ctx)?;
-        let access = locked_change(
+        let access = change_allowed(
             ctx,
             id,
-            |current| {
-                require(
-                    viewer,
-                    Action::Manage,
-                    current,
-                    "Only the group's managers remove members.",
-                )
-            },
+            Action::Manage,
+            "Only the group's managers remove members.",
             async |conn| {
                 let role = member_role(conn, id, target).await?;
                 let change = member_change(id, target).before(&MemberSnapshot { role })?;
@@ -386,17 +368,11 @@ impl GroupMembershipMutation {
         let target = user_id(&input.user_id, "userId")?;
         let role: GroupRole = input.role.into();
         let audit = Audit::of(ctx)?;
-        locked_change(
+        change_allowed(
             ctx,
             id,
-            |current| {
-                require(
-                    viewer,
-                    Action::Manage,
-                    current,
-                    "Only the group's managers change roles.",
-                )
-            },
+            Action::Manage,
+            "Only the group's managers change roles.",
             async |conn| {
                 let previous = member_role(conn, id, target).await?;
                 if previous == GroupRole::Owner || role == GroupRole::Owner {
@@ -438,17 +414,11 @@ impl GroupMembershipMutation {
         let id = group_id(&input.group_id, "groupId")?;
         let target = user_id(&input.user_id, "userId")?;
         let audit = Audit::of(ctx)?;
-        let access = locked_change(
+        let access = change_allowed(
             ctx,
             id,
-            |current| {
-                require(
-                    viewer,
-                    Action::TransferOwnership,
-                    current,
-                    "Only owners transfer ownership.",
-                )
-            },
+            Action::TransferOwnership,
+            "Only owners transfer ownership.",
             async |conn| {
                 let previous = member_role(conn, id, target).await?;
                 let change = member_change(id, target)

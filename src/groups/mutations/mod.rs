@@ -248,21 +248,36 @@ where
     .await
 }
 
-async fn set_archived(ctx: &Context<'_>, id: &ID, archived: bool) -> ApiResult<GroupPayload> {
+/// `locked_change` of a group by a viewer the policy allows `action` on it (`why` explains a
+/// refusal).
+async fn change_allowed<F>(
+    ctx: &Context<'_>,
+    group: Uuid,
+    action: Action,
+    why: &str,
+    change: F,
+) -> ApiResult<GroupAccess>
+where
+    F: for<'c> ConnectionFn<'c, ApiResult<()>> + Send,
+{
     let viewer = ctx.viewer()?;
+    locked_change(
+        ctx,
+        group,
+        |current| require(viewer, action, current, why),
+        change,
+    )
+    .await
+}
+
+async fn set_archived(ctx: &Context<'_>, id: &ID, archived: bool) -> ApiResult<GroupPayload> {
     let id = group_id(id, "groupId")?;
     let audit = Audit::of(ctx)?;
-    let access = locked_change(
+    let access = change_allowed(
         ctx,
         id,
-        |current| {
-            require(
-                viewer,
-                Action::Manage,
-                current,
-                "Only the group's managers archive it.",
-            )
-        },
+        Action::Manage,
+        "Only the group's managers archive it.",
         async |conn| {
             let before = model::lock(conn, id).await?;
             let after = model::set_archived(conn, id, archived).await?;
