@@ -108,37 +108,37 @@ const PEOPLE_FIELDS: &[(&str, &str)] = &[
     ("AccountInvitation.invitedBy", "admins only"),
     ("AccountInvitation.user", "admins only"),
     ("ActivationCodePayload.user", "admins only"),
-    ("Attachment.uploadedBy", "users::graphql::load_visible"),
-    ("Attendance.user", "users::graphql::visible_person"),
+    ("Attachment.uploadedBy", "users::loading::load_visible"),
+    ("Attendance.user", "users::loading::visible_person"),
     ("AuditEntry.actor", "admins only"),
-    ("Comment.author", "users::graphql::visible_person"),
+    ("Comment.author", "users::loading::visible_person"),
     ("DeactivateUserPayload.user", "admins only"),
-    ("Event.organizers", "users::graphql::visible_people"),
-    ("GroupInvitation.invitedBy", "users::graphql::load_visible"),
-    ("GroupInvitation.user", "users::graphql::load_visible"),
-    ("GroupJoinRequest.user", "users::graphql::load_visible"),
+    ("Event.organizers", "users::loading::visible_people"),
+    ("GroupInvitation.invitedBy", "users::loading::load_visible"),
+    ("GroupInvitation.user", "users::loading::load_visible"),
+    ("GroupJoinRequest.user", "users::loading::load_visible"),
     (
         "GroupMember.user",
         "members of a group whose content the viewer sees",
     ),
     (
         "GroupMembershipRule.createdBy",
-        "users::graphql::visible_person",
+        "users::loading::visible_person",
     ),
     ("LoginPayload.user", "the viewer"),
     ("Newsletter.author", "communicators only"),
     ("Newsletter.sentBy", "communicators only"),
-    ("Notification.actors", "users::graphql::load_visible"),
+    ("Notification.actors", "users::loading::load_visible"),
     ("PollOptionView.voters", "users::visibility::Sight"),
     ("Post.acknowledgements", "users::model::in_groups_of in SQL"),
-    ("Post.author", "users::graphql::visible_person"),
-    ("Query.user", "users::graphql::load_visible"),
+    ("Post.author", "users::loading::visible_person"),
+    ("Query.user", "users::loading::load_visible"),
     ("Query.users", "users::model::in_groups_of in SQL"),
     ("Query.viewer", "the viewer"),
     ("ReactivateUserPayload.user", "admins only"),
     ("SignedInPayload.user", "the viewer"),
     ("Subscription.userUpdated", "users::visibility::visible_to"),
-    ("Survey.createdBy", "users::graphql::visible_person"),
+    ("Survey.createdBy", "users::loading::visible_person"),
     ("UpdateProfilePayload.user", "the viewer, or admins"),
     ("UpdateUserAccessPayload.user", "admins only"),
 ];
@@ -177,7 +177,7 @@ fn every_field_that_returns_people_is_reviewed() {
         .collect();
     assert_eq!(
         found, reviewed,
-        "a field returns people: pass them through users::graphql::visible_people (or say why \
+        "a field returns people: pass them through users::loading::visible_people (or say why \
          it need not) and list it in PEOPLE_FIELDS"
     );
 }

@@ -101,13 +101,13 @@ impl AnalyticsQuery {
         let viewer = ctx.viewer()?;
         let scope = match &input.group_id {
             Some(id) => {
-                let group = ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "input.groupId")?;
+                let group = ids::decode_as(id, crate::groups::TYPE_NAME, "input.groupId")?;
                 let access = crate::groups::graphql::load_visible(ctx, group).await?;
                 policy::require(
                     viewer,
                     Action::ViewAnalytics,
                     Resource::Group(&access),
-                    crate::groups::graphql::TYPE_NAME,
+                    crate::groups::TYPE_NAME,
                     "Only the group's managers see its analytics.",
                 )?;
                 Scope::Group(group)

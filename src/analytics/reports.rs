@@ -252,7 +252,7 @@ pub struct GroupActivity {
 #[ComplexObject]
 impl GroupActivity {
     async fn group_id(&self) -> ID {
-        ids::encode(crate::groups::graphql::TYPE_NAME, self.group_id)
+        ids::encode(crate::groups::TYPE_NAME, self.group_id)
     }
 }
 
@@ -363,7 +363,7 @@ pub struct PostReach {
 #[ComplexObject]
 impl PostReach {
     async fn post_id(&self) -> ID {
-        ids::encode(crate::posts::graphql::TYPE_NAME, self.post_id)
+        ids::encode(crate::posts::TYPE_NAME, self.post_id)
     }
 }
 

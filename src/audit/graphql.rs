@@ -43,7 +43,7 @@ impl Entry {
     /// The group it happened in, if any.
     async fn group_id(&self) -> Option<ID> {
         self.group_id
-            .map(|id| ids::encode(crate::groups::graphql::TYPE_NAME, id))
+            .map(|id| ids::encode(crate::groups::TYPE_NAME, id))
     }
     /// The target as it was before (null when it did not exist).
     async fn before(&self) -> Option<Json<serde_json::Value>> {
@@ -124,7 +124,7 @@ fn parse_filter(filter: AuditLogFilter) -> ApiResult<Filter> {
         group_id: filter
             .group_id
             .as_ref()
-            .map(|id| ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "filter.groupId"))
+            .map(|id| ids::decode_as(id, crate::groups::TYPE_NAME, "filter.groupId"))
             .transpose()?,
         from: filter.from,
         to: filter.to,

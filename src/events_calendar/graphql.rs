@@ -69,7 +69,7 @@ impl From<Attendance> for AttendanceObject {
 impl AttendanceObject {
     /// The person; null when the viewer may not see them in the directory.
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::graphql::visible_person(ctx, Some(self.user_id)).await
+        crate::users::loading::visible_person(ctx, Some(self.user_id)).await
     }
 }
 
@@ -172,7 +172,7 @@ impl EventView {
     /// The organisers the viewer may see in the directory, by name.
     async fn organizers(&self, ctx: &Context<'_>) -> ApiResult<Vec<User>> {
         let ids = summary(ctx, self.event.id).await?.organizer_ids;
-        let mut users = crate::users::graphql::visible_people(ctx, &ids).await?;
+        let mut users = crate::users::loading::visible_people(ctx, &ids).await?;
         users.sort_by(|a, b| a.display_name.cmp(&b.display_name));
         Ok(users)
     }
@@ -402,7 +402,7 @@ impl EventQuery {
         let group_id = filter
             .group_id
             .as_ref()
-            .map(|id| ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupId"))
+            .map(|id| ids::decode_as(id, crate::groups::TYPE_NAME, "groupId"))
             .transpose()?;
         let all = window(
             ctx,

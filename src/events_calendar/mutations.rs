@@ -442,7 +442,7 @@ impl EventMutation {
             Some(id) => Some(
                 crate::groups::graphql::load_visible(
                     ctx,
-                    ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupId")?,
+                    ids::decode_as(id, crate::groups::TYPE_NAME, "groupId")?,
                 )
                 .await?,
             ),
@@ -456,7 +456,7 @@ impl EventMutation {
             viewer,
             Action::Organise,
             resource,
-            crate::groups::graphql::TYPE_NAME,
+            crate::groups::TYPE_NAME,
             "You may not create events here.",
         )?;
         let mut draft = created_fields(&input, &viewer.user.time_zone)?;

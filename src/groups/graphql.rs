@@ -24,7 +24,7 @@ use crate::users::User;
 use crate::users::model::DirectoryCursor;
 use crate::validation::{self, Limit};
 
-pub const TYPE_NAME: &str = "Group";
+pub use super::TYPE_NAME;
 pub const JOIN_REQUEST_TYPE: &str = "GroupJoinRequest";
 pub const INVITATION_TYPE: &str = "GroupInvitation";
 /// People invited at once, at most.
@@ -399,7 +399,7 @@ impl JoinRequest {
         load_visible(ctx, self.group_id).await
     }
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
-        crate::users::graphql::load_visible(ctx, self.user_id).await
+        crate::users::loading::load_visible(ctx, self.user_id).await
     }
     async fn message(&self) -> Option<&str> {
         self.message.as_deref()
@@ -423,11 +423,11 @@ impl Invitation {
     }
     /// The invited person.
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
-        crate::users::graphql::load_visible(ctx, self.user_id).await
+        crate::users::loading::load_visible(ctx, self.user_id).await
     }
     async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         match self.invited_by {
-            Some(id) => Ok(crate::users::graphql::load_visible(ctx, id).await.ok()),
+            Some(id) => Ok(crate::users::loading::load_visible(ctx, id).await.ok()),
             None => Ok(None),
         }
     }

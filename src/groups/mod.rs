@@ -10,3 +10,6 @@ pub mod slugs;
 pub mod webhooks;
 
 pub use model::{Group, GroupAccess, GroupRole, JoinPolicy, PostingPolicy, Visibility};
+
+/// The GraphQL type of a group: global ids and NOT_FOUND errors name it.
+pub const TYPE_NAME: &str = "Group";

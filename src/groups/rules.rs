@@ -203,7 +203,7 @@ impl MembershipRule {
     }
     /// The admin who added it (null when they are gone or hidden from the viewer).
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::graphql::visible_person(ctx, self.created_by).await
+        crate::users::loading::visible_person(ctx, self.created_by).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at

@@ -106,7 +106,7 @@ pub(super) fn group_change(id: Uuid) -> Change {
 
 /// An audit entry about one member of a group (the target is the person).
 pub(super) fn member_change(group: Uuid, user: Uuid) -> Change {
-    Change::of(crate::users::graphql::TYPE_NAME, user).in_group(group)
+    Change::of(crate::users::TYPE_NAME, user).in_group(group)
 }
 
 /// A membership as audit snapshots show it.

@@ -302,7 +302,7 @@ pub async fn receive(
     match receive_message(&services, &token, &headers, body).await {
         Ok(post) => (
             StatusCode::CREATED,
-            Json(json!({ "id": ids::encode(crate::posts::graphql::TYPE_NAME, post.id) })),
+            Json(json!({ "id": ids::encode(crate::posts::TYPE_NAME, post.id) })),
         )
             .into_response(),
         Err((status, message)) => (status, Json(json!({ "error": message }))).into_response(),

@@ -69,7 +69,7 @@ impl Sources {
 fn post_url(app_url: &str, post: &Post) -> String {
     format!(
         "{app_url}/posts/{}",
-        ids::encode(crate::posts::graphql::TYPE_NAME, post.id).0
+        ids::encode(crate::posts::TYPE_NAME, post.id).0
     )
 }
 
@@ -145,7 +145,7 @@ pub async fn for_reader(
     let mut posts = Vec::new();
     for post in &sources.posts {
         let subject = Subject {
-            type_name: crate::posts::graphql::TYPE_NAME,
+            type_name: crate::posts::TYPE_NAME,
             id: post.id,
         };
         if visibility::can_see(conn, reader, subject).await? {

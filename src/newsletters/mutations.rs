@@ -150,7 +150,7 @@ fn set_audience(draft: &mut Draft, input: &NewsletterAudienceInput) -> ApiResult
     draft.organisation_wide = input.organisation_wide;
     draft.group_ids = decode_list(
         &input.group_ids,
-        crate::groups::graphql::TYPE_NAME,
+        crate::groups::TYPE_NAME,
         "audience.groupIds",
     )?;
     draft.departments = departments(&input.departments)?;
@@ -246,7 +246,7 @@ impl NewsletterMutation {
         let mut draft = Draft {
             subject: subject(&input.subject)?,
             intro: intro(&input.intro)?,
-            post_ids: decode_list(&input.post_ids, crate::posts::graphql::TYPE_NAME, "postIds")?,
+            post_ids: decode_list(&input.post_ids, crate::posts::TYPE_NAME, "postIds")?,
             event_ids: decode_list(
                 &input.event_ids,
                 crate::events_calendar::access::TYPE_NAME,
@@ -278,7 +278,7 @@ impl NewsletterMutation {
             draft.intro = intro(text)?;
         }
         if let Some(list) = &input.post_ids {
-            draft.post_ids = decode_list(list, crate::posts::graphql::TYPE_NAME, "postIds")?;
+            draft.post_ids = decode_list(list, crate::posts::TYPE_NAME, "postIds")?;
         }
         if let Some(list) = &input.event_ids {
             draft.event_ids =

@@ -145,6 +145,6 @@ async fn require_visible_groups(
     if ids.iter().all(visible) {
         Ok(())
     } else {
-        Err(ApiError::NotFound(crate::groups::graphql::TYPE_NAME))
+        Err(ApiError::NotFound(crate::groups::TYPE_NAME))
     }
 }

@@ -199,14 +199,14 @@ fn excerpt(markdown: &str) -> String {
 
 fn post_subject(id: Uuid) -> Option<Subject> {
     Some(Subject {
-        type_name: crate::posts::graphql::TYPE_NAME,
+        type_name: crate::posts::TYPE_NAME,
         id,
     })
 }
 
 fn group_subject(id: Uuid) -> Option<Subject> {
     Some(Subject {
-        type_name: crate::groups::graphql::TYPE_NAME,
+        type_name: crate::groups::TYPE_NAME,
         id,
     })
 }

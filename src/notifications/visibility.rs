@@ -34,8 +34,8 @@ pub async fn can_see_stored(
     id: uuid::Uuid,
 ) -> ApiResult<bool> {
     let outcome = match type_name {
-        crate::posts::graphql::TYPE_NAME => return can_see_post(conn, viewer, id).await,
-        crate::groups::graphql::TYPE_NAME => {
+        crate::posts::TYPE_NAME => return can_see_post(conn, viewer, id).await,
+        crate::groups::TYPE_NAME => {
             let groups = crate::groups::model::find_access(conn, viewer.id(), &[id]).await?;
             return Ok(groups.first().is_some_and(|group| {
                 policy::can(viewer, Action::View, Resource::Group(group)).allowed()
@@ -117,7 +117,7 @@ impl SubjectCheck {
     ) -> ApiResult<Self> {
         Ok(match subject {
             None => Self::Nothing,
-            Some(subject) if subject.type_name == crate::posts::graphql::TYPE_NAME => {
+            Some(subject) if subject.type_name == crate::posts::TYPE_NAME => {
                 Self::Post(LoadedPost::load(conn, subject.id).await?)
             }
             Some(subject) => Self::Other(subject),

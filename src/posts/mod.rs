@@ -7,3 +7,6 @@ pub mod polls;
 pub mod service;
 
 pub use model::Post;
+
+/// The GraphQL type of a post: global ids and NOT_FOUND errors name it.
+pub const TYPE_NAME: &str = "Post";

@@ -15,7 +15,7 @@ use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::groups::GroupAccess;
-use crate::groups::graphql::TYPE_NAME as GROUP_TYPE;
+use crate::groups::TYPE_NAME as GROUP_TYPE;
 use crate::notifications::triggers::{self, Trigger};
 use crate::policy::{self, Action, Decision, Resource};
 use crate::services::Services;

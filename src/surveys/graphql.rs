@@ -121,7 +121,7 @@ impl SurveyView {
     }
     /// Null once their account is gone, or when the viewer may not see them in the directory.
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::graphql::visible_person(ctx, self.survey.created_by).await
+        crate::users::loading::visible_person(ctx, self.survey.created_by).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.survey.created_at

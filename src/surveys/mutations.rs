@@ -236,7 +236,7 @@ fn audience(input: &CreateSurveyInput) -> ApiResult<Vec<Uuid>> {
     }
     let mut groups = Vec::with_capacity(input.group_ids.len());
     for id in &input.group_ids {
-        let group = ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupIds")?;
+        let group = ids::decode_as(id, crate::groups::TYPE_NAME, "groupIds")?;
         if !groups.contains(&group) {
             groups.push(group);
         }
@@ -421,7 +421,7 @@ impl SurveyMutation {
                 groups: &groups,
                 answered: false,
             },
-            crate::groups::graphql::TYPE_NAME,
+            crate::groups::TYPE_NAME,
             "Org admins create organisation-wide surveys; group managers create surveys for \
              the groups they manage.",
         )?;

@@ -6,12 +6,10 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use futures::Stream;
 
-pub use super::TYPE_NAME;
-pub use super::loading::{
-    load_optional, load_visible, only_visible, visible_people, visible_person,
-};
+use super::TYPE_NAME;
+use super::loading::load_visible;
 use super::model::{self, DirectoryFilter, ProfileChanges};
-pub use super::visibility::visible_to;
+use super::visibility::visible_to;
 use super::visibility::{self, PersonRow};
 use super::{OrgRole, User, UserStatus};
 use crate::attachments::service as attachments;

@@ -222,7 +222,7 @@ impl GroupMembershipMutation {
             .map(|id| user_id(id, "userIds"))
             .collect::<ApiResult<Vec<_>>>()?;
         for invitee in &invitees {
-            crate::users::graphql::load_visible(ctx, *invitee).await?;
+            crate::users::loading::load_visible(ctx, *invitee).await?;
         }
         let distinct: HashSet<_> = invitees.iter().collect();
         let active = model::active_user_ids(&mut *ctx.conn().await?, &invitees).await?;

@@ -38,7 +38,7 @@ fn group_id(id: &ID, field: &str) -> ApiResult<Uuid> {
 }
 
 fn user_id(id: &ID, field: &str) -> ApiResult<Uuid> {
-    ids::decode_as(id, crate::users::graphql::TYPE_NAME, field)
+    ids::decode_as(id, crate::users::TYPE_NAME, field)
 }
 
 const AVATAR_FIELD: &str = "avatarAttachmentId";

@@ -244,11 +244,7 @@ impl NotificationMutation {
         input: SetGroupNotificationLevelInput,
     ) -> ApiResult<SetGroupNotificationLevelPayload> {
         let viewer = ctx.viewer()?.id();
-        let id = ids::decode_as(
-            &input.group_id,
-            crate::groups::graphql::TYPE_NAME,
-            "groupId",
-        )?;
+        let id = ids::decode_as(&input.group_id, crate::groups::TYPE_NAME, "groupId")?;
         let group = crate::groups::graphql::load_visible(ctx, id).await?;
         preferences::set_group_level(&mut *ctx.conn().await?, viewer, id, input.level.stored())
             .await?;
@@ -303,7 +299,7 @@ impl NotificationMutation {
             group_ids: input
                 .group_ids
                 .iter()
-                .map(|id| ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupIds"))
+                .map(|id| ids::decode_as(id, crate::groups::TYPE_NAME, "groupIds"))
                 .collect::<ApiResult<_>>()?,
         };
         let audit = Audit::of(ctx)?;

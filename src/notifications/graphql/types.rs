@@ -146,7 +146,7 @@ impl Notification {
         let (Some(type_name), Some(id)) = (&self.subject_type, self.subject_id) else {
             return Ok(None);
         };
-        let found = if type_name == crate::posts::graphql::TYPE_NAME {
+        let found = if type_name == crate::posts::TYPE_NAME {
             crate::posts::graphql::load_visible(ctx, id)
                 .await
                 .map(Node::Post)

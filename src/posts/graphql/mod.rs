@@ -52,7 +52,7 @@ use crate::users::visibility;
 use crate::users::{OrgRole, User};
 use crate::validation;
 
-pub const TYPE_NAME: &str = "Post";
+pub use super::TYPE_NAME;
 pub const COMMENT_TYPE: &str = "Comment";
 /// The largest post or comment body, in bytes of UTF-8.
 pub const BODY_MAX_BYTES: usize = 64 * 1024;

@@ -13,13 +13,13 @@ async fn pin_target(
     let post = load_visible(ctx, ids::decode_as(post_id, TYPE_NAME, "postId")?).await?;
     match group_id {
         Some(id) => {
-            let group_uuid = ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupId")?;
+            let group_uuid = ids::decode_as(id, crate::groups::TYPE_NAME, "groupId")?;
             let group = crate::groups::graphql::load_visible(ctx, group_uuid).await?;
             policy::require(
                 viewer,
                 Action::Manage,
                 Resource::Group(&group),
-                crate::groups::graphql::TYPE_NAME,
+                crate::groups::TYPE_NAME,
                 "Only the group's managers pin posts.",
             )?;
             let in_group = audiences(ctx, post.id)
@@ -143,7 +143,7 @@ impl PostMutation {
             groups: input
                 .group_ids
                 .iter()
-                .map(|id| ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupIds"))
+                .map(|id| ids::decode_as(id, crate::groups::TYPE_NAME, "groupIds"))
                 .collect::<ApiResult<_>>()?,
             organisation_wide: input.organisation_wide,
             requires_acknowledgement: input.requires_acknowledgement,

@@ -310,14 +310,14 @@ impl PostQuery {
             Some(id) => {
                 let group = crate::groups::graphql::load_visible(
                     ctx,
-                    ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "filter.groupId")?,
+                    ids::decode_as(id, crate::groups::TYPE_NAME, "filter.groupId")?,
                 )
                 .await?;
                 policy::require(
                     viewer,
                     Action::ViewContent,
                     Resource::Group(&group),
-                    crate::groups::graphql::TYPE_NAME,
+                    crate::groups::TYPE_NAME,
                     "Only members read this group's posts.",
                 )?;
                 Some(group.group.id)
@@ -327,7 +327,7 @@ impl PostQuery {
         let author = filter
             .author_id
             .as_ref()
-            .map(|id| ids::decode_as(id, crate::users::graphql::TYPE_NAME, "filter.authorId"))
+            .map(|id| ids::decode_as(id, crate::users::TYPE_NAME, "filter.authorId"))
             .transpose()?;
         let feed = FeedFilter {
             viewer: viewer.id(),

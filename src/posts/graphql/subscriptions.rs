@@ -18,14 +18,14 @@ impl PostSubscription {
             Some(id) => {
                 let group = crate::groups::graphql::load_visible(
                     ctx,
-                    ids::decode_as(id, crate::groups::graphql::TYPE_NAME, "groupId")?,
+                    ids::decode_as(id, crate::groups::TYPE_NAME, "groupId")?,
                 )
                 .await?;
                 policy::require(
                     &viewer,
                     Action::ViewContent,
                     Resource::Group(&group),
-                    crate::groups::graphql::TYPE_NAME,
+                    crate::groups::TYPE_NAME,
                     "Only members read this group's posts.",
                 )?;
                 Some(group.group.id)

@@ -100,7 +100,7 @@ impl Post {
     }
     /// Null for posts by integrations, or an author the viewer may not see.
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::graphql::visible_person(ctx, self.author_id).await
+        crate::users::loading::visible_person(ctx, self.author_id).await
     }
     /// For posts published by an integration (a group webhook): its name.
     async fn integration_name(&self) -> Option<&str> {
@@ -350,7 +350,7 @@ impl Comment {
         self.parent_id.map(|id| ids::encode(COMMENT_TYPE, id))
     }
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::graphql::visible_person(ctx, self.author_id).await
+        crate::users::loading::visible_person(ctx, self.author_id).await
     }
     async fn body(&self) -> &str {
         &self.body
