@@ -1511,7 +1511,8 @@ async fn descriptions_render_to_sanitised_html() {
 
 /// Groups `Club {i}` for `numbers` owned by `owner`, each with `member`, a pending request from
 /// `requester`, an invitation to `invitee`, a pinned post "Règlement {i}", a membership rule
-/// for the site "Site {i}" (where no one works), and a webhook "Robot {i}".
+/// for the site "Site {i}" (where no one works), a webhook "Robot {i}" and the group muted by
+/// `owner`.
 async fn busy_groups(
     app: &TestApp,
     people: [&common::TestUser; 4],
@@ -1546,12 +1547,12 @@ async fn busy_groups(
         )
         .await
         .expect("rule");
-        add_webhook(app, owner, &group, &format!("Robot {i}")).await;
+        add_webhook_and_mute(app, owner, &group, &format!("Robot {i}")).await;
     }
 }
 
-/// `manager` adds a webhook called `name` to `group`.
-async fn add_webhook(
+/// `manager` adds a webhook called `name` to `group` and mutes the group for themselves.
+async fn add_webhook_and_mute(
     app: &TestApp,
     manager: &common::TestUser,
     group: &common::groups::TestGroup,
@@ -1562,6 +1563,7 @@ async fn add_webhook(
             Some(manager),
             "mutation($g: ID!, $n: String!) {
                 createGroupWebhook(input: { groupId: $g, name: $n }) { webhook { id } }
+                setGroupNotificationLevel(input: { groupId: $g, level: MUTED }) { __typename }
             }",
             json!({ "g": group.id, "n": name }),
         )
@@ -1722,5 +1724,17 @@ async fn the_webhooks_of_a_groups_page_cost_the_same_statements_for_one_group_or
         })
         .collect();
     assert_eq!(groups, hooked);
+    assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_viewers_notification_levels_of_a_groups_page_cost_the_same_statements_for_one_group_or_many()
+ {
+    let (one, eight, groups) = statements_at_one_and_eight_groups("viewerNotificationLevel").await;
+
+    assert_eq!(
+        groups,
+        vec![json!({ "viewerNotificationLevel": "MUTED" }); 8]
+    );
     assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
 }
