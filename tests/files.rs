@@ -1002,7 +1002,7 @@ async fn statements_at_one_and_six_folders(selection: &str) -> (u64, u64, Vec<Va
                 let response = upload_to(&d.app, &d.owner, input, name, b"contenu".to_vec()).await;
                 assert!(response.status().is_success());
             }
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 let followed = d
                     .app
                     .graphql(
@@ -1067,7 +1067,7 @@ async fn whether_the_viewer_follows_listed_folders_costs_the_same_statements_for
     let (one, six, folders) = statements_at_one_and_six_folders("name viewerFollows").await;
 
     let expected: Vec<Value> = (0..6)
-        .map(|i| json!({ "name": format!("Dossier {i}"), "viewerFollows": i % 2 == 0 }))
+        .map(|i: usize| json!({ "name": format!("Dossier {i}"), "viewerFollows": i.is_multiple_of(2) }))
         .collect();
     assert_eq!(folders, expected);
     assert_eq!(one, six, "1 folder: {one} statements, 6 folders: {six}");
