@@ -981,8 +981,8 @@ async fn hostile_uploads_are_answered_quickly_and_the_server_stays_responsive() 
 }
 
 /// The statements `selection` (fields of each folder under the root) costs in a drive of one
-/// folder, then of six (`Dossier {i}`, each with the files a.txt and b.txt), and what it gave
-/// each of the six.
+/// folder, then of six (`Dossier {i}`, each with the files a.txt and b.txt, followed by the
+/// owner when `i` is even), and what it gave each of the six.
 async fn statements_at_one_and_six_folders(selection: &str) -> (u64, u64, Vec<Value>) {
     let d = drive_with(|config| config.job_poll_interval = Duration::from_secs(1)).await;
     let add_folder = |i: usize| {
@@ -1001,6 +1001,17 @@ async fn statements_at_one_and_six_folders(selection: &str) -> (u64, u64, Vec<Va
                 let input = json!({ "driveId": d.drive_id, "folderId": folder, "file": null });
                 let response = upload_to(&d.app, &d.owner, input, name, b"contenu".to_vec()).await;
                 assert!(response.status().is_success());
+            }
+            if i.is_multiple_of(2) {
+                let followed = d
+                    .app
+                    .graphql(
+                        Some(&d.owner),
+                        "mutation($f: ID!) { followFolder(input: { folderId: $f }) { folder { id } } }",
+                        json!({ "f": folder }),
+                    )
+                    .await;
+                assert!(followed["errors"].is_null(), "{followed}");
             }
         }
     };
@@ -1046,6 +1057,17 @@ async fn the_parents_and_subfolders_of_listed_folders_cost_the_same_statements_f
 
     let expected: Vec<Value> = (0..6)
         .map(|i| json!({ "name": format!("Dossier {i}"), "parent": { "name": "" }, "folders": [] }))
+        .collect();
+    assert_eq!(folders, expected);
+    assert_eq!(one, six, "1 folder: {one} statements, 6 folders: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn whether_the_viewer_follows_listed_folders_costs_the_same_statements_for_one_or_many() {
+    let (one, six, folders) = statements_at_one_and_six_folders("name viewerFollows").await;
+
+    let expected: Vec<Value> = (0..6)
+        .map(|i: usize| json!({ "name": format!("Dossier {i}"), "viewerFollows": i.is_multiple_of(2) }))
         .collect();
     assert_eq!(folders, expected);
     assert_eq!(one, six, "1 folder: {one} statements, 6 folders: {six}");

@@ -1510,8 +1510,9 @@ async fn descriptions_render_to_sanitised_html() {
 }
 
 /// Groups `Club {i}` for `numbers` owned by `owner`, each with `member`, a pending request from
-/// `requester`, an invitation to `invitee`, a pinned post "Règlement {i}" and a membership rule
-/// for the site "Site {i}" (where no one works).
+/// `requester`, an invitation to `invitee`, a pinned post "Règlement {i}", a membership rule
+/// for the site "Site {i}" (where no one works), a webhook "Robot {i}" and the group muted by
+/// `owner`.
 async fn busy_groups(
     app: &TestApp,
     people: [&common::TestUser; 4],
@@ -1546,7 +1547,28 @@ async fn busy_groups(
         )
         .await
         .expect("rule");
+        add_webhook_and_mute(app, owner, &group, &format!("Robot {i}")).await;
     }
+}
+
+/// `manager` adds a webhook called `name` to `group` and mutes the group for themselves.
+async fn add_webhook_and_mute(
+    app: &TestApp,
+    manager: &common::TestUser,
+    group: &common::groups::TestGroup,
+    name: &str,
+) {
+    let response = app
+        .graphql(
+            Some(manager),
+            "mutation($g: ID!, $n: String!) {
+                createGroupWebhook(input: { groupId: $g, name: $n }) { webhook { id } }
+                setGroupNotificationLevel(input: { groupId: $g, level: MUTED }) { __typename }
+            }",
+            json!({ "g": group.id, "n": name }),
+        )
+        .await;
+    assert!(response["errors"].is_null(), "{response}");
 }
 
 /// `author` posts `body` in `group` and pins it there.
@@ -1686,5 +1708,33 @@ async fn the_membership_rules_of_a_groups_page_cost_the_same_statements_for_one_
         })
         .collect();
     assert_eq!(groups, ruled);
+    assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_webhooks_of_a_groups_page_cost_the_same_statements_for_one_group_or_many() {
+    let (one, eight, groups) =
+        statements_at_one_and_eight_groups("name webhooks { name revokedAt }").await;
+
+    let hooked: Vec<Value> = groups
+        .iter()
+        .map(|group| {
+            let number = group["name"].as_str().unwrap().trim_start_matches("Club ");
+            json!({ "name": group["name"], "webhooks": [{ "name": format!("Robot {number}"), "revokedAt": null }] })
+        })
+        .collect();
+    assert_eq!(groups, hooked);
+    assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_viewers_notification_levels_of_a_groups_page_cost_the_same_statements_for_one_group_or_many()
+ {
+    let (one, eight, groups) = statements_at_one_and_eight_groups("viewerNotificationLevel").await;
+
+    assert_eq!(
+        groups,
+        vec![json!({ "viewerNotificationLevel": "MUTED" }); 8]
+    );
     assert_eq!(one, eight, "1 group: {one} statements, 8 groups: {eight}");
 }

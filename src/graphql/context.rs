@@ -22,6 +22,8 @@ use crate::graphql::loaders::{
 };
 use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages, PinnedPosts};
 use crate::groups::rules::RuleLists;
+use crate::groups::webhooks::WebhookLists;
+use crate::notifications::graphql::{FolderFollows, GroupLevels};
 use crate::policy;
 use crate::posts::graphql::{AcknowledgerPages, CommentPages};
 use crate::posts::loaders::{AcknowledgementCountLoader, PollLoader, VersionLoader};
@@ -98,6 +100,9 @@ impl RequestContext {
             .data(loader(ChildLoader::<FileVersions>::new(services.clone())))
             .data(loader(ChildLoader::<PinnedPosts>::new(services.clone())))
             .data(loader(ChildLoader::<RuleLists>::new(services.clone())))
+            .data(loader(ChildLoader::<WebhookLists>::new(services.clone())))
+            .data(loader(ChildLoader::<GroupLevels>::new(services.clone())))
+            .data(loader(ChildLoader::<FolderFollows>::new(services.clone())))
             .data(loader(PageLoader::<TextAnswerPages>::new(services.clone())))
             .data(loader(ChildLoader::<AttendeeLists>::new(services.clone())))
             .data(loader(ChildLoader::<EventExceptions>::new(

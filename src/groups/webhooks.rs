@@ -2,6 +2,7 @@
 //! (`POST /hooks/{token}`) that publishes a post into the group as that integration. Tokens are
 //! revocable and stored hashed.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -26,6 +27,8 @@ use crate::db::schema::{group_webhooks, groups};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::graphql::loaders::{self, ChildrenOf};
+use crate::pagination::lists_by_parent;
 use crate::policy::{self, Action, Resource};
 use crate::posts::Post;
 use crate::posts::service::{Author, Publication};
@@ -78,13 +81,36 @@ async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Webhoo
         .optional()?)
 }
 
-async fn list(conn: &mut AsyncPgConnection, group: Uuid) -> ApiResult<Vec<Webhook>> {
-    Ok(group_webhooks::table
-        .filter(group_webhooks::group_id.eq(group))
-        .order(group_webhooks::created_at.asc())
+/// The webhooks of each group, oldest first.
+async fn lists(
+    conn: &mut AsyncPgConnection,
+    groups: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<Webhook>>> {
+    let webhooks: Vec<Webhook> = group_webhooks::table
+        .filter(group_webhooks::group_id.eq_any(groups))
+        .order((group_webhooks::created_at.asc(), group_webhooks::id.asc()))
         .select(Webhook::as_select())
         .load(conn)
-        .await?)
+        .await?;
+    Ok(lists_by_parent(groups, webhooks, |webhook| {
+        webhook.group_id
+    }))
+}
+
+/// The webhooks of groups, oldest first.
+pub struct WebhookLists;
+
+impl ChildrenOf for WebhookLists {
+    type Args = ();
+    type Value = Vec<Webhook>;
+
+    fn load(
+        conn: &mut AsyncPgConnection,
+        groups: &[Uuid],
+        _: &(),
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Self::Value>>> + Send {
+        lists(conn, groups)
+    }
 }
 
 /// Revokes a webhook; one revoked already keeps its first revocation time.
@@ -192,7 +218,11 @@ pub async fn group_webhooks(
         GROUP_TYPE,
         "Only the group's managers see its webhooks.",
     )?;
-    list(&mut *ctx.conn().await?, group.group.id).await
+    Ok(
+        loaders::children_of::<WebhookLists>(ctx, group.group.id, ())
+            .await?
+            .unwrap_or_default(),
+    )
 }
 
 #[derive(InputObject)]

@@ -170,18 +170,23 @@ pub async fn set_own_choice(
     Ok(())
 }
 
-/// A person's setting for a group (`None`: the usual notifications).
-pub async fn group_level(
+/// A person's setting for each of `groups` that has one (those left out get the usual
+/// notifications).
+pub async fn group_levels(
     conn: &mut AsyncPgConnection,
     user: Uuid,
-    group: Uuid,
-) -> ApiResult<Option<GroupLevel>> {
-    Ok(group_notification_settings::table
-        .find((user, group))
-        .select(group_notification_settings::level)
-        .first(conn)
-        .await
-        .optional()?)
+    groups: &[Uuid],
+) -> ApiResult<HashMap<Uuid, GroupLevel>> {
+    let levels: Vec<(Uuid, GroupLevel)> = group_notification_settings::table
+        .filter(group_notification_settings::user_id.eq(user))
+        .filter(group_notification_settings::group_id.eq_any(groups))
+        .select((
+            group_notification_settings::group_id,
+            group_notification_settings::level,
+        ))
+        .load(conn)
+        .await?;
+    Ok(levels.into_iter().collect())
 }
 
 pub async fn set_group_level(
@@ -233,16 +238,22 @@ pub async fn all_posts_followers(
         .await?)
 }
 
-pub async fn follows_folder(
+/// Whether a person follows each of `folders`.
+pub async fn follows_folders(
     conn: &mut AsyncPgConnection,
     user: Uuid,
-    folder: Uuid,
-) -> ApiResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(
-        folder_follows::table.find((user, folder)),
-    ))
-    .get_result(conn)
-    .await?)
+    folders: &[Uuid],
+) -> ApiResult<HashMap<Uuid, bool>> {
+    let followed: Vec<Uuid> = folder_follows::table
+        .filter(folder_follows::user_id.eq(user))
+        .filter(folder_follows::folder_id.eq_any(folders))
+        .select(folder_follows::folder_id)
+        .load(conn)
+        .await?;
+    Ok(folders
+        .iter()
+        .map(|folder| (*folder, followed.contains(folder)))
+        .collect())
 }
 
 pub async fn set_folder_followed(

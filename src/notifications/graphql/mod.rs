@@ -10,6 +10,7 @@ pub use mutations::NotificationMutation;
 pub use queries::NotificationQuery;
 pub use subscriptions::NotificationSubscription;
 pub use types::{
-    GroupNotificationLevel, NotificationFilter, NotificationSettings, TYPE_NAME, load_own,
-    viewer_counts, viewer_follows, viewer_group_level, viewer_notifications, viewer_settings,
+    FolderFollows, GroupLevels, GroupNotificationLevel, NotificationFilter, NotificationSettings,
+    TYPE_NAME, load_own, viewer_counts, viewer_follows, viewer_group_level, viewer_notifications,
+    viewer_settings,
 };

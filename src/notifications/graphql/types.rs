@@ -1,8 +1,11 @@
 //! The notification types: `Notification`, its kinds and deliveries, the viewer's list, counts
 //! and settings (on `User`, for the viewer only) and the admins' defaults.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, NaiveTime, Utc};
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::super::kinds::{Delivery, NotificationKind};
@@ -13,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::graphql::loaders::{self, ChildrenOf};
 use crate::graphql::node::Node;
 use crate::groups::GroupAccess;
 use crate::pagination::PageRequest;
@@ -351,18 +355,54 @@ pub(super) async fn defaults_list(
         .collect())
 }
 
-/// The viewer's setting for a group (for `Group.viewerNotificationLevel`).
+/// The settings of a person (the argument) for groups.
+pub struct GroupLevels;
+
+impl ChildrenOf for GroupLevels {
+    type Args = Uuid;
+    type Value = GroupLevel;
+
+    fn load(
+        conn: &mut AsyncPgConnection,
+        groups: &[Uuid],
+        user: &Uuid,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Self::Value>>> + Send {
+        preferences::group_levels(conn, *user, groups)
+    }
+}
+
+/// Whether a person (the argument) follows folders.
+pub struct FolderFollows;
+
+impl ChildrenOf for FolderFollows {
+    type Args = Uuid;
+    type Value = bool;
+
+    fn load(
+        conn: &mut AsyncPgConnection,
+        folders: &[Uuid],
+        user: &Uuid,
+    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Self::Value>>> + Send {
+        preferences::follows_folders(conn, *user, folders)
+    }
+}
+
+/// The viewer's setting for a group (for `Group.viewerNotificationLevel`), loaded with those of
+/// the other groups of a list.
 pub async fn viewer_group_level(
     ctx: &Context<'_>,
     group: Uuid,
 ) -> ApiResult<GroupNotificationLevel> {
     let viewer = ctx.viewer()?.id();
-    let level = preferences::group_level(&mut *ctx.conn().await?, viewer, group).await?;
+    let level = loaders::children_of::<GroupLevels>(ctx, group, viewer).await?;
     Ok(GroupNotificationLevel::of(level))
 }
 
-/// Whether the viewer follows a folder (for `Folder.viewerFollows`).
+/// Whether the viewer follows a folder (for `Folder.viewerFollows`), loaded with the other
+/// folders of a list.
 pub async fn viewer_follows(ctx: &Context<'_>, folder: Uuid) -> ApiResult<bool> {
     let viewer = ctx.viewer()?.id();
-    preferences::follows_folder(&mut *ctx.conn().await?, viewer, folder).await
+    Ok(loaders::children_of::<FolderFollows>(ctx, folder, viewer)
+        .await?
+        .unwrap_or_default())
 }
