@@ -3,6 +3,8 @@
 //! whatever the range.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::Pg;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{
     BigInt, Bool, Date as SqlDate, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
@@ -131,6 +133,24 @@ pub struct MissedRow {
     pub searches: i64,
 }
 
+/// `sql` with the period bound: `$1` its scope (the nil id for the organisation), `$2` and `$3`
+/// its first and last days.
+fn in_period<'a>(sql: impl Into<String>, period: &Period) -> BoxedSqlQuery<'a, Pg, SqlQuery> {
+    diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<SqlUuid, _>(period.scope.id())
+        .bind::<SqlDate, _>(period.from)
+        .bind::<SqlDate, _>(period.to)
+}
+
+/// Like `in_period`, with `$4` the organisation's time zone, for timestamps cut into its days.
+fn in_local_period<'a>(
+    sql: impl Into<String>,
+    period: &'a Period,
+) -> BoxedSqlQuery<'a, Pg, SqlQuery> {
+    in_period(sql, period).bind::<Text, _>(&period.time_zone)
+}
+
 /// The active accounts a scope reaches: everyone's, or the group's members'.
 const AUDIENCE: &str = "audience AS (
      SELECT p.id FROM users p
@@ -158,13 +178,11 @@ pub async fn active_days(
     conn: &mut AsyncPgConnection,
     period: &Period,
 ) -> ApiResult<Vec<ActiveDayRow>> {
-    Ok(diesel::sql_query(
+    Ok(in_period(
         "SELECT dimension, day, value, dau, wau, mau FROM activity_active_days
      WHERE scope = $1 AND day BETWEEN $2 AND $3",
+        period,
     )
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
     .load(conn)
     .await?)
 }
@@ -174,7 +192,7 @@ pub async fn distinct_active(
     conn: &mut AsyncPgConnection,
     period: &Period,
 ) -> ApiResult<Vec<DistinctRow>> {
-    Ok(diesel::sql_query(
+    Ok(in_period(
     "SELECT CASE WHEN GROUPING(p.department) = 0 THEN 'department'
                  WHEN GROUPING(p.site) = 0 THEN 'site' ELSE 'all' END AS dimension,
             coalesce(CASE WHEN GROUPING(p.department) = 0 THEN p.department ELSE p.site END, '') AS value,
@@ -183,11 +201,9 @@ pub async fn distinct_active(
            WHERE scope = $1 AND day BETWEEN $2 AND $3) u
      JOIN users p ON p.id = u.user_id
      GROUP BY GROUPING SETS ((), (p.department), (p.site))",
-)
-.bind::<SqlUuid, _>(period.scope.id())
-.bind::<SqlDate, _>(period.from)
-.bind::<SqlDate, _>(period.to)
-.load(conn)
+        period,
+    )
+    .load(conn)
     .await?)
 }
 
@@ -204,7 +220,8 @@ pub async fn accounts(conn: &mut AsyncPgConnection, period: &Period) -> ApiResul
 
 /// Accounts, active accounts, never-activated accounts and open invitations.
 pub async fn adoption(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<AdoptionRow> {
-    Ok(diesel::sql_query(format!(
+    Ok(in_period(
+        format!(
     "WITH {AUDIENCE}
      SELECT (SELECT count(*) FROM audience) AS accounts,
             (SELECT count(*) FROM (SELECT DISTINCT user_id FROM activity_user_days
@@ -213,11 +230,10 @@ pub async fn adoption(conn: &mut AsyncPgConnection, period: &Period) -> ApiResul
             (SELECT count(*) FROM users WHERE status = 'pending') AS never_activated,
             (SELECT count(*) FROM account_invitations
               WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()) AS open_invitations"
-))
-.bind::<SqlUuid, _>(period.scope.id())
-.bind::<SqlDate, _>(period.from)
-.bind::<SqlDate, _>(period.to)
-.get_result(conn)
+        ),
+        period,
+    )
+    .get_result(conn)
     .await?)
 }
 
@@ -226,16 +242,16 @@ pub async fn feature_events(
     conn: &mut AsyncPgConnection,
     period: &Period,
 ) -> ApiResult<Vec<FeatureRow>> {
-    Ok(diesel::sql_query(format!(
-        "SELECT f.feature, sum(f.events)::bigint AS events, sum(f.users)::bigint AS user_days
+    Ok(in_period(
+        format!(
+            "SELECT f.feature, sum(f.events)::bigint AS events, sum(f.users)::bigint AS user_days
      FROM activity_feature_days f
      WHERE f.scope = $1 AND f.day BETWEEN $2 AND $3 AND {}
      GROUP BY f.feature",
-        actions_only("f")
-    ))
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
+            actions_only("f")
+        ),
+        period,
+    )
     .load(conn)
     .await?)
 }
@@ -245,7 +261,7 @@ pub async fn group_activity(
     conn: &mut AsyncPgConnection,
     period: &Period,
 ) -> ApiResult<Vec<GroupRow>> {
-    Ok(diesel::sql_query(
+    Ok(in_local_period(
     "WITH live AS (
          SELECT id, name, member_count FROM groups
          WHERE archived_at IS NULL
@@ -271,12 +287,9 @@ pub async fn group_activity(
      FROM live g
      LEFT JOIN activity a ON a.scope = g.id
      LEFT JOIN joined j ON j.group_id = g.id",
-)
-.bind::<SqlUuid, _>(period.scope.id())
-.bind::<SqlDate, _>(period.from)
-.bind::<SqlDate, _>(period.to)
-.bind::<Text, _>(&period.time_zone)
-.load(conn)
+        period,
+    )
+    .load(conn)
     .await?)
 }
 
@@ -285,7 +298,7 @@ pub async fn published_posts(
     conn: &mut AsyncPgConnection,
     period: &Period,
 ) -> ApiResult<Vec<PostRow>> {
-    Ok(diesel::sql_query(
+    Ok(in_local_period(
     "WITH published AS (
          SELECT p.id, p.title, p.body, p.published_at, p.requires_acknowledgement, p.organisation_wide
          FROM posts p
@@ -311,12 +324,9 @@ pub async fn published_posts(
             (SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.deleted_at IS NULL) AS comments,
             (SELECT count(*) FROM post_acknowledgements k WHERE k.post_id = p.id) AS acknowledgements
      FROM published p",
-)
-.bind::<SqlUuid, _>(period.scope.id())
-.bind::<SqlDate, _>(period.from)
-.bind::<SqlDate, _>(period.to)
-.bind::<Text, _>(&period.time_zone)
-.load(conn)
+        period,
+    )
+    .load(conn)
     .await?)
 }
 
@@ -326,14 +336,12 @@ pub async fn missed_searches(
     period: &Period,
     top: i64,
 ) -> ApiResult<Vec<MissedRow>> {
-    Ok(diesel::sql_query(
+    Ok(in_period(
         "SELECT query, sum(searches)::bigint AS searches FROM activity_missed_search_days
      WHERE scope = $1 AND day BETWEEN $2 AND $3
      GROUP BY query ORDER BY searches DESC, query LIMIT $4",
+        period,
     )
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
     .bind::<BigInt, _>(top)
     .load(conn)
     .await?)
@@ -346,7 +354,7 @@ pub async fn busiest_recipients(
     period: &Period,
     limit: i64,
 ) -> ApiResult<Vec<RecipientRow>> {
-    Ok(diesel::sql_query(
+    Ok(in_local_period(
         "SELECT e.user_id, u.display_name,
                 count(*) FILTER (WHERE e.action = $5) AS received,
                 count(*) FILTER (WHERE e.action = $6) AS opened,
@@ -360,11 +368,8 @@ pub async fn busiest_recipients(
          HAVING count(*) FILTER (WHERE e.action = $5) > 0
          ORDER BY received DESC, u.display_name
          LIMIT $8",
+        period,
     )
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
-    .bind::<Text, _>(&period.time_zone)
     .bind::<Text, _>(ActivityKind::NotificationReceived.action())
     .bind::<Text, _>(ActivityKind::NotificationOpened.action())
     .bind::<Text, _>(ActivityKind::NotificationReceived.feature())
@@ -380,13 +385,11 @@ pub async fn feature_days(
     period: &Period,
     feature: &str,
 ) -> ApiResult<Vec<ActionDayRow>> {
-    Ok(diesel::sql_query(
+    Ok(in_period(
         "SELECT day, action, events::bigint AS events FROM activity_feature_days
          WHERE scope = $1 AND day BETWEEN $2 AND $3 AND feature = $4",
+        period,
     )
-    .bind::<SqlUuid, _>(period.scope.id())
-    .bind::<SqlDate, _>(period.from)
-    .bind::<SqlDate, _>(period.to)
     .bind::<Text, _>(feature)
     .load(conn)
     .await?)
