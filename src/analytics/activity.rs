@@ -27,53 +27,46 @@ const QUEUE: usize = 64 * BATCH;
 /// Rows kept for another try when the database refuses a batch, at most.
 const RETRY_LIMIT: usize = 10 * BATCH;
 
-/// What someone did: its feature and action are stored as text, the reports group by them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActivityKind {
-    SignedIn,
-    PostViewed,
-    PostCreated,
-    Commented,
-    Reacted,
-    Acknowledged,
-    Voted,
-    FileUploaded,
-    FileDownloaded,
-    EventCreated,
-    Responded,
-    Searched,
-    /// A search that found nothing (its query is kept, see `Activity::search`).
-    SearchedInVain,
-    NotificationReceived,
-    NotificationOpened,
-    SurveyAnswered,
-    GroupJoined,
+/// Declares an enum and `ALL`, its variants in order, from one list, so none is left out of `ALL`.
+macro_rules! listed_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident,)+ }) => {
+        $(#[$meta])*
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: [Self; [$(stringify!($variant)),+].len()] = [$(Self::$variant),+];
+        }
+    };
+}
+
+listed_enum! {
+    /// What someone did: its feature and action are stored as text, the reports group by them.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum ActivityKind {
+        SignedIn,
+        PostViewed,
+        PostCreated,
+        Commented,
+        Reacted,
+        Acknowledged,
+        Voted,
+        FileUploaded,
+        FileDownloaded,
+        EventCreated,
+        Responded,
+        Searched,
+        /// A search that found nothing (its query is kept, see `Activity::search`).
+        SearchedInVain,
+        NotificationReceived,
+        NotificationOpened,
+        SurveyAnswered,
+        GroupJoined,
+    }
 }
 
 impl ActivityKind {
-    pub const ALL: [Self; 17] = {
-        use ActivityKind::*;
-        [
-            SignedIn,
-            PostViewed,
-            PostCreated,
-            Commented,
-            Reacted,
-            Acknowledged,
-            Voted,
-            FileUploaded,
-            FileDownloaded,
-            EventCreated,
-            Responded,
-            Searched,
-            SearchedInVain,
-            NotificationReceived,
-            NotificationOpened,
-            SurveyAnswered,
-            GroupJoined,
-        ]
-    };
-
     /// Every feature once, in the order of `ALL`.
     pub fn features() -> impl Iterator<Item = &'static str> {
         let mut seen: Vec<&'static str> = Vec::new();
