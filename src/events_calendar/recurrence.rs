@@ -373,28 +373,8 @@ mod tests {
 
     fn weekly(rule: &str) -> Event {
         Event {
-            id: uuid::Uuid::nil(),
-            group_id: None,
-            created_by: None,
-            title: "Weekly".into(),
-            description: String::new(),
-            starts_at: paris("2026-10-12 10:00"),
-            ends_at: paris("2026-10-12 11:00"),
-            time_zone: "Europe/Paris".into(),
-            all_day: false,
-            location: None,
-            online_url: None,
-            online_provider: None,
-            cover_attachment_id: None,
-            capacity: None,
             recurrence: Some(rule.into()),
-            last_starts_at: None,
-            reminder_minutes: vec![],
-            cancelled_at: None,
-            cancellation_reason: None,
-            sequence: 0,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
+            ..Event::one_hour("Weekly", paris("2026-10-12 10:00"), "Europe/Paris")
         }
     }
 
