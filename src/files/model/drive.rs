@@ -1,4 +1,5 @@
-//! Drives: one per group and per person, made on first use with their root folder.
+//! Drives: one per group and per person, made on first use with their root folder, and the quota
+//! their files are charged to.
 
 use std::collections::{HashMap, HashSet};
 
@@ -150,4 +151,48 @@ pub async fn root_folders(
         .into_iter()
         .map(|folder| (folder.drive_id, folder))
         .collect())
+}
+
+/// Takes `bytes` of the drive's quota; CONFLICT-free refusal (BAD_USER_INPUT) when it is full.
+pub async fn charge(conn: &mut AsyncPgConnection, drive: Uuid, bytes: i64) -> ApiResult<()> {
+    let charged = diesel::update(
+        drives::table
+            .find(drive)
+            .filter(drives::used_bytes.le(drives::quota_bytes - bytes)),
+    )
+    .set(drives::used_bytes.eq(drives::used_bytes + bytes))
+    .execute(conn)
+    .await?;
+    if charged == 0 {
+        return Err(ApiError::bad_input(
+            "file",
+            "the drive's quota would be exceeded; free some space first",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn refund(conn: &mut AsyncPgConnection, drive: Uuid, bytes: i64) -> ApiResult<()> {
+    diesel::update(drives::table.find(drive))
+        .set(drives::used_bytes.eq(drives::used_bytes - bytes))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The drives of these groups and the person's own (those that exist).
+pub async fn drive_ids_of(
+    conn: &mut AsyncPgConnection,
+    groups: &[Uuid],
+    person: Uuid,
+) -> ApiResult<Vec<Uuid>> {
+    Ok(drives::table
+        .filter(
+            drives::group_id
+                .eq_any(groups)
+                .or(drives::owner_id.eq(person)),
+        )
+        .select(drives::id)
+        .load(conn)
+        .await?)
 }

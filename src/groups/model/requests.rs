@@ -8,9 +8,10 @@ use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{group_invitations, group_join_requests};
+use crate::db::schema::{group_invitations, group_join_requests, users};
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Page, PageRequest, PerParentRow};
+use crate::users::UserStatus;
 
 use super::{InvitationStatus, RequestStatus};
 
@@ -273,4 +274,14 @@ pub async fn pending_invitation_pages(
     .load(conn)
     .await?;
     Ok(page.finish_each(parents, rows))
+}
+
+/// Active users among `ids` (invitations go to people who can sign in).
+pub async fn active_user_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<Vec<Uuid>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::status.eq(UserStatus::Active))
+        .select(users::id)
+        .load(conn)
+        .await?)
 }

@@ -1,6 +1,15 @@
-//! What each person did with a post: opened it, acknowledged it.
+//! What each person did with a post: opened it (so what is left unread), acknowledged it.
 
-use super::*;
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{post_acknowledgements, post_views};
+use crate::error::ApiResult;
+use crate::pagination::{Page, PageRequest, PerParentRow};
 
 /// Records that `user` opened `post` (only the first time counts).
 pub async fn record_view(conn: &mut AsyncPgConnection, post: Uuid, user: Uuid) -> ApiResult<()> {
@@ -161,4 +170,37 @@ pub async fn acknowledger_pages(
     .load(conn)
     .await?;
     Ok(page.finish_each(posts, rows))
+}
+
+/// For each of the viewer's groups, the live posts they have not opened (their own excluded).
+pub async fn unread_counts(
+    conn: &mut AsyncPgConnection,
+    viewer: Uuid,
+) -> ApiResult<Vec<(Uuid, i64)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        group_id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        unread: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT m.group_id, count(p.id) AS unread
+         FROM group_memberships m
+         JOIN groups g ON g.id = m.group_id
+         LEFT JOIN post_audiences a ON a.group_id = m.group_id
+         LEFT JOIN posts p ON p.id = a.post_id AND p.deleted_at IS NULL AND p.published_at <= now()
+              AND p.author_id IS DISTINCT FROM $1
+              AND NOT EXISTS (SELECT 1 FROM post_views v WHERE v.post_id = p.id AND v.user_id = $1)
+         WHERE m.user_id = $1
+         GROUP BY m.group_id, g.name
+         ORDER BY g.name",
+    )
+    .bind::<SqlUuid, _>(viewer)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.group_id, row.unread))
+        .collect())
 }

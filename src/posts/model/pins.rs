@@ -1,6 +1,16 @@
 //! Posts pinned in a group or on the organisation's home, in order.
 
-use super::*;
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::post_pins;
+use crate::error::ApiResult;
+
+use super::Post;
 
 /// Pins a post in a group, or on the organisation's home (`group` None); pinning again moves it.
 pub async fn pin(

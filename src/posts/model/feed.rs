@@ -1,0 +1,129 @@
+//! Lists of posts. The feed is filtered by what the viewer may read in SQL (their groups and
+//! organisation-wide posts), newest first with keyset pagination; drafts are their author's.
+
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::sql_types::{Bool, Nullable, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::posts;
+use crate::error::ApiResult;
+use crate::pagination::{Page, PageRequest};
+
+use super::Post;
+
+/// Who can read a feed, and what part of it.
+#[derive(Debug, Clone)]
+pub struct FeedFilter {
+    pub viewer: Uuid,
+    pub guest: bool,
+    /// Only posts in this group (the caller checked the viewer may read it).
+    pub group: Option<Uuid>,
+    pub author: Option<Uuid>,
+    /// `announcement`, `poll` or `integration`; any post when `None`.
+    pub kind: Option<&'static str>,
+}
+
+pub type FeedCursor = (DateTime<Utc>, Uuid);
+
+/// `$1` viewer, `$2` guest, `$3` group, `$4` author, `$5` kind of post.
+const FEED_WHERE: &str = "
+    WHERE p.deleted_at IS NULL AND p.published_at IS NOT NULL AND p.published_at <= now()
+      AND (CASE WHEN $3::uuid IS NULL THEN
+             (p.organisation_wide AND NOT $2)
+             OR EXISTS (SELECT 1 FROM post_audiences a
+                        JOIN group_memberships m ON m.group_id = a.group_id AND m.user_id = $1
+                        WHERE a.post_id = p.id)
+           ELSE EXISTS (SELECT 1 FROM post_audiences a WHERE a.post_id = p.id AND a.group_id = $3)
+           END)
+      AND ($4::uuid IS NULL OR p.author_id = $4)
+      AND CASE $5::text
+            WHEN 'announcement' THEN p.requires_acknowledgement
+            WHEN 'poll' THEN EXISTS (SELECT 1 FROM polls q WHERE q.post_id = p.id)
+            WHEN 'integration' THEN p.webhook_id IS NOT NULL
+            ELSE true
+          END";
+
+/// A query on `FEED_WHERE` with the filter bound to its parameters (`$6` on are the caller's).
+fn filtered(sql: String, filter: &FeedFilter) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<SqlUuid, _>(filter.viewer)
+        .bind::<Bool, _>(filter.guest)
+        .bind::<Nullable<SqlUuid>, _>(filter.group)
+        .bind::<Nullable<SqlUuid>, _>(filter.author)
+        .bind::<Nullable<diesel::sql_types::Text>, _>(filter.kind)
+}
+
+/// One page of the feed, newest first. Counting every readable post is the expensive part of a
+/// feed at scale, so it is done only when `with_total` asks for it.
+pub async fn feed_page(
+    conn: &mut AsyncPgConnection,
+    filter: &FeedFilter,
+    page: &PageRequest<FeedCursor>,
+    with_total: bool,
+) -> ApiResult<Page<Post>> {
+    let (after_at, after_id) = page.after.unzip();
+    let page_sql = format!(
+        "SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
+                p.organisation_wide, p.requires_acknowledgement,
+                p.published_at, p.edited_at, p.deleted_at, p.created_at
+         FROM posts p {FEED_WHERE}
+           AND ($6::timestamptz IS NULL OR (p.published_at, p.id) < ($6, $7))
+         ORDER BY p.published_at DESC, p.id DESC
+         LIMIT $8"
+    );
+    let rows: Vec<Post> = filtered(page_sql, filter)
+        .bind::<Nullable<Timestamptz>, _>(after_at)
+        .bind::<Nullable<SqlUuid>, _>(after_id)
+        .bind::<diesel::sql_types::BigInt, _>(page.fetch_limit())
+        .load(conn)
+        .await?;
+    if !with_total {
+        return Ok(page.finish(rows, 0));
+    }
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count_sql = format!("SELECT count(*) AS n FROM posts p {FEED_WHERE}");
+    let total: Count = filtered(count_sql, filter).get_result(conn).await?;
+    Ok(page.finish(rows, total.n))
+}
+
+/// The author's drafts and scheduled posts, newest first.
+pub async fn unpublished_page(
+    conn: &mut AsyncPgConnection,
+    author: Uuid,
+    page: &PageRequest<(DateTime<Utc>, Uuid)>,
+) -> ApiResult<Page<Post>> {
+    let base = || {
+        posts::table
+            .filter(posts::author_id.eq(author))
+            .filter(posts::deleted_at.is_null())
+            .filter(
+                posts::published_at
+                    .is_null()
+                    .or(posts::published_at.gt(Utc::now())),
+            )
+            .into_boxed()
+    };
+    let mut query = base()
+        .select(Post::as_select())
+        .order((posts::created_at.desc(), posts::id.desc()))
+        .limit(page.fetch_limit());
+    if let Some((at, id)) = page.after {
+        query = query.filter(
+            posts::created_at
+                .lt(at)
+                .or(posts::created_at.eq(at).and(posts::id.lt(id))),
+        );
+    }
+    let rows = query.load(conn).await?;
+    let total = base().count().get_result(conn).await?;
+    Ok(page.finish(rows, total))
+}

@@ -1,0 +1,85 @@
+//! A survey's results: how many answered each question, the counts of each choice and scale value,
+//! and pages of free-text answers.
+
+use std::collections::HashMap;
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{survey_answers, survey_questions};
+use crate::error::ApiResult;
+use crate::pagination::{Page, PageRequest, PerParentRow};
+
+/// How many responses answered each question.
+pub async fn answer_counts(
+    conn: &mut AsyncPgConnection,
+    survey: Uuid,
+) -> ApiResult<Vec<(Uuid, i64)>> {
+    Ok(survey_answers::table
+        .inner_join(survey_questions::table)
+        .filter(survey_questions::survey_id.eq(survey))
+        .group_by(survey_answers::question_id)
+        .select((survey_answers::question_id, count_star()))
+        .load(conn)
+        .await?)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ValueCount {
+    #[diesel(sql_type = SqlUuid)]
+    pub question_id: Uuid,
+    /// An option index (choice questions) or a scale value.
+    #[diesel(sql_type = Integer)]
+    pub value: i32,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// How often each option was chosen and each scale value given, per question.
+pub async fn value_counts(
+    conn: &mut AsyncPgConnection,
+    survey: Uuid,
+) -> ApiResult<Vec<ValueCount>> {
+    Ok(diesel::sql_query(
+        "SELECT a.question_id, v.value, count(*) AS count
+         FROM survey_answers a
+         JOIN survey_questions q ON q.id = a.question_id
+         CROSS JOIN LATERAL unnest(coalesce(a.choices, ARRAY[a.scale])) AS v (value)
+         WHERE q.survey_id = $1 AND (a.choices IS NOT NULL OR a.scale IS NOT NULL)
+         GROUP BY a.question_id, v.value",
+    )
+    .bind::<SqlUuid, _>(survey)
+    .load(conn)
+    .await?)
+}
+
+/// A free-text answer with the (random) id of its response, which orders the answers.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TextAnswer {
+    #[diesel(sql_type = SqlUuid)]
+    pub response_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub text: String,
+}
+
+/// A page of the free-text answers to each question, in response-id (random) order.
+pub async fn text_answer_pages(
+    conn: &mut AsyncPgConnection,
+    questions: &[Uuid],
+    page: &PageRequest<Uuid>,
+) -> ApiResult<HashMap<Uuid, Page<TextAnswer>>> {
+    let rows: Vec<PerParentRow<TextAnswer>> = diesel::sql_query(page.per_parent_sql(
+        "SELECT a.response_id, a.text, a.question_id AS page_parent,
+                ($2::uuid IS NULL OR a.response_id > $2) AS page_after
+         FROM survey_answers a WHERE a.question_id = ANY($1) AND a.text IS NOT NULL",
+        "response_id",
+    ))
+    .bind::<Array<SqlUuid>, _>(questions)
+    .bind::<Nullable<SqlUuid>, _>(page.after)
+    .load(conn)
+    .await?;
+    Ok(page.finish_each(questions, rows))
+}
