@@ -26,7 +26,7 @@ use crate::files::graphql::{FileQuery, FileSubscription};
 use crate::files::mutations::FileMutation;
 use crate::groups::graphql::GroupQuery;
 use crate::groups::mutations::GroupMutation;
-use crate::groups::webhooks::WebhookMutation;
+use crate::groups::webhooks::graphql::WebhookMutation;
 use crate::newsletters::graphql::NewsletterQuery;
 use crate::newsletters::mutations::NewsletterMutation;
 use crate::notifications::graphql::{

@@ -74,7 +74,7 @@ pub fn router(app: Arc<App>) -> Router {
 /// services, not the app, so no feature depends on the HTTP layer.
 fn feature_routes() -> Router<Arc<Services>> {
     Router::new()
-        .route("/hooks/{token}", post(crate::groups::webhooks::receive))
+        .route("/hooks/{token}", post(crate::groups::webhooks::http::receive))
         .route("/calendar/events/{file}", get(feeds::event_file))
         .route(
             "/calendar/events/{id}/attendees.csv",
