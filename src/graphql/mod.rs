@@ -19,7 +19,7 @@ use crate::attachments::graphql::AttachmentMutation;
 use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::QueryLimits;
-use crate::events_calendar::feeds::{CalendarFeedMutation, CalendarFeedQuery};
+use crate::events_calendar::feeds::graphql::{CalendarFeedMutation, CalendarFeedQuery};
 use crate::events_calendar::graphql::{EventQuery, EventSubscription};
 use crate::events_calendar::mutations::EventMutation;
 use crate::files::graphql::{FileQuery, FileSubscription};
