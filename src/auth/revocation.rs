@@ -21,7 +21,7 @@ pub async fn revoke_credentials(
 ) -> ApiResult<()> {
     sessions::delete_all_for_user(conn, user_id).await?;
     access_tokens::revoke_all_for_user(conn, user_id).await?;
-    crate::events_calendar::feeds::revoke_all_for_user(conn, user_id).await?;
+    crate::events_calendar::feeds::model::revoke_all_for_user(conn, user_id).await?;
     crate::email::unsubscribe::forget_links_of(conn, user_id).await?;
     crate::users::model::mark_credentials_revoked(conn, user_id).await?;
     events

@@ -6,6 +6,7 @@ pub mod attendees;
 pub mod demo;
 pub mod feeds;
 pub mod graphql;
+pub mod http;
 pub mod ics;
 pub mod loaders;
 pub mod model;

@@ -22,7 +22,7 @@ use crate::graphql::loaders::{
 };
 use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages, PinnedPosts};
 use crate::groups::rules::RuleLists;
-use crate::groups::webhooks::WebhookLists;
+use crate::groups::webhooks::graphql::WebhookLists;
 use crate::notifications::graphql::{FolderFollows, GroupLevels};
 use crate::policy;
 use crate::posts::graphql::{AcknowledgerPages, CommentPages};

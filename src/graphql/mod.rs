@@ -19,14 +19,14 @@ use crate::attachments::graphql::AttachmentMutation;
 use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::QueryLimits;
-use crate::events_calendar::feeds::{CalendarFeedMutation, CalendarFeedQuery};
+use crate::events_calendar::feeds::graphql::{CalendarFeedMutation, CalendarFeedQuery};
 use crate::events_calendar::graphql::{EventQuery, EventSubscription};
 use crate::events_calendar::mutations::EventMutation;
 use crate::files::graphql::{FileQuery, FileSubscription};
 use crate::files::mutations::FileMutation;
 use crate::groups::graphql::GroupQuery;
 use crate::groups::mutations::GroupMutation;
-use crate::groups::webhooks::WebhookMutation;
+use crate::groups::webhooks::graphql::WebhookMutation;
 use crate::newsletters::graphql::NewsletterQuery;
 use crate::newsletters::mutations::NewsletterMutation;
 use crate::notifications::graphql::{

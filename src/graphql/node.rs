@@ -108,7 +108,7 @@ pub async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Nod
             groups::load_visible_invitation(ctx, uuid).await?.0,
         )),
         webhooks::TYPE_NAME => Ok(Node::GroupWebhook(
-            webhooks::load_visible_webhook(ctx, uuid).await?,
+            webhooks::graphql::load_visible_webhook(ctx, uuid).await?,
         )),
         rules::TYPE_NAME => Ok(Node::GroupMembershipRule(
             rules::load_visible_rule(ctx, uuid).await?,

@@ -268,7 +268,7 @@ impl GroupAccess {
     }
     /// Integrations that post into the group (managers).
     async fn webhooks(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::webhooks::Webhook>> {
-        super::webhooks::group_webhooks(ctx, self).await
+        super::webhooks::graphql::group_webhooks(ctx, self).await
     }
     /// Posts pinned in the group, in order.
     async fn pinned_posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<crate::posts::Post>> {

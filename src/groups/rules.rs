@@ -236,8 +236,6 @@ pub async fn load_visible_rule(ctx: &Context<'_>, id: Uuid) -> ApiResult<Members
     let group = load_visible(ctx, rule.group_id)
         .await
         .map_err(|_| ApiError::NotFound(TYPE_NAME))?;
-    if !policy::can(viewer, Action::ViewContent, Resource::Group(&group)).allowed() {
-        return Err(ApiError::NotFound(TYPE_NAME));
-    }
+    super::service::require_inside(viewer, Action::ViewContent, &group, TYPE_NAME)?;
     Ok(rule)
 }

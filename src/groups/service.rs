@@ -26,6 +26,21 @@ pub(super) fn require(
     policy::require(viewer, action, Resource::Group(access), TYPE_NAME, why)
 }
 
+/// Something inside a group (a membership rule, a webhook) exists for the viewer only when they
+/// may `action` on the group: NOT_FOUND naming `what` otherwise, never a hint which.
+pub(super) fn require_inside(
+    viewer: &Viewer,
+    action: Action,
+    group: &GroupAccess,
+    what: &'static str,
+) -> ApiResult<()> {
+    if policy::can(viewer, action, Resource::Group(group)).allowed() {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(what))
+    }
+}
+
 /// The group as the viewer sees it after a change (not the request's cached copy).
 pub(super) async fn reload(
     conn: &mut AsyncPgConnection,

@@ -21,7 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
-use crate::events_calendar::feeds;
+use crate::events_calendar::http as calendar;
 use crate::services::Services;
 use crate::sso;
 
@@ -74,13 +74,16 @@ pub fn router(app: Arc<App>) -> Router {
 /// services, not the app, so no feature depends on the HTTP layer.
 fn feature_routes() -> Router<Arc<Services>> {
     Router::new()
-        .route("/hooks/{token}", post(crate::groups::webhooks::receive))
-        .route("/calendar/events/{file}", get(feeds::event_file))
+        .route(
+            "/hooks/{token}",
+            post(crate::groups::webhooks::http::receive),
+        )
+        .route("/calendar/events/{file}", get(calendar::event_file))
         .route(
             "/calendar/events/{id}/attendees.csv",
-            get(feeds::attendees_csv),
+            get(calendar::attendees_csv),
         )
-        .route("/calendar/feed/{file}", get(feeds::personal_feed))
+        .route("/calendar/feed/{file}", get(calendar::personal_feed))
         .route(
             "/surveys/{id}/results.csv",
             get(crate::surveys::export::results_csv),
