@@ -364,6 +364,7 @@ pub fn local_instant(tz: Tz, local: chrono::NaiveDateTime) -> Option<DateTime<Ut
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events_calendar::model::EventFields;
     use chrono_tz::Europe::Paris;
 
     fn paris(day: &str) -> DateTime<Utc> {
@@ -376,20 +377,22 @@ mod tests {
             id: uuid::Uuid::nil(),
             group_id: None,
             created_by: None,
-            title: "Weekly".into(),
-            description: String::new(),
-            starts_at: paris("2026-10-12 10:00"),
-            ends_at: paris("2026-10-12 11:00"),
-            time_zone: "Europe/Paris".into(),
-            all_day: false,
-            location: None,
-            online_url: None,
-            online_provider: None,
-            cover_attachment_id: None,
-            capacity: None,
-            recurrence: Some(rule.into()),
-            last_starts_at: None,
-            reminder_minutes: vec![],
+            fields: EventFields {
+                title: "Weekly".into(),
+                description: String::new(),
+                starts_at: paris("2026-10-12 10:00"),
+                ends_at: paris("2026-10-12 11:00"),
+                time_zone: "Europe/Paris".into(),
+                all_day: false,
+                location: None,
+                online_url: None,
+                online_provider: None,
+                cover_attachment_id: None,
+                capacity: None,
+                recurrence: Some(rule.into()),
+                last_starts_at: None,
+                reminder_minutes: vec![],
+            },
             cancelled_at: None,
             cancellation_reason: None,
             sequence: 0,
@@ -505,12 +508,16 @@ mod tests {
         let local = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M").unwrap();
         let starts_at = local_instant(tz, local).unwrap();
         let set = parse(rule, starts_at, tz).unwrap();
+        let weekly = weekly(rule);
         Event {
-            starts_at,
-            ends_at: starts_at + chrono::Duration::hours(1),
-            time_zone: tz.name().into(),
-            last_starts_at: last_start(&set).unwrap(),
-            ..weekly(rule)
+            fields: EventFields {
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(1),
+                time_zone: tz.name().into(),
+                last_starts_at: last_start(&set).unwrap(),
+                ..weekly.fields
+            },
+            ..weekly
         }
     }
 

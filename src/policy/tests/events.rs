@@ -1,6 +1,7 @@
 //! Events in groups and organisation-wide, their organisers, cancelled ones.
 
 use super::*;
+use crate::events_calendar::model::EventFields;
 
 fn event_by(creator: Option<Uuid>, group: Option<&Group>) -> Event {
     let now = Utc::now();
@@ -8,20 +9,22 @@ fn event_by(creator: Option<Uuid>, group: Option<&Group>) -> Event {
         id: Uuid::new_v4(),
         group_id: group.map(|group| group.id),
         created_by: creator,
-        title: "Meeting".into(),
-        description: String::new(),
-        starts_at: now + Duration::days(1),
-        ends_at: now + Duration::days(1) + Duration::hours(1),
-        time_zone: "UTC".into(),
-        all_day: false,
-        location: None,
-        online_url: None,
-        online_provider: None,
-        cover_attachment_id: None,
-        capacity: None,
-        recurrence: None,
-        last_starts_at: None,
-        reminder_minutes: Vec::new(),
+        fields: EventFields {
+            title: "Meeting".into(),
+            description: String::new(),
+            starts_at: now + Duration::days(1),
+            ends_at: now + Duration::days(1) + Duration::hours(1),
+            time_zone: "UTC".into(),
+            all_day: false,
+            location: None,
+            online_url: None,
+            online_provider: None,
+            cover_attachment_id: None,
+            capacity: None,
+            recurrence: None,
+            last_starts_at: None,
+            reminder_minutes: Vec::new(),
+        },
         cancelled_at: None,
         cancellation_reason: None,
         sequence: 0,
