@@ -188,7 +188,7 @@ impl AttachmentMutation {
                 let version = crate::files::model::version(&mut conn, file.id, None)
                     .await?
                     .ok_or(ApiError::NotFound(crate::files::access::FILE_TYPE))?;
-                let object = crate::files::mutations::copy_version(
+                let object = crate::files::service::copy_version(
                     &services,
                     &mut conn,
                     &version,

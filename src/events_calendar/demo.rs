@@ -142,7 +142,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, people: &[Uuid]) -> ApiResult<us
             online_provider: demo
                 .online_url
                 .and_then(|url| url::Url::parse(url).ok())
-                .and_then(|url| super::mutations::meeting_provider(&url))
+                .and_then(|url| super::draft::meeting_provider(&url))
                 .map(Into::into),
             cover_attachment_id: None,
             capacity: demo.capacity,

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod attendees;
 pub mod demo;
+pub mod draft;
 pub mod feeds;
 pub mod graphql;
 pub mod http;
@@ -14,4 +15,5 @@ pub mod mutations;
 pub mod recurrence;
 pub mod reminders;
 pub mod rsvp;
+pub mod service;
 pub mod vtimezone;

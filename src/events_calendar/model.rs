@@ -24,32 +24,37 @@ text_enum! {
     }
 }
 
-/// Serialized as audit snapshots.
+/// Serialized as audit snapshots (the fields flattened in, as the columns are).
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
 pub struct Event {
     pub id: Uuid,
     pub group_id: Option<Uuid>,
     pub created_by: Option<Uuid>,
-    pub title: String,
-    pub description: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub time_zone: String,
-    pub all_day: bool,
-    pub location: Option<String>,
-    pub online_url: Option<String>,
-    pub online_provider: Option<String>,
-    pub cover_attachment_id: Option<Uuid>,
-    pub capacity: Option<i32>,
-    pub recurrence: Option<String>,
-    pub last_starts_at: Option<DateTime<Utc>>,
-    pub reminder_minutes: Vec<Option<i32>>,
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub fields: EventFields,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub cancellation_reason: Option<String>,
     pub sequence: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// An event reads as what it is made of (`event.title`), as it did before its fields were one
+/// struct that creating and changing an event write.
+impl std::ops::Deref for Event {
+    type Target = EventFields;
+
+    fn deref(&self) -> &EventFields {
+        &self.fields
+    }
+}
+
+impl std::ops::DerefMut for Event {
+    fn deref_mut(&mut self) -> &mut EventFields {
+        &mut self.fields
+    }
 }
 
 impl Event {
@@ -76,20 +81,22 @@ impl Event {
             id: Uuid::new_v4(),
             group_id: None,
             created_by: None,
-            title: title.into(),
-            description: String::new(),
-            starts_at,
-            ends_at: starts_at + chrono::Duration::hours(1),
-            time_zone: time_zone.into(),
-            all_day: false,
-            location: None,
-            online_url: None,
-            online_provider: None,
-            cover_attachment_id: None,
-            capacity: None,
-            recurrence: None,
-            last_starts_at: None,
-            reminder_minutes: Vec::new(),
+            fields: EventFields {
+                title: title.into(),
+                description: String::new(),
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(1),
+                time_zone: time_zone.into(),
+                all_day: false,
+                location: None,
+                online_url: None,
+                online_provider: None,
+                cover_attachment_id: None,
+                capacity: None,
+                recurrence: None,
+                last_starts_at: None,
+                reminder_minutes: Vec::new(),
+            },
             cancelled_at: None,
             cancellation_reason: None,
             sequence: 0,
@@ -100,8 +107,8 @@ impl Event {
 }
 
 /// What an event is made of, as created or changed (validated by the caller).
-#[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = events, treat_none_as_null = true)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
+#[diesel(table_name = events, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct EventFields {
     pub title: String,
     pub description: String,

@@ -378,10 +378,9 @@ mod tests {
     }
 
     fn weekly(rule: &str) -> Event {
-        Event {
-            recurrence: Some(rule.into()),
-            ..Event::one_hour("Weekly", paris("2026-10-12 10:00"), "Europe/Paris")
-        }
+        let mut event = Event::one_hour("Weekly", paris("2026-10-12 10:00"), "Europe/Paris");
+        event.fields.recurrence = Some(rule.into());
+        event
     }
 
     #[test]
@@ -491,12 +490,16 @@ mod tests {
         let local = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M").unwrap();
         let starts_at = local_instant(tz, local).unwrap();
         let set = parse(rule, starts_at, tz).unwrap();
+        let weekly = weekly(rule);
         Event {
-            starts_at,
-            ends_at: starts_at + chrono::Duration::hours(1),
-            time_zone: tz.name().into(),
-            last_starts_at: last_start(&set).unwrap(),
-            ..weekly(rule)
+            fields: EventFields {
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(1),
+                time_zone: tz.name().into(),
+                last_starts_at: last_start(&set).unwrap(),
+                ..weekly.fields
+            },
+            ..weekly
         }
     }
 

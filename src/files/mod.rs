@@ -10,6 +10,7 @@ pub mod mutations;
 pub mod names;
 #[cfg(feature = "s3")]
 pub mod s3_uploads;
+pub mod service;
 pub mod storage;
 pub mod sweep;
 pub mod thumbnails;

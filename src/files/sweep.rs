@@ -6,7 +6,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::model;
-use super::mutations::TRASH_DAYS;
+use super::service::TRASH_DAYS;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, Job};
 use crate::services::Services;

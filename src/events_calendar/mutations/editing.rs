@@ -1,0 +1,168 @@
+//! Creating, changing and cancelling events (a whole series, one occurrence, or an occurrence
+//! and the ones after it).
+
+use async_graphql::{Context, Object};
+
+use super::super::access;
+use super::super::draft::{self, Draft};
+use super::super::model::EventFields;
+use super::super::service::{self, COVER_FIELD, EventUpdate, NewEvent};
+use super::{
+    CancelEventInput, CreateEventInput, EventPayload, MAX_ORGANIZERS, UpdateEventInput,
+    managed_event, people,
+};
+use crate::attachments::service as attachments;
+use crate::error::ApiResult;
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+
+#[derive(Default)]
+pub struct EventEditingMutation;
+
+#[Object]
+impl EventEditingMutation {
+    async fn create_event(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateEventInput,
+    ) -> ApiResult<EventPayload> {
+        let viewer = ctx.viewer()?;
+        let group = match &input.group_id {
+            Some(id) => Some(
+                crate::groups::graphql::load_visible(
+                    ctx,
+                    ids::decode_as(id, crate::groups::TYPE_NAME, "groupId")?,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        service::require_organising(viewer, group.as_ref())?;
+        let mut draft = created_fields(&input, &viewer.user.time_zone)?;
+        let attachment_ids = attachments::parse_ids(&input.attachment_ids)?;
+        draft.fields.cover_attachment_id = input
+            .cover_attachment_id
+            .as_ref()
+            .map(|id| ids::decode_as(id, crate::attachments::access::TYPE_NAME, COVER_FIELD))
+            .transpose()?;
+        let mut conn = ctx.conn().await?;
+        let organizers = people(
+            &mut conn,
+            viewer,
+            "organizerIds",
+            &input.organizer_ids,
+            MAX_ORGANIZERS,
+        )
+        .await?;
+        let new = NewEvent {
+            fields: draft.fields,
+            organizers,
+            attachments: attachment_ids,
+        };
+        let event = service::create(&mut conn, ctx.services(), viewer, group, new).await?;
+        Ok(EventPayload { event })
+    }
+
+    /// Changes the whole series, one occurrence (moving it), or an occurrence and the ones after
+    /// it (splitting the series: the payload's event is the new series).
+    async fn update_event(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateEventInput,
+    ) -> ApiResult<EventPayload> {
+        let viewer = ctx.viewer()?;
+        let (view, audit) = managed_event(
+            ctx,
+            &input.event_id,
+            "Only the event's organisers may change it.",
+        )
+        .await?;
+        let mut conn = ctx.conn().await?;
+        let organizers = match &input.organizer_ids {
+            Some(ids) => {
+                Some(people(&mut conn, viewer, "organizerIds", ids, MAX_ORGANIZERS).await?)
+            }
+            None => None,
+        };
+        let attachment_ids = input
+            .attachment_ids
+            .as_deref()
+            .map(attachments::parse_ids)
+            .transpose()?;
+        let cover = attachments::parse_image_id(&input.cover_attachment_id, COVER_FIELD)?;
+        let update = EventUpdate {
+            scope: input.scope.into(),
+            occurrence: input.occurrence_starts_at,
+            changes: input.changes,
+            organizers,
+            attachments: attachment_ids,
+            cover,
+        };
+        let services = ctx.services();
+        let id = view.event.id;
+        let changed_id =
+            service::update(&mut conn, services, viewer, audit.as_ref(), id, update).await?;
+        Ok(EventPayload {
+            event: access::find_visible(&mut conn, viewer, changed_id).await?,
+        })
+    }
+
+    /// Cancels the event (it stays visible, marked cancelled, with the reason) or one occurrence.
+    async fn cancel_event(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelEventInput,
+    ) -> ApiResult<EventPayload> {
+        let viewer = ctx.viewer()?;
+        let (view, audit) = managed_event(
+            ctx,
+            &input.event_id,
+            "Only the event's organisers may cancel it.",
+        )
+        .await?;
+        let id = view.event.id;
+        let reason = draft::text("reason", input.reason.as_deref().unwrap_or(""), 1_000)?;
+        let mut conn = ctx.conn().await?;
+        let occurrence = input.occurrence_starts_at;
+        let services = ctx.services();
+        service::cancel(
+            &mut conn,
+            services,
+            viewer,
+            audit.as_ref(),
+            id,
+            reason,
+            occurrence,
+        )
+        .await?;
+        Ok(EventPayload {
+            event: access::find_visible(&mut conn, viewer, id).await?,
+        })
+    }
+}
+
+fn created_fields(input: &CreateEventInput, default_zone: &str) -> ApiResult<Draft> {
+    let (online_url, online_provider) =
+        draft::online_url(input.online_url.as_deref().unwrap_or(""))?;
+    Draft::finish(EventFields {
+        title: input.title.clone(),
+        description: input.description.trim().to_owned(),
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        time_zone: input
+            .time_zone
+            .clone()
+            .unwrap_or_else(|| default_zone.to_owned()),
+        all_day: input.all_day,
+        location: draft::text("location", input.location.as_deref().unwrap_or(""), 300)?,
+        online_url,
+        online_provider,
+        cover_attachment_id: None,
+        capacity: input.capacity,
+        recurrence: input.recurrence.clone(),
+        last_starts_at: None,
+        reminder_minutes: draft::reminders(
+            input.reminder_minutes.as_deref().unwrap_or(&[1440, 15]),
+        )?,
+    })
+}

@@ -1,0 +1,102 @@
+//! The trash and the history: deleting and restoring files and folders, restoring an older
+//! version of a file.
+
+use async_graphql::{Context, Object};
+
+use super::super::graphql::FileView;
+use super::super::service;
+use super::{
+    DeleteFileInput, DeleteFilePayload, FILE_TYPE, FileInput, FilePayload, FolderInput,
+    FolderPayload, RestoreFileVersionInput, editor, folder_id, writable_file, writable_folder,
+};
+use crate::error::ApiResult;
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+
+#[derive(Default)]
+pub struct FileHistoryMutation;
+
+#[Object]
+impl FileHistoryMutation {
+    /// Puts a file in the trash (restorable for 30 days), or deletes it permanently.
+    async fn delete_file(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteFileInput,
+    ) -> ApiResult<DeleteFilePayload> {
+        let editor = editor(ctx)?;
+        let mut conn = ctx.conn().await?;
+        let (file, drive) =
+            writable_file(&mut conn, editor.viewer, &input.file_id, input.permanently).await?;
+        let services = ctx.services();
+        let deleted = (&file, &drive);
+        let trashed =
+            service::delete_file(&mut conn, services, &editor, deleted, input.permanently).await?;
+        Ok(DeleteFilePayload {
+            deleted_file_id: ids::encode(FILE_TYPE, file.id),
+            file: trashed.map(|file| FileView { file, drive }),
+        })
+    }
+
+    /// Takes a file out of the trash (renamed "name (1).ext" if its name was taken meanwhile).
+    async fn restore_file(&self, ctx: &Context<'_>, input: FileInput) -> ApiResult<FilePayload> {
+        let editor = editor(ctx)?;
+        let mut conn = ctx.conn().await?;
+        let (file, drive) = writable_file(&mut conn, editor.viewer, &input.file_id, true).await?;
+        let file =
+            service::restore_file(&mut conn, ctx.services(), &editor, (&file, &drive)).await?;
+        Ok(FilePayload::new(file, drive))
+    }
+
+    /// Puts a folder and everything in it in the trash.
+    async fn delete_folder(
+        &self,
+        ctx: &Context<'_>,
+        input: FolderInput,
+    ) -> ApiResult<FolderPayload> {
+        let editor = editor(ctx)?;
+        let mut conn = ctx.conn().await?;
+        let (folder, drive) = writable_folder(
+            &mut conn,
+            editor.viewer,
+            &input.folder_id,
+            "the root folder cannot be deleted",
+        )
+        .await?;
+        let services = ctx.services();
+        let folder =
+            service::delete_folder(&mut conn, services, &editor, (&folder, &drive)).await?;
+        Ok(FolderPayload::new(folder, drive))
+    }
+
+    /// Takes a folder (and what is in it) out of the trash, renamed "name (1)" if its name was
+    /// taken meanwhile.
+    async fn restore_folder(
+        &self,
+        ctx: &Context<'_>,
+        input: FolderInput,
+    ) -> ApiResult<FolderPayload> {
+        let editor = editor(ctx)?;
+        let mut conn = ctx.conn().await?;
+        let id = folder_id(&input.folder_id)?;
+        let (folder, drive) =
+            service::restore_folder(&mut conn, ctx.services(), &editor, id).await?;
+        Ok(FolderPayload::new(folder, drive))
+    }
+
+    /// Makes an older version the current one again (as a new version; history is kept).
+    async fn restore_file_version(
+        &self,
+        ctx: &Context<'_>,
+        input: RestoreFileVersionInput,
+    ) -> ApiResult<FilePayload> {
+        let editor = editor(ctx)?;
+        let mut conn = ctx.conn().await?;
+        let (file, drive) = writable_file(&mut conn, editor.viewer, &input.file_id, false).await?;
+        let services = ctx.services();
+        let file =
+            service::restore_version(&mut conn, services, &editor, (&file, &drive), input.number)
+                .await?;
+        Ok(FilePayload::new(file, drive))
+    }
+}

@@ -1,0 +1,183 @@
+//! Changing the drive: uploads and versions, folders, moving, renaming, copying, the trash. Thin
+//! resolvers that parse the input and call `files::service`.
+
+mod arranging;
+mod history;
+
+use async_graphql::{Context, ID, InputObject, MergedObject, SimpleObject};
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::access::{DRIVE_TYPE, DriveView, FILE_TYPE, FOLDER_TYPE};
+use super::graphql::{FileView, FolderView};
+use super::model::{File, Folder, StoredObject};
+use super::service::{self, Editor, Place};
+use super::upload::Upload;
+use crate::audit::Audit;
+use crate::auth::Viewer;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+
+/// Every drive mutation, in the schema's order.
+#[derive(MergedObject, Default)]
+pub struct FileMutation(
+    arranging::FileArrangingMutation,
+    history::FileHistoryMutation,
+);
+
+#[derive(InputObject)]
+pub struct UploadFileInput {
+    /// Into this folder...
+    pub folder_id: Option<ID>,
+    /// ...or the root of this drive.
+    pub drive_id: Option<ID>,
+    /// A new version of this file instead of a new file.
+    pub file_id: Option<ID>,
+    pub file: Upload,
+}
+
+#[derive(SimpleObject)]
+pub struct UploadFilePayload {
+    pub file: FileView,
+}
+
+#[derive(InputObject)]
+pub struct CreateFolderInput {
+    /// Inside this folder...
+    pub parent_folder_id: Option<ID>,
+    /// ...or at the root of this drive.
+    pub drive_id: Option<ID>,
+    pub name: String,
+}
+
+#[derive(SimpleObject)]
+pub struct FolderPayload {
+    pub folder: FolderView,
+}
+
+impl FolderPayload {
+    fn new(folder: Folder, drive: DriveView) -> Self {
+        Self {
+            folder: FolderView { folder, drive },
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct UpdateFolderInput {
+    pub folder_id: ID,
+    pub name: Option<String>,
+    /// Moves it into this folder (same drive).
+    pub parent_folder_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateFileInput {
+    pub file_id: ID,
+    pub name: Option<String>,
+    /// Moves it into this folder (same drive).
+    pub folder_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct FilePayload {
+    pub file: FileView,
+}
+
+impl FilePayload {
+    fn new(file: File, drive: DriveView) -> Self {
+        Self {
+            file: FileView { file, drive },
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct CopyFileInput {
+    pub file_id: ID,
+    /// Where the copy goes (any drive the viewer may change); the same folder by default.
+    pub folder_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct FileInput {
+    pub file_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct DeleteFileInput {
+    pub file_id: ID,
+    /// Skips the trash: the file and its versions are gone at once.
+    #[graphql(default)]
+    pub permanently: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct DeleteFilePayload {
+    /// Null when deleted permanently.
+    pub file: Option<FileView>,
+    pub deleted_file_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct FolderInput {
+    pub folder_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct RestoreFileVersionInput {
+    pub file_id: ID,
+    /// Becomes the newest version again (as a new version: history is kept).
+    pub number: i32,
+}
+
+/// Where new content goes: a folder ID (named `field` in errors), else a drive's root.
+fn place(folder_id: Option<&ID>, drive_id: Option<&ID>, field: &str) -> ApiResult<Place> {
+    match (folder_id, drive_id) {
+        (Some(id), _) => Ok(Place::Folder(ids::decode_as(id, FOLDER_TYPE, field)?)),
+        (None, Some(id)) => Ok(Place::DriveRoot(ids::decode_as(id, DRIVE_TYPE, "driveId")?)),
+        (None, None) => Err(ApiError::bad_input(field, "give a folder or a drive")),
+    }
+}
+
+fn file_id(id: &ID) -> ApiResult<Uuid> {
+    ids::decode_as(id, FILE_TYPE, "fileId")
+}
+
+fn folder_id(id: &ID) -> ApiResult<Uuid> {
+    ids::decode_as(id, FOLDER_TYPE, "folderId")
+}
+
+/// The file `id` names, as `service::writable_file` finds it.
+async fn writable_file(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    id: &ID,
+    include_trash: bool,
+) -> ApiResult<(File, DriveView)> {
+    service::writable_file(conn, viewer, file_id(id)?, include_trash).await
+}
+
+/// The folder `id` names, as `service::writable_folder` finds it.
+async fn writable_folder(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    id: &ID,
+    root_refusal: &str,
+) -> ApiResult<(Folder, DriveView)> {
+    service::writable_folder(conn, viewer, folder_id(id)?, root_refusal).await
+}
+
+/// The viewer as the editor of a drive; the audit is written only for a manager's change.
+fn editor<'a>(ctx: &'a Context<'_>) -> ApiResult<Editor<'a>> {
+    Ok(Editor {
+        viewer: ctx.viewer()?,
+        audit: Audit::of(ctx)?,
+    })
+}
+
+/// Gives an upload back to the request, whose cleanup deletes what no mutation kept.
+pub fn discard_later(ctx: &Context<'_>, object: StoredObject) {
+    ctx.request().uploads.put_back(object);
+}
