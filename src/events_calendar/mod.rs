@@ -8,6 +8,7 @@ pub mod feeds;
 pub mod graphql;
 pub mod ics;
 pub mod loaders;
+pub mod loading;
 pub mod model;
 pub mod mutations;
 pub mod recurrence;

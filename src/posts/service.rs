@@ -238,6 +238,13 @@ pub async fn readable(
     Ok(post.filter(|post| readable_by(viewer, post, &audiences)))
 }
 
+/// The post if `viewer` may read it now; a hidden post is NOT_FOUND, like a missing one.
+pub async fn visible(conn: &mut AsyncPgConnection, viewer: &Viewer, id: Uuid) -> ApiResult<Post> {
+    readable(conn, viewer, id)
+        .await?
+        .ok_or(ApiError::NotFound(super::TYPE_NAME))
+}
+
 /// Whether `viewer` may read `post`, published in `groups` (loaded once to check many people).
 pub async fn may_read(
     conn: &mut AsyncPgConnection,
