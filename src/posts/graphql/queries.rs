@@ -240,21 +240,8 @@ impl Home {
     async fn pinned_posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {
         let viewer = ctx.viewer()?;
         let mut conn = ctx.conn().await?;
-        let pinned: Vec<Post> = model::pinned_posts(&mut conn, None)
-            .await?
-            .into_iter()
-            .filter(|post| {
-                policy::can(
-                    viewer,
-                    Action::View,
-                    Resource::Post {
-                        post,
-                        audiences: &[],
-                    },
-                )
-                .allowed()
-            })
-            .collect();
+        let pinned = model::pinned_posts(&mut conn, None).await?;
+        let pinned = service::readable_among(&mut conn, viewer, pinned).await?;
         let ids: Vec<Uuid> = pinned.iter().map(|post| post.id).collect();
         let marks = model::viewer_marks(&mut conn, &ids, viewer.id()).await?;
         let mut ordered: Vec<(usize, Post)> = pinned.into_iter().enumerate().collect();
