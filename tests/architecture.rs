@@ -1,7 +1,8 @@
 //! The direction of imports (docs/architecture.md): features depend on plumbing, never on
 //! the layers that call them. A feature that imports `crate::http` or `crate::app` closes an
-//! import circle through the whole crate, so this test reads the sources and names the
-//! offending lines.
+//! import circle through the whole crate, and a feature that calls a function of another
+//! feature's GraphQL module finds a rule hidden in a resolver; so these tests read the sources
+//! and name the offending lines.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,20 @@ fn features_import_neither_the_http_layer_nor_the_app() {
 }
 
 #[test]
+fn features_call_no_function_of_another_features_graphql_module() {
+    let offenders: Vec<String> = feature_files()
+        .iter()
+        .flat_map(|file| foreign_graphql_calls(file))
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "a feature may name another feature's GraphQL types, nothing else of its GraphQL module \
+         (move the function into that feature's service or loading module):\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
 fn the_scan_sees_grouped_and_inline_paths() {
     let source = "use crate::{db, http::request_id};\nfn f(a: &crate::app::App) {}\n\
                   // crate::http in a comment\nuse crate::https_like::X;\n\
@@ -33,6 +48,33 @@ fn the_scan_sees_grouped_and_inline_paths() {
     assert_eq!(
         modules_named(source, FORBIDDEN_IN_FEATURES),
         vec![(1, "http"), (2, "app"), (7, "app")]
+    );
+}
+
+#[test]
+fn the_scan_sees_what_a_feature_takes_from_another_graphql_module() {
+    let source = "use crate::groups::graphql::GroupView;\n\
+                  use crate::{db, posts::graphql::{PostView, load_visible}};\n\
+                  use crate::{\n    files::{graphql::{self, FolderView}},\n};\n\
+                  use crate::attachments::graphql as attachments;\n\
+                  use crate::users::graphql::*;\n\
+                  let g = crate::groups::graphql::load_visible(ctx, id);\n\
+                  let t = crate::surveys::graphql::SurveyView::pending(ctx);\n\
+                  use crate::events_calendar::graphql::TYPE_NAME;\n\
+                  use crate::own::graphql::load_visible;\n\
+                  // crate::groups::graphql::load_visible in a comment\n\
+                  fn f(filter: Option<crate::notifications::graphql::NotificationFilter>) {}\n";
+    assert_eq!(
+        foreign_graphql_items(source, "own"),
+        vec![
+            (2, "posts::graphql::load_visible".to_string()),
+            (4, "files::graphql::self".to_string()),
+            (6, "attachments::graphql as attachments".to_string()),
+            (7, "users::graphql::*".to_string()),
+            (8, "groups::graphql::load_visible".to_string()),
+            (9, "surveys::graphql::SurveyView::pending".to_string()),
+            (10, "events_calendar::graphql::TYPE_NAME".to_string()),
+        ]
     );
 }
 
@@ -72,69 +114,165 @@ fn collect_rust_files(folder: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
+/// `src/<path>` of a feature file, as the failures name it.
+fn shown(file: &Path) -> String {
+    let relative = file.strip_prefix(source_root()).unwrap_or(file);
+    format!("src/{}", relative.display())
+}
+
 fn forbidden_imports(file: &Path) -> Vec<String> {
     let source = fs::read_to_string(file).expect("source is readable");
-    let shown = file
-        .strip_prefix(source_root())
-        .unwrap_or(file)
-        .display()
-        .to_string();
+    let shown = shown(file);
     modules_named(&source, FORBIDDEN_IN_FEATURES)
         .into_iter()
-        .map(|(line, module)| format!("src/{shown}:{line}: crate::{module}"))
+        .map(|(line, module)| format!("{shown}:{line}: crate::{module}"))
+        .collect()
+}
+
+fn foreign_graphql_calls(file: &Path) -> Vec<String> {
+    let source = fs::read_to_string(file).expect("source is readable");
+    let own_feature = file
+        .strip_prefix(source_root())
+        .ok()
+        .and_then(|relative| relative.components().next())
+        .and_then(|folder| folder.as_os_str().to_str())
+        .unwrap_or_default();
+    let shown = shown(file);
+    foreign_graphql_items(&source, own_feature)
+        .into_iter()
+        .map(|(line, path)| format!("{shown}:{line}: crate::{path}"))
         .collect()
 }
 
 /// The (1-based line, module) of every `crate::<module>` path, or item of a `crate::{...}` group
 /// (over several lines too), whose first segment is one of `modules`; comments are skipped.
 fn modules_named<'a>(source: &str, modules: &[&'a str]) -> Vec<(usize, &'a str)> {
-    let code: String = source
+    crate_paths(&without_comments(source))
+        .into_iter()
+        .filter_map(|path| {
+            let module = modules.iter().find(|module| **module == path.segments[0])?;
+            Some((path.line, *module))
+        })
+        .collect()
+}
+
+/// The (line, path) of everything a file takes from the GraphQL module of a feature other than
+/// `own_feature` that is not a type named in CamelCase (renamed or not): functions, constants, a
+/// `Type::function`, the module itself (aliased or not) and globs.
+fn foreign_graphql_items(source: &str, own_feature: &str) -> Vec<(usize, String)> {
+    crate_paths(&without_comments(source))
+        .into_iter()
+        .filter(|path| {
+            path.segments.len() >= 2
+                && path.segments[1] == "graphql"
+                && path.segments[0] != own_feature
+        })
+        .filter(|path| path.segments.len() != 3 || !is_camel_case(path.segments[2]))
+        .map(|path| {
+            let joined = path.segments.join("::");
+            let shown = match path.renamed_as {
+                Some(alias) => format!("{joined} as {alias}"),
+                None => joined,
+            };
+            (path.line, shown)
+        })
+        .collect()
+}
+
+/// A type name: an upper-case letter first, and not all upper case (`TYPE_NAME` is a constant).
+fn is_camel_case(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase()) && name.chars().any(|c| c.is_lowercase())
+}
+
+/// One path under `crate::`, its groups expanded: `crate::{a::{b, c as d}}` is `a::b` and
+/// `a::c` (renamed `d`).
+struct CratePath<'a> {
+    /// The line of its last segment (1-based).
+    line: usize,
+    /// Identifiers, `self` or `*`.
+    segments: Vec<&'a str>,
+    renamed_as: Option<&'a str>,
+}
+
+/// The source with its `//` comments (doc comments too) cut off, lines kept.
+fn without_comments(source: &str) -> String {
+    source
         .lines()
         .map(|line| line.split("//").next().unwrap_or_default())
         .collect::<Vec<_>>()
-        .join("\n");
-    let line_of = |offset: usize| code[..offset].matches('\n').count() + 1;
-    let mut found = Vec::new();
-    for (start, _) in code.match_indices("crate::") {
-        let after = start + "crate::".len();
-        let first_segments = match code[after..].strip_prefix('{') {
-            Some(_) => group_items(&code, after + 1),
-            None => vec![(after, leading_identifier(&code[after..]))],
-        };
-        for (offset, segment) in first_segments {
-            if let Some(module) = modules.iter().find(|module| **module == segment) {
-                found.push((line_of(offset), *module));
-            }
-        }
-    }
-    found
+        .join("\n")
 }
 
-/// The first identifier (and its offset) of each top-level item of the group opening at `start`.
-fn group_items(code: &str, start: usize) -> Vec<(usize, &str)> {
-    let mut items = Vec::new();
-    let mut depth = 0;
-    let mut item_start = Some(start);
-    for (offset, c) in code[start..].char_indices() {
-        let offset = start + offset;
-        match c {
-            '{' => depth += 1,
-            '}' if depth == 0 => break,
-            '}' => depth -= 1,
-            ',' if depth == 0 => item_start = Some(offset + 1),
-            c if c.is_whitespace() => {
-                if item_start == Some(offset) {
-                    item_start = Some(offset + c.len_utf8());
-                }
-            }
-            _ => {
-                if let Some(item) = item_start.take() {
-                    items.push((item, leading_identifier(&code[item..])));
+/// Every path under `crate::` in `code` (without comments), in use declarations and in code.
+fn crate_paths(code: &str) -> Vec<CratePath<'_>> {
+    let mut paths = Vec::new();
+    for (start, _) in code.match_indices("crate::") {
+        let preceded_by_identifier = code[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if !preceded_by_identifier {
+            use_tree(code, start + "crate::".len(), Vec::new(), &mut paths);
+        }
+    }
+    paths
+}
+
+/// Reads the tree (a path, `*`, or a `{...}` group of trees) at `at` under `prefix` into `paths`,
+/// and returns where it ends.
+fn use_tree<'a>(
+    code: &'a str,
+    at: usize,
+    prefix: Vec<&'a str>,
+    paths: &mut Vec<CratePath<'a>>,
+) -> usize {
+    let at = skip_whitespace(code, at);
+    let line_of = |offset: usize| code[..offset].matches('\n').count() + 1;
+    if code[at..].starts_with('{') {
+        let mut at = at + 1;
+        loop {
+            at = skip_whitespace(code, at);
+            match code[at..].chars().next() {
+                None => return at,
+                Some('}') => return at + 1,
+                Some(',') => at += 1,
+                Some(_) => {
+                    let end = use_tree(code, at, prefix.clone(), paths);
+                    // Something that is not a path (a stray character): step over it.
+                    at = end.max(at + 1);
                 }
             }
         }
     }
-    items
+    let segment = if code[at..].starts_with('*') {
+        "*"
+    } else {
+        leading_identifier(&code[at..])
+    };
+    if segment.is_empty() {
+        return at;
+    }
+    let mut segments = prefix;
+    segments.push(segment);
+    let end = at + segment.len();
+    let next = skip_whitespace(code, end);
+    if segment != "*" && code[next..].starts_with("::") {
+        return use_tree(code, next + 2, segments, paths);
+    }
+    let renamed_as = code[next..]
+        .strip_prefix("as")
+        .filter(|rest| rest.starts_with(char::is_whitespace))
+        .map(|rest| leading_identifier(rest.trim_start()));
+    paths.push(CratePath {
+        line: line_of(at),
+        segments,
+        renamed_as,
+    });
+    end
+}
+
+fn skip_whitespace(code: &str, at: usize) -> usize {
+    at + code[at..].len() - code[at..].trim_start().len()
 }
 
 fn leading_identifier(text: &str) -> &str {

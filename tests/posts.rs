@@ -691,6 +691,37 @@ async fn the_home_shows_pending_announcements_first_and_unread_counts() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_home_pins_what_a_guest_reads_through_a_group() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let guest = app.create_user("guest", OrgRole::Guest).await;
+    let outsider = app.create_user("outsider", OrgRole::Guest).await;
+    let group = app.create_group(&admin, "Club", Visibility::Public).await;
+    app.add_member(&group, &guest, GroupRole::Member).await;
+    let created = app
+        .graphql(Some(&admin), CREATE, json!({ "input": { "organisationWide": true, "groupIds": [group.id], "body": "Charte" } }))
+        .await;
+    let pin = "mutation($p: ID!) { pinPost(input: { postId: $p }) { post { pinnedOnHome } } }";
+    let pinned = app
+        .graphql(
+            Some(&admin),
+            pin,
+            json!({ "p": created["data"]["createPost"]["post"]["id"] }),
+        )
+        .await;
+    assert_eq!(pinned["data"]["pinPost"]["post"]["pinnedOnHome"], true);
+
+    let home = "{ home { pinnedPosts { body } } }";
+    let member_of_the_group = app.graphql(Some(&guest), home, json!({})).await;
+    assert_eq!(
+        member_of_the_group["data"]["home"]["pinnedPosts"],
+        json!([{ "body": "Charte" }])
+    );
+    let outside = app.graphql(Some(&outsider), home, json!({})).await;
+    assert_eq!(outside["data"]["home"]["pinnedPosts"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn managers_see_what_a_post_said_before_edits() {
     let app = TestApp::spawn().await;
     let owner = app.member("owner").await;

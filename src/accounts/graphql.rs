@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::invitations::{self, Acceptance, AccountInvitation, InvitationStatus, NewInvitation};
 use super::{ACTIVATION_CODE_LIFETIME, activation, invitation_email};
 use crate::audit::{Audit, Change};
-use crate::auth::graphql::start_session;
+use crate::auth::request::start_session;
 use crate::db::ConnectionFn;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;

@@ -102,7 +102,7 @@ impl AnalyticsQuery {
         let scope = match &input.group_id {
             Some(id) => {
                 let group = ids::decode_as(id, crate::groups::TYPE_NAME, "input.groupId")?;
-                let access = crate::groups::graphql::load_visible(ctx, group).await?;
+                let access = crate::groups::loading::load_visible(ctx, group).await?;
                 policy::require(
                     viewer,
                     Action::ViewAnalytics,

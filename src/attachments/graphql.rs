@@ -1,28 +1,20 @@
-//! Attachments over GraphQL: the `Attachment` type, `uploadAttachment`, and the helpers posts,
-//! comments and events use to list theirs (setting them is in `service`).
+//! Attachments over GraphQL: the `Attachment` type and `uploadAttachment` (listing those of a post,
+//! comment or event is in `loading`, setting them in `service`).
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use super::access::{self, TYPE_NAME};
-use super::model::{self, Attachment, Subject, SubjectKind};
+use super::model::{self, Attachment};
+use super::urls;
 use crate::error::{ApiError, ApiResult};
 use crate::files::upload::Upload;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::jobs::{self, Job};
-use crate::services::Services;
 use crate::users::User;
-
-pub use super::service::{
-    MAX_PER_SUBJECT, claim_new_image, drop_if_unused, parse_ids, parse_image_id, set,
-};
 
 #[Object(name = "Attachment")]
 impl Attachment {
@@ -50,13 +42,13 @@ impl Attachment {
     }
     /// Streams it to whoever may see what it is attached to (cookie or bearer).
     async fn download_url(&self, ctx: &Context<'_>) -> String {
-        download_url(ctx, self.id)
+        urls::download(ctx.services(), self.id)
     }
     /// A JPEG preview of an image, made shortly after upload; null until then and for other files.
     async fn thumbnail_url(&self, ctx: &Context<'_>) -> Option<String> {
         self.thumbnail_key
             .as_ref()
-            .map(|_| format!("{}/thumbnail", download_url(ctx, self.id)))
+            .map(|_| urls::image(ctx.services(), self.id))
     }
     /// The uploader, when the viewer may see them.
     async fn uploaded_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
@@ -74,77 +66,9 @@ impl Attachment {
     }
 }
 
-fn download_url(ctx: &Context<'_>, id: Uuid) -> String {
-    format!("{}/attachments/{id}", ctx.services().config.public_url)
-}
-
-/// Where an uploaded image (avatar, cover) is shown: its preview.
-pub fn image_url(ctx: &Context<'_>, id: Uuid) -> String {
-    format!("{}/thumbnail", download_url(ctx, id))
-}
-
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Attachment> {
     let mut conn = ctx.conn().await?;
     access::readable(&mut conn, ctx.viewer()?, id).await
-}
-
-/// The attachments of posts, comments or events (one statement per kind and request).
-pub struct AttachmentLoader {
-    services: Arc<Services>,
-}
-
-impl AttachmentLoader {
-    pub fn new(services: Arc<Services>) -> Self {
-        Self { services }
-    }
-}
-
-impl Loader<Subject> for AttachmentLoader {
-    type Value = Vec<Attachment>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Subject]) -> Result<HashMap<Subject, Self::Value>, Self::Error> {
-        let mut conn = crate::graphql::loaders::connection(&self.services).await?;
-        let mut loaded = HashMap::new();
-        for kind in [SubjectKind::Post, SubjectKind::Comment, SubjectKind::Event] {
-            let ids: Vec<Uuid> = keys
-                .iter()
-                .filter(|key| key.kind == kind)
-                .map(|key| key.id)
-                .collect();
-            if ids.is_empty() {
-                continue;
-            }
-            let found = model::of_subjects(&mut conn, kind, &ids)
-                .await
-                .map_err(Arc::new)?;
-            loaded.extend(
-                found
-                    .into_iter()
-                    .map(|(id, attachments)| (Subject { kind, id }, attachments)),
-            );
-        }
-        Ok(loaded)
-    }
-}
-
-/// The attachments of a post, comment or event the viewer already sees, in order.
-pub async fn of(ctx: &Context<'_>, subject: Subject) -> ApiResult<Vec<Attachment>> {
-    Ok(ctx
-        .loader::<AttachmentLoader>()?
-        .load_one(subject)
-        .await
-        .map_err(|error| (*error).clone())?
-        .unwrap_or_default())
-}
-
-/// Loads the attachments of many subjects at once (a feed page), for `of` to find cached.
-pub async fn prefetch(ctx: &Context<'_>, subjects: Vec<Subject>) -> ApiResult<()> {
-    ctx.loader::<AttachmentLoader>()?
-        .load_many(subjects)
-        .await
-        .map_err(|error| (*error).clone())?;
-    Ok(())
 }
 
 #[derive(InputObject)]

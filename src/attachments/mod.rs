@@ -4,5 +4,7 @@
 pub mod access;
 pub mod download;
 pub mod graphql;
+pub mod loading;
 pub mod model;
 pub mod service;
+pub mod urls;

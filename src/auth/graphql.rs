@@ -1,15 +1,13 @@
 //! Sign-in, sign-out and personal access tokens over GraphQL.
 
-use crate::analytics::{Activity, ActivityKind};
-
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use axum::http::header::SET_COOKIE;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::access_tokens::{self, AccessToken};
-use super::sessions::{Session, SessionOrigin};
-use super::{Credential, Viewer, sessions};
+use super::request::{set_session_cookie, start_session};
+use super::sessions::Session;
+use super::{Credential, sessions};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
@@ -87,13 +85,6 @@ pub async fn load_visible_session(ctx: &Context<'_>, id: Uuid) -> ApiResult<Sess
         .await?
         .filter(|session| policy::can(viewer, Action::View, Resource::Session(session)).allowed())
         .ok_or(ApiError::NotFound(SESSION_TYPE_NAME))
-}
-
-/// The viewer's open sessions, most recently used first.
-pub async fn viewer_sessions(ctx: &Context<'_>) -> ApiResult<Vec<Session>> {
-    let viewer = ctx.viewer()?;
-    let mut conn = ctx.conn().await?;
-    sessions::list_for_user(&mut conn, viewer.id()).await
 }
 
 /// A token of the viewer's own; anyone else's is NOT_FOUND.
@@ -174,41 +165,6 @@ pub struct RevokeSessionInput {
 pub struct RevokeSessionPayload {
     /// The session as it was; it no longer works, and its open subscriptions are closed.
     pub session: Session,
-}
-
-/// Sets (or, with an empty value and no lifetime, clears) the HttpOnly session cookie.
-fn set_session_cookie(ctx: &Context<'_>, value: String, max_age_seconds: i64) {
-    let cookie = super::session_cookie(&ctx.services().config, value, max_age_seconds);
-    ctx.append_http_header(SET_COOKIE, cookie);
-}
-
-/// Opens a session for a person who just proved who they are (a password, an invitation, an
-/// activation code) and sets its cookie; returns when it expires.
-pub async fn start_session(ctx: &Context<'_>, user: &User) -> ApiResult<DateTime<Utc>> {
-    let user_id = user.id;
-    let services = ctx.services();
-    let mut conn = ctx.conn().await?;
-    let (session, secret) = sessions::create(
-        &mut conn,
-        user_id,
-        services.config.session_lifetime,
-        SessionOrigin {
-            user_agent: ctx.request().user_agent.clone(),
-            sso_provider_id: None,
-        },
-    )
-    .await?;
-    let lifetime = services.config.session_lifetime.as_secs() as i64;
-    set_session_cookie(ctx, secret, lifetime);
-    // One sign-in per request (a password is checked at most once), so this is set once.
-    let _ = ctx.request().signed_in.set(Viewer {
-        user: user.clone(),
-        credential: Credential::Session(session.id),
-    });
-    services
-        .activity
-        .record(Activity::by(user_id, ActivityKind::SignedIn));
-    Ok(session.expires_at)
 }
 
 #[derive(Default)]

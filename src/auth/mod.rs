@@ -6,6 +6,7 @@ mod client;
 pub mod graphql;
 pub mod local;
 pub mod password;
+pub mod request;
 mod revocation;
 pub mod secrets;
 pub mod sessions;

@@ -19,7 +19,7 @@ use crate::graphql::loaders;
 use crate::groups::GroupAccess;
 use crate::pagination::PageRequest;
 use crate::policy::Action;
-use crate::users::{OrgRole, User};
+use crate::users::User;
 
 /// The longest calendar window one query may ask for.
 pub const MAX_WINDOW_DAYS: i64 = 366;
@@ -122,7 +122,7 @@ impl EventView {
     async fn cover_url(&self, ctx: &Context<'_>) -> Option<String> {
         self.event
             .cover_attachment_id
-            .map(|id| crate::attachments::graphql::image_url(ctx, id))
+            .map(|id| crate::attachments::urls::image(ctx.services(), id))
     }
     /// Files attached to the event, in order.
     async fn attachments(
@@ -130,7 +130,7 @@ impl EventView {
         ctx: &Context<'_>,
     ) -> ApiResult<Vec<crate::attachments::model::Attachment>> {
         let subject = crate::attachments::model::Subject::event(self.event.id);
-        crate::attachments::graphql::of(ctx, subject).await
+        crate::attachments::loading::of(ctx, subject).await
     }
     /// The video meeting or webinar link.
     async fn online_url(&self) -> Option<&str> {
@@ -434,31 +434,6 @@ pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<EventView> {
     let viewer = ctx.viewer()?;
     let mut conn = ctx.conn().await?;
     access::find_visible(&mut conn, viewer, id).await
-}
-
-/// The next occurrences for the home page: the viewer's groups' and (not for guests, who do not
-/// see them) organisation-wide ones, over the next 60 days, cancelled ones left out.
-pub async fn upcoming(ctx: &Context<'_>, first: usize) -> ApiResult<Vec<EventOccurrence>> {
-    let viewer = ctx.viewer()?;
-    let now = Utc::now();
-    let mut conn = ctx.conn().await?;
-    let groups = crate::groups::model::joined_group_ids(&mut conn, viewer.id()).await?;
-    drop(conn);
-    let mut found = window(
-        ctx,
-        &WindowFilter {
-            from: now,
-            to: now + chrono::Duration::days(60),
-            group_id: None,
-            attending: None,
-            readable_groups: Some(groups),
-            include_organisation_wide: viewer.user.org_role != OrgRole::Guest,
-        },
-    )
-    .await?;
-    found.retain(|occurrence| !occurrence.cancelled && occurrence.starts_at >= now);
-    found.truncate(first);
-    Ok(found)
 }
 
 #[derive(Default)]

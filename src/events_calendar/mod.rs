@@ -10,6 +10,7 @@ pub mod graphql;
 pub mod http;
 pub mod ics;
 pub mod loaders;
+pub mod loading;
 pub mod model;
 pub mod mutations;
 pub mod recurrence;

@@ -19,6 +19,8 @@ use crate::groups::GroupAccess;
 use crate::pagination::{Page, PageRequest};
 use crate::policy::Action;
 
+pub use super::loading::{load_drive, load_file, load_folder};
+
 /// A file with the drive it is in.
 #[derive(Clone)]
 pub struct FileView {
@@ -133,7 +135,7 @@ impl FolderView {
     }
     /// Whether the viewer hears of new and updated files here (`followFolder`).
     async fn viewer_follows(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        crate::notifications::graphql::viewer_follows(ctx, self.folder.id).await
+        crate::notifications::loading::viewer_follows(ctx, self.folder.id).await
     }
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<FolderView>> {
         let Some(parent) = self.folder.parent_id else {
@@ -378,46 +380,6 @@ impl From<FileVersion> for FileVersionObject {
             created_at: version.created_at,
         }
     }
-}
-
-pub async fn load_drive(ctx: &Context<'_>, id: Uuid) -> ApiResult<DriveView> {
-    let mut conn = ctx.conn().await?;
-    access::drive_by_id(&mut conn, ctx.viewer()?, id).await
-}
-
-pub async fn load_folder(ctx: &Context<'_>, id: Uuid) -> ApiResult<FolderView> {
-    let mut conn = ctx.conn().await?;
-    let (folder, drive) = access::folder_by_id(&mut conn, ctx.viewer()?, id).await?;
-    Ok(FolderView { folder, drive })
-}
-
-pub async fn load_file(ctx: &Context<'_>, id: Uuid) -> ApiResult<FileView> {
-    let mut conn = ctx.conn().await?;
-    let (file, drive) = access::file_by_id(&mut conn, ctx.viewer()?, id, true).await?;
-    Ok(FileView { file, drive })
-}
-
-/// A group's drive, made on first use.
-pub async fn group_drive(ctx: &Context<'_>, group: &GroupAccess) -> ApiResult<Option<DriveView>> {
-    let viewer = ctx.viewer()?;
-    // Nothing is made for someone who may not see inside the group.
-    if !crate::policy::can(
-        viewer,
-        Action::ViewContent,
-        crate::policy::Resource::Group(group),
-    )
-    .allowed()
-    {
-        return Ok(None);
-    }
-    let drive = loaders::children_of::<GroupDrives>(ctx, group.group.id, ())
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no drive for {}", group.group.id)))?;
-    let view = DriveView {
-        drive,
-        group: Some(group.clone()),
-    };
-    Ok(view.can(viewer, Action::View).then_some(view))
 }
 
 #[derive(Default)]

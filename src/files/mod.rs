@@ -5,6 +5,7 @@ pub mod access;
 pub mod demo;
 pub mod download;
 pub mod graphql;
+pub mod loading;
 pub mod model;
 pub mod mutations;
 pub mod names;

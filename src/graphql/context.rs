@@ -6,7 +6,7 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 
 use crate::analytics::Activity;
-use crate::attachments::graphql::AttachmentLoader;
+use crate::attachments::loading::AttachmentLoader;
 use crate::auth::{Client, Viewer};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};

@@ -25,6 +25,7 @@ use crate::users::model::DirectoryCursor;
 use crate::validation::{self, Limit};
 
 pub use super::TYPE_NAME;
+pub use super::loading::load_visible;
 pub const JOIN_REQUEST_TYPE: &str = "GroupJoinRequest";
 pub const INVITATION_TYPE: &str = "GroupInvitation";
 /// People invited at once, at most.
@@ -126,13 +127,13 @@ impl GroupAccess {
     async fn avatar_url(&self, ctx: &Context<'_>) -> Option<String> {
         self.group
             .avatar_attachment_id
-            .map(|id| crate::attachments::graphql::image_url(ctx, id))
+            .map(|id| crate::attachments::urls::image(ctx.services(), id))
     }
     /// The banner shown on the group's page, if it has one.
     async fn cover_url(&self, ctx: &Context<'_>) -> Option<String> {
         self.group
             .cover_attachment_id
-            .map(|id| crate::attachments::graphql::image_url(ctx, id))
+            .map(|id| crate::attachments::urls::image(ctx.services(), id))
     }
     /// The description rendered to sanitised HTML (no scripts, event handlers or unsafe links).
     async fn description_html(&self) -> String {
@@ -157,7 +158,7 @@ impl GroupAccess {
     }
     /// The group's drive (null for those who may not see inside the group).
     async fn drive(&self, ctx: &Context<'_>) -> ApiResult<Option<crate::files::access::DriveView>> {
-        crate::files::graphql::group_drive(ctx, self).await
+        crate::files::loading::group_drive(ctx, self).await
     }
     /// Archived groups are read-only: no joining, no posting.
     async fn archived(&self) -> bool {
@@ -209,7 +210,7 @@ impl GroupAccess {
         &self,
         ctx: &Context<'_>,
     ) -> ApiResult<crate::notifications::graphql::GroupNotificationLevel> {
-        crate::notifications::graphql::viewer_group_level(ctx, self.group.id).await
+        crate::notifications::loading::viewer_group_level(ctx, self.group.id).await
     }
     /// Members by name; FORBIDDEN for people who may see the group but not its content.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
@@ -437,21 +438,6 @@ impl Invitation {
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
-}
-
-/// A group the viewer may see, through the request's DataLoader.
-pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<GroupAccess> {
-    let viewer = ctx.viewer()?;
-    let access = ctx
-        .group_loader()?
-        .load_one(id)
-        .await
-        .map_err(|error| (*error).clone())?
-        .ok_or(ApiError::NotFound(TYPE_NAME))?;
-    if policy::can(viewer, Action::View, Resource::Group(&access)) == Decision::Hide {
-        return Err(ApiError::NotFound(TYPE_NAME));
-    }
-    Ok(access)
 }
 
 /// A join request the viewer may see: their own, or one to a group they manage.

@@ -2,6 +2,7 @@
 //! incoming webhooks.
 
 pub mod graphql;
+pub mod loading;
 pub mod model;
 pub mod mutations;
 pub mod rules;

@@ -53,6 +53,18 @@ pub(super) async fn reload(
         .ok_or(ApiError::NotFound(TYPE_NAME))
 }
 
+/// The group if `viewer` may see it: a hidden group is NOT_FOUND, like a missing one.
+pub fn visible(viewer: &Viewer, access: Option<GroupAccess>) -> ApiResult<GroupAccess> {
+    match access {
+        Some(access)
+            if policy::can(viewer, Action::View, Resource::Group(&access)) != Decision::Hide =>
+        {
+            Ok(access)
+        }
+        _ => Err(ApiError::NotFound(TYPE_NAME)),
+    }
+}
+
 pub(super) fn default_join_policy(visibility: Visibility) -> JoinPolicy {
     match visibility {
         Visibility::Public => JoinPolicy::Open,

@@ -108,7 +108,9 @@ impl Newsletter {
     async fn posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {
         let mut posts = Vec::new();
         for id in self.post_list() {
-            posts.extend(visible(crate::posts::graphql::load_visible(ctx, id).await)?);
+            posts.extend(visible(
+                crate::posts::service::visible(&mut *ctx.conn().await?, ctx.viewer()?, id).await,
+            )?);
         }
         Ok(posts)
     }
@@ -117,7 +119,12 @@ impl Newsletter {
         let mut events = Vec::new();
         for id in self.event_list() {
             events.extend(visible(
-                crate::events_calendar::graphql::load_visible(ctx, id).await,
+                crate::events_calendar::access::find_visible(
+                    &mut *ctx.conn().await?,
+                    ctx.viewer()?,
+                    id,
+                )
+                .await,
             )?);
         }
         Ok(events)
@@ -126,7 +133,7 @@ impl Newsletter {
         let mut groups = Vec::new();
         for id in self.group_list() {
             groups.extend(visible(
-                crate::groups::graphql::load_visible(ctx, id).await,
+                crate::groups::loading::load_visible(ctx, id).await,
             )?);
         }
         Ok(NewsletterAudience {

@@ -177,7 +177,7 @@ async fn check(ctx: &Context<'_>, draft: &Draft) -> ApiResult<()> {
     for (index, id) in draft.post_ids.iter().enumerate() {
         let field = format!("postIds[{index}]");
         let post = unseen(
-            crate::posts::graphql::load_visible(ctx, *id).await,
+            crate::posts::service::visible(&mut *ctx.conn().await?, ctx.viewer()?, *id).await,
             field.clone(),
             "a post",
         )?;
@@ -187,14 +187,19 @@ async fn check(ctx: &Context<'_>, draft: &Draft) -> ApiResult<()> {
     }
     for (index, id) in draft.event_ids.iter().enumerate() {
         unseen(
-            crate::events_calendar::graphql::load_visible(ctx, *id).await,
+            crate::events_calendar::access::find_visible(
+                &mut *ctx.conn().await?,
+                ctx.viewer()?,
+                *id,
+            )
+            .await,
             format!("eventIds[{index}]"),
             "an event",
         )?;
     }
     for (index, id) in draft.group_ids.iter().enumerate() {
         unseen(
-            crate::groups::graphql::load_visible(ctx, *id).await,
+            crate::groups::loading::load_visible(ctx, *id).await,
             format!("audience.groupIds[{index}]"),
             "a group",
         )?;

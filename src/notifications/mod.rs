@@ -9,6 +9,7 @@ pub mod digest;
 pub mod email;
 pub mod graphql;
 pub mod kinds;
+pub mod loading;
 pub mod model;
 pub mod preferences;
 pub mod retention;

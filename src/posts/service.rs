@@ -238,6 +238,13 @@ pub async fn readable(
     Ok(post.filter(|post| readable_by(viewer, post, &audiences)))
 }
 
+/// The post if `viewer` may read it now; a hidden post is NOT_FOUND, like a missing one.
+pub async fn visible(conn: &mut AsyncPgConnection, viewer: &Viewer, id: Uuid) -> ApiResult<Post> {
+    readable(conn, viewer, id)
+        .await?
+        .ok_or(ApiError::NotFound(super::TYPE_NAME))
+}
+
 /// Whether `viewer` may read `post`, published in `groups` (loaded once to check many people).
 pub async fn may_read(
     conn: &mut AsyncPgConnection,
@@ -251,6 +258,41 @@ pub async fn may_read(
         crate::groups::model::find_access(conn, viewer.id(), groups).await?
     };
     Ok(readable_by(viewer, post, &audiences))
+}
+
+/// The posts among `posts` that `viewer` may read now, order kept: the rule of `readable` for a
+/// whole list (the pinned posts of the home) in two statements, none for an empty list.
+pub async fn readable_among(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    posts: Vec<Post>,
+) -> ApiResult<Vec<Post>> {
+    if posts.is_empty() {
+        return Ok(posts);
+    }
+    let ids: Vec<Uuid> = posts.iter().map(|post| post.id).collect();
+    let audiences = model::audiences(conn, &ids).await?;
+    let groups: Vec<Uuid> = audiences.values().flatten().copied().collect();
+    let access = if groups.is_empty() {
+        Vec::new()
+    } else {
+        crate::groups::model::find_access(conn, viewer.id(), &groups).await?
+    };
+    Ok(posts
+        .into_iter()
+        .filter(|post| {
+            let in_audience = audiences
+                .get(&post.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let audiences: Vec<GroupAccess> = access
+                .iter()
+                .filter(|group| in_audience.contains(&group.group.id))
+                .cloned()
+                .collect();
+            readable_by(viewer, post, &audiences)
+        })
+        .collect())
 }
 
 fn readable_by(viewer: &Viewer, post: &Post, audiences: &[GroupAccess]) -> bool {

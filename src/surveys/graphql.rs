@@ -338,7 +338,7 @@ fn question_results(
     }
 }
 
-fn list_viewer(ctx: &Context<'_>) -> ApiResult<ListViewer> {
+pub(super) fn list_viewer(ctx: &Context<'_>) -> ApiResult<ListViewer> {
     let viewer = ctx.viewer()?;
     Ok(ListViewer {
         id: viewer.id(),
@@ -347,7 +347,10 @@ fn list_viewer(ctx: &Context<'_>) -> ApiResult<ListViewer> {
     })
 }
 
-async fn views(ctx: &Context<'_>, page: Page<model::Survey>) -> ApiResult<Page<SurveyView>> {
+pub(super) async fn views(
+    ctx: &Context<'_>,
+    page: Page<model::Survey>,
+) -> ApiResult<Page<SurveyView>> {
     let viewer = ctx.viewer()?;
     let mut conn = ctx.conn().await?;
     let Page {
@@ -404,13 +407,6 @@ impl SurveyQuery {
         let found = model::pending_page(&mut *ctx.conn().await?, list_viewer(ctx)?, &page).await?;
         Ok(connection(views(ctx, found).await?, key, |view| view))
     }
-}
-
-/// The first pending surveys, for the home page.
-pub async fn pending(ctx: &Context<'_>, first: usize) -> ApiResult<Vec<SurveyView>> {
-    let page = PageRequest { first, after: None };
-    let found = model::pending_page(&mut *ctx.conn().await?, list_viewer(ctx)?, &page).await?;
-    Ok(views(ctx, found).await?.items)
 }
 
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<SurveyView> {

@@ -6,5 +6,6 @@ pub mod access;
 pub mod demo;
 pub mod export;
 pub mod graphql;
+pub mod loading;
 pub mod model;
 pub mod mutations;

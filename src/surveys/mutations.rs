@@ -411,7 +411,7 @@ impl SurveyMutation {
         let group_ids = audience(&input)?;
         let mut groups = Vec::with_capacity(group_ids.len());
         for id in &group_ids {
-            groups.push(crate::groups::graphql::load_visible(ctx, *id).await?);
+            groups.push(crate::groups::loading::load_visible(ctx, *id).await?);
         }
         policy::require(
             viewer,

@@ -117,7 +117,7 @@ impl User {
     /// the identity provider's.
     async fn avatar_url(&self, ctx: &Context<'_>) -> Option<String> {
         match self.avatar_attachment_id {
-            Some(id) => Some(crate::attachments::graphql::image_url(ctx, id)),
+            Some(id) => Some(crate::attachments::urls::image(ctx.services(), id)),
             None => self.avatar_url.clone(),
         }
     }
@@ -127,7 +127,10 @@ impl User {
         if ctx.viewer()?.id() != self.id {
             return Ok(None);
         }
-        crate::auth::graphql::viewer_sessions(ctx).await.map(Some)
+        let mut conn = ctx.conn().await?;
+        crate::auth::sessions::list_for_user(&mut conn, self.id)
+            .await
+            .map(Some)
     }
     /// The person's notifications, most recently active first; only the person themselves
     /// sees them (null for anyone else).
@@ -142,7 +145,7 @@ impl User {
         if ctx.viewer()?.id() != self.id {
             return Ok(None);
         }
-        crate::notifications::graphql::viewer_notifications(ctx, first, after, filter)
+        crate::notifications::loading::viewer_notifications(ctx, first, after, filter)
             .await
             .map(Some)
     }
@@ -152,7 +155,7 @@ impl User {
             return Ok(None);
         }
         Ok(Some(
-            crate::notifications::graphql::viewer_counts(ctx).await?.0,
+            crate::notifications::loading::viewer_counts(ctx).await?.0,
         ))
     }
     /// Unread notifications not yet seen in a list: the badge (the person themselves only).
@@ -161,7 +164,7 @@ impl User {
             return Ok(None);
         }
         Ok(Some(
-            crate::notifications::graphql::viewer_counts(ctx).await?.1,
+            crate::notifications::loading::viewer_counts(ctx).await?.1,
         ))
     }
     /// How the person hears of things (the person themselves only).
@@ -172,7 +175,7 @@ impl User {
         if ctx.viewer()?.id() != self.id {
             return Ok(None);
         }
-        crate::notifications::graphql::viewer_settings(ctx)
+        crate::notifications::loading::viewer_settings(ctx)
             .await
             .map(Some)
     }

@@ -168,7 +168,7 @@ pub struct ProfileChanges {
     pub bio: Option<Option<String>>,
     pub locale: Option<String>,
     pub time_zone: Option<String>,
-    /// Set once the new image is claimed (see `attachments::graphql::claim_new_image`).
+    /// Set once the new image is claimed (see `attachments::service::claim_new_image`).
     pub avatar_attachment_id: Option<Option<Uuid>>,
 }
 

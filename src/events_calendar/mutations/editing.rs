@@ -29,7 +29,7 @@ impl EventEditingMutation {
         let viewer = ctx.viewer()?;
         let group = match &input.group_id {
             Some(id) => Some(
-                crate::groups::graphql::load_visible(
+                crate::groups::loading::load_visible(
                     ctx,
                     ids::decode_as(id, crate::groups::TYPE_NAME, "groupId")?,
                 )

@@ -142,7 +142,7 @@ pub struct GroupChanges {
     pub posting_policy: Option<PostingPolicy>,
     pub event_policy: Option<PostingPolicy>,
     pub drive_policy: Option<PostingPolicy>,
-    /// Set once the new images are claimed (see `attachments::graphql::claim_new_image`).
+    /// Set once the new images are claimed (see `attachments::service::claim_new_image`).
     pub avatar_attachment_id: Option<Option<Uuid>>,
     pub cover_attachment_id: Option<Option<Uuid>>,
 }

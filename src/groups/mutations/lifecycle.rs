@@ -15,7 +15,7 @@ use super::{
     AVATAR_FIELD, COVER_FIELD, CreateGroupInput, DeleteGroupPayload, GroupInput, GroupPayload,
     UpdateGroupInput, group_id, locked_change, set_archived,
 };
-use crate::attachments::graphql as attachments;
+use crate::attachments::service as attachments;
 use crate::audit::Audit;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;

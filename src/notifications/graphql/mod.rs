@@ -9,8 +9,8 @@ mod types;
 pub use mutations::NotificationMutation;
 pub use queries::NotificationQuery;
 pub use subscriptions::NotificationSubscription;
+pub(in crate::notifications) use types::settings_of;
 pub use types::{
     FolderFollows, GroupLevels, GroupNotificationLevel, NotificationFilter, NotificationSettings,
-    TYPE_NAME, load_own, viewer_counts, viewer_follows, viewer_group_level, viewer_notifications,
-    viewer_settings,
+    TYPE_NAME, load_own,
 };

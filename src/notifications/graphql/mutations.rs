@@ -245,7 +245,7 @@ impl NotificationMutation {
     ) -> ApiResult<SetGroupNotificationLevelPayload> {
         let viewer = ctx.viewer()?.id();
         let id = ids::decode_as(&input.group_id, crate::groups::TYPE_NAME, "groupId")?;
-        let group = crate::groups::graphql::load_visible(ctx, id).await?;
+        let group = crate::groups::loading::load_visible(ctx, id).await?;
         preferences::set_group_level(&mut *ctx.conn().await?, viewer, id, input.level.stored())
             .await?;
         Ok(SetGroupNotificationLevelPayload { group })
@@ -319,7 +319,7 @@ async fn set_followed(
 ) -> ApiResult<FollowFolderPayload> {
     let viewer = ctx.viewer()?.id();
     let id = ids::decode_as(folder_id, crate::files::access::FOLDER_TYPE, "folderId")?;
-    let folder = crate::files::graphql::load_folder(ctx, id).await?;
+    let folder = crate::files::loading::load_folder(ctx, id).await?;
     preferences::set_folder_followed(&mut *ctx.conn().await?, viewer, id, followed).await?;
     Ok(FollowFolderPayload { folder })
 }

@@ -9,17 +9,15 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::super::kinds::{Delivery, NotificationKind};
-use super::super::model::{self, Filter, Notification};
+use super::super::model::{self, Notification};
 use super::super::preferences::{self, GroupLevel};
 use super::super::text::{self, Reader};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::graphql::loaders::{self, ChildrenOf};
+use crate::graphql::loaders::ChildrenOf;
 use crate::graphql::node::Node;
 use crate::groups::GroupAccess;
-use crate::pagination::PageRequest;
 use crate::users::User;
 use crate::users::model::DigestFrequency;
 
@@ -105,7 +103,7 @@ impl GroupNotificationLevel {
         }
     }
 
-    fn of(level: Option<GroupLevel>) -> Self {
+    pub(in crate::notifications) fn of(level: Option<GroupLevel>) -> Self {
         match level {
             None => Self::Default,
             Some(GroupLevel::Muted) => Self::Muted,
@@ -151,7 +149,7 @@ impl Notification {
             return Ok(None);
         };
         let found = if type_name == crate::posts::TYPE_NAME {
-            crate::posts::graphql::load_visible(ctx, id)
+            crate::posts::service::visible(&mut *ctx.conn().await?, ctx.viewer()?, id)
                 .await
                 .map(Node::Post)
         } else {
@@ -168,7 +166,7 @@ impl Notification {
         let Some(id) = self.group_id else {
             return Ok(None);
         };
-        match crate::groups::graphql::load_visible(ctx, id).await {
+        match crate::groups::loading::load_visible(ctx, id).await {
             Ok(group) => Ok(Some(group)),
             Err(ApiError::NotFound(_)) => Ok(None),
             Err(other) => Err(other),
@@ -230,28 +228,6 @@ pub struct NotificationFilter {
     pub kinds: Vec<NotificationKindGql>,
 }
 
-/// The viewer's notifications, most recently active first (for `User.notifications`).
-pub async fn viewer_notifications(
-    ctx: &Context<'_>,
-    first: Option<i32>,
-    after: Option<String>,
-    filter: Option<NotificationFilter>,
-) -> ApiResult<PageConnection<Notification>> {
-    let viewer = ctx.viewer()?.id();
-    let page = PageRequest::parse(first, after.as_deref())?;
-    let filter = filter.unwrap_or_default();
-    let filter = Filter {
-        unread_only: filter.unread_only,
-        kinds: filter.kinds.into_iter().map(Into::into).collect(),
-    };
-    let page = model::page(&mut *ctx.conn().await?, viewer, &filter, &page).await?;
-    Ok(connection(
-        page,
-        |notification| (notification.updated_at, notification.id),
-        |notification| notification,
-    ))
-}
-
 /// One of the viewer's own notifications; anyone else's is NOT_FOUND.
 pub async fn load_own(ctx: &Context<'_>, id: Uuid) -> ApiResult<Notification> {
     let viewer = ctx.viewer()?.id();
@@ -259,12 +235,6 @@ pub async fn load_own(ctx: &Context<'_>, id: Uuid) -> ApiResult<Notification> {
         .await?
         .filter(|notification| notification.recipient_id == viewer)
         .ok_or(ApiError::NotFound(TYPE_NAME))
-}
-
-/// The viewer's unread notifications and, of those, the ones not yet seen.
-pub async fn viewer_counts(ctx: &Context<'_>) -> ApiResult<(i64, i64)> {
-    let viewer = ctx.viewer()?.id();
-    model::unread_counts(&mut *ctx.conn().await?, viewer).await
 }
 
 /// How the viewer hears of one kind.
@@ -293,13 +263,8 @@ pub struct NotificationSettings {
     pub digest_frequency: DigestFrequencyGql,
 }
 
-/// The viewer's settings (for `User.notificationSettings`).
-pub async fn viewer_settings(ctx: &Context<'_>) -> ApiResult<NotificationSettings> {
-    let viewer = ctx.viewer()?;
-    settings_of(&mut *ctx.conn().await?, &viewer.user).await
-}
-
-pub(super) async fn settings_of(
+/// A person's settings: every kind with its delivery, quiet hours, digest frequency.
+pub(in crate::notifications) async fn settings_of(
     conn: &mut diesel_async::AsyncPgConnection,
     user: &User,
 ) -> ApiResult<NotificationSettings> {
@@ -385,24 +350,4 @@ impl ChildrenOf for FolderFollows {
     ) -> impl Future<Output = ApiResult<HashMap<Uuid, Self::Value>>> + Send {
         preferences::follows_folders(conn, *user, folders)
     }
-}
-
-/// The viewer's setting for a group (for `Group.viewerNotificationLevel`), loaded with those of
-/// the other groups of a list.
-pub async fn viewer_group_level(
-    ctx: &Context<'_>,
-    group: Uuid,
-) -> ApiResult<GroupNotificationLevel> {
-    let viewer = ctx.viewer()?.id();
-    let level = loaders::children_of::<GroupLevels>(ctx, group, viewer).await?;
-    Ok(GroupNotificationLevel::of(level))
-}
-
-/// Whether the viewer follows a folder (for `Folder.viewerFollows`), loaded with the other
-/// folders of a list.
-pub async fn viewer_follows(ctx: &Context<'_>, folder: Uuid) -> ApiResult<bool> {
-    let viewer = ctx.viewer()?.id();
-    Ok(loaders::children_of::<FolderFollows>(ctx, folder, viewer)
-        .await?
-        .unwrap_or_default())
 }

@@ -31,7 +31,7 @@ use super::model::{
 use super::polls::{self, ResultsVisibility};
 use super::service::{self, Author, Publication};
 use crate::analytics::{Activity, ActivityKind};
-use crate::attachments::graphql as attachments;
+use crate::attachments;
 use crate::attachments::model::{Attachment, Subject};
 use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
@@ -95,9 +95,7 @@ async fn decide(ctx: &Context<'_>, post: &Post, action: Action) -> ApiResult<Dec
 /// A post the viewer may read; anything else is NOT_FOUND. Reading records nothing: mutations and
 /// subscriptions load their post with this; only `open` counts a view.
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
-    service::readable(&mut *ctx.conn().await?, ctx.viewer()?, id)
-        .await?
-        .ok_or(ApiError::NotFound(TYPE_NAME))
+    service::visible(&mut *ctx.conn().await?, ctx.viewer()?, id).await
 }
 
 /// Opens a post the viewer may read (`post(id:)`, `node(id:)`): the first time counts as a view.
@@ -158,16 +156,34 @@ async fn require_on_post(
 async fn subject_post(ctx: &Context<'_>, subject: &ID) -> ApiResult<(Uuid, Post)> {
     match ids::decode(subject, "subjectId")? {
         (kind, id) if kind == TYPE_NAME => Ok((id, load_visible(ctx, id).await?)),
-        (kind, id) if kind == COMMENT_TYPE => {
-            let comment = model::find_comment(&mut *ctx.conn().await?, id)
-                .await?
-                .filter(|c| c.deleted_at.is_none())
-                .ok_or(ApiError::NotFound(COMMENT_TYPE))?;
-            let post = load_visible(ctx, comment.post_id)
-                .await
-                .map_err(|_| ApiError::NotFound(COMMENT_TYPE))?;
-            Ok((id, post))
-        }
+        (kind, id) if kind == COMMENT_TYPE => Ok((id, live_comment(ctx, id).await?.1)),
         _ => Err(ApiError::NotFound(TYPE_NAME)),
     }
+}
+
+/// A comment that is not deleted, with its post, when the viewer may read the post; NOT_FOUND
+/// (as a comment) otherwise.
+async fn live_comment(ctx: &Context<'_>, id: Uuid) -> ApiResult<(Comment, Post)> {
+    let comment = model::find_comment(&mut *ctx.conn().await?, id)
+        .await?
+        .filter(|c| c.deleted_at.is_none())
+        .ok_or(ApiError::NotFound(COMMENT_TYPE))?;
+    let post = load_visible(ctx, comment.post_id)
+        .await
+        .map_err(|_| ApiError::NotFound(COMMENT_TYPE))?;
+    Ok((comment, post))
+}
+
+/// The group a feed or a subscription is narrowed to (`field`): one whose posts the viewer reads.
+async fn readable_group(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Uuid> {
+    let id = ids::decode_as(id, crate::groups::TYPE_NAME, field)?;
+    let group = crate::groups::loading::load_visible(ctx, id).await?;
+    policy::require(
+        ctx.viewer()?,
+        Action::ViewContent,
+        Resource::Group(&group),
+        crate::groups::TYPE_NAME,
+        "Only members read this group's posts.",
+    )?;
+    Ok(group.group.id)
 }

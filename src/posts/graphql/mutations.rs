@@ -14,7 +14,7 @@ async fn pin_target(
     match group_id {
         Some(id) => {
             let group_uuid = ids::decode_as(id, crate::groups::TYPE_NAME, "groupId")?;
-            let group = crate::groups::graphql::load_visible(ctx, group_uuid).await?;
+            let group = crate::groups::loading::load_visible(ctx, group_uuid).await?;
             policy::require(
                 viewer,
                 Action::Manage,
@@ -57,16 +57,7 @@ async fn pin_target(
 /// `moderators`, may remove as one who may delete the post).
 async fn own_comment(ctx: &Context<'_>, id: &ID, moderators: bool) -> ApiResult<(Comment, Post)> {
     let viewer = ctx.viewer()?;
-    let comment = model::find_comment(
-        &mut *ctx.conn().await?,
-        ids::decode_as(id, COMMENT_TYPE, "commentId")?,
-    )
-    .await?
-    .filter(|c| c.deleted_at.is_none())
-    .ok_or(ApiError::NotFound(COMMENT_TYPE))?;
-    let post = load_visible(ctx, comment.post_id)
-        .await
-        .map_err(|_| ApiError::NotFound(COMMENT_TYPE))?;
+    let (comment, post) = live_comment(ctx, ids::decode_as(id, COMMENT_TYPE, "commentId")?).await?;
     let author = comment.author_id == Some(viewer.id());
     let moderator = moderators && decide(ctx, &post, Action::Delete).await?.allowed();
     if !author && !moderator {
@@ -139,7 +130,7 @@ impl PostMutation {
         let publication = Publication {
             published_at: publication_time(input.draft, input.publish_at)?,
             poll: new_poll(input.poll)?,
-            attachments: attachments::parse_ids(&input.attachment_ids)?,
+            attachments: attachments::service::parse_ids(&input.attachment_ids)?,
             groups: input
                 .group_ids
                 .iter()
@@ -177,7 +168,7 @@ impl PostMutation {
         let attachment_ids = input
             .attachment_ids
             .as_deref()
-            .map(attachments::parse_ids)
+            .map(attachments::service::parse_ids)
             .transpose()?;
         let changes = PostChanges {
             title: input.title.map(|t| title(Some(t))).transpose()?,
@@ -204,7 +195,8 @@ impl PostMutation {
                     }
                 }
                 if let Some(ids) = &attachment_ids {
-                    attachments::set(conn, Subject::post(post.id), ids, viewer.id()).await?;
+                    attachments::service::set(conn, Subject::post(post.id), ids, viewer.id())
+                        .await?;
                 }
                 services
                     .events
@@ -400,7 +392,7 @@ impl PostMutation {
         // One comments on what one has read.
         record_reading(ctx, &post).await?;
         let body = body("body", &input.body)?;
-        let attachment_ids = attachments::parse_ids(&input.attachment_ids)?;
+        let attachment_ids = attachments::service::parse_ids(&input.attachment_ids)?;
         let mut conn = ctx.conn().await?;
         let parent = match &input.reply_to_id {
             Some(id) => {
@@ -425,7 +417,7 @@ impl PostMutation {
                 let comment =
                     model::insert_comment(conn, post.id, parent, viewer.id(), &body).await?;
                 let subject = Subject::comment(comment.id);
-                attachments::set(conn, subject, &attachment_ids, viewer.id()).await?;
+                attachments::service::set(conn, subject, &attachment_ids, viewer.id()).await?;
                 let event = Event::CommentAdded {
                     post_id: post.id,
                     comment_id: comment.id,
@@ -456,14 +448,15 @@ impl PostMutation {
         let attachment_ids = input
             .attachment_ids
             .as_deref()
-            .map(attachments::parse_ids)
+            .map(attachments::service::parse_ids)
             .transpose()?;
         let comment = ctx
             .conn()
             .await?
             .transaction::<_, ApiError, _>(async |conn| {
                 if let Some(ids) = &attachment_ids {
-                    attachments::set(conn, Subject::comment(comment.id), ids, viewer.id()).await?;
+                    attachments::service::set(conn, Subject::comment(comment.id), ids, viewer.id())
+                        .await?;
                 }
                 model::update_comment(conn, comment.id, &body).await
             })

@@ -97,7 +97,8 @@ async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
         }
     }
     if node.field("attachments").exists() {
-        attachments::prefetch(ctx, ids.iter().copied().map(Subject::post).collect()).await?;
+        attachments::loading::prefetch(ctx, ids.iter().copied().map(Subject::post).collect())
+            .await?;
     }
     if node.field("commentCount").exists() || node.field("latestComments").exists() {
         let summaries = ctx
@@ -109,7 +110,7 @@ async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
             let comments = summaries
                 .values()
                 .flat_map(|(_, latest)| latest.iter().map(|c| Subject::comment(c.id)));
-            attachments::prefetch(ctx, comments.collect()).await?;
+            attachments::loading::prefetch(ctx, comments.collect()).await?;
         }
         if node.field("latestComments").field("author").exists() {
             users.extend(
@@ -224,7 +225,7 @@ impl Home {
         ctx: &Context<'_>,
         #[graphql(default = 5, validator(minimum = 1, maximum = 20))] first: i32,
     ) -> ApiResult<Vec<crate::events_calendar::graphql::EventOccurrence>> {
-        crate::events_calendar::graphql::upcoming(ctx, first as usize).await
+        crate::events_calendar::loading::upcoming(ctx, first as usize).await
     }
     /// Open surveys asking the viewer that they have not answered yet, newest first.
     async fn pending_surveys(
@@ -232,28 +233,15 @@ impl Home {
         ctx: &Context<'_>,
         #[graphql(default = 5, validator(minimum = 1, maximum = 20))] first: i32,
     ) -> ApiResult<Vec<crate::surveys::access::SurveyView>> {
-        crate::surveys::graphql::pending(ctx, first as usize).await
+        crate::surveys::loading::pending(ctx, first as usize).await
     }
     /// Announcements pinned on the organisation's home, those the viewer still has to
     /// acknowledge first.
     async fn pinned_posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {
         let viewer = ctx.viewer()?;
         let mut conn = ctx.conn().await?;
-        let pinned: Vec<Post> = model::pinned_posts(&mut conn, None)
-            .await?
-            .into_iter()
-            .filter(|post| {
-                policy::can(
-                    viewer,
-                    Action::View,
-                    Resource::Post {
-                        post,
-                        audiences: &[],
-                    },
-                )
-                .allowed()
-            })
-            .collect();
+        let pinned = model::pinned_posts(&mut conn, None).await?;
+        let pinned = service::readable_among(&mut conn, viewer, pinned).await?;
         let ids: Vec<Uuid> = pinned.iter().map(|post| post.id).collect();
         let marks = model::viewer_marks(&mut conn, &ids, viewer.id()).await?;
         let mut ordered: Vec<(usize, Post)> = pinned.into_iter().enumerate().collect();
@@ -307,21 +295,7 @@ impl PostQuery {
         let page = PageRequest::parse(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let group = match &filter.group_id {
-            Some(id) => {
-                let group = crate::groups::graphql::load_visible(
-                    ctx,
-                    ids::decode_as(id, crate::groups::TYPE_NAME, "filter.groupId")?,
-                )
-                .await?;
-                policy::require(
-                    viewer,
-                    Action::ViewContent,
-                    Resource::Group(&group),
-                    crate::groups::TYPE_NAME,
-                    "Only members read this group's posts.",
-                )?;
-                Some(group.group.id)
-            }
+            Some(id) => Some(readable_group(ctx, id, "filter.groupId").await?),
             None => None,
         };
         let author = filter

@@ -15,21 +15,7 @@ impl PostSubscription {
     ) -> Result<impl Stream<Item = ApiResult<Post>> + use<>, ApiError> {
         let viewer = ctx.viewer()?.clone();
         let group = match &group_id {
-            Some(id) => {
-                let group = crate::groups::graphql::load_visible(
-                    ctx,
-                    ids::decode_as(id, crate::groups::TYPE_NAME, "groupId")?,
-                )
-                .await?;
-                policy::require(
-                    &viewer,
-                    Action::ViewContent,
-                    Resource::Group(&group),
-                    crate::groups::TYPE_NAME,
-                    "Only members read this group's posts.",
-                )?;
-                Some(group.group.id)
-            }
+            Some(id) => Some(readable_group(ctx, id, "groupId").await?),
             None => None,
         };
         let services = ctx.services().clone();

@@ -172,7 +172,7 @@ impl Post {
     }
     /// Files attached to the post, in order (seen by whoever reads the post).
     async fn attachments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Attachment>> {
-        attachments::of(ctx, Subject::post(self.id)).await
+        attachments::loading::of(ctx, Subject::post(self.id)).await
     }
     /// The poll attached to the post, if any.
     async fn poll(&self, ctx: &Context<'_>) -> ApiResult<Option<PollView>> {
@@ -369,7 +369,7 @@ impl Comment {
     }
     /// Files attached to the comment, in order.
     async fn attachments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Attachment>> {
-        attachments::of(ctx, Subject::comment(self.id)).await
+        attachments::loading::of(ctx, Subject::comment(self.id)).await
     }
 }
 
