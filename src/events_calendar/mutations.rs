@@ -20,7 +20,7 @@ use crate::events::Event as BusEvent;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::notifications::triggers::{self, Trigger};
-use crate::policy::{self, Action, Resource};
+use crate::policy::{self, Action, Judged, Resource};
 use crate::services::Services;
 use crate::users::visibility::Sight;
 use crate::validation::{self, Limit};
