@@ -129,6 +129,32 @@ pub fn require(
     }
 }
 
+/// A resource loaded with what the policy needs to judge it for one viewer (an event with its
+/// group, a survey with its audience), asked the same way by every entry point.
+pub trait Judged {
+    /// Names the resource in NOT_FOUND.
+    const TYPE_NAME: &'static str;
+
+    fn resource(&self) -> Resource<'_>;
+
+    fn decide(&self, viewer: &Viewer, action: Action) -> Decision {
+        can(viewer, action, self.resource())
+    }
+
+    /// `why` explains FORBIDDEN.
+    fn require(&self, viewer: &Viewer, action: Action, why: &str) -> ApiResult<()> {
+        require(viewer, action, self.resource(), Self::TYPE_NAME, why)
+    }
+}
+
+/// What of `items` the viewer may see: a list leaves out what the policy hides.
+pub fn seen_by<T: Judged>(viewer: &Viewer, items: impl IntoIterator<Item = T>) -> Vec<T> {
+    items
+        .into_iter()
+        .filter(|item| item.decide(viewer, Action::View) != Decision::Hide)
+        .collect()
+}
+
 /// Only admins may do this (FORBIDDEN for anyone else: the organisation is no secret).
 pub fn require_admin(viewer: &Viewer) -> ApiResult<()> {
     require(

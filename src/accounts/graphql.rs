@@ -378,27 +378,21 @@ impl AccountMutation {
         input: RenewActivationCodeInput,
     ) -> ApiResult<ActivationCodePayload> {
         ctx.require_admin()?;
-        let audit = Audit::of(ctx)?;
         let id = ids::decode_as(&input.user_id, USER_TYPE, "userId")?;
         let code = activation::new_code();
         let expires_at = Utc::now() + ACTIVATION_CODE_LIFETIME;
-        let mut conn = ctx.conn().await?;
-        let user = conn
-            .transaction::<_, ApiError, _>(async |conn| {
-                let before = users::lock(conn, id)
-                    .await?
-                    .ok_or(ApiError::NotFound(USER_TYPE))?;
-                if before.status != UserStatus::Pending {
-                    return Err(ApiError::Conflict(
-                        "This account is already activated.".into(),
-                    ));
-                }
-                let after = activation::set_code(conn, id, &code, expires_at).await?;
-                let change = Change::of(USER_TYPE, id).before(&before)?.after(&after)?;
-                audit.record(conn, change).await?;
-                Ok(after)
-            })
-            .await?;
+        let user = change_user(
+            ctx,
+            id,
+            |before| match before.status {
+                UserStatus::Pending => Ok(()),
+                _ => Err(ApiError::Conflict(
+                    "This account is already activated.".into(),
+                )),
+            },
+            async |conn| activation::set_code(conn, id, &code, expires_at).await,
+        )
+        .await?;
         Ok(ActivationCodePayload {
             user,
             activation_code: code,
@@ -435,7 +429,6 @@ impl AccountMutation {
     ) -> ApiResult<UpdateUserAccessPayload> {
         ctx.require_admin()?;
         let viewer = ctx.viewer()?;
-        let audit = Audit::of(ctx)?;
         let id = ids::decode_as(&input.user_id, USER_TYPE, "userId")?;
         if id == viewer.id() {
             return Err(ApiError::Forbidden(
@@ -444,12 +437,10 @@ impl AccountMutation {
         }
         let role: Option<OrgRole> = input.org_role.map(Into::into);
         let services = ctx.services().clone();
-        let mut conn = ctx.conn().await?;
-        let user = conn
-            .transaction::<_, ApiError, _>(async |conn| {
-                let before = users::lock(conn, id)
-                    .await?
-                    .ok_or(ApiError::NotFound(USER_TYPE))?;
+        let user = change_user(
+            ctx,
+            id,
+            |before| {
                 let communicator = input.communicator.unwrap_or(before.communicator);
                 if communicator && role.unwrap_or(before.org_role) == OrgRole::Guest {
                     return Err(ApiError::bad_input(
@@ -457,16 +448,18 @@ impl AccountMutation {
                         "guests cannot publish to the whole organisation",
                     ));
                 }
+                Ok(())
+            },
+            async |conn| {
                 let after = users::set_access(conn, id, role, input.communicator).await?;
-                let change = Change::of(USER_TYPE, id).before(&before)?.after(&after)?;
-                audit.record(conn, change).await?;
                 services
                     .events
                     .publish(conn, &Event::UserUpdated { id })
                     .await?;
                 Ok(after)
-            })
-            .await?;
+            },
+        )
+        .await?;
         Ok(UpdateUserAccessPayload { user })
     }
 }
@@ -503,6 +496,33 @@ where
         let entry = Change::of(TYPE_NAME, id).before(&before)?.after(&after)?;
         audit.record(conn, entry).await?;
         Ok((after, extra))
+    })
+    .await
+}
+
+/// Changes a person's account (admins), audited with its before and after, in one transaction
+/// holding the account's row lock: `check` judges the account as it is under the lock, `change`
+/// writes it and returns it as changed.
+async fn change_user<F>(
+    ctx: &Context<'_>,
+    id: Uuid,
+    check: impl FnOnce(&User) -> ApiResult<()> + Send,
+    change: F,
+) -> ApiResult<User>
+where
+    F: for<'c> ConnectionFn<'c, ApiResult<User>> + Send,
+{
+    let audit = Audit::of(ctx)?;
+    let mut conn = ctx.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let before = users::lock(conn, id)
+            .await?
+            .ok_or(ApiError::NotFound(USER_TYPE))?;
+        check(&before)?;
+        let after = change(conn).await?;
+        let entry = Change::of(USER_TYPE, id).before(&before)?.after(&after)?;
+        audit.record(conn, entry).await?;
+        Ok(after)
     })
     .await
 }

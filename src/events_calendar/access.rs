@@ -1,6 +1,6 @@
 //! Events as one viewer stands towards them: what the policy needs, loaded in batches.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
@@ -9,7 +9,7 @@ use super::model::{self, Event};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::groups::GroupAccess;
-use crate::policy::{self, Action, Decision, Resource};
+use crate::policy::{self, Judged, Resource};
 
 pub const TYPE_NAME: &str = "Event";
 
@@ -20,21 +20,15 @@ pub struct EventView {
     pub organiser: bool,
 }
 
-impl EventView {
+impl Judged for EventView {
+    const TYPE_NAME: &'static str = TYPE_NAME;
+
     fn resource(&self) -> Resource<'_> {
         Resource::Event {
             event: &self.event,
             group: self.group.as_ref(),
             organiser: self.organiser,
         }
-    }
-
-    pub fn decide(&self, viewer: &Viewer, action: Action) -> Decision {
-        policy::can(viewer, action, self.resource())
-    }
-
-    pub fn require(&self, viewer: &Viewer, action: Action, why: &str) -> ApiResult<()> {
-        policy::require(viewer, action, self.resource(), TYPE_NAME, why)
     }
 }
 
@@ -52,12 +46,7 @@ pub async fn visible(
         .into_iter()
         .collect();
     // Run even without groups: the statements are the same whatever the events (see below).
-    let groups: HashMap<Uuid, GroupAccess> =
-        crate::groups::model::find_access(conn, viewer.id(), &group_ids)
-            .await?
-            .into_iter()
-            .map(|access| (access.group.id, access))
-            .collect();
+    let groups = crate::groups::service::access_by_id(conn, viewer.id(), &group_ids).await?;
     let event_ids: Vec<Uuid> = events.iter().map(|event| event.id).collect();
     let organised: HashSet<Uuid> = model::organizer_ids(conn, &event_ids)
         .await?
@@ -65,22 +54,19 @@ pub async fn visible(
         .filter(|(_, user)| *user == viewer.id())
         .map(|(event, _)| event)
         .collect();
-    Ok(events
-        .into_iter()
-        .filter_map(|event| {
-            let group = match event.group_id {
-                Some(id) => Some(groups.get(&id)?.clone()),
-                None => None,
-            };
-            let organiser = organised.contains(&event.id);
-            Some(EventView {
-                event,
-                group,
-                organiser,
-            })
+    let views = events.into_iter().filter_map(|event| {
+        let group = match event.group_id {
+            Some(id) => Some(groups.get(&id)?.clone()),
+            None => None,
+        };
+        let organiser = organised.contains(&event.id);
+        Some(EventView {
+            event,
+            group,
+            organiser,
         })
-        .filter(|view| view.decide(viewer, Action::View) != Decision::Hide)
-        .collect())
+    });
+    Ok(policy::seen_by(viewer, views))
 }
 
 /// One event the viewer may see; NOT_FOUND otherwise.

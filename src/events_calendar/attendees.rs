@@ -10,7 +10,7 @@ use super::feeds::csv_safe;
 use super::model;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
-use crate::policy::Action;
+use crate::policy::{Action, Judged};
 use crate::users::visibility::Sight;
 
 /// The CSV of everyone who answered or was invited, in the order they answered, for whoever

@@ -18,7 +18,7 @@ use crate::graphql::ids;
 use crate::graphql::loaders;
 use crate::groups::GroupAccess;
 use crate::pagination::PageRequest;
-use crate::policy::Action;
+use crate::policy::{Action, Judged};
 use crate::users::User;
 
 /// The longest calendar window one query may ask for.

@@ -370,6 +370,7 @@ pub fn local_instant(tz: Tz, local: chrono::NaiveDateTime) -> Option<DateTime<Ut
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events_calendar::model::EventFields;
     use chrono_tz::Europe::Paris;
 
     fn paris(day: &str) -> DateTime<Utc> {

@@ -19,7 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::Event as BusEvent;
 use crate::groups::GroupAccess;
 use crate::notifications::triggers::{self, Trigger};
-use crate::policy::{self, Action, Resource};
+use crate::policy::{self, Action, Judged, Resource};
 use crate::services::Services;
 use crate::users::visibility::Sight;
 

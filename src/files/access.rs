@@ -64,14 +64,10 @@ pub async fn readable_drives(
     drives: Vec<Drive>,
 ) -> ApiResult<Vec<DriveView>> {
     let group_ids: Vec<Uuid> = drives.iter().filter_map(|drive| drive.group_id).collect();
-    let mut groups: HashMap<Uuid, GroupAccess> = if group_ids.is_empty() {
+    let mut groups = if group_ids.is_empty() {
         HashMap::new()
     } else {
-        crate::groups::model::find_access(conn, viewer.id(), &group_ids)
-            .await?
-            .into_iter()
-            .map(|access| (access.group.id, access))
-            .collect()
+        crate::groups::service::access_by_id(conn, viewer.id(), &group_ids).await?
     };
     Ok(drives
         .into_iter()

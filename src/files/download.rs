@@ -120,15 +120,8 @@ pub async fn thumbnail(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let Some(key) = version.thumbnail_key.as_deref() else {
-        return status(StatusCode::NOT_FOUND, "No thumbnail (yet)");
-    };
-    serve(
-        &services,
-        &headers,
-        Served::thumbnail(key, version.id, &name),
-    )
-    .await
+    let key = version.thumbnail_key.as_deref();
+    serve_thumbnail(&services, &headers, key, version.id, &name).await
 }
 
 /// What a download sends: an object in storage, under a name and a content type.
@@ -143,7 +136,7 @@ pub struct Served<'a> {
 
 impl<'a> Served<'a> {
     /// The JPEG preview of something (`owner` names it in the ETag).
-    pub fn thumbnail(key: &'a str, owner: Uuid, name: &str) -> Self {
+    fn thumbnail(key: &'a str, owner: Uuid, name: &str) -> Self {
         Served {
             key,
             size: None,
@@ -160,6 +153,21 @@ pub fn etag(sha256: &[u8]) -> String {
         "\"{}\"",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256)
     )
+}
+
+/// The JPEG preview of something the viewer may read, under its `name` (`owner` names it in the
+/// ETag); 404 while none was made (yet).
+pub async fn serve_thumbnail(
+    services: &Services,
+    headers: &HeaderMap,
+    key: Option<&str>,
+    owner: Uuid,
+    name: &str,
+) -> Response {
+    let Some(key) = key else {
+        return status(StatusCode::NOT_FOUND, "No thumbnail (yet)");
+    };
+    serve(services, headers, Served::thumbnail(key, owner, name)).await
 }
 
 /// Streams an object the viewer may read, honouring `If-None-Match` and `Range`.

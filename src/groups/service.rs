@@ -2,6 +2,8 @@
 //! group's join policy fits its visibility, audit entries, and the membership changes that must
 //! keep an owner.
 
+use std::collections::HashMap;
+
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -63,6 +65,20 @@ pub fn visible(viewer: &Viewer, access: Option<GroupAccess>) -> ApiResult<GroupA
         }
         _ => Err(ApiError::NotFound(TYPE_NAME)),
     }
+}
+
+/// The viewer's relation to each of these groups, by group id (visibility is the policy's call):
+/// what lists of things in groups (events, surveys, drives) judge each item with.
+pub async fn access_by_id(
+    conn: &mut AsyncPgConnection,
+    viewer: Uuid,
+    ids: &[Uuid],
+) -> ApiResult<HashMap<Uuid, GroupAccess>> {
+    Ok(model::find_access(conn, viewer, ids)
+        .await?
+        .into_iter()
+        .map(|access| (access.group.id, access))
+        .collect())
 }
 
 pub(super) fn default_join_policy(visibility: Visibility) -> JoinPolicy {
@@ -211,6 +227,18 @@ pub(super) async fn lock_for(
         return Err(ApiError::NotFound(TYPE_NAME));
     }
     Ok(current)
+}
+
+/// Only owners (and admins) grant, take or remove the owner role: judged on the group as the
+/// viewer stands towards it now, under the lock.
+pub(super) async fn require_owner_rights(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    group: Uuid,
+    why: &str,
+) -> ApiResult<()> {
+    let current = reload(conn, viewer, group).await?;
+    require(viewer, Action::TransferOwnership, &current, why)
 }
 
 pub(super) async fn member_role(

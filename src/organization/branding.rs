@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use uuid::Uuid;
 
-use crate::files::download::etag;
-use crate::files::download::{Served, serve, status};
+use crate::attachments::download::served;
+use crate::files::download::{serve, status};
 use crate::services::Services;
 
 /// Where an image is served; the id in the query makes a new image a new URL (caches keep it).
@@ -39,14 +39,7 @@ pub async fn image(
     let Some(attachment) = attachment else {
         return status(StatusCode::NOT_FOUND, "Not found");
     };
-    let served = Served {
-        key: &attachment.storage_key,
-        size: Some(attachment.size_bytes),
-        etag: etag(&attachment.sha256),
-        name: attachment.name.as_str().into(),
-        content_type: &attachment.content_type,
-    };
-    serve(&services, &headers, served).await
+    serve(&services, &headers, served(&attachment)).await
 }
 
 /// The organisation's name for page titles; "Parvis" if the database cannot say.

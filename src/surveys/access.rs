@@ -10,7 +10,7 @@ use super::model::{self, Question, Survey};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::groups::GroupAccess;
-use crate::policy::{self, Action, Decision, Resource};
+use crate::policy::{self, Judged, Resource};
 
 pub const TYPE_NAME: &str = "Survey";
 pub const QUESTION_TYPE_NAME: &str = "SurveyQuestion";
@@ -25,21 +25,15 @@ pub struct SurveyView {
     pub answered: bool,
 }
 
-impl SurveyView {
+impl Judged for SurveyView {
+    const TYPE_NAME: &'static str = TYPE_NAME;
+
     fn resource(&self) -> Resource<'_> {
         Resource::Survey {
             survey: Some(&self.survey),
             groups: &self.groups,
             answered: self.answered,
         }
-    }
-
-    pub fn decide(&self, viewer: &Viewer, action: Action) -> Decision {
-        policy::can(viewer, action, self.resource())
-    }
-
-    pub fn require(&self, viewer: &Viewer, action: Action, why: &str) -> ApiResult<()> {
-        policy::require(viewer, action, self.resource(), TYPE_NAME, why)
     }
 }
 
@@ -61,14 +55,10 @@ pub async fn visible(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let groups: HashMap<Uuid, GroupAccess> = if group_ids.is_empty() {
+    let groups = if group_ids.is_empty() {
         HashMap::new()
     } else {
-        crate::groups::model::find_access(conn, viewer.id(), &group_ids)
-            .await?
-            .into_iter()
-            .map(|access| (access.group.id, access))
-            .collect()
+        crate::groups::service::access_by_id(conn, viewer.id(), &group_ids).await?
     };
     let answered: HashSet<Uuid> = model::answered_by(conn, viewer.id(), &ids)
         .await?
@@ -81,20 +71,17 @@ pub async fn visible(
             .or_default()
             .push(question);
     }
-    Ok(surveys
-        .into_iter()
-        .map(|survey| SurveyView {
-            groups: audiences
-                .iter()
-                .filter(|(id, _)| *id == survey.id)
-                .filter_map(|(_, group)| groups.get(group).cloned())
-                .collect(),
-            questions: questions.remove(&survey.id).unwrap_or_default(),
-            answered: answered.contains(&survey.id),
-            survey,
-        })
-        .filter(|view| view.decide(viewer, Action::View) != Decision::Hide)
-        .collect())
+    let views = surveys.into_iter().map(|survey| SurveyView {
+        groups: audiences
+            .iter()
+            .filter(|(id, _)| *id == survey.id)
+            .filter_map(|(_, group)| groups.get(group).cloned())
+            .collect(),
+        questions: questions.remove(&survey.id).unwrap_or_default(),
+        answered: answered.contains(&survey.id),
+        survey,
+    });
+    Ok(policy::seen_by(viewer, views))
 }
 
 /// One survey the viewer may see; NOT_FOUND otherwise.

@@ -19,7 +19,7 @@ use crate::auth::{SignedIn, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::feeds::csv_safe;
 use crate::files::download::{internal, status};
-use crate::policy::Action;
+use crate::policy::{Action, Judged};
 use crate::services::Services;
 use crate::users::visibility::Sight;
 

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::access::{self, QUESTION_TYPE_NAME, SurveyView, TYPE_NAME};
@@ -16,7 +17,7 @@ use crate::graphql::ids;
 use crate::graphql::loaders::{self, ChildPages};
 use crate::groups::GroupAccess;
 use crate::pagination::{Page, PageRequest};
-use crate::policy::{self, Action, Decision, Resource};
+use crate::policy::{self, Action, Decision, Judged, Resource};
 use crate::users::{OrgRole, User};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -389,9 +390,7 @@ impl SurveyQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<PageConnection<SurveyView>> {
-        let page = PageRequest::parse(first, after.as_deref())?;
-        let found = model::visible_page(&mut *ctx.conn().await?, list_viewer(ctx)?, &page).await?;
-        Ok(connection(views(ctx, found).await?, key, |view| view))
+        listed(ctx, model::visible_page, first, after).await
     }
 
     /// Open surveys asking the viewer that they have not answered yet, newest first (the home
@@ -403,10 +402,25 @@ impl SurveyQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<PageConnection<SurveyView>> {
-        let page = PageRequest::parse(first, after.as_deref())?;
-        let found = model::pending_page(&mut *ctx.conn().await?, list_viewer(ctx)?, &page).await?;
-        Ok(connection(views(ctx, found).await?, key, |view| view))
+        listed(ctx, model::pending_page, first, after).await
     }
+}
+
+/// A page of the surveys `list` finds for the viewer (its SQL applies the policy), as they see
+/// them.
+async fn listed(
+    ctx: &Context<'_>,
+    list: impl AsyncFnOnce(
+        &mut AsyncPgConnection,
+        ListViewer,
+        &PageRequest<SurveyCursor>,
+    ) -> ApiResult<Page<model::Survey>>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> ApiResult<PageConnection<SurveyView>> {
+    let page = PageRequest::parse(first, after.as_deref())?;
+    let found = list(&mut *ctx.conn().await?, list_viewer(ctx)?, &page).await?;
+    Ok(connection(views(ctx, found).await?, key, |view| view))
 }
 
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<SurveyView> {

@@ -18,7 +18,7 @@ use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::policy::{self, Action, Resource};
+use crate::policy::{self, Action, Judged, Resource};
 use crate::validation::{self, Limit};
 
 pub const MAX_QUESTIONS: usize = 50;

@@ -4,13 +4,11 @@ use async_graphql::{Context, Object};
 
 use super::super::model::{self, BulkAdd};
 use super::super::rules::{self};
-use super::super::service::{
-    directory_attributes, group_change, open_to_new_members, require, rule_change,
-};
+use super::super::service::{directory_attributes, group_change, open_to_new_members, rule_change};
 use super::{
     AddGroupMembersByAttributeInput, AddGroupMembersByAttributePayload,
     AddGroupMembershipRuleInput, AddGroupMembershipRulePayload, RemoveGroupMembershipRuleInput,
-    RemoveGroupMembershipRulePayload, change_allowed, group_id, locked_change,
+    RemoveGroupMembershipRulePayload, change_allowed, change_allowed_if, group_id, locked_change,
 };
 use crate::audit::Audit;
 use crate::error::{ApiError, ApiResult};
@@ -79,18 +77,12 @@ impl GroupDirectoryMutation {
         let (department, site) = directory_attributes(input.department, input.site)?;
         let audit = Audit::of(ctx)?;
         let mut created = None;
-        let access = locked_change(
+        let access = change_allowed_if(
             ctx,
             id,
-            |current| {
-                require(
-                    viewer,
-                    Action::Administer,
-                    current,
-                    "Only org admins make membership rules.",
-                )?;
-                open_to_new_members(current)
-            },
+            Action::Administer,
+            "Only org admins make membership rules.",
+            open_to_new_members,
             async |conn| {
                 if rules::count(conn, id).await? >= rules::MAX_RULES_PER_GROUP {
                     return Err(ApiError::bad_input(

@@ -13,7 +13,7 @@ use super::super::slugs::{self, WantedSlug};
 use super::super::{GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use super::{
     AVATAR_FIELD, COVER_FIELD, CreateGroupInput, DeleteGroupPayload, GroupInput, GroupPayload,
-    UpdateGroupInput, group_id, locked_change, set_archived,
+    UpdateGroupInput, change_allowed_if, group_id, set_archived,
 };
 use crate::attachments::service as attachments;
 use crate::audit::Audit;
@@ -114,16 +114,12 @@ impl GroupLifecycleMutation {
         let cover = attachments::parse_image_id(&input.cover_attachment_id, COVER_FIELD)?;
         let viewer = ctx.viewer()?;
         let audit = Audit::of(ctx)?;
-        let access = locked_change(
+        let access = change_allowed_if(
             ctx,
             id,
+            Action::Manage,
+            "Only the group's managers change its settings.",
             |current| {
-                require(
-                    viewer,
-                    Action::Manage,
-                    current,
-                    "Only the group's managers change its settings.",
-                )?;
                 check_join_policy(
                     changes.visibility.unwrap_or(current.group.visibility),
                     changes.join_policy.unwrap_or(current.group.join_policy),

@@ -2,25 +2,27 @@
 
 use std::collections::HashSet;
 
-use async_graphql::{Context, Object};
-use diesel_async::AsyncConnection;
+use async_graphql::{Context, ID, Object};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
 
 use super::super::GroupRole;
 use super::super::graphql::{JOIN_REQUEST_TYPE, MAX_INVITEES, load_visible_join_request};
 use super::super::model::{self, InvitationStatus, RequestStatus};
 use super::super::service::{
     MemberSnapshot, already_answered, already_decided, decided, group_change, member_change,
-    member_role, open_to_new_members, reload, remove_keeping_an_owner, require,
+    member_role, open_to_new_members, remove_keeping_an_owner, require, require_owner_rights,
 };
 use super::{
     ApproveJoinRequestPayload, DECIDE_REQUESTS, GroupInput, GroupInvitationInput,
     GroupInvitationPayload, GroupMemberInput, GroupMemberPayload, GroupPayload, InviteToGroupInput,
     InviteToGroupPayload, JoinRequestInput, JoinRequestPayload, RequestToJoinGroupInput,
-    SetGroupMemberRoleInput, change_allowed, close_request, group_id, join_request_id,
-    locked_change, member_of, own_invitation, user_id,
+    SetGroupMemberRoleInput, change_allowed, change_allowed_if, close_request, group_id,
+    join_request_id, locked_change, member_of, own_invitation, user_id,
 };
 use crate::analytics::{Activity, ActivityKind};
 use crate::audit::{Audit, Change};
+use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::notifications::triggers::{self, Trigger};
@@ -119,13 +121,12 @@ impl GroupMembershipMutation {
         let group = request.group_id;
         let audit = Audit::of(ctx)?;
         let mut approved = None;
-        let access = locked_change(
+        let access = change_allowed_if(
             ctx,
             group,
-            |current| {
-                require(viewer, Action::Manage, current, DECIDE_REQUESTS)?;
-                open_to_new_members(current)
-            },
+            Action::Manage,
+            DECIDE_REQUESTS,
+            open_to_new_members,
             async |conn| {
                 let closed = model::close_join_request(
                     conn,
@@ -234,18 +235,12 @@ impl GroupMembershipMutation {
         }
         let audit = Audit::of(ctx)?;
         let mut invitations = Vec::new();
-        locked_change(
+        change_allowed_if(
             ctx,
             id,
-            |current| {
-                require(
-                    viewer,
-                    Action::Manage,
-                    current,
-                    "Only the group's managers invite people.",
-                )?;
-                open_to_new_members(current)
-            },
+            Action::Manage,
+            "Only the group's managers invite people.",
+            open_to_new_members,
             async |conn| {
                 invitations = model::invite(conn, id, &invitees, viewer.id()).await?;
                 for invitation in &invitations {
@@ -327,33 +322,9 @@ impl GroupMembershipMutation {
         ctx: &Context<'_>,
         input: GroupMemberInput,
     ) -> ApiResult<GroupPayload> {
-        let viewer = ctx.viewer()?;
-        let id = group_id(&input.group_id, "groupId")?;
-        let target = user_id(&input.user_id, "userId")?;
-        let audit = Audit::of(ctx)?;
-        let access = change_allowed(
-            ctx,
-            id,
-            Action::Manage,
-            "Only the group's managers remove members.",
-            async |conn| {
-                let role = member_role(conn, id, target).await?;
-                let change = member_change(id, target).before(&MemberSnapshot { role })?;
-                audit.record(conn, change).await?;
-                if role == GroupRole::Owner {
-                    let current = reload(conn, viewer, id).await?;
-                    require(
-                        viewer,
-                        Action::TransferOwnership,
-                        &current,
-                        "Only owners remove owners.",
-                    )?;
-                }
-                remove_keeping_an_owner(conn, id, target, "The last owner cannot be removed.").await
-            },
-        )
-        .await?;
-        Ok(GroupPayload { group: access })
+        OneMember::of(ctx, &input.group_id, &input.user_id)?
+            .remove()
+            .await
     }
 
     /// Promotes or demotes a member. Managers change members and managers; only owners and
@@ -363,45 +334,9 @@ impl GroupMembershipMutation {
         ctx: &Context<'_>,
         input: SetGroupMemberRoleInput,
     ) -> ApiResult<GroupMemberPayload> {
-        let viewer = ctx.viewer()?;
-        let id = group_id(&input.group_id, "groupId")?;
-        let target = user_id(&input.user_id, "userId")?;
-        let role: GroupRole = input.role.into();
-        let audit = Audit::of(ctx)?;
-        change_allowed(
-            ctx,
-            id,
-            Action::Manage,
-            "Only the group's managers change roles.",
-            async |conn| {
-                let previous = member_role(conn, id, target).await?;
-                if previous == GroupRole::Owner || role == GroupRole::Owner {
-                    let current = reload(conn, viewer, id).await?;
-                    require(
-                        viewer,
-                        Action::TransferOwnership,
-                        &current,
-                        "Only owners grant or take the owner role.",
-                    )?;
-                }
-                if previous == GroupRole::Owner
-                    && role != GroupRole::Owner
-                    && model::owner_count(conn, id).await? <= 1
-                {
-                    return Err(ApiError::Conflict(
-                        "The last owner cannot be demoted: make someone else owner first.".into(),
-                    ));
-                }
-                let change = member_change(id, target)
-                    .before(&MemberSnapshot { role: previous })?
-                    .after(&MemberSnapshot { role })?;
-                audit.record(conn, change).await?;
-                model::set_role(conn, id, target, role).await
-            },
-        )
-        .await?;
-        let member = member_of(ctx, id, target).await?;
-        Ok(GroupMemberPayload { member })
+        OneMember::of(ctx, &input.group_id, &input.user_id)?
+            .set_role(input.role.into())
+            .await
     }
 
     /// Makes a member the owner; an owner handing over becomes a manager.
@@ -410,28 +345,128 @@ impl GroupMembershipMutation {
         ctx: &Context<'_>,
         input: GroupMemberInput,
     ) -> ApiResult<GroupPayload> {
-        let viewer = ctx.viewer()?;
-        let id = group_id(&input.group_id, "groupId")?;
-        let target = user_id(&input.user_id, "userId")?;
-        let audit = Audit::of(ctx)?;
-        let access = change_allowed(
+        OneMember::of(ctx, &input.group_id, &input.user_id)?
+            .make_owner()
+            .await
+    }
+}
+
+/// One member of a group, as a mutation about them names them, with who asks: each change of
+/// their membership reads their role under the group's lock and is audited with it.
+struct OneMember<'a, 'c> {
+    ctx: &'a Context<'c>,
+    viewer: &'a Viewer,
+    group: Uuid,
+    member: Uuid,
+    audit: Audit,
+}
+
+impl<'a, 'c> OneMember<'a, 'c> {
+    fn of(ctx: &'a Context<'c>, group: &ID, member: &ID) -> ApiResult<Self> {
+        Ok(Self {
+            viewer: ctx.viewer()?,
+            group: group_id(group, "groupId")?,
+            member: user_id(member, "userId")?,
+            audit: Audit::of(ctx)?,
             ctx,
-            id,
+        })
+    }
+
+    /// Records the member's role before the change and, unless they leave, after it.
+    async fn record(
+        &self,
+        conn: &mut AsyncPgConnection,
+        before: GroupRole,
+        after: Option<GroupRole>,
+    ) -> ApiResult<()> {
+        let mut change =
+            member_change(self.group, self.member).before(&MemberSnapshot { role: before })?;
+        if let Some(role) = after {
+            change = change.after(&MemberSnapshot { role })?;
+        }
+        self.audit.record(conn, change).await
+    }
+
+    async fn remove(&self) -> ApiResult<GroupPayload> {
+        let access = change_allowed(
+            self.ctx,
+            self.group,
+            Action::Manage,
+            "Only the group's managers remove members.",
+            async |conn| {
+                let role = member_role(conn, self.group, self.member).await?;
+                self.record(conn, role, None).await?;
+                if role == GroupRole::Owner {
+                    require_owner_rights(
+                        conn,
+                        self.viewer,
+                        self.group,
+                        "Only owners remove owners.",
+                    )
+                    .await?;
+                }
+                remove_keeping_an_owner(
+                    conn,
+                    self.group,
+                    self.member,
+                    "The last owner cannot be removed.",
+                )
+                .await
+            },
+        )
+        .await?;
+        Ok(GroupPayload { group: access })
+    }
+
+    async fn set_role(&self, role: GroupRole) -> ApiResult<GroupMemberPayload> {
+        change_allowed(
+            self.ctx,
+            self.group,
+            Action::Manage,
+            "Only the group's managers change roles.",
+            async |conn| {
+                let previous = member_role(conn, self.group, self.member).await?;
+                if previous == GroupRole::Owner || role == GroupRole::Owner {
+                    require_owner_rights(
+                        conn,
+                        self.viewer,
+                        self.group,
+                        "Only owners grant or take the owner role.",
+                    )
+                    .await?;
+                }
+                if previous == GroupRole::Owner
+                    && role != GroupRole::Owner
+                    && model::owner_count(conn, self.group).await? <= 1
+                {
+                    return Err(ApiError::Conflict(
+                        "The last owner cannot be demoted: make someone else owner first.".into(),
+                    ));
+                }
+                self.record(conn, previous, Some(role)).await?;
+                model::set_role(conn, self.group, self.member, role).await
+            },
+        )
+        .await?;
+        let member = member_of(self.ctx, self.group, self.member).await?;
+        Ok(GroupMemberPayload { member })
+    }
+
+    async fn make_owner(&self) -> ApiResult<GroupPayload> {
+        let access = change_allowed(
+            self.ctx,
+            self.group,
             Action::TransferOwnership,
             "Only owners transfer ownership.",
             async |conn| {
-                let previous = member_role(conn, id, target).await?;
-                let change = member_change(id, target)
-                    .before(&MemberSnapshot { role: previous })?
-                    .after(&MemberSnapshot {
-                        role: GroupRole::Owner,
-                    })?;
-                audit.record(conn, change).await?;
-                model::set_role(conn, id, target, GroupRole::Owner).await?;
+                let previous = member_role(conn, self.group, self.member).await?;
+                self.record(conn, previous, Some(GroupRole::Owner)).await?;
+                model::set_role(conn, self.group, self.member, GroupRole::Owner).await?;
+                let viewer = self.viewer.id();
                 let viewer_is_owner =
-                    model::member_role(conn, id, viewer.id()).await? == Some(GroupRole::Owner);
-                if target != viewer.id() && viewer_is_owner {
-                    model::set_role(conn, id, viewer.id(), GroupRole::Manager).await?;
+                    model::member_role(conn, self.group, viewer).await? == Some(GroupRole::Owner);
+                if self.member != viewer && viewer_is_owner {
+                    model::set_role(conn, self.group, viewer, GroupRole::Manager).await?;
                 }
                 Ok(())
             },

@@ -260,11 +260,30 @@ async fn change_allowed<F>(
 where
     F: for<'c> ConnectionFn<'c, ApiResult<()>> + Send,
 {
+    change_allowed_if(ctx, group, action, why, |_| Ok(()), change).await
+}
+
+/// `change_allowed`, when the group as it is under the lock also passes `check` (asked once the
+/// policy allows, so a viewer who may not act is told that first).
+async fn change_allowed_if<F>(
+    ctx: &Context<'_>,
+    group: Uuid,
+    action: Action,
+    why: &str,
+    check: impl FnOnce(&GroupAccess) -> ApiResult<()> + Send,
+    change: F,
+) -> ApiResult<GroupAccess>
+where
+    F: for<'c> ConnectionFn<'c, ApiResult<()>> + Send,
+{
     let viewer = ctx.viewer()?;
     locked_change(
         ctx,
         group,
-        |current| require(viewer, action, current, why),
+        |current| {
+            require(viewer, action, current, why)?;
+            check(current)
+        },
         change,
     )
     .await
