@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use super::feeds::service;
-use crate::auth::{SignedIn, Viewer};
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::services::Services;
 
@@ -34,14 +34,11 @@ fn calendar_response(body: String, filename: &str) -> Response {
         .into_response()
 }
 
-/// The signed-in viewer, or the response for someone who is not (`why` they should sign in).
-fn signed_in_viewer(signed_in: Result<SignedIn, ApiError>, why: &str) -> Result<Viewer, Response> {
-    match signed_in {
-        Ok(SignedIn(viewer)) => Ok(viewer),
-        Err(ApiError::Unauthenticated) => {
-            Err((StatusCode::UNAUTHORIZED, why.to_owned()).into_response())
-        }
-        Err(error) => Err(error.into_response()),
+/// The answer to a request without a usable viewer: UNAUTHORIZED saying `why` to sign in.
+fn not_signed_in(error: ApiError, why: &str) -> Response {
+    match error {
+        ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, why.to_owned()).into_response(),
+        error => error.into_response(),
     }
 }
 
@@ -57,9 +54,9 @@ pub async fn event_file(
     else {
         return not_found();
     };
-    let viewer = match signed_in_viewer(signed_in, "Sign in to download this event.") {
-        Ok(viewer) => viewer,
-        Err(response) => return response,
+    let viewer = match signed_in {
+        Ok(SignedIn(viewer)) => viewer,
+        Err(error) => return not_signed_in(error, "Sign in to download this event."),
     };
     let result = async {
         let mut conn = services.pool.get().await?;
@@ -102,9 +99,9 @@ pub async fn attendees_csv(
     let Ok(id) = Uuid::parse_str(&id) else {
         return not_found();
     };
-    let viewer = match signed_in_viewer(signed_in, "Sign in to download the attendees.") {
-        Ok(viewer) => viewer,
-        Err(response) => return response,
+    let viewer = match signed_in {
+        Ok(SignedIn(viewer)) => viewer,
+        Err(error) => return not_signed_in(error, "Sign in to download the attendees."),
     };
     let result = async {
         let mut conn = services.pool.get().await?;
