@@ -1,8 +1,8 @@
-//! Analytics at scale: generates a year of activity for an organisation of 3,000 people in 150
+//! Analytics at scale: generates a year of activity for an organization of 3,000 people in 150
 //! groups (10,000,000 activity rows by default, with the posts, views, reactions, comments and
 //! acknowledgements the view events imply), rolls every day up, then
 //!
-//! - times every report for the 90 days ending today, for the organisation and for one group,
+//! - times every report for the 90 days ending today, for the organization and for one group,
 //!   called directly and as one `analytics` GraphQL query over HTTP (target: p95 under 200 ms);
 //! - measures what capturing activity adds to request latency: a steady, open-loop 500
 //!   requests/s of `post(id:)` (which records a view) against a server with capture on and one
@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
         roll_up_everything(&mut conn).await?;
     }
     let bench = prepare_viewer(&mut conn).await?;
-    let organisation = Scope::Organisation;
+    let organization = Scope::Organization;
     let group = Scope::Group(bench.group);
 
     println!(
@@ -90,11 +90,11 @@ async fn main() -> anyhow::Result<()> {
         options.iterations
     );
     let mut failures = 0;
-    for (label, scope) in [("organisation", organisation), ("group", group)] {
+    for (label, scope) in [("organization", organization), ("group", group)] {
         failures += time_reports(&mut conn, label, scope, options.iterations).await?;
     }
     let server = Server::start(&settings, true).await?;
-    for (label, group) in [("organisation", None), ("group", Some(bench.group))] {
+    for (label, group) in [("organization", None), ("group", Some(bench.group))] {
         let samples = time_graphql(&server, &bench.token, group, options.iterations).await?;
         failures += print_report_line(&format!("GraphQL analytics, {label}"), samples);
     }
@@ -129,7 +129,7 @@ async fn count(conn: &mut AsyncPgConnection, sql: &str) -> anyhow::Result<i64> {
     Ok(row.n)
 }
 
-/// Generates the organisation and its history unless at least `rows` activity rows are there;
+/// Generates the organization and its history unless at least `rows` activity rows are there;
 /// returns whether it did.
 async fn generate(conn: &mut AsyncPgConnection, rows: i64) -> anyhow::Result<bool> {
     let existing = count(conn, "SELECT count(*) AS n FROM activity_events").await?;
@@ -141,7 +141,7 @@ async fn generate(conn: &mut AsyncPgConnection, rows: i64) -> anyhow::Result<boo
         bail!("the database holds {existing} activity rows, fewer than --rows: use a fresh one");
     }
     let started = Instant::now();
-    conn.batch_execute(&organisation_sql()).await?;
+    conn.batch_execute(&organization_sql()).await?;
     println!(
         "generated {PEOPLE} people, {GROUPS} groups with {} memberships, {POSTS} posts in {:.1?}",
         count(conn, "SELECT count(*) AS n FROM group_memberships").await?,
@@ -170,9 +170,9 @@ async fn generate(conn: &mut AsyncPgConnection, rows: i64) -> anyhow::Result<boo
 }
 
 /// People with departments and sites, groups with memberships (joined over the last 13 months),
-/// and posts published evenly over the history, one in ten organisation-wide, one in 25 an
+/// and posts published evenly over the history, one in ten organization-wide, one in 25 an
 /// announcement. Temporary tables number them for the activity generator.
-fn organisation_sql() -> String {
+fn organization_sql() -> String {
     format!(
         "INSERT INTO users (id, username, display_name, email, department, site, created_at)
          SELECT gen_random_uuid(), 'ab' || i, 'Personne ' || i, 'ab' || i || '@example.com',
@@ -211,7 +211,7 @@ fn organisation_sql() -> String {
                     (date_trunc('day', now()) - interval '{HISTORY_DAYS} days')
                         + i * (interval '{HISTORY_DAYS} days' / {POSTS}) AS published_at
              FROM generate_series(0, {POSTS} - 1) AS i;
-         INSERT INTO posts (id, author_id, title, body, body_html, organisation_wide,
+         INSERT INTO posts (id, author_id, title, body, body_html, organization_wide,
                             requires_acknowledgement, published_at, created_at)
          SELECT p.id, u.id, 'Nouvelles ' || p.n, 'Un message numéro ' || p.n,
                 '<p>Un message numéro ' || p.n || '</p>', p.group_n IS NULL, p.announcement,
@@ -371,7 +371,7 @@ struct BenchViewer {
     token: String,
     /// Where group reports look: a group the admin manages.
     group: Uuid,
-    /// An organisation-wide post, for the load.
+    /// An organization-wide post, for the load.
     post: Uuid,
 }
 
@@ -389,7 +389,7 @@ async fn prepare_viewer(conn: &mut AsyncPgConnection) -> anyhow::Result<BenchVie
     let ids: Ids = diesel::sql_query(
         "SELECT (SELECT id FROM users WHERE username = 'ab-admin') AS admin,
                 (SELECT id FROM groups WHERE slug = 'ab-1') AS group_id,
-                (SELECT id FROM posts WHERE organisation_wide ORDER BY published_at DESC LIMIT 1) AS post",
+                (SELECT id FROM posts WHERE organization_wide ORDER BY published_at DESC LIMIT 1) AS post",
     )
     .get_result(conn)
     .await?;

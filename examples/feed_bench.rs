@@ -1,4 +1,4 @@
-//! The feed at scale: generates an organisation of 100,000 people in 2,000 groups with 1,000,000
+//! The feed at scale: generates an organization of 100,000 people in 2,000 groups with 1,000,000
 //! posts (once), then measures `feed(first: 20)` (first pages and later pages) under 32 concurrent
 //! clients against a real server, checking every response body, and prints the p50/p99 latencies
 //! and the feed query's `EXPLAIN ANALYZE`.
@@ -148,7 +148,7 @@ async fn feed(
     Ok((started.elapsed(), body))
 }
 
-/// Generates the organisation unless it is already there.
+/// Generates the organization unless it is already there.
 async fn generate(
     conn: &mut diesel_async::AsyncPgConnection,
     posts: u64,
@@ -215,7 +215,7 @@ async fn explain(
     let plan: Vec<Line> = diesel::sql_query(format!(
         "EXPLAIN (ANALYZE, BUFFERS) SELECT p.id FROM posts p
          WHERE p.deleted_at IS NULL AND p.published_at IS NOT NULL AND p.published_at <= now()
-           AND ((p.organisation_wide AND true)
+           AND ((p.organization_wide AND true)
                 OR EXISTS (SELECT 1 FROM post_audiences a
                            JOIN group_memberships m ON m.group_id = a.group_id AND m.user_id = '{viewer}'
                            WHERE a.post_id = p.id))

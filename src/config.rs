@@ -34,7 +34,7 @@ pub enum Command {
     /// Manage local accounts.
     #[command(subcommand)]
     User(UserCommand),
-    /// Load the demo organisation (people, departments, sites).
+    /// Load the demo organization (people, departments, sites).
     SeedDemo,
 }
 
@@ -96,7 +96,7 @@ pub struct ServeArgs {
     /// `{url}/events/{eventId}` (global IDs) and `{url}` itself; the public URL when unset.
     #[arg(long, env = "PARVIS_WEB_APP_URL")]
     pub web_app_url: Option<String>,
-    /// Load the demo organisation on first start when the database is empty.
+    /// Load the demo organization on first start when the database is empty.
     #[arg(long, env = "PARVIS_DEMO")]
     pub demo: bool,
     /// Largest accepted request body, in bytes.

@@ -27,13 +27,13 @@ pub fn escape(text: &str) -> String {
     escaped
 }
 
-/// The organisation's branding for `page`; Parvis's when the database cannot say.
+/// The organization's branding for `page`; Parvis's when the database cannot say.
 pub async fn branding(services: &Services) -> Option<Organization> {
     let mut conn = services.pool.get().await.ok()?;
     crate::organization::model::get(&mut conn).await.ok()
 }
 
-/// A small page in the organisation's colours, with its logo and sign-in message above
+/// A small page in the organization's colours, with its logo and sign-in message above
 /// `content` (already safe HTML).
 pub fn page(status: StatusCode, brand: Option<&Organization>, content: &str) -> Response {
     let (name, colour, header) = match brand {

@@ -36,14 +36,14 @@ pub enum Action {
     Delete,
     TransferOwnership,
     Leave,
-    /// Create events (in a group, or organisation-wide).
-    Organise,
+    /// Create events (in a group, or organization-wide).
+    Organize,
     /// Answer an event's invitation (RSVP).
     Attend,
-    /// Run the organisation: people, invitations, roles, settings, branding, the audit log; and
+    /// Run the organization: people, invitations, roles, settings, branding, the audit log; and
     /// what reaches from a group into the directory (its membership rules).
     Administer,
-    /// Read usage analytics (of the organisation, or of a group).
+    /// Read usage analytics (of the organization, or of a group).
     ViewAnalytics,
     /// Answer a survey.
     Answer,
@@ -65,14 +65,14 @@ pub enum Resource<'a> {
         post: &'a Post,
         audiences: &'a [GroupAccess],
     },
-    /// The organisation itself: creating groups, browsing the directory.
-    Organisation,
-    /// An event with its group (as the viewer stands towards it; `None` for organisation-wide
-    /// events) and whether the viewer is one of its organisers.
+    /// The organization itself: creating groups, browsing the directory.
+    Organization,
+    /// An event with its group (as the viewer stands towards it; `None` for organization-wide
+    /// events) and whether the viewer is one of its organizers.
     Event {
         event: &'a Event,
         group: Option<&'a GroupAccess>,
-        organiser: bool,
+        organizer: bool,
     },
     /// A drive (and the folders and files in it), with its group as the viewer stands towards
     /// it; personal drives have none.
@@ -87,8 +87,8 @@ pub enum Resource<'a> {
         used_by: &'a [Resource<'a>],
     },
     /// A survey with its audience groups as the viewer stands towards each (none for
-    /// organisation-wide ones) and whether the viewer has answered it. `survey: None` is one
-    /// about to be created for these groups (organisation-wide without any): `Organise` asks
+    /// organization-wide ones) and whether the viewer has answered it. `survey: None` is one
+    /// about to be created for these groups (organization-wide without any): `Organize` asks
     /// whether the viewer may create it.
     Survey {
         survey: Option<&'a Survey>,
@@ -155,12 +155,12 @@ pub fn seen_by<T: Judged>(viewer: &Viewer, items: impl IntoIterator<Item = T>) -
         .collect()
 }
 
-/// Only admins may do this (FORBIDDEN for anyone else: the organisation is no secret).
+/// Only admins may do this (FORBIDDEN for anyone else: the organization is no secret).
 pub fn require_admin(viewer: &Viewer) -> ApiResult<()> {
     require(
         viewer,
         Action::Administer,
-        Resource::Organisation,
+        Resource::Organization,
         "Organization",
         "Only admins may do this.",
     )
@@ -174,12 +174,12 @@ pub fn can(viewer: &Viewer, action: Action, resource: Resource<'_>) -> Decision 
         Resource::Session(session) => own_credential(viewer, session.user_id),
         Resource::Group(access) => group_decision(viewer, action, access),
         Resource::Post { post, audiences } => post_decision(viewer, action, post, audiences),
-        Resource::Organisation => organisation_decision(viewer, action),
+        Resource::Organization => organization_decision(viewer, action),
         Resource::Event {
             event,
             group,
-            organiser,
-        } => event_decision(viewer, action, event, group, organiser),
+            organizer,
+        } => event_decision(viewer, action, event, group, organizer),
         Resource::Drive { drive, group } => drive_decision(viewer, action, drive, group),
         Resource::Attachment {
             uploaded_by,
@@ -230,12 +230,12 @@ fn user_decision(viewer: &Viewer, action: Action, user: &User, shares_group: boo
     }
 }
 
-fn organisation_decision(viewer: &Viewer, action: Action) -> Decision {
+fn organization_decision(viewer: &Viewer, action: Action) -> Decision {
     match action {
         // The directory, and creating groups: members and admins, not guests.
         Action::View | Action::ViewContent | Action::Post => allow_if(!is_guest(viewer)),
-        // Organisation-wide posts and events reach everyone: admins and communicators.
-        Action::Organise => allow_if(viewer.user.is_communicator()),
+        // Organization-wide posts and events reach everyone: admins and communicators.
+        Action::Organize => allow_if(viewer.user.is_communicator()),
         Action::Manage | Action::Administer | Action::ViewAnalytics => {
             allow_if(viewer.user.is_admin())
         }
@@ -284,7 +284,7 @@ fn group_decision(viewer: &Viewer, action: Action, access: &GroupAccess) -> Deci
             allow_if(admin || role == Some(GroupRole::Owner))
         }
         Action::Leave => allow_if(member),
-        Action::Organise => allow_if(
+        Action::Organize => allow_if(
             !archived && (manager || (member && group.event_policy == PostingPolicy::Members)),
         ),
         Action::ViewAnalytics => allow_if(manager),
@@ -304,7 +304,7 @@ pub fn open_to_join(viewer: &Viewer, group: &Group) -> bool {
         && group.join_policy == JoinPolicy::Open
 }
 
-/// Posts are read where their audiences' content is read: organisation-wide posts by every member
+/// Posts are read where their audiences' content is read: organization-wide posts by every member
 /// (not guests), group posts by whoever may see inside one of the groups. Drafts and scheduled
 /// posts are their author's alone. Comments and reactions go with reading.
 fn post_decision(
@@ -316,7 +316,7 @@ fn post_decision(
     let author = post.author_id == Some(viewer.id());
     let readable = post.deleted_at.is_none()
         && if post.is_live() {
-            (post.organisation_wide && !is_guest(viewer))
+            (post.organization_wide && !is_guest(viewer))
                 || audiences
                     .iter()
                     .any(|group| group_decision(viewer, Action::ViewContent, group).allowed())
@@ -342,15 +342,15 @@ fn post_decision(
     }
 }
 
-/// Events are seen where their group's content is (organisation-wide ones by every member, not
-/// guests), cancelled ones included. Organisers, the creator, the group's managers and admins run
+/// Events are seen where their group's content is (organization-wide ones by every member, not
+/// guests), cancelled ones included. Organizers, the creator, the group's managers and admins run
 /// them; anyone who sees an event that is not cancelled may answer it.
 fn event_decision(
     viewer: &Viewer,
     action: Action,
     event: &Event,
     group: Option<&GroupAccess>,
-    organiser: bool,
+    organizer: bool,
 ) -> Decision {
     let readable = match group {
         Some(group) => group_decision(viewer, Action::ViewContent, group).allowed(),
@@ -359,7 +359,7 @@ fn event_decision(
     if !readable {
         return Decision::Hide;
     }
-    let runs = organises(viewer, event, organiser)
+    let runs = organizes(viewer, event, organizer)
         || viewer.user.is_admin()
         || group.is_some_and(|group| group_decision(viewer, Action::Manage, group).allowed());
     match action {
@@ -371,10 +371,10 @@ fn event_decision(
     }
 }
 
-/// Whether the viewer runs the event as one of its organisers or its creator (rather than as an
+/// Whether the viewer runs the event as one of its organizers or its creator (rather than as an
 /// org admin or a manager of its group, which are admin and manager actions).
-pub fn organises(viewer: &Viewer, event: &Event, organiser: bool) -> bool {
-    organiser || event.created_by == Some(viewer.id())
+pub fn organizes(viewer: &Viewer, event: &Event, organizer: bool) -> bool {
+    organizer || event.created_by == Some(viewer.id())
 }
 
 /// A personal drive is its owner's alone; a group's drive is read where the group's content is
@@ -447,7 +447,7 @@ fn attachment_decision(
     }
 }
 
-/// Surveys are seen by their audience (every member of the organisation but guests, or the
+/// Surveys are seen by their audience (every member of the organization but guests, or the
 /// members of its groups), their creator and org admins. The audience answers while the survey is
 /// open, once. Results are for the creator, org admins and the managers of its groups; closing
 /// for the creator, org admins and whoever manages all of its groups. Org admins create surveys
@@ -464,11 +464,11 @@ fn survey_decision(
     let manages_all = !groups.is_empty() && groups.iter().all(manages);
     let Some(survey) = survey else {
         return match action {
-            Action::Organise => allow_if(admin || manages_all),
+            Action::Organize => allow_if(admin || manages_all),
             _ => Decision::Deny,
         };
     };
-    let in_audience = if survey.organisation_wide {
+    let in_audience = if survey.organization_wide {
         !is_guest(viewer)
     } else {
         groups.iter().any(|group| group.viewer_role.is_some())
@@ -477,12 +477,12 @@ fn survey_decision(
     if !(admin || creator || in_audience) {
         return Decision::Hide;
     }
-    let runs = admin || creator || (!survey.organisation_wide && manages_all);
+    let runs = admin || creator || (!survey.organization_wide && manages_all);
     match action {
         Action::View => Decision::Allow,
         Action::Answer => allow_if(in_audience && !answered && survey.state() == SurveyState::Open),
         Action::ViewContent => {
-            allow_if(runs || (!survey.organisation_wide && groups.iter().any(manages)))
+            allow_if(runs || (!survey.organization_wide && groups.iter().any(manages)))
         }
         Action::Manage => allow_if(runs && survey.state() != SurveyState::Closed),
         _ => Decision::Deny,

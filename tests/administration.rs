@@ -1,4 +1,4 @@
-//! Administration: invitations, activation codes, access, the organisation's branding and the
+//! Administration: invitations, activation codes, access, the organization's branding and the
 //! append-only audit log.
 
 mod common;
@@ -277,11 +277,11 @@ async fn one_request_sets_at_most_one_password_whatever_the_batch() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_communicator_publishes_to_the_whole_organisation() {
+async fn a_communicator_publishes_to_the_whole_organization() {
     let app = TestApp::spawn().await;
     let admin = app.create_user("admin", OrgRole::Admin).await;
     let anna = app.member("anna").await;
-    const POST: &str = "mutation { createPost(input: { body: \"Bonjour à tous\", organisationWide: true }) { post { id } } }";
+    const POST: &str = "mutation { createPost(input: { body: \"Bonjour à tous\", organizationWide: true }) { post { id } } }";
     assert_eq!(
         error_code(&app.graphql(Some(&anna), POST, json!({})).await),
         "FORBIDDEN"
@@ -364,7 +364,7 @@ async fn branding_is_public_and_admins_change_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn organisation_settings_reject_bad_values() {
+async fn organization_settings_reject_bad_values() {
     let app = TestApp::spawn().await;
     let admin = app.create_user("admin", OrgRole::Admin).await;
     for (input, field) in [
@@ -499,7 +499,7 @@ async fn group_managers_actions_are_audited_in_their_group() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn graphiql_is_titled_with_the_organisations_name() {
+async fn graphiql_is_titled_with_the_organizations_name() {
     let app = TestApp::spawn().await;
     let admin = app.create_user("admin", OrgRole::Admin).await;
     app.graphql(

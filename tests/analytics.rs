@@ -1,5 +1,5 @@
-//! Analytics: activity captured off the request path, rolled up per organisation day, reported
-//! to admins (the organisation) and managers (their groups).
+//! Analytics: activity captured off the request path, rolled up per organization day, reported
+//! to admins (the organization) and managers (their groups).
 
 mod common;
 
@@ -190,7 +190,7 @@ async fn weekly_and_monthly_active_users_count_people_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn days_are_the_organisations_and_move_with_its_time_zone() {
+async fn days_are_the_organizations_and_move_with_its_time_zone() {
     let app = TestApp::spawn().await;
     let admin = app.create_user("admin", OrgRole::Admin).await;
     let late = Utc.from_utc_datetime(&days_ago(3).and_hms_opt(23, 30, 0).unwrap());
@@ -340,7 +340,7 @@ async fn managers_see_their_groups_analytics_and_no_one_elses() {
     assert_eq!(
         error_code(&analytics(&app, &manager, range(days_ago(1), days_ago(1))).await),
         "FORBIDDEN",
-        "the organisation's analytics are for admins"
+        "the organization's analytics are for admins"
     );
 }
 

@@ -14,10 +14,10 @@ use serde_json::{Value, json};
 
 /// Mutations an org admin or a group manager performs with powers beyond their own: each is
 /// exercised below. Those marked * are audited only when that power is used: on someone else's
-/// profile, post, comment or event (not as its organiser), a file or folder someone else put in
+/// profile, post, comment or event (not as its organizer), a file or folder someone else put in
 /// a drive kept to managers (a new version, for `uploadFile`), a group not open to all.
 const AUDITED: &[&str] = &[
-    // People and the organisation (admins).
+    // People and the organization (admins).
     "updateProfile*",
     "deactivateUser",
     "reactivateUser",
@@ -305,7 +305,7 @@ struct Expected<'a> {
     target_id: String,
 }
 
-/// An organisation with an admin, a group manager and a plain member of the manager's groups.
+/// An organization with an admin, a group manager and a plain member of the manager's groups.
 struct World {
     app: TestApp,
     admin: TestUser,
@@ -370,10 +370,10 @@ impl World {
         id(&data["addComment"]["comment"])
     }
 
-    async fn event(&self, organiser: &TestUser, group: &TestGroup) -> String {
+    async fn event(&self, organizer: &TestUser, group: &TestGroup) -> String {
         let data = self
             .run(
-                organiser,
+                organizer,
                 "mutation($g: ID!) { createEvent(input: { groupId: $g, title: \"Point hebdo\",
                    startsAt: \"2030-10-14T08:00:00Z\", endsAt: \"2030-10-14T09:00:00Z\" }) { event { id } } }",
                 json!({ "g": group.id }),

@@ -1,4 +1,4 @@
-//! The `/admin` dashboard and the CSV exports over the demo organisation's 90 days, checked in a
+//! The `/admin` dashboard and the CSV exports over the demo organization's 90 days, checked in a
 //! real headless Chromium that takes a screenshot (kept in the test run's target directory).
 
 mod common;

@@ -481,7 +481,7 @@ async fn a_cancelled_event_is_not_changed_or_cancelled_again() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn only_organisers_change_an_event() {
+async fn only_organizers_change_an_event() {
     let Setup {
         app,
         owner,
@@ -729,7 +729,7 @@ async fn attendees_csv(app: &TestApp, user: &TestUser, event: &str) -> reqwest::
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn organisers_export_the_attendees_as_csv() {
+async fn organizers_export_the_attendees_as_csv() {
     let Setup {
         app,
         owner,
@@ -883,7 +883,7 @@ async fn an_attendee_can_turn_their_reminders_off() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn organisers_invite_people_who_then_answer() {
+async fn organizers_invite_people_who_then_answer() {
     let Setup {
         app,
         owner,
@@ -923,7 +923,7 @@ async fn guest_and_admin(app: &TestApp, group: &common::groups::TestGroup) -> (T
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_guest_organisers_attendee_csv_shows_what_the_api_shows_them() {
+async fn a_guest_organizers_attendee_csv_shows_what_the_api_shows_them() {
     let Setup {
         app, member, group, ..
     } = setup().await;
@@ -952,7 +952,7 @@ async fn a_guest_organisers_attendee_csv_shows_what_the_api_shows_them() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn guests_see_only_the_organisers_and_attendees_they_may_see() {
+async fn guests_see_only_the_organizers_and_attendees_they_may_see() {
     let Setup {
         app, member, group, ..
     } = setup().await;

@@ -971,7 +971,7 @@ async fn a_reactivated_persons_old_unsubscribe_links_stay_retired() {
 const SECRET_COLUMNS: &[(&str, &str)] = &[
     (
         "account_invitations.token_hash",
-        "kept: the organisation's invitation of someone else",
+        "kept: the organization's invitation of someone else",
     ),
     ("calendar_feeds.token_hash", "revoked"),
     (

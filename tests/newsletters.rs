@@ -380,7 +380,7 @@ async fn drafts_are_their_authors_and_listed_for_communicators_only() {
         &claire,
         CREATE,
         json!({ "input": { "subject": "Brouillon", "intro": "À relire",
-                           "audience": { "organisationWide": true, "departments": ["Ventes"] } } }),
+                           "audience": { "organizationWide": true, "departments": ["Ventes"] } } }),
     )
     .await;
     let id = created["createNewsletter"]["newsletter"]["id"]
@@ -391,7 +391,7 @@ async fn drafts_are_their_authors_and_listed_for_communicators_only() {
         &app,
         &paul,
         "{ newsletters(first: 10) { totalCount edges { node { id viewerCanEdit viewerCanSend
-            audience { organisationWide departments } } } } }",
+            audience { organizationWide departments } } } } }",
         json!({}),
     )
     .await;

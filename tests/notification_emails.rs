@@ -180,7 +180,7 @@ fn eight_oclock_zone() -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_mention_is_emailed_in_the_recipients_language_with_the_organisations_branding() {
+async fn a_mention_is_emailed_in_the_recipients_language_with_the_organizations_branding() {
     let smtp = SmtpServer::start().await;
     let world = world(&smtp).await;
     let mut conn = world.app.db().connect().await.expect("connect");
@@ -193,7 +193,7 @@ async fn a_mention_is_emailed_in_the_recipients_language_with_the_organisations_
         },
     )
     .await
-    .expect("brand the organisation");
+    .expect("brand the organization");
     world.join("zoe", "en").await;
     world.join("lea", "fr-CA").await;
     world.post("Salut @zoe & @lea").await;

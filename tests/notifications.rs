@@ -150,7 +150,7 @@ async fn group_of(app: &TestApp, owner: &TestUser, name: &str, members: &[&TestU
 
 async fn create_event(
     app: &TestApp,
-    organiser: &TestUser,
+    organizer: &TestUser,
     group: &TestGroup,
     input: Value,
 ) -> String {
@@ -158,7 +158,7 @@ async fn create_event(
     input["groupId"] = json!(group.id);
     let data = run(
         app,
-        organiser,
+        organizer,
         "mutation($input: CreateEventInput!) { createEvent(input: $input) { event { id } } }",
         json!({ "input": input }),
     )
@@ -764,7 +764,7 @@ async fn an_admin_changes_the_default_delivery_of_a_kind() {
     let settings = run(
         &app,
         &anna,
-        "{ viewer { notificationSettings { preferences { kind delivery organisationDefault custom } } } }",
+        "{ viewer { notificationSettings { preferences { kind delivery organizationDefault custom } } } }",
         json!({}),
     )
     .await;
@@ -773,7 +773,7 @@ async fn an_admin_changes_the_default_delivery_of_a_kind() {
             .as_array()
             .unwrap()
             .contains(&json!({ "kind": "REACTION", "delivery": "OFF",
-                               "organisationDefault": "OFF", "custom": false }))
+                               "organizationDefault": "OFF", "custom": false }))
     );
 
     let annas = say(&app, &anna, &team, "Mon bilan").await;

@@ -1,8 +1,8 @@
 //! Lists filter in SQL what `policy::can` decides for one item at a time; this property test
-//! checks that the two agree. It generates small organisations (people of every org role and
+//! checks that the two agree. It generates small organizations (people of every org role and
 //! status; groups of every visibility, join, posting, event and drive policy, archived or not,
 //! with owners, managers, members, pending requests and invitations; posts in every state, in
-//! groups or organisation-wide; events; drives with files; surveys in every state, some answered),
+//! groups or organization-wide; events; drives with files; surveys in every state, some answered),
 //! inserts them, and for every person compares each list filter with the policy applied to the
 //! same rows as the test built them.
 //!
@@ -72,7 +72,7 @@ enum PostState {
 struct PostSpec {
     /// A person by index, or none (an integration's post).
     author: Option<usize>,
-    /// Groups by index; organisation-wide when empty.
+    /// Groups by index; organization-wide when empty.
     audience: BTreeSet<usize>,
     state: PostState,
 }
@@ -81,7 +81,7 @@ struct PostSpec {
 struct EventSpec {
     group: Option<usize>,
     creator: usize,
-    organisers: BTreeSet<usize>,
+    organizers: BTreeSet<usize>,
     cancelled: bool,
 }
 
@@ -96,7 +96,7 @@ enum SurveyState {
 #[derive(Debug, Clone)]
 struct SurveySpec {
     creator: usize,
-    /// Organisation-wide when empty.
+    /// Organization-wide when empty.
     groups: BTreeSet<usize>,
     state: SurveyState,
     answered_by: BTreeSet<usize>,
@@ -222,10 +222,10 @@ fn org() -> impl Strategy<Value = OrgSpec> {
                 indexes(p, 2),
                 prop::bool::weighted(0.2),
             )
-                .prop_map(|(group, creator, organisers, cancelled)| EventSpec {
+                .prop_map(|(group, creator, organizers, cancelled)| EventSpec {
                     group,
                     creator,
-                    organisers,
+                    organizers,
                     cancelled,
                 });
             let survey = (
@@ -431,7 +431,7 @@ async fn insert_post(
         title: None,
         body: "Hello".into(),
         body_html: "<p>Hello</p>".into(),
-        organisation_wide: spec.audience.is_empty(),
+        organization_wide: spec.audience.is_empty(),
         requires_acknowledgement: false,
         published_at: match spec.state {
             PostState::Draft => None,
@@ -481,18 +481,18 @@ async fn insert_event(
     let mut event = events::insert(conn, Uuid::now_v7(), group, creator, &fields)
         .await
         .or_fail()?;
-    let organisers: Vec<usize> = spec.organisers.iter().copied().collect();
-    let organiser_ids: Vec<Uuid> = organisers
+    let organizers: Vec<usize> = spec.organizers.iter().copied().collect();
+    let organizer_ids: Vec<Uuid> = organizers
         .iter()
         .map(|person| org.people[*person].id)
         .collect();
-    events::set_organizers(conn, event.id, &organiser_ids)
+    events::set_organizers(conn, event.id, &organizer_ids)
         .await
         .or_fail()?;
     if spec.cancelled {
         event = events::cancel(conn, event.id, None).await.or_fail()?;
     }
-    Ok((event, organisers))
+    Ok((event, organizers))
 }
 
 async fn insert_survey(
@@ -511,7 +511,7 @@ async fn insert_survey(
         title: "How are we doing?".into(),
         description: String::new(),
         anonymous: false,
-        organisation_wide: spec.groups.is_empty(),
+        organization_wide: spec.groups.is_empty(),
         opens_at,
         closes_at,
         created_by: Some(org.people[spec.creator].id),
@@ -569,7 +569,7 @@ impl Org {
             .collect()
     }
 
-    /// Items as the generated organisation numbers them (`post 2` is `posts[2]`).
+    /// Items as the generated organization numbers them (`post 2` is `posts[2]`).
     fn names<'a>(&self, ids: impl Iterator<Item = &'a Uuid>) -> Vec<String> {
         ids.map(|id| self.name(*id)).collect()
     }
@@ -724,7 +724,7 @@ async fn check_groups(
     Ok(())
 }
 
-/// The home feed is the live posts the viewer may read that are organisation-wide or in one of
+/// The home feed is the live posts the viewer may read that are organization-wide or in one of
 /// their groups (public groups they are not in, and for admins every group, are read there, not
 /// in the home feed); a group's feed is every live post of the group, for whoever may read
 /// inside the group.
@@ -758,7 +758,7 @@ async fn check_feeds(
         .or_fail()?;
     let allowed = org.posts.iter().filter(|(post, audience)| {
         let in_own_group = audience.iter().any(|group| org.member(person, *group));
-        readable(post, audience) && (post.organisation_wide || in_own_group)
+        readable(post, audience) && (post.organization_wide || in_own_group)
     });
     same(
         org,
@@ -796,7 +796,7 @@ async fn check_feeds(
 }
 
 /// The calendar's window filter, as the home page and the personal calendar feed use it: the
-/// events of the viewer's groups and, but for guests, organisation-wide ones, then the policy on
+/// events of the viewer's groups and, but for guests, organization-wide ones, then the policy on
 /// each. What the
 /// SQL selects must be what the policy lets through, or hidden events count against the window's
 /// limit.
@@ -816,12 +816,12 @@ async fn check_events(
         group_id: None,
         attending: None,
         readable_groups: Some(joined),
-        include_organisation_wide: viewer.user.org_role != OrgRole::Guest,
+        include_organization_wide: viewer.user.org_role != OrgRole::Guest,
     };
     let listed = events::in_window(conn, &filter, PAGE as i64)
         .await
         .or_fail()?;
-    let allowed = org.events.iter().filter(|(event, organisers)| {
+    let allowed = org.events.iter().filter(|(event, organizers)| {
         let group = event
             .group_id
             .and_then(|id| org.groups.iter().position(|group| group.id == id));
@@ -829,7 +829,7 @@ async fn check_events(
         let resource = Resource::Event {
             event,
             group: access.as_ref(),
-            organiser: organisers.contains(&person),
+            organizer: organizers.contains(&person),
         };
         let in_own_group = group.is_none_or(|group| org.member(person, group));
         in_own_group && policy::can(viewer, Action::View, resource).allowed()
@@ -968,8 +968,8 @@ async fn check_mentionable_groups(
     )
 }
 
-/// One generated organisation, inserted in a transaction that is never committed.
-async fn check_organisation(schema: &TestSchema, spec: &OrgSpec) -> Result<(), TestCaseError> {
+/// One generated organization, inserted in a transaction that is never committed.
+async fn check_organization(schema: &TestSchema, spec: &OrgSpec) -> Result<(), TestCaseError> {
     let mut conn = schema.settings.connect().await.or_fail()?;
     conn.begin_test_transaction().await.or_fail()?;
     let org = insert(&mut conn, spec).await.or_fail()?;
@@ -993,13 +993,13 @@ fn every_list_shows_exactly_what_the_policy_allows() {
         ..Config::default()
     };
     let result = TestRunner::new(config).run(&org(), |spec| {
-        runtime.block_on(check_organisation(&schema, &spec))
+        runtime.block_on(check_organization(&schema, &spec))
     });
     match result {
         Ok(()) => {}
         Err(TestError::Fail(why, spec)) => {
             panic!(
-                "{}\nThe smallest organisation found where it happens: {spec:#?}",
+                "{}\nThe smallest organization found where it happens: {spec:#?}",
                 why.message()
             )
         }

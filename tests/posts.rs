@@ -11,7 +11,7 @@ use parvis::groups::{GroupRole, Visibility};
 use parvis::users::OrgRole;
 use serde_json::{Value, json};
 
-const CREATE: &str = "mutation($input: CreatePostInput!) { createPost(input: $input) { post { id title bodyHtml organisationWide groups { name } author { username } viewerCanEdit } } }";
+const CREATE: &str = "mutation($input: CreatePostInput!) { createPost(input: $input) { post { id title bodyHtml organizationWide groups { name } author { username } viewerCanEdit } } }";
 
 async fn post_in(app: &TestApp, author: &TestUser, group: &str, body: &str) -> Value {
     let response = app
@@ -101,16 +101,16 @@ async fn public_group_posts_are_readable_but_not_pushed_to_non_members() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn organisation_wide_posts_reach_members_but_not_guests() {
+async fn organization_wide_posts_reach_members_but_not_guests() {
     let app = TestApp::spawn().await;
     let admin = app.create_user("admin", OrgRole::Admin).await;
     let member = app.member("member").await;
     let guest = app.create_user("guest", OrgRole::Guest).await;
     let created = app
-        .graphql(Some(&admin), CREATE, json!({ "input": { "organisationWide": true, "title": "Annonce", "body": "Bienvenue à tous" } }))
+        .graphql(Some(&admin), CREATE, json!({ "input": { "organizationWide": true, "title": "Annonce", "body": "Bienvenue à tous" } }))
         .await;
     assert_eq!(
-        created["data"]["createPost"]["post"]["organisationWide"],
+        created["data"]["createPost"]["post"]["organizationWide"],
         true
     );
     assert_eq!(
@@ -122,7 +122,7 @@ async fn organisation_wide_posts_reach_members_but_not_guests() {
         .graphql(
             Some(&member),
             CREATE,
-            json!({ "input": { "organisationWide": true, "body": "Moi aussi" } }),
+            json!({ "input": { "organizationWide": true, "body": "Moi aussi" } }),
         )
         .await;
     assert_eq!(error_code(&refused), "FORBIDDEN");
@@ -501,7 +501,7 @@ async fn announcements_track_who_acknowledged_them() {
     .await;
     app.create_user("guest", OrgRole::Guest).await;
     let created = app
-        .graphql(Some(&admin), CREATE, json!({ "input": { "organisationWide": true, "requiresAcknowledgement": true, "body": "Nouvelle charte informatique" } }))
+        .graphql(Some(&admin), CREATE, json!({ "input": { "organizationWide": true, "requiresAcknowledgement": true, "body": "Nouvelle charte informatique" } }))
         .await;
     let post_id = created["data"]["createPost"]["post"]["id"].clone();
     let acknowledge = "mutation($id: ID!) { acknowledgePost(input: { postId: $id }) { post { viewerHasAcknowledged } } }";
@@ -524,7 +524,7 @@ async fn announcements_track_who_acknowledged_them() {
     assert_eq!(post["acknowledgementStats"]["acknowledged"], 1, "{answer}");
     assert_eq!(
         post["acknowledgementStats"]["audience"], 2,
-        "neither guests nor the author are in an organisation-wide audience"
+        "neither guests nor the author are in an organization-wide audience"
     );
     assert_eq!(
         post["done"]["edges"],
@@ -543,7 +543,7 @@ async fn announcements_track_who_acknowledged_them() {
         .graphql(
             Some(&admin),
             CREATE,
-            json!({ "input": { "organisationWide": true, "body": "Simple info" } }),
+            json!({ "input": { "organizationWide": true, "body": "Simple info" } }),
         )
         .await;
     let refused = app
@@ -643,7 +643,7 @@ async fn the_home_shows_pending_announcements_first_and_unread_counts() {
         let app = &app;
         let admin = &admin;
         async move {
-            app.graphql(Some(admin), CREATE, json!({ "input": { "organisationWide": true, "requiresAcknowledgement": ack, "body": body } }))
+            app.graphql(Some(admin), CREATE, json!({ "input": { "organizationWide": true, "requiresAcknowledgement": ack, "body": body } }))
                 .await["data"]["createPost"]["post"]["id"]
                 .clone()
         }
@@ -699,7 +699,7 @@ async fn the_home_pins_what_a_guest_reads_through_a_group() {
     let group = app.create_group(&admin, "Club", Visibility::Public).await;
     app.add_member(&group, &guest, GroupRole::Member).await;
     let created = app
-        .graphql(Some(&admin), CREATE, json!({ "input": { "organisationWide": true, "groupIds": [group.id], "body": "Charte" } }))
+        .graphql(Some(&admin), CREATE, json!({ "input": { "organizationWide": true, "groupIds": [group.id], "body": "Charte" } }))
         .await;
     let pin = "mutation($p: ID!) { pinPost(input: { postId: $p }) { post { pinnedOnHome } } }";
     let pinned = app
@@ -1134,7 +1134,7 @@ async fn the_feed_narrows_to_announcements_or_polls() {
     let group = app.create_group(&admin, "Club", Visibility::Public).await;
     post_in(&app, &admin, &group.id, "Simple").await;
     poll_post(&app, &admin, &group.id, json!({ "options": ["A", "B"] })).await;
-    app.graphql(Some(&admin), CREATE, json!({ "input": { "organisationWide": true, "requiresAcknowledgement": true, "body": "À lire" } }))
+    app.graphql(Some(&admin), CREATE, json!({ "input": { "organizationWide": true, "requiresAcknowledgement": true, "body": "À lire" } }))
         .await;
     let of_type = |kind: &'static str| {
         let app = &app;

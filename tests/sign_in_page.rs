@@ -151,7 +151,7 @@ async fn without_local_accounts_only_single_sign_on_remains() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_failed_single_sign_on_shows_the_organisations_branding_like_the_sign_in_page() {
+async fn a_failed_single_sign_on_shows_the_organizations_branding_like_the_sign_in_page() {
     let app = TestApp::spawn().await;
     let admin = app.create_user("admin", OrgRole::Admin).await;
     app.graphql(

@@ -13,7 +13,7 @@ use parvis::users::OrgRole;
 use serde_json::{Value, json};
 
 const CREATE: &str = "mutation($input: CreateSurveyInput!) { createSurvey(input: $input) {
-    survey { id title anonymous organisationWide status viewerCanClose viewerCanViewResults
+    survey { id title anonymous organizationWide status viewerCanClose viewerCanViewResults
              viewerCanAnswer groups { name } questions { id kind prompt options required } } } }";
 const ANSWER: &str = "mutation($input: AnswerSurveyInput!) { answerSurvey(input: $input) {
     survey { id viewerHasAnswered viewerCanAnswer } } }";
@@ -34,7 +34,7 @@ struct Setup {
     manager: TestUser,
     /// A plain member of `group`.
     member: TestUser,
-    /// A member of the organisation outside `group`.
+    /// A member of the organization outside `group`.
     outsider: TestUser,
     group: TestGroup,
 }
@@ -84,7 +84,7 @@ fn for_group(group: &TestGroup) -> Value {
 }
 
 fn org_wide() -> Value {
-    survey_input(json!({ "organisationWide": true }))
+    survey_input(json!({ "organizationWide": true }))
 }
 
 /// The created survey's id and its question ids, in order.
@@ -146,7 +146,7 @@ async fn csv(app: &TestApp, user: &TestUser, survey: &str) -> reqwest::Response 
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_admin_creates_an_organisation_wide_survey() {
+async fn an_admin_creates_an_organization_wide_survey() {
     let Setup { app, admin, .. } = setup().await;
 
     let response = app
@@ -154,7 +154,7 @@ async fn an_admin_creates_an_organisation_wide_survey() {
         .await;
 
     let survey = &response["data"]["createSurvey"]["survey"];
-    assert_eq!(survey["organisationWide"], true, "{response}");
+    assert_eq!(survey["organizationWide"], true, "{response}");
     assert_eq!(survey["anonymous"], true, "anonymous by default");
     assert_eq!(survey["status"], "OPEN");
     assert_eq!(survey["viewerCanClose"], true);
@@ -184,7 +184,7 @@ async fn a_group_manager_creates_a_survey_for_their_group() {
         .await;
 
     let survey = &response["data"]["createSurvey"]["survey"];
-    assert_eq!(survey["organisationWide"], false, "{response}");
+    assert_eq!(survey["organizationWide"], false, "{response}");
     assert_eq!(survey["groups"], json!([{ "name": "Équipe Lyon" }]));
     assert_eq!(survey["viewerCanViewResults"], true);
 }
@@ -239,7 +239,7 @@ async fn bad_survey_input_is_refused_with_the_field_named() {
     let cases = [
         ("title", json!({ "title": "  " })),
         ("groupIds", json!({ "groupIds": [] })),
-        ("groupIds", json!({ "organisationWide": true })),
+        ("groupIds", json!({ "organizationWide": true })),
         ("closesAt", json!({ "closesAt": "2020-01-01T00:00:00Z" })),
         ("questions", json!({ "questions": [] })),
         (
@@ -1013,7 +1013,7 @@ async fn guests_see_a_surveys_creator_only_if_they_may_see_them() {
     );
 }
 
-/// People of the organisation, none in any group yet.
+/// People of the organization, none in any group yet.
 async fn people(app: &TestApp, count: usize) -> Vec<TestUser> {
     let mut people = Vec::with_capacity(count);
     for index in 0..count {
@@ -1240,7 +1240,7 @@ async fn a_survey_that_is_not_anonymous_records_who_answered_for_the_analytics()
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn anonymous_answers_count_in_the_organisations_feature_use() {
+async fn anonymous_answers_count_in_the_organizations_feature_use() {
     let Setup {
         app,
         admin,

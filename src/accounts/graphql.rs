@@ -208,7 +208,7 @@ pub struct ActivateAccountInput {
 pub struct UpdateUserAccessInput {
     pub user_id: ID,
     pub org_role: Option<OrgRoleGql>,
-    /// May publish to the whole organisation (members only; admins always may).
+    /// May publish to the whole organization (members only; admins always may).
     pub communicator: Option<bool>,
 }
 
@@ -445,7 +445,7 @@ impl AccountMutation {
                 if communicator && role.unwrap_or(before.org_role) == OrgRole::Guest {
                     return Err(ApiError::bad_input(
                         "communicator",
-                        "guests cannot publish to the whole organisation",
+                        "guests cannot publish to the whole organization",
                     ));
                 }
                 Ok(())

@@ -373,9 +373,9 @@ async fn append(pool: &DbPool, batch: &[Activity]) -> ApiResult<()> {
 }
 
 /// Counts an activity that must not be tied to anyone (an answer to an anonymous survey): one
-/// more for its feature and action on today's organisation day, with no person, no subject and
+/// more for its feature and action on today's organization day, with no person, no subject and
 /// no time of day (an `activity_events` row would date each person's answer). The rollup adds
-/// these counts to the organisation's feature use. In the caller's transaction.
+/// these counts to the organization's feature use. In the caller's transaction.
 pub async fn count_anonymously(conn: &mut AsyncPgConnection, kind: ActivityKind) -> ApiResult<()> {
     let now = Utc::now();
     diesel::sql_query(

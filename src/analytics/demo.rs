@@ -1,4 +1,4 @@
-//! Ninety days of the demo organisation's activity, so the dashboard shows shapes: a quiet pilot,
+//! Ninety days of the demo organization's activity, so the dashboard shows shapes: a quiet pilot,
 //! a launch spike sixty days ago, busy weekdays and empty weekends, and one department (Finance)
 //! that never took to it (only its pilot member still comes by, rarely). People read the posts
 //! of their own groups mostly, and now and then one of a public group they are not in.
@@ -44,10 +44,10 @@ struct Subject {
     id: Uuid,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     group_id: Option<Uuid>,
-    /// Anyone may read it: organisation-wide, or in a public group.
+    /// Anyone may read it: organization-wide, or in a public group.
     #[diesel(sql_type = Bool)]
     open: bool,
-    /// Its groups' members (none for an organisation-wide post).
+    /// Its groups' members (none for an organization-wide post).
     #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
     audience: Vec<Uuid>,
 }
@@ -74,7 +74,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, people: &[Uuid]) -> ApiResult<us
     let posts: Vec<Subject> = diesel::sql_query(
         "SELECT p.id,
                 (SELECT a.group_id FROM post_audiences a WHERE a.post_id = p.id LIMIT 1) AS group_id,
-                p.organisation_wide OR EXISTS (
+                p.organization_wide OR EXISTS (
                     SELECT 1 FROM post_audiences a JOIN groups g ON g.id = a.group_id
                     WHERE a.post_id = p.id AND g.visibility = 'public') AS open,
                 ARRAY(SELECT DISTINCT m.user_id FROM post_audiences a
@@ -148,7 +148,7 @@ fn history(order: &[Uuid], persons: &[Person], posts: &[Subject]) -> Vec<Activit
 }
 
 /// What one person does in a day they come by; `[readable, open]`: the posts of their audiences
-/// (and the organisation-wide ones), and those anyone may read.
+/// (and the organization-wide ones), and those anyone may read.
 fn person_day(
     random: &mut Lcg,
     history: &mut Vec<Activity>,

@@ -1,5 +1,5 @@
 //! `GET /admin/analytics/{report}.csv?from=&to=&granularity=`: each report as CSV, for org
-//! admins. The range defaults to the 90 days ending today (the organisation's days).
+//! admins. The range defaults to the 90 days ending today (the organization's days).
 
 use std::sync::Arc;
 
@@ -77,7 +77,7 @@ pub struct RangeQuery {
     pub granularity: Option<String>,
 }
 
-/// The organisation-wide period a query string asks for (defaults: the last 90 days, by day).
+/// The organization-wide period a query string asks for (defaults: the last 90 days, by day).
 pub async fn period_of(conn: &mut AsyncPgConnection, query: &RangeQuery) -> ApiResult<Period> {
     let time_zone = crate::organization::model::get(conn).await?.time_zone;
     let to = query.to.unwrap_or_else(|| today_in(&time_zone));
@@ -89,13 +89,13 @@ pub async fn period_of(conn: &mut AsyncPgConnection, query: &RangeQuery) -> ApiR
         Some(text) => Granularity::parse(text)
             .ok_or_else(|| ApiError::bad_input("granularity", "must be day, week or month"))?,
     };
-    Period::new("", from, to, granularity, Scope::Organisation, time_zone)
+    Period::new("", from, to, granularity, Scope::Organization, time_zone)
 }
 
 /// An org admin, or why not: UNAUTHENTICATED without a viewer, FORBIDDEN for anyone else.
 pub fn admin_of(signed_in: Result<SignedIn, ApiError>) -> ApiResult<Viewer> {
     let SignedIn(viewer) = signed_in?;
-    match policy::can(&viewer, Action::ViewAnalytics, Resource::Organisation).allowed() {
+    match policy::can(&viewer, Action::ViewAnalytics, Resource::Organization).allowed() {
         true => Ok(viewer),
         false => Err(ApiError::Forbidden("Only admins see analytics.".into())),
     }

@@ -1,5 +1,5 @@
-//! `analytics(input:)`: the reports for org admins (the organisation) and group managers (their
-//! groups), over a range of the organisation's days.
+//! `analytics(input:)`: the reports for org admins (the organization) and group managers (their
+//! groups), over a range of the organization's days.
 
 use async_graphql::{Context, ID, InputObject, Object};
 
@@ -16,15 +16,15 @@ use crate::policy::{self, Action, Resource};
 
 #[derive(InputObject)]
 pub struct AnalyticsInput {
-    /// The first day, in the organisation's time zone.
+    /// The first day, in the organization's time zone.
     pub from: Date,
     /// The last day (included); at most 2 years after `from`.
     pub to: Date,
     #[graphql(default_with = "Granularity::Day")]
     pub granularity: Granularity,
-    /// One group's analytics (its managers); the organisation's (admins) when omitted.
+    /// One group's analytics (its managers); the organization's (admins) when omitted.
     pub group_id: Option<ID>,
-    /// Must be the organisation's, which the daily rollups count days in (the default).
+    /// Must be the organization's, which the daily rollups count days in (the default).
     pub time_zone: Option<String>,
 }
 
@@ -96,7 +96,7 @@ pub struct AnalyticsQuery;
 
 #[Object]
 impl AnalyticsQuery {
-    /// Usage analytics: org admins for the organisation, group managers for their groups.
+    /// Usage analytics: org admins for the organization, group managers for their groups.
     async fn analytics(&self, ctx: &Context<'_>, input: AnalyticsInput) -> ApiResult<Analytics> {
         let viewer = ctx.viewer()?;
         let scope = match &input.group_id {
@@ -116,18 +116,18 @@ impl AnalyticsQuery {
                 policy::require(
                     viewer,
                     Action::ViewAnalytics,
-                    Resource::Organisation,
+                    Resource::Organization,
                     "Organization",
-                    "Only admins see the organisation's analytics.",
+                    "Only admins see the organization's analytics.",
                 )?;
-                Scope::Organisation
+                Scope::Organization
             }
         };
-        let organisation_zone = crate::organization::model::get(&mut *ctx.conn().await?)
+        let organization_zone = crate::organization::model::get(&mut *ctx.conn().await?)
             .await?
             .time_zone;
         if let Some(zone) = &input.time_zone {
-            check_time_zone(zone, &organisation_zone)?;
+            check_time_zone(zone, &organization_zone)?;
         }
         let period = Period::new(
             "input.",
@@ -135,20 +135,20 @@ impl AnalyticsQuery {
             input.to.0,
             input.granularity,
             scope,
-            organisation_zone,
+            organization_zone,
         )?;
         Ok(Analytics { period })
     }
 }
 
-/// A known zone other than the organisation's is refused too: the rollups count its days.
-fn check_time_zone(asked: &str, organisation_zone: &str) -> ApiResult<()> {
+/// A known zone other than the organization's is refused too: the rollups count its days.
+fn check_time_zone(asked: &str, organization_zone: &str) -> ApiResult<()> {
     let zone = crate::validation::time_zone("input.timeZone", asked)?;
-    if zone != organisation_zone {
+    if zone != organization_zone {
         return Err(ApiError::bad_input(
             "input.timeZone",
             format!(
-                "analytics count the organisation's days, in {organisation_zone} (change it in the organisation's settings)"
+                "analytics count the organization's days, in {organization_zone} (change it in the organization's settings)"
             ),
         ));
     }

@@ -1,5 +1,5 @@
 //! Analytics: what people do, captured off the request path (`activity`), rolled up per day in
-//! the organisation's time zone (`rollup`) and reported to admins and group managers
+//! the organization's time zone (`rollup`) and reported to admins and group managers
 //! (`reports`) through GraphQL, CSV and the `/admin` dashboard.
 
 pub mod activity;

@@ -104,7 +104,7 @@ pub struct PostRow {
     pub viewers: i64,
     #[diesel(sql_type = BigInt)]
     pub audience: i64,
-    /// Viewers in a group post's audience (none for organisation-wide posts).
+    /// Viewers in a group post's audience (none for organization-wide posts).
     #[diesel(sql_type = Nullable<BigInt>)]
     pub in_audience: Option<i64>,
     #[diesel(sql_type = BigInt)]
@@ -133,7 +133,7 @@ pub struct MissedRow {
     pub searches: i64,
 }
 
-/// `sql` with the period bound: `$1` its scope (the nil id for the organisation), `$2` and `$3`
+/// `sql` with the period bound: `$1` its scope (the nil id for the organization), `$2` and `$3`
 /// its first and last days.
 fn in_period<'a>(sql: impl Into<String>, period: &Period) -> BoxedSqlQuery<'a, Pg, SqlQuery> {
     diesel::sql_query(sql)
@@ -143,7 +143,7 @@ fn in_period<'a>(sql: impl Into<String>, period: &Period) -> BoxedSqlQuery<'a, P
         .bind::<SqlDate, _>(period.to)
 }
 
-/// Like `in_period`, with `$4` the organisation's time zone, for timestamps cut into its days.
+/// Like `in_period`, with `$4` the organization's time zone, for timestamps cut into its days.
 fn in_local_period<'a>(
     sql: impl Into<String>,
     period: &'a Period,
@@ -300,7 +300,7 @@ pub async fn published_posts(
 ) -> ApiResult<Vec<PostRow>> {
     Ok(in_local_period(
     "WITH published AS (
-         SELECT p.id, p.title, p.body, p.published_at, p.requires_acknowledgement, p.organisation_wide
+         SELECT p.id, p.title, p.body, p.published_at, p.requires_acknowledgement, p.organization_wide
          FROM posts p
          WHERE p.deleted_at IS NULL
            AND p.published_at >= ($2::timestamp AT TIME ZONE $4)
@@ -311,12 +311,12 @@ pub async fn published_posts(
      ), everyone AS (SELECT count(*) AS n FROM users WHERE status = 'active')
      SELECT p.id, p.title, p.body, p.published_at, p.requires_acknowledgement,
             (SELECT count(*) FROM post_views v WHERE v.post_id = p.id) AS viewers,
-            CASE WHEN p.organisation_wide THEN (SELECT n FROM everyone)
+            CASE WHEN p.organization_wide THEN (SELECT n FROM everyone)
                  ELSE (SELECT count(DISTINCT m.user_id) FROM post_audiences a
                        JOIN group_memberships m ON m.group_id = a.group_id
                        WHERE a.post_id = p.id) END AS audience,
-            -- Everyone who opens an organisation-wide post is in its audience.
-            CASE WHEN NOT p.organisation_wide
+            -- Everyone who opens an organization-wide post is in its audience.
+            CASE WHEN NOT p.organization_wide
                  THEN (SELECT count(*) FROM post_views v WHERE v.post_id = p.id AND EXISTS (
                            SELECT 1 FROM post_audiences a JOIN group_memberships m ON m.group_id = a.group_id
                            WHERE a.post_id = p.id AND m.user_id = v.user_id)) END AS in_audience,

@@ -1,5 +1,5 @@
-//! What every report is asked for: a range of the organisation's days, a granularity and a
-//! scope (the organisation or one group), validated once.
+//! What every report is asked for: a range of the organization's days, a granularity and a
+//! scope (the organization or one group), validated once.
 
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
@@ -50,10 +50,10 @@ pub fn today_in(time_zone: &str) -> NaiveDate {
     chrono::Utc::now().with_timezone(&zone).date_naive()
 }
 
-/// The organisation, or one group.
+/// The organization, or one group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    Organisation,
+    Organization,
     Group(Uuid),
 }
 
@@ -61,7 +61,7 @@ impl Scope {
     /// The `scope` column of the rollups.
     pub fn id(self) -> Uuid {
         match self {
-            Self::Organisation => Uuid::nil(),
+            Self::Organization => Uuid::nil(),
             Self::Group(group) => group,
         }
     }
@@ -74,7 +74,7 @@ pub struct Period {
     pub to: NaiveDate,
     pub granularity: Granularity,
     pub scope: Scope,
-    /// The organisation's, which the rollups count days in.
+    /// The organization's, which the rollups count days in.
     pub time_zone: String,
 }
 
@@ -146,7 +146,7 @@ mod tests {
             day(from),
             day(to),
             granularity,
-            Scope::Organisation,
+            Scope::Organization,
             "UTC".into(),
         )
     }

@@ -21,7 +21,7 @@ pub const ROLLUP_EVERY_SECONDS: i64 = 300;
 /// Monthly active users count the 30 days ending on a day.
 const MONTH_DAYS: i64 = 30;
 
-/// Marks the organisation-time-zone days of `times` for recomputing.
+/// Marks the organization-time-zone days of `times` for recomputing.
 pub async fn mark_dirty(conn: &mut AsyncPgConnection, times: &[DateTime<Utc>]) -> ApiResult<()> {
     diesel::sql_query(
         "INSERT INTO activity_dirty_days (day)
@@ -46,7 +46,7 @@ pub async fn schedule(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> ApiRe
     .await
 }
 
-/// Marks every day that still has raw activity for recomputing: the organisation's days moved
+/// Marks every day that still has raw activity for recomputing: the organization's days moved
 /// (a new time zone). Older days keep the rollups they have.
 pub async fn rebuild(conn: &mut AsyncPgConnection) -> ApiResult<()> {
     diesel::sql_query(
@@ -137,13 +137,13 @@ fn affected_days(days: &[NaiveDate], today: NaiveDate) -> Vec<NaiveDate> {
     affected
 }
 
-/// The events of a day: from its local midnight to the next, in the organisation's zone.
+/// The events of a day: from its local midnight to the next, in the organization's zone.
 const DAY_EVENTS: &str = "unnest($1::date[]) d(day)
      JOIN activity_events e
        ON e.occurred_at >= (d.day::timestamp AT TIME ZONE $2)
       AND e.occurred_at < ((d.day + 1)::timestamp AT TIME ZONE $2)";
 
-/// Each row counts once for the organisation (the nil scope) and once for its group.
+/// Each row counts once for the organization (the nil scope) and once for its group.
 const SCOPE: &str = "CASE WHEN GROUPING(e.group_id) = 1 THEN '00000000-0000-0000-0000-000000000000'::uuid ELSE e.group_id END";
 
 async fn recompute_days(
@@ -194,7 +194,7 @@ async fn recompute_days(
             .execute(conn)
             .await?;
     }
-    // Activity counted anonymously (`activity::count_anonymously`), for the organisation only:
+    // Activity counted anonymously (`activity::count_anonymously`), for the organization only:
     // each one counts as one person, since nobody is known.
     diesel::sql_query(
         "INSERT INTO activity_feature_days (scope, day, feature, action, events, users)

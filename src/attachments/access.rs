@@ -75,7 +75,7 @@ pub async fn decide(
     used_by.extend(events.iter().map(|view| Resource::Event {
         event: &view.event,
         group: view.group.as_ref(),
-        organiser: view.organiser,
+        organizer: view.organizer,
     }));
     used_by.extend(people.iter().map(|(user, shares_group)| Resource::User {
         user,

@@ -79,7 +79,7 @@ impl Change {
         self.in_group_if_any(Some(group_id))
     }
 
-    /// `in_group` for what may belong to no group (organisation-wide posts and events).
+    /// `in_group` for what may belong to no group (organization-wide posts and events).
     pub fn in_group_if_any(mut self, group_id: Option<Uuid>) -> Self {
         self.group_id = group_id;
         self

@@ -20,7 +20,7 @@ pub async fn verify(
 ) -> ApiResult<User> {
     if !services.config.auth.local_accounts {
         return Err(ApiError::Forbidden(
-            "Password sign-in is turned off here; sign in with your organisation's account.".into(),
+            "Password sign-in is turned off here; sign in with your organization's account.".into(),
         ));
     }
     validation::max_chars("identifier", identifier, IDENTIFIER_MAX_LENGTH)?;

@@ -13,7 +13,7 @@ use crate::events::{Event, EventBus};
 /// identity providers' tokens issued until now (they cannot be revoked from here). Once that
 /// commits, their open connections close on every instance. Their password stays: a reactivated
 /// person signs in again with it. Invitations they sent and group webhooks they made are the
-/// organisation's and the group's, not theirs, and keep working.
+/// organization's and the group's, not theirs, and keep working.
 pub async fn revoke_credentials(
     conn: &mut AsyncPgConnection,
     events: &EventBus,

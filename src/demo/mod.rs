@@ -1,4 +1,4 @@
-//! The demo organisation: about fifty people across departments and sites, French and English
+//! The demo organization: about fifty people across departments and sites, French and English
 //! names, so a newcomer meets a lively intranet. Its people, groups and posts are here; the
 //! other features add their own demo content (`files::demo`, `events_calendar::demo`...).
 

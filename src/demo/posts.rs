@@ -61,7 +61,7 @@ const COMMENTS: &[&str] = &[
 const REACTIONS: &[&str] = &["👍", "🎉", "❤️", "👏", "😂"];
 
 /// About three hundred posts over the last four months in the demo groups, with comments and
-/// reactions (only when the organisation has no post yet); `news` gets what the recent ones
+/// reactions (only when the organization has no post yet); `news` gets what the recent ones
 /// should notify people of.
 pub(super) async fn seed_posts(
     conn: &mut AsyncPgConnection,
@@ -105,7 +105,7 @@ pub(super) async fn seed_posts(
                 title: (index % 4 == 0).then(|| format!("Nouvelles de {}", group.name)),
                 body_html: crate::markdown::to_safe_html(&body),
                 body,
-                organisation_wide: false,
+                organization_wide: false,
                 requires_acknowledgement: false,
                 published_at: Some(published_at),
             },
@@ -144,7 +144,7 @@ pub(super) async fn seed_posts(
     Ok(created)
 }
 
-/// A pinned organisation-wide announcement that asks to be acknowledged, and a poll.
+/// A pinned organization-wide announcement that asks to be acknowledged, and a poll.
 async fn seed_announcement_and_poll(
     conn: &mut AsyncPgConnection,
     people: &[Uuid],
@@ -167,7 +167,7 @@ async fn seed_announcement_and_poll(
             title: Some("Charte informatique 2026".into()),
             body_html: crate::markdown::to_safe_html(announcement),
             body: announcement.into(),
-            organisation_wide: true,
+            organization_wide: true,
             requires_acknowledgement: true,
             published_at: Some(Utc::now()),
         },
@@ -192,7 +192,7 @@ async fn seed_announcement_and_poll(
             title: None,
             body_html: crate::markdown::to_safe_html(question),
             body: question.into(),
-            organisation_wide: false,
+            organization_wide: false,
             requires_acknowledgement: false,
             published_at: Some(Utc::now()),
         },

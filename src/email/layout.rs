@@ -1,4 +1,4 @@
-//! The frame of every email: the organisation's name and colours around a body, an unsubscribe
+//! The frame of every email: the organization's name and colours around a body, an unsubscribe
 //! footer, in the recipient's language; HTML with inline styles (mail clients drop style sheets)
 //! and the same content as plain text.
 
@@ -6,7 +6,7 @@ use crate::html::escape;
 use crate::notifications::text::Language;
 use crate::organization::model::Organization;
 
-/// The organisation as emails show it.
+/// The organization as emails show it.
 #[derive(Debug, Clone)]
 pub struct Branding {
     pub name: String,

@@ -17,7 +17,7 @@ pub const TYPE_NAME: &str = "Event";
 pub struct EventView {
     pub event: Event,
     pub group: Option<GroupAccess>,
-    pub organiser: bool,
+    pub organizer: bool,
 }
 
 impl Judged for EventView {
@@ -27,12 +27,12 @@ impl Judged for EventView {
         Resource::Event {
             event: &self.event,
             group: self.group.as_ref(),
-            organiser: self.organiser,
+            organizer: self.organizer,
         }
     }
 }
 
-/// The events the viewer may see, with their groups and the viewer's organiser role, in the
+/// The events the viewer may see, with their groups and the viewer's organizer role, in the
 /// given order (three statements whatever the number of events).
 pub async fn visible(
     conn: &mut AsyncPgConnection,
@@ -48,7 +48,7 @@ pub async fn visible(
     // Run even without groups: the statements are the same whatever the events (see below).
     let groups = crate::groups::service::access_by_id(conn, viewer.id(), &group_ids).await?;
     let event_ids: Vec<Uuid> = events.iter().map(|event| event.id).collect();
-    let organised: HashSet<Uuid> = model::organizer_ids(conn, &event_ids)
+    let organized: HashSet<Uuid> = model::organizer_ids(conn, &event_ids)
         .await?
         .into_iter()
         .filter(|(_, user)| *user == viewer.id())
@@ -59,11 +59,11 @@ pub async fn visible(
             Some(id) => Some(groups.get(&id)?.clone()),
             None => None,
         };
-        let organiser = organised.contains(&event.id);
+        let organizer = organized.contains(&event.id);
         Some(EventView {
             event,
             group,
-            organiser,
+            organizer,
         })
     });
     Ok(policy::seen_by(viewer, views))

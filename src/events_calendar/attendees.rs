@@ -1,5 +1,5 @@
-//! The attendee list organisers download (`/calendar/events/{id}/attendees.csv`): each row shows
-//! of a person what the API shows the same viewer (`users::visibility`), so a guest organiser
+//! The attendee list organizers download (`/calendar/events/{id}/attendees.csv`): each row shows
+//! of a person what the API shows the same viewer (`users::visibility`), so a guest organizer
 //! gets no email address and no name of someone they may not see.
 
 use diesel_async::AsyncPgConnection;
@@ -25,7 +25,7 @@ pub async fn csv(
         && !view.decide(viewer, Action::Delete).allowed()
     {
         return Err(ApiError::Forbidden(
-            "Only organisers export attendees.".into(),
+            "Only organizers export attendees.".into(),
         ));
     }
     let attendances = model::attendances(conn, event_id, None).await?;

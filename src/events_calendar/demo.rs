@@ -1,4 +1,4 @@
-//! The demo organisation's events: weekly team meetings, a webinar with an online link, and an
+//! The demo organization's events: weekly team meetings, a webinar with an online link, and an
 //! on-site workshop whose seats ran out (a waitlist).
 
 use chrono::{Datelike, Duration, NaiveTime, Utc};
@@ -24,7 +24,7 @@ struct DemoEvent {
     location: Option<&'static str>,
     online_url: Option<&'static str>,
     capacity: Option<i32>,
-    /// The group (by slug); organisation-wide without one.
+    /// The group (by slug); organization-wide without one.
     group: Option<&'static str>,
     /// How many of the group's members (or of everyone) answer GOING.
     going: usize,
@@ -120,7 +120,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, people: &[Uuid]) -> ApiResult<us
                 .collect(),
             None => people.to_vec(),
         };
-        let Some(&organiser) = attendees.as_slice().first() else {
+        let Some(&organizer) = attendees.as_slice().first() else {
             continue;
         };
         let day = monday + Duration::days(demo.day);
@@ -154,11 +154,11 @@ pub async fn seed(conn: &mut AsyncPgConnection, people: &[Uuid]) -> ApiResult<us
             conn,
             Uuid::now_v7(),
             group.as_ref().map(|group| group.id),
-            organiser,
+            organizer,
             &fields,
         )
         .await?;
-        model::set_organizers(conn, event.id, &[organiser]).await?;
+        model::set_organizers(conn, event.id, &[organizer]).await?;
         for attendee in attendees.iter().take(demo.going) {
             rsvp::answer(conn, event.id, *attendee, AttendanceStatus::Going).await?;
         }

@@ -162,14 +162,14 @@ impl EventView {
     async fn cancellation_reason(&self) -> Option<&str> {
         self.event.cancellation_reason.as_deref()
     }
-    /// The group it belongs to; null for organisation-wide events.
+    /// The group it belongs to; null for organization-wide events.
     async fn group(&self) -> Option<&GroupAccess> {
         self.group.as_ref()
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.event.created_at
     }
-    /// The organisers the viewer may see in the directory, by name.
+    /// The organizers the viewer may see in the directory, by name.
     async fn organizers(&self, ctx: &Context<'_>) -> ApiResult<Vec<User>> {
         let ids = summary(ctx, self.event.id).await?.organizer_ids;
         let mut users = crate::users::loading::visible_people(ctx, &ids).await?;
@@ -412,7 +412,7 @@ impl EventQuery {
                 group_id,
                 attending: filter.attending.then(|| viewer.id()),
                 readable_groups: None,
-                include_organisation_wide: true,
+                include_organization_wide: true,
             },
         )
         .await?;

@@ -1,5 +1,5 @@
 //! Calendar files over HTTP: one event (`/calendar/events/{id}.ics`, signed in), the personal
-//! subscription feed (`/calendar/feed/{token}.ics`) and the attendee list for organisers
+//! subscription feed (`/calendar/feed/{token}.ics`) and the attendee list for organizers
 //! (`/calendar/events/{id}/attendees.csv`). The services decide; these answer in HTTP.
 
 use std::sync::Arc;
@@ -90,7 +90,7 @@ pub async fn personal_feed(
     }
 }
 
-/// `GET /calendar/events/{id}/attendees.csv`: for the event's organisers.
+/// `GET /calendar/events/{id}/attendees.csv`: for the event's organizers.
 pub async fn attendees_csv(
     State(services): State<Arc<Services>>,
     Path(id): Path<String>,

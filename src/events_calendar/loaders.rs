@@ -22,7 +22,7 @@ async fn connection(services: &Services) -> Result<crate::db::DbConn, Arc<ApiErr
         .map_err(|error| Arc::new(error.into()))
 }
 
-/// How many people answered each way, and who organises.
+/// How many people answered each way, and who organizes.
 #[derive(Debug, Clone, Default)]
 pub struct EventSummary {
     pub counts: HashMap<AttendanceStatus, i64>,

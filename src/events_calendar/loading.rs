@@ -11,7 +11,7 @@ use crate::graphql::context::ContextExt;
 use crate::users::OrgRole;
 
 /// The next occurrences for the home page: the viewer's groups' and (not for guests, who do not
-/// see them) organisation-wide ones, over the next 60 days, cancelled ones left out.
+/// see them) organization-wide ones, over the next 60 days, cancelled ones left out.
 pub async fn upcoming(ctx: &Context<'_>, first: usize) -> ApiResult<Vec<EventOccurrence>> {
     let viewer = ctx.viewer()?;
     let now = Utc::now();
@@ -26,7 +26,7 @@ pub async fn upcoming(ctx: &Context<'_>, first: usize) -> ApiResult<Vec<EventOcc
             group_id: None,
             attending: None,
             readable_groups: Some(groups),
-            include_organisation_wide: viewer.user.org_role != OrgRole::Guest,
+            include_organization_wide: viewer.user.org_role != OrgRole::Guest,
         },
     )
     .await?;

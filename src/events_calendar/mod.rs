@@ -1,4 +1,4 @@
-//! Events and the calendar: events in groups or organisation-wide, recurring series, RSVPs with
+//! Events and the calendar: events in groups or organization-wide, recurring series, RSVPs with
 //! a waitlist, reminders, and iCalendar files and feeds.
 
 pub mod access;

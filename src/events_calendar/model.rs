@@ -14,7 +14,7 @@ use crate::text_enum;
 
 text_enum! {
     pub enum AttendanceStatus {
-        /// Asked by an organiser; no answer yet.
+        /// Asked by an organizer; no answer yet.
         Invited => "invited",
         Going => "going",
         Maybe => "maybe",
@@ -252,10 +252,10 @@ pub struct WindowFilter {
     pub group_id: Option<Uuid>,
     /// Only events this person answered going or maybe to.
     pub attending: Option<Uuid>,
-    /// Events of these groups and organisation-wide ones (what the viewer may read); `None`
+    /// Events of these groups and organization-wide ones (what the viewer may read); `None`
     /// means no restriction (the caller checks each event).
     pub readable_groups: Option<Vec<Uuid>>,
-    pub include_organisation_wide: bool,
+    pub include_organization_wide: bool,
 }
 
 /// Series whose first occurrence starts before `to` and whose last (if any) can still end after
@@ -291,7 +291,7 @@ pub async fn in_window(
         );
     }
     if let Some(groups) = &filter.readable_groups {
-        query = if filter.include_organisation_wide {
+        query = if filter.include_organization_wide {
             query.filter(
                 events::group_id
                     .eq_any(groups.clone())

@@ -1,5 +1,5 @@
 //! The operations on events, each written once: who may run them, one transaction, the audit
-//! entry of a change made as an admin or manager rather than as an organiser, the bus event, the
+//! entry of a change made as an admin or manager rather than as an organizer, the bus event, the
 //! notification triggers and the reminder jobs.
 
 use chrono::{DateTime, Utc};
@@ -57,15 +57,15 @@ pub struct EventUpdate {
     pub cover: Option<Option<Uuid>>,
 }
 
-/// May the viewer create events in `group` (organisation-wide without one)?
-pub fn require_organising(viewer: &Viewer, group: Option<&GroupAccess>) -> ApiResult<()> {
+/// May the viewer create events in `group` (organization-wide without one)?
+pub fn require_organizing(viewer: &Viewer, group: Option<&GroupAccess>) -> ApiResult<()> {
     let resource = match group {
         Some(group) => Resource::Group(group),
-        None => Resource::Organisation,
+        None => Resource::Organization,
     };
     policy::require(
         viewer,
-        Action::Organise,
+        Action::Organize,
         resource,
         crate::groups::TYPE_NAME,
         "You may not create events here.",
@@ -108,8 +108,8 @@ pub async fn named_people(
     Ok(named)
 }
 
-/// Creates an event in `group` (already allowed, see `require_organising`) with the viewer as an
-/// organiser; the cover image becomes the event's.
+/// Creates an event in `group` (already allowed, see `require_organizing`) with the viewer as an
+/// organizer; the cover image becomes the event's.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     services: &Services,
@@ -140,7 +140,7 @@ pub async fn create(
     Ok(EventView {
         event,
         group,
-        organiser: true,
+        organizer: true,
     })
 }
 
@@ -280,7 +280,7 @@ pub async fn invite(
     .await
 }
 
-/// An audit entry about an event, in its group (none for organisation-wide events).
+/// An audit entry about an event, in its group (none for organization-wide events).
 fn event_change(event: &Event) -> Change {
     Change::of(TYPE_NAME, event.id).in_group_if_any(event.group_id)
 }
@@ -384,7 +384,7 @@ async fn move_occurrence(
 }
 
 /// Ends the series before the occurrence and starts a new one there with the changes; answers
-/// and organisers carry over.
+/// and organizers carry over.
 async fn split_series(
     conn: &mut AsyncPgConnection,
     event: &Event,

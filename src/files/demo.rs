@@ -1,4 +1,4 @@
-//! The demo organisation's drives: a few folders and documents per group (generated text, a PDF
+//! The demo organization's drives: a few folders and documents per group (generated text, a PDF
 //! and an image), stored like any upload.
 
 use diesel_async::AsyncPgConnection;

@@ -172,7 +172,7 @@ impl Loader<Uuid> for ViewerMarksLoader {
     }
 }
 
-/// Where each post is pinned (`None`: the organisation's home).
+/// Where each post is pinned (`None`: the organization's home).
 pub struct PinLoader {
     services: Arc<Services>,
 }

@@ -34,7 +34,7 @@ pub const MAX_INVITEES: usize = 100;
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "GroupVisibility", remote = "Visibility")]
 pub enum VisibilityGql {
-    /// Every member of the organisation sees the group and its content, and may join.
+    /// Every member of the organization sees the group and its content, and may join.
     Public,
     /// Listed with name and description; content for members only.
     Private,
@@ -514,8 +514,8 @@ impl GroupQuery {
                 policy::require(
                     viewer,
                     Action::Manage,
-                    Resource::Organisation,
-                    "Organisation",
+                    Resource::Organization,
+                    "Organization",
                     "Only org admins list every group.",
                 )?;
                 GroupScope::All

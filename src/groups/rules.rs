@@ -1,5 +1,5 @@
 //! Membership rules: a group follows the directory. A rule (everyone in a department and/or at a
-//! site, compared case-insensitively) brings in the active members of the organisation who match
+//! site, compared case-insensitively) brings in the active members of the organization who match
 //! it (never guests) when an org admin adds it, and again whenever someone's department or site
 //! changes (a profile edit, an SSO sign-in). Someone who stops matching leaves the groups rules
 //! brought them into, as long as they are plain members there; people who joined otherwise, or

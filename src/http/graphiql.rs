@@ -72,7 +72,7 @@ const PAGE: &str = r##"<!doctype html>
 </html>
 "##;
 
-/// The page, titled with the organisation's name (white label).
+/// The page, titled with the organization's name (white label).
 pub async fn page(State(app): State<Arc<App>>) -> Response {
     let name = crate::organization::branding::organization_name(&app.services).await;
     let title = crate::html::escape(&format!("{name} · GraphiQL"));

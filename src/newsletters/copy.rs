@@ -1,6 +1,6 @@
 //! One reader's copy of a newsletter: the intro, then the chosen posts and events that reader
 //! may see (asked of the policy as them), in their language and time zone, framed with the
-//! organisation's branding. Every link goes through `link`, which sending points at the
+//! organization's branding. Every link goes through `link`, which sending points at the
 //! click-tracking redirect and previews leave alone.
 
 use chrono_tz::Tz;

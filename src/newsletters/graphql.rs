@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::copy::{self, Sources};
 use super::model::{self, Newsletter, NewsletterCursor};
-use super::{TYPE_NAME, can_edit, can_send, may_organise, require_organiser};
+use super::{TYPE_NAME, can_edit, can_send, may_organize, require_organizer};
 use crate::email::layout::Branding;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::access::EventView;
@@ -31,8 +31,8 @@ pub enum NewsletterStatus {
 /// Whom a newsletter goes to: everyone, and/or the members of groups, and/or departments.
 #[derive(SimpleObject)]
 pub struct NewsletterAudience {
-    /// Every member of the organisation (guests excepted).
-    pub organisation_wide: bool,
+    /// Every member of the organization (guests excepted).
+    pub organization_wide: bool,
     /// The groups whose members it goes to (those the viewer may see).
     pub groups: Vec<GroupAccess>,
     /// The departments whose people it goes to.
@@ -137,7 +137,7 @@ impl Newsletter {
             )?);
         }
         Ok(NewsletterAudience {
-            organisation_wide: self.organisation_wide,
+            organization_wide: self.organization_wide,
             groups,
             departments: self.department_list(),
         })
@@ -224,7 +224,7 @@ impl NewsletterQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<PageConnection<Newsletter>> {
-        require_organiser(ctx.viewer()?)?;
+        require_organizer(ctx.viewer()?)?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let found = model::newest_first(&mut *ctx.conn().await?, &page).await?;
         Ok(connection(
@@ -237,7 +237,7 @@ impl NewsletterQuery {
 
 /// A newsletter, for communicators and admins; NOT_FOUND for anyone else.
 pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Newsletter> {
-    if !may_organise(ctx.viewer()?) {
+    if !may_organize(ctx.viewer()?) {
         return Err(ApiError::NotFound(TYPE_NAME));
     }
     model::find(&mut *ctx.conn().await?, id)

@@ -1,5 +1,5 @@
 //! Internal newsletters: communicators (and admins) compose one from posts and events they
-//! choose and a Markdown intro, preview it, and send it by email to the organisation, groups or
+//! choose and a Markdown intro, preview it, and send it by email to the organization, groups or
 //! departments; each recipient's copy holds only what they may see, and its links are tracked
 //! (delivery counts, clicks, unique clickers).
 
@@ -17,15 +17,15 @@ use model::Newsletter;
 pub const TYPE_NAME: &str = "Newsletter";
 
 /// Communicators and admins see, write and send newsletters.
-pub fn may_organise(viewer: &Viewer) -> bool {
-    policy::can(viewer, Action::Organise, Resource::Organisation).allowed()
+pub fn may_organize(viewer: &Viewer) -> bool {
+    policy::can(viewer, Action::Organize, Resource::Organization).allowed()
 }
 
-pub fn require_organiser(viewer: &Viewer) -> ApiResult<()> {
+pub fn require_organizer(viewer: &Viewer) -> ApiResult<()> {
     policy::require(
         viewer,
-        Action::Organise,
-        Resource::Organisation,
+        Action::Organize,
+        Resource::Organization,
         TYPE_NAME,
         "Only communicators and admins write and send newsletters.",
     )

@@ -27,7 +27,7 @@ pub struct Newsletter {
     pub intro: String,
     pub post_ids: Vec<Option<Uuid>>,
     pub event_ids: Vec<Option<Uuid>>,
-    pub organisation_wide: bool,
+    pub organization_wide: bool,
     pub group_ids: Vec<Option<Uuid>>,
     pub departments: Vec<Option<String>>,
     pub author_id: Option<Uuid>,
@@ -70,7 +70,7 @@ impl Newsletter {
             intro: self.intro.clone(),
             post_ids: self.post_list(),
             event_ids: self.event_list(),
-            organisation_wide: self.organisation_wide,
+            organization_wide: self.organization_wide,
             group_ids: self.group_list(),
             departments: self.department_list(),
         }
@@ -84,7 +84,7 @@ pub struct Draft {
     pub intro: String,
     pub post_ids: Vec<Uuid>,
     pub event_ids: Vec<Uuid>,
-    pub organisation_wide: bool,
+    pub organization_wide: bool,
     pub group_ids: Vec<Uuid>,
     pub departments: Vec<String>,
 }
@@ -101,7 +101,7 @@ struct DraftColumns<'a> {
     intro: &'a str,
     post_ids: Vec<Option<Uuid>>,
     event_ids: Vec<Option<Uuid>>,
-    organisation_wide: bool,
+    organization_wide: bool,
     group_ids: Vec<Option<Uuid>>,
     departments: Vec<Option<String>>,
 }
@@ -113,7 +113,7 @@ impl<'a> DraftColumns<'a> {
             intro: &draft.intro,
             post_ids: nullable(&draft.post_ids),
             event_ids: nullable(&draft.event_ids),
-            organisation_wide: draft.organisation_wide,
+            organization_wide: draft.organization_wide,
             group_ids: nullable(&draft.group_ids),
             departments: nullable(&draft.departments),
         }
@@ -224,7 +224,7 @@ pub async fn newest_first(
 }
 
 /// Who a newsletter goes to now: active people with an email address who still receive
-/// newsletters, and who are in its audience (every member of the organisation, guests
+/// newsletters, and who are in its audience (every member of the organization, guests
 /// excepted; the members of its groups; the people of its departments).
 pub async fn audience(
     conn: &mut AsyncPgConnection,
@@ -234,7 +234,7 @@ pub async fn audience(
         .filter(group_memberships::group_id.eq_any(newsletter.group_list()))
         .select(group_memberships::user_id);
     let everyone = newsletter
-        .organisation_wide
+        .organization_wide
         .into_sql::<diesel::sql_types::Bool>()
         .and(users::org_role.ne(OrgRole::Guest));
     Ok(users::table

@@ -7,7 +7,7 @@ use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use super::model::{self, Draft, Newsletter};
-use super::{TYPE_NAME, can_edit, require_organiser};
+use super::{TYPE_NAME, can_edit, require_organizer};
 use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
@@ -22,9 +22,9 @@ pub const MAX_ITEMS: usize = 20;
 
 #[derive(InputObject)]
 pub struct NewsletterAudienceInput {
-    /// Every member of the organisation (guests excepted).
+    /// Every member of the organization (guests excepted).
     #[graphql(default)]
-    pub organisation_wide: bool,
+    pub organization_wide: bool,
     /// The members of these groups; at most 20.
     #[graphql(default)]
     pub group_ids: Vec<ID>,
@@ -147,7 +147,7 @@ fn departments(list: &[String]) -> ApiResult<Vec<String>> {
 
 /// Applies an audience input to `draft`.
 fn set_audience(draft: &mut Draft, input: &NewsletterAudienceInput) -> ApiResult<()> {
-    draft.organisation_wide = input.organisation_wide;
+    draft.organization_wide = input.organization_wide;
     draft.group_ids = decode_list(
         &input.group_ids,
         crate::groups::TYPE_NAME,
@@ -168,10 +168,10 @@ fn unseen<T>(result: ApiResult<T>, field: String, what: &str) -> ApiResult<T> {
 
 /// Checks what a draft names against what the viewer may see, and that it has an audience.
 async fn check(ctx: &Context<'_>, draft: &Draft) -> ApiResult<()> {
-    if !draft.organisation_wide && draft.group_ids.is_empty() && draft.departments.is_empty() {
+    if !draft.organization_wide && draft.group_ids.is_empty() && draft.departments.is_empty() {
         return Err(ApiError::bad_input(
             "audience",
-            "send it to the organisation, some groups or some departments",
+            "send it to the organization, some groups or some departments",
         ));
     }
     for (index, id) in draft.post_ids.iter().enumerate() {
@@ -247,7 +247,7 @@ impl NewsletterMutation {
         input: CreateNewsletterInput,
     ) -> ApiResult<CreateNewsletterPayload> {
         let viewer = ctx.viewer()?;
-        require_organiser(viewer)?;
+        require_organizer(viewer)?;
         let mut draft = Draft {
             subject: subject(&input.subject)?,
             intro: intro(&input.intro)?,
@@ -257,7 +257,7 @@ impl NewsletterMutation {
                 crate::events_calendar::access::TYPE_NAME,
                 "eventIds",
             )?,
-            organisation_wide: false,
+            organization_wide: false,
             group_ids: Vec::new(),
             departments: Vec::new(),
         };

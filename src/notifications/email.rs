@@ -214,7 +214,7 @@ async fn visible_actor_names(
     Ok(names)
 }
 
-/// `content` framed in the organisation's branding, as an email with `subject`.
+/// `content` framed in the organization's branding, as an email with `subject`.
 pub(crate) async fn framed(
     conn: &mut AsyncPgConnection,
     services: &Services,

@@ -61,7 +61,7 @@ impl NotificationKind {
         Self::ALL.into_iter().find(|kind| kind.as_db() == text)
     }
 
-    /// The delivery when neither the person nor the organisation chose one: what is addressed
+    /// The delivery when neither the person nor the organization chose one: what is addressed
     /// to the person by name comes by email, the rest waits for the digest or stays in the app.
     pub fn built_in_delivery(self) -> Delivery {
         match self {

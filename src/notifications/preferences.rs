@@ -1,4 +1,4 @@
-//! Who hears of what, and how: a person's choice per kind, else the organisation's default, else
+//! Who hears of what, and how: a person's choice per kind, else the organization's default, else
 //! the built-in one; a muted group silences everything from it but direct @mentions of the person
 //! (as in Slack or Mattermost: turning mentions off silences those); do-not-disturb hours hold
 //! emails back until they end.
@@ -44,12 +44,12 @@ pub async fn deliveries(
         #[diesel(sql_type = Nullable<Text>)]
         own: Option<Delivery>,
         #[diesel(sql_type = Nullable<Text>)]
-        organisation: Option<Delivery>,
+        organization: Option<Delivery>,
         #[diesel(sql_type = diesel::sql_types::Bool)]
         muted: bool,
     }
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT r.id, p.delivery AS own, d.delivery AS organisation,
+        "SELECT r.id, p.delivery AS own, d.delivery AS organization,
                 cardinality($3::uuid[]) > 0 AND NOT EXISTS (
                     SELECT 1 FROM unnest($3::uuid[]) AS g (id)
                     WHERE NOT EXISTS (SELECT 1 FROM group_notification_settings s
@@ -71,7 +71,7 @@ pub async fn deliveries(
                 Delivery::Off
             } else {
                 row.own
-                    .or(row.organisation)
+                    .or(row.organization)
                     .unwrap_or_else(|| kind.built_in_delivery())
             };
             (row.id, delivery)
@@ -79,8 +79,8 @@ pub async fn deliveries(
         .collect())
 }
 
-/// The organisation's default per kind (built-in where admins chose none).
-pub async fn organisation_defaults(
+/// The organization's default per kind (built-in where admins chose none).
+pub async fn organization_defaults(
     conn: &mut AsyncPgConnection,
 ) -> ApiResult<HashMap<NotificationKind, Delivery>> {
     let chosen: Vec<(NotificationKind, Delivery)> = notification_defaults::table
@@ -95,7 +95,7 @@ pub async fn organisation_defaults(
     Ok(defaults)
 }
 
-pub async fn set_organisation_default(
+pub async fn set_organization_default(
     conn: &mut AsyncPgConnection,
     kind: NotificationKind,
     delivery: Delivery,
@@ -133,7 +133,7 @@ pub async fn own_choices(
         .collect())
 }
 
-/// Sets (or with `None` forgets, going back to the organisation's default) a person's choice.
+/// Sets (or with `None` forgets, going back to the organization's default) a person's choice.
 pub async fn set_own_choice(
     conn: &mut AsyncPgConnection,
     user: Uuid,

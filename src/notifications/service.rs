@@ -25,7 +25,7 @@ const MESSAGE_BODY_CHARS: usize = 10_000;
 
 /// What a person changes in how they hear of things; `None` keeps the current value.
 pub struct SettingsChange {
-    /// Kinds to change: `None` goes back to the organisation's default.
+    /// Kinds to change: `None` goes back to the organization's default.
     pub preferences: Vec<(NotificationKind, Option<Delivery>)>,
     /// New do-not-disturb hours (start, end), or `Some(None)` to turn them off.
     pub quiet_hours: Option<Option<(NaiveTime, NaiveTime)>>,
@@ -67,7 +67,7 @@ pub async fn update_defaults(
     conn.transaction::<_, ApiError, _>(async |conn| {
         let before = defaults_snapshot(conn).await?;
         for &(kind, delivery) in defaults {
-            preferences::set_organisation_default(conn, kind, delivery).await?;
+            preferences::set_organization_default(conn, kind, delivery).await?;
         }
         let change = Change::of("NotificationDefaults", Uuid::nil())
             .before(&before)?
@@ -80,7 +80,7 @@ pub async fn update_defaults(
 async fn defaults_snapshot(
     conn: &mut AsyncPgConnection,
 ) -> ApiResult<BTreeMap<&'static str, &'static str>> {
-    Ok(preferences::organisation_defaults(conn)
+    Ok(preferences::organization_defaults(conn)
         .await?
         .into_iter()
         .map(|(kind, delivery)| (kind.as_db(), delivery.as_db()))

@@ -79,7 +79,7 @@ async fn can_see_post(
 }
 
 /// A post with its audience groups, loaded once to check many recipients (one statement per
-/// recipient of a group post, none for organisation-wide ones).
+/// recipient of a group post, none for organization-wide ones).
 pub struct LoadedPost {
     post: crate::posts::Post,
     groups: Vec<uuid::Uuid>,

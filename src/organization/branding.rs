@@ -1,4 +1,4 @@
-//! `GET /branding/logo` and `/branding/favicon`: the organisation's images, public (sign-in pages
+//! `GET /branding/logo` and `/branding/favicon`: the organization's images, public (sign-in pages
 //! show them before anyone signs in), and the names pages are titled with.
 
 use std::sync::Arc;
@@ -42,7 +42,7 @@ pub async fn image(
     serve(&services, &headers, served(&attachment)).await
 }
 
-/// The organisation's name for page titles; "Parvis" if the database cannot say.
+/// The organization's name for page titles; "Parvis" if the database cannot say.
 pub async fn organization_name(services: &Services) -> String {
     let name = async {
         let mut conn = services.pool.get().await.ok()?;

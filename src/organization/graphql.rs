@@ -18,7 +18,7 @@ const FAVICON_FIELD: &str = "faviconAttachmentId";
 const MAX_DOMAINS: usize = 50;
 const LOGIN_MESSAGE_LIMIT: usize = 1_000;
 
-/// The organisation this server runs for.
+/// The organization this server runs for.
 #[Object(name = "Organization")]
 impl Organization {
     async fn name(&self) -> &str {
@@ -39,7 +39,7 @@ impl Organization {
     }
     async fn viewer_can_administer(&self, ctx: &Context<'_>) -> bool {
         ctx.viewer().is_ok_and(|viewer| {
-            policy::can(viewer, Action::Administer, Resource::Organisation).allowed()
+            policy::can(viewer, Action::Administer, Resource::Organization).allowed()
         })
     }
 }
@@ -92,7 +92,7 @@ pub struct OrganizationQuery;
 
 #[Object]
 impl OrganizationQuery {
-    /// The organisation's name and branding; answered without sign-in.
+    /// The organization's name and branding; answered without sign-in.
     async fn organization(&self, ctx: &Context<'_>) -> ApiResult<Organization> {
         let mut conn = ctx.conn().await?;
         model::get(&mut conn).await
@@ -128,7 +128,7 @@ pub struct OrganizationMutation;
 
 #[Object]
 impl OrganizationMutation {
-    /// Changes the organisation's name, branding and settings (admins).
+    /// Changes the organization's name, branding and settings (admins).
     async fn update_organization(
         &self,
         ctx: &Context<'_>,
@@ -180,7 +180,7 @@ impl OrganizationMutation {
                     .after(&after)?;
                 audit.record(conn, change).await?;
                 if after.time_zone != before.time_zone {
-                    // The organisation's days moved: count the activity still kept again.
+                    // The organization's days moved: count the activity still kept again.
                     crate::analytics::rollup::rebuild(conn).await?;
                 }
                 Ok(after)

@@ -1,4 +1,4 @@
-//! The organisation this server runs for: its name and branding (public, so sign-in pages and
+//! The organization this server runs for: its name and branding (public, so sign-in pages and
 //! apps can theme themselves), and the settings admins change (allowed email domains, the time
 //! zone analytics count days in, how long raw activity is kept).
 

@@ -1,4 +1,4 @@
-//! The news feed: posts in groups or organisation-wide, comments and reactions.
+//! The news feed: posts in groups or organization-wide, comments and reactions.
 
 pub mod graphql;
 pub mod loaders;

@@ -39,7 +39,7 @@ pub struct Publication {
     /// Markdown.
     pub body: String,
     pub groups: Vec<Uuid>,
-    pub organisation_wide: bool,
+    pub organization_wide: bool,
     pub requires_acknowledgement: bool,
     /// Now, later (scheduled), or `None` for a draft.
     pub published_at: Option<DateTime<Utc>>,
@@ -87,7 +87,7 @@ pub async fn publish(
         })
         .await?;
     if let Author::Person(viewer) = author {
-        let group = (!post.organisation_wide)
+        let group = (!post.organization_wide)
             .then(|| publication.groups.first().copied())
             .flatten();
         services.activity.record(
@@ -113,26 +113,26 @@ fn new_post(author: Author<'_>, publication: &Publication) -> NewPost {
         title: publication.title.clone(),
         body_html: crate::markdown::to_safe_html(&publication.body),
         body: publication.body.clone(),
-        organisation_wide: publication.organisation_wide,
+        organization_wide: publication.organization_wide,
         requires_acknowledgement: publication.requires_acknowledgement,
         published_at: publication.published_at,
     }
 }
 
-/// A person publishes to the whole organisation or to several groups only as an organiser, and
+/// A person publishes to the whole organization or to several groups only as an organizer, and
 /// into each group only where they may post (a group they may not see is NOT_FOUND).
 async fn require_audience(
     conn: &mut AsyncPgConnection,
     viewer: &Viewer,
     publication: &Publication,
 ) -> ApiResult<()> {
-    if publication.organisation_wide || publication.groups.len() > 1 {
+    if publication.organization_wide || publication.groups.len() > 1 {
         policy::require(
             viewer,
-            Action::Organise,
-            Resource::Organisation,
-            "Organisation",
-            "Only admins and communicators publish to the whole organisation or to several groups at once.",
+            Action::Organize,
+            Resource::Organization,
+            "Organization",
+            "Only admins and communicators publish to the whole organization or to several groups at once.",
         )?;
     }
     let found = crate::groups::model::find_access(conn, viewer.id(), &publication.groups).await?;

@@ -51,7 +51,7 @@ pub struct ProviderConfig {
     /// sign-in.
     #[serde(default)]
     pub group_sync: Vec<GroupSyncRule>,
-    /// Organisation roles given by the groups claim at each sign-in; the first matching rule wins,
+    /// Organization roles given by the groups claim at each sign-in; the first matching rule wins,
     /// and with rules but no match the person is a member.
     #[serde(default)]
     pub role_sync: Vec<RoleSyncRule>,

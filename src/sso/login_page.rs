@@ -111,7 +111,7 @@ fn body(
     html
 }
 
-/// A failed sign-in through a provider, explained, with a way back, in the organisation's
+/// A failed sign-in through a provider, explained, with a way back, in the organization's
 /// branding like the sign-in page.
 pub async fn error_page(services: &Services, error: &SsoError) -> Response {
     match error {
@@ -221,7 +221,7 @@ fn form_error_message(code: &str) -> &'static str {
     match code {
         "invalid_credentials" => "Unknown email or username, or wrong password.",
         "rate_limited" => "Too many attempts. Please wait a few minutes and try again.",
-        "local_disabled" => "Password sign-in is turned off; use your organisation's account.",
+        "local_disabled" => "Password sign-in is turned off; use your organization's account.",
         _ => "Signing in did not work. Please try again.",
     }
 }

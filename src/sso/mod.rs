@@ -1,4 +1,4 @@
-//! Single sign-on through the organisation's OpenID providers: browser sign-in (authorization
+//! Single sign-on through the organization's OpenID providers: browser sign-in (authorization
 //! code flow with PKCE), the providers' JWT access tokens as bearer tokens, and just-in-time
 //! accounts kept in step with the provider's claims.
 

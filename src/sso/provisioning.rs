@@ -121,7 +121,7 @@ pub async fn sign_in(
             let user = match existing_account(conn, provider, &profile).await? {
                 Some(user) => user,
                 None if provider.jit_provisioning => {
-                    // The organisation's own list applies to every provider's newcomers.
+                    // The organization's own list applies to every provider's newcomers.
                     let organization = crate::organization::model::get(conn).await?;
                     if !organization.allows_email(profile.email.as_deref()) {
                         return Err(SsoError::EmailNotAllowed);
@@ -426,7 +426,7 @@ async fn sync_groups(
     Ok(())
 }
 
-/// The organisation role the groups claim gives: the first matching rule's, a member when there
+/// The organization role the groups claim gives: the first matching rule's, a member when there
 /// are rules but none matches, and no change when the provider has no rules.
 fn synced_role(provider: &ProviderConfig, claimed: &[String]) -> Option<OrgRole> {
     if provider.role_sync.is_empty() {

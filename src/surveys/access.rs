@@ -18,7 +18,7 @@ pub const QUESTION_TYPE_NAME: &str = "SurveyQuestion";
 #[derive(Debug, Clone)]
 pub struct SurveyView {
     pub survey: Survey,
-    /// The audience groups (none for organisation-wide surveys).
+    /// The audience groups (none for organization-wide surveys).
     pub groups: Vec<GroupAccess>,
     /// In order.
     pub questions: Vec<Question>,

@@ -1,5 +1,5 @@
-//! The demo organisation's survey: the classic intranet adoption survey, anonymous and
-//! organisation-wide, open, with a few dozen answers so its results show something.
+//! The demo organization's survey: the classic intranet adoption survey, anonymous and
+//! organization-wide, open, with a few dozen answers so its results show something.
 
 use chrono::{Duration, Utc};
 use diesel_async::AsyncPgConnection;
@@ -109,7 +109,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, people: &[Uuid]) -> ApiResult<us
                       intranet. *Quatre questions, deux minutes, anonyme.*"
             .to_owned(),
         anonymous: true,
-        organisation_wide: true,
+        organization_wide: true,
         opens_at: now - Duration::days(3),
         closes_at: Some(now + Duration::days(14)),
         created_by: Some(creator),

@@ -67,7 +67,7 @@ impl Question {
     }
 }
 
-/// A pulse survey: questions for the whole organisation or some groups, open between two dates,
+/// A pulse survey: questions for the whole organization or some groups, open between two dates,
 /// answered once per person; anonymous ones keep no link between an answer and its author.
 #[Object(name = "Survey")]
 impl SurveyView {
@@ -90,9 +90,9 @@ impl SurveyView {
     async fn min_responses(&self) -> i32 {
         self.survey.min_responses
     }
-    /// Asks every member of the organisation (guests excepted).
-    async fn organisation_wide(&self) -> bool {
-        self.survey.organisation_wide
+    /// Asks every member of the organization (guests excepted).
+    async fn organization_wide(&self) -> bool {
+        self.survey.organization_wide
     }
     /// The groups whose members it asks (those the viewer may see).
     async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupAccess>> {

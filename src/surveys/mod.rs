@@ -1,5 +1,5 @@
 //! Pulse surveys: single-choice, multiple-choice, 1-5 scale and free-text questions for the
-//! organisation or some groups, answered once per person (anonymously or not), with results per
+//! organization or some groups, answered once per person (anonymously or not), with results per
 //! question and a CSV export.
 
 pub mod access;

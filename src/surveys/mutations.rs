@@ -53,9 +53,9 @@ pub struct CreateSurveyInput {
     /// default. Surveys that are not anonymous show theirs from the first answer.
     #[graphql(default_with = "model::DEFAULT_MIN_RESPONSES")]
     pub min_responses: i32,
-    /// Asks every member of the organisation (org admins); otherwise give `groupIds`.
+    /// Asks every member of the organization (org admins); otherwise give `groupIds`.
     #[graphql(default)]
-    pub organisation_wide: bool,
+    pub organization_wide: bool,
     /// Asks the members of these groups (their managers, or org admins); at most 20.
     #[graphql(default)]
     pub group_ids: Vec<ID>,
@@ -204,7 +204,7 @@ fn new_survey(
             title,
             description,
             anonymous: input.anonymous,
-            organisation_wide: input.organisation_wide,
+            organization_wide: input.organization_wide,
             opens_at,
             closes_at: input.closes_at,
             created_by: Some(creator),
@@ -214,18 +214,18 @@ fn new_survey(
     ))
 }
 
-/// The audience group ids: none for organisation-wide surveys, 1 to 20 otherwise.
+/// The audience group ids: none for organization-wide surveys, 1 to 20 otherwise.
 fn audience(input: &CreateSurveyInput) -> ApiResult<Vec<Uuid>> {
-    if input.organisation_wide && !input.group_ids.is_empty() {
+    if input.organization_wide && !input.group_ids.is_empty() {
         return Err(ApiError::bad_input(
             "groupIds",
-            "must be empty for an organisation-wide survey",
+            "must be empty for an organization-wide survey",
         ));
     }
-    if !input.organisation_wide && input.group_ids.is_empty() {
+    if !input.organization_wide && input.group_ids.is_empty() {
         return Err(ApiError::bad_input(
             "groupIds",
-            "name at least one group, or make the survey organisation-wide",
+            "name at least one group, or make the survey organization-wide",
         ));
     }
     if input.group_ids.len() > MAX_GROUPS {
@@ -400,7 +400,7 @@ pub struct SurveyMutation;
 
 #[Object]
 impl SurveyMutation {
-    /// Org admins create surveys for the organisation or any groups; group managers for groups
+    /// Org admins create surveys for the organization or any groups; group managers for groups
     /// they manage.
     async fn create_survey(
         &self,
@@ -415,14 +415,14 @@ impl SurveyMutation {
         }
         policy::require(
             viewer,
-            Action::Organise,
+            Action::Organize,
             Resource::Survey {
                 survey: None,
                 groups: &groups,
                 answered: false,
             },
             crate::groups::TYPE_NAME,
-            "Org admins create organisation-wide surveys; group managers create surveys for \
+            "Org admins create organization-wide surveys; group managers create surveys for \
              the groups they manage.",
         )?;
         let (survey, questions) = new_survey(&input, Uuid::now_v7(), viewer.id())?;

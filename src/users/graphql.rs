@@ -25,7 +25,7 @@ use crate::pagination::PageRequest;
 use crate::policy::{self, Action, Resource};
 use crate::validation::{self, Limit};
 
-/// A person's role in the organisation.
+/// A person's role in the organization.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "OrgRole", remote = "OrgRole")]
 pub enum OrgRoleGql {
@@ -45,7 +45,7 @@ pub enum UserStatusGql {
     Pending,
 }
 
-/// A person in the organisation.
+/// A person in the organization.
 #[Object(name = "User")]
 impl User {
     pub async fn id(&self) -> ID {
@@ -96,7 +96,7 @@ impl User {
     async fn org_role(&self) -> OrgRoleGql {
         self.org_role.into()
     }
-    /// May publish to the whole organisation (posts, events) without being an admin.
+    /// May publish to the whole organization (posts, events) without being an admin.
     async fn communicator(&self) -> bool {
         self.is_communicator()
     }
@@ -268,8 +268,8 @@ impl UserQuery {
             policy::require(
                 viewer,
                 Action::Administer,
-                Resource::Organisation,
-                "Organisation",
+                Resource::Organization,
+                "Organization",
                 "Only admins list accounts that are not active.",
             )?;
         }

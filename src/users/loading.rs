@@ -1,5 +1,5 @@
 //! The people a GraphQL request may see, through its DataLoader: every feature that shows a
-//! person (an author, an organiser, an actor) goes through here, so guests see only whom they
+//! person (an author, an organizer, an actor) goes through here, so guests see only whom they
 //! share a group with.
 
 use async_graphql::Context;
@@ -37,7 +37,7 @@ pub async fn visible_person(ctx: &Context<'_>, id: Option<Uuid>) -> ApiResult<Op
 }
 
 /// The people among `ids` the viewer may see, in the order given (the others left out): every
-/// field that lists people (poll voters, organisers, ...) goes through here or `only_visible`.
+/// field that lists people (poll voters, organizers, ...) goes through here or `only_visible`.
 pub async fn visible_people(ctx: &Context<'_>, ids: &[Uuid]) -> ApiResult<Vec<User>> {
     let mut loaded = ctx
         .user_loader()

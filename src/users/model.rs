@@ -14,7 +14,7 @@ use crate::pagination::{Page, PageRequest};
 use crate::text_enum;
 
 text_enum! {
-    /// A person's role in the organisation.
+    /// A person's role in the organization.
     pub enum OrgRole {
         Admin => "admin",
         Member => "member",
@@ -68,7 +68,7 @@ pub struct User {
     pub avatar_url: Option<String>,
     /// An uploaded avatar, shown instead of the provider's picture.
     pub avatar_attachment_id: Option<Uuid>,
-    /// May publish to the whole organisation without being an admin.
+    /// May publish to the whole organization without being an admin.
     pub communicator: bool,
     #[serde(skip)]
     pub activation_code_hash: Option<Vec<u8>>,
@@ -104,7 +104,7 @@ impl User {
         self.org_role == OrgRole::Admin
     }
 
-    /// Publishes to the whole organisation: admins and communicators.
+    /// Publishes to the whole organization: admins and communicators.
     pub fn is_communicator(&self) -> bool {
         self.is_admin() || (self.communicator && self.org_role == OrgRole::Member)
     }

@@ -70,7 +70,7 @@ pub fn needs_look_up<'p>(viewer: &Viewer, people: impl IntoIterator<Item = &'p U
 /// The directory a viewer lists: `None` for the whole of it, else the person whose groups limit
 /// it (see `model::in_groups_of`).
 pub fn directory_limit(viewer: &Viewer) -> Option<Uuid> {
-    let whole = policy::can(viewer, Action::View, Resource::Organisation).allowed();
+    let whole = policy::can(viewer, Action::View, Resource::Organization).allowed();
     (!whole).then(|| viewer.id())
 }
 

@@ -25,7 +25,7 @@ pub struct PostReach {
     /// Everyone who opened it, in its audience or not (`reached + outsideViewers`).
     pub viewers: i64,
     /// The people it was published to: its groups' members, or every active account for an
-    /// organisation-wide post.
+    /// organization-wide post.
     pub audience: i64,
     /// The people of its audience who opened it.
     pub reached: i64,

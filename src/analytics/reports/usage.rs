@@ -149,9 +149,9 @@ pub struct AdoptionReport {
     pub active_accounts: i64,
     /// `activeAccounts ÷ accounts`.
     pub active_share: f64,
-    /// Accounts made by an admin whose activation code was never used (organisation only).
+    /// Accounts made by an admin whose activation code was never used (organization only).
     pub never_activated: Option<i64>,
-    /// Invitations by email not accepted yet, still valid (organisation only).
+    /// Invitations by email not accepted yet, still valid (organization only).
     pub open_invitations: Option<i64>,
 }
 
@@ -162,13 +162,13 @@ pub async fn accounts(conn: &mut AsyncPgConnection, period: &Period) -> ApiResul
 
 pub async fn adoption(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<AdoptionReport> {
     let row = model::adoption(conn, period).await?;
-    let organisation = period.scope == Scope::Organisation;
+    let organization = period.scope == Scope::Organization;
     Ok(AdoptionReport {
         accounts: row.accounts,
         active_accounts: row.active_accounts,
         active_share: ratio(row.active_accounts as f64, row.accounts as f64),
-        never_activated: organisation.then_some(row.never_activated),
-        open_invitations: organisation.then_some(row.open_invitations),
+        never_activated: organization.then_some(row.never_activated),
+        open_invitations: organization.then_some(row.open_invitations),
     })
 }
 

@@ -58,7 +58,7 @@ async fn feed_owner(conn: &mut AsyncPgConnection, secret: &str) -> ApiResult<Opt
 }
 
 /// The personal feed a secret opens (`None` for no live feed): its owner's events — those they
-/// answered going or maybe, their groups' and organisation-wide ones — from a month ago to a
+/// answered going or maybe, their groups' and organization-wide ones — from a month ago to a
 /// year ahead, as they may see them now.
 pub async fn personal_calendar(
     conn: &mut AsyncPgConnection,
@@ -76,8 +76,8 @@ pub async fn personal_calendar(
         group_id: None,
         attending,
         readable_groups,
-        // Guests do not see organisation-wide events: do not select them only to hide them.
-        include_organisation_wide: viewer.user.org_role != OrgRole::Guest,
+        // Guests do not see organization-wide events: do not select them only to hide them.
+        include_organization_wide: viewer.user.org_role != OrgRole::Guest,
     };
     let mut series = events::in_window(conn, &window(Some(groups), None), MAX_FEED_EVENTS).await?;
     for event in events::in_window(conn, &window(None, Some(viewer.id())), MAX_FEED_EVENTS).await? {

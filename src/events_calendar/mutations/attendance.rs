@@ -53,7 +53,7 @@ impl EventAttendanceMutation {
         })
     }
 
-    /// Organisers invite people (who can see the event) to answer it.
+    /// Organizers invite people (who can see the event) to answer it.
     async fn invite_to_event(
         &self,
         ctx: &Context<'_>,
@@ -63,7 +63,7 @@ impl EventAttendanceMutation {
         let (view, audit) = managed_event(
             ctx,
             &input.event_id,
-            "Only the event's organisers may invite people.",
+            "Only the event's organizers may invite people.",
         )
         .await?;
         let mut conn = ctx.conn().await?;

@@ -37,7 +37,7 @@ impl EventEditingMutation {
             ),
             None => None,
         };
-        service::require_organising(viewer, group.as_ref())?;
+        service::require_organizing(viewer, group.as_ref())?;
         let mut draft = created_fields(&input, &viewer.user.time_zone)?;
         let attachment_ids = attachments::parse_ids(&input.attachment_ids)?;
         draft.fields.cover_attachment_id = input
@@ -74,7 +74,7 @@ impl EventEditingMutation {
         let (view, audit) = managed_event(
             ctx,
             &input.event_id,
-            "Only the event's organisers may change it.",
+            "Only the event's organizers may change it.",
         )
         .await?;
         let mut conn = ctx.conn().await?;
@@ -117,7 +117,7 @@ impl EventEditingMutation {
         let (view, audit) = managed_event(
             ctx,
             &input.event_id,
-            "Only the event's organisers may cancel it.",
+            "Only the event's organizers may cancel it.",
         )
         .await?;
         let id = view.event.id;

@@ -32,7 +32,7 @@ pub struct EventMutation(
 
 #[derive(InputObject)]
 pub struct CreateEventInput {
-    /// The group it belongs to; organisation-wide without it (admins).
+    /// The group it belongs to; organization-wide without it (admins).
     pub group_id: Option<ID>,
     pub title: String,
     /// Markdown.
@@ -182,21 +182,21 @@ async fn authorised_event(
     Ok(view)
 }
 
-/// The event an organiser (or an admin or manager, audited) runs, with the audit to write (see
-/// `audit_unless_organiser`); `why` explains a refusal.
+/// The event an organizer (or an admin or manager, audited) runs, with the audit to write (see
+/// `audit_unless_organizer`); `why` explains a refusal.
 async fn managed_event(
     ctx: &Context<'_>,
     id: &ID,
     why: &str,
 ) -> ApiResult<(EventView, Option<Audit>)> {
     let view = authorised_event(ctx, id, Action::Manage, why).await?;
-    let audit = audit_unless_organiser(ctx, &view)?;
+    let audit = audit_unless_organizer(ctx, &view)?;
     Ok((view, audit))
 }
 
 /// Running an event as an org admin or a manager of its group, rather than as one of its
-/// organisers or its creator, is audited: the audit to write, `None` for organisers.
-fn audit_unless_organiser(ctx: &Context<'_>, view: &EventView) -> ApiResult<Option<Audit>> {
-    let organises = policy::organises(ctx.viewer()?, &view.event, view.organiser);
-    (!organises).then(|| Audit::of(ctx)).transpose()
+/// organizers or its creator, is audited: the audit to write, `None` for organizers.
+fn audit_unless_organizer(ctx: &Context<'_>, view: &EventView) -> ApiResult<Option<Audit>> {
+    let organizes = policy::organizes(ctx.viewer()?, &view.event, view.organizer);
+    (!organizes).then(|| Audit::of(ctx)).transpose()
 }

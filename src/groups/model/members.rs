@@ -123,7 +123,7 @@ pub enum BulkAdd {
     ByRule,
 }
 
-/// Adds every active member of the organisation (never guests: they join their groups one by
+/// Adds every active member of the organization (never guests: they join their groups one by
 /// one) matching the directory attributes, in one statement; returns how many were added.
 pub async fn add_members_by_attribute(
     conn: &mut AsyncPgConnection,

@@ -26,7 +26,7 @@ pub use requests::*;
 text_enum! {
     /// Who sees a group.
     pub enum Visibility {
-        /// Every member of the organisation sees it and its content.
+        /// Every member of the organization sees it and its content.
         Public => "public",
         /// Listed with name and description; content for members only.
         Private => "private",

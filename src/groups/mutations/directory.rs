@@ -32,8 +32,8 @@ impl GroupDirectoryMutation {
         policy::require(
             viewer,
             Action::Manage,
-            Resource::Organisation,
-            "Organisation",
+            Resource::Organization,
+            "Organization",
             "Only org admins add members by directory attribute.",
         )?;
         let id = group_id(&input.group_id, "groupId")?;

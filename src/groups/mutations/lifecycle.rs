@@ -37,8 +37,8 @@ impl GroupLifecycleMutation {
         policy::require(
             viewer,
             Action::Post,
-            Resource::Organisation,
-            "Organisation",
+            Resource::Organization,
+            "Organization",
             "Guests cannot create groups.",
         )?;
         let name = validation::display_name("name", &input.name)?;

@@ -139,7 +139,7 @@ pub async fn receive(
             title: title.map(str::to_owned),
             body: text.to_owned(),
             groups: vec![webhook.group_id],
-            organisation_wide: false,
+            organization_wide: false,
             requires_acknowledgement: false,
             published_at: Some(chrono::Utc::now()),
             poll: None,

@@ -72,7 +72,7 @@ pub struct MarkNotificationsSeenPayload {
 #[derive(InputObject)]
 pub struct NotificationPreferenceInput {
     pub kind: NotificationKindGql,
-    /// Null goes back to the organisation's default.
+    /// Null goes back to the organization's default.
     pub delivery: Option<DeliveryGql>,
 }
 

@@ -242,8 +242,8 @@ pub async fn load_own(ctx: &Context<'_>, id: Uuid) -> ApiResult<Notification> {
 pub struct NotificationPreference {
     pub kind: NotificationKindGql,
     pub delivery: DeliveryGql,
-    /// The organisation's default for the kind (what `delivery` is unless `custom`).
-    pub organisation_default: DeliveryGql,
+    /// The organization's default for the kind (what `delivery` is unless `custom`).
+    pub organization_default: DeliveryGql,
     /// Whether the viewer chose `delivery` themselves.
     pub custom: bool,
 }
@@ -268,20 +268,20 @@ pub(in crate::notifications) async fn settings_of(
     conn: &mut diesel_async::AsyncPgConnection,
     user: &User,
 ) -> ApiResult<NotificationSettings> {
-    let defaults = preferences::organisation_defaults(conn).await?;
+    let defaults = preferences::organization_defaults(conn).await?;
     let own = preferences::own_choices(conn, user.id).await?;
     let preferences = NotificationKind::ALL
         .into_iter()
         .map(|kind| {
-            let organisation_default = defaults
+            let organization_default = defaults
                 .get(&kind)
                 .copied()
                 .unwrap_or_else(|| kind.built_in_delivery());
             let chosen = own.get(&kind).copied();
             NotificationPreference {
                 kind: kind.into(),
-                delivery: chosen.unwrap_or(organisation_default).into(),
-                organisation_default: organisation_default.into(),
+                delivery: chosen.unwrap_or(organization_default).into(),
+                organization_default: organization_default.into(),
                 custom: chosen.is_some(),
             }
         })
@@ -296,7 +296,7 @@ pub(in crate::notifications) async fn settings_of(
     })
 }
 
-/// The organisation's default delivery of one kind.
+/// The organization's default delivery of one kind.
 #[derive(SimpleObject)]
 pub struct NotificationDefault {
     pub kind: NotificationKindGql,
@@ -306,7 +306,7 @@ pub struct NotificationDefault {
 pub(super) async fn defaults_list(
     conn: &mut diesel_async::AsyncPgConnection,
 ) -> ApiResult<Vec<NotificationDefault>> {
-    let defaults = preferences::organisation_defaults(conn).await?;
+    let defaults = preferences::organization_defaults(conn).await?;
     Ok(NotificationKind::ALL
         .into_iter()
         .map(|kind| NotificationDefault {

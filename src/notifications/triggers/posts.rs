@@ -137,7 +137,7 @@ pub(super) async fn post_published(
         deliver(conn, services, &recipients, &notice).await?;
     }
     if post.requires_acknowledgement {
-        let audience = if post.organisation_wide {
+        let audience = if post.organization_wide {
             active_people(conn).await?
         } else {
             members(conn, &groups).await?

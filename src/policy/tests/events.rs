@@ -1,4 +1,4 @@
-//! Events in groups and organisation-wide, their organisers, cancelled ones.
+//! Events in groups and organization-wide, their organizers, cancelled ones.
 
 use super::*;
 
@@ -10,7 +10,7 @@ fn event_by(creator: Option<Uuid>, group: Option<&Group>) -> Event {
     }
 }
 
-/// The viewers of an event: org roles, the group's roles, an organiser and the creator.
+/// The viewers of an event: org roles, the group's roles, an organizer and the creator.
 fn event_table(title: &str, group: Option<&Group>, cancelled: bool, rows: &[&str]) {
     use Relation::Role;
     let creator = viewer(OrgRole::Member);
@@ -38,7 +38,7 @@ fn event_table(title: &str, group: Option<&Group>, cancelled: bool, rows: &[&str
             (viewer(OrgRole::Guest), Role(GroupRole::Member), false),
         ),
         (
-            "organiser",
+            "organizer",
             (viewer(OrgRole::Member), Role(GroupRole::Member), true),
         ),
         ("creator", (creator, Role(GroupRole::Member), false)),
@@ -47,7 +47,7 @@ fn event_table(title: &str, group: Option<&Group>, cancelled: bool, rows: &[&str
         title,
         &columns,
         rows,
-        |(viewer, relation, organiser), action| {
+        |(viewer, relation, organizer), action| {
             let group = group.map(|group| access(group, *relation));
             can(
                 viewer,
@@ -55,7 +55,7 @@ fn event_table(title: &str, group: Option<&Group>, cancelled: bool, rows: &[&str
                 Resource::Event {
                     event: &event,
                     group: group.as_ref(),
-                    organiser: *organiser,
+                    organizer: *organizer,
                 },
             )
         },
@@ -63,7 +63,7 @@ fn event_table(title: &str, group: Option<&Group>, cancelled: bool, rows: &[&str
 }
 
 #[test]
-fn events_in_groups_and_organisation_wide() {
+fn events_in_groups_and_organization_wide() {
     let public = open_group();
     let mut private = open_group();
     private.visibility = Visibility::Private;
@@ -76,7 +76,7 @@ fn events_in_groups_and_organisation_wide() {
         "Edit          A   D   H   A   D   D    A   A",
         "Manage        A   D   H   A   D   D    A   A",
         "Delete        A   D   H   A   D   D    A   A",
-        "Organise      D   D   H   D   D   D    D   D",
+        "Organize      D   D   H   D   D   D    D   D",
     ];
     event_table("an event in a public group", Some(&public), false, &live);
     let members_only = [
@@ -99,7 +99,7 @@ fn events_in_groups_and_organisation_wide() {
         &members_only,
     );
     event_table(
-        "an organisation-wide event (the group columns are no one's group)",
+        "an organization-wide event (the group columns are no one's group)",
         None,
         false,
         &[

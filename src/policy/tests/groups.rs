@@ -14,7 +14,7 @@ fn public_open_group() {
             "Join                A   A   H |  D   D   D   D  |  A   A   D",
             "RequestToJoin       D   D   H |  D   D   D   D  |  D   D   D",
             "Post                A   D   H |  A   A   A   A  |  D   D   D",
-            "Organise            A   D   H |  A   A   A   A  |  D   D   D",
+            "Organize            A   D   H |  A   A   A   A  |  D   D   D",
             "Manage              A   D   H |  A   A   D   D  |  D   D   D",
             "ViewAnalytics       A   D   H |  A   A   D   D  |  D   D   D",
             "Delete              A   D   H |  A   D   D   D  |  D   D   D",
@@ -82,7 +82,7 @@ fn secret_group() {
             "Join                A   H   H |  D   D   D   D  |  H   D   D",
             "RequestToJoin       D   H   H |  D   D   D   D  |  H   D   D",
             "Post                A   H   H |  A   A   A   A  |  H   D   D",
-            "Organise            A   H   H |  A   A   A   A  |  H   D   D",
+            "Organize            A   H   H |  A   A   A   A  |  H   D   D",
             "Manage              A   H   H |  A   A   D   D  |  H   D   D",
             "Delete              A   H   H |  A   D   D   D  |  H   D   D",
             "Leave               D   H   H |  A   A   A   A  |  H   D   D",
@@ -98,12 +98,12 @@ fn announcement_group_keeps_posts_events_and_drive_to_managers() {
     group.event_policy = PostingPolicy::Managers;
     group.drive_policy = PostingPolicy::Managers;
     group_table(
-        "public group, managers post and organise",
+        "public group, managers post and organize",
         group,
         &[
             //                  adm mem gst  own mgr gmb gstm  req inv ginv
             "Post                A   D   H |  A   A   D   D  |  D   D   D",
-            "Organise            A   D   H |  A   A   D   D  |  D   D   D",
+            "Organize            A   D   H |  A   A   D   D  |  D   D   D",
         ],
     );
 }
@@ -113,12 +113,12 @@ fn posting_and_event_policies_are_independent() {
     let mut group = open_group();
     group.posting_policy = PostingPolicy::Managers;
     group_table(
-        "public group, managers post, members organise",
+        "public group, managers post, members organize",
         group,
         &[
             //                  adm mem gst  own mgr gmb gstm  req inv ginv
             "Post                A   D   H |  A   A   D   D  |  D   D   D",
-            "Organise            A   D   H |  A   A   A   A  |  D   D   D",
+            "Organize            A   D   H |  A   A   A   A  |  D   D   D",
         ],
     );
 }
@@ -138,7 +138,7 @@ fn archived_group_is_read_only_but_still_run_and_left() {
             "Join                D   D   H |  D   D   D   D  |  D   D   D",
             "RequestToJoin       D   D   H |  D   D   D   D  |  D   D   D",
             "Post                D   D   H |  D   D   D   D  |  D   D   D",
-            "Organise            D   D   H |  D   D   D   D  |  D   D   D",
+            "Organize            D   D   H |  D   D   D   D  |  D   D   D",
             "Manage              A   D   H |  A   A   D   D  |  D   D   D",
             "Delete              A   D   H |  A   D   D   D  |  D   D   D",
             "Leave               D   D   H |  A   A   A   A  |  D   D   D",

@@ -40,7 +40,7 @@ const ALL_ACTIONS: [Action; 16] = [
     Delete,
     TransferOwnership,
     Leave,
-    Organise,
+    Organize,
     Attend,
     Administer,
     ViewAnalytics,
@@ -145,7 +145,7 @@ fn communicator(role: OrgRole) -> Viewer {
     as_viewer(user)
 }
 
-/// A public group anyone may join, where members post, organise events and write in the drive.
+/// A public group anyone may join, where members post, organize events and write in the drive.
 fn open_group() -> Group {
     let now = Utc::now();
     Group {

@@ -1,4 +1,4 @@
-//! People, their credentials (tokens, sessions) and the organisation.
+//! People, their credentials (tokens, sessions) and the organization.
 
 use super::*;
 
@@ -112,7 +112,7 @@ fn credentials_are_their_owners_alone() {
 }
 
 #[test]
-fn organisation() {
+fn organization() {
     let columns = [
         ("admin", viewer(OrgRole::Admin)),
         ("communicator", communicator(OrgRole::Member)),
@@ -121,14 +121,14 @@ fn organisation() {
         ("guest marked communicator", communicator(OrgRole::Guest)),
     ];
     table(
-        "the organisation",
+        "the organization",
         &columns,
         &[
             //                  adm com mem gst gcom
             "View                A   A   A   D   D",
             "ViewContent         A   A   A   D   D",
             "Post                A   A   A   D   D",
-            "Organise            A   A   D   D   D",
+            "Organize            A   A   D   D   D",
             "Manage              A   D   D   D   D",
             "Administer          A   D   D   D   D",
             "ViewAnalytics       A   D   D   D   D",
@@ -136,6 +136,6 @@ fn organisation() {
             "Delete              D   D   D   D   D",
             "Join                D   D   D   D   D",
         ],
-        |viewer, action| can(viewer, action, Resource::Organisation),
+        |viewer, action| can(viewer, action, Resource::Organization),
     );
 }

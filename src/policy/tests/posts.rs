@@ -1,8 +1,8 @@
-//! Posts in groups of each visibility, organisation-wide, unpublished, in several groups.
+//! Posts in groups of each visibility, organization-wide, unpublished, in several groups.
 
 use super::*;
 
-pub(super) fn post_by(author: Option<Uuid>, organisation_wide: bool) -> Post {
+pub(super) fn post_by(author: Option<Uuid>, organization_wide: bool) -> Post {
     let now = Utc::now();
     Post {
         id: Uuid::new_v4(),
@@ -12,7 +12,7 @@ pub(super) fn post_by(author: Option<Uuid>, organisation_wide: bool) -> Post {
         title: None,
         body: "Hello".into(),
         body_html: "<p>Hello</p>".into(),
-        organisation_wide,
+        organization_wide,
         requires_acknowledgement: false,
         published_at: Some(now - Duration::minutes(1)),
         edited_at: None,
@@ -51,7 +51,7 @@ fn post_table(title: &str, post: &Post, group: &Group, author: &Viewer, rows: &[
         &post_viewers(group, author),
         rows,
         |(viewer, audiences), action| {
-            let audiences: &[GroupAccess] = if post.organisation_wide {
+            let audiences: &[GroupAccess] = if post.organization_wide {
                 &[]
             } else {
                 audiences
@@ -115,11 +115,11 @@ fn posts_in_groups_of_each_visibility() {
 }
 
 #[test]
-fn organisation_wide_posts_reach_everyone_but_guests() {
+fn organization_wide_posts_reach_everyone_but_guests() {
     let author = communicator(OrgRole::Member);
     let post = post_by(Some(author.id()), true);
     post_table(
-        "an organisation-wide post",
+        "an organization-wide post",
         &post,
         &open_group(),
         &author,

@@ -10,7 +10,7 @@ enum SurveyAt {
     PastClosingDate,
 }
 
-fn survey(creator: Uuid, organisation_wide: bool, at: SurveyAt) -> Survey {
+fn survey(creator: Uuid, organization_wide: bool, at: SurveyAt) -> Survey {
     let now = Utc::now();
     let (opens_at, closes_at, closed_at) = match at {
         SurveyAt::Scheduled => (now + Duration::days(1), None, None),
@@ -23,7 +23,7 @@ fn survey(creator: Uuid, organisation_wide: bool, at: SurveyAt) -> Survey {
         title: "How are we doing?".into(),
         description: String::new(),
         anonymous: false,
-        organisation_wide,
+        organization_wide,
         opens_at,
         closes_at,
         closed_at,
@@ -38,10 +38,10 @@ type SurveyViewer = (Viewer, Vec<GroupAccess>, bool);
 
 /// The viewers of a survey for two groups: org roles, managers of one or both, a member, a guest
 /// member, one who already answered, and its creator (who is in neither group).
-fn survey_table(title: &str, organisation_wide: bool, at: SurveyAt, rows: &[&str]) {
+fn survey_table(title: &str, organization_wide: bool, at: SurveyAt, rows: &[&str]) {
     use Relation::Role;
     let creator = viewer(OrgRole::Member);
-    let survey = survey(creator.id(), organisation_wide, at);
+    let survey = survey(creator.id(), organization_wide, at);
     let (first, second) = (open_group(), open_group());
     let both = |relation: Relation| vec![access(&first, relation), access(&second, relation)];
     let columns: Vec<(&str, SurveyViewer)> = vec![
@@ -95,7 +95,7 @@ fn survey_table(title: &str, organisation_wide: bool, at: SurveyAt, rows: &[&str
         &columns,
         rows,
         |(viewer, groups, answered), action| {
-            let groups: &[GroupAccess] = if organisation_wide { &[] } else { groups };
+            let groups: &[GroupAccess] = if organization_wide { &[] } else { groups };
             can(
                 viewer,
                 action,
@@ -157,10 +157,10 @@ fn group_surveys_in_each_state() {
 }
 
 #[test]
-fn organisation_wide_surveys() {
+fn organization_wide_surveys() {
     //                  adm mem gst  one both gmb gstm ans  cre
     survey_table(
-        "an open organisation-wide survey",
+        "an open organization-wide survey",
         true,
         SurveyAt::Open,
         &[
@@ -171,7 +171,7 @@ fn organisation_wide_surveys() {
         ],
     );
     survey_table(
-        "a closed organisation-wide survey",
+        "a closed organization-wide survey",
         true,
         SurveyAt::ClosedEarly,
         &[
@@ -189,11 +189,11 @@ fn creating_surveys() {
     let (first, second) = (open_group(), open_group());
     let columns: Vec<(&str, (Viewer, Vec<GroupAccess>))> = vec![
         (
-            "org admin, organisation-wide",
+            "org admin, organization-wide",
             (viewer(OrgRole::Admin), vec![]),
         ),
         (
-            "communicator, organisation-wide",
+            "communicator, organization-wide",
             (communicator(OrgRole::Member), vec![]),
         ),
         (
@@ -232,7 +232,7 @@ fn creating_surveys() {
         "a survey about to be created",
         &columns,
         &[
-            "Organise   A D A A D D",
+            "Organize   A D A A D D",
             "View       D D D D D D",
             "Manage     D D D D D D",
         ],
@@ -260,7 +260,7 @@ fn newsletters_are_for_communicators() {
         intro: intro.into(),
         post_ids: Vec::new(),
         event_ids: Vec::new(),
-        organisation_wide: true,
+        organization_wide: true,
         group_ids: Vec::new(),
         departments: Vec::new(),
         author_id: Some(author.id()),

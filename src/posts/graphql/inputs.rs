@@ -7,9 +7,9 @@ pub struct CreatePostInput {
     /// The groups to publish in (several at once: org admins).
     #[graphql(default)]
     pub group_ids: Vec<ID>,
-    /// Publish to the whole organisation (org admins).
+    /// Publish to the whole organization (org admins).
     #[graphql(default)]
-    pub organisation_wide: bool,
+    pub organization_wide: bool,
     /// An announcement readers confirm they have read (`acknowledgePost`).
     #[graphql(default)]
     pub requires_acknowledgement: bool,
@@ -118,7 +118,7 @@ pub struct PublishPostInput {
 #[derive(InputObject)]
 pub struct PinPostInput {
     pub post_id: ID,
-    /// The group to pin it in; the organisation's home when omitted.
+    /// The group to pin it in; the organization's home when omitted.
     pub group_id: Option<ID>,
     /// Lower first.
     #[graphql(default)]

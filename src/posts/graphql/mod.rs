@@ -117,7 +117,7 @@ async fn record_reading(ctx: &Context<'_>, post: &Post) -> ApiResult<()> {
 
 /// Records what the viewer did with `post`, counted in its first audience group.
 async fn record_on_post(ctx: &Context<'_>, post: &Post, kind: ActivityKind) -> ApiResult<()> {
-    let group = if post.organisation_wide {
+    let group = if post.organization_wide {
         None
     } else {
         audiences(ctx, post.id)

@@ -38,14 +38,14 @@ async fn pin_target(
             policy::require(
                 viewer,
                 Action::Manage,
-                Resource::Organisation,
-                "Organisation",
+                Resource::Organization,
+                "Organization",
                 "Only org admins pin posts on the home.",
             )?;
-            if !post.organisation_wide {
+            if !post.organization_wide {
                 return Err(ApiError::bad_input(
                     "postId",
-                    "only organisation-wide posts go on the home",
+                    "only organization-wide posts go on the home",
                 ));
             }
             Ok((post, None))
@@ -106,7 +106,7 @@ pub struct PostMutation;
 
 #[Object]
 impl PostMutation {
-    /// Publishes a post in groups where the viewer may post, or organisation-wide (admins).
+    /// Publishes a post in groups where the viewer may post, or organization-wide (admins).
     async fn create_post(
         &self,
         ctx: &Context<'_>,
@@ -115,10 +115,10 @@ impl PostMutation {
         let viewer = ctx.viewer()?;
         let body = body("body", &input.body)?;
         let title = title(input.title)?;
-        if input.group_ids.is_empty() && !input.organisation_wide {
+        if input.group_ids.is_empty() && !input.organization_wide {
             return Err(ApiError::bad_input(
                 "groupIds",
-                "give at least one group, or organisationWide",
+                "give at least one group, or organizationWide",
             ));
         }
         if input.group_ids.len() > MAX_AUDIENCES {
@@ -136,7 +136,7 @@ impl PostMutation {
                 .iter()
                 .map(|id| ids::decode_as(id, crate::groups::TYPE_NAME, "groupIds"))
                 .collect::<ApiResult<_>>()?,
-            organisation_wide: input.organisation_wide,
+            organization_wide: input.organization_wide,
             requires_acknowledgement: input.requires_acknowledgement,
             title,
             body,
@@ -245,7 +245,7 @@ impl PostMutation {
     }
 
     /// Pins a post in one of its groups (that group's managers) or, without `groupId`, on the
-    /// organisation's home (org admins, organisation-wide posts). Pinning again moves it.
+    /// organization's home (org admins, organization-wide posts). Pinning again moves it.
     async fn pin_post(&self, ctx: &Context<'_>, input: PinPostInput) -> ApiResult<PostPayload> {
         let (post, group) = pin_target(ctx, &input.post_id, input.group_id.as_ref()).await?;
         let viewer = ctx.viewer()?;

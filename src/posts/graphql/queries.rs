@@ -218,7 +218,7 @@ pub struct Home;
 
 #[Object]
 impl Home {
-    /// The next occurrences of events in the viewer's groups, organisation-wide ones and those
+    /// The next occurrences of events in the viewer's groups, organization-wide ones and those
     /// they answered, over the next 60 days.
     async fn upcoming_events(
         &self,
@@ -235,7 +235,7 @@ impl Home {
     ) -> ApiResult<Vec<crate::surveys::access::SurveyView>> {
         crate::surveys::loading::pending(ctx, first as usize).await
     }
-    /// Announcements pinned on the organisation's home, those the viewer still has to
+    /// Announcements pinned on the organization's home, those the viewer still has to
     /// acknowledge first.
     async fn pinned_posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {
         let viewer = ctx.viewer()?;
@@ -280,7 +280,7 @@ pub struct PostQuery;
 
 #[Object]
 impl PostQuery {
-    /// Posts the viewer may read, newest first: their groups' posts and organisation-wide ones
+    /// Posts the viewer may read, newest first: their groups' posts and organization-wide ones
     /// (with `groupId`, any group whose content they may read). `totalCount` costs a count of
     /// every readable post: ask for it only when shown.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]

@@ -106,9 +106,9 @@ impl Post {
     async fn integration_name(&self) -> Option<&str> {
         self.integration_name.as_deref()
     }
-    /// Published to the whole organisation (besides any groups).
-    async fn organisation_wide(&self) -> bool {
-        self.organisation_wide
+    /// Published to the whole organization (besides any groups).
+    async fn organization_wide(&self) -> bool {
+        self.organization_wide
     }
     /// The groups it was published in that the viewer may see.
     async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupAccess>> {
@@ -183,7 +183,7 @@ impl Post {
             .map_err(internal_loader_error)?
             .flatten())
     }
-    /// Pinned on the organisation's home.
+    /// Pinned on the organization's home.
     async fn pinned_on_home(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(pins(ctx, self.id).await?.contains(&None))
     }

@@ -1,5 +1,5 @@
 //! Lists of posts. The feed is filtered by what the viewer may read in SQL (their groups and
-//! organisation-wide posts), newest first with keyset pagination; drafts are their author's.
+//! organization-wide posts), newest first with keyset pagination; drafts are their author's.
 
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -33,7 +33,7 @@ pub type FeedCursor = (DateTime<Utc>, Uuid);
 const FEED_WHERE: &str = "
     WHERE p.deleted_at IS NULL AND p.published_at IS NOT NULL AND p.published_at <= now()
       AND (CASE WHEN $3::uuid IS NULL THEN
-             (p.organisation_wide AND NOT $2)
+             (p.organization_wide AND NOT $2)
              OR EXISTS (SELECT 1 FROM post_audiences a
                         JOIN group_memberships m ON m.group_id = a.group_id AND m.user_id = $1
                         WHERE a.post_id = p.id)
@@ -69,7 +69,7 @@ pub async fn feed_page(
     let (after_at, after_id) = page.after.unzip();
     let page_sql = format!(
         "SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
-                p.organisation_wide, p.requires_acknowledgement,
+                p.organization_wide, p.requires_acknowledgement,
                 p.published_at, p.edited_at, p.deleted_at, p.created_at
          FROM posts p {FEED_WHERE}
            AND ($6::timestamptz IS NULL OR (p.published_at, p.id) < ($6, $7))

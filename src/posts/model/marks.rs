@@ -81,10 +81,10 @@ pub async fn acknowledge(conn: &mut AsyncPgConnection, post: Uuid, user: Uuid) -
 }
 
 /// Whether person `u` is in the audience of post `p` (the people it is addressed to): every active
-/// member of the organisation for organisation-wide posts (guests are not), plus the members of
+/// member of the organization for organization-wide posts (guests are not), plus the members of
 /// its groups, but not its author.
 const IN_AUDIENCE: &str = "u.status = 'active' AND u.id IS DISTINCT FROM p.author_id
-      AND (p.organisation_wide AND u.org_role <> 'guest'
+      AND (p.organization_wide AND u.org_role <> 'guest'
            OR EXISTS (SELECT 1 FROM post_audiences a
                       JOIN group_memberships m ON m.group_id = a.group_id
                       WHERE a.post_id = p.id AND m.user_id = u.id))";

@@ -38,7 +38,7 @@ pub struct Post {
     pub title: Option<String>,
     pub body: String,
     pub body_html: String,
-    pub organisation_wide: bool,
+    pub organization_wide: bool,
     pub requires_acknowledgement: bool,
     pub published_at: Option<DateTime<Utc>>,
     pub edited_at: Option<DateTime<Utc>>,
@@ -63,7 +63,7 @@ pub struct NewPost {
     pub title: Option<String>,
     pub body: String,
     pub body_html: String,
-    pub organisation_wide: bool,
+    pub organization_wide: bool,
     pub requires_acknowledgement: bool,
     pub published_at: Option<DateTime<Utc>>,
 }
@@ -128,7 +128,7 @@ pub async fn audiences(
     Ok(by_post)
 }
 
-/// The audience (group ids) of one post: none for an organisation-wide post.
+/// The audience (group ids) of one post: none for an organization-wide post.
 pub async fn audience_of(conn: &mut AsyncPgConnection, post: Uuid) -> ApiResult<Vec<Uuid>> {
     Ok(audiences(conn, &[post])
         .await?

@@ -1,4 +1,4 @@
-//! Posts pinned in a group or on the organisation's home, in order.
+//! Posts pinned in a group or on the organization's home, in order.
 
 use std::collections::HashMap;
 
@@ -12,7 +12,7 @@ use crate::error::ApiResult;
 
 use super::Post;
 
-/// Pins a post in a group, or on the organisation's home (`group` None); pinning again moves it.
+/// Pins a post in a group, or on the organization's home (`group` None); pinning again moves it.
 pub async fn pin(
     conn: &mut AsyncPgConnection,
     post: Uuid,
@@ -63,7 +63,7 @@ pub async fn pinned_posts(
 ) -> ApiResult<Vec<Post>> {
     Ok(diesel::sql_query(
         "SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
-                p.organisation_wide, p.requires_acknowledgement, p.published_at, p.edited_at,
+                p.organization_wide, p.requires_acknowledgement, p.published_at, p.edited_at,
                 p.deleted_at, p.created_at
          FROM post_pins pin JOIN posts p ON p.id = pin.post_id
          WHERE pin.group_id IS NOT DISTINCT FROM $1

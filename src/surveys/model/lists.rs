@@ -40,7 +40,7 @@ fn visible_query(viewer: ListViewer) -> surveys::BoxedQuery<'static, diesel::pg:
         query.filter(own.or(surveys::id.eq_any(in_groups)))
     } else {
         query.filter(
-            own.or(surveys::organisation_wide)
+            own.or(surveys::organization_wide)
                 .or(surveys::id.eq_any(in_groups)),
         )
     }
@@ -67,7 +67,7 @@ fn pending_query(viewer: ListViewer) -> surveys::BoxedQuery<'static, diesel::pg:
     query = if viewer.guest {
         query.filter(surveys::id.eq_any(in_groups))
     } else {
-        query.filter(surveys::organisation_wide.or(surveys::id.eq_any(in_groups)))
+        query.filter(surveys::organization_wide.or(surveys::id.eq_any(in_groups)))
     };
     query
 }

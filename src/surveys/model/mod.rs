@@ -39,7 +39,7 @@ pub struct Survey {
     pub title: String,
     pub description: String,
     pub anonymous: bool,
-    pub organisation_wide: bool,
+    pub organization_wide: bool,
     pub opens_at: DateTime<Utc>,
     pub closes_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -97,7 +97,7 @@ pub struct NewSurvey {
     pub title: String,
     pub description: String,
     pub anonymous: bool,
-    pub organisation_wide: bool,
+    pub organization_wide: bool,
     pub opens_at: DateTime<Utc>,
     pub closes_at: Option<DateTime<Utc>>,
     pub created_by: Option<Uuid>,
@@ -189,11 +189,11 @@ pub async fn audience_groups(
         .await?)
 }
 
-/// How many active people the survey asks now: members of the organisation (not guests) for
-/// organisation-wide surveys, else the members of its groups, each counted once.
+/// How many active people the survey asks now: members of the organization (not guests) for
+/// organization-wide surveys, else the members of its groups, each counted once.
 pub async fn audience_size(conn: &mut AsyncPgConnection, survey: &Survey) -> ApiResult<i64> {
     let active = users::table.filter(users::status.eq(UserStatus::Active));
-    if survey.organisation_wide {
+    if survey.organization_wide {
         return Ok(active
             .filter(users::org_role.ne(OrgRole::Guest))
             .count()
