@@ -367,6 +367,43 @@ async fn a_communicator_sends_a_newsletter_each_member_gets_their_copy_and_click
     assert_eq!(smtp.messages().len(), 3);
 }
 
+/// The British spelling the audience's field had before issue 19 is a deprecated alias, accepted
+/// and answered; both names with different values are refused, naming the new one.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_old_spelling_of_organization_wide_is_a_deprecated_alias() {
+    let app = TestApp::spawn().await;
+    let claire = app.member("claire").await;
+    set_user(&app, &claire, true, true).await;
+    const DEPRECATED: &str =
+        "mutation($input: CreateNewsletterInput!) { createNewsletter(input: $input) {
+        newsletter { id audience { organizationWide organisationWide } } } }"; // deprecated
+    let deprecated = json!({ "organisationWide": true });
+    let created = data(
+        &app,
+        &claire,
+        DEPRECATED,
+        json!({ "input": { "subject": "Lettre", "audience": deprecated } }),
+    )
+    .await;
+    let newsletter = &created["createNewsletter"]["newsletter"];
+    assert_eq!(
+        newsletter["audience"],
+        json!({ "organizationWide": true, "organisationWide": true }) // deprecated
+    );
+
+    let update = "mutation($input: UpdateNewsletterInput!) { updateNewsletter(input: $input) {
+        newsletter { id } } }";
+    for (new, old) in [(false, true), (true, false)] {
+        let both = json!({ "organizationWide": new, "organisationWide": old }); // deprecated
+        let input = json!({ "newsletterId": newsletter["id"], "audience": both });
+        let refused = app
+            .graphql(Some(&claire), update, json!({ "input": input }))
+            .await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{new} {old}");
+        assert_eq!(field(&refused), "audience.organizationWide");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn drafts_are_their_authors_and_listed_for_communicators_only() {
     let app = TestApp::spawn().await;

@@ -775,6 +775,16 @@ async fn an_admin_changes_the_default_delivery_of_a_kind() {
             .contains(&json!({ "kind": "REACTION", "delivery": "OFF",
                                "organizationDefault": "OFF", "custom": false }))
     );
+    // The British spelling the field had before issue 19 still answers, deprecated.
+    const DEPRECATED: &str = "{ viewer { notificationSettings { preferences {
+        kind organisationDefault } } } }"; // deprecated
+    let settings = run(&app, &anna, DEPRECATED, json!({})).await;
+    assert!(
+        settings["viewer"]["notificationSettings"]["preferences"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "kind": "REACTION", "organisationDefault": "OFF" })) // deprecated
+    );
 
     let annas = say(&app, &anna, &team, "Mon bilan").await;
     run(&app, &ben, REACT, json!({ "id": annas })).await;

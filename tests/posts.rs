@@ -128,6 +128,43 @@ async fn organization_wide_posts_reach_members_but_not_guests() {
     assert_eq!(error_code(&refused), "FORBIDDEN");
 }
 
+/// The British spelling the field had before issue 19 is a deprecated alias, accepted and
+/// answered; both names with different values are refused, naming the new one.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_old_spelling_of_organization_wide_is_a_deprecated_alias() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let member = app.member("member").await;
+    const DEPRECATED: &str = "mutation($input: CreatePostInput!) { createPost(input: $input) { \
+                              post { organizationWide organisationWide } } }"; // deprecated
+    let deprecated = json!({ "input": { "organisationWide": true, "body": "Annonce" } });
+    let created = app.graphql(Some(&admin), DEPRECATED, deprecated).await;
+    assert_eq!(
+        created["data"]["createPost"]["post"],
+        json!({ "organizationWide": true, "organisationWide": true }), // deprecated
+        "{created}"
+    );
+    assert_eq!(feed_bodies(&app, &member, json!({})).await, ["Annonce"]);
+
+    for (new, old) in [(false, true), (true, false)] {
+        let both = json!({ "input": { "organizationWide": new, "organisationWide": old, // deprecated
+                                      "body": "Les deux" } });
+        let refused = app.graphql(Some(&admin), CREATE, both).await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{new} {old}");
+        assert_eq!(
+            refused["errors"][0]["extensions"]["field"],
+            "organizationWide"
+        );
+    }
+    let agreeing = json!({ "input": { "organizationWide": true, "organisationWide": true, // deprecated
+                                      "body": "Pareil" } });
+    let created = app.graphql(Some(&admin), CREATE, agreeing).await;
+    assert_eq!(
+        created["data"]["createPost"]["post"]["organizationWide"], true,
+        "{created}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn posting_follows_the_group_rules() {
     let app = TestApp::spawn().await;

@@ -166,6 +166,46 @@ async fn an_admin_creates_an_organization_wide_survey() {
     assert_eq!(survey["questions"][3]["required"], false);
 }
 
+/// The British spelling the field had before issue 19 is a deprecated alias, accepted and
+/// answered; both names with different values are refused, naming the new one.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_old_spelling_of_organization_wide_is_a_deprecated_alias() {
+    let Setup {
+        app, admin, group, ..
+    } = setup().await;
+    const DEPRECATED: &str = "mutation($input: CreateSurveyInput!) { createSurvey(input: $input) {
+        survey { organizationWide organisationWide groups { name } } } }"; // deprecated
+
+    let deprecated = survey_input(json!({ "organisationWide": true }));
+    let response = app
+        .graphql(Some(&admin), DEPRECATED, json!({ "input": deprecated }))
+        .await;
+    assert_eq!(
+        response["data"]["createSurvey"]["survey"],
+        json!({ "organizationWide": true, "organisationWide": true, "groups": [] }), // deprecated
+        "{response}"
+    );
+
+    let deprecated = survey_input(json!({ "organisationWide": false, "groupIds": [group.id] }));
+    let response = app
+        .graphql(Some(&admin), DEPRECATED, json!({ "input": deprecated }))
+        .await;
+    let survey = &response["data"]["createSurvey"]["survey"];
+    assert_eq!(survey["organizationWide"], false, "{response}");
+
+    for (new, old) in [(false, true), (true, false)] {
+        let both = survey_input(json!({ "organizationWide": new, "organisationWide": old })); // deprecated
+        let refused = app
+            .graphql(Some(&admin), CREATE, json!({ "input": both }))
+            .await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{new} {old}");
+        assert_eq!(
+            refused["errors"][0]["extensions"]["field"],
+            "organizationWide"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_manager_creates_a_survey_for_their_group() {
     let Setup {

@@ -7,6 +7,7 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod node;
+pub mod renamed;
 pub mod tokens;
 
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Newsletters over GraphQL: the `Newsletter` type with its preview and statistics, and the
 //! queries.
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -30,6 +30,7 @@ pub enum NewsletterStatus {
 
 /// Whom a newsletter goes to: everyone, and/or the members of groups, and/or departments.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct NewsletterAudience {
     /// Every member of the organization (guests excepted).
     pub organization_wide: bool,
@@ -37,6 +38,15 @@ pub struct NewsletterAudience {
     pub groups: Vec<GroupAccess>,
     /// The departments whose people it goes to.
     pub departments: Vec<String>,
+}
+
+#[ComplexObject]
+impl NewsletterAudience {
+    /// The old spelling of `organizationWide`.
+    #[graphql(name = "organisationWide", deprecation = "Use `organizationWide`.")]
+    async fn deprecated_organization_wide(&self) -> bool {
+        self.organization_wide
+    }
 }
 
 /// A newsletter as the viewer would receive it (links not tracked, no unsubscribe link).

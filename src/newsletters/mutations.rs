@@ -12,6 +12,7 @@ use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::graphql::renamed::{self, Flag};
 use crate::jobs::{self, Job};
 use crate::validation;
 
@@ -24,7 +25,10 @@ pub const MAX_ITEMS: usize = 20;
 pub struct NewsletterAudienceInput {
     /// Every member of the organization (guests excepted).
     #[graphql(default)]
-    pub organization_wide: bool,
+    pub organization_wide: Flag,
+    /// The old spelling of `organizationWide`.
+    #[graphql(name = "organisationWide", deprecation = "Use `organizationWide`.")]
+    pub deprecated_organization_wide: Option<bool>,
     /// The members of these groups; at most 20.
     #[graphql(default)]
     pub group_ids: Vec<ID>,
@@ -147,7 +151,11 @@ fn departments(list: &[String]) -> ApiResult<Vec<String>> {
 
 /// Applies an audience input to `draft`.
 fn set_audience(draft: &mut Draft, input: &NewsletterAudienceInput) -> ApiResult<()> {
-    draft.organization_wide = input.organization_wide;
+    draft.organization_wide = renamed::organization_wide(
+        "audience.",
+        input.organization_wide,
+        input.deprecated_organization_wide,
+    )?;
     draft.group_ids = decode_list(
         &input.group_ids,
         crate::groups::TYPE_NAME,

@@ -94,6 +94,11 @@ impl SurveyView {
     async fn organization_wide(&self) -> bool {
         self.survey.organization_wide
     }
+    /// The old spelling of `organizationWide`.
+    #[graphql(name = "organisationWide", deprecation = "Use `organizationWide`.")]
+    async fn deprecated_organization_wide(&self) -> bool {
+        self.survey.organization_wide
+    }
     /// The groups whose members it asks (those the viewer may see).
     async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupAccess>> {
         let viewer = ctx.viewer()?;

@@ -18,6 +18,7 @@ use crate::audit::{Audit, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::graphql::renamed::{self, Flag};
 use crate::policy::{self, Action, Judged, Resource};
 use crate::validation::{self, Limit};
 
@@ -55,7 +56,10 @@ pub struct CreateSurveyInput {
     pub min_responses: i32,
     /// Asks every member of the organization (org admins); otherwise give `groupIds`.
     #[graphql(default)]
-    pub organization_wide: bool,
+    pub organization_wide: Flag,
+    /// The old spelling of `organizationWide`.
+    #[graphql(name = "organisationWide", deprecation = "Use `organizationWide`.")]
+    pub deprecated_organization_wide: Option<bool>,
     /// Asks the members of these groups (their managers, or org admins); at most 20.
     #[graphql(default)]
     pub group_ids: Vec<ID>,
@@ -158,6 +162,7 @@ fn question(index: usize, input: &SurveyQuestionInput) -> ApiResult<NewQuestion>
 /// The survey's fields and questions, validated.
 fn new_survey(
     input: &CreateSurveyInput,
+    organization_wide: bool,
     id: Uuid,
     creator: Uuid,
 ) -> ApiResult<(NewSurvey, Vec<NewQuestion>)> {
@@ -204,7 +209,7 @@ fn new_survey(
             title,
             description,
             anonymous: input.anonymous,
-            organization_wide: input.organization_wide,
+            organization_wide,
             opens_at,
             closes_at: input.closes_at,
             created_by: Some(creator),
@@ -215,14 +220,14 @@ fn new_survey(
 }
 
 /// The audience group ids: none for organization-wide surveys, 1 to 20 otherwise.
-fn audience(input: &CreateSurveyInput) -> ApiResult<Vec<Uuid>> {
-    if input.organization_wide && !input.group_ids.is_empty() {
+fn audience(input: &CreateSurveyInput, organization_wide: bool) -> ApiResult<Vec<Uuid>> {
+    if organization_wide && !input.group_ids.is_empty() {
         return Err(ApiError::bad_input(
             "groupIds",
             "must be empty for an organization-wide survey",
         ));
     }
-    if !input.organization_wide && input.group_ids.is_empty() {
+    if !organization_wide && input.group_ids.is_empty() {
         return Err(ApiError::bad_input(
             "groupIds",
             "name at least one group, or make the survey organization-wide",
@@ -408,7 +413,12 @@ impl SurveyMutation {
         input: CreateSurveyInput,
     ) -> ApiResult<CreateSurveyPayload> {
         let viewer = ctx.viewer()?;
-        let group_ids = audience(&input)?;
+        let organization_wide = renamed::organization_wide(
+            "",
+            input.organization_wide,
+            input.deprecated_organization_wide,
+        )?;
+        let group_ids = audience(&input, organization_wide)?;
         let mut groups = Vec::with_capacity(group_ids.len());
         for id in &group_ids {
             groups.push(crate::groups::loading::load_visible(ctx, *id).await?);
@@ -425,7 +435,8 @@ impl SurveyMutation {
             "Org admins create organization-wide surveys; group managers create surveys for \
              the groups they manage.",
         )?;
-        let (survey, questions) = new_survey(&input, Uuid::now_v7(), viewer.id())?;
+        let (survey, questions) =
+            new_survey(&input, organization_wide, Uuid::now_v7(), viewer.id())?;
         let audit = Audit::of(ctx)?;
         let mut conn = ctx.conn().await?;
         let (survey, questions) = conn

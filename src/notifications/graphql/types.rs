@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, NaiveTime, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
@@ -239,6 +239,7 @@ pub async fn load_own(ctx: &Context<'_>, id: Uuid) -> ApiResult<Notification> {
 
 /// How the viewer hears of one kind.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct NotificationPreference {
     pub kind: NotificationKindGql,
     pub delivery: DeliveryGql,
@@ -246,6 +247,18 @@ pub struct NotificationPreference {
     pub organization_default: DeliveryGql,
     /// Whether the viewer chose `delivery` themselves.
     pub custom: bool,
+}
+
+#[ComplexObject]
+impl NotificationPreference {
+    /// The old spelling of `organizationDefault`.
+    #[graphql(
+        name = "organisationDefault",
+        deprecation = "Use `organizationDefault`."
+    )]
+    async fn deprecated_organization_default(&self) -> DeliveryGql {
+        self.organization_default
+    }
 }
 
 /// Daily do-not-disturb hours, in the person's time zone; emails wait until they end.

@@ -9,7 +9,10 @@ pub struct CreatePostInput {
     pub group_ids: Vec<ID>,
     /// Publish to the whole organization (org admins).
     #[graphql(default)]
-    pub organization_wide: bool,
+    pub organization_wide: Flag,
+    /// The old spelling of `organizationWide`.
+    #[graphql(name = "organisationWide", deprecation = "Use `organizationWide`.")]
+    pub deprecated_organization_wide: Option<bool>,
     /// An announcement readers confirm they have read (`acknowledgePost`).
     #[graphql(default)]
     pub requires_acknowledgement: bool,

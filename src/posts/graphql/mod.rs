@@ -43,6 +43,7 @@ use crate::graphql::loaders::{
     self, AudienceLoader, ChildPages, CommentSummaryLoader, PageLoader, PinLoader, ReactionLoader,
     ViewerMarksLoader,
 };
+use crate::graphql::renamed::{self, Flag};
 use crate::groups::GroupAccess;
 use crate::notifications::triggers::{self, Trigger};
 use crate::pagination::{Page, PageRequest};

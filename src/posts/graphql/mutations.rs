@@ -115,7 +115,12 @@ impl PostMutation {
         let viewer = ctx.viewer()?;
         let body = body("body", &input.body)?;
         let title = title(input.title)?;
-        if input.group_ids.is_empty() && !input.organization_wide {
+        let organization_wide = renamed::organization_wide(
+            "",
+            input.organization_wide,
+            input.deprecated_organization_wide,
+        )?;
+        if input.group_ids.is_empty() && !organization_wide {
             return Err(ApiError::bad_input(
                 "groupIds",
                 "give at least one group, or organizationWide",
@@ -136,7 +141,7 @@ impl PostMutation {
                 .iter()
                 .map(|id| ids::decode_as(id, crate::groups::TYPE_NAME, "groupIds"))
                 .collect::<ApiResult<_>>()?,
-            organization_wide: input.organization_wide,
+            organization_wide,
             requires_acknowledgement: input.requires_acknowledgement,
             title,
             body,

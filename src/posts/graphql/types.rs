@@ -110,6 +110,11 @@ impl Post {
     async fn organization_wide(&self) -> bool {
         self.organization_wide
     }
+    /// The old spelling of `organizationWide`.
+    #[graphql(name = "organisationWide", deprecation = "Use `organizationWide`.")]
+    async fn deprecated_organization_wide(&self) -> bool {
+        self.organization_wide
+    }
     /// The groups it was published in that the viewer may see.
     async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupAccess>> {
         let viewer = ctx.viewer()?;
