@@ -252,10 +252,7 @@ pub struct NotificationPreference {
 #[ComplexObject]
 impl NotificationPreference {
     /// The old spelling of `organizationDefault`.
-    #[graphql(
-        name = "organisationDefault",
-        deprecation = "Use `organizationDefault`."
-    )]
+    #[graphql(name = "organisationDefault", deprecation = "Use organizationDefault.")]
     async fn deprecated_organization_default(&self) -> DeliveryGql {
         self.organization_default
     }
