@@ -73,8 +73,7 @@ impl Event {
 
 #[cfg(test)]
 impl Event {
-    /// A one-hour event named `title` from `starts_at` in `time_zone`, made by no one, in no
-    /// group, not repeating: what unit tests start from, changing what they test with `..`.
+    /// A one-hour event by no one, in no group, not repeating: what unit tests start from.
     pub fn one_hour(title: &str, starts_at: DateTime<Utc>, time_zone: &str) -> Self {
         let now = Utc::now();
         Self {

@@ -7,7 +7,7 @@ use async_graphql::{InputType, InputValueError, InputValueResult, Value};
 
 use crate::error::{ApiError, ApiResult};
 
-/// The British spelling `organizationWide` had until issue 19, still accepted and answered.
+/// The name the field had until issue 19 (British spelling), deprecated: still accepted.
 pub const DEPRECATED_ORGANIZATION_WIDE: &str = "organisationWide";
 
 /// A `Boolean! = false` input field that knows whether the client gave it: a client still using
