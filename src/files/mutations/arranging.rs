@@ -9,8 +9,8 @@ use super::super::names;
 use super::super::service;
 use super::{
     CopyFileInput, CreateFolderInput, FilePayload, FolderPayload, UpdateFileInput,
-    UpdateFolderInput, UploadFileInput, UploadFilePayload, discard_later, editor, file_id,
-    folder_id, place, writable_file, writable_folder,
+    UpdateFolderInput, UploadFileInput, UploadFilePayload, discard_later, editor, file_change,
+    file_id, folder_change, folder_id, place, writable_file,
 };
 use crate::analytics::{Activity, ActivityKind};
 use crate::error::{ApiError, ApiResult};
@@ -103,15 +103,9 @@ impl FileArrangingMutation {
         ctx: &Context<'_>,
         input: UpdateFolderInput,
     ) -> ApiResult<FolderPayload> {
-        let editor = editor(ctx)?;
-        let mut conn = ctx.conn().await?;
-        let (folder, drive) = writable_folder(
-            &mut conn,
-            editor.viewer,
-            &input.folder_id,
-            "the root folder cannot be renamed or moved",
-        )
-        .await?;
+        let refusal = "the root folder cannot be renamed or moved";
+        let (editor, mut conn, folder, drive) =
+            folder_change(ctx, &input.folder_id, refusal).await?;
         let name = match &input.name {
             Some(name) => names::checked("name", name)?,
             None => folder.name.clone(),
@@ -134,9 +128,7 @@ impl FileArrangingMutation {
         ctx: &Context<'_>,
         input: UpdateFileInput,
     ) -> ApiResult<FilePayload> {
-        let editor = editor(ctx)?;
-        let mut conn = ctx.conn().await?;
-        let (file, drive) = writable_file(&mut conn, editor.viewer, &input.file_id, false).await?;
+        let (editor, mut conn, file, drive) = file_change(ctx, &input.file_id, false).await?;
         let name = match &input.name {
             Some(name) => names::checked("name", name)?,
             None => file.name.clone(),

@@ -7,7 +7,7 @@ use super::super::graphql::FileView;
 use super::super::service;
 use super::{
     DeleteFileInput, DeleteFilePayload, FILE_TYPE, FileInput, FilePayload, FolderInput,
-    FolderPayload, RestoreFileVersionInput, editor, folder_id, writable_file, writable_folder,
+    FolderPayload, RestoreFileVersionInput, editor, file_change, folder_change, folder_id,
 };
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
@@ -24,10 +24,8 @@ impl FileHistoryMutation {
         ctx: &Context<'_>,
         input: DeleteFileInput,
     ) -> ApiResult<DeleteFilePayload> {
-        let editor = editor(ctx)?;
-        let mut conn = ctx.conn().await?;
-        let (file, drive) =
-            writable_file(&mut conn, editor.viewer, &input.file_id, input.permanently).await?;
+        let (editor, mut conn, file, drive) =
+            file_change(ctx, &input.file_id, input.permanently).await?;
         let services = ctx.services();
         let deleted = (&file, &drive);
         let trashed =
@@ -40,9 +38,7 @@ impl FileHistoryMutation {
 
     /// Takes a file out of the trash (renamed "name (1).ext" if its name was taken meanwhile).
     async fn restore_file(&self, ctx: &Context<'_>, input: FileInput) -> ApiResult<FilePayload> {
-        let editor = editor(ctx)?;
-        let mut conn = ctx.conn().await?;
-        let (file, drive) = writable_file(&mut conn, editor.viewer, &input.file_id, true).await?;
+        let (editor, mut conn, file, drive) = file_change(ctx, &input.file_id, true).await?;
         let file =
             service::restore_file(&mut conn, ctx.services(), &editor, (&file, &drive)).await?;
         Ok(FilePayload::new(file, drive))
@@ -54,15 +50,9 @@ impl FileHistoryMutation {
         ctx: &Context<'_>,
         input: FolderInput,
     ) -> ApiResult<FolderPayload> {
-        let editor = editor(ctx)?;
-        let mut conn = ctx.conn().await?;
-        let (folder, drive) = writable_folder(
-            &mut conn,
-            editor.viewer,
-            &input.folder_id,
-            "the root folder cannot be deleted",
-        )
-        .await?;
+        let refusal = "the root folder cannot be deleted";
+        let (editor, mut conn, folder, drive) =
+            folder_change(ctx, &input.folder_id, refusal).await?;
         let services = ctx.services();
         let folder =
             service::delete_folder(&mut conn, services, &editor, (&folder, &drive)).await?;
@@ -90,9 +80,7 @@ impl FileHistoryMutation {
         ctx: &Context<'_>,
         input: RestoreFileVersionInput,
     ) -> ApiResult<FilePayload> {
-        let editor = editor(ctx)?;
-        let mut conn = ctx.conn().await?;
-        let (file, drive) = writable_file(&mut conn, editor.viewer, &input.file_id, false).await?;
+        let (editor, mut conn, file, drive) = file_change(ctx, &input.file_id, false).await?;
         let services = ctx.services();
         let file =
             service::restore_version(&mut conn, services, &editor, (&file, &drive), input.number)

@@ -15,6 +15,7 @@ use super::service::{self, Editor, Place};
 use super::upload::Upload;
 use crate::audit::Audit;
 use crate::auth::Viewer;
+use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
@@ -159,14 +160,33 @@ async fn writable_file(
     service::writable_file(conn, viewer, file_id(id)?, include_trash).await
 }
 
-/// The folder `id` names, as `service::writable_folder` finds it.
-async fn writable_folder(
-    conn: &mut AsyncPgConnection,
-    viewer: &Viewer,
+/// A change of one file or folder about to be made: who makes it (the editor), the connection
+/// it is made on, and the target with its drive, found writable by the viewer.
+type Change<'a, T> = (Editor<'a>, DbConn, T, DriveView);
+
+/// The file `id` names (in the trash too with `include_trash`), to change.
+async fn file_change<'a>(
+    ctx: &'a Context<'_>,
+    id: &ID,
+    include_trash: bool,
+) -> ApiResult<Change<'a, File>> {
+    let editor = editor(ctx)?;
+    let mut conn = ctx.conn().await?;
+    let (target, drive) = writable_file(&mut conn, editor.viewer, id, include_trash).await?;
+    Ok((editor, conn, target, drive))
+}
+
+/// The folder `id` names (not a drive's root: `root_refusal` says why), to change.
+async fn folder_change<'a>(
+    ctx: &'a Context<'_>,
     id: &ID,
     root_refusal: &str,
-) -> ApiResult<(Folder, DriveView)> {
-    service::writable_folder(conn, viewer, folder_id(id)?, root_refusal).await
+) -> ApiResult<Change<'a, Folder>> {
+    let editor = editor(ctx)?;
+    let mut conn = ctx.conn().await?;
+    let (target, drive) =
+        service::writable_folder(&mut conn, editor.viewer, folder_id(id)?, root_refusal).await?;
+    Ok((editor, conn, target, drive))
 }
 
 /// The viewer as the editor of a drive; the audit is written only for a manager's change.
