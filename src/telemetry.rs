@@ -1,5 +1,8 @@
 //! Structured logs: human-readable by default, JSON with `PARVIS_LOG_FORMAT=json`; the level
-//! comes from `RUST_LOG` (default `info`).
+//! comes from `RUST_LOG` (default `info`). Colours only on a terminal: a file, a pipe or a log
+//! collector gets plain text.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -8,7 +11,8 @@ pub fn init_logging() {
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let json = std::env::var("PARVIS_LOG_FORMAT").is_ok_and(|format| format == "json");
     let result = if json {
         builder

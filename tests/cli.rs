@@ -375,6 +375,25 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn plain_logs_written_to_a_pipe_have_no_terminal_colours() {
+    let url = common::create_database().await;
+    let (mut server, port, _) = serve(|command| {
+        command.env("DATABASE_URL", &url).env("RUST_LOG", "info");
+    });
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+        .await
+        .unwrap();
+    assert!(health.status().is_success());
+    let (status, logs) = server.terminate();
+    assert!(status.success(), "{logs}");
+    assert!(logs.contains("finished processing request"), "{logs}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "terminal escape codes in piped logs: {logs:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn json_logs_carry_the_request_id_of_each_request() {
     let url = common::create_database().await;
     let (server, port, _) = serve(|command| {

@@ -445,6 +445,45 @@ async fn cors_allows_only_configured_origins_with_credentials() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn cors_lets_client_instrumentation_headers_through_and_exposes_the_request_id() {
+    let origin = "https://intranet.example.com";
+    let app =
+        TestApp::spawn_configured(|config| config.cors_allowed_origins = vec![origin.into()]).await;
+    let instrumentation = "apollographql-client-name,apollographql-client-version,traceparent,\
+                           tracestate,baggage,sentry-trace,x-request-id";
+    let preflight = app
+        .http
+        .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", instrumentation)
+        .send()
+        .await
+        .unwrap();
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for header in instrumentation.split(',') {
+        assert!(allowed.contains(header), "{header} not in {allowed}");
+    }
+    let response = app
+        .http
+        .post(app.url("/graphql"))
+        .header("origin", origin)
+        .header("x-request-id", "trace-me-42")
+        .json(&serde_json::json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["access-control-expose-headers"],
+        "x-request-id"
+    );
+    assert_eq!(response.headers()["x-request-id"], "trace-me-42");
+}
+
 /// Fragments that each spread the previous one `fan_out` times: a few hundred bytes that expand
 /// to `fan_out ^ levels` selections.
 fn fragment_bomb(levels: usize, fan_out: usize) -> String {

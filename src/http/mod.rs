@@ -129,6 +129,18 @@ fn feature_routes() -> Router<Arc<Services>> {
         .route("/auth/{provider}/callback", get(sso::flow::callback))
 }
 
+/// What client instrumentation adds to each request: Apollo's client awareness, W3C trace
+/// context and baggage, Sentry's trace, and a request id the client chose (echoed back).
+const INSTRUMENTATION_HEADERS: &[&str] = &[
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "sentry-trace",
+    "x-request-id",
+];
+
 /// Web apps on the configured origins may call the API with credentials; no other origin may.
 fn cors(allowed_origins: &[String]) -> CorsLayer {
     let origins: Vec<HeaderValue> = allowed_origins
@@ -145,6 +157,7 @@ fn cors(allowed_origins: &[String]) -> CorsLayer {
                 .chain(
                     crate::files::upload::PREFLIGHT_HEADERS
                         .iter()
+                        .chain(INSTRUMENTATION_HEADERS)
                         .map(|name| HeaderName::from_static(name)),
                 )
                 .collect::<Vec<_>>(),
