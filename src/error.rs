@@ -21,8 +21,9 @@ pub enum ApiError {
     BadUserInput { field: String, message: String },
     /// The input clashes with existing data (a taken username, ...).
     Conflict(String),
-    /// Too many attempts; try again later.
-    RateLimited,
+    /// Too many attempts; try again in `retry_after` seconds (`extensions.retryAfter`, and the
+    /// HTTP `Retry-After` header).
+    RateLimited { retry_after: u64 },
     /// The database cannot be reached right now (restarting, failing over, out of connections):
     /// the same request may succeed in a few seconds (HTTP 503 with `Retry-After`).
     Unavailable,
@@ -54,7 +55,7 @@ impl ApiError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
-            Self::RateLimited => "RATE_LIMITED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Unavailable => "SERVICE_UNAVAILABLE",
             Self::EventsMissed => "EVENTS_MISSED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
@@ -70,9 +71,18 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadUserInput { .. } => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable | Self::EventsMissed => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// How long a client should wait before trying again, for the errors where waiting helps.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after } => Some(*retry_after),
+            Self::Unavailable | Self::EventsMissed => Some(RETRY_AFTER_SECONDS),
+            _ => None,
         }
     }
 
@@ -83,7 +93,7 @@ impl ApiError {
             Self::Forbidden(message) | Self::Conflict(message) => message.clone(),
             Self::NotFound(what) => format!("{what} not found."),
             Self::BadUserInput { field, message } => format!("{field}: {message}"),
-            Self::RateLimited => "Too many attempts; try again later.".into(),
+            Self::RateLimited { .. } => "Too many attempts; try again later.".into(),
             Self::Unavailable => {
                 "The service is briefly unavailable; try again in a few seconds.".into()
             }
@@ -107,10 +117,17 @@ impl From<ApiError> for async_graphql::Error {
             ApiError::BadUserInput { field, .. } => Some(field.clone()),
             _ => None,
         };
+        let retry_after = match error {
+            ApiError::RateLimited { retry_after } => Some(retry_after),
+            _ => None,
+        };
         async_graphql::Error::new(error.message()).extend_with(|_, extensions| {
             extensions.set("code", code);
             if let Some(field) = field {
                 extensions.set("field", field);
+            }
+            if let Some(seconds) = retry_after {
+                extensions.set(RETRY_AFTER_EXTENSION, seconds);
             }
         })
     }
@@ -118,6 +135,9 @@ impl From<ApiError> for async_graphql::Error {
 
 /// Seconds a client is asked to wait before retrying after SERVICE_UNAVAILABLE.
 pub const RETRY_AFTER_SECONDS: u64 = 5;
+
+/// The extension of a RATE_LIMITED error saying in how many seconds to try again.
+pub const RETRY_AFTER_EXTENSION: &str = "retryAfter";
 
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
@@ -171,16 +191,14 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
 /// goes with its code and a short plain-text message; internal causes are logged, never sent.
 impl axum::response::IntoResponse for ApiError {
     fn into_response(self) -> axum::response::Response {
-        use axum::http::{StatusCode, header::RETRY_AFTER};
+        use axum::http::header::RETRY_AFTER;
         if let Self::Internal(cause) = &self {
             tracing::error!(error = ?cause, "internal error");
         }
         let status = self.http_status();
         let mut response = (status, self.message()).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, RETRY_AFTER_SECONDS.into());
+        if let Some(seconds) = self.retry_after() {
+            response.headers_mut().insert(RETRY_AFTER, seconds.into());
         }
         response
     }

@@ -3,7 +3,9 @@
 mod common;
 
 use common::{TestApp, error_code};
-use parvis::auth::throttle::{MAX_ATTEMPTS, MAX_ATTEMPTS_PER_ACCOUNT, MAX_ATTEMPTS_PER_ADDRESS};
+use parvis::auth::throttle::{
+    MAX_ATTEMPTS, MAX_ATTEMPTS_PER_ACCOUNT, MAX_ATTEMPTS_PER_ADDRESS, WINDOW_MINUTES,
+};
 use parvis::users::OrgRole;
 use serde_json::{Value, json};
 
@@ -636,6 +638,32 @@ async fn repeated_failed_logins_are_rate_limited() {
         .await
         .unwrap();
     assert_eq!(error_code(&limited), "RATE_LIMITED");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limited_sign_in_says_in_how_many_seconds_to_retry() {
+    let app = app_with_password_user().await;
+    let client = cookie_client();
+    for _ in 0..MAX_ATTEMPTS {
+        login(&app, &client, "helene", "wrong password!").await;
+    }
+    let limited = login(&app, &client, "helene", "correct horse battery").await;
+    let header: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body: Value = limited.json().await.unwrap();
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    let retry_after = body["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(retry_after, header);
+    let window = WINDOW_MINUTES as u64 * 60;
+    assert!(
+        (window - 60..=window).contains(&retry_after),
+        "the first attempt leaves the {window} s window in {retry_after} s"
+    );
 }
 
 /// Signs in from `address`, as told by the reverse proxy the test client stands for (loopback

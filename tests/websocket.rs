@@ -349,6 +349,10 @@ fn assert_refused_as_rate_limited(frame: &serde_json::Value, id: &str) {
         frame["payload"][0]["extensions"]["code"], "RATE_LIMITED",
         "{frame}"
     );
+    assert!(
+        frame["payload"][0]["extensions"]["retryAfter"].as_u64() > Some(0),
+        "{frame}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

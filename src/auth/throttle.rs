@@ -14,9 +14,9 @@
 
 use std::net::IpAddr;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -61,6 +61,7 @@ impl Attempt {
     }
 }
 
+/// The attempts in the window, counted three ways, with the oldest of each count.
 #[derive(QueryableByName)]
 struct Counts {
     #[diesel(sql_type = BigInt)]
@@ -69,13 +70,39 @@ struct Counts {
     on_account: i64,
     #[diesel(sql_type = BigInt)]
     from_address: i64,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    oldest_from_here: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    oldest_on_account: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    oldest_from_address: Option<DateTime<Utc>>,
 }
 
 impl Counts {
-    fn too_many(&self) -> bool {
-        self.from_here > MAX_ATTEMPTS
-            || self.on_account > MAX_ATTEMPTS_PER_ACCOUNT
-            || self.from_address > MAX_ATTEMPTS_PER_ADDRESS
+    /// The oldest attempt of each count over its ceiling: when it leaves the window, one more
+    /// attempt is allowed.
+    fn oldest_over(&self) -> impl Iterator<Item = DateTime<Utc>> {
+        [
+            (self.from_here > MAX_ATTEMPTS, self.oldest_from_here),
+            (
+                self.on_account > MAX_ATTEMPTS_PER_ACCOUNT,
+                self.oldest_on_account,
+            ),
+            (
+                self.from_address > MAX_ATTEMPTS_PER_ADDRESS,
+                self.oldest_from_address,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(over, oldest)| oldest.filter(|_| over))
+    }
+
+    /// Whole seconds until every count over its ceiling is back under it, if one is over.
+    fn retry_after(&self, now: DateTime<Utc>) -> Option<u64> {
+        let window = Duration::minutes(WINDOW_MINUTES);
+        self.oldest_over()
+            .map(|oldest| (oldest + window - now).num_seconds().max(1) as u64)
+            .max()
     }
 }
 
@@ -98,7 +125,11 @@ pub async fn record_attempt(conn: &mut AsyncPgConnection, attempt: &Attempt) -> 
     let counts: Counts = diesel::sql_query(
         "SELECT count(*) FILTER (WHERE throttle_key = $1 AND client_address = $2) AS from_here,
                 count(*) FILTER (WHERE throttle_key = $1) AS on_account,
-                count(*) FILTER (WHERE client_address = $2) AS from_address
+                count(*) FILTER (WHERE client_address = $2) AS from_address,
+                min(created_at) FILTER (WHERE throttle_key = $1 AND client_address = $2)
+                    AS oldest_from_here,
+                min(created_at) FILTER (WHERE throttle_key = $1) AS oldest_on_account,
+                min(created_at) FILTER (WHERE client_address = $2) AS oldest_from_address
          FROM login_attempts
          WHERE created_at > $3 AND (throttle_key = $1 OR client_address = $2)",
     )
@@ -107,13 +138,13 @@ pub async fn record_attempt(conn: &mut AsyncPgConnection, attempt: &Attempt) -> 
     .bind::<Timestamptz, _>(Utc::now() - Duration::minutes(WINDOW_MINUTES))
     .get_result(conn)
     .await?;
-    if counts.too_many() {
+    if let Some(retry_after) = counts.retry_after(Utc::now()) {
         // Refused before any password is checked: it must not lengthen the lock, nor count
         // towards the account's ceiling (one address could otherwise reach it alone).
         diesel::delete(login_attempts::table.find(id))
             .execute(conn)
             .await?;
-        return Err(ApiError::RateLimited);
+        return Err(ApiError::RateLimited { retry_after });
     }
     Ok(())
 }

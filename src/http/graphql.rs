@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::auth::{Client, viewer_of};
-use crate::error::{ApiError, RETRY_AFTER_SECONDS};
+use crate::error::{ApiError, RETRY_AFTER_EXTENSION, RETRY_AFTER_SECONDS};
 use crate::graphql::context::RequestContext;
 use crate::graphql::limits::{RequestTrace, selected_operation_type};
 
@@ -317,8 +317,34 @@ async fn execute(
     if status == StatusCode::SERVICE_UNAVAILABLE {
         http.headers_mut()
             .insert(RETRY_AFTER, RETRY_AFTER_SECONDS.into());
+    } else if let Some(seconds) = longest_retry_after(&response) {
+        http.headers_mut().insert(RETRY_AFTER, seconds.into());
     }
     http
+}
+
+/// The longest `retryAfter` of the response's errors (RATE_LIMITED), for the `Retry-After`
+/// header: a client that waits that long may retry the whole request.
+fn longest_retry_after(response: &BatchResponse) -> Option<u64> {
+    let singles = match response {
+        BatchResponse::Single(single) => std::slice::from_ref(single),
+        BatchResponse::Batch(all) => all.as_slice(),
+    };
+    singles
+        .iter()
+        .flat_map(|single| &single.errors)
+        .filter_map(|error| {
+            error
+                .extensions
+                .as_ref()?
+                .get(RETRY_AFTER_EXTENSION)
+                .cloned()
+        })
+        .filter_map(|seconds| match seconds {
+            async_graphql::Value::Number(seconds) => seconds.as_u64(),
+            _ => None,
+        })
+        .max()
 }
 
 /// Whether every operation of the response failed with `code`. A batch where some operation

@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use crate::app::App;
 use crate::auth::{Client, Credential, Viewer, authenticate, revalidate, session_cookie_value};
-use crate::error::ApiError;
+use crate::error::{ApiError, RETRY_AFTER_EXTENSION, RETRY_AFTER_SECONDS};
 use crate::events::Event;
 use crate::graphql::ParvisSchema;
 use crate::graphql::context::RequestContext;
@@ -383,7 +383,13 @@ impl Connection {
         let slot = match self.reserve_operation(viewer.id()) {
             Ok(slot) => slot,
             Err(message) => {
-                let error = json!({ "message": message, "extensions": { "code": "RATE_LIMITED" } });
+                // A slot frees when one of the viewer's operations ends, at no known time: the
+                // client is asked to wait the usual few seconds.
+                let extensions = json!({
+                    "code": "RATE_LIMITED",
+                    RETRY_AFTER_EXTENSION: RETRY_AFTER_SECONDS,
+                });
+                let error = json!({ "message": message, "extensions": extensions });
                 let refusal = json!({ "type": "error", "id": id, "payload": [error] });
                 return send(socket, &refusal).await.map_err(|_| closed());
             }

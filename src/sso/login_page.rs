@@ -163,7 +163,7 @@ pub async fn password_sign_in(
     };
     let user = match local::verify(&services, &client, &form.identifier, form.password).await {
         Ok(user) => user,
-        Err(ApiError::RateLimited) => return back_with("rate_limited"),
+        Err(ApiError::RateLimited { .. }) => return back_with("rate_limited"),
         Err(ApiError::Forbidden(_)) => return back_with("local_disabled"),
         Err(ApiError::Internal(cause)) => {
             tracing::error!(error = ?cause, "password sign-in failed");
