@@ -3,6 +3,8 @@
 //! savepoint inside a caller's), records mentions, and publishes the events and notification
 //! triggers its change calls for.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
@@ -274,21 +276,18 @@ pub async fn readable_among(
     let audiences = model::audiences(conn, &ids).await?;
     let groups: Vec<Uuid> = audiences.values().flatten().copied().collect();
     let access = if groups.is_empty() {
-        Vec::new()
+        HashMap::new()
     } else {
-        crate::groups::model::find_access(conn, viewer.id(), &groups).await?
+        crate::groups::service::access_by_id(conn, viewer.id(), &groups).await?
     };
     Ok(posts
         .into_iter()
         .filter(|post| {
-            let in_audience = audiences
+            let audiences: Vec<GroupAccess> = audiences
                 .get(&post.id)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let audiences: Vec<GroupAccess> = access
-                .iter()
-                .filter(|group| in_audience.contains(&group.group.id))
-                .cloned()
+                .into_iter()
+                .flatten()
+                .filter_map(|group| access.get(group).cloned())
                 .collect();
             readable_by(viewer, post, &audiences)
         })
