@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::ws::{Received, WsClient};
-use common::{TestApp, TestUser, error_code};
+use common::{TestApp, TestUser, error_code, texts_of};
 use parvis::groups::{GroupRole, Visibility};
 use parvis::users::OrgRole;
 use serde_json::{Value, json};
@@ -812,23 +812,12 @@ async fn only_managers_mention_a_whole_group() {
         "Rappel @club-de-course : sortie demain",
     )
     .await;
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Mention {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        body: String,
-    }
-    let mut conn = app.db().connect().await.unwrap();
-    let mentions: Vec<Mention> = diesel::sql_query(
-        "SELECT p.body FROM post_group_mentions m JOIN posts p ON p.id = m.post_id",
+    let mentions = texts_of(
+        &app,
+        "SELECT p.body AS text FROM post_group_mentions m JOIN posts p ON p.id = m.post_id",
     )
-    .load(&mut conn)
-    .await
-    .unwrap();
-    assert_eq!(
-        mentions.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
-        ["Rappel @club-de-course : sortie demain"]
-    );
+    .await;
+    assert_eq!(mentions, ["Rappel @club-de-course : sortie demain"]);
 }
 
 const POLL: &str = "query($id: ID!) { post(id: $id) { poll { closed resultsVisible voterCount viewerVotes options { id label voteCount } } } }";
@@ -1626,20 +1615,12 @@ async fn the_previous_versions_of_a_feed_page_cost_the_same_statements_for_one_p
 
 /// The people who opened a post, by username, as `post_views` holds them.
 async fn viewers_of_posts(app: &TestApp) -> Vec<String> {
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Viewer {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        username: String,
-    }
-    let mut conn = app.db().connect().await.unwrap();
-    let viewers: Vec<Viewer> = diesel::sql_query(
-        "SELECT u.username FROM post_views v JOIN users u ON u.id = v.user_id ORDER BY u.username",
+    texts_of(
+        app,
+        "SELECT u.username AS text FROM post_views v JOIN users u ON u.id = v.user_id
+         ORDER BY u.username",
     )
-    .load(&mut conn)
     .await
-    .unwrap();
-    viewers.into_iter().map(|viewer| viewer.username).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -412,6 +412,23 @@ pub fn error_code(response: &Value) -> &str {
         .unwrap_or_else(|| panic!("expected an error, got {response}"))
 }
 
+/// The `text` column of every row `sql` selects, in its order: for checking what a test wrote
+/// where the API does not show it.
+pub async fn texts_of(app: &TestApp, sql: &str) -> Vec<String> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        text: String,
+    }
+    let mut conn = app.db().connect().await.expect("connect");
+    let rows: Vec<Row> = diesel::sql_query(sql)
+        .load(&mut conn)
+        .await
+        .expect("select texts");
+    rows.into_iter().map(|row| row.text).collect()
+}
+
 /// How many jobs of `kind` wait, and how many of those failed at least once.
 pub async fn jobs_of_kind(app: &TestApp, kind: &str) -> (i64, i64) {
     use diesel_async::RunQueryDsl;
