@@ -137,6 +137,7 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
         config.storage_url = storage_url(database_args, args.storage_url.as_deref())?;
         config.uploads.max_file_bytes = args.max_upload_bytes;
         config.activity_capture = args.activity_capture;
+        config.demo = args.demo;
         config.smtp = args.smtp.settings();
         config.sso = file.oidc;
         if let Some(public_url) = args.public_url {

@@ -255,6 +255,8 @@ pub struct AppConfig {
     pub activity_capture: bool,
     /// The SMTP server emails go through; none sends no email.
     pub smtp: Option<SmtpSettings>,
+    /// Runs the demo organization (`--demo`): signed-out clients are told its credentials.
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -288,6 +290,7 @@ impl AppConfig {
             },
             activity_capture: true,
             smtp: None,
+            demo: false,
         }
     }
 

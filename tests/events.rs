@@ -717,11 +717,8 @@ async fn a_revoked_feed_stops_working() {
 }
 
 async fn attendees_csv(app: &TestApp, user: &TestUser, event: &str) -> reqwest::Response {
-    let uuid = parvis::graphql::ids::decode(&async_graphql::ID(event.to_owned()), "id")
-        .unwrap()
-        .1;
     app.http
-        .get(app.url(&format!("/calendar/events/{uuid}/attendees.csv")))
+        .get(app.url(&format!("/calendar/events/{event}/attendees.csv")))
         .bearer_auth(&user.token)
         .send()
         .await
@@ -753,6 +750,47 @@ async fn organizers_export_the_attendees_as_csv() {
         "{text}"
     );
     assert_eq!(refused.status(), 403);
+    let url = |user| {
+        app.graphql(
+            Some(user),
+            "query($id: ID!) { event(id: $id) { attendeesCsvUrl } }",
+            json!({ "id": id }),
+        )
+    };
+    let given = url(&owner).await["data"]["event"]["attendeesCsvUrl"].clone();
+    assert!(
+        given
+            .as_str()
+            .is_some_and(|url| url.ends_with(&format!("/calendar/events/{id}/attendees.csv"))),
+        "{given}"
+    );
+    assert!(url(&member).await["data"]["event"]["attendeesCsvUrl"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_file_link_made_with_the_bare_uuid_still_works() {
+    let Setup {
+        app, owner, group, ..
+    } = setup().await;
+    let id = created_id(&app, &owner, weekly_meeting(&group.id)).await;
+    let uuid = parvis::graphql::ids::decode(&async_graphql::ID(id.clone()), "id")
+        .unwrap()
+        .1;
+    let file = app
+        .http
+        .get(app.url(&format!("/calendar/events/{uuid}.ics")))
+        .bearer_auth(&owner.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), 200);
+    assert!(
+        event_file(&app, &owner, &id)
+            .await
+            .url()
+            .path()
+            .contains(&id)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

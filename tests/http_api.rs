@@ -165,6 +165,8 @@ async fn validation_failure_is_a_400_for_graphql_response_json() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = response.json::<Value>().await.unwrap();
+    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
     let legacy = post_raw(
         &app,
         "application/json",
@@ -184,10 +186,16 @@ async fn signed_out_clients_get_no_field_suggestions_and_no_introspection() {
     let introspection = app
         .graphql(None, "{ __schema { types { name } } }", json!({}))
         .await;
-    assert!(
-        introspection["data"]["__schema"].is_null(),
-        "{introspection}"
-    );
+    assert_eq!(error_code(&introspection), "UNAUTHENTICATED");
+    assert!(introspection.get("data").is_none(), "{introspection}");
+    let through_a_fragment = app
+        .graphql(
+            None,
+            "query { ...Root } fragment Root on Query { __type(name: \"User\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&through_a_fragment), "UNAUTHENTICATED");
 
     let user = app.member("ada").await;
     let introspection = app
@@ -220,13 +228,12 @@ async fn too_deep_queries_are_refused() {
     };
     assert!(app.graphql(Some(&user), &nested(8), json!({})).await["errors"].is_null());
     let response = app.graphql(Some(&user), &nested(12), json!({})).await;
-    assert!(
-        response["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("nested too deep"),
+    assert_eq!(
+        response["errors"][0]["message"], "The query is nested 17 levels deep; the limit is 15.",
         "{response}"
     );
+    assert_eq!(response["errors"][0]["extensions"]["limit"], 15);
+    assert_eq!(response["errors"][0]["extensions"]["measured"], 17);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -235,13 +242,13 @@ async fn too_costly_queries_are_refused() {
     let user = app.member("ada").await;
     let costly = "{ a: users(first: 100) { edges { node { id displayName title department site email phone bio locale timeZone orgRole status createdAt updatedAt viewerCanEdit username } } } b: users(first: 100) { edges { node { id displayName title department site email phone bio locale timeZone orgRole status createdAt updatedAt viewerCanEdit username } } } c: users(first: 100) { edges { node { id displayName title department site email phone bio locale timeZone orgRole status createdAt updatedAt viewerCanEdit username } } } }";
     let response = app.graphql(Some(&user), costly, json!({})).await;
+    let message = response["errors"][0]["message"].as_str().unwrap();
     assert!(
-        response["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("complex"),
+        message.starts_with("The query's complexity is 5703 ")
+            && message.ends_with("the limit is 5000."),
         "{response}"
     );
+    assert_eq!(response["errors"][0]["extensions"]["measured"], 5703);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -267,11 +274,8 @@ async fn too_many_tokens_are_refused_before_parsing() {
     let user = app.member("ada").await;
     let query = format!("{{ __typename {} }}", "@skip(if: false) ".repeat(400));
     let response = app.graphql(Some(&user), &query, json!({})).await;
-    assert!(
-        response["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("tokens"),
+    assert_eq!(
+        response["errors"][0]["message"], "The query has 2803 tokens; the limit is 2000.",
         "{response}"
     );
 }
@@ -290,6 +294,12 @@ async fn batches_are_limited() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let refusal = response.json::<Value>().await.unwrap();
+    assert_eq!(
+        refusal["errors"][0]["message"],
+        "The batch holds 11 operations; the limit is 10."
+    );
+    assert_eq!(refusal["errors"][0]["extensions"]["limit"], 10);
     let small: Vec<Value> = (0..2)
         .map(|_| json!({ "query": "{ __typename }" }))
         .collect();
@@ -387,6 +397,14 @@ async fn graphiql_is_served_without_any_external_host() {
             "{asset} is not the real bundle"
         );
     }
+    assert!(page.contains("/graphiql/assets/favicon.svg"));
+    let favicon = app
+        .http
+        .get(app.url("/graphiql/assets/favicon.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(favicon.headers()["content-type"], "image/svg+xml");
 }
 
 /// The introspection query GraphiQL 3 sends.

@@ -23,17 +23,27 @@ use crate::services::Services;
 /// The range the dashboard and the exports show unless asked otherwise.
 pub const DEFAULT_DAYS: i64 = 90;
 
-/// The reports, as their file names spell them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The organization's analytics reports, each downloadable as CSV (`Analytics.csvUrl`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[graphql(name = "AnalyticsReport")]
 pub enum Report {
+    /// Daily, weekly and monthly active people per bucket.
     ActiveUsers,
+    /// Active people per department.
     ActiveUsersByDepartment,
+    /// Active people per site.
     ActiveUsersBySite,
+    /// Accounts active in the range, and accounts never activated.
     Adoption,
+    /// Each feature and what people did with it.
     FeatureUsage,
+    /// The most active, fastest growing and silent groups.
     Groups,
+    /// Reach, engagement and acknowledgements of each post published in the range.
     Posts,
+    /// Notifications received per person per week.
     Notifications,
+    /// Searches, and the queries that found nothing.
     Searches,
 }
 
@@ -68,6 +78,18 @@ impl Report {
         let slug = file.strip_suffix(".csv")?;
         Self::ALL.into_iter().find(|report| report.slug() == slug)
     }
+}
+
+/// Where `report` over `period` downloads as CSV (`Analytics.csvUrl`).
+pub fn csv_url(services: &Services, report: Report, period: &Period) -> String {
+    format!(
+        "{}/admin/analytics/{}.csv?from={}&to={}&granularity={}",
+        services.config.public_url,
+        report.slug(),
+        period.from,
+        period.to,
+        period.granularity.as_str()
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]

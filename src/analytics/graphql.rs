@@ -47,6 +47,17 @@ impl Analytics {
         self.period.granularity
     }
 
+    /// Where the report downloads as CSV over this range (org admins, signed in by cookie or
+    /// bearer token); null for a group's analytics, whose reports have no CSV.
+    async fn csv_url(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report to download.")] report: super::export::Report,
+    ) -> Option<String> {
+        matches!(self.period.scope, Scope::Organization)
+            .then(|| super::export::csv_url(ctx.services(), report, &self.period))
+    }
+
     async fn time_zone(&self) -> &str {
         &self.period.time_zone
     }

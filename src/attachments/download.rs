@@ -7,7 +7,6 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use uuid::Uuid;
 
 use super::access;
 use super::model::Attachment;
@@ -29,7 +28,7 @@ impl<S: AsRef<Services> + Send + Sync> FromRequestParts<S> for Readable {
         let SignedIn(viewer) = SignedIn::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let Ok(id) = Uuid::parse_str(&id) else {
+        let Some(id) = crate::graphql::ids::from_path(&id, access::TYPE_NAME) else {
             return Err(status(StatusCode::NOT_FOUND, "Not found"));
         };
         let result = async {

@@ -3,11 +3,17 @@
 
 use uuid::Uuid;
 
+use super::access::TYPE_NAME;
+use crate::graphql::ids;
 use crate::services::Services;
 
 /// Streams the attachment to whoever may see what it is attached to.
 pub fn download(services: &Services, id: Uuid) -> String {
-    format!("{}/attachments/{id}", services.config.public_url)
+    format!(
+        "{}/attachments/{}",
+        services.config.public_url,
+        ids::encode(TYPE_NAME, id).as_str()
+    )
 }
 
 /// Where an uploaded image (avatar, cover) is shown: its preview.

@@ -5,13 +5,18 @@
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::access;
+use super::access::{self, EventView};
 use super::feeds::csv_safe;
 use super::model;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{Action, Judged};
 use crate::users::visibility::Sight;
+
+/// Whether `viewer` may download the attendees of an event they see: its organizers may.
+pub fn may_export(view: &EventView, viewer: &Viewer) -> bool {
+    view.decide(viewer, Action::Manage).allowed() || view.decide(viewer, Action::Delete).allowed()
+}
 
 /// The CSV of everyone who answered or was invited, in the order they answered, for whoever
 /// runs the event.
@@ -21,9 +26,7 @@ pub async fn csv(
     event_id: Uuid,
 ) -> ApiResult<Vec<u8>> {
     let view = access::find_visible(conn, viewer, event_id).await?;
-    if !view.decide(viewer, Action::Manage).allowed()
-        && !view.decide(viewer, Action::Delete).allowed()
-    {
+    if !may_export(&view, viewer) {
         return Err(ApiError::Forbidden(
             "Only organizers export attendees.".into(),
         ));

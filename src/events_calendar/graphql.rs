@@ -252,8 +252,19 @@ impl EventView {
         format!(
             "{}/calendar/events/{}.ics",
             ctx.services().config.public_url,
-            self.event.id
+            ids::encode(TYPE_NAME, self.event.id).as_str()
         )
+    }
+    /// The attendees as CSV (name, email, answer, guests), for the event's organizers; null
+    /// for anyone else.
+    async fn attendees_csv_url(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(super::attendees::may_export(self, ctx.viewer()?).then(|| {
+            format!(
+                "{}/calendar/events/{}/attendees.csv",
+                ctx.services().config.public_url,
+                ids::encode(TYPE_NAME, self.event.id).as_str()
+            )
+        }))
     }
     /// This event's occurrences in a window (at most a year).
     async fn occurrences(
@@ -384,8 +395,15 @@ pub struct EventQuery;
 
 #[Object]
 impl EventQuery {
-    async fn event(&self, ctx: &Context<'_>, id: ID) -> ApiResult<EventView> {
-        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    /// The event with this ID; null with a NOT_FOUND error when it does not exist or the viewer may not see it.
+    async fn event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The event's global ID.")] id: ID,
+    ) -> ApiResult<Option<EventView>> {
+        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?)
+            .await
+            .map(Some)
     }
 
     /// Occurrences of the events the viewer may see in a window (recurring events expanded, in

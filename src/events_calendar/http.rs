@@ -8,11 +8,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use uuid::Uuid;
 
 use super::feeds::service;
 use crate::auth::SignedIn;
 use crate::error::ApiError;
+use crate::graphql::ids;
 use crate::services::Services;
 
 fn not_found() -> Response {
@@ -50,7 +50,7 @@ pub async fn event_file(
 ) -> Response {
     let Some(id) = file
         .strip_suffix(".ics")
-        .and_then(|id| Uuid::parse_str(id).ok())
+        .and_then(|id| ids::from_path(id, super::access::TYPE_NAME))
     else {
         return not_found();
     };
@@ -96,7 +96,7 @@ pub async fn attendees_csv(
     Path(id): Path<String>,
     signed_in: Result<SignedIn, ApiError>,
 ) -> Response {
-    let Ok(id) = Uuid::parse_str(&id) else {
+    let Some(id) = ids::from_path(&id, super::access::TYPE_NAME) else {
         return not_found();
     };
     let viewer = match signed_in {

@@ -60,7 +60,7 @@ async fn readable_version(
     id: &str,
     number: Option<i32>,
 ) -> Result<(FileVersion, String, Option<Uuid>), Response> {
-    let Ok(id) = Uuid::parse_str(id) else {
+    let Some(id) = crate::graphql::ids::from_path(id, access::FILE_TYPE) else {
         return Err(status(StatusCode::NOT_FOUND, "Not found"));
     };
     let result = async {

@@ -338,7 +338,7 @@ impl FileView {
         format!(
             "{}/files/{}",
             ctx.services().config.public_url,
-            self.file.id
+            ids::encode(FILE_TYPE, self.file.id).as_str()
         )
     }
     /// Versions, newest first.
@@ -395,8 +395,15 @@ impl FileQuery {
         Ok(DriveView { drive, group: None })
     }
 
-    async fn drive(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DriveView> {
-        load_drive(ctx, ids::decode_as(&id, DRIVE_TYPE, "id")?).await
+    /// The drive with this ID; null with a NOT_FOUND error when it does not exist or the viewer may not open it.
+    async fn drive(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The drive's global ID.")] id: ID,
+    ) -> ApiResult<Option<DriveView>> {
+        load_drive(ctx, ids::decode_as(&id, DRIVE_TYPE, "id")?)
+            .await
+            .map(Some)
     }
 
     /// Recently changed files in the viewer's drive and their groups' drives; with `query`, only

@@ -32,3 +32,16 @@ pub fn decode_as(id: &ID, type_name: &'static str, field: &str) -> ApiResult<Uui
         _ => Err(ApiError::NotFound(type_name)),
     }
 }
+
+/// The row id an HTTP route's path segment names: the object's global ID (the documented form,
+/// which its `*Url` fields give) or, for links made before those fields gave global IDs, its bare
+/// UUID. `None` for anything else, another type's ID included.
+pub fn from_path(segment: &str, type_name: &str) -> Option<Uuid> {
+    if let Ok(uuid) = Uuid::parse_str(segment) {
+        return Some(uuid);
+    }
+    match decode(&ID(segment.to_owned()), "id") {
+        Ok((found, uuid)) if found == type_name => Some(uuid),
+        _ => None,
+    }
+}

@@ -1,8 +1,12 @@
-//! Limits on what one GraphQL document may ask for (OWASP GraphQL cheat sheet), beyond the depth,
-//! complexity and directive limits async-graphql checks itself: tokens before parsing; aliases and
+//! Limits on what one GraphQL document may ask for (OWASP GraphQL cheat sheet), beyond the
+//! directive and recursion limits async-graphql checks itself: tokens before parsing; aliases and
 //! the size of the document with its fragments expanded after parsing, before any validation
-//! rule runs, so that validation's cost is bounded by the document's size whatever its shape. The same extension records the operation type for metrics and whether the document
-//! was valid (a request that is not gets a 4xx, or a WebSocket `error` message).
+//! rule runs, so that validation's cost is bounded by the document's size whatever its shape;
+//! depth and complexity after validation, from the values async-graphql's validation measures.
+//! Each refusal names the limit and the measured value. The same extension gives parse and
+//! validation errors the codes clients key on (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED),
+//! records the operation type for metrics and whether the document was valid (a request that is
+//! not gets a 4xx, or a WebSocket `error` message).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +17,7 @@ use async_graphql::extensions::{
     NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::parser::{Error as ParseError, Pos};
 use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
 use tokio::sync::Semaphore;
 
@@ -103,8 +108,8 @@ impl DocumentLimitsExtension {
             parsed
         })
         .await
-        .map_err(|_| ServerError::new("Internal server error.", None))??;
-        request.set_parsed_query(parsed);
+        .map_err(|_| ServerError::new("Internal server error.", None))?;
+        request.set_parsed_query(parsed.map_err(parse_failed)?);
         Ok(())
     }
 }
@@ -123,18 +128,30 @@ impl Extension for DocumentLimitsExtension {
     ) -> ServerResult<Request> {
         let limits = &self.limits;
         if tokens::exceeds(&request.query, limits.max_tokens) {
-            return Err(limit_error(format!(
-                "The query has more than {} tokens.",
-                limits.max_tokens
-            )));
+            // Counted to the end only once refused: the body limit bounds the document.
+            let measured = tokens::count(&request.query);
+            return Err(over_limit(
+                format!(
+                    "The query has {measured} tokens; the limit is {}.",
+                    limits.max_tokens
+                ),
+                limits.max_tokens,
+                measured,
+            ));
         }
         self.parse_large(&mut request).await?;
-        let selections = expanded_selections(request.parsed_query()?)?;
+        // `parsed_query` fails only to parse (its error is the parser's, converted).
+        let document = request.parsed_query().map_err(parse_failed_message)?;
+        let selections = expanded_selections(document)?;
         if selections > limits.max_selections {
-            return Err(limit_error(format!(
-                "The query selects {selections} fields once its fragments are expanded; the limit is {}.",
-                limits.max_selections
-            )));
+            return Err(over_limit(
+                format!(
+                    "The query selects {selections} fields once its fragments are expanded; the limit is {}.",
+                    limits.max_selections
+                ),
+                limits.max_selections,
+                selections,
+            ));
         }
         next.run(ctx, request).await
     }
@@ -149,10 +166,14 @@ impl Extension for DocumentLimitsExtension {
         let document = next.run(ctx, query, variables).await?;
         let aliases = count_aliases(&document);
         if aliases > self.limits.max_aliases {
-            return Err(limit_error(format!(
-                "The query uses {aliases} aliases; the limit is {}.",
-                self.limits.max_aliases
-            )));
+            return Err(over_limit(
+                format!(
+                    "The query uses {aliases} aliases; the limit is {}.",
+                    self.limits.max_aliases
+                ),
+                self.limits.max_aliases,
+                aliases,
+            ));
         }
         if let Some(trace) = ctx.data_opt::<RequestTrace>() {
             let operation_type = document.operations.iter().next().map(|(_, op)| op.node.ty);
@@ -182,7 +203,10 @@ impl Extension for DocumentLimitsExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await;
+        let result = match next.run(ctx).await {
+            Ok(measured) => self.within_cost(&measured).map(|()| measured),
+            Err(errors) => Err(errors.into_iter().map(validation_failed).collect()),
+        };
         if let Some(trace) = ctx.data_opt::<RequestTrace>() {
             trace.update(|state| state.valid = result.is_ok());
         }
@@ -190,8 +214,88 @@ impl Extension for DocumentLimitsExtension {
     }
 }
 
-fn limit_error(message: String) -> ServerError {
-    coded_error(message, "BAD_USER_INPUT")
+impl DocumentLimitsExtension {
+    /// The depth and complexity validation measured, against their limits.
+    fn within_cost(&self, measured: &ValidationResult) -> Result<(), Vec<ServerError>> {
+        let limits = &self.limits;
+        if measured.depth > limits.max_depth {
+            return Err(vec![over_limit(
+                format!(
+                    "The query is nested {} levels deep; the limit is {}.",
+                    measured.depth, limits.max_depth
+                ),
+                limits.max_depth,
+                measured.depth,
+            )]);
+        }
+        if measured.complexity > limits.max_complexity {
+            return Err(vec![over_limit(
+                format!(
+                    "The query's complexity is {} (each field counts 1, a list of `first: n` counts n times its selection); the limit is {}.",
+                    measured.complexity, limits.max_complexity
+                ),
+                limits.max_complexity,
+                measured.complexity,
+            )]);
+        }
+        Ok(())
+    }
+}
+
+/// Code of a document that is not GraphQL.
+pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+/// Code of a document that does not fit the schema.
+pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+
+/// A refusal for going over one of the document limits: the message names the limit and the
+/// measured value, which `extensions.limit` and `extensions.measured` also carry.
+pub fn over_limit(
+    message: String,
+    limit: impl TryInto<u64>,
+    measured: impl TryInto<u64>,
+) -> ServerError {
+    let mut error = coded_error(message, "BAD_USER_INPUT");
+    if let Some(extensions) = error.extensions.as_mut() {
+        extensions.set("limit", limit.try_into().unwrap_or(u64::MAX));
+        extensions.set("measured", measured.try_into().unwrap_or(u64::MAX));
+    }
+    error
+}
+
+/// A parse error as clients key on it: GRAPHQL_PARSE_FAILED with one readable line (the
+/// parser's own message spans several lines drawing a pointer under the document).
+fn parse_failed(error: ParseError) -> ServerError {
+    parse_failed_message(error.into())
+}
+
+fn parse_failed_message(error: ServerError) -> ServerError {
+    let expected = error
+        .message
+        .lines()
+        .map(str::trim)
+        .find_map(|line| line.strip_prefix("= "))
+        .unwrap_or(error.message.trim())
+        .trim_end_matches('.')
+        .to_owned();
+    let message = match error.locations.first() {
+        Some(Pos { line, column }) => {
+            format!("Syntax error at line {line}, column {column}: {expected}.")
+        }
+        None => format!("Syntax error: {expected}."),
+    };
+    let mut failed = coded_error(message, PARSE_FAILED);
+    failed.locations = error.locations;
+    failed
+}
+
+/// A validation error (unknown field, wrong argument type, ...) coded GRAPHQL_VALIDATION_FAILED
+/// unless a rule of ours already coded it.
+fn validation_failed(mut error: ServerError) -> ServerError {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", VALIDATION_FAILED);
+    }
+    error
 }
 
 /// The error of an operation stopped because it ran past `budget`.
@@ -260,9 +364,10 @@ impl<'a> Expansion<'a> {
         match self.totals.get(name) {
             Some(Some(total)) => return Ok(*total),
             Some(None) => {
-                return Err(limit_error(format!(
-                    "The fragment `{name}` spreads itself."
-                )));
+                return Err(coded_error(
+                    format!("The fragment `{name}` spreads itself."),
+                    VALIDATION_FAILED,
+                ));
             }
             None => {}
         }

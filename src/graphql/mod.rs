@@ -4,6 +4,7 @@ pub mod connection;
 pub mod context;
 pub mod date;
 pub mod ids;
+pub mod introspection;
 pub mod limits;
 pub mod loaders;
 pub mod node;
@@ -104,6 +105,7 @@ impl Schemas {
                 .data(services.clone())
                 .finish(),
             signed_out: builder(limits, parse_slots)
+                .extension(introspection::SignInToIntrospect::new(services.config.demo))
                 .disable_introspection()
                 .disable_suggestions()
                 .data(services)
@@ -129,8 +131,6 @@ fn builder(
         Mutation::default(),
         Subscription::default(),
     )
-    .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
     .limit_directives(limits.max_directives)
     .limit_recursive_depth(32)
     .extension(limits::DocumentLimits::new(limits.clone(), parse_slots))

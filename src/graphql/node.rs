@@ -10,6 +10,7 @@ use crate::auth::access_tokens::AccessToken;
 use crate::auth::sessions::Session;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::access::EventView;
+use crate::events_calendar::feeds::{self, model::CalendarFeed};
 use crate::files::access::{self as files, DriveView};
 use crate::files::graphql::{self as files_graphql, FileView, FolderView};
 use crate::graphql::context::ContextExt;
@@ -21,6 +22,8 @@ use crate::groups::rules::{self, MembershipRule};
 use crate::groups::webhooks::{self, Webhook};
 use crate::posts::Post;
 use crate::posts::graphql as posts;
+use crate::posts::graphql::PollOptionView;
+use crate::posts::model::Comment;
 use crate::surveys::access::SurveyView;
 use crate::surveys::model::Question as SurveyQuestion;
 use crate::users::User;
@@ -41,7 +44,10 @@ pub enum Node {
     GroupWebhook(Webhook),
     GroupMembershipRule(MembershipRule),
     Post(Post),
+    Comment(Comment),
+    PollOption(PollOptionView),
     Event(EventView),
+    CalendarFeed(CalendarFeed),
     Drive(DriveView),
     Folder(FolderView),
     File(FileView),
@@ -59,10 +65,15 @@ pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
-    /// Fetches any object by its global ID; NOT_FOUND when it does not exist or is not visible.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Node> {
+    /// Fetches any object by its global ID; null with a NOT_FOUND error (at this field's path)
+    /// when it does not exist or the viewer may not see it.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID from any object's `id` field.")] id: ID,
+    ) -> ApiResult<Option<Node>> {
         ctx.viewer()?;
-        load_node(ctx, &id, "id").await
+        load_node(ctx, &id, "id").await.map(Some)
     }
 
     /// Fetches up to 100 objects; each missing or invisible one is null.
@@ -114,6 +125,13 @@ pub async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Nod
             rules::load_visible_rule(ctx, uuid).await?,
         )),
         posts::TYPE_NAME => Ok(Node::Post(posts::open(ctx, uuid).await?)),
+        posts::COMMENT_TYPE => Ok(Node::Comment(posts::load_visible_comment(ctx, uuid).await?)),
+        posts::POLL_OPTION_TYPE => Ok(Node::PollOption(
+            posts::load_visible_poll_option(ctx, uuid).await?,
+        )),
+        feeds::TYPE_NAME => Ok(Node::CalendarFeed(
+            feeds::service::own(&mut *ctx.conn().await?, ctx.viewer()?, uuid).await?,
+        )),
         files::DRIVE_TYPE => Ok(Node::Drive(files_graphql::load_drive(ctx, uuid).await?)),
         files::FOLDER_TYPE => Ok(Node::Folder(files_graphql::load_folder(ctx, uuid).await?)),
         files::FILE_TYPE => Ok(Node::File(files_graphql::load_file(ctx, uuid).await?)),

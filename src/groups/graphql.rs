@@ -536,11 +536,24 @@ impl GroupQuery {
         ))
     }
 
-    async fn group(&self, ctx: &Context<'_>, id: ID) -> ApiResult<GroupAccess> {
-        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    /// The group with this ID; null with a NOT_FOUND error when it does not exist or is secret to the viewer.
+    async fn group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group's global ID.")] id: ID,
+    ) -> ApiResult<Option<GroupAccess>> {
+        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?)
+            .await
+            .map(Some)
     }
 
-    async fn group_by_slug(&self, ctx: &Context<'_>, slug: String) -> ApiResult<GroupAccess> {
+    /// The group with this URL slug; null with a NOT_FOUND error when none has it or it is
+    /// secret to the viewer.
+    async fn group_by_slug(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group's slug, as in its `slug` field.")] slug: String,
+    ) -> ApiResult<Option<GroupAccess>> {
         let viewer = ctx.viewer()?;
         validation::max_chars("slug", &slug, Limit::SLUG)?;
         let mut conn = ctx.conn().await?;
@@ -550,7 +563,7 @@ impl GroupQuery {
         if policy::can(viewer, Action::View, Resource::Group(&access)) == Decision::Hide {
             return Err(ApiError::NotFound(TYPE_NAME));
         }
-        Ok(access)
+        Ok(Some(access))
     }
 
     /// The viewer's pending invitations, oldest first.

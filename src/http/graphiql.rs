@@ -19,6 +19,8 @@ const REACT: &[u8] = asset!("react.js");
 const REACT_DOM: &[u8] = asset!("react-dom.js");
 const GRAPHIQL_JS: &[u8] = asset!("graphiql.js");
 const GRAPHIQL_CSS: &[u8] = asset!("graphiql.css");
+/// The tab icon: GraphQL's hexagon in the product's colour.
+const FAVICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f4e79"/><path d="M16 5 25.5 10.5v11L16 27 6.5 21.5v-11z" fill="none" stroke="#fff" stroke-width="2"/><circle cx="16" cy="16" r="3.5" fill="#fff"/></svg>"##;
 
 /// Everything the page loads comes from this origin.
 const POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; font-src 'self' data:";
@@ -29,6 +31,7 @@ const PAGE: &str = r##"<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{title}</title>
+  <link rel="icon" type="image/svg+xml" href="/graphiql/assets/favicon.svg">
   <link rel="stylesheet" href="/graphiql/assets/graphiql.css">
   <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
 </head>
@@ -86,6 +89,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         "react-dom.js" => (REACT_DOM, "text/javascript; charset=utf-8"),
         "graphiql.js" => (GRAPHIQL_JS, "text/javascript; charset=utf-8"),
         "graphiql.css" => (GRAPHIQL_CSS, "text/css; charset=utf-8"),
+        "favicon.svg" => (FAVICON.as_bytes(), "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

@@ -20,7 +20,7 @@ use crate::app::App;
 use crate::auth::{Client, viewer_of};
 use crate::error::{ApiError, RETRY_AFTER_EXTENSION, RETRY_AFTER_SECONDS};
 use crate::graphql::context::RequestContext;
-use crate::graphql::limits::{RequestTrace, selected_operation_type};
+use crate::graphql::limits::{RequestTrace, over_limit, selected_operation_type};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -238,10 +238,18 @@ async fn execute(
     if let BatchRequest::Batch(requests) = &batch
         && requests.len() > max_batch
     {
-        return error_response(
+        let refusal = over_limit(
+            format!(
+                "The batch holds {} operations; the limit is {max_batch}.",
+                requests.len()
+            ),
+            max_batch,
+            requests.len(),
+        );
+        return json_response(
             format,
             StatusCode::BAD_REQUEST,
-            &format!("A batch may hold at most {max_batch} operations."),
+            &serde_json::json!({ "errors": [refusal] }),
         );
     }
     let request_id = super::request_id(&headers);
@@ -291,6 +299,11 @@ async fn execute(
         && traces.iter().all(|trace| !trace.get().valid);
     let status = if all_failed_with(&response, "SERVICE_UNAVAILABLE") {
         StatusCode::SERVICE_UNAVAILABLE
+    } else if format == ResponseFormat::GraphqlResponseJson
+        && request_error
+        && all_failed_with(&response, ApiError::Unauthenticated.code())
+    {
+        StatusCode::UNAUTHORIZED
     } else if format == ResponseFormat::GraphqlResponseJson && request_error {
         StatusCode::BAD_REQUEST
     } else {
@@ -314,6 +327,10 @@ async fn execute(
         _ => json_response(format, status, &response),
     };
     append_headers(http.headers_mut(), &http_headers);
+    if status == StatusCode::UNAUTHORIZED {
+        http.headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
     if status == StatusCode::SERVICE_UNAVAILABLE {
         http.headers_mut()
             .insert(RETRY_AFTER, RETRY_AFTER_SECONDS.into());
@@ -373,8 +390,9 @@ fn append_headers(target: &mut HeaderMap, source: &HeaderMap) {
     }
 }
 
-/// Every error gets a code: parse and validation errors (which async-graphql leaves without one)
-/// are BAD_USER_INPUT. Internal errors also carry the request id to quote to an admin.
+/// Every error gets a code: the few request errors async-graphql raises past validation without
+/// one (an unknown operation name, ...) are BAD_USER_INPUT. Internal errors also carry the
+/// request id to quote to an admin.
 pub fn complete_error_codes(errors: &mut [ServerError], request_id: &str) {
     for error in errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);

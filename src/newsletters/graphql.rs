@@ -222,8 +222,15 @@ pub struct NewsletterQuery;
 
 #[Object]
 impl NewsletterQuery {
-    async fn newsletter(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Newsletter> {
-        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    /// The newsletter with this ID; null with a NOT_FOUND error when it does not exist or the viewer may not see it.
+    async fn newsletter(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The newsletter's global ID.")] id: ID,
+    ) -> ApiResult<Option<Newsletter>> {
+        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?)
+            .await
+            .map(Some)
     }
 
     /// Every newsletter, drafts and sent, newest first (communicators and admins).

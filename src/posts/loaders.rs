@@ -155,7 +155,7 @@ fn poll_view(
         options: options
             .into_iter()
             .map(|option| PollOptionView {
-                id: ids::encode(POLL_OPTION_TYPE, option.id),
+                option_id: option.id,
                 vote_count: visible.then(|| tally.counts.get(&option.id).copied().unwrap_or(0)),
                 voters: voters.remove(&option.id).unwrap_or_default(),
                 label: option.label,

@@ -110,6 +110,16 @@ pub async fn find(
     Ok(find_many(conn, &[post]).await?.remove(&post))
 }
 
+/// The post whose poll holds the option `id`.
+pub async fn post_of_option(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Uuid>> {
+    Ok(poll_options::table
+        .find(id)
+        .select(poll_options::post_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// The polls of those of `posts` that have one, with their options in order.
 pub async fn find_many(
     conn: &mut AsyncPgConnection,

@@ -28,7 +28,7 @@ pub async fn results_csv(
     Path(id): Path<String>,
     SignedIn(viewer): SignedIn,
 ) -> Response {
-    let Ok(id) = Uuid::parse_str(&id) else {
+    let Some(id) = crate::graphql::ids::from_path(&id, access::TYPE_NAME) else {
         return status(StatusCode::NOT_FOUND, "Not found");
     };
     let result = async {

@@ -203,7 +203,7 @@ impl SurveyView {
             format!(
                 "{}/surveys/{}/results.csv",
                 ctx.services().config.public_url,
-                self.survey.id
+                ids::encode(TYPE_NAME, self.survey.id).as_str()
             )
         }))
     }
@@ -382,8 +382,15 @@ pub struct SurveyQuery;
 
 #[Object]
 impl SurveyQuery {
-    async fn survey(&self, ctx: &Context<'_>, id: ID) -> ApiResult<SurveyView> {
-        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    /// The survey with this ID; null with a NOT_FOUND error when it does not exist or the viewer may not see it.
+    async fn survey(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The survey's global ID.")] id: ID,
+    ) -> ApiResult<Option<SurveyView>> {
+        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?)
+            .await
+            .map(Some)
     }
 
     /// The surveys the viewer sees, newest first: those asking them, those they created, and

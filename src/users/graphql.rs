@@ -237,8 +237,15 @@ impl UserQuery {
         Ok(ctx.viewer()?.user.clone())
     }
 
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> ApiResult<User> {
-        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    /// The person with this ID; null with a NOT_FOUND error when no such account exists or the viewer may not see it.
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person's global ID.")] id: ID,
+    ) -> ApiResult<Option<User>> {
+        load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?)
+            .await
+            .map(Some)
     }
 
     /// The company directory: active people by name (org admins also list deactivated and

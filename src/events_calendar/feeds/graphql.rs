@@ -12,7 +12,7 @@ use crate::graphql::ids;
 /// A personal calendar subscription (its URL is shown once, when created).
 #[Object(name = "CalendarFeed")]
 impl CalendarFeed {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
     async fn created_at(&self) -> DateTime<Utc> {

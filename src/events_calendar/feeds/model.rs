@@ -51,6 +51,21 @@ pub(super) async fn of_user(
         .await?)
 }
 
+/// A feed of a person's by id; `None` when they have no such feed.
+pub(super) async fn find_of_user(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    user_id: Uuid,
+) -> ApiResult<Option<CalendarFeed>> {
+    Ok(calendar_feeds::table
+        .filter(calendar_feeds::id.eq(id))
+        .filter(calendar_feeds::user_id.eq(user_id))
+        .select(CalendarFeed::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Revokes a feed of a person's (now, again if it was already); `None` when they have no such
 /// feed.
 pub(super) async fn revoke(

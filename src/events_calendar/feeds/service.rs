@@ -32,6 +32,18 @@ pub async fn create(
     Ok((feed, url))
 }
 
+/// One of the viewer's feeds (`node(id:)`): a feed is its owner's alone, so anyone else's is
+/// NOT_FOUND, admins included.
+pub async fn own(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    id: Uuid,
+) -> ApiResult<CalendarFeed> {
+    model::find_of_user(conn, id, viewer.id())
+        .await?
+        .ok_or(ApiError::NotFound(TYPE_NAME))
+}
+
 /// Stops a feed URL of the viewer's from working; anyone else's feed is NOT_FOUND.
 pub async fn revoke(
     conn: &mut AsyncPgConnection,

@@ -16,7 +16,8 @@ pub use types::*;
 use std::collections::HashMap;
 
 use async_graphql::{
-    Context, ID, InputObject, Name, Object, SelectionField, SimpleObject, Subscription, Value,
+    ComplexObject, Context, ID, InputObject, Name, Object, SelectionField, SimpleObject,
+    Subscription, Value,
 };
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
@@ -173,6 +174,31 @@ async fn live_comment(ctx: &Context<'_>, id: Uuid) -> ApiResult<(Comment, Post)>
         .await
         .map_err(|_| ApiError::NotFound(COMMENT_TYPE))?;
     Ok((comment, post))
+}
+
+/// A live comment on a post the viewer may read (`node(id:)`).
+pub async fn load_visible_comment(ctx: &Context<'_>, id: Uuid) -> ApiResult<Comment> {
+    Ok(live_comment(ctx, id).await?.0)
+}
+
+/// A poll option of a post the viewer may read, as they see it (`node(id:)`).
+pub async fn load_visible_poll_option(ctx: &Context<'_>, id: Uuid) -> ApiResult<PollOptionView> {
+    let missing = || ApiError::NotFound(POLL_OPTION_TYPE);
+    let post = polls::post_of_option(&mut *ctx.conn().await?, id)
+        .await?
+        .ok_or_else(missing)?;
+    let post = load_visible(ctx, post).await.map_err(|_| missing())?;
+    ctx.loader::<PollLoader>()?
+        .load_one(post.id)
+        .await
+        .map_err(internal_loader_error)?
+        .flatten()
+        .and_then(|poll| {
+            poll.options
+                .into_iter()
+                .find(|option| option.option_id == id)
+        })
+        .ok_or_else(missing)
 }
 
 /// The group a feed or a subscription is narrowed to (`field`): one whose posts the viewer reads.

@@ -340,7 +340,14 @@ impl PostQuery {
         Ok(connection(posts, |p| (p.created_at, p.id), |p| p))
     }
 
-    async fn post(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Post> {
-        open(ctx, ids::decode_as(&id, TYPE_NAME, "id")?).await
+    /// The post with this ID; null with a NOT_FOUND error when it does not exist or the viewer may not read it.
+    async fn post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post's global ID.")] id: ID,
+    ) -> ApiResult<Option<Post>> {
+        open(ctx, ids::decode_as(&id, TYPE_NAME, "id")?)
+            .await
+            .map(Some)
     }
 }

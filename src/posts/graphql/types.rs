@@ -395,8 +395,10 @@ pub struct PollView {
 }
 
 #[derive(SimpleObject, Clone)]
+#[graphql(name = "PollOption", complex)]
 pub struct PollOptionView {
-    pub id: ID,
+    #[graphql(skip)]
+    pub option_id: Uuid,
     pub label: String,
     /// Null while results are hidden.
     pub vote_count: Option<i64>,
@@ -406,6 +408,13 @@ pub struct PollOptionView {
 }
 
 pub const POLL_OPTION_TYPE: &str = "PollOption";
+
+#[ComplexObject]
+impl PollOptionView {
+    pub async fn id(&self) -> ID {
+        ids::encode(POLL_OPTION_TYPE, self.option_id)
+    }
+}
 
 #[derive(SimpleObject)]
 pub struct DeleteCommentPayload {

@@ -1,0 +1,187 @@
+//! The contract client tools rely on: lookups that miss answer `null` with an error at their
+//! path, and request errors carry the codes clients key on.
+
+mod common;
+
+use async_graphql::Positioned;
+use async_graphql::parser::parse_schema;
+use async_graphql::parser::types::{
+    FieldDefinition, TypeDefinition, TypeKind, TypeSystemDefinition,
+};
+use common::{TestApp, error_code};
+use parvis::groups::Visibility;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_node_is_null_with_a_not_found_error_and_the_other_fields_still_answer() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    let missing = parvis::graphql::ids::encode("Post", uuid::Uuid::new_v4()).0;
+    let response = app
+        .graphql(
+            Some(&ada),
+            "query($id: ID!) { node(id: $id) { id } post(id: $id) { id } viewer { id } }",
+            json!({ "id": missing }),
+        )
+        .await;
+    assert!(response["data"]["node"].is_null(), "{response}");
+    assert!(response["data"]["post"].is_null(), "{response}");
+    assert_eq!(response["data"]["viewer"]["id"], ada.id.as_str());
+    let errors = response["errors"].as_array().unwrap();
+    let paths: Vec<_> = errors.iter().map(|error| error["path"].clone()).collect();
+    assert_eq!(paths, vec![json!(["node"]), json!(["post"])]);
+    assert!(
+        errors
+            .iter()
+            .all(|error| error["extensions"]["code"] == "NOT_FOUND")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_syntax_error_is_graphql_parse_failed_on_one_line() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    let response = app.graphql(Some(&ada), "{ viewer { id }", json!({})).await;
+    assert_eq!(error_code(&response), "GRAPHQL_PARSE_FAILED");
+    let message = response["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Syntax error at line 1, column "),
+        "{message}"
+    );
+    assert!(!message.contains('\n'), "{message}");
+    assert!(response["errors"][0]["locations"].is_array(), "{response}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_that_does_not_fit_the_schema_is_graphql_validation_failed() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    let response = app
+        .graphql(Some(&ada), "{ viewer { shoeSize } }", json!({}))
+        .await;
+    assert_eq!(error_code(&response), "GRAPHQL_VALIDATION_FAILED");
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("shoeSize"),
+        "{response}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn comments_poll_options_and_calendar_feeds_are_nodes_hidden_from_outsiders() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let outsider = app.member("outsider").await;
+    let group = app
+        .create_group(&owner, "Équipe", Visibility::Private)
+        .await;
+    let post = app
+        .graphql(
+            Some(&owner),
+            "mutation($input: CreatePostInput!) { createPost(input: $input) { post { id poll { options { id } } } } }",
+            json!({ "input": { "groupIds": [group.id], "body": "Quel jour ?", "poll": { "options": ["Lundi", "Mardi"] } } }),
+        )
+        .await["data"]["createPost"]["post"]
+        .clone();
+    let comment = app
+        .graphql(
+            Some(&owner),
+            "mutation($input: AddCommentInput!) { addComment(input: $input) { comment { id } } }",
+            json!({ "input": { "postId": post["id"], "body": "Mardi" } }),
+        )
+        .await["data"]["addComment"]["comment"]["id"]
+        .clone();
+    let feed = app
+        .graphql(
+            Some(&owner),
+            "mutation { createCalendarFeed { calendarFeed { id } } }",
+            json!({}),
+        )
+        .await["data"]["createCalendarFeed"]["calendarFeed"]["id"]
+        .clone();
+    let option = post["poll"]["options"][1]["id"].clone();
+    let query = "query($id: ID!) { node(id: $id) { __typename id } }";
+    for (id, typename) in [
+        (comment, "Comment"),
+        (option, "PollOption"),
+        (feed, "CalendarFeed"),
+    ] {
+        let mine = app.graphql(Some(&owner), query, json!({ "id": id })).await;
+        assert_eq!(
+            mine["data"]["node"],
+            json!({ "__typename": typename, "id": id })
+        );
+        let theirs = app
+            .graphql(Some(&outsider), query, json!({ "id": id }))
+            .await;
+        assert!(theirs["data"]["node"].is_null(), "{theirs}");
+        assert_eq!(error_code(&theirs), "NOT_FOUND");
+    }
+}
+
+#[test]
+fn every_object_with_an_id_implements_node() {
+    let not_nodes: Vec<String> = schema_types()
+        .iter()
+        .filter_map(|definition| match &definition.kind {
+            TypeKind::Object(object)
+                if object.fields.iter().any(|field| {
+                    field.node.name.node == "id" && field.node.ty.node.to_string() == "ID!"
+                }) && !object.implements.iter().any(|name| name.node == "Node") =>
+            {
+                Some(definition.name.node.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        not_nodes.is_empty(),
+        "objects with `id: ID!` that are not a Node: {not_nodes:?}"
+    );
+}
+
+/// The served schema's type definitions.
+fn schema_types() -> Vec<TypeDefinition> {
+    let sdl = parvis::graphql::sdl();
+    let document = parse_schema(&sdl).expect("the served SDL parses");
+    document
+        .definitions
+        .into_iter()
+        .filter_map(|definition| match definition {
+            TypeSystemDefinition::Type(definition) => Some(definition.node),
+            _ => None,
+        })
+        .collect()
+}
+
+fn fields_of<'a>(types: &'a [TypeDefinition], name: &str) -> &'a [Positioned<FieldDefinition>] {
+    types
+        .iter()
+        .find_map(|definition| match &definition.kind {
+            TypeKind::Object(object) if definition.name.node == name => {
+                Some(object.fields.as_slice())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no object type {name}"))
+}
+
+#[test]
+fn every_lookup_by_id_or_slug_answers_a_nullable_type() {
+    let types = schema_types();
+    let non_null: Vec<String> = fields_of(&types, "Query")
+        .iter()
+        .filter(|field| {
+            field
+                .node
+                .arguments
+                .iter()
+                .any(|argument| matches!(argument.node.name.node.as_str(), "id" | "slug"))
+        })
+        .filter(|field| !field.node.ty.node.nullable)
+        .map(|field| field.node.name.node.to_string())
+        .collect();
+    assert!(non_null.is_empty(), "non-null lookups: {non_null:?}");
+}
