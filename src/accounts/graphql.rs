@@ -24,26 +24,32 @@ use crate::validation::{self, Limit};
 
 pub const TYPE_NAME: &str = "AccountInvitation";
 
+/// Where an invitation to join the organization stands.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "AccountInvitationStatus", remote = "InvitationStatus")]
 pub enum InvitationStatusGql {
     /// Waiting for the person to use the link.
     Pending,
+    /// The person used the link: their account exists (`AccountInvitation.user`).
     Accepted,
     /// The link is too old; resend it.
     Expired,
+    /// An admin stopped the link from working.
     Revoked,
 }
 
 /// An invitation to join by email (admins see them).
 #[Object(name = "AccountInvitation")]
 impl AccountInvitation {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
+    /// The address invited, lower-cased; the account gets it.
     async fn email(&self) -> &str {
         &self.email
     }
+    /// The name suggested to the person, who may change it; null for none.
     async fn display_name(&self) -> Option<&str> {
         self.display_name.as_deref()
     }
@@ -51,9 +57,11 @@ impl AccountInvitation {
     async fn org_role(&self) -> OrgRoleGql {
         self.org_role.into()
     }
+    /// Where the invitation stands now.
     async fn status(&self) -> InvitationStatusGql {
         self.current_status().into()
     }
+    /// The admin who invited the person; null when unknown.
     async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         crate::users::loading::load_optional(ctx, self.invited_by).await
     }
@@ -61,9 +69,11 @@ impl AccountInvitation {
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         crate::users::loading::load_optional(ctx, self.accepted_user_id).await
     }
+    /// When the person was first invited.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
+    /// When the current link stops working (14 days after it was sent).
     async fn expires_at(&self) -> DateTime<Utc> {
         self.expires_at
     }
@@ -71,12 +81,15 @@ impl AccountInvitation {
     async fn sent_count(&self) -> i32 {
         self.sent_count
     }
+    /// When the current link was made.
     async fn last_sent_at(&self) -> DateTime<Utc> {
         self.last_sent_at
     }
+    /// When the person used the link; null until then.
     async fn accepted_at(&self) -> Option<DateTime<Utc>> {
         self.accepted_at
     }
+    /// When an admin revoked the invitation; null unless revoked.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.revoked_at
     }
@@ -84,6 +97,7 @@ impl AccountInvitation {
     async fn viewer_can_resend(&self) -> bool {
         self.is_open()
     }
+    /// Not yet accepted or revoked: `revokeInvitation` would succeed.
     async fn viewer_can_revoke(&self) -> bool {
         self.is_open()
     }
@@ -109,9 +123,16 @@ impl AccountQuery {
     async fn account_invitations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
-        #[graphql(default = false)] open_only: bool,
+        #[graphql(
+            default = false,
+            desc = "Only invitations not yet accepted or revoked (expired ones included)."
+        )]
+        open_only: bool,
     ) -> ApiResult<PageConnection<AccountInvitation>> {
         ctx.require_admin()?;
         let page = PageRequest::parse(first, after.as_deref())?;
@@ -121,10 +142,12 @@ impl AccountQuery {
     }
 }
 
+/// The person to invite.
 #[derive(InputObject)]
 pub struct InviteUserInput {
+    /// Their email address; CONFLICT when it already has an account or an open invitation.
     pub email: String,
-    /// Suggested to the person, who may change it.
+    /// Suggested to the person, who may change it (1 to 100 characters).
     pub display_name: Option<String>,
     /// MEMBER when omitted.
     pub org_role: Option<OrgRoleGql>,
@@ -134,86 +157,118 @@ pub struct InviteUserInput {
 /// configured) it is emailed to the person too; otherwise pass it on yourself.
 #[derive(SimpleObject)]
 pub struct InvitationPayload {
+    /// The invitation, as it now stands.
     pub invitation: AccountInvitation,
     /// Single use; works until `invitation.expiresAt`.
     pub invitation_url: String,
 }
 
+/// The invitation to send again.
 #[derive(InputObject)]
 pub struct ResendInvitationInput {
+    /// The global ID of an invitation not yet accepted or revoked.
     pub invitation_id: ID,
 }
 
+/// The invitation to revoke.
 #[derive(InputObject)]
 pub struct RevokeInvitationInput {
+    /// The global ID of an invitation not yet accepted or revoked.
     pub invitation_id: ID,
 }
 
+/// The invitation after `revokeInvitation`.
 #[derive(SimpleObject)]
 pub struct RevokeInvitationPayload {
+    /// The invitation, now REVOKED.
     pub invitation: AccountInvitation,
 }
 
+/// The invitation link's secret and the new account's password and names.
 #[derive(InputObject)]
 pub struct AcceptInvitationInput {
     /// The secret at the end of the invitation link.
     pub token: String,
+    /// The account's password, 10 to 256 characters.
     pub password: String,
-    /// Made from the email when omitted.
+    /// 2 to 40 of `a-z 0-9 . _ -`, starting with a letter or digit; made from the email's local
+    /// part when omitted.
     pub username: Option<String>,
-    /// The invitation's suggestion when omitted.
+    /// 1 to 100 characters; the invitation's suggestion (else the email's local part) when
+    /// omitted.
     pub display_name: Option<String>,
 }
 
 /// The person is signed in (the session cookie is set).
 #[derive(SimpleObject)]
 pub struct SignedInPayload {
+    /// The person now signed in.
     pub user: User,
+    /// When the session cookie stops working.
     pub session_expires_at: DateTime<Utc>,
 }
 
+/// The account to make for a person without email.
 #[derive(InputObject)]
 pub struct CreateAccountInput {
+    /// 2 to 40 of `a-z 0-9 . _ -`, starting with a letter or digit; the person signs in with it.
     pub username: String,
+    /// 1 to 100 characters.
     pub display_name: String,
     /// MEMBER when omitted.
     pub org_role: Option<OrgRoleGql>,
+    /// Job title, up to 100 characters.
     pub title: Option<String>,
+    /// Up to 100 characters; groups with membership rules take the person in once they activate.
     pub department: Option<String>,
+    /// Site or location, up to 100 characters (membership rules follow it too).
     pub site: Option<String>,
 }
 
 /// The code is shown only here: hand it over with the username.
 #[derive(SimpleObject)]
 pub struct ActivationCodePayload {
+    /// The pending account.
     pub user: User,
+    /// The one-time code, e.g. `K7QF-9XMD-2PWA` (12 letters and digits that cannot be misread).
     pub activation_code: String,
+    /// When the code stops working (30 days after it was made).
     pub activation_code_expires_at: DateTime<Utc>,
 }
 
+/// The pending account that needs a new code.
 #[derive(InputObject)]
 pub struct RenewActivationCodeInput {
+    /// The global ID of a PENDING person.
     pub user_id: ID,
 }
 
+/// The pending account to activate, its code and its first password.
 #[derive(InputObject)]
 pub struct ActivateAccountInput {
+    /// The username the admin handed over.
     pub username: String,
     /// As handed over, dashes and case ignored.
     pub activation_code: String,
+    /// The account's first password, 10 to 256 characters.
     pub password: String,
 }
 
+/// The person whose access changes; omitted fields keep their value.
 #[derive(InputObject)]
 pub struct UpdateUserAccessInput {
+    /// The person's global ID (not the viewer's own).
     pub user_id: ID,
+    /// Their new role in the organization.
     pub org_role: Option<OrgRoleGql>,
     /// May publish to the whole organization (members only; admins always may).
     pub communicator: Option<bool>,
 }
 
+/// The person after `updateUserAccess`.
 #[derive(SimpleObject)]
 pub struct UpdateUserAccessPayload {
+    /// The person, with their new access.
     pub user: User,
 }
 
@@ -226,7 +281,7 @@ impl AccountMutation {
     async fn invite_user(
         &self,
         ctx: &Context<'_>,
-        input: InviteUserInput,
+        #[graphql(desc = "The person to invite.")] input: InviteUserInput,
     ) -> ApiResult<InvitationPayload> {
         ctx.require_admin()?;
         let audit = Audit::of(ctx)?;
@@ -272,7 +327,7 @@ impl AccountMutation {
     async fn resend_invitation(
         &self,
         ctx: &Context<'_>,
-        input: ResendInvitationInput,
+        #[graphql(desc = "The invitation to send again.")] input: ResendInvitationInput,
     ) -> ApiResult<InvitationPayload> {
         let id = invitation_id(ctx, &input.invitation_id)?;
         let services = ctx.services();
@@ -291,7 +346,7 @@ impl AccountMutation {
     async fn revoke_invitation(
         &self,
         ctx: &Context<'_>,
-        input: RevokeInvitationInput,
+        #[graphql(desc = "The invitation to revoke.")] input: RevokeInvitationInput,
     ) -> ApiResult<RevokeInvitationPayload> {
         let id = invitation_id(ctx, &input.invitation_id)?;
         let (invitation, ()) = change_open_invitation(ctx, id, async |conn| {
@@ -306,6 +361,7 @@ impl AccountMutation {
     async fn accept_invitation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The link's secret and the new account's password and names.")]
         input: AcceptInvitationInput,
     ) -> ApiResult<SignedInPayload> {
         validation::max_chars("token", &input.token, Limit::SHORT_TEXT)?;
@@ -328,7 +384,7 @@ impl AccountMutation {
     async fn create_account(
         &self,
         ctx: &Context<'_>,
-        input: CreateAccountInput,
+        #[graphql(desc = "The account to make.")] input: CreateAccountInput,
     ) -> ApiResult<ActivationCodePayload> {
         ctx.require_admin()?;
         let audit = Audit::of(ctx)?;
@@ -375,6 +431,7 @@ impl AccountMutation {
     async fn renew_activation_code(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The pending account that needs a new code.")]
         input: RenewActivationCodeInput,
     ) -> ApiResult<ActivationCodePayload> {
         ctx.require_admin()?;
@@ -406,6 +463,7 @@ impl AccountMutation {
     async fn activate_account(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The username, its activation code and the first password.")]
         input: ActivateAccountInput,
     ) -> ApiResult<SignedInPayload> {
         validation::max_chars("username", &input.username, Limit::USERNAME)?;
@@ -425,6 +483,7 @@ impl AccountMutation {
     async fn update_user_access(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The person and their new role or communicator capability.")]
         input: UpdateUserAccessInput,
     ) -> ApiResult<UpdateUserAccessPayload> {
         ctx.require_admin()?;

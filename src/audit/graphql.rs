@@ -18,9 +18,11 @@ pub const TYPE_NAME: &str = "AuditEntry";
 /// One admin or manager action.
 #[Object(name = "AuditEntry")]
 impl Entry {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
+    /// When the change was made.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.occurred_at
     }
@@ -59,12 +61,16 @@ impl Entry {
     }
 }
 
+/// Which entries `auditLog` lists; the conditions given must all hold.
 #[derive(InputObject, Default)]
 pub struct AuditLogFilter {
+    /// Only what this person did (a `User` ID).
     pub actor_id: Option<ID>,
     /// A mutation name, e.g. `setGroupMemberRole`.
     pub action: Option<String>,
+    /// Only changes to this object (a global ID of any type, as `AuditEntry.targetId` gives it).
     pub target_id: Option<ID>,
+    /// Only changes in this group (a `Group` ID).
     pub group_id: Option<ID>,
     /// From this instant (inclusive)...
     pub from: Option<DateTime<Utc>>,
@@ -82,8 +88,14 @@ impl AuditQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Which entries to list (by actor, action, target, group or time); all of them when omitted."
+        )]
         filter: Option<AuditLogFilter>,
     ) -> ApiResult<PageConnection<Entry>> {
         ctx.require_admin()?;

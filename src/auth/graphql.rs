@@ -21,21 +21,27 @@ pub const SESSION_TYPE_NAME: &str = "Session";
 /// A token for API clients, sent as `Authorization: Bearer <secret>`.
 #[Object(name = "PersonalAccessToken")]
 impl AccessToken {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TOKEN_TYPE_NAME, self.id)
     }
+    /// What the token is for, as its owner named it.
     async fn name(&self) -> &str {
         &self.name
     }
+    /// When the token was made.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
+    /// When the token stops working by itself; null when it never does.
     async fn expires_at(&self) -> Option<DateTime<Utc>> {
         self.expires_at
     }
+    /// When a request last used it (updated at most once a minute); null when never used.
     async fn last_used_at(&self) -> Option<DateTime<Utc>> {
         self.last_used_at
     }
+    /// When it was revoked; null while it works.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.revoked_at
     }
@@ -44,13 +50,16 @@ impl AccessToken {
 /// A signed-in browser or app (a session cookie).
 #[Object(name = "Session")]
 impl Session {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(SESSION_TYPE_NAME, self.id)
     }
-    /// The `User-Agent` of the client that signed in.
+    /// The `User-Agent` of the client that signed in (up to 512 characters); null when it sent
+    /// none.
     async fn user_agent(&self) -> Option<&str> {
         self.user_agent.as_deref()
     }
+    /// When the person signed in.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
@@ -58,6 +67,8 @@ impl Session {
     async fn last_seen_at(&self) -> DateTime<Utc> {
         self.last_seen_at
     }
+    /// When the session stops working unless it is ended sooner; signing in again makes a new
+    /// one.
     async fn expires_at(&self) -> DateTime<Utc> {
         self.expires_at
     }
@@ -110,13 +121,16 @@ impl AuthQuery {
     }
 }
 
+/// Who signs in, and their password.
 #[derive(InputObject)]
 pub struct LoginInput {
     /// Email or username.
     pub identifier: String,
+    /// The account's local password.
     pub password: String,
 }
 
+/// The person signed in by `login`, and when their session ends.
 #[derive(SimpleObject)]
 pub struct LoginPayload {
     /// The person now signed in.
@@ -125,42 +139,55 @@ pub struct LoginPayload {
     pub session_expires_at: DateTime<Utc>,
 }
 
+/// What `logout` did.
 #[derive(SimpleObject)]
 pub struct LogoutPayload {
     /// True when a session was ended.
     pub ended_session: bool,
 }
 
+/// The token to make for the viewer.
 #[derive(InputObject)]
 pub struct CreatePersonalAccessTokenInput {
-    /// What the token is for, e.g. "Mobile app build".
+    /// What the token is for, e.g. "Mobile app build" (1 to 100 characters).
     pub name: String,
-    /// When the token stops working; never when omitted.
+    /// When the token stops working, in the future; never when omitted. A request made with a
+    /// token that expires cannot make one that outlives it (it gets that token's expiry when
+    /// omitted).
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// The new token and its secret.
 #[derive(SimpleObject)]
 pub struct CreatePersonalAccessTokenPayload {
+    /// The token made.
     pub personal_access_token: AccessToken,
     /// The secret to send as `Authorization: Bearer`; shown only this once.
     pub secret: String,
 }
 
+/// The token to revoke.
 #[derive(InputObject)]
 pub struct RevokePersonalAccessTokenInput {
+    /// The global ID of one of the viewer's tokens.
     pub personal_access_token_id: ID,
 }
 
+/// The token after `revokePersonalAccessToken`.
 #[derive(SimpleObject)]
 pub struct RevokePersonalAccessTokenPayload {
+    /// The token, with `revokedAt` set.
     pub personal_access_token: AccessToken,
 }
 
+/// The session to end.
 #[derive(InputObject)]
 pub struct RevokeSessionInput {
+    /// The global ID of one of the viewer's sessions (`User.sessions`).
     pub session_id: ID,
 }
 
+/// The session `revokeSession` ended.
 #[derive(SimpleObject)]
 pub struct RevokeSessionPayload {
     /// The session as it was; it no longer works, and its open subscriptions are closed.
@@ -175,7 +202,11 @@ impl AuthMutation {
     /// Signs in with a local password; sets the HttpOnly session cookie. One password is
     /// checked per HTTP request (a batch included); repeated attempts on one account are
     /// throttled (RATE_LIMITED).
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> ApiResult<LoginPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Who signs in, and their password.")] input: LoginInput,
+    ) -> ApiResult<LoginPayload> {
         let user = super::local::verify(
             ctx.services(),
             &ctx.request().client,
@@ -209,9 +240,12 @@ impl AuthMutation {
         Ok(LogoutPayload { ended_session })
     }
 
+    /// Makes a personal access token for the viewer, to send as `Authorization: Bearer
+    /// <secret>`; the secret is shown only in the payload.
     async fn create_personal_access_token(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The token's name and optional expiry.")]
         input: CreatePersonalAccessTokenInput,
     ) -> ApiResult<CreatePersonalAccessTokenPayload> {
         let viewer = ctx.viewer()?;
@@ -246,7 +280,7 @@ impl AuthMutation {
     async fn revoke_session(
         &self,
         ctx: &Context<'_>,
-        input: RevokeSessionInput,
+        #[graphql(desc = "The session to end.")] input: RevokeSessionInput,
     ) -> ApiResult<RevokeSessionPayload> {
         let id = ids::decode_as(&input.session_id, SESSION_TYPE_NAME, "sessionId")?;
         let session = load_visible_session(ctx, id).await?;
@@ -258,10 +292,12 @@ impl AuthMutation {
         Ok(RevokeSessionPayload { session })
     }
 
+    /// Stops one of the viewer's tokens from working, at once; revoking one already revoked
+    /// changes nothing.
     async fn revoke_personal_access_token(
         &self,
         ctx: &Context<'_>,
-        input: RevokePersonalAccessTokenInput,
+        #[graphql(desc = "The token to revoke.")] input: RevokePersonalAccessTokenInput,
     ) -> ApiResult<RevokePersonalAccessTokenPayload> {
         let id = ids::decode_as(
             &input.personal_access_token_id,

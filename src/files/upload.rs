@@ -89,7 +89,15 @@ pub async fn discard(services: &Services, key: &str) {
 /// A file sent with the GraphQL multipart request spec (`Upload` in the schema).
 pub struct Upload(String);
 
-#[Scalar(name = "Upload")]
+/// A file, sent as a part of a `multipart/form-data` request that follows the GraphQL multipart
+/// request spec: the variable is `null` in `operations` and `map` points the file part at it.
+/// Such requests need a `graphql-require-preflight` (or `apollo-require-preflight`) header; each
+/// file may be as large as the server allows (100 MiB unless configured), at most 10 files a
+/// request. Input only.
+#[Scalar(
+    name = "Upload",
+    specified_by_url = "https://github.com/jaydenseric/graphql-multipart-request-spec"
+)]
 impl ScalarType for Upload {
     fn parse(value: Value) -> InputValueResult<Self> {
         match value {

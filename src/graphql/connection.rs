@@ -1,7 +1,7 @@
 //! Relay cursor connections built from keyset pages.
 
-use async_graphql::connection::{Connection, Edge};
-use async_graphql::{OutputType, SimpleObject};
+use async_graphql::connection::{Connection, Edge, PageInfo};
+use async_graphql::{OutputType, SchemaBuilder, SimpleObject};
 use serde::Serialize;
 
 use crate::pagination::{Page, encode_cursor};
@@ -38,4 +38,73 @@ where
         .map(|item| Edge::new(encode_cursor(&key(&item)), node(item)))
         .collect();
     connection
+}
+
+/// A connection type's description: what it holds, then how every connection pages.
+macro_rules! page_of {
+    ($what:literal) => {
+        concat!(
+            "A page of ",
+            $what,
+            ", ordered as the field that returns it says. `edges` (or `nodes`) hold the items; \
+             pass `pageInfo.endCursor` as `after` for the next page. `totalCount` counts every \
+             match across all pages."
+        )
+    };
+}
+
+/// Describes `PageInfo` and every connection type of the schema: async-graphql gives connections
+/// no description of their own, and `PageInfo` only its generic one.
+pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M, S> {
+    builder
+        .override_output_type_description::<PageInfo>(
+            "Where a page sits in its list. While `hasNextPage` is true, pass `endCursor` as \
+             `after` for the next page. Lists page forwards only: `hasPreviousPage` is true when \
+             the page was asked for with `after`.",
+        )
+        .override_output_type_description::<PageConnection<crate::users::User>>(page_of!(
+            "people"
+        ))
+        .override_output_type_description::<PageConnection<crate::groups::GroupAccess>>(
+            page_of!("groups"),
+        )
+        .override_output_type_description::<PageConnection<crate::groups::model::Member>>(
+            page_of!("a group's members, each with their role"),
+        )
+        .override_output_type_description::<PageConnection<crate::groups::model::JoinRequest>>(
+            page_of!("requests to join a group"),
+        )
+        .override_output_type_description::<PageConnection<crate::groups::model::Invitation>>(
+            page_of!("invitations to join groups"),
+        )
+        .override_output_type_description::<
+            PageConnection<crate::accounts::invitations::AccountInvitation>,
+        >(page_of!("invitations to join the organization by email"))
+        .override_output_type_description::<PageConnection<crate::audit::model::Entry>>(
+            page_of!("audit log entries"),
+        )
+        .override_output_type_description::<PageConnection<crate::posts::Post>>(page_of!(
+            "posts"
+        ))
+        .override_output_type_description::<PageConnection<crate::posts::model::Comment>>(
+            page_of!("comments"),
+        )
+        .override_output_type_description::<
+            PageConnection<crate::events_calendar::graphql::EventOccurrence>,
+        >(page_of!("event occurrences (a repeating event has one per date)"))
+        .override_output_type_description::<PageConnection<crate::files::graphql::FileView>>(
+            page_of!("files"),
+        )
+        .override_output_type_description::<PageConnection<crate::notifications::Notification>>(
+            page_of!("notifications"),
+        )
+        .override_output_type_description::<PageConnection<crate::newsletters::model::Newsletter>>(
+            page_of!("newsletters"),
+        )
+        .override_output_type_description::<PageConnection<crate::surveys::access::SurveyView>>(
+            page_of!("surveys"),
+        )
+        .override_output_type_description::<
+            PageConnection<crate::surveys::graphql::SurveyTextAnswer>,
+        >(page_of!("free-text answers to a survey question"))
 }

@@ -6,8 +6,12 @@ use chrono::NaiveDate;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
-/// A calendar day such as `2026-12-02` (ISO 8601), in the zone the field names.
-#[Scalar(name = "Date")]
+/// A calendar day with no time of day or zone, as `YYYY-MM-DD` (RFC 3339 `full-date`), e.g.
+/// `2026-12-02`; the field says in which time zone the day is counted.
+#[Scalar(
+    name = "Date",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6"
+)]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {

@@ -41,6 +41,9 @@ use crate::surveys::graphql::SurveyQuery;
 use crate::surveys::mutations::SurveyMutation;
 use crate::users::graphql::{UserMutation, UserQuery, UserSubscription};
 
+/// Everything a client reads. Each field answers with what the viewer may see: what they may not
+/// see is NOT_FOUND, as if it did not exist. Signed out, only `organization` answers; every other
+/// field is UNAUTHENTICATED.
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,
@@ -60,6 +63,9 @@ pub struct Query(
     NewsletterQuery,
 );
 
+/// Everything a client changes. Each mutation takes one `input` and returns a payload with what
+/// changed, as the viewer now sees it; a mutation that fails changes nothing. Signed out, only
+/// `login`, `logout`, `acceptInvitation` and `activateAccount` work.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AuthMutation,
@@ -78,6 +84,10 @@ pub struct Mutation(
     NewsletterMutation,
 );
 
+/// Live updates, over the WebSocket at `/graphql/ws`. Each event is read again and authorized for
+/// the subscriber before it is sent; a subscription ends with UNAUTHENTICATED once the
+/// subscriber's session, token or account stops working. Events missed while the server
+/// reconnects are not replayed: refetch what you show after reconnecting.
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(
     UserSubscription,
@@ -126,7 +136,7 @@ fn builder(
     limits: &QueryLimits,
     parse_slots: Arc<tokio::sync::Semaphore>,
 ) -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(
+    let builder = Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
@@ -134,7 +144,22 @@ fn builder(
     .limit_directives(limits.max_directives)
     .limit_recursive_depth(32)
     .extension(limits::DocumentLimits::new(limits.clone(), parse_slots))
+    .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)
+    .override_output_type_description::<async_graphql::Json<serde_json::Value>>(JSON)
+    .override_output_type_description::<chrono::NaiveTime>(TIME_OF_DAY);
+    connection::describe(builder)
 }
+
+/// The descriptions of the scalars async-graphql implements (its own are written for Rust
+/// developers). `DateTime` also carries its `specifiedByURL` (RFC 3339) from the library.
+const DATE_TIME: &str = "An instant, as an RFC 3339 date-time with its UTC offset, e.g. \
+    `2026-12-02T09:30:00+00:00`. Answers are in UTC, with fractional seconds when there are any; \
+    inputs may use any offset (`Z` included).";
+const JSON: &str = "Any JSON value (object, array, string, number, boolean or null), sent as JSON \
+    itself rather than as a string; the field says what it holds.";
+const TIME_OF_DAY: &str = "A wall-clock time of day with no date or zone, as 24-hour \
+    `HH:MM:SS` (e.g. `22:00:00`; the seconds are required, fractional seconds allowed); the field \
+    says in which time zone it applies.";
 
 /// The SDL clients build against (checked in as `schema.graphql`).
 pub fn sdl() -> String {

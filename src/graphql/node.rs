@@ -33,7 +33,11 @@ pub const MAX_NODES: usize = 100;
 /// An object with a global ID that `node(id:)` can fetch again.
 #[derive(Interface)]
 #[allow(clippy::large_enum_variant)] // built per resolved node; boxing buys nothing here
-#[graphql(field(name = "id", ty = "ID", desc = "Opaque global identifier."))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Opaque global identifier: pass it to `node(id:)` and to inputs; never build or parse it."
+))]
 pub enum Node {
     User(User),
     PersonalAccessToken(AccessToken),
@@ -76,8 +80,13 @@ impl NodeQuery {
         load_node(ctx, &id, "id").await.map(Some)
     }
 
-    /// Fetches up to 100 objects; each missing or invisible one is null.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> ApiResult<Vec<Option<Node>>> {
+    /// Fetches up to 100 objects by global ID, in the order given; each missing or invisible one
+    /// is null (more than 100 IDs is BAD_USER_INPUT).
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Up to 100 global IDs, of any types.")] ids: Vec<ID>,
+    ) -> ApiResult<Vec<Option<Node>>> {
         ctx.viewer()?;
         if ids.len() > MAX_NODES {
             return Err(ApiError::bad_input(

@@ -31,68 +31,93 @@ pub const INVITATION_TYPE: &str = "GroupInvitation";
 /// People invited at once, at most.
 pub const MAX_INVITEES: usize = 100;
 
+/// Who sees a group and what is inside it.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "GroupVisibility", remote = "Visibility")]
 pub enum VisibilityGql {
-    /// Every member of the organization sees the group and its content, and may join.
+    /// Every member of the organization (not guests) sees the group and its content; how they
+    /// join depends on the join policy.
     Public,
     /// Listed with name and description; content for members only.
     Private,
-    /// Invisible to non-members; invitation only.
+    /// Invisible to everyone but its members, invited people and org admins; invitation only.
     Secret,
 }
 
+/// How people become members of a group.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "GroupJoinPolicy", remote = "JoinPolicy")]
 pub enum JoinPolicyGql {
     /// Anyone who sees the group joins at once (public groups only).
     Open,
-    /// People ask; managers approve.
+    /// People ask with `requestToJoinGroup`; managers approve or decline (not for secret
+    /// groups).
     Request,
+    /// Only people a manager invites join (the only policy of secret groups).
     InviteOnly,
 }
 
+/// Who may do something in a group: post, create events or change files in its drive.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "GroupPostingPolicy", remote = "PostingPolicy")]
 pub enum PostingPolicyGql {
+    /// Every member, whatever their role.
     Members,
-    /// Announcement groups: only managers and owners post.
+    /// Only managers and owners (for posts: an announcement group).
     Managers,
 }
 
+/// A member's role in a group.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "GroupRole", remote = "GroupRole")]
 pub enum GroupRoleGql {
+    /// Runs the group as a manager does, and also deletes it, grants or takes the owner role and
+    /// transfers ownership. A group always keeps at least one.
     Owner,
+    /// Edits settings, archives, invites, decides join requests, removes members and managers,
+    /// and adds webhooks.
     Manager,
+    /// Takes part: posts (unless only managers may), and may leave.
     Member,
 }
 
+/// Where a request to join a group stands.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "GroupRequestStatus", remote = "RequestStatus")]
 pub enum RequestStatusGql {
+    /// Waiting for a manager's decision.
     Pending,
+    /// A manager let the person in.
     Approved,
+    /// A manager turned the request down.
     Declined,
+    /// Withdrawn by the person, or closed when the group stopped taking join requests.
     Cancelled,
 }
 
+/// Where an invitation to a group stands.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "GroupInvitationStatus", remote = "InvitationStatus")]
 pub enum InvitationStatusGql {
+    /// Waiting for the invited person's answer.
     Pending,
+    /// The person joined the group.
     Accepted,
+    /// The person said no.
     Declined,
 }
 
+/// Which groups a list keeps, by the viewer's membership.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GroupMembershipFilter {
     /// Only groups the viewer belongs to.
     Joined,
+    /// Groups the viewer belongs to and the others they may see.
     #[default]
     All,
 }
 
+/// How far a list of groups reaches.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GroupListScope {
     /// What the viewer may see (secret groups only when they belong or are invited).
@@ -109,9 +134,11 @@ fn allows(viewer: &Viewer, action: Action, access: &GroupAccess) -> bool {
 /// A community: members with roles, who may post, who may join.
 #[Object(name = "Group")]
 impl GroupAccess {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.group.id)
     }
+    /// The group's name (1 to 100 characters).
     async fn name(&self) -> &str {
         &self.group.name
     }
@@ -119,32 +146,35 @@ impl GroupAccess {
     async fn slug(&self) -> &str {
         &self.group.slug
     }
-    /// Markdown, as written.
+    /// Markdown source, as written (up to 5,000 characters; empty when there is none).
     async fn description(&self) -> &str {
         &self.group.description
     }
-    /// The group's picture (a preview of the uploaded image), if it has one.
+    /// The group's picture (a preview of the uploaded image); null when it has none.
     async fn avatar_url(&self, ctx: &Context<'_>) -> Option<String> {
         self.group
             .avatar_attachment_id
             .map(|id| crate::attachments::urls::image(ctx.services(), id))
     }
-    /// The banner shown on the group's page, if it has one.
+    /// The banner shown on the group's page; null when it has none.
     async fn cover_url(&self, ctx: &Context<'_>) -> Option<String> {
         self.group
             .cover_attachment_id
             .map(|id| crate::attachments::urls::image(ctx.services(), id))
     }
-    /// The description rendered to sanitised HTML (no scripts, event handlers or unsafe links).
+    /// The description rendered to sanitized HTML (no scripts, event handlers or unsafe links).
     async fn description_html(&self) -> String {
         crate::markdown::to_safe_html(&self.group.description)
     }
+    /// Who sees the group and what is inside it.
     async fn visibility(&self) -> VisibilityGql {
         self.group.visibility.into()
     }
+    /// How people become members.
     async fn join_policy(&self) -> JoinPolicyGql {
         self.group.join_policy.into()
     }
+    /// Who may post in the group.
     async fn posting_policy(&self) -> PostingPolicyGql {
         self.group.posting_policy.into()
     }
@@ -160,19 +190,23 @@ impl GroupAccess {
     async fn drive(&self, ctx: &Context<'_>) -> ApiResult<Option<crate::files::access::DriveView>> {
         crate::files::loading::group_drive(ctx, self).await
     }
-    /// Archived groups are read-only: no joining, no posting.
+    /// Archived groups are read-only until a manager unarchives them: nobody joins or posts.
     async fn archived(&self) -> bool {
         self.group.archived_at.is_some()
     }
+    /// When the group was archived; null when it is not.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
         self.group.archived_at
     }
+    /// How many members the group has, all roles counted.
     async fn member_count(&self) -> i32 {
         self.group.member_count
     }
+    /// When the group was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.group.created_at
     }
+    /// When the group last changed: its settings, its archiving or its member count.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.group.updated_at
     }
@@ -180,6 +214,7 @@ impl GroupAccess {
     async fn viewer_role(&self) -> Option<GroupRoleGql> {
         self.viewer_role.map(Into::into)
     }
+    /// Whether the viewer may post in the group now (never while it is archived).
     async fn viewer_can_post(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(allows(ctx.viewer()?, Action::Post, self))
     }
@@ -195,6 +230,7 @@ impl GroupAccess {
     async fn viewer_can_request_to_join(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(allows(ctx.viewer()?, Action::RequestToJoin, self))
     }
+    /// The viewer has a pending request to join this group.
     async fn viewer_has_requested_to_join(&self) -> bool {
         self.viewer_requested
     }
@@ -202,6 +238,7 @@ impl GroupAccess {
     async fn viewer_is_invited(&self) -> bool {
         self.viewer_invited
     }
+    /// `deleteGroup` would be allowed (owners and org admins).
     async fn viewer_can_delete(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(allows(ctx.viewer()?, Action::Delete, self))
     }
@@ -217,8 +254,12 @@ impl GroupAccess {
     async fn members(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Only the members with this role; members of every role when omitted.")]
         role: Option<GroupRoleGql>,
     ) -> ApiResult<PageConnection<Member>> {
         require(
@@ -237,11 +278,15 @@ impl GroupAccess {
             |m| m,
         ))
     }
-    /// Pending requests to join, oldest first (managers).
+    /// Pending requests to join, oldest first; FORBIDDEN for anyone but the group's managers and
+    /// org admins.
     async fn join_requests(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
     ) -> ApiResult<PageConnection<JoinRequest>> {
         require(
@@ -267,11 +312,13 @@ impl GroupAccess {
     async fn viewer_can_manage_membership_rules(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(allows(ctx.viewer()?, Action::Administer, self))
     }
-    /// Integrations that post into the group (managers).
+    /// Integrations that post into the group, oldest first, revoked ones included; FORBIDDEN for
+    /// anyone but the group's managers and org admins.
     async fn webhooks(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::webhooks::Webhook>> {
         super::webhooks::graphql::group_webhooks(ctx, self).await
     }
-    /// Posts pinned in the group, in order.
+    /// Posts pinned in the group, in their pinned order; FORBIDDEN for people who may see the
+    /// group but not its content.
     async fn pinned_posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<crate::posts::Post>> {
         require(
             ctx,
@@ -283,11 +330,15 @@ impl GroupAccess {
             .await?
             .unwrap_or_default())
     }
-    /// Pending invitations, oldest first (managers).
+    /// Pending invitations, oldest first; FORBIDDEN for anyone but the group's managers and org
+    /// admins.
     async fn invitations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
     ) -> ApiResult<PageConnection<Invitation>> {
         require(
@@ -379,12 +430,15 @@ fn require(ctx: &Context<'_>, action: Action, access: &GroupAccess, why: &str) -
 /// A member of a group and their role.
 #[Object(name = "GroupMember")]
 impl Member {
+    /// The member.
     async fn user(&self) -> &User {
         &self.user
     }
+    /// Their role in the group.
     async fn role(&self) -> GroupRoleGql {
         self.role.into()
     }
+    /// When they became a member.
     async fn joined_at(&self) -> DateTime<Utc> {
         self.joined_at
     }
@@ -393,21 +447,27 @@ impl Member {
 /// Someone asking to join a group.
 #[Object(name = "GroupJoinRequest")]
 impl JoinRequest {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(JOIN_REQUEST_TYPE, self.id)
     }
+    /// The group the person asks to join.
     async fn group(&self, ctx: &Context<'_>) -> ApiResult<GroupAccess> {
         load_visible(ctx, self.group_id).await
     }
+    /// The person who asks.
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
         crate::users::loading::load_visible(ctx, self.user_id).await
     }
+    /// Their word for the managers, as typed (plain text); null when they wrote none.
     async fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    /// Where the request stands.
     async fn status(&self) -> RequestStatusGql {
         self.status.into()
     }
+    /// When the person asked.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
@@ -416,9 +476,11 @@ impl JoinRequest {
 /// An invitation to join a group.
 #[Object(name = "GroupInvitation")]
 impl Invitation {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(INVITATION_TYPE, self.id)
     }
+    /// The group the person is invited to.
     async fn group(&self, ctx: &Context<'_>) -> ApiResult<GroupAccess> {
         load_visible(ctx, self.group_id).await
     }
@@ -426,15 +488,18 @@ impl Invitation {
     async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
         crate::users::loading::load_visible(ctx, self.user_id).await
     }
+    /// The manager who invited them; null when unknown or hidden from the viewer.
     async fn invited_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         match self.invited_by {
             Some(id) => Ok(crate::users::loading::load_visible(ctx, id).await.ok()),
             None => Ok(None),
         }
     }
+    /// Where the invitation stands.
     async fn status(&self) -> InvitationStatusGql {
         self.status.into()
     }
+    /// When the person was invited.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
@@ -476,14 +541,18 @@ pub async fn load_visible_invitation(
     Ok((invitation, group))
 }
 
+/// Which groups `groups` lists.
 #[derive(InputObject, Default)]
 pub struct GroupsFilter {
-    /// Words matched against name, slug and description, accents and case ignored.
+    /// Words matched against name, slug and description, accents and case ignored (up to 200
+    /// characters); every word must match.
     pub query: Option<String>,
+    /// Only the viewer's groups (JOINED), or every group they may see (ALL, the default).
     #[graphql(default)]
     pub membership: GroupMembershipFilter,
+    /// Only groups with this visibility; any when omitted.
     pub visibility: Option<VisibilityGql>,
-    /// `ALL` (secret groups included) is for org admins.
+    /// `ALL` (secret groups included) is for org admins (FORBIDDEN for anyone else).
     #[graphql(default)]
     pub scope: GroupListScope,
 }
@@ -498,8 +567,12 @@ impl GroupQuery {
     async fn groups(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Which groups to list; every group the viewer may see when omitted.")]
         filter: Option<GroupsFilter>,
     ) -> ApiResult<PageConnection<GroupAccess>> {
         let viewer = ctx.viewer()?;
@@ -566,11 +639,14 @@ impl GroupQuery {
         Ok(Some(access))
     }
 
-    /// The viewer's pending invitations, oldest first.
+    /// The viewer's pending invitations to groups, oldest first.
     async fn group_invitations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
     ) -> ApiResult<PageConnection<Invitation>> {
         let viewer = ctx.viewer()?;

@@ -187,6 +187,7 @@ pub fn moved(before: &User, after: &User) -> bool {
 /// changes.
 #[Object(name = "GroupMembershipRule")]
 impl MembershipRule {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
@@ -198,6 +199,7 @@ impl MembershipRule {
     async fn site(&self) -> Option<&str> {
         self.site.as_deref()
     }
+    /// The group whose membership the rule keeps.
     async fn group(&self, ctx: &Context<'_>) -> ApiResult<super::GroupAccess> {
         load_visible(ctx, self.group_id).await
     }
@@ -205,6 +207,7 @@ impl MembershipRule {
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         crate::users::loading::visible_person(ctx, self.created_by).await
     }
+    /// When the rule was added.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }

@@ -21,6 +21,7 @@ const LOGIN_MESSAGE_LIMIT: usize = 1_000;
 /// The organization this server runs for.
 #[Object(name = "Organization")]
 impl Organization {
+    /// The organization's name, as page titles and emails show it.
     async fn name(&self) -> &str {
         &self.name
     }
@@ -37,6 +38,7 @@ impl Organization {
             activity_retention_days: self.activity_retention_days,
         })
     }
+    /// Whether the viewer is an org admin (false when signed out).
     async fn viewer_can_administer(&self, ctx: &Context<'_>) -> bool {
         ctx.viewer().is_ok_and(|viewer| {
             policy::can(viewer, Action::Administer, Resource::Organization).allowed()
@@ -46,6 +48,7 @@ impl Organization {
 
 pub struct Branding<'a>(&'a Organization);
 
+/// How the organization's pages, apps and emails look; readable without signing in.
 #[Object]
 impl Branding<'_> {
     /// The logo (`GET`, no sign-in needed); null for none.
@@ -53,6 +56,7 @@ impl Branding<'_> {
         let id = self.0.logo_attachment_id?;
         Some(super::branding::url(ctx.services(), "logo", id))
     }
+    /// The favicon (`GET`, no sign-in needed); null for none.
     async fn favicon_url(&self, ctx: &Context<'_>) -> Option<String> {
         let id = self.0.favicon_attachment_id?;
         Some(super::branding::url(ctx.services(), "favicon", id))
@@ -65,10 +69,12 @@ impl Branding<'_> {
     async fn accent_color(&self) -> &str {
         &self.0.accent_color
     }
-    /// Markdown shown on the sign-in page.
+    /// Markdown source shown on the sign-in page; null for none.
     async fn login_message(&self) -> Option<&str> {
         self.0.login_message.as_deref()
     }
+    /// The sign-in message rendered to sanitized HTML (no scripts, event handlers or unsafe
+    /// links); null for none.
     async fn login_message_html(&self) -> Option<String> {
         self.0
             .login_message
@@ -77,6 +83,7 @@ impl Branding<'_> {
     }
 }
 
+/// The organization's settings, for admins.
 #[derive(SimpleObject)]
 pub struct OrganizationSettings {
     /// Lower-case domains whose people may get an account through SSO; empty lets all in.
@@ -99,27 +106,34 @@ impl OrganizationQuery {
     }
 }
 
+/// What to change in the organization; omitted fields keep their value.
 #[derive(InputObject)]
 pub struct UpdateOrganizationInput {
+    /// 1 to 100 characters, trimmed.
     pub name: Option<String>,
     /// An image from `uploadAttachment`; null removes it.
     pub logo_attachment_id: MaybeUndefined<ID>,
+    /// An image from `uploadAttachment` as the favicon; null removes it.
     pub favicon_attachment_id: MaybeUndefined<ID>,
     /// `#rrggbb`.
     pub primary_color: Option<String>,
+    /// `#rrggbb`.
     pub accent_color: Option<String>,
-    /// Markdown; an empty string removes it.
+    /// Markdown, up to 1,000 characters; an empty string removes it.
     pub login_message: Option<String>,
-    /// Replaces the list; at most 50.
+    /// Replaces the list (at most 50 domain names such as `example.com`); an empty list lets
+    /// everyone in.
     pub allowed_email_domains: Option<Vec<String>>,
-    /// An IANA zone such as "Europe/Paris".
+    /// An IANA zone such as "Europe/Paris"; changing it recounts the analytics days still kept.
     pub time_zone: Option<String>,
-    /// 30 to 3650.
+    /// How many days of raw activity to keep, 30 to 3650.
     pub activity_retention_days: Option<i32>,
 }
 
+/// The organization after `updateOrganization`.
 #[derive(SimpleObject)]
 pub struct UpdateOrganizationPayload {
+    /// The organization, with its new name, branding and settings.
     pub organization: Organization,
 }
 
@@ -132,7 +146,7 @@ impl OrganizationMutation {
     async fn update_organization(
         &self,
         ctx: &Context<'_>,
-        input: UpdateOrganizationInput,
+        #[graphql(desc = "What to change in the organization.")] input: UpdateOrganizationInput,
     ) -> ApiResult<UpdateOrganizationPayload> {
         ctx.require_admin()?;
         let audit = Audit::of(ctx)?;

@@ -29,15 +29,20 @@ use crate::validation::{self, Limit};
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "OrgRole", remote = "OrgRole")]
 pub enum OrgRoleGql {
+    /// Runs the organization: people, invitations, roles, settings, the audit log; may do
+    /// everything in every group.
     Admin,
+    /// An employee: sees the directory and the public and private groups, creates groups.
     Member,
     /// An external person who sees only what they are given.
     Guest,
 }
 
+/// Whether a person's account works.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "UserStatus", remote = "UserStatus")]
 pub enum UserStatusGql {
+    /// Can sign in.
     Active,
     /// Cannot sign in; their content stays.
     Deactivated,
@@ -48,6 +53,7 @@ pub enum UserStatusGql {
 /// A person in the organization.
 #[Object(name = "User")]
 impl User {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
@@ -59,6 +65,7 @@ impl User {
     async fn username(&self) -> &str {
         &self.username
     }
+    /// The name shown for the person (1 to 100 characters).
     async fn display_name(&self) -> &str {
         &self.display_name
     }
@@ -66,6 +73,7 @@ impl User {
     async fn title(&self) -> Option<&str> {
         self.title.as_deref()
     }
+    /// Department; null when not given.
     async fn department(&self) -> Option<&str> {
         self.department.as_deref()
     }
@@ -81,7 +89,7 @@ impl User {
     async fn bio(&self) -> Option<&str> {
         self.bio.as_deref()
     }
-    /// The bio rendered to sanitised HTML.
+    /// The bio rendered to sanitized HTML (no scripts, event handlers or unsafe links).
     async fn bio_html(&self) -> Option<String> {
         self.bio.as_deref().map(crate::markdown::to_safe_html)
     }
@@ -93,6 +101,7 @@ impl User {
     async fn time_zone(&self) -> &str {
         &self.time_zone
     }
+    /// The person's role in the organization.
     async fn org_role(&self) -> OrgRoleGql {
         self.org_role.into()
     }
@@ -104,12 +113,15 @@ impl User {
     async fn activated_at(&self) -> Option<DateTime<Utc>> {
         self.activated_at
     }
+    /// Whether the account works.
     async fn status(&self) -> UserStatusGql {
         self.status.into()
     }
+    /// When the account was made.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
+    /// When the profile, account or settings last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
     }
@@ -138,8 +150,14 @@ impl User {
     async fn notifications(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Which notifications to list (e.g. only unread ones); all of them when omitted."
+        )]
         filter: Option<crate::notifications::graphql::NotificationFilter>,
     ) -> ApiResult<Option<PageConnection<crate::notifications::Notification>>> {
         if ctx.viewer()?.id() != self.id {
@@ -213,10 +231,12 @@ fn can_do(viewer: &Viewer, action: Action, user: &User) -> bool {
     .allowed()
 }
 
+/// Which people `users` lists; the conditions given must all hold.
 #[derive(InputObject, Default)]
 pub struct UsersFilter {
     /// Words matched against name, username, email, title, department and site; accents and
-    /// case are ignored ("helene" finds "Hélène").
+    /// case are ignored ("helene" finds "Hélène"), and every word must match (up to 200
+    /// characters).
     pub query: Option<String>,
     /// Exact department, case-insensitive.
     pub department: Option<String>,
@@ -237,7 +257,8 @@ impl UserQuery {
         Ok(ctx.viewer()?.user.clone())
     }
 
-    /// The person with this ID; null with a NOT_FOUND error when no such account exists or the viewer may not see it.
+    /// The person with this ID; null with a NOT_FOUND error when no such account exists or the
+    /// viewer may not see them (guests see only the people they share a group with).
     async fn user(
         &self,
         ctx: &Context<'_>,
@@ -254,8 +275,14 @@ impl UserQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Which people to list; every active person the viewer may see when omitted."
+        )]
         filter: Option<UsersFilter>,
     ) -> ApiResult<PageConnection<User>> {
         let viewer = ctx.viewer()?;
@@ -302,26 +329,38 @@ fn directory_key(user: &User) -> model::DirectoryCursor {
     (user.display_name.clone(), user.id)
 }
 
+/// The profile to change and its new values; omitted fields keep their value.
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
     /// Whose profile; the viewer's own when omitted (admins may edit anyone's).
     pub user_id: Option<ID>,
+    /// 1 to 100 characters, trimmed; it cannot be cleared.
     pub display_name: Option<String>,
-    /// An empty string clears the field (likewise for the other optional fields).
+    /// Job title, up to 100 characters. An empty string clears it (likewise for the
+    /// department, site, phone and bio).
     pub title: Option<String>,
+    /// Up to 100 characters. Groups with membership rules follow a change of department.
     pub department: Option<String>,
+    /// Site or location, up to 100 characters. Groups with membership rules follow a change of
+    /// site.
     pub site: Option<String>,
+    /// Up to 40 characters, free form.
     pub phone: Option<String>,
+    /// Markdown source, up to 2,000 characters.
     pub bio: Option<String>,
+    /// A BCP 47 language tag such as `fr` or `en-GB`.
     pub locale: Option<String>,
+    /// An IANA time zone such as `Europe/Paris`.
     pub time_zone: Option<String>,
     /// An image from `uploadAttachment` as the avatar; null goes back to the identity
     /// provider's picture.
     pub avatar_attachment_id: async_graphql::MaybeUndefined<ID>,
 }
 
+/// The person after `updateProfile`.
 #[derive(SimpleObject)]
 pub struct UpdateProfilePayload {
+    /// The person, with the new profile.
     pub user: User,
 }
 
@@ -332,10 +371,12 @@ pub struct UserMutation;
 
 #[Object]
 impl UserMutation {
+    /// Changes a profile: the viewer's own, or anyone's for admins (audited). Subscribers of
+    /// `userUpdated` get the new profile.
     async fn update_profile(
         &self,
         ctx: &Context<'_>,
-        input: UpdateProfileInput,
+        #[graphql(desc = "The profile to change and its new values.")] input: UpdateProfileInput,
     ) -> ApiResult<UpdateProfilePayload> {
         let viewer = ctx.viewer()?;
         let target_id = match &input.user_id {
@@ -400,7 +441,7 @@ impl UserMutation {
     async fn deactivate_user(
         &self,
         ctx: &Context<'_>,
-        input: DeactivateUserInput,
+        #[graphql(desc = "The person to deactivate.")] input: DeactivateUserInput,
     ) -> ApiResult<DeactivateUserPayload> {
         let user = set_status(ctx, &input.user_id, UserStatus::Deactivated).await?;
         Ok(DeactivateUserPayload { user })
@@ -410,30 +451,38 @@ impl UserMutation {
     async fn reactivate_user(
         &self,
         ctx: &Context<'_>,
-        input: ReactivateUserInput,
+        #[graphql(desc = "The deactivated person to reactivate.")] input: ReactivateUserInput,
     ) -> ApiResult<ReactivateUserPayload> {
         let user = set_status(ctx, &input.user_id, UserStatus::Active).await?;
         Ok(ReactivateUserPayload { user })
     }
 }
 
+/// The person to deactivate.
 #[derive(InputObject)]
 pub struct DeactivateUserInput {
+    /// The person's global ID (not the viewer's own).
     pub user_id: ID,
 }
 
+/// The person after `deactivateUser`.
 #[derive(SimpleObject)]
 pub struct DeactivateUserPayload {
+    /// The person, now DEACTIVATED.
     pub user: User,
 }
 
+/// The person to reactivate.
 #[derive(InputObject)]
 pub struct ReactivateUserInput {
+    /// The person's global ID (not the viewer's own).
     pub user_id: ID,
 }
 
+/// The person after `reactivateUser`.
 #[derive(SimpleObject)]
 pub struct ReactivateUserPayload {
+    /// The person, now ACTIVE.
     pub user: User,
 }
 
@@ -525,7 +574,7 @@ impl UserSubscription {
     async fn user_updated(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The global ID of a person the viewer may see.")] id: ID,
     ) -> Result<impl Stream<Item = ApiResult<User>> + use<>, ApiError> {
         let user_id = ids::decode_as(&id, TYPE_NAME, "id")?;
         load_visible(ctx, user_id).await?;

@@ -26,6 +26,7 @@ impl GroupDirectoryMutation {
     async fn add_group_members_by_attribute(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The group and the department and/or site of the people to add.")]
         input: AddGroupMembersByAttributeInput,
     ) -> ApiResult<AddGroupMembersByAttributePayload> {
         let viewer = ctx.viewer()?;
@@ -70,6 +71,7 @@ impl GroupDirectoryMutation {
     async fn add_group_membership_rule(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The group and the department and/or site its rule follows.")]
         input: AddGroupMembershipRuleInput,
     ) -> ApiResult<AddGroupMembershipRulePayload> {
         let viewer = ctx.viewer()?;
@@ -130,7 +132,7 @@ impl GroupDirectoryMutation {
     async fn remove_group_membership_rule(
         &self,
         ctx: &Context<'_>,
-        input: RemoveGroupMembershipRuleInput,
+        #[graphql(desc = "The membership rule to remove.")] input: RemoveGroupMembershipRuleInput,
     ) -> ApiResult<RemoveGroupMembershipRulePayload> {
         let id = ids::decode_as(&input.rule_id, rules::TYPE_NAME, "ruleId")?;
         let rule = rules::load_visible_rule(ctx, id).await?;

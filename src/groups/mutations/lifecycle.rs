@@ -31,7 +31,7 @@ impl GroupLifecycleMutation {
     async fn create_group(
         &self,
         ctx: &Context<'_>,
-        input: CreateGroupInput,
+        #[graphql(desc = "The group to create.")] input: CreateGroupInput,
     ) -> ApiResult<GroupPayload> {
         let viewer = ctx.viewer()?;
         policy::require(
@@ -85,11 +85,12 @@ impl GroupLifecycleMutation {
         Ok(GroupPayload { group: access })
     }
 
-    /// Changes a group's settings (managers). Moving to invitation only closes pending requests.
+    /// Changes a group's settings (managers and org admins). Leaving the REQUEST join policy
+    /// cancels the pending join requests.
     async fn update_group(
         &self,
         ctx: &Context<'_>,
-        input: UpdateGroupInput,
+        #[graphql(desc = "The group to change and its new settings.")] input: UpdateGroupInput,
     ) -> ApiResult<GroupPayload> {
         let id = group_id(&input.group_id, "groupId")?;
         let changes = GroupChanges {
@@ -170,24 +171,30 @@ impl GroupLifecycleMutation {
         Ok(GroupPayload { group: access })
     }
 
-    /// Makes a group read-only (managers).
-    async fn archive_group(&self, ctx: &Context<'_>, input: GroupInput) -> ApiResult<GroupPayload> {
+    /// Makes a group read-only (managers and org admins): nobody joins or posts until it is
+    /// unarchived.
+    async fn archive_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group to archive.")] input: GroupInput,
+    ) -> ApiResult<GroupPayload> {
         set_archived(ctx, &input.group_id, true).await
     }
 
+    /// Makes an archived group writable again (managers and org admins).
     async fn unarchive_group(
         &self,
         ctx: &Context<'_>,
-        input: GroupInput,
+        #[graphql(desc = "The archived group to reopen.")] input: GroupInput,
     ) -> ApiResult<GroupPayload> {
         set_archived(ctx, &input.group_id, false).await
     }
 
-    /// Deletes a group and everything in it (owners and admins).
+    /// Deletes a group and everything in it, for good (owners and org admins).
     async fn delete_group(
         &self,
         ctx: &Context<'_>,
-        input: GroupInput,
+        #[graphql(desc = "The group to delete.")] input: GroupInput,
     ) -> ApiResult<DeleteGroupPayload> {
         let viewer = ctx.viewer()?;
         let audit = Audit::of(ctx)?;

@@ -34,8 +34,12 @@ pub struct GroupMembershipMutation;
 
 #[Object]
 impl GroupMembershipMutation {
-    /// Joins an open public group at once.
-    async fn join_group(&self, ctx: &Context<'_>, input: GroupInput) -> ApiResult<GroupPayload> {
+    /// Joins an open public group at once (org admins join any group that is not archived).
+    async fn join_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group to join.")] input: GroupInput,
+    ) -> ApiResult<GroupPayload> {
         let viewer = ctx.viewer()?;
         let id = group_id(&input.group_id, "groupId")?;
         let audit = Audit::of(ctx)?;
@@ -66,10 +70,12 @@ impl GroupMembershipMutation {
         Ok(GroupPayload { group: access })
     }
 
-    /// Asks the managers of a group to let the viewer in.
+    /// Asks the managers of a group with the REQUEST join policy to let the viewer in, and
+    /// notifies them. CONFLICT when the viewer already has a pending request.
     async fn request_to_join_group(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The group to ask to join, with an optional message.")]
         input: RequestToJoinGroupInput,
     ) -> ApiResult<JoinRequestPayload> {
         let viewer = ctx.viewer()?;
@@ -111,10 +117,12 @@ impl GroupMembershipMutation {
         Ok(JoinRequestPayload { join_request })
     }
 
+    /// Lets the person who asked into the group (managers and org admins); they are notified.
+    /// CONFLICT when the request was already decided or withdrawn, or the group is archived.
     async fn approve_join_request(
         &self,
         ctx: &Context<'_>,
-        input: JoinRequestInput,
+        #[graphql(desc = "The pending join request to approve.")] input: JoinRequestInput,
     ) -> ApiResult<ApproveJoinRequestPayload> {
         let viewer = ctx.viewer()?;
         let (request, _) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
@@ -155,10 +163,12 @@ impl GroupMembershipMutation {
         })
     }
 
+    /// Turns a request down (managers and org admins); the person is notified. CONFLICT when
+    /// the request was already decided or withdrawn.
     async fn decline_join_request(
         &self,
         ctx: &Context<'_>,
-        input: JoinRequestInput,
+        #[graphql(desc = "The pending join request to decline.")] input: JoinRequestInput,
     ) -> ApiResult<JoinRequestPayload> {
         let viewer = ctx.viewer()?;
         let (request, access) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
@@ -187,11 +197,11 @@ impl GroupMembershipMutation {
         Ok(JoinRequestPayload { join_request })
     }
 
-    /// Withdraws the viewer's own request.
+    /// Withdraws the viewer's own request; CONFLICT once it was decided.
     async fn cancel_join_request(
         &self,
         ctx: &Context<'_>,
-        input: JoinRequestInput,
+        #[graphql(desc = "The viewer's pending join request.")] input: JoinRequestInput,
     ) -> ApiResult<JoinRequestPayload> {
         let viewer = ctx.viewer()?;
         let (request, _) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
@@ -203,11 +213,12 @@ impl GroupMembershipMutation {
         close_request(ctx, request.id, RequestStatus::Cancelled, None).await
     }
 
-    /// Invites several people at once (managers); members and people already invited are skipped.
+    /// Invites several people at once (managers and org admins); each is notified. Members and
+    /// people already invited are skipped; CONFLICT while the group is archived.
     async fn invite_to_group(
         &self,
         ctx: &Context<'_>,
-        input: InviteToGroupInput,
+        #[graphql(desc = "The group and the people to invite.")] input: InviteToGroupInput,
     ) -> ApiResult<InviteToGroupPayload> {
         let viewer = ctx.viewer()?;
         let id = group_id(&input.group_id, "groupId")?;
@@ -257,11 +268,12 @@ impl GroupMembershipMutation {
         Ok(InviteToGroupPayload { invitations })
     }
 
-    /// Accepts an invitation addressed to the viewer.
+    /// Accepts an invitation addressed to the viewer: they join the group as a member.
+    /// CONFLICT when it was already answered or the group is archived.
     async fn accept_group_invitation(
         &self,
         ctx: &Context<'_>,
-        input: GroupInvitationInput,
+        #[graphql(desc = "The invitation to accept.")] input: GroupInvitationInput,
     ) -> ApiResult<GroupPayload> {
         let viewer = ctx.viewer()?;
         let (invitation, _) = own_invitation(ctx, &input).await?;
@@ -277,10 +289,11 @@ impl GroupMembershipMutation {
         Ok(GroupPayload { group: access })
     }
 
+    /// Declines an invitation addressed to the viewer; CONFLICT when it was already answered.
     async fn decline_group_invitation(
         &self,
         ctx: &Context<'_>,
-        input: GroupInvitationInput,
+        #[graphql(desc = "The invitation to decline.")] input: GroupInvitationInput,
     ) -> ApiResult<GroupInvitationPayload> {
         let (invitation, _) = own_invitation(ctx, &input).await?;
         let invitation = model::close_invitation(
@@ -293,8 +306,12 @@ impl GroupMembershipMutation {
         Ok(GroupInvitationPayload { invitation })
     }
 
-    /// Leaves a group; the last owner must transfer ownership first.
-    async fn leave_group(&self, ctx: &Context<'_>, input: GroupInput) -> ApiResult<GroupPayload> {
+    /// Leaves a group; the last owner must transfer ownership first (CONFLICT).
+    async fn leave_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group to leave.")] input: GroupInput,
+    ) -> ApiResult<GroupPayload> {
         let viewer = ctx.viewer()?;
         let id = group_id(&input.group_id, "groupId")?;
         let access = change_allowed(
@@ -316,11 +333,12 @@ impl GroupMembershipMutation {
         Ok(GroupPayload { group: access })
     }
 
-    /// Removes a member (managers; only owners and admins remove owners).
+    /// Removes a member (managers; only owners and org admins remove owners, and the last owner
+    /// stays: CONFLICT).
     async fn remove_group_member(
         &self,
         ctx: &Context<'_>,
-        input: GroupMemberInput,
+        #[graphql(desc = "The group and the member to remove.")] input: GroupMemberInput,
     ) -> ApiResult<GroupPayload> {
         OneMember::of(ctx, &input.group_id, &input.user_id)?
             .remove()
@@ -332,6 +350,7 @@ impl GroupMembershipMutation {
     async fn set_group_member_role(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The group, the member and their new role.")]
         input: SetGroupMemberRoleInput,
     ) -> ApiResult<GroupMemberPayload> {
         OneMember::of(ctx, &input.group_id, &input.user_id)?
@@ -339,10 +358,12 @@ impl GroupMembershipMutation {
             .await
     }
 
-    /// Makes a member the owner; an owner handing over becomes a manager.
+    /// Makes a member an owner (owners and org admins); an owner handing over becomes a
+    /// manager.
     async fn transfer_group_ownership(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The group and the member who becomes its owner.")]
         input: GroupMemberInput,
     ) -> ApiResult<GroupPayload> {
         OneMember::of(ctx, &input.group_id, &input.user_id)?

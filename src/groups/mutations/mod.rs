@@ -44,32 +44,44 @@ fn user_id(id: &ID, field: &str) -> ApiResult<Uuid> {
 const AVATAR_FIELD: &str = "avatarAttachmentId";
 const COVER_FIELD: &str = "coverAttachmentId";
 
+/// The group to create.
 #[derive(InputObject)]
 pub struct CreateGroupInput {
+    /// 1 to 100 characters, trimmed.
     pub name: String,
     /// Made from the name when omitted. A secret group's slug ends with a random suffix, so that
     /// nobody finds a secret group by guessing its slug; a slug held by a group the viewer may not
     /// see also gets one, and only a clash with a group they see is CONFLICT.
     pub slug: Option<String>,
-    /// Markdown.
+    /// Markdown source, up to 5,000 characters.
     pub description: Option<String>,
+    /// Who sees the group and what is inside it.
     pub visibility: VisibilityGql,
-    /// Defaults: OPEN for public, REQUEST for private, INVITE_ONLY for secret groups.
+    /// Defaults: OPEN for public, REQUEST for private, INVITE_ONLY for secret groups. Private
+    /// groups cannot be OPEN, and secret groups are INVITE_ONLY (BAD_USER_INPUT otherwise).
     pub join_policy: Option<JoinPolicyGql>,
     /// Defaults to MEMBERS.
     pub posting_policy: Option<PostingPolicyGql>,
 }
 
+/// The group to change and its new settings; omitted fields keep their value.
 #[derive(InputObject)]
 pub struct UpdateGroupInput {
+    /// The group to change.
     pub group_id: ID,
+    /// 1 to 100 characters, trimmed.
     pub name: Option<String>,
     /// Given as for `createGroup`: a secret group's new slug ends with a random suffix. A group
     /// made secret keeps its slug, which its members may have shared.
     pub slug: Option<String>,
+    /// Markdown source, up to 5,000 characters; an empty string clears it.
     pub description: Option<String>,
+    /// Who sees the group and what is inside it; the join policy must still fit it (see
+    /// `CreateGroupInput.joinPolicy`).
     pub visibility: Option<VisibilityGql>,
+    /// How people become members. Any policy but REQUEST cancels the pending join requests.
     pub join_policy: Option<JoinPolicyGql>,
+    /// Who may post in the group.
     pub posting_policy: Option<PostingPolicyGql>,
     /// Who may create the group's events.
     pub event_policy: Option<PostingPolicyGql>,
@@ -81,50 +93,71 @@ pub struct UpdateGroupInput {
     pub cover_attachment_id: async_graphql::MaybeUndefined<ID>,
 }
 
+/// The group to act on.
 #[derive(InputObject)]
 pub struct GroupInput {
+    /// The group's global ID.
     pub group_id: ID,
 }
 
+/// The group to ask to join.
 #[derive(InputObject)]
 pub struct RequestToJoinGroupInput {
+    /// The group's global ID.
     pub group_id: ID,
-    /// A word for the managers.
+    /// A word for the managers, plain text up to 2,000 characters.
     pub message: Option<String>,
 }
 
+/// The join request to decide or withdraw.
 #[derive(InputObject)]
 pub struct JoinRequestInput {
+    /// The join request's global ID.
     pub join_request_id: ID,
 }
 
+/// The group and the people to invite to it.
 #[derive(InputObject)]
 pub struct InviteToGroupInput {
+    /// The group's global ID.
     pub group_id: ID,
-    /// Up to 100 people; members and people already invited are skipped.
+    /// 1 to 100 people's global IDs, all active; members and people already invited are
+    /// skipped.
     pub user_ids: Vec<ID>,
 }
 
+/// The invitation to answer.
 #[derive(InputObject)]
 pub struct GroupInvitationInput {
+    /// The global ID of an invitation addressed to the viewer.
     pub invitation_id: ID,
 }
 
+/// A member of a group.
 #[derive(InputObject)]
 pub struct GroupMemberInput {
+    /// The group's global ID.
     pub group_id: ID,
+    /// The member's global ID (a `User`).
     pub user_id: ID,
 }
 
+/// The member whose role changes, and the new role.
 #[derive(InputObject)]
 pub struct SetGroupMemberRoleInput {
+    /// The group's global ID.
     pub group_id: ID,
+    /// The member's global ID (a `User`).
     pub user_id: ID,
+    /// The role they get.
     pub role: GroupRoleGql,
 }
 
+/// The group and the directory attributes of the people to add to it: a department, a site or
+/// both.
 #[derive(InputObject)]
 pub struct AddGroupMembersByAttributeInput {
+    /// The group's global ID.
     pub group_id: ID,
     /// Everyone in this department (case-insensitive)...
     pub department: Option<String>,
@@ -132,51 +165,70 @@ pub struct AddGroupMembersByAttributeInput {
     pub site: Option<String>,
 }
 
+/// The group after the change, as the viewer now sees it.
 #[derive(SimpleObject)]
 pub struct GroupPayload {
+    /// The group after the change.
     pub group: GroupAccess,
 }
 
+/// What `deleteGroup` removed.
 #[derive(SimpleObject)]
 pub struct DeleteGroupPayload {
+    /// The global ID the deleted group had.
     pub deleted_group_id: ID,
 }
 
+/// The join request after the change.
 #[derive(SimpleObject)]
 pub struct JoinRequestPayload {
+    /// The join request, with its new status.
     pub join_request: JoinRequest,
 }
 
+/// The approved request and the group the person joined.
 #[derive(SimpleObject)]
 pub struct ApproveJoinRequestPayload {
+    /// The request, now APPROVED.
     pub join_request: JoinRequest,
+    /// The group, with the new member counted.
     pub group: GroupAccess,
 }
 
+/// The invitations `inviteToGroup` sent.
 #[derive(SimpleObject)]
 pub struct InviteToGroupPayload {
     /// The invitations created (members and people already invited are skipped).
     pub invitations: Vec<Invitation>,
 }
 
+/// The invitation after the viewer's answer.
 #[derive(SimpleObject)]
 pub struct GroupInvitationPayload {
+    /// The invitation, with its new status.
     pub invitation: Invitation,
 }
 
+/// The member after the change.
 #[derive(SimpleObject)]
 pub struct GroupMemberPayload {
+    /// The member, with their new role.
     pub member: Member,
 }
 
+/// The group after a bulk add, and how many people it gained.
 #[derive(SimpleObject)]
 pub struct AddGroupMembersByAttributePayload {
+    /// The group, with its new members counted.
     pub group: GroupAccess,
+    /// How many people joined (those who were members already are not counted).
     pub added_count: i32,
 }
 
+/// The group and the rule to add to it: a department, a site or both.
 #[derive(InputObject)]
 pub struct AddGroupMembershipRuleInput {
+    /// The group's global ID.
     pub group_id: ID,
     /// Everyone in this department (case-insensitive), now and whoever moves there later...
     pub department: Option<String>,
@@ -184,22 +236,30 @@ pub struct AddGroupMembershipRuleInput {
     pub site: Option<String>,
 }
 
+/// The new rule and the group it now shapes.
 #[derive(SimpleObject)]
 pub struct AddGroupMembershipRulePayload {
+    /// The rule added.
     pub rule: MembershipRule,
+    /// The group, with the people the rule brought in counted.
     pub group: GroupAccess,
     /// How many people matching the rule joined now.
     pub added_count: i32,
 }
 
+/// The membership rule to remove.
 #[derive(InputObject)]
 pub struct RemoveGroupMembershipRuleInput {
+    /// The rule's global ID.
     pub rule_id: ID,
 }
 
+/// What `removeGroupMembershipRule` removed, and the group it belonged to.
 #[derive(SimpleObject)]
 pub struct RemoveGroupMembershipRulePayload {
+    /// The global ID the removed rule had.
     pub removed_rule_id: ID,
+    /// The group; the people the rule brought in stay members.
     pub group: GroupAccess,
 }
 

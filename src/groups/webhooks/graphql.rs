@@ -20,18 +20,23 @@ use crate::groups::{GroupAccess, TYPE_NAME as GROUP_TYPE};
 /// An integration that posts into a group through its secret URL.
 #[Object(name = "GroupWebhook")]
 impl Webhook {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
+    /// Shown as the author of what it posts, e.g. "Jenkins".
     async fn name(&self) -> &str {
         &self.name
     }
+    /// When a manager added it.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
+    /// When it last published a post; null when it never has.
     async fn last_used_at(&self) -> Option<DateTime<Utc>> {
         self.last_used_at
     }
+    /// When its URL stopped working; null while it works.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.revoked_at
     }
@@ -81,27 +86,39 @@ pub async fn group_webhooks(ctx: &Context<'_>, group: &GroupAccess) -> ApiResult
     )
 }
 
+/// The group and the name of the integration to add to it.
 #[derive(InputObject)]
 pub struct CreateGroupWebhookInput {
+    /// The group's global ID.
     pub group_id: ID,
-    /// Shown as the author of what it posts, e.g. "Jenkins" or "Service desk".
+    /// Shown as the author of what it posts, e.g. "Jenkins" or "Service desk" (1 to 100
+    /// characters).
     pub name: String,
 }
 
+/// The new webhook and its secret URL.
 #[derive(SimpleObject)]
 pub struct CreateGroupWebhookPayload {
+    /// The webhook added.
     pub webhook: Webhook,
-    /// The secret URL to POST `{"text": ..., "title": ...}` to; shown only this once.
+    /// The secret URL to POST `{"text": ..., "title": ...}` to as `application/json` (text:
+    /// Markdown up to 10,000 characters; title: optional, up to 200); each message is published
+    /// as a post in the group (409 while the group is archived, 404 once revoked). Shown only
+    /// this once.
     pub url: String,
 }
 
+/// The webhook to revoke.
 #[derive(InputObject)]
 pub struct RevokeGroupWebhookInput {
+    /// The webhook's global ID.
     pub webhook_id: ID,
 }
 
+/// The webhook after `revokeGroupWebhook`.
 #[derive(SimpleObject)]
 pub struct RevokeGroupWebhookPayload {
+    /// The webhook, with `revokedAt` set.
     pub webhook: Webhook,
 }
 
@@ -110,11 +127,11 @@ pub struct WebhookMutation;
 
 #[Object]
 impl WebhookMutation {
-    /// Adds an integration to a group (managers).
+    /// Adds an integration to a group (managers and org admins), audited.
     async fn create_group_webhook(
         &self,
         ctx: &Context<'_>,
-        input: CreateGroupWebhookInput,
+        #[graphql(desc = "The group and the integration's name.")] input: CreateGroupWebhookInput,
     ) -> ApiResult<CreateGroupWebhookPayload> {
         let viewer = ctx.viewer()?;
         let group =
@@ -132,11 +149,12 @@ impl WebhookMutation {
         Ok(CreateGroupWebhookPayload { webhook, url })
     }
 
-    /// Revokes an integration's URL at once (managers).
+    /// Revokes an integration's URL at once (managers and org admins); revoking one already
+    /// revoked changes nothing.
     async fn revoke_group_webhook(
         &self,
         ctx: &Context<'_>,
-        input: RevokeGroupWebhookInput,
+        #[graphql(desc = "The webhook to revoke.")] input: RevokeGroupWebhookInput,
     ) -> ApiResult<RevokeGroupWebhookPayload> {
         let id = ids::decode_as(&input.webhook_id, TYPE_NAME, "webhookId")?;
         let (webhook, group) = load_with_group(ctx, id).await?;
