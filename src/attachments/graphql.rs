@@ -16,8 +16,11 @@ use crate::graphql::ids;
 use crate::jobs::{self, Job};
 use crate::users::User;
 
+/// A file uploaded with `uploadAttachment`, attached to a post, comment or event or used as an
+/// avatar or cover. Whoever sees what uses it sees it; until then, only its uploader.
 #[Object(name = "Attachment")]
 impl Attachment {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
@@ -25,26 +28,32 @@ impl Attachment {
     async fn name(&self) -> &str {
         &self.name
     }
+    /// Its size, in bytes.
     async fn size_bytes(&self) -> i64 {
         self.size_bytes
     }
-    /// Sniffed from the bytes when uploaded, never taken from the client.
+    /// Its MIME type (e.g. `image/png`), sniffed from the bytes when uploaded, never taken from
+    /// the client.
     async fn content_type(&self) -> &str {
         &self.content_type
     }
-    /// Hex SHA-256 of the contents.
+    /// The SHA-256 of its contents, in lowercase hex.
     async fn sha256(&self) -> String {
         crate::files::storage::hex(&self.sha256)
     }
-    /// Whether it is an image with a preview (`thumbnailUrl` once the preview is made).
+    /// Whether it is a PNG, JPEG, GIF or WebP image, which gets a preview (`thumbnailUrl` once the
+    /// preview is made).
     async fn is_image(&self) -> bool {
         crate::files::thumbnails::can_preview(&self.content_type)
     }
-    /// Streams it to whoever may see what it is attached to (cookie or bearer).
+    /// Where to download it: streams it to whoever may see what uses it (session cookie or bearer
+    /// token).
     async fn download_url(&self, ctx: &Context<'_>) -> String {
         urls::download(ctx.services(), self.id)
     }
-    /// A JPEG preview of an image, made shortly after upload; null until then and for other files.
+    /// A JPEG preview of an image, at most 320 pixels on its longest side, made shortly after
+    /// upload; null until then, for other files, and for images over 30 MiB or that cannot be
+    /// decoded.
     async fn thumbnail_url(&self, ctx: &Context<'_>) -> Option<String> {
         self.thumbnail_key
             .as_ref()
@@ -61,6 +70,7 @@ impl Attachment {
             Err(error) => Err(error),
         }
     }
+    /// When it was uploaded.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
@@ -71,16 +81,20 @@ pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<Attachment> 
     access::readable(&mut conn, ctx.viewer()?, id).await
 }
 
+/// What to upload: a file, or a copy of a drive file (exactly one of the two).
 #[derive(InputObject)]
 pub struct UploadAttachmentInput {
-    /// The file (GraphQL multipart request)...
+    /// The file, sent as a GraphQL multipart request (up to the server's upload limit, 100 MiB by
+    /// default)...
     pub file: Option<Upload>,
     /// ...or a copy of the current version of a drive file the viewer may read.
     pub file_id: Option<ID>,
 }
 
+/// The result of `uploadAttachment`.
 #[derive(SimpleObject)]
 pub struct UploadAttachmentPayload {
+    /// The upload, seen only by the viewer until something uses it.
     pub attachment: Attachment,
 }
 
@@ -94,6 +108,7 @@ impl AttachmentMutation {
     async fn upload_attachment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The file to upload, or the drive file to copy.")]
         input: UploadAttachmentInput,
     ) -> ApiResult<UploadAttachmentPayload> {
         let viewer = ctx.viewer()?;

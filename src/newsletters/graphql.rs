@@ -19,6 +19,7 @@ use crate::pagination::PageRequest;
 use crate::posts::Post;
 use crate::users::User;
 
+/// Whether a newsletter is still being written or was sent.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "NewsletterStatus")]
 pub enum NewsletterStatus {
@@ -52,14 +53,20 @@ impl NewsletterAudience {
 /// A newsletter as the viewer would receive it (links not tracked, no unsubscribe link).
 #[derive(SimpleObject)]
 pub struct NewsletterPreview {
+    /// The email's subject line.
     pub subject: String,
+    /// The whole HTML email, framed with the organization's branding.
     pub html: String,
+    /// The plain-text version of the email.
     pub text: String,
 }
 
+/// One link of a sent newsletter, with its clicks.
 #[derive(SimpleObject)]
 pub struct NewsletterLinkStats {
+    /// Where the link leads (as written, before click tracking).
     pub url: String,
+    /// Clicks on it, every click counted.
     pub clicks: i64,
 }
 
@@ -100,17 +107,19 @@ fn visible<T>(result: ApiResult<T>) -> ApiResult<Option<T>> {
 /// An email newsletter made of an intro and chosen posts and events, for communicators.
 #[Object(name = "Newsletter")]
 impl Newsletter {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
+    /// The email's subject line, up to 200 characters.
     async fn subject(&self) -> &str {
         &self.subject
     }
-    /// Markdown, as written.
+    /// Markdown source, as written (empty when it has no intro).
     async fn intro(&self) -> &str {
         &self.intro
     }
-    /// The intro as sanitised HTML.
+    /// The intro as sanitized HTML: no scripts, event handlers or unsafe links.
     async fn intro_html(&self) -> String {
         crate::markdown::to_safe_html(&self.intro)
     }
@@ -139,6 +148,7 @@ impl Newsletter {
         }
         Ok(events)
     }
+    /// Whom it goes to.
     async fn audience(&self, ctx: &Context<'_>) -> ApiResult<NewsletterAudience> {
         let mut groups = Vec::new();
         for id in self.group_list() {
@@ -152,6 +162,7 @@ impl Newsletter {
             departments: self.department_list(),
         })
     }
+    /// Draft or sent.
     async fn status(&self) -> NewsletterStatus {
         if self.is_sent() {
             NewsletterStatus::Sent
@@ -159,18 +170,24 @@ impl Newsletter {
             NewsletterStatus::Draft
         }
     }
+    /// When it was sent (`sendNewsletter`; the emails follow from a background job); null for a
+    /// draft.
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
         self.sent_at
     }
+    /// Who sent it; null for a draft, or when their account was deleted.
     async fn sent_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         user(ctx, self.sent_by).await
     }
+    /// Who wrote it; null when their account was deleted.
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         user(ctx, self.author_id).await
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
+    /// When its draft last changed (sending it does not count).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
     }
@@ -192,6 +209,7 @@ impl Newsletter {
             text: copy.text,
         })
     }
+    /// Its delivery and link clicks; all zero for a draft.
     async fn stats(&self, ctx: &Context<'_>) -> ApiResult<NewsletterStats> {
         let stats = model::stats(&mut *ctx.conn().await?, self.id).await?;
         Ok(NewsletterStats {
@@ -222,7 +240,8 @@ pub struct NewsletterQuery;
 
 #[Object]
 impl NewsletterQuery {
-    /// The newsletter with this ID; null with a NOT_FOUND error when it does not exist or the viewer may not see it.
+    /// The newsletter with this ID, draft or sent (communicators and admins); null with a
+    /// NOT_FOUND error for anyone else or when it does not exist.
     async fn newsletter(
         &self,
         ctx: &Context<'_>,
@@ -233,12 +252,16 @@ impl NewsletterQuery {
             .map(Some)
     }
 
-    /// Every newsletter, drafts and sent, newest first (communicators and admins).
+    /// Every newsletter, drafts and sent, newest first (communicators and admins; FORBIDDEN for
+    /// anyone else).
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn newsletters(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
     ) -> ApiResult<PageConnection<Newsletter>> {
         require_organizer(ctx.viewer()?)?;

@@ -21,6 +21,8 @@ pub const INTRO_MAX_LENGTH: usize = 20_000;
 /// Posts, events, groups and departments, each.
 pub const MAX_ITEMS: usize = 20;
 
+/// Whom a newsletter goes to: everyone, and/or the members of groups, and/or the people of
+/// departments (at least one of them). Only active people who still take newsletters get it.
 #[derive(InputObject)]
 pub struct NewsletterAudienceInput {
     /// Every member of the organization (guests excepted).
@@ -32,11 +34,12 @@ pub struct NewsletterAudienceInput {
     /// The members of these groups; at most 20.
     #[graphql(default)]
     pub group_ids: Vec<ID>,
-    /// The people of these departments (as in their profiles); at most 20.
+    /// The people of these departments, spelled exactly as in their profiles; at most 20.
     #[graphql(default)]
     pub departments: Vec<String>,
 }
 
+/// A new draft newsletter.
 #[derive(InputObject)]
 pub struct CreateNewsletterInput {
     /// At most 200 characters.
@@ -44,53 +47,72 @@ pub struct CreateNewsletterInput {
     /// Markdown, at most 20,000 characters.
     #[graphql(default)]
     pub intro: String,
-    /// Posts the viewer may see, in order; at most 20.
+    /// Published posts the viewer may see, in order; at most 20.
     #[graphql(default)]
     pub post_ids: Vec<ID>,
     /// Events the viewer may see, in order; at most 20.
     #[graphql(default)]
     pub event_ids: Vec<ID>,
+    /// Whom it goes to.
     pub audience: NewsletterAudienceInput,
 }
 
+/// The result of `createNewsletter`.
 #[derive(SimpleObject)]
 pub struct CreateNewsletterPayload {
+    /// The new draft.
     pub newsletter: Newsletter,
 }
 
 /// Replaces the fields given; the others stay.
 #[derive(InputObject)]
 pub struct UpdateNewsletterInput {
+    /// The draft to change (the viewer's own).
     pub newsletter_id: ID,
+    /// The new subject, at most 200 characters.
     pub subject: Option<String>,
+    /// The new intro: Markdown, at most 20,000 characters (empty removes it).
     pub intro: Option<String>,
+    /// The new list of posts: published posts the viewer may see, in order; at most 20.
     pub post_ids: Option<Vec<ID>>,
+    /// The new list of events the viewer may see, in order; at most 20.
     pub event_ids: Option<Vec<ID>>,
+    /// The new audience, replacing the whole of the old one.
     pub audience: Option<NewsletterAudienceInput>,
 }
 
+/// The result of `updateNewsletter`.
 #[derive(SimpleObject)]
 pub struct UpdateNewsletterPayload {
+    /// The draft as it is now.
     pub newsletter: Newsletter,
 }
 
+/// The draft newsletter to delete.
 #[derive(InputObject)]
 pub struct DeleteNewsletterInput {
+    /// The draft to delete (the viewer's own).
     pub newsletter_id: ID,
 }
 
+/// The result of `deleteNewsletter`.
 #[derive(SimpleObject)]
 pub struct DeleteNewsletterPayload {
+    /// The ID of the deleted newsletter.
     pub deleted_newsletter_id: ID,
 }
 
+/// The draft newsletter to send.
 #[derive(InputObject)]
 pub struct SendNewsletterInput {
+    /// A draft with an intro, posts or events (anyone's: any communicator or admin may send it).
     pub newsletter_id: ID,
 }
 
+/// The result of `sendNewsletter`.
 #[derive(SimpleObject)]
 pub struct SendNewsletterPayload {
+    /// The newsletter, now `SENT`; its emails go out from a background job.
     pub newsletter: Newsletter,
 }
 
@@ -252,6 +274,7 @@ impl NewsletterMutation {
     async fn create_newsletter(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The subject, intro, posts, events and audience of the new draft.")]
         input: CreateNewsletterInput,
     ) -> ApiResult<CreateNewsletterPayload> {
         let viewer = ctx.viewer()?;
@@ -280,6 +303,7 @@ impl NewsletterMutation {
     async fn update_newsletter(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The draft to change and its new content or audience.")]
         input: UpdateNewsletterInput,
     ) -> ApiResult<UpdateNewsletterPayload> {
         let current = own_draft(ctx, &input.newsletter_id).await?;
@@ -315,7 +339,7 @@ impl NewsletterMutation {
     async fn delete_newsletter(
         &self,
         ctx: &Context<'_>,
-        input: DeleteNewsletterInput,
+        #[graphql(desc = "The draft to delete.")] input: DeleteNewsletterInput,
     ) -> ApiResult<DeleteNewsletterPayload> {
         let newsletter = own_draft(ctx, &input.newsletter_id).await?;
         let mut conn = ctx.conn().await?;
@@ -334,7 +358,7 @@ impl NewsletterMutation {
     async fn send_newsletter(
         &self,
         ctx: &Context<'_>,
-        input: SendNewsletterInput,
+        #[graphql(desc = "The draft to send.")] input: SendNewsletterInput,
     ) -> ApiResult<SendNewsletterPayload> {
         let viewer = ctx.viewer()?;
         let id = ids::decode_as(&input.newsletter_id, TYPE_NAME, "newsletterId")?;

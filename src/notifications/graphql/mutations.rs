@@ -25,13 +25,21 @@ const MAX_IDS: usize = 100;
 /// are left out).
 #[derive(InputObject)]
 pub struct MarkNotificationsReadInput {
+    /// These notifications of the viewer's, at most 100; not with `before`.
     pub notification_ids: Option<Vec<ID>>,
+    /// Every notification of the viewer's last updated at or before this time; not with
+    /// `notificationIds`.
     pub before: Option<DateTime<Utc>>,
 }
 
+/// Which of the viewer's notifications: these ids, or every one up to `before` (now when both
+/// are left out).
 #[derive(InputObject)]
 pub struct MarkNotificationsSeenInput {
+    /// These notifications of the viewer's, at most 100; not with `before`.
     pub notification_ids: Option<Vec<ID>>,
+    /// Every notification of the viewer's last updated at or before this time; not with
+    /// `notificationIds`.
     pub before: Option<DateTime<Utc>>,
 }
 
@@ -57,25 +65,33 @@ fn selection(ids: Option<Vec<ID>>, before: Option<DateTime<Utc>>) -> ApiResult<S
     }
 }
 
+/// The result of `markNotificationsRead`.
 #[derive(SimpleObject)]
 pub struct MarkNotificationsReadPayload {
     /// The notifications this marked read.
     pub notifications: Vec<Notification>,
+    /// How many of the viewer's notifications are still unread.
     pub unread_notification_count: i64,
 }
 
+/// The result of `markNotificationsSeen`.
 #[derive(SimpleObject)]
 pub struct MarkNotificationsSeenPayload {
+    /// How many of the viewer's unread notifications are still unseen (the badge).
     pub unseen_notification_count: i64,
 }
 
+/// How the viewer wants to hear of one kind of notification.
 #[derive(InputObject)]
 pub struct NotificationPreferenceInput {
+    /// The kind to change.
     pub kind: NotificationKindGql,
     /// Null goes back to the organization's default.
     pub delivery: Option<DeliveryGql>,
 }
 
+/// Daily do-not-disturb hours in the viewer's time zone (`start` and `end` must differ); emails
+/// wait until they end.
 #[derive(InputObject)]
 pub struct QuietHoursInput {
     /// Local time the quiet hours start, e.g. `22:00:00`.
@@ -84,6 +100,7 @@ pub struct QuietHoursInput {
     pub end: NaiveTime,
 }
 
+/// What to change in how the viewer hears of things; what is left out stays as it is.
 #[derive(InputObject)]
 pub struct UpdateNotificationSettingsInput {
     /// Kinds to change; the others keep their delivery.
@@ -94,62 +111,83 @@ pub struct UpdateNotificationSettingsInput {
     /// Turns do-not-disturb hours off.
     #[graphql(default)]
     pub clear_quiet_hours: bool,
+    /// How often to get a digest email; unchanged when omitted.
     pub digest_frequency: Option<DigestFrequencyGql>,
 }
 
+/// The result of `updateNotificationSettings`.
 #[derive(SimpleObject)]
 pub struct UpdateNotificationSettingsPayload {
+    /// The viewer's settings as they are now.
     pub notification_settings: NotificationSettings,
 }
 
+/// A group and what the viewer wants to hear from it.
 #[derive(InputObject)]
 pub struct SetGroupNotificationLevelInput {
+    /// The group (one the viewer may see).
     pub group_id: ID,
+    /// What the viewer hears from it from now on.
     pub level: GroupNotificationLevel,
 }
 
+/// The result of `setGroupNotificationLevel`.
 #[derive(SimpleObject)]
 pub struct SetGroupNotificationLevelPayload {
+    /// The group, with the viewer's new `viewerNotificationLevel`.
     pub group: GroupAccess,
 }
 
+/// The folder to follow or stop following.
 #[derive(InputObject)]
 pub struct FollowFolderInput {
+    /// A folder the viewer may read.
     pub folder_id: ID,
 }
 
+/// The result of `followFolder` and `unfollowFolder`.
 #[derive(SimpleObject)]
 pub struct FollowFolderPayload {
+    /// The folder, with the viewer's new `viewerFollows`.
     pub folder: crate::files::graphql::FolderView,
 }
 
+/// A kind of notification and its new default delivery.
 #[derive(InputObject)]
 pub struct NotificationDefaultInput {
+    /// The kind to change.
     pub kind: NotificationKindGql,
+    /// How it reaches people who chose nothing themselves.
     pub delivery: DeliveryGql,
 }
 
+/// The organization's default deliveries to change.
 #[derive(InputObject)]
 pub struct UpdateNotificationDefaultsInput {
+    /// Kinds to change; the others keep their default.
     pub defaults: Vec<NotificationDefaultInput>,
 }
 
+/// The result of `updateNotificationDefaults`.
 #[derive(SimpleObject)]
 pub struct UpdateNotificationDefaultsPayload {
+    /// Every kind with its default delivery, as it is now.
     pub notification_defaults: Vec<NotificationDefault>,
 }
 
+/// A message from the admins, delivered as an `ADMIN_MESSAGE` notification.
 #[derive(InputObject)]
 pub struct SendAdminMessageInput {
     /// Up to 200 characters; the notification's text.
     pub title: String,
-    /// Up to 10,000 characters.
+    /// Plain text, up to 10,000 characters.
     pub body: String,
     /// Only the members of these groups (everyone when empty).
     #[graphql(default)]
     pub group_ids: Vec<ID>,
 }
 
+/// The result of `sendAdminMessage`.
 #[derive(SimpleObject)]
 pub struct SendAdminMessagePayload {
     /// The message is on its way to its audience (delivered by the job queue).
@@ -167,6 +205,7 @@ impl NotificationMutation {
     async fn mark_notifications_read(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which of the viewer's notifications to mark read.")]
         input: MarkNotificationsReadInput,
     ) -> ApiResult<MarkNotificationsReadPayload> {
         let viewer = ctx.viewer()?.id();
@@ -190,6 +229,7 @@ impl NotificationMutation {
     async fn mark_notifications_seen(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which of the viewer's notifications to mark seen.")]
         input: MarkNotificationsSeenInput,
     ) -> ApiResult<MarkNotificationsSeenPayload> {
         let viewer = ctx.viewer()?.id();
@@ -206,6 +246,7 @@ impl NotificationMutation {
     async fn update_notification_settings(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The preferences, quiet hours and digest frequency to change.")]
         input: UpdateNotificationSettingsInput,
     ) -> ApiResult<UpdateNotificationSettingsPayload> {
         let viewer = ctx.viewer()?.id();
@@ -241,6 +282,7 @@ impl NotificationMutation {
     async fn set_group_notification_level(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The group and the viewer's new level for it.")]
         input: SetGroupNotificationLevelInput,
     ) -> ApiResult<SetGroupNotificationLevelPayload> {
         let viewer = ctx.viewer()?.id();
@@ -255,15 +297,17 @@ impl NotificationMutation {
     async fn follow_folder(
         &self,
         ctx: &Context<'_>,
-        input: FollowFolderInput,
+        #[graphql(desc = "The folder to follow.")] input: FollowFolderInput,
     ) -> ApiResult<FollowFolderPayload> {
         set_followed(ctx, &input.folder_id, true).await
     }
 
+    /// The viewer stops following the folder (following a folder it is in still tells them of
+    /// its files).
     async fn unfollow_folder(
         &self,
         ctx: &Context<'_>,
-        input: FollowFolderInput,
+        #[graphql(desc = "The folder to stop following.")] input: FollowFolderInput,
     ) -> ApiResult<FollowFolderPayload> {
         set_followed(ctx, &input.folder_id, false).await
     }
@@ -272,6 +316,7 @@ impl NotificationMutation {
     async fn update_notification_defaults(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The kinds whose default delivery changes, and how.")]
         input: UpdateNotificationDefaultsInput,
     ) -> ApiResult<UpdateNotificationDefaultsPayload> {
         let defaults: Vec<_> = input
@@ -286,11 +331,12 @@ impl NotificationMutation {
         })
     }
 
-    /// Sends a notification from the admins to everyone, or to the members of some groups.
+    /// Sends a notification from the admins to everyone, or to the members of some groups (admins
+    /// only).
     async fn send_admin_message(
         &self,
         ctx: &Context<'_>,
-        input: SendAdminMessageInput,
+        #[graphql(desc = "The message and who receives it.")] input: SendAdminMessageInput,
     ) -> ApiResult<SendAdminMessagePayload> {
         let viewer = ctx.viewer()?;
         let message = service::AdminMessage {

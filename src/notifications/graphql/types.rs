@@ -24,12 +24,14 @@ use crate::users::model::DigestFrequency;
 pub const TYPE_NAME: &str = "Notification";
 const ACTORS_SHOWN: usize = 3;
 
+/// What a notification is about.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "NotificationKind", remote = "NotificationKind")]
 pub enum NotificationKindGql {
     /// Someone mentioned you (@username) in a post or comment.
     Mention,
-    /// A group manager mentioned a whole group you are in.
+    /// A whole group you are in was mentioned in a post (@group-slug) by one of its managers, an
+    /// org admin or its integration.
     GroupMention,
     /// Someone commented on your post.
     Comment,
@@ -37,6 +39,7 @@ pub enum NotificationKindGql {
     Reply,
     /// People reacted to your post or comment (collapsed into one).
     Reaction,
+    /// Someone invited you to join a group.
     GroupInvitation,
     /// Someone asked to join a group you manage.
     JoinRequest,
@@ -46,14 +49,20 @@ pub enum NotificationKindGql {
     GroupPost,
     /// An announcement you are asked to read and acknowledge.
     AcknowledgementRequested,
+    /// Someone invited you to an event.
     EventInvitation,
-    /// An event you attend or were invited to changed.
+    /// An event (or one of its occurrences) you are going to, may go to or were invited to
+    /// changed.
     EventUpdated,
+    /// An event (or one of its occurrences) you are going to, may go to or were invited to was
+    /// canceled.
     EventCancelled,
+    /// An event you are going to (or may go to) starts soon, at the reminder times set on the
+    /// event or by you.
     EventReminder,
-    /// A file was added to a folder you follow.
+    /// A file was added to a folder you follow (or to a folder inside it).
     FileShared,
-    /// A file in a folder you follow has a new version.
+    /// A file in a folder you follow (or in a folder inside it) has a new version.
     FileUpdated,
     /// A message from the admins.
     AdminMessage,
@@ -73,13 +82,16 @@ pub enum DeliveryGql {
     Digest,
 }
 
+/// How often a person who was away gets an email summing up the notifications set to `DIGEST`
+/// that they have not read, at 8 a.m. in their time zone.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "DigestFrequency", remote = "DigestFrequency")]
 pub enum DigestFrequencyGql {
+    /// No digest emails: those notifications stay in the app.
     Never,
-    /// Each morning, after a day away.
+    /// Each morning, after a day without using Parvis.
     Daily,
-    /// Monday mornings, after a week away.
+    /// Monday mornings, after a week without using Parvis.
     Weekly,
 }
 
@@ -115,9 +127,11 @@ impl GroupNotificationLevel {
 /// Something the viewer should know about.
 #[Object(name = "Notification")]
 impl Notification {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
+    /// What it is about.
     async fn kind(&self) -> NotificationKindGql {
         self.kind.into()
     }
@@ -172,17 +186,20 @@ impl Notification {
             Err(other) => Err(other),
         }
     }
-    /// Details of the kind: `title` (of the subject), `commentId`, `excerpt` (plain text),
-    /// `approved`, `startsAt`, an occurrence's `occurrenceStartsAt`, `occurrenceEndsAt` and the
-    /// event's `timeZone`, a reminder's `location`, `onlineUrl` and `minutesBefore`, an admin
-    /// message's `body`...
+    /// Details of the kind, as a JSON object: `title` (of the subject), `excerpt` (plain text),
+    /// `commentId`, `onComment`, `groupName`, `folderName`, `approved`, `startsAt` (RFC 3339), a
+    /// cancellation's `reason`, an occurrence's `occurrenceStartsAt` and the event's `timeZone`, a
+    /// reminder's `occurrenceEndsAt`, `allDay`, `location`, `onlineUrl` and `minutesBefore`, an
+    /// admin message's `body` (plain text)...
     async fn data(&self) -> Json<serde_json::Value> {
         Json(self.data.clone())
     }
-    /// How the viewer chose to hear of it.
+    /// How it reached the viewer: their choice for its kind when it arrived (or was last
+    /// updated), else the organization's default.
     async fn delivery(&self) -> DeliveryGql {
         self.delivery.into()
     }
+    /// When it first arrived.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
@@ -194,9 +211,11 @@ impl Notification {
     async fn seen_at(&self) -> Option<DateTime<Utc>> {
         self.seen_at
     }
+    /// When the viewer read it (`markNotificationsRead`); null while unread.
     async fn read_at(&self) -> Option<DateTime<Utc>> {
         self.read_at
     }
+    /// Whether the viewer has read it.
     async fn read(&self) -> bool {
         self.read_at.is_some()
     }
@@ -219,8 +238,10 @@ impl Notification {
     }
 }
 
+/// Which of the viewer's notifications a list shows.
 #[derive(InputObject, Default)]
 pub struct NotificationFilter {
+    /// Only those not read yet (default: all).
     #[graphql(default)]
     pub unread_only: bool,
     /// Only these kinds (any when empty).
@@ -241,7 +262,9 @@ pub async fn load_own(ctx: &Context<'_>, id: Uuid) -> ApiResult<Notification> {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct NotificationPreference {
+    /// The kind of notification.
     pub kind: NotificationKindGql,
+    /// How the viewer hears of it: their own choice, else the organization's default.
     pub delivery: DeliveryGql,
     /// The organization's default for the kind (what `delivery` is unless `custom`).
     pub organization_default: DeliveryGql,
@@ -261,15 +284,20 @@ impl NotificationPreference {
 /// Daily do-not-disturb hours, in the person's time zone; emails wait until they end.
 #[derive(SimpleObject)]
 pub struct QuietHours {
+    /// Local time they start, e.g. `22:00:00`.
     pub start: NaiveTime,
+    /// Local time they end, e.g. `07:30:00` (before `start`: they run past midnight).
     pub end: NaiveTime,
 }
 
+/// How the viewer hears of things: per kind of notification, quiet hours and digests.
 #[derive(SimpleObject)]
 pub struct NotificationSettings {
     /// One entry per kind.
     pub preferences: Vec<NotificationPreference>,
+    /// Daily do-not-disturb hours; null when the viewer has none.
     pub quiet_hours: Option<QuietHours>,
+    /// How often the viewer gets a digest email after being away.
     pub digest_frequency: DigestFrequencyGql,
 }
 
@@ -309,7 +337,9 @@ pub(in crate::notifications) async fn settings_of(
 /// The organization's default delivery of one kind.
 #[derive(SimpleObject)]
 pub struct NotificationDefault {
+    /// The kind of notification.
     pub kind: NotificationKindGql,
+    /// How it reaches people who chose nothing themselves.
     pub delivery: DeliveryGql,
 }
 

@@ -106,10 +106,12 @@ pub struct PostMutation;
 
 #[Object]
 impl PostMutation {
-    /// Publishes a post in groups where the viewer may post, or organization-wide (admins).
+    /// Publishes a post in groups where the viewer may post, or organization-wide (admins and
+    /// communicators); as a draft or scheduled post, it waits for its time or `publishPost`.
     async fn create_post(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The post to publish: its audience, text, poll and attachments.")]
         input: CreatePostInput,
     ) -> ApiResult<PostPayload> {
         let viewer = ctx.viewer()?;
@@ -160,6 +162,7 @@ impl PostMutation {
     async fn update_post(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The post to change and its new title, text or attachments.")]
         input: UpdatePostInput,
     ) -> ApiResult<PostPayload> {
         let viewer = ctx.viewer()?;
@@ -217,7 +220,7 @@ impl PostMutation {
     async fn delete_post(
         &self,
         ctx: &Context<'_>,
-        input: DeletePostInput,
+        #[graphql(desc = "The post to delete.")] input: DeletePostInput,
     ) -> ApiResult<DeletePostPayload> {
         let viewer = ctx.viewer()?;
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
@@ -251,7 +254,11 @@ impl PostMutation {
 
     /// Pins a post in one of its groups (that group's managers) or, without `groupId`, on the
     /// organization's home (org admins, organization-wide posts). Pinning again moves it.
-    async fn pin_post(&self, ctx: &Context<'_>, input: PinPostInput) -> ApiResult<PostPayload> {
+    async fn pin_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post to pin, and where.")] input: PinPostInput,
+    ) -> ApiResult<PostPayload> {
         let (post, group) = pin_target(ctx, &input.post_id, input.group_id.as_ref()).await?;
         let viewer = ctx.viewer()?;
         let audit = Audit::of(ctx)?;
@@ -271,7 +278,13 @@ impl PostMutation {
         Ok(PostPayload { post })
     }
 
-    async fn unpin_post(&self, ctx: &Context<'_>, input: UnpinPostInput) -> ApiResult<PostPayload> {
+    /// Unpins a post from one of its groups (that group's managers) or, without `groupId`, from
+    /// the organization's home (org admins); BAD_USER_INPUT when it is not pinned there.
+    async fn unpin_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The pinned post, and where it is pinned.")] input: UnpinPostInput,
+    ) -> ApiResult<PostPayload> {
         let (post, group) = pin_target(ctx, &input.post_id, input.group_id.as_ref()).await?;
         let audit = Audit::of(ctx)?;
         ctx.conn()
@@ -292,10 +305,12 @@ impl PostMutation {
         Ok(PostPayload { post })
     }
 
-    /// Publishes the viewer's draft or scheduled post, now or at `publishAt`.
+    /// Publishes the viewer's draft or scheduled post, now or at `publishAt`; CONFLICT once it is
+    /// out.
     async fn publish_post(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The draft or scheduled post to publish, and when.")]
         input: PublishPostInput,
     ) -> ApiResult<PostPayload> {
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
@@ -323,8 +338,13 @@ impl PostMutation {
         Ok(PostPayload { post })
     }
 
-    /// Votes in a post's poll; voting again replaces the earlier vote until the poll closes.
-    async fn vote(&self, ctx: &Context<'_>, input: VoteInput) -> ApiResult<PostPayload> {
+    /// Votes in a post's poll; voting again replaces the earlier vote until the poll closes
+    /// (CONFLICT after).
+    async fn vote(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The poll's post and the options chosen.")] input: VoteInput,
+    ) -> ApiResult<PostPayload> {
         let viewer = ctx.viewer()?;
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
         let mut conn = ctx.conn().await?;
@@ -372,7 +392,7 @@ impl PostMutation {
     async fn acknowledge_post(
         &self,
         ctx: &Context<'_>,
-        input: AcknowledgePostInput,
+        #[graphql(desc = "The announcement to acknowledge.")] input: AcknowledgePostInput,
     ) -> ApiResult<PostPayload> {
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
         if !post.requires_acknowledgement {
@@ -386,10 +406,13 @@ impl PostMutation {
         Ok(PostPayload { post })
     }
 
-    /// Comments on a post the viewer may read.
+    /// Comments on a post the viewer may read, or replies to one of its top-level comments.
     async fn add_comment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The post to comment on (or the comment to reply to), the text and its attachments."
+        )]
         input: AddCommentInput,
     ) -> ApiResult<CommentPayload> {
         let viewer = ctx.viewer()?;
@@ -445,7 +468,7 @@ impl PostMutation {
     async fn update_comment(
         &self,
         ctx: &Context<'_>,
-        input: UpdateCommentInput,
+        #[graphql(desc = "The comment to change and its new text.")] input: UpdateCommentInput,
     ) -> ApiResult<CommentPayload> {
         let viewer = ctx.viewer()?;
         let (comment, _) = own_comment(ctx, &input.comment_id, false).await?;
@@ -473,7 +496,7 @@ impl PostMutation {
     async fn delete_comment(
         &self,
         ctx: &Context<'_>,
-        input: DeleteCommentInput,
+        #[graphql(desc = "The comment to delete.")] input: DeleteCommentInput,
     ) -> ApiResult<DeleteCommentPayload> {
         let (comment, post) = own_comment(ctx, &input.comment_id, true).await?;
         let target = Change::of(COMMENT_TYPE, comment.id).before(&comment)?;
@@ -497,15 +520,17 @@ impl PostMutation {
     async fn add_reaction(
         &self,
         ctx: &Context<'_>,
-        input: ReactionInput,
+        #[graphql(desc = "The post or comment, and the emoji.")] input: ReactionInput,
     ) -> ApiResult<ReactionPayload> {
         change_reaction(ctx, input, true).await
     }
 
+    /// Takes back the viewer's reaction with this emoji on a post or comment; one that is not
+    /// there changes nothing.
     async fn remove_reaction(
         &self,
         ctx: &Context<'_>,
-        input: ReactionInput,
+        #[graphql(desc = "The post or comment, and the emoji to take back.")] input: ReactionInput,
     ) -> ApiResult<ReactionPayload> {
         change_reaction(ctx, input, false).await
     }

@@ -179,6 +179,7 @@ fn argument<'a>(arguments: &'a [(Name, Value)], name: &str) -> Option<&'a Value>
 pub enum PostKind {
     /// Posts asking readers to acknowledge them.
     Announcement,
+    /// Posts with a poll.
     Poll,
     /// Posts published by integrations (group webhooks).
     Integration,
@@ -194,6 +195,7 @@ impl PostKind {
     }
 }
 
+/// Narrows the feed; the conditions given all apply.
 #[derive(InputObject, Default)]
 pub struct FeedFilterInput {
     /// Only posts in this group.
@@ -208,14 +210,15 @@ pub struct FeedFilterInput {
 /// One of the viewer's groups on the home screen.
 #[derive(SimpleObject)]
 pub struct HomeGroup {
+    /// The group.
     pub group: GroupAccess,
-    /// Posts the viewer has not opened yet.
+    /// Its published posts the viewer has not opened yet (their own left out).
     pub unread_post_count: i64,
 }
 
-/// Everything a home screen shows, in one round trip.
 pub struct Home;
 
+/// Everything a home screen shows, in one round trip.
 #[Object]
 impl Home {
     /// The next occurrences of events in the viewer's groups, organization-wide ones and those
@@ -223,7 +226,12 @@ impl Home {
     async fn upcoming_events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 5, validator(minimum = 1, maximum = 20))] first: i32,
+        #[graphql(
+            default = 5,
+            validator(minimum = 1, maximum = 20),
+            desc = "How many occurrences to return (1 to 20; default 5)."
+        )]
+        first: i32,
     ) -> ApiResult<Vec<crate::events_calendar::graphql::EventOccurrence>> {
         crate::events_calendar::loading::upcoming(ctx, first as usize).await
     }
@@ -231,12 +239,17 @@ impl Home {
     async fn pending_surveys(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 5, validator(minimum = 1, maximum = 20))] first: i32,
+        #[graphql(
+            default = 5,
+            validator(minimum = 1, maximum = 20),
+            desc = "How many surveys to return (1 to 20; default 5)."
+        )]
+        first: i32,
     ) -> ApiResult<Vec<crate::surveys::access::SurveyView>> {
         crate::surveys::loading::pending(ctx, first as usize).await
     }
-    /// Announcements pinned on the organization's home, those the viewer still has to
-    /// acknowledge first.
+    /// The posts pinned on the organization's home that the viewer may read, in pin order, with
+    /// the announcements the viewer still has to acknowledge first.
     async fn pinned_posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {
         let viewer = ctx.viewer()?;
         let mut conn = ctx.conn().await?;
@@ -253,7 +266,7 @@ impl Home {
         Ok(ordered.into_iter().map(|(_, post)| post).collect())
     }
 
-    /// The viewer's groups by name, with their unread posts.
+    /// The groups the viewer is a member of, by name, with their unread posts.
     async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<HomeGroup>> {
         let viewer = ctx.viewer()?;
         let counts = model::unread_counts(&mut *ctx.conn().await?, viewer.id()).await?;
@@ -287,8 +300,12 @@ impl PostQuery {
     async fn feed(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Narrows the feed to a group, an author or a kind of post.")]
         filter: Option<FeedFilterInput>,
     ) -> ApiResult<PageConnection<Post>> {
         let viewer = ctx.viewer()?;
@@ -320,8 +337,8 @@ impl PostQuery {
         ))
     }
 
-    /// The home screen: pinned announcements, the viewer's groups with unread counts (use `feed`
-    /// in the same query for the first page of posts).
+    /// The home screen: pinned posts, the viewer's groups with unread counts, upcoming events and
+    /// surveys to answer (use `feed` in the same query for the first page of posts).
     async fn home(&self, ctx: &Context<'_>) -> ApiResult<Home> {
         ctx.viewer()?;
         Ok(Home)
@@ -331,7 +348,10 @@ impl PostQuery {
     async fn drafts(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
     ) -> ApiResult<PageConnection<Post>> {
         let viewer = ctx.viewer()?;
@@ -340,7 +360,8 @@ impl PostQuery {
         Ok(connection(posts, |p| (p.created_at, p.id), |p| p))
     }
 
-    /// The post with this ID; null with a NOT_FOUND error when it does not exist or the viewer may not read it.
+    /// The post with this ID; null with a NOT_FOUND error when it does not exist or the viewer
+    /// may not read it. Opening it marks it seen for the viewer (`viewerHasSeen`, unread counts).
     async fn post(
         &self,
         ctx: &Context<'_>,

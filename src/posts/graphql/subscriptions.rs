@@ -7,10 +7,12 @@ pub struct PostSubscription;
 
 #[Subscription]
 impl PostSubscription {
-    /// New posts the viewer may read (only one group's with `groupId`), from any server instance.
+    /// New posts the viewer may read (only one group's with `groupId`), from any server instance;
+    /// a scheduled post arrives at its publication time.
     async fn post_published(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only posts in this group (one whose posts the viewer may read).")]
         group_id: Option<ID>,
     ) -> Result<impl Stream<Item = ApiResult<Post>> + use<>, ApiError> {
         let viewer = ctx.viewer()?.clone();
@@ -49,7 +51,7 @@ impl PostSubscription {
     async fn post_updated(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The post to watch (one the viewer may read).")] id: ID,
     ) -> Result<impl Stream<Item = ApiResult<Post>> + use<>, ApiError> {
         let post_id = load_visible(ctx, ids::decode_as(&id, TYPE_NAME, "id")?)
             .await?
@@ -73,10 +75,11 @@ impl PostSubscription {
         ))
     }
 
-    /// Each new comment on a post.
+    /// Each new comment (or reply) on a post, while the viewer may read the post.
     async fn comment_added(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The post whose comments to watch (one the viewer may read).")]
         post_id: ID,
     ) -> Result<impl Stream<Item = ApiResult<Comment>> + use<>, ApiError> {
         let post_id = load_visible(ctx, ids::decode_as(&post_id, TYPE_NAME, "postId")?)
@@ -108,6 +111,7 @@ impl PostSubscription {
     async fn reactions_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The post or comment to watch (on a post the viewer may read).")]
         subject_id: ID,
     ) -> Result<impl Stream<Item = ApiResult<ReactionPayload>> + use<>, ApiError> {
         let (subject, post) = subject_post(ctx, &subject_id).await?;

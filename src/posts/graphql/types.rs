@@ -43,12 +43,15 @@ async fn reactions(ctx: &Context<'_>, subject: Uuid) -> ApiResult<Vec<ReactionCo
 /// An earlier text of an edited post.
 #[Object(name = "PostVersion")]
 impl PostVersion {
+    /// Its title then; null when it had none.
     async fn title(&self) -> Option<&str> {
         self.title.as_deref()
     }
+    /// Its Markdown source then.
     async fn body(&self) -> &str {
         &self.body
     }
+    /// That text as sanitized HTML: no scripts, event handlers or unsafe links.
     async fn body_html(&self) -> String {
         crate::markdown::to_safe_html(&self.body)
     }
@@ -58,24 +61,29 @@ impl PostVersion {
     }
 }
 
+/// Where a post stands: a draft, scheduled, or out.
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
 pub enum PostStatus {
     /// Seen only by its author until published.
     Draft,
     /// Published at a future time; seen only by its author until then.
     Scheduled,
+    /// Out: its audience reads it.
     Published,
 }
 
 /// How many people reacted with one emoji.
 #[Object(name = "ReactionCount")]
 impl ReactionCount {
+    /// The emoji, e.g. "👍".
     async fn emoji(&self) -> &str {
         &self.emoji
     }
+    /// How many people reacted with it.
     async fn count(&self) -> i64 {
         self.count
     }
+    /// Whether the viewer is one of them.
     async fn viewer_reacted(&self) -> bool {
         self.viewer_reacted
     }
@@ -84,21 +92,23 @@ impl ReactionCount {
 /// A post in the news feed.
 #[Object(name = "Post")]
 impl Post {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
+    /// Up to 200 characters; null when it has none.
     async fn title(&self) -> Option<&str> {
         self.title.as_deref()
     }
-    /// Markdown, as written.
+    /// Markdown source, as written.
     async fn body(&self) -> &str {
         &self.body
     }
-    /// Sanitised HTML: no scripts, event handlers or unsafe links.
+    /// `body` as sanitized HTML: no scripts, event handlers or unsafe links.
     async fn body_html(&self) -> &str {
         &self.body_html
     }
-    /// Null for posts by integrations, or an author the viewer may not see.
+    /// Null for posts by integrations, an author the viewer may not see, or a deleted account.
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         crate::users::loading::visible_person(ctx, self.author_id).await
     }
@@ -115,7 +125,7 @@ impl Post {
     async fn deprecated_organization_wide(&self) -> bool {
         self.organization_wide
     }
-    /// The groups it was published in that the viewer may see.
+    /// The groups it was published in that the viewer may see, by name.
     async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupAccess>> {
         let viewer = ctx.viewer()?;
         let mut groups = audiences(ctx, self.id).await?;
@@ -129,6 +139,7 @@ impl Post {
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.published_at
     }
+    /// Draft, scheduled or published (from `publishedAt`).
     async fn status(&self) -> PostStatus {
         match self.published_at {
             None => PostStatus::Draft,
@@ -136,19 +147,25 @@ impl Post {
             Some(_) => PostStatus::Published,
         }
     }
+    /// When its author last edited it; null if never.
     async fn edited_at(&self) -> Option<DateTime<Utc>> {
         self.edited_at
     }
+    /// When it was written (a scheduled post appears later, at `publishedAt`).
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
+    /// Whether the viewer may edit it (`updatePost`) and publish it (`publishPost`): its author
+    /// alone.
     async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(decide(ctx, self, Action::Edit).await?.allowed())
     }
+    /// Whether the viewer may delete it (`deletePost`) and anyone's comments on it: its author, the
+    /// managers of its groups and org admins.
     async fn viewer_can_delete(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(decide(ctx, self, Action::Delete).await?.allowed())
     }
-    /// Reactions by emoji, most used first.
+    /// Reactions by emoji, most used first (the earliest used first on a tie).
     async fn reactions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReactionCount>> {
         reactions(ctx, self.id).await
     }
@@ -217,11 +234,14 @@ impl Post {
     async fn requires_acknowledgement(&self) -> bool {
         self.requires_acknowledgement
     }
+    /// Whether the viewer confirmed reading it with `acknowledgePost` (false for posts that do not
+    /// ask for it).
     async fn viewer_has_acknowledged(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(viewer_marks(ctx, self.id).await?.acknowledged)
     }
     /// How many of its audience (the people it is addressed to, its author aside) acknowledged it
-    /// (for the author and org admins).
+    /// (the author and org admins; FORBIDDEN for anyone else); null for posts that do not ask
+    /// for acknowledgement.
     async fn acknowledgement_stats(
         &self,
         ctx: &Context<'_>,
@@ -251,13 +271,21 @@ impl Post {
         }))
     }
     /// Who in its audience has (`acknowledged: true`) or has not acknowledged it, by name (the
-    /// author and org admins), among the people the viewer may see in the directory.
+    /// author and org admins; FORBIDDEN for anyone else), among the people the viewer may see in
+    /// the directory.
     async fn acknowledgements(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
-        #[graphql(default = true)] acknowledged: bool,
+        #[graphql(
+            default = true,
+            desc = "True (the default) lists who acknowledged it; false, who has not yet."
+        )]
+        acknowledged: bool,
     ) -> ApiResult<PageConnection<User>> {
         require_stats_access(ctx, self).await?;
         let page = PageRequest::parse(first, after.as_deref())?;
@@ -272,6 +300,7 @@ impl Post {
             |u| u,
         ))
     }
+    /// How many comments it has, replies included (deleted ones left out).
     async fn comment_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(comment_summary(ctx, self.id).await?.0)
     }
@@ -279,12 +308,15 @@ impl Post {
     async fn latest_comments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Comment>> {
         Ok(comment_summary(ctx, self.id).await?.1)
     }
-    /// All comments, oldest first.
+    /// All comments, replies included (`replyToId`), oldest first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn comments(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
     ) -> ApiResult<PageConnection<Comment>> {
         let page = PageRequest::parse(first, after.as_deref())?;
@@ -347,6 +379,7 @@ async fn comment_summary(ctx: &Context<'_>, post: Uuid) -> ApiResult<(i64, Vec<C
 /// A comment on a post, or a reply to one.
 #[Object(name = "Comment")]
 impl Comment {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(COMMENT_TYPE, self.id)
     }
@@ -354,21 +387,27 @@ impl Comment {
     async fn reply_to_id(&self) -> Option<ID> {
         self.parent_id.map(|id| ids::encode(COMMENT_TYPE, id))
     }
+    /// Null for an author the viewer may not see, or a deleted account.
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         crate::users::loading::visible_person(ctx, self.author_id).await
     }
+    /// Markdown source, as written.
     async fn body(&self) -> &str {
         &self.body
     }
+    /// `body` as sanitized HTML: no scripts, event handlers or unsafe links.
     async fn body_html(&self) -> &str {
         &self.body_html
     }
+    /// When it was written.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
+    /// When its author last edited it; null if never.
     async fn edited_at(&self) -> Option<DateTime<Utc>> {
         self.edited_at
     }
+    /// Reactions by emoji, most used first (the earliest used first on a tie).
     async fn reactions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReactionCount>> {
         reactions(ctx, self.id).await
     }
@@ -381,24 +420,31 @@ impl Comment {
 /// A poll as the viewer sees it: counts only when its results are visible to them.
 #[derive(SimpleObject, Clone)]
 pub struct PollView {
+    /// Whether voters may choose several options (else exactly one).
     pub multiple_choice: bool,
+    /// Whether who voted for what stays hidden (`voters` is then always empty).
     pub anonymous: bool,
+    /// When it stops taking votes; null when it stays open.
     pub closes_at: Option<DateTime<Utc>>,
+    /// Whether it no longer takes votes (`closesAt` has passed).
     pub closed: bool,
     /// Whether the counts are shown to the viewer now.
     pub results_visible: bool,
     /// People who voted; null while results are hidden.
     pub voter_count: Option<i64>,
+    /// Its options, in the order they were given.
     pub options: Vec<PollOptionView>,
     /// The options the viewer chose.
     pub viewer_votes: Vec<ID>,
 }
 
+/// One option of a poll, with its votes when the results are visible to the viewer.
 #[derive(SimpleObject, Clone)]
 #[graphql(name = "PollOption", complex)]
 pub struct PollOptionView {
     #[graphql(skip)]
     pub option_id: Uuid,
+    /// The option's text.
     pub label: String,
     /// Null while results are hidden.
     pub vote_count: Option<i64>,
@@ -411,33 +457,45 @@ pub const POLL_OPTION_TYPE: &str = "PollOption";
 
 #[ComplexObject]
 impl PollOptionView {
+    /// The option's ID, for `vote`'s `optionIds`.
     pub async fn id(&self) -> ID {
         ids::encode(POLL_OPTION_TYPE, self.option_id)
     }
 }
 
+/// The result of `deleteComment`.
 #[derive(SimpleObject)]
 pub struct DeleteCommentPayload {
+    /// The ID of the deleted comment.
     pub deleted_comment_id: ID,
 }
 
+/// The post a mutation created or changed.
 #[derive(SimpleObject)]
 pub struct PostPayload {
+    /// The post as it is now.
     pub post: Post,
 }
 
+/// The result of `deletePost`.
 #[derive(SimpleObject)]
 pub struct DeletePostPayload {
+    /// The ID of the deleted post.
     pub deleted_post_id: ID,
 }
 
+/// The comment a mutation created or changed.
 #[derive(SimpleObject)]
 pub struct CommentPayload {
+    /// The comment as it is now.
     pub comment: Comment,
 }
 
+/// The reactions of a post or comment after a change.
 #[derive(SimpleObject)]
 pub struct ReactionPayload {
+    /// The post or comment (the ID given).
     pub subject_id: ID,
+    /// Its reactions by emoji, most used first (the earliest used first on a tie).
     pub reactions: Vec<ReactionCount>,
 }
