@@ -89,6 +89,9 @@ pub async fn discard(services: &Services, key: &str) {
 /// A file sent with the GraphQL multipart request spec (`Upload` in the schema).
 pub struct Upload(String);
 
+/// A file sent as a part of a GraphQL multipart request (multipart/form-data, with a
+/// `graphql-require-preflight` header); input only. By default a file may be at most 100 MiB,
+/// and a request may carry at most 10 files.
 #[Scalar(name = "Upload")]
 impl ScalarType for Upload {
     fn parse(value: Value) -> InputValueResult<Self> {
