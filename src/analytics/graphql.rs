@@ -14,12 +14,14 @@ use crate::graphql::date::Date;
 use crate::graphql::ids;
 use crate::policy::{self, Action, Resource};
 
+/// The range, granularity and scope of the analytics asked for.
 #[derive(InputObject)]
 pub struct AnalyticsInput {
     /// The first day, in the organization's time zone.
     pub from: Date,
     /// The last day (included); at most 2 years after `from`.
     pub to: Date,
+    /// The size of the buckets the series are cut into (DAY by default).
     #[graphql(default_with = "Granularity::Day")]
     pub granularity: Granularity,
     /// One group's analytics (its managers); the organization's (admins) when omitted.
@@ -33,16 +35,21 @@ pub struct Analytics {
     period: Period,
 }
 
+/// The reports of one range of days, for the organization or one group; each is computed only
+/// when asked for.
 #[Object]
 impl Analytics {
+    /// The first day of the range, in `timeZone`.
     async fn from(&self) -> Date {
         Date(self.period.from)
     }
 
+    /// The last day of the range (included), in `timeZone`.
     async fn to(&self) -> Date {
         Date(self.period.to)
     }
 
+    /// The size of the series' buckets.
     async fn granularity(&self) -> Granularity {
         self.period.granularity
     }
@@ -58,6 +65,7 @@ impl Analytics {
             .then(|| super::export::csv_url(ctx.services(), report, &self.period))
     }
 
+    /// The organization's IANA time zone, which the days are counted in.
     async fn time_zone(&self) -> &str {
         &self.period.time_zone
     }
@@ -108,7 +116,12 @@ pub struct AnalyticsQuery;
 #[Object]
 impl AnalyticsQuery {
     /// Usage analytics: org admins for the organization, group managers for their groups.
-    async fn analytics(&self, ctx: &Context<'_>, input: AnalyticsInput) -> ApiResult<Analytics> {
+    async fn analytics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The range of days, the granularity and the group, if any.")]
+        input: AnalyticsInput,
+    ) -> ApiResult<Analytics> {
         let viewer = ctx.viewer()?;
         let scope = match &input.group_id {
             Some(id) => {

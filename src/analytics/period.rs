@@ -9,10 +9,15 @@ use crate::error::{ApiError, ApiResult};
 /// The longest range a report covers.
 pub const MAX_DAYS: i64 = 2 * 366;
 
+/// The size of the buckets a series is cut into; the first and last buckets are cut to the
+/// range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
 pub enum Granularity {
+    /// One bucket per day.
     Day,
+    /// One bucket per week, starting on Monday.
     Week,
+    /// One bucket per calendar month, starting on the 1st.
     Month,
 }
 

@@ -25,20 +25,30 @@ pub struct Draft {
 /// input (flattened into it).
 #[derive(InputObject)]
 pub struct EventChanges {
+    /// A new title (plain text, 1 to 100 characters).
     pub title: Option<String>,
+    /// A new description (Markdown source, at most 10,000 characters).
     pub description: Option<String>,
+    /// A new start (of the series, or of the occurrence for THIS_OCCURRENCE); without `endsAt`
+    /// the duration is kept.
     pub starts_at: Option<DateTime<Utc>>,
+    /// A new end: not before the start, at most 31 days after it.
     pub ends_at: Option<DateTime<Utc>>,
+    /// A new IANA time zone, e.g. `Europe/Paris`.
     pub time_zone: Option<String>,
+    /// Whether it spans whole days in its time zone.
     pub all_day: Option<bool>,
-    /// An empty string removes it.
+    /// A new place (at most 300 characters); an empty string removes it.
     pub location: Option<String>,
-    /// An empty string removes it.
+    /// A new video meeting link (https); an empty string removes it.
     pub online_url: Option<String>,
-    /// 0 removes the limit.
+    /// A new number of seats (1 to 100,000); 0 removes the limit. Freed seats go to the
+    /// waitlist.
     pub capacity: Option<i32>,
-    /// An empty string makes a single event.
+    /// A new RFC 5545 RRULE value; an empty string makes a single event.
     pub recurrence: Option<String>,
+    /// New reminders, in minutes before each occurrence (at most 5, each 0 to 40,320); an
+    /// empty list turns them off.
     pub reminder_minutes: Option<Vec<i32>>,
 }
 

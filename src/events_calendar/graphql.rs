@@ -26,13 +26,20 @@ pub const MAX_WINDOW_DAYS: i64 = 366;
 /// Series considered per window: beyond, the query asks the viewer to narrow it.
 const MAX_SERIES_PER_WINDOW: i64 = 2_000;
 
+/// Where a person stands towards an event: invited and not answered yet, or their answer.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "AttendanceStatus", remote = "AttendanceStatus")]
 pub enum AttendanceStatusGql {
+    /// Invited by an organizer (`inviteToEvent`); no answer yet.
     Invited,
+    /// Coming, with a seat.
     Going,
+    /// Might come; holds no seat.
     Maybe,
+    /// Not coming.
     Declined,
+    /// Answered GOING when no seat was left; gets the first seat freed, in the order people
+    /// answered.
     Waitlisted,
 }
 
@@ -44,6 +51,7 @@ pub struct AttendanceObject {
     pub user_id: Uuid,
     #[graphql(skip)]
     pub event_id: Uuid,
+    /// The person's answer, or INVITED while they have not answered.
     pub status: AttendanceStatusGql,
     /// When the person last changed their answer (the waitlist is served in this order).
     pub responded_at: DateTime<Utc>,
@@ -86,24 +94,28 @@ async fn summary(ctx: &Context<'_>, event: Uuid) -> ApiResult<EventSummary> {
 /// `recurrence`; `events` lists its occurrences.
 #[Object(name = "Event")]
 impl EventView {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.event.id)
     }
+    /// Plain text, at most 100 characters.
     async fn title(&self) -> &str {
         &self.event.title
     }
-    /// Markdown, as written.
+    /// The Markdown source, as written (at most 10,000 characters; empty when none).
     async fn description(&self) -> &str {
         &self.event.description
     }
-    /// The description rendered to sanitised HTML.
+    /// The description rendered to sanitized HTML.
     async fn description_html(&self) -> String {
         crate::markdown::to_safe_html(&self.event.description)
     }
-    /// The first occurrence's start (see `events` for the others).
+    /// The first occurrence's start (see `occurrences` or `Query.events` for the others).
     async fn starts_at(&self) -> DateTime<Utc> {
         self.event.starts_at
     }
+    /// The first occurrence's end; every occurrence lasts as long unless moved. All-day events
+    /// end at midnight after their last day, in `timeZone`.
     async fn ends_at(&self) -> DateTime<Utc> {
         self.event.ends_at
     }
@@ -111,10 +123,11 @@ impl EventView {
     async fn time_zone(&self) -> &str {
         &self.event.time_zone
     }
+    /// Whether it spans whole days (midnight to midnight in `timeZone`) rather than set hours.
     async fn all_day(&self) -> bool {
         self.event.all_day
     }
-    /// Where people meet in person.
+    /// Where people meet in person (at most 300 characters); null when not given.
     async fn location(&self) -> Option<&str> {
         self.event.location.as_deref()
     }
@@ -132,33 +145,40 @@ impl EventView {
         let subject = crate::attachments::model::Subject::event(self.event.id);
         crate::attachments::loading::of(ctx, subject).await
     }
-    /// The video meeting or webinar link.
+    /// The video meeting or webinar link (https); null when not given.
     async fn online_url(&self) -> Option<&str> {
         self.event.online_url.as_deref()
     }
-    /// "Zoom", "Microsoft Teams", "Google Meet", ... when the link says so.
+    /// "Zoom", "Microsoft Teams", "Google Meet", "Webex", "Whereby", "Jitsi Meet" or "GoTo
+    /// Meeting" when `onlineUrl` points to one of them; null otherwise.
     async fn online_provider(&self) -> Option<&str> {
         self.event.online_provider.as_deref()
     }
-    /// Seats; people answering GOING past it are WAITLISTED.
+    /// How many people may be GOING (1 to 100,000); those answering GOING past it are
+    /// WAITLISTED. Null for no limit.
     async fn capacity(&self) -> Option<i32> {
         self.event.capacity
     }
-    /// The RFC 5545 RRULE value, e.g. `FREQ=WEEKLY;BYDAY=MO`.
+    /// The RFC 5545 RRULE value, e.g. `FREQ=WEEKLY;BYDAY=MO`; null for a single event.
     async fn recurrence(&self) -> Option<&str> {
         self.event.recurrence.as_deref()
     }
-    /// Minutes before each occurrence at which attendees are reminded.
+    /// Minutes before each occurrence at which attendees are reminded, longest first (an
+    /// attendee's own `Attendance.reminderMinutes` replace them for that person).
     async fn reminder_minutes(&self) -> Vec<i32> {
         self.event.reminders()
     }
-    /// Cancelled events stay visible, marked so, with the reason.
+    /// Whether the whole event is cancelled (`cancelEvent`). Cancelled events stay visible,
+    /// marked so, with the reason; they can no longer be changed or answered.
     async fn cancelled(&self) -> bool {
         self.event.is_cancelled()
     }
+    /// When the whole event was cancelled; null unless `cancelled`.
     async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
         self.event.cancelled_at
     }
+    /// Why it was cancelled, as the organizer wrote it (plain text); null when not cancelled
+    /// or no reason was given.
     async fn cancellation_reason(&self) -> Option<&str> {
         self.event.cancellation_reason.as_deref()
     }
@@ -166,6 +186,7 @@ impl EventView {
     async fn group(&self) -> Option<&GroupAccess> {
         self.group.as_ref()
     }
+    /// When the event was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.event.created_at
     }
@@ -176,21 +197,25 @@ impl EventView {
         users.sort_by(|a, b| a.display_name.cmp(&b.display_name));
         Ok(users)
     }
+    /// How many people answered GOING (and hold a seat).
     async fn going_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(summary(ctx, self.event.id)
             .await?
             .count(AttendanceStatus::Going))
     }
+    /// How many people answered MAYBE.
     async fn maybe_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(summary(ctx, self.event.id)
             .await?
             .count(AttendanceStatus::Maybe))
     }
+    /// How many people answered DECLINED.
     async fn declined_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(summary(ctx, self.event.id)
             .await?
             .count(AttendanceStatus::Declined))
     }
+    /// How many people wait for a seat (WAITLISTED).
     async fn waitlisted_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(summary(ctx, self.event.id)
             .await?
@@ -206,10 +231,12 @@ impl EventView {
             .capacity
             .map(|capacity| (i64::from(capacity) - going).max(0)))
     }
-    /// Who answered (or was invited), in the order they answered.
+    /// Who answered (or was invited), in the order they answered; a person the viewer may not
+    /// see in the directory is listed with a null `user`.
     async fn attendees(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only the people with this status; everyone when omitted.")]
         status: Option<AttendanceStatusGql>,
     ) -> ApiResult<Vec<AttendanceObject>> {
         Ok(
@@ -221,7 +248,7 @@ impl EventView {
                 .collect(),
         )
     }
-    /// The viewer's answer, if any.
+    /// The viewer's answer; null when they have neither answered nor been invited.
     async fn viewer_attendance(&self, ctx: &Context<'_>) -> ApiResult<Option<AttendanceObject>> {
         Ok(ctx
             .loader::<ViewerAttendanceLoader>()?
@@ -230,7 +257,7 @@ impl EventView {
             .map_err(|error| (*error).clone())?
             .map(AttendanceObject::from))
     }
-    /// The viewer's answer's status, if any.
+    /// The status of `viewerAttendance`; null when they have neither answered nor been invited.
     async fn viewer_rsvp(&self, ctx: &Context<'_>) -> ApiResult<Option<AttendanceStatusGql>> {
         Ok(ctx
             .loader::<ViewerAttendanceLoader>()?
@@ -247,7 +274,8 @@ impl EventView {
     async fn viewer_can_rsvp(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(self.decide(ctx.viewer()?, Action::Attend).allowed())
     }
-    /// The event as an iCalendar file (for signed-in people).
+    /// The event as an iCalendar (.ics) file, every occurrence included, for whoever may see
+    /// the event (signed in with the session cookie or a bearer token).
     async fn ics_url(&self, ctx: &Context<'_>) -> String {
         format!(
             "{}/calendar/events/{}.ics",
@@ -266,11 +294,17 @@ impl EventView {
             )
         }))
     }
-    /// This event's occurrences in a window (at most a year).
+    /// This event's occurrences that overlap the window, by start time, cancelled ones included
+    /// (marked `cancelled`); local times are in the viewer's time zone.
     async fn occurrences(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The start of the window: occurrences that end after it are returned.")]
         from: DateTime<Utc>,
+        #[graphql(
+            desc = "The end of the window (after `from`, at most 366 days after it): occurrences \
+                    that start before it are returned."
+        )]
         to: DateTime<Utc>,
     ) -> ApiResult<Vec<EventOccurrence>> {
         check_window(from, to)?;
@@ -289,13 +323,17 @@ impl EventView {
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct EventOccurrence {
+    /// The event (the whole series) this is an occurrence of.
     pub event: EventView,
+    /// When this occurrence starts (its new time when it was moved).
     pub starts_at: DateTime<Utc>,
+    /// When this occurrence ends (its new time when it was moved).
     pub ends_at: DateTime<Utc>,
     /// The start the series' rule gives this occurrence (differs from `startsAt` when moved);
     /// it identifies the occurrence in `updateEvent` and `cancelEvent`.
     pub original_starts_at: DateTime<Utc>,
-    /// This occurrence (or the whole event) is cancelled.
+    /// Whether this occurrence (or the whole event) is cancelled; cancelled occurrences stay
+    /// listed.
     pub cancelled: bool,
     #[graphql(skip)]
     zone: Tz,
@@ -303,10 +341,12 @@ pub struct EventOccurrence {
 
 #[ComplexObject]
 impl EventOccurrence {
-    /// The start in the viewer's time zone, e.g. `2026-10-26T10:00:00+01:00`.
+    /// `startsAt` in the viewer's time zone (their profile's; UTC without one), as RFC 3339,
+    /// e.g. `2026-10-26T10:00:00+01:00`.
     async fn local_starts_at(&self) -> String {
         self.starts_at.with_timezone(&self.zone).to_rfc3339()
     }
+    /// `endsAt` in the viewer's time zone (their profile's; UTC without one), as RFC 3339.
     async fn local_ends_at(&self) -> String {
         self.ends_at.with_timezone(&self.zone).to_rfc3339()
     }
@@ -351,12 +391,16 @@ pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> ApiResult<()> {
     Ok(())
 }
 
+/// Which occurrences `events` lists: those overlapping a window, narrowed to a group or to the
+/// viewer's own answers when asked.
 #[derive(InputObject)]
 pub struct EventsFilter {
+    /// The start of the window: occurrences that end after it are listed.
     pub from: DateTime<Utc>,
-    /// At most 366 days after `from`.
+    /// The end of the window (after `from`, at most 366 days after it): occurrences that start
+    /// before it are listed.
     pub to: DateTime<Utc>,
-    /// Only this group's events.
+    /// Only this group's events (organization-wide events are then left out).
     pub group_id: Option<ID>,
     /// Only events the viewer answered GOING or MAYBE to.
     #[graphql(default)]
@@ -395,7 +439,8 @@ pub struct EventQuery;
 
 #[Object]
 impl EventQuery {
-    /// The event with this ID; null with a NOT_FOUND error when it does not exist or the viewer may not see it.
+    /// The event with this ID; null with a NOT_FOUND error when it does not exist or the
+    /// viewer may not see it.
     async fn event(
         &self,
         ctx: &Context<'_>,
@@ -407,12 +452,17 @@ impl EventQuery {
     }
 
     /// Occurrences of the events the viewer may see in a window (recurring events expanded, in
-    /// their own time zone), by start time.
+    /// their own time zone), by start time, cancelled ones included. A window with more than
+    /// 2,000 events is refused (BAD_USER_INPUT): narrow it or choose a group.
     async fn events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The window, and optionally a group or the viewer's own answers.")]
         filter: EventsFilter,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
     ) -> ApiResult<PageConnection<EventOccurrence>> {
         let viewer = ctx.viewer()?;
@@ -464,7 +514,7 @@ impl EventSubscription {
     async fn event_updated(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The event to watch.")] id: ID,
     ) -> Result<impl futures::Stream<Item = ApiResult<EventView>> + use<>, ApiError> {
         let event_id = ids::decode_as(&id, TYPE_NAME, "id")?;
         load_visible(ctx, event_id).await?;

@@ -35,11 +35,15 @@ pub struct FolderView {
     pub drive: DriveView,
 }
 
+/// The order of a folder's files.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FileSort {
+    /// By name, in language-aware alphabetical order ("Émilie" beside "Emilie").
     #[default]
     Name,
+    /// By when the current version was uploaded.
     UpdatedAt,
+    /// By the current version's size.
     Size,
 }
 
@@ -56,6 +60,7 @@ impl From<FileSort> for FileOrder {
 /// A group's or a person's drive.
 #[Object(name = "Drive")]
 impl DriveView {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(DRIVE_TYPE, self.drive.id)
     }
@@ -63,10 +68,12 @@ impl DriveView {
     async fn group(&self) -> Option<&GroupAccess> {
         self.group.as_ref()
     }
+    /// How many bytes the drive may hold (10 GiB for a group, 2 GiB for a person); an upload,
+    /// copy or restored version that would pass it is refused.
     async fn quota_bytes(&self) -> i64 {
         self.drive.quota_bytes
     }
-    /// Every stored version counts, files in the trash too until they are purged.
+    /// Bytes used: every stored version counts, files in the trash too until they are purged.
     async fn used_bytes(&self) -> i64 {
         self.drive.used_bytes
     }
@@ -87,7 +94,7 @@ impl DriveView {
             })
             .collect())
     }
-    /// The top folder.
+    /// The top folder (empty name, no parent).
     async fn root(&self, ctx: &Context<'_>) -> ApiResult<FolderView> {
         let folder = loaders::children_of::<RootFolders>(ctx, self.drive.id, ())
             .await?
@@ -124,12 +131,16 @@ impl DriveView {
 /// A folder; the drive's root has an empty name and no parent.
 #[Object(name = "Folder")]
 impl FolderView {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(FOLDER_TYPE, self.folder.id)
     }
+    /// At most 255 bytes; no two folders in a folder share a name (ignoring case). Empty for
+    /// the root.
     async fn name(&self) -> &str {
         &self.folder.name
     }
+    /// The drive it is in.
     async fn drive(&self) -> &DriveView {
         &self.drive
     }
@@ -137,6 +148,7 @@ impl FolderView {
     async fn viewer_follows(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         crate::notifications::loading::viewer_follows(ctx, self.folder.id).await
     }
+    /// The folder it is in; null for the drive's root.
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<FolderView>> {
         let Some(parent) = self.folder.parent_id else {
             return Ok(None);
@@ -148,6 +160,7 @@ impl FolderView {
                 drive: self.drive.clone(),
             }))
     }
+    /// When the folder was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.folder.created_at
     }
@@ -155,7 +168,7 @@ impl FolderView {
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
         self.folder.deleted_at
     }
-    /// Subfolders by name.
+    /// Subfolders not in the trash, by name.
     async fn folders(&self, ctx: &Context<'_>) -> ApiResult<Vec<FolderView>> {
         Ok(loaders::children_of::<Subfolders>(ctx, self.folder.id, ())
             .await?
@@ -167,14 +180,18 @@ impl FolderView {
             })
             .collect())
     }
-    /// The files in this folder, sorted by name, last change or size.
+    /// The files in this folder (not in the trash), sorted by name, last upload or size.
     async fn files(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
-        #[graphql(default)] order_by: FileSort,
-        #[graphql(default)] descending: bool,
+        #[graphql(default, desc = "What to sort by (NAME by default).")] order_by: FileSort,
+        #[graphql(default, desc = "Reverses the order: Z to A, newest or largest first.")]
+        descending: bool,
     ) -> ApiResult<PageConnection<FileView>> {
         let page = PageRequest::<(String, Uuid)>::parse(first, after.as_deref())?;
         let order: FileOrder = order_by.into();
@@ -190,6 +207,7 @@ impl FolderView {
             },
         ))
     }
+    /// Whether the viewer may add, change and delete files and folders here.
     async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(self.drive.can(ctx.viewer()?, Action::Edit))
     }
@@ -291,11 +309,15 @@ impl ChildPages for FilePages {
     }
 }
 
+/// A file in a drive, with its current version's size and type and its older versions.
 #[Object(name = "File")]
 impl FileView {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(FILE_TYPE, self.file.id)
     }
+    /// At most 255 bytes, extension included; no two files in a folder share a name (ignoring
+    /// case).
     async fn name(&self) -> &str {
         &self.file.name
     }
@@ -303,16 +325,20 @@ impl FileView {
     async fn size_bytes(&self) -> i64 {
         self.file.size_bytes
     }
-    /// Sniffed from the bytes when uploaded, never taken from the client.
+    /// The current version's MIME type, sniffed from the bytes when uploaded, never taken from
+    /// the client.
     async fn content_type(&self) -> &str {
         &self.file.content_type
     }
+    /// How many versions were uploaded (the current one is number `versionCount`).
     async fn version_count(&self) -> i32 {
         self.file.version_count
     }
+    /// When the file was first uploaded.
     async fn created_at(&self) -> DateTime<Utc> {
         self.file.created_at
     }
+    /// When the current version was uploaded (renaming or moving the file leaves it).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.file.updated_at
     }
@@ -320,9 +346,11 @@ impl FileView {
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
         self.file.deleted_at
     }
+    /// The drive it is in.
     async fn drive(&self) -> &DriveView {
         &self.drive
     }
+    /// The folder it is in (null only if that folder was deleted meanwhile).
     async fn folder(&self, ctx: &Context<'_>) -> ApiResult<Option<FolderView>> {
         Ok(
             loaders::children_of::<FoldersById>(ctx, self.file.folder_id, ())
@@ -350,6 +378,7 @@ impl FileView {
             .map(FileVersionObject::from)
             .collect())
     }
+    /// Whether the viewer may rename, move, replace and delete it.
     async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(self.drive.can(ctx.viewer()?, Action::Edit))
     }
@@ -359,13 +388,17 @@ impl FileView {
 #[derive(SimpleObject)]
 #[graphql(name = "FileVersion")]
 pub struct FileVersionObject {
+    /// From 1, in upload order; `?version=N` on `File.downloadUrl` downloads it.
     pub number: i32,
+    /// Its size, in bytes.
     pub size_bytes: i64,
     /// Hex SHA-256 of the contents (also the download's ETag).
     pub sha256: String,
+    /// Its MIME type, sniffed from the bytes.
     pub content_type: String,
     /// The file's name when this version was uploaded.
     pub uploaded_name: String,
+    /// When it was uploaded (or restored, for a copy made by `restoreFileVersion`).
     pub created_at: DateTime<Utc>,
 }
 
@@ -395,7 +428,8 @@ impl FileQuery {
         Ok(DriveView { drive, group: None })
     }
 
-    /// The drive with this ID; null with a NOT_FOUND error when it does not exist or the viewer may not open it.
+    /// The drive with this ID; null with a NOT_FOUND error when it does not exist or the
+    /// viewer may not open it.
     async fn drive(
         &self,
         ctx: &Context<'_>,
@@ -406,13 +440,20 @@ impl FileQuery {
             .map(Some)
     }
 
-    /// Recently changed files in the viewer's drive and their groups' drives; with `query`, only
-    /// files whose name holds every word (accents and case ignored).
+    /// Recently changed files in the viewer's drive and their groups' drives, most recently
+    /// changed first (files in the trash left out); with `query`, only files whose name holds
+    /// every word (accents and case ignored).
     async fn files(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Words the file name must all contain (at most 200 characters).")]
         query: Option<String>,
-        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+        #[graphql(
+            default = 20,
+            validator(minimum = 1, maximum = 100),
+            desc = "How many files to return (1 to 100; default 20)."
+        )]
+        first: i32,
     ) -> ApiResult<Vec<FileView>> {
         let viewer = ctx.viewer()?;
         let words: Vec<String> = match &query {
@@ -466,7 +507,7 @@ impl FileSubscription {
     async fn drive_changed(
         &self,
         ctx: &Context<'_>,
-        drive_id: ID,
+        #[graphql(desc = "The drive to watch.")] drive_id: ID,
     ) -> Result<impl futures::Stream<Item = ApiResult<DriveView>> + use<>, ApiError> {
         let id = ids::decode_as(&drive_id, DRIVE_TYPE, "driveId")?;
         load_drive(ctx, id).await?;

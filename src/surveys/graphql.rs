@@ -20,6 +20,7 @@ use crate::pagination::{Page, PageRequest};
 use crate::policy::{self, Action, Decision, Judged, Resource};
 use crate::users::{OrgRole, User};
 
+/// How a survey question is answered.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "SurveyQuestionKind", remote = "QuestionKind")]
 pub enum QuestionKindGql {
@@ -29,14 +30,17 @@ pub enum QuestionKindGql {
     MultipleChoice,
     /// A value from 1 to 5.
     Scale,
+    /// Text, at most 2,000 characters.
     FreeText,
 }
 
+/// Where a survey stands in its life.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "SurveyStatus", remote = "SurveyState")]
 pub enum SurveyStatusGql {
     /// Not open yet (`opensAt` is ahead).
     Scheduled,
+    /// Taking answers.
     Open,
     /// Closed early or past `closesAt`: no more answers.
     Closed,
@@ -45,6 +49,7 @@ pub enum SurveyStatusGql {
 /// One question of a survey.
 #[Object(name = "SurveyQuestion")]
 impl Question {
+    /// Opaque global identifier; answers name the question by it.
     pub async fn id(&self) -> ID {
         ids::encode(QUESTION_TYPE_NAME, self.id)
     }
@@ -52,16 +57,20 @@ impl Question {
     async fn position(&self) -> i32 {
         self.position
     }
+    /// How it is answered.
     async fn kind(&self) -> QuestionKindGql {
         self.kind.into()
     }
+    /// The question, as plain text (at most 500 characters).
     async fn prompt(&self) -> &str {
         &self.prompt
     }
-    /// The options of choice questions; answers name them by index from 0.
+    /// The options of choice questions (2 to 20); answers name them by index from 0. Empty for
+    /// SCALE and FREE_TEXT.
     async fn options(&self) -> Vec<&str> {
         self.option_labels().collect()
     }
+    /// Whether respondents must answer it.
     async fn required(&self) -> bool {
         self.required
     }
@@ -71,12 +80,15 @@ impl Question {
 /// answered once per person; anonymous ones keep no link between an answer and its author.
 #[Object(name = "Survey")]
 impl SurveyView {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.survey.id)
     }
+    /// Plain text, 1 to 100 characters.
     async fn title(&self) -> &str {
         &self.survey.title
     }
+    /// An introduction, as written (at most 5,000 characters); empty when none.
     async fn description(&self) -> &str {
         &self.survey.description
     }
@@ -111,10 +123,12 @@ impl SurveyView {
             .cloned()
             .collect())
     }
+    /// When it starts taking answers (it is SCHEDULED before).
     async fn opens_at(&self) -> DateTime<Utc> {
         self.survey.opens_at
     }
-    /// When it closes by itself; null: when closed with `closeSurvey`.
+    /// When it closes by itself; null when it stays open until someone closes it
+    /// (`closeSurvey`).
     async fn closes_at(&self) -> Option<DateTime<Utc>> {
         self.survey.closes_at
     }
@@ -122,6 +136,7 @@ impl SurveyView {
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.survey.ended_at(Utc::now())
     }
+    /// Where it stands now: scheduled, open or closed.
     async fn status(&self) -> SurveyStatusGql {
         self.survey.state().into()
     }
@@ -129,6 +144,7 @@ impl SurveyView {
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         crate::users::loading::visible_person(ctx, self.survey.created_by).await
     }
+    /// When the survey was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.survey.created_at
     }
@@ -136,6 +152,7 @@ impl SurveyView {
     async fn questions(&self) -> &Vec<Question> {
         &self.questions
     }
+    /// Whether the viewer answered it (kept for anonymous surveys too, without their answers).
     async fn viewer_has_answered(&self) -> bool {
         self.answered
     }
@@ -231,6 +248,7 @@ pub struct SurveyResults {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct SurveyQuestionResults {
+    /// The question these results are for.
     pub question: Question,
     /// How many responses answered it.
     pub answer_count: i64,
@@ -242,23 +260,30 @@ pub struct SurveyQuestionResults {
     pub average: Option<f64>,
 }
 
+/// How often one option of a choice question was chosen.
 #[derive(SimpleObject)]
 pub struct SurveyOptionCount {
     /// From 0.
     pub index: i32,
+    /// The option's text.
     pub label: String,
+    /// How many responses chose it.
     pub count: i64,
 }
 
+/// How many responses gave one value of a SCALE question.
 #[derive(SimpleObject)]
 pub struct SurveyScaleCount {
+    /// From 1 to 5.
     pub value: i32,
+    /// How many responses gave it.
     pub count: i64,
 }
 
 /// One free-text answer.
 #[derive(SimpleObject, Clone)]
 pub struct SurveyTextAnswer {
+    /// The answer as written (plain text, at most 2,000 characters).
     pub text: String,
 }
 
@@ -269,7 +294,10 @@ impl SurveyQuestionResults {
     async fn text_answers(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
     ) -> ApiResult<PageConnection<SurveyTextAnswer>> {
         let page = PageRequest::<Uuid>::parse(first, after.as_deref())?;
@@ -382,7 +410,8 @@ pub struct SurveyQuery;
 
 #[Object]
 impl SurveyQuery {
-    /// The survey with this ID; null with a NOT_FOUND error when it does not exist or the viewer may not see it.
+    /// The survey with this ID; null with a NOT_FOUND error when it does not exist or the
+    /// viewer may not see it.
     async fn survey(
         &self,
         ctx: &Context<'_>,
@@ -399,7 +428,10 @@ impl SurveyQuery {
     async fn surveys(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
     ) -> ApiResult<PageConnection<SurveyView>> {
         listed(ctx, model::visible_page, first, after).await
@@ -411,7 +443,10 @@ impl SurveyQuery {
     async fn pending_surveys(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
         after: Option<String>,
     ) -> ApiResult<PageConnection<SurveyView>> {
         listed(ctx, model::pending_page, first, after).await

@@ -29,21 +29,28 @@ pub const PROMPT_MAX_LENGTH: usize = 500;
 pub const OPTION_MAX_LENGTH: usize = 200;
 pub const TEXT_ANSWER_MAX_LENGTH: usize = 2_000;
 
+/// One question of a new survey.
 #[derive(InputObject)]
 pub struct SurveyQuestionInput {
+    /// How it is answered.
     pub kind: QuestionKindGql,
+    /// The question, as plain text (1 to 500 characters).
     pub prompt: String,
-    /// The choices of SINGLE_CHOICE and MULTIPLE_CHOICE questions (2 to 20), answered by index
-    /// from 0; none for the other kinds.
+    /// The choices of SINGLE_CHOICE and MULTIPLE_CHOICE questions (2 to 20, each 1 to 200
+    /// characters, all different), answered by index from 0; none for the other kinds.
     #[graphql(default)]
     pub options: Vec<String>,
+    /// Whether respondents must answer it (true by default).
     #[graphql(default = true)]
     pub required: bool,
 }
 
+/// A new survey: its audience, dates, privacy and questions.
 #[derive(InputObject)]
 pub struct CreateSurveyInput {
+    /// Plain text, 1 to 100 characters.
     pub title: String,
+    /// An introduction shown with the questions (at most 5,000 characters).
     #[graphql(default)]
     pub description: String,
     /// Answers are stored with no link to the person who gave them (the default).
@@ -63,26 +70,33 @@ pub struct CreateSurveyInput {
     /// Asks the members of these groups (their managers, or org admins); at most 20.
     #[graphql(default)]
     pub group_ids: Vec<ID>,
-    /// Defaults to now.
+    /// When it starts taking answers; defaults to now.
     pub opens_at: Option<DateTime<Utc>>,
-    /// Open until `closeSurvey` without it.
+    /// When it stops taking answers (in the future, after `opensAt`); open until `closeSurvey`
+    /// without it.
     pub closes_at: Option<DateTime<Utc>>,
     /// 1 to 50, in order.
     pub questions: Vec<SurveyQuestionInput>,
 }
 
+/// The result of `createSurvey`.
 #[derive(SimpleObject)]
 pub struct CreateSurveyPayload {
+    /// The new survey.
     pub survey: SurveyView,
 }
 
+/// The survey to close.
 #[derive(InputObject)]
 pub struct CloseSurveyInput {
+    /// The survey to close.
     pub survey_id: ID,
 }
 
+/// The result of `closeSurvey`.
 #[derive(SimpleObject)]
 pub struct CloseSurveyPayload {
+    /// The survey, now CLOSED.
     pub survey: SurveyView,
 }
 
@@ -90,21 +104,30 @@ pub struct CloseSurveyPayload {
 /// (1 to 5) for SCALE, `text` for FREE_TEXT.
 #[derive(InputObject)]
 pub struct SurveyAnswerInput {
+    /// The question answered (a `SurveyQuestion.id` of this survey).
     pub question_id: ID,
+    /// SINGLE_CHOICE (exactly one) and MULTIPLE_CHOICE (at least one) questions: the indexes
+    /// of the options chosen, from 0, each once.
     pub choices: Option<Vec<i32>>,
+    /// SCALE questions: a value from 1 to 5.
     pub scale: Option<i32>,
+    /// FREE_TEXT questions: at most 2,000 characters; blank counts as no answer.
     pub text: Option<String>,
 }
 
+/// The viewer's answers to a survey.
 #[derive(InputObject)]
 pub struct AnswerSurveyInput {
+    /// The survey to answer.
     pub survey_id: ID,
     /// Every required question, and optional ones as wished (each at most once).
     pub answers: Vec<SurveyAnswerInput>,
 }
 
+/// The result of `answerSurvey`.
 #[derive(SimpleObject)]
 pub struct AnswerSurveyPayload {
+    /// The survey, now answered by the viewer.
     pub survey: SurveyView,
 }
 
@@ -410,7 +433,7 @@ impl SurveyMutation {
     async fn create_survey(
         &self,
         ctx: &Context<'_>,
-        input: CreateSurveyInput,
+        #[graphql(desc = "The survey to create.")] input: CreateSurveyInput,
     ) -> ApiResult<CreateSurveyPayload> {
         let viewer = ctx.viewer()?;
         let organization_wide = renamed::organization_wide(
@@ -458,11 +481,13 @@ impl SurveyMutation {
         })
     }
 
-    /// Closes a survey before its closing date (or one without); it takes no more answers.
+    /// Closes a survey before its closing date (or one without); it takes no more answers. For
+    /// its creator, org admins and (for group surveys) managers of all its groups; closing a
+    /// closed survey is a CONFLICT.
     async fn close_survey(
         &self,
         ctx: &Context<'_>,
-        input: CloseSurveyInput,
+        #[graphql(desc = "The survey to close.")] input: CloseSurveyInput,
     ) -> ApiResult<CloseSurveyPayload> {
         let viewer = ctx.viewer()?;
         let view = authorised_survey(ctx, &input.survey_id).await?;
@@ -501,7 +526,7 @@ impl SurveyMutation {
     async fn answer_survey(
         &self,
         ctx: &Context<'_>,
-        input: AnswerSurveyInput,
+        #[graphql(desc = "The survey and the viewer's answers.")] input: AnswerSurveyInput,
     ) -> ApiResult<AnswerSurveyPayload> {
         let viewer = ctx.viewer()?;
         let view = authorised_survey(ctx, &input.survey_id).await?;

@@ -12,15 +12,18 @@ use crate::analytics::period::Period;
 use crate::error::ApiResult;
 use crate::graphql::ids;
 
+/// One post's reach and engagement.
 #[derive(Debug, Clone, SimpleObject)]
 #[graphql(complex)]
 pub struct PostReach {
     #[graphql(skip)]
     pub post_id: Uuid,
+    /// The post's title; null for a post without one (see `headline`).
     pub title: Option<String>,
     /// The title; for a post without one, the start of its text as plain text (its first 80
     /// characters, then `…`).
     pub headline: String,
+    /// When it was published.
     pub published_at: DateTime<Utc>,
     /// Everyone who opened it, in its audience or not (`reached + outsideViewers`).
     pub viewers: i64,
@@ -35,7 +38,9 @@ pub struct PostReach {
     /// People who opened it without being (or while no longer being) in its audience: readers
     /// of a public group who are not its members, mostly.
     pub outside_viewers: i64,
+    /// Reactions to it.
     pub reactions: i64,
+    /// Comments on it.
     pub comments: i64,
     /// `(reactions + comments) ÷ viewers`.
     pub engagement: f64,
@@ -47,11 +52,13 @@ pub struct PostReach {
 
 #[ComplexObject]
 impl PostReach {
+    /// The post's ID.
     async fn post_id(&self) -> ID {
         ids::encode(crate::posts::TYPE_NAME, self.post_id)
     }
 }
 
+/// The posts published in the range: their reach, engagement and acknowledgements.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct ContentReport {
     /// Posts published in the range.
@@ -60,10 +67,11 @@ pub struct ContentReport {
     pub average_reach: f64,
     /// `(reactions + comments) ÷ viewers` over all the posts.
     pub engagement_rate: f64,
+    /// Announcements (posts to acknowledge) published in the range.
     pub announcements: i64,
     /// `acknowledgements ÷ audience` over the announcements (none without any).
     pub acknowledgement_rate: Option<f64>,
-    /// The most viewed posts.
+    /// The most viewed posts (up to 10), most viewed first.
     pub top_posts: Vec<PostReach>,
 }
 

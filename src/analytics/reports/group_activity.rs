@@ -20,7 +20,9 @@ use crate::graphql::ids;
 pub struct GroupActivity {
     #[graphql(skip)]
     pub group_id: Uuid,
+    /// The group's name.
     pub name: String,
+    /// Its members now.
     pub members: i64,
     /// Things its members did in the group in the range.
     pub events: i64,
@@ -38,11 +40,13 @@ pub struct GroupActivity {
 
 #[ComplexObject]
 impl GroupActivity {
+    /// The group's ID.
     async fn group_id(&self) -> ID {
         ids::encode(crate::groups::TYPE_NAME, self.group_id)
     }
 }
 
+/// Which groups are busy, growing or silent (each list up to 10 groups).
 #[derive(Debug, Clone, SimpleObject)]
 pub struct GroupsReport {
     /// The groups whose members did the most in them.
@@ -51,6 +55,7 @@ pub struct GroupsReport {
     pub fastest_growing: Vec<GroupActivity>,
     /// Groups with members who did nothing in them in the range, largest first.
     pub silent: Vec<GroupActivity>,
+    /// How many groups were silent, all of them (`silent` lists 10 at most).
     pub silent_count: i64,
 }
 

@@ -14,19 +14,27 @@ use crate::error::ApiResult;
 use crate::graphql::date::Date;
 use crate::graphql::ids;
 
+/// One bucket of the notifications series.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct NotificationsPoint {
+    /// The bucket's first day.
     pub date: Date,
+    /// Notifications delivered in the bucket.
     pub received: i64,
+    /// Notifications opened in the bucket.
     pub opened: i64,
     /// Notifications received per account per week in the bucket.
     pub per_user_per_week: f64,
 }
 
+/// How many notifications people received and opened, and who received the most.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct NotificationsReport {
+    /// One point per bucket of the range's granularity, oldest first.
     pub series: Vec<NotificationsPoint>,
+    /// Notifications delivered in the range.
     pub received: i64,
+    /// Notifications opened in the range.
     pub opened: i64,
     /// `opened ÷ received`.
     pub open_rate: f64,
@@ -42,8 +50,11 @@ pub struct NotificationsReport {
 pub struct RecipientVolume {
     #[graphql(skip)]
     pub user_id: Uuid,
+    /// The person's display name.
     pub display_name: String,
+    /// Notifications delivered to them in the range.
     pub received: i64,
+    /// Of those, the ones they opened.
     pub opened: i64,
     /// `received` per week of the range.
     pub per_week: f64,
@@ -63,6 +74,7 @@ impl From<model::RecipientRow> for RecipientVolume {
 
 #[ComplexObject]
 impl RecipientVolume {
+    /// The person's ID.
     async fn user_id(&self) -> ID {
         ids::encode(crate::users::TYPE_NAME, self.user_id)
     }
@@ -114,20 +126,25 @@ pub async fn notifications(
     })
 }
 
+/// A search query that found nothing.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct MissedSearch {
     /// Folded to lower-case ASCII (accents removed).
     pub query: String,
+    /// How many times it found nothing in the range.
     pub searches: i64,
 }
 
+/// How many searches people made, and which found nothing.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct SearchReport {
+    /// Searches made in the range.
     pub searches: i64,
+    /// Of those, the ones that found nothing.
     pub without_results: i64,
     /// `withoutResults ÷ searches`.
     pub share_without_results: f64,
-    /// The queries that most often found nothing.
+    /// The queries that most often found nothing (up to 10), most often first.
     pub top_without_results: Vec<MissedSearch>,
 }
 

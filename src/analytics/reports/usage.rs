@@ -38,21 +38,30 @@ pub struct ActiveUsersBreakdown {
     pub value: String,
     /// People active at least once in the range.
     pub active_users: i64,
+    /// Its daily active users, averaged over the range's days.
     pub average_dau: f64,
+    /// Its monthly active users (30-day window), averaged over the range's days.
     pub average_mau: f64,
+    /// `averageDau ÷ averageMau` (0 without any).
     pub stickiness: f64,
 }
 
+/// Who was active in the range: daily, weekly and monthly active users, and their stickiness.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct ActiveUsersReport {
+    /// One point per bucket of the range's granularity, oldest first.
     pub series: Vec<ActiveUsersPoint>,
     /// People active at least once in the range.
     pub active_users: i64,
+    /// Daily active users, averaged over the range's days.
     pub average_dau: f64,
+    /// Monthly active users (30-day window), averaged over the range's days.
     pub average_mau: f64,
     /// Average DAU ÷ average MAU over the range.
     pub stickiness: f64,
+    /// Per department, busiest first.
     pub by_department: Vec<ActiveUsersBreakdown>,
+    /// Per site, busiest first.
     pub by_site: Vec<ActiveUsersBreakdown>,
 }
 
@@ -141,6 +150,7 @@ pub async fn active_users(
 
 // ----- Adoption ---------------------------------------------------------------------------
 
+/// How many of the accounts are in use.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct AdoptionReport {
     /// Active accounts (the group's members, for a group).

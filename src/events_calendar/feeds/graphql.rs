@@ -12,35 +12,45 @@ use crate::graphql::ids;
 /// A personal calendar subscription (its URL is shown once, when created).
 #[Object(name = "CalendarFeed")]
 impl CalendarFeed {
+    /// Opaque global identifier.
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
+    /// When the feed was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
-    /// When a calendar app last fetched it.
+    /// When a calendar app last fetched it; null if never.
     async fn last_used_at(&self) -> Option<DateTime<Utc>> {
         self.last_used_at
     }
+    /// When its URL stopped working (`revokeCalendarFeed`, or the owner's deactivation); null
+    /// while it works.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.revoked_at
     }
 }
 
+/// The result of `createCalendarFeed`.
 #[derive(SimpleObject)]
 pub struct CreateCalendarFeedPayload {
+    /// The new feed.
     pub calendar_feed: CalendarFeed,
     /// The URL to subscribe to in Outlook, Google or Apple Calendar; shown only this once.
     pub url: String,
 }
 
+/// The calendar feed to revoke.
 #[derive(InputObject)]
 pub struct RevokeCalendarFeedInput {
+    /// One of the viewer's own feeds.
     pub calendar_feed_id: ID,
 }
 
+/// The result of `revokeCalendarFeed`.
 #[derive(SimpleObject)]
 pub struct RevokeCalendarFeedPayload {
+    /// The feed, now revoked.
     pub calendar_feed: CalendarFeed,
 }
 
@@ -61,7 +71,9 @@ pub struct CalendarFeedMutation;
 
 #[Object]
 impl CalendarFeedMutation {
-    /// A personal feed of the events the viewer attends and their groups' events.
+    /// Makes a personal iCalendar feed for calendar apps: the events the viewer answered GOING
+    /// or MAYBE to, their groups' events and organization-wide ones, from a month ago to a year
+    /// ahead, as the viewer may see them when the feed is fetched.
     async fn create_calendar_feed(
         &self,
         ctx: &Context<'_>,
@@ -72,11 +84,12 @@ impl CalendarFeedMutation {
         Ok(CreateCalendarFeedPayload { calendar_feed, url })
     }
 
-    /// Stops a feed URL from working (a leaked link).
+    /// Stops a feed URL of the viewer's from working (a leaked link); another person's feed is
+    /// NOT_FOUND.
     async fn revoke_calendar_feed(
         &self,
         ctx: &Context<'_>,
-        input: RevokeCalendarFeedInput,
+        #[graphql(desc = "The feed to revoke.")] input: RevokeCalendarFeedInput,
     ) -> ApiResult<RevokeCalendarFeedPayload> {
         let viewer = ctx.viewer()?;
         let id = ids::decode_as(&input.calendar_feed_id, TYPE_NAME, "calendarFeedId")?;

@@ -20,9 +20,13 @@ pub struct EventAttendanceMutation;
 
 #[Object]
 impl EventAttendanceMutation {
-    /// Answers an event. GOING past the last seat is WAITLISTED; a seat freed by a decline goes
-    /// to the first on the waitlist.
-    async fn rsvp(&self, ctx: &Context<'_>, input: RsvpInput) -> ApiResult<RsvpPayload> {
+    /// Answers an event the viewer may see (not a cancelled one). GOING past the last seat is
+    /// WAITLISTED; a seat freed by a decline goes to the first on the waitlist.
+    async fn rsvp(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The event and the viewer's answer.")] input: RsvpInput,
+    ) -> ApiResult<RsvpPayload> {
         let viewer = ctx.viewer()?;
         let id = authorised_event(
             ctx,
@@ -53,11 +57,12 @@ impl EventAttendanceMutation {
         })
     }
 
-    /// Organizers invite people (who can see the event) to answer it.
+    /// Organizers invite people to answer it; those invited are notified. People who already
+    /// answered or were invited are left as they were.
     async fn invite_to_event(
         &self,
         ctx: &Context<'_>,
-        input: InviteToEventInput,
+        #[graphql(desc = "The event and the people to invite.")] input: InviteToEventInput,
     ) -> ApiResult<InviteToEventPayload> {
         let viewer = ctx.viewer()?;
         let (view, audit) = managed_event(

@@ -21,10 +21,13 @@ pub struct EventEditingMutation;
 
 #[Object]
 impl EventEditingMutation {
+    /// Creates an event in a group (its managers, or its members when the group lets them
+    /// organize events) or for the whole organization (org admins and communicators); the
+    /// viewer becomes one of its organizers.
     async fn create_event(
         &self,
         ctx: &Context<'_>,
-        input: CreateEventInput,
+        #[graphql(desc = "The event to create.")] input: CreateEventInput,
     ) -> ApiResult<EventPayload> {
         let viewer = ctx.viewer()?;
         let group = match &input.group_id {
@@ -64,11 +67,12 @@ impl EventEditingMutation {
     }
 
     /// Changes the whole series, one occurrence (moving it), or an occurrence and the ones after
-    /// it (splitting the series: the payload's event is the new series).
+    /// it (splitting the series: the payload's event is the new series). For its organizers and
+    /// creator, org admins and the managers of its group; a cancelled event cannot change.
     async fn update_event(
         &self,
         ctx: &Context<'_>,
-        input: UpdateEventInput,
+        #[graphql(desc = "The event to change and what to change.")] input: UpdateEventInput,
     ) -> ApiResult<EventPayload> {
         let viewer = ctx.viewer()?;
         let (view, audit) = managed_event(
@@ -107,11 +111,13 @@ impl EventEditingMutation {
         })
     }
 
-    /// Cancels the event (it stays visible, marked cancelled, with the reason) or one occurrence.
+    /// Cancels the event (it stays visible, marked cancelled, with the reason) or one occurrence,
+    /// and tells its attendees. For its organizers and creator, org admins and the managers of
+    /// its group.
     async fn cancel_event(
         &self,
         ctx: &Context<'_>,
-        input: CancelEventInput,
+        #[graphql(desc = "The event (or occurrence) to cancel.")] input: CancelEventInput,
     ) -> ApiResult<EventPayload> {
         let viewer = ctx.viewer()?;
         let (view, audit) = managed_event(

@@ -30,29 +30,43 @@ pub struct EventMutation(
     attendance::EventAttendanceMutation,
 );
 
+/// A new event: its group (or none, for the whole organization), times, place and options.
 #[derive(InputObject)]
 pub struct CreateEventInput {
-    /// The group it belongs to; organization-wide without it (admins).
+    /// The group it belongs to (its managers, or its members when the group lets them organize
+    /// events); organization-wide without it (org admins and communicators).
     pub group_id: Option<ID>,
+    /// Plain text, 1 to 100 characters.
     pub title: String,
-    /// Markdown.
+    /// Markdown source, at most 10,000 characters.
     #[graphql(default)]
     pub description: String,
+    /// When the first occurrence starts (whole seconds; an all-day event starts at midnight of
+    /// this day in `timeZone`).
     pub starts_at: DateTime<Utc>,
+    /// When the first occurrence ends: not before `startsAt`, at most 31 days after it (an
+    /// all-day event ends at midnight after this day).
     pub ends_at: DateTime<Utc>,
     /// IANA time zone, e.g. `Europe/Paris`; defaults to the creator's.
     pub time_zone: Option<String>,
+    /// Spans whole days in `timeZone`: the times are widened to midnight to midnight.
     #[graphql(default)]
     pub all_day: bool,
+    /// Where people meet in person, at most 300 characters.
     pub location: Option<String>,
-    /// A video meeting or webinar link (https).
+    /// A video meeting or webinar link (https, at most 2,000 characters).
     pub online_url: Option<String>,
+    /// How many people may be GOING (1 to 100,000); later ones are WAITLISTED. No limit
+    /// without it.
     pub capacity: Option<i32>,
-    /// An RFC 5545 RRULE value, e.g. `FREQ=WEEKLY;BYDAY=MO` (rules without COUNT or UNTIL go on).
+    /// An RFC 5545 RRULE value, e.g. `FREQ=WEEKLY;BYDAY=MO` (rules without COUNT or UNTIL go
+    /// on). At most daily, and `startsAt` must itself match the rule.
     pub recurrence: Option<String>,
-    /// Minutes before each occurrence; defaults to a day and 15 minutes before.
+    /// Minutes before each occurrence at which attendees are reminded (at most 5, each 0 to
+    /// 40,320); defaults to a day and 15 minutes before.
     pub reminder_minutes: Option<Vec<i32>>,
-    /// Besides the creator.
+    /// Further organizers besides the creator (at most 20), each active and someone the creator
+    /// may see in the directory.
     #[graphql(default)]
     pub organizer_ids: Vec<ID>,
     /// Files from `uploadAttachment` (at most 10), seen by whoever sees the event.
@@ -74,15 +88,22 @@ pub enum EventChangeScope {
     ThisAndFollowing,
 }
 
+/// The event to change, which of its occurrences, and the fields to change (those left out stay
+/// as they are).
 #[derive(InputObject)]
 pub struct UpdateEventInput {
+    /// The event to change.
     pub event_id: ID,
+    /// Which occurrences the change applies to (the whole series by default). THIS_OCCURRENCE
+    /// only moves the occurrence: of the fields, only `startsAt` and `endsAt` apply to it.
     #[graphql(default)]
     pub scope: EventChangeScope,
     /// The `originalStartsAt` of the occurrence, for the occurrence scopes.
     pub occurrence_starts_at: Option<DateTime<Utc>>,
     #[graphql(flatten)]
     pub changes: EventChanges,
+    /// Replaces the organizers (at most 20, each active and visible to the viewer in the
+    /// directory); an empty list leaves the viewer as the only organizer.
     pub organizer_ids: Option<Vec<ID>>,
     /// Replaces the attachments of the event the payload returns (those left out are deleted).
     pub attachment_ids: Option<Vec<ID>>,
@@ -90,9 +111,13 @@ pub struct UpdateEventInput {
     pub cover_attachment_id: async_graphql::MaybeUndefined<ID>,
 }
 
+/// The event (or the occurrence of it) to cancel, and why.
 #[derive(InputObject)]
 pub struct CancelEventInput {
+    /// The event to cancel.
     pub event_id: ID,
+    /// Why, shown as `Event.cancellationReason` (plain text, at most 1,000 characters); not
+    /// kept when only one occurrence is cancelled.
     pub reason: Option<String>,
     /// Cancels only this occurrence (its `originalStartsAt`).
     pub occurrence_starts_at: Option<DateTime<Utc>>,
@@ -101,40 +126,57 @@ pub struct CancelEventInput {
 /// What a person can answer.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum RsvpStatus {
-    /// Waitlisted when no seat is left.
+    /// Coming; WAITLISTED instead when no seat is left.
     Going,
+    /// Might come; holds no seat.
     Maybe,
+    /// Not coming; a seat they held goes to the first on the waitlist.
     Declined,
 }
 
+/// The viewer's answer to an event.
 #[derive(InputObject)]
 pub struct RsvpInput {
+    /// The event to answer.
     pub event_id: ID,
+    /// The answer; the same answer again keeps the viewer's place in the queue.
     pub status: RsvpStatus,
-    /// The viewer's own reminders (minutes before); an empty list turns them off.
+    /// The viewer's own reminders (minutes before each occurrence; at most 5, each 0 to 40,320)
+    /// instead of the event's; an empty list turns them off, and leaving it out keeps the
+    /// current ones.
     pub reminder_minutes: Option<Vec<i32>>,
 }
 
+/// The people to invite to an event.
 #[derive(InputObject)]
 pub struct InviteToEventInput {
+    /// The event to invite them to.
     pub event_id: ID,
+    /// The people to invite (at most 200), each active and someone the viewer may see in the
+    /// directory.
     pub user_ids: Vec<ID>,
 }
 
+/// The result of creating, changing or cancelling an event.
 #[derive(SimpleObject)]
 pub struct EventPayload {
+    /// The event as it is now (after a THIS_AND_FOLLOWING change, the new series).
     pub event: EventView,
 }
 
+/// The result of `rsvp`.
 #[derive(SimpleObject)]
 pub struct RsvpPayload {
-    /// The viewer's answer: GOING, or WAITLISTED when the event was full.
+    /// The viewer's answer as recorded: WAITLISTED instead of GOING when no seat was left.
     pub attendance: AttendanceObject,
+    /// The event with its counts as they are now.
     pub event: EventView,
 }
 
+/// The result of `inviteToEvent`.
 #[derive(SimpleObject)]
 pub struct InviteToEventPayload {
+    /// The event as it is now.
     pub event: EventView,
     /// The people invited now (those who had answered already are left as they were).
     pub invitations: Vec<AttendanceObject>,

@@ -27,7 +27,7 @@ impl FileArrangingMutation {
     async fn upload_file(
         &self,
         ctx: &Context<'_>,
-        input: UploadFileInput,
+        #[graphql(desc = "The file and where it goes.")] input: UploadFileInput,
     ) -> ApiResult<UploadFilePayload> {
         let viewer = ctx.viewer()?;
         let services = ctx.services();
@@ -78,10 +78,12 @@ impl FileArrangingMutation {
         }
     }
 
+    /// Creates a folder inside a folder or at a drive's root, for those who may change the
+    /// drive.
     async fn create_folder(
         &self,
         ctx: &Context<'_>,
-        input: CreateFolderInput,
+        #[graphql(desc = "The new folder's place and name.")] input: CreateFolderInput,
     ) -> ApiResult<FolderPayload> {
         let viewer = ctx.viewer()?;
         let name = names::checked("name", &input.name)?;
@@ -101,7 +103,7 @@ impl FileArrangingMutation {
     async fn update_folder(
         &self,
         ctx: &Context<'_>,
-        input: UpdateFolderInput,
+        #[graphql(desc = "The folder, its new name or its new parent.")] input: UpdateFolderInput,
     ) -> ApiResult<FolderPayload> {
         let refusal = "the root folder cannot be renamed or moved";
         let (editor, mut conn, folder, drive) =
@@ -126,7 +128,7 @@ impl FileArrangingMutation {
     async fn update_file(
         &self,
         ctx: &Context<'_>,
-        input: UpdateFileInput,
+        #[graphql(desc = "The file, its new name or its new folder.")] input: UpdateFileInput,
     ) -> ApiResult<FilePayload> {
         let (editor, mut conn, file, drive) = file_change(ctx, &input.file_id, false).await?;
         let name = match &input.name {
@@ -141,8 +143,13 @@ impl FileArrangingMutation {
         Ok(FilePayload::new(file, drive))
     }
 
-    /// Copies the current version into a folder (a new file; it counts against that drive's quota).
-    async fn copy_file(&self, ctx: &Context<'_>, input: CopyFileInput) -> ApiResult<FilePayload> {
+    /// Copies the current version into a folder (a new file, renamed "name (1).ext" if the name
+    /// is taken; it counts against that drive's quota).
+    async fn copy_file(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The file to copy and the folder to copy it into.")] input: CopyFileInput,
+    ) -> ApiResult<FilePayload> {
         let viewer = ctx.viewer()?;
         let mut conn = ctx.conn().await?;
         let (source, _) =

@@ -22,6 +22,7 @@ impl FileHistoryMutation {
     async fn delete_file(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The file to delete, and whether to skip the trash.")]
         input: DeleteFileInput,
     ) -> ApiResult<DeleteFilePayload> {
         let (editor, mut conn, file, drive) =
@@ -37,18 +38,23 @@ impl FileHistoryMutation {
     }
 
     /// Takes a file out of the trash (renamed "name (1).ext" if its name was taken meanwhile).
-    async fn restore_file(&self, ctx: &Context<'_>, input: FileInput) -> ApiResult<FilePayload> {
+    async fn restore_file(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The file in the trash to restore.")] input: FileInput,
+    ) -> ApiResult<FilePayload> {
         let (editor, mut conn, file, drive) = file_change(ctx, &input.file_id, true).await?;
         let file =
             service::restore_file(&mut conn, ctx.services(), &editor, (&file, &drive)).await?;
         Ok(FilePayload::new(file, drive))
     }
 
-    /// Puts a folder and everything in it in the trash.
+    /// Puts a folder and everything in it in the trash (restorable for 30 days with
+    /// `restoreFolder`); a drive's root cannot be deleted.
     async fn delete_folder(
         &self,
         ctx: &Context<'_>,
-        input: FolderInput,
+        #[graphql(desc = "The folder to put in the trash.")] input: FolderInput,
     ) -> ApiResult<FolderPayload> {
         let refusal = "the root folder cannot be deleted";
         let (editor, mut conn, folder, drive) =
@@ -64,7 +70,7 @@ impl FileHistoryMutation {
     async fn restore_folder(
         &self,
         ctx: &Context<'_>,
-        input: FolderInput,
+        #[graphql(desc = "The folder in the trash to restore.")] input: FolderInput,
     ) -> ApiResult<FolderPayload> {
         let editor = editor(ctx)?;
         let mut conn = ctx.conn().await?;
@@ -78,6 +84,7 @@ impl FileHistoryMutation {
     async fn restore_file_version(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The file and the number of the version to restore.")]
         input: RestoreFileVersionInput,
     ) -> ApiResult<FilePayload> {
         let (editor, mut conn, file, drive) = file_change(ctx, &input.file_id, false).await?;

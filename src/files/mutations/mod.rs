@@ -27,33 +27,43 @@ pub struct FileMutation(
     history::FileHistoryMutation,
 );
 
+/// Where an uploaded file goes: give `folderId`, `driveId` or `fileId`.
 #[derive(InputObject)]
 pub struct UploadFileInput {
     /// Into this folder...
     pub folder_id: Option<ID>,
     /// ...or the root of this drive.
     pub drive_id: Option<ID>,
-    /// A new version of this file instead of a new file.
+    /// A new version of this file instead of a new file (its name stays).
     pub file_id: Option<ID>,
+    /// The file, sent as a part of the multipart request; a new file takes the part's file
+    /// name (cleaned up).
     pub file: Upload,
 }
 
+/// The result of `uploadFile`.
 #[derive(SimpleObject)]
 pub struct UploadFilePayload {
+    /// The new file, or the file with its new current version.
     pub file: FileView,
 }
 
+/// Where a new folder goes and its name: give `parentFolderId` or `driveId`.
 #[derive(InputObject)]
 pub struct CreateFolderInput {
     /// Inside this folder...
     pub parent_folder_id: Option<ID>,
     /// ...or at the root of this drive.
     pub drive_id: Option<ID>,
+    /// At most 255 bytes, without `/` or `\`, not `.`, `..` or a name Windows reserves (CON,
+    /// NUL, COM1...); a folder beside it with the same name (ignoring case) is a CONFLICT.
     pub name: String,
 }
 
+/// The result of a folder mutation.
 #[derive(SimpleObject)]
 pub struct FolderPayload {
+    /// The folder as it is now (in the trash after `deleteFolder`).
     pub folder: FolderView,
 }
 
@@ -65,24 +75,33 @@ impl FolderPayload {
     }
 }
 
+/// The folder to rename or move (not a drive's root); what is left out stays.
 #[derive(InputObject)]
 pub struct UpdateFolderInput {
+    /// The folder to change.
     pub folder_id: ID,
+    /// A new name (the rules of `CreateFolderInput.name`).
     pub name: Option<String>,
     /// Moves it into this folder (same drive).
     pub parent_folder_id: Option<ID>,
 }
 
+/// The file to rename or move; what is left out stays.
 #[derive(InputObject)]
 pub struct UpdateFileInput {
+    /// The file to change.
     pub file_id: ID,
+    /// A new name (the rules of `CreateFolderInput.name`); a file beside it with the same name
+    /// (ignoring case) is a CONFLICT.
     pub name: Option<String>,
     /// Moves it into this folder (same drive).
     pub folder_id: Option<ID>,
 }
 
+/// The result of a file mutation.
 #[derive(SimpleObject)]
 pub struct FilePayload {
+    /// The file as it is now (the new copy, for `copyFile`).
     pub file: FileView,
 }
 
@@ -94,40 +113,52 @@ impl FilePayload {
     }
 }
 
+/// The file to copy and where to.
 #[derive(InputObject)]
 pub struct CopyFileInput {
+    /// The file to copy (any the viewer may read).
     pub file_id: ID,
     /// Where the copy goes (any drive the viewer may change); the same folder by default.
     pub folder_id: Option<ID>,
 }
 
+/// A file to act on.
 #[derive(InputObject)]
 pub struct FileInput {
+    /// The file.
     pub file_id: ID,
 }
 
+/// The file to delete, and how.
 #[derive(InputObject)]
 pub struct DeleteFileInput {
+    /// The file to delete (one in the trash only with `permanently`).
     pub file_id: ID,
     /// Skips the trash: the file and its versions are gone at once.
     #[graphql(default)]
     pub permanently: bool,
 }
 
+/// The result of `deleteFile`.
 #[derive(SimpleObject)]
 pub struct DeleteFilePayload {
-    /// Null when deleted permanently.
+    /// The file in the trash; null when deleted permanently.
     pub file: Option<FileView>,
+    /// The deleted file's ID (to remove it from lists).
     pub deleted_file_id: ID,
 }
 
+/// A folder to act on.
 #[derive(InputObject)]
 pub struct FolderInput {
+    /// The folder.
     pub folder_id: ID,
 }
 
+/// The file and the version of it to restore.
 #[derive(InputObject)]
 pub struct RestoreFileVersionInput {
+    /// The file.
     pub file_id: ID,
     /// Becomes the newest version again (as a new version: history is kept).
     pub number: i32,
