@@ -185,3 +185,65 @@ fn every_lookup_by_id_or_slug_answers_a_nullable_type() {
         .collect();
     assert!(non_null.is_empty(), "non-null lookups: {non_null:?}");
 }
+
+#[test]
+fn every_type_field_argument_input_field_and_enum_value_has_a_description() {
+    let mut undescribed = Vec::new();
+    for definition in schema_types() {
+        let name = definition.name.node.as_str();
+        if definition.description.is_none() {
+            undescribed.push(format!("type {name}"));
+        }
+        let fields = match &definition.kind {
+            TypeKind::Object(object) => object.fields.as_slice(),
+            TypeKind::Interface(interface) => interface.fields.as_slice(),
+            _ => &[],
+        };
+        for field in fields {
+            let field = &field.node;
+            if field.description.is_none() {
+                undescribed.push(format!("field {name}.{}", field.name.node));
+            }
+            for argument in &field.arguments {
+                if argument.node.description.is_none() {
+                    undescribed.push(format!(
+                        "argument {name}.{}({})",
+                        field.name.node, argument.node.name.node
+                    ));
+                }
+            }
+        }
+        match &definition.kind {
+            TypeKind::InputObject(input) => {
+                for field in &input.fields {
+                    if field.node.description.is_none() {
+                        undescribed.push(format!("input field {name}.{}", field.node.name.node));
+                    }
+                }
+            }
+            TypeKind::Enum(enumeration) => {
+                for value in &enumeration.values {
+                    if value.node.description.is_none() {
+                        undescribed.push(format!("enum value {name}.{}", value.node.value.node));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        undescribed.is_empty(),
+        "without a description: {undescribed:#?}"
+    );
+}
+
+#[test]
+fn custom_scalars_say_which_specification_they_follow() {
+    let sdl = parvis::graphql::sdl();
+    for scalar in ["Date", "DateTime", "Upload"] {
+        assert!(
+            sdl.contains(&format!("scalar {scalar} @specifiedBy(url: ")),
+            "scalar {scalar} has no @specifiedBy"
+        );
+    }
+}

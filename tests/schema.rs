@@ -10,7 +10,11 @@ use common::TestApp;
 #[tokio::test(flavor = "multi_thread")]
 async fn schema_graphql_equals_the_served_sdl() {
     let app = TestApp::spawn().await;
-    let served = app.app.schemas.signed_in.sdl();
+    let served = app
+        .app
+        .schemas
+        .signed_in
+        .sdl_with_options(parvis::graphql::sdl_options());
     let checked_in =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql"))
             .unwrap_or_default();

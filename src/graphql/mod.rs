@@ -168,5 +168,11 @@ pub fn sdl() -> String {
         limits::DocumentLimits::parse_slots(),
     )
     .finish()
-    .sdl()
+    .sdl_with_options(sdl_options())
+}
+
+/// How the SDL is printed: custom scalars carry `@specifiedBy`, so code generators and
+/// `graphql-inspector` know their formats.
+pub fn sdl_options() -> async_graphql::SDLExportOptions {
+    async_graphql::SDLExportOptions::new().include_specified_by()
 }
