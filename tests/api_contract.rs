@@ -247,3 +247,34 @@ fn custom_scalars_say_which_specification_they_follow() {
         );
     }
 }
+
+#[test]
+fn every_mutation_is_verb_noun_taking_its_own_input_and_answering_its_own_payload() {
+    let types = schema_types();
+    let mut broken = Vec::new();
+    for field in fields_of(&types, "Mutation") {
+        let field = &field.node;
+        let name = field.name.node.as_str();
+        let type_name = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+        let words = name.chars().filter(char::is_ascii_uppercase).count() + 1;
+        if words < 2 || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+            broken.push(format!("{name}: not verbNoun"));
+        }
+        let arguments: Vec<String> = field
+            .arguments
+            .iter()
+            .map(|argument| format!("{}: {}", argument.node.name.node, argument.node.ty.node))
+            .collect();
+        // A mutation with nothing to say (`signOut`, `createCalendarFeed`) takes no input.
+        if !arguments.is_empty() && arguments != [format!("input: {type_name}Input!")] {
+            broken.push(format!("{name}({})", arguments.join(", ")));
+        }
+        if field.ty.node.to_string() != format!("{type_name}Payload!") {
+            broken.push(format!("{name}: {}", field.ty.node));
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "mutations off the convention: {broken:#?}"
+    );
+}

@@ -429,7 +429,7 @@ async fn a_folder_trashed_thirty_days_ago_is_purged_with_its_files() {
     f.app
         .graphql(
             Some(&f.author),
-            "mutation($input: FolderInput!) { deleteFolder(input: $input) { folder { id } } }",
+            "mutation($input: DeleteFolderInput!) { deleteFolder(input: $input) { folder { id } } }",
             json!({ "input": { "folderId": folder_id } }),
         )
         .await;

@@ -74,8 +74,8 @@ const AUDITED: &[&str] = &[
 
 const SELF_SERVICE: &[&str] = &[
     // The viewer's own session, credentials and calendar feed (no one else's are reachable).
-    "login",
-    "logout",
+    "signIn",
+    "signOut",
     "createPersonalAccessToken",
     "revokeSession",
     "revokePersonalAccessToken",
@@ -103,11 +103,11 @@ const SELF_SERVICE: &[&str] = &[
     "updatePost",
     "updateComment",
     // The viewer's own answers, votes and reactions.
-    "vote",
+    "castVote",
     "acknowledgePost",
     "addReaction",
     "removeReaction",
-    "rsvp",
+    "respondToEvent",
     "answerSurvey",
     // The viewer's own notifications and how they hear of things.
     "markNotificationsRead",

@@ -309,7 +309,7 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
         .unwrap();
     let login = client
         .post(format!("http://127.0.0.1:{port}/graphql"))
-        .json(&json!({ "query": "mutation { login(input: { identifier: \"helene.dubois\", password: \"parvis-demo-2026\" }) { user { displayName } } }" }))
+        .json(&json!({ "query": "mutation { signIn(input: { identifier: \"helene.dubois\", password: \"parvis-demo-2026\" }) { user { displayName } } }" }))
         .send()
         .await
         .unwrap()
@@ -317,7 +317,7 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
         .await
         .unwrap();
     assert_eq!(
-        login["data"]["login"]["user"]["displayName"],
+        login["data"]["signIn"]["user"]["displayName"],
         "Hélène Dubois"
     );
     let counts = client

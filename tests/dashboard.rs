@@ -17,7 +17,7 @@ async fn demo_admin_session(app: &TestApp) -> String {
     let response = app
         .http
         .post(app.url("/graphql"))
-        .json(&json!({ "query": "mutation { login(input: { identifier: \"helene.dubois\", password: \"parvis-demo-2026\" }) { user { orgRole } } }" }))
+        .json(&json!({ "query": "mutation { signIn(input: { identifier: \"helene.dubois\", password: \"parvis-demo-2026\" }) { user { orgRole } } }" }))
         .send()
         .await
         .unwrap();
@@ -31,7 +31,7 @@ async fn demo_admin_session(app: &TestApp) -> String {
         .expect("a session cookie")
         .to_owned();
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["data"]["login"]["user"]["orgRole"], "ADMIN");
+    assert_eq!(body["data"]["signIn"]["user"]["orgRole"], "ADMIN");
     cookie
 }
 

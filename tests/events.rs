@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 const CREATE: &str = "mutation($input: CreateEventInput!) { createEvent(input: $input) {
     event { id title timeZone recurrence capacity onlineProvider cancelled } } }";
 const RSVP: &str = "mutation($id: ID!, $status: RsvpStatus!) {
-    rsvp(input: { eventId: $id, status: $status }) { attendance { status } event { goingCount waitlistedCount seatsLeft } } }";
+    respondToEvent(input: { eventId: $id, status: $status }) { attendance { status } event { goingCount waitlistedCount seatsLeft } } }";
 const WINDOW: &str = "query($filter: EventsFilter!, $first: Int) { events(filter: $filter, first: $first) {
     totalCount edges { node { startsAt localStartsAt cancelled originalStartsAt event { title } } } } }";
 
@@ -364,11 +364,11 @@ async fn two_people_taking_the_last_seat_at_once_get_one_seat_and_one_waitlist_p
     );
 
     let mut statuses = [
-        first["data"]["rsvp"]["attendance"]["status"]
+        first["data"]["respondToEvent"]["attendance"]["status"]
             .as_str()
             .unwrap()
             .to_owned(),
-        second["data"]["rsvp"]["attendance"]["status"]
+        second["data"]["respondToEvent"]["attendance"]["status"]
             .as_str()
             .unwrap()
             .to_owned(),
@@ -394,7 +394,7 @@ async fn a_declined_seat_goes_to_the_first_on_the_waitlist() {
         .graphql(Some(&member), RSVP, json!({ "id": id, "status": "GOING" }))
         .await;
     assert_eq!(
-        waiting["data"]["rsvp"]["attendance"]["status"],
+        waiting["data"]["respondToEvent"]["attendance"]["status"],
         "WAITLISTED"
     );
 
@@ -406,8 +406,11 @@ async fn a_declined_seat_goes_to_the_first_on_the_waitlist() {
         )
         .await;
 
-    assert_eq!(declined["data"]["rsvp"]["event"]["goingCount"], 1);
-    assert_eq!(declined["data"]["rsvp"]["event"]["waitlistedCount"], 0);
+    assert_eq!(declined["data"]["respondToEvent"]["event"]["goingCount"], 1);
+    assert_eq!(
+        declined["data"]["respondToEvent"]["event"]["waitlistedCount"],
+        0
+    );
     let mine = app
         .graphql(
             Some(&member),
@@ -911,7 +914,7 @@ async fn an_attendee_can_turn_their_reminders_off() {
 
     app.graphql(
         Some(&member),
-        "mutation($id: ID!) { rsvp(input: { eventId: $id, status: GOING, reminderMinutes: [] }) { attendance { reminderMinutes } } }",
+        "mutation($id: ID!) { respondToEvent(input: { eventId: $id, status: GOING, reminderMinutes: [] }) { attendance { reminderMinutes } } }",
         json!({ "id": id }),
     )
     .await;

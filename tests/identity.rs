@@ -10,7 +10,7 @@ use parvis::users::OrgRole;
 use serde_json::{Value, json};
 
 const LOGIN: &str = "mutation($identifier: String!, $password: String!) {
-  login(input: { identifier: $identifier, password: $password }) { user { username } sessionExpiresAt }
+  signIn(input: { identifier: $identifier, password: $password }) { user { username } sessionExpiresAt }
 }";
 
 async fn app_with_password_user() -> TestApp {
@@ -65,14 +65,14 @@ async fn login_answers_with_the_person_as_they_see_themselves() {
     let response = app
         .graphql(
             None,
-            "mutation { login(input: { identifier: \"helene\", password: \"correct horse battery\" }) {
+            "mutation { signIn(input: { identifier: \"helene\", password: \"correct horse battery\" }) {
                 user { username email } } }",
             json!({}),
         )
         .await;
 
     assert_eq!(
-        response["data"]["login"]["user"]["email"], "Helene.Dubois@example.com",
+        response["data"]["signIn"]["user"]["email"], "Helene.Dubois@example.com",
         "{response}"
     );
 }
@@ -102,7 +102,7 @@ async fn login_sets_an_http_only_lax_session_cookie_that_signs_in() {
         "plain http public URL: {cookie}"
     );
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["data"]["login"]["user"]["username"], "helene");
+    assert_eq!(body["data"]["signIn"]["user"]["username"], "helene");
 
     let viewer: Value = client
         .post(app.url("/graphql"))
@@ -144,14 +144,14 @@ async fn logout_ends_the_session() {
     login(&app, &client, "helene", "correct horse battery").await;
     let logout: Value = client
         .post(app.url("/graphql"))
-        .json(&json!({ "query": "mutation { logout { endedSession } }" }))
+        .json(&json!({ "query": "mutation { signOut { endedSession } }" }))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(logout["data"]["logout"]["endedSession"], true);
+    assert_eq!(logout["data"]["signOut"]["endedSession"], true);
     assert_eq!(
         error_code(&cookie_viewer(&app, &client).await),
         "UNAUTHENTICATED"
@@ -698,7 +698,7 @@ async fn failed_logins_from_one_address_do_not_lock_the_owner_out_of_another() {
     let guesser = login_from(&app, "203.0.113.7", "helene", "correct horse battery").await;
 
     assert_eq!(
-        owner["data"]["login"]["user"]["username"], "helene",
+        owner["data"]["signIn"]["user"]["username"], "helene",
         "{owner}"
     );
     assert_eq!(error_code(&guesser), "RATE_LIMITED");
@@ -750,7 +750,7 @@ async fn one_address_trying_many_accounts_is_slowed() {
 
     assert_eq!(error_code(&sprayer), "RATE_LIMITED");
     assert_eq!(
-        owner["data"]["login"]["user"]["username"], "helene",
+        owner["data"]["signIn"]["user"]["username"], "helene",
         "{owner}"
     );
 }
@@ -816,7 +816,7 @@ async fn a_token_cannot_mint_a_token_that_outlives_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn one_request_may_sign_in_only_once() {
     let app = app_with_password_user().await;
-    let aliased = "mutation { a: login(input: { identifier: \"x\", password: \"y\" }) { user { id } } b: login(input: { identifier: \"z\", password: \"w\" }) { user { id } } }";
+    let aliased = "mutation { a: signIn(input: { identifier: \"x\", password: \"y\" }) { user { id } } b: signIn(input: { identifier: \"z\", password: \"w\" }) { user { id } } }";
     let response = app.graphql(None, aliased, json!({})).await;
     let messages: Vec<&str> = response["errors"]
         .as_array()
@@ -920,7 +920,7 @@ async fn a_reactivated_person_can_sign_in_again() {
         .json()
         .await
         .unwrap();
-    assert_eq!(signed_in["data"]["login"]["user"]["username"], "helene");
+    assert_eq!(signed_in["data"]["signIn"]["user"]["username"], "helene");
 }
 
 const REACTIVATE: &str =

@@ -13,12 +13,14 @@ use tokio::process::Command;
 #[tokio::test(flavor = "multi_thread")]
 async fn the_graphql_over_http_audit_passes() {
     let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
     let dir = tokio::task::spawn_blocking(common::js::js_dir)
         .await
         .unwrap();
     let output = Command::new("node")
         .arg("audit.mjs")
         .arg(app.url("/graphql"))
+        .arg(&user.token)
         .current_dir(dir)
         .output()
         .await

@@ -482,7 +482,7 @@ async fn a_reminder_email_says_when_and_where_with_the_meeting_link() {
         .app
         .graphql(
             Some(&zoe),
-            "mutation($e: ID!) { rsvp(input: { eventId: $e, status: GOING }) { attendance { status } } }",
+            "mutation($e: ID!) { respondToEvent(input: { eventId: $e, status: GOING }) { attendance { status } } }",
             json!({ "e": event }),
         )
         .await;

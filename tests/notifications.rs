@@ -275,7 +275,7 @@ async fn every_kind_is_delivered_through_the_one_model() {
     run(
         &app,
         &anna,
-        "mutation($e: ID!) { rsvp(input: { eventId: $e, status: GOING }) { attendance { status } } }",
+        "mutation($e: ID!) { respondToEvent(input: { eventId: $e, status: GOING }) { attendance { status } } }",
         json!({ "e": coffee }),
     )
     .await; // EVENT_REMINDER
@@ -473,7 +473,7 @@ async fn a_reminder_a_day_ahead_says_tomorrow_and_the_time() {
     run(
         &app,
         &anna,
-        "mutation($e: ID!) { rsvp(input: { eventId: $e, status: GOING }) { attendance { status } } }",
+        "mutation($e: ID!) { respondToEvent(input: { eventId: $e, status: GOING }) { attendance { status } } }",
         json!({ "e": coffee }),
     )
     .await;
@@ -501,7 +501,7 @@ async fn cancelling_one_occurrence_names_its_day_where_the_event_takes_place() {
     run(
         &app,
         &anna,
-        "mutation($e: ID!) { rsvp(input: { eventId: $e, status: GOING }) { attendance { status } } }",
+        "mutation($e: ID!) { respondToEvent(input: { eventId: $e, status: GOING }) { attendance { status } } }",
         json!({ "e": event }),
     )
     .await;

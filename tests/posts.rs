@@ -821,8 +821,7 @@ async fn only_managers_mention_a_whole_group() {
 }
 
 const POLL: &str = "query($id: ID!) { post(id: $id) { poll { closed resultsVisible voterCount viewerVotes options { id label voteCount } } } }";
-const VOTE: &str =
-    "mutation($p: ID!, $o: [ID!]!) { vote(input: { postId: $p, optionIds: $o }) { post { id } } }";
+const VOTE: &str = "mutation($p: ID!, $o: [ID!]!) { castVote(input: { postId: $p, optionIds: $o }) { post { id } } }";
 
 async fn poll_post(app: &TestApp, author: &TestUser, group: &str, poll: Value) -> Value {
     let created = app

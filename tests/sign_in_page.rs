@@ -137,7 +137,7 @@ async fn without_local_accounts_only_single_sign_on_remains() {
     let html = page(&app, &browser(), "/login").await;
     let login: Value = reqwest::Client::new()
         .post(app.url("/graphql"))
-        .json(&json!({ "query": "mutation { login(input: { identifier: \"helene\", password: \"correct horse battery\" }) { user { id } } }" }))
+        .json(&json!({ "query": "mutation { signIn(input: { identifier: \"helene\", password: \"correct horse battery\" }) { user { id } } }" }))
         .send()
         .await
         .unwrap()

@@ -108,7 +108,10 @@ async fn validation_errors_answer_an_error_message() {
     let error = client.next_message().await;
     assert_eq!(error["type"], "error");
     assert_eq!(error["id"], "bad");
-    assert_eq!(error["payload"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        error["payload"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -259,7 +262,7 @@ async fn session_cookie(app: &TestApp) -> String {
     let response = app
         .http
         .post(app.url("/graphql"))
-        .json(&json!({ "query": "mutation { login(input: { identifier: \"cookie\", password: \"correct horse battery\" }) { user { id } } }" }))
+        .json(&json!({ "query": "mutation { signIn(input: { identifier: \"cookie\", password: \"correct horse battery\" }) { user { id } } }" }))
         .send()
         .await
         .unwrap();
@@ -423,7 +426,7 @@ async fn one_connection_checks_at_most_one_password_whatever_its_operations() {
     let app = TestApp::spawn().await;
     let user = app.member("ada").await;
     let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
-    let login = "mutation { login(input: { identifier: \"nobody\", password: \"wrong horse\" }) { user { id } } }";
+    let login = "mutation { signIn(input: { identifier: \"nobody\", password: \"wrong horse\" }) { user { id } } }";
     client.subscribe("1", login, json!({})).await;
     client.subscribe("2", login, json!({})).await;
     let mut messages = Vec::new();

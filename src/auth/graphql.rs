@@ -123,25 +123,25 @@ impl AuthQuery {
 
 /// Who signs in, and their password.
 #[derive(InputObject)]
-pub struct LoginInput {
+pub struct SignInInput {
     /// Email or username.
     pub identifier: String,
     /// The account's local password.
     pub password: String,
 }
 
-/// The person signed in by `login`, and when their session ends.
+/// The person signed in by `signIn`, and when their session ends.
 #[derive(SimpleObject)]
-pub struct LoginPayload {
+pub struct SignInPayload {
     /// The person now signed in.
     pub user: User,
     /// When the session cookie stops working.
     pub session_expires_at: DateTime<Utc>,
 }
 
-/// What `logout` did.
+/// What `signOut` did.
 #[derive(SimpleObject)]
-pub struct LogoutPayload {
+pub struct SignOutPayload {
     /// True when a session was ended.
     pub ended_session: bool,
 }
@@ -202,11 +202,11 @@ impl AuthMutation {
     /// Signs in with a local password; sets the HttpOnly session cookie. One password is
     /// checked per HTTP request (a batch included); repeated attempts on one account are
     /// throttled (RATE_LIMITED).
-    async fn login(
+    async fn sign_in(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Who signs in, and their password.")] input: LoginInput,
-    ) -> ApiResult<LoginPayload> {
+        #[graphql(desc = "Who signs in, and their password.")] input: SignInInput,
+    ) -> ApiResult<SignInPayload> {
         let user = super::local::verify(
             ctx.services(),
             &ctx.request().client,
@@ -215,14 +215,14 @@ impl AuthMutation {
         )
         .await?;
         let session_expires_at = start_session(ctx, &user).await?;
-        Ok(LoginPayload {
+        Ok(SignInPayload {
             user,
             session_expires_at,
         })
     }
 
     /// Ends the viewer's session (when signed in with one) and clears the cookie.
-    async fn logout(&self, ctx: &Context<'_>) -> ApiResult<LogoutPayload> {
+    async fn sign_out(&self, ctx: &Context<'_>) -> ApiResult<SignOutPayload> {
         let ended_session = match ctx.request().viewer.as_ref().map(|v| v.credential) {
             Some(Credential::Session(id)) => {
                 let mut conn = ctx.conn().await?;
@@ -237,7 +237,7 @@ impl AuthMutation {
             _ => false,
         };
         set_session_cookie(ctx, String::new(), 0);
-        Ok(LogoutPayload { ended_session })
+        Ok(SignOutPayload { ended_session })
     }
 
     /// Makes a personal access token for the viewer, to send as `Authorization: Bearer

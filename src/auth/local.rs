@@ -1,4 +1,4 @@
-//! Sign-in with a Parvis password (the GraphQL `login` mutation and the sign-in page's form).
+//! Sign-in with a Parvis password (the GraphQL `signIn` mutation and the sign-in page's form).
 
 use super::throttle::{self, Attempt};
 use super::{Client, password};

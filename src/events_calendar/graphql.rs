@@ -270,7 +270,7 @@ impl EventView {
     async fn viewer_can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(self.decide(ctx.viewer()?, Action::Manage).allowed())
     }
-    /// Whether the viewer may answer (`rsvp`).
+    /// Whether the viewer may answer (`respondToEvent`).
     async fn viewer_can_rsvp(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(self.decide(ctx.viewer()?, Action::Attend).allowed())
     }

@@ -20,7 +20,7 @@ impl SignInToIntrospect {
     /// `demo`: the server runs the demo organization, whose credentials the refusal gives.
     pub fn new(demo: bool) -> Self {
         let mut message = String::from(
-            "Sign in to explore the schema: introspection (`__schema`, `__type`) answers signed-in clients only. Run the `login` mutation or send `Authorization: Bearer <personal access token>`, then reload the schema.",
+            "Sign in to explore the schema: introspection (`__schema`, `__type`) answers signed-in clients only. Run the `signIn` mutation or send `Authorization: Bearer <personal access token>`, then reload the schema.",
         );
         if demo {
             message.push_str(&format!(

@@ -65,7 +65,7 @@ pub struct Query(
 
 /// Everything a client changes. Each mutation takes one `input` and returns a payload with what
 /// changed, as the viewer now sees it; a mutation that fails changes nothing. Signed out, only
-/// `login`, `logout`, `acceptInvitation` and `activateAccount` work.
+/// `signIn`, `signOut`, `acceptInvitation` and `activateAccount` work.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AuthMutation,
@@ -175,4 +175,58 @@ pub fn sdl() -> String {
 /// `graphql-inspector` know their formats.
 pub fn sdl_options() -> async_graphql::SDLExportOptions {
     async_graphql::SDLExportOptions::new().include_specified_by()
+}
+
+/// Declares GraphQL types with the same fields, one per mutation: the naming convention gives
+/// every mutation its own `VerbNounInput` and `VerbNounPayload`, even where several mutations take
+/// or answer the same shape, so each can grow apart later without breaking clients. Each type
+/// keeps its own description; a type of one or two fields also converts from their values (a
+/// tuple for two), so code shared by those mutations builds any of them.
+#[macro_export]
+macro_rules! one_type_per_mutation {
+    (
+        #[derive $derive:tt]
+        struct $fields:tt
+        $( $(#[$meta:meta])* $name:ident; )+
+    ) => {
+        $( $crate::one_type_per_mutation!(@one $derive $fields [$(#[$meta])*] $name); )+
+    };
+    (@one $derive:tt { $(#[$field_meta:meta])* pub $field:ident: $ty:ty $(,)? } [$($attr:tt)*] $name:ident) => {
+        $($attr)*
+        #[derive $derive]
+        pub struct $name {
+            $(#[$field_meta])*
+            pub $field: $ty,
+        }
+
+        impl From<$ty> for $name {
+            fn from($field: $ty) -> Self {
+                Self { $field }
+            }
+        }
+    };
+    (@one $derive:tt {
+        $(#[$first_meta:meta])* pub $first:ident: $first_ty:ty,
+        $(#[$second_meta:meta])* pub $second:ident: $second_ty:ty $(,)?
+    } [$($attr:tt)*] $name:ident) => {
+        $($attr)*
+        #[derive $derive]
+        pub struct $name {
+            $(#[$first_meta])*
+            pub $first: $first_ty,
+            $(#[$second_meta])*
+            pub $second: $second_ty,
+        }
+
+        impl From<($first_ty, $second_ty)> for $name {
+            fn from(($first, $second): ($first_ty, $second_ty)) -> Self {
+                Self { $first, $second }
+            }
+        }
+    };
+    (@one $derive:tt $fields:tt [$($attr:tt)*] $name:ident) => {
+        $($attr)*
+        #[derive $derive]
+        pub struct $name $fields
+    };
 }

@@ -8,8 +8,8 @@ use super::super::graphql::AttendanceObject;
 use super::super::model::AttendanceStatus;
 use super::super::service;
 use super::{
-    InviteToEventInput, InviteToEventPayload, MAX_INVITES, RsvpInput, RsvpPayload, RsvpStatus,
-    authorised_event, managed_event, people,
+    InviteToEventInput, InviteToEventPayload, MAX_INVITES, RespondToEventInput,
+    RespondToEventPayload, RsvpStatus, authorised_event, managed_event, people,
 };
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
@@ -22,11 +22,11 @@ pub struct EventAttendanceMutation;
 impl EventAttendanceMutation {
     /// Answers an event the viewer may see (not a cancelled one). GOING past the last seat is
     /// WAITLISTED; a seat freed by a decline goes to the first on the waitlist.
-    async fn rsvp(
+    async fn respond_to_event(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The event and the viewer's answer.")] input: RsvpInput,
-    ) -> ApiResult<RsvpPayload> {
+        #[graphql(desc = "The event and the viewer's answer.")] input: RespondToEventInput,
+    ) -> ApiResult<RespondToEventPayload> {
         let viewer = ctx.viewer()?;
         let id = authorised_event(
             ctx,
@@ -51,7 +51,7 @@ impl EventAttendanceMutation {
         let services = ctx.services();
         let (attendance, event) =
             service::answer(&mut conn, services, viewer, id, wanted, own_reminders).await?;
-        Ok(RsvpPayload {
+        Ok(RespondToEventPayload {
             attendance: attendance.into(),
             event,
         })

@@ -8,8 +8,8 @@ use super::super::draft::{self, Draft};
 use super::super::model::EventFields;
 use super::super::service::{self, COVER_FIELD, EventUpdate, NewEvent};
 use super::{
-    CancelEventInput, CreateEventInput, EventPayload, MAX_ORGANIZERS, UpdateEventInput,
-    managed_event, people,
+    CancelEventInput, CancelEventPayload, CreateEventInput, CreateEventPayload, MAX_ORGANIZERS,
+    UpdateEventInput, UpdateEventPayload, managed_event, people,
 };
 use crate::attachments::service as attachments;
 use crate::error::ApiResult;
@@ -28,7 +28,7 @@ impl EventEditingMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The event to create.")] input: CreateEventInput,
-    ) -> ApiResult<EventPayload> {
+    ) -> ApiResult<CreateEventPayload> {
         let viewer = ctx.viewer()?;
         let group = match &input.group_id {
             Some(id) => Some(
@@ -63,7 +63,7 @@ impl EventEditingMutation {
             attachments: attachment_ids,
         };
         let event = service::create(&mut conn, ctx.services(), viewer, group, new).await?;
-        Ok(EventPayload { event })
+        Ok(CreateEventPayload { event })
     }
 
     /// Changes the whole series, one occurrence (moving it), or an occurrence and the ones after
@@ -73,7 +73,7 @@ impl EventEditingMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The event to change and what to change.")] input: UpdateEventInput,
-    ) -> ApiResult<EventPayload> {
+    ) -> ApiResult<UpdateEventPayload> {
         let viewer = ctx.viewer()?;
         let (view, audit) = managed_event(
             ctx,
@@ -106,7 +106,7 @@ impl EventEditingMutation {
         let id = view.event.id;
         let changed_id =
             service::update(&mut conn, services, viewer, audit.as_ref(), id, update).await?;
-        Ok(EventPayload {
+        Ok(UpdateEventPayload {
             event: access::find_visible(&mut conn, viewer, changed_id).await?,
         })
     }
@@ -118,7 +118,7 @@ impl EventEditingMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The event (or occurrence) to cancel.")] input: CancelEventInput,
-    ) -> ApiResult<EventPayload> {
+    ) -> ApiResult<CancelEventPayload> {
         let viewer = ctx.viewer()?;
         let (view, audit) = managed_event(
             ctx,
@@ -141,7 +141,7 @@ impl EventEditingMutation {
             occurrence,
         )
         .await?;
-        Ok(EventPayload {
+        Ok(CancelEventPayload {
             event: access::find_visible(&mut conn, viewer, id).await?,
         })
     }

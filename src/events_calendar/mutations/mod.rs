@@ -136,7 +136,7 @@ pub enum RsvpStatus {
 
 /// The viewer's answer to an event.
 #[derive(InputObject)]
-pub struct RsvpInput {
+pub struct RespondToEventInput {
     /// The event to answer.
     pub event_id: ID,
     /// The answer; the same answer again keeps the viewer's place in the queue.
@@ -157,16 +157,23 @@ pub struct InviteToEventInput {
     pub user_ids: Vec<ID>,
 }
 
-/// The result of creating, changing or cancelling an event.
-#[derive(SimpleObject)]
-pub struct EventPayload {
+crate::one_type_per_mutation! {
+    #[derive(SimpleObject)]
+    struct {
     /// The event as it is now (after a THIS_AND_FOLLOWING change, the new series).
     pub event: EventView,
 }
+    /// The result of `createEvent`: the new event.
+    CreateEventPayload;
+    /// The result of `updateEvent`: the event after the change.
+    UpdateEventPayload;
+    /// The result of `cancelEvent`: the event, cancelled (or with the occurrence cancelled).
+    CancelEventPayload;
+}
 
-/// The result of `rsvp`.
+/// The result of `respondToEvent`.
 #[derive(SimpleObject)]
-pub struct RsvpPayload {
+pub struct RespondToEventPayload {
     /// The viewer's answer as recorded: WAITLISTED instead of GOING when no seat was left.
     pub attendance: AttendanceObject,
     /// The event with its counts as they are now.

@@ -4,13 +4,13 @@
 use async_graphql::{Context, Object};
 
 use super::super::access;
-use super::super::graphql::FileView;
+use super::super::graphql::{FileView, FolderView};
 use super::super::names;
 use super::super::service;
 use super::{
-    CopyFileInput, CreateFolderInput, FilePayload, FolderPayload, UpdateFileInput,
-    UpdateFolderInput, UploadFileInput, UploadFilePayload, discard_later, editor, file_change,
-    file_id, folder_change, folder_id, place, writable_file,
+    CopyFileInput, CopyFilePayload, CreateFolderInput, CreateFolderPayload, UpdateFileInput,
+    UpdateFilePayload, UpdateFolderInput, UpdateFolderPayload, UploadFileInput, UploadFilePayload,
+    discard_later, editor, file_change, file_id, folder_change, folder_id, place, writable_file,
 };
 use crate::analytics::{Activity, ActivityKind};
 use crate::error::{ApiError, ApiResult};
@@ -84,7 +84,7 @@ impl FileArrangingMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new folder's place and name.")] input: CreateFolderInput,
-    ) -> ApiResult<FolderPayload> {
+    ) -> ApiResult<CreateFolderPayload> {
         let viewer = ctx.viewer()?;
         let name = names::checked("name", &input.name)?;
         let mut conn = ctx.conn().await?;
@@ -96,7 +96,7 @@ impl FileArrangingMutation {
         let (parent, drive) = service::writable_place(&mut conn, viewer, target).await?;
         let folder =
             service::create_folder(&mut conn, ctx.services(), viewer, &parent, &name).await?;
-        Ok(FolderPayload::new(folder, drive))
+        Ok(CreateFolderPayload::from(FolderView { folder, drive }))
     }
 
     /// Renames a folder or moves it within its drive (never into itself).
@@ -104,7 +104,7 @@ impl FileArrangingMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The folder, its new name or its new parent.")] input: UpdateFolderInput,
-    ) -> ApiResult<FolderPayload> {
+    ) -> ApiResult<UpdateFolderPayload> {
         let refusal = "the root folder cannot be renamed or moved";
         let (editor, mut conn, folder, drive) =
             folder_change(ctx, &input.folder_id, refusal).await?;
@@ -121,7 +121,7 @@ impl FileArrangingMutation {
         let changed = (&folder, &drive);
         let folder =
             service::update_folder(&mut conn, services, &editor, changed, &name, parent).await?;
-        Ok(FolderPayload::new(folder, drive))
+        Ok(UpdateFolderPayload::from(FolderView { folder, drive }))
     }
 
     /// Renames a file or moves it to another folder of its drive.
@@ -129,7 +129,7 @@ impl FileArrangingMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The file, its new name or its new folder.")] input: UpdateFileInput,
-    ) -> ApiResult<FilePayload> {
+    ) -> ApiResult<UpdateFilePayload> {
         let (editor, mut conn, file, drive) = file_change(ctx, &input.file_id, false).await?;
         let name = match &input.name {
             Some(name) => names::checked("name", name)?,
@@ -140,7 +140,7 @@ impl FileArrangingMutation {
         let changed = (&file, &drive);
         let file =
             service::update_file(&mut conn, services, &editor, changed, &name, folder).await?;
-        Ok(FilePayload::new(file, drive))
+        Ok(UpdateFilePayload::from(FileView { file, drive }))
     }
 
     /// Copies the current version into a folder (a new file, renamed "name (1).ext" if the name
@@ -149,7 +149,7 @@ impl FileArrangingMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The file to copy and the folder to copy it into.")] input: CopyFileInput,
-    ) -> ApiResult<FilePayload> {
+    ) -> ApiResult<CopyFilePayload> {
         let viewer = ctx.viewer()?;
         let mut conn = ctx.conn().await?;
         let (source, _) =
@@ -160,6 +160,6 @@ impl FileArrangingMutation {
         };
         let (file, drive) =
             service::copy_file(&mut conn, ctx.services(), viewer, &source, folder).await?;
-        Ok(FilePayload::new(file, drive))
+        Ok(CopyFilePayload::from(FileView { file, drive }))
     }
 }

@@ -3,11 +3,12 @@
 
 use async_graphql::{Context, Object};
 
-use super::super::graphql::FileView;
+use super::super::graphql::{FileView, FolderView};
 use super::super::service;
 use super::{
-    DeleteFileInput, DeleteFilePayload, FILE_TYPE, FileInput, FilePayload, FolderInput,
-    FolderPayload, RestoreFileVersionInput, editor, file_change, folder_change, folder_id,
+    DeleteFileInput, DeleteFilePayload, DeleteFolderInput, DeleteFolderPayload, FILE_TYPE,
+    RestoreFileInput, RestoreFilePayload, RestoreFileVersionInput, RestoreFileVersionPayload,
+    RestoreFolderInput, RestoreFolderPayload, editor, file_change, folder_change, folder_id,
 };
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
@@ -41,12 +42,12 @@ impl FileHistoryMutation {
     async fn restore_file(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The file in the trash to restore.")] input: FileInput,
-    ) -> ApiResult<FilePayload> {
+        #[graphql(desc = "The file in the trash to restore.")] input: RestoreFileInput,
+    ) -> ApiResult<RestoreFilePayload> {
         let (editor, mut conn, file, drive) = file_change(ctx, &input.file_id, true).await?;
         let file =
             service::restore_file(&mut conn, ctx.services(), &editor, (&file, &drive)).await?;
-        Ok(FilePayload::new(file, drive))
+        Ok(RestoreFilePayload::from(FileView { file, drive }))
     }
 
     /// Puts a folder and everything in it in the trash (restorable for 30 days with
@@ -54,15 +55,15 @@ impl FileHistoryMutation {
     async fn delete_folder(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The folder to put in the trash.")] input: FolderInput,
-    ) -> ApiResult<FolderPayload> {
+        #[graphql(desc = "The folder to put in the trash.")] input: DeleteFolderInput,
+    ) -> ApiResult<DeleteFolderPayload> {
         let refusal = "the root folder cannot be deleted";
         let (editor, mut conn, folder, drive) =
             folder_change(ctx, &input.folder_id, refusal).await?;
         let services = ctx.services();
         let folder =
             service::delete_folder(&mut conn, services, &editor, (&folder, &drive)).await?;
-        Ok(FolderPayload::new(folder, drive))
+        Ok(DeleteFolderPayload::from(FolderView { folder, drive }))
     }
 
     /// Takes a folder (and what is in it) out of the trash, renamed "name (1)" if its name was
@@ -70,14 +71,14 @@ impl FileHistoryMutation {
     async fn restore_folder(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The folder in the trash to restore.")] input: FolderInput,
-    ) -> ApiResult<FolderPayload> {
+        #[graphql(desc = "The folder in the trash to restore.")] input: RestoreFolderInput,
+    ) -> ApiResult<RestoreFolderPayload> {
         let editor = editor(ctx)?;
         let mut conn = ctx.conn().await?;
         let id = folder_id(&input.folder_id)?;
         let (folder, drive) =
             service::restore_folder(&mut conn, ctx.services(), &editor, id).await?;
-        Ok(FolderPayload::new(folder, drive))
+        Ok(RestoreFolderPayload::from(FolderView { folder, drive }))
     }
 
     /// Makes an older version the current one again (as a new version; history is kept).
@@ -86,12 +87,12 @@ impl FileHistoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The file and the number of the version to restore.")]
         input: RestoreFileVersionInput,
-    ) -> ApiResult<FilePayload> {
+    ) -> ApiResult<RestoreFileVersionPayload> {
         let (editor, mut conn, file, drive) = file_change(ctx, &input.file_id, false).await?;
         let services = ctx.services();
         let file =
             service::restore_version(&mut conn, services, &editor, (&file, &drive), input.number)
                 .await?;
-        Ok(FilePayload::new(file, drive))
+        Ok(RestoreFileVersionPayload::from(FileView { file, drive }))
     }
 }

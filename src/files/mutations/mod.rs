@@ -60,19 +60,20 @@ pub struct CreateFolderInput {
     pub name: String,
 }
 
-/// The result of a folder mutation.
-#[derive(SimpleObject)]
-pub struct FolderPayload {
+crate::one_type_per_mutation! {
+    #[derive(SimpleObject)]
+    struct {
     /// The folder as it is now (in the trash after `deleteFolder`).
     pub folder: FolderView,
 }
-
-impl FolderPayload {
-    fn new(folder: Folder, drive: DriveView) -> Self {
-        Self {
-            folder: FolderView { folder, drive },
-        }
-    }
+    /// The result of `createFolder`: the new folder.
+    CreateFolderPayload;
+    /// The result of `updateFolder`: the folder, renamed or moved.
+    UpdateFolderPayload;
+    /// The result of `deleteFolder`: the folder, now in the trash.
+    DeleteFolderPayload;
+    /// The result of `restoreFolder`: the folder, out of the trash.
+    RestoreFolderPayload;
 }
 
 /// The folder to rename or move (not a drive's root); what is left out stays.
@@ -98,19 +99,20 @@ pub struct UpdateFileInput {
     pub folder_id: Option<ID>,
 }
 
-/// The result of a file mutation.
-#[derive(SimpleObject)]
-pub struct FilePayload {
+crate::one_type_per_mutation! {
+    #[derive(SimpleObject)]
+    struct {
     /// The file as it is now (the new copy, for `copyFile`).
     pub file: FileView,
 }
-
-impl FilePayload {
-    fn new(file: File, drive: DriveView) -> Self {
-        Self {
-            file: FileView { file, drive },
-        }
-    }
+    /// The result of `updateFile`: the file, renamed or moved.
+    UpdateFilePayload;
+    /// The result of `copyFile`: the new copy.
+    CopyFilePayload;
+    /// The result of `restoreFile`: the file, out of the trash.
+    RestoreFilePayload;
+    /// The result of `restoreFileVersion`: the file, with the old version as its newest.
+    RestoreFileVersionPayload;
 }
 
 /// The file to copy and where to.
@@ -124,7 +126,7 @@ pub struct CopyFileInput {
 
 /// A file to act on.
 #[derive(InputObject)]
-pub struct FileInput {
+pub struct RestoreFileInput {
     /// The file.
     pub file_id: ID,
 }
@@ -148,11 +150,16 @@ pub struct DeleteFilePayload {
     pub deleted_file_id: ID,
 }
 
-/// A folder to act on.
-#[derive(InputObject)]
-pub struct FolderInput {
+crate::one_type_per_mutation! {
+    #[derive(InputObject)]
+    struct {
     /// The folder.
     pub folder_id: ID,
+}
+    /// The folder to move to the trash, with everything in it.
+    DeleteFolderInput;
+    /// The trashed folder to restore.
+    RestoreFolderInput;
 }
 
 /// The file and the version of it to restore.

@@ -12,8 +12,10 @@ use super::super::service::{
 use super::super::slugs::{self, WantedSlug};
 use super::super::{GroupRole, JoinPolicy, PostingPolicy, Visibility};
 use super::{
-    AVATAR_FIELD, COVER_FIELD, CreateGroupInput, DeleteGroupPayload, GroupInput, GroupPayload,
-    UpdateGroupInput, change_allowed_if, group_id, set_archived,
+    AVATAR_FIELD, ArchiveGroupInput, ArchiveGroupPayload, COVER_FIELD, CreateGroupInput,
+    CreateGroupPayload, DeleteGroupInput, DeleteGroupPayload, UnarchiveGroupInput,
+    UnarchiveGroupPayload, UpdateGroupInput, UpdateGroupPayload, change_allowed_if, group_id,
+    set_archived,
 };
 use crate::attachments::service as attachments;
 use crate::audit::Audit;
@@ -32,7 +34,7 @@ impl GroupLifecycleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The group to create.")] input: CreateGroupInput,
-    ) -> ApiResult<GroupPayload> {
+    ) -> ApiResult<CreateGroupPayload> {
         let viewer = ctx.viewer()?;
         policy::require(
             viewer,
@@ -82,7 +84,7 @@ impl GroupLifecycleMutation {
                 reload(conn, viewer, group.id).await
             })
             .await?;
-        Ok(GroupPayload { group: access })
+        Ok(CreateGroupPayload { group: access })
     }
 
     /// Changes a group's settings (managers and org admins). Leaving the REQUEST join policy
@@ -91,7 +93,7 @@ impl GroupLifecycleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The group to change and its new settings.")] input: UpdateGroupInput,
-    ) -> ApiResult<GroupPayload> {
+    ) -> ApiResult<UpdateGroupPayload> {
         let id = group_id(&input.group_id, "groupId")?;
         let changes = GroupChanges {
             name: input
@@ -168,7 +170,7 @@ impl GroupLifecycleMutation {
             },
         )
         .await?;
-        Ok(GroupPayload { group: access })
+        Ok(UpdateGroupPayload { group: access })
     }
 
     /// Makes a group read-only (managers and org admins): nobody joins or posts until it is
@@ -176,25 +178,29 @@ impl GroupLifecycleMutation {
     async fn archive_group(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The group to archive.")] input: GroupInput,
-    ) -> ApiResult<GroupPayload> {
-        set_archived(ctx, &input.group_id, true).await
+        #[graphql(desc = "The group to archive.")] input: ArchiveGroupInput,
+    ) -> ApiResult<ArchiveGroupPayload> {
+        set_archived(ctx, &input.group_id, true)
+            .await
+            .map(Into::into)
     }
 
     /// Makes an archived group writable again (managers and org admins).
     async fn unarchive_group(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The archived group to reopen.")] input: GroupInput,
-    ) -> ApiResult<GroupPayload> {
-        set_archived(ctx, &input.group_id, false).await
+        #[graphql(desc = "The archived group to reopen.")] input: UnarchiveGroupInput,
+    ) -> ApiResult<UnarchiveGroupPayload> {
+        set_archived(ctx, &input.group_id, false)
+            .await
+            .map(Into::into)
     }
 
     /// Deletes a group and everything in it, for good (owners and org admins).
     async fn delete_group(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The group to delete.")] input: GroupInput,
+        #[graphql(desc = "The group to delete.")] input: DeleteGroupInput,
     ) -> ApiResult<DeleteGroupPayload> {
         let viewer = ctx.viewer()?;
         let audit = Audit::of(ctx)?;

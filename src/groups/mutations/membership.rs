@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, Object};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
+use super::super::GroupAccess;
 use super::super::GroupRole;
 use super::super::graphql::{JOIN_REQUEST_TYPE, MAX_INVITEES, load_visible_join_request};
 use super::super::model::{self, InvitationStatus, RequestStatus};
@@ -14,10 +15,14 @@ use super::super::service::{
     member_role, open_to_new_members, remove_keeping_an_owner, require, require_owner_rights,
 };
 use super::{
-    ApproveJoinRequestPayload, DECIDE_REQUESTS, GroupInput, GroupInvitationInput,
-    GroupInvitationPayload, GroupMemberInput, GroupMemberPayload, GroupPayload, InviteToGroupInput,
-    InviteToGroupPayload, JoinRequestInput, JoinRequestPayload, RequestToJoinGroupInput,
-    SetGroupMemberRoleInput, change_allowed, change_allowed_if, close_request, group_id,
+    AcceptGroupInvitationInput, AcceptGroupInvitationPayload, ApproveJoinRequestInput,
+    ApproveJoinRequestPayload, CancelJoinRequestInput, CancelJoinRequestPayload, DECIDE_REQUESTS,
+    DeclineGroupInvitationInput, DeclineGroupInvitationPayload, DeclineJoinRequestInput,
+    DeclineJoinRequestPayload, InviteToGroupInput, InviteToGroupPayload, JoinGroupInput,
+    JoinGroupPayload, LeaveGroupInput, LeaveGroupPayload, RemoveGroupMemberInput,
+    RemoveGroupMemberPayload, RequestToJoinGroupInput, RequestToJoinGroupPayload,
+    SetGroupMemberRoleInput, SetGroupMemberRolePayload, TransferGroupOwnershipInput,
+    TransferGroupOwnershipPayload, change_allowed, change_allowed_if, close_request, group_id,
     join_request_id, locked_change, member_of, own_invitation, user_id,
 };
 use crate::analytics::{Activity, ActivityKind};
@@ -38,8 +43,8 @@ impl GroupMembershipMutation {
     async fn join_group(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The group to join.")] input: GroupInput,
-    ) -> ApiResult<GroupPayload> {
+        #[graphql(desc = "The group to join.")] input: JoinGroupInput,
+    ) -> ApiResult<JoinGroupPayload> {
         let viewer = ctx.viewer()?;
         let id = group_id(&input.group_id, "groupId")?;
         let audit = Audit::of(ctx)?;
@@ -67,7 +72,7 @@ impl GroupMembershipMutation {
                 .in_group(Some(id))
                 .about(id),
         );
-        Ok(GroupPayload { group: access })
+        Ok(JoinGroupPayload { group: access })
     }
 
     /// Asks the managers of a group with the REQUEST join policy to let the viewer in, and
@@ -77,7 +82,7 @@ impl GroupMembershipMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The group to ask to join, with an optional message.")]
         input: RequestToJoinGroupInput,
-    ) -> ApiResult<JoinRequestPayload> {
+    ) -> ApiResult<RequestToJoinGroupPayload> {
         let viewer = ctx.viewer()?;
         let id = group_id(&input.group_id, "groupId")?;
         if let Some(message) = &input.message {
@@ -114,7 +119,7 @@ impl GroupMembershipMutation {
         )
         .await?;
         let join_request = created.ok_or(ApiError::NotFound(JOIN_REQUEST_TYPE))?;
-        Ok(JoinRequestPayload { join_request })
+        Ok(RequestToJoinGroupPayload { join_request })
     }
 
     /// Lets the person who asked into the group (managers and org admins); they are notified.
@@ -122,10 +127,11 @@ impl GroupMembershipMutation {
     async fn approve_join_request(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The pending join request to approve.")] input: JoinRequestInput,
+        #[graphql(desc = "The pending join request to approve.")] input: ApproveJoinRequestInput,
     ) -> ApiResult<ApproveJoinRequestPayload> {
         let viewer = ctx.viewer()?;
-        let (request, _) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
+        let (request, _) =
+            load_visible_join_request(ctx, join_request_id(&input.join_request_id)?).await?;
         let group = request.group_id;
         let audit = Audit::of(ctx)?;
         let mut approved = None;
@@ -168,10 +174,11 @@ impl GroupMembershipMutation {
     async fn decline_join_request(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The pending join request to decline.")] input: JoinRequestInput,
-    ) -> ApiResult<JoinRequestPayload> {
+        #[graphql(desc = "The pending join request to decline.")] input: DeclineJoinRequestInput,
+    ) -> ApiResult<DeclineJoinRequestPayload> {
         let viewer = ctx.viewer()?;
-        let (request, access) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
+        let (request, access) =
+            load_visible_join_request(ctx, join_request_id(&input.join_request_id)?).await?;
         require(viewer, Action::Manage, &access, DECIDE_REQUESTS)?;
         let audit = Audit::of(ctx)?;
         let mut conn = ctx.conn().await?;
@@ -194,23 +201,26 @@ impl GroupMembershipMutation {
                 Ok(closed)
             })
             .await?;
-        Ok(JoinRequestPayload { join_request })
+        Ok(DeclineJoinRequestPayload { join_request })
     }
 
     /// Withdraws the viewer's own request; CONFLICT once it was decided.
     async fn cancel_join_request(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The viewer's pending join request.")] input: JoinRequestInput,
-    ) -> ApiResult<JoinRequestPayload> {
+        #[graphql(desc = "The viewer's pending join request.")] input: CancelJoinRequestInput,
+    ) -> ApiResult<CancelJoinRequestPayload> {
         let viewer = ctx.viewer()?;
-        let (request, _) = load_visible_join_request(ctx, join_request_id(&input)?).await?;
+        let (request, _) =
+            load_visible_join_request(ctx, join_request_id(&input.join_request_id)?).await?;
         if request.user_id != viewer.id() {
             return Err(ApiError::Forbidden(
                 "Only the person who asked can cancel a request.".into(),
             ));
         }
-        close_request(ctx, request.id, RequestStatus::Cancelled, None).await
+        close_request(ctx, request.id, RequestStatus::Cancelled, None)
+            .await
+            .map(Into::into)
     }
 
     /// Invites several people at once (managers and org admins); each is notified. Members and
@@ -273,10 +283,10 @@ impl GroupMembershipMutation {
     async fn accept_group_invitation(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The invitation to accept.")] input: GroupInvitationInput,
-    ) -> ApiResult<GroupPayload> {
+        #[graphql(desc = "The invitation to accept.")] input: AcceptGroupInvitationInput,
+    ) -> ApiResult<AcceptGroupInvitationPayload> {
         let viewer = ctx.viewer()?;
-        let (invitation, _) = own_invitation(ctx, &input).await?;
+        let (invitation, _) = own_invitation(ctx, &input.invitation_id).await?;
         let group = invitation.group_id;
         let access = locked_change(ctx, group, open_to_new_members, async |conn| {
             model::close_invitation(conn, invitation.id, InvitationStatus::Accepted)
@@ -286,16 +296,16 @@ impl GroupMembershipMutation {
             Ok(())
         })
         .await?;
-        Ok(GroupPayload { group: access })
+        Ok(AcceptGroupInvitationPayload { group: access })
     }
 
     /// Declines an invitation addressed to the viewer; CONFLICT when it was already answered.
     async fn decline_group_invitation(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The invitation to decline.")] input: GroupInvitationInput,
-    ) -> ApiResult<GroupInvitationPayload> {
-        let (invitation, _) = own_invitation(ctx, &input).await?;
+        #[graphql(desc = "The invitation to decline.")] input: DeclineGroupInvitationInput,
+    ) -> ApiResult<DeclineGroupInvitationPayload> {
+        let (invitation, _) = own_invitation(ctx, &input.invitation_id).await?;
         let invitation = model::close_invitation(
             &mut *ctx.conn().await?,
             invitation.id,
@@ -303,15 +313,15 @@ impl GroupMembershipMutation {
         )
         .await?
         .ok_or_else(already_answered)?;
-        Ok(GroupInvitationPayload { invitation })
+        Ok(DeclineGroupInvitationPayload { invitation })
     }
 
     /// Leaves a group; the last owner must transfer ownership first (CONFLICT).
     async fn leave_group(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The group to leave.")] input: GroupInput,
-    ) -> ApiResult<GroupPayload> {
+        #[graphql(desc = "The group to leave.")] input: LeaveGroupInput,
+    ) -> ApiResult<LeaveGroupPayload> {
         let viewer = ctx.viewer()?;
         let id = group_id(&input.group_id, "groupId")?;
         let access = change_allowed(
@@ -330,7 +340,7 @@ impl GroupMembershipMutation {
             },
         )
         .await?;
-        Ok(GroupPayload { group: access })
+        Ok(LeaveGroupPayload { group: access })
     }
 
     /// Removes a member (managers; only owners and org admins remove owners, and the last owner
@@ -338,11 +348,12 @@ impl GroupMembershipMutation {
     async fn remove_group_member(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The group and the member to remove.")] input: GroupMemberInput,
-    ) -> ApiResult<GroupPayload> {
+        #[graphql(desc = "The group and the member to remove.")] input: RemoveGroupMemberInput,
+    ) -> ApiResult<RemoveGroupMemberPayload> {
         OneMember::of(ctx, &input.group_id, &input.user_id)?
             .remove()
             .await
+            .map(Into::into)
     }
 
     /// Promotes or demotes a member. Managers change members and managers; only owners and
@@ -352,7 +363,7 @@ impl GroupMembershipMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The group, the member and their new role.")]
         input: SetGroupMemberRoleInput,
-    ) -> ApiResult<GroupMemberPayload> {
+    ) -> ApiResult<SetGroupMemberRolePayload> {
         OneMember::of(ctx, &input.group_id, &input.user_id)?
             .set_role(input.role.into())
             .await
@@ -364,11 +375,12 @@ impl GroupMembershipMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The group and the member who becomes its owner.")]
-        input: GroupMemberInput,
-    ) -> ApiResult<GroupPayload> {
+        input: TransferGroupOwnershipInput,
+    ) -> ApiResult<TransferGroupOwnershipPayload> {
         OneMember::of(ctx, &input.group_id, &input.user_id)?
             .make_owner()
             .await
+            .map(Into::into)
     }
 }
 
@@ -408,7 +420,7 @@ impl<'a, 'c> OneMember<'a, 'c> {
         self.audit.record(conn, change).await
     }
 
-    async fn remove(&self) -> ApiResult<GroupPayload> {
+    async fn remove(&self) -> ApiResult<GroupAccess> {
         let access = change_allowed(
             self.ctx,
             self.group,
@@ -436,10 +448,10 @@ impl<'a, 'c> OneMember<'a, 'c> {
             },
         )
         .await?;
-        Ok(GroupPayload { group: access })
+        Ok(access)
     }
 
-    async fn set_role(&self, role: GroupRole) -> ApiResult<GroupMemberPayload> {
+    async fn set_role(&self, role: GroupRole) -> ApiResult<SetGroupMemberRolePayload> {
         change_allowed(
             self.ctx,
             self.group,
@@ -470,10 +482,10 @@ impl<'a, 'c> OneMember<'a, 'c> {
         )
         .await?;
         let member = member_of(self.ctx, self.group, self.member).await?;
-        Ok(GroupMemberPayload { member })
+        Ok(SetGroupMemberRolePayload { member })
     }
 
-    async fn make_owner(&self) -> ApiResult<GroupPayload> {
+    async fn make_owner(&self) -> ApiResult<GroupAccess> {
         let access = change_allowed(
             self.ctx,
             self.group,
@@ -493,6 +505,6 @@ impl<'a, 'c> OneMember<'a, 'c> {
             },
         )
         .await?;
-        Ok(GroupPayload { group: access })
+        Ok(access)
     }
 }

@@ -93,11 +93,22 @@ pub struct UpdateGroupInput {
     pub cover_attachment_id: async_graphql::MaybeUndefined<ID>,
 }
 
-/// The group to act on.
-#[derive(InputObject)]
-pub struct GroupInput {
+crate::one_type_per_mutation! {
+    #[derive(InputObject)]
+    struct {
     /// The group's global ID.
     pub group_id: ID,
+}
+    /// The group `archiveGroup` archives.
+    ArchiveGroupInput;
+    /// The archived group `unarchiveGroup` brings back.
+    UnarchiveGroupInput;
+    /// The group `deleteGroup` deletes, with its posts, events and files.
+    DeleteGroupInput;
+    /// The open group the viewer joins.
+    JoinGroupInput;
+    /// The group the viewer leaves.
+    LeaveGroupInput;
 }
 
 /// The group to ask to join.
@@ -109,11 +120,18 @@ pub struct RequestToJoinGroupInput {
     pub message: Option<String>,
 }
 
-/// The join request to decide or withdraw.
-#[derive(InputObject)]
-pub struct JoinRequestInput {
+crate::one_type_per_mutation! {
+    #[derive(InputObject)]
+    struct {
     /// The join request's global ID.
     pub join_request_id: ID,
+}
+    /// The pending join request a manager approves.
+    ApproveJoinRequestInput;
+    /// The pending join request a manager declines.
+    DeclineJoinRequestInput;
+    /// The viewer's own pending join request to withdraw.
+    CancelJoinRequestInput;
 }
 
 /// The group and the people to invite to it.
@@ -126,20 +144,30 @@ pub struct InviteToGroupInput {
     pub user_ids: Vec<ID>,
 }
 
-/// The invitation to answer.
-#[derive(InputObject)]
-pub struct GroupInvitationInput {
+crate::one_type_per_mutation! {
+    #[derive(InputObject)]
+    struct {
     /// The global ID of an invitation addressed to the viewer.
     pub invitation_id: ID,
 }
+    /// The invitation to a group the viewer accepts.
+    AcceptGroupInvitationInput;
+    /// The invitation to a group the viewer declines.
+    DeclineGroupInvitationInput;
+}
 
-/// A member of a group.
-#[derive(InputObject)]
-pub struct GroupMemberInput {
+crate::one_type_per_mutation! {
+    #[derive(InputObject)]
+    struct {
     /// The group's global ID.
     pub group_id: ID,
     /// The member's global ID (a `User`).
     pub user_id: ID,
+}
+    /// The member to remove from the group.
+    RemoveGroupMemberInput;
+    /// The group and the member who becomes its owner.
+    TransferGroupOwnershipInput;
 }
 
 /// The member whose role changes, and the new role.
@@ -165,11 +193,30 @@ pub struct AddGroupMembersByAttributeInput {
     pub site: Option<String>,
 }
 
-/// The group after the change, as the viewer now sees it.
-#[derive(SimpleObject)]
-pub struct GroupPayload {
+crate::one_type_per_mutation! {
+    #[derive(SimpleObject)]
+    struct {
     /// The group after the change.
     pub group: GroupAccess,
+}
+    /// The result of `createGroup`: the new group, owned by the viewer.
+    CreateGroupPayload;
+    /// The result of `updateGroup`: the group with its new settings.
+    UpdateGroupPayload;
+    /// The result of `archiveGroup`: the group, now archived (read-only).
+    ArchiveGroupPayload;
+    /// The result of `unarchiveGroup`: the group, active again.
+    UnarchiveGroupPayload;
+    /// The result of `joinGroup`: the group, with the viewer now a member.
+    JoinGroupPayload;
+    /// The result of `leaveGroup`: the group as the viewer now sees it, no longer a member.
+    LeaveGroupPayload;
+    /// The result of `acceptGroupInvitation`: the group the viewer joined.
+    AcceptGroupInvitationPayload;
+    /// The result of `removeGroupMember`: the group, without that member.
+    RemoveGroupMemberPayload;
+    /// The result of `transferGroupOwnership`: the group with its new owner.
+    TransferGroupOwnershipPayload;
 }
 
 /// What `deleteGroup` removed.
@@ -179,11 +226,18 @@ pub struct DeleteGroupPayload {
     pub deleted_group_id: ID,
 }
 
-/// The join request after the change.
-#[derive(SimpleObject)]
-pub struct JoinRequestPayload {
+crate::one_type_per_mutation! {
+    #[derive(SimpleObject)]
+    struct {
     /// The join request, with its new status.
     pub join_request: JoinRequest,
+}
+    /// The result of `requestToJoinGroup`: the pending request.
+    RequestToJoinGroupPayload;
+    /// The result of `declineJoinRequest`: the request, now DECLINED.
+    DeclineJoinRequestPayload;
+    /// The result of `cancelJoinRequest`: the request, now CANCELLED.
+    CancelJoinRequestPayload;
 }
 
 /// The approved request and the group the person joined.
@@ -204,14 +258,14 @@ pub struct InviteToGroupPayload {
 
 /// The invitation after the viewer's answer.
 #[derive(SimpleObject)]
-pub struct GroupInvitationPayload {
+pub struct DeclineGroupInvitationPayload {
     /// The invitation, with its new status.
     pub invitation: Invitation,
 }
 
 /// The member after the change.
 #[derive(SimpleObject)]
-pub struct GroupMemberPayload {
+pub struct SetGroupMemberRolePayload {
     /// The member, with their new role.
     pub member: Member,
 }
@@ -265,16 +319,13 @@ pub struct RemoveGroupMembershipRulePayload {
 
 const DECIDE_REQUESTS: &str = "Only the group's managers decide join requests.";
 
-fn join_request_id(input: &JoinRequestInput) -> ApiResult<Uuid> {
-    ids::decode_as(&input.join_request_id, JOIN_REQUEST_TYPE, "joinRequestId")
+fn join_request_id(id: &ID) -> ApiResult<Uuid> {
+    ids::decode_as(id, JOIN_REQUEST_TYPE, "joinRequestId")
 }
 
 /// An invitation addressed to the viewer (one they may only see as a manager is not theirs).
-async fn own_invitation(
-    ctx: &Context<'_>,
-    input: &GroupInvitationInput,
-) -> ApiResult<(Invitation, GroupAccess)> {
-    let id = ids::decode_as(&input.invitation_id, INVITATION_TYPE, "invitationId")?;
+async fn own_invitation(ctx: &Context<'_>, id: &ID) -> ApiResult<(Invitation, GroupAccess)> {
+    let id = ids::decode_as(id, INVITATION_TYPE, "invitationId")?;
     let (invitation, access) = load_visible_invitation(ctx, id).await?;
     if invitation.user_id != ctx.viewer()?.id() {
         return Err(ApiError::Forbidden(
@@ -349,7 +400,7 @@ where
     .await
 }
 
-async fn set_archived(ctx: &Context<'_>, id: &ID, archived: bool) -> ApiResult<GroupPayload> {
+async fn set_archived(ctx: &Context<'_>, id: &ID, archived: bool) -> ApiResult<GroupAccess> {
     let id = group_id(id, "groupId")?;
     let audit = Audit::of(ctx)?;
     let access = change_allowed(
@@ -365,7 +416,7 @@ async fn set_archived(ctx: &Context<'_>, id: &ID, archived: bool) -> ApiResult<G
         },
     )
     .await?;
-    Ok(GroupPayload { group: access })
+    Ok(access)
 }
 
 async fn close_request(
@@ -373,13 +424,11 @@ async fn close_request(
     id: Uuid,
     status: RequestStatus,
     decided_by: Option<Uuid>,
-) -> ApiResult<JoinRequestPayload> {
+) -> ApiResult<JoinRequest> {
     let request = model::close_join_request(&mut *ctx.conn().await?, id, status, decided_by)
         .await?
         .ok_or_else(already_decided)?;
-    Ok(JoinRequestPayload {
-        join_request: request,
-    })
+    Ok(request)
 }
 
 async fn member_of(ctx: &Context<'_>, group: Uuid, user: Uuid) -> ApiResult<Member> {

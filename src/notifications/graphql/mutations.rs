@@ -138,18 +138,28 @@ pub struct SetGroupNotificationLevelPayload {
     pub group: GroupAccess,
 }
 
-/// The folder to follow or stop following.
-#[derive(InputObject)]
-pub struct FollowFolderInput {
+crate::one_type_per_mutation! {
+    #[derive(InputObject)]
+    struct {
     /// A folder the viewer may read.
     pub folder_id: ID,
 }
+    /// The folder to follow.
+    FollowFolderInput;
+    /// The folder to stop following.
+    UnfollowFolderInput;
+}
 
-/// The result of `followFolder` and `unfollowFolder`.
-#[derive(SimpleObject)]
-pub struct FollowFolderPayload {
+crate::one_type_per_mutation! {
+    #[derive(SimpleObject)]
+    struct {
     /// The folder, with the viewer's new `viewerFollows`.
     pub folder: crate::files::graphql::FolderView,
+}
+    /// The result of `followFolder`: the folder, followed.
+    FollowFolderPayload;
+    /// The result of `unfollowFolder`: the folder, no longer followed.
+    UnfollowFolderPayload;
 }
 
 /// A kind of notification and its new default delivery.
@@ -299,7 +309,9 @@ impl NotificationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The folder to follow.")] input: FollowFolderInput,
     ) -> ApiResult<FollowFolderPayload> {
-        set_followed(ctx, &input.folder_id, true).await
+        set_followed(ctx, &input.folder_id, true)
+            .await
+            .map(Into::into)
     }
 
     /// The viewer stops following the folder (following a folder it is in still tells them of
@@ -307,9 +319,11 @@ impl NotificationMutation {
     async fn unfollow_folder(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The folder to stop following.")] input: FollowFolderInput,
-    ) -> ApiResult<FollowFolderPayload> {
-        set_followed(ctx, &input.folder_id, false).await
+        #[graphql(desc = "The folder to stop following.")] input: UnfollowFolderInput,
+    ) -> ApiResult<UnfollowFolderPayload> {
+        set_followed(ctx, &input.folder_id, false)
+            .await
+            .map(Into::into)
     }
 
     /// Sets how kinds of notification reach people who chose nothing themselves (admins).
@@ -362,10 +376,10 @@ async fn set_followed(
     ctx: &Context<'_>,
     folder_id: &ID,
     followed: bool,
-) -> ApiResult<FollowFolderPayload> {
+) -> ApiResult<crate::files::graphql::FolderView> {
     let viewer = ctx.viewer()?.id();
     let id = ids::decode_as(folder_id, crate::files::access::FOLDER_TYPE, "folderId")?;
     let folder = crate::files::loading::load_folder(ctx, id).await?;
     preferences::set_folder_followed(&mut *ctx.conn().await?, viewer, id, followed).await?;
-    Ok(FollowFolderPayload { folder })
+    Ok(folder)
 }

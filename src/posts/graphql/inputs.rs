@@ -121,7 +121,7 @@ pub(super) fn new_poll(input: Option<PollInput>) -> ApiResult<Option<polls::NewP
 
 /// A vote in a post's poll.
 #[derive(InputObject)]
-pub struct VoteInput {
+pub struct CastVoteInput {
     /// The post whose poll to vote in.
     pub post_id: ID,
     /// One option (several for multiple-choice polls); replaces the viewer's earlier vote.
@@ -205,13 +205,18 @@ pub struct DeleteCommentInput {
     pub comment_id: ID,
 }
 
-/// An emoji reaction of the viewer's on a post or comment.
-#[derive(InputObject)]
-pub struct ReactionInput {
+crate::one_type_per_mutation! {
+    #[derive(InputObject)]
+    struct {
     /// A post or a comment.
     pub subject_id: ID,
     /// One emoji, e.g. "👍" or "🎉".
     pub emoji: String,
+}
+    /// The post or comment to react to, and the emoji.
+    AddReactionInput;
+    /// The post or comment, and the emoji of the viewer's reaction to take back.
+    RemoveReactionInput;
 }
 
 pub(super) fn body(field: &str, text: &str) -> ApiResult<String> {

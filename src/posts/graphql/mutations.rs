@@ -113,7 +113,7 @@ impl PostMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The post to publish: its audience, text, poll and attachments.")]
         input: CreatePostInput,
-    ) -> ApiResult<PostPayload> {
+    ) -> ApiResult<CreatePostPayload> {
         let viewer = ctx.viewer()?;
         let body = body("body", &input.body)?;
         let title = title(input.title)?;
@@ -155,7 +155,7 @@ impl PostMutation {
             publication,
         )
         .await?;
-        Ok(PostPayload { post })
+        Ok(CreatePostPayload { post })
     }
 
     /// Changes the viewer's own post; mentions follow the new text.
@@ -164,7 +164,7 @@ impl PostMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The post to change and its new title, text or attachments.")]
         input: UpdatePostInput,
-    ) -> ApiResult<PostPayload> {
+    ) -> ApiResult<UpdatePostPayload> {
         let viewer = ctx.viewer()?;
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
         require_on_post(ctx, &post, Action::Edit, "Only the author edits a post.").await?;
@@ -213,7 +213,7 @@ impl PostMutation {
                 Ok(updated)
             })
             .await?;
-        Ok(PostPayload { post })
+        Ok(UpdatePostPayload { post })
     }
 
     /// Removes a post (its author, its groups' managers, org admins).
@@ -258,7 +258,7 @@ impl PostMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The post to pin, and where.")] input: PinPostInput,
-    ) -> ApiResult<PostPayload> {
+    ) -> ApiResult<PinPostPayload> {
         let (post, group) = pin_target(ctx, &input.post_id, input.group_id.as_ref()).await?;
         let viewer = ctx.viewer()?;
         let audit = Audit::of(ctx)?;
@@ -275,7 +275,7 @@ impl PostMutation {
                     .await
             })
             .await?;
-        Ok(PostPayload { post })
+        Ok(PinPostPayload { post })
     }
 
     /// Unpins a post from one of its groups (that group's managers) or, without `groupId`, from
@@ -284,7 +284,7 @@ impl PostMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The pinned post, and where it is pinned.")] input: UnpinPostInput,
-    ) -> ApiResult<PostPayload> {
+    ) -> ApiResult<UnpinPostPayload> {
         let (post, group) = pin_target(ctx, &input.post_id, input.group_id.as_ref()).await?;
         let audit = Audit::of(ctx)?;
         ctx.conn()
@@ -302,7 +302,7 @@ impl PostMutation {
                     .await
             })
             .await?;
-        Ok(PostPayload { post })
+        Ok(UnpinPostPayload { post })
     }
 
     /// Publishes the viewer's draft or scheduled post, now or at `publishAt`; CONFLICT once it is
@@ -312,7 +312,7 @@ impl PostMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The draft or scheduled post to publish, and when.")]
         input: PublishPostInput,
-    ) -> ApiResult<PostPayload> {
+    ) -> ApiResult<PublishPostPayload> {
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
         require_on_post(
             ctx,
@@ -335,16 +335,16 @@ impl PostMutation {
                 Ok(post)
             })
             .await?;
-        Ok(PostPayload { post })
+        Ok(PublishPostPayload { post })
     }
 
     /// Votes in a post's poll; voting again replaces the earlier vote until the poll closes
     /// (CONFLICT after).
-    async fn vote(
+    async fn cast_vote(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The poll's post and the options chosen.")] input: VoteInput,
-    ) -> ApiResult<PostPayload> {
+        #[graphql(desc = "The poll's post and the options chosen.")] input: CastVoteInput,
+    ) -> ApiResult<CastVotePayload> {
         let viewer = ctx.viewer()?;
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
         let mut conn = ctx.conn().await?;
@@ -385,7 +385,7 @@ impl PostMutation {
         // Recording loads the post's audience on other connections: hold none meanwhile.
         drop(conn);
         record_on_post(ctx, &post, ActivityKind::Voted).await?;
-        Ok(PostPayload { post })
+        Ok(CastVotePayload { post })
     }
 
     /// Confirms the viewer read an announcement; twice is once.
@@ -393,7 +393,7 @@ impl PostMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The announcement to acknowledge.")] input: AcknowledgePostInput,
-    ) -> ApiResult<PostPayload> {
+    ) -> ApiResult<AcknowledgePostPayload> {
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
         if !post.requires_acknowledgement {
             return Err(ApiError::bad_input(
@@ -403,7 +403,7 @@ impl PostMutation {
         }
         model::acknowledge(&mut *ctx.conn().await?, post.id, ctx.viewer()?.id()).await?;
         record_on_post(ctx, &post, ActivityKind::Acknowledged).await?;
-        Ok(PostPayload { post })
+        Ok(AcknowledgePostPayload { post })
     }
 
     /// Comments on a post the viewer may read, or replies to one of its top-level comments.
@@ -414,7 +414,7 @@ impl PostMutation {
             desc = "The post to comment on (or the comment to reply to), the text and its attachments."
         )]
         input: AddCommentInput,
-    ) -> ApiResult<CommentPayload> {
+    ) -> ApiResult<AddCommentPayload> {
         let viewer = ctx.viewer()?;
         let post = load_visible(ctx, ids::decode_as(&input.post_id, TYPE_NAME, "postId")?).await?;
         // One comments on what one has read.
@@ -461,7 +461,7 @@ impl PostMutation {
         // Recording loads the post's audience on other connections: hold none meanwhile.
         drop(conn);
         record_on_post(ctx, &post, ActivityKind::Commented).await?;
-        Ok(CommentPayload { comment })
+        Ok(AddCommentPayload { comment })
     }
 
     /// Changes the viewer's own comment.
@@ -469,7 +469,7 @@ impl PostMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The comment to change and its new text.")] input: UpdateCommentInput,
-    ) -> ApiResult<CommentPayload> {
+    ) -> ApiResult<UpdateCommentPayload> {
         let viewer = ctx.viewer()?;
         let (comment, _) = own_comment(ctx, &input.comment_id, false).await?;
         let body = body("body", &input.body)?;
@@ -489,7 +489,7 @@ impl PostMutation {
                 model::update_comment(conn, comment.id, &body).await
             })
             .await?;
-        Ok(CommentPayload { comment })
+        Ok(UpdateCommentPayload { comment })
     }
 
     /// Removes a comment (its author, or whoever may delete the post).
@@ -520,9 +520,11 @@ impl PostMutation {
     async fn add_reaction(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The post or comment, and the emoji.")] input: ReactionInput,
-    ) -> ApiResult<ReactionPayload> {
-        change_reaction(ctx, input, true).await
+        #[graphql(desc = "The post or comment, and the emoji.")] input: AddReactionInput,
+    ) -> ApiResult<AddReactionPayload> {
+        change_reaction(ctx, input.subject_id, &input.emoji, true)
+            .await
+            .map(Into::into)
     }
 
     /// Takes back the viewer's reaction with this emoji on a post or comment; one that is not
@@ -530,21 +532,25 @@ impl PostMutation {
     async fn remove_reaction(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The post or comment, and the emoji to take back.")] input: ReactionInput,
-    ) -> ApiResult<ReactionPayload> {
-        change_reaction(ctx, input, false).await
+        #[graphql(desc = "The post or comment, and the emoji to take back.")]
+        input: RemoveReactionInput,
+    ) -> ApiResult<RemoveReactionPayload> {
+        change_reaction(ctx, input.subject_id, &input.emoji, false)
+            .await
+            .map(Into::into)
     }
 }
 
 /// Checks the subject is a post or comment the viewer may read, then adds or removes the reaction.
 async fn change_reaction(
     ctx: &Context<'_>,
-    input: ReactionInput,
+    subject_id: ID,
+    emoji_text: &str,
     add: bool,
-) -> ApiResult<ReactionPayload> {
+) -> ApiResult<(ID, Vec<ReactionCount>)> {
     let viewer = ctx.viewer()?;
-    let emoji = emoji(&input.emoji)?;
-    let (subject, post) = subject_post(ctx, &input.subject_id).await?;
+    let emoji = emoji(emoji_text)?;
+    let (subject, post) = subject_post(ctx, &subject_id).await?;
     let kind = if subject == post.id {
         SubjectKind::Post
     } else {
@@ -585,8 +591,5 @@ async fn change_reaction(
     if add {
         record_on_post(ctx, &post, ActivityKind::Reacted).await?;
     }
-    Ok(ReactionPayload {
-        subject_id: input.subject_id,
-        reactions,
-    })
+    Ok((subject_id, reactions))
 }

@@ -457,7 +457,7 @@ pub const POLL_OPTION_TYPE: &str = "PollOption";
 
 #[ComplexObject]
 impl PollOptionView {
-    /// The option's ID, for `vote`'s `optionIds`.
+    /// The option's ID, for `castVote`'s `optionIds`.
     pub async fn id(&self) -> ID {
         ids::encode(POLL_OPTION_TYPE, self.option_id)
     }
@@ -470,11 +470,26 @@ pub struct DeleteCommentPayload {
     pub deleted_comment_id: ID,
 }
 
-/// The post a mutation created or changed.
-#[derive(SimpleObject)]
-pub struct PostPayload {
+crate::one_type_per_mutation! {
+    #[derive(SimpleObject)]
+    struct {
     /// The post as it is now.
     pub post: Post,
+}
+    /// The result of `createPost`: the post, published, scheduled or a draft.
+    CreatePostPayload;
+    /// The result of `updatePost`: the post with its new text.
+    UpdatePostPayload;
+    /// The result of `pinPost`: the post, now pinned.
+    PinPostPayload;
+    /// The result of `unpinPost`: the post, no longer pinned there.
+    UnpinPostPayload;
+    /// The result of `publishPost`: the post, published or scheduled.
+    PublishPostPayload;
+    /// The result of `castVote`: the post with its poll as the viewer now sees it.
+    CastVotePayload;
+    /// The result of `acknowledgePost`: the post, acknowledged by the viewer.
+    AcknowledgePostPayload;
 }
 
 /// The result of `deletePost`.
@@ -484,18 +499,30 @@ pub struct DeletePostPayload {
     pub deleted_post_id: ID,
 }
 
-/// The comment a mutation created or changed.
-#[derive(SimpleObject)]
-pub struct CommentPayload {
+crate::one_type_per_mutation! {
+    #[derive(SimpleObject)]
+    struct {
     /// The comment as it is now.
     pub comment: Comment,
 }
+    /// The result of `addComment`: the new comment.
+    AddCommentPayload;
+    /// The result of `updateComment`: the comment with its new text.
+    UpdateCommentPayload;
+}
 
-/// The reactions of a post or comment after a change.
-#[derive(SimpleObject)]
-pub struct ReactionPayload {
+crate::one_type_per_mutation! {
+    #[derive(SimpleObject)]
+    struct {
     /// The post or comment (the ID given).
     pub subject_id: ID,
     /// Its reactions by emoji, most used first (the earliest used first on a tie).
     pub reactions: Vec<ReactionCount>,
+}
+    /// The reactions of a post or comment after a change (the `reactionsChanged` subscription).
+    ReactionPayload;
+    /// The result of `addReaction`: the reactions after it.
+    AddReactionPayload;
+    /// The result of `removeReaction`: the reactions after it.
+    RemoveReactionPayload;
 }

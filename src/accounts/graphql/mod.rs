@@ -1,6 +1,10 @@
 //! Invitations, activation codes and access changes over GraphQL. Admins run them (each is
 //! audited); accepting an invitation and activating an account are for signed-out people.
 
+mod inputs;
+
+pub use inputs::*;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
@@ -142,136 +146,6 @@ impl AccountQuery {
     }
 }
 
-/// The person to invite.
-#[derive(InputObject)]
-pub struct InviteUserInput {
-    /// Their email address; CONFLICT when it already has an account or an open invitation.
-    pub email: String,
-    /// Suggested to the person, who may change it (1 to 100 characters).
-    pub display_name: Option<String>,
-    /// MEMBER when omitted.
-    pub org_role: Option<OrgRoleGql>,
-}
-
-/// The link is shown only here (it is stored hashed). When the server sends email (SMTP is
-/// configured) it is emailed to the person too; otherwise pass it on yourself.
-#[derive(SimpleObject)]
-pub struct InvitationPayload {
-    /// The invitation, as it now stands.
-    pub invitation: AccountInvitation,
-    /// Single use; works until `invitation.expiresAt`.
-    pub invitation_url: String,
-}
-
-/// The invitation to send again.
-#[derive(InputObject)]
-pub struct ResendInvitationInput {
-    /// The global ID of an invitation not yet accepted or revoked.
-    pub invitation_id: ID,
-}
-
-/// The invitation to revoke.
-#[derive(InputObject)]
-pub struct RevokeInvitationInput {
-    /// The global ID of an invitation not yet accepted or revoked.
-    pub invitation_id: ID,
-}
-
-/// The invitation after `revokeInvitation`.
-#[derive(SimpleObject)]
-pub struct RevokeInvitationPayload {
-    /// The invitation, now REVOKED.
-    pub invitation: AccountInvitation,
-}
-
-/// The invitation link's secret and the new account's password and names.
-#[derive(InputObject)]
-pub struct AcceptInvitationInput {
-    /// The secret at the end of the invitation link.
-    pub token: String,
-    /// The account's password, 10 to 256 characters.
-    pub password: String,
-    /// 2 to 40 of `a-z 0-9 . _ -`, starting with a letter or digit; made from the email's local
-    /// part when omitted.
-    pub username: Option<String>,
-    /// 1 to 100 characters; the invitation's suggestion (else the email's local part) when
-    /// omitted.
-    pub display_name: Option<String>,
-}
-
-/// The person is signed in (the session cookie is set).
-#[derive(SimpleObject)]
-pub struct SignedInPayload {
-    /// The person now signed in.
-    pub user: User,
-    /// When the session cookie stops working.
-    pub session_expires_at: DateTime<Utc>,
-}
-
-/// The account to make for a person without email.
-#[derive(InputObject)]
-pub struct CreateAccountInput {
-    /// 2 to 40 of `a-z 0-9 . _ -`, starting with a letter or digit; the person signs in with it.
-    pub username: String,
-    /// 1 to 100 characters.
-    pub display_name: String,
-    /// MEMBER when omitted.
-    pub org_role: Option<OrgRoleGql>,
-    /// Job title, up to 100 characters.
-    pub title: Option<String>,
-    /// Up to 100 characters; groups with membership rules take the person in once they activate.
-    pub department: Option<String>,
-    /// Site or location, up to 100 characters (membership rules follow it too).
-    pub site: Option<String>,
-}
-
-/// The code is shown only here: hand it over with the username.
-#[derive(SimpleObject)]
-pub struct ActivationCodePayload {
-    /// The pending account.
-    pub user: User,
-    /// The one-time code, e.g. `K7QF-9XMD-2PWA` (12 letters and digits that cannot be misread).
-    pub activation_code: String,
-    /// When the code stops working (30 days after it was made).
-    pub activation_code_expires_at: DateTime<Utc>,
-}
-
-/// The pending account that needs a new code.
-#[derive(InputObject)]
-pub struct RenewActivationCodeInput {
-    /// The global ID of a PENDING person.
-    pub user_id: ID,
-}
-
-/// The pending account to activate, its code and its first password.
-#[derive(InputObject)]
-pub struct ActivateAccountInput {
-    /// The username the admin handed over.
-    pub username: String,
-    /// As handed over, dashes and case ignored.
-    pub activation_code: String,
-    /// The account's first password, 10 to 256 characters.
-    pub password: String,
-}
-
-/// The person whose access changes; omitted fields keep their value.
-#[derive(InputObject)]
-pub struct UpdateUserAccessInput {
-    /// The person's global ID (not the viewer's own).
-    pub user_id: ID,
-    /// Their new role in the organization.
-    pub org_role: Option<OrgRoleGql>,
-    /// May publish to the whole organization (members only; admins always may).
-    pub communicator: Option<bool>,
-}
-
-/// The person after `updateUserAccess`.
-#[derive(SimpleObject)]
-pub struct UpdateUserAccessPayload {
-    /// The person, with their new access.
-    pub user: User,
-}
-
 #[derive(Default)]
 pub struct AccountMutation;
 
@@ -282,7 +156,7 @@ impl AccountMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The person to invite.")] input: InviteUserInput,
-    ) -> ApiResult<InvitationPayload> {
+    ) -> ApiResult<InviteUserPayload> {
         ctx.require_admin()?;
         let audit = Audit::of(ctx)?;
         let email = validation::email("email", &input.email)?;
@@ -328,7 +202,7 @@ impl AccountMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The invitation to send again.")] input: ResendInvitationInput,
-    ) -> ApiResult<InvitationPayload> {
+    ) -> ApiResult<ResendInvitationPayload> {
         let id = invitation_id(ctx, &input.invitation_id)?;
         let services = ctx.services();
         let inviter = &ctx.viewer()?.user;
@@ -363,7 +237,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The link's secret and the new account's password and names.")]
         input: AcceptInvitationInput,
-    ) -> ApiResult<SignedInPayload> {
+    ) -> ApiResult<AcceptInvitationPayload> {
         validation::max_chars("token", &input.token, Limit::SHORT_TEXT)?;
         let user = invitations::accept(
             ctx.services(),
@@ -385,7 +259,7 @@ impl AccountMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The account to make.")] input: CreateAccountInput,
-    ) -> ApiResult<ActivationCodePayload> {
+    ) -> ApiResult<CreateAccountPayload> {
         ctx.require_admin()?;
         let audit = Audit::of(ctx)?;
         let optional = |field: &str, value: Option<String>| -> ApiResult<Option<String>> {
@@ -420,7 +294,7 @@ impl AccountMutation {
                 Ok(user)
             })
             .await?;
-        Ok(ActivationCodePayload {
+        Ok(CreateAccountPayload {
             user,
             activation_code: code,
             activation_code_expires_at: expires_at,
@@ -433,7 +307,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The pending account that needs a new code.")]
         input: RenewActivationCodeInput,
-    ) -> ApiResult<ActivationCodePayload> {
+    ) -> ApiResult<RenewActivationCodePayload> {
         ctx.require_admin()?;
         let id = ids::decode_as(&input.user_id, USER_TYPE, "userId")?;
         let code = activation::new_code();
@@ -450,7 +324,7 @@ impl AccountMutation {
             async |conn| activation::set_code(conn, id, &code, expires_at).await,
         )
         .await?;
-        Ok(ActivationCodePayload {
+        Ok(RenewActivationCodePayload {
             user,
             activation_code: code,
             activation_code_expires_at: expires_at,
@@ -465,7 +339,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The username, its activation code and the first password.")]
         input: ActivateAccountInput,
-    ) -> ApiResult<SignedInPayload> {
+    ) -> ApiResult<ActivateAccountPayload> {
         validation::max_chars("username", &input.username, Limit::USERNAME)?;
         validation::max_chars("activationCode", &input.activation_code, Limit::SHORT_TEXT)?;
         let user = activation::activate_with_code(
@@ -523,11 +397,13 @@ impl AccountMutation {
     }
 }
 
-fn payload(ctx: &Context<'_>, invitation: AccountInvitation, secret: &str) -> InvitationPayload {
-    InvitationPayload {
-        invitation,
-        invitation_url: super::page::url(ctx.services(), secret),
-    }
+/// What `inviteUser` and `resendInvitation` answer: the invitation and its one-time link.
+fn payload<P: From<(AccountInvitation, String)>>(
+    ctx: &Context<'_>,
+    invitation: AccountInvitation,
+    secret: &str,
+) -> P {
+    P::from((invitation, super::page::url(ctx.services(), secret)))
 }
 
 /// An invitation's id, for admins only.
@@ -602,10 +478,8 @@ async fn lock_open(
     Ok(invitation)
 }
 
-async fn signed_in(ctx: &Context<'_>, user: User) -> ApiResult<SignedInPayload> {
+/// What `acceptInvitation` and `activateAccount` answer: the person, signed in.
+async fn signed_in<P: From<(User, DateTime<Utc>)>>(ctx: &Context<'_>, user: User) -> ApiResult<P> {
     let session_expires_at = start_session(ctx, &user).await?;
-    Ok(SignedInPayload {
-        user,
-        session_expires_at,
-    })
+    Ok(P::from((user, session_expires_at)))
 }
