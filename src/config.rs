@@ -234,6 +234,9 @@ pub struct AppConfig {
     pub session_lifetime: Duration,
     /// How long a WebSocket client has to send `connection_init`.
     pub ws_init_timeout: Duration,
+    /// How often a signed-in WebSocket connection gets a `ping` (`ka` for the legacy protocol);
+    /// a `graphql-transport-ws` client silent for two intervals is closed as dead.
+    pub ws_keep_alive: Duration,
     pub limits: QueryLimits,
     /// Origins besides the public URL's allowed to call with credentials.
     pub cors_allowed_origins: Vec<String>,
@@ -273,6 +276,7 @@ impl AppConfig {
             body_limit: 1024 * 1024,
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
             ws_init_timeout: Duration::from_secs(10),
+            ws_keep_alive: Duration::from_secs(15),
             limits: QueryLimits::default(),
             cors_allowed_origins: Vec::new(),
             job_poll_interval: Duration::from_secs(1),

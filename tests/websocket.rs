@@ -443,3 +443,68 @@ async fn one_connection_checks_at_most_one_password_whatever_its_operations() {
         "{messages:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_closing_the_connection_gets_its_close_frame_answered() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    client.close(1000).await;
+    assert_eq!(client.close_code().await, 1000);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upgrade_offering_only_unknown_subprotocols_is_refused() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let app = TestApp::spawn().await;
+    let mut request = app.ws_url().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-sse".parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 400);
+        }
+        other => panic!(
+            "expected a refused upgrade, got {:?}",
+            other.map(|(_, r)| r)
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revoking_a_personal_access_token_closes_the_connections_opened_with_it() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    let tokens = app
+        .graphql(Some(&user), "{ personalAccessTokens { id } }", json!({}))
+        .await;
+    let token_id = tokens["data"]["personalAccessTokens"][0]["id"].clone();
+    let revoked = app
+        .graphql(
+            Some(&user),
+            "mutation($id: ID!) { revokePersonalAccessToken(input: { personalAccessTokenId: $id }) { personalAccessToken { revokedAt } } }",
+            json!({ "id": token_id }),
+        )
+        .await;
+    assert!(revoked["errors"].is_null(), "{revoked}");
+    assert_eq!(client.close_code().await, 4403);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_pings_and_closes_a_client_that_never_answers() {
+    let app = TestApp::spawn_configured(|config| {
+        config.ws_keep_alive = Duration::from_millis(200);
+    })
+    .await;
+    let user = app.member("ada").await;
+    let mut answering = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    let mut silent = WsClient::connect_authenticated(&app.ws_url(), &user.token).await;
+    for _ in 0..5 {
+        assert_eq!(answering.next_message().await["type"], "ping");
+        answering.send(json!({ "type": "pong" })).await;
+    }
+    assert_eq!(silent.close_code().await, 4408);
+    assert_eq!(answering.next_message().await["type"], "ping");
+}

@@ -129,12 +129,32 @@ pub async fn list_for_user(
         .await?)
 }
 
-pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<AccessToken> {
-    Ok(diesel::update(tokens::table.find(id))
-        .set(tokens::revoked_at.eq(Some(Utc::now())))
-        .returning(AccessToken::as_returning())
-        .get_result(conn)
-        .await?)
+/// Revokes a token and, once that commits, closes the subscriptions opened with it on every
+/// instance.
+pub async fn revoke(
+    conn: &mut AsyncPgConnection,
+    events: &crate::events::EventBus,
+    id: Uuid,
+) -> ApiResult<AccessToken> {
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, crate::error::ApiError, _>(async |conn| {
+        let token = diesel::update(tokens::table.find(id))
+            .set(tokens::revoked_at.eq(Some(Utc::now())))
+            .returning(AccessToken::as_returning())
+            .get_result(conn)
+            .await?;
+        events
+            .publish(
+                conn,
+                &crate::events::Event::CredentialsRevoked {
+                    user_id: token.user_id,
+                    credential_id: Some(token.id),
+                },
+            )
+            .await?;
+        Ok(token)
+    })
+    .await
 }
 
 /// Revokes every token of a person still working (deactivation).

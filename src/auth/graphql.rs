@@ -308,7 +308,7 @@ impl AuthMutation {
         let mut conn = ctx.conn().await?;
         let token = match token.revoked_at {
             Some(_) => token,
-            None => access_tokens::revoke(&mut conn, token.id).await?,
+            None => access_tokens::revoke(&mut conn, &ctx.services().events, token.id).await?,
         };
         Ok(RevokePersonalAccessTokenPayload {
             personal_access_token: token,

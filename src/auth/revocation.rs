@@ -29,7 +29,7 @@ pub async fn revoke_credentials(
             conn,
             &Event::CredentialsRevoked {
                 user_id,
-                session_id: None,
+                credential_id: None,
             },
         )
         .await

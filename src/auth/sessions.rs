@@ -167,7 +167,7 @@ pub async fn end(
                 conn,
                 &crate::events::Event::CredentialsRevoked {
                     user_id: session.user_id,
-                    session_id: Some(session.id),
+                    credential_id: Some(session.id),
                 },
             )
             .await

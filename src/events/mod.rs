@@ -56,11 +56,14 @@ pub enum Event {
         recipient_id: Uuid,
         notification_id: Uuid,
     },
-    /// A session was ended (`session_id`) or all of a person's credentials stopped working
-    /// (deactivation): their open WebSocket connections close at once.
+    /// A session ended or a personal access token was revoked (`credential_id`), or all of a
+    /// person's credentials stopped working (deactivation): the WebSocket connections opened
+    /// with them close at once.
     CredentialsRevoked {
         user_id: Uuid,
-        session_id: Option<Uuid>,
+        /// Named `session_id` before tokens raised it too; instances still sending that decode.
+        #[serde(alias = "session_id")]
+        credential_id: Option<Uuid>,
     },
     /// Raised by an instance itself, never published: events may have been lost (its listening
     /// connection was down, or a subscriber fell behind). Every subscriber receives it.

@@ -5,19 +5,23 @@
 //! `graphql-transport-ws`: 4400 invalid message, 4401 subscribe before `connection_ack`, 4403
 //! rejected credentials, 4408 no `connection_init` in time, 4409 duplicate subscription id, 4429
 //! a second `connection_init`. Server shutdown closes with 1001 (going away), a server-side failure
-//! with 4500. The viewer's credential is re-validated before every operation.
+//! with 4500. The viewer's credential is re-validated before every operation, and a session or
+//! token ended elsewhere closes its connections at once (4403). A client's close frame is
+//! answered (the client sees its own code, not 1006). Once signed in, a `graphql-transport-ws`
+//! connection gets a `ping` every keep-alive interval, and one that sent nothing for two intervals
+//! is dead and closed; legacy connections get `ka` (their clients do not answer).
+//! An upgrade that offers only subprotocols other than these two is refused with 400.
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::http::HeaderMap;
-use axum::http::header::{HOST, ORIGIN};
-use axum::response::Response;
-use futures::{FutureExt, StreamExt};
+use axum::http::header::{HOST, ORIGIN, SEC_WEBSOCKET_PROTOCOL};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::{FutureExt, SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -34,7 +38,6 @@ use crate::graphql::limits::RequestTrace;
 
 const TRANSPORT_WS: &str = "graphql-transport-ws";
 const LEGACY_WS: &str = "graphql-ws";
-const LEGACY_KEEP_ALIVE: Duration = Duration::from_secs(15);
 const OUTGOING_BUFFER: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +66,16 @@ pub async fn upgrade(
         .max_message_size(app.services.config.body_limit);
     let protocol = match upgrade.selected_protocol().map(|p| p.as_bytes()) {
         Some(p) if p == LEGACY_WS.as_bytes() => Protocol::Legacy,
-        _ => Protocol::TransportWs,
+        Some(_) => Protocol::TransportWs,
+        // Offering only others: the client would speak a protocol this server does not.
+        None if headers.contains_key(SEC_WEBSOCKET_PROTOCOL) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "Unsupported WebSocket subprotocol: offer graphql-transport-ws (or the legacy graphql-ws).",
+            )
+                .into_response();
+        }
+        None => Protocol::TransportWs,
     };
     // A page from another site must not ride on the viewer's cookie (cross-site WebSocket
     // hijacking); clients without an Origin (not browsers) or from a trusted origin may.
@@ -184,7 +196,11 @@ impl Connection {
         let mut shutdown = self.app.shutdown_signal();
         let init_deadline = tokio::time::sleep(self.app.services.config.ws_init_timeout);
         tokio::pin!(init_deadline);
-        let mut keep_alive = tokio::time::interval(LEGACY_KEEP_ALIVE);
+        let keep_alive_every = self.app.services.config.ws_keep_alive;
+        let mut keep_alive = tokio::time::interval(keep_alive_every);
+        // Ticks missed before sign-in do not come all at once after it.
+        keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_heard = tokio::time::Instant::now();
         let mut revocations = Box::pin(
             self.app
                 .services
@@ -196,7 +212,14 @@ impl Connection {
                 break Some(Close::new(1001, "Server shutting down"));
             }
             tokio::select! {
-                incoming = socket.recv() => match incoming {
+                incoming = socket.recv() => {
+                    last_heard = tokio::time::Instant::now();
+                    match incoming {
+                    Some(Ok(Message::Close(_))) => {
+                        // Sends the reply the WebSocket library queued: the client's own code.
+                        let _ = socket.flush().await;
+                        break None;
+                    }
                     Some(Ok(Message::Text(text))) => {
                         if let Err(close) = self.handle_text(&mut socket, text.as_str()).await {
                             break Some(close);
@@ -205,8 +228,9 @@ impl Connection {
                     Some(Ok(Message::Binary(_))) => {
                         break Some(Close::new(4400, "Binary messages are not supported"));
                     }
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
+                    None | Some(Err(_)) => break None,
                     Some(Ok(_)) => {}
+                    }
                 },
                 Some(outgoing) = self.outgoing_rx.recv() => {
                     if self.deliver(&mut socket, outgoing).await.is_err() {
@@ -221,8 +245,16 @@ impl Connection {
                 _ = &mut init_deadline, if !self.init_received => {
                     break Some(Close::new(4408, "Connection initialisation timeout"));
                 }
-                _ = keep_alive.tick(), if self.protocol == Protocol::Legacy && self.viewer.is_some() => {
-                    if send(&mut socket, &json!({ "type": "ka" })).await.is_err() {
+                _ = keep_alive.tick(), if self.viewer.is_some() => {
+                    let silent = last_heard.elapsed();
+                    if self.protocol == Protocol::TransportWs && silent > 2 * keep_alive_every {
+                        break Some(Close::new(4408, "No answer to pings"));
+                    }
+                    let beat = match self.protocol {
+                        Protocol::TransportWs => json!({ "type": "ping" }),
+                        Protocol::Legacy => json!({ "type": "ka" }),
+                    };
+                    if send(&mut socket, &beat).await.is_err() {
                         break None;
                     }
                 }
@@ -243,14 +275,17 @@ impl Connection {
             Some(viewer),
             Event::CredentialsRevoked {
                 user_id,
-                session_id,
+                credential_id,
             },
         ) = (&self.viewer, event)
         else {
             return false;
         };
-        *user_id == viewer.id()
-            && session_id.is_none_or(|ended| viewer.credential == Credential::Session(ended))
+        let signed_in_with = match viewer.credential {
+            Credential::Session(id) | Credential::AccessToken { id, .. } => Some(id),
+            _ => None,
+        };
+        *user_id == viewer.id() && credential_id.is_none_or(|ended| signed_in_with == Some(ended))
     }
 
     /// Sends a frame of a live operation; frames of stopped operations are dropped.

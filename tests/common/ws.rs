@@ -127,6 +127,18 @@ impl WsClient {
         }
     }
 
+    /// Starts the closing handshake with `code`.
+    pub async fn close(&mut self, code: u16) {
+        use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+        self.socket
+            .send(Message::Close(Some(CloseFrame {
+                code: code.into(),
+                reason: "".into(),
+            })))
+            .await
+            .expect("send close frame");
+    }
+
     /// The close code the server ends the connection with.
     pub async fn close_code(&mut self) -> u16 {
         loop {
