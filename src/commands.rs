@@ -138,6 +138,11 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
         config.uploads.max_file_bytes = args.max_upload_bytes;
         config.activity_capture = args.activity_capture;
         config.demo = args.demo;
+        config.trusted_documents = args
+            .trusted_documents
+            .as_deref()
+            .map(crate::graphql::persisted::TrustedDocuments::load)
+            .transpose()?;
         config.smtp = args.smtp.settings();
         config.sso = file.oidc;
         if let Some(public_url) = args.public_url {

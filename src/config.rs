@@ -129,6 +129,11 @@ pub struct ServeArgs {
         action = clap::ArgAction::Set
     )]
     pub activity_capture: bool,
+    /// Production mode for a known front end: a JSON manifest of SHA-256 to document (GraphQL
+    /// Code Generator's `persisted-documents.json`, Relay's `persisted_queries.json`); only those
+    /// documents run, sent by hash (`extensions.persistedQuery`), except for org admins.
+    #[arg(long, env = "PARVIS_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
     #[command(flatten)]
     pub smtp: SmtpArgs,
 }
@@ -260,6 +265,9 @@ pub struct AppConfig {
     pub smtp: Option<SmtpSettings>,
     /// Runs the demo organization (`--demo`): signed-out clients are told its credentials.
     pub demo: bool,
+    /// Trusted-documents mode (`--trusted-documents`): only these documents run, except for
+    /// org admins.
+    pub trusted_documents: Option<crate::graphql::persisted::TrustedDocuments>,
 }
 
 #[derive(Debug, Clone)]
@@ -295,6 +303,7 @@ impl AppConfig {
             activity_capture: true,
             smtp: None,
             demo: false,
+            trusted_documents: None,
         }
     }
 

@@ -278,3 +278,75 @@ fn every_mutation_is_verb_noun_taking_its_own_input_and_answering_its_own_payloa
         "mutations off the convention: {broken:#?}"
     );
 }
+
+fn sha256_hex(document: &str) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(document.as_bytes()))
+}
+
+/// POSTs a request with `extensions.persistedQuery` and, unless `None`, the document.
+async fn persisted(
+    app: &TestApp,
+    user: &common::TestUser,
+    hash: &str,
+    query: Option<&str>,
+) -> serde_json::Value {
+    let mut body =
+        json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+    if let Some(query) = query {
+        body["query"] = json!(query);
+    }
+    app.http
+        .post(app.url("/graphql"))
+        .bearer_auth(&user.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_persisted_query_hash_that_is_not_the_documents_is_refused() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    let wrong = sha256_hex("{ __typename }");
+    let response = persisted(&app, &ada, &wrong, Some("{ viewer { id } }")).await;
+    assert_eq!(error_code(&response), "BAD_USER_INPUT");
+    let unknown = persisted(&app, &ada, &sha256_hex("{ viewer { id } }"), None).await;
+    assert_eq!(error_code(&unknown), "PERSISTED_QUERY_NOT_FOUND");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trusted_documents_mode_runs_the_manifests_documents_and_anything_only_for_admins() {
+    let trusted = "query Me { viewer { id } }";
+    let manifest = std::env::temp_dir().join(format!("trusted-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(
+        &manifest,
+        json!({ sha256_hex(trusted): trusted }).to_string(),
+    )
+    .unwrap();
+    let documents = parvis::graphql::persisted::TrustedDocuments::load(&manifest).unwrap();
+    let app = TestApp::spawn_configured(|config| config.trusted_documents = Some(documents)).await;
+    let member = app.member("member").await;
+    let admin = app
+        .create_user("admin", parvis::users::OrgRole::Admin)
+        .await;
+
+    let by_hash = persisted(&app, &member, &sha256_hex(trusted), None).await;
+    assert_eq!(
+        by_hash["data"]["viewer"]["id"],
+        member.id.as_str(),
+        "{by_hash}"
+    );
+    let other = app
+        .graphql(Some(&member), "{ viewer { id } }", json!({}))
+        .await;
+    assert_eq!(error_code(&other), "PERSISTED_QUERY_NOT_TRUSTED");
+    let from_graphiql = app
+        .graphql(Some(&admin), "{ viewer { id } }", json!({}))
+        .await;
+    assert_eq!(from_graphiql["data"]["viewer"]["id"], admin.id.as_str());
+}

@@ -75,3 +75,42 @@ async fn the_graphql_ws_client_receives_subscription_events() {
     );
     assert!(node.wait().await.unwrap().success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apollo_clients_persisted_query_link_registers_a_document_once_for_every_instance() {
+    let app = TestApp::spawn().await;
+    let sibling = app.spawn_sibling().await;
+    let user = app.member("ada").await;
+    let dir = tokio::task::spawn_blocking(common::js::js_dir)
+        .await
+        .unwrap();
+    let output = Command::new("node")
+        .arg("apollo-persisted-queries.mjs")
+        .args([
+            app.url("/graphql"),
+            sibling.url("/graphql"),
+            user.token.clone(),
+        ])
+        .current_dir(dir)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let viewer = json!({ "viewer": { "__typename": "User", "id": user.id } });
+    assert_eq!(report["first"], viewer, "{report}");
+    assert_eq!(report["again"], viewer);
+    assert_eq!(report["elsewhere"], viewer);
+    let documents_sent: Vec<bool> = report["sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|request| request["document"].as_bool().unwrap())
+        .collect();
+    // Hash alone (unknown), then with the document; then the hash alone, twice.
+    assert_eq!(documents_sent, [false, true, false, false], "{report}");
+}

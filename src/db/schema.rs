@@ -511,6 +511,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    persisted_documents (sha256) {
+        sha256 -> Text,
+        document -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     personal_access_tokens (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -922,6 +930,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     organization,
     outgoing_emails,
+    persisted_documents,
     personal_access_tokens,
     poll_options,
     poll_votes,

@@ -8,6 +8,7 @@ pub mod introspection;
 pub mod limits;
 pub mod loaders;
 pub mod node;
+pub mod persisted;
 pub mod renamed;
 pub mod tokens;
 
@@ -110,11 +111,12 @@ pub struct Schemas {
 impl Schemas {
     pub fn build(services: Arc<Services>, limits: &QueryLimits) -> Self {
         let parse_slots = limits::DocumentLimits::parse_slots();
+        let trusted = services.config.trusted_documents.clone();
         Self {
-            signed_in: builder(limits, parse_slots.clone())
+            signed_in: builder(limits, parse_slots.clone(), trusted.clone())
                 .data(services.clone())
                 .finish(),
-            signed_out: builder(limits, parse_slots)
+            signed_out: builder(limits, parse_slots, trusted)
                 .extension(introspection::SignInToIntrospect::new(services.config.demo))
                 .disable_introspection()
                 .disable_suggestions()
@@ -135,6 +137,7 @@ impl Schemas {
 fn builder(
     limits: &QueryLimits,
     parse_slots: Arc<tokio::sync::Semaphore>,
+    trusted: Option<persisted::TrustedDocuments>,
 ) -> SchemaBuilder<Query, Mutation, Subscription> {
     let builder = Schema::build(
         Query::default(),
@@ -143,6 +146,8 @@ fn builder(
     )
     .limit_directives(limits.max_directives)
     .limit_recursive_depth(32)
+    // First: the document a hash names is restored before the limits count its tokens.
+    .extension(persisted::PersistedDocuments::new(trusted))
     .extension(limits::DocumentLimits::new(limits.clone(), parse_slots))
     .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)
     .override_output_type_description::<async_graphql::Json<serde_json::Value>>(JSON)
@@ -166,6 +171,7 @@ pub fn sdl() -> String {
     builder(
         &QueryLimits::default(),
         limits::DocumentLimits::parse_slots(),
+        None,
     )
     .finish()
     .sdl_with_options(sdl_options())
