@@ -322,7 +322,7 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
     );
     let counts = client
         .post(format!("http://127.0.0.1:{port}/graphql"))
-        .json(&json!({ "query": "{ groups(filter: { scope: ALL }) { totalCount } users { totalCount } feed { totalCount } home { pinnedPosts { requiresAcknowledgement } upcomingEvents(first: 10) { event { title capacity waitlistedCount recurrence onlineProvider } } } files(first: 50) { contentType } }" }))
+        .json(&json!({ "query": "{ groups(filter: { scope: ALL }) { totalCount } users { totalCount } feed { totalCount } home { pinnedPosts { requiresAcknowledgement } upcomingEvents(first: 10) { event { title capacity waitlistedCount recurrence onlineProvider } } } files(first: 50) { edges { node { contentType } } } }" }))
         .send()
         .await
         .unwrap()
@@ -331,11 +331,11 @@ async fn serve_without_database_url_runs_an_embedded_cluster_with_the_demo() {
         .unwrap();
     assert_eq!(counts["data"]["groups"]["totalCount"], 11);
     assert_eq!(counts["data"]["users"]["totalCount"], 50);
-    let types: Vec<&str> = counts["data"]["files"]
+    let types: Vec<&str> = counts["data"]["files"]["edges"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|file| file["contentType"].as_str().unwrap())
+        .map(|edge| edge["node"]["contentType"].as_str().unwrap())
         .collect();
     for expected in ["application/pdf", "image/png", "text/plain; charset=utf-8"] {
         assert!(types.contains(&expected), "demo documents: {counts}");

@@ -448,14 +448,16 @@ impl FileQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Words the file name must all contain (at most 200 characters).")]
         query: Option<String>,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<
+            i32,
+        >,
         #[graphql(
-            default = 20,
-            validator(minimum = 1, maximum = 100),
-            desc = "How many files to return (1 to 100; default 20)."
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
-        first: i32,
-    ) -> ApiResult<Vec<FileView>> {
+        after: Option<String>,
+    ) -> ApiResult<PageConnection<FileView>> {
         let viewer = ctx.viewer()?;
+        let page = PageRequest::<(DateTime<Utc>, Uuid)>::parse(first, after.as_deref())?;
         let words: Vec<String> = match &query {
             Some(query) => {
                 crate::validation::max_chars("query", query, crate::validation::Limit::SEARCH)?;
@@ -469,10 +471,9 @@ impl FileQuery {
         };
         let mut conn = ctx.conn().await?;
         let groups = crate::groups::model::joined_group_ids(&mut conn, viewer.id()).await?;
-        let mut drives = model::drive_ids_of(&mut conn, &groups, viewer.id()).await?;
-        drives.sort_unstable();
-        let files = model::find_in_drives(&mut conn, &drives, &words, i64::from(first)).await?;
-        // The same checks as `access::file_by_id`, in a constant number of statements.
+        let drives = model::drive_ids_of(&mut conn, &groups, viewer.id()).await?;
+        // The same checks as `access::file_by_id`, made on the drives before the page is read,
+        // so that every file of the page and of the count is one the viewer may read.
         let drive_rows = model::find_drives(&mut conn, &drives).await?;
         let readable: HashMap<Uuid, DriveView> =
             access::readable_drives(&mut conn, viewer, drive_rows)
@@ -480,20 +481,35 @@ impl FileQuery {
                 .into_iter()
                 .map(|view| (view.drive.id, view))
                 .collect();
-        let folders: Vec<Uuid> = files.iter().map(|file| file.folder_id).collect();
-        let trashed = model::trashed_folders(&mut conn, &folders).await?;
-        let found: Vec<FileView> = files
+        let mut drives: Vec<Uuid> = readable.keys().copied().collect();
+        drives.sort_unstable();
+        let trash = model::trashed_in_drives(&mut conn, &drives).await?;
+        let files = model::page_in_drives(&mut conn, &drives, &trash, &words, &page).await?;
+        if let Some(query) = &query {
+            ctx.record_activity(Activity::search(
+                viewer.id(),
+                query,
+                usize::try_from(files.total_count).unwrap_or(usize::MAX),
+            ));
+        }
+        let views: Vec<FileView> = files
+            .items
             .into_iter()
-            .filter(|file| !trashed.contains(&file.folder_id))
             .filter_map(|file| {
                 let drive = readable.get(&file.drive_id)?.clone();
                 Some(FileView { file, drive })
             })
             .collect();
-        if let Some(query) = &query {
-            ctx.record_activity(Activity::search(viewer.id(), query, found.len()));
-        }
-        Ok(found)
+        Ok(connection(
+            Page {
+                items: views,
+                has_next_page: files.has_next_page,
+                has_previous_page: files.has_previous_page,
+                total_count: files.total_count,
+            },
+            |view| (view.file.updated_at, view.file.id),
+            |view| view,
+        ))
     }
 }
 

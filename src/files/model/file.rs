@@ -167,28 +167,43 @@ pub fn sort_key(file: &File, order: FileOrder) -> String {
     }
 }
 
-/// Live files in these drives, newest first (recent files), optionally matching all words of a
-/// search (accents and case ignored).
-pub async fn find_in_drives(
+/// A page of the live files of these drives outside the folders `outside` (the trash), most
+/// recently changed first, matching every word of a search (accents and case ignored), with
+/// how many match in all.
+pub async fn page_in_drives(
     conn: &mut AsyncPgConnection,
     drives: &[Uuid],
+    outside: &[Uuid],
     words: &[String],
-    limit: i64,
-) -> ApiResult<Vec<File>> {
-    let mut query = files::table
-        .filter(files::drive_id.eq_any(drives))
-        .filter(files::deleted_at.is_null())
+    page: &PageRequest<(DateTime<Utc>, Uuid)>,
+) -> ApiResult<Page<File>> {
+    let matching = || {
+        let mut query = files::table
+            .filter(files::drive_id.eq_any(drives))
+            .filter(files::deleted_at.is_null())
+            .filter(diesel::dsl::not(files::folder_id.eq_any(outside)))
+            .into_boxed();
+        for word in words {
+            query = query.filter(
+                diesel::dsl::sql::<Bool>("search_text LIKE ")
+                    .bind::<Text, _>(format!("%{}%", word.replace(['%', '_', '\\'], ""))),
+            );
+        }
+        query
+    };
+    let total: i64 = matching().count().get_result(conn).await?;
+    let mut rows = matching()
         .select(File::as_select())
         .order((files::updated_at.desc(), files::id.desc()))
-        .limit(limit)
-        .into_boxed();
-    for word in words {
-        query = query.filter(
-            diesel::dsl::sql::<Bool>("search_text LIKE ")
-                .bind::<Text, _>(format!("%{}%", word.replace(['%', '_', '\\'], ""))),
+        .limit(page.fetch_limit());
+    if let Some((at, id)) = page.after {
+        rows = rows.filter(
+            files::updated_at
+                .lt(at)
+                .or(files::updated_at.eq(at).and(files::id.lt(id))),
         );
     }
-    Ok(query.load(conn).await?)
+    Ok(page.finish(rows.load(conn).await?, total))
 }
 
 /// Files in a drive's trash (deleted themselves), most recently deleted first.

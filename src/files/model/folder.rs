@@ -63,6 +63,29 @@ pub async fn trashed_folders(
     Ok(rows.into_iter().map(|row| row.id).collect())
 }
 
+/// The folders of these drives in the trash, themselves or through a parent.
+pub async fn trashed_in_drives(
+    conn: &mut AsyncPgConnection,
+    drives: &[Uuid],
+) -> ApiResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Trashed {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    let rows: Vec<Trashed> = diesel::sql_query(
+        "WITH RECURSIVE down AS (
+             SELECT id FROM folders WHERE drive_id = ANY($1) AND deleted_at IS NOT NULL
+             UNION
+             SELECT f.id FROM folders f JOIN down ON f.parent_id = down.id)
+         SELECT id FROM down",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(drives)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|row| row.id).collect())
+}
+
 /// Folders put in the trash before `before` (themselves, not through a parent).
 pub async fn expired_trashed_folders(
     conn: &mut AsyncPgConnection,
