@@ -856,9 +856,21 @@ async fn check_files(
     let drives = files::drive_ids_of(conn, &joined, viewer.id())
         .await
         .or_fail()?;
-    let listed = files::find_in_drives(conn, &drives, &[], PAGE as i64)
+    let rows = files::find_drives(conn, &drives).await.or_fail()?;
+    let readable: Vec<_> = parvis::files::access::readable_drives(conn, viewer, rows)
         .await
-        .or_fail()?;
+        .or_fail()?
+        .into_iter()
+        .map(|view| view.drive.id)
+        .collect();
+    let page = PageRequest {
+        first: PAGE,
+        after: None,
+    };
+    let listed = files::page_in_drives(conn, &readable, &[], &[], &page)
+        .await
+        .or_fail()?
+        .items;
     let allowed = org.drives.iter().filter(|(drive, group, _)| {
         let access = group.map(|group| org.access(person, group));
         let resource = Resource::Drive {
