@@ -134,7 +134,10 @@ async fn run_js(script: &str, args: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-        panic!("{script} printed {}", String::from_utf8_lossy(&output.stdout))
+        panic!(
+            "{script} printed {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
     })
 }
 
@@ -159,7 +162,11 @@ async fn urql_queries_mutates_and_keeps_the_data_around_a_missing_node() {
     let app = TestApp::spawn().await;
     let ada = app.member("ada").await;
     let missing = parvis::graphql::ids::encode("Post", uuid::Uuid::new_v4()).0;
-    let report = run_js("urql-client.mjs", &[&app.url("/graphql"), &ada.token, &missing]).await;
+    let report = run_js(
+        "urql-client.mjs",
+        &[&app.url("/graphql"), &ada.token, &missing],
+    )
+    .await;
     assert_eq!(report["viewer"]["id"], ada.id.as_str(), "{report}");
     assert_eq!(report["title"], "Chargée de communication");
     assert_eq!(
@@ -174,7 +181,10 @@ async fn urql_queries_mutates_and_keeps_the_data_around_a_missing_node() {
 async fn graphql_codegen_types_every_example_operation_with_strict_scalars() {
     let app = TestApp::spawn().await;
     let ada = app.member("ada").await;
-    let operations = format!("{}/examples/operations/*.graphql", env!("CARGO_MANIFEST_DIR"));
+    let operations = format!(
+        "{}/examples/operations/*.graphql",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let output = std::env::temp_dir().join(format!("parvis-{}.ts", uuid::Uuid::new_v4()));
     let dir = tokio::task::spawn_blocking(common::js::js_dir)
         .await
