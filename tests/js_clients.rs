@@ -114,3 +114,101 @@ async fn apollo_clients_persisted_query_link_registers_a_document_once_for_every
     // Hash alone (unknown), then with the document; then the hash alone, twice.
     assert_eq!(documents_sent, [false, true, false, false], "{report}");
 }
+
+/// Runs `script` of tests/js with `args` and reads the JSON line it prints.
+async fn run_js(script: &str, args: &[&str]) -> serde_json::Value {
+    let dir = tokio::task::spawn_blocking(common::js::js_dir)
+        .await
+        .unwrap();
+    let output = Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{script}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "{script} printed {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apollo_client_pages_with_relay_style_pagination_and_uploads_with_apollo_upload_client() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    for name in ["bea", "cyd", "dan"] {
+        app.member(name).await;
+    }
+    let report = run_js("apollo-client.mjs", &[&app.url("/graphql"), &ada.token]).await;
+    assert_eq!(report["firstPage"], json!(["ada", "bea"]), "{report}");
+    assert_eq!(report["secondPage"], json!(["ada", "bea", "cyd", "dan"]));
+    assert_eq!(report["cached"], json!(["ada", "bea", "cyd", "dan"]));
+    assert_eq!(report["totalCount"], 4);
+    assert_eq!(report["uploaded"]["name"], "note.txt");
+    assert_eq!(report["uploaded"]["sizeBytes"], "Bonjour à tous".len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn urql_queries_mutates_and_keeps_the_data_around_a_missing_node() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    let missing = parvis::graphql::ids::encode("Post", uuid::Uuid::new_v4()).0;
+    let report = run_js(
+        "urql-client.mjs",
+        &[&app.url("/graphql"), &ada.token, &missing],
+    )
+    .await;
+    assert_eq!(report["viewer"]["id"], ada.id.as_str(), "{report}");
+    assert_eq!(report["title"], "Chargée de communication");
+    assert_eq!(
+        report["missing"]["data"],
+        json!({ "node": null, "viewer": { "id": ada.id } })
+    );
+    assert_eq!(report["missing"]["codes"], json!(["NOT_FOUND"]));
+    assert_eq!(report["missing"]["paths"], json!([["node"]]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graphql_codegen_types_every_example_operation_with_strict_scalars() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    let operations = format!(
+        "{}/examples/operations/*.graphql",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let output = std::env::temp_dir().join(format!("parvis-{}.ts", uuid::Uuid::new_v4()));
+    let dir = tokio::task::spawn_blocking(common::js::js_dir)
+        .await
+        .unwrap();
+    let run = Command::new("node")
+        .arg("codegen.mjs")
+        .args([
+            app.url("/graphql").as_str(),
+            &ada.token,
+            &operations,
+            output.to_str().unwrap(),
+        ])
+        .current_dir(dir)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let types = std::fs::read_to_string(&output).unwrap();
+    std::fs::remove_file(&output).ok();
+    assert!(types.contains("export type ViewerQuery"), "{types}");
+    assert!(!types.contains(": any"), "a scalar fell back to any");
+}

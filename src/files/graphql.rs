@@ -448,9 +448,7 @@ impl FileQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Words the file name must all contain (at most 200 characters).")]
         query: Option<String>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<
-            i32,
-        >,
+        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]

@@ -258,6 +258,14 @@ async fn execute(
         Err(error) => return api_error_response(format, error, &request_id),
     };
     let schema = app.schemas.for_viewer(viewer.is_some());
+    let viewer_id = viewer.as_ref().map(|viewer| viewer.id());
+    let names: Vec<Option<String>> = match &batch {
+        BatchRequest::Single(request) => vec![request.operation_name.clone()],
+        BatchRequest::Batch(requests) => requests
+            .iter()
+            .map(|request| request.operation_name.clone())
+            .collect(),
+    };
     let mut context = RequestContext::new(viewer, request_id.clone());
     context.client = client;
     context.user_agent = headers
@@ -310,6 +318,7 @@ async fn execute(
         StatusCode::OK
     };
     let response = with_error_codes(response, &request_id);
+    describe_in_log(&app, &response, &names, viewer_id);
     let mut http_headers = HeaderMap::new();
     match &response {
         BatchResponse::Single(single) => append_headers(&mut http_headers, &single.http_headers),
@@ -338,6 +347,41 @@ async fn execute(
         http.headers_mut().insert(RETRY_AFTER, seconds.into());
     }
     http
+}
+
+/// Names the request's operations, its viewer and its errors' codes on the request's log line,
+/// and counts the errors by code.
+fn describe_in_log(
+    app: &App,
+    response: &BatchResponse,
+    names: &[Option<String>],
+    viewer: Option<uuid::Uuid>,
+) {
+    let singles = match response {
+        BatchResponse::Single(single) => std::slice::from_ref(single),
+        BatchResponse::Batch(all) => all.as_slice(),
+    };
+    let codes: Vec<&str> = singles
+        .iter()
+        .flat_map(|single| &single.errors)
+        .filter_map(|error| match error.extensions.as_ref()?.get("code")? {
+            async_graphql::Value::String(code) => Some(code.as_str()),
+            _ => None,
+        })
+        .collect();
+    app.metrics.observe_errors(codes.iter().copied());
+    let span = tracing::Span::current();
+    let names: Vec<&str> = names
+        .iter()
+        .map(|name| name.as_deref().unwrap_or("-"))
+        .collect();
+    span.record("operation", names.join(","));
+    if let Some(viewer) = viewer {
+        span.record("viewer", viewer.to_string());
+    }
+    if !codes.is_empty() {
+        span.record("error_codes", codes.join(","));
+    }
 }
 
 /// The longest `retryAfter` of the response's errors (RATE_LIMITED), for the `Retry-After`

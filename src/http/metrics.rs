@@ -1,11 +1,15 @@
-//! Prometheus metrics: GraphQL requests and latencies by operation type, pool usage, WebSockets.
+//! Prometheus metrics: GraphQL requests and latencies by operation type, errors by code, pool
+//! usage, SQL statements, WebSockets and their open operations, and the process (memory, CPU,
+//! file descriptors). `/metrics` answers OpenMetrics to a scraper that asks for it
+//! (`Accept: application/openmetrics-text`), the Prometheus text format otherwise.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::parser::types::OperationType;
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::IntoResponse;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -27,13 +31,30 @@ struct PoolLabels {
     state: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ErrorLabels {
+    /// An `extensions.code`: a closed set, so the series stay few.
+    code: String,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<OperationLabels, Counter>,
     latency: Family<OperationLabels, Histogram>,
     pool_connections: Family<PoolLabels, Gauge>,
-    db_statements: Gauge,
+    errors: Family<ErrorLabels, Counter>,
+    db_statements: Counter,
+    /// What `db_statements` was last set from: the pool counts statements itself.
+    db_statements_seen: std::sync::Mutex<u64>,
     pub websocket_clients: Gauge,
+    /// Operations running on WebSocket connections: subscriptions, mostly.
+    pub websocket_operations: Gauge,
+    process: Family<ProcessLabels, Gauge<f64, std::sync::atomic::AtomicU64>>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ProcessLabels {
+    measure: &'static str,
 }
 
 impl Default for Metrics {
@@ -45,7 +66,10 @@ impl Default for Metrics {
         });
         let pool_connections = Family::<PoolLabels, Gauge>::default();
         let websocket_clients = Gauge::default();
-        let db_statements = Gauge::default();
+        let websocket_operations = Gauge::default();
+        let db_statements = Counter::default();
+        let errors = Family::<ErrorLabels, Counter>::default();
+        let process = Family::<ProcessLabels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
         registry.register(
             "graphql_requests",
             "GraphQL operations served over HTTP",
@@ -62,9 +86,24 @@ impl Default for Metrics {
             pool_connections.clone(),
         );
         registry.register(
+            "graphql_errors",
+            "GraphQL errors answered over HTTP, by extensions.code",
+            errors.clone(),
+        );
+        registry.register(
             "db_statements",
-            "SQL statements run by the pool's connections since start",
+            "SQL statements run by the pool's connections",
             db_statements.clone(),
+        );
+        registry.register(
+            "websocket_operations",
+            "Operations running on GraphQL WebSocket connections (subscriptions, mostly)",
+            websocket_operations.clone(),
+        );
+        registry.register(
+            "process",
+            "This process: resident_memory_bytes, cpu_seconds, open_fds, start_time_seconds",
+            process.clone(),
         );
         registry.register(
             "websocket_clients",
@@ -76,8 +115,12 @@ impl Default for Metrics {
             requests,
             latency,
             pool_connections,
+            errors,
             db_statements,
+            db_statements_seen: std::sync::Mutex::new(0),
             websocket_clients,
+            websocket_operations,
+            process,
         }
     }
 }
@@ -97,9 +140,96 @@ impl Metrics {
             .get_or_create(&labels)
             .observe(elapsed.as_secs_f64());
     }
+
+    /// Counts the errors of a response by their code.
+    pub fn observe_errors<'a>(&self, codes: impl IntoIterator<Item = &'a str>) {
+        for code in codes {
+            self.errors
+                .get_or_create(&ErrorLabels {
+                    code: code.to_owned(),
+                })
+                .inc();
+        }
+    }
+
+    /// Brings the statements counter up to the pool's own count.
+    fn count_statements(&self, total: u64) {
+        if let Ok(mut seen) = self.db_statements_seen.lock() {
+            self.db_statements.inc_by(total.saturating_sub(*seen));
+            *seen = (*seen).max(total);
+        }
+    }
+
+    fn observe_process(&self) {
+        for (measure, value) in process_measures() {
+            self.process
+                .get_or_create(&ProcessLabels { measure })
+                .set(value);
+        }
+    }
 }
 
-pub async fn render(State(app): State<Arc<App>>) -> impl IntoResponse {
+/// Counts one open WebSocket operation for as long as it lives (an operation stopped midway is
+/// dropped, and so is this).
+pub struct OpenOperation(Gauge);
+
+impl OpenOperation {
+    pub fn new(gauge: &Gauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for OpenOperation {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// The process's memory, CPU time, open files and start time, from `/proc/self` (Linux; none
+/// elsewhere).
+fn process_measures() -> Vec<(&'static str, f64)> {
+    let mut measures = Vec::new();
+    // Both in clock ticks and pages; Linux uses 100 ticks a second and 4 KiB pages nearly always.
+    const TICKS_PER_SECOND: f64 = 100.0;
+    const PAGE_BYTES: f64 = 4096.0;
+    if let Ok(stat) = std::fs::read_to_string("/proc/self/stat")
+        && let Some((_, after_name)) = stat.rsplit_once(')')
+    {
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let field = |index: usize| {
+            fields
+                .get(index)
+                .and_then(|value| value.parse::<f64>().ok())
+        };
+        // Fields 14, 15 (utime, stime) and 24 (rss), counted from 1 with the name as 2.
+        if let (Some(user), Some(system)) = (field(11), field(12)) {
+            measures.push(("cpu_seconds", (user + system) / TICKS_PER_SECOND));
+        }
+        if let Some(pages) = field(21) {
+            measures.push(("resident_memory_bytes", pages * PAGE_BYTES));
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir("/proc/self/fd") {
+        measures.push(("open_fds", entries.count() as f64));
+    }
+    if let Some(started) = START.get() {
+        measures.push(("start_time_seconds", *started));
+    }
+    measures
+}
+
+static START: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+
+/// Records when the process started, for `parvis_process{measure="start_time_seconds"}`.
+pub fn record_start() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |since| since.as_secs_f64());
+    START.get_or_init(|| now);
+}
+
+pub async fn render(State(app): State<Arc<App>>, headers: HeaderMap) -> impl IntoResponse {
     let status = app.services.pool.status();
     let set = |state, value: usize| {
         app.metrics
@@ -115,17 +245,22 @@ pub async fn render(State(app): State<Arc<App>>) -> impl IntoResponse {
         .db
         .statements
         .load(std::sync::atomic::Ordering::Relaxed);
-    app.metrics.db_statements.set(statements as i64);
+    app.metrics.count_statements(statements);
+    app.metrics.observe_process();
     let mut body = String::new();
     if let Err(error) = prometheus_client::encoding::text::encode(&mut body, &app.metrics.registry)
     {
         tracing::error!(%error, "encoding metrics");
     }
-    (
-        [(
-            CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        body,
-    )
+    let openmetrics = headers
+        .get(ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/openmetrics-text"));
+    let content_type = if openmetrics {
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    } else {
+        // The same exposition reads as the Prometheus text format (`# EOF` is a comment there).
+        "text/plain; version=0.0.4; charset=utf-8"
+    };
+    ([(CONTENT_TYPE, content_type)], body)
 }

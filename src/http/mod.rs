@@ -52,7 +52,17 @@ pub fn router(app: Arc<App>) -> Router {
                                 .get(REQUEST_ID_HEADER)
                                 .and_then(|id| id.to_str().ok())
                                 .unwrap_or_default();
-                            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+                            // GraphQL requests fill in the operation, the viewer and the error
+                            // codes, so each request's log line says what it was and how it went.
+                            tracing::info_span!(
+                                "request",
+                                method = %request.method(),
+                                path = %request.uri().path(),
+                                request_id,
+                                operation = tracing::field::Empty,
+                                viewer = tracing::field::Empty,
+                                error_codes = tracing::field::Empty,
+                            )
                         })
                         .on_response(
                             tower_http::trace::DefaultOnResponse::new()

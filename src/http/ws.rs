@@ -448,9 +448,10 @@ impl Connection {
             outgoing: self.outgoing_tx.clone(),
         };
         let schema = self.app.schemas.signed_in.clone();
+        let open = crate::http::metrics::OpenOperation::new(&self.app.metrics.websocket_operations);
         let task = tokio::spawn(async move {
             operation.run(schema, request, trace).await;
-            drop(slot);
+            drop((slot, open));
         });
         self.operations.insert(id, (self.next_generation, task));
         Ok(())

@@ -10,3 +10,4 @@ pub use model::Post;
 
 /// The GraphQL type of a post: global ids and NOT_FOUND errors name it.
 pub const TYPE_NAME: &str = "Post";
+pub const COMMENT_TYPE: &str = "Comment";

@@ -190,9 +190,10 @@ impl Notification {
     /// `commentId`, `onComment`, `groupName`, `folderName`, `approved`, `startsAt` (RFC 3339), a
     /// cancellation's `reason`, an occurrence's `occurrenceStartsAt` and the event's `timeZone`, a
     /// reminder's `occurrenceEndsAt`, `allDay`, `location`, `onlineUrl` and `minutesBefore`, an
-    /// admin message's `body` (plain text)...
+    /// admin message's `body` (plain text)... The keys of each kind are listed in docs/api.md;
+    /// `commentId` is the comment's global ID, as `Comment.id` gives it.
     async fn data(&self) -> Json<serde_json::Value> {
-        Json(self.data.clone())
+        Json(with_global_ids(self.data.clone()))
     }
     /// How it reached the viewer: their choice for its kind when it arrived (or was last
     /// updated), else the organization's default.
@@ -390,4 +391,18 @@ impl ChildrenOf for FolderFollows {
     ) -> impl Future<Output = ApiResult<HashMap<Uuid, Self::Value>>> + Send {
         preferences::follows_folders(conn, *user, folders)
     }
+}
+
+/// The stored details with the ids they hold as global IDs: rows keep the comment's UUID, clients
+/// get the ID `node(id:)` takes.
+fn with_global_ids(mut data: serde_json::Value) -> serde_json::Value {
+    let comment = data
+        .get("commentId")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|id| uuid::Uuid::parse_str(id).ok());
+    if let Some(comment) = comment {
+        data["commentId"] =
+            serde_json::Value::String(ids::encode(crate::posts::COMMENT_TYPE, comment).0);
+    }
+    data
 }

@@ -54,8 +54,7 @@ use crate::users::visibility;
 use crate::users::{OrgRole, User};
 use crate::validation;
 
-pub use super::TYPE_NAME;
-pub const COMMENT_TYPE: &str = "Comment";
+pub use super::{COMMENT_TYPE, TYPE_NAME};
 /// The largest post or comment body, in bytes of UTF-8.
 pub const BODY_MAX_BYTES: usize = 64 * 1024;
 pub const TITLE_MAX_LENGTH: usize = 200;
