@@ -8,6 +8,7 @@ pub mod introspection;
 pub mod limits;
 pub mod loaders;
 pub mod node;
+pub mod nulls;
 pub mod persisted;
 pub mod renamed;
 pub mod tokens;
@@ -106,16 +107,20 @@ pub type ParvisSchema = Schema<Query, Mutation, Subscription>;
 pub struct Schemas {
     pub signed_in: ParvisSchema,
     pub signed_out: ParvisSchema,
+    /// Where failed fields become `null` in responses (async-graphql leaves them out).
+    pub nullability: Arc<nulls::Nullability>,
 }
 
 impl Schemas {
     pub fn build(services: Arc<Services>, limits: &QueryLimits) -> Self {
         let parse_slots = limits::DocumentLimits::parse_slots();
         let trusted = services.config.trusted_documents.clone();
+        let signed_in = builder(limits, parse_slots.clone(), trusted.clone())
+            .data(services.clone())
+            .finish();
         Self {
-            signed_in: builder(limits, parse_slots.clone(), trusted.clone())
-                .data(services.clone())
-                .finish(),
+            nullability: Arc::new(nulls::Nullability::of(&signed_in.sdl())),
+            signed_in,
             signed_out: builder(limits, parse_slots, trusted)
                 .extension(introspection::SignInToIntrospect::new(services.config.demo))
                 .disable_introspection()

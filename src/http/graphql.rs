@@ -303,6 +303,14 @@ async fn execute(
         app.metrics
             .observe_operation(trace.get().operation_type, started.elapsed());
     }
+    let mut response = response;
+    match &mut response {
+        BatchResponse::Single(single) => with_nulls(&app, single, &traces[0]),
+        BatchResponse::Batch(all) => all
+            .iter_mut()
+            .zip(&traces)
+            .for_each(|(single, trace)| with_nulls(&app, single, trace)),
+    }
     let request_error = matches!(&response, BatchResponse::Single(r) if !r.errors.is_empty())
         && traces.iter().all(|trace| !trace.get().valid);
     let status = if all_failed_with(&response, "SERVICE_UNAVAILABLE") {
@@ -347,6 +355,14 @@ async fn execute(
         http.headers_mut().insert(RETRY_AFTER, seconds.into());
     }
     http
+}
+
+/// Puts `null` where a field that failed was left out (see `graphql::nulls`).
+pub fn with_nulls(app: &App, response: &mut async_graphql::Response, trace: &RequestTrace) {
+    let state = trace.get();
+    if let (true, Some(operation)) = (state.valid, state.operation_type) {
+        app.schemas.nullability.complete(response, operation);
+    }
 }
 
 /// Names the request's operations, its viewer and its errors' codes on the request's log line,

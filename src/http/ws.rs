@@ -197,7 +197,8 @@ impl Connection {
         let init_deadline = tokio::time::sleep(self.app.services.config.ws_init_timeout);
         tokio::pin!(init_deadline);
         let keep_alive_every = self.app.services.config.ws_keep_alive;
-        let mut keep_alive = tokio::time::interval(keep_alive_every);
+        let mut keep_alive =
+            tokio::time::interval_at(tokio::time::Instant::now() + keep_alive_every, keep_alive_every);
         // Ticks missed before sign-in do not come all at once after it.
         keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = tokio::time::Instant::now();
@@ -441,6 +442,7 @@ impl Connection {
             .data(trace.clone());
         self.next_generation += 1;
         let operation = Operation {
+            app: self.app.clone(),
             id: id.clone(),
             generation: self.next_generation,
             protocol: self.protocol,
@@ -522,6 +524,7 @@ impl Drop for OperationSlot {
 
 /// One running operation of a connection.
 struct Operation {
+    app: Arc<App>,
     id: String,
     generation: Generation,
     protocol: Protocol,
@@ -563,6 +566,7 @@ impl Operation {
     ) -> Option<Value> {
         let mut responses = std::pin::pin!(schema.execute_stream(request));
         while let Some(mut response) = responses.next().await {
+            super::graphql::with_nulls(&self.app, &mut response, &trace);
             super::graphql::complete_error_codes(&mut response.errors, &self.request_id);
             if !trace.get().valid && response.is_err() {
                 // Refused before execution (parse or validation): an `error` message ends it.
