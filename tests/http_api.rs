@@ -720,3 +720,25 @@ async fn hostile_documents_are_answered_quickly_and_the_server_stays_responsive(
         "/healthz took {slowest_health:?} under hostile load"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graphiql_signed_out_asks_to_sign_in_with_the_demo_credentials() {
+    let app = TestApp::spawn_configured(|config| config.demo = true).await;
+    let output = tokio::process::Command::new("node")
+        .arg(common::js::js_dir().join("graphiql-signed-out.mjs"))
+        .arg(app.url(""))
+        .output()
+        .await
+        .expect("node runs the browser script");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let text = shown["text"].as_str().unwrap();
+    assert!(text.contains("Sign in to explore the schema"), "{shown}");
+    assert!(text.contains("helene.dubois"), "{text}");
+    assert!(!text.contains("    at "), "a stack trace: {text}");
+    assert_eq!(shown["icon"], "/graphiql/assets/favicon.svg");
+}
