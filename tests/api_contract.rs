@@ -54,7 +54,10 @@ async fn a_request_whose_only_field_misses_answers_that_field_null_not_data_null
         .await;
     assert_eq!(response["data"], json!({ "node": null }), "{response}");
     let signed_out = app.graphql(None, "{ viewer { id } }", json!({})).await;
-    assert!(signed_out["data"].is_null(), "a non-null root field: {signed_out}");
+    assert!(
+        signed_out["data"].is_null(),
+        "a non-null root field: {signed_out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -210,8 +210,5 @@ async fn graphql_codegen_types_every_example_operation_with_strict_scalars() {
     let types = std::fs::read_to_string(&output).unwrap();
     std::fs::remove_file(&output).ok();
     assert!(types.contains("export type ViewerQuery"), "{types}");
-    assert!(
-        !types.contains("input: any"),
-        "a scalar fell back to any"
-    );
+    assert!(!types.contains("input: any"), "a scalar fell back to any");
 }

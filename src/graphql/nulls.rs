@@ -7,9 +7,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::parser::types::{
-    BaseType, OperationType, Type, TypeKind, TypeSystemDefinition,
-};
+use async_graphql::parser::types::{BaseType, OperationType, Type, TypeKind, TypeSystemDefinition};
 use async_graphql::{Name, PathSegment, Response, Value};
 
 /// The declared type of every field of every object and interface, and what each abstract type
@@ -160,11 +158,12 @@ fn named(ty: &Type) -> Option<&str> {
 
 /// The value at `path` in `data`, if there is one.
 fn at<'a>(data: &'a mut Value, path: &[&PathSegment]) -> Option<&'a mut Value> {
-    path.iter().try_fold(data, |value, segment| match (value, segment) {
-        (Value::Object(object), PathSegment::Field(key)) => object.get_mut(key.as_str()),
-        (Value::List(items), PathSegment::Index(index)) => items.get_mut(*index),
-        _ => None,
-    })
+    path.iter()
+        .try_fold(data, |value, segment| match (value, segment) {
+            (Value::Object(object), PathSegment::Field(key)) => object.get_mut(key.as_str()),
+            (Value::List(items), PathSegment::Index(index)) => items.get_mut(*index),
+            _ => None,
+        })
 }
 
 /// Makes the nearest nullable ancestor of `here` null (the first `depth` segments of `here`

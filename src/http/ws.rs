@@ -197,8 +197,10 @@ impl Connection {
         let init_deadline = tokio::time::sleep(self.app.services.config.ws_init_timeout);
         tokio::pin!(init_deadline);
         let keep_alive_every = self.app.services.config.ws_keep_alive;
-        let mut keep_alive =
-            tokio::time::interval_at(tokio::time::Instant::now() + keep_alive_every, keep_alive_every);
+        let mut keep_alive = tokio::time::interval_at(
+            tokio::time::Instant::now() + keep_alive_every,
+            keep_alive_every,
+        );
         // Ticks missed before sign-in do not come all at once after it.
         keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = tokio::time::Instant::now();
