@@ -1,5 +1,6 @@
 //! Real JavaScript clients against a real server: the graphql-http audit suite (GraphQL over HTTP
-//! spec) and the graphql-ws client library (GraphQL over WebSocket).
+//! spec), the graphql-ws client library (GraphQL over WebSocket), Apollo Client (persisted
+//! queries, relay-style pagination, uploads), urql and GraphQL Code Generator.
 
 mod common;
 
@@ -14,23 +15,7 @@ use tokio::process::Command;
 async fn the_graphql_over_http_audit_passes() {
     let app = TestApp::spawn().await;
     let user = app.member("ada").await;
-    let dir = tokio::task::spawn_blocking(common::js::js_dir)
-        .await
-        .unwrap();
-    let output = Command::new("node")
-        .arg("audit.mjs")
-        .arg(app.url("/graphql"))
-        .arg(&user.token)
-        .current_dir(dir)
-        .output()
-        .await
-        .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{report}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_node("audit.mjs", &[&app.url("/graphql"), &user.token]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -81,26 +66,11 @@ async fn apollo_clients_persisted_query_link_registers_a_document_once_for_every
     let app = TestApp::spawn().await;
     let sibling = app.spawn_sibling().await;
     let user = app.member("ada").await;
-    let dir = tokio::task::spawn_blocking(common::js::js_dir)
-        .await
-        .unwrap();
-    let output = Command::new("node")
-        .arg("apollo-persisted-queries.mjs")
-        .args([
-            app.url("/graphql"),
-            sibling.url("/graphql"),
-            user.token.clone(),
-        ])
-        .current_dir(dir)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = run_js(
+        "apollo-persisted-queries.mjs",
+        &[&app.url("/graphql"), &sibling.url("/graphql"), &user.token],
+    )
+    .await;
     let viewer = json!({ "viewer": { "__typename": "User", "id": user.id } });
     assert_eq!(report["first"], viewer, "{report}");
     assert_eq!(report["again"], viewer);
@@ -115,8 +85,8 @@ async fn apollo_clients_persisted_query_link_registers_a_document_once_for_every
     assert_eq!(documents_sent, [false, true, false, false], "{report}");
 }
 
-/// Runs `script` of tests/js with `args` and reads the JSON line it prints.
-async fn run_js(script: &str, args: &[&str]) -> serde_json::Value {
+/// Runs `script` of tests/js with `args`; it must succeed. Returns what it printed.
+async fn run_node(script: &str, args: &[&str]) -> Vec<u8> {
     let dir = tokio::task::spawn_blocking(common::js::js_dir)
         .await
         .unwrap();
@@ -133,12 +103,14 @@ async fn run_js(script: &str, args: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-        panic!(
-            "{script} printed {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
+    output.stdout
+}
+
+/// Runs `script` of tests/js with `args` and reads the JSON line it prints.
+async fn run_js(script: &str, args: &[&str]) -> serde_json::Value {
+    let printed = run_node(script, args).await;
+    serde_json::from_slice(&printed)
+        .unwrap_or_else(|_| panic!("{script} printed {}", String::from_utf8_lossy(&printed)))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -186,27 +158,16 @@ async fn graphql_codegen_types_every_example_operation_with_strict_scalars() {
         env!("CARGO_MANIFEST_DIR")
     );
     let output = std::env::temp_dir().join(format!("parvis-{}.ts", uuid::Uuid::new_v4()));
-    let dir = tokio::task::spawn_blocking(common::js::js_dir)
-        .await
-        .unwrap();
-    let run = Command::new("node")
-        .arg("codegen.mjs")
-        .args([
-            app.url("/graphql").as_str(),
+    run_node(
+        "codegen.mjs",
+        &[
+            &app.url("/graphql"),
             &ada.token,
             &operations,
             output.to_str().unwrap(),
-        ])
-        .current_dir(dir)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
+        ],
+    )
+    .await;
     let types = std::fs::read_to_string(&output).unwrap();
     std::fs::remove_file(&output).ok();
     assert!(types.contains("export type ViewerQuery"), "{types}");

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::{ServerResult, Variables};
 
+use super::limits::coded_error;
 use crate::error::ApiError;
 
 /// The extension the signed-out schema runs.
@@ -53,11 +54,10 @@ impl Extension for SignInToIntrospect {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         if asks_for_schema(&document) {
-            let mut error = ServerError::new(self.message.to_string(), None);
-            let mut extensions = async_graphql::ErrorExtensionValues::default();
-            extensions.set("code", ApiError::Unauthenticated.code());
-            error.extensions = Some(extensions);
-            return Err(error);
+            return Err(coded_error(
+                self.message.to_string(),
+                ApiError::Unauthenticated.code(),
+            ));
         }
         Ok(document)
     }

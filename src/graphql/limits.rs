@@ -309,7 +309,9 @@ fn out_of_time(budget: Duration) -> ServerError {
     )
 }
 
-fn coded_error(message: String, code: &str) -> ServerError {
+/// An error raised before execution with its `extensions.code` (the HTTP layer and the
+/// WebSocket keep codes they find).
+pub fn coded_error(message: impl Into<String>, code: &str) -> ServerError {
     let mut error = ServerError::new(message, None);
     let mut extensions = async_graphql::ErrorExtensionValues::default();
     extensions.set("code", code);

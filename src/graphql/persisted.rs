@@ -21,6 +21,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::context::RequestContext;
+use super::limits::coded_error as coded;
 use crate::db::schema::persisted_documents;
 use crate::error::ApiResult;
 use crate::services::Services;
@@ -244,12 +245,4 @@ fn server_error(error: impl Into<async_graphql::Error>) -> ServerError {
     server.source = error.source;
     server.extensions = error.extensions;
     server
-}
-
-fn coded(message: &str, code: &str) -> ServerError {
-    let mut error = ServerError::new(message, None);
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", code);
-    error.extensions = Some(extensions);
-    error
 }

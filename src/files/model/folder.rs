@@ -39,18 +39,20 @@ pub async fn in_trash(conn: &mut AsyncPgConnection, folder: Uuid) -> ApiResult<b
     Ok(!trashed_folders(conn, &[folder]).await?.is_empty())
 }
 
+/// One folder id a query selects.
+#[derive(QueryableByName)]
+struct FolderId {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+}
+
 /// Which of these folders are in the trash, themselves or through a folder above them (one
 /// statement for any number of folders).
 pub async fn trashed_folders(
     conn: &mut AsyncPgConnection,
     folders: &[Uuid],
 ) -> ApiResult<Vec<Uuid>> {
-    #[derive(QueryableByName)]
-    struct Trashed {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        id: Uuid,
-    }
-    let rows: Vec<Trashed> = diesel::sql_query(
+    let rows: Vec<FolderId> = diesel::sql_query(
         "WITH RECURSIVE up AS (
              SELECT id AS start, parent_id, deleted_at FROM folders WHERE id = ANY($1)
              UNION ALL
@@ -68,12 +70,7 @@ pub async fn trashed_in_drives(
     conn: &mut AsyncPgConnection,
     drives: &[Uuid],
 ) -> ApiResult<Vec<Uuid>> {
-    #[derive(QueryableByName)]
-    struct Trashed {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        id: Uuid,
-    }
-    let rows: Vec<Trashed> = diesel::sql_query(
+    let rows: Vec<FolderId> = diesel::sql_query(
         "WITH RECURSIVE down AS (
              SELECT id FROM folders WHERE drive_id = ANY($1) AND deleted_at IS NOT NULL
              UNION
