@@ -143,7 +143,7 @@ async fn urql_queries_mutates_and_keeps_the_data_around_a_missing_node() {
     assert_eq!(report["title"], "Chargée de communication");
     assert_eq!(
         report["missing"]["data"],
-        json!({ "node": null, "viewer": { "id": ada.id } })
+        json!({ "node": null, "viewer": { "__typename": "User", "id": ada.id } })
     );
     assert_eq!(report["missing"]["codes"], json!(["NOT_FOUND"]));
     assert_eq!(report["missing"]["paths"], json!([["node"]]));

@@ -12,6 +12,11 @@
 //! is dead and closed; legacy connections get `ka` (their clients do not answer).
 //! An upgrade that offers only subprotocols other than these two is refused with 400.
 
+mod operation;
+
+pub use operation::OperationsPerPerson;
+use operation::{Operation, OperationSlot};
+
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -481,111 +486,6 @@ impl Connection {
                     limits.max_subscriptions_per_person
                 )
             })
-    }
-}
-
-/// Operations each person runs over this instance's WebSockets, so that one person opening many
-/// connections cannot hold an unbounded number of subscriptions. Counts what this process runs,
-/// which is what each subscription costs: its own task and event stream here.
-#[derive(Default)]
-pub struct OperationsPerPerson(Arc<Mutex<HashMap<Uuid, usize>>>);
-
-impl OperationsPerPerson {
-    fn reserve(&self, person: Uuid, limit: usize) -> Option<OperationSlot> {
-        let mut counts = self.0.lock().ok()?;
-        let count = counts.entry(person).or_default();
-        if *count >= limit {
-            return None;
-        }
-        *count += 1;
-        Some(OperationSlot {
-            counts: self.0.clone(),
-            person,
-        })
-    }
-}
-
-/// One reserved place; dropping it (the operation ended) frees it.
-struct OperationSlot {
-    counts: Arc<Mutex<HashMap<Uuid, usize>>>,
-    person: Uuid,
-}
-
-impl Drop for OperationSlot {
-    fn drop(&mut self) {
-        if let Ok(mut counts) = self.counts.lock()
-            && let Some(count) = counts.get_mut(&self.person)
-        {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.person);
-            }
-        }
-    }
-}
-
-/// One running operation of a connection.
-struct Operation {
-    app: Arc<App>,
-    id: String,
-    generation: Generation,
-    protocol: Protocol,
-    request_id: String,
-    outgoing: mpsc::Sender<Outgoing>,
-}
-
-impl Operation {
-    async fn run(self, schema: ParvisSchema, request: async_graphql::Request, trace: RequestTrace) {
-        let streamed = AssertUnwindSafe(self.stream_results(schema, request, trace))
-            .catch_unwind()
-            .await;
-        let last = match streamed {
-            Ok(Some(last)) => last,
-            Ok(None) => json!({ "type": "complete", "id": self.id }),
-            Err(_) => {
-                tracing::error!(request_id = %self.request_id, "a WebSocket operation panicked");
-                let error = json!({ "message": "Internal server error.", "extensions": {
-                    "code": "INTERNAL_SERVER_ERROR", "requestId": self.request_id } });
-                json!({ "type": "error", "id": self.id, "payload": [error] })
-            }
-        };
-        let _ = self
-            .outgoing
-            .send(Outgoing::Last {
-                id: self.id,
-                generation: self.generation,
-                frame: last,
-            })
-            .await;
-    }
-
-    /// Sends each result; returns the `error` frame when the request was refused before it ran.
-    async fn stream_results(
-        &self,
-        schema: ParvisSchema,
-        request: async_graphql::Request,
-        trace: RequestTrace,
-    ) -> Option<Value> {
-        let mut responses = std::pin::pin!(schema.execute_stream(request));
-        while let Some(mut response) = responses.next().await {
-            super::graphql::with_nulls(&self.app, &mut response, &trace);
-            super::graphql::complete_error_codes(&mut response.errors, &self.request_id);
-            if !trace.get().valid && response.is_err() {
-                // Refused before execution (parse or validation): an `error` message ends it.
-                return Some(json!({ "type": "error", "id": self.id, "payload": response.errors }));
-            }
-            let frame =
-                json!({ "type": self.protocol.data_message(), "id": self.id, "payload": response });
-            let result = Outgoing::Result {
-                id: self.id.clone(),
-                generation: self.generation,
-                frame,
-            };
-            if self.outgoing.send(result).await.is_err() {
-                return None;
-            }
-        }
-        None
     }
 }
 
