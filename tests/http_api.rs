@@ -350,21 +350,47 @@ async fn health_readiness_and_metrics_answer() {
         StatusCode::OK
     );
     app.graphql(None, "{ __typename }", json!({})).await;
-    let metrics = app
+    app.graphql(None, "query WhoAmI { __typename }", json!({}))
+        .await;
+    app.graphql(None, "{ shoeSize }", json!({})).await;
+    let scrape = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert!(
+        scrape.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let metrics = scrape.text().await.unwrap();
+    // The invalid query counts too: it parsed as a query.
+    for line in [
+        "parvis_graphql_requests_total{operation_type=\"query\",operation_name=\"anonymous\"} 2",
+        "parvis_graphql_requests_total{operation_type=\"query\",operation_name=\"WhoAmI\"} 1",
+        "parvis_graphql_errors_total{code=\"GRAPHQL_VALIDATION_FAILED\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+    for family in [
+        "parvis_db_pool_connections",
+        "parvis_db_statements_total",
+        "parvis_websocket_clients",
+        "parvis_websocket_operations",
+        "parvis_process{measure=\"resident_memory_bytes\"}",
+    ] {
+        assert!(metrics.contains(family), "{family} in {metrics}");
+    }
+    let openmetrics = app
         .http
         .get(app.url("/metrics"))
+        .header("accept", "application/openmetrics-text; version=1.0.0")
         .send()
-        .await
-        .unwrap()
-        .text()
         .await
         .unwrap();
     assert!(
-        metrics.contains("parvis_graphql_requests_total{operation_type=\"query\"} 1"),
-        "{metrics}"
+        openmetrics.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
     );
-    assert!(metrics.contains("parvis_db_pool_connections"), "{metrics}");
-    assert!(metrics.contains("parvis_websocket_clients"), "{metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -28,16 +28,18 @@ use crate::config::QueryLimits;
 #[derive(Debug, Default, Clone)]
 pub struct RequestTrace(Arc<Mutex<TraceState>>);
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct TraceState {
     pub operation_type: Option<OperationType>,
+    /// The name the document gives its operation, when it holds exactly one.
+    pub operation_name: Option<String>,
     /// False when the request failed before execution (parse or validation): a "request error".
     pub valid: bool,
 }
 
 impl RequestTrace {
     pub fn get(&self) -> TraceState {
-        self.0.lock().map(|state| *state).unwrap_or_default()
+        self.0.lock().map(|state| state.clone()).unwrap_or_default()
     }
 
     fn update(&self, change: impl FnOnce(&mut TraceState)) {
@@ -176,8 +178,15 @@ impl Extension for DocumentLimitsExtension {
             ));
         }
         if let Some(trace) = ctx.data_opt::<RequestTrace>() {
-            let operation_type = document.operations.iter().next().map(|(_, op)| op.node.ty);
-            trace.update(|state| state.operation_type = operation_type);
+            let mut operations = document.operations.iter();
+            let first = operations.next();
+            let only = operations.next().is_none();
+            trace.update(|state| {
+                state.operation_type = first.map(|(_, op)| op.node.ty);
+                state.operation_name = first
+                    .filter(|_| only)
+                    .and_then(|(name, _)| name.map(ToString::to_string));
+            });
         }
         Ok(document)
     }

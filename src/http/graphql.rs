@@ -259,7 +259,7 @@ async fn execute(
     };
     let schema = app.schemas.for_viewer(viewer.is_some());
     let viewer_id = viewer.as_ref().map(|viewer| viewer.id());
-    let names: Vec<Option<String>> = match &batch {
+    let chosen: Vec<Option<String>> = match &batch {
         BatchRequest::Single(request) => vec![request.operation_name.clone()],
         BatchRequest::Batch(requests) => requests
             .iter()
@@ -299,9 +299,18 @@ async fn execute(
             (BatchResponse::Batch(responses), traces)
         }
     };
-    for trace in &traces {
-        app.metrics
-            .observe_operation(trace.get().operation_type, started.elapsed());
+    // The operation a request names, else the one its document holds.
+    let names: Vec<Option<String>> = traces
+        .iter()
+        .zip(chosen)
+        .map(|(trace, chosen)| chosen.or(trace.get().operation_name))
+        .collect();
+    for (trace, name) in traces.iter().zip(&names) {
+        app.metrics.observe_operation(
+            trace.get().operation_type,
+            name.as_deref(),
+            started.elapsed(),
+        );
     }
     let mut response = response;
     match &mut response {

@@ -24,7 +24,13 @@ use crate::app::App;
 pub struct OperationLabels {
     /// query, mutation, subscription, or invalid (refused before an operation was known).
     pub operation_type: &'static str,
+    /// The operation's name; `anonymous` without one, `other` once `MAX_OPERATION_NAMES`
+    /// names have been seen (clients choose names: the series must stay bounded).
+    pub operation_name: String,
 }
+
+/// Distinct operation names the metrics label, at most: a front end has a few dozen.
+const MAX_OPERATION_NAMES: usize = 200;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
@@ -43,6 +49,8 @@ pub struct Metrics {
     latency: Family<OperationLabels, Histogram>,
     pool_connections: Family<PoolLabels, Gauge>,
     errors: Family<ErrorLabels, Counter>,
+    /// The operation names labelled so far.
+    operation_names: std::sync::Mutex<std::collections::HashSet<String>>,
     db_statements: Counter,
     /// What `db_statements` was last set from: the pool counts statements itself.
     db_statements_seen: std::sync::Mutex<u64>,
@@ -116,6 +124,7 @@ impl Default for Metrics {
             latency,
             pool_connections,
             errors,
+            operation_names: std::sync::Mutex::default(),
             db_statements,
             db_statements_seen: std::sync::Mutex::new(0),
             websocket_clients,
@@ -126,8 +135,14 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub fn observe_operation(&self, operation_type: Option<OperationType>, elapsed: Duration) {
+    pub fn observe_operation(
+        &self,
+        operation_type: Option<OperationType>,
+        operation_name: Option<&str>,
+        elapsed: Duration,
+    ) {
         let labels = OperationLabels {
+            operation_name: self.label_for(operation_name),
             operation_type: match operation_type {
                 Some(OperationType::Query) => "query",
                 Some(OperationType::Mutation) => "mutation",
@@ -139,6 +154,21 @@ impl Metrics {
         self.latency
             .get_or_create(&labels)
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// The label of an operation name: itself while few names have been seen.
+    fn label_for(&self, name: Option<&str>) -> String {
+        let Some(name) = name else {
+            return "anonymous".to_owned();
+        };
+        let Ok(mut seen) = self.operation_names.lock() else {
+            return "other".to_owned();
+        };
+        if seen.contains(name) || seen.len() < MAX_OPERATION_NAMES && seen.insert(name.to_owned()) {
+            name.to_owned()
+        } else {
+            "other".to_owned()
+        }
     }
 
     /// Counts the errors of a response by their code.
