@@ -282,7 +282,7 @@ async fn execute(
             .data(trace.clone());
         (request, trace)
     };
-    let (response, traces) = match batch {
+    let (mut response, traces) = match batch {
         BatchRequest::Single(request) => {
             let (request, trace) = prepare(request);
             (
@@ -312,13 +312,8 @@ async fn execute(
             started.elapsed(),
         );
     }
-    let mut response = response;
-    match &mut response {
-        BatchResponse::Single(single) => with_nulls(&app, single, &traces[0]),
-        BatchResponse::Batch(all) => all
-            .iter_mut()
-            .zip(&traces)
-            .for_each(|(single, trace)| with_nulls(&app, single, trace)),
+    for (single, trace) in each_mut(&mut response).iter_mut().zip(&traces) {
+        with_nulls(&app, single, trace);
     }
     let request_error = matches!(&response, BatchResponse::Single(r) if !r.errors.is_empty())
         && traces.iter().all(|trace| !trace.get().valid);
@@ -337,11 +332,8 @@ async fn execute(
     let response = with_error_codes(response, &request_id);
     describe_in_log(&app, &response, &names, viewer_id);
     let mut http_headers = HeaderMap::new();
-    match &response {
-        BatchResponse::Single(single) => append_headers(&mut http_headers, &single.http_headers),
-        BatchResponse::Batch(all) => all
-            .iter()
-            .for_each(|single| append_headers(&mut http_headers, &single.http_headers)),
+    for single in each(&response) {
+        append_headers(&mut http_headers, &single.http_headers);
     }
     let mut http = match &response {
         // A request error never started execution, so the body has no `data` entry.
@@ -382,11 +374,7 @@ fn describe_in_log(
     names: &[Option<String>],
     viewer: Option<uuid::Uuid>,
 ) {
-    let singles = match response {
-        BatchResponse::Single(single) => std::slice::from_ref(single),
-        BatchResponse::Batch(all) => all.as_slice(),
-    };
-    let codes: Vec<&str> = singles
+    let codes: Vec<&str> = each(response)
         .iter()
         .flat_map(|single| &single.errors)
         .filter_map(|error| match error.extensions.as_ref()?.get("code")? {
@@ -412,11 +400,7 @@ fn describe_in_log(
 /// The longest `retryAfter` of the response's errors (RATE_LIMITED), for the `Retry-After`
 /// header: a client that waits that long may retry the whole request.
 fn longest_retry_after(response: &BatchResponse) -> Option<u64> {
-    let singles = match response {
-        BatchResponse::Single(single) => std::slice::from_ref(single),
-        BatchResponse::Batch(all) => all.as_slice(),
-    };
-    singles
+    each(response)
         .iter()
         .flat_map(|single| &single.errors)
         .filter_map(|error| {
@@ -446,9 +430,21 @@ fn all_failed_with(response: &BatchResponse, code: &str) -> bool {
                 == Some(&code)
         })
     };
+    each(response).iter().all(failed)
+}
+
+/// The responses of a batch, or the one response of a single request.
+fn each(response: &BatchResponse) -> &[async_graphql::Response] {
     match response {
-        BatchResponse::Single(single) => failed(single),
-        BatchResponse::Batch(all) => all.iter().all(failed),
+        BatchResponse::Single(single) => std::slice::from_ref(single),
+        BatchResponse::Batch(all) => all,
+    }
+}
+
+fn each_mut(response: &mut BatchResponse) -> &mut [async_graphql::Response] {
+    match response {
+        BatchResponse::Single(single) => std::slice::from_mut(single),
+        BatchResponse::Batch(all) => all,
     }
 }
 
@@ -476,11 +472,8 @@ pub fn complete_error_codes(errors: &mut [ServerError], request_id: &str) {
 }
 
 fn with_error_codes(mut response: BatchResponse, request_id: &str) -> BatchResponse {
-    match &mut response {
-        BatchResponse::Single(single) => complete_error_codes(&mut single.errors, request_id),
-        BatchResponse::Batch(all) => all
-            .iter_mut()
-            .for_each(|single| complete_error_codes(&mut single.errors, request_id)),
+    for single in each_mut(&mut response) {
+        complete_error_codes(&mut single.errors, request_id);
     }
     response
 }
