@@ -10,7 +10,7 @@ use async_graphql::parser::types::{
 };
 use common::{TestApp, error_code};
 use parvis::groups::Visibility;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_node_is_null_with_a_not_found_error_and_the_other_fields_still_answer() {
@@ -376,4 +376,226 @@ async fn trusted_documents_mode_runs_the_manifests_documents_and_anything_only_f
         .graphql(Some(&admin), "{ viewer { id } }", json!({}))
         .await;
     assert_eq!(from_graphiql["data"]["viewer"]["id"], admin.id.as_str());
+}
+
+#[test]
+fn every_connection_takes_first_after_last_and_before() {
+    let types = schema_types();
+    let mut missing = Vec::new();
+    for definition in &types {
+        let TypeKind::Object(object) = &definition.kind else {
+            continue;
+        };
+        for field in &object.fields {
+            if !field.node.ty.node.to_string().ends_with("Connection!") {
+                continue;
+            }
+            let arguments: Vec<&str> = field
+                .node
+                .arguments
+                .iter()
+                .map(|argument| argument.node.name.node.as_str())
+                .collect();
+            for wanted in ["first", "after", "last", "before"] {
+                if !arguments.contains(&wanted) {
+                    missing.push(format!(
+                        "{}.{} has no `{wanted}`",
+                        definition.name.node, field.node.name.node
+                    ));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:?}");
+}
+
+/// The ids of a connection's items, read two at a time forwards from its start, then two at a
+/// time backwards from its end (checking `pageInfo` on each page). `query` takes `$first`,
+/// `$after`, `$last` and `$before`; `at` is the connection's path in `data`.
+async fn read_both_ways(
+    app: &TestApp,
+    viewer: &common::TestUser,
+    query: &str,
+    variables: Value,
+    at: &[&str],
+) -> (Vec<String>, Vec<String>) {
+    let page = |arguments: Value| {
+        let mut variables = variables.clone();
+        variables
+            .as_object_mut()
+            .unwrap()
+            .extend(arguments.as_object().unwrap().clone());
+        async move {
+            let response = app.graphql(Some(viewer), query, variables).await;
+            assert!(response["errors"].is_null(), "{response}");
+            at.iter()
+                .fold(&response["data"], |value, key| &value[key])
+                .clone()
+        }
+    };
+    let ids = |connection: &Value| -> Vec<String> {
+        connection["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|edge| edge["node"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (mut forwards, mut after) = (Vec::new(), Value::Null);
+    for _ in 0..50 {
+        let connection = page(json!({ "first": 2, "after": after })).await;
+        assert_eq!(connection["pageInfo"]["hasPreviousPage"], !after.is_null());
+        forwards.extend(ids(&connection));
+        after = connection["pageInfo"]["endCursor"].clone();
+        if connection["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+    }
+    let (mut backwards, mut before) = (Vec::new(), Value::Null);
+    for _ in 0..50 {
+        let connection = page(json!({ "last": 2, "before": before })).await;
+        assert_eq!(connection["pageInfo"]["hasNextPage"], !before.is_null());
+        backwards.splice(0..0, ids(&connection));
+        before = connection["pageInfo"]["startCursor"].clone();
+        if connection["pageInfo"]["hasPreviousPage"] == false {
+            break;
+        }
+    }
+    (forwards, backwards)
+}
+
+const PAGE_ARGUMENTS: &str = "first: $first, after: $after, last: $last, before: $before";
+const PAGE_VARIABLES: &str = "$first: Int, $after: String, $last: Int, $before: String";
+const PAGE_SELECTION: &str = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } \
+                              edges { node { id } }";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_directory_pages_backwards_through_the_people_it_pages_forwards() {
+    let app = TestApp::spawn().await;
+    let viewer = app.member("zoé").await;
+    for name in ["Émile", "adèle", "Bruno", "Çelik", "david"] {
+        app.member(name).await;
+    }
+    let query =
+        format!("query({PAGE_VARIABLES}) {{ users({PAGE_ARGUMENTS}) {{ {PAGE_SELECTION} }} }}");
+
+    let (forwards, backwards) = read_both_ways(&app, &viewer, &query, json!({}), &["users"]).await;
+
+    assert!(forwards.len() >= 6, "{forwards:?}");
+    assert_eq!(backwards, forwards);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_feed_pages_backwards_through_the_posts_it_pages_forwards() {
+    let app = TestApp::spawn().await;
+    let author = app.member("author").await;
+    let group = app.create_group(&author, "Club", Visibility::Private).await;
+    for body in ["Un", "Deux", "Trois", "Quatre", "Cinq"] {
+        post_in(&app, &author, &group.id, body).await;
+    }
+    let query =
+        format!("query({PAGE_VARIABLES}) {{ feed({PAGE_ARGUMENTS}) {{ {PAGE_SELECTION} }} }}");
+
+    let (forwards, backwards) = read_both_ways(&app, &author, &query, json!({}), &["feed"]).await;
+
+    assert_eq!(forwards.len(), 5);
+    assert_eq!(backwards, forwards);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_posts_comments_page_backwards_from_the_newest() {
+    let app = TestApp::spawn().await;
+    let author = app.member("author").await;
+    let group = app.create_group(&author, "Club", Visibility::Private).await;
+    let post = post_in(&app, &author, &group.id, "Fil").await;
+    for body in ["Un", "Deux", "Trois", "Quatre", "Cinq"] {
+        let response = app
+            .graphql(
+                Some(&author),
+                "mutation($id: ID!, $b: String!) { addComment(input: { postId: $id, body: $b }) { comment { id } } }",
+                json!({ "id": post["id"], "b": body }),
+            )
+            .await;
+        assert!(response["errors"].is_null(), "{response}");
+    }
+    let query = format!(
+        "query($id: ID!, {PAGE_VARIABLES}) {{ post(id: $id) {{ comments({PAGE_ARGUMENTS}) {{ {PAGE_SELECTION} }} }} }}"
+    );
+    let newest = app
+        .graphql(
+            Some(&author),
+            &query,
+            json!({ "id": post["id"], "last": 2 }),
+        )
+        .await;
+
+    let (forwards, backwards) = read_both_ways(
+        &app,
+        &author,
+        &query,
+        json!({ "id": post["id"] }),
+        &["post", "comments"],
+    )
+    .await;
+
+    assert_eq!(forwards.len(), 5);
+    assert_eq!(backwards, forwards);
+    let newest_ids: Vec<&Value> = newest["data"]["post"]["comments"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| &edge["node"]["id"])
+        .collect();
+    assert_eq!(newest_ids, [&json!(forwards[3]), &json!(forwards[4])]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_group_list_pages_backwards_through_the_groups_it_pages_forwards() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    for name in ["Échecs", "aviron", "Basket", "Chorale", "danse"] {
+        app.create_group(&owner, name, Visibility::Public).await;
+    }
+    let query =
+        format!("query({PAGE_VARIABLES}) {{ groups({PAGE_ARGUMENTS}) {{ {PAGE_SELECTION} }} }}");
+
+    let (forwards, backwards) = read_both_ways(&app, &owner, &query, json!({}), &["groups"]).await;
+
+    assert_eq!(forwards.len(), 5);
+    assert_eq!(backwards, forwards);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn paging_forwards_and_backwards_in_one_call_is_refused_naming_the_argument() {
+    let app = TestApp::spawn().await;
+    let viewer = app.member("viewer").await;
+
+    let response = app
+        .graphql(
+            Some(&viewer),
+            "{ users(first: 2, last: 2) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(error_code(&response), "BAD_USER_INPUT");
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("last"),
+        "{response}"
+    );
+}
+
+async fn post_in(app: &TestApp, author: &common::TestUser, group: &str, body: &str) -> Value {
+    let response = app
+        .graphql(
+            Some(author),
+            "mutation($input: CreatePostInput!) { createPost(input: $input) { post { id } } }",
+            json!({ "input": { "groupIds": [group], "body": body } }),
+        )
+        .await;
+    assert!(response["errors"].is_null(), "{response}");
+    response["data"]["createPost"]["post"].clone()
 }

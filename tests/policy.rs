@@ -667,10 +667,7 @@ async fn check_groups(
     if as_member.user.org_role == OrgRole::Admin {
         as_member.user.org_role = OrgRole::Member;
     }
-    let page = PageRequest::<GroupCursor> {
-        first: PAGE,
-        after: None,
-    };
+    let page = PageRequest::<GroupCursor>::first(PAGE);
     for scope in [GroupScope::Visible, GroupScope::All] {
         let filter = GroupFilter {
             scope,
@@ -742,10 +739,7 @@ async fn check_feeds(
         };
         post.is_live() && policy::can(viewer, Action::View, resource).allowed()
     };
-    let page = PageRequest::<FeedCursor> {
-        first: PAGE,
-        after: None,
-    };
+    let page = PageRequest::<FeedCursor>::first(PAGE);
     let feed = |group: Option<Uuid>| FeedFilter {
         viewer: viewer.id(),
         guest: viewer.user.org_role == OrgRole::Guest,
@@ -863,10 +857,7 @@ async fn check_files(
         .into_iter()
         .map(|view| view.drive.id)
         .collect();
-    let page = PageRequest {
-        first: PAGE,
-        after: None,
-    };
+    let page = PageRequest::first(PAGE);
     let listed = files::page_in_drives(conn, &readable, &[], &[], &page)
         .await
         .or_fail()?
@@ -901,10 +892,7 @@ async fn check_surveys(
         admin: viewer.user.is_admin(),
         guest: viewer.user.org_role == OrgRole::Guest,
     };
-    let page = PageRequest::<SurveyCursor> {
-        first: PAGE,
-        after: None,
-    };
+    let page = PageRequest::<SurveyCursor>::first(PAGE);
     let visible = surveys::visible_page(conn, list_viewer, &page)
         .await
         .or_fail()?;

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::auth::secrets;
 use crate::db::schema::account_invitations;
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Order, Page, PageRequest};
 use crate::users::OrgRole;
 
 /// Serialized (without its token) as audit snapshots.
@@ -185,19 +185,16 @@ pub async fn page(
     };
     let mut query = filtered()
         .select(AccountInvitation::as_select())
-        .order((
-            account_invitations::created_at.desc(),
-            account_invitations::id.desc(),
+        .order(page.order_by(
+            &["account_invitations.created_at", "account_invitations.id"],
+            Order::Descending,
         ))
         .limit(page.fetch_limit());
-    if let Some((at, id)) = page.after {
-        query = query.filter(
-            account_invitations::created_at
-                .lt(at)
-                .or(account_invitations::created_at
-                    .eq(at)
-                    .and(account_invitations::id.lt(id))),
-        );
+    if let Some(beyond) = page.beyond_cursor(
+        "account_invitations.created_at, account_invitations.id",
+        Order::Descending,
+    ) {
+        query = query.filter(beyond);
     }
     let rows = query.load(conn).await?;
     let total_count = filtered().count().get_result(conn).await?;

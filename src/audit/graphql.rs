@@ -84,22 +84,33 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// What admins and managers did, newest first (admins).
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
         #[graphql(
             desc = "Which entries to list (by actor, action, target, group or time); all of them when omitted."
         )]
         filter: Option<AuditLogFilter>,
     ) -> ApiResult<PageConnection<Entry>> {
         ctx.require_admin()?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let filter = parse_filter(filter.unwrap_or_default())?;
         let mut conn = ctx.conn().await?;
         let page = model::page(&mut conn, &filter, &page).await?;

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::db::schema::audit_log;
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Order, Page, PageRequest};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_log)]
@@ -67,14 +67,15 @@ pub async fn page(
 ) -> ApiResult<Page<Entry>> {
     let mut query = filtered(filter)
         .select(Entry::as_select())
-        .order((audit_log::occurred_at.desc(), audit_log::id.desc()))
+        .order(page.order_by(
+            &["audit_log.occurred_at", "audit_log.id"],
+            Order::Descending,
+        ))
         .limit(page.fetch_limit());
-    if let Some((at, id)) = page.after {
-        query = query.filter(
-            audit_log::occurred_at
-                .lt(at)
-                .or(audit_log::occurred_at.eq(at).and(audit_log::id.lt(id))),
-        );
+    if let Some(beyond) =
+        page.beyond_cursor("audit_log.occurred_at, audit_log.id", Order::Descending)
+    {
+        query = query.filter(beyond);
     }
     let rows = query.load(conn).await?;
     let total_count = filtered(filter).count().get_result(conn).await?;

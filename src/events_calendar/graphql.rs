@@ -459,14 +459,30 @@ impl EventQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The window, and optionally a group or the viewer's own answers.")]
         filter: EventsFilter,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
     ) -> ApiResult<PageConnection<EventOccurrence>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::<OccurrenceCursor>::parse(first, after.as_deref())?;
+        let page = PageRequest::<OccurrenceCursor>::parse(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+        )?;
         let group_id = filter
             .group_id
             .as_ref()
@@ -484,14 +500,8 @@ impl EventQuery {
             },
         )
         .await?;
-        let total = all.len() as i64;
-        let rows: Vec<EventOccurrence> = all
-            .into_iter()
-            .filter(|occurrence| page.after.is_none_or(|after| occurrence.key() > after))
-            .take(page.first + 1)
-            .collect();
         Ok(connection(
-            page.finish(rows, total),
+            page.of_sorted(all, EventOccurrence::key),
             EventOccurrence::key,
             |o| o,
         ))

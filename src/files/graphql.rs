@@ -181,19 +181,33 @@ impl FolderView {
             .collect())
     }
     /// The files in this folder (not in the trash), sorted by name, last upload or size.
+    // Each argument is one of the field's GraphQL arguments: Relay's four, then the sort.
+    #[allow(clippy::too_many_arguments)]
     async fn files(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
         #[graphql(default, desc = "What to sort by (NAME by default).")] order_by: FileSort,
         #[graphql(default, desc = "Reverses the order: Z to A, newest or largest first.")]
         descending: bool,
     ) -> ApiResult<PageConnection<FileView>> {
-        let page = PageRequest::<(String, Uuid)>::parse(first, after.as_deref())?;
+        let page =
+            PageRequest::<(String, Uuid)>::parse(first, after.as_deref(), last, before.as_deref())?;
         let order: FileOrder = order_by.into();
         let files =
             loaders::page_of::<FilePages>(ctx, self.folder.id, (page, order, descending)).await?;
@@ -448,14 +462,30 @@ impl FileQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Words the file name must all contain (at most 200 characters).")]
         query: Option<String>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
     ) -> ApiResult<PageConnection<FileView>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::<(DateTime<Utc>, Uuid)>::parse(first, after.as_deref())?;
+        let page = PageRequest::<(DateTime<Utc>, Uuid)>::parse(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+        )?;
         let words: Vec<String> = match &query {
             Some(query) => {
                 crate::validation::max_chars("query", query, crate::validation::Limit::SEARCH)?;

@@ -47,8 +47,9 @@ macro_rules! page_of {
             "A page of ",
             $what,
             ", ordered as the field that returns it says. `edges` (or `nodes`) hold the items; \
-             pass `pageInfo.endCursor` as `after` for the next page. `totalCount` counts every \
-             match across all pages."
+             pass `pageInfo.endCursor` as `after` for the next page, or page backwards with \
+             `last` and `pageInfo.startCursor` as `before`. `totalCount` counts every match \
+             across all pages."
         )
     };
 }
@@ -58,9 +59,12 @@ macro_rules! page_of {
 pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M, S> {
     builder
         .override_output_type_description::<PageInfo>(
-            "Where a page sits in its list. While `hasNextPage` is true, pass `endCursor` as \
-             `after` for the next page. Lists page forwards only: `hasPreviousPage` is true when \
-             the page was asked for with `after`.",
+            "Where a page sits in its list. Paging forwards (`first`/`after`): while \
+             `hasNextPage` is true, pass `endCursor` as `after` for the next page; \
+             `hasPreviousPage` is then true when the page was asked for with `after`. Paging \
+             backwards (`last`/`before`): while `hasPreviousPage` is true, pass `startCursor` \
+             as `before` for the page before; `hasNextPage` is then true when the page was \
+             asked for with `before`.",
         )
         .override_output_type_description::<PageConnection<crate::users::User>>(page_of!(
             "people"

@@ -13,7 +13,7 @@ use crate::db::schema::{
     outgoing_emails, users,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Order, Page, PageRequest};
 use crate::users::{OrgRole, User, UserStatus};
 
 use super::TYPE_NAME;
@@ -205,17 +205,16 @@ pub async fn newest_first(
 ) -> ApiResult<Page<Newsletter>> {
     let total: i64 = newsletters::table.count().get_result(conn).await?;
     let mut rows = newsletters::table.into_boxed();
-    if let Some((created_at, id)) = page.after {
-        rows = rows.filter(
-            newsletters::created_at
-                .lt(created_at)
-                .or(newsletters::created_at
-                    .eq(created_at)
-                    .and(newsletters::id.lt(id))),
-        );
+    if let Some(beyond) =
+        page.beyond_cursor("newsletters.created_at, newsletters.id", Order::Descending)
+    {
+        rows = rows.filter(beyond);
     }
     let rows = rows
-        .order((newsletters::created_at.desc(), newsletters::id.desc()))
+        .order(page.order_by(
+            &["newsletters.created_at", "newsletters.id"],
+            Order::Descending,
+        ))
         .limit(page.fetch_limit())
         .select(Newsletter::as_select())
         .load(conn)

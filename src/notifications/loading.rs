@@ -20,12 +20,10 @@ use crate::pagination::PageRequest;
 /// The viewer's notifications, most recently active first (for `User.notifications`).
 pub async fn viewer_notifications(
     ctx: &Context<'_>,
-    first: Option<i32>,
-    after: Option<String>,
+    page: PageRequest<model::Cursor>,
     filter: Option<NotificationFilter>,
 ) -> ApiResult<PageConnection<Notification>> {
     let viewer = ctx.viewer()?.id();
-    let page = PageRequest::parse(first, after.as_deref())?;
     let filter = filter.unwrap_or_default();
     let filter = Filter {
         unread_only: filter.unread_only,

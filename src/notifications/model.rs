@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::kinds::{Delivery, NotificationKind};
 use crate::db::schema::notifications;
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Order, Page, PageRequest};
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = notifications, check_for_backend(diesel::pg::Pg))]
@@ -178,16 +178,16 @@ pub async fn page(
 ) -> ApiResult<Page<Notification>> {
     let mut query = filtered(recipient, filter)
         .select(Notification::as_select())
-        .order((notifications::updated_at.desc(), notifications::id.desc()))
+        .order(page.order_by(
+            &["notifications.updated_at", "notifications.id"],
+            Order::Descending,
+        ))
         .limit(page.fetch_limit());
-    if let Some((at, id)) = page.after {
-        query = query.filter(
-            notifications::updated_at
-                .lt(at)
-                .or(notifications::updated_at
-                    .eq(at)
-                    .and(notifications::id.lt(id))),
-        );
+    if let Some(beyond) = page.beyond_cursor(
+        "notifications.updated_at, notifications.id",
+        Order::Descending,
+    ) {
+        query = query.filter(beyond);
     }
     let rows = query.load(conn).await?;
     let total_count = filtered(recipient, filter).count().get_result(conn).await?;

@@ -294,13 +294,24 @@ impl SurveyQuestionResults {
     async fn text_answers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
     ) -> ApiResult<PageConnection<SurveyTextAnswer>> {
-        let page = PageRequest::<Uuid>::parse(first, after.as_deref())?;
+        let page = PageRequest::<Uuid>::parse(first, after.as_deref(), last, before.as_deref())?;
         let answers = if self.question.kind == QuestionKind::FreeText {
             loaders::page_of::<TextAnswerPages>(ctx, self.question.id, page).await?
         } else {
@@ -424,32 +435,56 @@ impl SurveyQuery {
 
     /// The surveys the viewer sees, newest first: those asking them, those they created, and
     /// for org admins every survey.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn surveys(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
     ) -> ApiResult<PageConnection<SurveyView>> {
-        listed(ctx, model::visible_page, first, after).await
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
+        listed(ctx, model::visible_page, page).await
     }
 
     /// Open surveys asking the viewer that they have not answered yet, newest first (the home
     /// page shows them).
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn pending_surveys(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
     ) -> ApiResult<PageConnection<SurveyView>> {
-        listed(ctx, model::pending_page, first, after).await
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
+        listed(ctx, model::pending_page, page).await
     }
 }
 
@@ -462,10 +497,8 @@ async fn listed(
         ListViewer,
         &PageRequest<SurveyCursor>,
     ) -> ApiResult<Page<model::Survey>>,
-    first: Option<i32>,
-    after: Option<String>,
+    page: PageRequest<SurveyCursor>,
 ) -> ApiResult<PageConnection<SurveyView>> {
-    let page = PageRequest::parse(first, after.as_deref())?;
     let found = list(&mut *ctx.conn().await?, list_viewer(ctx)?, &page).await?;
     Ok(connection(views(ctx, found).await?, key, |view| view))
 }

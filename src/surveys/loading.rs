@@ -12,7 +12,7 @@ use crate::pagination::PageRequest;
 
 /// The first pending surveys, for the home page.
 pub async fn pending(ctx: &Context<'_>, first: usize) -> ApiResult<Vec<SurveyView>> {
-    let page = PageRequest { first, after: None };
+    let page = PageRequest::first(first);
     let found = model::pending_page(&mut *ctx.conn().await?, list_viewer(ctx)?, &page).await?;
     Ok(views(ctx, found).await?.items)
 }

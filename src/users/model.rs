@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::db::schema::users;
 use crate::error::{ApiError, ApiResult};
 use crate::notifications::preferences::QuietHours;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Order, Page, PageRequest};
 use crate::text_enum;
 
 text_enum! {
@@ -310,21 +310,6 @@ pub async fn count_all(conn: &mut AsyncPgConnection) -> ApiResult<i64> {
 /// The directory key: people are listed by display name, ties broken by id.
 pub type DirectoryCursor = (String, Uuid);
 
-/// `(users.display_name, users.id) > key`, for any query that lists people in directory order.
-/// A row comparison, so PostgreSQL seeks in `users_directory_order` instead of filtering every
-/// row before the page (the column's ICU collation applies to the bound name too).
-pub fn after_directory_key<QS>(
-    key: &DirectoryCursor,
-) -> Box<dyn BoxableExpression<QS, diesel::pg::Pg, SqlType = Bool>> {
-    Box::new(
-        diesel::dsl::sql::<Bool>("(users.display_name, users.id) > (")
-            .bind::<Text, _>(key.0.clone())
-            .sql(", ")
-            .bind::<diesel::sql_types::Uuid, _>(key.1)
-            .sql(")"),
-    )
-}
-
 /// One page of the directory (the people of one status), ordered by display name (ICU collation)
 /// then id.
 pub async fn directory_page(
@@ -334,10 +319,10 @@ pub async fn directory_page(
 ) -> ApiResult<Page<User>> {
     let mut query = directory_query(filter)
         .select(User::as_select())
-        .order((users::display_name.asc(), users::id.asc()))
+        .order(page.order_by(&["users.display_name", "users.id"], Order::Ascending))
         .limit(page.fetch_limit());
-    if let Some(key) = &page.after {
-        query = query.filter(after_directory_key(key));
+    if let Some(beyond) = page.beyond_cursor("users.display_name, users.id", Order::Ascending) {
+        query = query.filter(beyond);
     }
     let rows = query.load(conn).await?;
     let total_count = directory_query(filter).count().get_result(conn).await?;

@@ -123,15 +123,26 @@ pub struct AccountQuery;
 #[Object]
 impl AccountQuery {
     /// Invitations, newest first (admins); `openOnly` keeps those not accepted or revoked.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn account_invitations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
         #[graphql(
             default = false,
             desc = "Only invitations not yet accepted or revoked (expired ones included)."
@@ -139,7 +150,7 @@ impl AccountQuery {
         open_only: bool,
     ) -> ApiResult<PageConnection<AccountInvitation>> {
         ctx.require_admin()?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let mut conn = ctx.conn().await?;
         let page = invitations::page(&mut conn, open_only, &page).await?;
         Ok(connection(page, |row| (row.created_at, row.id), |row| row))

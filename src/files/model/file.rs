@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::db::schema::files;
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageRequest, PerParentRow};
+use crate::pagination::{Order, Page, PageRequest, PerParentRow};
 
 use super::version::insert_version;
 use super::{File, Folder, StoredObject, mark_garbage, name_clash, refund, versions};
@@ -119,21 +119,26 @@ pub async fn file_pages(
         FileOrder::UpdatedAt => "updated_at",
         FileOrder::Size => "size_bytes",
     };
-    let comparison = if descending { "<" } else { ">" };
-    let direction = if descending { "DESC" } else { "ASC" };
+    let shown = if descending {
+        Order::Descending
+    } else {
+        Order::Ascending
+    };
+    let comparison = page.beyond_operator(shown);
     let cast = match order {
         FileOrder::Name => "text COLLATE \"und-x-icu\"",
         FileOrder::UpdatedAt => "timestamptz",
         FileOrder::Size => "bigint",
     };
-    let (after_key, after_id) = page.after.clone().unzip();
+    let (after_key, after_id) = page.cursor.clone().unzip();
     let rows: Vec<PerParentRow<File>> = diesel::sql_query(page.per_parent_sql(
         &format!(
             "SELECT {FILE_COLUMNS}, folder_id AS page_parent,
                     ($2::text IS NULL OR ({column}, id) {comparison} ($2::{cast}, $3)) AS page_after
              FROM files WHERE folder_id = ANY($1) AND deleted_at IS NULL"
         ),
-        &format!("{column} {direction}, id {direction}"),
+        &[column, "id"],
+        shown,
     ))
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(folders)
     .bind::<diesel::sql_types::Nullable<Text>, _>(after_key)
@@ -194,14 +199,10 @@ pub async fn page_in_drives(
     let total: i64 = matching().count().get_result(conn).await?;
     let mut rows = matching()
         .select(File::as_select())
-        .order((files::updated_at.desc(), files::id.desc()))
+        .order(page.order_by(&["files.updated_at", "files.id"], Order::Descending))
         .limit(page.fetch_limit());
-    if let Some((at, id)) = page.after {
-        rows = rows.filter(
-            files::updated_at
-                .lt(at)
-                .or(files::updated_at.eq(at).and(files::id.lt(id))),
-        );
+    if let Some(beyond) = page.beyond_cursor("files.updated_at, files.id", Order::Descending) {
+        rows = rows.filter(beyond);
     }
     Ok(page.finish(rows.load(conn).await?, total))
 }

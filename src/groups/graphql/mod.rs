@@ -158,15 +158,26 @@ impl GroupAccess {
         crate::notifications::loading::viewer_group_level(ctx, self.group.id).await
     }
     /// Members by name; FORBIDDEN for people who may see the group but not its content.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn members(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
         #[graphql(desc = "Only the members with this role; members of every role when omitted.")]
         role: Option<GroupRoleGql>,
     ) -> ApiResult<PageConnection<Member>> {
@@ -176,7 +187,7 @@ impl GroupAccess {
             self,
             "Only members see who is in this group.",
         )?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let members =
             loaders::page_of::<MemberPages>(ctx, self.group.id, (page, role.map(Into::into)))
                 .await?;
@@ -191,11 +202,22 @@ impl GroupAccess {
     async fn join_requests(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
     ) -> ApiResult<PageConnection<JoinRequest>> {
         require(
             ctx,
@@ -203,7 +225,7 @@ impl GroupAccess {
             self,
             "Only the group's managers see join requests.",
         )?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let requests = loaders::page_of::<JoinRequestPages>(ctx, self.group.id, page).await?;
         Ok(connection(requests, |r| (r.created_at, r.id), |r| r))
     }
@@ -243,11 +265,22 @@ impl GroupAccess {
     async fn invitations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
     ) -> ApiResult<PageConnection<Invitation>> {
         require(
             ctx,
@@ -255,7 +288,7 @@ impl GroupAccess {
             self,
             "Only the group's managers see invitations.",
         )?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let invitations = loaders::page_of::<InvitationPages>(ctx, self.group.id, page).await?;
         Ok(connection(invitations, |i| (i.created_at, i.id), |i| i))
     }
@@ -471,20 +504,31 @@ pub struct GroupQuery;
 #[Object]
 impl GroupQuery {
     /// Groups the viewer may see, by name.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn groups(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
         #[graphql(desc = "Which groups to list; every group the viewer may see when omitted.")]
         filter: Option<GroupsFilter>,
     ) -> ApiResult<PageConnection<GroupAccess>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let filter = filter.unwrap_or_default();
         if let Some(query) = &filter.query {
             validation::max_chars("filter.query", query, Limit::SEARCH)?;
@@ -551,14 +595,25 @@ impl GroupQuery {
     async fn group_invitations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
     ) -> ApiResult<PageConnection<Invitation>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let mut conn = ctx.conn().await?;
         let invitations = model::pending_invitation_pages(
             &mut conn,

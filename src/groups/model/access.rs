@@ -10,7 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Order, Page, PageRequest};
 use crate::users::User;
 
 use super::{Group, GroupRole, Visibility};
@@ -154,11 +154,13 @@ pub async fn page(
     filter: &GroupFilter,
     page: &PageRequest<GroupCursor>,
 ) -> ApiResult<Page<GroupAccess>> {
-    let (after_name, after_id) = page.after.clone().unzip();
+    let (after_name, after_id) = page.cursor.clone().unzip();
+    let beyond = page.beyond_operator(Order::Ascending);
+    let order = page.order_by_sql(&["g.name", "g.id"], Order::Ascending);
     let page_sql = format!(
         "{ACCESS_SELECT} {LIST_WHERE}
-           AND ($7::text IS NULL OR (g.name, g.id) > ($7 COLLATE \"und-x-icu\", $8))
-         ORDER BY g.name, g.id
+           AND ($7::text IS NULL OR (g.name, g.id) {beyond} ($7 COLLATE \"und-x-icu\", $8))
+         ORDER BY {order}
          LIMIT $9"
     );
     let rows: Vec<GroupAccess> = filtered(page_sql, viewer, filter)

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::db::schema::group_memberships;
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageRequest, PerParentRow};
+use crate::pagination::{Order, Page, PageRequest, PerParentRow};
 use crate::users::User;
 
 use super::GroupRole;
@@ -187,13 +187,17 @@ pub async fn member_pages(
     role: Option<GroupRole>,
     page: &PageRequest<crate::users::model::DirectoryCursor>,
 ) -> ApiResult<HashMap<Uuid, Page<Member>>> {
-    let (after_name, after_id) = page.after.clone().unzip();
+    let (after_name, after_id) = page.cursor.clone().unzip();
+    let beyond = page.beyond_operator(Order::Ascending);
     let rows: Vec<PerParentRow<Member>> = diesel::sql_query(page.per_parent_sql(
-        "SELECT u.*, m.role, m.created_at AS joined_at, m.group_id AS page_parent,
-                ($2::text IS NULL OR (u.display_name, u.id) > ($2, $3)) AS page_after
-         FROM group_memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.group_id = ANY($1) AND ($4::text IS NULL OR m.role = $4)",
-        "display_name, id",
+        &format!(
+            "SELECT u.*, m.role, m.created_at AS joined_at, m.group_id AS page_parent,
+                    ($2::text IS NULL OR (u.display_name, u.id) {beyond} ($2, $3)) AS page_after
+             FROM group_memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.group_id = ANY($1) AND ($4::text IS NULL OR m.role = $4)"
+        ),
+        &["display_name", "id"],
+        Order::Ascending,
     ))
     .bind::<Array<SqlUuid>, _>(groups)
     .bind::<Nullable<Text>, _>(after_name)

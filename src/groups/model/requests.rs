@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{group_invitations, group_join_requests, users};
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{Page, PageRequest, PerParentRow};
+use crate::pagination::{Order, Page, PageRequest, PerParentRow};
 use crate::users::UserStatus;
 
 use super::{InvitationStatus, RequestStatus};
@@ -123,13 +123,17 @@ pub async fn pending_join_request_pages(
     groups: &[Uuid],
     page: &PageRequest<(DateTime<Utc>, Uuid)>,
 ) -> ApiResult<HashMap<Uuid, Page<JoinRequest>>> {
-    let (after_at, after_id) = page.after.unzip();
+    let (after_at, after_id) = page.cursor.unzip();
+    let beyond = page.beyond_operator(Order::Ascending);
     let rows: Vec<PerParentRow<JoinRequest>> = diesel::sql_query(page.per_parent_sql(
-        "SELECT r.id, r.group_id, r.user_id, r.message, r.status, r.created_at,
-                r.group_id AS page_parent,
-                ($2::timestamptz IS NULL OR (r.created_at, r.id) > ($2, $3)) AS page_after
-         FROM group_join_requests r WHERE r.group_id = ANY($1) AND r.status = 'pending'",
-        "created_at, id",
+        &format!(
+            "SELECT r.id, r.group_id, r.user_id, r.message, r.status, r.created_at,
+                    r.group_id AS page_parent,
+                    ($2::timestamptz IS NULL OR (r.created_at, r.id) {beyond} ($2, $3)) AS page_after
+             FROM group_join_requests r WHERE r.group_id = ANY($1) AND r.status = 'pending'"
+        ),
+        &["created_at", "id"],
+        Order::Ascending,
     ))
     .bind::<Array<SqlUuid>, _>(groups)
     .bind::<Nullable<diesel::sql_types::Timestamptz>, _>(after_at)
@@ -258,15 +262,17 @@ pub async fn pending_invitation_pages(
         InvitationsOf::Group => "group_id",
         InvitationsOf::Invitee => "user_id",
     };
-    let (after_at, after_id) = page.after.unzip();
+    let (after_at, after_id) = page.cursor.unzip();
+    let beyond = page.beyond_operator(Order::Ascending);
     let rows: Vec<PerParentRow<Invitation>> = diesel::sql_query(page.per_parent_sql(
         &format!(
             "SELECT i.id, i.group_id, i.user_id, i.invited_by, i.status, i.created_at,
                     i.{parent} AS page_parent,
-                    ($2::timestamptz IS NULL OR (i.created_at, i.id) > ($2, $3)) AS page_after
+                    ($2::timestamptz IS NULL OR (i.created_at, i.id) {beyond} ($2, $3)) AS page_after
              FROM group_invitations i WHERE i.{parent} = ANY($1) AND i.status = 'pending'"
         ),
-        "created_at, id",
+        &["created_at", "id"],
+        Order::Ascending,
     ))
     .bind::<Array<SqlUuid>, _>(parents)
     .bind::<Nullable<diesel::sql_types::Timestamptz>, _>(after_at)

@@ -153,17 +153,23 @@ fn requested_page<K: serde::de::DeserializeOwned>(
     field: &SelectionField<'_>,
 ) -> Option<(PageRequest<K>, Arguments)> {
     let arguments = field.arguments().ok()?;
-    let first = match argument(&arguments, "first") {
-        Some(Value::Number(n)) => Some(i32::try_from(n.as_i64()?).ok()?),
-        None | Some(Value::Null) => None,
-        Some(_) => return None,
+    let count = |name| match argument(&arguments, name) {
+        Some(Value::Number(n)) => Some(i32::try_from(n.as_i64()?).ok()),
+        None | Some(Value::Null) => Some(None),
+        Some(_) => None,
     };
-    let after = match argument(&arguments, "after") {
-        Some(Value::String(cursor)) => Some(cursor.as_str()),
-        None | Some(Value::Null) => None,
-        Some(_) => return None,
+    let cursor = |name| match argument(&arguments, name) {
+        Some(Value::String(cursor)) => Some(Some(cursor.as_str())),
+        None | Some(Value::Null) => Some(None),
+        Some(_) => None,
     };
-    let page = PageRequest::parse(first, after).ok()?;
+    let page = PageRequest::parse(
+        count("first")?,
+        cursor("after")?,
+        count("last")?,
+        cursor("before")?,
+    )
+    .ok()?;
     Some((page, arguments))
 }
 
@@ -296,20 +302,31 @@ impl PostQuery {
     /// Posts the viewer may read, newest first: their groups' posts and organization-wide ones
     /// (with `groupId`, any group whose content they may read). `totalCount` costs a count of
     /// every readable post: ask for it only when shown.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn feed(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
         #[graphql(desc = "Narrows the feed to a group, an author or a kind of post.")]
         filter: Option<FeedFilterInput>,
     ) -> ApiResult<PageConnection<Post>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let filter = filter.unwrap_or_default();
         let group = match &filter.group_id {
             Some(id) => Some(readable_group(ctx, id, "filter.groupId").await?),
@@ -348,14 +365,25 @@ impl PostQuery {
     async fn drafts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
     ) -> ApiResult<PageConnection<Post>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let posts = model::unpublished_page(&mut *ctx.conn().await?, viewer.id(), &page).await?;
         Ok(connection(posts, |p| (p.created_at, p.id), |p| p))
     }

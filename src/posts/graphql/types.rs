@@ -276,11 +276,22 @@ impl Post {
     async fn acknowledgements(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
         #[graphql(
             default = true,
             desc = "True (the default) lists who acknowledged it; false, who has not yet."
@@ -288,7 +299,7 @@ impl Post {
         acknowledged: bool,
     ) -> ApiResult<PageConnection<User>> {
         require_stats_access(ctx, self).await?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let audience = model::Acknowledgers {
             acknowledged,
             limited_to_groups_of: visibility::directory_limit(ctx.viewer()?),
@@ -309,17 +320,28 @@ impl Post {
         Ok(comment_summary(ctx, self.id).await?.1)
     }
     /// All comments, replies included (`replyToId`), oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn comments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
     ) -> ApiResult<PageConnection<Comment>> {
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let comments = loaders::page_of::<CommentPages>(ctx, self.id, page).await?;
         Ok(connection(comments, |c| (c.created_at, c.id), |c| c))
     }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{comment_mentions, comments};
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageRequest, PerParentRow};
+use crate::pagination::{Order, Page, PageRequest, PerParentRow};
 
 use super::mentioned_users;
 
@@ -119,13 +119,17 @@ pub async fn comment_pages(
     posts: &[Uuid],
     page: &PageRequest<CommentCursor>,
 ) -> ApiResult<HashMap<Uuid, Page<Comment>>> {
-    let (after_at, after_id) = page.after.unzip();
+    let (after_at, after_id) = page.cursor.unzip();
+    let beyond = page.beyond_operator(Order::Ascending);
     let rows: Vec<PerParentRow<Comment>> = diesel::sql_query(page.per_parent_sql(
-        "SELECT c.id, c.post_id, c.parent_id, c.author_id, c.body, c.body_html, c.edited_at,
-                c.deleted_at, c.created_at, c.post_id AS page_parent,
-                ($2::timestamptz IS NULL OR (c.created_at, c.id) > ($2, $3)) AS page_after
-         FROM comments c WHERE c.post_id = ANY($1) AND c.deleted_at IS NULL",
-        "created_at, id",
+        &format!(
+            "SELECT c.id, c.post_id, c.parent_id, c.author_id, c.body, c.body_html, c.edited_at,
+                    c.deleted_at, c.created_at, c.post_id AS page_parent,
+                    ($2::timestamptz IS NULL OR (c.created_at, c.id) {beyond} ($2, $3)) AS page_after
+             FROM comments c WHERE c.post_id = ANY($1) AND c.deleted_at IS NULL"
+        ),
+        &["created_at", "id"],
+        Order::Ascending,
     ))
     .bind::<diesel::sql_types::Array<SqlUuid>, _>(posts)
     .bind::<Nullable<Timestamptz>, _>(after_at)

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::db::schema::posts;
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Order, Page, PageRequest};
 
 use super::Post;
 
@@ -66,14 +66,16 @@ pub async fn feed_page(
     page: &PageRequest<FeedCursor>,
     with_total: bool,
 ) -> ApiResult<Page<Post>> {
-    let (after_at, after_id) = page.after.unzip();
+    let (after_at, after_id) = page.cursor.unzip();
+    let beyond = page.beyond_operator(Order::Descending);
+    let order = page.order_by_sql(&["p.published_at", "p.id"], Order::Descending);
     let page_sql = format!(
         "SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
                 p.organization_wide, p.requires_acknowledgement,
                 p.published_at, p.edited_at, p.deleted_at, p.created_at
          FROM posts p {FEED_WHERE}
-           AND ($6::timestamptz IS NULL OR (p.published_at, p.id) < ($6, $7))
-         ORDER BY p.published_at DESC, p.id DESC
+           AND ($6::timestamptz IS NULL OR (p.published_at, p.id) {beyond} ($6, $7))
+         ORDER BY {order}
          LIMIT $8"
     );
     let rows: Vec<Post> = filtered(page_sql, filter)
@@ -114,14 +116,10 @@ pub async fn unpublished_page(
     };
     let mut query = base()
         .select(Post::as_select())
-        .order((posts::created_at.desc(), posts::id.desc()))
+        .order(page.order_by(&["posts.created_at", "posts.id"], Order::Descending))
         .limit(page.fetch_limit());
-    if let Some((at, id)) = page.after {
-        query = query.filter(
-            posts::created_at
-                .lt(at)
-                .or(posts::created_at.eq(at).and(posts::id.lt(id))),
-        );
+    if let Some(beyond) = page.beyond_cursor("posts.created_at, posts.id", Order::Descending) {
+        query = query.filter(beyond);
     }
     let rows = query.load(conn).await?;
     let total = base().count().get_result(conn).await?;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{post_acknowledgements, post_views};
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageRequest, PerParentRow};
+use crate::pagination::{Order, Page, PageRequest, PerParentRow};
 
 /// Records that `user` opened `post` (only the first time counts).
 pub async fn record_view(conn: &mut AsyncPgConnection, post: Uuid, user: Uuid) -> ApiResult<()> {
@@ -148,11 +148,12 @@ pub async fn acknowledger_pages(
     wanted: &Acknowledgers,
     page: &PageRequest<crate::users::model::DirectoryCursor>,
 ) -> ApiResult<HashMap<Uuid, Page<crate::users::User>>> {
-    let (after_name, after_id) = page.after.clone().unzip();
+    let (after_name, after_id) = page.cursor.clone().unzip();
+    let beyond = page.beyond_operator(Order::Ascending);
     let rows: Vec<PerParentRow<crate::users::User>> = diesel::sql_query(page.per_parent_sql(
         &format!(
             "SELECT u.*, p.id AS page_parent,
-                    ($2::text IS NULL OR (u.display_name, u.id) > ($2, $3)) AS page_after
+                    ($2::text IS NULL OR (u.display_name, u.id) {beyond} ($2, $3)) AS page_after
              FROM posts p JOIN users u ON {IN_AUDIENCE}
              WHERE p.id = ANY($1) AND {ACKNOWLEDGED} = $4
                AND ($5::uuid IS NULL OR u.id = $5
@@ -160,7 +161,8 @@ pub async fn acknowledger_pages(
                                JOIN group_memberships theirs ON theirs.group_id = mine.group_id
                                WHERE mine.user_id = $5 AND theirs.user_id = u.id))"
         ),
-        "display_name, id",
+        &["display_name", "id"],
+        Order::Ascending,
     ))
     .bind::<diesel::sql_types::Array<SqlUuid>, _>(posts)
     .bind::<Nullable<diesel::sql_types::Text>, _>(after_name)

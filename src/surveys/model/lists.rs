@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{group_memberships, survey_groups, survey_participants, surveys};
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Order, Page, PageRequest};
 
 use super::Survey;
 
@@ -79,15 +79,11 @@ async fn newest_first(
 ) -> ApiResult<Page<Survey>> {
     let total: i64 = query().count().get_result(conn).await?;
     let mut rows = query();
-    if let Some((created_at, id)) = page.after {
-        rows = rows.filter(
-            surveys::created_at
-                .lt(created_at)
-                .or(surveys::created_at.eq(created_at).and(surveys::id.lt(id))),
-        );
+    if let Some(beyond) = page.beyond_cursor("surveys.created_at, surveys.id", Order::Descending) {
+        rows = rows.filter(beyond);
     }
     let rows = rows
-        .order((surveys::created_at.desc(), surveys::id.desc()))
+        .order(page.order_by(&["surveys.created_at", "surveys.id"], Order::Descending))
         .limit(page.fetch_limit())
         .select(Survey::as_select())
         .load(conn)

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{survey_answers, survey_questions};
 use crate::error::ApiResult;
-use crate::pagination::{Page, PageRequest, PerParentRow};
+use crate::pagination::{Order, Page, PageRequest, PerParentRow};
 
 /// How many responses answered each question.
 pub async fn answer_counts(
@@ -71,14 +71,18 @@ pub async fn text_answer_pages(
     questions: &[Uuid],
     page: &PageRequest<Uuid>,
 ) -> ApiResult<HashMap<Uuid, Page<TextAnswer>>> {
+    let beyond = page.beyond_operator(Order::Ascending);
     let rows: Vec<PerParentRow<TextAnswer>> = diesel::sql_query(page.per_parent_sql(
-        "SELECT a.response_id, a.text, a.question_id AS page_parent,
-                ($2::uuid IS NULL OR a.response_id > $2) AS page_after
-         FROM survey_answers a WHERE a.question_id = ANY($1) AND a.text IS NOT NULL",
-        "response_id",
+        &format!(
+            "SELECT a.response_id, a.text, a.question_id AS page_parent,
+                    ($2::uuid IS NULL OR a.response_id {beyond} $2) AS page_after
+             FROM survey_answers a WHERE a.question_id = ANY($1) AND a.text IS NOT NULL"
+        ),
+        &["response_id"],
+        Order::Ascending,
     ))
     .bind::<Array<SqlUuid>, _>(questions)
-    .bind::<Nullable<SqlUuid>, _>(page.after)
+    .bind::<Nullable<SqlUuid>, _>(page.cursor)
     .load(conn)
     .await?;
     Ok(page.finish_each(questions, rows))

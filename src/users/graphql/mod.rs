@@ -150,15 +150,26 @@ impl User {
     }
     /// The person's notifications, most recently active first; only the person themselves
     /// sees them (null for anyone else).
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
         #[graphql(
             desc = "Which notifications to list (e.g. only unread ones); all of them when omitted."
         )]
@@ -167,9 +178,13 @@ impl User {
         if ctx.viewer()?.id() != self.id {
             return Ok(None);
         }
-        crate::notifications::loading::viewer_notifications(ctx, first, after, filter)
-            .await
-            .map(Some)
+        crate::notifications::loading::viewer_notifications(
+            ctx,
+            PageRequest::parse(first, after.as_deref(), last, before.as_deref())?,
+            filter,
+        )
+        .await
+        .map(Some)
     }
     /// Unread notifications (the person themselves only).
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> ApiResult<Option<i64>> {
@@ -275,22 +290,33 @@ impl UserQuery {
 
     /// The company directory: active people by name (org admins also list deactivated and
     /// pending accounts with `filter: { status: ... }`).
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
     async fn users(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
         #[graphql(
             desc = "Which people to list; every active person the viewer may see when omitted."
         )]
         filter: Option<UsersFilter>,
     ) -> ApiResult<PageConnection<User>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::parse(first, after.as_deref())?;
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let filter = filter.unwrap_or_default();
         for (field, value) in [
             ("filter.query", &filter.query),
