@@ -396,21 +396,23 @@ async fn health_readiness_and_metrics_answer() {
 #[tokio::test(flavor = "multi_thread")]
 async fn graphiql_is_served_without_any_external_host() {
     let app = TestApp::spawn().await;
-    let page = app
-        .http
-        .get(app.url("/graphiql"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let response = app.http.get(app.url("/graphiql")).send().await.unwrap();
+    let policy = response.headers()["content-security-policy"].clone();
+    let page = response.text().await.unwrap();
     assert!(page.contains("/graphiql/assets/graphiql.js"));
     assert!(
         !page.contains("http://") && !page.contains("https://"),
         "{page}"
     );
-    for asset in ["react.js", "react-dom.js", "graphiql.js", "graphiql.css"] {
+    assert!(page.contains("/graphiql/assets/graphiql.css"));
+    // GraphiQL with the Monaco editor, its stylesheet, and the editor's web workers.
+    for (asset, content_type) in [
+        ("graphiql.js", "text/javascript; charset=utf-8"),
+        ("graphiql.css", "text/css; charset=utf-8"),
+        ("editor.worker.js", "text/javascript; charset=utf-8"),
+        ("json.worker.js", "text/javascript; charset=utf-8"),
+        ("graphql.worker.js", "text/javascript; charset=utf-8"),
+    ] {
         let response = app
             .http
             .get(app.url(&format!("/graphiql/assets/{asset}")))
@@ -418,11 +420,20 @@ async fn graphiql_is_served_without_any_external_host() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{asset}");
-        assert!(
-            response.bytes().await.unwrap().len() > 10_000,
-            "{asset} is not the real bundle"
-        );
+        assert_eq!(response.headers()["content-type"], content_type, "{asset}");
+        let body = response.text().await.unwrap();
+        assert!(body.len() > 100_000, "{asset} is not the real bundle");
+        for cdn in ["esm.sh", "unpkg.com", "jsdelivr.net", "googleapis.com"] {
+            assert!(!body.contains(cdn), "{asset} loads from {cdn}");
+        }
     }
+    // Monaco's workers come from /graphiql/assets/ too.
+    let policy = policy.to_str().unwrap();
+    assert!(policy.contains("worker-src 'self'"), "{policy}");
+    assert!(
+        !policy.contains("http") && !policy.contains('*'),
+        "{policy}"
+    );
     assert!(page.contains("/graphiql/assets/favicon.svg"));
     let favicon = app
         .http
@@ -433,11 +444,12 @@ async fn graphiql_is_served_without_any_external_host() {
     assert_eq!(favicon.headers()["content-type"], "image/svg+xml");
 }
 
-/// The introspection query GraphiQL 3 sends.
+/// The introspection query GraphiQL 5 sends (graphql-js 16.15's `getIntrospectionQuery()`): nine
+/// `ofType` levels, so `fields { args { type } }` reaches depth 15, the limit.
 const INTROSPECTION: &str = r#"
 query IntrospectionQuery {
   __schema {
-    queryType { name } mutationType { name } subscriptionType { name }
+    queryType { name kind } mutationType { name kind } subscriptionType { name kind }
     types { ...FullType }
     directives { name description locations args { ...InputValue } }
   }
@@ -453,7 +465,7 @@ fragment FullType on __Type {
 fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
 fragment TypeRef on __Type {
   kind name
-  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+  ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind } } } } } } } } }
 }
 "#;
 
@@ -762,9 +774,15 @@ async fn graphiql_signed_out_asks_to_sign_in_with_the_demo_credentials() {
         String::from_utf8_lossy(&output.stderr)
     );
     let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // The response pane (Monaco) wraps long lines wherever its width says, at spaces or after dots.
+    let unwrapped = |text: &str| text.split_whitespace().collect::<String>();
+    let response = unwrapped(shown["response"].as_str().unwrap());
+    assert!(
+        response.contains(&unwrapped("Sign in to explore the schema")),
+        "{shown}"
+    );
+    assert!(response.contains("helene.dubois"), "{shown}");
     let text = shown["text"].as_str().unwrap();
-    assert!(text.contains("Sign in to explore the schema"), "{shown}");
-    assert!(text.contains("helene.dubois"), "{text}");
     assert!(!text.contains("    at "), "a stack trace: {text}");
     assert_eq!(shown["icon"], "/graphiql/assets/favicon.svg");
 }

@@ -1,5 +1,6 @@
 // Opens /graphiql signed out in headless Chromium (the Debian package) and reports what the page
-// shows once GraphiQL has tried to load the schema: its text and the tab's icon.
+// shows once GraphiQL has tried to load the schema: its text, the response pane's lines and the
+// tab's icon.
 // Usage: node graphiql-signed-out.mjs <app url>
 import puppeteer from 'puppeteer-core';
 
@@ -17,12 +18,20 @@ try {
   );
   await page.goto(`${appUrl}/graphiql`, { waitUntil: 'load' });
   const introspection = await introspected;
-  // GraphiQL shows the schema error in its result pane once the response is read.
-  await page.waitForFunction(() => document.body.innerText.includes('Sign in'), { timeout: 10000 }).catch(() => {});
-  const shown = await page.evaluate(() => ({
-    text: document.body.innerText,
+  // GraphiQL shows the schema error in its response pane, a Monaco editor: it renders the visible
+  // lines as `.view-line`s, with spaces as no-break spaces and long lines wrapped.
+  const shownInPage = () => ({
+    text: document.body.innerText.replaceAll('\u00a0', ' '),
+    response: [...document.querySelectorAll('.graphiql-response .view-line')]
+      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+      .map((line) => line.textContent.replaceAll('\u00a0', ' '))
+      .join('\n'),
     icon: document.querySelector('link[rel="icon"]')?.getAttribute('href'),
-  }));
+  });
+  await page
+    .waitForFunction(`(${shownInPage})().response.trim() !== ''`, { timeout: 10000 })
+    .catch(() => {});
+  const shown = await page.evaluate(shownInPage);
   console.log(JSON.stringify({ status: introspection.status(), ...shown }));
 } finally {
   await browser.close();
