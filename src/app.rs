@@ -82,10 +82,11 @@ impl App {
             config.job_poll_interval,
             shutdown.subscribe(),
         );
+        let metrics = Metrics::new(&services.db);
         Ok(Arc::new(Self {
             services,
             schemas,
-            metrics: Metrics::default(),
+            metrics,
             readiness: Readiness::default(),
             operations_per_person: OperationsPerPerson::default(),
             shutdown,

@@ -372,12 +372,19 @@ async fn health_readiness_and_metrics_answer() {
     for family in [
         "parvis_db_pool_connections",
         "parvis_db_statements_total",
+        "parvis_db_pool_wait_seconds_bucket",
         "parvis_websocket_clients",
         "parvis_websocket_operations",
         "parvis_process{measure=\"resident_memory_bytes\"}",
     ] {
         assert!(metrics.contains(family), "{family} in {metrics}");
     }
+    let checkouts: u64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("parvis_db_pool_wait_seconds_count "))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("no pool wait count in {metrics}"));
+    assert!(checkouts > 0, "the requests above checked connections out");
     let openmetrics = app
         .http
         .get(app.url("/metrics"))

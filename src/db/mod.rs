@@ -7,20 +7,42 @@ mod text_enum;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use deadpool::Status;
 use diesel::ConnectionError;
 use diesel::connection::InstrumentationEvent;
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use futures::{FutureExt, TryFutureExt};
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 
 pub use migrations::{pending_migrations, run_migrations};
 
-pub type DbPool = Pool<AsyncPgConnection>;
+/// The connection pool. Each checkout is timed: a pool too small for its load shows as waits
+/// (the `db_pool_wait_seconds` metric) well before requests fail with a timeout.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<AsyncPgConnection>,
+    waits: Histogram,
+}
+
+impl DbPool {
+    /// A connection, waiting at most the pool's wait timeout for one to be free.
+    pub async fn get(&self) -> Result<DbConn, PoolError> {
+        let started = Instant::now();
+        let checkout = self.pool.get().await;
+        self.waits.observe(started.elapsed().as_secs_f64());
+        checkout
+    }
+
+    pub fn status(&self) -> Status {
+        self.pool.status()
+    }
+}
 
 const POOL_WAIT_TIMEOUT: Duration = Duration::from_secs(5);
 pub type DbConn = Object<AsyncPgConnection>;
@@ -37,6 +59,8 @@ pub struct DbSettings {
     /// SQL statements run by the pool's connections (exported as a metric; tests use it to prove
     /// that a request runs a constant number of statements).
     pub statements: Arc<AtomicU64>,
+    /// How long each checkout from the pool waited for a connection, in seconds.
+    pub pool_waits: Histogram,
 }
 
 impl DbSettings {
@@ -47,6 +71,9 @@ impl DbSettings {
             statement_timeout: Duration::from_secs(10),
             search_path: None,
             statements: Arc::default(),
+            // 0.1 ms to about 6.5 s: an idle connection is handed over in microseconds, and
+            // the wait timeout is 5 s.
+            pool_waits: Histogram::new(exponential_buckets(0.0001, 2.0, 17)),
         }
     }
 
@@ -88,13 +115,17 @@ impl DbSettings {
         });
         let manager =
             AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(&self.url, config);
-        Ok(Pool::builder(manager)
+        let pool = Pool::builder(manager)
             .max_size(self.pool_size)
             // A request waits this long for a connection, then fails instead of piling up.
             .wait_timeout(Some(POOL_WAIT_TIMEOUT))
             .create_timeout(Some(POOL_WAIT_TIMEOUT))
             .runtime(deadpool::Runtime::Tokio1)
-            .build()?)
+            .build()?;
+        Ok(DbPool {
+            pool,
+            waits: self.pool_waits.clone(),
+        })
     }
 }
 

@@ -65,8 +65,9 @@ struct ProcessLabels {
     measure: &'static str,
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+impl Metrics {
+    /// The metrics of an app on `db`, whose pool times its own checkouts.
+    pub fn new(db: &crate::db::DbSettings) -> Self {
         let mut registry = Registry::with_prefix("parvis");
         let requests = Family::<OperationLabels, Counter>::default();
         let latency = Family::<OperationLabels, Histogram>::new_with_constructor(|| {
@@ -97,6 +98,11 @@ impl Default for Metrics {
             "graphql_errors",
             "GraphQL errors answered over HTTP, by extensions.code",
             errors.clone(),
+        );
+        registry.register(
+            "db_pool_wait_seconds",
+            "Time a checkout from the database pool waited for a connection",
+            db.pool_waits.clone(),
         );
         registry.register(
             "db_statements",
@@ -132,9 +138,7 @@ impl Default for Metrics {
             process,
         }
     }
-}
 
-impl Metrics {
     pub fn observe_operation(
         &self,
         operation_type: Option<OperationType>,
