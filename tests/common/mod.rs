@@ -2,6 +2,7 @@
 //! test users with tokens, and GraphQL / WebSocket call helpers.
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod groups;
 pub mod ical;
 pub mod js;
