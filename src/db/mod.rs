@@ -1,16 +1,16 @@
 //! Database plumbing: the connection pool, migrations and the embedded PostgreSQL cluster.
 
 pub mod embedded;
+mod instrumentation;
 mod migrations;
 pub mod schema;
 mod text_enum;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use diesel::ConnectionError;
-use diesel::connection::InstrumentationEvent;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
@@ -18,6 +18,7 @@ use diesel_async::pooled_connection::{
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use futures::{FutureExt, TryFutureExt};
 
+use instrumentation::ConnectionInstrumentation;
 pub use migrations::{pending_migrations, run_migrations};
 
 pub type DbPool = Pool<AsyncPgConnection>;
@@ -35,7 +36,7 @@ pub struct DbSettings {
     /// Set on every connection; the test harness gives each test its own schema this way.
     pub search_path: Option<String>,
     /// SQL statements run by the pool's connections (exported as a metric; tests use it to prove
-    /// that a request runs a constant number of statements).
+    /// that a request runs a constant number of statements). The same hook traces them.
     pub statements: Arc<AtomicU64>,
 }
 
@@ -77,11 +78,7 @@ impl DbSettings {
             let statements = statements.clone();
             establish(url.to_owned(), setup_sql.clone())
                 .map_ok(move |mut conn| {
-                    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-                        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
-                            statements.fetch_add(1, Ordering::Relaxed);
-                        }
-                    });
+                    conn.set_instrumentation(ConnectionInstrumentation::new(statements));
                     conn
                 })
                 .boxed()
