@@ -7,6 +7,7 @@ pub mod groups;
 pub mod ical;
 pub mod js;
 pub mod oidc;
+pub mod otlp;
 pub mod relay;
 pub mod s3;
 pub mod smtp;
