@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::email::{SmtpSettings, SmtpTls};
 use crate::sso::SsoConfig;
+use crate::telemetry::OtlpSettings;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -137,6 +138,40 @@ pub struct ServeArgs {
     pub trusted_documents: Option<PathBuf>,
     #[command(flatten)]
     pub smtp: SmtpArgs,
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
+}
+
+/// Traces for an OpenTelemetry backend. Without `--otlp-endpoint` Parvis makes none.
+#[derive(Debug, Clone, Args)]
+pub struct TelemetryArgs {
+    /// An OpenTelemetry collector's OTLP/HTTP address, e.g. `http://collector:4318`: spans of
+    /// requests, GraphQL operations and SQL statements go to `/v1/traces` under it.
+    #[arg(long, env = "PARVIS_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<url::Url>,
+    /// GraphQL fields that take at least this many milliseconds get a span of their own.
+    #[arg(long, env = "PARVIS_OTLP_SLOW_FIELD_MS", default_value_t = 100)]
+    pub otlp_slow_field_ms: u64,
+}
+
+impl TelemetryArgs {
+    pub fn settings(&self) -> Option<OtlpSettings> {
+        let endpoint = self.otlp_endpoint.as_ref()?;
+        Some(OtlpSettings::new(
+            endpoint,
+            Duration::from_millis(self.otlp_slow_field_ms),
+        ))
+    }
+}
+
+impl Cli {
+    /// Where traces go: only a server exports them (the other commands are over in a moment).
+    pub fn otlp(&self) -> Option<OtlpSettings> {
+        match &self.command {
+            Command::Serve(args) => args.telemetry.settings(),
+            _ => None,
+        }
+    }
 }
 
 /// Where emails go. Without `--smtp-host` Parvis sends none (notifications stay in the app).

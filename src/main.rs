@@ -3,7 +3,13 @@ use parvis::config::Cli;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    parvis::telemetry::init_logging();
+    let telemetry = match parvis::telemetry::init(cli.otlp()) {
+        Ok(telemetry) => telemetry,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -14,7 +20,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(parvis::commands::run(cli)) {
+    let result = runtime.block_on(parvis::commands::run(cli));
+    // Once the server has finished its last requests, so their spans are sent too.
+    telemetry.shutdown();
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");

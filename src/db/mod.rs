@@ -1,17 +1,17 @@
 //! Database plumbing: the connection pool, migrations and the embedded PostgreSQL cluster.
 
 pub mod embedded;
+mod instrumentation;
 mod migrations;
 pub mod schema;
 mod text_enum;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use deadpool::Status;
 use diesel::ConnectionError;
-use diesel::connection::InstrumentationEvent;
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
@@ -20,6 +20,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use futures::{FutureExt, TryFutureExt};
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 
+use instrumentation::ConnectionInstrumentation;
 pub use migrations::{pending_migrations, run_migrations};
 
 /// The connection pool. Each checkout is timed: a pool too small for its load shows as waits
@@ -57,7 +58,7 @@ pub struct DbSettings {
     /// Set on every connection; the test harness gives each test its own schema this way.
     pub search_path: Option<String>,
     /// SQL statements run by the pool's connections (exported as a metric; tests use it to prove
-    /// that a request runs a constant number of statements).
+    /// that a request runs a constant number of statements). The same hook traces them.
     pub statements: Arc<AtomicU64>,
     /// How long each checkout from the pool waited for a connection, in seconds.
     pub pool_waits: Histogram,
@@ -104,11 +105,7 @@ impl DbSettings {
             let statements = statements.clone();
             establish(url.to_owned(), setup_sql.clone())
                 .map_ok(move |mut conn| {
-                    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-                        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
-                            statements.fetch_add(1, Ordering::Relaxed);
-                        }
-                    });
+                    conn.set_instrumentation(ConnectionInstrumentation::new(statements));
                     conn
                 })
                 .boxed()

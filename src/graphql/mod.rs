@@ -11,6 +11,7 @@ pub mod node;
 pub mod nulls;
 pub mod persisted;
 pub mod renamed;
+pub mod spans;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -157,6 +158,11 @@ fn builder(
     .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)
     .override_output_type_description::<async_graphql::Json<serde_json::Value>>(JSON)
     .override_output_type_description::<chrono::NaiveTime>(TIME_OF_DAY);
+    // Only when traces are exported: otherwise not even a hook per field.
+    let builder = match crate::telemetry::traces() {
+        Some(traces) => builder.extension(spans::OperationSpans::new(traces)),
+        None => builder,
+    };
     connection::describe(builder)
 }
 

@@ -4,6 +4,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+mod trace;
 pub mod ws;
 
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, IF_NONE_MATCH, RANGE};
-use axum::http::{HeaderName, HeaderValue, Method, Request};
+use axum::http::{HeaderName, HeaderValue, Method};
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -46,29 +47,8 @@ pub fn router(app: Arc<App>) -> Router {
                 .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()
-                        .make_span_with(|request: &Request<_>| {
-                            let request_id = request
-                                .headers()
-                                .get(REQUEST_ID_HEADER)
-                                .and_then(|id| id.to_str().ok())
-                                .unwrap_or_default();
-                            // GraphQL requests fill in the operation, the viewer and the error
-                            // codes, so each request's log line says what it was and how it went.
-                            tracing::info_span!(
-                                "request",
-                                method = %request.method(),
-                                path = %request.uri().path(),
-                                request_id,
-                                operation = tracing::field::Empty,
-                                viewer = tracing::field::Empty,
-                                error_codes = tracing::field::Empty,
-                            )
-                        })
-                        .on_response(
-                            tower_http::trace::DefaultOnResponse::new()
-                                .level(tracing::Level::INFO)
-                                .latency_unit(tower_http::LatencyUnit::Millis),
-                        ),
+                        .make_span_with(trace::request_span)
+                        .on_response(trace::on_response),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
                 .layer(CatchPanicLayer::custom(graphql::panic_response))

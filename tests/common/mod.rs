@@ -2,10 +2,12 @@
 //! test users with tokens, and GraphQL / WebSocket call helpers.
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod groups;
 pub mod ical;
 pub mod js;
 pub mod oidc;
+pub mod otlp;
 pub mod relay;
 pub mod s3;
 pub mod smtp;

@@ -1,14 +1,13 @@
 //! GraphQL types, queries and mutations of groups. Every resolver asks `policy::can`.
 
 mod enums;
+mod pages;
 
 pub use enums::*;
-
-use std::collections::HashMap;
+pub use pages::*;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::model::{
@@ -21,11 +20,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::graphql::loaders::{self, ChildPages, ChildrenOf};
-use crate::pagination::{Page, PageRequest};
+use crate::graphql::loaders;
+use crate::pagination::PageRequest;
 use crate::policy::{self, Action, Decision, Resource};
 use crate::users::User;
-use crate::users::model::DirectoryCursor;
 use crate::validation::{self, Limit};
 
 pub use super::TYPE_NAME;
@@ -291,70 +289,6 @@ impl GroupAccess {
         let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
         let invitations = loaders::page_of::<InvitationPages>(ctx, self.group.id, page).await?;
         Ok(connection(invitations, |i| (i.created_at, i.id), |i| i))
-    }
-}
-
-/// The posts pinned in groups, in order.
-pub struct PinnedPosts;
-
-impl ChildrenOf for PinnedPosts {
-    type Args = ();
-    type Value = Vec<crate::posts::Post>;
-
-    fn load(
-        conn: &mut AsyncPgConnection,
-        groups: &[Uuid],
-        _: &(),
-    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Self::Value>>> + Send {
-        model::pinned_posts(conn, groups)
-    }
-}
-
-/// The members of groups by name, optionally of one role.
-pub struct MemberPages;
-
-impl ChildPages for MemberPages {
-    type Args = (PageRequest<DirectoryCursor>, Option<GroupRole>);
-    type Item = Member;
-
-    fn pages(
-        conn: &mut AsyncPgConnection,
-        groups: &[Uuid],
-        (page, role): &Self::Args,
-    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<Member>>>> + Send {
-        model::member_pages(conn, groups, *role, page)
-    }
-}
-
-/// The pending join requests of groups, oldest first.
-pub struct JoinRequestPages;
-
-impl ChildPages for JoinRequestPages {
-    type Args = PageRequest<(DateTime<Utc>, Uuid)>;
-    type Item = JoinRequest;
-
-    fn pages(
-        conn: &mut AsyncPgConnection,
-        groups: &[Uuid],
-        page: &Self::Args,
-    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<JoinRequest>>>> + Send {
-        model::pending_join_request_pages(conn, groups, page)
-    }
-}
-
-/// The pending invitations of groups, oldest first.
-pub struct InvitationPages;
-
-impl ChildPages for InvitationPages {
-    type Args = PageRequest<(DateTime<Utc>, Uuid)>;
-    type Item = Invitation;
-
-    fn pages(
-        conn: &mut AsyncPgConnection,
-        groups: &[Uuid],
-        page: &Self::Args,
-    ) -> impl Future<Output = ApiResult<HashMap<Uuid, Page<Invitation>>>> + Send {
-        model::pending_invitation_pages(conn, InvitationsOf::Group, groups, page)
     }
 }
 
