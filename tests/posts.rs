@@ -1676,3 +1676,40 @@ async fn reacting_subscribing_or_deleting_does_not_count_as_opening_a_post() {
     assert!(opened["errors"].is_null(), "{opened}");
     assert_eq!(viewers_of_posts(&app).await, ["reader"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_feed_merges_the_viewers_groups_and_organization_wide_posts_newest_first_each_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let reader = app.member("reader").await;
+    let chess = app
+        .create_group(&reader, "Chess", Visibility::Private)
+        .await;
+    let choir = app
+        .create_group(&reader, "Choir", Visibility::Private)
+        .await;
+    let elsewhere = app
+        .create_group(&admin, "Elsewhere", Visibility::Private)
+        .await;
+    let post = |input: Value| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let response = app
+                .graphql(Some(admin), CREATE, json!({ "input": input }))
+                .await;
+            assert!(response["errors"].is_null(), "{response}");
+        }
+    };
+    app.add_member(&chess, &admin, GroupRole::Member).await;
+    app.add_member(&choir, &admin, GroupRole::Member).await;
+    post(json!({ "groupIds": [chess.id], "body": "Un" })).await;
+    post(json!({ "organizationWide": true, "body": "Deux" })).await;
+    post(json!({ "groupIds": [chess.id, choir.id], "body": "Trois" })).await;
+    post(json!({ "groupIds": [elsewhere.id], "body": "Ailleurs" })).await;
+    post(json!({ "groupIds": [choir.id], "body": "Quatre" })).await;
+
+    let feed = feed_bodies(&app, &reader, Value::Null).await;
+
+    assert_eq!(feed, ["Quatre", "Trois", "Deux", "Un"]);
+}

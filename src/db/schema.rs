@@ -577,6 +577,7 @@ diesel::table! {
         post_id -> Uuid,
         group_id -> Uuid,
         created_at -> Timestamptz,
+        listed_at -> Nullable<Timestamptz>,
     }
 }
 

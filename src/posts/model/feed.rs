@@ -67,16 +67,16 @@ pub async fn feed_page(
     with_total: bool,
 ) -> ApiResult<Page<Post>> {
     let (after_at, after_id) = page.cursor.unzip();
-    let beyond = page.beyond_operator(Order::Descending);
     let order = page.order_by_sql(&["p.published_at", "p.id"], Order::Descending);
     let page_sql = format!(
         "SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
                 p.organization_wide, p.requires_acknowledgement,
                 p.published_at, p.edited_at, p.deleted_at, p.created_at
-         FROM posts p {FEED_WHERE}
-           AND ($6::timestamptz IS NULL OR (p.published_at, p.id) {beyond} ($6, $7))
+         FROM posts p
+         WHERE p.id IN ({candidates}) AND p.deleted_at IS NULL AND p.published_at <= now()
          ORDER BY {order}
-         LIMIT $8"
+         LIMIT $8",
+        candidates = candidates_sql(filter, page),
     );
     let rows: Vec<Post> = filtered(page_sql, filter)
         .bind::<Nullable<Timestamptz>, _>(after_at)
@@ -95,6 +95,72 @@ pub async fn feed_page(
     let count_sql = format!("SELECT count(*) AS n FROM posts p {FEED_WHERE}");
     let total: Count = filtered(count_sql, filter).get_result(conn).await?;
     Ok(page.finish(rows, total.n))
+}
+
+/// The ids a feed page is taken from: at most a page (`$8`) from each source, in feed order past
+/// the cursor (`$6`, `$7`). The sources are each audience group (the one asked for, or each of
+/// the viewer's), read in `post_audiences_feed_order`, and organization-wide posts, read in
+/// `posts_organization_wide_order`. The page is the first `$8` of them all, so it misses nothing,
+/// and it reads a few rows per group whatever the groups' history. One statement per filter
+/// combination, so that each gets a plan of its own.
+fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String {
+    let beyond = page.beyond_operator(Order::Descending);
+    let groups = match filter.group {
+        Some(_) => "SELECT $3::uuid AS group_id",
+        None => "SELECT m.group_id FROM group_memberships m WHERE m.user_id = $1",
+    };
+    let narrowed = filter.author.is_some() || filter.kind.is_some();
+    let in_groups = format!(
+        "SELECT listed.post_id FROM ({groups}) audience
+         CROSS JOIN LATERAL (
+             SELECT a.post_id FROM post_audiences a {posts}
+             WHERE a.group_id = audience.group_id AND a.listed_at IS NOT NULL
+               AND a.listed_at <= now()
+               AND ($6::timestamptz IS NULL OR (a.listed_at, a.post_id) {beyond} ($6, $7))
+               {narrow}
+             ORDER BY {order}
+             LIMIT $8) listed",
+        posts = if narrowed {
+            "JOIN posts q ON q.id = a.post_id"
+        } else {
+            ""
+        },
+        narrow = narrowing_sql(filter, "q"),
+        order = page.order_by_sql(&["a.listed_at", "a.post_id"], Order::Descending),
+    );
+    if filter.group.is_some() || filter.guest {
+        return in_groups;
+    }
+    format!(
+        "{in_groups}
+         UNION ALL
+         (SELECT o.id FROM posts o
+          WHERE o.organization_wide AND o.deleted_at IS NULL AND o.published_at IS NOT NULL
+            AND o.published_at <= now()
+            AND ($6::timestamptz IS NULL OR (o.published_at, o.id) {beyond} ($6, $7))
+            {narrow}
+          ORDER BY {order}
+          LIMIT $8)",
+        narrow = narrowing_sql(filter, "o"),
+        order = page.order_by_sql(&["o.published_at", "o.id"], Order::Descending),
+    )
+}
+
+/// The author and kind conditions of `filter` on the posts aliased `post` (empty without them).
+fn narrowing_sql(filter: &FeedFilter, post: &str) -> String {
+    let mut sql = String::new();
+    if filter.author.is_some() {
+        sql.push_str(&format!(" AND {post}.author_id = $4"));
+    }
+    match filter.kind {
+        Some("announcement") => sql.push_str(&format!(" AND {post}.requires_acknowledgement")),
+        Some("poll") => sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM polls x WHERE x.post_id = {post}.id)"
+        )),
+        Some("integration") => sql.push_str(&format!(" AND {post}.webhook_id IS NOT NULL")),
+        _ => {}
+    }
+    sql
 }
 
 /// The author's drafts and scheduled posts, newest first.
