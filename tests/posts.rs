@@ -1713,3 +1713,36 @@ async fn the_feed_merges_the_viewers_groups_and_organization_wide_posts_newest_f
 
     assert_eq!(feed, ["Quatre", "Trois", "Deux", "Un"]);
 }
+
+/// The feed card of `../shared/peer-bench`: author, groups, reactions, comment count and the
+/// latest comments with their authors.
+const FEED_CARD: &str = "{ feed(first: 20) { edges { node { id title bodyHtml publishedAt
+    author { displayName } groups { name } reactions { emoji count } commentCount
+    latestComments { bodyHtml createdAt author { displayName } } } } } }";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_feed_card_of_posts_without_reactions_or_comments_costs_no_more_statements() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Private).await;
+    let quiet = post_in(&app, &owner, &group.id, "Personne n'a réagi").await;
+    let (without, response) = app.statements_of(&owner, FEED_CARD, json!({})).await;
+    assert_eq!(per_post(&response, "commentCount"), [json!(0)]);
+    comment_on(&app, &owner, &quiet, "Enfin").await;
+    let reacted = app
+        .graphql(
+            Some(&owner),
+            "mutation($id: ID!) { addReaction(input: { subjectId: $id, emoji: \"👍\" }) { subjectId } }",
+            json!({ "id": quiet["id"] }),
+        )
+        .await;
+    assert!(reacted["errors"].is_null(), "{reacted}");
+
+    let (with, response) = app.statements_of(&owner, FEED_CARD, json!({})).await;
+
+    assert_eq!(per_post(&response, "commentCount"), [json!(1)]);
+    assert_eq!(
+        without, with,
+        "without reactions or comments: {without} statements, with: {with}"
+    );
+}

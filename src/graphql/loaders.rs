@@ -93,9 +93,12 @@ impl Loader<Uuid> for AudienceLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, Self::Error> {
         let mut conn = connection(&self.services).await?;
-        crate::posts::model::audiences(&mut conn, keys)
-            .await
-            .map_err(Arc::new)
+        Ok(every_key(
+            keys,
+            crate::posts::model::audiences(&mut conn, keys)
+                .await
+                .map_err(Arc::new)?,
+        ))
     }
 }
 
@@ -118,9 +121,12 @@ impl Loader<Uuid> for CommentSummaryLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let mut conn = connection(&self.services).await?;
-        crate::posts::model::comment_summaries(&mut conn, keys, Self::LATEST)
-            .await
-            .map_err(Arc::new)
+        Ok(every_key(
+            keys,
+            crate::posts::model::comment_summaries(&mut conn, keys, Self::LATEST)
+                .await
+                .map_err(Arc::new)?,
+        ))
     }
 }
 
@@ -142,9 +148,12 @@ impl Loader<Uuid> for ReactionLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let mut conn = connection(&self.services).await?;
-        crate::posts::model::reaction_summaries(&mut conn, keys, self.viewer)
-            .await
-            .map_err(Arc::new)
+        Ok(every_key(
+            keys,
+            crate::posts::model::reaction_summaries(&mut conn, keys, self.viewer)
+                .await
+                .map_err(Arc::new)?,
+        ))
     }
 }
 
@@ -166,9 +175,12 @@ impl Loader<Uuid> for ViewerMarksLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let mut conn = connection(&self.services).await?;
-        crate::posts::model::viewer_marks(&mut conn, keys, self.viewer)
-            .await
-            .map_err(Arc::new)
+        Ok(every_key(
+            keys,
+            crate::posts::model::viewer_marks(&mut conn, keys, self.viewer)
+                .await
+                .map_err(Arc::new)?,
+        ))
     }
 }
 
@@ -189,9 +201,12 @@ impl Loader<Uuid> for PinLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let mut conn = connection(&self.services).await?;
-        crate::posts::model::pins(&mut conn, keys)
-            .await
-            .map_err(Arc::new)
+        Ok(every_key(
+            keys,
+            crate::posts::model::pins(&mut conn, keys)
+                .await
+                .map_err(Arc::new)?,
+        ))
     }
 }
 
@@ -306,4 +321,14 @@ pub async fn page_of<C: ChildPages>(
     children_of::<C>(ctx, parent, args)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no page loaded for {parent}")))
+}
+
+/// `found` with an entry for every key: a key the statement found nothing for (a post without
+/// reactions, say) gets the empty value, which the DataLoader then caches instead of asking the
+/// database for it again on the next call.
+fn every_key<V: Default>(keys: &[Uuid], mut found: HashMap<Uuid, V>) -> HashMap<Uuid, V> {
+    for key in keys {
+        found.entry(*key).or_default();
+    }
+    found
 }

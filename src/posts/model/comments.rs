@@ -161,9 +161,11 @@ pub async fn comment_summaries(
                   count(*) OVER (PARTITION BY c.post_id) AS total,
                   row_number() OVER (PARTITION BY c.post_id ORDER BY c.created_at DESC, c.id DESC) AS rank
            FROM comments c WHERE c.post_id = ANY($1) AND c.deleted_at IS NULL) ranked
+         WHERE rank <= greatest($2, 1)
          ORDER BY created_at, id",
     )
     .bind::<diesel::sql_types::Array<SqlUuid>, _>(posts)
+    .bind::<diesel::sql_types::BigInt, _>(latest)
     .load(conn)
     .await?;
     let mut summaries: HashMap<Uuid, (i64, Vec<Comment>)> = HashMap::new();
