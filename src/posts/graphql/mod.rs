@@ -3,6 +3,7 @@
 
 mod inputs;
 mod mutations;
+mod prefetch;
 mod queries;
 mod subscriptions;
 mod types;

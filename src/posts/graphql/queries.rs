@@ -2,135 +2,8 @@
 
 use super::*;
 
-/// Loads, one statement per kind and in a fixed order, what the selected fields of a page of
-/// posts will ask the DataLoaders for; the resolvers then find it in the request's cache. So a feed
-/// page costs the same few statements whatever its size, independent of timing.
-async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
-    let node = ctx.look_ahead().field("edges").field("node");
-    let ids: Vec<Uuid> = posts.iter().map(|post| post.id).collect();
-    let mut users: Vec<Uuid> = Vec::new();
-    let decided = [
-        "groups",
-        "previousVersions",
-        "acknowledgementStats",
-        "acknowledgements",
-    ];
-    if decided.iter().any(|field| node.field(field).exists()) {
-        let audiences = ctx
-            .loader::<AudienceLoader>()?
-            .load_many(ids.clone())
-            .await
-            .map_err(internal_loader_error)?;
-        let groups: Vec<Uuid> = audiences.into_values().flatten().collect();
-        ctx.group_loader()?
-            .load_many(groups)
-            .await
-            .map_err(internal_loader_error)?;
-    }
-    if node.field("pinnedOnHome").exists() || node.field("pinnedInGroups").exists() {
-        ctx.loader::<PinLoader>()?
-            .load_many(ids.clone())
-            .await
-            .map_err(internal_loader_error)?;
-    }
-    if node.field("viewerHasSeen").exists() || node.field("viewerHasAcknowledged").exists() {
-        ctx.loader::<ViewerMarksLoader>()?
-            .load_many(ids.clone())
-            .await
-            .map_err(internal_loader_error)?;
-    }
-    if node.field("reactions").exists() || node.field("viewerReactions").exists() {
-        ctx.loader::<ReactionLoader>()?
-            .load_many(ids.clone())
-            .await
-            .map_err(internal_loader_error)?;
-    }
-    if node.field("author").exists() {
-        users.extend(posts.iter().filter_map(|post| post.author_id));
-    }
-    if node.field("poll").exists() {
-        ctx.loader::<PollLoader>()?
-            .load_many(ids.clone())
-            .await
-            .map_err(internal_loader_error)?;
-    }
-    if node.field("previousVersions").exists() {
-        let edited = posts.iter().filter(|post| post.edited_at.is_some());
-        ctx.loader::<VersionLoader>()?
-            .load_many(allowed(ctx, edited, Action::Delete).await?)
-            .await
-            .map_err(internal_loader_error)?;
-    }
-    let announcements = || posts.iter().filter(|post| post.requires_acknowledgement);
-    if node.field("acknowledgementStats").exists() {
-        ctx.loader::<AcknowledgementCountLoader>()?
-            .load_many(allowed(ctx, announcements(), Action::Manage).await?)
-            .await
-            .map_err(internal_loader_error)?;
-    }
-    for field in node.field("comments").selection_fields() {
-        if let Some((page, _)) = requested_page(&field) {
-            let keys = ids.iter().map(|post| (*post, page.clone()));
-            ctx.loader::<PageLoader<CommentPages>>()?
-                .load_many(keys)
-                .await
-                .map_err(internal_loader_error)?;
-        }
-    }
-    for field in node.field("acknowledgements").selection_fields() {
-        if let Some((page, arguments)) = requested_page(&field) {
-            let wanted = model::Acknowledgers {
-                acknowledged: !matches!(
-                    argument(&arguments, "acknowledged"),
-                    Some(Value::Boolean(false))
-                ),
-                limited_to_groups_of: visibility::directory_limit(ctx.viewer()?),
-            };
-            let managed = allowed(ctx, posts.iter(), Action::Manage).await?;
-            let keys = managed
-                .into_iter()
-                .map(|post| (post, (page.clone(), wanted.clone())));
-            ctx.loader::<PageLoader<AcknowledgerPages>>()?
-                .load_many(keys)
-                .await
-                .map_err(internal_loader_error)?;
-        }
-    }
-    if node.field("attachments").exists() {
-        attachments::loading::prefetch(ctx, ids.iter().copied().map(Subject::post).collect())
-            .await?;
-    }
-    if node.field("commentCount").exists() || node.field("latestComments").exists() {
-        let summaries = ctx
-            .loader::<CommentSummaryLoader>()?
-            .load_many(ids)
-            .await
-            .map_err(internal_loader_error)?;
-        if node.field("latestComments").field("attachments").exists() {
-            let comments = summaries
-                .values()
-                .flat_map(|(_, latest)| latest.iter().map(|c| Subject::comment(c.id)));
-            attachments::loading::prefetch(ctx, comments.collect()).await?;
-        }
-        if node.field("latestComments").field("author").exists() {
-            users.extend(
-                summaries
-                    .values()
-                    .flat_map(|(_, latest)| latest.iter().filter_map(|c| c.author_id)),
-            );
-        }
-    }
-    if !users.is_empty() {
-        ctx.user_loader()
-            .load_many(users)
-            .await
-            .map_err(|error| (*error).clone())?;
-    }
-    Ok(())
-}
-
 /// Those of `posts` the policy lets the viewer do `action` on (their audiences already loaded).
-async fn allowed<'p>(
+pub(super) async fn allowed<'p>(
     ctx: &Context<'_>,
     posts: impl Iterator<Item = &'p Post>,
     action: Action,
@@ -149,7 +22,7 @@ type Arguments = Vec<(Name, Value)>;
 
 /// The page a connection field asks for, as its resolver will parse it (`None` when it cannot:
 /// the resolver then reports the error).
-fn requested_page<K: serde::de::DeserializeOwned>(
+pub(super) fn requested_page<K: serde::de::DeserializeOwned>(
     field: &SelectionField<'_>,
 ) -> Option<(PageRequest<K>, Arguments)> {
     let arguments = field.arguments().ok()?;
@@ -173,7 +46,7 @@ fn requested_page<K: serde::de::DeserializeOwned>(
     Some((page, arguments))
 }
 
-fn argument<'a>(arguments: &'a [(Name, Value)], name: &str) -> Option<&'a Value> {
+pub(super) fn argument<'a>(arguments: &'a [(Name, Value)], name: &str) -> Option<&'a Value> {
     arguments
         .iter()
         .find(|(given, _)| given.as_str() == name)
@@ -346,7 +219,7 @@ impl PostQuery {
         };
         let with_total = ctx.look_ahead().field("totalCount").exists();
         let posts = model::feed_page(&mut *ctx.conn().await?, &feed, &page, with_total).await?;
-        prefetch(ctx, &posts.items).await?;
+        super::prefetch::prefetch(ctx, &posts.items).await?;
         Ok(connection(
             posts,
             |p| (p.published_at.unwrap_or(p.created_at), p.id),

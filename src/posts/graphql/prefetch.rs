@@ -1,0 +1,187 @@
+//! Loading ahead what a page of posts will show: one statement per kind of data, whatever the
+//! page's size.
+
+use super::queries::{allowed, argument, requested_page};
+use super::*;
+
+/// Loads what the selected fields of a page of posts will ask the DataLoaders for; the
+/// resolvers then find it in the request's cache. Loads that need nothing of each other run
+/// together (each waits for its loader's batching delay, then its statement: one after another,
+/// those would add up); the ones that need the posts' audiences (policy decisions) or the
+/// comments' authors follow.
+pub(super) async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let ids: Vec<Uuid> = posts.iter().map(|post| post.id).collect();
+    let ((), (), (), (), (), (), (), comment_authors) = futures::try_join!(
+        audiences_and_groups(ctx, &node, &ids),
+        async {
+            if node.field("pinnedOnHome").exists() || node.field("pinnedInGroups").exists() {
+                load_all::<PinLoader>(ctx, ids.clone()).await?;
+            }
+            Ok(())
+        },
+        async {
+            if node.field("viewerHasSeen").exists() || node.field("viewerHasAcknowledged").exists()
+            {
+                load_all::<ViewerMarksLoader>(ctx, ids.clone()).await?;
+            }
+            Ok(())
+        },
+        async {
+            if node.field("reactions").exists() || node.field("viewerReactions").exists() {
+                load_all::<ReactionLoader>(ctx, ids.clone()).await?;
+            }
+            Ok(())
+        },
+        async {
+            if node.field("poll").exists() {
+                load_all::<PollLoader>(ctx, ids.clone()).await?;
+            }
+            Ok(())
+        },
+        comment_pages(ctx, &node, &ids),
+        async {
+            if node.field("attachments").exists() {
+                let subjects = ids.iter().copied().map(Subject::post).collect();
+                attachments::loading::prefetch(ctx, subjects).await?;
+            }
+            Ok(())
+        },
+        comment_summaries(ctx, &node, &ids),
+    )?;
+    if node.field("previousVersions").exists() {
+        let edited = posts.iter().filter(|post| post.edited_at.is_some());
+        load_all::<VersionLoader>(ctx, allowed(ctx, edited, Action::Delete).await?).await?;
+    }
+    if node.field("acknowledgementStats").exists() {
+        let announcements = posts.iter().filter(|post| post.requires_acknowledgement);
+        let managed = allowed(ctx, announcements, Action::Manage).await?;
+        load_all::<AcknowledgementCountLoader>(ctx, managed).await?;
+    }
+    acknowledger_pages(ctx, &node, posts).await?;
+    let mut users = comment_authors;
+    if node.field("author").exists() {
+        users.extend(posts.iter().filter_map(|post| post.author_id));
+    }
+    if !users.is_empty() {
+        ctx.user_loader()
+            .load_many(users)
+            .await
+            .map_err(|error| (*error).clone())?;
+    }
+    Ok(())
+}
+
+/// Loads `keys` into the request's loader `L`.
+async fn load_all<L>(ctx: &Context<'_>, keys: Vec<Uuid>) -> ApiResult<()>
+where
+    L: async_graphql::dataloader::Loader<Uuid, Error = std::sync::Arc<ApiError>>,
+{
+    ctx.loader::<L>()?
+        .load_many(keys)
+        .await
+        .map_err(internal_loader_error)?;
+    Ok(())
+}
+
+/// The posts' audiences and their groups, which policy decisions on the posts need.
+async fn audiences_and_groups(
+    ctx: &Context<'_>,
+    node: &async_graphql::Lookahead<'_>,
+    ids: &[Uuid],
+) -> ApiResult<()> {
+    let decided = [
+        "groups",
+        "previousVersions",
+        "acknowledgementStats",
+        "acknowledgements",
+    ];
+    if !decided.iter().any(|field| node.field(field).exists()) {
+        return Ok(());
+    }
+    let audiences = ctx
+        .loader::<AudienceLoader>()?
+        .load_many(ids.iter().copied())
+        .await
+        .map_err(internal_loader_error)?;
+    let groups: Vec<Uuid> = audiences.into_values().flatten().collect();
+    ctx.group_loader()?
+        .load_many(groups)
+        .await
+        .map_err(internal_loader_error)?;
+    Ok(())
+}
+
+/// Each `comments(...)` page the selection asks of every post.
+async fn comment_pages(
+    ctx: &Context<'_>,
+    node: &async_graphql::Lookahead<'_>,
+    ids: &[Uuid],
+) -> ApiResult<()> {
+    for field in node.field("comments").selection_fields() {
+        if let Some((page, _)) = requested_page(&field) {
+            let keys = ids.iter().map(|post| (*post, page.clone()));
+            ctx.loader::<PageLoader<CommentPages>>()?
+                .load_many(keys)
+                .await
+                .map_err(internal_loader_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// The posts' comment counts and latest comments (and those comments' attachments); answers the
+/// latest comments' authors when the selection shows them.
+async fn comment_summaries(
+    ctx: &Context<'_>,
+    node: &async_graphql::Lookahead<'_>,
+    ids: &[Uuid],
+) -> ApiResult<Vec<Uuid>> {
+    if !node.field("commentCount").exists() && !node.field("latestComments").exists() {
+        return Ok(Vec::new());
+    }
+    let summaries = ctx
+        .loader::<CommentSummaryLoader>()?
+        .load_many(ids.iter().copied())
+        .await
+        .map_err(internal_loader_error)?;
+    let latest = || summaries.values().flat_map(|(_, latest)| latest.iter());
+    if node.field("latestComments").field("attachments").exists() {
+        let comments = latest()
+            .map(|comment| Subject::comment(comment.id))
+            .collect();
+        attachments::loading::prefetch(ctx, comments).await?;
+    }
+    if !node.field("latestComments").field("author").exists() {
+        return Ok(Vec::new());
+    }
+    Ok(latest().filter_map(|comment| comment.author_id).collect())
+}
+
+/// Each `acknowledgements(...)` page the selection asks of the posts the viewer manages.
+async fn acknowledger_pages(
+    ctx: &Context<'_>,
+    node: &async_graphql::Lookahead<'_>,
+    posts: &[Post],
+) -> ApiResult<()> {
+    for field in node.field("acknowledgements").selection_fields() {
+        if let Some((page, arguments)) = requested_page(&field) {
+            let wanted = model::Acknowledgers {
+                acknowledged: !matches!(
+                    argument(&arguments, "acknowledged"),
+                    Some(Value::Boolean(false))
+                ),
+                limited_to_groups_of: visibility::directory_limit(ctx.viewer()?),
+            };
+            let managed = allowed(ctx, posts.iter(), Action::Manage).await?;
+            let keys = managed
+                .into_iter()
+                .map(|post| (post, (page.clone(), wanted.clone())));
+            ctx.loader::<PageLoader<AcknowledgerPages>>()?
+                .load_many(keys)
+                .await
+                .map_err(internal_loader_error)?;
+        }
+    }
+    Ok(())
+}
