@@ -61,6 +61,26 @@ async fn every_migration_reverts_cleanly() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn migrations_are_not_cut_short_by_the_requests_statement_timeout() {
+    let mut schema = TestSchema::new().await;
+    let conn = schema.settings.connect().await.unwrap();
+    tokio::task::block_in_place(|| {
+        AsyncMigrationHarness::new(conn)
+            .revert_all_migrations(migrations())
+            .unwrap();
+    });
+    schema.settings.statement_timeout = std::time::Duration::from_millis(1);
+    let mut conn = schema.settings.connect().await.unwrap();
+    conn.batch_execute("SELECT pg_sleep(0.01)")
+        .await
+        .expect_err("a 1 ms statement timeout cuts a 10 ms statement short");
+
+    let applied = parvis::db::run_migrations(conn).await;
+
+    assert!(applied.expect("the migrations apply") > 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn readiness_fails_while_migrations_are_pending() {
     let app = TestApp::spawn().await;
     let conn = app.db().connect().await.unwrap();
