@@ -68,15 +68,24 @@ pub async fn feed_page(
 ) -> ApiResult<Page<Post>> {
     let (after_at, after_id) = page.cursor.unzip();
     let order = page.order_by_sql(&["p.published_at", "p.id"], Order::Descending);
+    // The page is chosen from the candidates' keys alone (index-only scans), then only its own
+    // posts are read; a post in several of the viewer's groups is a candidate once per group.
     let page_sql = format!(
         "SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
                 p.organization_wide, p.requires_acknowledgement,
                 p.published_at, p.edited_at, p.deleted_at, p.created_at
-         FROM posts p
-         WHERE p.id IN ({candidates}) AND p.deleted_at IS NULL AND p.published_at <= now()
-         ORDER BY {order}
-         LIMIT $8",
+         FROM (SELECT DISTINCT candidate.post_id, candidate.listed_at
+               FROM ({candidates}) candidate
+               ORDER BY {candidate_order}
+               LIMIT $8) page
+         JOIN posts p ON p.id = page.post_id
+         WHERE p.deleted_at IS NULL AND p.published_at <= now()
+         ORDER BY {order}",
         candidates = candidates_sql(filter, page),
+        candidate_order = page.order_by_sql(
+            &["candidate.listed_at", "candidate.post_id"],
+            Order::Descending
+        ),
     );
     let rows: Vec<Post> = filtered(page_sql, filter)
         .bind::<Nullable<Timestamptz>, _>(after_at)
@@ -97,12 +106,12 @@ pub async fn feed_page(
     Ok(page.finish(rows, total.n))
 }
 
-/// The ids a feed page is taken from: at most a page (`$8`) from each source, in feed order past
-/// the cursor (`$6`, `$7`). The sources are each audience group (the one asked for, or each of
-/// the viewer's), read in `post_audiences_feed_order`, and organization-wide posts, read in
-/// `posts_organization_wide_order`. The page is the first `$8` of them all, so it misses nothing,
-/// and it reads a few rows per group whatever the groups' history. One statement per filter
-/// combination, so that each gets a plan of its own.
+/// The keys (`post_id`, `listed_at`) a feed page is taken from: at most a page (`$8`) from each
+/// source, in feed order past the cursor (`$6`, `$7`). The sources are each audience group (the
+/// one asked for, or each of the viewer's), read in `post_audiences_feed_order`, and
+/// organization-wide posts, read in `posts_organization_wide_order`. The page is the first `$8`
+/// of them all, so it misses nothing, and it reads a few rows per group whatever the groups'
+/// history. One statement per filter combination, so that each gets a plan of its own.
 fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String {
     let beyond = page.beyond_operator(Order::Descending);
     let groups = match filter.group {
@@ -111,9 +120,9 @@ fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String
     };
     let narrowed = filter.author.is_some() || filter.kind.is_some();
     let in_groups = format!(
-        "SELECT listed.post_id FROM ({groups}) audience
+        "SELECT listed.post_id, listed.listed_at FROM ({groups}) audience
          CROSS JOIN LATERAL (
-             SELECT a.post_id FROM post_audiences a {posts}
+             SELECT a.post_id, a.listed_at FROM post_audiences a {posts}
              WHERE a.group_id = audience.group_id AND a.listed_at IS NOT NULL
                AND a.listed_at <= now()
                AND ($6::timestamptz IS NULL OR (a.listed_at, a.post_id) {beyond} ($6, $7))
@@ -134,7 +143,7 @@ fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String
     format!(
         "{in_groups}
          UNION ALL
-         (SELECT o.id FROM posts o
+         (SELECT o.id, o.published_at FROM posts o
           WHERE o.organization_wide AND o.deleted_at IS NULL AND o.published_at IS NOT NULL
             AND o.published_at <= now()
             AND ($6::timestamptz IS NULL OR (o.published_at, o.id) {beyond} ($6, $7))
