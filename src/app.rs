@@ -7,10 +7,11 @@ use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
 use crate::analytics::ActivityRecorder;
+use crate::auth::cache::CredentialCache;
 use crate::config::AppConfig;
 use crate::db::{self, DbSettings};
 use crate::email::Mailer;
-use crate::events::EventBus;
+use crate::events::{EventBus, Observer};
 use crate::files::storage::Storage;
 use crate::graphql::Schemas;
 use crate::http::health::Readiness;
@@ -57,12 +58,20 @@ impl App {
             let mut conn = pool.get().await?;
             db::current_schema(&mut conn).await?
         };
-        let events = EventBus::start(db.clone(), format!("parvis_events_{schema_name}")).await?;
+        let credentials = Arc::new(CredentialCache::new(config.credential_cache_lifetime));
+        let observer: Observer = {
+            let credentials = credentials.clone();
+            Arc::new(move |event| credentials.observe(event))
+        };
+        // The channel's name is also in migration 25's trigger.
+        let channel = format!("parvis_events_{schema_name}");
+        let events = EventBus::start(db.clone(), channel, observer).await?;
         let services = Arc::new(Services {
             config: config.clone(),
             db,
             pool: pool.clone(),
             events,
+            credentials,
             password_checks: Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |cores| cores.get()),
             ),

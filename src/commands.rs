@@ -137,6 +137,8 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
         config.storage_url = storage_url(database_args, args.storage_url.as_deref())?;
         config.uploads.max_file_bytes = args.max_upload_bytes;
         config.activity_capture = args.activity_capture;
+        config.credential_cache_lifetime =
+            std::time::Duration::from_secs(args.credential_cache_seconds);
         config.demo = args.demo;
         config.trusted_documents = args
             .trusted_documents

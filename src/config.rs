@@ -122,6 +122,11 @@ pub struct ServeArgs {
     /// Largest file one upload may carry, in bytes.
     #[arg(long, env = "PARVIS_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub max_upload_bytes: u64,
+    /// How many seconds an instance trusts a session or token it verified before checking it
+    /// in the database again; a revocation or any change to the account ends that at once on
+    /// every instance. 0 checks every request.
+    #[arg(long, env = "PARVIS_CREDENTIAL_CACHE_SECONDS", default_value_t = 30)]
+    pub credential_cache_seconds: u64,
     /// Record what people do for analytics (`--activity-capture false` turns it off: the
     /// reports then only show what was recorded before).
     #[arg(
@@ -273,6 +278,9 @@ pub struct AppConfig {
     pub web_app_url: Option<String>,
     pub body_limit: usize,
     pub session_lifetime: Duration,
+    /// How long an instance trusts a credential it verified without asking the database again
+    /// (changes to the account, its sessions and tokens end that at once); zero: every request.
+    pub credential_cache_lifetime: Duration,
     /// How long a WebSocket client has to send `connection_init`.
     pub ws_init_timeout: Duration,
     /// How often a signed-in WebSocket connection gets a `ping` (`ka` for the legacy protocol);
@@ -319,6 +327,7 @@ impl AppConfig {
             web_app_url: None,
             body_limit: 1024 * 1024,
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
+            credential_cache_lifetime: Duration::from_secs(30),
             ws_init_timeout: Duration::from_secs(10),
             ws_keep_alive: Duration::from_secs(15),
             limits: QueryLimits::default(),

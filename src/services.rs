@@ -2,9 +2,12 @@
 //! Plumbing only: it knows nothing of HTTP or GraphQL, so features can depend on it without
 //! depending on the layers that call them.
 
+use std::sync::Arc;
+
 use tokio::sync::Semaphore;
 
 use crate::analytics::ActivityRecorder;
+use crate::auth::cache::CredentialCache;
 use crate::config::AppConfig;
 use crate::db::{DbPool, DbSettings};
 use crate::email::Mailer;
@@ -18,6 +21,8 @@ pub struct Services {
     pub db: DbSettings,
     pub pool: DbPool,
     pub events: EventBus,
+    /// Credentials verified a moment ago (see `auth::cache`).
+    pub credentials: Arc<CredentialCache>,
     /// Password hashes and checks allowed at once, for every request that does one (see
     /// `auth::password`).
     pub password_checks: Semaphore,

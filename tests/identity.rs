@@ -190,19 +190,20 @@ async fn an_invalid_bearer_token_is_a_401() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_deactivated_user_is_refused_at_once() {
+async fn a_user_deactivated_in_the_database_is_refused_once_the_instance_hears_of_it() {
     let app = TestApp::spawn().await;
     let user = app.member("leaver").await;
-    assert!(
-        app.graphql(Some(&user), "{ viewer { id } }", json!({}))
-            .await["errors"]
-            .is_null()
-    );
+    let viewer = || app.graphql(Some(&user), "{ viewer { id } }", json!({}));
+    assert!(viewer().await["errors"].is_null());
+
     deactivate(&app, user.uuid).await;
-    let response = app
-        .graphql(Some(&user), "{ viewer { id } }", json!({}))
-        .await;
-    assert_eq!(error_code(&response), "UNAUTHENTICATED");
+
+    // The database announces the change; the API's deactivateUser waits for that itself.
+    common::wait_until(
+        || async { error_code(&viewer().await) == "UNAUTHENTICATED" },
+        "the deactivation",
+    )
+    .await;
 }
 
 async fn deactivate(app: &TestApp, id: uuid::Uuid) {

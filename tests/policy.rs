@@ -747,7 +747,7 @@ async fn check_feeds(
         author: None,
         kind: None,
     };
-    let home = posts::feed_page(conn, &feed(None), &page, true)
+    let (home, _) = posts::feed_page(conn, &feed(None), &page, true)
         .await
         .or_fail()?;
     let allowed = org.posts.iter().filter(|(post, audience)| {
@@ -771,7 +771,7 @@ async fn check_feeds(
         if !policy::can(viewer, Action::ViewContent, Resource::Group(&access)).allowed() {
             continue;
         }
-        let listed = posts::feed_page(conn, &feed(Some(group.id)), &page, false)
+        let (listed, _) = posts::feed_page(conn, &feed(Some(group.id)), &page, false)
             .await
             .or_fail()?;
         let allowed = org

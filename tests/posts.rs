@@ -1720,6 +1720,22 @@ const FEED_CARD: &str = "{ feed(first: 20) { edges { node { id title bodyHtml pu
     author { displayName } groups { name } reactions { emoji count } commentCount
     latestComments { bodyHtml createdAt author { displayName } } } } } }";
 
+/// The card's statements: the page with its posts' audiences, their groups, the reactions, the
+/// comment counts with the latest comments, and the people shown (the credential is remembered).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_feed_card_costs_five_statements() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Private).await;
+    let post = post_in(&app, &owner, &group.id, "Bienvenue").await;
+    comment_on(&app, &owner, &post, "Merci").await;
+
+    let (statements, response) = app.statements_of(&owner, FEED_CARD, json!({})).await;
+
+    assert_eq!(per_post(&response, "commentCount"), [json!(1)]);
+    assert_eq!(statements, 5);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_feed_card_of_posts_without_reactions_or_comments_costs_no_more_statements() {
     let app = TestApp::spawn().await;

@@ -129,32 +129,34 @@ pub async fn list_for_user(
         .await?)
 }
 
-/// Revokes a token and, once that commits, closes the subscriptions opened with it on every
-/// instance.
+/// Revokes a token of `user_id` and, once that commits, closes the subscriptions opened with it
+/// on every instance; returns when this instance has heard of it, so no request is accepted
+/// with it after that (see `auth::cache`).
 pub async fn revoke(
     conn: &mut AsyncPgConnection,
     events: &crate::events::EventBus,
+    user_id: Uuid,
     id: Uuid,
 ) -> ApiResult<AccessToken> {
     use diesel_async::AsyncConnection;
-    conn.transaction::<_, crate::error::ApiError, _>(async |conn| {
-        let token = diesel::update(tokens::table.find(id))
-            .set(tokens::revoked_at.eq(Some(Utc::now())))
-            .returning(AccessToken::as_returning())
-            .get_result(conn)
-            .await?;
-        events
-            .publish(
-                conn,
-                &crate::events::Event::CredentialsRevoked {
-                    user_id: token.user_id,
-                    credential_id: Some(token.id),
-                },
-            )
-            .await?;
-        Ok(token)
-    })
-    .await
+    let revoked = crate::events::Event::CredentialsRevoked {
+        user_id,
+        credential_id: Some(id),
+    };
+    let echo = events.echo(revoked.clone());
+    let token = conn
+        .transaction::<_, crate::error::ApiError, _>(async |conn| {
+            let token = diesel::update(tokens::table.find(id).filter(tokens::user_id.eq(user_id)))
+                .set(tokens::revoked_at.eq(Some(Utc::now())))
+                .returning(AccessToken::as_returning())
+                .get_result(conn)
+                .await?;
+            events.publish(conn, &revoked).await?;
+            Ok(token)
+        })
+        .await?;
+    echo.heard().await;
+    Ok(token)
 }
 
 /// Revokes every token of a person still working (deactivation).

@@ -308,7 +308,10 @@ impl AuthMutation {
         let mut conn = ctx.conn().await?;
         let token = match token.revoked_at {
             Some(_) => token,
-            None => access_tokens::revoke(&mut conn, &ctx.services().events, token.id).await?,
+            None => {
+                let events = &ctx.services().events;
+                access_tokens::revoke(&mut conn, events, token.user_id, token.id).await?
+            }
         };
         Ok(RevokePersonalAccessTokenPayload {
             personal_access_token: token,

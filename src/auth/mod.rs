@@ -2,6 +2,7 @@
 //! and revoking them all.
 
 pub mod access_tokens;
+pub mod cache;
 mod client;
 pub mod graphql;
 pub mod local;

@@ -153,26 +153,27 @@ fn live_sessions() -> LiveSessions {
         .filter(users::status.eq(UserStatus::Active))
 }
 
-/// Ends a session and, once that commits, closes its open subscriptions on every instance.
+/// Ends a session and, once that commits, closes its open subscriptions on every instance;
+/// returns when this instance has heard of it, so no request is accepted with it after that
+/// (see `auth::cache`).
 pub async fn end(
     conn: &mut AsyncPgConnection,
     events: &crate::events::EventBus,
     session: &Session,
 ) -> ApiResult<()> {
     use diesel_async::AsyncConnection;
+    let ended = crate::events::Event::CredentialsRevoked {
+        user_id: session.user_id,
+        credential_id: Some(session.id),
+    };
+    let echo = events.echo(ended.clone());
     conn.transaction::<_, crate::error::ApiError, _>(async |conn| {
         delete(conn, session.id).await?;
-        events
-            .publish(
-                conn,
-                &crate::events::Event::CredentialsRevoked {
-                    user_id: session.user_id,
-                    credential_id: Some(session.id),
-                },
-            )
-            .await
+        events.publish(conn, &ended).await
     })
-    .await
+    .await?;
+    echo.heard().await;
+    Ok(())
 }
 
 /// Ends a session; returns it as it was, if it existed.

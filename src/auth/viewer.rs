@@ -10,6 +10,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::access_tokens::AccessToken;
+use super::cache::Presented;
 use super::{SESSION_COOKIE, access_tokens, sessions};
 use crate::error::{ApiError, ApiResult};
 use crate::services::Services;
@@ -86,48 +87,68 @@ pub fn authorization_header(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The viewer, if any. A bearer token that is present but invalid is an error (the client asked
-/// to be someone); a stale session cookie only means "signed out".
+/// to be someone); a stale session cookie only means "signed out". A credential verified a
+/// moment ago is taken from the instance's cache (see `auth::cache`); no connection is taken then.
 pub async fn authenticate(
     services: &Services,
-    conn: &mut AsyncPgConnection,
     authorization: Option<&str>,
     session_cookie: Option<&str>,
 ) -> ApiResult<Option<Viewer>> {
-    if let Some(header) = authorization {
-        let token = bearer_token(header).ok_or(ApiError::Unauthenticated)?;
-        if let Some(provider) = services.sso.bearer_provider(token) {
-            let (user, expires_at) = crate::sso::authenticate_bearer(conn, provider, token).await?;
-            return Ok(Some(Viewer {
-                user,
-                credential: Credential::ProviderToken { expires_at },
-            }));
+    let presented = match (authorization, session_cookie) {
+        (Some(header), _) => {
+            Presented::Bearer(bearer_token(header).ok_or(ApiError::Unauthenticated)?)
         }
-        let (token, user) = access_tokens::find_user(conn, token)
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
-        return Ok(Some(Viewer::from_token(token, user)));
+        (None, Some(secret)) => Presented::SessionCookie(secret),
+        (None, None) => return Ok(None),
+    };
+    let miss = match services.credentials.get(presented) {
+        Ok(viewer) => return Ok(Some(viewer)),
+        Err(miss) => miss,
+    };
+    let mut conn = services.pool.get().await?;
+    let verified = verify(services, &mut conn, presented).await?;
+    Ok(verified.map(|(viewer, expires_at)| {
+        services.credentials.store(miss, &viewer, expires_at);
+        viewer
+    }))
+}
+
+/// Checks a credential against the database (and a provider's token against its keys): the
+/// viewer it proves, and when it stops working by itself.
+async fn verify(
+    services: &Services,
+    conn: &mut AsyncPgConnection,
+    presented: Presented<'_>,
+) -> ApiResult<Option<(Viewer, Option<DateTime<Utc>>)>> {
+    match presented {
+        Presented::Bearer(token) => {
+            if let Some(provider) = services.sso.bearer_provider(token) {
+                let (user, expires_at) =
+                    crate::sso::authenticate_bearer(conn, provider, token).await?;
+                let credential = Credential::ProviderToken { expires_at };
+                return Ok(Some((Viewer { user, credential }, Some(expires_at))));
+            }
+            let (token, user) = access_tokens::find_user(conn, token)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            let expires_at = token.expires_at;
+            Ok(Some((Viewer::from_token(token, user), expires_at)))
+        }
+        Presented::SessionCookie(secret) => {
+            let found = sessions::find_user(conn, secret).await?;
+            Ok(found.map(|(session, user)| {
+                let credential = Credential::Session(session.id);
+                (Viewer { user, credential }, Some(session.expires_at))
+            }))
+        }
     }
-    if let Some(secret) = session_cookie {
-        return Ok(sessions::find_user(conn, secret)
-            .await?
-            .map(|(session, user)| Viewer {
-                user,
-                credential: Credential::Session(session.id),
-            }));
-    }
-    Ok(None)
 }
 
 /// The viewer an HTTP request authenticates as: the one way every route (GraphQL and the rest)
-/// reads credentials. `None` when the request carries none (no connection is taken then).
+/// reads credentials.
 pub async fn viewer_of(services: &Services, headers: &HeaderMap) -> ApiResult<Option<Viewer>> {
-    let authorization = authorization_header(headers);
     let cookie = session_cookie_value(headers);
-    if authorization.is_none() && cookie.is_none() {
-        return Ok(None);
-    }
-    let mut conn = services.pool.get().await?;
-    authenticate(services, &mut conn, authorization, cookie.as_deref()).await
+    authenticate(services, authorization_header(headers), cookie.as_deref()).await
 }
 
 /// The signed-in viewer of a request to a route outside GraphQL (downloads, feeds, exports): a

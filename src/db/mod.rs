@@ -3,6 +3,7 @@
 pub mod embedded;
 mod instrumentation;
 mod migrations;
+mod prepared;
 pub mod schema;
 mod text_enum;
 
@@ -22,6 +23,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 
 use instrumentation::ConnectionInstrumentation;
 pub use migrations::{pending_migrations, run_migrations};
+pub use prepared::Prepared;
 
 /// The connection pool. Each checkout is timed: a pool too small for its load shows as waits
 /// (the `db_pool_wait_seconds` metric) well before requests fail with a timeout.

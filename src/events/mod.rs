@@ -65,6 +65,12 @@ pub enum Event {
         #[serde(alias = "session_id")]
         credential_id: Option<Uuid>,
     },
+    /// Raised by the database (triggers of migration 25): a person's account, one of their
+    /// sessions or one of their access tokens changed, by whatever path. Instances forget the
+    /// credentials they remember of that person.
+    AccountChanged {
+        user_id: Uuid,
+    },
     /// Raised by an instance itself, never published: events may have been lost (its listening
     /// connection was down, or a subscriber fell behind). Every subscriber receives it.
     EventsMissed,
@@ -81,16 +87,60 @@ pub struct EventBus {
     listener: tokio::task::JoinHandle<()>,
 }
 
+/// Called by the listener with each event as it arrives, before any subscriber sees it, and
+/// with `EventsMissed` whenever the listening connection is lost or found again: for state each
+/// instance keeps in step with the database (remembered credentials).
+pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// How long `Echo::heard` waits for this instance's listener to deliver an event it published.
+const ECHO_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An event this instance is about to publish, watched for from before its transaction commits
+/// (see `EventBus::echo`).
+pub struct Echo {
+    event: Event,
+    receiver: broadcast::Receiver<Arc<Event>>,
+}
+
+impl Echo {
+    /// Returns once this instance's listener has delivered the event (PostgreSQL sends a
+    /// notification to every listening instance as its transaction commits), after its
+    /// observers have seen it; or after `ECHO_TIMEOUT`, with a warning, if it never comes.
+    pub async fn heard(mut self) {
+        let heard = async {
+            loop {
+                match self.receiver.recv().await {
+                    Ok(event) if *event == self.event || *event == Event::EventsMissed => return,
+                    // Over a thousand events went by meanwhile: it may still come.
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        };
+        if tokio::time::timeout(ECHO_TIMEOUT, heard).await.is_err() {
+            tracing::warn!(event = ?self.event, "a published event did not come back in time");
+        }
+    }
+}
+
 impl EventBus {
     /// Starts listening on `channel`; returns once the first LISTEN is in place, so no event
     /// published after this returns is missed.
-    pub async fn start(settings: DbSettings, channel: String) -> anyhow::Result<Self> {
+    pub async fn start(
+        settings: DbSettings,
+        channel: String,
+        observer: Observer,
+    ) -> anyhow::Result<Self> {
         let (sender, _) = broadcast::channel(FAN_OUT_CAPACITY);
         let (ready_tx, ready_rx) = oneshot::channel();
+        let delivery = Delivery {
+            sender: sender.clone(),
+            observer,
+        };
         let listener = tokio::spawn(listen_forever(
             settings,
             channel.clone(),
-            sender.clone(),
+            delivery,
             ready_tx,
         ));
         ready_rx
@@ -112,6 +162,16 @@ impl EventBus {
             .execute(conn)
             .await?;
         Ok(())
+    }
+
+    /// Watches for `event` from now on: call before the transaction that publishes it, then
+    /// `heard()` after it commits, so that what acknowledges a revocation waits until this
+    /// instance (and, as PostgreSQL sent it to them at the same moment, the others) applied it.
+    pub fn echo(&self, event: Event) -> Echo {
+        Echo {
+            event,
+            receiver: self.sender.subscribe(),
+        }
     }
 
     /// Events from every instance that satisfy `wanted`, from now on.
@@ -191,15 +251,36 @@ impl Drop for EventBus {
     }
 }
 
+/// Where the listener hands events: the observer first, then the subscribers.
+struct Delivery {
+    sender: broadcast::Sender<Arc<Event>>,
+    observer: Observer,
+}
+
+impl Delivery {
+    fn send(&self, event: Event) {
+        (self.observer)(&event);
+        // No receivers is not an error: nobody is subscribed on this instance.
+        drop(self.sender.send(Arc::new(event)));
+    }
+
+    fn deliver(&self, payload: &str) {
+        match serde_json::from_str::<Event>(payload) {
+            Ok(event) => self.send(event),
+            Err(error) => tracing::warn!(%error, payload, "ignoring an unreadable event"),
+        }
+    }
+}
+
 async fn listen_forever(
     settings: DbSettings,
     channel: String,
-    sender: broadcast::Sender<Arc<Event>>,
+    delivery: Delivery,
     ready: oneshot::Sender<anyhow::Result<()>>,
 ) {
     let mut ready = Some(ready);
     loop {
-        let result = listen_once(&settings, &channel, &sender, &mut ready).await;
+        let result = listen_once(&settings, &channel, &delivery, &mut ready).await;
         if let Some(ready) = ready.take() {
             // The first connection failed: the server cannot start without its event bus.
             let _ = ready.send(result);
@@ -208,6 +289,8 @@ async fn listen_forever(
         if let Err(error) = result {
             tracing::warn!(%error, "event listener lost its connection; reconnecting");
         }
+        // Until listening again, nothing published is heard here.
+        (delivery.observer)(&Event::EventsMissed);
         tokio::time::sleep(RECONNECT_AFTER).await;
     }
 }
@@ -216,7 +299,7 @@ async fn listen_forever(
 async fn listen_once(
     settings: &DbSettings,
     channel: &str,
-    sender: &broadcast::Sender<Arc<Event>>,
+    delivery: &Delivery,
     ready: &mut Option<oneshot::Sender<anyhow::Result<()>>>,
 ) -> anyhow::Result<()> {
     let mut conn = settings.connect().await?;
@@ -226,7 +309,7 @@ async fn listen_once(
     match ready.take() {
         Some(ready) => drop(ready.send(Ok(()))),
         // Listening again after an outage: what was published meanwhile never arrived here.
-        None => drop(sender.send(Arc::new(Event::EventsMissed))),
+        None => delivery.send(Event::EventsMissed),
     }
     loop {
         {
@@ -237,7 +320,7 @@ async fn listen_once(
             loop {
                 tokio::select! {
                     notification = notifications.next() => match notification {
-                        Some(Ok(notification)) => deliver(sender, &notification.payload),
+                        Some(Ok(notification)) => delivery.deliver(&notification.payload),
                         Some(Err(error)) => return Err(error.into()),
                         None => anyhow::bail!("notification stream ended"),
                     },
@@ -250,13 +333,5 @@ async fn listen_once(
         tokio::time::timeout(HEALTH_CHECK_TIMEOUT, crate::db::ping(&mut conn))
             .await
             .map_err(|_| anyhow::anyhow!("the listening connection stopped answering"))??;
-    }
-}
-
-fn deliver(sender: &broadcast::Sender<Arc<Event>>, payload: &str) {
-    match serde_json::from_str::<Event>(payload) {
-        // No receivers is not an error: nobody is subscribed on this instance.
-        Ok(event) => drop(sender.send(Arc::new(event))),
-        Err(error) => tracing::warn!(%error, payload, "ignoring an unreadable event"),
     }
 }

@@ -363,16 +363,11 @@ impl Connection {
                 .find_map(|key| payload.get(*key)?.as_str())
                 .map(str::to_owned)
         });
-        let viewer = async {
-            let mut conn = self.app.services.pool.get().await?;
-            authenticate(
-                &self.app.services,
-                &mut conn,
-                authorization.as_deref(),
-                self.cookie.as_deref(),
-            )
-            .await
-        }
+        let viewer = authenticate(
+            &self.app.services,
+            authorization.as_deref(),
+            self.cookie.as_deref(),
+        )
         .await;
         match viewer {
             Ok(Some(viewer)) => {

@@ -218,7 +218,9 @@ impl PostQuery {
             kind: filter.kind.map(PostKind::as_db),
         };
         let with_total = ctx.look_ahead().field("totalCount").exists();
-        let posts = model::feed_page(&mut *ctx.conn().await?, &feed, &page, with_total).await?;
+        let (posts, audiences) =
+            model::feed_page(&mut *ctx.conn().await?, &feed, &page, with_total).await?;
+        ctx.loader::<AudienceLoader>()?.feed_many(audiences).await;
         super::prefetch::prefetch(ctx, &posts.items).await?;
         Ok(connection(
             posts,

@@ -8,6 +8,7 @@ use diesel::sql_types::{Nullable, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::Prepared;
 use crate::db::schema::{comment_mentions, comments};
 use crate::error::ApiResult;
 use crate::pagination::{Order, Page, PageRequest, PerParentRow};
@@ -154,18 +155,20 @@ pub async fn comment_summaries(
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         rank: i64,
     }
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT * FROM (
-           SELECT c.id, c.post_id, c.parent_id, c.author_id, c.body, c.body_html, c.edited_at,
-                  c.deleted_at, c.created_at,
-                  count(*) OVER (PARTITION BY c.post_id) AS total,
-                  row_number() OVER (PARTITION BY c.post_id ORDER BY c.created_at DESC, c.id DESC) AS rank
-           FROM comments c WHERE c.post_id = ANY($1) AND c.deleted_at IS NULL) ranked
-         WHERE rank <= greatest($2, 1)
-         ORDER BY created_at, id",
+    let rows: Vec<Row> = Prepared(
+    diesel::sql_query(
+            "SELECT * FROM (
+               SELECT c.id, c.post_id, c.parent_id, c.author_id, c.body, c.body_html, c.edited_at,
+                      c.deleted_at, c.created_at,
+                      count(*) OVER (PARTITION BY c.post_id) AS total,
+                      row_number() OVER (PARTITION BY c.post_id ORDER BY c.created_at DESC, c.id DESC) AS rank
+               FROM comments c WHERE c.post_id = ANY($1) AND c.deleted_at IS NULL) ranked
+             WHERE rank <= greatest($2, 1)
+             ORDER BY created_at, id",
+        )
+        .bind::<diesel::sql_types::Array<SqlUuid>, _>(posts)
+        .bind::<diesel::sql_types::BigInt, _>(latest)
     )
-    .bind::<diesel::sql_types::Array<SqlUuid>, _>(posts)
-    .bind::<diesel::sql_types::BigInt, _>(latest)
     .load(conn)
     .await?;
     let mut summaries: HashMap<Uuid, (i64, Vec<Comment>)> = HashMap::new();

@@ -1,14 +1,17 @@
 //! Lists of posts. The feed is filtered by what the viewer may read in SQL (their groups and
 //! organization-wide posts), newest first with keyset pagination; drafts are their author's.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{Bool, Nullable, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Nullable, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::Prepared;
 use crate::db::schema::posts;
 use crate::error::ApiResult;
 use crate::pagination::{Order, Page, PageRequest};
@@ -29,43 +32,36 @@ pub struct FeedFilter {
 
 pub type FeedCursor = (DateTime<Utc>, Uuid);
 
-/// `$1` viewer, `$2` guest, `$3` group, `$4` author, `$5` kind of post.
-const FEED_WHERE: &str = "
-    WHERE p.deleted_at IS NULL AND p.published_at IS NOT NULL AND p.published_at <= now()
-      AND (CASE WHEN $3::uuid IS NULL THEN
-             (p.organization_wide AND NOT $2)
-             OR EXISTS (SELECT 1 FROM post_audiences a
-                        JOIN group_memberships m ON m.group_id = a.group_id AND m.user_id = $1
-                        WHERE a.post_id = p.id)
-           ELSE EXISTS (SELECT 1 FROM post_audiences a WHERE a.post_id = p.id AND a.group_id = $3)
-           END)
-      AND ($4::uuid IS NULL OR p.author_id = $4)
-      AND CASE $5::text
-            WHEN 'announcement' THEN p.requires_acknowledgement
-            WHEN 'poll' THEN EXISTS (SELECT 1 FROM polls q WHERE q.post_id = p.id)
-            WHEN 'integration' THEN p.webhook_id IS NOT NULL
-            ELSE true
-          END";
-
-/// A query on `FEED_WHERE` with the filter bound to its parameters (`$6` on are the caller's).
+/// A statement on the feed's filter: `$1` viewer, `$2` group, `$3` author (bound whether the
+/// text uses them or not); the caller's parameters follow from `$4`. Run `Prepared`: the text
+/// depends only on which filters are set, never on their values.
 fn filtered(sql: String, filter: &FeedFilter) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
     diesel::sql_query(sql)
         .into_boxed()
         .bind::<SqlUuid, _>(filter.viewer)
-        .bind::<Bool, _>(filter.guest)
         .bind::<Nullable<SqlUuid>, _>(filter.group)
         .bind::<Nullable<SqlUuid>, _>(filter.author)
-        .bind::<Nullable<diesel::sql_types::Text>, _>(filter.kind)
 }
 
-/// One page of the feed, newest first. Counting every readable post is the expensive part of a
-/// feed at scale, so it is done only when `with_total` asks for it.
+/// A post of a feed page with its audience (the groups it was posted in), which deciding what
+/// the viewer may do with it needs: read in the same statement.
+#[derive(QueryableByName)]
+struct FeedRow {
+    #[diesel(embed)]
+    post: Post,
+    #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
+    audience: Vec<Uuid>,
+}
+
+/// One page of the feed, newest first, and the audience of each of its posts. Counting every
+/// readable post is the expensive part of a feed at scale, so it is done only when `with_total`
+/// asks for it.
 pub async fn feed_page(
     conn: &mut AsyncPgConnection,
     filter: &FeedFilter,
     page: &PageRequest<FeedCursor>,
     with_total: bool,
-) -> ApiResult<Page<Post>> {
+) -> ApiResult<(Page<Post>, HashMap<Uuid, Vec<Uuid>>)> {
     let (after_at, after_id) = page.cursor.unzip();
     let order = page.order_by_sql(&["p.published_at", "p.id"], Order::Descending);
     // The page is chosen from the candidates' keys alone (index-only scans), then only its own
@@ -73,11 +69,12 @@ pub async fn feed_page(
     let page_sql = format!(
         "SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
                 p.organization_wide, p.requires_acknowledgement,
-                p.published_at, p.edited_at, p.deleted_at, p.created_at
+                p.published_at, p.edited_at, p.deleted_at, p.created_at,
+                ARRAY(SELECT a.group_id FROM post_audiences a WHERE a.post_id = p.id) AS audience
          FROM (SELECT DISTINCT candidate.post_id, candidate.listed_at
                FROM ({candidates}) candidate
                ORDER BY {candidate_order}
-               LIMIT $8) page
+               LIMIT $6) page
          JOIN posts p ON p.id = page.post_id
          WHERE p.deleted_at IS NULL AND p.published_at <= now()
          ORDER BY {order}",
@@ -87,35 +84,74 @@ pub async fn feed_page(
             Order::Descending
         ),
     );
-    let rows: Vec<Post> = filtered(page_sql, filter)
+    let page_query = filtered(page_sql, filter)
         .bind::<Nullable<Timestamptz>, _>(after_at)
         .bind::<Nullable<SqlUuid>, _>(after_id)
-        .bind::<diesel::sql_types::BigInt, _>(page.fetch_limit())
-        .load(conn)
-        .await?;
+        .bind::<diesel::sql_types::BigInt, _>(page.fetch_limit());
+    let rows: Vec<FeedRow> = Prepared(page_query).load(conn).await?;
+    let audiences = rows
+        .iter()
+        .map(|row| (row.post.id, row.audience.clone()))
+        .collect();
+    let posts = rows.into_iter().map(|row| row.post).collect();
     if !with_total {
-        return Ok(page.finish(rows, 0));
+        return Ok((page.finish(posts, 0), audiences));
     }
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let count_sql = format!("SELECT count(*) AS n FROM posts p {FEED_WHERE}");
-    let total: Count = filtered(count_sql, filter).get_result(conn).await?;
-    Ok(page.finish(rows, total.n))
+    let count_sql = format!(
+        "SELECT count(*) AS n FROM posts p
+         WHERE p.deleted_at IS NULL AND p.published_at IS NOT NULL AND p.published_at <= now()
+           AND {audience} {narrow}",
+        audience = audience_sql(filter),
+        narrow = narrowing_sql(filter, "p"),
+    );
+    let total: Count = Prepared(filtered(count_sql, filter))
+        .get_result(conn)
+        .await?;
+    Ok((page.finish(posts, total.n), audiences))
 }
 
-/// The keys (`post_id`, `listed_at`) a feed page is taken from: at most a page (`$8`) from each
-/// source, in feed order past the cursor (`$6`, `$7`). The sources are each audience group (the
+/// Whether the viewer may read the post `p` in this feed: in the group asked for, else in one of
+/// their groups or (except for guests) organization-wide.
+fn audience_sql(filter: &FeedFilter) -> &'static str {
+    match (filter.group, filter.guest) {
+        (Some(_), _) => {
+            "EXISTS (SELECT 1 FROM post_audiences a WHERE a.post_id = p.id AND a.group_id = $2)"
+        }
+        (None, true) => {
+            "EXISTS (SELECT 1 FROM post_audiences a
+                     JOIN group_memberships m ON m.group_id = a.group_id AND m.user_id = $1
+                     WHERE a.post_id = p.id)"
+        }
+        (None, false) => {
+            "(p.organization_wide
+              OR EXISTS (SELECT 1 FROM post_audiences a
+                         JOIN group_memberships m ON m.group_id = a.group_id AND m.user_id = $1
+                         WHERE a.post_id = p.id))"
+        }
+    }
+}
+
+/// The keys (`post_id`, `listed_at`) a feed page is taken from: at most a page (`$6`) from each
+/// source, in feed order past the cursor (`$4`, `$5`). The sources are each audience group (the
 /// one asked for, or each of the viewer's), read in `post_audiences_feed_order`, and
-/// organization-wide posts, read in `posts_organization_wide_order`. The page is the first `$8`
+/// organization-wide posts, read in `posts_organization_wide_order`. The page is the first `$6`
 /// of them all, so it misses nothing, and it reads a few rows per group whatever the groups'
-/// history. One statement per filter combination, so that each gets a plan of its own.
+/// history. One text per filter combination, so that each gets a plan of its own.
 fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String {
-    let beyond = page.beyond_operator(Order::Descending);
+    let beyond = |key: &str| match page.cursor {
+        Some(_) => format!(
+            "AND ({key}) {} ($4, $5)",
+            page.beyond_operator(Order::Descending)
+        ),
+        None => String::new(),
+    };
     let groups = match filter.group {
-        Some(_) => "SELECT $3::uuid AS group_id",
+        Some(_) => "SELECT $2::uuid AS group_id",
         None => "SELECT m.group_id FROM group_memberships m WHERE m.user_id = $1",
     };
     let narrowed = filter.author.is_some() || filter.kind.is_some();
@@ -125,15 +161,15 @@ fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String
              SELECT a.post_id, a.listed_at FROM post_audiences a {posts}
              WHERE a.group_id = audience.group_id AND a.listed_at IS NOT NULL
                AND a.listed_at <= now()
-               AND ($6::timestamptz IS NULL OR (a.listed_at, a.post_id) {beyond} ($6, $7))
-               {narrow}
+               {beyond} {narrow}
              ORDER BY {order}
-             LIMIT $8) listed",
+             LIMIT $6) listed",
         posts = if narrowed {
             "JOIN posts q ON q.id = a.post_id"
         } else {
             ""
         },
+        beyond = beyond("a.listed_at, a.post_id"),
         narrow = narrowing_sql(filter, "q"),
         order = page.order_by_sql(&["a.listed_at", "a.post_id"], Order::Descending),
     );
@@ -146,10 +182,10 @@ fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String
          (SELECT o.id, o.published_at FROM posts o
           WHERE o.organization_wide AND o.deleted_at IS NULL AND o.published_at IS NOT NULL
             AND o.published_at <= now()
-            AND ($6::timestamptz IS NULL OR (o.published_at, o.id) {beyond} ($6, $7))
-            {narrow}
+            {beyond} {narrow}
           ORDER BY {order}
-          LIMIT $8)",
+          LIMIT $6)",
+        beyond = beyond("o.published_at, o.id"),
         narrow = narrowing_sql(filter, "o"),
         order = page.order_by_sql(&["o.published_at", "o.id"], Order::Descending),
     )
@@ -159,7 +195,7 @@ fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String
 fn narrowing_sql(filter: &FeedFilter, post: &str) -> String {
     let mut sql = String::new();
     if filter.author.is_some() {
-        sql.push_str(&format!(" AND {post}.author_id = $4"));
+        sql.push_str(&format!(" AND {post}.author_id = $3"));
     }
     match filter.kind {
         Some("announcement") => sql.push_str(&format!(" AND {post}.requires_acknowledgement")),

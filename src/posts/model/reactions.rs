@@ -7,6 +7,7 @@ use diesel::sql_types::{Bool, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::Prepared;
 use crate::db::schema::reactions;
 use crate::error::ApiResult;
 
@@ -81,14 +82,16 @@ pub async fn reaction_summaries(
         #[diesel(sql_type = Bool)]
         mine: bool,
     }
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT subject_id, emoji, count(*) AS count, bool_or(user_id = $2) AS mine
-         FROM reactions WHERE subject_id = ANY($1)
-         GROUP BY subject_id, emoji
-         ORDER BY subject_id, count(*) DESC, min(created_at)",
+    let rows: Vec<Row> = Prepared(
+        diesel::sql_query(
+            "SELECT subject_id, emoji, count(*) AS count, bool_or(user_id = $2) AS mine
+             FROM reactions WHERE subject_id = ANY($1)
+             GROUP BY subject_id, emoji
+             ORDER BY subject_id, count(*) DESC, min(created_at)",
+        )
+        .bind::<diesel::sql_types::Array<SqlUuid>, _>(subjects)
+        .bind::<SqlUuid, _>(viewer),
     )
-    .bind::<diesel::sql_types::Array<SqlUuid>, _>(subjects)
-    .bind::<SqlUuid, _>(viewer)
     .load(conn)
     .await?;
     let mut summaries: HashMap<Uuid, Vec<ReactionCount>> = HashMap::new();

@@ -533,30 +533,33 @@ async fn set_status(ctx: &Context<'_>, user_id: &ID, status: UserStatus) -> ApiR
     let audit = Audit::of(ctx)?;
     let services = ctx.services().clone();
     let mut conn = ctx.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let before = model::lock(conn, target_id)
-            .await?
-            .ok_or(ApiError::NotFound(TYPE_NAME))?;
-        if before.status == UserStatus::Pending {
-            return Err(ApiError::Conflict(
-                "This account is not activated yet.".into(),
-            ));
-        }
-        if status == UserStatus::Deactivated {
-            crate::auth::revoke_credentials(conn, &services.events, target_id).await?;
-        }
-        let user = model::set_status(conn, target_id, status).await?;
-        let change = Change::of(TYPE_NAME, target_id)
-            .before(&before)?
-            .after(&user)?;
-        audit.record(conn, change).await?;
-        services
-            .events
-            .publish(conn, &Event::UserUpdated { id: target_id })
-            .await?;
-        Ok(user)
-    })
-    .await
+    let updated = Event::UserUpdated { id: target_id };
+    let echo = services.events.echo(updated.clone());
+    let user = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let before = model::lock(conn, target_id)
+                .await?
+                .ok_or(ApiError::NotFound(TYPE_NAME))?;
+            if before.status == UserStatus::Pending {
+                return Err(ApiError::Conflict(
+                    "This account is not activated yet.".into(),
+                ));
+            }
+            if status == UserStatus::Deactivated {
+                crate::auth::revoke_credentials(conn, &services.events, target_id).await?;
+            }
+            let user = model::set_status(conn, target_id, status).await?;
+            let change = Change::of(TYPE_NAME, target_id)
+                .before(&before)?
+                .after(&user)?;
+            audit.record(conn, change).await?;
+            services.events.publish(conn, &updated).await?;
+            Ok(user)
+        })
+        .await?;
+    // A deactivation is acknowledged once no request is accepted from the person any more.
+    echo.heard().await;
+    Ok(user)
 }
 
 fn profile_changes(input: UpdateProfileInput) -> ApiResult<ProfileChanges> {
