@@ -6,6 +6,7 @@ use common::{TestApp, error_code};
 use parvis::auth::throttle::{
     MAX_ATTEMPTS, MAX_ATTEMPTS_PER_ACCOUNT, MAX_ATTEMPTS_PER_ADDRESS, WINDOW_MINUTES,
 };
+use parvis::groups::{GroupRole, Visibility};
 use parvis::users::OrgRole;
 use serde_json::{Value, json};
 
@@ -1061,4 +1062,88 @@ async fn every_stored_secret_is_revoked_on_deactivation_or_known_to_be_kept() {
     let names: Vec<&str> = columns.iter().map(|column| column.name.as_str()).collect();
     let known: Vec<&str> = SECRET_COLUMNS.iter().map(|(name, _)| *name).collect();
     assert_eq!(names, known);
+}
+
+/// The colleague "collegue{i}", with a title, department and phone.
+async fn colleague(app: &TestApp, i: usize) -> common::TestUser {
+    app.create_user_with(&format!("collegue{i}"), OrgRole::Member, |user| {
+        user.title = Some(format!("Poste {i}"));
+        user.department = Some("Ventes".into());
+        user.phone = Some(format!("+33 1 00 00 00 0{i}"));
+    })
+    .await
+}
+
+/// The statements a directory page with `selection` costs "lecteur" (of `role`), who shares the
+/// group "Club" with one colleague, then with six, and the people of the second page.
+async fn directory_statements_at_one_and_six(
+    role: OrgRole,
+    selection: &str,
+) -> (u64, u64, Vec<Value>) {
+    let app = TestApp::spawn().await;
+    let reader = app.create_user("lecteur", role).await;
+    let query = format!("{{ users(first: 20) {{ edges {{ node {{ {selection} }} }} }} }}");
+    let founder = colleague(&app, 0).await;
+    let club = app
+        .create_group(&founder, "Club", Visibility::Private)
+        .await;
+    app.add_member(&club, &reader, GroupRole::Member).await;
+    let (one, _) = app.statements_of(&reader, &query, json!({})).await;
+    for i in 1..6 {
+        let member = colleague(&app, i).await;
+        app.add_member(&club, &member, GroupRole::Member).await;
+    }
+    let (six, response) = app.statements_of(&reader, &query, json!({})).await;
+    let people = response["data"]["users"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect();
+    (one, six, people)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_members_directory_page_costs_the_same_statements_for_one_person_or_many() {
+    let (one, six, people) = directory_statements_at_one_and_six(
+        OrgRole::Member,
+        "username email phone title department avatarUrl viewerCanEdit viewerCanDeactivate
+         sessions { id } notifications(first: 5) { totalCount } unreadNotificationCount
+         notificationSettings { digestFrequency }",
+    )
+    .await;
+
+    let mut expected: Vec<Value> = (0..6)
+        .map(|i| {
+            json!({ "username": format!("collegue{i}"), "email": format!("collegue{i}@example.com"),
+                    "phone": format!("+33 1 00 00 00 0{i}"), "title": format!("Poste {i}"),
+                    "department": "Ventes", "avatarUrl": null, "viewerCanEdit": false,
+                    "viewerCanDeactivate": false, "sessions": null, "notifications": null,
+                    "unreadNotificationCount": null, "notificationSettings": null })
+        })
+        .collect();
+    expected.push(
+        json!({ "username": "lecteur", "email": "lecteur@example.com", "phone": null,
+        "title": null, "department": null, "avatarUrl": null, "viewerCanEdit": true,
+        "viewerCanDeactivate": false, "sessions": [], "notifications": { "totalCount": 0 },
+        "unreadNotificationCount": 0, "notificationSettings": { "digestFrequency": "DAILY" } }),
+    );
+    assert_eq!(people, expected);
+    assert_eq!(one, six, "2 people: {one} statements, 7 people: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guests_directory_page_costs_the_same_statements_for_one_person_or_many() {
+    let (one, six, people) =
+        directory_statements_at_one_and_six(OrgRole::Guest, "username email phone title").await;
+
+    let mut expected: Vec<Value> = (0..6)
+        .map(|i| {
+            json!({ "username": format!("collegue{i}"), "email": null, "phone": null,
+                    "title": format!("Poste {i}") })
+        })
+        .collect();
+    expected.push(json!({ "username": "lecteur", "email": "lecteur@example.com", "phone": null, "title": null }));
+    assert_eq!(people, expected);
+    assert_eq!(one, six, "2 people: {one} statements, 7 people: {six}");
 }

@@ -455,3 +455,115 @@ async fn drafts_are_their_authors_and_listed_for_communicators_only() {
         json!(id)
     );
 }
+
+/// For each `i` of `range`, the draft "Lettre {i}" of the admin "redac{i}" to the members of
+/// their public group "Club {i}", with its post "Annonce {i}" and its event "Atelier {i}".
+async fn drafts(app: &TestApp, range: std::ops::Range<usize>) {
+    for i in range {
+        let author = app
+            .create_user(&format!("redac{i}"), parvis::users::OrgRole::Admin)
+            .await;
+        let club = app
+            .create_group(&author, &format!("Club {i}"), Visibility::Public)
+            .await;
+        let announcement = post(app, &author, &club.id, &format!("Annonce {i}")).await;
+        let event = data(
+            app,
+            &author,
+            "mutation($input: CreateEventInput!) { createEvent(input: $input) { event { id } } }",
+            json!({ "input": { "groupId": club.id, "title": format!("Atelier {i}"),
+                "startsAt": "2026-12-18T16:00:00Z", "endsAt": "2026-12-18T18:00:00Z",
+                "timeZone": "Europe/Paris" } }),
+        )
+        .await["createEvent"]["event"]["id"]
+            .clone();
+        let input = json!({ "subject": format!("Lettre {i}"), "postIds": [announcement],
+                            "eventIds": [event], "audience": { "groupIds": [club.id] } });
+        data(app, &author, CREATE, json!({ "input": input })).await;
+    }
+}
+
+/// The statements an admin's page of newsletters with `selection` costs with one draft, then
+/// with six, and the six, newest first.
+async fn newsletters_statements_at_one_and_six(selection: &str) -> (u64, u64, Vec<Value>) {
+    let app = TestApp::spawn().await;
+    let reader = app
+        .create_user("lecteur", parvis::users::OrgRole::Admin)
+        .await;
+    let query = format!("{{ newsletters(first: 20) {{ edges {{ node {{ {selection} }} }} }} }}");
+    drafts(&app, 0..1).await;
+    let (one, _) = app.statements_of(&reader, &query, json!({})).await;
+    drafts(&app, 1..6).await;
+    let (six, response) = app.statements_of(&reader, &query, json!({})).await;
+    let newsletters = response["data"]["newsletters"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect();
+    (one, six, newsletters)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_authors_and_audiences_of_a_newsletters_page_cost_the_same_statements_for_one_newsletter_or_many()
+ {
+    let (one, six, newsletters) = newsletters_statements_at_one_and_six(
+        "subject status author { username } sentBy { username } audience { groups { name } }
+         viewerCanEdit viewerCanSend",
+    )
+    .await;
+
+    let expected: Vec<Value> = (0..6)
+        .rev()
+        .map(|i| {
+            json!({ "subject": format!("Lettre {i}"), "status": "DRAFT",
+                    "author": { "username": format!("redac{i}") }, "sentBy": null,
+                    "audience": { "groups": [{ "name": format!("Club {i}") }] },
+                    "viewerCanEdit": false, "viewerCanSend": true })
+        })
+        .collect();
+    assert_eq!(newsletters, expected);
+    assert_eq!(one, six, "1 newsletter: {one} statements, 6: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "N+1: Newsletter.posts reads each chosen post on its own (posts::service::visible: posts::model::find and groups::model::find_access_to_post, 2 statements a post): 6 statements for 1 newsletter, 18 for 6"]
+async fn the_posts_of_a_newsletters_page_cost_the_same_statements_for_one_newsletter_or_many() {
+    let (one, six, newsletters) =
+        newsletters_statements_at_one_and_six("posts { title author { username } }").await;
+
+    let expected: Vec<Value> = (0..6)
+        .rev()
+        .map(|i| json!({ "posts": [{ "title": format!("Annonce {i}"), "author": { "username": format!("redac{i}") } }] }))
+        .collect();
+    assert_eq!(newsletters, expected);
+    assert_eq!(one, six, "1 newsletter: {one} statements, 6: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "N+1: Newsletter.events reads each chosen event on its own (events_calendar::access::find_visible, 3 statements an event): 6 statements for 1 newsletter, 21 for 6"]
+async fn the_events_of_a_newsletters_page_cost_the_same_statements_for_one_newsletter_or_many() {
+    let (one, six, newsletters) =
+        newsletters_statements_at_one_and_six("events { title group { name } }").await;
+
+    let expected: Vec<Value> = (0..6)
+        .rev()
+        .map(|i| json!({ "events": [{ "title": format!("Atelier {i}"), "group": { "name": format!("Club {i}") } }] }))
+        .collect();
+    assert_eq!(newsletters, expected);
+    assert_eq!(one, six, "1 newsletter: {one} statements, 6: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "N+1: Newsletter.stats runs newsletters::model::stats for each newsletter (4 statements: recipients, sent, clicks, links): 7 statements for 1 newsletter, 27 for 6"]
+async fn the_stats_of_a_newsletters_page_cost_the_same_statements_for_one_newsletter_or_many() {
+    let (one, six, newsletters) = newsletters_statements_at_one_and_six(
+        "stats { recipientCount sentCount clickCount uniqueClickers links { url } }",
+    )
+    .await;
+
+    let zero = json!({ "stats": { "recipientCount": 0, "sentCount": 0, "clickCount": 0,
+                                  "uniqueClickers": 0, "links": [] } });
+    assert_eq!(newsletters, vec![zero; 6]);
+    assert_eq!(one, six, "1 newsletter: {one} statements, 6: {six}");
+}

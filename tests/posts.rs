@@ -1762,3 +1762,159 @@ async fn a_feed_card_of_posts_without_reactions_or_comments_costs_no_more_statem
         "without reactions or comments: {without} statements, with: {with}"
     );
 }
+
+/// For each `i` of `range`, what a busy home shows `reader`: the group "Club {i}" of the admin
+/// "auteur{i}", with `reader` in it, an unread post, an event in `i + 1` days and an open
+/// survey, and the organization-wide post "Note {i}" (also in the club) pinned on the home.
+async fn busy_homes(app: &TestApp, reader: &TestUser, range: std::ops::Range<usize>) {
+    for i in range {
+        let author = app.create_user(&format!("auteur{i}"), OrgRole::Admin).await;
+        let club = app
+            .create_group(&author, &format!("Club {i}"), Visibility::Private)
+            .await;
+        app.add_member(&club, reader, GroupRole::Member).await;
+        post_in(app, &author, &club.id, &format!("Nouvelles {i}")).await;
+        let note = app
+            .graphql(Some(&author), CREATE, json!({ "input": { "organizationWide": true, "groupIds": [club.id], "body": format!("Note {i}") } }))
+            .await;
+        let pinned = app
+            .graphql(
+                Some(&author),
+                "mutation($p: ID!, $n: Int!) { pinPost(input: { postId: $p, position: $n }) { post { pinnedOnHome } } }",
+                json!({ "p": note["data"]["createPost"]["post"]["id"], "n": i }),
+            )
+            .await;
+        assert_eq!(
+            pinned["data"]["pinPost"]["post"]["pinnedOnHome"], true,
+            "{note} {pinned}"
+        );
+        let starts = Utc::now() + chrono::Duration::days(i as i64 + 1);
+        let event = app
+            .graphql(
+                Some(&author),
+                "mutation($input: CreateEventInput!) { createEvent(input: $input) { event { id } } }",
+                json!({ "input": { "groupId": club.id, "title": format!("Réunion {i}"), "startsAt": starts,
+                                   "endsAt": starts + chrono::Duration::hours(1), "timeZone": "Europe/Paris" } }),
+            )
+            .await;
+        assert!(event["errors"].is_null(), "{event}");
+        let survey = app
+            .graphql(
+                Some(&author),
+                "mutation($input: CreateSurveyInput!) { createSurvey(input: $input) { survey { id } } }",
+                json!({ "input": { "title": format!("Sondage {i}"), "groupIds": [club.id],
+                                   "questions": [{ "kind": "SCALE", "prompt": "Satisfait ?" }] } }),
+            )
+            .await;
+        assert!(survey["errors"].is_null(), "{survey}");
+    }
+}
+
+/// The statements `{ home { selection } }` costs the reader with one of everything on their
+/// home, then with six, and the second home.
+async fn home_statements_at_one_and_six(selection: &str) -> (u64, u64, Value) {
+    let app = TestApp::spawn().await;
+    let reader = app.member("reader").await;
+    let query = format!("{{ home {{ {selection} }} }}");
+    busy_homes(&app, &reader, 0..1).await;
+    let (one, _) = app.statements_of(&reader, &query, json!({})).await;
+    busy_homes(&app, &reader, 1..6).await;
+    let (six, response) = app.statements_of(&reader, &query, json!({})).await;
+    (one, six, response["data"]["home"].clone())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pinned_posts_of_the_home_cost_the_same_statements_for_one_post_or_many() {
+    let (one, six, home) = home_statements_at_one_and_six(
+        "pinnedPosts { body author { username } groups { name } commentCount
+         reactions { count } viewerHasSeen viewerHasAcknowledged }",
+    )
+    .await;
+
+    let pinned: Vec<Value> = (0..6)
+        .map(|i| {
+            json!({ "body": format!("Note {i}"), "author": { "username": format!("auteur{i}") },
+                    "groups": [{ "name": format!("Club {i}") }], "commentCount": 0, "reactions": [],
+                    "viewerHasSeen": false, "viewerHasAcknowledged": false })
+        })
+        .collect();
+    assert_eq!(home["pinnedPosts"], json!(pinned));
+    assert_eq!(one, six, "1 pinned post: {one} statements, 6: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_groups_of_the_home_cost_the_same_statements_for_one_group_or_many() {
+    let (one, six, home) = home_statements_at_one_and_six(
+        "groups { group { name memberCount viewerRole viewerNotificationLevel } unreadPostCount }",
+    )
+    .await;
+
+    let groups: Vec<Value> = (0..6)
+        .map(|i| {
+            json!({ "group": { "name": format!("Club {i}"), "memberCount": 2, "viewerRole": "MEMBER",
+                               "viewerNotificationLevel": "DEFAULT" },
+                    "unreadPostCount": 2 })
+        })
+        .collect();
+    assert_eq!(home["groups"], json!(groups));
+    assert_eq!(one, six, "1 group: {one} statements, 6 groups: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_upcoming_events_of_the_home_cost_the_same_statements_for_one_event_or_many() {
+    let (one, six, home) = home_statements_at_one_and_six(
+        "upcomingEvents(first: 10) { event { title group { name } organizers { username }
+         goingCount viewerRsvp viewerCanRsvp } }",
+    )
+    .await;
+
+    let events: Vec<Value> = (0..6)
+        .map(|i| {
+            json!({ "event": { "title": format!("Réunion {i}"), "group": { "name": format!("Club {i}") },
+                               "organizers": [{ "username": format!("auteur{i}") }],
+                               "goingCount": 0, "viewerRsvp": null, "viewerCanRsvp": true } })
+        })
+        .collect();
+    assert_eq!(home["upcomingEvents"], json!(events));
+    assert_eq!(one, six, "1 event: {one} statements, 6 events: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pending_surveys_of_the_home_cost_the_same_statements_for_one_survey_or_many() {
+    let (one, six, home) = home_statements_at_one_and_six(
+        "pendingSurveys(first: 10) { title groups { name } createdBy { username }
+         questions { prompt } viewerCanAnswer }",
+    )
+    .await;
+
+    let surveys: Vec<Value> = (0..6)
+        .rev()
+        .map(|i| {
+            json!({ "title": format!("Sondage {i}"), "groups": [{ "name": format!("Club {i}") }],
+                    "createdBy": { "username": format!("auteur{i}") },
+                    "questions": [{ "prompt": "Satisfait ?" }], "viewerCanAnswer": true })
+        })
+        .collect();
+    assert_eq!(home["pendingSurveys"], json!(surveys));
+    assert_eq!(one, six, "1 survey: {one} statements, 6 surveys: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_home_screen_costs_the_same_statements_for_one_group_or_many() {
+    let (one, six, home) = home_statements_at_one_and_six(
+        "pinnedPosts { body author { username } groups { name } commentCount }
+         groups { group { name } unreadPostCount }
+         upcomingEvents(first: 10) { startsAt event { title group { name } } }
+         pendingSurveys(first: 10) { title createdBy { username } }",
+    )
+    .await;
+
+    for list in ["pinnedPosts", "groups", "upcomingEvents", "pendingSurveys"] {
+        assert_eq!(
+            home[list].as_array().map(Vec::len),
+            Some(6),
+            "{list}: {home}"
+        );
+    }
+    assert_eq!(one, six, "1 of each: {one} statements, 6 of each: {six}");
+}

@@ -1367,3 +1367,102 @@ async fn the_free_text_answers_of_the_results_cost_the_same_statements_for_one_q
         "1 question: {at_one} statements, 8 questions: {at_eight}"
     );
 }
+
+/// For each `i` of `range`, the survey "Sondage {i}" (not anonymous, one scale question) of
+/// "sondeur{i}" for their group "Équipe {i}", which `member` answered with 4.
+async fn answered_surveys(setup: &Setup, range: std::ops::Range<usize>) {
+    let app = &setup.app;
+    for i in range {
+        let author = app.member(&format!("sondeur{i}")).await;
+        let group = app
+            .create_group(&author, &format!("Équipe {i}"), Visibility::Private)
+            .await;
+        app.add_member(&group, &setup.member, GroupRole::Member)
+            .await;
+        let input = json!({ "title": format!("Sondage {i}"), "anonymous": false, "groupIds": [group.id],
+                            "questions": [{ "kind": "SCALE", "prompt": "Satisfait ?" }] });
+        let (survey, questions) = create(app, &author, input).await;
+        let given = json!([{ "questionId": questions[0], "scale": 4 }]);
+        answer_ok(app, &setup.member, &survey, given).await;
+    }
+}
+
+/// The statements an admin's page of surveys with `selection` costs with one survey, then with
+/// six, and the six, newest first.
+async fn surveys_statements_at_one_and_six(selection: &str) -> (u64, u64, Vec<Value>) {
+    let setup = setup().await;
+    let query = format!("{{ surveys(first: 20) {{ edges {{ node {{ {selection} }} }} }} }}");
+    answered_surveys(&setup, 0..1).await;
+    let (one, _) = setup
+        .app
+        .statements_of(&setup.admin, &query, json!({}))
+        .await;
+    answered_surveys(&setup, 1..6).await;
+    let (six, response) = setup
+        .app
+        .statements_of(&setup.admin, &query, json!({}))
+        .await;
+    let surveys = response["data"]["surveys"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect();
+    (one, six, surveys)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_authors_groups_and_questions_of_a_surveys_page_cost_the_same_statements_for_one_survey_or_many()
+ {
+    let (one, six, surveys) = surveys_statements_at_one_and_six(
+        "title groups { name } createdBy { username } questions { prompt }
+         viewerHasAnswered viewerCanAnswer viewerCanClose viewerCanViewResults",
+    )
+    .await;
+
+    let expected: Vec<Value> = (0..6)
+        .rev()
+        .map(|i| {
+            json!({ "title": format!("Sondage {i}"), "groups": [{ "name": format!("Équipe {i}") }],
+                    "createdBy": { "username": format!("sondeur{i}") },
+                    "questions": [{ "prompt": "Satisfait ?" }], "viewerHasAnswered": false,
+                    "viewerCanAnswer": false, "viewerCanClose": true, "viewerCanViewResults": true })
+        })
+        .collect();
+    assert_eq!(surveys, expected);
+    assert_eq!(one, six, "1 survey: {one} statements, 6 surveys: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "N+1: Survey.results counts each survey on its own (surveys::model response_count, audience_size, answer_counts and value_counts, 4 statements a survey): 11 statements for 1 survey, 31 for 6"]
+async fn the_results_of_a_surveys_page_cost_the_same_statements_for_one_survey_or_many() {
+    let (one, six, surveys) = surveys_statements_at_one_and_six(
+        "title results { responseCount audienceSize questions { answerCount average } }",
+    )
+    .await;
+
+    let expected: Vec<Value> = (0..6)
+        .rev()
+        .map(|i| {
+            json!({ "title": format!("Sondage {i}"), "results": { "responseCount": 1, "audienceSize": 2,
+                    "questions": [{ "answerCount": 1, "average": 4.0 }] } })
+        })
+        .collect();
+    assert_eq!(surveys, expected);
+    assert_eq!(one, six, "1 survey: {one} statements, 6 surveys: {six}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "N+1: Survey.resultsCsvUrl counts each survey's responses on its own (surveys::model::response_count, 1 statement a survey): 8 statements for 1 survey, 13 for 6"]
+async fn the_results_files_of_a_surveys_page_cost_the_same_statements_for_one_survey_or_many() {
+    let (one, six, surveys) = surveys_statements_at_one_and_six("resultsCsvUrl").await;
+
+    assert_eq!(surveys.len(), 6);
+    for survey in &surveys {
+        let url = survey["resultsCsvUrl"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{survey}"));
+        assert!(url.ends_with("/results.csv"), "{url}");
+    }
+    assert_eq!(one, six, "1 survey: {one} statements, 6 surveys: {six}");
+}
