@@ -117,6 +117,16 @@ impl CredentialCache {
         state.entries.insert(miss.key, entry);
     }
 
+    /// How many times entries were forgotten so far: a viewer checked when this was `n` is still
+    /// as checked while it is `n` (and the lifetime has not passed), see `LiveViewer`.
+    pub fn forgettings(&self) -> u64 {
+        self.state().forgettings
+    }
+
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
     /// Applies an event of the bus: forgets a person whose account changed, or everyone when
     /// events may have been missed.
     pub fn observe(&self, event: &Event) {

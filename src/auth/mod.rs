@@ -17,7 +17,7 @@ mod viewer;
 pub use client::{AddressRange, Client};
 pub use revocation::revoke_credentials;
 pub use viewer::{
-    Credential, SignedIn, Viewer, authenticate, authorization_header, bearer_token, revalidate,
+    Credential, LiveViewer, SignedIn, Viewer, authenticate, authorization_header, bearer_token,
     session_cookie_value, viewer_of,
 };
 

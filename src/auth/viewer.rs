@@ -5,6 +5,8 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
+use std::time::Instant;
+
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
@@ -167,13 +169,55 @@ impl<S: AsRef<Services> + Sync> FromRequestParts<S> for SignedIn {
     }
 }
 
-/// The viewer as they are now: long-lived connections (WebSockets, subscriptions) call this before
-/// each operation and event, so a revoked token, an ended session, a deactivation or a change of
-/// role takes effect at once. `None` when the credential no longer works.
-pub async fn revalidate(
-    conn: &mut AsyncPgConnection,
-    viewer: &Viewer,
-) -> ApiResult<Option<Viewer>> {
+/// The viewer of a long-lived connection (a WebSocket, a subscription), as they are now: asked
+/// before each operation and event, so that a revoked token, an ended session, a deactivation
+/// or a change of role takes effect at once. The database is asked again only when it may tell
+/// something new: once this instance heard of a change to an account (see `auth::cache`), or
+/// once the credential cache's lifetime has passed (credentials also expire by themselves).
+pub struct LiveViewer {
+    viewer: Viewer,
+    forgettings: u64,
+    checked_at: Instant,
+}
+
+impl LiveViewer {
+    /// `viewer` as just authenticated.
+    pub fn new(services: &Services, viewer: Viewer) -> Self {
+        Self {
+            viewer,
+            forgettings: services.credentials.forgettings(),
+            checked_at: Instant::now(),
+        }
+    }
+
+    /// The viewer as they are now; `None` when the credential no longer works.
+    pub async fn current(&mut self, services: &Services) -> ApiResult<Option<Viewer>> {
+        let cache = &services.credentials;
+        // Read before the database, as a cache miss does: a change heard meanwhile is not lost.
+        let forgettings = cache.forgettings();
+        if forgettings == self.forgettings && self.checked_at.elapsed() < cache.lifetime() {
+            return Ok(Some(self.viewer.clone()));
+        }
+        let mut conn = services.pool.get().await?;
+        let Some(current) = revalidate(&mut conn, &self.viewer).await? else {
+            return Ok(None);
+        };
+        *self = Self {
+            viewer: current.clone(),
+            forgettings,
+            checked_at: Instant::now(),
+        };
+        Ok(Some(current))
+    }
+
+    pub fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+}
+
+/// The viewer as they are now, read again from the database. `None` when the credential no
+/// longer works.
+async fn revalidate(conn: &mut AsyncPgConnection, viewer: &Viewer) -> ApiResult<Option<Viewer>> {
     Ok(match viewer.credential {
         Credential::Session(id) => {
             sessions::find_live(conn, id)

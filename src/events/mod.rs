@@ -16,7 +16,7 @@ use tokio::sync::{broadcast, oneshot};
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
-use crate::auth::Viewer;
+use crate::auth::{LiveViewer, Viewer};
 use crate::db::DbSettings;
 use crate::error::{ApiError, ApiResult};
 use crate::services::Services;
@@ -194,8 +194,9 @@ impl EventBus {
 }
 
 /// Turns matching events into what the subscriber may see: for each event, re-validates the
-/// viewer's credential and account (the stream ends with UNAUTHENTICATED once they no longer
-/// work; it yields an EVENTS_MISSED error, and goes on, when events may have been lost), then
+/// viewer's credential and account through `LiveViewer` (the stream ends with UNAUTHENTICATED
+/// once they no longer work; it yields an EVENTS_MISSED error, and goes on, when events may have
+/// been lost), then
 /// `load` re-reads what the event names for the viewer as they are now, applying the
 /// policy; `None` means this event is not for this subscriber and nothing is sent.
 pub fn reauthorized<T, L>(
@@ -215,19 +216,21 @@ where
         + Sync
         + 'static,
 {
+    let viewer = LiveViewer::new(&services, viewer);
     let state = (Box::pin(events), services, viewer, Arc::new(load));
     futures::stream::unfold(Some(state), |state| async move {
-        let (mut events, services, viewer, load) = state?;
+        let (mut events, services, mut viewer, load) = state?;
         let result = loop {
             let event = events.next().await?;
             if *event == Event::EventsMissed {
                 break Err(ApiError::EventsMissed);
             }
             let delivery = async {
-                let mut conn = services.pool.get().await?;
-                let current = crate::auth::revalidate(&mut conn, &viewer)
+                let current = viewer
+                    .current(&services)
                     .await?
                     .ok_or(ApiError::Unauthenticated)?;
+                let mut conn = services.pool.get().await?;
                 load(&mut conn, &current, &event).await
             }
             .await;

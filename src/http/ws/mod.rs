@@ -34,7 +34,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::app::App;
-use crate::auth::{Client, Credential, Viewer, authenticate, revalidate, session_cookie_value};
+use crate::auth::{Client, Credential, LiveViewer, Viewer, authenticate, session_cookie_value};
 use crate::error::{ApiError, RETRY_AFTER_EXTENSION, RETRY_AFTER_SECONDS};
 use crate::events::Event;
 use crate::graphql::ParvisSchema;
@@ -166,7 +166,7 @@ struct Connection {
     cookie: Option<String>,
     request_id: String,
     init_received: bool,
-    viewer: Option<Viewer>,
+    viewer: Option<LiveViewer>,
     operations: HashMap<String, (Generation, JoinHandle<()>)>,
     next_generation: Generation,
     outgoing_tx: mpsc::Sender<Outgoing>,
@@ -289,6 +289,7 @@ impl Connection {
         else {
             return false;
         };
+        let viewer = viewer.viewer();
         let signed_in_with = match viewer.credential {
             Credential::Session(id) | Credential::AccessToken { id, .. } => Some(id),
             _ => None,
@@ -371,7 +372,7 @@ impl Connection {
         .await;
         match viewer {
             Ok(Some(viewer)) => {
-                self.viewer = Some(viewer);
+                self.viewer = Some(LiveViewer::new(&self.app.services, viewer));
                 send(socket, &json!({ "type": "connection_ack" }))
                     .await
                     .map_err(|_| closed())
@@ -389,18 +390,14 @@ impl Connection {
 
     /// The viewer as they are now; a credential that stopped working closes the connection.
     async fn current_viewer(&mut self) -> Result<Viewer, Close> {
-        let Some(viewer) = &self.viewer else {
+        let Some(viewer) = &mut self.viewer else {
             return Err(Close::new(4401, "Unauthorized"));
         };
-        let current = async {
-            let mut conn = self.app.services.pool.get().await?;
-            revalidate(&mut conn, viewer).await
-        }
-        .await
-        .map_err(internal_close)?
-        .ok_or_else(|| Close::new(4403, "Forbidden"))?;
-        self.viewer = Some(current.clone());
-        Ok(current)
+        viewer
+            .current(&self.app.services)
+            .await
+            .map_err(internal_close)?
+            .ok_or_else(|| Close::new(4403, "Forbidden"))
     }
 
     async fn start_operation(
