@@ -3,6 +3,7 @@
 
 use super::queries::{allowed, argument, requested_page};
 use super::*;
+use crate::graphql::context::RequestLoader;
 
 /// Loads what the selected fields of a page of posts will ask the DataLoaders for; the
 /// resolvers then find it in the request's cache. Loads that need nothing of each other run
@@ -16,26 +17,26 @@ pub(super) async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()>
         audiences_and_groups(ctx, &node, &ids),
         async {
             if node.field("pinnedOnHome").exists() || node.field("pinnedInGroups").exists() {
-                load_all::<PinLoader>(ctx, ids.clone()).await?;
+                load_now(ctx.loader::<PinLoader>()?, ids.clone()).await?;
             }
             Ok(())
         },
         async {
             if node.field("viewerHasSeen").exists() || node.field("viewerHasAcknowledged").exists()
             {
-                load_all::<ViewerMarksLoader>(ctx, ids.clone()).await?;
+                load_now(ctx.loader::<ViewerMarksLoader>()?, ids.clone()).await?;
             }
             Ok(())
         },
         async {
             if node.field("reactions").exists() || node.field("viewerReactions").exists() {
-                load_all::<ReactionLoader>(ctx, ids.clone()).await?;
+                load_now(ctx.loader::<ReactionLoader>()?, ids.clone()).await?;
             }
             Ok(())
         },
         async {
             if node.field("poll").exists() {
-                load_all::<PollLoader>(ctx, ids.clone()).await?;
+                load_now(ctx.loader::<PollLoader>()?, ids.clone()).await?;
             }
             Ok(())
         },
@@ -51,12 +52,13 @@ pub(super) async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()>
     )?;
     if node.field("previousVersions").exists() {
         let edited = posts.iter().filter(|post| post.edited_at.is_some());
-        load_all::<VersionLoader>(ctx, allowed(ctx, edited, Action::Delete).await?).await?;
+        let deletable = allowed(ctx, edited, Action::Delete).await?;
+        load_now(ctx.loader::<VersionLoader>()?, deletable).await?;
     }
     if node.field("acknowledgementStats").exists() {
         let announcements = posts.iter().filter(|post| post.requires_acknowledgement);
         let managed = allowed(ctx, announcements, Action::Manage).await?;
-        load_all::<AcknowledgementCountLoader>(ctx, managed).await?;
+        load_now(ctx.loader::<AcknowledgementCountLoader>()?, managed).await?;
     }
     acknowledger_pages(ctx, &node, posts).await?;
     let mut users = comment_authors;
@@ -64,24 +66,32 @@ pub(super) async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()>
         users.extend(posts.iter().filter_map(|post| post.author_id));
     }
     if !users.is_empty() {
-        ctx.user_loader()
-            .load_many(users)
-            .await
-            .map_err(|error| (*error).clone())?;
+        load_now(ctx.user_loader(), users).await?;
     }
     Ok(())
 }
 
-/// Loads `keys` into the request's loader `L`.
-async fn load_all<L>(ctx: &Context<'_>, keys: Vec<Uuid>) -> ApiResult<()>
+/// Loads `keys` into `loader` at once, in one statement, and answers their values: the keys are
+/// all known, so waiting for the loader's batching delay (async-graphql's 1 ms) would only add to
+/// the request's time. Keys that may already be in the request's cache (audiences the feed's
+/// page brought) go through `load_many` instead, which reads them from it.
+async fn load_now<K, L>(loader: &RequestLoader<L>, keys: Vec<K>) -> ApiResult<HashMap<K, L::Value>>
 where
-    L: async_graphql::dataloader::Loader<Uuid, Error = std::sync::Arc<ApiError>>,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: async_graphql::dataloader::Loader<K, Error = std::sync::Arc<ApiError>>,
 {
-    ctx.loader::<L>()?
-        .load_many(keys)
+    let keys: Vec<K> = keys
+        .into_iter()
+        .collect::<std::collections::HashSet<K>>()
+        .into_iter()
+        .collect();
+    let values = loader
+        .loader()
+        .load(&keys)
         .await
         .map_err(internal_loader_error)?;
-    Ok(())
+    loader.feed_many(values.clone()).await;
+    Ok(values)
 }
 
 /// The posts' audiences and their groups, which policy decisions on the posts need.
@@ -105,10 +115,7 @@ async fn audiences_and_groups(
         .await
         .map_err(internal_loader_error)?;
     let groups: Vec<Uuid> = audiences.into_values().flatten().collect();
-    ctx.group_loader()?
-        .load_many(groups)
-        .await
-        .map_err(internal_loader_error)?;
+    load_now(ctx.group_loader()?, groups).await?;
     Ok(())
 }
 
@@ -120,11 +127,8 @@ async fn comment_pages(
 ) -> ApiResult<()> {
     for field in node.field("comments").selection_fields() {
         if let Some((page, _)) = requested_page(&field) {
-            let keys = ids.iter().map(|post| (*post, page.clone()));
-            ctx.loader::<PageLoader<CommentPages>>()?
-                .load_many(keys)
-                .await
-                .map_err(internal_loader_error)?;
+            let keys = ids.iter().map(|post| (*post, page.clone())).collect();
+            load_now(ctx.loader::<PageLoader<CommentPages>>()?, keys).await?;
         }
     }
     Ok(())
@@ -140,11 +144,7 @@ async fn comment_summaries(
     if !node.field("commentCount").exists() && !node.field("latestComments").exists() {
         return Ok(Vec::new());
     }
-    let summaries = ctx
-        .loader::<CommentSummaryLoader>()?
-        .load_many(ids.iter().copied())
-        .await
-        .map_err(internal_loader_error)?;
+    let summaries = load_now(ctx.loader::<CommentSummaryLoader>()?, ids.to_vec()).await?;
     let latest = || summaries.values().flat_map(|(_, latest)| latest.iter());
     if node.field("latestComments").field("attachments").exists() {
         let comments = latest()
