@@ -207,25 +207,21 @@ async fn explain(
     conn: &mut diesel_async::AsyncPgConnection,
     viewer: uuid::Uuid,
 ) -> Result<(), BoxError> {
-    #[derive(diesel::QueryableByName)]
-    struct Line {
-        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
-        line: String,
-    }
-    let plan: Vec<Line> = diesel::sql_query(format!(
-        "EXPLAIN (ANALYZE, BUFFERS) SELECT p.id FROM posts p
-         WHERE p.deleted_at IS NULL AND p.published_at IS NOT NULL AND p.published_at <= now()
-           AND ((p.organization_wide AND true)
-                OR EXISTS (SELECT 1 FROM post_audiences a
-                           JOIN group_memberships m ON m.group_id = a.group_id AND m.user_id = '{viewer}'
-                           WHERE a.post_id = p.id))
-         ORDER BY p.published_at DESC, p.id DESC LIMIT 21"
-    ))
-    .load(conn)
-    .await?;
+    use parvis::pagination::PageRequest;
+    use parvis::posts::model::{FeedFilter, explain_feed_page};
+    let filter = FeedFilter {
+        viewer,
+        guest: false,
+        group: None,
+        author: None,
+        kind: None,
+    };
+    let plan = explain_feed_page(conn, &filter, &PageRequest::first(20))
+        .await
+        .map_err(|_| "EXPLAIN the feed's page")?;
     println!("EXPLAIN ANALYZE of the feed's first page:");
     for line in plan {
-        println!("  {}", line.line);
+        println!("  {line}");
     }
     Ok(())
 }

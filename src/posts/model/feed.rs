@@ -62,32 +62,7 @@ pub async fn feed_page(
     page: &PageRequest<FeedCursor>,
     with_total: bool,
 ) -> ApiResult<(Page<Post>, HashMap<Uuid, Vec<Uuid>>)> {
-    let (after_at, after_id) = page.cursor.unzip();
-    let order = page.order_by_sql(&["p.published_at", "p.id"], Order::Descending);
-    // The page is chosen from the candidates' keys alone (index-only scans), then only its own
-    // posts are read; a post in several of the viewer's groups is a candidate once per group.
-    let page_sql = format!(
-        "SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
-                p.organization_wide, p.requires_acknowledgement,
-                p.published_at, p.edited_at, p.deleted_at, p.created_at,
-                ARRAY(SELECT a.group_id FROM post_audiences a WHERE a.post_id = p.id) AS audience
-         FROM (SELECT DISTINCT candidate.post_id, candidate.listed_at
-               FROM ({candidates}) candidate
-               ORDER BY {candidate_order}
-               LIMIT $6) page
-         JOIN posts p ON p.id = page.post_id
-         WHERE p.deleted_at IS NULL AND p.published_at <= now()
-         ORDER BY {order}",
-        candidates = candidates_sql(filter, page),
-        candidate_order = page.order_by_sql(
-            &["candidate.listed_at", "candidate.post_id"],
-            Order::Descending
-        ),
-    );
-    let page_query = filtered(page_sql, filter)
-        .bind::<Nullable<Timestamptz>, _>(after_at)
-        .bind::<Nullable<SqlUuid>, _>(after_id)
-        .bind::<diesel::sql_types::BigInt, _>(page.fetch_limit());
+    let page_query = page_query(String::new(), filter, page);
     let rows: Vec<FeedRow> = Prepared(page_query).load(conn).await?;
     let audiences = rows
         .iter()
@@ -113,6 +88,58 @@ pub async fn feed_page(
         .get_result(conn)
         .await?;
     Ok((page.finish(posts, total.n), audiences))
+}
+
+/// The statement of a feed page, after `prefix` (`EXPLAIN ...` or nothing), with its parameters.
+/// The page is chosen from the candidates' keys alone (index-only scans), then only its own posts
+/// are read; a post in several of the viewer's groups is a candidate once per group.
+fn page_query(
+    prefix: String,
+    filter: &FeedFilter,
+    page: &PageRequest<FeedCursor>,
+) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    let (after_at, after_id) = page.cursor.unzip();
+    let sql = format!(
+        "{prefix}
+         SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
+                p.organization_wide, p.requires_acknowledgement,
+                p.published_at, p.edited_at, p.deleted_at, p.created_at,
+                ARRAY(SELECT a.group_id FROM post_audiences a WHERE a.post_id = p.id) AS audience
+         FROM (SELECT DISTINCT candidate.post_id, candidate.listed_at
+               FROM ({candidates}) candidate
+               ORDER BY {candidate_order}
+               LIMIT $6) page
+         JOIN posts p ON p.id = page.post_id
+         WHERE p.deleted_at IS NULL AND p.published_at <= now()
+         ORDER BY {order}",
+        candidates = candidates_sql(filter, page),
+        candidate_order = page.order_by_sql(
+            &["candidate.listed_at", "candidate.post_id"],
+            Order::Descending
+        ),
+        order = page.order_by_sql(&["p.published_at", "p.id"], Order::Descending),
+    );
+    filtered(sql, filter)
+        .bind::<Nullable<Timestamptz>, _>(after_at)
+        .bind::<Nullable<SqlUuid>, _>(after_id)
+        .bind::<diesel::sql_types::BigInt, _>(page.fetch_limit())
+}
+
+/// PostgreSQL's `EXPLAIN (ANALYZE, BUFFERS)` of a feed page's statement, line by line (for
+/// benchmarks: the plan the indexes are justified by).
+pub async fn explain_feed_page(
+    conn: &mut AsyncPgConnection,
+    filter: &FeedFilter,
+    page: &PageRequest<FeedCursor>,
+) -> ApiResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let prefix = "EXPLAIN (ANALYZE, BUFFERS)".to_owned();
+    let lines: Vec<Line> = page_query(prefix, filter, page).load(conn).await?;
+    Ok(lines.into_iter().map(|line| line.line).collect())
 }
 
 /// Whether the viewer may read the post `p` in this feed: in the group asked for, else in one of
