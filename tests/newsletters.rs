@@ -527,7 +527,6 @@ async fn the_authors_and_audiences_of_a_newsletters_page_cost_the_same_statement
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "N+1: Newsletter.posts reads each chosen post on its own (posts::service::visible: posts::model::find and groups::model::find_access_to_post, 2 statements a post): 6 statements for 1 newsletter, 18 for 6"]
 async fn the_posts_of_a_newsletters_page_cost_the_same_statements_for_one_newsletter_or_many() {
     let (one, six, newsletters) =
         newsletters_statements_at_one_and_six("posts { title author { username } }").await;
@@ -541,7 +540,6 @@ async fn the_posts_of_a_newsletters_page_cost_the_same_statements_for_one_newsle
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "N+1: Newsletter.events reads each chosen event on its own (events_calendar::access::find_visible, 3 statements an event): 6 statements for 1 newsletter, 21 for 6"]
 async fn the_events_of_a_newsletters_page_cost_the_same_statements_for_one_newsletter_or_many() {
     let (one, six, newsletters) =
         newsletters_statements_at_one_and_six("events { title group { name } }").await;

@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use diesel_async::AsyncPgConnection;
 
+use super::access::{self, EventView};
 use super::model::{self, Attendance, AttendanceStatus, OccurrenceException};
+use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::ChildrenOf;
 use crate::pagination::lists_by_parent;
@@ -102,6 +104,35 @@ impl Loader<Uuid> for ViewerAttendanceLoader {
             .map_err(Arc::new)?
             .into_iter()
             .map(|attendance| (attendance.event_id, attendance))
+            .collect())
+    }
+}
+
+/// Events by id as the viewer may see them (with their groups and the viewer's organizer role):
+/// `access::find_many_visible` asks the policy, so a hidden event is left out like a missing one.
+pub struct VisibleEventLoader {
+    services: Arc<Services>,
+    viewer: Viewer,
+}
+
+impl VisibleEventLoader {
+    pub fn new(services: Arc<Services>, viewer: Viewer) -> Self {
+        Self { services, viewer }
+    }
+}
+
+impl Loader<Uuid> for VisibleEventLoader {
+    type Value = EventView;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, EventView>, Self::Error> {
+        let mut conn = connection(&self.services).await?;
+        let views = access::find_many_visible(&mut conn, &self.viewer, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(views
+            .into_iter()
+            .map(|view| (view.event.id, view))
             .collect())
     }
 }

@@ -11,7 +11,7 @@ use crate::auth::{Client, Viewer};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::loaders::{
-    AttendeeLists, EventExceptions, EventSummaryLoader, ViewerAttendanceLoader,
+    AttendeeLists, EventExceptions, EventSummaryLoader, ViewerAttendanceLoader, VisibleEventLoader,
 };
 use crate::files::graphql::{
     FilePages, FileVersions, FoldersById, GroupDrives, RootFolders, Subfolders,
@@ -26,7 +26,7 @@ use crate::groups::webhooks::graphql::WebhookLists;
 use crate::notifications::graphql::{FolderFollows, GroupLevels};
 use crate::policy;
 use crate::posts::graphql::{AcknowledgerPages, CommentPages};
-use crate::posts::loaders::{AcknowledgementCountLoader, PollLoader, VersionLoader};
+use crate::posts::loaders::{AcknowledgementCountLoader, PollLoader, PostLoader, VersionLoader};
 use crate::services::Services;
 use crate::surveys::graphql::TextAnswerPages;
 
@@ -76,6 +76,7 @@ impl RequestContext {
         }
         let mut request = request
             .data(loader(UserLoader::new(services.clone())))
+            .data(loader(PostLoader::new(services.clone())))
             .data(loader(AudienceLoader::new(services.clone())))
             .data(loader(CommentSummaryLoader::new(services.clone())))
             .data(loader(PinLoader::new(services.clone())))
@@ -120,6 +121,10 @@ impl RequestContext {
                 .data(loader(ViewerAttendanceLoader::new(
                     services.clone(),
                     viewer.id(),
+                )))
+                .data(loader(VisibleEventLoader::new(
+                    services.clone(),
+                    viewer.clone(),
                 )));
         }
         request.data(self)

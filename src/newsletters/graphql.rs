@@ -125,28 +125,13 @@ impl Newsletter {
     }
     /// The chosen posts the viewer may see, in order.
     async fn posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {
-        let mut posts = Vec::new();
-        for id in self.post_list() {
-            posts.extend(visible(
-                crate::posts::service::visible(&mut *ctx.conn().await?, ctx.viewer()?, id).await,
-            )?);
-        }
-        Ok(posts)
+        // Through the DataLoaders: a page of newsletters reads its posts together.
+        crate::posts::graphql::load_visible_many(ctx, &self.post_list()).await
     }
     /// The chosen events the viewer may see, in order.
     async fn events(&self, ctx: &Context<'_>) -> ApiResult<Vec<EventView>> {
-        let mut events = Vec::new();
-        for id in self.event_list() {
-            events.extend(visible(
-                crate::events_calendar::access::find_visible(
-                    &mut *ctx.conn().await?,
-                    ctx.viewer()?,
-                    id,
-                )
-                .await,
-            )?);
-        }
-        Ok(events)
+        // Through the DataLoader: a page of newsletters reads its events together.
+        crate::events_calendar::graphql::load_visible_many(ctx, &self.event_list()).await
     }
     /// Whom it goes to.
     async fn audience(&self, ctx: &Context<'_>) -> ApiResult<NewsletterAudience> {

@@ -9,7 +9,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::graphql::{POLL_OPTION_TYPE, PollOptionView, PollView};
-use super::model::{self, PostVersion};
+use super::model::{self, Post, PostVersion};
 use super::polls::{self, Poll, PollOption, Tally};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
@@ -18,6 +18,29 @@ use crate::graphql::loaders::connection;
 use crate::services::Services;
 use crate::users::User;
 use crate::users::visibility::Sight;
+
+/// Posts by id, as stored: whoever shows them applies the policy (with their audiences, from
+/// `AudienceLoader`). A missing post is left out.
+pub struct PostLoader {
+    services: Arc<Services>,
+}
+
+impl PostLoader {
+    pub fn new(services: Arc<Services>) -> Self {
+        Self { services }
+    }
+}
+
+impl Loader<Uuid> for PostLoader {
+    type Value = Post;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut conn = connection(&self.services).await?;
+        let posts = model::find_many(&mut conn, keys).await.map_err(Arc::new)?;
+        Ok(posts.into_iter().map(|post| (post.id, post)).collect())
+    }
+}
 
 /// What each post said before its edits, the latest replaced first.
 pub struct VersionLoader {

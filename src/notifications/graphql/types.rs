@@ -162,14 +162,7 @@ impl Notification {
         let (Some(type_name), Some(id)) = (&self.subject_type, self.subject_id) else {
             return Ok(None);
         };
-        let found = if type_name == crate::posts::TYPE_NAME {
-            crate::posts::service::visible(&mut *ctx.conn().await?, ctx.viewer()?, id)
-                .await
-                .map(Node::Post)
-        } else {
-            crate::graphql::node::load_node(ctx, &ids::encode(type_name, id), "subject").await
-        };
-        match found {
+        match load_subject(ctx, type_name, id).await {
             Ok(node) => Ok(Some(node)),
             Err(ApiError::NotFound(_)) => Ok(None),
             Err(other) => Err(other),
@@ -236,6 +229,26 @@ impl Notification {
             }
         }
         Ok(shown)
+    }
+}
+
+/// What a notification is about, NOT_FOUND when the viewer may not see it. Posts and events, the
+/// subjects of most notifications, are read with the other subjects of the page through the
+/// request's DataLoaders, so a page costs the same statements whatever its size; a post is not
+/// counted as viewed (`node(id:)` would count it). A subscription's loaders live as long as it
+/// does, so `notificationReceived` may show a subject as it first read it; never one the viewer
+/// may no longer see, as it checks each notification's subject afresh before sending it.
+async fn load_subject(ctx: &Context<'_>, type_name: &str, id: Uuid) -> ApiResult<Node> {
+    match type_name {
+        crate::posts::TYPE_NAME => crate::posts::graphql::load_visible_batched(ctx, id)
+            .await
+            .map(Node::Post),
+        crate::events_calendar::access::TYPE_NAME => {
+            crate::events_calendar::graphql::load_visible_batched(ctx, id)
+                .await
+                .map(Node::Event)
+        }
+        _ => crate::graphql::node::load_node(ctx, &ids::encode(type_name, id), "subject").await,
     }
 }
 

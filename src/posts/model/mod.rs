@@ -111,6 +111,15 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Po
         .optional()?)
 }
 
+/// The posts among `ids` that exist, in no particular order.
+pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<Vec<Post>> {
+    Ok(posts::table
+        .filter(posts::id.eq_any(ids))
+        .select(Post::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// The audiences (group ids) of each post.
 pub async fn audiences(
     conn: &mut AsyncPgConnection,
