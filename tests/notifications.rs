@@ -613,6 +613,43 @@ async fn notification_received_reaches_a_subscriber_on_another_instance() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn notification_received_shows_each_subject_as_it_is_when_delivered() {
+    let app = TestApp::spawn().await;
+    let anna = app.member("anna").await;
+    let ben = app.member("ben").await;
+    let carl = app.member("carl").await;
+    let team = group_of(&app, &anna, "Team", &[&ben, &carl]).await;
+    let annas = post(
+        &app,
+        &anna,
+        &team,
+        json!({ "title": "Avant", "body": "Mon bilan" }),
+    )
+    .await;
+    const RECEIVED: &str =
+        "subscription { notificationReceived { subject { ... on Post { title } } } }";
+    let mut subscriber = WsClient::connect_authenticated(&app.ws_url(), &anna.token).await;
+    subscriber.subscribe("1", RECEIVED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let subject_title = |message: Value| {
+        message["payload"]["data"]["notificationReceived"]["subject"]["title"].clone()
+    };
+    comment(&app, &ben, &annas, None).await;
+    assert_eq!(subject_title(subscriber.next_message().await), "Avant");
+
+    run(
+        &app,
+        &anna,
+        "mutation($id: ID!) { updatePost(input: { postId: $id, title: \"Après\" }) { post { id } } }",
+        json!({ "id": annas }),
+    )
+    .await;
+    comment(&app, &carl, &annas, None).await;
+
+    assert_eq!(subject_title(subscriber.next_message().await), "Après");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_comment_deleted_before_delivery_notifies_no_one() {
     // The worker runs once at start, then not for a minute: this test runs the jobs itself.
     let app = TestApp::spawn_configured(|config| {

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use async_graphql::parser::types::OperationType;
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, NaiveTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -232,18 +233,24 @@ impl Notification {
     }
 }
 
-/// What a notification is about, NOT_FOUND when the viewer may not see it. Posts and events, the
-/// subjects of most notifications, are read with the other subjects of the page through the
-/// request's DataLoaders, so a page costs the same statements whatever its size; a post is not
-/// counted as viewed (`node(id:)` would count it). A subscription's loaders live as long as it
-/// does, so `notificationReceived` may show a subject as it first read it; never one the viewer
-/// may no longer see, as it checks each notification's subject afresh before sending it.
+/// What a notification is about, NOT_FOUND when the viewer may not see it. In a list, posts and
+/// events, the subjects of most notifications, are read with the other subjects of the page
+/// through the request's DataLoaders, so a page costs the same statements whatever its size; a
+/// post is not counted as viewed (`node(id:)` would count it). A subscription's loaders live as
+/// long as it does and would show a subject as it was first read: `notificationReceived` reads
+/// each one afresh (one notification at a time, batching gains nothing there).
 async fn load_subject(ctx: &Context<'_>, type_name: &str, id: Uuid) -> ApiResult<Node> {
+    let live = ctx.query_env.operation.node.ty == OperationType::Subscription;
     match type_name {
+        crate::posts::TYPE_NAME if live => {
+            crate::posts::service::visible(&mut *ctx.conn().await?, ctx.viewer()?, id)
+                .await
+                .map(Node::Post)
+        }
         crate::posts::TYPE_NAME => crate::posts::graphql::load_visible_batched(ctx, id)
             .await
             .map(Node::Post),
-        crate::events_calendar::access::TYPE_NAME => {
+        crate::events_calendar::access::TYPE_NAME if !live => {
             crate::events_calendar::graphql::load_visible_batched(ctx, id)
                 .await
                 .map(Node::Event)
