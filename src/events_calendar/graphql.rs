@@ -8,7 +8,6 @@ use uuid::Uuid;
 use super::access::{self, EventView, TYPE_NAME};
 use super::loaders::{
     AttendeeLists, EventExceptions, EventSummary, EventSummaryLoader, ViewerAttendanceLoader,
-    VisibleEventLoader,
 };
 use super::model::{self, Attendance, AttendanceStatus, WindowFilter};
 use super::recurrence::{self, Occurrence};
@@ -513,28 +512,6 @@ pub async fn load_visible(ctx: &Context<'_>, id: Uuid) -> ApiResult<EventView> {
     let viewer = ctx.viewer()?;
     let mut conn = ctx.conn().await?;
     access::find_visible(&mut conn, viewer, id).await
-}
-
-/// The events among `ids` the viewer may see, in that order (missing and hidden ones left out),
-/// through the request's DataLoader: the events a list shows (notification subjects, a
-/// newsletter's events) cost three statements whatever their number. For what queries show
-/// only: the loader keeps what the request read first, which a mutation may have changed since.
-pub async fn load_visible_many(ctx: &Context<'_>, ids: &[Uuid]) -> ApiResult<Vec<EventView>> {
-    let found = ctx
-        .loader::<VisibleEventLoader>()?
-        .load_many(ids.iter().copied())
-        .await
-        .map_err(|error| (*error).clone())?;
-    Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
-}
-
-/// An event the viewer may see, loaded with the other events of its list (see
-/// `load_visible_many`); NOT_FOUND otherwise.
-pub async fn load_visible_batched(ctx: &Context<'_>, id: Uuid) -> ApiResult<EventView> {
-    load_visible_many(ctx, &[id])
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound(TYPE_NAME))
 }
 
 #[derive(Default)]

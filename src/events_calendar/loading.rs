@@ -1,12 +1,16 @@
 //! The events a GraphQL request shows on other features' types: the home page's upcoming
-//! occurrences, expanded from their series with the calendar's own window.
+//! occurrences, expanded from their series with the calendar's own window, and the events of
+//! notifications and newsletters.
 
 use async_graphql::Context;
 use chrono::Utc;
+use uuid::Uuid;
 
+use super::access::{EventView, TYPE_NAME};
 use super::graphql::{EventOccurrence, window};
+use super::loaders::VisibleEventLoader;
 use super::model::WindowFilter;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::users::OrgRole;
 
@@ -33,4 +37,26 @@ pub async fn upcoming(ctx: &Context<'_>, first: usize) -> ApiResult<Vec<EventOcc
     found.retain(|occurrence| !occurrence.cancelled && occurrence.starts_at >= now);
     found.truncate(first);
     Ok(found)
+}
+
+/// The events among `ids` the viewer may see, in that order (missing and hidden ones left out),
+/// through the request's DataLoader: the events a list shows (notification subjects, a
+/// newsletter's events) cost three statements whatever their number. For what queries show
+/// only: the loader keeps what the request read first, which a mutation may have changed since.
+pub async fn load_visible_many(ctx: &Context<'_>, ids: &[Uuid]) -> ApiResult<Vec<EventView>> {
+    let found = ctx
+        .loader::<VisibleEventLoader>()?
+        .load_many(ids.iter().copied())
+        .await
+        .map_err(|error| (*error).clone())?;
+    Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
+}
+
+/// An event the viewer may see, loaded with the other events of its list (see
+/// `load_visible_many`); NOT_FOUND otherwise.
+pub async fn load_visible_batched(ctx: &Context<'_>, id: Uuid) -> ApiResult<EventView> {
+    load_visible_many(ctx, &[id])
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound(TYPE_NAME))
 }

@@ -126,12 +126,12 @@ impl Newsletter {
     /// The chosen posts the viewer may see, in order.
     async fn posts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Post>> {
         // Through the DataLoaders: a page of newsletters reads its posts together.
-        crate::posts::graphql::load_visible_many(ctx, &self.post_list()).await
+        crate::posts::loading::load_visible_many(ctx, &self.post_list()).await
     }
     /// The chosen events the viewer may see, in order.
     async fn events(&self, ctx: &Context<'_>) -> ApiResult<Vec<EventView>> {
         // Through the DataLoader: a page of newsletters reads its events together.
-        crate::events_calendar::graphql::load_visible_many(ctx, &self.event_list()).await
+        crate::events_calendar::loading::load_visible_many(ctx, &self.event_list()).await
     }
     /// Whom it goes to.
     async fn audience(&self, ctx: &Context<'_>) -> ApiResult<NewsletterAudience> {

@@ -2,6 +2,7 @@
 
 pub mod graphql;
 pub mod loaders;
+pub mod loading;
 pub mod model;
 pub mod polls;
 pub mod service;

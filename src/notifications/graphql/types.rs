@@ -247,11 +247,11 @@ async fn load_subject(ctx: &Context<'_>, type_name: &str, id: Uuid) -> ApiResult
                 .await
                 .map(Node::Post)
         }
-        crate::posts::TYPE_NAME => crate::posts::graphql::load_visible_batched(ctx, id)
+        crate::posts::TYPE_NAME => crate::posts::loading::load_visible_batched(ctx, id)
             .await
             .map(Node::Post),
         crate::events_calendar::access::TYPE_NAME if !live => {
-            crate::events_calendar::graphql::load_visible_batched(ctx, id)
+            crate::events_calendar::loading::load_visible_batched(ctx, id)
                 .await
                 .map(Node::Event)
         }

@@ -14,7 +14,7 @@ pub use queries::*;
 pub use subscriptions::*;
 pub use types::*;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use async_graphql::{
     ComplexObject, Context, ID, InputObject, Name, Object, SelectionField, SimpleObject,
@@ -25,7 +25,7 @@ use diesel_async::AsyncConnection;
 use futures::Stream;
 use uuid::Uuid;
 
-use super::loaders::{AcknowledgementCountLoader, PollLoader, PostLoader, VersionLoader};
+use super::loaders::{AcknowledgementCountLoader, PollLoader, VersionLoader};
 use super::model::{
     self, Comment, FeedFilter, Post, PostChanges, PostVersion, ReactionCount, SubjectKind,
     ViewerMarks,
@@ -62,7 +62,7 @@ pub const TITLE_MAX_LENGTH: usize = 200;
 /// Groups one post may be published in.
 pub const MAX_AUDIENCES: usize = 20;
 
-fn internal_loader_error(error: std::sync::Arc<ApiError>) -> ApiError {
+pub(crate) fn internal_loader_error(error: std::sync::Arc<ApiError>) -> ApiError {
     (*error).clone()
 }
 
@@ -105,52 +105,6 @@ pub async fn open(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
     let post = load_visible(ctx, id).await?;
     record_reading(ctx, &post).await?;
     Ok(post)
-}
-
-/// The posts among `ids` the viewer may read, in that order (missing and hidden ones left out),
-/// through the request's DataLoaders: the posts a list shows (notification subjects, a
-/// newsletter's posts) cost three statements (rows, audiences, groups) whatever their number.
-/// Each is judged by the policy as `load_visible` judges it. For what queries show only: the
-/// loaders keep what the request read first, which a mutation may have changed since.
-pub async fn load_visible_many(ctx: &Context<'_>, ids: &[Uuid]) -> ApiResult<Vec<Post>> {
-    let (posts, audiences) = futures::try_join!(
-        async {
-            ctx.loader::<PostLoader>()?
-                .load_many(ids.iter().copied())
-                .await
-                .map_err(internal_loader_error)
-        },
-        // Read even for missing posts: a missing post and a hidden one cost the same.
-        async {
-            ctx.loader::<AudienceLoader>()?
-                .load_many(ids.iter().copied())
-                .await
-                .map_err(internal_loader_error)
-        },
-    )?;
-    // All the posts' groups in one statement: the policy decisions below then find them cached.
-    ctx.group_loader()?
-        .load_many(audiences.into_values().flatten())
-        .await
-        .map_err(internal_loader_error)?;
-    let found: Vec<Post> = ids.iter().filter_map(|id| posts.get(id).cloned()).collect();
-    let readable: HashSet<Uuid> = queries::allowed(ctx, found.iter(), Action::View)
-        .await?
-        .into_iter()
-        .collect();
-    Ok(found
-        .into_iter()
-        .filter(|post| readable.contains(&post.id))
-        .collect())
-}
-
-/// A post the viewer may read, loaded with the other posts of its list (see
-/// `load_visible_many`); anything else is NOT_FOUND.
-pub async fn load_visible_batched(ctx: &Context<'_>, id: Uuid) -> ApiResult<Post> {
-    load_visible_many(ctx, &[id])
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound(TYPE_NAME))
 }
 
 /// Records that the viewer read a live post (opened it, or commented on it): the first time

@@ -3,7 +3,7 @@
 use super::*;
 
 /// Those of `posts` the policy lets the viewer do `action` on (their audiences already loaded).
-pub(super) async fn allowed<'p>(
+pub(crate) async fn allowed<'p>(
     ctx: &Context<'_>,
     posts: impl Iterator<Item = &'p Post>,
     action: Action,
