@@ -9,6 +9,8 @@
 //! Options (environment): BENCH_CLIENTS (32), BENCH_SECONDS (10). The clients run in the same
 //! process as the server: the figures are lower than a separate load generator's.
 
+mod bench;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,14 +19,9 @@ use parvis::config::AppConfig;
 use parvis::db::DbSettings;
 use serde_json::{Value, json};
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use bench::{percentile, setting};
 
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
@@ -131,7 +128,6 @@ async fn load(
         latencies.extend(task.await??);
     }
     latencies.sort();
-    let percentile =
-        |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let percentile = |p: f64| percentile(&latencies, p);
     Ok((latencies.len(), percentile(0.50), percentile(0.99)))
 }

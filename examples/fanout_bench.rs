@@ -9,6 +9,8 @@
 //! Options (environment): BENCH_SUBSCRIBERS (10000). Needs two file descriptors per subscriber
 //! (`ulimit -n`). The sockets' clients run in the same process as the server.
 
+mod bench;
+
 use std::time::{Duration, Instant};
 
 use diesel_async::SimpleAsyncConnection;
@@ -21,6 +23,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
+use bench::{percentile, setting};
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const GROUP: &str = "fanout-bench";
@@ -29,10 +33,7 @@ const GROUP: &str = "fanout-bench";
 async fn main() -> Result<(), BoxError> {
     let url = std::env::var("DATABASE_URL")
         .map_err(|_| "set DATABASE_URL to a PostgreSQL database for the benchmark")?;
-    let subscribers: usize = std::env::var("BENCH_SUBSCRIBERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+    let subscribers = setting("BENCH_SUBSCRIBERS", 10_000) as usize;
     let settings = DbSettings::new(&url);
     parvis::db::run_migrations(settings.connect().await?).await?;
     let (group_id, tokens) = people(&settings, subscribers).await?;
@@ -74,8 +75,7 @@ async fn main() -> Result<(), BoxError> {
         latencies.push(wait.await??);
     }
     latencies.sort();
-    let percentile =
-        |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let percentile = |p: f64| percentile(&latencies, p);
     println!(
         "one post to {} subscribers: p50 {:?}, p99 {:?}, slowest {:?}",
         latencies.len(),

@@ -9,6 +9,8 @@
 //! Options (environment): BENCH_POSTS (1000000), BENCH_USERS (100000), BENCH_GROUPS (2000),
 //! BENCH_CLIENTS (32), BENCH_SECONDS (20).
 
+mod bench;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,17 +20,12 @@ use parvis::config::AppConfig;
 use parvis::db::DbSettings;
 use serde_json::{Value, json};
 
+use bench::{percentile, setting};
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const FEED: &str = "query($after: String) { feed(first: 20, after: $after) { pageInfo { endCursor hasNextPage }
   edges { node { id title bodyHtml publishedAt author { displayName } groups { name } reactions { emoji count } commentCount } } } }";
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
@@ -117,8 +114,7 @@ async fn main() -> Result<(), BoxError> {
         latencies.extend(task.await??);
     }
     latencies.sort();
-    let percentile =
-        |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let percentile = |p: f64| percentile(&latencies, p);
     println!(
         "feed(first: 20), {clients} clients, {seconds} s: {} requests ({:.0}/s), p50 {:?}, p99 {:?}",
         latencies.len(),

@@ -201,7 +201,7 @@ async fn a_user_deactivated_in_the_database_is_refused_once_the_instance_hears_o
 
     // The database announces the change; the API's deactivateUser waits for that itself.
     common::wait_until(
-        || async { error_code(&viewer().await) == "UNAUTHENTICATED" },
+        || async { viewer().await["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" },
         "the deactivation",
     )
     .await;
