@@ -19,9 +19,7 @@ use parvis::config::AppConfig;
 use parvis::db::DbSettings;
 use serde_json::{Value, json};
 
-use bench::{percentile, setting};
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use bench::{BoxError, percentile, setting, sorted_latencies};
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
@@ -123,11 +121,7 @@ async fn load(
             })
         })
         .collect();
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await??);
-    }
-    latencies.sort();
+    let latencies = sorted_latencies(tasks).await?;
     let percentile = |p: f64| percentile(&latencies, p);
     Ok((latencies.len(), percentile(0.50), percentile(0.99)))
 }

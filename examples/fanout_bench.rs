@@ -23,9 +23,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
-use bench::{percentile, setting};
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use bench::{BoxError, percentile, setting, sorted_latencies};
 
 const GROUP: &str = "fanout-bench";
 
@@ -61,7 +59,10 @@ async fn main() -> Result<(), BoxError> {
     let sent = Instant::now();
     let waits: Vec<_> = sockets
         .into_iter()
-        .map(|socket| tokio::spawn(wait_for(socket, title.clone(), sent)))
+        .map(|socket| {
+            let wait = wait_for(socket, title.clone(), sent);
+            tokio::spawn(async move { wait.await.map(|latency| vec![latency]) })
+        })
         .collect();
     publish(
         &format!("http://{address}/graphql"),
@@ -70,11 +71,7 @@ async fn main() -> Result<(), BoxError> {
         &title,
     )
     .await?;
-    let mut latencies = Vec::with_capacity(waits.len());
-    for wait in waits {
-        latencies.push(wait.await??);
-    }
-    latencies.sort();
+    let latencies = sorted_latencies(waits).await?;
     let percentile = |p: f64| percentile(&latencies, p);
     println!(
         "one post to {} subscribers: p50 {:?}, p99 {:?}, slowest {:?}",

@@ -20,9 +20,7 @@ use parvis::config::AppConfig;
 use parvis::db::DbSettings;
 use serde_json::{Value, json};
 
-use bench::{percentile, setting};
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use bench::{BoxError, percentile, setting, sorted_latencies};
 
 const FEED: &str = "query($after: String) { feed(first: 20, after: $after) { pageInfo { endCursor hasNextPage }
   edges { node { id title bodyHtml publishedAt author { displayName } groups { name } reactions { emoji count } commentCount } } } }";
@@ -109,11 +107,7 @@ async fn main() -> Result<(), BoxError> {
             })
         })
         .collect();
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await??);
-    }
-    latencies.sort();
+    let latencies = sorted_latencies(tasks).await?;
     let percentile = |p: f64| percentile(&latencies, p);
     println!(
         "feed(first: 20), {clients} clients, {seconds} s: {} requests ({:.0}/s), p50 {:?}, p99 {:?}",

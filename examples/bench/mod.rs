@@ -2,6 +2,10 @@
 
 use std::time::Duration;
 
+use tokio::task::JoinHandle;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// The number the environment variable `name` holds, or `default`.
 pub fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -13,4 +17,16 @@ pub fn setting(name: &str, default: u64) -> u64 {
 /// The latency below which the fraction `p` of `sorted` (ascending, not empty) lies.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+/// The latencies the clients' tasks measured, all together and sorted (the first error if any).
+pub async fn sorted_latencies(
+    clients: Vec<JoinHandle<Result<Vec<Duration>, BoxError>>>,
+) -> Result<Vec<Duration>, BoxError> {
+    let mut latencies = Vec::new();
+    for client in clients {
+        latencies.extend(client.await??);
+    }
+    latencies.sort();
+    Ok(latencies)
 }
