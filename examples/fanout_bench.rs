@@ -6,11 +6,16 @@
 //! ```sh
 //! DATABASE_URL=postgres://localhost/parvis_bench cargo run --release --example fanout_bench
 //! ```
-//! Options (environment): BENCH_SUBSCRIBERS (10000). Needs two file descriptors per subscriber
-//! (`ulimit -n`). The sockets' clients run in the same process as the server.
+//! Options (environment): BENCH_SUBSCRIBERS (10000). The server runs in a process of its own
+//! (this program started again with FANOUT_BENCH_ROLE=server), so that each process needs one
+//! file descriptor per subscriber (`ulimit -n`), and the clients' work is not counted as the
+//! server's.
 
 mod bench;
 
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel_async::SimpleAsyncConnection;
@@ -33,17 +38,13 @@ async fn main() -> Result<(), BoxError> {
         .map_err(|_| "set DATABASE_URL to a PostgreSQL database for the benchmark")?;
     let subscribers = setting("BENCH_SUBSCRIBERS", 10_000) as usize;
     let settings = DbSettings::new(&url);
+    if std::env::var("FANOUT_BENCH_ROLE").as_deref() == Ok("server") {
+        return serve(settings).await;
+    }
     parvis::db::run_migrations(settings.connect().await?).await?;
     let (group_id, tokens) = people(&settings, subscribers).await?;
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let mut config = AppConfig::for_address(address);
-    // Connecting ten thousand sockets takes longer than two ping intervals, and the sockets only
-    // read once the post is sent: no pings while they wait.
-    config.ws_keep_alive = Duration::from_secs(3600);
-    let app = App::build(config, settings.clone()).await?;
-    tokio::spawn(app.serve(listener, std::future::pending()));
+    let (server, address) = start_server()?;
+    let _server = KillOnDrop(server);
 
     let started = Instant::now();
     let mut sockets = Vec::with_capacity(subscribers);
@@ -55,6 +56,8 @@ async fn main() -> Result<(), BoxError> {
         sockets.len(),
         started.elapsed()
     );
+    // The last subscriptions register as their first frames are read.
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let title = format!("Fan-out {}", uuid::Uuid::now_v7());
     let sent = Instant::now();
     let waits: Vec<_> = sockets
@@ -81,6 +84,51 @@ async fn main() -> Result<(), BoxError> {
         latencies[latencies.len() - 1]
     );
     Ok(())
+}
+
+/// Serves the API on a free port, printing its address on the first line of stdout, until
+/// stdin closes (the benchmark ended).
+async fn serve(settings: DbSettings) -> Result<(), BoxError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let mut config = AppConfig::for_address(address);
+    // Connecting ten thousand sockets takes longer than two ping intervals, and the sockets only
+    // read once the post is sent: no pings while they wait.
+    config.ws_keep_alive = Duration::from_secs(3600);
+    let app = App::build(config, settings).await?;
+    println!("{address}");
+    let stdin_closed = async {
+        let _ = tokio::task::spawn_blocking(|| std::io::stdin().lines().count()).await;
+    };
+    app.serve(listener, stdin_closed).await?;
+    Ok(())
+}
+
+/// This program again as the server, and the address it listens on.
+fn start_server() -> Result<(Child, SocketAddr), BoxError> {
+    let mut server = Command::new(std::env::current_exe()?)
+        .env("FANOUT_BENCH_ROLE", "server")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let stdout = server.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let address = line
+        .trim()
+        .parse()
+        .map_err(|_| format!("the server did not start: {line:?}"))?;
+    Ok((server, address))
+}
+
+/// The server process, stopped when the benchmark ends (however it ends).
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// The group's global ID and a token for each of `count` members plus the publisher (first).

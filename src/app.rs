@@ -14,6 +14,7 @@ use crate::email::Mailer;
 use crate::events::{EventBus, Observer};
 use crate::files::storage::Storage;
 use crate::graphql::Schemas;
+use crate::groups::roles::GroupRoles;
 use crate::http::health::Readiness;
 use crate::http::metrics::Metrics;
 use crate::http::ws::OperationsPerPerson;
@@ -59,9 +60,13 @@ impl App {
             db::current_schema(&mut conn).await?
         };
         let credentials = Arc::new(CredentialCache::new(config.credential_cache_lifetime));
+        let group_roles = Arc::new(GroupRoles::default());
         let observer: Observer = {
-            let credentials = credentials.clone();
-            Arc::new(move |event| credentials.observe(event))
+            let (credentials, group_roles) = (credentials.clone(), group_roles.clone());
+            Arc::new(move |event| {
+                credentials.observe(event);
+                group_roles.observe(event);
+            })
         };
         // The channel's name is also in migration 25's trigger.
         let channel = format!("parvis_events_{schema_name}");
@@ -72,6 +77,7 @@ impl App {
             pool: pool.clone(),
             events,
             credentials,
+            group_roles,
             password_checks: Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |cores| cores.get()),
             ),

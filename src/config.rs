@@ -286,6 +286,9 @@ pub struct AppConfig {
     /// How often a signed-in WebSocket connection gets a `ping` (`ka` for the legacy protocol);
     /// a `graphql-transport-ws` client silent for two intervals is closed as dead.
     pub ws_keep_alive: Duration,
+    /// How long a frame may wait for a WebSocket client to read it before the client is closed
+    /// as a slow consumer.
+    pub ws_write_timeout: Duration,
     pub limits: QueryLimits,
     /// Origins besides the public URL's allowed to call with credentials.
     pub cors_allowed_origins: Vec<String>,
@@ -330,6 +333,7 @@ impl AppConfig {
             credential_cache_lifetime: Duration::from_secs(30),
             ws_init_timeout: Duration::from_secs(10),
             ws_keep_alive: Duration::from_secs(15),
+            ws_write_timeout: Duration::from_secs(10),
             limits: QueryLimits::default(),
             cors_allowed_origins: Vec::new(),
             job_poll_interval: Duration::from_secs(1),

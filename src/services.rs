@@ -13,6 +13,7 @@ use crate::db::{DbPool, DbSettings};
 use crate::email::Mailer;
 use crate::events::EventBus;
 use crate::files::storage::Storage;
+use crate::groups::roles::GroupRoles;
 use crate::sso::Sso;
 
 /// What resolvers and handlers share: configuration, the database and the event bus.
@@ -23,6 +24,8 @@ pub struct Services {
     pub events: EventBus,
     /// Credentials verified a moment ago (see `auth::cache`).
     pub credentials: Arc<CredentialCache>,
+    /// People's roles in groups, for subscriptions (see `groups::roles`).
+    pub group_roles: Arc<GroupRoles>,
     /// Password hashes and checks allowed at once, for every request that does one (see
     /// `auth::password`).
     pub password_checks: Semaphore,

@@ -544,7 +544,7 @@ impl Org {
     fn viewer(&self, person: usize) -> Viewer {
         Viewer {
             user: self.people[person].clone(),
-            credential: Credential::Session(Uuid::nil()),
+            credential: Credential::Recipient,
         }
     }
 

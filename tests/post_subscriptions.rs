@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::ws::{Received, WsClient};
-use common::{TestApp, TestUser};
+use common::{TestApp, TestUser, run_sql};
 use parvis::groups::{GroupRole, Visibility};
 use serde_json::{Value, json};
 
@@ -200,4 +200,124 @@ async fn subscribing_to_an_unreadable_post_is_not_found() {
         message["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
         "{message}"
     );
+}
+
+fn published_body(message: &Value) -> &str {
+    message["payload"]["data"]["postPublished"]["body"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+async fn drain(client: &mut WsClient) {
+    while client
+        .receive_within(Duration::from_millis(300))
+        .await
+        .is_some_and(|received| matches!(received, Received::Message(_)))
+    {}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_membership_changed_outside_the_server_changes_what_subscribers_receive_at_once() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let reader = app.member("reader").await;
+    let known = app.create_group(&owner, "Club", Visibility::Private).await;
+    let closed = app
+        .create_group(&owner, "Comité", Visibility::Private)
+        .await;
+    app.add_member(&known, &reader, GroupRole::Member).await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &reader.token).await;
+    client
+        .subscribe("s", "subscription { postPublished { body } }", json!({}))
+        .await;
+    until_delivered(&mut client, |i| {
+        let (app, owner, known) = (&app, &owner, &known.id);
+        async move {
+            post(app, owner, known, &format!("Known {i}")).await;
+        }
+    })
+    .await;
+    drain(&mut client).await;
+
+    let membership = format!(
+        "group_id = '{}' AND user_id = '{}'",
+        closed.uuid, reader.uuid
+    );
+    run_sql(
+        &app,
+        &format!(
+            "INSERT INTO group_memberships (group_id, user_id, role) VALUES ('{}', '{}', 'member')",
+            closed.uuid, reader.uuid
+        ),
+    )
+    .await;
+    post(&app, &owner, &closed.id, "Secret for members").await;
+    assert_eq!(
+        published_body(&client.next_message().await),
+        "Secret for members"
+    );
+
+    run_sql(
+        &app,
+        &format!("DELETE FROM group_memberships WHERE {membership}"),
+    )
+    .await;
+    post(&app, &owner, &closed.id, "Secret again").await;
+    post(&app, &owner, &known.id, "Known after").await;
+    assert_eq!(published_body(&client.next_message().await), "Known after");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_reaches_every_subscriber_of_an_instance_for_the_statements_of_one() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Private).await;
+    let mut clients = Vec::new();
+    for i in 0..8 {
+        let reader = app.member(&format!("reader{i}")).await;
+        app.add_member(&group, &reader, GroupRole::Member).await;
+        let mut client = WsClient::connect_authenticated(&app.ws_url(), &reader.token).await;
+        client
+            .subscribe("s", "subscription { postPublished { body } }", json!({}))
+            .await;
+        clients.push(client);
+    }
+    for client in &mut clients {
+        until_delivered(client, |i| {
+            let (app, owner, group) = (&app, &owner, &group.id);
+            async move {
+                post(app, owner, group, &format!("Warming {i}")).await;
+            }
+        })
+        .await;
+    }
+    for client in &mut clients {
+        drain(client).await;
+    }
+    post(&app, &owner, &group.id, "Sujet").await;
+    for client in &mut clients {
+        drain(client).await;
+    }
+
+    app.settle().await;
+    let mut deliveries = Vec::new();
+    for run in 0..3 {
+        let before = app.statements_so_far();
+        // The event the server would publish, raised here so that only its delivery is counted.
+        run_sql(
+            &app,
+            &format!(
+                "SELECT pg_notify('parvis_events_' || current_schema(), json_build_object(
+                     'kind', 'post_published', 'run', {run},
+                     'id', (SELECT id FROM posts WHERE body = 'Sujet'))::text)"
+            ),
+        )
+        .await;
+        for client in &mut clients {
+            assert_eq!(published_body(&client.next_message().await), "Sujet");
+        }
+        deliveries.push(app.statements_so_far() - before);
+    }
+    // The post, its audience and its groups, read once for all eight.
+    assert_eq!(deliveries.into_iter().min(), Some(3));
 }

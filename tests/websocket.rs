@@ -5,8 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::TestApp;
 use common::ws::{Received, WsClient};
+use common::{TestApp, run_sql};
+use parvis::groups::Visibility;
 use serde_json::json;
 
 const USER_UPDATED: &str = "subscription($id: ID!) { userUpdated(id: $id) { id title } }";
@@ -507,4 +508,70 @@ async fn the_server_pings_and_closes_a_client_that_never_answers() {
     }
     assert_eq!(silent.close_code().await, 4408);
     assert_eq!(answering.next_message().await["type"], "ping");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_stops_reading_is_closed_as_a_slow_consumer_while_others_get_everything() {
+    let app = TestApp::spawn_configured(|config| {
+        config.ws_write_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let owner = app.member("owner").await;
+    let group = app.create_group(&owner, "Club", Visibility::Public).await;
+    let body = "Une phrase assez longue pour remplir les tampons. ".repeat(400);
+    let created = app
+        .graphql(
+            Some(&owner),
+            "mutation($g: ID!, $b: String!) { createPost(input: { groupIds: [$g], body: $b }) { post { id } } }",
+            json!({ "g": group.id, "b": body }),
+        )
+        .await;
+    assert!(created["errors"].is_null(), "{created}");
+    let mut slow = WsClient::connect_authenticated(&app.ws_url(), &owner.token).await;
+    let mut reader = WsClient::connect_authenticated(&app.ws_url(), &owner.token).await;
+    for client in [&mut slow, &mut reader] {
+        client
+            .subscribe(
+                "s",
+                "subscription { postPublished { body bodyHtml } }",
+                json!({}),
+            )
+            .await;
+    }
+    // The post published again and again, each event distinct (identical notifications of one
+    // transaction are delivered once).
+    let republish = |n: usize| {
+        format!(
+            "SELECT pg_notify('parvis_events_' || current_schema(), json_build_object(
+                 'kind', 'post_published', 'n', {n}, 'id', (SELECT id FROM posts LIMIT 1))::text);"
+        )
+    };
+    for client in [&mut slow, &mut reader] {
+        while !matches!(
+            client.receive_within(Duration::from_millis(200)).await,
+            Some(Received::Message(_))
+        ) {
+            run_sql(&app, &republish(0)).await;
+        }
+    }
+    while reader
+        .receive_within(Duration::from_millis(300))
+        .await
+        .is_some()
+    {}
+
+    // About 50 MB for each client: more than sockets hold for one that does not read.
+    run_sql(&app, &(1..=600).map(republish).collect::<String>()).await;
+    for _ in 0..600 {
+        let message = reader.next_message().await;
+        assert_eq!(message["type"], "next", "{message}");
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(slow.close_code().await, 1013);
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(
+        metrics.contains("parvis_websocket_slow_consumers_total 1"),
+        "{metrics}"
+    );
 }

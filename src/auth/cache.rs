@@ -13,12 +13,18 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use super::Viewer;
 use crate::events::Event;
 
 /// Entries kept at most: a bound on memory whatever the number of credentials in use.
 const MAX_ENTRIES: usize = 10_000;
+
+/// People are spread over this many counters of forgettings (`forgettings_of`): a change to
+/// one person's account makes a long-lived connection of another ask the database again only
+/// when they share a counter.
+const PERSON_COUNTERS: usize = 1024;
 
 /// A credential as presented: the bearer token or the session cookie's secret.
 #[derive(Debug, Clone, Copy)]
@@ -47,12 +53,38 @@ pub struct CredentialCache {
     state: Mutex<State>,
 }
 
-#[derive(Default)]
 struct State {
     entries: HashMap<[u8; 32], Entry>,
     /// Counts the times entries were forgotten: a verification that started before one of them
     /// may have read what it made stale, and is not stored.
     forgettings: u64,
+    /// The times everyone was forgotten (events may have been missed).
+    everyone_forgotten: u64,
+    /// The times people were forgotten, by `person_counter`.
+    people_forgotten: Box<[u64; PERSON_COUNTERS]>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            entries: HashMap::new(),
+            forgettings: 0,
+            everyone_forgotten: 0,
+            people_forgotten: Box::new([0; PERSON_COUNTERS]),
+        }
+    }
+}
+
+fn person_counter(person: Uuid) -> usize {
+    // The low bits of v4 and v7 UUIDs are random.
+    (person.as_u128() % PERSON_COUNTERS as u128) as usize
+}
+
+impl State {
+    fn forget(&mut self, forgotten: impl Fn(&Viewer) -> bool) {
+        self.forgettings += 1;
+        self.entries.retain(|_, entry| !forgotten(&entry.viewer));
+    }
 }
 
 struct Entry {
@@ -117,10 +149,12 @@ impl CredentialCache {
         state.entries.insert(miss.key, entry);
     }
 
-    /// How many times entries were forgotten so far: a viewer checked when this was `n` is still
-    /// as checked while it is `n` (and the lifetime has not passed), see `LiveViewer`.
-    pub fn forgettings(&self) -> u64 {
-        self.state().forgettings
+    /// How many times `person`'s entries were forgotten so far (give or take people sharing
+    /// their counter): a viewer checked when this was `n` is still as checked while it is `n`
+    /// and their credential has not expired, see `LiveViewer`.
+    pub fn forgettings_of(&self, person: Uuid) -> u64 {
+        let state = self.state();
+        state.everyone_forgotten + state.people_forgotten[person_counter(person)]
     }
 
     pub fn lifetime(&self) -> Duration {
@@ -131,16 +165,18 @@ impl CredentialCache {
     /// events may have been missed.
     pub fn observe(&self, event: &Event) {
         match event {
-            Event::AccountChanged { user_id } => self.forget(|viewer| viewer.id() == *user_id),
-            Event::EventsMissed => self.forget(|_| true),
+            Event::AccountChanged { user_id } => {
+                let mut state = self.state();
+                state.people_forgotten[person_counter(*user_id)] += 1;
+                state.forget(|viewer| viewer.id() == *user_id);
+            }
+            Event::EventsMissed => {
+                let mut state = self.state();
+                state.everyone_forgotten += 1;
+                state.forget(|_| true);
+            }
             _ => {}
         }
-    }
-
-    fn forget(&self, forgotten: impl Fn(&Viewer) -> bool) {
-        let mut state = self.state();
-        state.forgettings += 1;
-        state.entries.retain(|_, entry| !forgotten(&entry.viewer));
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {

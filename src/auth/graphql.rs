@@ -75,7 +75,7 @@ impl Session {
     /// Whether this is the session of the request asking.
     async fn current(&self, ctx: &Context<'_>) -> bool {
         ctx.viewer()
-            .is_ok_and(|viewer| viewer.credential == Credential::Session(self.id))
+            .is_ok_and(|viewer| viewer.credential.stored_id() == Some(self.id))
     }
     /// The identity provider the person signed in with; null for a password.
     async fn signed_in_with(&self, ctx: &Context<'_>) -> Option<String> {
@@ -224,7 +224,7 @@ impl AuthMutation {
     /// Ends the viewer's session (when signed in with one) and clears the cookie.
     async fn sign_out(&self, ctx: &Context<'_>) -> ApiResult<SignOutPayload> {
         let ended_session = match ctx.request().viewer.as_ref().map(|v| v.credential) {
-            Some(Credential::Session(id)) => {
+            Some(Credential::Session { id, .. }) => {
                 let mut conn = ctx.conn().await?;
                 match sessions::find(&mut conn, id).await? {
                     Some(session) => {
@@ -286,7 +286,7 @@ impl AuthMutation {
         let session = load_visible_session(ctx, id).await?;
         let mut conn = ctx.conn().await?;
         sessions::end(&mut conn, &ctx.services().events, &session).await?;
-        if ctx.viewer()?.credential == Credential::Session(session.id) {
+        if ctx.viewer()?.credential.stored_id() == Some(session.id) {
             set_session_cookie(ctx, String::new(), 0);
         }
         Ok(RevokeSessionPayload { session })

@@ -40,7 +40,10 @@ pub async fn start_session(ctx: &Context<'_>, user: &User) -> ApiResult<DateTime
     // One sign-in per request (a password is checked at most once), so this is set once.
     let _ = ctx.request().signed_in.set(Viewer {
         user: user.clone(),
-        credential: Credential::Session(session.id),
+        credential: Credential::Session {
+            id: session.id,
+            expires_at: session.expires_at,
+        },
     });
     services
         .activity

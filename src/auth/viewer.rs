@@ -5,7 +5,6 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -21,7 +20,10 @@ use crate::users::User;
 /// How the viewer proved who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credential {
-    Session(Uuid),
+    Session {
+        id: Uuid,
+        expires_at: DateTime<Utc>,
+    },
     AccessToken {
         id: Uuid,
         /// A token may not mint tokens that outlive it.
@@ -41,9 +43,19 @@ impl Credential {
     /// When the credential stops working by itself (sessions are renewed by signing in).
     pub fn expires_at(self) -> Option<DateTime<Utc>> {
         match self {
-            Self::Session(_) | Self::CalendarFeed(_) | Self::Recipient => None,
+            Self::CalendarFeed(_) | Self::Recipient => None,
             Self::AccessToken { expires_at, .. } => expires_at,
-            Self::ProviderToken { expires_at } => Some(expires_at),
+            Self::Session { expires_at, .. } | Self::ProviderToken { expires_at } => {
+                Some(expires_at)
+            }
+        }
+    }
+
+    /// The session or personal access token, by its id.
+    pub fn stored_id(self) -> Option<Uuid> {
+        match self {
+            Self::Session { id, .. } | Self::AccessToken { id, .. } => Some(id),
+            Self::ProviderToken { .. } | Self::CalendarFeed(_) | Self::Recipient => None,
         }
     }
 }
@@ -139,7 +151,10 @@ async fn verify(
         Presented::SessionCookie(secret) => {
             let found = sessions::find_user(conn, secret).await?;
             Ok(found.map(|(session, user)| {
-                let credential = Credential::Session(session.id);
+                let credential = Credential::Session {
+                    id: session.id,
+                    expires_at: session.expires_at,
+                };
                 (Viewer { user, credential }, Some(session.expires_at))
             }))
         }
@@ -172,21 +187,20 @@ impl<S: AsRef<Services> + Sync> FromRequestParts<S> for SignedIn {
 /// The viewer of a long-lived connection (a WebSocket, a subscription), as they are now: asked
 /// before each operation and event, so that a revoked token, an ended session, a deactivation
 /// or a change of role takes effect at once. The database is asked again only when it may tell
-/// something new: once this instance heard of a change to an account (see `auth::cache`), or
-/// once the credential cache's lifetime has passed (credentials also expire by themselves).
+/// something new: once this instance heard of a change to the person's account, sessions or
+/// tokens (see `auth::cache`), or once the credential expired by itself. So an event reaching
+/// thousands of subscriptions costs no query to re-validate them.
 pub struct LiveViewer {
     viewer: Viewer,
     forgettings: u64,
-    checked_at: Instant,
 }
 
 impl LiveViewer {
     /// `viewer` as just authenticated.
     pub fn new(services: &Services, viewer: Viewer) -> Self {
         Self {
+            forgettings: services.credentials.forgettings_of(viewer.id()),
             viewer,
-            forgettings: services.credentials.forgettings(),
-            checked_at: Instant::now(),
         }
     }
 
@@ -194,8 +208,13 @@ impl LiveViewer {
     pub async fn current(&mut self, services: &Services) -> ApiResult<Option<Viewer>> {
         let cache = &services.credentials;
         // Read before the database, as a cache miss does: a change heard meanwhile is not lost.
-        let forgettings = cache.forgettings();
-        if forgettings == self.forgettings && self.checked_at.elapsed() < cache.lifetime() {
+        let forgettings = cache.forgettings_of(self.viewer.id());
+        let expired = self
+            .viewer
+            .credential
+            .expires_at()
+            .is_some_and(|expires_at| expires_at <= Utc::now());
+        if forgettings == self.forgettings && !expired {
             return Ok(Some(self.viewer.clone()));
         }
         let mut conn = services.pool.get().await?;
@@ -205,7 +224,6 @@ impl LiveViewer {
         *self = Self {
             viewer: current.clone(),
             forgettings,
-            checked_at: Instant::now(),
         };
         Ok(Some(current))
     }
@@ -219,12 +237,15 @@ impl LiveViewer {
 /// longer works.
 async fn revalidate(conn: &mut AsyncPgConnection, viewer: &Viewer) -> ApiResult<Option<Viewer>> {
     Ok(match viewer.credential {
-        Credential::Session(id) => {
+        Credential::Session { id, .. } => {
             sessions::find_live(conn, id)
                 .await?
                 .map(|(session, user)| Viewer {
                     user,
-                    credential: Credential::Session(session.id),
+                    credential: Credential::Session {
+                        id: session.id,
+                        expires_at: session.expires_at,
+                    },
                 })
         }
         Credential::AccessToken { id, .. } => access_tokens::find_live(conn, id)

@@ -2,9 +2,14 @@
 //!
 //! A change publishes a small event (kind + ids) with `pg_notify` inside its transaction, so it is
 //! delivered only if the change commits. Every instance LISTENs on the same channel and fans the
-//! events out in-process; subscribers re-read and re-authorize what the event names.
+//! events out in-process; subscribers re-authorize what the event names, reading it once per
+//! instance where many of them receive the same event (`Delivered::read_once`).
 
-use std::sync::Arc;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::future::Future;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::sql_types::Text;
@@ -12,7 +17,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures::future::BoxFuture;
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{OnceCell, broadcast, oneshot};
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
@@ -71,9 +76,77 @@ pub enum Event {
     AccountChanged {
         user_id: Uuid,
     },
+    /// Raised by the database (trigger of migration 26): a person joined or left a group, or
+    /// their role in it changed. Instances forget the roles they remember of that person.
+    MembershipChanged {
+        user_id: Uuid,
+    },
     /// Raised by an instance itself, never published: events may have been lost (its listening
     /// connection was down, or a subscriber fell behind). Every subscriber receives it.
     EventsMissed,
+}
+
+impl Event {
+    /// Whether only the observers (the instance's caches) need the event: subscribers never
+    /// receive it, so a burst of them (a bulk membership change) cannot make them fall behind.
+    fn for_observers_only(&self) -> bool {
+        matches!(
+            self,
+            Self::AccountChanged { .. } | Self::MembershipChanged { .. }
+        )
+    }
+}
+
+/// An event as this instance's subscribers receive it, with what they read about it: the first
+/// subscriber to need something reads it, and the others share that reading.
+pub struct Delivered {
+    event: Event,
+    reads: Mutex<HashMap<TypeId, Arc<OnceCell<SharedRead>>>>,
+}
+
+type SharedRead = Arc<dyn Any + Send + Sync>;
+
+impl Delivered {
+    fn new(event: Event) -> Self {
+        Self {
+            event,
+            reads: Mutex::default(),
+        }
+    }
+
+    /// What `read` gives for this event, read once on this instance whatever the number of
+    /// subscribers asking (they wait for the first one's reading). `S` names what is read: every
+    /// subscriber asking for an `S` of this event gets the same one. A failed read is not kept.
+    pub async fn read_once<S, R, F>(&self, read: R) -> ApiResult<Arc<S>>
+    where
+        S: Send + Sync + 'static,
+        R: FnOnce() -> F,
+        F: Future<Output = ApiResult<S>>,
+    {
+        let cell = self
+            .reads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(TypeId::of::<S>())
+            .or_default()
+            .clone();
+        let shared = cell
+            .get_or_try_init(|| async { Ok::<SharedRead, ApiError>(Arc::new(read().await?)) })
+            .await?;
+        shared.clone().downcast::<S>().map_err(|_| {
+            ApiError::internal(anyhow::anyhow!(
+                "a shared read of an event has another type"
+            ))
+        })
+    }
+}
+
+impl Deref for Delivered {
+    type Target = Event;
+
+    fn deref(&self) -> &Event {
+        &self.event
+    }
 }
 
 const FAN_OUT_CAPACITY: usize = 1024;
@@ -83,7 +156,7 @@ const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
 pub struct EventBus {
     channel: String,
-    sender: broadcast::Sender<Arc<Event>>,
+    sender: broadcast::Sender<Arc<Delivered>>,
     listener: tokio::task::JoinHandle<()>,
 }
 
@@ -99,7 +172,7 @@ const ECHO_TIMEOUT: Duration = Duration::from_secs(5);
 /// (see `EventBus::echo`).
 pub struct Echo {
     event: Event,
-    receiver: broadcast::Receiver<Arc<Event>>,
+    receiver: broadcast::Receiver<Arc<Delivered>>,
 }
 
 impl Echo {
@@ -110,7 +183,7 @@ impl Echo {
         let heard = async {
             loop {
                 match self.receiver.recv().await {
-                    Ok(event) if *event == self.event || *event == Event::EventsMissed => return,
+                    Ok(event) if **event == self.event || **event == Event::EventsMissed => return,
                     // Over a thousand events went by meanwhile: it may still come.
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                     Err(broadcast::error::RecvError::Closed) => return,
@@ -175,17 +248,20 @@ impl EventBus {
     }
 
     /// Events from every instance that satisfy `wanted`, from now on.
-    pub fn subscribe_matching<F>(&self, wanted: F) -> impl Stream<Item = Arc<Event>> + Send + use<F>
+    pub fn subscribe_matching<F>(
+        &self,
+        wanted: F,
+    ) -> impl Stream<Item = Arc<Delivered>> + Send + use<F>
     where
         F: Fn(&Event) -> bool + Send + 'static,
     {
         BroadcastStream::new(self.sender.subscribe()).filter_map(move |received| {
             let event = match received {
-                Ok(event) if *event == Event::EventsMissed || wanted(&event) => Some(event),
+                Ok(event) if **event == Event::EventsMissed || wanted(&event) => Some(event),
                 Ok(_) => None,
                 Err(lagged) => {
                     tracing::warn!(%lagged, "a subscriber fell behind and missed events");
-                    Some(Arc::new(Event::EventsMissed))
+                    Some(Arc::new(Delivered::new(Event::EventsMissed)))
                 }
             };
             std::future::ready(event)
@@ -196,11 +272,11 @@ impl EventBus {
 /// Turns matching events into what the subscriber may see: for each event, re-validates the
 /// viewer's credential and account through `LiveViewer` (the stream ends with UNAUTHENTICATED
 /// once they no longer work; it yields an EVENTS_MISSED error, and goes on, when events may have
-/// been lost), then
-/// `load` re-reads what the event names for the viewer as they are now, applying the
-/// policy; `None` means this event is not for this subscriber and nothing is sent.
+/// been lost), then `load` re-reads what the event names for the viewer as they are now,
+/// applying the policy; `None` means this event is not for this subscriber and nothing is sent.
+/// Each subscriber reads on its own: for events that many receive, see `judged`.
 pub fn reauthorized<T, L>(
-    events: impl Stream<Item = Arc<Event>> + Send + 'static,
+    events: impl Stream<Item = Arc<Delivered>> + Send + 'static,
     services: Arc<Services>,
     viewer: Viewer,
     load: L,
@@ -216,13 +292,39 @@ where
         + Sync
         + 'static,
 {
+    let load = Arc::new(load);
+    judged(events, services, viewer, move |services, viewer, event| {
+        let load = load.clone();
+        Box::pin(async move {
+            let mut conn = services.pool.get().await?;
+            load(&mut conn, viewer, event).await
+        })
+    })
+}
+
+/// Like `reauthorized`, but `judge` decides for each subscriber from what `Delivered::read_once`
+/// read for all of this instance's subscribers, and from what the instance keeps in memory: a
+/// subscriber costs the database nothing, so one event reaches thousands of them at once.
+pub fn judged<T, J>(
+    events: impl Stream<Item = Arc<Delivered>> + Send + 'static,
+    services: Arc<Services>,
+    viewer: Viewer,
+    judge: J,
+) -> impl Stream<Item = ApiResult<T>> + Send + 'static
+where
+    T: Send + 'static,
+    J: for<'c> Fn(&'c Services, &'c Viewer, &'c Delivered) -> BoxFuture<'c, ApiResult<Option<T>>>
+        + Send
+        + Sync
+        + 'static,
+{
     let viewer = LiveViewer::new(&services, viewer);
-    let state = (Box::pin(events), services, viewer, Arc::new(load));
+    let state = (Box::pin(events), services, viewer, Arc::new(judge));
     futures::stream::unfold(Some(state), |state| async move {
-        let (mut events, services, mut viewer, load) = state?;
+        let (mut events, services, mut viewer, judge) = state?;
         let result = loop {
             let event = events.next().await?;
-            if *event == Event::EventsMissed {
+            if **event == Event::EventsMissed {
                 break Err(ApiError::EventsMissed);
             }
             let delivery = async {
@@ -230,8 +332,7 @@ where
                     .current(&services)
                     .await?
                     .ok_or(ApiError::Unauthenticated)?;
-                let mut conn = services.pool.get().await?;
-                load(&mut conn, &current, &event).await
+                judge(&services, &current, &event).await
             }
             .await;
             match delivery {
@@ -242,7 +343,7 @@ where
         };
         let next = match result {
             Err(ApiError::Unauthenticated) => None,
-            _ => Some((events, services, viewer, load)),
+            _ => Some((events, services, viewer, judge)),
         };
         Some((result, next))
     })
@@ -256,15 +357,18 @@ impl Drop for EventBus {
 
 /// Where the listener hands events: the observer first, then the subscribers.
 struct Delivery {
-    sender: broadcast::Sender<Arc<Event>>,
+    sender: broadcast::Sender<Arc<Delivered>>,
     observer: Observer,
 }
 
 impl Delivery {
     fn send(&self, event: Event) {
         (self.observer)(&event);
+        if event.for_observers_only() {
+            return;
+        }
         // No receivers is not an error: nobody is subscribed on this instance.
-        drop(self.sender.send(Arc::new(event)));
+        drop(self.sender.send(Arc::new(Delivered::new(event))));
     }
 
     fn deliver(&self, payload: &str) {

@@ -5,6 +5,7 @@ pub mod graphql;
 pub mod loading;
 pub mod model;
 pub mod mutations;
+pub mod roles;
 pub mod rules;
 pub mod service;
 pub mod slugs;

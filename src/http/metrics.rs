@@ -57,6 +57,8 @@ pub struct Metrics {
     pub websocket_clients: Gauge,
     /// Operations running on WebSocket connections: subscriptions, mostly.
     pub websocket_operations: Gauge,
+    /// Connections closed because their client did not read what was sent in time.
+    pub websocket_slow_consumers: Counter,
     process: Family<ProcessLabels, Gauge<f64, std::sync::atomic::AtomicU64>>,
 }
 
@@ -76,6 +78,7 @@ impl Metrics {
         let pool_connections = Family::<PoolLabels, Gauge>::default();
         let websocket_clients = Gauge::default();
         let websocket_operations = Gauge::default();
+        let websocket_slow_consumers = Counter::default();
         let db_statements = Counter::default();
         let errors = Family::<ErrorLabels, Counter>::default();
         let process = Family::<ProcessLabels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
@@ -115,6 +118,11 @@ impl Metrics {
             websocket_operations.clone(),
         );
         registry.register(
+            "websocket_slow_consumers",
+            "GraphQL WebSocket connections closed (1013) because their client fell behind",
+            websocket_slow_consumers.clone(),
+        );
+        registry.register(
             "process",
             "This process: resident_memory_bytes, cpu_seconds, open_fds, start_time_seconds",
             process.clone(),
@@ -135,6 +143,7 @@ impl Metrics {
             db_statements_seen: std::sync::Mutex::new(0),
             websocket_clients,
             websocket_operations,
+            websocket_slow_consumers,
             process,
         }
     }

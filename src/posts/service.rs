@@ -16,8 +16,8 @@ use crate::attachments::model::{self as attachments, Subject};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
-use crate::groups::GroupAccess;
 use crate::groups::TYPE_NAME as GROUP_TYPE;
+use crate::groups::{Group, GroupAccess};
 use crate::notifications::triggers::{self, Trigger};
 use crate::policy::{self, Action, Decision, Resource};
 use crate::services::Services;
@@ -292,6 +292,42 @@ pub async fn readable_among(
             readable_by(viewer, post, &audiences)
         })
         .collect())
+}
+
+/// A post and the groups it was published in, as read once for all of an instance's subscribers
+/// to an event about it (`events::Delivered::read_once`); `post` is `None` once it is gone.
+pub struct PostSnapshot {
+    pub post: Option<Post>,
+    pub audiences: Vec<Group>,
+}
+
+impl PostSnapshot {
+    pub async fn read(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
+        let post = model::find(conn, id).await?;
+        let groups = model::audience_of(conn, id).await?;
+        let audiences = crate::groups::model::find_many(conn, &groups).await?;
+        Ok(Self { post, audiences })
+    }
+
+    /// The post if `viewer` may read it: the rule of `readable`, judged in memory from the
+    /// viewer's group roles as this instance remembers them (see `groups::roles`).
+    pub async fn readable_by(
+        &self,
+        services: &Services,
+        viewer: &Viewer,
+    ) -> ApiResult<Option<Post>> {
+        let Some(post) = &self.post else {
+            return Ok(None);
+        };
+        let roles = services.group_roles.of(&services.pool, viewer.id()).await?;
+        let audiences = crate::groups::roles::access_with(&roles, &self.audiences);
+        Ok(readable_by(viewer, post, &audiences).then(|| post.clone()))
+    }
+
+    /// Whether the post was published in `group`.
+    pub fn published_in(&self, group: Uuid) -> bool {
+        self.audiences.iter().any(|audience| audience.id == group)
+    }
 }
 
 fn readable_by(viewer: &Viewer, post: &Post, audiences: &[GroupAccess]) -> bool {

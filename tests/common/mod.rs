@@ -431,6 +431,13 @@ pub async fn texts_of(app: &TestApp, sql: &str) -> Vec<String> {
     rows.into_iter().map(|row| row.text).collect()
 }
 
+/// Runs `sql` on the test's database as an administrator would, outside the server.
+pub async fn run_sql(app: &TestApp, sql: &str) {
+    use diesel_async::SimpleAsyncConnection;
+    let mut conn = app.db().connect().await.expect("connect");
+    conn.batch_execute(sql).await.expect("run SQL");
+}
+
 /// How many jobs of `kind` wait, and how many of those failed at least once.
 pub async fn jobs_of_kind(app: &TestApp, kind: &str) -> (i64, i64) {
     use diesel_async::RunQueryDsl;

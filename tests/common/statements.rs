@@ -36,6 +36,11 @@ impl TestApp {
         fewest
     }
 
+    /// The statements the app's pool has run so far.
+    pub fn statements_so_far(&self) -> u64 {
+        self.app.services.db.statements.load(Ordering::SeqCst)
+    }
+
     /// Waits until no job is due and the activity recorded so far is written, so that what the
     /// setup queued (notifications of new posts, say) does not run while statements are counted.
     pub async fn settle(&self) {

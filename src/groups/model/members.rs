@@ -96,6 +96,18 @@ pub async fn member_ids(
         .await?)
 }
 
+/// Each group a person belongs to, with their role in it.
+pub async fn roles_of(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+) -> ApiResult<Vec<(Uuid, GroupRole)>> {
+    Ok(group_memberships::table
+        .filter(group_memberships::user_id.eq(user))
+        .select((group_memberships::group_id, group_memberships::role))
+        .load(conn)
+        .await?)
+}
+
 /// The groups a person belongs to.
 pub async fn joined_group_ids(conn: &mut AsyncPgConnection, user: Uuid) -> ApiResult<Vec<Uuid>> {
     Ok(group_memberships::table

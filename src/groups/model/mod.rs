@@ -230,6 +230,18 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Group> {
         .ok_or(ApiError::NotFound("Group"))
 }
 
+/// The groups among `ids` that exist, in no particular order.
+pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<Vec<Group>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(groups::table
+        .filter(groups::id.eq_any(ids))
+        .select(Group::as_select())
+        .load(conn)
+        .await?)
+}
+
 pub async fn find_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> ApiResult<Option<Group>> {
     Ok(groups::table
         .filter(

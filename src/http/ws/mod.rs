@@ -10,6 +10,10 @@
 //! answered (the client sees its own code, not 1006). Once signed in, a `graphql-transport-ws`
 //! connection gets a `ping` every keep-alive interval, and one that sent nothing for two intervals
 //! is dead and closed; legacy connections get `ka` (their clients do not answer).
+//! A client that does not read what it is sent (a frame not taken by its socket within the
+//! configured `ws_write_timeout`, or `OUTGOING_BUFFER` results waiting) is a slow consumer: its connection
+//! closes with 1013 (try again later; counted in the `websocket_slow_consumers` metric), so
+//! that neither the server's memory nor other subscribers wait for it.
 //! An upgrade that offers only subprotocols other than these two is refused with 400.
 
 mod operation;
@@ -20,6 +24,7 @@ use operation::{Operation, OperationSlot};
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -29,12 +34,12 @@ use axum::response::{IntoResponse, Response};
 use futures::{FutureExt, SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::app::App;
-use crate::auth::{Client, Credential, LiveViewer, Viewer, authenticate, session_cookie_value};
+use crate::auth::{Client, LiveViewer, Viewer, authenticate, session_cookie_value};
 use crate::error::{ApiError, RETRY_AFTER_EXTENSION, RETRY_AFTER_SECONDS};
 use crate::events::Event;
 use crate::graphql::ParvisSchema;
@@ -43,7 +48,10 @@ use crate::graphql::limits::RequestTrace;
 
 const TRANSPORT_WS: &str = "graphql-transport-ws";
 const LEGACY_WS: &str = "graphql-ws";
-const OUTGOING_BUFFER: usize = 64;
+const OUTGOING_BUFFER: usize = 256;
+/// How long the closing frame may wait for the client to read what was sent before it: a slow
+/// consumer still reading learns why it was closed, one that stopped is dropped after that.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Protocol {
@@ -136,12 +144,24 @@ enum Outgoing {
     },
 }
 
+/// Why a frame was not sent.
+enum Unsent {
+    /// The connection is gone.
+    Failed,
+    /// The client has not read what it was sent for the configured `ws_write_timeout`.
+    TimedOut,
+}
+
 /// Why the server closes the connection.
 struct Close(u16, String);
 
 impl Close {
     fn new(code: u16, reason: impl Into<String>) -> Self {
         Self(code, reason.into())
+    }
+
+    fn slow_consumer() -> Self {
+        Self::new(1013, "Slow consumer: messages were not read in time")
     }
 
     /// WebSocket close reasons are limited to 123 bytes.
@@ -171,6 +191,8 @@ struct Connection {
     next_generation: Generation,
     outgoing_tx: mpsc::Sender<Outgoing>,
     outgoing_rx: mpsc::Receiver<Outgoing>,
+    /// Raised by an operation whose results the connection cannot send as fast as they come.
+    fell_behind: Arc<Notify>,
 }
 
 impl Connection {
@@ -194,6 +216,7 @@ impl Connection {
             next_generation: 0,
             outgoing_tx,
             outgoing_rx,
+            fell_behind: Arc::default(),
         }
     }
 
@@ -241,10 +264,13 @@ impl Connection {
                     }
                 },
                 Some(outgoing) = self.outgoing_rx.recv() => {
-                    if self.deliver(&mut socket, outgoing).await.is_err() {
-                        break None;
+                    match self.deliver(&mut socket, outgoing).await {
+                        Ok(()) => {}
+                        Err(Unsent::Failed) => break None,
+                        Err(Unsent::TimedOut) => break Some(Close::slow_consumer()),
                     }
                 }
+                _ = self.fell_behind.notified() => break Some(Close::slow_consumer()),
                 Some(event) = revocations.next() => {
                     if self.is_revoked_by(&event) {
                         break Some(Close::new(4403, "Forbidden"));
@@ -273,7 +299,11 @@ impl Connection {
             operation.abort();
         }
         if let Some(close) = close {
-            let _ = socket.send(Message::Close(Some(close.into_frame()))).await;
+            if close.0 == 1013 {
+                self.app.metrics.websocket_slow_consumers.inc();
+            }
+            let frame = Message::Close(Some(close.into_frame()));
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.send(frame)).await;
         }
     }
 
@@ -290,19 +320,12 @@ impl Connection {
             return false;
         };
         let viewer = viewer.viewer();
-        let signed_in_with = match viewer.credential {
-            Credential::Session(id) | Credential::AccessToken { id, .. } => Some(id),
-            _ => None,
-        };
-        *user_id == viewer.id() && credential_id.is_none_or(|ended| signed_in_with == Some(ended))
+        *user_id == viewer.id()
+            && credential_id.is_none_or(|ended| viewer.credential.stored_id() == Some(ended))
     }
 
     /// Sends a frame of a live operation; frames of stopped operations are dropped.
-    async fn deliver(
-        &mut self,
-        socket: &mut WebSocket,
-        outgoing: Outgoing,
-    ) -> Result<(), axum::Error> {
+    async fn deliver(&mut self, socket: &mut WebSocket, outgoing: Outgoing) -> Result<(), Unsent> {
         let (id, generation, frame, last) = match outgoing {
             Outgoing::Result {
                 id,
@@ -321,7 +344,12 @@ impl Connection {
         if last {
             self.operations.remove(&id);
         }
-        send(socket, &frame).await
+        let write_timeout = self.app.services.config.ws_write_timeout;
+        match tokio::time::timeout(write_timeout, send(socket, &frame)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Unsent::Failed),
+            Err(_) => Err(Unsent::TimedOut),
+        }
     }
 
     async fn handle_text(&mut self, socket: &mut WebSocket, text: &str) -> Result<(), Close> {
@@ -447,6 +475,7 @@ impl Connection {
             protocol: self.protocol,
             request_id: self.request_id.clone(),
             outgoing: self.outgoing_tx.clone(),
+            fell_behind: self.fell_behind.clone(),
         };
         let schema = self.app.schemas.signed_in.clone();
         let open = crate::http::metrics::OpenOperation::new(&self.app.metrics.websocket_operations);

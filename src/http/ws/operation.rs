@@ -51,6 +51,7 @@ pub(super) struct Operation {
     pub(super) protocol: Protocol,
     pub(super) request_id: String,
     pub(super) outgoing: mpsc::Sender<Outgoing>,
+    pub(super) fell_behind: Arc<Notify>,
 }
 
 impl Operation {
@@ -105,8 +106,15 @@ impl Operation {
                 generation: self.generation,
                 frame,
             };
-            if self.outgoing.send(result).await.is_err() {
-                return None;
+            match self.outgoing.try_send(result) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    // Results come faster than the client reads them: waiting would hold them
+                    // (and this subscriber's place in the event bus) without bound.
+                    self.fell_behind.notify_one();
+                    return None;
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => return None,
             }
         }
         None

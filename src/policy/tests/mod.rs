@@ -134,7 +134,7 @@ fn viewer(role: OrgRole) -> Viewer {
 
 fn as_viewer(user: User) -> Viewer {
     Viewer {
-        credential: Credential::Session(Uuid::new_v4()),
+        credential: Credential::Recipient,
         user,
     }
 }

@@ -1,6 +1,9 @@
 //! The feed's subscriptions, checked for each subscriber and each event.
 
 use super::*;
+use crate::events::judged;
+use crate::posts::service::PostSnapshot;
+use crate::services::Services;
 
 #[derive(Default)]
 pub struct PostSubscription;
@@ -21,27 +24,24 @@ impl PostSubscription {
             None => None,
         };
         let services = ctx.services().clone();
+        remember_roles(&services, ctx.viewer()?).await?;
         let events = services
             .events
             .subscribe_matching(|event| matches!(event, Event::PostPublished { .. }));
-        Ok(reauthorized(
+        Ok(judged(
             events,
             services,
             viewer,
-            move |conn, viewer, event| {
+            move |services, viewer, event| {
                 Box::pin(async move {
-                    let Event::PostPublished { id } = event else {
+                    let Event::PostPublished { id } = **event else {
                         return Ok(None);
                     };
-                    let Some(post) = service::readable(conn, viewer, *id).await? else {
-                        return Ok(None);
-                    };
-                    if let Some(group) = group
-                        && !model::audience_of(conn, post.id).await?.contains(&group)
-                    {
+                    let snapshot = event.read_once(|| read_snapshot(services, id)).await?;
+                    if group.is_some_and(|group| !snapshot.published_in(group)) {
                         return Ok(None);
                     }
-                    Ok(Some(post))
+                    snapshot.readable_by(services, viewer).await
                 })
             },
         ))
@@ -57,16 +57,20 @@ impl PostSubscription {
             .await?
             .id;
         let services = ctx.services().clone();
+        remember_roles(&services, ctx.viewer()?).await?;
         let events = services.events.subscribe_matching(
             move |event| matches!(event, Event::PostUpdated { id } if *id == post_id),
         );
-        Ok(reauthorized(
+        Ok(judged(
             events,
             services,
             ctx.viewer()?.clone(),
-            move |conn, viewer, _| {
+            move |services, viewer, event| {
                 Box::pin(async move {
-                    service::readable(conn, viewer, post_id)
+                    event
+                        .read_once(|| read_snapshot(services, post_id))
+                        .await?
+                        .readable_by(services, viewer)
                         .await?
                         .map(Some)
                         .ok_or(ApiError::NotFound(TYPE_NAME))
@@ -86,22 +90,30 @@ impl PostSubscription {
             .await?
             .id;
         let services = ctx.services().clone();
+        remember_roles(&services, ctx.viewer()?).await?;
         let events = services.events.subscribe_matching(
             move |event| matches!(event, Event::CommentAdded { post_id: post, .. } if *post == post_id),
         );
-        Ok(reauthorized(
+        Ok(judged(
             events,
             services,
             ctx.viewer()?.clone(),
-            move |conn, viewer, event| {
+            move |services, viewer, event| {
                 Box::pin(async move {
-                    let Event::CommentAdded { comment_id, .. } = event else {
+                    let Event::CommentAdded { comment_id, .. } = **event else {
                         return Ok(None);
                     };
-                    if service::readable(conn, viewer, post_id).await?.is_none() {
+                    let snapshot = event.read_once(|| read_snapshot(services, post_id)).await?;
+                    if snapshot.readable_by(services, viewer).await?.is_none() {
                         return Ok(None);
                     }
-                    model::find_comment(conn, *comment_id).await
+                    let comment = event
+                        .read_once(|| async {
+                            let mut conn = services.pool.get().await?;
+                            model::find_comment(&mut conn, comment_id).await
+                        })
+                        .await?;
+                    Ok(Option::clone(&comment))
                 })
             },
         ))
@@ -142,4 +154,19 @@ impl PostSubscription {
             },
         ))
     }
+}
+
+/// The post an event names, read once for every subscriber of this instance.
+async fn read_snapshot(services: &Services, id: Uuid) -> ApiResult<PostSnapshot> {
+    let mut conn = services.pool.get().await?;
+    PostSnapshot::read(&mut conn, id).await
+}
+
+/// Reads the viewer's group roles as the subscription starts, so that no event waits for them.
+async fn remember_roles(services: &Services, viewer: &crate::auth::Viewer) -> ApiResult<()> {
+    services
+        .group_roles
+        .of(&services.pool, viewer.id())
+        .await
+        .map(drop)
 }
