@@ -8,6 +8,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::analytics::ActivityRecorder;
 use crate::auth::cache::CredentialCache;
+use crate::auth::watch::CredentialWatches;
 use crate::config::AppConfig;
 use crate::db::{self, DbSettings};
 use crate::email::Mailer;
@@ -61,11 +62,17 @@ impl App {
         };
         let credentials = Arc::new(CredentialCache::new(config.credential_cache_lifetime));
         let group_roles = Arc::new(GroupRoles::default());
+        let credential_watches = Arc::new(CredentialWatches::default());
         let observer: Observer = {
-            let (credentials, group_roles) = (credentials.clone(), group_roles.clone());
+            let (credentials, group_roles, watches) = (
+                credentials.clone(),
+                group_roles.clone(),
+                credential_watches.clone(),
+            );
             Arc::new(move |event| {
                 credentials.observe(event);
                 group_roles.observe(event);
+                watches.observe(event);
             })
         };
         // The channel's name is also in migration 25's trigger.
@@ -78,6 +85,7 @@ impl App {
             events,
             credentials,
             group_roles,
+            credential_watches,
             password_checks: Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |cores| cores.get()),
             ),

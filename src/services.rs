@@ -8,6 +8,7 @@ use tokio::sync::Semaphore;
 
 use crate::analytics::ActivityRecorder;
 use crate::auth::cache::CredentialCache;
+use crate::auth::watch::CredentialWatches;
 use crate::config::AppConfig;
 use crate::db::{DbPool, DbSettings};
 use crate::email::Mailer;
@@ -24,6 +25,8 @@ pub struct Services {
     pub events: EventBus,
     /// Credentials verified a moment ago (see `auth::cache`).
     pub credentials: Arc<CredentialCache>,
+    /// This instance's WebSocket connections by credential, closed as it is revoked.
+    pub credential_watches: Arc<CredentialWatches>,
     /// People's roles in groups, for subscriptions (see `groups::roles`).
     pub group_roles: Arc<GroupRoles>,
     /// Password hashes and checks allowed at once, for every request that does one (see

@@ -13,6 +13,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod throttle;
 mod viewer;
+pub mod watch;
 
 pub use client::{AddressRange, Client};
 pub use revocation::revoke_credentials;

@@ -217,8 +217,12 @@ impl LiveViewer {
         if forgettings == self.forgettings && !expired {
             return Ok(Some(self.viewer.clone()));
         }
-        let mut conn = services.pool.get().await?;
-        let Some(current) = revalidate(&mut conn, &self.viewer).await? else {
+        // Boxed: the common path above stays a small future, for thousands of subscriptions.
+        let read_again = async {
+            let mut conn = services.pool.get().await?;
+            revalidate(&mut conn, &self.viewer).await
+        };
+        let Some(current) = Box::pin(read_again).await? else {
             return Ok(None);
         };
         *self = Self {

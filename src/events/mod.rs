@@ -130,8 +130,11 @@ impl Delivered {
             .entry(TypeId::of::<S>())
             .or_default()
             .clone();
+        // The read is boxed so that this future stays small for every subscriber that only waits.
         let shared = cell
-            .get_or_try_init(|| async { Ok::<SharedRead, ApiError>(Arc::new(read().await?)) })
+            .get_or_try_init(|| async {
+                Ok::<SharedRead, ApiError>(Arc::new(Box::pin(read()).await?))
+            })
             .await?;
         shared.clone().downcast::<S>().map_err(|_| {
             ApiError::internal(anyhow::anyhow!(

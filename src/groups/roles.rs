@@ -47,13 +47,12 @@ impl GroupRoles {
             }
             state.forgettings
         };
-        let mut conn = pool.get().await?;
-        let roles = Arc::new(
-            model::roles_of(&mut conn, person)
-                .await?
-                .into_iter()
-                .collect(),
-        );
+        // Boxed: remembered roles, the common case, cost a small future.
+        let read = async {
+            let mut conn = pool.get().await?;
+            model::roles_of(&mut conn, person).await
+        };
+        let roles = Arc::new(Box::pin(read).await?.into_iter().collect());
         let mut state = self.state();
         if state.forgettings == forgettings {
             if state.people.len() >= MAX_PEOPLE {

@@ -39,9 +39,9 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::app::App;
+use crate::auth::watch::CredentialWatch;
 use crate::auth::{Client, LiveViewer, Viewer, authenticate, session_cookie_value};
 use crate::error::{ApiError, RETRY_AFTER_EXTENSION, RETRY_AFTER_SECONDS};
-use crate::events::Event;
 use crate::graphql::ParvisSchema;
 use crate::graphql::context::RequestContext;
 use crate::graphql::limits::RequestTrace;
@@ -49,6 +49,10 @@ use crate::graphql::limits::RequestTrace;
 const TRANSPORT_WS: &str = "graphql-transport-ws";
 const LEGACY_WS: &str = "graphql-ws";
 const OUTGOING_BUFFER: usize = 256;
+/// Clients send small frames; the WebSocket library zeroes its read buffer's free space at each
+/// read, so its 128 KiB default cost every wake of every connection (messages larger than this
+/// still arrive whole).
+const READ_BUFFER: usize = 4096;
 /// How long the closing frame may wait for the client to read what was sent before it: a slow
 /// consumer still reading learns why it was closed, one that stopped is dropped after that.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -76,6 +80,7 @@ pub async fn upgrade(
 ) -> Response {
     let upgrade = upgrade
         .protocols([TRANSPORT_WS, LEGACY_WS])
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(app.services.config.body_limit);
     let protocol = match upgrade.selected_protocol().map(|p| p.as_bytes()) {
         Some(p) if p == LEGACY_WS.as_bytes() => Protocol::Legacy,
@@ -187,6 +192,8 @@ struct Connection {
     request_id: String,
     init_received: bool,
     viewer: Option<LiveViewer>,
+    /// Ends as the credential signed in with is revoked (on any instance).
+    watch: Option<CredentialWatch>,
     operations: HashMap<String, (Generation, JoinHandle<()>)>,
     next_generation: Generation,
     outgoing_tx: mpsc::Sender<Outgoing>,
@@ -212,6 +219,7 @@ impl Connection {
             request_id,
             init_received: false,
             viewer: None,
+            watch: None,
             operations: HashMap::new(),
             next_generation: 0,
             outgoing_tx,
@@ -232,12 +240,6 @@ impl Connection {
         // Ticks missed before sign-in do not come all at once after it.
         keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = tokio::time::Instant::now();
-        let mut revocations = Box::pin(
-            self.app
-                .services
-                .events
-                .subscribe_matching(|event| matches!(event, Event::CredentialsRevoked { .. })),
-        );
         let close = loop {
             if *shutdown.borrow_and_update() {
                 break Some(Close::new(1001, "Server shutting down"));
@@ -271,11 +273,7 @@ impl Connection {
                     }
                 }
                 _ = self.fell_behind.notified() => break Some(Close::slow_consumer()),
-                Some(event) = revocations.next() => {
-                    if self.is_revoked_by(&event) {
-                        break Some(Close::new(4403, "Forbidden"));
-                    }
-                }
+                _ = revoked(&self.watch) => break Some(Close::new(4403, "Forbidden")),
                 _ = &mut init_deadline, if !self.init_received => {
                     break Some(Close::new(4408, "Connection initialisation timeout"));
                 }
@@ -305,23 +303,6 @@ impl Connection {
             let frame = Message::Close(Some(close.into_frame()));
             let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.send(frame)).await;
         }
-    }
-
-    /// Whether `event` ended the credential this connection signed in with.
-    fn is_revoked_by(&self, event: &Event) -> bool {
-        let (
-            Some(viewer),
-            Event::CredentialsRevoked {
-                user_id,
-                credential_id,
-            },
-        ) = (&self.viewer, event)
-        else {
-            return false;
-        };
-        let viewer = viewer.viewer();
-        *user_id == viewer.id()
-            && credential_id.is_none_or(|ended| viewer.credential.stored_id() == Some(ended))
     }
 
     /// Sends a frame of a live operation; frames of stopped operations are dropped.
@@ -400,6 +381,7 @@ impl Connection {
         .await;
         match viewer {
             Ok(Some(viewer)) => {
+                self.watch = Some(self.app.services.credential_watches.watch(&viewer));
                 self.viewer = Some(LiveViewer::new(&self.app.services, viewer));
                 send(socket, &json!({ "type": "connection_ack" }))
                     .await
@@ -507,6 +489,14 @@ impl Connection {
                     limits.max_subscriptions_per_person
                 )
             })
+    }
+}
+
+/// Returns once the connection's credential is revoked; never before sign-in.
+async fn revoked(watch: &Option<CredentialWatch>) {
+    match watch {
+        Some(watch) => watch.ended().await,
+        None => std::future::pending().await,
     }
 }
 
