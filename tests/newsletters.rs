@@ -553,7 +553,6 @@ async fn the_events_of_a_newsletters_page_cost_the_same_statements_for_one_newsl
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "N+1: Newsletter.stats runs newsletters::model::stats for each newsletter (4 statements: recipients, sent, clicks, links): 7 statements for 1 newsletter, 27 for 6"]
 async fn the_stats_of_a_newsletters_page_cost_the_same_statements_for_one_newsletter_or_many() {
     let (one, six, newsletters) = newsletters_statements_at_one_and_six(
         "stats { recipientCount sentCount clickCount uniqueClickers links { url } }",

@@ -1434,7 +1434,6 @@ async fn the_authors_groups_and_questions_of_a_surveys_page_cost_the_same_statem
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "N+1: Survey.results counts each survey on its own (surveys::model response_count, audience_size, answer_counts and value_counts, 4 statements a survey): 11 statements for 1 survey, 31 for 6"]
 async fn the_results_of_a_surveys_page_cost_the_same_statements_for_one_survey_or_many() {
     let (one, six, surveys) = surveys_statements_at_one_and_six(
         "title results { responseCount audienceSize questions { answerCount average } }",
@@ -1453,7 +1452,6 @@ async fn the_results_of_a_surveys_page_cost_the_same_statements_for_one_survey_o
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "N+1: Survey.resultsCsvUrl counts each survey's responses on its own (surveys::model::response_count, 1 statement a survey): 8 statements for 1 survey, 13 for 6"]
 async fn the_results_files_of_a_surveys_page_cost_the_same_statements_for_one_survey_or_many() {
     let (one, six, surveys) = surveys_statements_at_one_and_six("resultsCsvUrl").await;
 

@@ -23,12 +23,14 @@ use crate::graphql::loaders::{
 use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages, PinnedPosts};
 use crate::groups::rules::RuleLists;
 use crate::groups::webhooks::graphql::WebhookLists;
+use crate::newsletters::loaders::NewsletterStatistics;
 use crate::notifications::graphql::{FolderFollows, GroupLevels};
 use crate::policy;
 use crate::posts::graphql::{AcknowledgerPages, CommentPages};
 use crate::posts::loaders::{AcknowledgementCountLoader, PollLoader, PostLoader, VersionLoader};
 use crate::services::Services;
 use crate::surveys::graphql::TextAnswerPages;
+use crate::surveys::loaders::{AudienceSizes, ResponseCounts, Tallies};
 
 /// The DataLoaders of one request: batched by key, and each key loaded once per request (a
 /// resolver can prefetch what its children will ask for).
@@ -105,6 +107,12 @@ impl RequestContext {
             .data(loader(ChildLoader::<GroupLevels>::new(services.clone())))
             .data(loader(ChildLoader::<FolderFollows>::new(services.clone())))
             .data(loader(PageLoader::<TextAnswerPages>::new(services.clone())))
+            .data(loader(ChildLoader::<ResponseCounts>::new(services.clone())))
+            .data(loader(ChildLoader::<AudienceSizes>::new(services.clone())))
+            .data(loader(ChildLoader::<Tallies>::new(services.clone())))
+            .data(loader(ChildLoader::<NewsletterStatistics>::new(
+                services.clone(),
+            )))
             .data(loader(ChildLoader::<AttendeeLists>::new(services.clone())))
             .data(loader(ChildLoader::<EventExceptions>::new(
                 services.clone(),

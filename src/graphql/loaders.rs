@@ -312,6 +312,16 @@ pub async fn children_of<C: ChildrenOf>(
         .map_err(|error| (*error).clone())
 }
 
+/// What `parent` has of `C` when it takes no arguments, loaded with what the other parents of
+/// its list have: a count or summary, whose default (zero, empty) stands for none.
+pub async fn value_of<C>(ctx: &Context<'_>, parent: Uuid) -> ApiResult<C::Value>
+where
+    C: ChildrenOf<Args = ()>,
+    C::Value: Default,
+{
+    Ok(children_of::<C>(ctx, parent, ()).await?.unwrap_or_default())
+}
+
 /// The page of `parent`'s children, loaded with those of the other parents of its list.
 pub async fn page_of<C: ChildPages>(
     ctx: &Context<'_>,
@@ -326,7 +336,7 @@ pub async fn page_of<C: ChildPages>(
 /// `found` with an entry for every key: a key the statement found nothing for (a post without
 /// reactions, say) gets the empty value, which the DataLoader then caches instead of asking the
 /// database for it again on the next call.
-fn every_key<V: Default>(keys: &[Uuid], mut found: HashMap<Uuid, V>) -> HashMap<Uuid, V> {
+pub fn every_key<V: Default>(keys: &[Uuid], mut found: HashMap<Uuid, V>) -> HashMap<Uuid, V> {
     for key in keys {
         found.entry(*key).or_default();
     }

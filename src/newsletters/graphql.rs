@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::copy::{self, Sources};
+use super::loaders::NewsletterStatistics;
 use super::model::{self, Newsletter, NewsletterCursor};
 use super::{TYPE_NAME, can_edit, can_send, may_organize, require_organizer};
 use crate::email::layout::Branding;
@@ -14,6 +15,7 @@ use crate::events_calendar::access::EventView;
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::graphql::loaders;
 use crate::groups::GroupAccess;
 use crate::pagination::PageRequest;
 use crate::posts::Post;
@@ -196,7 +198,7 @@ impl Newsletter {
     }
     /// Its delivery and link clicks; all zero for a draft.
     async fn stats(&self, ctx: &Context<'_>) -> ApiResult<NewsletterStats> {
-        let stats = model::stats(&mut *ctx.conn().await?, self.id).await?;
+        let stats = loaders::value_of::<NewsletterStatistics>(ctx, self.id).await?;
         Ok(NewsletterStats {
             recipient_count: stats.recipients,
             sent_count: stats.sent,

@@ -5,6 +5,7 @@
 
 pub mod copy;
 pub mod graphql;
+pub mod loaders;
 pub mod model;
 pub mod mutations;
 pub mod send;

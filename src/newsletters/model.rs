@@ -360,8 +360,8 @@ pub async fn click(
     Ok(Some(url))
 }
 
-/// Delivery and clicks of a sent newsletter.
-#[derive(Debug, Clone)]
+/// Delivery and clicks of a sent newsletter (all zero for a draft).
+#[derive(Debug, Clone, Default)]
 pub struct Stats {
     pub recipients: i64,
     pub sent: i64,
@@ -371,47 +371,68 @@ pub struct Stats {
     pub links: Vec<(String, i64)>,
 }
 
-pub async fn stats(conn: &mut AsyncPgConnection, newsletter: Uuid) -> ApiResult<Stats> {
-    let recipients = newsletter_recipients::table
-        .filter(newsletter_recipients::newsletter_id.eq(newsletter))
-        .count()
-        .get_result(conn)
-        .await?;
-    let sent = newsletter_recipients::table
-        .inner_join(outgoing_emails::table)
-        .filter(newsletter_recipients::newsletter_id.eq(newsletter))
-        .filter(outgoing_emails::sent_at.is_not_null())
-        .select(count_star())
-        .get_result(conn)
-        .await?;
-    let (clicks, unique_clickers): (Option<i64>, i64) = newsletter_clicks::table
-        .inner_join(newsletter_links::table)
-        .filter(newsletter_links::newsletter_id.eq(newsletter))
+/// The stats of each of the newsletters, in three statements whatever their number (a newsletter
+/// with neither recipients nor links is left out).
+pub async fn stats(
+    conn: &mut AsyncPgConnection,
+    newsletter_ids: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Stats>> {
+    let mut stats: HashMap<Uuid, Stats> = HashMap::new();
+    let deliveries: Vec<(Uuid, i64, i64)> = newsletter_recipients::table
+        .left_join(outgoing_emails::table)
+        .filter(newsletter_recipients::newsletter_id.eq_any(newsletter_ids))
+        .group_by(newsletter_recipients::newsletter_id)
         .select((
+            newsletter_recipients::newsletter_id,
+            count_star(),
+            count(outgoing_emails::sent_at.nullable()),
+        ))
+        .load(conn)
+        .await?;
+    for (newsletter, recipients, sent) in deliveries {
+        let entry = stats.entry(newsletter).or_default();
+        entry.recipients = recipients;
+        entry.sent = sent;
+    }
+    let clicks: Vec<(Uuid, Option<i64>, i64)> = newsletter_clicks::table
+        .inner_join(newsletter_links::table)
+        .filter(newsletter_links::newsletter_id.eq_any(newsletter_ids))
+        .group_by(newsletter_links::newsletter_id)
+        .select((
+            newsletter_links::newsletter_id,
             sum(newsletter_clicks::count),
             count(newsletter_clicks::recipient_id).aggregate_distinct(),
         ))
-        .get_result(conn)
+        .load(conn)
         .await?;
-    let mut links: Vec<(String, i64)> = newsletter_links::table
+    for (newsletter, clicks, unique_clickers) in clicks {
+        let entry = stats.entry(newsletter).or_default();
+        entry.clicks = clicks.unwrap_or(0);
+        entry.unique_clickers = unique_clickers;
+    }
+    let links: Vec<(Uuid, String, Option<i64>)> = newsletter_links::table
         .left_join(newsletter_clicks::table)
-        .filter(newsletter_links::newsletter_id.eq(newsletter))
-        .group_by((newsletter_links::id, newsletter_links::url))
+        .filter(newsletter_links::newsletter_id.eq_any(newsletter_ids))
+        .group_by((
+            newsletter_links::newsletter_id,
+            newsletter_links::id,
+            newsletter_links::url,
+        ))
         .select((
+            newsletter_links::newsletter_id,
             newsletter_links::url,
             sum(newsletter_clicks::count.nullable()),
         ))
-        .load::<(String, Option<i64>)>(conn)
-        .await?
-        .into_iter()
-        .map(|(url, clicks)| (url, clicks.unwrap_or(0)))
-        .collect();
-    links.sort_by(|(a_url, a), (b_url, b)| b.cmp(a).then_with(|| a_url.cmp(b_url)));
-    Ok(Stats {
-        recipients,
-        sent,
-        clicks: clicks.unwrap_or(0),
-        unique_clickers,
-        links,
-    })
+        .load(conn)
+        .await?;
+    for (newsletter, url, clicks) in links {
+        let entry = stats.entry(newsletter).or_default();
+        entry.links.push((url, clicks.unwrap_or(0)));
+    }
+    for entry in stats.values_mut() {
+        entry
+            .links
+            .sort_by(|(a_url, a), (b_url, b)| b.cmp(a).then_with(|| a_url.cmp(b_url)));
+    }
+    Ok(stats)
 }

@@ -8,6 +8,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::access::{self, QUESTION_TYPE_NAME, SurveyView, TYPE_NAME};
+use super::loaders::{AudienceSizes, ResponseCounts, Tallies, Tally};
 use super::model::SurveyState;
 use super::model::{self, ListViewer, Question, QuestionKind, SCALE_MAX, SCALE_MIN, SurveyCursor};
 use crate::error::{ApiError, ApiResult};
@@ -174,10 +175,10 @@ impl SurveyView {
         if !self.decide(ctx.viewer()?, Action::ViewContent).allowed() {
             return Ok(None);
         }
-        let mut conn = ctx.conn().await?;
-        let response_count = model::response_count(&mut conn, self.survey.id).await?;
+        let survey = self.survey.id;
+        let response_count = loaders::value_of::<ResponseCounts>(ctx, survey).await?;
         let responses_needed = self.survey.responses_needed(response_count);
-        let audience_size = model::audience_size(&mut conn, &self.survey).await?;
+        let audience_size = loaders::value_of::<AudienceSizes>(ctx, survey).await?;
         let response_rate = if audience_size > 0 {
             (response_count as f64 / audience_size as f64).min(1.0)
         } else {
@@ -193,18 +194,11 @@ impl SurveyView {
         if responses_needed > 0 {
             return Ok(Some(results));
         }
-        let answer_counts: HashMap<Uuid, i64> = model::answer_counts(&mut conn, self.survey.id)
-            .await?
-            .into_iter()
-            .collect();
-        let mut values: HashMap<(Uuid, i32), i64> = HashMap::new();
-        for row in model::value_counts(&mut conn, self.survey.id).await? {
-            values.insert((row.question_id, row.value), row.count);
-        }
+        let tally = loaders::value_of::<Tallies>(ctx, survey).await?;
         results.questions = self
             .questions
             .iter()
-            .map(|question| question_results(question, &answer_counts, &values))
+            .map(|question| question_results(question, &tally))
             .collect();
         Ok(Some(results))
     }
@@ -215,7 +209,7 @@ impl SurveyView {
         if !self.decide(ctx.viewer()?, Action::ViewContent).allowed() {
             return Ok(None);
         }
-        let responses = model::response_count(&mut *ctx.conn().await?, self.survey.id).await?;
+        let responses = loaders::value_of::<ResponseCounts>(ctx, self.survey.id).await?;
         Ok((self.survey.responses_needed(responses) == 0).then(|| {
             format!(
                 "{}/surveys/{}/results.csv",
@@ -341,12 +335,14 @@ impl ChildPages for TextAnswerPages {
     }
 }
 
-fn question_results(
-    question: &Question,
-    answer_counts: &HashMap<Uuid, i64>,
-    values: &HashMap<(Uuid, i32), i64>,
-) -> SurveyQuestionResults {
-    let count = |value: i32| values.get(&(question.id, value)).copied().unwrap_or(0);
+fn question_results(question: &Question, tally: &Tally) -> SurveyQuestionResults {
+    let count = |value: i32| {
+        tally
+            .values
+            .get(&(question.id, value))
+            .copied()
+            .unwrap_or(0)
+    };
     let options = question
         .option_labels()
         .enumerate()
@@ -376,7 +372,7 @@ fn question_results(
     });
     SurveyQuestionResults {
         question: question.clone(),
-        answer_count: answer_counts.get(&question.id).copied().unwrap_or(0),
+        answer_count: tally.answers.get(&question.id).copied().unwrap_or(0),
         options,
         scale,
         average,

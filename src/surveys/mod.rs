@@ -6,6 +6,7 @@ pub mod access;
 pub mod demo;
 pub mod export;
 pub mod graphql;
+pub mod loaders;
 pub mod loading;
 pub mod model;
 pub mod mutations;

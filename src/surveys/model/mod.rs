@@ -2,14 +2,16 @@
 //! results by theme. Responses are never read in the order they came: every list of responses or
 //! answers is in response-id order, and response ids are random (see the migration for why).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{group_memberships, survey_groups, surveys, users};
+use crate::db::schema::{survey_groups, surveys};
 use crate::error::{ApiError, ApiResult};
-use crate::users::{OrgRole, UserStatus};
 
 mod lists;
 mod questions;
@@ -189,28 +191,41 @@ pub async fn audience_groups(
         .await?)
 }
 
-/// How many active people the survey asks now: members of the organization (not guests) for
-/// organization-wide surveys, else the members of its groups, each counted once.
-pub async fn audience_size(conn: &mut AsyncPgConnection, survey: &Survey) -> ApiResult<i64> {
-    let active = users::table.filter(users::status.eq(UserStatus::Active));
-    if survey.organization_wide {
-        return Ok(active
-            .filter(users::org_role.ne(OrgRole::Guest))
-            .count()
-            .get_result(conn)
-            .await?);
-    }
-    let members = group_memberships::table
-        .inner_join(
-            survey_groups::table.on(survey_groups::group_id.eq(group_memberships::group_id)),
-        )
-        .filter(survey_groups::survey_id.eq(survey.id))
-        .select(group_memberships::user_id);
-    Ok(active
-        .filter(users::id.eq_any(members))
-        .count()
-        .get_result(conn)
-        .await?)
+#[derive(QueryableByName)]
+struct AudienceSize {
+    #[diesel(sql_type = SqlUuid)]
+    survey_id: Uuid,
+    #[diesel(sql_type = BigInt)]
+    size: i64,
+}
+
+/// How many active people each survey asks now: members of the organization (not guests) for
+/// organization-wide surveys, else the members of its groups, each counted once (a survey that
+/// does not exist is left out).
+pub async fn audience_sizes(
+    conn: &mut AsyncPgConnection,
+    survey_ids: &[Uuid],
+) -> ApiResult<HashMap<Uuid, i64>> {
+    let sizes: Vec<AudienceSize> = diesel::sql_query(
+        "SELECT s.id AS survey_id,
+                CASE WHEN s.organization_wide
+                     THEN (SELECT count(*) FROM users u
+                           WHERE u.status = 'active' AND u.org_role <> 'guest')
+                     ELSE (SELECT count(*) FROM users u
+                           WHERE u.status = 'active' AND u.id IN (
+                               SELECT m.user_id FROM group_memberships m
+                               JOIN survey_groups g ON g.group_id = m.group_id
+                               WHERE g.survey_id = s.id))
+                END AS size
+         FROM surveys s WHERE s.id = ANY($1)",
+    )
+    .bind::<Array<SqlUuid>, _>(survey_ids)
+    .load(conn)
+    .await?;
+    Ok(sizes
+        .into_iter()
+        .map(|row| (row.survey_id, row.size))
+        .collect())
 }
 
 /// Whether any survey exists (the demo seeds once).

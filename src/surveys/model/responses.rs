@@ -1,6 +1,9 @@
 //! Responses and their answers, and who has answered (kept apart from the responses, which carry
 //! no one for an anonymous survey).
 
+use std::collections::HashMap;
+
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -106,12 +109,25 @@ pub async fn insert_response(
     Ok(())
 }
 
+/// How many responses each of the surveys has (a survey without any is left out).
+pub async fn response_counts(
+    conn: &mut AsyncPgConnection,
+    surveys: &[Uuid],
+) -> ApiResult<HashMap<Uuid, i64>> {
+    let counts: Vec<(Uuid, i64)> = survey_responses::table
+        .filter(survey_responses::survey_id.eq_any(surveys))
+        .group_by(survey_responses::survey_id)
+        .select((survey_responses::survey_id, count_star()))
+        .load(conn)
+        .await?;
+    Ok(counts.into_iter().collect())
+}
+
 pub async fn response_count(conn: &mut AsyncPgConnection, survey: Uuid) -> ApiResult<i64> {
-    Ok(survey_responses::table
-        .filter(survey_responses::survey_id.eq(survey))
-        .count()
-        .get_result(conn)
-        .await?)
+    Ok(response_counts(conn, &[survey])
+        .await?
+        .remove(&survey)
+        .unwrap_or(0))
 }
 
 /// Every response of a survey with its respondent (none for anonymous surveys), in response-id

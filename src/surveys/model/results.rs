@@ -13,22 +13,29 @@ use crate::db::schema::{survey_answers, survey_questions};
 use crate::error::ApiResult;
 use crate::pagination::{Order, Page, PageRequest, PerParentRow};
 
-/// How many responses answered each question.
+/// How many responses answered each question of the surveys, as (survey, question, count) rows
+/// (none for a question nobody answered).
 pub async fn answer_counts(
     conn: &mut AsyncPgConnection,
-    survey: Uuid,
-) -> ApiResult<Vec<(Uuid, i64)>> {
+    surveys: &[Uuid],
+) -> ApiResult<Vec<(Uuid, Uuid, i64)>> {
     Ok(survey_answers::table
         .inner_join(survey_questions::table)
-        .filter(survey_questions::survey_id.eq(survey))
-        .group_by(survey_answers::question_id)
-        .select((survey_answers::question_id, count_star()))
+        .filter(survey_questions::survey_id.eq_any(surveys))
+        .group_by((survey_questions::survey_id, survey_questions::id))
+        .select((
+            survey_questions::survey_id,
+            survey_questions::id,
+            count_star(),
+        ))
         .load(conn)
         .await?)
 }
 
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ValueCount {
+    #[diesel(sql_type = SqlUuid)]
+    pub survey_id: Uuid,
     #[diesel(sql_type = SqlUuid)]
     pub question_id: Uuid,
     /// An option index (choice questions) or a scale value.
@@ -38,20 +45,20 @@ pub struct ValueCount {
     pub count: i64,
 }
 
-/// How often each option was chosen and each scale value given, per question.
+/// How often each option was chosen and each scale value given, per question of the surveys.
 pub async fn value_counts(
     conn: &mut AsyncPgConnection,
-    survey: Uuid,
+    surveys: &[Uuid],
 ) -> ApiResult<Vec<ValueCount>> {
     Ok(diesel::sql_query(
-        "SELECT a.question_id, v.value, count(*) AS count
+        "SELECT q.survey_id, a.question_id, v.value, count(*) AS count
          FROM survey_answers a
          JOIN survey_questions q ON q.id = a.question_id
          CROSS JOIN LATERAL unnest(coalesce(a.choices, ARRAY[a.scale])) AS v (value)
-         WHERE q.survey_id = $1 AND (a.choices IS NOT NULL OR a.scale IS NOT NULL)
-         GROUP BY a.question_id, v.value",
+         WHERE q.survey_id = ANY($1) AND (a.choices IS NOT NULL OR a.scale IS NOT NULL)
+         GROUP BY q.survey_id, a.question_id, v.value",
     )
-    .bind::<SqlUuid, _>(survey)
+    .bind::<Array<SqlUuid>, _>(surveys)
     .load(conn)
     .await?)
 }
