@@ -1,6 +1,12 @@
 use clap::Parser;
 use parvis::config::Cli;
 
+/// mimalloc rather than the system's allocator: a GraphQL response is many small, short-lived
+/// allocations (and each field's future is boxed), where glibc's malloc took a third of the
+/// server's CPU (see the README's Performance section).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let telemetry = match parvis::telemetry::init(cli.otlp()) {

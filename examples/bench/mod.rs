@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
+/// The server's allocator (see `src/main.rs`), so that what is measured is what runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The number the environment variable `name` holds, or `default`.

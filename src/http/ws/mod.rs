@@ -139,13 +139,13 @@ enum Outgoing {
     Result {
         id: String,
         generation: Generation,
-        frame: Value,
+        frame: String,
     },
     /// The operation's last frame (`complete` or `error`); its id is free again once sent.
     Last {
         id: String,
         generation: Generation,
-        frame: Value,
+        frame: String,
     },
 }
 
@@ -326,7 +326,8 @@ impl Connection {
             self.operations.remove(&id);
         }
         let write_timeout = self.app.services.config.ws_write_timeout;
-        match tokio::time::timeout(write_timeout, send(socket, &frame)).await {
+        let sent = socket.send(Message::Text(frame.into()));
+        match tokio::time::timeout(write_timeout, sent).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Unsent::Failed),
             Err(_) => Err(Unsent::TimedOut),

@@ -79,7 +79,7 @@ impl Operation {
             .send(Outgoing::Last {
                 id: self.id,
                 generation: self.generation,
-                frame: last,
+                frame: last.to_string(),
             })
             .await;
     }
@@ -99,8 +99,15 @@ impl Operation {
                 // Refused before execution (parse or validation): an `error` message ends it.
                 return Some(json!({ "type": "error", "id": self.id, "payload": response.errors }));
             }
-            let frame =
-                json!({ "type": self.protocol.data_message(), "id": self.id, "payload": response });
+            // Written here, in the operation's task, rather than by the connection's one task.
+            let frame = DataFrame {
+                kind: self.protocol.data_message(),
+                id: &self.id,
+                payload: &response,
+            };
+            let Ok(frame) = serde_json::to_string(&frame) else {
+                return None;
+            };
             let result = Outgoing::Result {
                 id: self.id.clone(),
                 generation: self.generation,
@@ -119,4 +126,13 @@ impl Operation {
         }
         None
     }
+}
+
+/// A result of an operation as sent: `next` (or the legacy `data`) with its payload.
+#[derive(serde::Serialize)]
+struct DataFrame<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: &'a str,
+    payload: &'a async_graphql::Response,
 }
