@@ -310,6 +310,17 @@ async fn a_revoked_token_cannot_start_more_operations() {
             .await
             .unwrap();
     }
+    // A change made in the database takes effect once the instance hears of it.
+    common::wait_until(
+        || async {
+            let response = app
+                .graphql(Some(&user), "{ viewer { id } }", json!({}))
+                .await;
+            response["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        },
+        "the instance to hear of the revocation",
+    )
+    .await;
     client.subscribe("q", "{ viewer { id } }", json!({})).await;
     assert_eq!(client.close_code().await, 4403);
 }
