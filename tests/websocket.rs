@@ -557,11 +557,15 @@ async fn a_client_that_stops_reading_is_closed_as_a_slow_consumer_while_others_g
                  'kind', 'post_published', 'n', {n}, 'id', (SELECT id FROM posts LIMIT 1))::text);"
         )
     };
+    // Each subscription is registered once it received an event.
     for client in [&mut slow, &mut reader] {
+        let mut attempts = 0;
         while !matches!(
             client.receive_within(Duration::from_millis(200)).await,
             Some(Received::Message(_))
         ) {
+            attempts += 1;
+            assert!(attempts <= 50, "nothing delivered after 50 attempts");
             run_sql(&app, &republish(0)).await;
         }
     }

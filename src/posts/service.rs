@@ -302,7 +302,9 @@ pub struct PostSnapshot {
 }
 
 impl PostSnapshot {
-    pub async fn read(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
+    /// Reads the post an event names (once for every subscriber of an instance).
+    pub async fn read(services: &Services, id: Uuid) -> ApiResult<Self> {
+        let conn = &mut services.pool.get().await?;
         let post = model::find(conn, id).await?;
         let groups = model::audience_of(conn, id).await?;
         let audiences = crate::groups::model::find_many(conn, &groups).await?;

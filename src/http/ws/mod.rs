@@ -11,9 +11,9 @@
 //! connection gets a `ping` every keep-alive interval, and one that sent nothing for two intervals
 //! is dead and closed; legacy connections get `ka` (their clients do not answer).
 //! A client that does not read what it is sent (a frame not taken by its socket within the
-//! configured `ws_write_timeout`, or `OUTGOING_BUFFER` results waiting) is a slow consumer: its connection
-//! closes with 1013 (try again later; counted in the `websocket_slow_consumers` metric), so
-//! that neither the server's memory nor other subscribers wait for it.
+//! configured `ws_write_timeout`, or `OUTGOING_BUFFER` results waiting) is a slow consumer: its
+//! connection closes with 1013 (try again later; counted in the `websocket_slow_consumers`
+//! metric), so that neither the server's memory nor other subscribers wait for it.
 //! An upgrade that offers only subprotocols other than these two is refused with 400.
 
 mod operation;
@@ -49,6 +49,8 @@ use crate::graphql::limits::RequestTrace;
 const TRANSPORT_WS: &str = "graphql-transport-ws";
 const LEGACY_WS: &str = "graphql-ws";
 const OUTGOING_BUFFER: usize = 256;
+/// The close code of a slow consumer: 1013, try again later.
+const SLOW_CONSUMER: u16 = 1013;
 /// Clients send small frames; the WebSocket library zeroes its read buffer's free space at each
 /// read, so its 128 KiB default cost every wake of every connection (messages larger than this
 /// still arrive whole).
@@ -166,7 +168,10 @@ impl Close {
     }
 
     fn slow_consumer() -> Self {
-        Self::new(1013, "Slow consumer: messages were not read in time")
+        Self::new(
+            SLOW_CONSUMER,
+            "Slow consumer: messages were not read in time",
+        )
     }
 
     /// WebSocket close reasons are limited to 123 bytes.
@@ -297,7 +302,7 @@ impl Connection {
             operation.abort();
         }
         if let Some(close) = close {
-            if close.0 == 1013 {
+            if close.0 == SLOW_CONSUMER {
                 self.app.metrics.websocket_slow_consumers.inc();
             }
             let frame = Message::Close(Some(close.into_frame()));

@@ -105,8 +105,12 @@ impl Operation {
                 id: &self.id,
                 payload: &response,
             };
-            let Ok(frame) = serde_json::to_string(&frame) else {
-                return None;
+            let frame = match serde_json::to_string(&frame) {
+                Ok(frame) => frame,
+                Err(error) => {
+                    tracing::error!(%error, request_id = %self.request_id, "a result could not be written");
+                    return None;
+                }
             };
             let result = Outgoing::Result {
                 id: self.id.clone(),

@@ -37,7 +37,7 @@ impl PostSubscription {
                     let Event::PostPublished { id } = **event else {
                         return Ok(None);
                     };
-                    let snapshot = event.read_once(|| read_snapshot(services, id)).await?;
+                    let snapshot = event.read_once(|| PostSnapshot::read(services, id)).await?;
                     if group.is_some_and(|group| !snapshot.published_in(group)) {
                         return Ok(None);
                     }
@@ -68,7 +68,7 @@ impl PostSubscription {
             move |services, viewer, event| {
                 Box::pin(async move {
                     event
-                        .read_once(|| read_snapshot(services, post_id))
+                        .read_once(|| PostSnapshot::read(services, post_id))
                         .await?
                         .readable_by(services, viewer)
                         .await?
@@ -103,7 +103,9 @@ impl PostSubscription {
                     let Event::CommentAdded { comment_id, .. } = **event else {
                         return Ok(None);
                     };
-                    let snapshot = event.read_once(|| read_snapshot(services, post_id)).await?;
+                    let snapshot = event
+                        .read_once(|| PostSnapshot::read(services, post_id))
+                        .await?;
                     if snapshot.readable_by(services, viewer).await?.is_none() {
                         return Ok(None);
                     }
@@ -154,12 +156,6 @@ impl PostSubscription {
             },
         ))
     }
-}
-
-/// The post an event names, read once for every subscriber of this instance.
-async fn read_snapshot(services: &Services, id: Uuid) -> ApiResult<PostSnapshot> {
-    let mut conn = services.pool.get().await?;
-    PostSnapshot::read(&mut conn, id).await
 }
 
 /// Reads the viewer's group roles as the subscription starts, so that no event waits for them.
