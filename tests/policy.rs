@@ -542,10 +542,7 @@ async fn insert_survey(
 
 impl Org {
     fn viewer(&self, person: usize) -> Viewer {
-        Viewer {
-            user: self.people[person].clone(),
-            credential: Credential::Recipient,
-        }
+        Viewer::new(self.people[person].clone(), Credential::Recipient)
     }
 
     /// The group as the person stands towards it, from what the test recorded.
@@ -665,7 +662,7 @@ async fn check_groups(
     let all_groups = 0..org.groups.len();
     let mut as_member = viewer.clone();
     if as_member.user.org_role == OrgRole::Admin {
-        as_member.user.org_role = OrgRole::Member;
+        std::sync::Arc::make_mut(&mut as_member.user).org_role = OrgRole::Member;
     }
     let page = PageRequest::<GroupCursor>::first(PAGE);
     for scope in [GroupScope::Visible, GroupScope::All] {

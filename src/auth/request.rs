@@ -38,13 +38,13 @@ pub async fn start_session(ctx: &Context<'_>, user: &User) -> ApiResult<DateTime
     let lifetime = services.config.session_lifetime.as_secs() as i64;
     set_session_cookie(ctx, secret, lifetime);
     // One sign-in per request (a password is checked at most once), so this is set once.
-    let _ = ctx.request().signed_in.set(Viewer {
-        user: user.clone(),
-        credential: Credential::Session {
+    let _ = ctx.request().signed_in.set(Viewer::new(
+        user.clone(),
+        Credential::Session {
             id: session.id,
             expires_at: session.expires_at,
         },
-    });
+    ));
     services
         .activity
         .record(Activity::by(user_id, ActivityKind::SignedIn));

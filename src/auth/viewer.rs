@@ -1,5 +1,7 @@
 //! Resolves the credentials of a request (session cookie or bearer token) to the viewer.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -60,26 +62,34 @@ impl Credential {
     }
 }
 
-/// The signed-in, active person making a request.
+/// The signed-in, active person making a request. Cheap to clone (the person is shared): each
+/// request takes its own from the credential cache.
 #[derive(Debug, Clone)]
 pub struct Viewer {
-    pub user: User,
+    pub user: Arc<User>,
     pub credential: Credential,
 }
 
 impl Viewer {
+    pub fn new(user: User, credential: Credential) -> Self {
+        Self {
+            user: Arc::new(user),
+            credential,
+        }
+    }
+
     pub fn id(&self) -> Uuid {
         self.user.id
     }
 
     fn from_token(token: AccessToken, user: User) -> Self {
-        Self {
+        Self::new(
             user,
-            credential: Credential::AccessToken {
+            Credential::AccessToken {
                 id: token.id,
                 expires_at: token.expires_at,
             },
-        }
+        )
     }
 }
 
@@ -140,7 +150,7 @@ async fn verify(
                 let (user, expires_at) =
                     crate::sso::authenticate_bearer(conn, provider, token).await?;
                 let credential = Credential::ProviderToken { expires_at };
-                return Ok(Some((Viewer { user, credential }, Some(expires_at))));
+                return Ok(Some((Viewer::new(user, credential), Some(expires_at))));
             }
             let (token, user) = access_tokens::find_user(conn, token)
                 .await?
@@ -155,7 +165,7 @@ async fn verify(
                     id: session.id,
                     expires_at: session.expires_at,
                 };
-                (Viewer { user, credential }, Some(session.expires_at))
+                (Viewer::new(user, credential), Some(session.expires_at))
             }))
         }
     }
@@ -242,15 +252,13 @@ impl LiveViewer {
 async fn revalidate(conn: &mut AsyncPgConnection, viewer: &Viewer) -> ApiResult<Option<Viewer>> {
     Ok(match viewer.credential {
         Credential::Session { id, .. } => {
-            sessions::find_live(conn, id)
-                .await?
-                .map(|(session, user)| Viewer {
-                    user,
-                    credential: Credential::Session {
-                        id: session.id,
-                        expires_at: session.expires_at,
-                    },
-                })
+            sessions::find_live(conn, id).await?.map(|(session, user)| {
+                let credential = Credential::Session {
+                    id: session.id,
+                    expires_at: session.expires_at,
+                };
+                Viewer::new(user, credential)
+            })
         }
         Credential::AccessToken { id, .. } => access_tokens::find_live(conn, id)
             .await?
@@ -259,10 +267,7 @@ async fn revalidate(conn: &mut AsyncPgConnection, viewer: &Viewer) -> ApiResult<
             crate::users::model::find(conn, viewer.id())
                 .await?
                 .filter(User::is_active)
-                .map(|user| Viewer {
-                    user,
-                    credential: viewer.credential,
-                })
+                .map(|user| Viewer::new(user, viewer.credential))
         }
         // Feeds are fetched in one request, never over a long-lived connection.
         Credential::ProviderToken { .. } | Credential::CalendarFeed(_) | Credential::Recipient => {

@@ -11,10 +11,7 @@ use crate::users::User;
 
 /// The recipient as the policy sees them.
 pub fn as_viewer(user: User) -> Viewer {
-    Viewer {
-        user,
-        credential: Credential::Recipient,
-    }
+    Viewer::new(user, Credential::Recipient)
 }
 
 /// Whether `viewer` may see `subject`.

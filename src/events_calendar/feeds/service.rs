@@ -63,10 +63,7 @@ async fn feed_owner(conn: &mut AsyncPgConnection, secret: &str) -> ApiResult<Opt
     Ok(crate::users::model::find(conn, feed.user_id)
         .await?
         .filter(crate::users::User::is_active)
-        .map(|user| Viewer {
-            user,
-            credential: Credential::CalendarFeed(feed.id),
-        }))
+        .map(|user| Viewer::new(user, Credential::CalendarFeed(feed.id))))
 }
 
 /// The personal feed a secret opens (`None` for no live feed): its owner's events — those they

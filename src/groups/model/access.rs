@@ -9,6 +9,7 @@ use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::Prepared;
 use crate::error::ApiResult;
 use crate::pagination::{Order, Page, PageRequest};
 use crate::users::User;
@@ -16,9 +17,10 @@ use crate::users::User;
 use super::{Group, GroupRole, Visibility};
 
 /// A group as one viewer stands towards it: everything the policy needs.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, serde::Deserialize)]
 pub struct GroupAccess {
     #[diesel(embed)]
+    #[serde(flatten)]
     pub group: Group,
     #[diesel(sql_type = Nullable<Text>)]
     pub viewer_role: Option<GroupRole>,
@@ -67,12 +69,22 @@ pub async fn find_access(
     viewer: Uuid,
     ids: &[Uuid],
 ) -> ApiResult<Vec<GroupAccess>> {
-    Ok(
+    Ok(Prepared(
         diesel::sql_query(format!("{ACCESS_SELECT} WHERE g.id = ANY($2)"))
             .bind::<SqlUuid, _>(viewer)
-            .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids)
-            .load(conn)
-            .await?,
+            .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids),
+    )
+    .load(conn)
+    .await?)
+}
+
+/// A JSON array (as text) of the viewer's access (`GroupAccess`) to each group `post` (an SQL
+/// expression) is shared to, for a statement that reads posts and what deciding on them needs at
+/// once. `$1` is the viewer.
+pub fn access_json_sql(post: &str) -> String {
+    format!(
+        "(SELECT coalesce(json_agg(access), '[]')::text FROM ({ACCESS_SELECT}
+          WHERE g.id IN (SELECT a.group_id FROM post_audiences a WHERE a.post_id = {post})) access)"
     )
 }
 

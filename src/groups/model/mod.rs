@@ -94,8 +94,11 @@ text_enum! {
     }
 }
 
-/// Serialized as audit snapshots.
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, serde::Serialize)]
+/// Serialized as audit snapshots; read from JSON where a statement brings groups along with
+/// other rows (`access_json_sql`).
+#[derive(
+    Debug, Clone, Queryable, QueryableByName, Selectable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = groups, check_for_backend(diesel::pg::Pg))]
 pub struct Group {
     pub id: Uuid,

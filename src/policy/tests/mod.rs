@@ -133,10 +133,7 @@ fn viewer(role: OrgRole) -> Viewer {
 }
 
 fn as_viewer(user: User) -> Viewer {
-    Viewer {
-        credential: Credential::Recipient,
-        user,
-    }
+    Viewer::new(user, Credential::Recipient)
 }
 
 fn communicator(role: OrgRole) -> Viewer {

@@ -13,14 +13,14 @@ fn people() {
     let mut pending = person(OrgRole::Guest);
     pending.status = UserStatus::Pending;
     let columns = [
-        ("admin, self", (&admin, admin.user.clone(), false)),
+        ("admin, self", (&admin, User::clone(&admin.user), false)),
         ("admin, other", (&admin, other.clone(), false)),
         ("admin, deactivated", (&admin, deactivated.clone(), false)),
-        ("member, self", (&member, member.user.clone(), false)),
+        ("member, self", (&member, User::clone(&member.user), false)),
         ("member, other", (&member, other.clone(), false)),
         ("member, deactivated", (&member, deactivated.clone(), false)),
         ("member, pending", (&member, pending.clone(), false)),
-        ("guest, self", (&guest, guest.user.clone(), false)),
+        ("guest, self", (&guest, User::clone(&guest.user), false)),
         ("guest, stranger", (&guest, other.clone(), false)),
         ("guest, groupmate", (&guest, other.clone(), true)),
         ("guest, deactivated groupmate", (&guest, deactivated, true)),

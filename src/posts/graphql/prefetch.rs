@@ -94,7 +94,8 @@ where
     Ok(values)
 }
 
-/// The posts' audiences and their groups, which policy decisions on the posts need.
+/// The posts' audiences and their groups, which policy decisions on the posts need (a feed page
+/// brings both: then they are read from the request's cache).
 async fn audiences_and_groups(
     ctx: &Context<'_>,
     node: &async_graphql::Lookahead<'_>,
@@ -114,8 +115,10 @@ async fn audiences_and_groups(
         .load_many(ids.iter().copied())
         .await
         .map_err(internal_loader_error)?;
-    let groups: Vec<Uuid> = audiences.into_values().flatten().collect();
-    load_now(ctx.group_loader()?, groups).await?;
+    ctx.group_loader()?
+        .load_many(audiences.into_values().flatten())
+        .await
+        .map_err(internal_loader_error)?;
     Ok(())
 }
 

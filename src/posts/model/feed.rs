@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::db::Prepared;
 use crate::db::schema::posts;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::groups::model::{GroupAccess, access_json_sql};
 use crate::pagination::{Order, Page, PageRequest};
 
 use super::Post;
@@ -43,32 +44,36 @@ fn filtered(sql: String, filter: &FeedFilter) -> BoxedSqlQuery<'static, Pg, SqlQ
         .bind::<Nullable<SqlUuid>, _>(filter.author)
 }
 
-/// A post of a feed page with its audience (the groups it was posted in), which deciding what
-/// the viewer may do with it needs: read in the same statement.
+/// A post of a feed page with its audience (the groups it was posted in, as the viewer stands
+/// towards each: JSON of `GroupAccess`), which deciding what the viewer may do with it needs:
+/// read in the same statement.
 #[derive(QueryableByName)]
 struct FeedRow {
     #[diesel(embed)]
     post: Post,
-    #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
-    audience: Vec<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    audience: String,
 }
 
-/// One page of the feed, newest first, and the audience of each of its posts. Counting every
-/// readable post is the expensive part of a feed at scale, so it is done only when `with_total`
-/// asks for it.
+/// One page of the feed, newest first, and the audience of each of its posts with the viewer's
+/// access to each group. Counting every readable post is the expensive part of a feed at scale,
+/// so it is done only when `with_total` asks for it.
 pub async fn feed_page(
     conn: &mut AsyncPgConnection,
     filter: &FeedFilter,
     page: &PageRequest<FeedCursor>,
     with_total: bool,
-) -> ApiResult<(Page<Post>, HashMap<Uuid, Vec<Uuid>>)> {
+) -> ApiResult<(Page<Post>, HashMap<Uuid, Vec<GroupAccess>>)> {
     let page_query = page_query(String::new(), filter, page);
     let rows: Vec<FeedRow> = Prepared(page_query).load(conn).await?;
-    let audiences = rows
-        .iter()
-        .map(|row| (row.post.id, row.audience.clone()))
-        .collect();
-    let posts = rows.into_iter().map(|row| row.post).collect();
+    let mut audiences = HashMap::with_capacity(rows.len());
+    let mut posts = Vec::with_capacity(rows.len());
+    for row in rows {
+        let access: Vec<GroupAccess> =
+            serde_json::from_str(&row.audience).map_err(ApiError::internal)?;
+        audiences.insert(row.post.id, access);
+        posts.push(row.post);
+    }
     if !with_total {
         return Ok((page.finish(posts, 0), audiences));
     }
@@ -90,7 +95,8 @@ pub async fn feed_page(
     Ok((page.finish(posts, total.n), audiences))
 }
 
-/// The statement of a feed page, after `prefix` (`EXPLAIN ...` or nothing), with its parameters.
+/// The statement of a feed page, after `prefix` (`EXPLAIN ...` or nothing), with its parameters
+/// (the page's size is part of the text: see `candidates_sql`).
 /// The page is chosen from the candidates' keys alone (index-only scans), then only its own posts
 /// are read; a post in several of the viewer's groups is a candidate once per group.
 fn page_query(
@@ -104,25 +110,26 @@ fn page_query(
          SELECT p.id, p.author_id, p.webhook_id, p.integration_name, p.title, p.body, p.body_html,
                 p.organization_wide, p.requires_acknowledgement,
                 p.published_at, p.edited_at, p.deleted_at, p.created_at,
-                ARRAY(SELECT a.group_id FROM post_audiences a WHERE a.post_id = p.id) AS audience
+                {audience} AS audience
          FROM (SELECT DISTINCT candidate.post_id, candidate.listed_at
                FROM ({candidates}) candidate
                ORDER BY {candidate_order}
-               LIMIT $6) page
+               LIMIT {limit}) page
          JOIN posts p ON p.id = page.post_id
          WHERE p.deleted_at IS NULL AND p.published_at <= now()
          ORDER BY {order}",
+        audience = access_json_sql("p.id"),
         candidates = candidates_sql(filter, page),
         candidate_order = page.order_by_sql(
             &["candidate.listed_at", "candidate.post_id"],
             Order::Descending
         ),
         order = page.order_by_sql(&["p.published_at", "p.id"], Order::Descending),
+        limit = page.fetch_limit(),
     );
     filtered(sql, filter)
         .bind::<Nullable<Timestamptz>, _>(after_at)
         .bind::<Nullable<SqlUuid>, _>(after_id)
-        .bind::<diesel::sql_types::BigInt, _>(page.fetch_limit())
 }
 
 /// PostgreSQL's `EXPLAIN (ANALYZE, BUFFERS)` of a feed page's statement, line by line (for
@@ -163,12 +170,14 @@ fn audience_sql(filter: &FeedFilter) -> &'static str {
     }
 }
 
-/// The keys (`post_id`, `listed_at`) a feed page is taken from: at most a page (`$6`) from each
+/// The keys (`post_id`, `listed_at`) a feed page is taken from: at most a page from each
 /// source, in feed order past the cursor (`$4`, `$5`). The sources are each audience group (the
 /// one asked for, or each of the viewer's), read in `post_audiences_feed_order`, and
-/// organization-wide posts, read in `posts_organization_wide_order`. The page is the first `$6`
+/// organization-wide posts, read in `posts_organization_wide_order`. The page is the first
 /// of them all, so it misses nothing, and it reads a few rows per group whatever the groups'
-/// history. One text per filter combination, so that each gets a plan of its own.
+/// history. One text per filter combination and page size (written in the text, never bound: a
+/// bound limit is unknown to a generic plan, which PostgreSQL then estimates so badly that it
+/// plans the statement again on every call), so that each gets a generic plan of its own.
 fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String {
     let beyond = |key: &str| match page.cursor {
         Some(_) => format!(
@@ -190,7 +199,7 @@ fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String
                AND a.listed_at <= now()
                {beyond} {narrow}
              ORDER BY {order}
-             LIMIT $6) listed",
+             LIMIT {limit}) listed",
         posts = if narrowed {
             "JOIN posts q ON q.id = a.post_id"
         } else {
@@ -199,6 +208,7 @@ fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String
         beyond = beyond("a.listed_at, a.post_id"),
         narrow = narrowing_sql(filter, "q"),
         order = page.order_by_sql(&["a.listed_at", "a.post_id"], Order::Descending),
+        limit = page.fetch_limit(),
     );
     if filter.group.is_some() || filter.guest {
         return in_groups;
@@ -211,10 +221,11 @@ fn candidates_sql(filter: &FeedFilter, page: &PageRequest<FeedCursor>) -> String
             AND o.published_at <= now()
             {beyond} {narrow}
           ORDER BY {order}
-          LIMIT $6)",
+          LIMIT {limit})",
         beyond = beyond("o.published_at, o.id"),
         narrow = narrowing_sql(filter, "o"),
         order = page.order_by_sql(&["o.published_at", "o.id"], Order::Descending),
+        limit = page.fetch_limit(),
     )
 }
 

@@ -273,7 +273,7 @@ pub struct UserQuery;
 impl UserQuery {
     /// The signed-in person.
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<User> {
-        Ok(ctx.viewer()?.user.clone())
+        Ok(User::clone(&ctx.viewer()?.user))
     }
 
     /// The person with this ID; null with a NOT_FOUND error when no such account exists or the
