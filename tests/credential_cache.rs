@@ -90,6 +90,31 @@ async fn a_token_revoked_on_one_instance_is_refused_by_another_once_the_revocati
     }
 }
 
+/// Every instance's listening connection is named after the bus's channel; one that never
+/// answers holds a revocation's acknowledgement until the barrier gives up on it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revocation_is_acknowledged_only_once_every_listening_instance_passed_its_barrier() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let ada = app.member("ada").await;
+    let (_, id) = new_token(&app, &ada).await;
+    let mut silent = app.db().connect().await.expect("connect");
+    silent
+        .batch_execute(
+            "SELECT set_config('application_name', 'parvis_events_' || current_schema(), false)",
+        )
+        .await
+        .expect("name the connection");
+
+    let started = std::time::Instant::now();
+    let revoked = app
+        .graphql(Some(&ada), REVOKE_TOKEN, json!({ "id": id }))
+        .await;
+
+    assert!(revoked["errors"].is_null(), "{revoked}");
+    assert!(started.elapsed() >= parvis::events::BARRIER_TIMEOUT);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_person_deactivated_on_one_instance_is_refused_by_another_once_the_deactivation_answers()
 {

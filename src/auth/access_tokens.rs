@@ -130,7 +130,7 @@ pub async fn list_for_user(
 }
 
 /// Revokes a token of `user_id` and, once that commits, closes the subscriptions opened with it
-/// on every instance; returns when this instance has heard of it, so no request is accepted
+/// on every instance; returns when every instance has heard of it, so no request is accepted
 /// with it after that (see `auth::cache`).
 pub async fn revoke(
     conn: &mut AsyncPgConnection,
@@ -143,7 +143,6 @@ pub async fn revoke(
         user_id,
         credential_id: Some(id),
     };
-    let echo = events.echo(revoked.clone());
     let token = conn
         .transaction::<_, crate::error::ApiError, _>(async |conn| {
             let token = diesel::update(tokens::table.find(id).filter(tokens::user_id.eq(user_id)))
@@ -155,7 +154,7 @@ pub async fn revoke(
             Ok(token)
         })
         .await?;
-    echo.heard().await;
+    events.barrier(conn).await;
     Ok(token)
 }
 

@@ -154,7 +154,7 @@ fn live_sessions() -> LiveSessions {
 }
 
 /// Ends a session and, once that commits, closes its open subscriptions on every instance;
-/// returns when this instance has heard of it, so no request is accepted with it after that
+/// returns when every instance has heard of it, so no request is accepted with it after that
 /// (see `auth::cache`).
 pub async fn end(
     conn: &mut AsyncPgConnection,
@@ -166,13 +166,12 @@ pub async fn end(
         user_id: session.user_id,
         credential_id: Some(session.id),
     };
-    let echo = events.echo(ended.clone());
     conn.transaction::<_, crate::error::ApiError, _>(async |conn| {
         delete(conn, session.id).await?;
         events.publish(conn, &ended).await
     })
     .await?;
-    echo.heard().await;
+    events.barrier(conn).await;
     Ok(())
 }
 

@@ -26,6 +26,10 @@ use crate::db::DbSettings;
 use crate::error::{ApiError, ApiResult};
 use crate::services::Services;
 
+mod barrier;
+
+pub use barrier::TIMEOUT as BARRIER_TIMEOUT;
+
 /// Something that changed; only identifiers, never content (NOTIFY payloads are small and public
 /// to every listener on the database).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +84,16 @@ pub enum Event {
     /// their role in it changed. Instances forget the roles they remember of that person.
     MembershipChanged {
         user_id: Uuid,
+    },
+    /// Published by an instance that waits until every listening instance applied what it
+    /// committed before (`EventBus::barrier`): each listener answers with `BarrierPassed`.
+    BarrierRequested {
+        id: Uuid,
+    },
+    /// A listener (`listener`: one per listening connection) got to `BarrierRequested { id }`.
+    BarrierPassed {
+        id: Uuid,
+        listener: Uuid,
     },
     /// Raised by an instance itself, never published: events may have been lost (its listening
     /// connection was down, or a subscriber fell behind). Every subscriber receives it.
@@ -168,37 +182,6 @@ pub struct EventBus {
 /// instance keeps in step with the database (remembered credentials).
 pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
 
-/// How long `Echo::heard` waits for this instance's listener to deliver an event it published.
-const ECHO_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// An event this instance is about to publish, watched for from before its transaction commits
-/// (see `EventBus::echo`).
-pub struct Echo {
-    event: Event,
-    receiver: broadcast::Receiver<Arc<Delivered>>,
-}
-
-impl Echo {
-    /// Returns once this instance's listener has delivered the event (PostgreSQL sends a
-    /// notification to every listening instance as its transaction commits), after its
-    /// observers have seen it; or after `ECHO_TIMEOUT`, with a warning, if it never comes.
-    pub async fn heard(mut self) {
-        let heard = async {
-            loop {
-                match self.receiver.recv().await {
-                    Ok(event) if **event == self.event || **event == Event::EventsMissed => return,
-                    // Over a thousand events went by meanwhile: it may still come.
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => return,
-                }
-            }
-        };
-        if tokio::time::timeout(ECHO_TIMEOUT, heard).await.is_err() {
-            tracing::warn!(event = ?self.event, "a published event did not come back in time");
-        }
-    }
-}
-
 impl EventBus {
     /// Starts listening on `channel`; returns once the first LISTEN is in place, so no event
     /// published after this returns is missed.
@@ -240,14 +223,12 @@ impl EventBus {
         Ok(())
     }
 
-    /// Watches for `event` from now on: call before the transaction that publishes it, then
-    /// `heard()` after it commits, so that what acknowledges a revocation waits until this
-    /// instance (and, as PostgreSQL sent it to them at the same moment, the others) applied it.
-    pub fn echo(&self, event: Event) -> Echo {
-        Echo {
-            event,
-            receiver: self.sender.subscribe(),
-        }
+    /// Returns once every instance listening on the bus has applied the events `conn` committed
+    /// before (each listener's observers first: remembered credentials are forgotten), so that
+    /// what acknowledges a revocation is true on every instance; after `BARRIER_TIMEOUT`, with a
+    /// warning, if a listener never answers. See `barrier`.
+    pub async fn barrier(&self, conn: &mut AsyncPgConnection) {
+        barrier::pass(self, conn).await;
     }
 
     /// Events from every instance that satisfy `wanted`, from now on.
@@ -374,10 +355,19 @@ impl Delivery {
         drop(self.sender.send(Arc::new(Delivered::new(event))));
     }
 
-    fn deliver(&self, payload: &str) {
+    /// Delivers a notification's event; answers the id of a barrier to pass, which the listener
+    /// answers once the events before it were delivered.
+    fn deliver(&self, payload: &str) -> Option<Uuid> {
         match serde_json::from_str::<Event>(payload) {
-            Ok(event) => self.send(event),
-            Err(error) => tracing::warn!(%error, payload, "ignoring an unreadable event"),
+            Ok(Event::BarrierRequested { id }) => Some(id),
+            Ok(event) => {
+                self.send(event);
+                None
+            }
+            Err(error) => {
+                tracing::warn!(%error, payload, "ignoring an unreadable event");
+                None
+            }
         }
     }
 }
@@ -413,34 +403,54 @@ async fn listen_once(
     ready: &mut Option<oneshot::Sender<anyhow::Result<()>>>,
 ) -> anyhow::Result<()> {
     let mut conn = settings.connect().await?;
+    barrier::name_listener(&mut conn, channel).await?;
     diesel::sql_query(format!("LISTEN \"{}\"", channel.replace('"', "\"\"")))
         .execute(&mut conn)
         .await?;
+    let listener = Uuid::new_v4();
     match ready.take() {
         Some(ready) => drop(ready.send(Ok(()))),
         // Listening again after an outage: what was published meanwhile never arrived here.
         None => delivery.send(Event::EventsMissed),
     }
+    let deadline = tokio::time::sleep(HEALTH_CHECK_EVERY);
+    tokio::pin!(deadline);
     loop {
-        {
+        let barrier = {
             let notifications = conn.notifications_stream();
             let mut notifications = std::pin::pin!(notifications);
-            let deadline = tokio::time::sleep(HEALTH_CHECK_EVERY);
-            tokio::pin!(deadline);
             loop {
                 tokio::select! {
                     notification = notifications.next() => match notification {
-                        Some(Ok(notification)) => delivery.deliver(&notification.payload),
+                        Some(Ok(notification)) => {
+                            if let Some(id) = delivery.deliver(&notification.payload) {
+                                break Some(id);
+                            }
+                        }
                         Some(Err(error)) => return Err(error.into()),
                         None => anyhow::bail!("notification stream ended"),
                     },
-                    _ = &mut deadline => break,
+                    _ = &mut deadline => break None,
                 }
             }
-        }
-        // Notifications arriving meanwhile are buffered by the connection. A half-open TCP
-        // connection would never answer: give up on it and reconnect.
-        tokio::time::timeout(HEALTH_CHECK_TIMEOUT, crate::db::ping(&mut conn))
+        };
+        // Notifications arriving meanwhile are buffered by the connection.
+        let answer = async {
+            match barrier {
+                Some(id) => {
+                    let passed = Event::BarrierPassed { id, listener };
+                    barrier::answer(&mut conn, channel, &passed).await
+                }
+                None => {
+                    deadline
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + HEALTH_CHECK_EVERY);
+                    crate::db::ping(&mut conn).await
+                }
+            }
+        };
+        // A half-open TCP connection would never answer: give up on it and reconnect.
+        tokio::time::timeout(HEALTH_CHECK_TIMEOUT, answer)
             .await
             .map_err(|_| anyhow::anyhow!("the listening connection stopped answering"))??;
     }

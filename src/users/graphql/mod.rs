@@ -534,7 +534,6 @@ async fn set_status(ctx: &Context<'_>, user_id: &ID, status: UserStatus) -> ApiR
     let services = ctx.services().clone();
     let mut conn = ctx.conn().await?;
     let updated = Event::UserUpdated { id: target_id };
-    let echo = services.events.echo(updated.clone());
     let user = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let before = model::lock(conn, target_id)
@@ -557,8 +556,8 @@ async fn set_status(ctx: &Context<'_>, user_id: &ID, status: UserStatus) -> ApiR
             Ok(user)
         })
         .await?;
-    // A deactivation is acknowledged once no request is accepted from the person any more.
-    echo.heard().await;
+    // A deactivation is acknowledged once no instance accepts a request from the person.
+    services.events.barrier(&mut conn).await;
     Ok(user)
 }
 
