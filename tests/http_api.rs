@@ -268,6 +268,20 @@ async fn too_many_aliases_are_refused() {
     );
 }
 
+/// Each server remembers the documents it parsed lately: one sent again is still checked against
+/// every limit.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_over_a_limit_is_refused_each_time_it_is_sent() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let aliases: String = (0..16).map(|i| format!("a{i}: __typename ")).collect();
+    let query = format!("{{ {aliases} }}");
+    for _ in 0..2 {
+        let response = app.graphql(Some(&user), &query, json!({})).await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn too_many_tokens_are_refused_before_parsing() {
     let app = TestApp::spawn().await;

@@ -403,10 +403,11 @@ async fn listen_once(
     ready: &mut Option<oneshot::Sender<anyhow::Result<()>>>,
 ) -> anyhow::Result<()> {
     let mut conn = settings.connect().await?;
-    barrier::name_listener(&mut conn, channel).await?;
     diesel::sql_query(format!("LISTEN \"{}\"", channel.replace('"', "\"\"")))
         .execute(&mut conn)
         .await?;
+    // Counted by barriers from now on, when it hears them.
+    barrier::name_listener(&mut conn, channel).await?;
     let listener = Uuid::new_v4();
     match ready.take() {
         Some(ready) => drop(ready.send(Ok(()))),

@@ -54,10 +54,38 @@ impl RequestTrace {
 /// would stall every other request that worker serves.
 const LARGE_DOCUMENT_BYTES: usize = 16 * 1024;
 
+/// Documents up to this size are remembered once parsed (`ParsedDocuments`).
+const REMEMBERED_DOCUMENT_BYTES: usize = 4 * 1024;
+
+/// Documents remembered at most: past it, the memory starts again empty.
+const MAX_REMEMBERED_DOCUMENTS: usize = 256;
+
+/// Documents parsed lately, by their text: clients send the same few documents again and again,
+/// and parsing one is about a tenth of a small request's cost. Bounded in number and in each
+/// document's size, so that a stream of distinct documents costs little memory.
+#[derive(Default)]
+struct ParsedDocuments(Mutex<HashMap<String, ExecutableDocument>>);
+
+impl ParsedDocuments {
+    fn get(&self, query: &str) -> Option<ExecutableDocument> {
+        self.0.lock().ok()?.get(query).cloned()
+    }
+
+    fn remember(&self, query: String, document: &ExecutableDocument) {
+        if let Ok(mut documents) = self.0.lock() {
+            if documents.len() >= MAX_REMEMBERED_DOCUMENTS {
+                documents.clear();
+            }
+            documents.insert(query, document.clone());
+        }
+    }
+}
+
 pub struct DocumentLimits {
     limits: QueryLimits,
     /// Large documents parsed at once: at most one per core, so they cannot take every core.
     large_parses: Arc<Semaphore>,
+    parsed: Arc<ParsedDocuments>,
 }
 
 impl DocumentLimits {
@@ -66,6 +94,7 @@ impl DocumentLimits {
         Self {
             limits,
             large_parses,
+            parsed: Arc::default(),
         }
     }
 
@@ -81,6 +110,7 @@ impl ExtensionFactory for DocumentLimits {
         Arc::new(DocumentLimitsExtension {
             limits: self.limits.clone(),
             large_parses: self.large_parses.clone(),
+            parsed: self.parsed.clone(),
         })
     }
 }
@@ -88,6 +118,7 @@ impl ExtensionFactory for DocumentLimits {
 struct DocumentLimitsExtension {
     limits: QueryLimits,
     large_parses: Arc<Semaphore>,
+    parsed: Arc<ParsedDocuments>,
 }
 
 impl DocumentLimitsExtension {
@@ -121,7 +152,8 @@ impl Extension for DocumentLimitsExtension {
     /// Parses the document here, before async-graphql does: its own checks after parsing
     /// (recursive depth, directives) and its validation visitors expand fragment spreads
     /// without memoisation, so the document's expanded size must be known to be small first.
-    /// The parsed document is handed on, so it is parsed once.
+    /// The parsed document is handed on, so it is parsed once; a small one is remembered for the
+    /// next request that sends the same text.
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -141,9 +173,21 @@ impl Extension for DocumentLimitsExtension {
                 measured,
             ));
         }
-        self.parse_large(&mut request).await?;
+        // The text to remember the document by, when it is new and small.
+        let mut new_text = None;
+        match self.parsed.get(&request.query) {
+            Some(document) => request.set_parsed_query(document),
+            None => {
+                self.parse_large(&mut request).await?;
+                new_text = (request.query.len() <= REMEMBERED_DOCUMENT_BYTES)
+                    .then(|| request.query.clone());
+            }
+        }
         // `parsed_query` fails only to parse (its error is the parser's, converted).
         let document = request.parsed_query().map_err(parse_failed_message)?;
+        if let Some(text) = new_text {
+            self.parsed.remember(text, document);
+        }
         let selections = expanded_selections(document)?;
         if selections > limits.max_selections {
             return Err(over_limit(
