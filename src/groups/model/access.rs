@@ -83,8 +83,15 @@ pub async fn find_access(
 /// once. `$1` is the viewer.
 pub fn access_json_sql(post: &str) -> String {
     format!(
-        "(SELECT coalesce(json_agg(access), '[]')::text FROM ({ACCESS_SELECT}
-          WHERE g.id IN (SELECT a.group_id FROM post_audiences a WHERE a.post_id = {post})) access)"
+        "(SELECT coalesce(json_agg(access), '[]')::text FROM ({}) access)",
+        access_to_post_sql(post)
+    )
+}
+
+/// The viewer's access (`$1`) to each group `post` (an SQL expression) is shared to.
+fn access_to_post_sql(post: &str) -> String {
+    format!(
+        "{ACCESS_SELECT} WHERE g.id IN (SELECT a.group_id FROM post_audiences a WHERE a.post_id = {post})"
     )
 }
 
@@ -95,13 +102,11 @@ pub async fn find_access_to_post(
     viewer: Uuid,
     post: Uuid,
 ) -> ApiResult<Vec<GroupAccess>> {
-    Ok(diesel::sql_query(format!(
-        "{ACCESS_SELECT} WHERE g.id IN (SELECT group_id FROM post_audiences WHERE post_id = $2)"
-    ))
-    .bind::<SqlUuid, _>(viewer)
-    .bind::<SqlUuid, _>(post)
-    .load(conn)
-    .await?)
+    Ok(diesel::sql_query(access_to_post_sql("$2"))
+        .bind::<SqlUuid, _>(viewer)
+        .bind::<SqlUuid, _>(post)
+        .load(conn)
+        .await?)
 }
 
 pub async fn find_access_by_slug(

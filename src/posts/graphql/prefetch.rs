@@ -71,6 +71,26 @@ pub(super) async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()>
     Ok(())
 }
 
+/// Hands a feed page's audiences (each post's groups, as the viewer stands towards them) to the
+/// request's loaders, so that neither reads them again.
+pub(super) async fn remember_audiences(
+    ctx: &Context<'_>,
+    audiences: HashMap<Uuid, Vec<GroupAccess>>,
+) -> ApiResult<()> {
+    let groups = audiences.values().flatten().cloned();
+    ctx.group_loader()?
+        .feed_many(groups.map(|access| (access.group.id, access)))
+        .await;
+    let ids = audiences.into_iter().map(|(post, access)| {
+        (
+            post,
+            access.into_iter().map(|access| access.group.id).collect(),
+        )
+    });
+    ctx.loader::<AudienceLoader>()?.feed_many(ids).await;
+    Ok(())
+}
+
 /// Loads `keys` into `loader` at once, in one statement, and answers their values: the keys are
 /// all known, so waiting for the loader's batching delay (async-graphql's 1 ms) would only add to
 /// the request's time. Keys that may already be in the request's cache (audiences the feed's

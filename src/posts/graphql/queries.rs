@@ -220,19 +220,7 @@ impl PostQuery {
         let with_total = ctx.look_ahead().field("totalCount").exists();
         let (posts, audiences) =
             model::feed_page(&mut *ctx.conn().await?, &feed, &page, with_total).await?;
-        let groups = audiences.values().flatten().cloned();
-        ctx.group_loader()?
-            .feed_many(groups.map(|access| (access.group.id, access)))
-            .await;
-        let audience_ids = audiences.into_iter().map(|(post, access)| {
-            (
-                post,
-                access.into_iter().map(|access| access.group.id).collect(),
-            )
-        });
-        ctx.loader::<AudienceLoader>()?
-            .feed_many(audience_ids)
-            .await;
+        super::prefetch::remember_audiences(ctx, audiences).await?;
         super::prefetch::prefetch(ctx, &posts.items).await?;
         Ok(connection(
             posts,
