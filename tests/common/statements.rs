@@ -8,7 +8,7 @@ use super::{TestApp, TestUser, wait_until};
 
 impl TestApp {
     /// The SQL statements `query` costs as `user`, with its (error-free) response. The request
-    /// runs once unmeasured (a token's first use is recorded once), then three times: the fewest
+    /// runs once unmeasured (a token's first use is recorded once), then six times: the fewest
     /// statements count, as the job worker and the activity writer share the pool and may run
     /// in between.
     pub async fn statements_of(
@@ -27,7 +27,9 @@ impl TestApp {
         };
         run().await;
         let mut fewest = run().await;
-        for _ in 0..2 {
+        // Under load a loader's batching delay can also pass before all of a list's fields
+        // asked for their keys, splitting one batch in two.
+        for _ in 0..5 {
             let measured = run().await;
             if measured.0 < fewest.0 {
                 fewest = measured;
