@@ -10,6 +10,7 @@ pub mod app;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod chat;
 pub mod commands;
 pub mod config;
 pub mod db;

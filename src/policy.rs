@@ -6,6 +6,8 @@
 use crate::auth::Viewer;
 use crate::auth::access_tokens::AccessToken;
 use crate::auth::sessions::Session;
+use crate::chat::ConversationAccess;
+use crate::chat::model::Message;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::model::Event;
 use crate::files::model::Drive;
@@ -97,6 +99,13 @@ pub enum Resource<'a> {
     },
     /// An internal newsletter (`Post` is sending it).
     Newsletter(&'a Newsletter),
+    /// A conversation as the viewer stands towards it (`Post` is writing in it).
+    Conversation(&'a ConversationAccess),
+    /// A message with its conversation (`Post` is replying to it in a thread).
+    Message {
+        message: &'a Message,
+        conversation: &'a ConversationAccess,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +200,11 @@ pub fn can(viewer: &Viewer, action: Action, resource: Resource<'_>) -> Decision 
             answered,
         } => survey_decision(viewer, action, survey, groups, answered),
         Resource::Newsletter(newsletter) => newsletter_decision(viewer, action, newsletter),
+        Resource::Conversation(access) => chat::conversation_decision(viewer, action, access),
+        Resource::Message {
+            message,
+            conversation,
+        } => chat::message_decision(viewer, action, message, conversation),
     }
 }
 
@@ -507,5 +521,6 @@ fn newsletter_decision(viewer: &Viewer, action: Action, newsletter: &Newsletter)
     }
 }
 
+mod chat;
 #[cfg(test)]
 mod tests;

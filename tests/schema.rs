@@ -117,6 +117,10 @@ const PEOPLE_FIELDS: &[(&str, &str)] = &[
     ("Attendance.user", "users::loading::visible_person"),
     ("AuditEntry.actor", "admins only"),
     ("Comment.author", "users::loading::visible_person"),
+    (
+        "Conversation.participants",
+        "users::loading::visible_people",
+    ),
     ("DeactivateUserPayload.user", "admins only"),
     ("Event.organizers", "users::loading::visible_people"),
     ("GroupInvitation.invitedBy", "users::loading::load_visible"),
@@ -131,6 +135,12 @@ const PEOPLE_FIELDS: &[(&str, &str)] = &[
         "users::loading::visible_person",
     ),
     ("SignInPayload.user", "the viewer"),
+    ("Message.author", "users::loading::visible_person"),
+    ("Message.seenBy", "users::loading::visible_people"),
+    (
+        "Message.threadParticipants",
+        "users::loading::visible_people",
+    ),
     ("Newsletter.author", "communicators only"),
     ("Newsletter.sentBy", "communicators only"),
     ("Notification.actors", "users::loading::load_visible"),

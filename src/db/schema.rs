@@ -156,6 +156,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    conversation_members (conversation_id, user_id) {
+        conversation_id -> Uuid,
+        user_id -> Uuid,
+        read_seq -> Int8,
+        joined_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> Uuid,
+        kind -> Text,
+        group_id -> Nullable<Uuid>,
+        name -> Nullable<Text>,
+        read_only -> Bool,
+        direct_key -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        archived_at -> Nullable<Timestamptz>,
+        last_seq -> Int8,
+        message_count -> Int8,
+        last_message_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     drives (id) {
         id -> Uuid,
         group_id -> Nullable<Uuid>,
@@ -393,6 +420,33 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         client_address -> Text,
+    }
+}
+
+diesel::table! {
+    message_mentions (message_id, user_id) {
+        message_id -> Uuid,
+        user_id -> Uuid,
+        conversation_id -> Uuid,
+        seq -> Int8,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Uuid,
+        conversation_id -> Uuid,
+        seq -> Int8,
+        author_id -> Nullable<Uuid>,
+        client_id -> Nullable<Text>,
+        body -> Text,
+        body_html -> Text,
+        reply_to_id -> Nullable<Uuid>,
+        reply_count -> Int4,
+        last_reply_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -818,6 +872,10 @@ diesel::joinable!(comment_mentions -> comments (comment_id));
 diesel::joinable!(comment_mentions -> users (user_id));
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(conversation_members -> conversations (conversation_id));
+diesel::joinable!(conversation_members -> users (user_id));
+diesel::joinable!(conversations -> groups (group_id));
+diesel::joinable!(conversations -> users (created_by));
 diesel::joinable!(drives -> groups (group_id));
 diesel::joinable!(drives -> users (owner_id));
 diesel::joinable!(event_attendees -> events (event_id));
@@ -846,6 +904,10 @@ diesel::joinable!(group_notification_settings -> users (user_id));
 diesel::joinable!(group_webhooks -> groups (group_id));
 diesel::joinable!(group_webhooks -> users (created_by));
 diesel::joinable!(groups -> users (created_by));
+diesel::joinable!(message_mentions -> messages (message_id));
+diesel::joinable!(message_mentions -> users (user_id));
+diesel::joinable!(messages -> conversations (conversation_id));
+diesel::joinable!(messages -> users (author_id));
 diesel::joinable!(newsletter_clicks -> newsletter_links (link_id));
 diesel::joinable!(newsletter_clicks -> newsletter_recipients (recipient_id));
 diesel::joinable!(newsletter_links -> newsletters (newsletter_id));
@@ -904,6 +966,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_feeds,
     comment_mentions,
     comments,
+    conversation_members,
+    conversations,
     drives,
     event_attendees,
     event_exceptions,
@@ -922,6 +986,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     groups,
     jobs,
     login_attempts,
+    message_mentions,
+    messages,
     newsletter_clicks,
     newsletter_links,
     newsletter_recipients,

@@ -60,6 +60,20 @@ pub enum Event {
     EventUpdated {
         id: Uuid,
     },
+    /// A message was sent in a conversation.
+    MessageAdded {
+        conversation_id: Uuid,
+        message_id: Uuid,
+    },
+    /// A message was edited or deleted, or its thread grew.
+    MessageUpdated {
+        conversation_id: Uuid,
+        message_id: Uuid,
+    },
+    /// A conversation was renamed, archived or deleted, or its members changed.
+    ConversationUpdated {
+        conversation_id: Uuid,
+    },
     /// A notification was delivered to (or updated for) its recipient.
     NotificationReceived {
         recipient_id: Uuid,

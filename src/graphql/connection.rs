@@ -111,4 +111,10 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         .override_output_type_description::<
             PageConnection<crate::surveys::graphql::SurveyTextAnswer>,
         >(page_of!("free-text answers to a survey question"))
+        .override_output_type_description::<PageConnection<crate::chat::ConversationAccess>>(
+            page_of!("conversations"),
+        )
+        .override_output_type_description::<PageConnection<crate::chat::graphql::MessageView>>(
+            page_of!("messages"),
+        )
 }

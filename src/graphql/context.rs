@@ -8,6 +8,9 @@ use async_graphql::dataloader::{DataLoader, HashMapCache};
 use crate::analytics::Activity;
 use crate::attachments::loading::AttachmentLoader;
 use crate::auth::{Client, Viewer};
+use crate::chat::loading::{
+    ConversationRows, LastMessages, MessagesById, ReadMarkers, ThreadParticipants, UnreadCounts,
+};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::loaders::{
@@ -115,6 +118,16 @@ impl RequestContext {
             )))
             .data(loader(ChildLoader::<AttendeeLists>::new(services.clone())))
             .data(loader(ChildLoader::<EventExceptions>::new(
+                services.clone(),
+            )))
+            .data(loader(ChildLoader::<ConversationRows>::new(
+                services.clone(),
+            )))
+            .data(loader(ChildLoader::<UnreadCounts>::new(services.clone())))
+            .data(loader(ChildLoader::<LastMessages>::new(services.clone())))
+            .data(loader(ChildLoader::<MessagesById>::new(services.clone())))
+            .data(loader(ChildLoader::<ReadMarkers>::new(services.clone())))
+            .data(loader(ChildLoader::<ThreadParticipants>::new(
                 services.clone(),
             )));
         if let Some(viewer) = &self.viewer {

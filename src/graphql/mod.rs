@@ -23,6 +23,7 @@ use crate::analytics::graphql::AnalyticsQuery;
 use crate::attachments::graphql::AttachmentMutation;
 use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
+use crate::chat::graphql::{ChatMutation, ChatSubscription};
 use crate::config::QueryLimits;
 use crate::events_calendar::feeds::graphql::{CalendarFeedMutation, CalendarFeedQuery};
 use crate::events_calendar::graphql::{EventQuery, EventSubscription};
@@ -85,6 +86,7 @@ pub struct Mutation(
     SurveyMutation,
     NotificationMutation,
     NewsletterMutation,
+    ChatMutation,
 );
 
 /// Live updates, over the WebSocket at `/graphql/ws`. Each event is read again and authorized for
@@ -98,6 +100,7 @@ pub struct Subscription(
     EventSubscription,
     FileSubscription,
     NotificationSubscription,
+    ChatSubscription,
 );
 
 pub type ParvisSchema = Schema<Query, Mutation, Subscription>;

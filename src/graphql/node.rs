@@ -62,6 +62,8 @@ pub enum Node {
     SurveyQuestion(SurveyQuestion),
     Notification(crate::notifications::Notification),
     Newsletter(crate::newsletters::model::Newsletter),
+    Conversation(crate::chat::ConversationAccess),
+    Message(crate::chat::graphql::MessageView),
 }
 
 #[derive(Default)]
@@ -168,6 +170,17 @@ pub async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Nod
         crate::newsletters::TYPE_NAME => Ok(Node::Newsletter(
             crate::newsletters::graphql::load_visible(ctx, uuid).await?,
         )),
+        crate::chat::CONVERSATION_TYPE => Ok(Node::Conversation(
+            crate::chat::loading::load_visible(ctx, uuid).await?,
+        )),
+        crate::chat::MESSAGE_TYPE => {
+            let (message, conversation) =
+                crate::chat::loading::load_visible_message(ctx, uuid).await?;
+            Ok(Node::Message(crate::chat::graphql::MessageView::new(
+                message,
+                std::sync::Arc::new(conversation),
+            )))
+        }
         _ => Err(ApiError::NotFound("Node")),
     }
 }

@@ -96,6 +96,14 @@ impl GroupAccess {
     async fn drive(&self, ctx: &Context<'_>) -> ApiResult<Option<crate::files::access::DriveView>> {
         crate::files::loading::group_drive(ctx, self).await
     }
+    /// The group's chat rooms, by name, archived ones last (empty for those who may not see
+    /// inside the group).
+    async fn chat_rooms(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<crate::chat::ConversationAccess>> {
+        crate::chat::loading::rooms_of(ctx, self).await
+    }
     /// Archived groups are read-only until a manager unarchives them: nobody joins or posts.
     async fn archived(&self) -> bool {
         self.group.archived_at.is_some()

@@ -1,4 +1,7 @@
 //! GraphQL types, queries, mutations and subscriptions of the directory.
+//!
+//! Over 600 lines: `User` is one object, and async-graphql takes an object's fields from one
+//! `impl` block (the person's own lists, notifications and conversations among them).
 
 mod subscriptions;
 
@@ -185,6 +188,62 @@ impl User {
         )
         .await
         .map(Some)
+    }
+    /// The person's conversations, most recently active first (archived rooms left out); only
+    /// the person themselves sees them (null for anyone else).
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn conversations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start, or after `after` (at most 100; default 20)."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a previous page's `pageInfo.endCursor`; returns the items after it."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end, or before `before` (at most 100), paging backwards; not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from a page's `pageInfo.startCursor`; returns the items before it, paging backwards."
+        )]
+        before: Option<String>,
+        #[graphql(desc = "Which conversations to list; all of them when omitted.")] filter: Option<
+            crate::chat::graphql::ConversationFilter,
+        >,
+    ) -> ApiResult<Option<PageConnection<crate::chat::ConversationAccess>>> {
+        if ctx.viewer()?.id() != self.id {
+            return Ok(None);
+        }
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref())?;
+        let filter = filter.map(|filter| filter.to_list_filter()).transpose()?;
+        let page =
+            crate::chat::loading::viewer_conversations(ctx, page, filter.unwrap_or_default())
+                .await?;
+        Ok(Some(connection(
+            page,
+            |access| {
+                (
+                    access.conversation.last_activity_at(),
+                    access.conversation.id,
+                )
+            },
+            |access| access,
+        )))
+    }
+    /// Conversations with messages the person has not read: the chat badge (the person
+    /// themselves only).
+    async fn unread_conversation_count(&self, ctx: &Context<'_>) -> ApiResult<Option<i64>> {
+        if ctx.viewer()?.id() != self.id {
+            return Ok(None);
+        }
+        let mut conn = ctx.conn().await?;
+        crate::chat::model::unread_conversations(&mut conn, self.id)
+            .await
+            .map(Some)
     }
     /// Unread notifications (the person themselves only).
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> ApiResult<Option<i64>> {

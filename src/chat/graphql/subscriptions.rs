@@ -1,0 +1,117 @@
+//! Live chat: new and changed messages of a conversation, for each subscriber who may read it
+//! at the time of each event, from any server instance.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Subscription};
+use futures::Stream;
+use uuid::Uuid;
+
+use super::types::MessageView;
+use crate::chat::snapshot::ConversationSnapshot;
+use crate::chat::{CONVERSATION_TYPE, loading, model};
+use crate::error::{ApiError, ApiResult};
+use crate::events::{Delivered, Event, judged};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::services::Services;
+
+#[derive(Default)]
+pub struct ChatSubscription;
+
+#[Subscription]
+impl ChatSubscription {
+    /// Each message sent in a conversation (replies in threads included), while the viewer may
+    /// read it: one who loses access (leaves the group, is removed) receives nothing more.
+    async fn message_added(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A conversation the viewer may read.")] conversation_id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<MessageView>> + use<>, ApiError> {
+        let id = watched(ctx, &conversation_id).await?;
+        messages_of(ctx, id, |event| match event {
+            Event::MessageAdded {
+                conversation_id,
+                message_id,
+            } => Some((*conversation_id, *message_id)),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Each message of a conversation that is edited or deleted, or whose thread grows.
+    async fn message_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A conversation the viewer may read.")] conversation_id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<MessageView>> + use<>, ApiError> {
+        let id = watched(ctx, &conversation_id).await?;
+        messages_of(ctx, id, |event| match event {
+            Event::MessageUpdated {
+                conversation_id,
+                message_id,
+            } => Some((*conversation_id, *message_id)),
+            _ => None,
+        })
+        .await
+    }
+}
+
+/// The conversation a subscription watches: one the viewer may read now.
+async fn watched(ctx: &Context<'_>, id: &ID) -> ApiResult<Uuid> {
+    let id = ids::decode_as(id, CONVERSATION_TYPE, "conversationId")?;
+    Ok(loading::load_visible(ctx, id).await?.conversation.id)
+}
+
+/// The messages of conversation `id` that `named` finds in events (as conversation and
+/// message ids), each judged for the subscriber from what the instance read once for all.
+async fn messages_of(
+    ctx: &Context<'_>,
+    id: Uuid,
+    named: fn(&Event) -> Option<(Uuid, Uuid)>,
+) -> Result<impl Stream<Item = ApiResult<MessageView>> + use<>, ApiError> {
+    let services = ctx.services().clone();
+    let viewer = ctx.viewer()?.clone();
+    // Read now, so that no event waits for them.
+    services.group_roles.of(&services.pool, viewer.id()).await?;
+    let events = services.events.subscribe_matching(move |event| {
+        named(event).is_some_and(|(conversation, _)| conversation == id)
+    });
+    Ok(judged(
+        events,
+        services,
+        viewer,
+        move |services, viewer, event| {
+            Box::pin(async move {
+                let Some((_, message)) = named(event) else {
+                    return Ok(None);
+                };
+                let Some(conversation) = snapshot(services, event, id)
+                    .await?
+                    .seen_by(services, viewer)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let message = event
+                    .read_once(|| async {
+                        let mut conn = services.pool.get().await?;
+                        model::find_message(&mut conn, message).await
+                    })
+                    .await?;
+                Ok(Option::clone(&message)
+                    .map(|message| MessageView::new(message, Arc::new(conversation))))
+            })
+        },
+    ))
+}
+
+async fn snapshot(
+    services: &Services,
+    event: &Delivered,
+    id: Uuid,
+) -> ApiResult<Arc<ConversationSnapshot>> {
+    event
+        .read_once(|| ConversationSnapshot::read(services, id))
+        .await
+}

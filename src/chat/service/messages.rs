@@ -1,0 +1,221 @@
+//! The operations on messages: sending (numbered, idempotent with a client id, in a thread),
+//! editing, deleting, and moving a read marker.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
+
+use super::visible;
+use super::visible_message;
+use crate::audit::{Audit, Change};
+use crate::auth::Viewer;
+use crate::chat::model::{self, Message, NewMessage};
+use crate::chat::{ConversationAccess, MESSAGE_TYPE, can_on_message};
+use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
+use crate::policy::{Action, Decision, Judged};
+use crate::services::Services;
+
+/// A message to send, its input validated.
+pub struct Draft {
+    /// Markdown.
+    pub body: String,
+    /// The sender's own id for it: sending twice with the same one adds one message.
+    pub client_id: Option<String>,
+    /// The thread's root message, for a reply.
+    pub reply_to: Option<Uuid>,
+}
+
+/// Sends a message: numbered after the conversation's last one, with its mentions (members
+/// only), the sender's read marker moved to it, and the event for subscribers. A retried send
+/// with the same `client_id` returns the message sent the first time.
+pub async fn send(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    viewer: &Viewer,
+    id: Uuid,
+    draft: Draft,
+) -> ApiResult<Message> {
+    let access = visible(conn, viewer, id).await?;
+    access.require(
+        viewer,
+        Action::Post,
+        "You may not write in this conversation.",
+    )?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        // Locked first: a retry racing the first send waits, then finds it.
+        model::lock(conn, id).await?;
+        if let Some(client_id) = &draft.client_id
+            && let Some(sent) = model::find_sent(conn, id, viewer.id(), client_id).await?
+        {
+            return Ok(sent);
+        }
+        if let Some(root) = draft.reply_to {
+            let root = model::find_message(conn, root)
+                .await?
+                .filter(|root| root.conversation_id == id)
+                .ok_or_else(|| {
+                    ApiError::bad_input("replyToId", "is not a message of this conversation")
+                })?;
+            if !can_on_message(viewer, Action::Post, &root, &access).allowed() {
+                return Err(ApiError::bad_input(
+                    "replyToId",
+                    "is a reply or a deleted message: reply to the thread's first message",
+                ));
+            }
+            model::count_reply(conn, root.id).await?;
+            publish_updated(conn, services, &root).await?;
+        }
+        let seq = model::take_seq(conn, id, draft.reply_to.is_none()).await?;
+        let message = model::insert_message(
+            conn,
+            &NewMessage {
+                id: Uuid::now_v7(),
+                conversation_id: id,
+                seq,
+                author_id: Some(viewer.id()),
+                client_id: draft.client_id.clone(),
+                body_html: crate::markdown::to_safe_html(&draft.body),
+                body: draft.body.clone(),
+                reply_to_id: draft.reply_to,
+            },
+        )
+        .await?;
+        model::mark_read(conn, id, viewer.id(), seq).await?;
+        record_mentions(conn, viewer, &message).await?;
+        services
+            .events
+            .publish(
+                conn,
+                &Event::MessageAdded {
+                    conversation_id: id,
+                    message_id: message.id,
+                },
+            )
+            .await?;
+        Ok(message)
+    })
+    .await
+}
+
+/// Records the members a message mentions (never its author, nor anyone outside the
+/// conversation: they are not told it exists).
+async fn record_mentions(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    message: &Message,
+) -> ApiResult<Vec<Uuid>> {
+    let mut people = crate::posts::model::mentioned_users(conn, &message.body).await?;
+    people.retain(|person| *person != viewer.id());
+    if people.is_empty() {
+        return Ok(people);
+    }
+    model::record_mentions(conn, message, &people).await
+}
+
+/// Changes the text of the viewer's own message (marked edited).
+pub async fn edit(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    viewer: &Viewer,
+    id: Uuid,
+    body: String,
+) -> ApiResult<Message> {
+    let (message, conversation) = visible_message(conn, viewer, id).await?;
+    require_on_message(
+        viewer,
+        Action::Edit,
+        &message,
+        &conversation,
+        "Only its author edits a message, while they may write in its conversation.",
+    )?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let html = crate::markdown::to_safe_html(&body);
+        let edited = model::edit_message(conn, id, &body, &html).await?;
+        publish_updated(conn, services, &edited).await?;
+        Ok(edited)
+    })
+    .await
+}
+
+/// Deletes a message, leaving a tombstone: its author, and in rooms the group's managers and
+/// org admins (audited when it is someone else's).
+pub async fn delete_message(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    viewer: &Viewer,
+    audit: &Audit,
+    id: Uuid,
+) -> ApiResult<Message> {
+    let (message, conversation) = visible_message(conn, viewer, id).await?;
+    require_on_message(
+        viewer,
+        Action::Delete,
+        &message,
+        &conversation,
+        "You may not delete this message.",
+    )?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let deleted = model::tombstone(conn, id).await?;
+        if message.author_id != Some(viewer.id()) {
+            audit
+                .record(
+                    conn,
+                    Change::of(MESSAGE_TYPE, id)
+                        .in_group_if_any(conversation.conversation.group_id)
+                        .before(&message)?,
+                )
+                .await?;
+        }
+        publish_updated(conn, services, &deleted).await?;
+        Ok(deleted)
+    })
+    .await
+}
+
+fn require_on_message(
+    viewer: &Viewer,
+    action: Action,
+    message: &Message,
+    conversation: &ConversationAccess,
+    why: &str,
+) -> ApiResult<()> {
+    match can_on_message(viewer, action, message, conversation) {
+        Decision::Allow => Ok(()),
+        Decision::Deny => Err(ApiError::Forbidden(why.to_owned())),
+        Decision::Hide => Err(ApiError::NotFound(MESSAGE_TYPE)),
+    }
+}
+
+async fn publish_updated(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    message: &Message,
+) -> ApiResult<()> {
+    services
+        .events
+        .publish(
+            conn,
+            &Event::MessageUpdated {
+                conversation_id: message.conversation_id,
+                message_id: message.id,
+            },
+        )
+        .await
+}
+
+/// Moves the viewer's read marker forward to `message` (never back; a no-op for someone who
+/// reads a room without being a member).
+pub async fn mark_read(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    message: Uuid,
+) -> ApiResult<ConversationAccess> {
+    let access = visible(conn, viewer, id).await?;
+    let message = model::find_message(conn, message)
+        .await?
+        .filter(|message| message.conversation_id == id)
+        .ok_or_else(|| ApiError::bad_input("messageId", "is not a message of this conversation"))?;
+    model::mark_read(conn, id, viewer.id(), message.seq).await?;
+    Ok(access)
+}
