@@ -67,6 +67,11 @@ const AUDITED: &[&str] = &[
     "updateFolder*",
     "deleteFolder*",
     "restoreFolder*",
+    // Chat rooms (a group's managers), and others' messages in them.
+    "createChatRoom",
+    "updateConversation*",
+    "deleteConversation",
+    "deleteMessage*",
     // Notifications (admins).
     "updateNotificationDefaults",
     "sendAdminMessage",
@@ -121,6 +126,15 @@ const SELF_SERVICE: &[&str] = &[
     "createNewsletter",
     "updateNewsletter",
     "deleteNewsletter",
+    // Conversations the viewer is in, and the viewer's own messages and read marker.
+    "openDirectConversation",
+    "createGroupConversation",
+    "addConversationMembers",
+    "joinConversation",
+    "leaveConversation",
+    "sendMessage",
+    "editMessage",
+    "markConversationRead",
 ];
 
 /// The mutation names of a list, without the conditional mark.
@@ -346,6 +360,18 @@ impl World {
             .add_member(&group, &self.member, GroupRole::Member)
             .await;
         group
+    }
+
+    /// A chat room of `group`, made by its manager.
+    async fn room(&self, group: &TestGroup) -> String {
+        let data = self
+            .run(
+                &self.manager,
+                "mutation($g: ID!) { createChatRoom(input: { groupId: $g, name: \"général\" }) { conversation { id } } }",
+                json!({ "g": group.id }),
+            )
+            .await;
+        id(&data["createChatRoom"]["conversation"])
     }
 
     async fn post(&self, author: &TestUser, group: &TestGroup) -> String {
@@ -825,6 +851,47 @@ impl World {
                     .await;
                 let message = data["sendAdminMessage"]["messageId"].as_str().unwrap();
                 expect(admin, "AdminMessage", message)
+            }
+            "createChatRoom" | "updateConversation" | "deleteConversation" | "deleteMessage" => {
+                let room = self.room(&group).await;
+                match mutation {
+                    "createChatRoom" => expect(manager, "Conversation", &room),
+                    "updateConversation" => {
+                        self.run(
+                            manager,
+                            "mutation($c: ID!) { updateConversation(input: { conversationId: $c, archived: true }) { conversation { id } } }",
+                            json!({ "c": room }),
+                        )
+                        .await;
+                        expect(manager, "Conversation", &room)
+                    }
+                    "deleteConversation" => {
+                        self.run(
+                            manager,
+                            "mutation($c: ID!) { deleteConversation(input: { conversationId: $c }) { deletedConversationId } }",
+                            json!({ "c": room }),
+                        )
+                        .await;
+                        expect(manager, "Conversation", &room)
+                    }
+                    _ => {
+                        let sent = self
+                            .run(
+                                member,
+                                "mutation($c: ID!) { sendMessage(input: { conversationId: $c, body: \"Hors sujet\" }) { message { id } } }",
+                                json!({ "c": room }),
+                            )
+                            .await;
+                        let message = id(&sent["sendMessage"]["message"]);
+                        self.run(
+                            manager,
+                            "mutation($m: ID!) { deleteMessage(input: { messageId: $m }) { message { id } } }",
+                            json!({ "m": message }),
+                        )
+                        .await;
+                        expect(manager, "Message", &message)
+                    }
+                }
             }
             other => panic!("{other} is AUDITED but has no exercise here"),
         }

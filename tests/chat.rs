@@ -605,3 +605,40 @@ async fn a_subscriber_who_leaves_the_group_stops_receiving_its_rooms_messages() 
 async fn room_group(app: &TestApp, viewer: &TestUser, room: &str) -> Value {
     conversation(app, viewer, room, "group { id }").await["group"]["id"].clone()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mention_notifies_the_member_by_email_only_in_a_digest() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let member = app.member("member").await;
+    let (_, room) = room_with(&app, &owner, &[&member], "Général").await;
+    let settings = app
+        .graphql(
+            Some(&member),
+            "mutation { updateNotificationSettings(input: { preferences: [{ kind: CHAT_MENTION, delivery: EMAIL }] }) { notificationSettings { digestFrequency } } }",
+            json!({}),
+        )
+        .await;
+    assert!(settings["errors"].is_null(), "{settings}");
+    send(&app, &owner, &room, "@member tu as une minute ?").await;
+    let inbox = "{ viewer { notifications { edges { node { kind text subject { id } } } } } }";
+    let fetch = || async {
+        app.graphql(Some(&member), inbox, json!({})).await["data"]["viewer"]["notifications"]["edges"].clone()
+    };
+    common::wait_until(
+        || async {
+            fetch()
+                .await
+                .as_array()
+                .is_some_and(|list| !list.is_empty())
+        },
+        "a chat mention notification",
+    )
+    .await;
+    let notifications = fetch().await;
+    let notification = &notifications[0]["node"];
+    assert_eq!(notification["kind"], "CHAT_MENTION", "{notifications}");
+    assert_eq!(notification["text"], "Test owner mentioned you in Général");
+    let deliveries = texts_of(&app, "SELECT delivery AS text FROM notifications").await;
+    assert_eq!(deliveries, ["digest"]);
+}

@@ -117,3 +117,53 @@ async fn the_example_operations_run_against_the_api() {
     run(&reader, "Viewer", json!({})).await;
     run(&reader, "Directory", json!({ "query": "owner" })).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_chat_client_flow_runs_against_the_api() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let bob = app.member("bob").await;
+    let run = |user, name: &str, variables: serde_json::Value| {
+        let app = &app;
+        let query = operation(name);
+        async move {
+            let response = app.graphql(Some(user), &query, variables).await;
+            assert!(response["errors"].is_null(), "{response}");
+            response["data"].clone()
+        }
+    };
+    let opened = run(
+        &alice,
+        "OpenDirectConversation",
+        json!({ "userId": bob.id }),
+    )
+    .await;
+    let conversation = opened["openDirectConversation"]["conversation"]["id"].clone();
+    let sent = run(
+        &alice,
+        "SendMessage",
+        json!({ "conversationId": conversation, "body": "Salut !", "clientId": "c-1" }),
+    )
+    .await;
+    let message = sent["sendMessage"]["message"]["id"].clone();
+    let list = run(&bob, "Conversations", json!({})).await;
+    assert_eq!(list["viewer"]["unreadConversationCount"], 1);
+    let card = &list["viewer"]["conversations"]["edges"][0]["node"];
+    assert_eq!(card["unreadCount"], 1);
+    assert_eq!(card["lastMessage"]["bodyHtml"], "<p>Salut !</p>\n");
+    let history = run(&bob, "Messages", json!({ "conversationId": conversation })).await;
+    assert_eq!(
+        history["node"]["messages"]["edges"][0]["node"]["id"],
+        message
+    );
+    let read = run(
+        &bob,
+        "MarkConversationRead",
+        json!({ "conversationId": conversation, "messageId": message }),
+    )
+    .await;
+    assert_eq!(
+        read["markConversationRead"]["conversation"]["unreadCount"],
+        0
+    );
+}

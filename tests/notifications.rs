@@ -301,6 +301,22 @@ async fn every_kind_is_delivered_through_the_one_model() {
     )
     .await; // ADMIN_MESSAGE
 
+    // Chat.
+    let room = run(
+        &app,
+        &olga,
+        "mutation($g: ID!) { createChatRoom(input: { groupId: $g, name: \"Café\" }) { conversation { id } } }",
+        json!({ "g": team.id }),
+    )
+    .await;
+    run(
+        &app,
+        &ben,
+        "mutation($c: ID!) { sendMessage(input: { conversationId: $c, body: \"@anna on déjeune ?\" }) { message { id } } }",
+        json!({ "c": room["createChatRoom"]["conversation"]["id"] }),
+    )
+    .await; // CHAT_MENTION
+
     let received = wait_for_notifications(&app, &anna, NotificationKind::ALL.len()).await;
     let received: BTreeSet<String> = kinds(&received).into_iter().map(str::to_owned).collect();
     let all: BTreeSet<String> = NotificationKind::ALL

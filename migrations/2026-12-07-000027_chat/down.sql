@@ -1,5 +1,12 @@
 DROP TRIGGER group_memberships_rooms ON group_memberships;
 DROP FUNCTION parvis_room_membership();
+DELETE FROM notifications WHERE kind = 'chat_mention';
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check,
+    ADD CONSTRAINT notifications_kind_check CHECK (kind IN (
+        'mention', 'group_mention', 'comment', 'reply', 'reaction', 'group_invitation',
+        'join_request', 'join_request_decided', 'group_post', 'acknowledgement_requested',
+        'event_invitation', 'event_updated', 'event_cancelled', 'event_reminder',
+        'file_shared', 'file_updated', 'admin_message'));
 DROP TABLE message_mentions;
 DROP TABLE messages;
 DROP TABLE conversation_members;

@@ -73,6 +73,14 @@ CREATE TABLE message_mentions (
 
 CREATE INDEX message_mentions_member ON message_mentions (user_id, conversation_id, seq);
 
+-- A chat message's mentions notify (`chat_mention`).
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check,
+    ADD CONSTRAINT notifications_kind_check CHECK (kind IN (
+        'mention', 'group_mention', 'comment', 'reply', 'reaction', 'group_invitation',
+        'join_request', 'join_request_decided', 'group_post', 'acknowledgement_requested',
+        'event_invitation', 'event_updated', 'event_cancelled', 'event_reminder',
+        'file_shared', 'file_updated', 'admin_message', 'chat_mention'));
+
 -- A group's members are members of its rooms, whatever path changed the membership (the
 -- server, a membership rule, a group's deletion): joining the group joins its rooms with their
 -- history read, leaving it leaves them.

@@ -39,7 +39,10 @@ pub async fn deliver(
     let check = visibility::SubjectCheck::prepare(conn, notice.subject).await?;
     let mut delivered = Vec::new();
     for person in people {
-        let delivery = deliveries.get(&person.id).copied().unwrap_or(Delivery::Off);
+        let delivery = match deliveries.get(&person.id).copied().unwrap_or(Delivery::Off) {
+            Delivery::Email if !notice.kind.emailed_at_once() => Delivery::Digest,
+            delivery => delivery,
+        };
         if delivery == Delivery::Off || !person.is_active() {
             continue;
         }

@@ -22,6 +22,7 @@ text_enum! {
         FileShared => "file_shared",
         FileUpdated => "file_updated",
         AdminMessage => "admin_message",
+        ChatMention => "chat_mention",
     }
 }
 
@@ -37,7 +38,7 @@ text_enum! {
 }
 
 impl NotificationKind {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::Mention,
         Self::GroupMention,
         Self::Comment,
@@ -55,6 +56,7 @@ impl NotificationKind {
         Self::FileShared,
         Self::FileUpdated,
         Self::AdminMessage,
+        Self::ChatMention,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -78,7 +80,8 @@ impl NotificationKind {
             | Self::GroupPost
             | Self::EventUpdated
             | Self::FileShared
-            | Self::FileUpdated => Delivery::Digest,
+            | Self::FileUpdated
+            | Self::ChatMention => Delivery::Digest,
             Self::Reaction | Self::JoinRequestDecided | Self::EventReminder => Delivery::InApp,
         }
     }
@@ -86,7 +89,13 @@ impl NotificationKind {
     /// Whether it reaches people who muted the group it happened in: a direct @mention does
     /// (unless they turned mentions off).
     pub fn heard_through_mutes(self) -> bool {
-        self == Self::Mention
+        matches!(self, Self::Mention | Self::ChatMention)
+    }
+
+    /// Whether it may be emailed the moment it happens: a chat mention reaches the inbox only
+    /// in a digest (a lively conversation would otherwise send an email per message).
+    pub fn emailed_at_once(self) -> bool {
+        self != Self::ChatMention
     }
 }
 

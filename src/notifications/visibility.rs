@@ -51,6 +51,9 @@ pub async fn can_see_stored(
         crate::files::access::FOLDER_TYPE => crate::files::access::folder_by_id(conn, viewer, id)
             .await
             .map(drop),
+        crate::chat::MESSAGE_TYPE => crate::chat::service::visible_message(conn, viewer, id)
+            .await
+            .map(drop),
         other => {
             return Err(ApiError::internal(anyhow::anyhow!(
                 "notifications know no subject of type {other}"

@@ -12,6 +12,7 @@ use crate::chat::model::{self, Message, NewMessage};
 use crate::chat::{ConversationAccess, MESSAGE_TYPE, can_on_message};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
+use crate::notifications::triggers::Trigger;
 use crate::policy::{Action, Decision, Judged};
 use crate::services::Services;
 
@@ -81,7 +82,7 @@ pub async fn send(
         )
         .await?;
         model::mark_read(conn, id, viewer.id(), seq).await?;
-        record_mentions(conn, viewer, &message).await?;
+        notify_mentions(conn, viewer, &message).await?;
         services
             .events
             .publish(
@@ -97,19 +98,27 @@ pub async fn send(
     .await
 }
 
-/// Records the members a message mentions (never its author, nor anyone outside the
-/// conversation: they are not told it exists).
-async fn record_mentions(
+/// Records the members a message mentions for the first time (never its author, nor anyone
+/// outside the conversation: they are not told it exists) and has them notified.
+async fn notify_mentions(
     conn: &mut AsyncPgConnection,
     viewer: &Viewer,
     message: &Message,
-) -> ApiResult<Vec<Uuid>> {
+) -> ApiResult<()> {
     let mut people = crate::posts::model::mentioned_users(conn, &message.body).await?;
     people.retain(|person| *person != viewer.id());
     if people.is_empty() {
-        return Ok(people);
+        return Ok(());
     }
-    model::record_mentions(conn, message, &people).await
+    let mentioned = model::record_mentions(conn, message, &people).await?;
+    if mentioned.is_empty() {
+        return Ok(());
+    }
+    let trigger = Trigger::MessageMentioned {
+        message_id: message.id,
+        user_ids: mentioned,
+    };
+    crate::notifications::triggers::enqueue(conn, trigger).await
 }
 
 /// Changes the text of the viewer's own message (marked edited).
@@ -131,6 +140,7 @@ pub async fn edit(
     conn.transaction::<_, ApiError, _>(async |conn| {
         let html = crate::markdown::to_safe_html(&body);
         let edited = model::edit_message(conn, id, &body, &html).await?;
+        notify_mentions(conn, viewer, &edited).await?;
         publish_updated(conn, services, &edited).await?;
         Ok(edited)
     })

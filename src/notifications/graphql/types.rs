@@ -67,6 +67,8 @@ pub enum NotificationKindGql {
     FileUpdated,
     /// A message from the admins.
     AdminMessage,
+    /// Someone mentioned you (@username) in a chat message (emailed only in digests).
+    ChatMention,
 }
 
 /// How a person hears of a kind of notification.

@@ -56,6 +56,8 @@ pub fn headline(kind: NotificationKind, who: &Actors, data: &Value, reader: &Rea
             K::FileShared => format!("{who} added {title} to {folder}"),
             K::FileUpdated => format!("{who} updated {title}"),
             K::AdminMessage => title.to_owned(),
+            K::ChatMention if title.is_empty() => format!("{who} mentioned you in a message"),
+            K::ChatMention => format!("{who} mentioned you in {title}"),
         },
         Language::French => match kind {
             K::Mention => format!(
@@ -112,6 +114,14 @@ pub fn headline(kind: NotificationKind, who: &Actors, data: &Value, reader: &Rea
             ),
             K::FileUpdated => format!("{who} {} {title}", verb("a mis à jour", "ont mis à jour")),
             K::AdminMessage => title.to_owned(),
+            K::ChatMention if title.is_empty() => format!(
+                "{who} {} dans un message",
+                verb("vous a mentionné", "vous ont mentionné")
+            ),
+            K::ChatMention => format!(
+                "{who} {} dans {title}",
+                verb("vous a mentionné", "vous ont mentionné")
+            ),
         },
     }
 }

@@ -20,10 +20,12 @@ use crate::error::ApiResult;
 use crate::jobs::{self, Job};
 use crate::services::Services;
 
+mod chat;
 mod events;
 mod files;
 mod groups;
 mod posts;
+use chat::message_mentioned;
 use events::{event_changed, event_invitation};
 use files::file_changed;
 use groups::{group_invitation, join_request_decided, join_requested};
@@ -85,6 +87,11 @@ pub enum Trigger {
         by: Uuid,
         new_file: bool,
     },
+    /// A chat message mentions these members for the first time.
+    MessageMentioned {
+        message_id: Uuid,
+        user_ids: Vec<Uuid>,
+    },
     /// A message from the admins to everyone, or to the members of some groups.
     AdminMessage {
         message_id: Uuid,
@@ -141,6 +148,10 @@ pub async fn run(
             by,
             new_file,
         } => file_changed(conn, services, *file_id, *by, *new_file).await,
+        Trigger::MessageMentioned {
+            message_id,
+            user_ids,
+        } => message_mentioned(conn, services, *message_id, user_ids).await,
         Trigger::AdminMessage {
             message_id,
             title,

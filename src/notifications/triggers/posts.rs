@@ -31,7 +31,7 @@ fn post_title(post: &crate::posts::Post) -> String {
 }
 
 /// The start of a Markdown text, read as plain text (no `**`, links by their label).
-fn excerpt(markdown: &str) -> String {
+pub(super) fn excerpt(markdown: &str) -> String {
     let text = crate::markdown::to_plain_text(markdown, |_| None);
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() <= TITLE_CHARS {
