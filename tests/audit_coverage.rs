@@ -135,6 +135,7 @@ const SELF_SERVICE: &[&str] = &[
     "sendMessage",
     "editMessage",
     "markConversationRead",
+    "setTyping",
 ];
 
 /// The mutation names of a list, without the conditional mark.

@@ -642,3 +642,86 @@ async fn a_mention_notifies_the_member_by_email_only_in_a_digest() {
     let deliveries = texts_of(&app, "SELECT delivery AS text FROM notifications").await;
     assert_eq!(deliveries, ["digest"]);
 }
+
+/// The next data frame of `client` (other frames skipped), within 5 s.
+async fn next_data(client: &mut WsClient) -> Value {
+    loop {
+        match client.receive_within(Duration::from_secs(5)).await {
+            Some(Received::Message(message)) if message["type"] == "next" => return message,
+            Some(_) => continue,
+            None => panic!("no event within 5 s"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_conversation_list_updates_live_with_fresh_unread_counts() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let member = app.member("member").await;
+    let (_, room) = room_with(&app, &owner, &[&member], "Général").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &member.token).await;
+    client
+        .subscribe(
+            "s",
+            "subscription { conversationUpdated { name unreadCount } }",
+            json!({}),
+        )
+        .await;
+    until_delivered(&mut client, |_| {
+        let (app, owner, room) = (&app, &owner, &room);
+        async move {
+            send(app, owner, room, "Encore").await;
+        }
+    })
+    .await;
+    while client
+        .receive_within(Duration::from_millis(500))
+        .await
+        .is_some()
+    {}
+    let unread = conversation(&app, &member, &room, "unreadCount").await["unreadCount"]
+        .as_i64()
+        .unwrap();
+    send(&app, &owner, &room, "Deux").await;
+    let second = next_data(&mut client).await;
+    assert_eq!(
+        second["payload"]["data"]["conversationUpdated"],
+        json!({ "name": "Général", "unreadCount": unread + 1 }),
+        "{second}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_reaches_the_other_readers_and_is_refused_where_one_may_not_write() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let member = app.member("member").await;
+    let (_, room) = room_with(&app, &owner, &[&member], "Général").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &member.token).await;
+    client
+        .subscribe(
+            "s",
+            "subscription($c: ID!) { typing(conversationId: $c) { user { username } expiresAt } }",
+            json!({ "c": room }),
+        )
+        .await;
+    let typing = "mutation($c: ID!) { setTyping(input: { conversationId: $c }) { expiresAt } }";
+    let delivered = until_delivered(&mut client, |_| {
+        let (app, owner, room) = (&app, &owner, &room);
+        async move {
+            let response = app.graphql(Some(owner), typing, json!({ "c": room })).await;
+            assert!(response["errors"].is_null(), "{response}");
+        }
+    })
+    .await;
+    assert_eq!(
+        delivered["payload"]["data"]["typing"]["user"]["username"], "owner",
+        "{delivered}"
+    );
+    let outsider = app.member("outsider").await;
+    let refused = app
+        .graphql(Some(&outsider), typing, json!({ "c": room }))
+        .await;
+    assert_eq!(error_code(&refused), "NOT_FOUND", "{refused}");
+}

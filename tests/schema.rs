@@ -155,6 +155,7 @@ const PEOPLE_FIELDS: &[(&str, &str)] = &[
     ("ActivateAccountPayload.user", "the viewer"),
     ("Subscription.userUpdated", "users::visibility::visible_to"),
     ("Survey.createdBy", "users::loading::visible_person"),
+    ("TypingIndicator.user", "users::visibility::visible_to"),
     ("UpdateProfilePayload.user", "the viewer, or admins"),
     ("UpdateUserAccessPayload.user", "admins only"),
 ];

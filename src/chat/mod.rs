@@ -15,6 +15,8 @@ use crate::groups::GroupAccess;
 use crate::policy::{self, Action, Decision, Judged, Resource};
 
 pub const CONVERSATION_TYPE: &str = "Conversation";
+/// How long a typing indicator shows unless `setTyping` is called again.
+pub const TYPING_LASTS: std::time::Duration = std::time::Duration::from_secs(5);
 pub const MESSAGE_TYPE: &str = "Message";
 
 /// A conversation with what the policy needs to judge it for one viewer.

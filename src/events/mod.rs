@@ -74,6 +74,16 @@ pub enum Event {
     ConversationUpdated {
         conversation_id: Uuid,
     },
+    /// A member moved their read marker (their unread counts changed).
+    ConversationRead {
+        conversation_id: Uuid,
+        user_id: Uuid,
+    },
+    /// Someone is typing in a conversation (never stored; shown for `chat::TYPING_LASTS`).
+    Typing {
+        conversation_id: Uuid,
+        user_id: Uuid,
+    },
     /// A notification was delivered to (or updated for) its recipient.
     NotificationReceived {
         recipient_id: Uuid,

@@ -54,6 +54,8 @@ pub struct RequestContext {
     /// The person a sign-in mutation of this request signed in: the request still runs as
     /// `viewer`, but the person is shown to themselves in that mutation's payload.
     pub signed_in: Arc<std::sync::OnceLock<Viewer>>,
+    /// A subscription (resolved again for each event), not a single request.
+    pub live: bool,
 }
 
 impl RequestContext {
@@ -65,6 +67,7 @@ impl RequestContext {
             user_agent: None,
             uploads: Arc::default(),
             signed_in: Arc::default(),
+            live: false,
         }
     }
 }
@@ -76,77 +79,169 @@ impl RequestContext {
         services: &Arc<Services>,
         request: async_graphql::Request,
     ) -> async_graphql::Request {
-        fn loader<L: Send + Sync + 'static>(loader: L) -> RequestLoader<L> {
-            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+        fn loader<L: Send + Sync + 'static>(cached: bool, loader: L) -> RequestLoader<L> {
+            let loader = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default());
+            loader.enable_all_cache(cached);
+            loader
         }
+        // A subscription resolves each of its events with the same data: what one event loaded
+        // must not answer for the next.
+        let cached = !self.live;
         let mut request = request
-            .data(loader(UserLoader::new(services.clone())))
-            .data(loader(PostLoader::new(services.clone())))
-            .data(loader(AudienceLoader::new(services.clone())))
-            .data(loader(CommentSummaryLoader::new(services.clone())))
-            .data(loader(PinLoader::new(services.clone())))
-            .data(loader(EventSummaryLoader::new(services.clone())))
-            .data(loader(AttachmentLoader::new(services.clone())))
-            .data(loader(PageLoader::<CommentPages>::new(services.clone())))
-            .data(loader(PageLoader::<AcknowledgerPages>::new(
-                services.clone(),
-            )))
-            .data(loader(VersionLoader::new(services.clone())))
-            .data(loader(AcknowledgementCountLoader::new(services.clone())))
-            .data(loader(PageLoader::<MemberPages>::new(services.clone())))
-            .data(loader(PageLoader::<JoinRequestPages>::new(
-                services.clone(),
-            )))
-            .data(loader(PageLoader::<InvitationPages>::new(services.clone())))
-            .data(loader(PageLoader::<FilePages>::new(services.clone())))
-            .data(loader(ChildLoader::<GroupDrives>::new(services.clone())))
-            .data(loader(ChildLoader::<RootFolders>::new(services.clone())))
-            .data(loader(ChildLoader::<FoldersById>::new(services.clone())))
-            .data(loader(ChildLoader::<Subfolders>::new(services.clone())))
-            .data(loader(ChildLoader::<FileVersions>::new(services.clone())))
-            .data(loader(ChildLoader::<PinnedPosts>::new(services.clone())))
-            .data(loader(ChildLoader::<RuleLists>::new(services.clone())))
-            .data(loader(ChildLoader::<WebhookLists>::new(services.clone())))
-            .data(loader(ChildLoader::<GroupLevels>::new(services.clone())))
-            .data(loader(ChildLoader::<FolderFollows>::new(services.clone())))
-            .data(loader(PageLoader::<TextAnswerPages>::new(services.clone())))
-            .data(loader(ChildLoader::<ResponseCounts>::new(services.clone())))
-            .data(loader(ChildLoader::<AudienceSizes>::new(services.clone())))
-            .data(loader(ChildLoader::<Tallies>::new(services.clone())))
-            .data(loader(ChildLoader::<NewsletterStatistics>::new(
-                services.clone(),
-            )))
-            .data(loader(ChildLoader::<AttendeeLists>::new(services.clone())))
-            .data(loader(ChildLoader::<EventExceptions>::new(
-                services.clone(),
-            )))
-            .data(loader(ChildLoader::<ConversationRows>::new(
-                services.clone(),
-            )))
-            .data(loader(ChildLoader::<UnreadCounts>::new(services.clone())))
-            .data(loader(ChildLoader::<LastMessages>::new(services.clone())))
-            .data(loader(ChildLoader::<MessagesById>::new(services.clone())))
-            .data(loader(ChildLoader::<ReadMarkers>::new(services.clone())))
-            .data(loader(ChildLoader::<ThreadParticipants>::new(
-                services.clone(),
-            )));
+            .data(loader(cached, UserLoader::new(services.clone())))
+            .data(loader(cached, PostLoader::new(services.clone())))
+            .data(loader(cached, AudienceLoader::new(services.clone())))
+            .data(loader(cached, CommentSummaryLoader::new(services.clone())))
+            .data(loader(cached, PinLoader::new(services.clone())))
+            .data(loader(cached, EventSummaryLoader::new(services.clone())))
+            .data(loader(cached, AttachmentLoader::new(services.clone())))
+            .data(loader(
+                cached,
+                PageLoader::<CommentPages>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                PageLoader::<AcknowledgerPages>::new(services.clone()),
+            ))
+            .data(loader(cached, VersionLoader::new(services.clone())))
+            .data(loader(
+                cached,
+                AcknowledgementCountLoader::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                PageLoader::<MemberPages>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                PageLoader::<JoinRequestPages>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                PageLoader::<InvitationPages>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                PageLoader::<FilePages>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<GroupDrives>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<RootFolders>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<FoldersById>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<Subfolders>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<FileVersions>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<PinnedPosts>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<RuleLists>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<WebhookLists>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<GroupLevels>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<FolderFollows>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                PageLoader::<TextAnswerPages>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<ResponseCounts>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<AudienceSizes>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<Tallies>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<NewsletterStatistics>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<AttendeeLists>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<EventExceptions>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<ConversationRows>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<UnreadCounts>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<LastMessages>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<MessagesById>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<ReadMarkers>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<ThreadParticipants>::new(services.clone()),
+            ));
         if let Some(viewer) = &self.viewer {
             request = request
-                .data(loader(GroupLoader::new(services.clone(), viewer.id())))
-                .data(loader(ReactionLoader::new(services.clone(), viewer.id())))
-                .data(loader(PollLoader::new(services.clone(), viewer.clone())))
-                .data(loader(ViewerMarksLoader::new(
-                    services.clone(),
-                    viewer.id(),
-                )))
-                .data(loader(ViewerAttendanceLoader::new(
-                    services.clone(),
-                    viewer.id(),
-                )))
-                .data(loader(VisibleEventLoader::new(
-                    services.clone(),
-                    viewer.clone(),
-                )));
+                .data(loader(
+                    cached,
+                    GroupLoader::new(services.clone(), viewer.id()),
+                ))
+                .data(loader(
+                    cached,
+                    ReactionLoader::new(services.clone(), viewer.id()),
+                ))
+                .data(loader(
+                    cached,
+                    PollLoader::new(services.clone(), viewer.clone()),
+                ))
+                .data(loader(
+                    cached,
+                    ViewerMarksLoader::new(services.clone(), viewer.id()),
+                ))
+                .data(loader(
+                    cached,
+                    ViewerAttendanceLoader::new(services.clone(), viewer.id()),
+                ))
+                .data(loader(
+                    cached,
+                    VisibleEventLoader::new(services.clone(), viewer.clone()),
+                ));
         }
         request.data(self)
     }

@@ -114,6 +114,22 @@ pub struct DeleteMessageInput {
     pub message_id: ID,
 }
 
+/// Where the viewer is typing.
+#[derive(InputObject)]
+pub struct SetTypingInput {
+    /// A conversation the viewer may write in.
+    pub conversation_id: ID,
+}
+
+/// The result of `setTyping`.
+#[derive(SimpleObject)]
+pub struct SetTypingPayload {
+    /// Where the viewer is typing.
+    pub conversation: ConversationAccess,
+    /// Until when the others see it, unless `setTyping` is called again (5 seconds).
+    pub expires_at: chrono::DateTime<Utc>,
+}
+
 /// How far the viewer has read.
 #[derive(InputObject)]
 pub struct MarkConversationReadInput {
@@ -431,6 +447,24 @@ impl ChatMutation {
         Ok(message_view(ctx, message).await?.into())
     }
 
+    /// Shows the conversation's other readers that the viewer is typing, for 5 seconds (call it
+    /// again while typing goes on); nothing is stored.
+    async fn set_typing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The conversation the viewer is typing in.")] input: SetTypingInput,
+    ) -> ApiResult<SetTypingPayload> {
+        let id = conversation_id(&input.conversation_id)?;
+        let mut conn = ctx.conn().await?;
+        let conversation =
+            service::set_typing(&mut conn, ctx.services(), ctx.viewer()?, id).await?;
+        let expires_at = Utc::now() + crate::chat::TYPING_LASTS;
+        Ok(SetTypingPayload {
+            conversation,
+            expires_at,
+        })
+    }
+
     /// Moves the viewer's read marker forward to a message (never back).
     async fn mark_conversation_read(
         &self,
@@ -441,8 +475,10 @@ impl ChatMutation {
         let id = conversation_id(&input.conversation_id)?;
         let message = ids::decode_as(&input.message_id, MESSAGE_TYPE, "messageId")?;
         let mut conn = ctx.conn().await?;
-        Ok(service::mark_read(&mut conn, ctx.viewer()?, id, message)
-            .await?
-            .into())
+        Ok(
+            service::mark_read(&mut conn, ctx.services(), ctx.viewer()?, id, message)
+                .await?
+                .into(),
+        )
     }
 }

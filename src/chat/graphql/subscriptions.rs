@@ -3,18 +3,29 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Subscription};
+use async_graphql::{Context, ID, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
 use futures::Stream;
 use uuid::Uuid;
 
 use super::types::MessageView;
 use crate::chat::snapshot::ConversationSnapshot;
-use crate::chat::{CONVERSATION_TYPE, loading, model};
+use crate::chat::{CONVERSATION_TYPE, ConversationAccess, loading, model};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Delivered, Event, judged};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::services::Services;
+use crate::users::User;
+
+/// Someone typing in a conversation.
+#[derive(SimpleObject)]
+pub struct TypingIndicator {
+    /// Who is typing.
+    pub user: User,
+    /// Until when to show it, unless another indicator comes (5 seconds).
+    pub expires_at: DateTime<Utc>,
+}
 
 #[derive(Default)]
 pub struct ChatSubscription;
@@ -54,6 +65,106 @@ impl ChatSubscription {
             _ => None,
         })
         .await
+    }
+
+    /// The viewer's conversations each time one changes for them: a new message (unread counts
+    /// and last activity), a rename, an archive, new members, their read marker moved from
+    /// another device. Refetch the list after reconnecting.
+    async fn conversation_updated(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = ApiResult<ConversationAccess>> + use<>, ApiError> {
+        let services = ctx.services().clone();
+        let viewer = ctx.viewer()?.clone();
+        services.group_roles.of(&services.pool, viewer.id()).await?;
+        let me = viewer.id();
+        let events = services
+            .events
+            .subscribe_matching(move |event| match event {
+                Event::ConversationRead { user_id, .. } => *user_id == me,
+                _ => changed_conversation(event).is_some(),
+            });
+        Ok(judged(
+            events,
+            services,
+            viewer,
+            |services, viewer, event| {
+                Box::pin(async move {
+                    let Some(id) = changed_conversation(event) else {
+                        return Ok(None);
+                    };
+                    let access = snapshot(services, event, id)
+                        .await?
+                        .seen_by(services, viewer)
+                        .await?;
+                    Ok(access.filter(|access| access.member))
+                })
+            },
+        ))
+    }
+
+    /// Who starts typing in a conversation (the viewer's own typing left out).
+    async fn typing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A conversation the viewer may read.")] conversation_id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<TypingIndicator>> + use<>, ApiError> {
+        let id = watched(ctx, &conversation_id).await?;
+        let services = ctx.services().clone();
+        let viewer = ctx.viewer()?.clone();
+        services.group_roles.of(&services.pool, viewer.id()).await?;
+        let me = viewer.id();
+        let events = services.events.subscribe_matching(move |event| {
+            matches!(event, Event::Typing { conversation_id, user_id } if *conversation_id == id && *user_id != me)
+        });
+        Ok(judged(
+            events,
+            services,
+            viewer,
+            move |services, viewer, event| {
+                Box::pin(async move {
+                    let Event::Typing { user_id, .. } = **event else {
+                        return Ok(None);
+                    };
+                    if snapshot(services, event, id)
+                        .await?
+                        .seen_by(services, viewer)
+                        .await?
+                        .is_none()
+                    {
+                        return Ok(None);
+                    }
+                    let mut conn = services.pool.get().await?;
+                    let typist = crate::users::model::find_many(&mut conn, &[user_id])
+                        .await?
+                        .pop();
+                    let Some(user) = typist else {
+                        return Ok(None);
+                    };
+                    if !crate::users::visibility::visible_to(&mut conn, viewer, &user).await? {
+                        return Ok(None);
+                    }
+                    Ok(Some(TypingIndicator {
+                        user,
+                        expires_at: Utc::now() + crate::chat::TYPING_LASTS,
+                    }))
+                })
+            },
+        ))
+    }
+}
+
+/// The conversation whose list entry an event changes.
+fn changed_conversation(event: &Event) -> Option<Uuid> {
+    match event {
+        Event::MessageAdded {
+            conversation_id, ..
+        }
+        | Event::ConversationUpdated { conversation_id }
+        | Event::ConversationRead {
+            conversation_id, ..
+        } => Some(*conversation_id),
+        _ => None,
     }
 }
 

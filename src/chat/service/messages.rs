@@ -213,10 +213,32 @@ async fn publish_updated(
         .await
 }
 
+/// Tells the conversation's other readers that the viewer is typing (nothing is stored).
+pub async fn set_typing(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    viewer: &Viewer,
+    id: Uuid,
+) -> ApiResult<ConversationAccess> {
+    let access = visible(conn, viewer, id).await?;
+    access.require(
+        viewer,
+        Action::Post,
+        "You may not write in this conversation.",
+    )?;
+    let typing = Event::Typing {
+        conversation_id: id,
+        user_id: viewer.id(),
+    };
+    services.events.publish(conn, &typing).await?;
+    Ok(access)
+}
+
 /// Moves the viewer's read marker forward to `message` (never back; a no-op for someone who
 /// reads a room without being a member).
 pub async fn mark_read(
     conn: &mut AsyncPgConnection,
+    services: &Services,
     viewer: &Viewer,
     id: Uuid,
     message: Uuid,
@@ -226,6 +248,12 @@ pub async fn mark_read(
         .await?
         .filter(|message| message.conversation_id == id)
         .ok_or_else(|| ApiError::bad_input("messageId", "is not a message of this conversation"))?;
-    model::mark_read(conn, id, viewer.id(), message.seq).await?;
+    if model::mark_read(conn, id, viewer.id(), message.seq).await? {
+        let read = Event::ConversationRead {
+            conversation_id: id,
+            user_id: viewer.id(),
+        };
+        services.events.publish(conn, &read).await?;
+    }
     Ok(access)
 }

@@ -452,6 +452,7 @@ impl Connection {
         let trace = RequestTrace::default();
         let mut context = RequestContext::new(Some(viewer), self.request_id.clone());
         context.client = self.client.clone();
+        context.live = true;
         let request = context
             .attach(&self.app.services, request)
             .data(trace.clone());
