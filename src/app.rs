@@ -35,6 +35,8 @@ pub struct App {
     websockets: TaskTracker,
     /// The job worker, until shutdown waits for it.
     jobs: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The presence heartbeat (see `chat::presence`).
+    presence: tokio::task::JoinHandle<()>,
 }
 
 /// Extractors shared by the HTTP layer's routes and the features' routes read the services.
@@ -49,6 +51,7 @@ impl Drop for App {
         if let Some(jobs) = self.jobs.get_mut().ok().and_then(Option::take) {
             jobs.abort();
         }
+        self.presence.abort();
     }
 }
 
@@ -85,6 +88,7 @@ impl App {
             events,
             credentials,
             group_roles,
+            presence: Default::default(),
             credential_watches,
             password_checks: Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |cores| cores.get()),
@@ -105,6 +109,8 @@ impl App {
             config.job_poll_interval,
             shutdown.subscribe(),
         );
+        let presence =
+            crate::chat::presence::spawn_heartbeat(services.clone(), shutdown.subscribe());
         let metrics = Metrics::new(&services.db);
         Ok(Arc::new(Self {
             services,
@@ -115,6 +121,7 @@ impl App {
             shutdown,
             websockets: TaskTracker::new(),
             jobs: std::sync::Mutex::new(Some(jobs)),
+            presence,
         }))
     }
 

@@ -29,6 +29,8 @@ pub struct Services {
     pub credential_watches: Arc<CredentialWatches>,
     /// People's roles in groups, for subscriptions (see `groups::roles`).
     pub group_roles: Arc<GroupRoles>,
+    /// This instance's signed-in WebSockets per person (see `chat::presence`).
+    pub presence: crate::chat::presence::Presence,
     /// Password hashes and checks allowed at once, for every request that does one (see
     /// `auth::password`).
     pub password_checks: Semaphore,

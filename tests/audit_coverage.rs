@@ -136,6 +136,7 @@ const SELF_SERVICE: &[&str] = &[
     "editMessage",
     "markConversationRead",
     "setTyping",
+    "setPresence",
 ];
 
 /// The mutation names of a list, without the conditional mark.

@@ -135,6 +135,11 @@ const PEOPLE_FIELDS: &[(&str, &str)] = &[
         "users::loading::visible_person",
     ),
     ("SignInPayload.user", "the viewer"),
+    ("SetPresencePayload.user", "the viewer"),
+    (
+        "Subscription.presenceChanged",
+        "users::visibility::visible_to",
+    ),
     ("Message.author", "users::loading::visible_person"),
     ("Message.seenBy", "users::loading::visible_people"),
     (

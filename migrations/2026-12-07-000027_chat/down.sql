@@ -1,3 +1,5 @@
+DROP TABLE presence_away;
+DROP TABLE presence_connections;
 DROP TRIGGER group_memberships_rooms ON group_memberships;
 DROP FUNCTION parvis_room_membership();
 DELETE FROM notifications WHERE kind = 'chat_mention';

@@ -102,3 +102,21 @@ $$;
 CREATE TRIGGER group_memberships_rooms
     AFTER INSERT OR DELETE ON group_memberships
     FOR EACH ROW EXECUTE FUNCTION parvis_room_membership();
+
+-- Who has a signed-in WebSocket open, per server instance: each instance refreshes its rows
+-- every 20 seconds, and a row older than a minute (its instance died) counts for nothing and is
+-- swept by the others.
+CREATE TABLE presence_connections (
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    instance_id uuid NOT NULL,
+    seen_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (user_id, instance_id)
+);
+
+CREATE INDEX presence_connections_instance ON presence_connections (instance_id);
+
+-- People who said they are away: AWAY rather than ONLINE while connected.
+CREATE TABLE presence_away (
+    user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    since timestamptz NOT NULL DEFAULT now()
+);

@@ -9,6 +9,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::model::{self, ConversationRow, ListCursor, ListFilter, Message, Unread};
+use super::presence::Status;
 use super::{CONVERSATION_TYPE, ConversationAccess, MESSAGE_TYPE};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
@@ -126,6 +127,29 @@ impl ChildrenOf for ThreadParticipants {
     ) -> ApiResult<HashMap<Uuid, Vec<Uuid>>> {
         model::thread_participants(conn, parents, Self::SHOWN).await
     }
+}
+
+/// Whether each person is online, away or offline.
+pub struct PresenceStatuses;
+
+impl ChildrenOf for PresenceStatuses {
+    type Args = ();
+    type Value = Status;
+
+    async fn load(
+        conn: &mut AsyncPgConnection,
+        parents: &[Uuid],
+        _: &(),
+    ) -> ApiResult<HashMap<Uuid, Status>> {
+        super::presence::statuses(conn, parents).await
+    }
+}
+
+/// Whether a person is online, away or offline, with the others of their list.
+pub async fn presence_of(ctx: &Context<'_>, person: Uuid) -> ApiResult<Status> {
+    Ok(children_of::<PresenceStatuses>(ctx, person, ())
+        .await?
+        .unwrap_or(Status::Offline))
 }
 
 /// Conversation rows as the viewer sees them, with their rooms' groups from the request's

@@ -5,6 +5,7 @@
 pub mod graphql;
 pub mod loading;
 pub mod model;
+pub mod presence;
 pub mod service;
 pub mod snapshot;
 

@@ -703,6 +703,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    presence_away (user_id) {
+        user_id -> Uuid,
+        since -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    presence_connections (user_id, instance_id) {
+        user_id -> Uuid,
+        instance_id -> Uuid,
+        seen_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     reactions (subject_id, user_id, emoji) {
         subject_id -> Uuid,
         user_id -> Uuid,
@@ -938,6 +953,8 @@ diesel::joinable!(post_versions -> posts (post_id));
 diesel::joinable!(post_views -> posts (post_id));
 diesel::joinable!(post_views -> users (user_id));
 diesel::joinable!(posts -> group_webhooks (webhook_id));
+diesel::joinable!(presence_away -> users (user_id));
+diesel::joinable!(presence_connections -> users (user_id));
 diesel::joinable!(reactions -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(survey_answers -> survey_questions (question_id));
@@ -1010,6 +1027,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_versions,
     post_views,
     posts,
+    presence_away,
+    presence_connections,
     reactions,
     sessions,
     sso_login_attempts,

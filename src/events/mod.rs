@@ -79,6 +79,10 @@ pub enum Event {
         conversation_id: Uuid,
         user_id: Uuid,
     },
+    /// A person came online, went offline, or said they are away or back.
+    PresenceChanged {
+        user_id: Uuid,
+    },
     /// Someone is typing in a conversation (never stored; shown for `chat::TYPING_LASTS`).
     Typing {
         conversation_id: Uuid,

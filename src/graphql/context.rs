@@ -9,7 +9,8 @@ use crate::analytics::Activity;
 use crate::attachments::loading::AttachmentLoader;
 use crate::auth::{Client, Viewer};
 use crate::chat::loading::{
-    ConversationRows, LastMessages, MessagesById, ReadMarkers, ThreadParticipants, UnreadCounts,
+    ConversationRows, LastMessages, MessagesById, PresenceStatuses, ReadMarkers,
+    ThreadParticipants, UnreadCounts,
 };
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
@@ -211,6 +212,10 @@ impl RequestContext {
             .data(loader(
                 cached,
                 ChildLoader::<ReadMarkers>::new(services.clone()),
+            ))
+            .data(loader(
+                cached,
+                ChildLoader::<PresenceStatuses>::new(services.clone()),
             ))
             .data(loader(
                 cached,

@@ -7,4 +7,4 @@ pub mod types;
 
 pub use mutations::ChatMutation;
 pub use subscriptions::ChatSubscription;
-pub use types::{ConversationFilter, ConversationKindGql, MessageView};
+pub use types::{ConversationFilter, ConversationKindGql, MessageView, PresenceStatusGql};

@@ -130,6 +130,20 @@ pub struct SetTypingPayload {
     pub expires_at: chrono::DateTime<Utc>,
 }
 
+/// What the viewer tells others of their presence.
+#[derive(InputObject)]
+pub struct SetPresenceInput {
+    /// `AWAY`, or `ONLINE` to be back (`OFFLINE` comes only from closing every connection).
+    pub status: super::PresenceStatusGql,
+}
+
+/// The result of `setPresence`.
+#[derive(SimpleObject)]
+pub struct SetPresencePayload {
+    /// The viewer, with their presence now.
+    pub user: crate::users::User,
+}
+
 /// How far the viewer has read.
 #[derive(InputObject)]
 pub struct MarkConversationReadInput {
@@ -462,6 +476,30 @@ impl ChatMutation {
         Ok(SetTypingPayload {
             conversation,
             expires_at,
+        })
+    }
+
+    /// Says the viewer is away, or back: others see `AWAY` while they are connected.
+    async fn set_presence(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The status to show.")] input: SetPresenceInput,
+    ) -> ApiResult<SetPresencePayload> {
+        let away = match input.status {
+            super::PresenceStatusGql::Away => true,
+            super::PresenceStatusGql::Online => false,
+            super::PresenceStatusGql::Offline => {
+                return Err(ApiError::bad_input(
+                    "status",
+                    "is AWAY or ONLINE: OFFLINE follows from closing every connection",
+                ));
+            }
+        };
+        let viewer = ctx.viewer()?;
+        let mut conn = ctx.conn().await?;
+        crate::chat::presence::set_away(&mut conn, ctx.services(), viewer.id(), away).await?;
+        Ok(SetPresencePayload {
+            user: viewer.user.as_ref().clone(),
         })
     }
 

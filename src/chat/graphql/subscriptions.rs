@@ -103,6 +103,48 @@ impl ChatSubscription {
         ))
     }
 
+    /// These people each time they come online, go offline, or say they are away or back.
+    async fn presence_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Up to 100 people the viewer may see.")] user_ids: Vec<ID>,
+    ) -> Result<impl Stream<Item = ApiResult<User>> + use<>, ApiError> {
+        if user_ids.len() > crate::graphql::node::MAX_NODES {
+            return Err(ApiError::bad_input("userIds", "at most 100 people"));
+        }
+        let mut people = Vec::with_capacity(user_ids.len());
+        for (index, id) in user_ids.iter().enumerate() {
+            let field = format!("userIds[{index}]");
+            let person = ids::decode_as(id, crate::users::TYPE_NAME, &field)?;
+            crate::users::loading::load_visible(ctx, person).await?;
+            people.push(person);
+        }
+        let services = ctx.services().clone();
+        let events = services.events.subscribe_matching(presence_of_any(people));
+        Ok(judged(
+            events,
+            services,
+            ctx.viewer()?.clone(),
+            |services, viewer, event| {
+                Box::pin(async move {
+                    let Event::PresenceChanged { user_id } = **event else {
+                        return Ok(None);
+                    };
+                    let mut conn = services.pool.get().await?;
+                    let person = crate::users::model::find_many(&mut conn, &[user_id])
+                        .await?
+                        .pop();
+                    let Some(person) = person else {
+                        return Ok(None);
+                    };
+                    let seen =
+                        crate::users::visibility::visible_to(&mut conn, viewer, &person).await?;
+                    Ok(seen.then_some(person))
+                })
+            },
+        ))
+    }
+
     /// Who starts typing in a conversation (the viewer's own typing left out).
     async fn typing(
         &self,
@@ -152,6 +194,11 @@ impl ChatSubscription {
             },
         ))
     }
+}
+
+/// Events of the presence of `people`.
+fn presence_of_any(people: Vec<Uuid>) -> impl Fn(&Event) -> bool + Send + 'static {
+    move |event| matches!(event, Event::PresenceChanged { user_id } if people.contains(user_id))
 }
 
 /// The conversation whose list entry an event changes.

@@ -30,6 +30,18 @@ pub enum ConversationKindGql {
     GroupDirect,
 }
 
+/// Whether a person is there, from the signed-in connections open on any server instance.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "PresenceStatus", remote = "crate::chat::presence::Status")]
+pub enum PresenceStatusGql {
+    /// A signed-in app or browser tab is connected (`/graphql/ws`).
+    Online,
+    /// Connected, but they said they are away (`setPresence`).
+    Away,
+    /// Nothing connected (an instance that stopped answering counts for nothing after a minute).
+    Offline,
+}
+
 /// Which of the viewer's conversations to list.
 #[derive(InputObject, Default)]
 pub struct ConversationFilter {

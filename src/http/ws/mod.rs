@@ -18,6 +18,7 @@
 
 mod operation;
 
+use crate::chat::presence::{ConnectionGuard, Presence};
 pub use operation::OperationsPerPerson;
 use operation::{Operation, OperationSlot};
 
@@ -199,6 +200,8 @@ struct Connection {
     viewer: Option<LiveViewer>,
     /// Ends as the credential signed in with is revoked (on any instance).
     watch: Option<CredentialWatch>,
+    /// Shows the signed-in person online while the connection is open.
+    presence: Option<ConnectionGuard>,
     operations: HashMap<String, (Generation, JoinHandle<()>)>,
     next_generation: Generation,
     outgoing_tx: mpsc::Sender<Outgoing>,
@@ -225,6 +228,7 @@ impl Connection {
             init_received: false,
             viewer: None,
             watch: None,
+            presence: None,
             operations: HashMap::new(),
             next_generation: 0,
             outgoing_tx,
@@ -388,6 +392,12 @@ impl Connection {
         match viewer {
             Ok(Some(viewer)) => {
                 self.watch = Some(self.app.services.credential_watches.watch(&viewer));
+                match Presence::connected(&self.app.services, viewer.id()).await {
+                    Ok(guard) => self.presence = Some(guard),
+                    Err(error) => {
+                        tracing::warn!(?error, "could not record a connection's presence")
+                    }
+                }
                 self.viewer = Some(LiveViewer::new(&self.app.services, viewer));
                 send(socket, &json!({ "type": "connection_ack" }))
                     .await

@@ -245,6 +245,15 @@ impl User {
             .await
             .map(Some)
     }
+    /// Whether the person is online, away or offline (live: `presenceChanged`).
+    async fn presence(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<crate::chat::graphql::PresenceStatusGql> {
+        Ok(crate::chat::loading::presence_of(ctx, self.id)
+            .await?
+            .into())
+    }
     /// Unread notifications (the person themselves only).
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> ApiResult<Option<i64>> {
         if ctx.viewer()?.id() != self.id {
