@@ -725,3 +725,49 @@ async fn typing_reaches_the_other_readers_and_is_refused_where_one_may_not_write
         .await;
     assert_eq!(error_code(&refused), "NOT_FOUND", "{refused}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_past_the_organizations_retention_are_deleted_with_their_threads() {
+    let app = TestApp::spawn().await;
+    let admin = app
+        .create_user("admin", parvis::users::OrgRole::Admin)
+        .await;
+    let owner = app.member("owner").await;
+    let (_, room) = room_with(&app, &owner, &[], "Général").await;
+    let old = send(&app, &owner, &room, "Il y a longtemps").await;
+    send_with(
+        &app,
+        &owner,
+        json!({ "c": room, "b": "Réponse", "r": old["id"] }),
+    )
+    .await;
+    send(&app, &owner, &room, "Hier").await;
+    run_sql(&app, "UPDATE messages SET created_at = now() - interval '40 days' WHERE body IN ('Il y a longtemps', 'Réponse')").await;
+    run_sql(
+        &app,
+        "UPDATE messages SET created_at = now() - interval '1 day' WHERE body = 'Hier'",
+    )
+    .await;
+    let refused = app
+        .graphql(Some(&admin), "mutation { updateOrganization(input: { messageRetentionDays: 0 }) { organization { name } } }", json!({}))
+        .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+    let set = app
+        .graphql(Some(&admin), "mutation { updateOrganization(input: { messageRetentionDays: 30 }) { organization { settings { messageRetentionDays } } } }", json!({}))
+        .await;
+    assert_eq!(
+        set["data"]["updateOrganization"]["organization"]["settings"]["messageRetentionDays"], 30,
+        "{set}"
+    );
+    let mut conn = app.db().connect().await.unwrap();
+    assert_eq!(parvis::chat::retention::expire(&mut conn).await.unwrap(), 2);
+    let history = conversation(
+        &app,
+        &owner,
+        &room,
+        "messages { totalCount edges { node { body } } }",
+    )
+    .await;
+    assert_eq!(history["messages"]["totalCount"], 1);
+    assert_eq!(bodies(&history["messages"]), ["Hier"]);
+}

@@ -11,5 +11,6 @@ ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check,
         'file_shared', 'file_updated', 'admin_message'));
 DROP TABLE message_mentions;
 DROP TABLE messages;
+ALTER TABLE organization DROP COLUMN message_retention_days;
 DROP TABLE conversation_members;
 DROP TABLE conversations;

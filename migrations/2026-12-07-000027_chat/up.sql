@@ -59,6 +59,11 @@ CREATE TABLE messages (
     UNIQUE (conversation_id, author_id, client_id)
 );
 
+-- The organization may keep chat messages only so many days (null: for ever).
+ALTER TABLE organization ADD COLUMN message_retention_days integer
+    CHECK (message_retention_days BETWEEN 1 AND 36500);
+
+CREATE INDEX messages_created ON messages (created_at);
 CREATE INDEX messages_thread ON messages (reply_to_id, seq) WHERE reply_to_id IS NOT NULL;
 CREATE INDEX messages_author ON messages (author_id);
 

@@ -6,6 +6,7 @@ pub mod graphql;
 pub mod loading;
 pub mod model;
 pub mod presence;
+pub mod retention;
 pub mod service;
 pub mod snapshot;
 

@@ -548,6 +548,7 @@ diesel::table! {
         time_zone -> Text,
         activity_retention_days -> Int4,
         updated_at -> Timestamptz,
+        message_retention_days -> Nullable<Int4>,
     }
 }
 

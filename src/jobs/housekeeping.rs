@@ -1,7 +1,7 @@
 //! The hourly housekeeping job: what time alone makes due, found by scanning rather than by a
 //! job per object (uploads never attached, folders whose time in the trash is over, storage
-//! garbage left by cascaded deletes, writes interrupted a day ago (daily), raw activity, notifications and sent emails past their
-//! retention), and restarting the chains of periodic jobs that a stopped instance broke. Every
+//! garbage left by cascaded deletes, writes interrupted a day ago (daily), raw activity, notifications, sent emails and chat messages
+//! past their retention), and restarting the chains of periodic jobs that a stopped instance broke. Every
 //! instance may schedule it; the dedupe key makes one job per hour.
 
 use chrono::{DateTime, Timelike, Utc};
@@ -32,7 +32,8 @@ pub async fn run(conn: &mut AsyncPgConnection, services: &Services) -> ApiResult
     crate::files::sweep::sweep(conn, services).await?;
     crate::files::sweep::schedule_staging_sweep(conn, now).await?;
     let expired = crate::analytics::rollup::delete_expired(conn).await?
-        + crate::notifications::retention::expire(conn).await?;
+        + crate::notifications::retention::expire(conn).await?
+        + crate::chat::retention::expire(conn).await?;
     // A rollup run missed (its instance stopped) is caught up within the hour.
     crate::analytics::rollup::schedule(conn, now).await?;
     // Likewise for the hourly digest run.

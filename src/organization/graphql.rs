@@ -36,6 +36,7 @@ impl Organization {
             allowed_email_domains: self.allowed_domains().map(str::to_owned).collect(),
             time_zone: self.time_zone.clone(),
             activity_retention_days: self.activity_retention_days,
+            message_retention_days: self.message_retention_days,
         })
     }
     /// Whether the viewer is an org admin (false when signed out).
@@ -92,6 +93,9 @@ pub struct OrganizationSettings {
     pub time_zone: String,
     /// Raw activity older than this is deleted; daily rollups stay.
     pub activity_retention_days: i32,
+    /// Chat messages older than this many days are deleted (hourly, by the job queue); null
+    /// keeps them.
+    pub message_retention_days: Option<i32>,
 }
 
 #[derive(Default)]
@@ -128,6 +132,8 @@ pub struct UpdateOrganizationInput {
     pub time_zone: Option<String>,
     /// How many days of raw activity to keep, 30 to 3650.
     pub activity_retention_days: Option<i32>,
+    /// How many days chat messages are kept, 1 to 36500; null keeps them for ever.
+    pub message_retention_days: MaybeUndefined<i32>,
 }
 
 /// The organization after `updateOrganization`.
@@ -249,7 +255,21 @@ fn changes(input: UpdateOrganizationInput) -> ApiResult<OrganizationChanges> {
             .map(|zone| validation::time_zone("timeZone", &zone))
             .transpose()?,
         activity_retention_days: retention,
+        message_retention_days: message_retention(input.message_retention_days)?,
     })
+}
+
+/// The days chat messages are kept: null for ever, else 1 to 36500.
+fn message_retention(days: MaybeUndefined<i32>) -> ApiResult<Option<Option<i32>>> {
+    match days {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(days) if (1..=36500).contains(&days) => Ok(Some(Some(days))),
+        MaybeUndefined::Value(_) => Err(ApiError::bad_input(
+            "messageRetentionDays",
+            "must be between 1 and 36500 (null keeps messages for ever)",
+        )),
+    }
 }
 
 /// `#rrggbb` (lower-cased).

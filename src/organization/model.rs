@@ -22,6 +22,8 @@ pub struct Organization {
     pub allowed_email_domains: Vec<Option<String>>,
     pub time_zone: String,
     pub activity_retention_days: i32,
+    /// Chat messages older than this many days are deleted; `None` keeps them.
+    pub message_retention_days: Option<i32>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -58,6 +60,7 @@ pub struct OrganizationChanges {
     pub allowed_email_domains: Option<Vec<Option<String>>>,
     pub time_zone: Option<String>,
     pub activity_retention_days: Option<i32>,
+    pub message_retention_days: Option<Option<i32>>,
 }
 
 impl OrganizationChanges {
@@ -71,6 +74,7 @@ impl OrganizationChanges {
             && self.allowed_email_domains.is_none()
             && self.time_zone.is_none()
             && self.activity_retention_days.is_none()
+            && self.message_retention_days.is_none()
     }
 }
 
