@@ -239,12 +239,13 @@ async fn seed_demo(settings: &DbSettings, storage_url: &str) -> anyhow::Result<(
     let storage = crate::files::storage::Storage::open(storage_url)?;
     let seeded = demo::seed(&mut conn, &storage).await.map_err(api_error)?;
     println!(
-        "Demo organization loaded: {}, {}, {}, {}, {}, {} and {} added.",
+        "Demo organization loaded: {}, {}, {}, {}, {}, {}, {} and {} added.",
         counted(seeded.people, "person", "people"),
         counted(seeded.groups, "group", "groups"),
         counted(seeded.posts, "post", "posts"),
         counted(seeded.events, "event", "events"),
         counted(seeded.files, "file", "files"),
+        counted(seeded.conversations, "conversation", "conversations"),
         counted(seeded.surveys, "survey", "surveys"),
         counted(seeded.activities, "activity", "activities")
     );

@@ -771,3 +771,40 @@ async fn messages_past_the_organizations_retention_are_deleted_with_their_thread
     assert_eq!(history["messages"]["totalCount"], 1);
     assert_eq!(bodies(&history["messages"]), ["Hier"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_admin_finds_rooms_with_history_a_thread_and_unread_messages() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().connect().await.unwrap();
+    parvis::demo::seed(&mut conn, &app.app.services.storage)
+        .await
+        .unwrap();
+    let admin = app.existing_user("helene.dubois").await;
+    let list = app
+        .graphql(
+            Some(&admin),
+            "{ viewer { unreadConversationCount conversations { edges { node { kind name unreadCount mentionCount messages(last: 20) { edges { node { replyCount } } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let viewer = &list["data"]["viewer"];
+    assert_eq!(viewer["unreadConversationCount"], 3, "{list}");
+    let conversations = viewer["conversations"]["edges"].as_array().unwrap();
+    let direct = conversations
+        .iter()
+        .find(|edge| edge["node"]["kind"] == "DIRECT")
+        .unwrap();
+    assert_eq!(direct["node"]["unreadCount"], 2);
+    let general = conversations
+        .iter()
+        .find(|edge| edge["node"]["name"] == "général")
+        .unwrap();
+    assert_eq!(general["node"]["mentionCount"], 1);
+    let replies: Vec<i64> = general["node"]["messages"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["replyCount"].as_i64().unwrap())
+        .collect();
+    assert!(replies.contains(&3), "{replies:?}");
+}

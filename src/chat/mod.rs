@@ -2,6 +2,7 @@
 //! 3 to 20, with messages in Markdown, threads, read markers and mentions, delivered live over
 //! the event bus. `service` holds each operation once; `policy` decides who may do what.
 
+pub mod demo;
 pub mod graphql;
 pub mod loading;
 pub mod model;

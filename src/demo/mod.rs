@@ -26,6 +26,7 @@ pub struct Seeded {
     pub posts: usize,
     pub events: usize,
     pub files: usize,
+    pub conversations: usize,
     pub surveys: usize,
     pub activities: usize,
 }
@@ -40,6 +41,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, storage: &Storage) -> ApiResult<
         posts: seed_posts(conn, &mut news).await?,
         events: seed_events(conn).await?,
         files: crate::files::demo::seed(conn, storage, &demo_group_slugs()).await?,
+        conversations: seed_chat(conn).await?,
         surveys: seed_surveys(conn).await?,
         activities: seed_activity(conn).await?,
     };
@@ -54,6 +56,11 @@ pub async fn seed(conn: &mut AsyncPgConnection, storage: &Storage) -> ApiResult<
 async fn seed_events(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
     let people = demo_people_ids(conn).await?;
     crate::events_calendar::demo::seed(conn, &people).await
+}
+
+async fn seed_chat(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    let people = demo_people_ids(conn).await?;
+    crate::chat::demo::seed(conn, &people).await
 }
 
 async fn seed_surveys(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
