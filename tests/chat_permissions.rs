@@ -329,3 +329,62 @@ async fn someone_who_leaves_a_group_conversation_no_longer_finds_it() {
         .await;
     assert_eq!(error_code(&after), "NOT_FOUND", "{after}");
 }
+
+async fn export(app: &TestApp, viewer: &TestUser, conversation: &Value) -> (u16, String) {
+    let id = conversation.as_str().unwrap();
+    let response = app
+        .http
+        .get(app.url(&format!("/admin/conversations/{id}/export.jsonl")))
+        .bearer_auth(&viewer.token)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn org_admins_export_any_conversation_for_a_legal_hold_and_each_export_is_audited() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let bob = app.member("bob").await;
+    let carol = app.member("carol").await;
+    let admin = app.create_user("admin", OrgRole::Admin).await;
+    let opened = open_direct(&app, &alice, &bob).await;
+    let id = opened["data"]["openDirectConversation"]["conversation"]["id"].clone();
+    for body in ["Premier", "Second"] {
+        let sent = app
+            .graphql(
+                Some(&alice),
+                "mutation($c: ID!, $b: String!) { sendMessage(input: { conversationId: $c, body: $b }) { message { id } } }",
+                json!({ "c": id, "b": body }),
+            )
+            .await;
+        assert!(sent["errors"].is_null(), "{sent}");
+    }
+    let (status, text) = export(&app, &admin, &id).await;
+    assert_eq!(status, 200, "{text}");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines[0]["members"], json!(["alice", "bob"]));
+    assert_eq!(lines[1]["body"], "Premier");
+    assert_eq!(lines[2]["author"], "alice");
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        export(&app, &alice, &id).await.0,
+        403,
+        "a member may read, not export"
+    );
+    assert_eq!(
+        export(&app, &carol, &id).await.0,
+        404,
+        "an outsider learns nothing"
+    );
+    let audited = common::texts_of(
+        &app,
+        "SELECT action AS text FROM audit_log WHERE target_type = 'Conversation'",
+    )
+    .await;
+    assert_eq!(audited, ["exportConversation"]);
+}

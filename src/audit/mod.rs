@@ -33,6 +33,15 @@ impl Audit {
         })
     }
 
+    /// For an action outside GraphQL (an HTTP export), named `action`.
+    pub fn outside_graphql(actor_id: Uuid, action: &str, request_id: String) -> Self {
+        Self {
+            actor_id,
+            action: action.to_owned(),
+            request_id,
+        }
+    }
+
     /// Appends `change` to the log, in the caller's transaction.
     pub async fn record(&self, conn: &mut AsyncPgConnection, change: Change) -> ApiResult<()> {
         model::insert(

@@ -3,6 +3,7 @@
 //! the event bus. `service` holds each operation once; `policy` decides who may do what.
 
 pub mod demo;
+pub mod export;
 pub mod graphql;
 pub mod loading;
 pub mod model;

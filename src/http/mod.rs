@@ -80,6 +80,10 @@ fn feature_routes() -> Router<Arc<Services>> {
         )
         .route("/admin", get(crate::analytics::dashboard::page))
         .route(
+            "/admin/conversations/{id}/export.jsonl",
+            get(crate::chat::export::conversation_jsonl),
+        )
+        .route(
             "/admin/analytics/{file}",
             get(crate::analytics::export::report_csv),
         )
