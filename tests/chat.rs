@@ -808,3 +808,40 @@ async fn the_demo_admin_finds_rooms_with_history_a_thread_and_unread_messages() 
         .collect();
     assert!(replies.contains(&3), "{replies:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_sent_count_in_the_chat_feature_of_the_analytics_once_each() {
+    let app = TestApp::spawn().await;
+    let admin = app
+        .create_user("admin", parvis::users::OrgRole::Admin)
+        .await;
+    let owner = app.member("owner").await;
+    let (_, room) = room_with(&app, &owner, &[], "Général").await;
+    let retried = json!({ "c": room, "b": "Une fois", "k": "client-1" });
+    send_with(&app, &owner, retried.clone()).await;
+    send_with(&app, &owner, retried).await;
+    send(&app, &owner, &room, "Deux").await;
+    app.app.services.activity.flush().await;
+    parvis::analytics::rollup::roll_up_now(&app.app.services)
+        .await
+        .unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let report = app
+        .graphql(
+            Some(&admin),
+            "query($input: AnalyticsInput!) { analytics(input: $input) { featureUsage { feature events userDays } } }",
+            json!({ "input": { "from": today, "to": today } }),
+        )
+        .await;
+    let chat = report["data"]["analytics"]["featureUsage"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report}"))
+        .iter()
+        .find(|row| row["feature"] == "chat")
+        .cloned();
+    assert_eq!(
+        chat,
+        Some(json!({ "feature": "chat", "events": 2, "userDays": 1 })),
+        "{report}"
+    );
+}

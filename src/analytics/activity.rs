@@ -63,6 +63,8 @@ listed_enum! {
         NotificationOpened,
         SurveyAnswered,
         GroupJoined,
+        /// A chat message sent (its subject is the conversation).
+        MessageSent,
     }
 }
 
@@ -93,6 +95,7 @@ impl ActivityKind {
             NotificationReceived | NotificationOpened => "notifications",
             SurveyAnswered => "surveys",
             GroupJoined => "groups",
+            MessageSent => "chat",
         }
     }
 
@@ -120,6 +123,7 @@ impl ActivityKind {
             NotificationOpened => "opened",
             SurveyAnswered => "answered",
             GroupJoined => "joined",
+            MessageSent => "sent",
         }
     }
 }

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::visible;
 use super::visible_message;
+use crate::analytics::{Activity, ActivityKind};
 use crate::audit::{Audit, Change};
 use crate::auth::Viewer;
 use crate::chat::model::{self, Message, NewMessage};
@@ -42,60 +43,70 @@ pub async fn send(
         Action::Post,
         "You may not write in this conversation.",
     )?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        // Locked first: a retry racing the first send waits, then finds it.
-        model::lock(conn, id).await?;
-        if let Some(client_id) = &draft.client_id
-            && let Some(sent) = model::find_sent(conn, id, viewer.id(), client_id).await?
-        {
-            return Ok(sent);
-        }
-        if let Some(root) = draft.reply_to {
-            let root = model::find_message(conn, root)
-                .await?
-                .filter(|root| root.conversation_id == id)
-                .ok_or_else(|| {
-                    ApiError::bad_input("replyToId", "is not a message of this conversation")
-                })?;
-            if !can_on_message(viewer, Action::Post, &root, &access).allowed() {
-                return Err(ApiError::bad_input(
-                    "replyToId",
-                    "is a reply or a deleted message: reply to the thread's first message",
-                ));
+    let (message, new) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            // Locked first: a retry racing the first send waits, then finds it.
+            model::lock(conn, id).await?;
+            if let Some(client_id) = &draft.client_id
+                && let Some(sent) = model::find_sent(conn, id, viewer.id(), client_id).await?
+            {
+                return Ok((sent, false));
             }
-            model::count_reply(conn, root.id).await?;
-            publish_updated(conn, services, &root).await?;
-        }
-        let seq = model::take_seq(conn, id, draft.reply_to.is_none()).await?;
-        let message = model::insert_message(
-            conn,
-            &NewMessage {
-                id: Uuid::now_v7(),
-                conversation_id: id,
-                seq,
-                author_id: Some(viewer.id()),
-                client_id: draft.client_id.clone(),
-                body_html: crate::markdown::to_safe_html(&draft.body),
-                body: draft.body.clone(),
-                reply_to_id: draft.reply_to,
-            },
-        )
-        .await?;
-        model::mark_read(conn, id, viewer.id(), seq).await?;
-        notify_mentions(conn, viewer, &message).await?;
-        services
-            .events
-            .publish(
+            if let Some(root) = draft.reply_to {
+                let root = model::find_message(conn, root)
+                    .await?
+                    .filter(|root| root.conversation_id == id)
+                    .ok_or_else(|| {
+                        ApiError::bad_input("replyToId", "is not a message of this conversation")
+                    })?;
+                if !can_on_message(viewer, Action::Post, &root, &access).allowed() {
+                    return Err(ApiError::bad_input(
+                        "replyToId",
+                        "is a reply or a deleted message: reply to the thread's first message",
+                    ));
+                }
+                model::count_reply(conn, root.id).await?;
+                publish_updated(conn, services, &root).await?;
+            }
+            let seq = model::take_seq(conn, id, draft.reply_to.is_none()).await?;
+            let message = model::insert_message(
                 conn,
-                &Event::MessageAdded {
+                &NewMessage {
+                    id: Uuid::now_v7(),
                     conversation_id: id,
-                    message_id: message.id,
+                    seq,
+                    author_id: Some(viewer.id()),
+                    client_id: draft.client_id.clone(),
+                    body_html: crate::markdown::to_safe_html(&draft.body),
+                    body: draft.body.clone(),
+                    reply_to_id: draft.reply_to,
                 },
             )
             .await?;
-        Ok(message)
-    })
-    .await
+            model::mark_read(conn, id, viewer.id(), seq).await?;
+            notify_mentions(conn, viewer, &message).await?;
+            services
+                .events
+                .publish(
+                    conn,
+                    &Event::MessageAdded {
+                        conversation_id: id,
+                        message_id: message.id,
+                    },
+                )
+                .await?;
+            Ok((message, true))
+        })
+        .await?;
+    if !new {
+        return Ok(message);
+    }
+    services.activity.record(
+        Activity::by(viewer.id(), ActivityKind::MessageSent)
+            .in_group(access.conversation.group_id)
+            .about(id),
+    );
+    Ok(message)
 }
 
 /// Records the members a message mentions for the first time (never its author, nor anyone
