@@ -515,23 +515,6 @@ async fn a_page_of_conversations_costs_the_same_statements_for_one_or_many() {
     assert_eq!(one, six, "1 conversation: {one} statements, 6: {six}");
 }
 
-/// Runs `act` until the client receives a frame (the subscription registers asynchronously).
-async fn until_delivered<F, Fut>(client: &mut WsClient, mut act: F) -> Value
-where
-    F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for attempt in 0..50 {
-        act(attempt).await;
-        if let Some(Received::Message(message)) =
-            client.receive_within(Duration::from_millis(200)).await
-        {
-            return message;
-        }
-    }
-    panic!("nothing delivered after 50 attempts");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn messages_reach_members_subscribed_on_another_instance() {
     let instance_a = TestApp::spawn().await;
@@ -543,13 +526,14 @@ async fn messages_reach_members_subscribed_on_another_instance() {
     client
         .subscribe("s", "subscription($c: ID!) { messageAdded(conversationId: $c) { body author { username } } }", json!({ "c": room }))
         .await;
-    let delivered = until_delivered(&mut client, |i| {
-        let (app, owner, room) = (&instance_a, &owner, &room);
-        async move {
-            send(app, owner, room, &format!("Bonjour {i}")).await;
-        }
-    })
-    .await;
+    let delivered = client
+        .until_delivered(|i| {
+            let (app, owner, room) = (&instance_a, &owner, &room);
+            async move {
+                send(app, owner, room, &format!("Bonjour {i}")).await;
+            }
+        })
+        .await;
     let message = &delivered["payload"]["data"]["messageAdded"];
     assert!(
         message["body"].as_str().unwrap().starts_with("Bonjour"),
@@ -572,13 +556,14 @@ async fn a_subscriber_who_leaves_the_group_stops_receiving_its_rooms_messages() 
             json!({ "c": room }),
         )
         .await;
-    until_delivered(&mut client, |_| {
-        let (app, owner, room) = (&app, &owner, &room);
-        async move {
-            send(app, owner, room, "Avant").await;
-        }
-    })
-    .await;
+    client
+        .until_delivered(|_| {
+            let (app, owner, room) = (&app, &owner, &room);
+            async move {
+                send(app, owner, room, "Avant").await;
+            }
+        })
+        .await;
     while client
         .receive_within(Duration::from_millis(300))
         .await
@@ -668,13 +653,14 @@ async fn the_conversation_list_updates_live_with_fresh_unread_counts() {
             json!({}),
         )
         .await;
-    until_delivered(&mut client, |_| {
-        let (app, owner, room) = (&app, &owner, &room);
-        async move {
-            send(app, owner, room, "Encore").await;
-        }
-    })
-    .await;
+    client
+        .until_delivered(|_| {
+            let (app, owner, room) = (&app, &owner, &room);
+            async move {
+                send(app, owner, room, "Encore").await;
+            }
+        })
+        .await;
     while client
         .receive_within(Duration::from_millis(500))
         .await
@@ -707,14 +693,15 @@ async fn typing_reaches_the_other_readers_and_is_refused_where_one_may_not_write
         )
         .await;
     let typing = "mutation($c: ID!) { setTyping(input: { conversationId: $c }) { expiresAt } }";
-    let delivered = until_delivered(&mut client, |_| {
-        let (app, owner, room) = (&app, &owner, &room);
-        async move {
-            let response = app.graphql(Some(owner), typing, json!({ "c": room })).await;
-            assert!(response["errors"].is_null(), "{response}");
-        }
-    })
-    .await;
+    let delivered = client
+        .until_delivered(|_| {
+            let (app, owner, room) = (&app, &owner, &room);
+            async move {
+                let response = app.graphql(Some(owner), typing, json!({ "c": room })).await;
+                assert!(response["errors"].is_null(), "{response}");
+            }
+        })
+        .await;
     assert_eq!(
         delivered["payload"]["data"]["typing"]["user"]["username"], "owner",
         "{delivered}"

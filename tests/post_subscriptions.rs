@@ -17,23 +17,6 @@ async fn post(app: &TestApp, author: &TestUser, group: &str, body: &str) -> Valu
     response["data"]["createPost"]["post"]["id"].clone()
 }
 
-/// Runs `act` until the client receives a frame (the subscription registers asynchronously).
-async fn until_delivered<F, Fut>(client: &mut WsClient, mut act: F) -> Value
-where
-    F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for attempt in 0..50 {
-        act(attempt).await;
-        if let Some(Received::Message(message)) =
-            client.receive_within(Duration::from_millis(200)).await
-        {
-            return message;
-        }
-    }
-    panic!("nothing delivered after 50 attempts");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn new_posts_reach_readers_on_another_instance_and_never_outsiders() {
     let instance_a = TestApp::spawn().await;
@@ -57,14 +40,15 @@ async fn new_posts_reach_readers_on_another_instance_and_never_outsiders() {
             json!({}),
         )
         .await;
-    let delivered = until_delivered(&mut client, |i| {
-        let (app, owner, open, closed) = (&instance_a, &owner, &open.id, &closed.id);
-        async move {
-            post(app, owner, closed, &format!("Secret {i}")).await;
-            post(app, owner, open, &format!("Public {i}")).await;
-        }
-    })
-    .await;
+    let delivered = client
+        .until_delivered(|i| {
+            let (app, owner, open, closed) = (&instance_a, &owner, &open.id, &closed.id);
+            async move {
+                post(app, owner, closed, &format!("Secret {i}")).await;
+                post(app, owner, open, &format!("Public {i}")).await;
+            }
+        })
+        .await;
     let body = delivered["payload"]["data"]["postPublished"]["body"]
         .as_str()
         .unwrap();
@@ -94,14 +78,15 @@ async fn a_group_subscription_gets_only_that_groups_posts() {
             json!({ "g": second.id }),
         )
         .await;
-    let delivered = until_delivered(&mut client, |i| {
-        let (app, owner, first, second) = (&app, &owner, &first.id, &second.id);
-        async move {
-            post(app, owner, first, &format!("first {i}")).await;
-            post(app, owner, second, &format!("second {i}")).await;
-        }
-    })
-    .await;
+    let delivered = client
+        .until_delivered(|i| {
+            let (app, owner, first, second) = (&app, &owner, &first.id, &second.id);
+            async move {
+                post(app, owner, first, &format!("first {i}")).await;
+                post(app, owner, second, &format!("second {i}")).await;
+            }
+        })
+        .await;
     assert!(
         delivered["payload"]["data"]["postPublished"]["body"]
             .as_str()
@@ -125,7 +110,7 @@ async fn comments_reactions_and_edits_are_pushed() {
             json!({ "p": post_id }),
         )
         .await;
-    let comment = until_delivered(&mut comments, |i| {
+    let comment = comments.until_delivered(|i| {
         let (app, owner, post_id) = (&app, &owner, post_id.clone());
         async move {
             app.graphql(Some(owner), "mutation($p: ID!, $b: String!) { addComment(input: { postId: $p, body: $b }) { comment { id } } }", json!({ "p": post_id, "b": format!("Réponse {i}") })).await;
@@ -141,7 +126,7 @@ async fn comments_reactions_and_edits_are_pushed() {
 
     let mut reactions = WsClient::connect_authenticated(&app.ws_url(), &owner.token).await;
     reactions.subscribe("r", "subscription($p: ID!) { reactionsChanged(subjectId: $p) { reactions { emoji count } } }", json!({ "p": post_id })).await;
-    let changed = until_delivered(&mut reactions, |i| {
+    let changed = reactions.until_delivered(|i| {
         let (app, owner, post_id) = (&app, &owner, post_id.clone());
         let emoji = if i % 2 == 0 { "addReaction" } else { "removeReaction" };
         async move {
@@ -163,7 +148,7 @@ async fn comments_reactions_and_edits_are_pushed() {
             json!({ "p": post_id }),
         )
         .await;
-    let edited = until_delivered(&mut edits, |i| {
+    let edited = edits.until_delivered(|i| {
         let (app, owner, post_id) = (&app, &owner, post_id.clone());
         async move {
             app.graphql(Some(owner), "mutation($p: ID!, $b: String!) { updatePost(input: { postId: $p, body: $b }) { post { id } } }", json!({ "p": post_id, "b": format!("Sujet modifié {i}") })).await;
@@ -230,13 +215,14 @@ async fn a_membership_changed_outside_the_server_changes_what_subscribers_receiv
     client
         .subscribe("s", "subscription { postPublished { body } }", json!({}))
         .await;
-    until_delivered(&mut client, |i| {
-        let (app, owner, known) = (&app, &owner, &known.id);
-        async move {
-            post(app, owner, known, &format!("Known {i}")).await;
-        }
-    })
-    .await;
+    client
+        .until_delivered(|i| {
+            let (app, owner, known) = (&app, &owner, &known.id);
+            async move {
+                post(app, owner, known, &format!("Known {i}")).await;
+            }
+        })
+        .await;
     drain(&mut client).await;
 
     let membership = format!(
@@ -283,13 +269,14 @@ async fn a_post_reaches_every_subscriber_of_an_instance_for_the_statements_of_on
         clients.push(client);
     }
     for client in &mut clients {
-        until_delivered(client, |i| {
-            let (app, owner, group) = (&app, &owner, &group.id);
-            async move {
-                post(app, owner, group, &format!("Warming {i}")).await;
-            }
-        })
-        .await;
+        client
+            .until_delivered(|i| {
+                let (app, owner, group) = (&app, &owner, &group.id);
+                async move {
+                    post(app, owner, group, &format!("Warming {i}")).await;
+                }
+            })
+            .await;
     }
     for client in &mut clients {
         drain(client).await;

@@ -88,6 +88,24 @@ impl WsClient {
             .expect("nothing received within 10 s")
     }
 
+    /// Runs `act` (given the attempt's number) until a message arrives, and returns it: a
+    /// subscription registers asynchronously, so what happens before it is missed.
+    pub async fn until_delivered<F, Fut>(&mut self, mut act: F) -> Value
+    where
+        F: FnMut(usize) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        for attempt in 0..50 {
+            act(attempt).await;
+            if let Some(Received::Message(message)) =
+                self.receive_within(Duration::from_millis(200)).await
+            {
+                return message;
+            }
+        }
+        panic!("nothing delivered after 50 attempts");
+    }
+
     pub async fn receive_within(&mut self, limit: Duration) -> Option<Received> {
         loop {
             let frame = tokio::time::timeout(limit, self.socket.next()).await.ok()?;

@@ -207,15 +207,7 @@ pub async fn update(
                 )
                 .await?;
         }
-        services
-            .events
-            .publish(
-                conn,
-                &Event::ConversationUpdated {
-                    conversation_id: id,
-                },
-            )
-            .await?;
+        publish_changed(conn, services, id).await?;
         Ok(after)
     })
     .await
@@ -245,15 +237,7 @@ pub async fn delete_room(
                     .before(&access.conversation)?,
             )
             .await?;
-        services
-            .events
-            .publish(
-                conn,
-                &Event::ConversationUpdated {
-                    conversation_id: id,
-                },
-            )
-            .await
+        publish_changed(conn, services, id).await
     })
     .await
 }
@@ -409,15 +393,7 @@ pub async fn add_people(
             ));
         }
         model::add_members(conn, id, &people).await?;
-        services
-            .events
-            .publish(
-                conn,
-                &Event::ConversationUpdated {
-                    conversation_id: id,
-                },
-            )
-            .await
+        publish_changed(conn, services, id).await
     })
     .await?;
     Ok(access)
@@ -451,15 +427,19 @@ pub async fn leave(
     )?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         model::remove_member(conn, id, viewer.id()).await?;
-        services
-            .events
-            .publish(
-                conn,
-                &Event::ConversationUpdated {
-                    conversation_id: id,
-                },
-            )
-            .await
+        publish_changed(conn, services, id).await
     })
     .await
+}
+
+/// Tells subscribers that a conversation changed (renamed, archived, deleted, its members).
+async fn publish_changed(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    id: Uuid,
+) -> ApiResult<()> {
+    let changed = Event::ConversationUpdated {
+        conversation_id: id,
+    };
+    services.events.publish(conn, &changed).await
 }
