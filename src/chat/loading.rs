@@ -168,15 +168,8 @@ async fn judged(
         .load_many(groups)
         .await
         .map_err(|error| (*error).clone())?;
-    Ok(rows
+    Ok(ConversationAccess::with_groups(rows, &groups)
         .into_iter()
-        .map(|row| {
-            let group = row
-                .conversation
-                .group_id
-                .and_then(|group| groups.get(&group).cloned());
-            ConversationAccess::new(row, group)
-        })
         .filter(|access| access.decide(viewer, Action::View) != Decision::Hide)
         .collect())
 }

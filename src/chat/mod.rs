@@ -45,6 +45,23 @@ impl ConversationAccess {
         }
     }
 
+    /// `rows` with their rooms' groups, taken from `groups` (by id) as the viewer stands
+    /// towards each.
+    pub fn with_groups(
+        rows: Vec<ConversationRow>,
+        groups: &std::collections::HashMap<uuid::Uuid, GroupAccess>,
+    ) -> Vec<Self> {
+        rows.into_iter()
+            .map(|row| {
+                let group = row
+                    .conversation
+                    .group_id
+                    .and_then(|group| groups.get(&group).cloned());
+                Self::new(row, group)
+            })
+            .collect()
+    }
+
     pub fn can(&self, viewer: &Viewer, action: Action) -> bool {
         self.decide(viewer, action).allowed()
     }

@@ -55,16 +55,7 @@ pub async fn with_groups(
     } else {
         crate::groups::service::access_by_id(conn, viewer.id(), &groups).await?
     };
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let group = row
-                .conversation
-                .group_id
-                .and_then(|group| access.get(&group).cloned());
-            ConversationAccess::new(row, group)
-        })
-        .collect())
+    Ok(ConversationAccess::with_groups(rows, &access))
 }
 
 /// The conversation if `viewer` may see it; NOT_FOUND otherwise, like a missing one.
