@@ -832,3 +832,35 @@ async fn messages_sent_count_in_the_chat_feature_of_the_analytics_once_each() {
         "{report}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reactions_to_a_message_are_counted_and_shown_live() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let member = app.member("member").await;
+    let outsider = app.member("outsider").await;
+    let (_, room) = room_with(&app, &owner, &[&member], "Général").await;
+    let message = send(&app, &owner, &room, "Livré !").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &owner.token).await;
+    client
+        .subscribe("s", "subscription($c: ID!) { messageUpdated(conversationId: $c) { reactions { emoji count } } }", json!({ "c": room }))
+        .await;
+    let react = "mutation($s: ID!) { addReaction(input: { subjectId: $s, emoji: \"🎉\" }) { reactions { emoji count viewerReacted } } }";
+    let delivered = client
+        .until_delivered(|_| {
+            let (app, member, id) = (&app, &member, message["id"].clone());
+            async move {
+                let response = app.graphql(Some(member), react, json!({ "s": id })).await;
+                assert!(response["errors"].is_null(), "{response}");
+            }
+        })
+        .await;
+    assert_eq!(
+        delivered["payload"]["data"]["messageUpdated"]["reactions"],
+        json!([{ "emoji": "🎉", "count": 1 }])
+    );
+    let hidden = app
+        .graphql(Some(&outsider), react, json!({ "s": message["id"] }))
+        .await;
+    assert_eq!(error_code(&hidden), "NOT_FOUND", "{hidden}");
+}

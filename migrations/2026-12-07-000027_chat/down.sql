@@ -9,6 +9,9 @@ ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check,
         'join_request', 'join_request_decided', 'group_post', 'acknowledgement_requested',
         'event_invitation', 'event_updated', 'event_cancelled', 'event_reminder',
         'file_shared', 'file_updated', 'admin_message'));
+DELETE FROM reactions WHERE subject_kind = 'message';
+ALTER TABLE reactions DROP CONSTRAINT reactions_subject_kind_check,
+    ADD CONSTRAINT reactions_subject_kind_check CHECK (subject_kind IN ('post', 'comment'));
 DROP TABLE message_mentions;
 DROP TABLE messages;
 ALTER TABLE organization DROP COLUMN message_retention_days;

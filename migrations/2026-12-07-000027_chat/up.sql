@@ -78,6 +78,11 @@ CREATE TABLE message_mentions (
 
 CREATE INDEX message_mentions_member ON message_mentions (user_id, conversation_id, seq);
 
+-- Messages take reactions as posts and comments do.
+ALTER TABLE reactions DROP CONSTRAINT reactions_subject_kind_check,
+    ADD CONSTRAINT reactions_subject_kind_check
+        CHECK (subject_kind IN ('post', 'comment', 'message'));
+
 -- A chat message's mentions notify (`chat_mention`).
 ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check,
     ADD CONSTRAINT notifications_kind_check CHECK (kind IN (

@@ -1,5 +1,5 @@
 //! The organization's message retention: messages older than its setting are deleted by the
-//! hourly housekeeping, in bounded batches (their replies and mentions with them).
+//! hourly housekeeping, in bounded batches (their replies, mentions and reactions with them).
 
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -34,7 +34,11 @@ async fn expire_batch(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
              WHERE o.message_retention_days IS NOT NULL
                AND m.created_at < now() - make_interval(days => o.message_retention_days)
              ORDER BY m.created_at LIMIT $1)
-           RETURNING conversation_id, reply_to_id),
+           RETURNING id, conversation_id, reply_to_id),
+         unreacted AS (
+           DELETE FROM reactions WHERE subject_kind = 'message' AND subject_id IN (
+             SELECT id FROM expired
+             UNION ALL SELECT m.id FROM messages m JOIN expired e ON m.reply_to_id = e.id)),
          counted AS (
            UPDATE conversations c SET message_count = c.message_count - e.roots
            FROM (SELECT conversation_id, count(*) FILTER (WHERE reply_to_id IS NULL) AS roots

@@ -12,9 +12,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{PageConnection, connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
+use crate::graphql::loaders::ReactionLoader;
 use crate::groups::GroupAccess;
 use crate::pagination::PageRequest;
 use crate::policy::Action;
+use crate::posts::model::ReactionCount;
 use crate::users::User;
 
 /// What a conversation is.
@@ -276,6 +278,15 @@ impl MessageView {
         };
         let (message, _) = loading::load_visible_message(ctx, root).await?;
         Ok(Some(MessageView::new(message, self.conversation.clone())))
+    }
+    /// Its reactions by emoji, most given first (`addReaction` with its ID).
+    async fn reactions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReactionCount>> {
+        Ok(ctx
+            .loader::<ReactionLoader>()?
+            .load_one(self.message.id)
+            .await
+            .map_err(|error| (*error).clone())?
+            .unwrap_or_default())
     }
     /// Replies in its thread.
     async fn reply_count(&self) -> i32 {

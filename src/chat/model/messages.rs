@@ -346,3 +346,19 @@ struct MentionedRow {
     #[diesel(sql_type = SqlUuid)]
     user_id: Uuid,
 }
+
+/// Deletes the reactions to a conversation's messages (before the conversation goes: reactions
+/// name their subject without a foreign key).
+pub async fn delete_reactions_in(
+    conn: &mut AsyncPgConnection,
+    conversation: Uuid,
+) -> ApiResult<()> {
+    diesel::sql_query(
+        "DELETE FROM reactions WHERE subject_kind = 'message'
+           AND subject_id IN (SELECT id FROM messages WHERE conversation_id = $1)",
+    )
+    .bind::<SqlUuid, _>(conversation)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::notifications::triggers::Trigger;
 use crate::policy::{Action, Decision, Judged};
+use crate::posts::model::{self as reactions, ReactionCount, SubjectKind};
 use crate::services::Services;
 
 /// A message to send, its input validated.
@@ -267,4 +268,33 @@ pub async fn mark_read(
         services.events.publish(conn, &read).await?;
     }
     Ok(access)
+}
+
+/// Adds (or with `add` false takes back) the viewer's reaction to a message they may read;
+/// returns its reactions now.
+pub async fn react(
+    conn: &mut AsyncPgConnection,
+    services: &Services,
+    viewer: &Viewer,
+    id: Uuid,
+    emoji: &str,
+    add: bool,
+) -> ApiResult<Vec<ReactionCount>> {
+    let (message, _) = visible_message(conn, viewer, id).await?;
+    if message.deleted_at.is_some() {
+        return Err(ApiError::NotFound(MESSAGE_TYPE));
+    }
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        if add {
+            reactions::react(conn, id, SubjectKind::Message, viewer.id(), emoji).await?;
+        } else {
+            reactions::unreact(conn, id, viewer.id(), emoji).await?;
+        }
+        publish_updated(conn, services, &message).await
+    })
+    .await?;
+    Ok(reactions::reaction_summaries(conn, &[id], viewer.id())
+        .await?
+        .remove(&id)
+        .unwrap_or_default())
 }

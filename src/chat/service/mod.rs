@@ -219,6 +219,7 @@ pub async fn delete_room(
         "Only a group's managers delete its rooms.",
     )?;
     conn.transaction::<_, ApiError, _>(async |conn| {
+        model::delete_reactions_in(conn, id).await?;
         model::delete(conn, id).await?;
         audit
             .record(

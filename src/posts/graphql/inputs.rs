@@ -208,14 +208,14 @@ pub struct DeleteCommentInput {
 crate::one_type_per_mutation! {
     #[derive(InputObject)]
     struct {
-    /// A post or a comment.
+    /// A post, a comment or a chat message.
     pub subject_id: ID,
     /// One emoji, e.g. "👍" or "🎉".
     pub emoji: String,
 }
-    /// The post or comment to react to, and the emoji.
+    /// The post, comment or message to react to, and the emoji.
     AddReactionInput;
-    /// The post or comment, and the emoji of the viewer's reaction to take back.
+    /// The post, comment or message, and the emoji of the viewer's reaction to take back.
     RemoveReactionInput;
 }
 

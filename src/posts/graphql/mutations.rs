@@ -516,7 +516,7 @@ impl PostMutation {
         })
     }
 
-    /// Reacts to a post or comment; the same emoji twice changes nothing.
+    /// Reacts to a post, comment or chat message; the same emoji twice changes nothing.
     async fn add_reaction(
         &self,
         ctx: &Context<'_>,
@@ -527,7 +527,7 @@ impl PostMutation {
             .map(Into::into)
     }
 
-    /// Takes back the viewer's reaction with this emoji on a post or comment; one that is not
+    /// Takes back the viewer's reaction with this emoji on a post, comment or message; one that is not
     /// there changes nothing.
     async fn remove_reaction(
         &self,
@@ -550,6 +550,15 @@ async fn change_reaction(
 ) -> ApiResult<(ID, Vec<ReactionCount>)> {
     let viewer = ctx.viewer()?;
     let emoji = emoji(emoji_text)?;
+    if let Ok((kind, message)) = ids::decode(&subject_id, "subjectId")
+        && kind == crate::chat::MESSAGE_TYPE
+    {
+        let mut conn = ctx.conn().await?;
+        let services = ctx.services();
+        let reactions =
+            crate::chat::service::react(&mut conn, services, viewer, message, &emoji, add).await?;
+        return Ok((subject_id, reactions));
+    }
     let (subject, post) = subject_post(ctx, &subject_id).await?;
     let kind = if subject == post.id {
         SubjectKind::Post

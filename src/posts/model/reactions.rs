@@ -16,6 +16,8 @@ use crate::error::ApiResult;
 pub enum SubjectKind {
     Post,
     Comment,
+    /// A chat message.
+    Message,
 }
 
 impl SubjectKind {
@@ -23,6 +25,7 @@ impl SubjectKind {
         match self {
             Self::Post => "post",
             Self::Comment => "comment",
+            Self::Message => "message",
         }
     }
 }
