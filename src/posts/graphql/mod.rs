@@ -5,6 +5,7 @@ mod inputs;
 mod mutations;
 mod prefetch;
 mod queries;
+mod reactions;
 mod subscriptions;
 mod types;
 
