@@ -18,16 +18,28 @@ async fn the_graphql_over_http_audit_passes() {
     run_node("audit.mjs", &[&app.url("/graphql"), &user.token]).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_graphql_ws_client_receives_subscription_events() {
-    let app = TestApp::spawn().await;
-    let user = app.member("ada").await;
+/// A `graphql-ws` client (the npm library) subscribed with `query` on `url`: its lines of output,
+/// once it said it is connected.
+async fn graphql_ws_client(
+    url: String,
+    token: &str,
+    query: &str,
+    variables: serde_json::Value,
+) -> (
+    tokio::process::Child,
+    tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+) {
     let dir = tokio::task::spawn_blocking(common::js::js_dir)
         .await
         .unwrap();
     let mut node = Command::new("node")
         .arg("graphql-ws-client.mjs")
-        .args([app.ws_url(), user.token.clone(), user.id.clone()])
+        .args([
+            url,
+            token.to_owned(),
+            query.to_owned(),
+            variables.to_string(),
+        ])
         .current_dir(dir)
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -38,27 +50,87 @@ async fn the_graphql_ws_client_receives_subscription_events() {
         lines.next_line().await.unwrap().as_deref(),
         Some("connected")
     );
-    let mut attempt = 0;
-    let event = loop {
-        attempt += 1;
-        assert!(attempt < 50, "graphql-ws never received an event");
+    (node, lines)
+}
+
+/// Runs `act` until the client prints an event, and returns it.
+async fn first_event<F, Fut>(
+    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    mut act: F,
+) -> serde_json::Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for _ in 0..50 {
+        act().await;
+        if let Ok(line) = tokio::time::timeout(Duration::from_millis(200), lines.next_line()).await
+        {
+            return serde_json::from_str(&line.unwrap().expect("an event line")).unwrap();
+        }
+    }
+    panic!("graphql-ws never received an event");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_graphql_ws_client_receives_subscription_events() {
+    let app = TestApp::spawn().await;
+    let user = app.member("ada").await;
+    let query = "subscription($id: ID!) { userUpdated(id: $id) { id title } }";
+    let (_node, mut lines) =
+        graphql_ws_client(app.ws_url(), &user.token, query, json!({ "id": user.id })).await;
+    let event = first_event(&mut lines, || async {
         app.graphql(
             Some(&user),
             "mutation { updateProfile(input: { title: \"Lead\" }) { user { id } } }",
             json!({}),
         )
         .await;
-        if let Ok(line) = tokio::time::timeout(Duration::from_millis(200), lines.next_line()).await
-        {
-            break line.unwrap().expect("an event line");
-        }
-    };
-    let event: serde_json::Value = serde_json::from_str(&event).unwrap();
+    })
+    .await;
     assert_eq!(
         event,
         json!({ "data": { "userUpdated": { "id": user.id, "title": "Lead" } } })
     );
-    assert!(node.wait().await.unwrap().success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_graphql_ws_client_receives_chat_messages_sent_on_another_instance() {
+    let instance_a = TestApp::spawn().await;
+    let instance_b = instance_a.spawn_sibling().await;
+    let alice = instance_a.member("alice").await;
+    let bob = instance_a.member("bob").await;
+    let opened = instance_a
+        .graphql(
+            Some(&alice),
+            "mutation($u: ID!) { openDirectConversation(input: { userId: $u }) { conversation { id } } }",
+            json!({ "u": bob.id }),
+        )
+        .await;
+    let conversation = opened["data"]["openDirectConversation"]["conversation"]["id"].clone();
+    let query =
+        "subscription($c: ID!) { messageAdded(conversationId: $c) { body author { username } } }";
+    let (_node, mut lines) = graphql_ws_client(
+        instance_b.ws_url(),
+        &bob.token,
+        query,
+        json!({ "c": conversation }),
+    )
+    .await;
+    let event = first_event(&mut lines, || async {
+        instance_a
+            .graphql(
+                Some(&alice),
+                "mutation($c: ID!) { sendMessage(input: { conversationId: $c, body: \"Salut Bob\" }) { message { id } } }",
+                json!({ "c": conversation }),
+            )
+            .await;
+    })
+    .await;
+    assert_eq!(
+        event,
+        json!({ "data": { "messageAdded": { "body": "Salut Bob", "author": { "username": "alice" } } } })
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
