@@ -864,3 +864,31 @@ async fn reactions_to_a_message_are_counted_and_shown_live() {
         .await;
     assert_eq!(error_code(&hidden), "NOT_FOUND", "{hidden}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_room_from_a_manager_mentions_every_member_and_from_a_member_no_one() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let first = app.member("first").await;
+    let second = app.member("second").await;
+    let (_, room) = room_with(&app, &owner, &[&first, &second], "Général").await;
+    send(&app, &first, &room, "@room quelqu'un a vu mes clés ?").await;
+    let mentions = "mentionCount";
+    assert_eq!(
+        conversation(&app, &second, &room, mentions).await["mentionCount"],
+        0
+    );
+    send(&app, &owner, &room, "@room réunion à 15 h").await;
+    assert_eq!(
+        conversation(&app, &first, &room, mentions).await["mentionCount"],
+        1
+    );
+    assert_eq!(
+        conversation(&app, &second, &room, mentions).await["mentionCount"],
+        1
+    );
+    assert_eq!(
+        conversation(&app, &owner, &room, mentions).await["mentionCount"],
+        0
+    );
+}

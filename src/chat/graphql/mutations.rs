@@ -89,7 +89,8 @@ pub struct AddConversationMembersInput {
 pub struct SendMessageInput {
     /// A conversation the viewer may write in.
     pub conversation_id: ID,
-    /// Markdown (mentions with `@username`), at most 16 KiB.
+    /// Markdown (mentions with `@username`; `@room` mentions every member of a room when its
+    /// group's managers or org admins write it), at most 16 KiB.
     pub body: String,
     /// The client's own id for this message, at most 100 characters: a retried send with the
     /// same one returns the message sent the first time instead of sending it again.

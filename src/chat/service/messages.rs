@@ -9,7 +9,7 @@ use super::visible_message;
 use crate::analytics::{Activity, ActivityKind};
 use crate::audit::{Audit, Change};
 use crate::auth::Viewer;
-use crate::chat::model::{self, Message, NewMessage};
+use crate::chat::model::{self, ConversationKind, Message, NewMessage};
 use crate::chat::{ConversationAccess, MESSAGE_TYPE, can_on_message};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
@@ -17,6 +17,9 @@ use crate::notifications::triggers::Trigger;
 use crate::policy::{Action, Decision, Judged};
 use crate::posts::model::{self as reactions, ReactionCount, SubjectKind};
 use crate::services::Services;
+
+/// The mention of a whole room (`@room`), by its managers.
+pub const ROOM_MENTION: &str = "room";
 
 /// A message to send, its input validated.
 pub struct Draft {
@@ -85,7 +88,7 @@ pub async fn send(
             )
             .await?;
             model::mark_read(conn, id, viewer.id(), seq).await?;
-            notify_mentions(conn, viewer, &message).await?;
+            notify_mentions(conn, viewer, &access, &message).await?;
             services
                 .events
                 .publish(
@@ -111,13 +114,18 @@ pub async fn send(
 }
 
 /// Records the members a message mentions for the first time (never its author, nor anyone
-/// outside the conversation: they are not told it exists) and has them notified.
+/// outside the conversation: they are not told it exists) and has them notified. `@room` in a
+/// room, from one of its managers, mentions every member.
 async fn notify_mentions(
     conn: &mut AsyncPgConnection,
     viewer: &Viewer,
+    conversation: &ConversationAccess,
     message: &Message,
 ) -> ApiResult<()> {
     let mut people = crate::posts::model::mentioned_users(conn, &message.body).await?;
+    if mentions_the_room(viewer, conversation, message) {
+        people.extend(model::members_of(conn, message.conversation_id).await?);
+    }
     people.retain(|person| *person != viewer.id());
     if people.is_empty() {
         return Ok(());
@@ -131,6 +139,20 @@ async fn notify_mentions(
         user_ids: mentioned,
     };
     crate::notifications::triggers::enqueue(conn, trigger).await
+}
+
+/// Whether `message` says `@room` where its author may call the whole room: in a group's room
+/// they manage (an org admin or a manager of the group).
+fn mentions_the_room(
+    viewer: &Viewer,
+    conversation: &ConversationAccess,
+    message: &Message,
+) -> bool {
+    conversation.conversation.kind == ConversationKind::GroupRoom
+        && conversation.can(viewer, Action::Manage)
+        && crate::posts::model::mention_handles(&message.body)
+            .iter()
+            .any(|handle| handle == ROOM_MENTION)
 }
 
 /// Changes the text of the viewer's own message (marked edited).
@@ -152,7 +174,7 @@ pub async fn edit(
     conn.transaction::<_, ApiError, _>(async |conn| {
         let html = crate::markdown::to_safe_html(&body);
         let edited = model::edit_message(conn, id, &body, &html).await?;
-        notify_mentions(conn, viewer, &edited).await?;
+        notify_mentions(conn, viewer, &conversation, &edited).await?;
         publish_updated(conn, services, &edited).await?;
         Ok(edited)
     })
