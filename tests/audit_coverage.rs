@@ -137,6 +137,7 @@ const SELF_SERVICE: &[&str] = &[
     "markConversationRead",
     "setTyping",
     "setPresence",
+    "updateChatSettings",
 ];
 
 /// The mutation names of a list, without the conditional mark.

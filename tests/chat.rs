@@ -892,3 +892,59 @@ async fn at_room_from_a_manager_mentions_every_member_and_from_a_member_no_one()
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn someone_who_turned_read_receipts_off_is_never_listed_as_having_seen_a_message() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let bob = app.member("bob").await;
+    let off = app
+        .graphql(
+            Some(&bob),
+            "mutation { updateChatSettings(input: { sendReadReceipts: false }) { chatSettings { sendReadReceipts } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        off["data"]["updateChatSettings"]["chatSettings"]["sendReadReceipts"], false,
+        "{off}"
+    );
+    let opened = app
+        .graphql(Some(&alice), "mutation($u: ID!) { openDirectConversation(input: { userId: $u }) { conversation { id } } }", json!({ "u": bob.id }))
+        .await;
+    let id = opened["data"]["openDirectConversation"]["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let message = send(&app, &alice, &id, "Tu as vu ?").await;
+    let read = app
+        .graphql(
+            Some(&bob),
+            "mutation($c: ID!, $m: ID!) { markConversationRead(input: { conversationId: $c, messageId: $m }) { conversation { unreadCount } } }",
+            json!({ "c": id, "m": message["id"] }),
+        )
+        .await;
+    assert_eq!(
+        read["data"]["markConversationRead"]["conversation"]["unreadCount"], 0,
+        "{read}"
+    );
+    let seen = app
+        .graphql(
+            Some(&alice),
+            "query($m: ID!) { node(id: $m) { ... on Message { seenBy { username } } } }",
+            json!({ "m": message["id"] }),
+        )
+        .await;
+    assert_eq!(seen["data"]["node"]["seenBy"], json!([]), "{seen}");
+    let settings = app
+        .graphql(
+            Some(&bob),
+            "{ viewer { chatSettings { sendReadReceipts } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        settings["data"]["viewer"]["chatSettings"]["sendReadReceipts"],
+        false
+    );
+}

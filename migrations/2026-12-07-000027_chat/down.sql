@@ -1,3 +1,4 @@
+DROP TABLE read_receipts_off;
 DROP TABLE presence_away;
 DROP TABLE presence_connections;
 DROP TRIGGER group_memberships_rooms ON group_memberships;

@@ -125,6 +125,11 @@ CREATE TABLE presence_connections (
 
 CREATE INDEX presence_connections_instance ON presence_connections (instance_id);
 
+-- People who send no read receipts: nobody sees whether they read a message.
+CREATE TABLE read_receipts_off (
+    user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE
+);
+
 -- People who said they are away: AWAY rather than ONLINE while connected.
 CREATE TABLE presence_away (
     user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,

@@ -97,7 +97,7 @@ pub struct ReadMarkers;
 
 impl ChildrenOf for ReadMarkers {
     type Args = ();
-    type Value = Vec<(Uuid, i64)>;
+    type Value = Vec<(Uuid, Option<i64>)>;
 
     async fn load(
         conn: &mut AsyncPgConnection,
@@ -249,7 +249,10 @@ pub async fn last_message(ctx: &Context<'_>, conversation: Uuid) -> ApiResult<Op
 }
 
 /// The members of a conversation with their read markers.
-pub async fn read_markers(ctx: &Context<'_>, conversation: Uuid) -> ApiResult<Vec<(Uuid, i64)>> {
+pub async fn read_markers(
+    ctx: &Context<'_>,
+    conversation: Uuid,
+) -> ApiResult<Vec<(Uuid, Option<i64>)>> {
     value_of::<ReadMarkers>(ctx, conversation).await
 }
 

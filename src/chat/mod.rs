@@ -10,6 +10,7 @@ pub mod model;
 pub mod presence;
 pub mod retention;
 pub mod service;
+pub mod settings;
 pub mod snapshot;
 
 use model::{Conversation, ConversationRow};

@@ -729,6 +729,12 @@ diesel::table! {
 }
 
 diesel::table! {
+    read_receipts_off (user_id) {
+        user_id -> Uuid,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -957,6 +963,7 @@ diesel::joinable!(posts -> group_webhooks (webhook_id));
 diesel::joinable!(presence_away -> users (user_id));
 diesel::joinable!(presence_connections -> users (user_id));
 diesel::joinable!(reactions -> users (user_id));
+diesel::joinable!(read_receipts_off -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(survey_answers -> survey_questions (question_id));
 diesel::joinable!(survey_answers -> survey_responses (response_id));
@@ -1031,6 +1038,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     presence_away,
     presence_connections,
     reactions,
+    read_receipts_off,
     sessions,
     sso_login_attempts,
     storage_garbage,

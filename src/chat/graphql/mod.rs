@@ -5,6 +5,6 @@ pub mod mutations;
 pub mod subscriptions;
 pub mod types;
 
-pub use mutations::ChatMutation;
+pub use mutations::{ChatMutation, ChatSettings};
 pub use subscriptions::ChatSubscription;
 pub use types::{ConversationFilter, ConversationKindGql, MessageView, PresenceStatusGql};

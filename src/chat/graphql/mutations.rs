@@ -145,6 +145,27 @@ pub struct SetPresencePayload {
     pub user: crate::users::User,
 }
 
+/// The viewer's chat settings to change; those left out stay.
+#[derive(InputObject)]
+pub struct UpdateChatSettingsInput {
+    /// Whether others see when the viewer read their messages (`Message.seenBy`).
+    pub send_read_receipts: Option<bool>,
+}
+
+/// The result of `updateChatSettings`.
+#[derive(SimpleObject)]
+pub struct UpdateChatSettingsPayload {
+    /// The viewer's chat settings now.
+    pub chat_settings: ChatSettings,
+}
+
+/// A person's chat settings.
+#[derive(SimpleObject)]
+pub struct ChatSettings {
+    /// Whether others see when they read a message (on by default).
+    pub send_read_receipts: bool,
+}
+
 /// How far the viewer has read.
 #[derive(InputObject)]
 pub struct MarkConversationReadInput {
@@ -501,6 +522,24 @@ impl ChatMutation {
         crate::chat::presence::set_away(&mut conn, ctx.services(), viewer.id(), away).await?;
         Ok(SetPresencePayload {
             user: viewer.user.as_ref().clone(),
+        })
+    }
+
+    /// Changes the viewer's chat settings (read receipts).
+    async fn update_chat_settings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The settings to change.")] input: UpdateChatSettingsInput,
+    ) -> ApiResult<UpdateChatSettingsPayload> {
+        let viewer = ctx.viewer()?.id();
+        let mut conn = ctx.conn().await?;
+        if let Some(on) = input.send_read_receipts {
+            crate::chat::settings::set_read_receipts(&mut conn, viewer, on).await?;
+        }
+        let send_read_receipts =
+            crate::chat::settings::sends_read_receipts(&mut conn, viewer).await?;
+        Ok(UpdateChatSettingsPayload {
+            chat_settings: ChatSettings { send_read_receipts },
         })
     }
 

@@ -333,8 +333,8 @@ impl MessageView {
             |message| MessageView::new(message, self.conversation.clone()),
         ))
     }
-    /// In direct and group conversations, the other members who have read it (read receipts);
-    /// null in rooms.
+    /// In direct and group conversations, the other members who have read it (read receipts;
+    /// people who turned them off are never listed); null in rooms.
     async fn seen_by(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<User>>> {
         if self.conversation.conversation.kind == ConversationKind::GroupRoom {
             return Ok(None);
@@ -343,7 +343,8 @@ impl MessageView {
             .await?
             .into_iter()
             .filter(|(person, read)| {
-                *read >= self.message.seq && Some(*person) != self.message.author_id
+                read.is_some_and(|read| read >= self.message.seq)
+                    && Some(*person) != self.message.author_id
             })
             .map(|(person, _)| person)
             .collect();

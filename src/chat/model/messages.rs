@@ -9,7 +9,7 @@ use diesel::sql_types::{Array, BigInt, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{conversation_members, conversations, message_mentions, messages};
+use crate::db::schema::{conversations, message_mentions, messages};
 use crate::error::ApiResult;
 use crate::pagination::{Order, Page, PageRequest};
 
@@ -215,27 +215,35 @@ pub async fn last_messages(
         .collect())
 }
 
-/// The members of each of `conversations` with their read markers, in the order they joined.
+/// The members of each of `conversations` with their read markers, in the order they joined;
+/// `None` for those who send no read receipts.
 pub async fn read_markers(
     conn: &mut AsyncPgConnection,
     conversations: &[Uuid],
-) -> ApiResult<HashMap<Uuid, Vec<(Uuid, i64)>>> {
-    let rows: Vec<(Uuid, Uuid, i64)> = conversation_members::table
-        .filter(conversation_members::conversation_id.eq_any(conversations))
-        .select((
-            conversation_members::conversation_id,
-            conversation_members::user_id,
-            conversation_members::read_seq,
-        ))
-        .order((
-            conversation_members::conversation_id,
-            conversation_members::joined_at,
-        ))
-        .load(conn)
-        .await?;
-    let mut markers: HashMap<Uuid, Vec<(Uuid, i64)>> = HashMap::new();
-    for (conversation, person, seq) in rows {
-        markers.entry(conversation).or_default().push((person, seq));
+) -> ApiResult<HashMap<Uuid, Vec<(Uuid, Option<i64>)>>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        conversation_id: Uuid,
+        #[diesel(sql_type = SqlUuid)]
+        user_id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+        read_seq: Option<i64>,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT m.conversation_id, m.user_id,
+           CASE WHEN r.user_id IS NULL THEN m.read_seq END AS read_seq
+         FROM conversation_members m LEFT JOIN read_receipts_off r ON r.user_id = m.user_id
+         WHERE m.conversation_id = ANY($1)
+         ORDER BY m.conversation_id, m.joined_at",
+    )
+    .bind::<Array<SqlUuid>, _>(conversations)
+    .load(conn)
+    .await?;
+    let mut markers: HashMap<Uuid, Vec<(Uuid, Option<i64>)>> = HashMap::new();
+    for row in rows {
+        let marker = (row.user_id, row.read_seq);
+        markers.entry(row.conversation_id).or_default().push(marker);
     }
     Ok(markers)
 }

@@ -245,6 +245,21 @@ impl User {
             .await
             .map(Some)
     }
+    /// The person's chat settings (the person themselves only; null for anyone else).
+    async fn chat_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<crate::chat::graphql::ChatSettings>> {
+        if ctx.viewer()?.id() != self.id {
+            return Ok(None);
+        }
+        let mut conn = ctx.conn().await?;
+        let send_read_receipts =
+            crate::chat::settings::sends_read_receipts(&mut conn, self.id).await?;
+        Ok(Some(crate::chat::graphql::ChatSettings {
+            send_read_receipts,
+        }))
+    }
     /// Whether the person is online, away or offline (live: `presenceChanged`).
     async fn presence(
         &self,
