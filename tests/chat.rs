@@ -578,13 +578,16 @@ async fn a_subscriber_who_leaves_the_group_stops_receiving_its_rooms_messages() 
         .await;
     assert!(left["errors"].is_null(), "{left}");
     send(&app, &owner, &room, "Après").await;
-    assert!(
-        client
-            .receive_within(Duration::from_secs(1))
-            .await
-            .is_none(),
-        "a former member still receives the room's messages"
-    );
+    // A late frame of the messages sent before leaving may still come; none sent after may.
+    while let Some(received) = client.receive_within(Duration::from_secs(1)).await {
+        if let Received::Message(message) = received {
+            let body = &message["payload"]["data"]["messageAdded"]["body"];
+            assert_ne!(
+                body, "Après",
+                "a former member still receives the room's messages"
+            );
+        }
+    }
 }
 
 async fn room_group(app: &TestApp, viewer: &TestUser, room: &str) -> Value {
@@ -670,12 +673,18 @@ async fn the_conversation_list_updates_live_with_fresh_unread_counts() {
         .as_i64()
         .unwrap();
     send(&app, &owner, &room, "Deux").await;
-    let second = next_data(&mut client).await;
-    assert_eq!(
-        second["payload"]["data"]["conversationUpdated"],
-        json!({ "name": "Général", "unreadCount": unread + 1 }),
-        "{second}"
-    );
+    // Frames of the earlier messages may still come late: the one for "Deux" counts one more
+    // unread message than the list showed (a stale count never does).
+    let expected = json!({ "name": "Général", "unreadCount": unread + 1 });
+    let mut seen = Vec::new();
+    while seen.len() < 20 {
+        let update = next_data(&mut client).await["payload"]["data"]["conversationUpdated"].clone();
+        if update == expected {
+            return;
+        }
+        seen.push(update);
+    }
+    panic!("no update with a fresh count: {seen:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
