@@ -136,3 +136,25 @@ async fn presence_changes_reach_subscribers() {
         "{message}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn following_someone_a_guest_may_not_see_is_not_found() {
+    let app = TestApp::spawn().await;
+    let guest = app
+        .create_user("guest", parvis::users::OrgRole::Guest)
+        .await;
+    let stranger = app.member("stranger").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &guest.token).await;
+    client
+        .subscribe(
+            "p",
+            "subscription($u: [ID!]!) { presenceChanged(userIds: $u) { presence } }",
+            json!({ "u": [stranger.id] }),
+        )
+        .await;
+    let frame = client.next_message().await;
+    assert_eq!(
+        frame["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{frame}"
+    );
+}

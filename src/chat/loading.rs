@@ -194,7 +194,7 @@ pub async fn load_visible_message(
         .ok_or(ApiError::NotFound(MESSAGE_TYPE))?;
     let conversation = load_visible(ctx, message.conversation_id)
         .await
-        .map_err(|_| ApiError::NotFound(MESSAGE_TYPE))?;
+        .map_err(super::hidden_message)?;
     Ok((message, conversation))
 }
 

@@ -16,6 +16,7 @@ pub mod snapshot;
 use model::{Conversation, ConversationRow};
 
 use crate::auth::Viewer;
+use crate::error::ApiError;
 use crate::groups::GroupAccess;
 use crate::policy::{self, Action, Decision, Judged, Resource};
 
@@ -73,6 +74,15 @@ impl Judged for ConversationAccess {
 
     fn resource(&self) -> Resource<'_> {
         Resource::Conversation(self)
+    }
+}
+
+/// A message's conversation hidden from the viewer hides the message: NOT_FOUND as a message
+/// (any other error stays what it is).
+pub fn hidden_message(error: ApiError) -> ApiError {
+    match error {
+        ApiError::NotFound(_) => ApiError::NotFound(MESSAGE_TYPE),
+        other => other,
     }
 }
 

@@ -17,6 +17,7 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::services::Services;
 use crate::users::User;
+use crate::users::visibility::Sight;
 
 /// Someone typing in a conversation.
 #[derive(SimpleObject)]
@@ -112,12 +113,19 @@ impl ChatSubscription {
         if user_ids.len() > crate::graphql::node::MAX_NODES {
             return Err(ApiError::bad_input("userIds", "at most 100 people"));
         }
-        let mut people = Vec::with_capacity(user_ids.len());
-        for (index, id) in user_ids.iter().enumerate() {
-            let field = format!("userIds[{index}]");
-            let person = ids::decode_as(id, crate::users::TYPE_NAME, &field)?;
-            crate::users::loading::load_visible(ctx, person).await?;
-            people.push(person);
+        let mut people = user_ids
+            .iter()
+            .enumerate()
+            .map(|(index, id)| {
+                ids::decode_as(id, crate::users::TYPE_NAME, &format!("userIds[{index}]"))
+            })
+            .collect::<ApiResult<Vec<Uuid>>>()?;
+        people.sort_unstable();
+        people.dedup();
+        // One look-up for all of them: someone the viewer may not see is NOT_FOUND.
+        let seen = crate::users::loading::visible_people(ctx, &people).await?;
+        if seen.len() < people.len() {
+            return Err(ApiError::NotFound(crate::users::TYPE_NAME));
         }
         let services = ctx.services().clone();
         let events = services.events.subscribe_matching(presence_of_any(people));
@@ -130,16 +138,7 @@ impl ChatSubscription {
                     let Event::PresenceChanged { user_id } = **event else {
                         return Ok(None);
                     };
-                    let mut conn = services.pool.get().await?;
-                    let person = crate::users::model::find_many(&mut conn, &[user_id])
-                        .await?
-                        .pop();
-                    let Some(person) = person else {
-                        return Ok(None);
-                    };
-                    let seen =
-                        crate::users::visibility::visible_to(&mut conn, viewer, &person).await?;
-                    Ok(seen.then_some(person))
+                    person_seen_by(services, viewer, event, user_id).await
                 })
             },
         ))
@@ -176,17 +175,8 @@ impl ChatSubscription {
                     {
                         return Ok(None);
                     }
-                    let mut conn = services.pool.get().await?;
-                    let typist = crate::users::model::find_many(&mut conn, &[user_id])
-                        .await?
-                        .pop();
-                    let Some(user) = typist else {
-                        return Ok(None);
-                    };
-                    if !crate::users::visibility::visible_to(&mut conn, viewer, &user).await? {
-                        return Ok(None);
-                    }
-                    Ok(Some(TypingIndicator {
+                    let typist = person_seen_by(services, viewer, event, user_id).await?;
+                    Ok(typist.map(|user| TypingIndicator {
                         user,
                         expires_at: Utc::now() + crate::chat::TYPING_LASTS,
                     }))
@@ -194,6 +184,34 @@ impl ChatSubscription {
             },
         ))
     }
+}
+
+/// The person an event names, read once for all of this instance's subscribers, if `viewer` may
+/// see them (the database is asked again only for a guest looking at someone else).
+async fn person_seen_by(
+    services: &Services,
+    viewer: &crate::auth::Viewer,
+    event: &Delivered,
+    person: Uuid,
+) -> ApiResult<Option<User>> {
+    let found = event
+        .read_once(|| async {
+            let mut conn = services.pool.get().await?;
+            Ok(crate::users::model::find_many(&mut conn, &[person])
+                .await?
+                .pop())
+        })
+        .await?;
+    let Some(user) = Option::clone(&found) else {
+        return Ok(None);
+    };
+    let seen = if crate::users::visibility::needs_shared_group(viewer, &user) {
+        let mut conn = services.pool.get().await?;
+        crate::users::visibility::visible_to(&mut conn, viewer, &user).await?
+    } else {
+        Sight::without_look_up(viewer).sees(&user)
+    };
+    Ok(seen.then_some(user))
 }
 
 /// Events of the presence of `people`.

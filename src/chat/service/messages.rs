@@ -14,7 +14,7 @@ use crate::chat::{ConversationAccess, MESSAGE_TYPE, can_on_message};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::notifications::triggers::Trigger;
-use crate::policy::{Action, Decision, Judged};
+use crate::policy::{self, Action, Judged, Resource};
 use crate::posts::model::{self as reactions, ReactionCount, SubjectKind};
 use crate::services::Services;
 
@@ -164,11 +164,15 @@ pub async fn edit(
     body: String,
 ) -> ApiResult<Message> {
     let (message, conversation) = visible_message(conn, viewer, id).await?;
-    require_on_message(
+    let resource = Resource::Message {
+        message: &message,
+        conversation: &conversation,
+    };
+    policy::require(
         viewer,
         Action::Edit,
-        &message,
-        &conversation,
+        resource,
+        MESSAGE_TYPE,
         "Only its author edits a message, while they may write in its conversation.",
     )?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -191,11 +195,15 @@ pub async fn delete_message(
     id: Uuid,
 ) -> ApiResult<Message> {
     let (message, conversation) = visible_message(conn, viewer, id).await?;
-    require_on_message(
+    let resource = Resource::Message {
+        message: &message,
+        conversation: &conversation,
+    };
+    policy::require(
         viewer,
         Action::Delete,
-        &message,
-        &conversation,
+        resource,
+        MESSAGE_TYPE,
         "You may not delete this message.",
     )?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -214,20 +222,6 @@ pub async fn delete_message(
         Ok(deleted)
     })
     .await
-}
-
-fn require_on_message(
-    viewer: &Viewer,
-    action: Action,
-    message: &Message,
-    conversation: &ConversationAccess,
-    why: &str,
-) -> ApiResult<()> {
-    match can_on_message(viewer, action, message, conversation) {
-        Decision::Allow => Ok(()),
-        Decision::Deny => Err(ApiError::Forbidden(why.to_owned())),
-        Decision::Hide => Err(ApiError::NotFound(MESSAGE_TYPE)),
-    }
 }
 
 async fn publish_updated(

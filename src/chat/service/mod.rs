@@ -20,9 +20,10 @@ use crate::policy::{self, Action, Decision, Judged, Resource};
 use crate::services::Services;
 use crate::users::User;
 
+use crate::users::visibility::Sight;
+
 mod messages;
 
-use crate::users::visibility::Sight;
 pub use messages::*;
 
 /// A message's Markdown, in bytes.
@@ -82,7 +83,7 @@ pub async fn visible_message(
         .ok_or(ApiError::NotFound(MESSAGE_TYPE))?;
     let conversation = visible(conn, viewer, message.conversation_id)
         .await
-        .map_err(|_| ApiError::NotFound(MESSAGE_TYPE))?;
+        .map_err(super::hidden_message)?;
     Ok((message, conversation))
 }
 
@@ -95,11 +96,8 @@ pub async fn create_room(
     name: String,
     read_only: bool,
 ) -> ApiResult<Conversation> {
-    let group = crate::groups::model::find_access(conn, viewer.id(), &[group_id])
-        .await?
-        .pop()
-        .filter(|group| policy::can(viewer, Action::View, Resource::Group(group)) != Decision::Hide)
-        .ok_or(ApiError::NotFound(GROUP_TYPE))?;
+    let found = crate::groups::model::find_access(conn, viewer.id(), &[group_id]).await?;
+    let group = crate::groups::service::visible(viewer, found.into_iter().next())?;
     policy::require(
         viewer,
         Action::Manage,
@@ -367,15 +365,15 @@ pub async fn add_people(
     visible_people(conn, viewer, &people, "userIds").await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         model::lock(conn, id).await?;
-        let mut members = model::members_of(conn, id).await?;
-        members.extend(
-            people
-                .iter()
-                .filter(|person| !members.contains(person))
-                .copied()
-                .collect::<Vec<_>>(),
-        );
-        if members.len() > *GROUP_CONVERSATION_SIZE.end() {
+        let members = model::members_of(conn, id).await?;
+        let mut newcomers: Vec<Uuid> = people
+            .iter()
+            .filter(|person| !members.contains(person))
+            .copied()
+            .collect();
+        newcomers.sort_unstable();
+        newcomers.dedup();
+        if members.len() + newcomers.len() > *GROUP_CONVERSATION_SIZE.end() {
             return Err(ApiError::bad_input(
                 "userIds",
                 format!(
