@@ -1,5 +1,6 @@
-//! Attachments on posts, comments and events, avatars and covers: seen exactly by whoever sees
-//! what uses them, stored as real files on disk, and cleaned up when nothing uses them.
+//! Attachments on posts, comments, events and chat messages, avatars and covers: seen exactly by
+//! whoever sees what uses them, stored as real files on disk, and cleaned up when nothing uses
+//! them.
 
 mod common;
 
@@ -448,4 +449,123 @@ async fn a_folder_trashed_thirty_days_ago_is_purged_with_its_files() {
         .await;
     assert_eq!(after["data"]["myDrive"]["usedBytes"], 0);
     assert_eq!(stored_files(&f.storage), 0);
+}
+
+const SEND_MESSAGE: &str = "mutation($input: SendMessageInput!) { sendMessage(input: $input) {
+    message { id body attachments { id name } } } }";
+
+/// A room of the fixture's group (its members write there).
+async fn room(f: &Fixture) -> String {
+    let created = f
+        .app
+        .graphql(
+            Some(&f.author),
+            "mutation($g: ID!) { createChatRoom(input: { groupId: $g, name: \"Général\" }) {
+                conversation { id } } }",
+            json!({ "g": f.group_id }),
+        )
+        .await;
+    created["data"]["createChatRoom"]["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn message_with(f: &Fixture, user: &TestUser, conversation: &str, files: &[&Value]) -> Value {
+    let ids: Vec<&Value> = files.iter().map(|a| &a["id"]).collect();
+    let sent = f
+        .app
+        .graphql(
+            Some(user),
+            SEND_MESSAGE,
+            json!({ "input": { "conversationId": conversation, "body": "", "attachmentIds": ids } }),
+        )
+        .await;
+    assert!(sent["errors"].is_null(), "{sent}");
+    sent["data"]["sendMessage"]["message"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chat_message_carries_files_that_its_conversations_readers_alone_download() {
+    let f = fixture().await;
+    let room = room(&f).await;
+    let plan = upload(&f, &f.colleague, "plan.pdf", noise(2000)).await;
+
+    let message = message_with(&f, &f.colleague, &room, &[&plan]).await;
+
+    assert_eq!(message["body"], "");
+    assert_eq!(
+        message["attachments"],
+        json!([{ "id": plan["id"], "name": "plan.pdf" }])
+    );
+    assert_eq!(status(&f, Some(&f.author), url(&plan)).await, 200);
+    assert_eq!(status(&f, Some(&f.outsider), url(&plan)).await, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_direct_messages_file_is_not_found_by_anyone_else_and_goes_on_one_message_only() {
+    let f = fixture().await;
+    let opened = f
+        .app
+        .graphql(
+            Some(&f.author),
+            "mutation($u: ID!) { openDirectConversation(input: { userId: $u }) {
+                conversation { id } } }",
+            json!({ "u": f.colleague.id }),
+        )
+        .await;
+    let direct = opened["data"]["openDirectConversation"]["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scan = upload(&f, &f.author, "bulletin.pdf", noise(500)).await;
+    message_with(&f, &f.author, &direct, &[&scan]).await;
+
+    assert_eq!(status(&f, Some(&f.colleague), url(&scan)).await, 200);
+    assert_eq!(status(&f, Some(&f.outsider), url(&scan)).await, 404);
+    let again = f
+        .app
+        .graphql(
+            Some(&f.author),
+            SEND_MESSAGE,
+            json!({ "input": { "conversationId": direct, "body": "encore", "attachmentIds": [scan["id"]] } }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "BAD_USER_INPUT", "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_message_and_one_past_the_retention_take_their_files_with_them() {
+    let f = fixture().await;
+    let room = room(&f).await;
+    let deleted = upload(&f, &f.author, "brouillon.txt", noise(300)).await;
+    let expired = upload(&f, &f.author, "ancien.txt", noise(400)).await;
+    let message = message_with(&f, &f.author, &room, &[&deleted]).await;
+    message_with(&f, &f.author, &room, &[&expired]).await;
+    let before = stored_files(&f.storage);
+
+    let tombstone = f
+        .app
+        .graphql(
+            Some(&f.author),
+            "mutation($m: ID!) { deleteMessage(input: { messageId: $m }) {
+                message { attachments { id } } } }",
+            json!({ "m": message["id"] }),
+        )
+        .await;
+    assert_eq!(
+        tombstone["data"]["deleteMessage"]["message"]["attachments"],
+        json!([])
+    );
+    assert_eq!(status(&f, Some(&f.author), url(&deleted)).await, 404);
+    sql(
+        &f,
+        "UPDATE organization SET message_retention_days = 30;
+         UPDATE messages SET created_at = now() - interval '40 days'",
+    )
+    .await;
+    run_housekeeping(&f).await;
+
+    assert!(!exists(&f, "attachments", expired["id"].as_str().unwrap()).await);
+    assert_eq!(stored_files(&f.storage), before - 2);
 }

@@ -843,6 +843,52 @@ async fn messages_sent_count_in_the_chat_feature_of_the_analytics_once_each() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_chat_analytics_count_messages_sent_and_the_conversations_they_went_to() {
+    let app = TestApp::spawn().await;
+    let admin = app
+        .create_user("admin", parvis::users::OrgRole::Admin)
+        .await;
+    let owner = app.member("owner").await;
+    let (group, room) = room_with(&app, &owner, &[], "Général").await;
+    let (_, other_room) = room_with(&app, &owner, &[], "Support").await;
+    send(&app, &owner, &room, "Un").await;
+    send(&app, &owner, &room, "Deux").await;
+    send(&app, &owner, &other_room, "Trois").await;
+    parvis::analytics::rollup::roll_up_now(&app.app.services)
+        .await
+        .unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let query = "query($input: AnalyticsInput!) { analytics(input: $input) {
+        chat { messagesSent activeConversations } } }";
+
+    let organization = app
+        .graphql(
+            Some(&admin),
+            query,
+            json!({ "input": { "from": today, "to": today } }),
+        )
+        .await;
+    let of_group = app
+        .graphql(
+            Some(&owner),
+            query,
+            json!({ "input": { "from": today, "to": today, "groupId": group.id } }),
+        )
+        .await;
+
+    assert_eq!(
+        organization["data"]["analytics"]["chat"],
+        json!({ "messagesSent": 3, "activeConversations": 2 }),
+        "{organization}"
+    );
+    assert_eq!(
+        of_group["data"]["analytics"]["chat"],
+        json!({ "messagesSent": 2, "activeConversations": 1 }),
+        "{of_group}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn reactions_to_a_message_are_counted_and_shown_live() {
     let app = TestApp::spawn().await;
     let owner = app.member("owner").await;

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 
 use super::period::{Granularity, Period, Scope};
 use super::reports::{
-    self, ActiveUsersReport, AdoptionReport, ContentReport, FeatureUsage, GroupsReport,
+    self, ActiveUsersReport, AdoptionReport, ChatReport, ContentReport, FeatureUsage, GroupsReport,
     NotificationsReport, SearchReport,
 };
 use crate::error::{ApiError, ApiResult};
@@ -102,6 +102,11 @@ impl Analytics {
         let mut conn = ctx.conn().await?;
         let accounts = reports::accounts(&mut conn, &self.period).await?;
         reports::notifications(&mut conn, &self.period, accounts).await
+    }
+
+    /// Chat messages sent and the conversations they were sent in.
+    async fn chat(&self, ctx: &Context<'_>) -> ApiResult<ChatReport> {
+        reports::chat(&mut *ctx.conn().await?, &self.period).await
     }
 
     /// Searches, and the queries that found nothing.

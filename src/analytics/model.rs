@@ -394,3 +394,30 @@ pub async fn feature_days(
     .load(conn)
     .await?)
 }
+
+/// How often a feature was used over the range, and on how many distinct things.
+#[derive(diesel::QueryableByName)]
+pub struct SubjectsRow {
+    #[diesel(sql_type = BigInt)]
+    pub events: i64,
+    #[diesel(sql_type = BigInt)]
+    pub subjects: i64,
+}
+
+/// One feature's actions over the range with the distinct things they were about.
+pub async fn subjects_used(
+    conn: &mut AsyncPgConnection,
+    period: &Period,
+    feature: &str,
+) -> ApiResult<SubjectsRow> {
+    Ok(in_period(
+        "SELECT coalesce(sum(events), 0)::bigint AS events,
+                count(DISTINCT subject_id) AS subjects
+         FROM activity_subject_days
+         WHERE scope = $1 AND feature = $4 AND day BETWEEN $2 AND $3",
+        period,
+    )
+    .bind::<Text, _>(feature)
+    .get_result(conn)
+    .await?)
+}

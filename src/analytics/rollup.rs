@@ -155,6 +155,7 @@ async fn recompute_days(
         "activity_user_days",
         "activity_feature_days",
         "activity_missed_search_days",
+        "activity_subject_days",
     ] {
         diesel::sql_query(format!("DELETE FROM {table} WHERE day = ANY($1)"))
             .bind::<Array<Date>, _>(days)
@@ -185,6 +186,15 @@ async fn recompute_days(
              WHERE e.action = 'found_nothing' AND e.detail IS NOT NULL
              GROUP BY GROUPING SETS ((d.day, e.detail), (d.day, e.group_id, e.detail))
              HAVING GROUPING(e.group_id) = 1 OR e.group_id IS NOT NULL"
+        ),
+        format!(
+            "INSERT INTO activity_subject_days (scope, day, feature, subject_id, events)
+             SELECT {SCOPE}, d.day, e.feature, e.subject_id, count(*) FROM {DAY_EVENTS}
+             WHERE e.subject_id IS NOT NULL AND {}
+             GROUP BY GROUPING SETS ((d.day, e.feature, e.subject_id),
+                                     (d.day, e.group_id, e.feature, e.subject_id))
+             HAVING GROUPING(e.group_id) = 1 OR e.group_id IS NOT NULL",
+            actions_only("e")
         ),
     ];
     for statement in statements {

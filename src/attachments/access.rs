@@ -6,6 +6,8 @@ use uuid::Uuid;
 
 use super::model::{self, Attachment};
 use crate::auth::Viewer;
+use crate::chat::ConversationAccess;
+use crate::chat::model::Message;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Action, Resource};
 
@@ -65,11 +67,21 @@ pub async fn decide(
             people.push((user, shares_group));
         }
     }
+    let message = match attachment.message_id {
+        Some(id) => message_as_seen(conn, viewer, id).await?,
+        None => None,
+    };
     let mut used_by: Vec<Resource<'_>> = Vec::new();
     if let Some(post) = &post {
         used_by.push(Resource::Post {
             post,
             audiences: &audiences,
+        });
+    }
+    if let Some((message, conversation)) = &message {
+        used_by.push(Resource::Message {
+            message,
+            conversation,
         });
     }
     used_by.extend(events.iter().map(|view| Resource::Event {
@@ -91,6 +103,7 @@ pub async fn decide(
     // it counts as used, and so hidden, rather than falling back to its uploader.
     let used = uses.post.is_some()
         || attachment.comment_id.is_some()
+        || attachment.message_id.is_some()
         || !uses.events.is_empty()
         || !uses.people.is_empty()
         || !uses.groups.is_empty();
@@ -107,4 +120,17 @@ pub async fn decide(
         TYPE_NAME,
         "Only its uploader changes an attachment that nothing uses yet.",
     )
+}
+
+/// The chat message carrying an attachment with its conversation, if the viewer sees them.
+async fn message_as_seen(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    id: Uuid,
+) -> ApiResult<Option<(Message, ConversationAccess)>> {
+    match crate::chat::service::visible_message(conn, viewer, id).await {
+        Ok(seen) => Ok(Some(seen)),
+        Err(ApiError::NotFound(_)) => Ok(None),
+        Err(error) => Err(error),
+    }
 }

@@ -16,8 +16,8 @@ use crate::graphql::ids;
 use crate::jobs::{self, Job};
 use crate::users::User;
 
-/// A file uploaded with `uploadAttachment`, attached to a post, comment or event or used as an
-/// avatar or cover. Whoever sees what uses it sees it; until then, only its uploader.
+/// A file uploaded with `uploadAttachment`, attached to a post, comment, event or chat message
+/// or used as an avatar or cover. Whoever sees what uses it sees it; until then, only its uploader.
 #[Object(name = "Attachment")]
 impl Attachment {
     /// Opaque global identifier.
@@ -103,8 +103,8 @@ pub struct AttachmentMutation;
 
 #[Object]
 impl AttachmentMutation {
-    /// Uploads a file to attach to a post, comment or event (`attachmentIds`) or to use as an
-    /// avatar or cover. Only its uploader sees it until then; unused, it is deleted after a day.
+    /// Uploads a file to attach to a post, comment, event or chat message (`attachmentIds`) or
+    /// to use as an avatar or cover. Only its uploader sees it until then; unused, it is deleted after a day.
     async fn upload_attachment(
         &self,
         ctx: &Context<'_>,

@@ -31,7 +31,13 @@ impl Loader<Subject> for AttachmentLoader {
     async fn load(&self, keys: &[Subject]) -> Result<HashMap<Subject, Self::Value>, Self::Error> {
         let mut conn = crate::graphql::loaders::connection(&self.services).await?;
         let mut loaded = HashMap::new();
-        for kind in [SubjectKind::Post, SubjectKind::Comment, SubjectKind::Event] {
+        let kinds = [
+            SubjectKind::Post,
+            SubjectKind::Comment,
+            SubjectKind::Event,
+            SubjectKind::Message,
+        ];
+        for kind in kinds {
             let ids: Vec<Uuid> = keys
                 .iter()
                 .filter(|key| key.kind == kind)
@@ -53,7 +59,7 @@ impl Loader<Subject> for AttachmentLoader {
     }
 }
 
-/// The attachments of a post, comment or event the viewer already sees, in order.
+/// The attachments of a post, comment, event or message the viewer already sees, in order.
 pub async fn of(ctx: &Context<'_>, subject: Subject) -> ApiResult<Vec<Attachment>> {
     Ok(ctx
         .loader::<AttachmentLoader>()?

@@ -1,5 +1,5 @@
-//! Attachments: files uploaded for posts, comments and events (several each), and the images
-//! used as avatars and covers. Each is seen by whoever sees what uses it.
+//! Attachments: files uploaded for posts, comments, events and chat messages (several each), and
+//! the images used as avatars and covers. Each is seen by whoever sees what uses it.
 
 pub mod access;
 pub mod download;

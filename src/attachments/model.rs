@@ -29,6 +29,7 @@ pub struct Attachment {
     pub position: i32,
     pub attached_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    pub message_id: Option<Uuid>,
 }
 
 /// What kind of thing a list of attachments belongs to.
@@ -37,9 +38,10 @@ pub enum SubjectKind {
     Post,
     Comment,
     Event,
+    Message,
 }
 
-/// The post, comment or event a list of attachments belongs to.
+/// The post, comment, event or chat message a list of attachments belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Subject {
     pub kind: SubjectKind,
@@ -65,6 +67,12 @@ impl Subject {
             id,
         }
     }
+    pub fn message(id: Uuid) -> Self {
+        Self {
+            kind: SubjectKind::Message,
+            id,
+        }
+    }
 }
 
 /// Attachments of any of these subjects of one kind.
@@ -75,6 +83,7 @@ fn of_kind(kind: SubjectKind, ids: &[Uuid]) -> attachments::BoxedQuery<'static, 
         SubjectKind::Post => query.filter(attachments::post_id.eq_any(ids)),
         SubjectKind::Comment => query.filter(attachments::comment_id.eq_any(ids)),
         SubjectKind::Event => query.filter(attachments::event_id.eq_any(ids)),
+        SubjectKind::Message => query.filter(attachments::message_id.eq_any(ids)),
     }
 }
 
@@ -85,6 +94,7 @@ impl Attachment {
             .map(Subject::post)
             .or(self.comment_id.map(Subject::comment))
             .or(self.event_id.map(Subject::event))
+            .or(self.message_id.map(Subject::message))
     }
 }
 
@@ -121,7 +131,8 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<At
         .optional()?)
 }
 
-/// The attachments of each of these posts, comments or events (all of one kind), in order.
+/// The attachments of each of these posts, comments, events or messages (all of one kind), in
+/// order.
 pub async fn of_subjects(
     conn: &mut AsyncPgConnection,
     kind: SubjectKind,
@@ -184,10 +195,11 @@ pub async fn set_for(
         crate::files::sweep::schedule(conn, Utc::now()).await?;
     }
     let id = Some(subject.id);
-    let (post, comment, event) = match subject.kind {
-        SubjectKind::Post => (id, None, None),
-        SubjectKind::Comment => (None, id, None),
-        SubjectKind::Event => (None, None, id),
+    let (post, comment, event, message) = match subject.kind {
+        SubjectKind::Post => (id, None, None, None),
+        SubjectKind::Comment => (None, id, None, None),
+        SubjectKind::Event => (None, None, id, None),
+        SubjectKind::Message => (None, None, None, id),
     };
     for (position, id) in wanted.iter().enumerate() {
         diesel::update(attachments::table.find(id))
@@ -195,6 +207,7 @@ pub async fn set_for(
                 attachments::post_id.eq(post),
                 attachments::comment_id.eq(comment),
                 attachments::event_id.eq(event),
+                attachments::message_id.eq(message),
                 attachments::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
                 attachments::attached_at.eq(Some(Utc::now())),
             ))
@@ -280,7 +293,8 @@ pub async fn set_thumbnail(conn: &mut AsyncPgConnection, id: Uuid, key: &str) ->
     Ok(())
 }
 
-/// What uses an attachment, for the policy.
+/// What uses an attachment, for the policy (a chat message is the attachment's own
+/// `message_id`).
 #[derive(Debug, QueryableByName)]
 pub struct Uses {
     /// The post it is attached to, or the post of the (live) comment it is attached to.

@@ -10,7 +10,7 @@ use super::model::{self, Subject};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::ids;
 
-/// Files one post, comment or event may carry.
+/// Files one post, comment, event or message may carry.
 pub const MAX_PER_SUBJECT: usize = 10;
 
 /// `attachmentIds` of an input: at most `MAX_PER_SUBJECT`, no repeats.

@@ -1,8 +1,9 @@
 //! `GET /admin/conversations/{id}/export.jsonl`: a whole conversation for a legal hold, org
 //! admins only (direct conversations included), each export audited. The first line describes
 //! the conversation and its members; then one line per message, threads' replies included, in
-//! the order they were sent (deleted ones as tombstones). Streamed in batches, so a long history
-//! costs the server a batch of memory at a time.
+//! the order they were sent (deleted ones as tombstones), with the names and hashes of the files
+//! they carry. Streamed in batches, so a long history costs the server a batch of memory at a
+//! time.
 
 use std::sync::Arc;
 
@@ -18,6 +19,8 @@ use uuid::Uuid;
 
 use super::model::Message;
 use super::{CONVERSATION_TYPE, ConversationAccess, service};
+use crate::attachments;
+use crate::attachments::model::{Attachment, SubjectKind};
 use crate::audit::{Audit, Change};
 use crate::auth::{SignedIn, Viewer};
 use crate::db::schema::{conversation_members, messages, users};
@@ -142,9 +145,15 @@ fn lines(
             if batch.is_empty() {
                 return Ok(None);
             }
+            let ids: Vec<Uuid> = batch.iter().map(|(message, _)| message.id).collect();
+            let files =
+                attachments::model::of_subjects(&mut conn, SubjectKind::Message, &ids).await?;
             let text: String = batch
                 .iter()
-                .map(|(message, author)| message_line(message, author.as_deref()))
+                .map(|(message, author)| {
+                    let carried = files.get(&message.id).map(Vec::as_slice).unwrap_or(&[]);
+                    message_line(message, author.as_deref(), carried)
+                })
                 .collect();
             Ok(Some((Bytes::from(text), next)))
         }
@@ -168,7 +177,7 @@ async fn batch_after(
         .await?)
 }
 
-fn message_line(message: &Message, author: Option<&str>) -> String {
+fn message_line(message: &Message, author: Option<&str>, carried: &[Attachment]) -> String {
     let id = |id| crate::graphql::ids::encode(super::MESSAGE_TYPE, id).0;
     let line = json!({
         "message": id(message.id),
@@ -179,6 +188,18 @@ fn message_line(message: &Message, author: Option<&str>) -> String {
         "deletedAt": message.deleted_at,
         "replyTo": message.reply_to_id.map(id),
         "body": message.body,
+        "attachments": carried.iter().map(attachment_entry).collect::<Vec<_>>(),
     });
     format!("{line}\n")
+}
+
+/// What the export says of a file a message carries (its bytes stay in storage).
+fn attachment_entry(attachment: &Attachment) -> serde_json::Value {
+    json!({
+        "attachment": crate::graphql::ids::encode(attachments::access::TYPE_NAME, attachment.id).0,
+        "name": attachment.name,
+        "contentType": attachment.content_type,
+        "sizeBytes": attachment.size_bytes,
+        "sha256": crate::files::storage::hex(&attachment.sha256),
+    })
 }

@@ -1,5 +1,6 @@
 //! The organization's message retention: messages older than its setting are deleted by the
-//! hourly housekeeping, in bounded batches (their replies, mentions and reactions with them).
+//! hourly housekeeping, in bounded batches (their replies, mentions, reactions and attachments
+//! with them; the attachments' objects become storage garbage).
 
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};

@@ -79,6 +79,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    activity_subject_days (scope, feature, day, subject_id) {
+        scope -> Uuid,
+        day -> Date,
+        feature -> Text,
+        subject_id -> Uuid,
+        events -> Int4,
+    }
+}
+
+diesel::table! {
     activity_user_days (scope, day, user_id) {
         scope -> Uuid,
         day -> Date,
@@ -103,6 +113,7 @@ diesel::table! {
         position -> Int4,
         attached_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        message_id -> Nullable<Uuid>,
     }
 }
 
@@ -888,6 +899,7 @@ diesel::table! {
 }
 
 diesel::joinable!(attachments -> comments (comment_id));
+diesel::joinable!(attachments -> messages (message_id));
 diesel::joinable!(attachments -> posts (post_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(comment_mentions -> comments (comment_id));
@@ -985,6 +997,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_events,
     activity_feature_days,
     activity_missed_search_days,
+    activity_subject_days,
     activity_user_days,
     attachments,
     audit_log,

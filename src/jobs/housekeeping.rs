@@ -29,11 +29,12 @@ pub async fn run(conn: &mut AsyncPgConnection, services: &Services) -> ApiResult
     let unused_before = now - chrono::Duration::hours(UNUSED_ATTACHMENT_HOURS);
     let removed = crate::attachments::model::delete_unused(conn, unused_before).await?;
     let purged = crate::files::sweep::purge_trashed_folders(conn).await?;
-    crate::files::sweep::sweep(conn, services).await?;
-    crate::files::sweep::schedule_staging_sweep(conn, now).await?;
+    // Before the sweep: expired messages leave their attachments' objects as garbage.
     let expired = crate::analytics::rollup::delete_expired(conn).await?
         + crate::notifications::retention::expire(conn).await?
         + crate::chat::retention::expire(conn).await?;
+    crate::files::sweep::sweep(conn, services).await?;
+    crate::files::sweep::schedule_staging_sweep(conn, now).await?;
     // A rollup run missed (its instance stopped) is caught up within the hour.
     crate::analytics::rollup::schedule(conn, now).await?;
     // Likewise for the hourly digest run.

@@ -221,3 +221,22 @@ pub async fn feature_usage(
     usage.sort_by(|a, b| b.events.cmp(&a.events).then(a.feature.cmp(&b.feature)));
     Ok(usage)
 }
+
+// ----- Chat -------------------------------------------------------------------------------
+
+/// Chat in the range: the messages sent and the conversations they were sent in.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChatReport {
+    /// Messages sent, replies in threads included.
+    pub messages_sent: i64,
+    /// Conversations at least one message was sent in (for a group's report, its rooms).
+    pub active_conversations: i64,
+}
+
+pub async fn chat(conn: &mut AsyncPgConnection, period: &Period) -> ApiResult<ChatReport> {
+    let used = model::subjects_used(conn, period, ActivityKind::MessageSent.feature()).await?;
+    Ok(ChatReport {
+        messages_sent: used.events,
+        active_conversations: used.subjects,
+    })
+}

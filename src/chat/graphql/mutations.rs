@@ -97,6 +97,10 @@ pub struct SendMessageInput {
     pub client_id: Option<String>,
     /// A message outside threads of the same conversation, to reply in its thread.
     pub reply_to_id: Option<ID>,
+    /// Files from `uploadAttachment` (at most 10, in this order), seen by whoever reads the
+    /// conversation; with them, `body` may be empty.
+    #[graphql(default)]
+    pub attachment_ids: Vec<ID>,
 }
 
 /// The new text of one of the viewer's messages.
@@ -234,6 +238,10 @@ fn body(text: &str) -> ApiResult<String> {
     if body.is_empty() {
         return Err(ApiError::bad_input("body", "must not be empty"));
     }
+    within_limit(body)
+}
+
+fn within_limit(body: &str) -> ApiResult<String> {
     if body.len() > MAX_BODY_BYTES {
         return Err(ApiError::bad_input(
             "body",
@@ -404,7 +412,9 @@ impl ChatMutation {
     ) -> ApiResult<JoinConversationPayload> {
         let id = conversation_id(&input.conversation_id)?;
         let mut conn = ctx.conn().await?;
-        Ok(service::join(&mut conn, ctx.viewer()?, id).await?.into())
+        Ok(service::join(&mut conn, ctx.services(), ctx.viewer()?, id)
+            .await?
+            .into())
     }
 
     /// Leaves a group conversation, or a room joined without its group (a group's members
@@ -431,8 +441,12 @@ impl ChatMutation {
         input: SendMessageInput,
     ) -> ApiResult<SendMessagePayload> {
         let id = conversation_id(&input.conversation_id)?;
+        let attachments = crate::attachments::service::parse_ids(&input.attachment_ids)?;
         let draft = Draft {
-            body: body(&input.body)?,
+            body: match attachments.is_empty() {
+                true => body(&input.body)?,
+                false => within_limit(input.body.trim())?,
+            },
             client_id: input
                 .client_id
                 .map(|client_id| {
@@ -444,6 +458,7 @@ impl ChatMutation {
                 .reply_to_id
                 .map(|root| ids::decode_as(&root, MESSAGE_TYPE, "replyToId"))
                 .transpose()?,
+            attachments,
         };
         let message = {
             let mut conn = ctx.conn().await?;

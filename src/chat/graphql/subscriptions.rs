@@ -269,17 +269,40 @@ async fn messages_of(
                 else {
                     return Ok(None);
                 };
-                let message = event
-                    .read_once(|| async {
-                        let mut conn = services.pool.get().await?;
-                        model::find_message(&mut conn, message).await
-                    })
+                let sent = event
+                    .read_once(|| SentMessage::read(services, message))
                     .await?;
-                Ok(Option::clone(&message)
-                    .map(|message| MessageView::new(message, Arc::new(conversation))))
+                Ok(sent.message.clone().map(|message| {
+                    MessageView::new(message, Arc::new(conversation))
+                        .with_author(sent.author.clone())
+                }))
             })
         },
     ))
+}
+
+/// A message an event names, with its author: read once per instance for every subscriber.
+struct SentMessage {
+    /// `None` once deleted for good (past the retention).
+    message: Option<model::Message>,
+    author: Arc<Option<User>>,
+}
+
+impl SentMessage {
+    async fn read(services: &Services, id: Uuid) -> ApiResult<Self> {
+        let mut conn = services.pool.get().await?;
+        let message = model::find_message(&mut conn, id).await?;
+        let author = match message.as_ref().and_then(|message| message.author_id) {
+            Some(author) => crate::users::model::find_many(&mut conn, &[author])
+                .await?
+                .pop(),
+            None => None,
+        };
+        Ok(Self {
+            message,
+            author: Arc::new(author),
+        })
+    }
 }
 
 async fn snapshot(

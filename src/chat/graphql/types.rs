@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
+use crate::attachments::model::{Attachment, Subject};
 use crate::chat::loading::{self, MessagePage};
 use crate::chat::model::{ConversationKind, ListFilter, Message, Timeline};
 use crate::chat::{CONVERSATION_TYPE, ConversationAccess, MESSAGE_TYPE, can_on_message};
@@ -80,6 +81,9 @@ impl ConversationFilter {
 pub struct MessageView {
     pub message: Message,
     pub conversation: Arc<ConversationAccess>,
+    /// Its author, read ahead once for every subscriber to an event (null: none), so that each
+    /// subscriber only judges whether they see them.
+    author: Option<Arc<Option<User>>>,
 }
 
 impl MessageView {
@@ -87,6 +91,15 @@ impl MessageView {
         Self {
             message,
             conversation,
+            author: None,
+        }
+    }
+
+    /// With its author already read.
+    pub fn with_author(self, author: Arc<Option<User>>) -> Self {
+        Self {
+            author: Some(author),
+            ..self
         }
     }
 }
@@ -249,7 +262,15 @@ impl MessageView {
     }
     /// Who sent it (null once their account is gone, or for someone the viewer may not see).
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        crate::users::loading::visible_person(ctx, self.message.author_id).await
+        match &self.author {
+            Some(read) => {
+                let author = Option::clone(read).into_iter().collect();
+                Ok(crate::users::loading::only_visible(ctx, author)
+                    .await?
+                    .pop())
+            }
+            None => crate::users::loading::visible_person(ctx, self.message.author_id).await,
+        }
     }
     /// Markdown source, as written (null once deleted).
     async fn body(&self) -> Option<&str> {
@@ -258,6 +279,10 @@ impl MessageView {
     /// The text as sanitized HTML (null once deleted).
     async fn body_html(&self) -> Option<&str> {
         self.live().then_some(self.message.body_html.as_str())
+    }
+    /// The files it carries, in order (none once deleted: they go with its text).
+    async fn attachments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Attachment>> {
+        crate::attachments::loading::of(ctx, Subject::message(self.message.id)).await
     }
     /// When it was sent.
     async fn created_at(&self) -> DateTime<Utc> {

@@ -7,6 +7,8 @@ use uuid::Uuid;
 use super::visible;
 use super::visible_message;
 use crate::analytics::{Activity, ActivityKind};
+use crate::attachments::model::Subject;
+use crate::attachments::service as attachments;
 use crate::audit::{Audit, Change};
 use crate::auth::Viewer;
 use crate::chat::model::{self, ConversationKind, Message, NewMessage};
@@ -29,6 +31,8 @@ pub struct Draft {
     pub client_id: Option<String>,
     /// The thread's root message, for a reply.
     pub reply_to: Option<Uuid>,
+    /// The sender's unused uploads it carries, in order.
+    pub attachments: Vec<Uuid>,
 }
 
 /// Sends a message: numbered after the conversation's last one, with its mentions (members
@@ -87,6 +91,8 @@ pub async fn send(
                 },
             )
             .await?;
+            let carried = Subject::message(message.id);
+            attachments::set(conn, carried, &draft.attachments, viewer.id()).await?;
             model::mark_read(conn, id, viewer.id(), seq).await?;
             notify_mentions(conn, viewer, &access, &message).await?;
             services
@@ -185,7 +191,7 @@ pub async fn edit(
     .await
 }
 
-/// Deletes a message, leaving a tombstone: its author, and in rooms the group's managers and
+/// Deletes a message with its attachments, leaving a tombstone: its author, and in rooms the group's managers and
 /// org admins (audited when it is someone else's).
 pub async fn delete_message(
     conn: &mut AsyncPgConnection,
@@ -208,6 +214,7 @@ pub async fn delete_message(
     )?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let deleted = model::tombstone(conn, id).await?;
+        attachments::set(conn, Subject::message(id), &[], viewer.id()).await?;
         if message.author_id != Some(viewer.id()) {
             audit
                 .record(

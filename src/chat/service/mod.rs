@@ -389,15 +389,21 @@ pub async fn add_people(
     Ok(access)
 }
 
-/// Joins a room of a public group the viewer is not a member of.
+/// Joins a room of a public group the viewer is not a member of (their other devices' lists
+/// learn it through `conversationUpdated`).
 pub async fn join(
     conn: &mut AsyncPgConnection,
+    services: &Services,
     viewer: &Viewer,
     id: Uuid,
 ) -> ApiResult<ConversationAccess> {
     let mut access = visible(conn, viewer, id).await?;
     access.require(viewer, Action::Join, "You may not join this conversation.")?;
-    model::add_members(conn, id, &[viewer.id()]).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        model::add_members(conn, id, &[viewer.id()]).await?;
+        publish_changed(conn, services, id).await
+    })
+    .await?;
     access.member = true;
     Ok(access)
 }
