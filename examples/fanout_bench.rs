@@ -7,28 +7,20 @@
 //! DATABASE_URL=postgres://localhost/parvis_bench cargo run --release --example fanout_bench
 //! ```
 //! Options (environment): BENCH_SUBSCRIBERS (10000). The server runs in a process of its own
-//! (this program started again with FANOUT_BENCH_ROLE=server), so that each process needs one
-//! file descriptor per subscriber (`ulimit -n`), and the clients' work is not counted as the
-//! server's.
+//! (`bench/server.rs`): each process needs one file descriptor per subscriber (`ulimit -n`).
 
 mod bench;
+#[path = "bench/server.rs"]
+mod server;
 
-use std::io::BufRead;
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel_async::SimpleAsyncConnection;
-use futures::{SinkExt, StreamExt};
-use parvis::App;
-use parvis::config::AppConfig;
 use parvis::db::DbSettings;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use bench::{BoxError, percentile, setting, sorted_latencies};
+use server::{Server, Socket, next_json};
 
 const GROUP: &str = "fanout-bench";
 
@@ -38,18 +30,18 @@ async fn main() -> Result<(), BoxError> {
         .map_err(|_| "set DATABASE_URL to a PostgreSQL database for the benchmark")?;
     let subscribers = setting("BENCH_SUBSCRIBERS", 10_000) as usize;
     let settings = DbSettings::new(&url);
-    if std::env::var("FANOUT_BENCH_ROLE").as_deref() == Ok("server") {
-        return serve(settings).await;
+    if server::is_server() {
+        return server::serve(settings).await;
     }
     parvis::db::run_migrations(settings.connect().await?).await?;
     let (group_id, tokens) = people(&settings, subscribers).await?;
-    let (server, address) = start_server()?;
-    let _server = KillOnDrop(server);
+    let server = Server::start()?;
+    let idle_rss = server.rss_kib()?;
 
     let started = Instant::now();
     let mut sockets = Vec::with_capacity(subscribers);
     for token in &tokens[1..] {
-        sockets.push(subscribe(&format!("ws://{address}/graphql/ws"), token).await?);
+        sockets.push(subscribed(&server.ws_url(), token).await?);
     }
     println!(
         "{} subscribers connected and subscribed in {:?}",
@@ -58,6 +50,8 @@ async fn main() -> Result<(), BoxError> {
     );
     // The last subscriptions register as their first frames are read.
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let per_socket = server.rss_kib()?.saturating_sub(idle_rss) as f64 / sockets.len() as f64;
+    println!("server memory: {per_socket:.1} KiB per subscriber");
     let title = format!("Fan-out {}", uuid::Uuid::now_v7());
     let sent = Instant::now();
     let waits: Vec<_> = sockets
@@ -67,13 +61,7 @@ async fn main() -> Result<(), BoxError> {
             tokio::spawn(async move { wait.await.map(|latency| vec![latency]) })
         })
         .collect();
-    publish(
-        &format!("http://{address}/graphql"),
-        &tokens[0],
-        &group_id,
-        &title,
-    )
-    .await?;
+    publish(&server.graphql_url(), &tokens[0], &group_id, &title).await?;
     let latencies = sorted_latencies(waits).await?;
     let percentile = |p: f64| percentile(&latencies, p);
     println!(
@@ -84,51 +72,6 @@ async fn main() -> Result<(), BoxError> {
         latencies[latencies.len() - 1]
     );
     Ok(())
-}
-
-/// Serves the API on a free port, printing its address on the first line of stdout, until
-/// stdin closes (the benchmark ended).
-async fn serve(settings: DbSettings) -> Result<(), BoxError> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let mut config = AppConfig::for_address(address);
-    // Connecting ten thousand sockets takes longer than two ping intervals, and the sockets only
-    // read once the post is sent: no pings while they wait.
-    config.ws_keep_alive = Duration::from_secs(3600);
-    let app = App::build(config, settings).await?;
-    println!("{address}");
-    let stdin_closed = async {
-        let _ = tokio::task::spawn_blocking(|| std::io::stdin().lines().count()).await;
-    };
-    app.serve(listener, stdin_closed).await?;
-    Ok(())
-}
-
-/// This program again as the server, and the address it listens on.
-fn start_server() -> Result<(Child, SocketAddr), BoxError> {
-    let mut server = Command::new(std::env::current_exe()?)
-        .env("FANOUT_BENCH_ROLE", "server")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let stdout = server.stdout.take().ok_or("no stdout")?;
-    let mut line = String::new();
-    std::io::BufReader::new(stdout).read_line(&mut line)?;
-    let address = line
-        .trim()
-        .parse()
-        .map_err(|_| format!("the server did not start: {line:?}"))?;
-    Ok((server, address))
-}
-
-/// The server process, stopped when the benchmark ends (however it ends).
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// The group's global ID and a token for each of `count` members plus the publisher (first).
@@ -170,56 +113,25 @@ async fn people(settings: &DbSettings, count: usize) -> Result<(String, Vec<Stri
     ))
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A `graphql-transport-ws` connection with `token`, subscribed to `postPublished`.
-async fn subscribe(url: &str, token: &str) -> Result<Socket, BoxError> {
-    let mut request = url.into_client_request()?;
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
-    socket.send(Message::Text(init.to_string().into())).await?;
-    let ack = next_json(&mut socket).await?;
-    if ack["type"] != "connection_ack" {
-        return Err(format!("no connection_ack: {ack}").into());
-    }
-    let subscription = json!({ "id": "1", "type": "subscribe",
-        "payload": { "query": "subscription { postPublished { title } }" } });
-    socket
-        .send(Message::Text(subscription.to_string().into()))
-        .await?;
+/// A connection with `token`, subscribed to `postPublished`.
+async fn subscribed(url: &str, token: &str) -> Result<Socket, BoxError> {
+    let mut socket = server::connect(url, token).await?;
+    let query = "subscription { postPublished { title } }";
+    server::send(
+        &mut socket,
+        &json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await?;
     Ok(socket)
-}
-
-async fn next_json(socket: &mut Socket) -> Result<Value, BoxError> {
-    loop {
-        match socket.next().await.ok_or("the socket closed")?? {
-            Message::Text(text) => return Ok(serde_json::from_str(&text)?),
-            Message::Close(frame) => return Err(format!("closed: {frame:?}").into()),
-            _ => {}
-        }
-    }
 }
 
 /// How long after `sent` the post titled `title` arrived (answering the server's pings).
 async fn wait_for(mut socket: Socket, title: String, sent: Instant) -> Result<Duration, BoxError> {
-    loop {
-        let message = next_json(&mut socket).await?;
-        match message["type"].as_str() {
-            Some("ping") => {
-                let pong = json!({ "type": "pong" }).to_string();
-                socket.send(Message::Text(pong.into())).await?;
-            }
-            Some("next") if message["payload"]["data"]["postPublished"]["title"] == title => {
-                return Ok(sent.elapsed());
-            }
-            _ => return Err(format!("unexpected: {message}").into()),
-        }
+    let message = next_json(&mut socket).await?;
+    if message["type"] == "next" && message["payload"]["data"]["postPublished"]["title"] == title {
+        return Ok(sent.elapsed());
     }
+    Err(format!("unexpected: {message}").into())
 }
 
 async fn publish(endpoint: &str, token: &str, group: &str, title: &str) -> Result<(), BoxError> {
