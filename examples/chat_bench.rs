@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel_async::SimpleAsyncConnection;
+use futures::{StreamExt, TryStreamExt};
 use parvis::db::DbSettings;
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -44,6 +45,8 @@ const BIG_ROOM: usize = 1_000;
 /// Conversations of the person whose list is read.
 const LISTED: usize = 500;
 const BIG_ROOM_MESSAGES: usize = 10;
+/// Sockets connecting at once.
+const CONNECTING: usize = 32;
 
 const MESSAGE_ADDED: &str = "subscription($c: ID!) { messageAdded(conversationId: $c) {
     id body createdAt author { id displayName } } }";
@@ -51,7 +54,7 @@ const SEND: &str = "mutation($c: ID!, $b: String!) {
     sendMessage(input: { conversationId: $c, body: $b }) { message { id } } }";
 const HISTORY: &str = "query($c: ID!) { node(id: $c) { ... on Conversation {
     messages(last: 50) { pageInfo { hasPreviousPage startCursor }
-      edges { node { id body bodyHtml createdAt editedAt replyCount
+      edges { node { id bodyHtml createdAt editedAt replyCount
         author { id displayName avatarUrl } reactions { emoji count } } } } } } }";
 const LIST: &str = "{ viewer { unreadConversationCount
     conversations(first: 20) { totalCount pageInfo { hasNextPage endCursor }
@@ -121,16 +124,27 @@ async fn fan_out(server: &Server, fixture: &Fixture) -> Result<(), BoxError> {
     let idle_rss = server.rss_kib()?;
     let started = Instant::now();
     let (stop, stopped) = watch::channel(false);
-    let mut listeners = Vec::with_capacity(fixture.tokens.len());
-    for (i, token) in fixture.tokens.iter().enumerate() {
-        let mut socket = server::connect(&server.ws_url(), token).await?;
-        let room = &fixture.rooms[fixture.room_of(i)];
-        subscribe(&mut socket, "room", room).await?;
-        if i < BIG_ROOM {
-            subscribe(&mut socket, "big", &fixture.big_room).await?;
-        }
-        listeners.push(tokio::spawn(listen(socket, stopped.clone())));
-    }
+    let url = server.ws_url();
+    let sockets: Vec<Socket> = futures::stream::iter(fixture.tokens.iter().enumerate())
+        .map(|(i, token)| {
+            let url = &url;
+            async move {
+                let mut socket = server::connect(url, token).await?;
+                let room = &fixture.rooms[fixture.room_of(i)];
+                subscribe(&mut socket, "room", room).await?;
+                if i < BIG_ROOM {
+                    subscribe(&mut socket, "big", &fixture.big_room).await?;
+                }
+                Ok::<_, BoxError>(socket)
+            }
+        })
+        .buffered(CONNECTING)
+        .try_collect()
+        .await?;
+    let listeners: Vec<_> = sockets
+        .into_iter()
+        .map(|socket| tokio::spawn(listen(socket, stopped.clone())))
+        .collect();
     println!(
         "{} sockets connected and subscribed in {:?}",
         listeners.len(),
@@ -384,6 +398,8 @@ fn report(what: &str, latencies: &[Duration], duration: Duration) {
 async fn prepare(settings: &DbSettings, people: usize, history: u64) -> Result<Fixture, BoxError> {
     let mut conn = settings.connect().await?;
     let per_room = people / ROOMS;
+    // Writing a million messages takes longer than a request may.
+    conn.batch_execute("SET statement_timeout = 0").await?;
     conn.batch_execute(&format!(
         "INSERT INTO users (id, username, display_name, email)
          SELECT gen_random_uuid(), 'chat' || i, 'Collègue ' || i, 'chat' || i || '@example.com'

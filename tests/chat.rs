@@ -543,6 +543,43 @@ async fn messages_reach_members_subscribed_on_another_instance() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_subscriber_receives_the_messages_of_its_conversation_and_no_others() {
+    let app = TestApp::spawn().await;
+    let owner = app.member("owner").await;
+    let (_, followed) = room_with(&app, &owner, &[], "Général").await;
+    let (_, other) = room_with(&app, &owner, &[], "Support").await;
+    let mut client = WsClient::connect_authenticated(&app.ws_url(), &owner.token).await;
+    client
+        .subscribe(
+            "s",
+            "subscription($c: ID!) { messageAdded(conversationId: $c) { body } }",
+            json!({ "c": followed }),
+        )
+        .await;
+    client
+        .until_delivered(|i| {
+            let (app, owner, followed) = (&app, &owner, &followed);
+            async move {
+                send(app, owner, followed, &format!("Prêt {i}")).await;
+            }
+        })
+        .await;
+
+    send(&app, &owner, &other, "Ailleurs").await;
+    send(&app, &owner, &followed, "Ici").await;
+
+    // Past any late frame of the readiness check, the next message is this room's.
+    let body = loop {
+        let delivered = next_data(&mut client).await;
+        let body = delivered["payload"]["data"]["messageAdded"]["body"].clone();
+        if !body.as_str().unwrap_or_default().starts_with("Prêt") {
+            break body;
+        }
+    };
+    assert_eq!(body, "Ici");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_subscriber_who_leaves_the_group_stops_receiving_its_rooms_messages() {
     let app = TestApp::spawn().await;
     let owner = app.member("owner").await;
@@ -769,7 +806,7 @@ async fn messages_past_the_organizations_retention_are_deleted_with_their_thread
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_demo_admin_finds_rooms_with_history_a_thread_and_unread_messages() {
+async fn the_demo_admin_finds_rooms_with_history_a_thread_reactions_and_unread_messages() {
     let app = TestApp::spawn().await;
     let mut conn = app.db().connect().await.unwrap();
     parvis::demo::seed(&mut conn, &app.app.services.storage)
@@ -779,7 +816,7 @@ async fn the_demo_admin_finds_rooms_with_history_a_thread_and_unread_messages() 
     let list = app
         .graphql(
             Some(&admin),
-            "{ viewer { unreadConversationCount conversations { edges { node { kind name unreadCount mentionCount messages(last: 20) { edges { node { replyCount } } } } } } } }",
+            "{ viewer { unreadConversationCount conversations { edges { node { kind name unreadCount mentionCount messages(last: 20) { edges { node { replyCount reactions { emoji count } } } } } } } } }",
             json!({}),
         )
         .await;
@@ -803,6 +840,8 @@ async fn the_demo_admin_finds_rooms_with_history_a_thread_and_unread_messages() 
         .map(|edge| edge["node"]["replyCount"].as_i64().unwrap())
         .collect();
     assert!(replies.contains(&3), "{replies:?}");
+    let first = &general["node"]["messages"]["edges"][0]["node"];
+    assert_eq!(first["reactions"][0]["emoji"], "👍", "{first}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -27,6 +27,7 @@ pub fn is_server() -> bool {
 /// Serves the API on a free port, printing its address on the first line of stdout, until
 /// stdin closes (the benchmark ended).
 pub async fn serve(settings: DbSettings) -> Result<(), BoxError> {
+    let _telemetry = parvis::telemetry::init(None)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let mut config = AppConfig::for_address(address);
@@ -51,8 +52,11 @@ pub struct Server {
 impl Server {
     /// This program again as the server.
     pub fn start() -> Result<Self, BoxError> {
+        // Its log (on stderr, shared with the benchmark's) shows warnings only.
+        let log = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned());
         let mut child = Command::new(std::env::current_exe()?)
             .env("BENCH_ROLE", "server")
+            .env("RUST_LOG", log)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()?;

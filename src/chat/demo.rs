@@ -1,5 +1,5 @@
-//! The demo organization's chat: two rooms with a history (a thread in one), and a direct
-//! conversation with unread messages for the demo admin.
+//! The demo organization's chat: two rooms with a history (a thread in one, reactions in each),
+//! and a direct conversation with unread messages for the demo admin.
 
 use diesel::sql_types::{BigInt, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::model::{self, ConversationKind, NewConversation, NewMessage};
 use crate::error::ApiResult;
 use crate::groups::model as groups;
+use crate::posts::model::{self as reactions, SubjectKind};
 
 /// A line of a demo conversation: who says it (an index into the conversation's people), what,
 /// and whether it replies in the thread of the conversation's first message.
@@ -136,7 +137,7 @@ struct Count {
 }
 
 /// Writes `lines` in a conversation (`speakers` indexed by each line), spread over the last
-/// hours, every member having read everything.
+/// hours, every member having read everything; the other speakers like the first message.
 async fn write(
     conn: &mut AsyncPgConnection,
     conversation: Uuid,
@@ -168,6 +169,12 @@ async fn write(
             Some(root) => model::count_reply(conn, root).await?,
             None if root.is_none() => root = Some(message.id),
             None => {}
+        }
+    }
+    // The others like the conversation's first message.
+    if let Some(first) = root {
+        for &person in speakers.iter().skip(1).take(3) {
+            reactions::react(conn, first, SubjectKind::Message, person, "👍").await?;
         }
     }
     diesel::sql_query(

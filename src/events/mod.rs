@@ -129,6 +129,23 @@ pub enum Event {
 }
 
 impl Event {
+    /// What the event is about when only that thing's followers want it (a conversation's
+    /// messages and typing): they receive it through `subscribe_topic`, waking nobody else.
+    pub fn topic(&self) -> Option<Uuid> {
+        match self {
+            Self::MessageAdded {
+                conversation_id, ..
+            }
+            | Self::MessageUpdated {
+                conversation_id, ..
+            }
+            | Self::Typing {
+                conversation_id, ..
+            } => Some(*conversation_id),
+            _ => None,
+        }
+    }
+
     /// Whether only the observers (the instance's caches) need the event: subscribers never
     /// receive it, so a burst of them (a bulk membership change) cannot make them fall behind.
     fn for_observers_only(&self) -> bool {
@@ -195,6 +212,10 @@ impl Deref for Delivered {
 }
 
 const FAN_OUT_CAPACITY: usize = 1024;
+/// Events a topic's subscriber may be behind by.
+const TOPIC_CAPACITY: usize = 256;
+/// Topics remembered before those nobody follows any more are dropped.
+const TOPICS_PRUNED_AT: usize = 1024;
 const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(30);
 const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
@@ -202,7 +223,69 @@ const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 pub struct EventBus {
     channel: String,
     sender: broadcast::Sender<Arc<Delivered>>,
+    topics: Arc<Topics>,
     listener: tokio::task::JoinHandle<()>,
+}
+
+/// A channel per topic followed on this instance: an event with a topic wakes its followers
+/// only, however many subscribers follow other topics.
+struct Topics {
+    state: Mutex<TopicsState>,
+}
+
+struct TopicsState {
+    senders: HashMap<Uuid, broadcast::Sender<Arc<Delivered>>>,
+    /// The number of topics at which those nobody follows are dropped (twice the number left
+    /// after the last pruning: amortised constant work per new topic).
+    prune_at: usize,
+}
+
+impl Topics {
+    fn new() -> Self {
+        Self {
+            state: Mutex::new(TopicsState {
+                senders: HashMap::new(),
+                prune_at: TOPICS_PRUNED_AT,
+            }),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, TopicsState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn subscribe(&self, topic: Uuid) -> broadcast::Receiver<Arc<Delivered>> {
+        let mut state = self.state();
+        if state.senders.len() >= state.prune_at {
+            state
+                .senders
+                .retain(|_, sender| sender.receiver_count() > 0);
+            state.prune_at = (2 * state.senders.len()).max(TOPICS_PRUNED_AT);
+        }
+        state
+            .senders
+            .entry(topic)
+            .or_insert_with(|| broadcast::channel(TOPIC_CAPACITY).0)
+            .subscribe()
+    }
+
+    fn send(&self, topic: Uuid, event: &Arc<Delivered>) {
+        let mut state = self.state();
+        // An error means nobody follows the topic any more.
+        if let Some(sender) = state.senders.get(&topic)
+            && sender.send(event.clone()).is_err()
+        {
+            state.senders.remove(&topic);
+        }
+    }
+
+    fn send_to_all(&self, event: &Arc<Delivered>) {
+        for sender in self.state().senders.values() {
+            drop(sender.send(event.clone()));
+        }
+    }
 }
 
 /// Called by the listener with each event as it arrives, before any subscriber sees it, and
@@ -219,9 +302,11 @@ impl EventBus {
         observer: Observer,
     ) -> anyhow::Result<Self> {
         let (sender, _) = broadcast::channel(FAN_OUT_CAPACITY);
+        let topics = Arc::new(Topics::new());
         let (ready_tx, ready_rx) = oneshot::channel();
         let delivery = Delivery {
             sender: sender.clone(),
+            topics: topics.clone(),
             observer,
         };
         let listener = tokio::spawn(listen_forever(
@@ -236,6 +321,7 @@ impl EventBus {
         Ok(Self {
             channel,
             sender,
+            topics,
             listener,
         })
     }
@@ -267,18 +353,43 @@ impl EventBus {
     where
         F: Fn(&Event) -> bool + Send + 'static,
     {
-        BroadcastStream::new(self.sender.subscribe()).filter_map(move |received| {
-            let event = match received {
-                Ok(event) if **event == Event::EventsMissed || wanted(&event) => Some(event),
-                Ok(_) => None,
-                Err(lagged) => {
-                    tracing::warn!(%lagged, "a subscriber fell behind and missed events");
-                    Some(Arc::new(Delivered::new(Event::EventsMissed)))
-                }
-            };
-            std::future::ready(event)
-        })
+        matching(self.sender.subscribe(), wanted)
     }
+
+    /// Events about `topic` (`Event::topic`) from every instance that satisfy `wanted`, from
+    /// now on: events about other topics do not wake this subscriber.
+    pub fn subscribe_topic<F>(
+        &self,
+        topic: Uuid,
+        wanted: F,
+    ) -> impl Stream<Item = Arc<Delivered>> + Send + use<F>
+    where
+        F: Fn(&Event) -> bool + Send + 'static,
+    {
+        matching(self.topics.subscribe(topic), wanted)
+    }
+}
+
+/// The events of `receiver` that satisfy `wanted`, and `EventsMissed` (also when the
+/// subscriber fell behind).
+fn matching<F>(
+    receiver: broadcast::Receiver<Arc<Delivered>>,
+    wanted: F,
+) -> impl Stream<Item = Arc<Delivered>> + Send + use<F>
+where
+    F: Fn(&Event) -> bool + Send + 'static,
+{
+    BroadcastStream::new(receiver).filter_map(move |received| {
+        let event = match received {
+            Ok(event) if **event == Event::EventsMissed || wanted(&event) => Some(event),
+            Ok(_) => None,
+            Err(lagged) => {
+                tracing::warn!(%lagged, "a subscriber fell behind and missed events");
+                Some(Arc::new(Delivered::new(Event::EventsMissed)))
+            }
+        };
+        std::future::ready(event)
+    })
 }
 
 /// Turns matching events into what the subscriber may see: for each event, re-validates the
@@ -370,6 +481,7 @@ impl Drop for EventBus {
 /// Where the listener hands events: the observer first, then the subscribers.
 struct Delivery {
     sender: broadcast::Sender<Arc<Delivered>>,
+    topics: Arc<Topics>,
     observer: Observer,
 }
 
@@ -379,8 +491,15 @@ impl Delivery {
         if event.for_observers_only() {
             return;
         }
-        // No receivers is not an error: nobody is subscribed on this instance.
-        drop(self.sender.send(Arc::new(Delivered::new(event))));
+        let delivered = Arc::new(Delivered::new(event));
+        match delivered.topic() {
+            Some(topic) => self.topics.send(topic, &delivered),
+            None if **delivered == Event::EventsMissed => self.topics.send_to_all(&delivered),
+            None => {}
+        }
+        // Every event also reaches the subscribers matching on all of them. No receivers is not
+        // an error: nobody is subscribed on this instance.
+        drop(self.sender.send(delivered));
     }
 
     /// Delivers a notification's event; answers the id of a barrier to pass, which the listener

@@ -155,9 +155,10 @@ impl ChatSubscription {
         let viewer = ctx.viewer()?.clone();
         services.group_roles.of(&services.pool, viewer.id()).await?;
         let me = viewer.id();
-        let events = services.events.subscribe_matching(move |event| {
-            matches!(event, Event::Typing { conversation_id, user_id } if *conversation_id == id && *user_id != me)
-        });
+        let events = services.events.subscribe_topic(
+            id,
+            move |event| matches!(event, Event::Typing { user_id, .. } if *user_id != me),
+        );
         Ok(judged(
             events,
             services,
@@ -250,9 +251,9 @@ async fn messages_of(
     let viewer = ctx.viewer()?.clone();
     // Read now, so that no event waits for them.
     services.group_roles.of(&services.pool, viewer.id()).await?;
-    let events = services.events.subscribe_matching(move |event| {
-        named(event).is_some_and(|(conversation, _)| conversation == id)
-    });
+    let events = services
+        .events
+        .subscribe_topic(id, move |event| named(event).is_some());
     Ok(judged(
         events,
         services,
