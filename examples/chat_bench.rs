@@ -27,6 +27,7 @@ mod bench;
 mod server;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -97,7 +98,8 @@ async fn main() -> Result<(), BoxError> {
     let fixture = prepare(&settings, people, history).await?;
     println!("data ready in {:?}", started.elapsed());
     let server = Server::start()?;
-    fan_out(&server, &fixture).await?;
+    // The sockets stay open (idle) while the reads are measured, as people stay connected.
+    let _sockets = fan_out(&server, &fixture).await?;
     let conversation = json!({ "c": fixture.history });
     let tokens = &fixture.tokens[..clients];
     let latencies = read_load(&server, tokens, HISTORY, &conversation, read_for).await?;
@@ -117,13 +119,14 @@ async fn main() -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Phases 1 to 3.
-async fn fan_out(server: &Server, fixture: &Fixture) -> Result<(), BoxError> {
+/// Phases 1 to 3; returns the sockets.
+async fn fan_out(server: &Server, fixture: &Fixture) -> Result<Vec<Socket>, BoxError> {
     let rate = setting("BENCH_RATE", 200);
     let seconds = setting("BENCH_SECONDS", 10);
     let idle_rss = server.rss_kib()?;
     let started = Instant::now();
     let (stop, stopped) = watch::channel(false);
+    let frames = Arc::new(AtomicUsize::new(0));
     let url = server.ws_url();
     let sockets: Vec<Socket> = futures::stream::iter(fixture.tokens.iter().enumerate())
         .map(|(i, token)| {
@@ -143,7 +146,7 @@ async fn fan_out(server: &Server, fixture: &Fixture) -> Result<(), BoxError> {
         .await?;
     let listeners: Vec<_> = sockets
         .into_iter()
-        .map(|socket| tokio::spawn(listen(socket, stopped.clone())))
+        .map(|socket| tokio::spawn(listen(socket, stopped.clone(), frames.clone())))
         .collect();
     println!(
         "{} sockets connected and subscribed in {:?}",
@@ -203,15 +206,27 @@ async fn fan_out(server: &Server, fixture: &Fixture) -> Result<(), BoxError> {
         send.await??;
     }
     println!("{total} messages sent in {:?}", sending.elapsed());
-    // Whatever is still on its way.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    // Whatever is still on its way: until every delivery arrived, or none for five seconds.
+    let expected = BIG_ROOM * BIG_ROOM_MESSAGES + total * (fixture.tokens.len() / ROOMS);
+    let mut last = (0, Instant::now());
+    while last.0 < expected && last.1.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = frames.load(Ordering::Relaxed);
+        if now > last.0 {
+            last = (now, Instant::now());
+        }
+    }
     stop.send(true)?;
     let mut received = Vec::with_capacity(listeners.len());
+    let mut sockets = Vec::with_capacity(listeners.len());
     for listener in listeners {
-        received.push(listener.await??);
+        let (socket, frames) = listener.await??;
+        sockets.push(socket);
+        received.push(frames);
     }
     let sent = sent.lock().expect("sent").clone();
-    check_deliveries(fixture, &received, &sent, total)
+    check_deliveries(fixture, &received, &sent, total)?;
+    Ok(sockets)
 }
 
 /// Checks every socket received each message meant for it once, and prints the waits.
@@ -294,15 +309,16 @@ async fn subscribe(socket: &mut Socket, id: &str, conversation: &str) -> Result<
     server::send(socket, &query).await
 }
 
-/// Everything a socket receives until `stop`.
+/// Everything a socket receives until `stop`, and the socket.
 async fn listen(
     mut socket: Socket,
     mut stop: watch::Receiver<bool>,
-) -> Result<Vec<Received>, BoxError> {
+    frames: Arc<AtomicUsize>,
+) -> Result<(Socket, Vec<Received>), BoxError> {
     let mut received = Vec::new();
     loop {
         tokio::select! {
-            _ = stop.changed() => return Ok(received),
+            _ = stop.changed() => return Ok((socket, received)),
             frame = next_json(&mut socket) => {
                 let frame = frame?;
                 let at = Instant::now();
@@ -311,6 +327,7 @@ async fn listen(
                     return Err(format!("unexpected: {frame}").into());
                 };
                 received.push(Received { subscription: subscription.to_owned(), body: body.to_owned(), at });
+                frames.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
