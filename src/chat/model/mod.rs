@@ -103,12 +103,34 @@ pub const UNREAD_COUNT_CAP: i64 = 1000;
 
 /// The columns of `ConversationRow` for the person bound as `$1`, conversations as `c` and their
 /// membership as `m`.
-const ROW_COLUMNS: &str = "c.id, c.kind, c.group_id, c.name, c.read_only, c.created_by,
+const ROW_COLUMNS: &str = concat!(row_base_columns!(), ",\n    ", closed_column!("c"));
+
+/// A `ConversationRow`'s columns but `closed`, from `c` (the conversation) and `m` (the person's
+/// membership).
+macro_rules! row_base_columns {
+    () => {
+        "c.id, c.kind, c.group_id, c.name, c.read_only, c.created_by,
     c.created_at, c.updated_at, c.archived_at, c.last_seq, c.message_count, c.last_message_at,
-    m.read_seq,
-    (c.kind = 'direct' AND EXISTS (
+    m.read_seq"
+    };
+}
+use row_base_columns;
+
+/// `closed` of the conversation `$alias`: a direct one with someone deactivated (read-only).
+macro_rules! closed_column {
+    ($alias:literal) => {
+        concat!(
+            "(",
+            $alias,
+            ".kind = 'direct' AND EXISTS (
         SELECT 1 FROM conversation_members o JOIN users u ON u.id = o.user_id
-        WHERE o.conversation_id = c.id AND u.status <> 'active')) AS closed";
+        WHERE o.conversation_id = ",
+            $alias,
+            ".id AND u.status <> 'active')) AS closed"
+        )
+    };
+}
+use closed_column;
 
 pub async fn insert(
     conn: &mut AsyncPgConnection,
@@ -317,7 +339,7 @@ pub type ListCursor = (DateTime<Utc>, Uuid);
 /// the common table `listed` of a statement binding the person as `$1`, then `kind`,
 /// `unread_only` and the query's LIKE patterns as `$2` to `$4`.
 const LISTED: &str = "WITH listed AS (
-    SELECT ROW_COLUMNS, coalesce(c.last_message_at, c.created_at) AS activity
+    SELECT BASE_COLUMNS, coalesce(c.last_message_at, c.created_at) AS activity
     FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
     WHERE m.user_id = $1 AND c.archived_at IS NULL
       AND ($2::text IS NULL OR c.kind = $2)
@@ -350,7 +372,7 @@ fn listed_query(
         .collect();
     diesel::sql_query(format!(
         "{} {select}",
-        LISTED.replace("ROW_COLUMNS", ROW_COLUMNS)
+        LISTED.replace("BASE_COLUMNS", row_base_columns!())
     ))
     .into_boxed()
     .bind::<SqlUuid, _>(person)
@@ -376,10 +398,12 @@ pub async fn page_for(
     }
     let (cursor_at, cursor_id) = page.cursor.unzip();
     let select = format!(
-        "SELECT *, (SELECT count(*) FROM listed) AS total FROM listed
+        // `closed` is read for the page's rows only, once they are sorted and cut.
+        "SELECT *, {closed}, (SELECT count(*) FROM listed) AS total FROM listed
          WHERE $5::timestamptz IS NULL OR (activity, id) {beyond} ($5, $6)
          ORDER BY {order}
          LIMIT $7",
+        closed = closed_column!("listed"),
         beyond = page.beyond_operator(Order::Descending),
         order = page.order_by_sql(&["activity", "id"], Order::Descending),
     );
