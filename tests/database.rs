@@ -25,6 +25,25 @@ async fn every_pooled_connection_has_a_statement_timeout() {
     assert_eq!(setting.statement_timeout, format!("{configured}s"));
 }
 
+#[derive(diesel::QueryableByName)]
+struct Jit {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    jit: String,
+}
+
+/// A statement whose estimate passes `jit_above_cost` (the conversation list's) would otherwise
+/// spend ~40 ms compiling, each time.
+#[tokio::test(flavor = "multi_thread")]
+async fn pooled_connections_never_compile_statements_just_in_time() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.app.services.pool.get().await.unwrap();
+    let setting: Jit = diesel::sql_query("SHOW jit")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(setting.jit, "off");
+}
+
 fn migrations() -> FileBasedMigrations {
     FileBasedMigrations::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap()
 }
