@@ -158,3 +158,45 @@ async fn following_someone_a_guest_may_not_see_is_not_found() {
         "{frame}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_offline_write_that_failed_is_made_and_announced_at_the_next_heartbeat() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let bob = app.member("bob").await;
+    let mut watcher = WsClient::connect_authenticated(&app.ws_url(), &alice.token).await;
+    watcher
+        .subscribe(
+            "p",
+            "subscription($u: [ID!]!) { presenceChanged(userIds: $u) { username presence } }",
+            json!({ "u": [bob.id] }),
+        )
+        .await;
+    // Bob's row on this instance, which holds no connection of his: what a disconnection whose
+    // write failed leaves behind.
+    let left_behind = format!(
+        "INSERT INTO presence_connections (user_id, instance_id)
+         SELECT '{}', instance_id FROM presence_connections WHERE user_id = '{}'",
+        bob.uuid, alice.uuid
+    );
+    let mut delivered = None;
+    for _ in 0..50 {
+        run_sql(&app, &left_behind).await;
+        assert_eq!(presence(&app, &alice, &bob).await, "ONLINE");
+        parvis::chat::presence::beat(&app.app.services)
+            .await
+            .unwrap();
+        if let Some(Received::Message(message)) =
+            watcher.receive_within(Duration::from_millis(300)).await
+        {
+            delivered = Some(message);
+            break;
+        }
+    }
+    let message = delivered.expect("bob's going offline announced");
+    assert_eq!(
+        message["payload"]["data"]["presenceChanged"]["presence"], "OFFLINE",
+        "{message}"
+    );
+    assert_eq!(presence(&app, &alice, &bob).await, "OFFLINE");
+}

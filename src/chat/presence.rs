@@ -148,31 +148,35 @@ async fn refresh(conn: &mut AsyncPgConnection, instance: Uuid, people: &[Uuid]) 
     Ok(())
 }
 
-/// One heartbeat: refreshes this instance's rows (and drops any it no longer holds), then
-/// sweeps the rows of dead instances, announcing who went offline with them.
+/// One heartbeat: refreshes this instance's rows and drops any it no longer holds (an offline
+/// write that failed, as when thousands disconnect at once and the pool runs dry), then sweeps
+/// the rows of dead instances; announces who went offline either way.
 pub async fn beat(services: &Services) -> ApiResult<()> {
-    let mut conn = services.pool.get().await?;
-    let people = services.presence.people();
-    let instance = services.presence.instance;
-    refresh(&mut conn, instance, &people).await?;
-    diesel::sql_query(
-        "DELETE FROM presence_connections WHERE instance_id = $2 AND user_id <> ALL($1)",
-    )
-    .bind::<Array<SqlUuid>, _>(&people)
-    .bind::<SqlUuid, _>(instance)
-    .execute(&mut conn)
-    .await?;
     #[derive(QueryableByName)]
     struct Gone {
         #[diesel(sql_type = SqlUuid)]
         user_id: Uuid,
     }
-    let gone: Vec<Gone> = diesel::sql_query(format!(
-        "DELETE FROM presence_connections
-         WHERE seen_at < now() - interval '{EXPIRES_SECONDS} seconds' RETURNING user_id"
-    ))
+    let mut conn = services.pool.get().await?;
+    let people = services.presence.people();
+    let instance = services.presence.instance;
+    refresh(&mut conn, instance, &people).await?;
+    let mut gone: Vec<Gone> = diesel::sql_query(
+        "DELETE FROM presence_connections WHERE instance_id = $2 AND user_id <> ALL($1)
+         RETURNING user_id",
+    )
+    .bind::<Array<SqlUuid>, _>(&people)
+    .bind::<SqlUuid, _>(instance)
     .load(&mut conn)
     .await?;
+    gone.extend(
+        diesel::sql_query(format!(
+            "DELETE FROM presence_connections
+             WHERE seen_at < now() - interval '{EXPIRES_SECONDS} seconds' RETURNING user_id"
+        ))
+        .load::<Gone>(&mut conn)
+        .await?,
+    );
     for person in gone {
         announce(&mut conn, services, person.user_id).await?;
     }
