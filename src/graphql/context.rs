@@ -1,6 +1,9 @@
 //! What resolvers read from the request: the viewer, the services and the DataLoaders.
 
-use std::sync::Arc;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
@@ -8,33 +11,18 @@ use async_graphql::dataloader::{DataLoader, HashMapCache};
 use crate::analytics::Activity;
 use crate::attachments::loading::AttachmentLoader;
 use crate::auth::{Client, Viewer};
-use crate::chat::loading::{
-    ConversationRows, LastMessages, MessagesById, PresenceStatuses, ReadMarkers,
-    ThreadParticipants, UnreadCounts,
-};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::events_calendar::loaders::{
-    AttendeeLists, EventExceptions, EventSummaryLoader, ViewerAttendanceLoader, VisibleEventLoader,
-};
-use crate::files::graphql::{
-    FilePages, FileVersions, FoldersById, GroupDrives, RootFolders, Subfolders,
+    EventSummaryLoader, ViewerAttendanceLoader, VisibleEventLoader,
 };
 use crate::graphql::loaders::{
-    AudienceLoader, ChildLoader, CommentSummaryLoader, GroupLoader, PageLoader, PinLoader,
-    ReactionLoader, UserLoader, ViewerMarksLoader,
+    AudienceLoader, ChildLoader, CommentSummaryLoader, GroupLoader, PinLoader, ReactionLoader,
+    UserLoader, ViewerMarksLoader,
 };
-use crate::groups::graphql::{InvitationPages, JoinRequestPages, MemberPages, PinnedPosts};
-use crate::groups::rules::RuleLists;
-use crate::groups::webhooks::graphql::WebhookLists;
-use crate::newsletters::loaders::NewsletterStatistics;
-use crate::notifications::graphql::{FolderFollows, GroupLevels};
 use crate::policy;
-use crate::posts::graphql::{AcknowledgerPages, CommentPages};
 use crate::posts::loaders::{AcknowledgementCountLoader, PollLoader, PostLoader, VersionLoader};
 use crate::services::Services;
-use crate::surveys::graphql::TextAnswerPages;
-use crate::surveys::loaders::{AudienceSizes, ResponseCounts, Tallies};
 
 /// The DataLoaders of one request: batched by key, and each key loaded once per request (a
 /// resolver can prefetch what its children will ask for).
@@ -74,181 +62,107 @@ impl RequestContext {
 }
 
 impl RequestContext {
-    /// Adds this context and fresh DataLoaders to a request.
+    /// Adds this context and its DataLoaders (made as resolvers first ask for them) to a request.
     pub fn attach(
         self,
         services: &Arc<Services>,
         request: async_graphql::Request,
     ) -> async_graphql::Request {
-        fn loader<L: Send + Sync + 'static>(cached: bool, loader: L) -> RequestLoader<L> {
-            let loader = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default());
-            loader.enable_all_cache(cached);
-            loader
-        }
         // A subscription resolves each of its events with the same data: what one event loaded
         // must not answer for the next.
-        let cached = !self.live;
-        let mut request = request
-            .data(loader(cached, UserLoader::new(services.clone())))
-            .data(loader(cached, PostLoader::new(services.clone())))
-            .data(loader(cached, AudienceLoader::new(services.clone())))
-            .data(loader(cached, CommentSummaryLoader::new(services.clone())))
-            .data(loader(cached, PinLoader::new(services.clone())))
-            .data(loader(cached, EventSummaryLoader::new(services.clone())))
-            .data(loader(cached, AttachmentLoader::new(services.clone())))
-            .data(loader(
-                cached,
-                PageLoader::<CommentPages>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                PageLoader::<AcknowledgerPages>::new(services.clone()),
-            ))
-            .data(loader(cached, VersionLoader::new(services.clone())))
-            .data(loader(
-                cached,
-                AcknowledgementCountLoader::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                PageLoader::<MemberPages>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                PageLoader::<JoinRequestPages>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                PageLoader::<InvitationPages>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                PageLoader::<FilePages>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<GroupDrives>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<RootFolders>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<FoldersById>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<Subfolders>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<FileVersions>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<PinnedPosts>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<RuleLists>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<WebhookLists>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<GroupLevels>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<FolderFollows>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                PageLoader::<TextAnswerPages>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<ResponseCounts>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<AudienceSizes>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<Tallies>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<NewsletterStatistics>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<AttendeeLists>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<EventExceptions>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<ConversationRows>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<UnreadCounts>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<LastMessages>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<MessagesById>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<ReadMarkers>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<PresenceStatuses>::new(services.clone()),
-            ))
-            .data(loader(
-                cached,
-                ChildLoader::<ThreadParticipants>::new(services.clone()),
-            ));
-        if let Some(viewer) = &self.viewer {
-            request = request
-                .data(loader(
-                    cached,
-                    GroupLoader::new(services.clone(), viewer.id()),
-                ))
-                .data(loader(
-                    cached,
-                    ReactionLoader::new(services.clone(), viewer.id()),
-                ))
-                .data(loader(
-                    cached,
-                    PollLoader::new(services.clone(), viewer.clone()),
-                ))
-                .data(loader(
-                    cached,
-                    ViewerMarksLoader::new(services.clone(), viewer.id()),
-                ))
-                .data(loader(
-                    cached,
-                    ViewerAttendanceLoader::new(services.clone(), viewer.id()),
-                ))
-                .data(loader(
-                    cached,
-                    VisibleEventLoader::new(services.clone(), viewer.clone()),
-                ));
+        let loaders = Loaders {
+            services: services.clone(),
+            viewer: self.viewer.clone(),
+            cached: !self.live,
+            made: Mutex::default(),
+        };
+        request.data(loaders).data(self)
+    }
+}
+
+/// A loader of the DataLoaders of a request, as the request makes it.
+pub trait RequestScoped: Sized + Send + Sync + 'static {
+    /// `None` when it works for a viewer and the request has none.
+    fn for_request(services: &Arc<Services>, viewer: Option<&Viewer>) -> Option<Self>;
+}
+
+/// Loaders of anything, made from the services alone.
+macro_rules! scoped_to_services {
+    ($($loader:ty),* $(,)?) => {$(
+        impl RequestScoped for $loader {
+            fn for_request(services: &Arc<Services>, _: Option<&Viewer>) -> Option<Self> {
+                Some(Self::new(services.clone()))
+            }
         }
-        request.data(self)
+    )*};
+}
+
+/// Loaders of what a viewer sees, made from the services and the viewer (or their id).
+macro_rules! scoped_to_viewer {
+    ($($loader:ty => $viewer:ident $(. $id:ident ())?),* $(,)?) => {$(
+        impl RequestScoped for $loader {
+            fn for_request(services: &Arc<Services>, viewer: Option<&Viewer>) -> Option<Self> {
+                let $viewer = viewer?;
+                Some(Self::new(services.clone(), $viewer.clone() $(. $id ())?))
+            }
+        }
+    )*};
+}
+
+scoped_to_services!(
+    UserLoader,
+    PostLoader,
+    AudienceLoader,
+    CommentSummaryLoader,
+    PinLoader,
+    EventSummaryLoader,
+    AttachmentLoader,
+    VersionLoader,
+    AcknowledgementCountLoader,
+);
+
+scoped_to_viewer!(
+    GroupLoader => viewer.id(),
+    ReactionLoader => viewer.id(),
+    ViewerMarksLoader => viewer.id(),
+    ViewerAttendanceLoader => viewer.id(),
+    PollLoader => viewer,
+    VisibleEventLoader => viewer,
+);
+
+impl<C: Send + Sync + 'static> RequestScoped for ChildLoader<C> {
+    fn for_request(services: &Arc<Services>, _: Option<&Viewer>) -> Option<Self> {
+        Some(Self::new(services.clone()))
+    }
+}
+
+/// The DataLoaders of one request, each made the first time a resolver asks for it: a request
+/// pays only for those its selection uses, and a subscription (open for hours, one per chat
+/// room on screen) holds only those.
+struct Loaders {
+    services: Arc<Services>,
+    viewer: Option<Viewer>,
+    /// Whether a key loaded once answers for the rest of the request.
+    cached: bool,
+    made: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl Loaders {
+    /// `L`'s DataLoader; `None` when it works for a viewer and there is none.
+    fn get<L: RequestScoped>(&self) -> Option<Arc<RequestLoader<L>>> {
+        // A panic while holding the lock leaves at worst a loader made twice.
+        let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
+        let loader = match made.entry(TypeId::of::<L>()) {
+            Entry::Occupied(entry) => entry.get().clone(),
+            Entry::Vacant(entry) => {
+                let loader = L::for_request(&self.services, self.viewer.as_ref())?;
+                let loader = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default());
+                loader.enable_all_cache(self.cached);
+                entry.insert(Arc::new(loader)).clone()
+            }
+        };
+        // Always the type it was made as: entries are keyed by it.
+        loader.downcast().ok()
     }
 }
 
@@ -259,11 +173,11 @@ pub trait ContextExt {
     fn viewer(&self) -> ApiResult<&Viewer>;
     /// Admins only; anyone else is told FORBIDDEN.
     fn require_admin(&self) -> ApiResult<()>;
-    fn user_loader(&self) -> &RequestLoader<UserLoader>;
+    fn user_loader(&self) -> ApiResult<Arc<RequestLoader<UserLoader>>>;
     /// Present whenever there is a viewer.
-    fn group_loader(&self) -> ApiResult<&RequestLoader<GroupLoader>>;
-    /// Any loader attached to every request.
-    fn loader<L: Send + Sync + 'static>(&self) -> ApiResult<&RequestLoader<L>>;
+    fn group_loader(&self) -> ApiResult<Arc<RequestLoader<GroupLoader>>>;
+    /// The request's DataLoader of `L`s.
+    fn loader<L: RequestScoped>(&self) -> ApiResult<Arc<RequestLoader<L>>>;
     fn conn(&self) -> impl Future<Output = ApiResult<DbConn>> + Send;
     /// Queues what the viewer did for analytics (never waits).
     fn record_activity(&self, activity: Activity);
@@ -293,18 +207,19 @@ impl ContextExt for Context<'_> {
         policy::require_admin(self.viewer()?)
     }
 
-    fn user_loader(&self) -> &RequestLoader<UserLoader> {
-        self.data_unchecked::<RequestLoader<UserLoader>>()
+    fn user_loader(&self) -> ApiResult<Arc<RequestLoader<UserLoader>>> {
+        self.loader::<UserLoader>()
     }
 
-    fn group_loader(&self) -> ApiResult<&RequestLoader<GroupLoader>> {
+    fn group_loader(&self) -> ApiResult<Arc<RequestLoader<GroupLoader>>> {
         self.loader::<GroupLoader>()
     }
 
-    fn loader<L: Send + Sync + 'static>(&self) -> ApiResult<&RequestLoader<L>> {
+    fn loader<L: RequestScoped>(&self) -> ApiResult<Arc<RequestLoader<L>>> {
         // Viewer-specific loaders are missing only for signed-out requests.
-        self.data::<RequestLoader<L>>()
-            .map_err(|_| ApiError::Unauthenticated)
+        self.data_unchecked::<Loaders>()
+            .get::<L>()
+            .ok_or(ApiError::Unauthenticated)
     }
 
     fn conn(&self) -> impl Future<Output = ApiResult<DbConn>> + Send {

@@ -91,7 +91,7 @@ async fn user(ctx: &Context<'_>, id: Option<Uuid>) -> ApiResult<Option<User>> {
     let Some(id) = id else {
         return Ok(None);
     };
-    ctx.user_loader()
+    ctx.user_loader()?
         .load_one(id)
         .await
         .map_err(|error| (*error).clone())

@@ -15,7 +15,7 @@ use crate::graphql::context::ContextExt;
 pub async fn load_optional(ctx: &Context<'_>, id: Option<Uuid>) -> ApiResult<Option<User>> {
     match id {
         Some(id) => ctx
-            .user_loader()
+            .user_loader()?
             .load_one(id)
             .await
             .map_err(|error| (*error).clone()),
@@ -40,7 +40,7 @@ pub async fn visible_person(ctx: &Context<'_>, id: Option<Uuid>) -> ApiResult<Op
 /// field that lists people (poll voters, organizers, ...) goes through here or `only_visible`.
 pub async fn visible_people(ctx: &Context<'_>, ids: &[Uuid]) -> ApiResult<Vec<User>> {
     let mut loaded = ctx
-        .user_loader()
+        .user_loader()?
         .load_many(ids.iter().copied())
         .await
         .map_err(|error| (*error).clone())?;

@@ -263,7 +263,10 @@ impl Connection {
                         break None;
                     }
                     Some(Ok(Message::Text(text))) => {
-                        if let Err(close) = self.handle_text(&mut socket, text.as_str()).await {
+                        // Boxed: signing in and starting operations take large futures, which
+                        // would otherwise stay in every open connection's task.
+                        let handled = Box::pin(self.handle_text(&mut socket, text.as_str()));
+                        if let Err(close) = handled.await {
                             break Some(close);
                         }
                     }

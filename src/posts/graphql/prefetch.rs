@@ -66,7 +66,7 @@ pub(super) async fn prefetch(ctx: &Context<'_>, posts: &[Post]) -> ApiResult<()>
         users.extend(posts.iter().filter_map(|post| post.author_id));
     }
     if !users.is_empty() {
-        load_now(ctx.user_loader(), users).await?;
+        load_now(ctx.user_loader()?, users).await?;
     }
     Ok(())
 }
@@ -95,7 +95,10 @@ pub(super) async fn remember_audiences(
 /// all known, so waiting for the loader's batching delay (async-graphql's 1 ms) would only add to
 /// the request's time. Keys that may already be in the request's cache (audiences the feed's
 /// page brought) go through `load_many` instead, which reads them from it.
-async fn load_now<K, L>(loader: &RequestLoader<L>, keys: Vec<K>) -> ApiResult<HashMap<K, L::Value>>
+async fn load_now<K, L>(
+    loader: std::sync::Arc<RequestLoader<L>>,
+    keys: Vec<K>,
+) -> ApiResult<HashMap<K, L::Value>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     L: async_graphql::dataloader::Loader<K, Error = std::sync::Arc<ApiError>>,
