@@ -7,28 +7,30 @@ use diesel_async::{AsyncMigrationHarness, RunQueryDsl, SimpleAsyncConnection};
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use serde_json::json;
 
-#[derive(diesel::QueryableByName)]
-struct Setting {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    statement_timeout: String,
+/// A setting of the pool's connections.
+async fn pooled_setting(app: &TestApp, name: &str) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let mut conn = app.app.services.pool.get().await.unwrap();
+    let setting: Setting = diesel::sql_query("SELECT current_setting($1) AS value")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    setting.value
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_pooled_connection_has_a_statement_timeout() {
     let app = TestApp::spawn().await;
-    let mut conn = app.app.services.pool.get().await.unwrap();
-    let setting: Setting = diesel::sql_query("SHOW statement_timeout")
-        .get_result(&mut conn)
-        .await
-        .unwrap();
     let configured = app.db().statement_timeout.as_secs();
-    assert_eq!(setting.statement_timeout, format!("{configured}s"));
-}
-
-#[derive(diesel::QueryableByName)]
-struct Jit {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    jit: String,
+    assert_eq!(
+        pooled_setting(&app, "statement_timeout").await,
+        format!("{configured}s")
+    );
 }
 
 /// A statement whose estimate passes `jit_above_cost` (the conversation list's) would otherwise
@@ -36,12 +38,7 @@ struct Jit {
 #[tokio::test(flavor = "multi_thread")]
 async fn pooled_connections_never_compile_statements_just_in_time() {
     let app = TestApp::spawn().await;
-    let mut conn = app.app.services.pool.get().await.unwrap();
-    let setting: Jit = diesel::sql_query("SHOW jit")
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(setting.jit, "off");
+    assert_eq!(pooled_setting(&app, "jit").await, "off");
 }
 
 fn migrations() -> FileBasedMigrations {

@@ -23,6 +23,19 @@ async fn presence(app: &TestApp, viewer: &TestUser, person: &TestUser) -> String
         .to_owned()
 }
 
+/// `viewer`'s socket, subscribed to `person`'s presence changes.
+async fn watching_presence(app: &TestApp, viewer: &TestUser, person: &TestUser) -> WsClient {
+    let mut watcher = WsClient::connect_authenticated(&app.ws_url(), &viewer.token).await;
+    watcher
+        .subscribe(
+            "p",
+            "subscription($u: [ID!]!) { presenceChanged(userIds: $u) { username presence } }",
+            json!({ "u": [person.id] }),
+        )
+        .await;
+    watcher
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn someone_connected_to_one_instance_is_online_on_another_until_they_close() {
     let instance_a = TestApp::spawn().await;
@@ -111,14 +124,7 @@ async fn presence_changes_reach_subscribers() {
     let app = TestApp::spawn().await;
     let alice = app.member("alice").await;
     let bob = app.member("bob").await;
-    let mut watcher = WsClient::connect_authenticated(&app.ws_url(), &alice.token).await;
-    watcher
-        .subscribe(
-            "p",
-            "subscription($u: [ID!]!) { presenceChanged(userIds: $u) { username presence } }",
-            json!({ "u": [bob.id] }),
-        )
-        .await;
+    let mut watcher = watching_presence(&app, &alice, &bob).await;
     let mut delivered = None;
     for _ in 0..50 {
         let mut client = WsClient::connect_authenticated(&app.ws_url(), &bob.token).await;
@@ -164,14 +170,7 @@ async fn an_offline_write_that_failed_is_made_and_announced_at_the_next_heartbea
     let app = TestApp::spawn().await;
     let alice = app.member("alice").await;
     let bob = app.member("bob").await;
-    let mut watcher = WsClient::connect_authenticated(&app.ws_url(), &alice.token).await;
-    watcher
-        .subscribe(
-            "p",
-            "subscription($u: [ID!]!) { presenceChanged(userIds: $u) { username presence } }",
-            json!({ "u": [bob.id] }),
-        )
-        .await;
+    let mut watcher = watching_presence(&app, &alice, &bob).await;
     // Bob's row on this instance, which holds no connection of his: what a disconnection whose
     // write failed leaves behind.
     let left_behind = format!(
