@@ -9,6 +9,7 @@ use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz, Uuid a
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::Prepared;
 use crate::db::schema::{conversation_members, conversations};
 use crate::error::ApiResult;
 use crate::pagination::{Order, Page, PageRequest};
@@ -294,13 +295,17 @@ pub async fn rows_for(
     person: Uuid,
     ids: &[Uuid],
 ) -> ApiResult<Vec<ConversationRow>> {
-    Ok(diesel::sql_query(format!(
-        "SELECT {ROW_COLUMNS} FROM conversations c
-         LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $1
-         WHERE c.id = ANY($2)"
-    ))
-    .bind::<SqlUuid, _>(person)
-    .bind::<Array<SqlUuid>, _>(ids)
+    // Prepared: every message sent reads its conversation this way, twice (the sender's
+    // access, then the snapshot its subscribers are judged from).
+    Ok(Prepared(
+        diesel::sql_query(format!(
+            "SELECT {ROW_COLUMNS} FROM conversations c
+             LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $1
+             WHERE c.id = ANY($2)"
+        ))
+        .bind::<SqlUuid, _>(person)
+        .bind::<Array<SqlUuid>, _>(ids),
+    )
     .load(conn)
     .await?)
 }
@@ -469,8 +474,9 @@ pub async fn unread_in(
         #[diesel(sql_type = BigInt)]
         mentions: i64,
     }
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT m.conversation_id,
+    let rows: Vec<Row> = Prepared(
+        diesel::sql_query(
+            "SELECT m.conversation_id,
            (SELECT count(*) FROM (
               SELECT 1 FROM messages x
               WHERE x.conversation_id = m.conversation_id AND x.seq > m.read_seq
@@ -481,10 +487,11 @@ pub async fn unread_in(
               AND n.seq > m.read_seq) AS mentions
          FROM conversation_members m
          WHERE m.user_id = $1 AND m.conversation_id = ANY($2)",
+        )
+        .bind::<SqlUuid, _>(person)
+        .bind::<Array<SqlUuid>, _>(conversations)
+        .bind::<BigInt, _>(UNREAD_COUNT_CAP),
     )
-    .bind::<SqlUuid, _>(person)
-    .bind::<Array<SqlUuid>, _>(conversations)
-    .bind::<BigInt, _>(UNREAD_COUNT_CAP)
     .load(conn)
     .await?;
     Ok(rows
