@@ -177,10 +177,13 @@ pub async fn beat(services: &Services) -> ApiResult<()> {
         .load::<Gone>(&mut conn)
         .await?,
     );
-    for person in gone {
-        announce(&mut conn, services, person.user_id).await?;
-    }
-    Ok(())
+    let went_offline: Vec<Event> = gone
+        .into_iter()
+        .map(|person| Event::PresenceChanged {
+            user_id: person.user_id,
+        })
+        .collect();
+    services.events.publish_all(&mut conn, &went_offline).await
 }
 
 /// Beats every `HEARTBEAT` until `stop` flips; then takes this instance's rows away.

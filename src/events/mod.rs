@@ -266,12 +266,29 @@ impl EventBus {
 
     /// Queues `event` for delivery when the surrounding transaction commits.
     pub async fn publish(&self, conn: &mut AsyncPgConnection, event: &Event) -> ApiResult<()> {
-        let payload = serde_json::to_string(event).map_err(ApiError::internal)?;
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<Text, _>(&self.channel)
-            .bind::<Text, _>(payload)
-            .execute(conn)
-            .await?;
+        self.publish_all(conn, std::slice::from_ref(event)).await
+    }
+
+    /// Publishes `events`, in order, in one statement whatever their number.
+    pub async fn publish_all(
+        &self,
+        conn: &mut AsyncPgConnection,
+        events: &[Event],
+    ) -> ApiResult<()> {
+        let payloads = events
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ApiError::internal)?;
+        diesel::sql_query(
+            "SELECT pg_notify($1, payload)
+             FROM unnest($2::text[]) WITH ORDINALITY AS event (payload, position)
+             ORDER BY position",
+        )
+        .bind::<Text, _>(&self.channel)
+        .bind::<diesel::sql_types::Array<Text>, _>(payloads)
+        .execute(conn)
+        .await?;
         Ok(())
     }
 
