@@ -150,8 +150,7 @@ async fn fan_out(server: &Server, fixture: &Fixture) -> Result<Vec<Socket>, BoxE
         }
         subscribed.push(socket);
     }
-    let sockets = subscribed;
-    let listeners: Vec<_> = sockets
+    let listeners: Vec<_> = subscribed
         .into_iter()
         .map(|socket| tokio::spawn(listen(socket, stopped.clone(), frames.clone())))
         .collect();
