@@ -41,6 +41,55 @@ async fn pooled_connections_never_compile_statements_just_in_time() {
     assert_eq!(pooled_setting(&app, "jit").await, "off");
 }
 
+/// How many times the connection ran a prepared statement whose text holds `text` with a
+/// generic plan (one planned once for every call).
+async fn generic_plans(conn: &mut diesel_async::AsyncPgConnection, text: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Plans {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let plans: Plans = diesel::sql_query(
+        "SELECT coalesce(sum(generic_plans), 0)::bigint AS n FROM pg_prepared_statements
+         WHERE strpos(statement, $1) > 0",
+    )
+    .bind::<diesel::sql_types::Text, _>(text)
+    .get_result(conn)
+    .await
+    .unwrap();
+    plans.n
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn looking_one_group_up_again_is_not_planned_again() {
+    let app = TestApp::spawn().await;
+    let ana = app.member("ana").await;
+    let group = app
+        .create_group(&ana, "Équipe", parvis::groups::Visibility::Public)
+        .await;
+    let mut conn = app.app.services.pool.get().await.unwrap();
+    // PostgreSQL weighs a generic plan after five custom ones.
+    for _ in 0..6 {
+        parvis::groups::model::find_access(&mut conn, ana.uuid, &[group.uuid])
+            .await
+            .unwrap();
+    }
+    assert!(generic_plans(&mut conn, "FROM groups g").await > 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn looking_one_person_up_again_is_not_planned_again() {
+    let app = TestApp::spawn().await;
+    let ana = app.member("ana").await;
+    let mut conn = app.app.services.pool.get().await.unwrap();
+    for _ in 0..6 {
+        parvis::users::model::find_many(&mut conn, &[ana.uuid])
+            .await
+            .unwrap();
+    }
+    assert!(generic_plans(&mut conn, "FROM \"users\"").await > 0);
+}
+
 fn migrations() -> FileBasedMigrations {
     FileBasedMigrations::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap()
 }

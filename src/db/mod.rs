@@ -23,7 +23,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 
 use instrumentation::ConnectionInstrumentation;
 pub use migrations::{pending_migrations, run_migrations};
-pub use prepared::Prepared;
+pub use prepared::{ByIds, Prepared};
 
 /// The connection pool. Each checkout is timed: a pool too small for its load shows as waits
 /// (the `db_pool_wait_seconds` metric) well before requests fail with a timeout.

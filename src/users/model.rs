@@ -227,6 +227,10 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Option<Us
 }
 
 pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<Vec<User>> {
+    // One id as `id = $1`: PostgreSQL plans it once per connection (see `db::ByIds`).
+    if let [id] = ids {
+        return Ok(find(conn, *id).await?.into_iter().collect());
+    }
     Ok(users::table
         .filter(users::id.eq_any(ids))
         .select(User::as_select())

@@ -9,7 +9,7 @@ use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::Prepared;
+use crate::db::{ByIds, Prepared};
 use crate::error::ApiResult;
 use crate::pagination::{Order, Page, PageRequest};
 use crate::users::User;
@@ -69,13 +69,14 @@ pub async fn find_access(
     viewer: Uuid,
     ids: &[Uuid],
 ) -> ApiResult<Vec<GroupAccess>> {
-    Ok(Prepared(
-        diesel::sql_query(format!("{ACCESS_SELECT} WHERE g.id = ANY($2)"))
-            .bind::<SqlUuid, _>(viewer)
-            .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids),
-    )
-    .load(conn)
-    .await?)
+    let ids = ByIds::new(ids);
+    let query = diesel::sql_query(format!(
+        "{ACCESS_SELECT} WHERE {}",
+        ids.condition("g.id", 2)
+    ))
+    .into_boxed()
+    .bind::<SqlUuid, _>(viewer);
+    Ok(Prepared(ids.bind(query)).load(conn).await?)
 }
 
 /// A JSON array (as text) of the viewer's access (`GroupAccess`) to each group `post` (an SQL
