@@ -9,6 +9,7 @@ use diesel::sql_types::{Array, BigInt, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::Prepared;
 use crate::db::schema::{conversations, message_mentions, messages};
 use crate::error::ApiResult;
 use crate::pagination::{Order, Page, PageRequest};
@@ -199,14 +200,19 @@ pub async fn last_messages(
     conn: &mut AsyncPgConnection,
     conversations: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Message>> {
-    let rows: Vec<Message> = diesel::sql_query(
-        "SELECT last.* FROM unnest($1::uuid[]) AS c (id)
-         CROSS JOIN LATERAL (
-           SELECT * FROM messages
-           WHERE conversation_id = c.id AND reply_to_id IS NULL
-           ORDER BY seq DESC LIMIT 1) AS last",
+    // Prepared, so its columns are named: a prepared `SELECT *` fails once a migration adds one.
+    let rows: Vec<Message> = Prepared(
+        diesel::sql_query(
+            "SELECT last.* FROM unnest($1::uuid[]) AS c (id)
+             CROSS JOIN LATERAL (
+               SELECT id, conversation_id, seq, author_id, body, body_html, reply_to_id,
+                      reply_count, last_reply_at, created_at, edited_at, deleted_at
+               FROM messages
+               WHERE conversation_id = c.id AND reply_to_id IS NULL
+               ORDER BY seq DESC LIMIT 1) AS last",
+        )
+        .bind::<Array<SqlUuid>, _>(conversations),
     )
-    .bind::<Array<SqlUuid>, _>(conversations)
     .load(conn)
     .await?;
     Ok(rows
@@ -230,14 +236,16 @@ pub async fn read_markers(
         #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
         read_seq: Option<i64>,
     }
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT m.conversation_id, m.user_id,
-           CASE WHEN r.user_id IS NULL THEN m.read_seq END AS read_seq
-         FROM conversation_members m LEFT JOIN read_receipts_off r ON r.user_id = m.user_id
-         WHERE m.conversation_id = ANY($1)
-         ORDER BY m.conversation_id, m.joined_at",
+    let rows: Vec<Row> = Prepared(
+        diesel::sql_query(
+            "SELECT m.conversation_id, m.user_id,
+               CASE WHEN r.user_id IS NULL THEN m.read_seq END AS read_seq
+             FROM conversation_members m LEFT JOIN read_receipts_off r ON r.user_id = m.user_id
+             WHERE m.conversation_id = ANY($1)
+             ORDER BY m.conversation_id, m.joined_at",
+        )
+        .bind::<Array<SqlUuid>, _>(conversations),
     )
-    .bind::<Array<SqlUuid>, _>(conversations)
     .load(conn)
     .await?;
     let mut markers: HashMap<Uuid, Vec<(Uuid, Option<i64>)>> = HashMap::new();

@@ -9,8 +9,8 @@ use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz, Uuid a
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::Prepared;
 use crate::db::schema::{conversation_members, conversations};
+use crate::db::{ByIds, Prepared};
 use crate::error::ApiResult;
 use crate::pagination::{Order, Page, PageRequest};
 
@@ -297,17 +297,16 @@ pub async fn rows_for(
 ) -> ApiResult<Vec<ConversationRow>> {
     // Prepared: every message sent reads its conversation this way, twice (the sender's
     // access, then the snapshot its subscribers are judged from).
-    Ok(Prepared(
-        diesel::sql_query(format!(
-            "SELECT {ROW_COLUMNS} FROM conversations c
-             LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $1
-             WHERE c.id = ANY($2)"
-        ))
-        .bind::<SqlUuid, _>(person)
-        .bind::<Array<SqlUuid>, _>(ids),
-    )
-    .load(conn)
-    .await?)
+    let ids = ByIds::new(ids);
+    let query = diesel::sql_query(format!(
+        "SELECT {ROW_COLUMNS} FROM conversations c
+         LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $1
+         WHERE {}",
+        ids.condition("c.id", 2)
+    ))
+    .into_boxed()
+    .bind::<SqlUuid, _>(person);
+    Ok(Prepared(ids.bind(query)).load(conn).await?)
 }
 
 /// A group's rooms as `person` stands towards each, by name.
@@ -341,23 +340,42 @@ pub struct ListFilter {
 pub type ListCursor = (DateTime<Utc>, Uuid);
 
 /// The conversations `person` is a member of (archived rooms left out) that `filter` keeps, as
-/// the common table `listed` of a statement binding the person as `$1`, then `kind`,
-/// `unread_only` and the query's LIKE patterns as `$2` to `$4`.
-const LISTED: &str = "WITH listed AS (
-    SELECT BASE_COLUMNS, coalesce(c.last_message_at, c.created_at) AS activity
+/// the common table `listed` of a statement binding the person as `$1`, then `kind`, and the
+/// query's LIKE patterns as `$2` and `$3`. Only the filters in use are written: each
+/// combination is a statement of its own, which PostgreSQL plans once per connection (see
+/// `db::Prepared`); planning one with every filter optional cost more than running it.
+fn listed_sql(filter: &ListFilter) -> String {
+    let mut sql = format!(
+        "WITH listed AS (
+    SELECT {}, coalesce(c.last_message_at, c.created_at) AS activity
     FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-    WHERE m.user_id = $1 AND c.archived_at IS NULL
-      AND ($2::text IS NULL OR c.kind = $2)
-      AND (NOT $3 OR c.last_seq > m.read_seq)
+    WHERE m.user_id = $1 AND c.archived_at IS NULL",
+        row_base_columns!()
+    );
+    if filter.kind.is_some() {
+        sql.push_str("\n      AND c.kind = $2");
+    }
+    if filter.unread_only {
+        sql.push_str("\n      AND c.last_seq > m.read_seq");
+    }
+    if filter.query.is_some() {
+        sql.push_str(
+            "
       AND NOT EXISTS (
-        SELECT 1 FROM unnest($4::text[]) AS word (pattern)
+        SELECT 1 FROM unnest($3::text[]) AS word (pattern)
         WHERE lower(parvis_unaccent(coalesce(c.name, ''))) NOT LIKE parvis_unaccent(word.pattern)
           AND NOT (c.kind <> 'group_room' AND EXISTS (
             SELECT 1 FROM conversation_members o JOIN users u ON u.id = o.user_id
             WHERE o.conversation_id = c.id AND o.user_id <> $1
-              AND u.search_text LIKE parvis_unaccent(word.pattern)))))";
+              AND u.search_text LIKE parvis_unaccent(word.pattern))))",
+        );
+    }
+    sql.push(')');
+    sql
+}
 
-/// The statement `select` (reading `listed`, see `LISTED`) with the person and filter bound.
+/// The statement `select` (reading `listed`, see `listed_sql`) with the person and filter
+/// bound (`$4` on are the caller's).
 fn listed_query(
     select: &str,
     person: Uuid,
@@ -375,15 +393,11 @@ fn listed_query(
             )
         })
         .collect();
-    diesel::sql_query(format!(
-        "{} {select}",
-        LISTED.replace("BASE_COLUMNS", row_base_columns!())
-    ))
-    .into_boxed()
-    .bind::<SqlUuid, _>(person)
-    .bind::<Nullable<Text>, _>(filter.kind.map(ConversationKind::as_db))
-    .bind::<Bool, _>(filter.unread_only)
-    .bind::<Array<Text>, _>(words)
+    diesel::sql_query(format!("{} {select}", listed_sql(filter)))
+        .into_boxed()
+        .bind::<SqlUuid, _>(person)
+        .bind::<Nullable<Text>, _>(filter.kind.map(ConversationKind::as_db))
+        .bind::<Array<Text>, _>(words)
 }
 
 /// One page of the conversations `person` is a member of (archived rooms left out), most
@@ -402,22 +416,30 @@ pub async fn page_for(
         total: i64,
     }
     let (cursor_at, cursor_id) = page.cursor.unzip();
+    let beyond = match page.cursor {
+        Some(_) => format!(
+            "WHERE (activity, id) {} ($4, $5)",
+            page.beyond_operator(Order::Descending)
+        ),
+        None => String::new(),
+    };
     let select = format!(
-        // `closed` is read for the page's rows only, once they are sorted and cut.
-        "SELECT *, {closed}, (SELECT count(*) FROM listed) AS total FROM listed
-         WHERE $5::timestamptz IS NULL OR (activity, id) {beyond} ($5, $6)
+        // `closed` is read for the page's rows only, once they are sorted and cut. The limit is
+        // written rather than bound: bound, it keeps PostgreSQL from its generic plan.
+        "SELECT *, {closed}, (SELECT count(*) FROM listed) AS total FROM listed {beyond}
          ORDER BY {order}
-         LIMIT $7",
+         LIMIT {limit}",
         closed = closed_column!("listed"),
-        beyond = page.beyond_operator(Order::Descending),
         order = page.order_by_sql(&["activity", "id"], Order::Descending),
+        limit = page.fetch_limit(),
     );
-    let rows: Vec<Listed> = listed_query(&select, person, filter)
-        .bind::<Nullable<Timestamptz>, _>(cursor_at)
-        .bind::<Nullable<SqlUuid>, _>(cursor_id)
-        .bind::<BigInt, _>(page.fetch_limit())
-        .load(conn)
-        .await?;
+    let rows: Vec<Listed> = Prepared(
+        listed_query(&select, person, filter)
+            .bind::<Nullable<Timestamptz>, _>(cursor_at)
+            .bind::<Nullable<SqlUuid>, _>(cursor_id),
+    )
+    .load(conn)
+    .await?;
     let total = match rows.as_slice().first() {
         Some(row) => row.total,
         None if page.cursor.is_some() => count_for(conn, person, filter).await?,
@@ -440,9 +462,13 @@ async fn count_for(
         #[diesel(sql_type = BigInt)]
         total: i64,
     }
-    let count: Count = listed_query("SELECT count(*) AS total FROM listed", person, filter)
-        .get_result(conn)
-        .await?;
+    let count: Count = Prepared(listed_query(
+        "SELECT count(*) AS total FROM listed",
+        person,
+        filter,
+    ))
+    .get_result(conn)
+    .await?;
     Ok(count.total)
 }
 
