@@ -52,10 +52,11 @@ const LEGACY_WS: &str = "graphql-ws";
 const OUTGOING_BUFFER: usize = 256;
 /// The close code of a slow consumer: 1013, try again later.
 const SLOW_CONSUMER: u16 = 1013;
-/// Clients send small frames; the WebSocket library zeroes its read buffer's free space at each
-/// read, so its 128 KiB default cost every wake of every connection (messages larger than this
-/// still arrive whole).
-const READ_BUFFER: usize = 4096;
+/// Clients send small frames (a subscription is a few hundred bytes); the WebSocket library
+/// zeroes its read buffer's free space at each read, so its 128 KiB default cost every wake of
+/// every connection, and the buffer stays resident in every open one (messages larger than this
+/// still arrive whole, in several reads).
+const READ_BUFFER: usize = 1024;
 /// How long the closing frame may wait for the client to read what was sent before it: a slow
 /// consumer still reading learns why it was closed, one that stopped is dropped after that.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
