@@ -457,7 +457,10 @@ async fn prepare(settings: &DbSettings, people: usize, history: u64) -> Result<F
     .await?;
     history_of(&mut conn, history).await?;
     direct_conversations(&mut conn).await?;
-    conn.batch_execute("ANALYZE").await?;
+    // Vacuumed too: an earlier run's dead rows (a presence row per socket rewritten at every
+    // heartbeat, 10,000 tokens) pile up run after run where autovacuum is off (as on the CI's
+    // machines), and slowed each run more than the last.
+    conn.batch_execute("VACUUM ANALYZE").await?;
     let mut tokens = Vec::with_capacity(people);
     for i in 0..people {
         let user = parvis::users::model::find_by_identifier(&mut conn, &format!("chat{i}"))
