@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures::Stream;
+use futures::future::BoxFuture;
 use uuid::Uuid;
 
 use super::types::MessageView;
@@ -235,9 +236,14 @@ fn changed_conversation(event: &Event) -> Option<Uuid> {
 }
 
 /// The conversation a subscription watches: one the viewer may read now.
-async fn watched(ctx: &Context<'_>, id: &ID) -> ApiResult<Uuid> {
-    let id = ids::decode_as(id, CONVERSATION_TYPE, "conversationId")?;
-    Ok(loading::load_visible(ctx, id).await?.conversation.id)
+///
+/// Boxed: async-graphql keeps room for a subscription's resolver future in its stream for as long
+/// as the subscription runs, and the loaders' futures are large.
+fn watched<'a>(ctx: &'a Context<'_>, id: &'a ID) -> BoxFuture<'a, ApiResult<Uuid>> {
+    Box::pin(async move {
+        let id = ids::decode_as(id, CONVERSATION_TYPE, "conversationId")?;
+        Ok(loading::load_visible(ctx, id).await?.conversation.id)
+    })
 }
 
 /// The messages of conversation `id` that `named` finds in events (as conversation and

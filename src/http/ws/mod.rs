@@ -43,7 +43,6 @@ use crate::app::App;
 use crate::auth::watch::CredentialWatch;
 use crate::auth::{Client, LiveViewer, Viewer, authenticate, session_cookie_value};
 use crate::error::{ApiError, RETRY_AFTER_EXTENSION, RETRY_AFTER_SECONDS};
-use crate::graphql::ParvisSchema;
 use crate::graphql::context::RequestContext;
 use crate::graphql::limits::RequestTrace;
 
@@ -138,6 +137,11 @@ struct ClientMessage {
 /// stopped are never mistaken for those of a new operation reusing its id.
 type Generation = u64;
 
+/// What an operation hands its connection, boxed: tokio's channel allocates its slots 32 at a
+/// time as it is made, so every open connection holds 32 of them whether or not anything is sent
+/// (2 KiB of `Outgoing`s, 256 bytes of boxes).
+type Queued = Box<Outgoing>;
+
 enum Outgoing {
     /// A result (`next` / `data`) of a running operation.
     Result {
@@ -205,8 +209,8 @@ struct Connection {
     presence: Option<ConnectionGuard>,
     operations: HashMap<String, (Generation, JoinHandle<()>)>,
     next_generation: Generation,
-    outgoing_tx: mpsc::Sender<Outgoing>,
-    outgoing_rx: mpsc::Receiver<Outgoing>,
+    outgoing_tx: mpsc::Sender<Queued>,
+    outgoing_rx: mpsc::Receiver<Queued>,
     /// Raised by an operation whose results the connection cannot send as fast as they come.
     fell_behind: Arc<Notify>,
 }
@@ -279,7 +283,9 @@ impl Connection {
                     }
                 },
                 Some(outgoing) = self.outgoing_rx.recv() => {
-                    match self.deliver(&mut socket, outgoing).await {
+                    // Boxed, as sending waits with a timer: room for it in every open connection's
+                    // task would cost more than an allocation per frame.
+                    match Box::pin(self.deliver(&mut socket, outgoing)).await {
                         Ok(()) => {}
                         Err(Unsent::Failed) => break None,
                         Err(Unsent::TimedOut) => break Some(Close::slow_consumer()),
@@ -319,8 +325,8 @@ impl Connection {
     }
 
     /// Sends a frame of a live operation; frames of stopped operations are dropped.
-    async fn deliver(&mut self, socket: &mut WebSocket, outgoing: Outgoing) -> Result<(), Unsent> {
-        let (id, generation, frame, last) = match outgoing {
+    async fn deliver(&mut self, socket: &mut WebSocket, outgoing: Queued) -> Result<(), Unsent> {
+        let (id, generation, frame, last) = match *outgoing {
             Outgoing::Result {
                 id,
                 generation,
@@ -480,10 +486,12 @@ impl Connection {
             outgoing: self.outgoing_tx.clone(),
             fell_behind: self.fell_behind.clone(),
         };
-        let schema = self.app.schemas.signed_in.clone();
+        // Made here rather than in the task (it runs only once polled there): the task then
+        // holds the stream alone, not also the request it was made from.
+        let responses = self.app.schemas.signed_in.execute_stream(request);
         let open = crate::http::metrics::OpenOperation::new(&self.app.metrics.websocket_operations);
         let task = tokio::spawn(async move {
-            operation.run(schema, request, trace).await;
+            operation.run(responses, trace).await;
             drop((slot, open));
         });
         self.operations.insert(id, (self.next_generation, task));

@@ -43,6 +43,9 @@ impl Drop for OperationSlot {
     }
 }
 
+/// The results of an operation, as async-graphql streams them.
+pub(super) type Responses = futures::stream::BoxStream<'static, async_graphql::Response>;
+
 /// One running operation of a connection.
 pub(super) struct Operation {
     pub(super) app: Arc<App>,
@@ -50,18 +53,13 @@ pub(super) struct Operation {
     pub(super) generation: Generation,
     pub(super) protocol: Protocol,
     pub(super) request_id: String,
-    pub(super) outgoing: mpsc::Sender<Outgoing>,
+    pub(super) outgoing: mpsc::Sender<Queued>,
     pub(super) fell_behind: Arc<Notify>,
 }
 
 impl Operation {
-    pub(super) async fn run(
-        self,
-        schema: ParvisSchema,
-        request: async_graphql::Request,
-        trace: RequestTrace,
-    ) {
-        let streamed = AssertUnwindSafe(self.stream_results(schema, request, trace))
+    pub(super) async fn run(self, responses: Responses, trace: RequestTrace) {
+        let streamed = AssertUnwindSafe(self.stream_results(responses, trace))
             .catch_unwind()
             .await;
         let last = match streamed {
@@ -76,22 +74,16 @@ impl Operation {
         };
         let _ = self
             .outgoing
-            .send(Outgoing::Last {
+            .send(Box::new(Outgoing::Last {
                 id: self.id,
                 generation: self.generation,
                 frame: last.to_string(),
-            })
+            }))
             .await;
     }
 
     /// Sends each result; returns the `error` frame when the request was refused before it ran.
-    async fn stream_results(
-        &self,
-        schema: ParvisSchema,
-        request: async_graphql::Request,
-        trace: RequestTrace,
-    ) -> Option<Value> {
-        let mut responses = std::pin::pin!(schema.execute_stream(request));
+    async fn stream_results(&self, mut responses: Responses, trace: RequestTrace) -> Option<Value> {
         while let Some(mut response) = responses.next().await {
             crate::http::graphql::with_nulls(&self.app, &mut response, &trace);
             crate::http::graphql::complete_error_codes(&mut response.errors, &self.request_id);
@@ -112,11 +104,11 @@ impl Operation {
                     return None;
                 }
             };
-            let result = Outgoing::Result {
+            let result = Box::new(Outgoing::Result {
                 id: self.id.clone(),
                 generation: self.generation,
                 frame,
-            };
+            });
             match self.outgoing.try_send(result) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
