@@ -8,12 +8,14 @@ use async_graphql::Context;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::model::{self, ConversationRow, ListCursor, ListFilter, Message, Unread};
+use super::model::{
+    self, ConversationKind, ConversationRow, ListCursor, ListFilter, Message, Unread,
+};
 use super::presence::Status;
 use super::{CONVERSATION_TYPE, ConversationAccess, MESSAGE_TYPE};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::ContextExt;
-use crate::graphql::loaders::{ChildrenOf, children_of, value_of};
+use crate::graphql::context::{ContextExt, load_now};
+use crate::graphql::loaders::{ChildLoader, ChildrenOf, ReactionLoader, children_of, value_of};
 use crate::groups::GroupAccess;
 use crate::pagination::{Page, PageRequest};
 use crate::policy::{self, Action, Decision, Judged, Resource};
@@ -158,17 +160,29 @@ async fn judged(
     ctx: &Context<'_>,
     rows: Vec<ConversationRow>,
 ) -> ApiResult<Vec<ConversationAccess>> {
-    let viewer = ctx.viewer()?;
-    let groups: Vec<Uuid> = rows
-        .iter()
-        .filter_map(|row| row.conversation.group_id)
-        .collect();
     let groups = ctx
         .group_loader()?
-        .load_many(groups)
+        .load_many(groups_of(&rows))
         .await
         .map_err(|error| (*error).clone())?;
-    Ok(ConversationAccess::with_groups(rows, &groups)
+    visible(ctx, rows, &groups)
+}
+
+/// The groups of rooms among `rows`.
+fn groups_of(rows: &[ConversationRow]) -> Vec<Uuid> {
+    rows.iter()
+        .filter_map(|row| row.conversation.group_id)
+        .collect()
+}
+
+/// The conversations of `rows` the viewer may see, with their groups.
+fn visible(
+    ctx: &Context<'_>,
+    rows: Vec<ConversationRow>,
+    groups: &HashMap<Uuid, GroupAccess>,
+) -> ApiResult<Vec<ConversationAccess>> {
+    let viewer = ctx.viewer()?;
+    Ok(ConversationAccess::with_groups(rows, groups)
         .into_iter()
         .filter(|access| access.decide(viewer, Action::View) != Decision::Hide)
         .collect())
@@ -226,13 +240,62 @@ pub async fn viewer_conversations(
         let mut conn = ctx.conn().await?;
         model::page_for(&mut conn, viewer, &filter, &page).await?
     };
-    let items = judged(ctx, rows.items).await?;
+    // Every group of the page is known: read now rather than after the loader's delay.
+    let groups = load_now(ctx.group_loader()?, groups_of(&rows.items)).await?;
+    let items = visible(ctx, rows.items, &groups)?;
+    prefetch_list(ctx, &items).await?;
     Ok(Page {
         items,
         has_next_page: rows.has_next_page,
         has_previous_page: rows.has_previous_page,
         total_count: rows.total_count,
     })
+}
+
+/// Loads what a page of the conversation list shows (unread counts, last messages, participants,
+/// then the people among them), each kind in one statement and at once (see `prefetch`).
+async fn prefetch_list(ctx: &Context<'_>, items: &[ConversationAccess]) -> ApiResult<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let viewer = ctx.viewer()?.id();
+    let ids = || items.iter().map(|access| access.conversation.id);
+    let ((), mut people, authors) = futures::try_join!(
+        async {
+            if node.field("unreadCount").exists() || node.field("mentionCount").exists() {
+                let keys = ids().map(|id| (id, viewer)).collect();
+                load_now(ctx.loader::<ChildLoader<UnreadCounts>>()?, keys).await?;
+            }
+            Ok::<_, ApiError>(())
+        },
+        async {
+            let mut people = Vec::new();
+            if node.field("participants").exists() {
+                let shown = items
+                    .iter()
+                    .filter(|access| access.conversation.kind != ConversationKind::GroupRoom);
+                let keys = shown.map(|access| (access.conversation.id, ())).collect();
+                let markers = load_now(ctx.loader::<ChildLoader<ReadMarkers>>()?, keys).await?;
+                people.extend(markers.into_values().flatten().map(|(person, _)| person));
+            }
+            Ok(people)
+        },
+        async {
+            let last = node.field("lastMessage");
+            if !last.exists() {
+                return Ok(Vec::new());
+            }
+            let keys = ids().map(|id| (id, ())).collect();
+            let messages = load_now(ctx.loader::<ChildLoader<LastMessages>>()?, keys).await?;
+            Ok(match last.field("author").exists() {
+                true => messages.into_values().filter_map(|m| m.author_id).collect(),
+                false => Vec::new(),
+            })
+        },
+    )?;
+    people.extend(authors);
+    if !people.is_empty() {
+        load_now(ctx.user_loader()?, people).await?;
+    }
+    Ok(())
 }
 
 /// The viewer's unread messages and mentions in a conversation (none outside its members).
@@ -276,14 +339,41 @@ pub async fn messages(
     page: MessagePage,
 ) -> ApiResult<Page<Message>> {
     let mut conn = ctx.conn().await?;
-    match page {
-        MessagePage::Relay(page) => model::page_of(&mut conn, timeline, &page, total).await,
+    let page = match page {
+        MessagePage::Relay(page) => model::page_of(&mut conn, timeline, &page, total).await?,
         MessagePage::Around { message, size } => {
             let centre = model::find_message(&mut conn, message)
                 .await?
                 .filter(|message| model::in_timeline(message, timeline))
                 .ok_or_else(|| ApiError::bad_input("around", "is not a message of this list"))?;
-            model::page_around(&mut conn, timeline, centre.seq, size, total).await
+            model::page_around(&mut conn, timeline, centre.seq, size, total).await?
         }
-    }
+    };
+    drop(conn);
+    prefetch(ctx, &page.items).await?;
+    Ok(page)
+}
+
+/// Loads the authors and reactions a page of messages shows, together and at once: its
+/// resolvers then find them in the request's cache instead of each kind waiting for its
+/// loader's batching delay, one after the other.
+async fn prefetch(ctx: &Context<'_>, messages: &[Message]) -> ApiResult<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    futures::try_join!(
+        async {
+            if node.field("author").exists() {
+                let authors = messages.iter().filter_map(|message| message.author_id);
+                load_now(ctx.user_loader()?, authors.collect()).await?;
+            }
+            Ok::<_, ApiError>(())
+        },
+        async {
+            if node.field("reactions").exists() {
+                let ids = messages.iter().map(|message| message.id).collect();
+                load_now(ctx.loader::<ReactionLoader>()?, ids).await?;
+            }
+            Ok(())
+        },
+    )?;
+    Ok(())
 }

@@ -3,7 +3,7 @@
 
 use super::queries::{allowed, argument, requested_page};
 use super::*;
-use crate::graphql::context::RequestLoader;
+use crate::graphql::context::load_now;
 
 /// Loads what the selected fields of a page of posts will ask the DataLoaders for; the
 /// resolvers then find it in the request's cache. Loads that need nothing of each other run
@@ -89,32 +89,6 @@ pub(super) async fn remember_audiences(
     });
     ctx.loader::<AudienceLoader>()?.feed_many(ids).await;
     Ok(())
-}
-
-/// Loads `keys` into `loader` at once, in one statement, and answers their values: the keys are
-/// all known, so waiting for the loader's batching delay (async-graphql's 1 ms) would only add to
-/// the request's time. Keys that may already be in the request's cache (audiences the feed's
-/// page brought) go through `load_many` instead, which reads them from it.
-async fn load_now<K, L>(
-    loader: std::sync::Arc<RequestLoader<L>>,
-    keys: Vec<K>,
-) -> ApiResult<HashMap<K, L::Value>>
-where
-    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    L: async_graphql::dataloader::Loader<K, Error = std::sync::Arc<ApiError>>,
-{
-    let keys: Vec<K> = keys
-        .into_iter()
-        .collect::<std::collections::HashSet<K>>()
-        .into_iter()
-        .collect();
-    let values = loader
-        .loader()
-        .load(&keys)
-        .await
-        .map_err(internal_loader_error)?;
-    loader.feed_many(values.clone()).await;
-    Ok(values)
 }
 
 /// The posts' audiences and their groups, which policy decisions on the posts need (a feed page
