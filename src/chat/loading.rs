@@ -285,10 +285,13 @@ async fn prefetch_list(ctx: &Context<'_>, items: &[ConversationAccess]) -> ApiRe
             }
             let keys = ids().map(|id| (id, ())).collect();
             let messages = load_now(ctx.loader::<ChildLoader<LastMessages>>()?, keys).await?;
-            Ok(match last.field("author").exists() {
-                true => messages.into_values().filter_map(|m| m.author_id).collect(),
-                false => Vec::new(),
-            })
+            if !last.field("author").exists() {
+                return Ok(Vec::new());
+            }
+            Ok(messages
+                .into_values()
+                .filter_map(|message| message.author_id)
+                .collect())
         },
     )?;
     people.extend(authors);
