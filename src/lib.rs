@@ -32,6 +32,7 @@ pub mod organization;
 pub mod pagination;
 pub mod policy;
 pub mod posts;
+pub mod search;
 pub mod services;
 pub mod sso;
 pub mod surveys;

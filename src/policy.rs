@@ -522,5 +522,6 @@ fn newsletter_decision(viewer: &Viewer, action: Action, newsletter: &Newsletter)
 }
 
 mod chat;
+pub mod search;
 #[cfg(test)]
 mod tests;

@@ -100,6 +100,12 @@ async fn what_people_do_through_the_api_shows_in_todays_reports() {
         json!({}),
     )
     .await;
+    app.graphql(
+        Some(&camille),
+        "{ search(query: \"zébulon\") { edges { cursor } } }",
+        json!({}),
+    )
+    .await;
     roll_up(&app).await;
 
     let report = analytics(&app, &admin, range(today(), today())).await;
@@ -112,10 +118,11 @@ async fn what_people_do_through_the_api_shows_in_todays_reports() {
         "created, viewed twice"
     );
     assert_eq!(feature(&report, "comments")["events"], 1);
-    assert_eq!(analytics["searches"]["withoutResults"], 1);
+    assert_eq!(analytics["searches"]["withoutResults"], 2);
     assert_eq!(
-        analytics["searches"]["topWithoutResults"][0]["query"],
-        "zebulon"
+        analytics["searches"]["topWithoutResults"][0],
+        json!({ "query": "zebulon", "searches": 2 }),
+        "the directory's search and the search box's"
     );
     let top = &analytics["content"]["topPosts"][0];
     assert_eq!(top["title"], "Bienvenue");

@@ -116,6 +116,8 @@ async fn the_example_operations_run_against_the_api() {
     assert_eq!(home["home"]["groups"][0]["unreadPostCount"], 0);
     run(&reader, "Viewer", json!({})).await;
     run(&reader, "Directory", json!({ "query": "owner" })).await;
+    let search = run(&reader, "Search", json!({ "query": "bienvenu" })).await;
+    assert_eq!(search["search"]["edges"][0]["node"]["type"], "POST");
 }
 
 #[tokio::test(flavor = "multi_thread")]

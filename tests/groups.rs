@@ -670,9 +670,9 @@ async fn settings_change_and_keep_slugs_unique() {
 async fn admins_add_members_by_directory_attribute() {
     let app = TestApp::spawn().await;
     let admin = app.create_user("admin", OrgRole::Admin).await;
-    for name in ["anna", "bert", "cleo"] {
+    for (name, department) in [("anna", "Sales"), ("bert", "SALES"), ("cleo", "Salés")] {
         app.create_user_with(name, OrgRole::Member, |u| {
-            u.department = Some("Sales".into())
+            u.department = Some(department.into())
         })
         .await;
     }

@@ -6,7 +6,7 @@
 //! inserts them, and for every person compares each list filter with the policy applied to the
 //! same rows as the test built them.
 //!
-//! Future list queries (search, chat) join `check_lists`.
+//! Search (`check_search`) is one of these lists; future ones (chat) join `check_lists`.
 
 mod common;
 
@@ -25,6 +25,7 @@ use parvis::pagination::PageRequest;
 use parvis::policy::{self, Action, Resource};
 use parvis::posts::Post;
 use parvis::posts::model::{self as posts, FeedCursor, FeedFilter, NewPost};
+use parvis::search::{Kind, Search, SearchFilter};
 use parvis::surveys::model::{
     self as surveys, ListViewer, NewQuestion, NewSurvey, QuestionKind, Survey, SurveyCursor,
 };
@@ -609,6 +610,58 @@ impl Org {
             .unwrap_or_else(|| id.to_string())
     }
 
+    /// Whether the policy lets `viewer` (person `person`) see the post.
+    fn sees_post(&self, person: usize, viewer: &Viewer, post: &Post, audience: &[usize]) -> bool {
+        let audiences = self.accesses(person, audience);
+        let resource = Resource::Post {
+            post,
+            audiences: &audiences,
+        };
+        policy::can(viewer, Action::View, resource).allowed()
+    }
+
+    /// Whether the policy lets `viewer` (person `person`) see the event.
+    fn sees_event(
+        &self,
+        person: usize,
+        viewer: &Viewer,
+        event: &Event,
+        organizers: &[usize],
+    ) -> bool {
+        let access = self
+            .event_group(event)
+            .map(|group| self.access(person, group));
+        let resource = Resource::Event {
+            event,
+            group: access.as_ref(),
+            organizer: organizers.contains(&person),
+        };
+        policy::can(viewer, Action::View, resource).allowed()
+    }
+
+    /// The event's group, by index.
+    fn event_group(&self, event: &Event) -> Option<usize> {
+        event
+            .group_id
+            .and_then(|id| self.groups.iter().position(|group| group.id == id))
+    }
+
+    /// Whether the policy lets `viewer` (person `person`) see the drive.
+    fn sees_drive(
+        &self,
+        person: usize,
+        viewer: &Viewer,
+        drive: &Drive,
+        group: Option<usize>,
+    ) -> bool {
+        let access = group.map(|group| self.access(person, group));
+        let resource = Resource::Drive {
+            drive,
+            group: access.as_ref(),
+        };
+        policy::can(viewer, Action::View, resource).allowed()
+    }
+
     fn member(&self, person: usize, group: usize) -> bool {
         matches!(self.relations[group][person], Relation::Role(_))
     }
@@ -648,7 +701,94 @@ async fn check_lists(
     check_events(conn, org, person, &viewer).await?;
     check_files(conn, org, person, &viewer).await?;
     check_surveys(conn, org, person, &viewer).await?;
-    check_mentionable_groups(conn, org, person, &viewer).await
+    check_mentionable_groups(conn, org, person, &viewer).await?;
+    check_search(conn, org, person, &viewer).await
+}
+
+/// What a search for `query` finds of one type (every hit: no page is cut).
+async fn searched(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    query: &str,
+    kind: Kind,
+) -> Result<Vec<Uuid>, TestCaseError> {
+    let filter = SearchFilter {
+        kinds: Some(vec![kind]),
+        ..SearchFilter::default()
+    };
+    let search = Search::new(viewer, query, filter).or_fail()?;
+    let hits = search
+        .hits(conn, &PageRequest::first(PAGE))
+        .await
+        .or_fail()?;
+    Ok(hits.items.iter().map(|hit| hit.item_id).collect())
+}
+
+/// Search finds, of each type, exactly what the policy lets the viewer see (the generated
+/// people are all "Person", groups "Group", posts "Hello", events "Meeting", files "notes").
+async fn check_search(
+    conn: &mut AsyncPgConnection,
+    org: &Org,
+    person: usize,
+    viewer: &Viewer,
+) -> Result<(), TestCaseError> {
+    let people = org.people.iter().enumerate().filter(|(other, user)| {
+        let shares_group = (0..org.groups.len())
+            .any(|group| org.member(person, group) && org.member(*other, group));
+        let resource = Resource::User { user, shares_group };
+        policy::can(viewer, Action::View, resource).allowed()
+    });
+    same(
+        org,
+        "people found",
+        viewer,
+        searched(conn, viewer, "person", Kind::Person).await?,
+        people.map(|(_, user)| user.id),
+    )?;
+    let groups = (0..org.groups.len()).filter(|group| {
+        let access = org.access(person, *group);
+        policy::can(viewer, Action::View, Resource::Group(&access)).allowed()
+    });
+    same(
+        org,
+        "groups found",
+        viewer,
+        searched(conn, viewer, "group", Kind::Group).await?,
+        groups.map(|group| org.groups[group].id),
+    )?;
+    let posts = org
+        .posts
+        .iter()
+        .filter(|(post, audience)| org.sees_post(person, viewer, post, audience));
+    same(
+        org,
+        "posts found",
+        viewer,
+        searched(conn, viewer, "hello", Kind::Post).await?,
+        posts.map(|(post, _)| post.id),
+    )?;
+    let events = org
+        .events
+        .iter()
+        .filter(|(event, organizers)| org.sees_event(person, viewer, event, organizers));
+    same(
+        org,
+        "events found",
+        viewer,
+        searched(conn, viewer, "meeting", Kind::Event).await?,
+        events.map(|(event, _)| event.id),
+    )?;
+    let files = org
+        .drives
+        .iter()
+        .filter(|(drive, group, _)| org.sees_drive(person, viewer, drive, *group));
+    same(
+        org,
+        "files found",
+        viewer,
+        searched(conn, viewer, "notes", Kind::File).await?,
+        files.map(|(_, _, file)| *file),
+    )
 }
 
 /// The groups list shows what the policy lets the viewer see, except that org admins, who may
@@ -729,12 +869,7 @@ async fn check_feeds(
     viewer: &Viewer,
 ) -> Result<(), TestCaseError> {
     let readable = |post: &Post, audience: &[usize]| {
-        let audiences = org.accesses(person, audience);
-        let resource = Resource::Post {
-            post,
-            audiences: &audiences,
-        };
-        post.is_live() && policy::can(viewer, Action::View, resource).allowed()
+        post.is_live() && org.sees_post(person, viewer, post, audience)
     };
     let page = PageRequest::<FeedCursor>::first(PAGE);
     let feed = |group: Option<Uuid>| FeedFilter {
@@ -813,17 +948,10 @@ async fn check_events(
         .await
         .or_fail()?;
     let allowed = org.events.iter().filter(|(event, organizers)| {
-        let group = event
-            .group_id
-            .and_then(|id| org.groups.iter().position(|group| group.id == id));
-        let access = group.map(|group| org.access(person, group));
-        let resource = Resource::Event {
-            event,
-            group: access.as_ref(),
-            organizer: organizers.contains(&person),
-        };
-        let in_own_group = group.is_none_or(|group| org.member(person, group));
-        in_own_group && policy::can(viewer, Action::View, resource).allowed()
+        let in_own_group = org
+            .event_group(event)
+            .is_none_or(|group| org.member(person, group));
+        in_own_group && org.sees_event(person, viewer, event, organizers)
     });
     same(
         org,
@@ -860,13 +988,8 @@ async fn check_files(
         .or_fail()?
         .items;
     let allowed = org.drives.iter().filter(|(drive, group, _)| {
-        let access = group.map(|group| org.access(person, group));
-        let resource = Resource::Drive {
-            drive,
-            group: access.as_ref(),
-        };
         let own = group.is_none_or(|group| org.member(person, group));
-        own && policy::can(viewer, Action::View, resource).allowed()
+        own && org.sees_drive(person, viewer, drive, *group)
     });
     same(
         org,

@@ -1,5 +1,11 @@
 // @generated automatically by Diesel CLI.
 
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+}
+
 diesel::table! {
     account_invitations (id) {
         id -> Uuid,
@@ -746,6 +752,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
+    search_entries (kind, item_id) {
+        kind -> Text,
+        item_id -> Uuid,
+        title -> Nullable<Text>,
+        title_words -> Nullable<Text>,
+        document -> Tsvector,
+        scopes -> Array<Nullable<Text>>,
+        hidden_until -> Nullable<Timestamptz>,
+        owner_id -> Nullable<Uuid>,
+        group_ids -> Array<Nullable<Uuid>>,
+        author_id -> Nullable<Uuid>,
+        happened_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -1052,6 +1077,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     presence_connections,
     reactions,
     read_receipts_off,
+    search_entries,
     sessions,
     sso_login_attempts,
     storage_garbage,

@@ -117,4 +117,10 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         .override_output_type_description::<PageConnection<crate::chat::graphql::MessageView>>(
             page_of!("messages"),
         )
+        .override_output_type_description::<crate::search::graphql::SearchConnection>(
+            "A page of search hits, best first. `edges` (or `nodes`) hold the hits; pass \
+             `pageInfo.endCursor` as `after` for the next page, or page backwards with `last` \
+             and `pageInfo.startCursor` as `before`. `totalCount` counts the hits of the types \
+             asked for across all pages, `countsByType` those of every type.",
+        )
 }

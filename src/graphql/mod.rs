@@ -40,6 +40,7 @@ use crate::notifications::graphql::{
 };
 use crate::organization::graphql::{OrganizationMutation, OrganizationQuery};
 use crate::posts::graphql::{PostMutation, PostQuery, PostSubscription};
+use crate::search::graphql::SearchQuery;
 use crate::services::Services;
 use crate::surveys::graphql::SurveyQuery;
 use crate::surveys::mutations::SurveyMutation;
@@ -64,6 +65,7 @@ pub struct Query(
     SurveyQuery,
     AnalyticsQuery,
     NotificationQuery,
+    SearchQuery,
     NewsletterQuery,
 );
 

@@ -24,6 +24,7 @@ use crate::posts::Post;
 use crate::posts::graphql as posts;
 use crate::posts::graphql::PollOptionView;
 use crate::posts::model::Comment;
+use crate::search::Kind;
 use crate::surveys::access::SurveyView;
 use crate::surveys::model::Question as SurveyQuestion;
 use crate::users::User;
@@ -108,6 +109,21 @@ impl NodeQuery {
             })
             .collect()
     }
+}
+
+/// The node a search hit is, looked up (and judged by the policy) as `node(id:)` does.
+pub async fn load_found(ctx: &Context<'_>, kind: Kind, id: uuid::Uuid) -> ApiResult<Node> {
+    let type_name = match kind {
+        // Finding a post is not opening it (`node(id:)` records the reading).
+        Kind::Post => return Ok(Node::Post(posts::load_visible(ctx, id).await?)),
+        Kind::Person => crate::users::TYPE_NAME,
+        Kind::Group => groups::TYPE_NAME,
+        Kind::Comment => posts::COMMENT_TYPE,
+        Kind::Event => crate::events_calendar::access::TYPE_NAME,
+        Kind::File => files::FILE_TYPE,
+        Kind::Message => crate::chat::MESSAGE_TYPE,
+    };
+    load_node(ctx, &ids::encode(type_name, id), "search").await
 }
 
 pub async fn load_node(ctx: &Context<'_>, id: &ID, field: &str) -> ApiResult<Node> {

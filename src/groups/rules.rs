@@ -1,5 +1,5 @@
 //! Membership rules: a group follows the directory. A rule (everyone in a department and/or at a
-//! site, compared case-insensitively) brings in the active members of the organization who match
+//! site, compared without case or accents) brings in the active members of the organization who match
 //! it (never guests) when an org admin adds it, and again whenever someone's department or site
 //! changes (a profile edit, an SSO sign-in). Someone who stops matching leaves the groups rules
 //! brought them into, as long as they are plain members there; people who joined otherwise, or
@@ -43,8 +43,9 @@ pub struct MembershipRule {
 }
 
 /// Whether person `u` matches rule `r` (SQL, for the statements below).
-const MATCHES: &str = "(r.department IS NULL OR lower(r.department) = lower(u.department))
-    AND (r.site IS NULL OR lower(r.site) = lower(u.site))
+const MATCHES: &str =
+    "(r.department IS NULL OR parvis_fold(r.department) = parvis_fold(u.department))
+    AND (r.site IS NULL OR parvis_fold(r.site) = parvis_fold(u.site))
     AND u.status = 'active' AND u.org_role <> 'guest'";
 
 /// Adds a rule; CONFLICT when the group has the same one already.
@@ -178,7 +179,8 @@ pub async fn follow_directory(conn: &mut AsyncPgConnection, user: Uuid) -> ApiRe
 /// Whether `before` and `after` (one person) differ in what rules look at.
 pub fn moved(before: &User, after: &User) -> bool {
     let differs = |a: &Option<String>, b: &Option<String>| {
-        a.as_deref().map(str::to_lowercase) != b.as_deref().map(str::to_lowercase)
+        a.as_deref().map(crate::validation::ascii_fold)
+            != b.as_deref().map(crate::validation::ascii_fold)
     };
     differs(&before.department, &after.department) || differs(&before.site, &after.site)
 }
@@ -191,11 +193,11 @@ impl MembershipRule {
     pub async fn id(&self) -> ID {
         ids::encode(TYPE_NAME, self.id)
     }
-    /// People in this department (case-insensitive); null for any.
+    /// People in this department (case and accents aside); null for any.
     async fn department(&self) -> Option<&str> {
         self.department.as_deref()
     }
-    /// People at this site (case-insensitive); null for any.
+    /// People at this site (case and accents aside); null for any.
     async fn site(&self) -> Option<&str> {
         self.site.as_deref()
     }

@@ -344,7 +344,7 @@ fn directory_query(filter: &DirectoryFilter) -> users::BoxedQuery<'static, diese
     }
     if let Some(department) = &filter.department {
         query = query.filter(
-            diesel::dsl::sql::<Bool>("lower(department) = lower(")
+            diesel::dsl::sql::<Bool>("parvis_fold(department) = parvis_fold(")
                 .bind::<Text, _>(department.clone())
                 .sql(")"),
         );
@@ -354,7 +354,7 @@ fn directory_query(filter: &DirectoryFilter) -> users::BoxedQuery<'static, diese
     }
     if let Some(site) = &filter.site {
         query = query.filter(
-            diesel::dsl::sql::<Bool>("lower(site) = lower(")
+            diesel::dsl::sql::<Bool>("parvis_fold(site) = parvis_fold(")
                 .bind::<Text, _>(site.clone())
                 .sql(")"),
         );

@@ -73,7 +73,8 @@ async fn prepare_server(url: &str) {
     conn.batch_execute(
         "SELECT pg_advisory_lock(4242);
          CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public;
-         CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;",
+         CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+         CREATE EXTENSION IF NOT EXISTS fuzzystrmatch WITH SCHEMA public;",
     )
     .await
     .expect("prepare the test database server");

@@ -148,8 +148,8 @@ pub async fn add_members_by_attribute(
         "INSERT INTO group_memberships (group_id, user_id, role, added_by_rule)
          SELECT $1, u.id, 'member', $4 FROM users u
          WHERE u.status = 'active' AND u.org_role <> 'guest'
-           AND ($2::text IS NULL OR lower(u.department) = lower($2))
-           AND ($3::text IS NULL OR lower(u.site) = lower($3))
+           AND ($2::text IS NULL OR parvis_fold(u.department) = parvis_fold($2))
+           AND ($3::text IS NULL OR parvis_fold(u.site) = parvis_fold($3))
          ON CONFLICT DO NOTHING",
     )
     .bind::<SqlUuid, _>(group)

@@ -187,7 +187,7 @@ pub struct SetGroupMemberRoleInput {
 pub struct AddGroupMembersByAttributeInput {
     /// The group's global ID.
     pub group_id: ID,
-    /// Everyone in this department (case-insensitive)...
+    /// Everyone in this department (case and accents aside: "Montreal" is "Montréal")...
     pub department: Option<String>,
     /// ...and/or at this site.
     pub site: Option<String>,
@@ -284,7 +284,7 @@ pub struct AddGroupMembersByAttributePayload {
 pub struct AddGroupMembershipRuleInput {
     /// The group's global ID.
     pub group_id: ID,
-    /// Everyone in this department (case-insensitive), now and whoever moves there later...
+    /// Everyone in this department (case and accents aside), now and whoever moves there later...
     pub department: Option<String>,
     /// ...and/or at this site.
     pub site: Option<String>,

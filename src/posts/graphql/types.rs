@@ -405,6 +405,10 @@ impl Comment {
     pub async fn id(&self) -> ID {
         ids::encode(COMMENT_TYPE, self.id)
     }
+    /// The post it is on.
+    async fn post(&self, ctx: &Context<'_>) -> ApiResult<Post> {
+        super::load_visible(ctx, self.post_id).await
+    }
     /// The comment this one answers (one level of replies).
     async fn reply_to_id(&self) -> Option<ID> {
         self.parent_id.map(|id| ids::encode(COMMENT_TYPE, id))

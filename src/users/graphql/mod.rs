@@ -340,9 +340,9 @@ pub struct UsersFilter {
     /// case are ignored ("helene" finds "Hélène"), and every word must match (up to 200
     /// characters).
     pub query: Option<String>,
-    /// Exact department, case-insensitive.
+    /// Exact department, case and accents aside ("Montreal" is "Montréal").
     pub department: Option<String>,
-    /// Exact site, case-insensitive.
+    /// Exact site, case and accents aside.
     pub site: Option<String>,
     /// ACTIVE when omitted; deactivated and pending accounts are listed for org admins only
     /// (FORBIDDEN for anyone else).
