@@ -53,18 +53,19 @@ async fn mutate(app: &TestApp, user: &TestUser, mutation: &str, input: Value) ->
     response["data"].clone()
 }
 
+/// Runs the mutation `name` (taking a `NameInput`, as every mutation does) and answers the id of
+/// the `object` its payload returns.
+async fn created(app: &TestApp, user: &TestUser, name: &str, object: &str, input: Value) -> String {
+    let input_type = format!("{}{}Input", name[..1].to_uppercase(), &name[1..]);
+    let mutation = format!(
+        "mutation($input: {input_type}!) {{ {name}(input: $input) {{ {object} {{ id }} }} }}"
+    );
+    let data = mutate(app, user, &mutation, input).await;
+    data[name][object]["id"].as_str().unwrap().to_owned()
+}
+
 async fn post(app: &TestApp, author: &TestUser, input: Value) -> String {
-    let data = mutate(
-        app,
-        author,
-        "mutation($input: CreatePostInput!) { createPost(input: $input) { post { id } } }",
-        input,
-    )
-    .await;
-    data["createPost"]["post"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    created(app, author, "createPost", "post", input).await
 }
 
 async fn post_in(app: &TestApp, author: &TestUser, group: &TestGroup, body: &str) -> String {
@@ -72,17 +73,8 @@ async fn post_in(app: &TestApp, author: &TestUser, group: &TestGroup, body: &str
 }
 
 async fn comment(app: &TestApp, author: &TestUser, post: &str, body: &str) -> String {
-    let data = mutate(
-        app,
-        author,
-        "mutation($input: AddCommentInput!) { addComment(input: $input) { comment { id } } }",
-        json!({ "postId": post, "body": body }),
-    )
-    .await;
-    data["addComment"]["comment"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let input = json!({ "postId": post, "body": body });
+    created(app, author, "addComment", "comment", input).await
 }
 
 async fn event(
@@ -91,22 +83,13 @@ async fn event(
     group: Option<&TestGroup>,
     title: &str,
 ) -> String {
-    let data = mutate(
-        app,
-        organizer,
-        "mutation($input: CreateEventInput!) { createEvent(input: $input) { event { id } } }",
-        json!({
-            "groupId": group.map(|group| &group.id),
-            "title": title,
-            "startsAt": "2027-03-01T09:00:00Z",
-            "endsAt": "2027-03-01T10:00:00Z",
-        }),
-    )
-    .await;
-    data["createEvent"]["event"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let input = json!({
+        "groupId": group.map(|group| &group.id),
+        "title": title,
+        "startsAt": "2027-03-01T09:00:00Z",
+        "endsAt": "2027-03-01T10:00:00Z",
+    });
+    created(app, organizer, "createEvent", "event", input).await
 }
 
 /// Uploads a small text file named `name` to `group`'s drive (the uploader's own without one).
@@ -145,45 +128,18 @@ async fn file(app: &TestApp, uploader: &TestUser, group: Option<&TestGroup>, nam
 }
 
 async fn room(app: &TestApp, manager: &TestUser, group: &TestGroup, name: &str) -> String {
-    let data = mutate(
-        app,
-        manager,
-        "mutation($input: CreateChatRoomInput!) { createChatRoom(input: $input) { conversation { id } } }",
-        json!({ "groupId": group.id, "name": name }),
-    )
-    .await;
-    data["createChatRoom"]["conversation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let input = json!({ "groupId": group.id, "name": name });
+    created(app, manager, "createChatRoom", "conversation", input).await
 }
 
 async fn direct(app: &TestApp, from: &TestUser, to: &TestUser) -> String {
-    let data = mutate(
-        app,
-        from,
-        "mutation($input: OpenDirectConversationInput!) { openDirectConversation(input: $input) { conversation { id } } }",
-        json!({ "userId": to.id }),
-    )
-    .await;
-    data["openDirectConversation"]["conversation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let input = json!({ "userId": to.id });
+    created(app, from, "openDirectConversation", "conversation", input).await
 }
 
 async fn message(app: &TestApp, author: &TestUser, conversation: &str, body: &str) -> String {
-    let data = mutate(
-        app,
-        author,
-        "mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }",
-        json!({ "conversationId": conversation, "body": body }),
-    )
-    .await;
-    data["sendMessage"]["message"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let input = json!({ "conversationId": conversation, "body": body });
+    created(app, author, "sendMessage", "message", input).await
 }
 
 async fn person(app: &TestApp, username: &str, name: &str, title: &str) -> TestUser {
@@ -523,6 +479,36 @@ async fn queries_with_nothing_to_look_for_are_refused_and_mistyped_syntax_is_for
             .await;
         assert!(response["errors"].is_null(), "{query:?}: {response}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_filters_and_page_sizes_are_refused() {
+    let app = TestApp::spawn().await;
+    let viewer = app.member("viewer").await;
+    let cases = [
+        (
+            json!({ "q": "budget", "f": { "from": "2027-02-01T00:00:00Z", "to": "2027-01-01T00:00:00Z" } }),
+            "BAD_USER_INPUT",
+        ),
+        (json!({ "q": "budget", "first": 101 }), "BAD_USER_INPUT"),
+        // A person's ID where a group's belongs: no such group.
+        (
+            json!({ "q": "budget", "f": { "groupId": viewer.id } }),
+            "NOT_FOUND",
+        ),
+    ];
+    for (variables, code) in cases {
+        let response = app.graphql(Some(&viewer), SEARCH, variables.clone()).await;
+        assert_eq!(error_code(&response), code, "{variables}: {response}");
+    }
+    let response = app
+        .graphql(
+            Some(&viewer),
+            "{ searchSuggestions(query: \"budget\", first: 11) { type } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
